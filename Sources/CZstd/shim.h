@@ -1,0 +1,2 @@
+// zstd's C API (Debian: libzstd-dev).
+#include <zstd.h>

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+
+/// The thread count our own kernels split work across (BLAS has its own setting, `setBLASThreads`).
+/// Defaults to the machine's active processor count; `ptune` sets it from `--threads`.
+public enum Threads {
+    nonisolated(unsafe) private static var configured = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The current count (at least 1).
+    public static var count: Int { configured }
+
+    /// Sets our pools and OpenBLAS to `n` threads.
+    public static func set(_ n: Int) {
+        configured = max(1, n)
+        setBLASThreads(configured)
+    }
+}
+
+/// Runs `body(range)` over `0..<total` split into at most `Threads.count` contiguous chunks, in
+/// parallel, and returns when all are done. Chunks smaller than `minChunk` items are not split further,
+/// so tiny loops stay on the calling thread.
+public func parallelFor(_ total: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    guard total > 0 else { return }
+    let chunks = min(Threads.count, max(1, total / max(1, minChunk)))
+    if chunks == 1 { body(0..<total); return }
+    let per = (total + chunks - 1) / chunks
+    withoutActuallyEscaping(body) { body in
+        // concurrentPerform returns only after every chunk ran, so the non-escaping body outlives them.
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = chunk * per
+            let end = min(total, start + per)
+            if start < end { shared.value(start..<end) }
+        }
+    }
+}
+
+/// Carries a value into a `@Sendable` closure whose lifetime the caller bounds itself.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
