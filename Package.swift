@@ -21,7 +21,8 @@ let package = Package(
             "LM", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor"]),
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"]),
     ]
 )

@@ -1,0 +1,231 @@
+import Tensor
+
+/// A frozen Llama-family decoder: batched forward with saved activations, and backward from a loss on
+/// chosen logits to the input embeddings. No weight gradient is ever computed.
+///
+/// Not thread-safe: one caller at a time. A `ForwardPass` is valid until the next `forward` call.
+public final class Decoder: @unchecked Sendable {
+    public let config: DecoderConfig
+    /// [V, H] the token embedding table.
+    public let tokenEmbedding: FloatBuffer
+    private let blocks: [Block]
+    private let outputNorm: FloatBuffer
+    private let outputHead: FloatBuffer
+    private var rotary: Rotary
+    private let attention: Attention
+    private var cached: Activations?
+
+    /// One layer's weights with the projections that share an input fused into one matrix.
+    private struct Block {
+        let attentionNorm: FloatBuffer
+        /// [W, H]: query rows, then key rows, then value rows.
+        let qkv: FloatBuffer
+        /// [W] or nil.
+        let qkvBias: FloatBuffer?
+        /// [H, nh*d]
+        let output: FloatBuffer
+        let ffnNorm: FloatBuffer
+        /// [2F, H]: gate rows, then up rows.
+        let gateUp: FloatBuffer
+        /// [H, F]
+        let down: FloatBuffer
+    }
+
+    public init(config: DecoderConfig, weights: DecoderWeights) {
+        self.config = config
+        tokenEmbedding = weights.tokenEmbedding
+        outputNorm = weights.outputNorm
+        outputHead = weights.outputHead
+        blocks = weights.layers.map { layer in
+            let bias: FloatBuffer? = config.attentionBias
+                ? Self.concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map {
+                    $0 ?? FloatBuffer(count: 0)
+                })
+                : nil
+            return Block(attentionNorm: layer.attentionNorm,
+                         qkv: Self.concatenate([layer.query, layer.key, layer.value]),
+                         qkvBias: bias, output: layer.output, ffnNorm: layer.ffnNorm,
+                         gateUp: Self.concatenate([layer.gate, layer.up]), down: layer.down)
+        }
+        rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
+        attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
+                              headDim: config.headDim)
+    }
+
+    private static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
+        let out = FloatBuffer(count: parts.reduce(0) { $0 + $1.count })
+        var at = 0
+        for p in parts {
+            (out.pointer + at).update(from: p.pointer, count: p.count)
+            at += p.count
+        }
+        return out
+    }
+
+    /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
+    /// activations are kept so `backward` can follow.
+    public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
+                        saveForBackward: Bool) -> ForwardPass {
+        let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
+        let W = attention.rowWidth
+        let F = config.ffnSize
+        let layout = attention.probabilityLayout(lengths: batch.sequences.map(\.count))
+        let slots = saveForBackward ? config.layerCount : 1
+        let acts: Activations
+        if let c = cached, c.fits(rows: N, probs: layout.total, slots: slots) {
+            acts = c
+        } else {
+            cached = nil
+            acts = Activations(config: config, rows: N, slots: slots, probsPerLayer: layout.total)
+            cached = acts
+        }
+        rotary.reserve(batch.maxLength)
+        embed(batch, into: acts.residual.pointer)
+
+        for (l, block) in blocks.enumerated() {
+            let s = saveForBackward ? l : 0
+            let x = acts.residual.pointer + s * N * H
+            let x1 = acts.mid.pointer + s * N * H
+            let xOut = acts.residual.pointer + (saveForBackward ? (l + 1) : 0) * N * H
+            let qkv = acts.qkv.pointer + s * N * W
+            let probs = acts.probs.pointer + s * acts.probsPerLayer
+            let gateUp = acts.gateUp.pointer + s * N * 2 * F
+
+            // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
+            RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
+                            width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
+            gemm(.none, .transposed, m: N, n: W, k: H, a: acts.normed.pointer, b: block.qkv.pointer, c: qkv)
+            if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
+            rotate(qkv, batch: batch, inverse: false)
+            attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets, probs: probs,
+                              out: acts.attention.pointer)
+            x1.update(from: x, count: N * H)
+            gemm(.none, .transposed, m: N, n: H, k: config.queryWidth, a: acts.attention.pointer,
+                 b: block.output.pointer, beta: 1, c: x1)
+
+            // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
+            RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: N,
+                            width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
+            gemm(.none, .transposed, m: N, n: 2 * F, k: H, a: acts.normed.pointer, b: block.gateUp.pointer,
+                 c: gateUp)
+            SwiGLU.forward(gateUp: gateUp, rows: N, width: F, out: acts.activated.pointer)
+            if xOut != x1 { xOut.update(from: x1, count: N * H) }
+            gemm(.none, .transposed, m: N, n: H, k: F, a: acts.activated.pointer, b: block.down.pointer,
+                 beta: 1, c: xOut)
+        }
+
+        // Final norm and head only at the requested rows: hidden [P, H] -> logits [P, V].
+        let P = positions.count
+        let last = acts.residual.pointer + (saveForBackward ? config.layerCount : 0) * N * H
+        let finalHidden = FloatBuffer(count: P * H)
+        let finalRstd = FloatBuffer(count: P)
+        let normed = FloatBuffer(count: P * H)
+        for (p, pos) in positions.enumerated() {
+            let r = batch.row(sequence: pos.sequence, position: pos.position)
+            (finalHidden.pointer + p * H).update(from: last + r * H, count: H)
+        }
+        RMSNorm.forward(x: finalHidden.pointer, gain: outputNorm.pointer, eps: config.rmsNormEps, rows: P,
+                        width: H, y: normed.pointer, rstd: finalRstd.pointer)
+        let logits = FloatBuffer(count: P * V)
+        if P > 0 {
+            gemm(.none, .transposed, m: P, n: V, k: H, a: normed.pointer, b: outputHead.pointer, c: logits.pointer)
+        }
+        return ForwardPass(logits: logits, positions: positions, batch: batch, activations: acts,
+                           finalHidden: finalHidden, finalRstd: finalRstd, savedForBackward: saveForBackward,
+                           probOffsets: layout.offsets)
+    }
+
+    /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
+    /// returns dInput [N, H], the gradient with respect to every input embedding row.
+    public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer) -> FloatBuffer {
+        precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
+        let acts = pass.activations
+        let batch = pass.batch
+        let (H, N, V, F) = (config.hiddenSize, batch.rowCount, config.vocabSize, config.ffnSize)
+        let W = attention.rowWidth
+        let Q = config.queryWidth
+        let P = pass.positions.count
+
+        // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
+        // scattered into dx [N, H].
+        let dx = FloatBuffer(count: N * H)
+        if P > 0 {
+            let dNormed = FloatBuffer(count: P * H)
+            gemm(.none, .none, m: P, n: H, k: V, a: logitGradient.pointer, b: outputHead.pointer, c: dNormed.pointer)
+            let dHidden = FloatBuffer(count: P * H)
+            RMSNorm.backward(x: pass.finalHidden.pointer, gain: outputNorm.pointer, rstd: pass.finalRstd.pointer,
+                             dy: dNormed.pointer, rows: P, width: H, dx: dHidden.pointer, accumulate: false)
+            for (p, pos) in pass.positions.enumerated() {
+                let r = batch.row(sequence: pos.sequence, position: pos.position)
+                Vector.axpy(1, dHidden.pointer + p * H, dx.pointer + r * H, H)
+            }
+        }
+
+        let dNormed = FloatBuffer(count: N * H)
+        let dActivated = FloatBuffer(count: N * F)
+        let dGateUp = FloatBuffer(count: N * 2 * F)
+        let dAttention = FloatBuffer(count: N * Q)
+        let dqkv = FloatBuffer(count: N * W)
+        for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
+            let block = blocks[l]
+            let x = acts.residual.pointer + l * N * H
+            let x1 = acts.mid.pointer + l * N * H
+            let qkv = acts.qkv.pointer + l * N * W
+            let probs = acts.probs.pointer + l * acts.probsPerLayer
+            let gateUp = acts.gateUp.pointer + l * N * 2 * F
+
+            // MLP: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp)
+            gemm(.none, .none, m: N, n: F, k: H, a: dx.pointer, b: block.down.pointer, c: dActivated.pointer)
+            SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: N, width: F, dGateUp: dGateUp.pointer)
+            gemm(.none, .none, m: N, n: H, k: 2 * F, a: dGateUp.pointer, b: block.gateUp.pointer, c: dNormed.pointer)
+            RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + l * N,
+                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
+
+            // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
+            gemm(.none, .none, m: N, n: Q, k: H, a: dx.pointer, b: block.output.pointer, c: dAttention.pointer)
+            attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
+                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
+            rotate(dqkv.pointer, batch: batch, inverse: true)
+            gemm(.none, .none, m: N, n: H, k: W, a: dqkv.pointer, b: block.qkv.pointer, c: dNormed.pointer)
+            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + l * N,
+                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
+        }
+        return dx
+    }
+
+    /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.
+    private func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
+        let H = config.hiddenSize
+        for (b, sequence) in batch.sequences.enumerated() {
+            for (t, item) in sequence.enumerated() {
+                let dst = x + batch.row(sequence: b, position: t) * H
+                switch item {
+                case .token(let id):
+                    precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
+                    dst.update(from: tokenEmbedding.pointer + id * H, count: H)
+                case .embedding(let e):
+                    guard let table = batch.embeddings, (e + 1) * H <= table.count else {
+                        preconditionFailure("embedding row \(e) not in the batch's embedding table")
+                    }
+                    dst.update(from: table.pointer + e * H, count: H)
+                }
+            }
+        }
+    }
+
+    /// Rotates the query and key heads of every row of qkv [N, W] by its position in its sequence.
+    private func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, inverse: Bool) {
+        let W = attention.rowWidth
+        let heads = config.headCount + config.kvHeadCount
+        let rotary = self.rotary
+        for (b, sequence) in batch.sequences.enumerated() {
+            let o = batch.offsets[b]
+            parallelFor(sequence.count, minChunk: 8) { range in
+                for t in range {
+                    // Query heads and key heads are adjacent columns, so one call rotates both.
+                    rotary.rotate(qkv + (o + t) * W, heads: heads, position: t, inverse: inverse)
+                }
+            }
+        }
+    }
+}

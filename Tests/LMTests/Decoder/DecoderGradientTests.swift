@@ -1,0 +1,103 @@
+import Testing
+import LM
+import Tensor
+import TestSupport
+
+/// The whole decoder's backward pass against finite differences, for each tiny-model variant:
+/// loss = sum(r * logits at chosen positions), differentiated with respect to inserted embeddings.
+struct DecoderGradientTests {
+    /// Two sequences of different lengths mixing tokens and three caller-given vectors, the second
+    /// reusing one of them (its gradient must be the sum over both uses).
+    static func batch(_ c: DecoderConfig, embeddings: FloatBuffer) -> DecoderBatch {
+        DecoderBatch(sequences: [
+            [.embedding(0), .token(3), .token(7), .embedding(1), .token(5), .embedding(2)],
+            [.token(1), .embedding(1), .token(9), .token(2)],
+        ], embeddings: embeddings)
+    }
+
+    @Test(arguments: TinyModel.variants)
+    func gradientToInsertedEmbeddingsMatchesFiniteDifferences(_ c: DecoderConfig) {
+        let decoder = TinyModel.decoder(c)
+        var rng = SeededGenerator(seed: 21)
+        let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
+        let positions = [LogitPosition(sequence: 0, position: 5), LogitPosition(sequence: 0, position: 2),
+                         LogitPosition(sequence: 1, position: 3)]
+        let r = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
+        func loss() -> Double {
+            let pass = decoder.forward(Self.batch(c, embeddings: embeddings), logitsAt: positions,
+                                       saveForBackward: false)
+            var s = 0.0
+            for i in 0..<r.count { s += Double(pass.logits[i]) * Double(r[i]) }
+            return s
+        }
+        let b = Self.batch(c, embeddings: embeddings)
+        let pass = decoder.forward(b, logitsAt: positions, saveForBackward: true)
+        let dInput = decoder.backward(pass, logitGradient: r)
+        let dEmbeddings = FloatBuffer(count: embeddings.count)
+        b.accumulateEmbeddingGradient(dInput, width: c.hiddenSize, into: dEmbeddings)
+        let error = GradientCheck.relativeError(input: embeddings, analytic: dEmbeddings.array, step: 1e-2,
+                                                loss: loss)
+        #expect(error < 2e-2, "relative L2 error \(error) for \(c.architecture) \(c.rotaryLayout)")
+    }
+
+    @Test func gradientOfTokensAfterTheLossPositionIsZero() {
+        let c = TinyModel.variants[0]
+        let decoder = TinyModel.decoder(c)
+        let b = DecoderBatch(tokens: [[1, 2, 3, 4, 5]])
+        let pass = decoder.forward(b, logitsAt: [LogitPosition(sequence: 0, position: 2)], saveForBackward: true)
+        let g = FloatBuffer(Array(repeating: 1, count: c.vocabSize))
+        let dInput = decoder.backward(pass, logitGradient: g)
+        let H = c.hiddenSize
+        for row in 3..<5 { for i in 0..<H { #expect(dInput[row * H + i] == 0) } }
+        var before: Float = 0
+        for i in 0..<3 * H { before += abs(dInput[i]) }
+        #expect(before > 0)
+    }
+}
+
+/// The packed batch behaves as separate sequences: no attention across sequences.
+struct DecoderConsistencyTests {
+    @Test(arguments: TinyModel.variants)
+    func batchedLogitsEqualEachSequenceAlone(_ c: DecoderConfig) {
+        let decoder = TinyModel.decoder(c)
+        let sequences = [[4, 8, 15, 16, 23, 36], [1, 2], [30, 29, 28, 27]]
+        let all = decoder.forward(DecoderBatch(tokens: sequences),
+                                  logitsAt: sequences.indices.map { LogitPosition(sequence: $0, position: sequences[$0].count - 1) },
+                                  saveForBackward: false).logits.array
+        for (i, s) in sequences.enumerated() {
+            let alone = decoder.forward(DecoderBatch(tokens: [s]), logitsAt: [LogitPosition(sequence: 0, position: s.count - 1)],
+                                        saveForBackward: false).logits.array
+            for v in 0..<c.vocabSize {
+                #expect(abs(alone[v] - all[i * c.vocabSize + v]) < 1e-4)
+            }
+        }
+    }
+
+    @Test func savingActivationsDoesNotChangeLogits() {
+        let c = TinyModel.variants[2]
+        let decoder = TinyModel.decoder(c)
+        let b = DecoderBatch(tokens: [[3, 1, 4, 1, 5, 9, 2, 6]])
+        let at = (0..<8).map { LogitPosition(sequence: 0, position: $0) }
+        let plain = decoder.forward(b, logitsAt: at, saveForBackward: false).logits.array
+        let saved = decoder.forward(b, logitsAt: at, saveForBackward: true).logits.array
+        #expect(plain == saved)
+    }
+
+    @Test func anEmbeddingEqualToATokenRowGivesTheTokensLogits() {
+        let c = TinyModel.variants[0]
+        let decoder = TinyModel.decoder(c)
+        let H = c.hiddenSize
+        let row = FloatBuffer(Array(UnsafeBufferPointer(start: decoder.tokenEmbedding.pointer + 7 * H, count: H)))
+        let at = [LogitPosition(sequence: 0, position: 2)]
+        let viaToken = decoder.forward(DecoderBatch(tokens: [[1, 7, 3]]), logitsAt: at, saveForBackward: false).logits.array
+        let viaVector = decoder.forward(DecoderBatch(sequences: [[.token(1), .embedding(0), .token(3)]], embeddings: row),
+                                        logitsAt: at, saveForBackward: false).logits.array
+        #expect(viaToken == viaVector)
+    }
+}
+
+extension DecoderConfig: CustomTestStringConvertible {
+    public var testDescription: String {
+        "\(architecture) \(rotaryLayout) heads \(headCount)/\(kvHeadCount) bias \(attentionBias) tied \(tiedOutput)"
+    }
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import LM
+import Tensor
+import TestSupport
+
+/// Finite-difference checks of the decoder's own layers (the shared kernels are checked in TensorTests).
+struct LayerGradientTests {
+    @Test(arguments: [(4, 2), (2, 2), (3, 1)])
+    func attentionBackwardMatchesFiniteDifferences(heads: Int, kvHeads: Int) {
+        let attention = Attention(headCount: heads, kvHeadCount: kvHeads, headDim: 4)
+        let batch = DecoderBatch(tokens: [[0, 0, 0, 0, 0], [0, 0, 0]])
+        let (N, W, Q) = (batch.rowCount, attention.rowWidth, attention.queryWidth)
+        let layout = attention.probabilityLayout(lengths: [5, 3])
+        var rng = SeededGenerator(seed: 31)
+        let qkv = rng.normalBuffer(count: N * W, std: 1)
+        let r = rng.normalBuffer(count: N * Q, std: 1)
+        let probs = FloatBuffer(count: layout.total), out = FloatBuffer(count: N * Q)
+        func loss() -> Double {
+            attention.forward(qkv: qkv.pointer, batch: batch, probOffsets: layout.offsets, probs: probs.pointer,
+                              out: out.pointer)
+            return GradientCheck.dot(out.pointer, r.pointer, N * Q)
+        }
+        _ = loss()
+        let dqkv = FloatBuffer(count: N * W)
+        attention.backward(qkv: qkv.pointer, probs: probs.pointer, dOut: r.pointer, batch: batch,
+                           probOffsets: layout.offsets, dqkv: dqkv.pointer)
+        #expect(GradientCheck.relativeError(input: qkv, analytic: dqkv.array, loss: loss) < 1e-2)
+    }
+
+    @Test(arguments: [RotaryLayout.adjacentPairs, .halfSplit])
+    func rotaryBackwardMatchesFiniteDifferences(layout: RotaryLayout) {
+        var rotary = Rotary(headDim: 8, theta: 10_000, layout: layout)
+        rotary.reserve(6)
+        var rng = SeededGenerator(seed: 41)
+        let x = rng.normalBuffer(count: 16, std: 1), r = rng.normalBuffer(count: 16, std: 1)
+        let y = FloatBuffer(count: 16)
+        func loss() -> Double {
+            y.pointer.update(from: x.pointer, count: 16)
+            rotary.rotate(y.pointer, heads: 2, position: 5, inverse: false)
+            return GradientCheck.dot(y.pointer, r.pointer, 16)
+        }
+        let d = FloatBuffer(r.array)
+        rotary.rotate(d.pointer, heads: 2, position: 5, inverse: true)
+        #expect(GradientCheck.relativeError(input: x, analytic: d.array, loss: loss) < 1e-2)
+    }
+
+    @Test func rotaryLayoutsPairDifferentDimensions() {
+        for layout in [RotaryLayout.adjacentPairs, .halfSplit] {
+            var rotary = Rotary(headDim: 4, theta: 10_000, layout: layout)
+            rotary.reserve(2)
+            let v = FloatBuffer([1, 0, 0, 0])
+            rotary.rotate(v.pointer, heads: 1, position: 1, inverse: false)
+            // Pair 0 rotates by one radian: dimension 0 pairs with 1 (adjacent) or with 2 (half split).
+            let partner = layout == .adjacentPairs ? 1 : 2
+            #expect(abs(v[0] - Float(0.5403023)) < 1e-6)
+            #expect(abs(v[partner] - Float(0.84147098)) < 1e-6)
+        }
+    }
+}

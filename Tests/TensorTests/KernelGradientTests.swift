@@ -1,0 +1,107 @@
+import Testing
+import Tensor
+import TestSupport
+
+/// Finite-difference checks of each kernel's backward pass: loss = sum(r * forward(x)) for a fixed
+/// random r, so the analytic gradient is backward(r).
+struct KernelGradientTests {
+    @Test func rmsNormBackwardMatchesFiniteDifferences() {
+        var rng = SeededGenerator(seed: 1)
+        let (rows, width) = (3, 8)
+        let x = rng.normalBuffer(count: rows * width, std: 1)
+        let gain = rng.normalBuffer(count: width, std: 1)
+        let r = rng.normalBuffer(count: rows * width, std: 1)
+        let y = FloatBuffer(count: rows * width), rstd = FloatBuffer(count: rows)
+        func loss() -> Double {
+            RMSNorm.forward(x: x.pointer, gain: gain.pointer, eps: 1e-5, rows: rows, width: width,
+                            y: y.pointer, rstd: rstd.pointer)
+            return GradientCheck.dot(y.pointer, r.pointer, rows * width)
+        }
+        _ = loss()
+        let dx = FloatBuffer(count: rows * width)
+        RMSNorm.backward(x: x.pointer, gain: gain.pointer, rstd: rstd.pointer, dy: r.pointer, rows: rows,
+                         width: width, dx: dx.pointer, accumulate: false)
+        #expect(GradientCheck.relativeError(input: x, analytic: dx.array, loss: loss) < 1e-2)
+    }
+
+    @Test func rmsNormBackwardAccumulates() {
+        var rng = SeededGenerator(seed: 2)
+        let x = rng.normalBuffer(count: 8, std: 1), gain = rng.normalBuffer(count: 8, std: 1)
+        let dy = rng.normalBuffer(count: 8, std: 1)
+        let y = FloatBuffer(count: 8), rstd = FloatBuffer(count: 1)
+        RMSNorm.forward(x: x.pointer, gain: gain.pointer, eps: 1e-5, rows: 1, width: 8, y: y.pointer, rstd: rstd.pointer)
+        let fresh = FloatBuffer(count: 8), summed = FloatBuffer(Array(repeating: 1, count: 8))
+        RMSNorm.backward(x: x.pointer, gain: gain.pointer, rstd: rstd.pointer, dy: dy.pointer, rows: 1, width: 8,
+                         dx: fresh.pointer, accumulate: false)
+        RMSNorm.backward(x: x.pointer, gain: gain.pointer, rstd: rstd.pointer, dy: dy.pointer, rows: 1, width: 8,
+                         dx: summed.pointer, accumulate: true)
+        for i in 0..<8 { #expect(abs(summed[i] - fresh[i] - 1) < 1e-6) }
+    }
+
+    @Test func swiGLUBackwardMatchesFiniteDifferences() {
+        var rng = SeededGenerator(seed: 3)
+        let (rows, width) = (2, 6)
+        let gateUp = rng.normalBuffer(count: rows * 2 * width, std: 1.5)
+        let r = rng.normalBuffer(count: rows * width, std: 1)
+        let out = FloatBuffer(count: rows * width)
+        func loss() -> Double {
+            SwiGLU.forward(gateUp: gateUp.pointer, rows: rows, width: width, out: out.pointer)
+            return GradientCheck.dot(out.pointer, r.pointer, rows * width)
+        }
+        let d = FloatBuffer(count: rows * 2 * width)
+        SwiGLU.backward(gateUp: gateUp.pointer, dOut: r.pointer, rows: rows, width: width, dGateUp: d.pointer)
+        #expect(GradientCheck.relativeError(input: gateUp, analytic: d.array, loss: loss) < 1e-2)
+    }
+
+    @Test func softmaxBackwardMatchesFiniteDifferences() {
+        var rng = SeededGenerator(seed: 4)
+        let (rows, width) = (4, 4)
+        let x = rng.normalBuffer(count: rows * width, std: 2)
+        let r = rng.normalBuffer(count: rows * width, std: 1)
+        let p = FloatBuffer(count: rows * width)
+        func loss() -> Double {
+            p.pointer.update(from: x.pointer, count: rows * width)
+            Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: 0)
+            return GradientCheck.dot(p.pointer, r.pointer, rows * width)
+        }
+        _ = loss()
+        let d = FloatBuffer(r.array)
+        Softmax.backward(p: p.pointer, dp: d.pointer, rows: rows, width: width)
+        #expect(GradientCheck.relativeError(input: x, analytic: d.array, loss: loss) < 1e-2)
+    }
+
+    @Test func causalSoftmaxZeroesTheFuture() {
+        let x = FloatBuffer([1, 2, 3, 4, 5, 6, 7, 8, 9])
+        Softmax.forward(x.pointer, rows: 3, width: 3, causalOffset: 0)
+        #expect(x[0] == 1 && x[1] == 0 && x[2] == 0)
+        #expect(abs(x[3] + x[4] - 1) < 1e-6 && x[5] == 0)
+        #expect(abs(x[6] + x[7] + x[8] - 1) < 1e-6)
+    }
+
+    @Test func vectorKernelsMatchScalarLoops() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [0, 1, 15, 16, 17, 33, 64, 100] {
+            let a = rng.normalBuffer(count: n, std: 1), b = rng.normalBuffer(count: n, std: 1)
+            let expected = GradientCheck.dot(a.pointer, b.pointer, n)
+            #expect(abs(Double(Vector.dot(a.pointer, b.pointer, n)) - expected) < 1e-4)
+            let y = FloatBuffer(b.array)
+            Vector.axpy(0.5, a.pointer, y.pointer, n)
+            for i in 0..<n { #expect(abs(y[i] - (b[i] + 0.5 * a[i])) < 1e-6) }
+        }
+    }
+
+    @Test func gemmMatchesNaiveProduct() {
+        var rng = SeededGenerator(seed: 6)
+        let (m, n, k) = (5, 7, 3)
+        let a = rng.normalBuffer(count: m * k, std: 1)
+        let bT = rng.normalBuffer(count: n * k, std: 1)
+        let c = FloatBuffer(count: m * n)
+        gemm(.none, .transposed, m: m, n: n, k: k, a: a.pointer, b: bT.pointer, c: c.pointer)
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = GradientCheck.dot(a.pointer + i * k, bT.pointer + j * k, k)
+                #expect(abs(Double(c[i * n + j]) - expected) < 1e-5)
+            }
+        }
+    }
+}
