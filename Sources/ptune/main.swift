@@ -1,1 +1,10 @@
-print("ptune")
+import ArgumentParser
+
+/// The `ptune` command line.
+@main
+struct PTune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ptune",
+        abstract: "Train P-tuning prompts for frozen language models on CPU.",
+        subcommands: [TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self, BenchCommand.self])
+}

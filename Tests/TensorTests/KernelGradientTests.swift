@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -103,5 +104,23 @@ struct KernelGradientTests {
                 #expect(abs(Double(c[i * n + j]) - expected) < 1e-5)
             }
         }
+    }
+}
+
+struct CrossEntropyTests {
+    @Test func gradientMatchesFiniteDifferences() {
+        var rng = SeededGenerator(seed: 8)
+        let logits = rng.normalBuffer(count: 3 * 5, std: 2)
+        let targets = [4, 0, 2]
+        let analytic = CrossEntropy.gradient(logits: logits, targets: targets, width: 5).gradient.array
+        let error = GradientCheck.relativeError(input: logits, analytic: analytic, step: 1e-2) {
+            CrossEntropy.gradient(logits: logits, targets: targets, width: 5).loss
+        }
+        #expect(error < 1e-2)
+    }
+
+    @Test func lossOfAUniformRowIsLogWidth() {
+        let result = CrossEntropy.gradient(logits: FloatBuffer(count: 8), targets: [3], width: 8)
+        #expect(abs(result.loss - log(8.0)) < 1e-6)
     }
 }

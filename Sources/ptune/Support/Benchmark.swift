@@ -1,0 +1,109 @@
+import Foundation
+import LM
+import Tensor
+
+/// Times forward and forward+backward passes of a P-tuning-shaped batch, and sgemm on this machine.
+struct Benchmark {
+    let model: LanguageModel
+    let batch: Int
+    let seq: Int
+    let virtual: Int
+    let seconds: Double
+    let progress: ((String) -> Void)?
+
+    struct Report: Encodable {
+        let system = "ptune"
+        let model: String
+        let threads: Int
+        let batch: Int
+        let seq: Int
+        let virtual: Int
+        let train_step_ms: Double
+        let train_tokens_per_s: Double
+        let train_gflops: Double
+        let forward_tokens_per_s: Double
+        let forward_gflops: Double
+        let sgemm_gflops: Double
+        let peak_rss_mb: Double
+
+        var table: String {
+            """
+            model            \(model)
+            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads
+            forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
+            forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
+            machine sgemm    \(format(sgemm_gflops)) GFLOP/s
+            peak RSS         \(format(peak_rss_mb)) MB
+            """
+        }
+
+        private func format(_ v: Double) -> String { String(format: "%8.1f", v) }
+    }
+
+    func run() -> Report {
+        let config = model.decoder.config
+        let H = config.hiddenSize
+        var rng = SeededGenerator(seed: 0)
+        let embeddings = rng.normalBuffer(count: max(virtual, 1) * H, std: 0.02)
+        let sequences: [[DecoderInput]] = (0..<batch).map { _ in
+            (0..<virtual).map { DecoderInput.embedding($0) }
+                + (0..<seq).map { _ in .token(100 + Int(rng.next() % UInt64(config.vocabSize - 200))) }
+        }
+        let inputs = DecoderBatch(sequences: sequences, embeddings: embeddings)
+        let positions = (0..<batch).map { LogitPosition(sequence: $0, position: virtual + seq - 1) }
+        let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
+        let lengths = Array(repeating: virtual + seq, count: batch)
+        let tokens = Double(batch * (virtual + seq))
+
+        progress?("measuring sgemm ...")
+        let sgemm = Self.sgemmRate(seconds: min(seconds, 3))
+        progress?("measuring forward+backward for \(seconds) s ...")
+        let dEmbeddings = FloatBuffer(count: embeddings.count)
+        let step = Self.time(seconds) {
+            let pass = model.decoder.forward(inputs, logitsAt: positions, saveForBackward: true)
+            let gradient = CrossEntropy.gradient(logits: pass.logits, targets: targets, width: config.vocabSize)
+            let dInput = model.decoder.backward(pass, logitGradient: gradient.gradient)
+            inputs.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
+        }
+        progress?("measuring forward for \(seconds / 2) s ...")
+        let forward = Self.time(seconds / 2) {
+            _ = model.decoder.forward(inputs, logitsAt: positions, saveForBackward: false)
+        }
+        let forwardFlops = config.forwardFlops(lengths: lengths, logitRows: batch)
+        let trainFlops = forwardFlops + config.backwardFlops(lengths: lengths, logitRows: batch)
+        return Report(model: model.name, threads: Threads.count, batch: batch, seq: seq, virtual: virtual,
+                      train_step_ms: (step * 1000 * 10).rounded() / 10,
+                      train_tokens_per_s: (tokens / step * 10).rounded() / 10,
+                      train_gflops: (trainFlops / step / 1e9 * 10).rounded() / 10,
+                      forward_tokens_per_s: (tokens / forward * 10).rounded() / 10,
+                      forward_gflops: (forwardFlops / forward / 1e9 * 10).rounded() / 10,
+                      sgemm_gflops: (sgemm * 10).rounded() / 10,
+                      peak_rss_mb: (ResourceUsage.peakRSSMegabytes * 10).rounded() / 10)
+    }
+
+    /// Mean seconds per call of `body` over about `seconds`, after one warm-up call.
+    static func time(_ seconds: Double, _ body: () -> Void) -> Double {
+        body()
+        let start = DispatchTime.now().uptimeNanoseconds
+        var n = 0
+        var elapsed = 0.0
+        repeat {
+            body()
+            n += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while elapsed < seconds
+        return elapsed / Double(n)
+    }
+
+    /// GFLOP/s of a large square single-precision GEMM with the current thread setting.
+    static func sgemmRate(seconds: Double) -> Double {
+        let n = 1536
+        var rng = SeededGenerator(seed: 1)
+        let a = rng.normalBuffer(count: n * n, std: 1), b = rng.normalBuffer(count: n * n, std: 1)
+        let c = FloatBuffer(count: n * n)
+        let t = time(seconds) {
+            gemm(.none, .none, m: n, n: n, k: n, a: a.pointer, b: b.pointer, c: c.pointer)
+        }
+        return 2 * Double(n) * Double(n) * Double(n) / t / 1e9
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LM
+import Tensor
+
+/// `--model` and `--threads`, shared by every command that runs a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "A GGUF file, or a folder with config.json, model.safetensors and tokenizer.json.",
+        discussion: "Defaults to SmolLM2-135M-Instruct in the model cache ($PTUNE_MODELS, else ~/.cache/ptune/models).",
+        valueName: "path"))
+    var model: String?
+
+    @Option(name: .long, help: "Threads for BLAS and ptune's own kernels (default: all cores).")
+    var threads: Int?
+
+    /// The default model: the cached SmolLM2 file that `make model` fetches.
+    static var defaultModelPath: String {
+        let env = ProcessInfo.processInfo.environment
+        let cache = env["PTUNE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/models")
+        return (cache as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+    }
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+    }
+
+    /// Applies `--threads` and loads the model, or fails with a message saying what to do.
+    func load() throws -> LanguageModel {
+        if let threads { Threads.set(threads) }
+        let path = model ?? Self.defaultModelPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            if model == nil {
+                throw CLIError("the default model is not in the cache: \(path)",
+                               hint: "run `make model` (or scripts/fetch-model.sh) once, or pass --model PATH")
+            }
+            throw CLIError("no model file or folder at \(path)", hint: "check the --model path")
+        }
+        return try LanguageModel.load(path: path)
+    }
+}
+
+/// An error a user can act on: what went wrong, and what to do about it.
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    let hint: String?
+    init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+    var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
+}
