@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where tests find material that lives outside the repository, and why they skip without it.
+public enum TestEnvironment {
+    /// The package root (the folder holding Package.swift).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// `../shared` beside the clone (data and PyTorch reference values), when present.
+    public static var shared: URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// The cached SmolLM2-135M GGUF that `make model` fetches, when present.
+    public static var smolLM2: String? {
+        let env = ProcessInfo.processInfo.environment
+        let cache = env["PTUNE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/models")
+        let path = (cache as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The reference values for SmolLM2, parsed, when `../shared` is present.
+    public static var smolLM2Reference: [String: Any]? {
+        guard let shared,
+              let data = try? Data(contentsOf: shared.appendingPathComponent("reference/smollm2-135m-q4_1.json")),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return json
+    }
+}
