@@ -1,0 +1,57 @@
+import Foundation
+import Tensor
+
+/// A loaded model ready to run: the frozen decoder and its tokenizer.
+public final class LanguageModel: @unchecked Sendable {
+    public let decoder: Decoder
+    public let tokenizer: BPETokenizer
+    /// The file or folder the model came from.
+    public let path: String
+
+    /// A short name for reports: the file or folder name.
+    public var name: String { (path as NSString).lastPathComponent }
+
+    public init(decoder: Decoder, tokenizer: BPETokenizer, path: String) {
+        self.decoder = decoder
+        self.tokenizer = tokenizer
+        self.path = path
+    }
+
+    /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json).
+    public static func load(path: String) throws -> LanguageModel {
+        let loaded = try ModelLoader.load(path: path)
+        let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
+        return LanguageModel(decoder: Decoder(config: loaded.config, weights: loaded.weights), tokenizer: tokenizer,
+                             path: path)
+    }
+
+    /// Only the tokenizer of a model file or folder (reads no weights).
+    public static func loadTokenizer(path: String) throws -> BPETokenizer {
+        try loadTokenizer(path: path, vocabulary: nil)
+    }
+
+    private static func loadTokenizer(path: String, vocabulary: TokenizerVocabulary?) throws -> BPETokenizer {
+        if let vocabulary { return try BPETokenizer(vocabulary: vocabulary) }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            let json = (path as NSString).appendingPathComponent("tokenizer.json")
+            return try BPETokenizer(vocabulary: TokenizerVocabulary(tokenizerJSONAt: json))
+        }
+        return try BPETokenizer(vocabulary: GGUFFile(path: path).tokenizerVocabulary())
+    }
+
+    /// Token ids for a model call: the text encoded, with BOS first when the model wants it.
+    public func encodeForModel(_ text: String) -> [Int] {
+        let ids = tokenizer.encode(text)
+        if tokenizer.addBOS, let bos = tokenizer.bosID { return [bos] + ids }
+        return ids
+    }
+
+    /// The logits after the last of `ids`.
+    public func nextTokenLogits(_ ids: [Int]) -> LogitRow {
+        let pass = decoder.forward(DecoderBatch(tokens: [ids]),
+                                   logitsAt: [LogitPosition(sequence: 0, position: ids.count - 1)],
+                                   saveForBackward: false)
+        return LogitRow(pass.logits.array)
+    }
+}
