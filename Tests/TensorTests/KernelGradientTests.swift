@@ -41,7 +41,7 @@ struct KernelGradientTests {
 
     @Test func swiGLUBackwardMatchesFiniteDifferences() {
         var rng = SeededGenerator(seed: 3)
-        let (rows, width) = (2, 6)
+        let (rows, width) = (2, 21)
         let gateUp = rng.normalBuffer(count: rows * 2 * width, std: 1.5)
         let r = rng.normalBuffer(count: rows * width, std: 1)
         let out = FloatBuffer(count: rows * width)

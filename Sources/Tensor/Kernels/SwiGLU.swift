@@ -10,12 +10,20 @@ public enum SwiGLU {
                                out: UnsafeMutablePointer<Float>) {
         parallelFor(rows, minChunk: 4) { range in
             for r in range {
-                let g = gateUp + r * 2 * width
-                let u = g + width
-                let o = out + r * width
-                for i in 0..<width {
-                    let gi = g[i]
-                    o[i] = gi / (1 + expf(-gi)) * u[i]
+                let g = UnsafeRawPointer(gateUp + r * 2 * width)
+                let u = g + width * 4
+                let o = UnsafeMutableRawPointer(out + r * width)
+                var i = 0
+                while i + 16 <= width {
+                    let gi = g.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    let ui = u.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    o.storeBytes(of: gi * FastExp.sigmoid(gi) * ui, toByteOffset: i * 4, as: SIMD16<Float>.self)
+                    i += 16
+                }
+                let gs = gateUp + r * 2 * width, us = gs + width, os = out + r * width
+                while i < width {
+                    os[i] = gs[i] / (1 + expf(-gs[i])) * us[i]
+                    i += 1
                 }
             }
         }
@@ -28,16 +36,28 @@ public enum SwiGLU {
                                 rows: Int, width: Int, dGateUp: UnsafeMutablePointer<Float>) {
         parallelFor(rows, minChunk: 4) { range in
             for r in range {
-                let g = gateUp + r * 2 * width
-                let u = g + width
-                let d = dOut + r * width
-                let dg = dGateUp + r * 2 * width
-                let du = dg + width
-                for i in 0..<width {
-                    let gi = g[i]
-                    let s = 1 / (1 + expf(-gi))
-                    dg[i] = d[i] * u[i] * s * (1 + gi * (1 - s))
-                    du[i] = d[i] * gi * s
+                let g = UnsafeRawPointer(gateUp + r * 2 * width)
+                let u = g + width * 4
+                let d = UnsafeRawPointer(dOut + r * width)
+                let dg = UnsafeMutableRawPointer(dGateUp + r * 2 * width)
+                let du = dg + width * 4
+                var i = 0
+                while i + 16 <= width {
+                    let gi = g.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    let ui = u.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    let di = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    let s = FastExp.sigmoid(gi)
+                    dg.storeBytes(of: di * ui * s * (1 + gi * (1 - s)), toByteOffset: i * 4, as: SIMD16<Float>.self)
+                    du.storeBytes(of: di * gi * s, toByteOffset: i * 4, as: SIMD16<Float>.self)
+                    i += 16
+                }
+                let gs = gateUp + r * 2 * width, us = gs + width, ds = dOut + r * width
+                let dgs = dGateUp + r * 2 * width, dus = dgs + width
+                while i < width {
+                    let s = 1 / (1 + expf(-gs[i]))
+                    dgs[i] = ds[i] * us[i] * s * (1 + gs[i] * (1 - s))
+                    dus[i] = ds[i] * gs[i] * s
+                    i += 1
                 }
             }
         }
