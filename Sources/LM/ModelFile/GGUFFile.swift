@@ -23,6 +23,9 @@ public final class GGUFFile: @unchecked Sendable {
 
     private let file: MappedFile
 
+    /// The whole file, mapped.
+    var mappedBytes: UnsafeRawBufferPointer { file.bytes }
+
     /// Array nesting beyond this depth is rejected (real files nest at most once).
     private static let maxArrayDepth = 8
 
