@@ -23,6 +23,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"]),
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"],
+                    exclude: ["ModelFile/Fixtures"]),
     ]
 )

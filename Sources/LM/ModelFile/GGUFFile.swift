@@ -1,0 +1,317 @@
+import Tensor
+
+/// A GGUF model file (version 2 or 3, little-endian): its metadata, tensor directory and memory-mapped
+/// tensor data. Every length, count and offset is checked against the file size, so a corrupt or
+/// truncated file throws a `ModelFileError` rather than crashing.
+public final class GGUFFile: @unchecked Sendable {
+    public let path: String
+    public let version: Int
+    /// Metadata by key.
+    public let metadata: [String: GGUFValue]
+    /// Metadata keys in file order.
+    public let metadataKeys: [String]
+    /// Tensor directory by name.
+    public let tensors: [String: GGUFTensorInfo]
+    /// Tensor names in file order.
+    public let tensorNames: [String]
+    /// `general.alignment` (32 when absent): tensor data offsets are multiples of it.
+    public let alignment: Int
+    /// Byte offset of the data section in the file.
+    public let dataOffset: Int
+    /// Size of the file in bytes.
+    public var fileSize: Int { file.bytes.count }
+
+    private let file: MappedFile
+
+    /// The whole file, mapped.
+    var mappedBytes: UnsafeRawBufferPointer { file.bytes }
+
+    /// Array nesting beyond this depth is rejected (real files nest at most once).
+    private static let maxArrayDepth = 8
+
+    /// Opens and maps `path`, parsing the header, metadata and tensor directory.
+    public init(path: String) throws {
+        file = try MappedFile(path: path)
+        self.path = path
+        var reader = ByteReader(bytes: file.bytes, path: path)
+
+        try reader.require(4, "the GGUF magic")
+        let magic = Array(file.bytes[0..<4])
+        guard magic == Array("GGUF".utf8) else {
+            throw ModelFileError.badMagic(path: path, found: magic.map(describeByte).joined(separator: " "))
+        }
+        _ = try reader.read(UInt32.self, "the GGUF magic")
+        let rawVersion = try reader.read(UInt32.self, "the GGUF version")
+        guard rawVersion == 2 || rawVersion == 3 else {
+            throw ModelFileError.unsupportedVersion(path: path, version: rawVersion)
+        }
+        version = Int(rawVersion)
+        let tensorCount = try reader.read(UInt64.self, "the tensor count")
+        let kvCount = try reader.read(UInt64.self, "the metadata count")
+        // Each key/value pair needs at least 12 bytes and each tensor info at least 24: reject counts the
+        // file cannot hold before reserving memory for them.
+        guard kvCount <= UInt64(reader.remaining / 12) else {
+            throw ModelFileError.malformed(path: path, what: "header",
+                                           detail: "metadata count \(kvCount) exceeds what the file can hold")
+        }
+        guard tensorCount <= UInt64(reader.remaining / 24) else {
+            throw ModelFileError.malformed(path: path, what: "header",
+                                           detail: "tensor count \(tensorCount) exceeds what the file can hold")
+        }
+
+        var metadata: [String: GGUFValue] = [:]
+        var keys: [String] = []
+        keys.reserveCapacity(Int(kvCount))
+        for index in 0..<Int(kvCount) {
+            let key = try reader.string("metadata key #\(index)")
+            let rawType = try reader.read(UInt32.self, "the type of metadata \"\(key)\"")
+            let value = try Self.readValue(&reader, type: rawType, key: key, depth: 0)
+            guard metadata.updateValue(value, forKey: key) == nil else {
+                throw ModelFileError.malformed(path: path, what: "metadata \"\(key)\"", detail: "the key appears twice")
+            }
+            keys.append(key)
+        }
+        self.metadata = metadata
+        metadataKeys = keys
+
+        var alignment = 32
+        if let value = metadata["general.alignment"] {
+            guard let a = value.intValue, a > 0, a <= 1 << 20, a & (a - 1) == 0 else {
+                throw ModelFileError.badValue(path: path, key: "general.alignment",
+                                              expected: "a power of two up to 2^20", found: "\(value)")
+            }
+            alignment = a
+        }
+        self.alignment = alignment
+
+        var infos: [String: GGUFTensorInfo] = [:]
+        var names: [String] = []
+        names.reserveCapacity(Int(tensorCount))
+        for index in 0..<Int(tensorCount) {
+            let name = try reader.string("the name of tensor #\(index)")
+            let info = try Self.readTensorInfo(&reader, name: name, alignment: alignment)
+            guard infos.updateValue(info, forKey: name) == nil else {
+                throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"", detail: "the name appears twice")
+            }
+            names.append(name)
+        }
+        tensorNames = names
+
+        let padding = (alignment - reader.offset % alignment) % alignment
+        let dataOffset = reader.offset + padding
+        if !infos.isEmpty { try reader.skip(to: dataOffset, "the padding before the tensor data") }
+        self.dataOffset = dataOffset
+        let available = max(0, file.bytes.count - dataOffset)
+        for name in names {
+            guard let info = infos[name] else { continue }
+            let (end, overflow) = info.offset.addingReportingOverflow(info.byteCount)
+            if overflow || end > available {
+                throw ModelFileError.tensorDataOutOfBounds(path: path, tensor: name, offset: info.offset,
+                                                           byteCount: info.byteCount, available: available)
+            }
+        }
+        tensors = infos
+    }
+
+    private static func readTensorInfo(_ reader: inout ByteReader, name: String,
+                                       alignment: Int) throws -> GGUFTensorInfo {
+        let path = reader.path
+        let dimCount = try reader.read(UInt32.self, "the dimension count of tensor \"\(name)\"")
+        guard (1...4).contains(dimCount) else {
+            throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"",
+                                           detail: "\(dimCount) dimensions (ggml allows 1 to 4)")
+        }
+        var dims: [Int] = []
+        var elements = 1
+        for _ in 0..<dimCount {
+            let raw = try reader.read(UInt64.self, "the dimensions of tensor \"\(name)\"")
+            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(clamping: raw))
+            guard raw > 0, raw < UInt64(Int.max), !overflow else {
+                throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"",
+                                               detail: "dimension \(raw) is zero or too large")
+            }
+            dims.append(Int(raw))
+            elements = product
+        }
+        let rawType = try reader.read(UInt32.self, "the type of tensor \"\(name)\"")
+        guard let type = GGMLType(rawValue: rawType) else {
+            throw ModelFileError.unknownTensorType(path: path, tensor: name, type: rawType)
+        }
+        let rawOffset = try reader.read(UInt64.self, "the data offset of tensor \"\(name)\"")
+        guard rawOffset < UInt64(Int.max), Int(rawOffset) % alignment == 0 else {
+            throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"",
+                                           detail: "data offset \(rawOffset) is not a multiple of the alignment \(alignment)")
+        }
+        let layout = type.blockLayout
+        guard dims[0] % layout.elements == 0 else {
+            throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"",
+                                           detail: "row length \(dims[0]) is not a multiple of the \(type.name) block size \(layout.elements)")
+        }
+        let (bytes, overflow) = (elements / layout.elements).multipliedReportingOverflow(by: layout.bytes)
+        guard !overflow else {
+            throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"", detail: "size overflows")
+        }
+        return GGUFTensorInfo(name: name, dimensions: dims, type: type, offset: Int(rawOffset),
+                              elementCount: elements, byteCount: bytes)
+    }
+
+    private static func readValue(_ reader: inout ByteReader, type: UInt32, key: String,
+                                  depth: Int) throws -> GGUFValue {
+        let what = "the value of metadata \"\(key)\""
+        switch type {
+        case 0: return .uint8(try reader.read(UInt8.self, what))
+        case 1: return .int8(try reader.read(Int8.self, what))
+        case 2: return .uint16(try reader.read(UInt16.self, what))
+        case 3: return .int16(try reader.read(Int16.self, what))
+        case 4: return .uint32(try reader.read(UInt32.self, what))
+        case 5: return .int32(try reader.read(Int32.self, what))
+        case 6: return .float32(Float(bitPattern: try reader.read(UInt32.self, what)))
+        case 7:
+            let byte = try reader.read(UInt8.self, what)
+            guard byte <= 1 else {
+                throw ModelFileError.badValue(path: reader.path, key: key, expected: "a bool (0 or 1)", found: "\(byte)")
+            }
+            return .bool(byte == 1)
+        case 8: return .string(try reader.string(what))
+        case 9:
+            guard depth < maxArrayDepth else {
+                throw ModelFileError.malformed(path: reader.path, what: "metadata \"\(key)\"",
+                                               detail: "arrays nested more than \(maxArrayDepth) deep")
+            }
+            let elementType = try reader.read(UInt32.self, "the element type of metadata \"\(key)\"")
+            let count = try reader.read(UInt64.self, "the length of metadata \"\(key)\"")
+            // Every element takes at least one byte, so a longer count cannot fit in the file.
+            guard count <= UInt64(reader.remaining) else {
+                throw ModelFileError.truncated(path: reader.path, what: "metadata \"\(key)\" (array of \(count) elements)",
+                                               offset: reader.offset, needed: Int(clamping: count),
+                                               fileSize: reader.bytes.count)
+            }
+            var elements: [GGUFValue] = []
+            elements.reserveCapacity(Int(count))
+            for _ in 0..<Int(count) {
+                elements.append(try readValue(&reader, type: elementType, key: key, depth: depth + 1))
+            }
+            return .array(elements)
+        case 10: return .uint64(try reader.read(UInt64.self, what))
+        case 11: return .int64(try reader.read(Int64.self, what))
+        case 12: return .float64(Double(bitPattern: try reader.read(UInt64.self, what)))
+        default:
+            throw ModelFileError.malformed(path: reader.path, what: "metadata \"\(key)\"",
+                                           detail: "unknown value type \(type)")
+        }
+    }
+
+    // MARK: - Typed metadata access
+
+    private func required(_ key: String) throws -> GGUFValue {
+        guard let value = metadata[key] else { throw ModelFileError.missingKey(path: path, key: key) }
+        return value
+    }
+
+    private func mismatch(_ key: String, _ expected: String, _ value: GGUFValue) -> ModelFileError {
+        .badValue(path: path, key: key, expected: expected, found: value.typeName)
+    }
+
+    /// The string at `key`; throws if absent or not a string.
+    public func string(_ key: String) throws -> String {
+        let value = try required(key)
+        guard let s = value.stringValue else { throw mismatch(key, "a string", value) }
+        return s
+    }
+
+    /// The string at `key`, or nil if absent; throws if present but not a string.
+    public func optionalString(_ key: String) throws -> String? {
+        metadata[key] == nil ? nil : try string(key)
+    }
+
+    /// The integer at `key` (any integer type); throws if absent, not an integer or out of `Int` range.
+    public func int(_ key: String) throws -> Int {
+        let value = try required(key)
+        guard let i = value.intValue else { throw mismatch(key, "an integer", value) }
+        return i
+    }
+
+    /// The integer at `key`, or nil if absent.
+    public func optionalInt(_ key: String) throws -> Int? {
+        metadata[key] == nil ? nil : try int(key)
+    }
+
+    /// The number at `key` (float or integer) as a `Float`.
+    public func float(_ key: String) throws -> Float {
+        let value = try required(key)
+        guard let d = value.doubleValue else { throw mismatch(key, "a number", value) }
+        return Float(d)
+    }
+
+    /// The number at `key` as a `Float`, or nil if absent.
+    public func optionalFloat(_ key: String) throws -> Float? {
+        metadata[key] == nil ? nil : try float(key)
+    }
+
+    /// The bool at `key`.
+    public func bool(_ key: String) throws -> Bool {
+        let value = try required(key)
+        guard let b = value.boolValue else { throw mismatch(key, "a bool", value) }
+        return b
+    }
+
+    /// The bool at `key`, or nil if absent.
+    public func optionalBool(_ key: String) throws -> Bool? {
+        metadata[key] == nil ? nil : try bool(key)
+    }
+
+    /// The array of strings at `key`.
+    public func stringArray(_ key: String) throws -> [String] {
+        let value = try required(key)
+        guard let elements = value.arrayValue else { throw mismatch(key, "an array of strings", value) }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for element in elements {
+            guard let s = element.stringValue else { throw mismatch(key, "an array of strings", value) }
+            strings.append(s)
+        }
+        return strings
+    }
+
+    /// The array of integers at `key`.
+    public func intArray(_ key: String) throws -> [Int] {
+        let value = try required(key)
+        guard let elements = value.arrayValue else { throw mismatch(key, "an array of integers", value) }
+        var ints: [Int] = []
+        ints.reserveCapacity(elements.count)
+        for element in elements {
+            guard let i = element.intValue else { throw mismatch(key, "an array of integers", value) }
+            ints.append(i)
+        }
+        return ints
+    }
+
+    // MARK: - Tensor data
+
+    /// The directory entry of tensor `name`; throws `missingTensor` if absent.
+    public func tensorInfo(_ name: String) throws -> GGUFTensorInfo {
+        guard let info = tensors[name] else { throw ModelFileError.missingTensor(path: path, tensor: name) }
+        return info
+    }
+
+    /// Tensor `name` converted to float32, in stored (row-major, `dimensions[0]` contiguous) order.
+    public func dequantize(_ name: String) throws -> FloatBuffer {
+        let info = try tensorInfo(name)
+        guard info.type.isDequantizable else {
+            throw ModelFileError.unsupportedTensorType(path: path, tensor: name, type: info.type.name)
+        }
+        let output = FloatBuffer(count: info.elementCount)
+        // The init checked offset + byteCount against the data section.
+        guard let base = file.bytes.baseAddress else { return output }
+        Dequantizer.run(info.type, source: base + dataOffset + info.offset, count: info.elementCount,
+                        into: output.pointer)
+        return output
+    }
+}
+
+/// A byte as the character in quotes when printable, else as 0xNN.
+private func describeByte(_ byte: UInt8) -> String {
+    if (0x20..<0x7F).contains(byte) { return "'" + String(UnicodeScalar(byte)) + "'" }
+    let hex = String(byte, radix: 16, uppercase: true)
+    return "0x" + (hex.count == 1 ? "0" + hex : hex)
+}

@@ -1,0 +1,145 @@
+import Tensor
+
+extension ModelLoader {
+    /// Loads a llama or qwen2 GGUF: hyperparameters from `{arch}.*` metadata, weights de-quantized to
+    /// float32 in GGUF's [out, in] layout, vocabulary from `tokenizer.ggml.*`.
+    public static func loadGGUF(path: String) throws -> LoadedModel {
+        let file = try GGUFFile(path: path)
+        let config = try ggufConfig(file)
+        let path = file.path
+
+        func tensor(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
+            try checked(name, try file.tensorInfo(name).shape, shape, path: path)
+            return try file.dequantize(name)
+        }
+        let (H, V, F) = (config.hiddenSize, config.vocabSize, config.ffnSize)
+        let (qw, kvw) = (config.queryWidth, config.kvWidth)
+        let embedding = try tensor("token_embd.weight", [V, H])
+        var layers: [LayerWeights] = []
+        for i in 0..<config.layerCount {
+            let p = "blk.\(i)."
+            layers.append(LayerWeights(
+                attentionNorm: try tensor(p + "attn_norm.weight", [H]),
+                query: try tensor(p + "attn_q.weight", [qw, H]),
+                key: try tensor(p + "attn_k.weight", [kvw, H]),
+                value: try tensor(p + "attn_v.weight", [kvw, H]),
+                queryBias: config.attentionBias ? try tensor(p + "attn_q.bias", [qw]) : nil,
+                keyBias: config.attentionBias ? try tensor(p + "attn_k.bias", [kvw]) : nil,
+                valueBias: config.attentionBias ? try tensor(p + "attn_v.bias", [kvw]) : nil,
+                output: try tensor(p + "attn_output.weight", [H, qw]),
+                ffnNorm: try tensor(p + "ffn_norm.weight", [H]),
+                gate: try tensor(p + "ffn_gate.weight", [F, H]),
+                up: try tensor(p + "ffn_up.weight", [F, H]),
+                down: try tensor(p + "ffn_down.weight", [H, F])))
+        }
+        let weights = DecoderWeights(
+            tokenEmbedding: embedding, layers: layers,
+            outputNorm: try tensor("output_norm.weight", [H]),
+            outputHead: config.tiedOutput ? embedding : try tensor("output.weight", [V, H]))
+        return LoadedModel(config: config, weights: weights, vocabulary: try ggufVocabulary(file, vocabSize: V),
+                           sha256: SHA256.hex(of: file.mappedBytes), path: path)
+    }
+
+    /// The decoder hyperparameters in a GGUF's metadata.
+    static func ggufConfig(_ file: GGUFFile) throws -> DecoderConfig {
+        let name = try file.string("general.architecture")
+        guard let architecture = Architecture(rawValue: name) else {
+            throw ModelFileError.unsupportedArchitecture(path: file.path, architecture: name)
+        }
+        let p = name + "."
+        if let scaling = try file.optionalString(p + "rope.scaling.type"), scaling != "none" {
+            throw ModelFileError.unsupportedFeature(path: file.path, feature: "rope scaling \"\(scaling)\"")
+        }
+        if file.tensors["rope_freqs.weight"] != nil {
+            throw ModelFileError.unsupportedFeature(path: file.path,
+                                                    feature: "per-dimension rope frequencies (rope_freqs.weight)")
+        }
+        let hidden = try file.int(p + "embedding_length")
+        let heads = try file.int(p + "attention.head_count")
+        let headDim: Int
+        if let keyLength = try file.optionalInt(p + "attention.key_length") {
+            headDim = keyLength
+        } else {
+            guard heads > 0, hidden % heads == 0 else {
+                throw ModelFileError.badValue(path: file.path, key: p + "attention.head_count",
+                                             expected: "a divisor of the embedding length \(hidden)", found: "\(heads)")
+            }
+            headDim = hidden / heads
+        }
+        for key in [p + "rope.dimension_count", p + "attention.value_length"] {
+            if let value = try file.optionalInt(key), value != headDim {
+                throw ModelFileError.badValue(path: file.path, key: key,
+                                              expected: "\(headDim) (the head dimension)", found: "\(value)")
+            }
+        }
+        let vocabSize: Int
+        if let v = try file.optionalInt(p + "vocab_size") {
+            vocabSize = v
+        } else {
+            let embedding = try file.tensorInfo("token_embd.weight")
+            guard embedding.shape.count == 2 else {
+                throw ModelFileError.shapeMismatch(path: file.path, tensor: "token_embd.weight",
+                                                   expected: [-1, hidden], found: embedding.shape)
+            }
+            vocabSize = embedding.shape[0]
+        }
+        let config = DecoderConfig(
+            architecture: architecture,
+            vocabSize: vocabSize,
+            hiddenSize: hidden,
+            layerCount: try file.int(p + "block_count"),
+            headCount: heads,
+            kvHeadCount: try file.optionalInt(p + "attention.head_count_kv") ?? heads,
+            headDim: headDim,
+            ffnSize: try file.int(p + "feed_forward_length"),
+            rmsNormEps: try file.float(p + "attention.layer_norm_rms_epsilon"),
+            ropeTheta: try file.optionalFloat(p + "rope.freq_base") ?? 10000,
+            // llama.cpp permutes llama Q/K rows so rotary pairs are adjacent; qwen2 keeps HF order.
+            rotaryLayout: architecture == .llama ? .adjacentPairs : .halfSplit,
+            attentionBias: file.tensors["blk.0.attn_q.bias"] != nil,
+            tiedOutput: file.tensors["output.weight"] == nil,
+            contextLength: try file.int(p + "context_length"))
+        try validate(config, path: file.path)
+        return config
+    }
+
+    /// The tokenizer vocabulary in `tokenizer.ggml.*` metadata, or nil when the file has no tokens.
+    static func ggufVocabulary(_ file: GGUFFile, vocabSize: Int) throws -> TokenizerVocabulary? {
+        let prefix = "tokenizer.ggml."
+        guard file.metadata[prefix + "tokens"] != nil else { return nil }
+        let tokens = try file.stringArray(prefix + "tokens")
+        guard tokens.count <= vocabSize else {
+            throw ModelFileError.badValue(path: file.path, key: prefix + "tokens",
+                                          expected: "at most \(vocabSize) tokens (the embedding rows)",
+                                          found: "\(tokens.count)")
+        }
+        var types: [Int32] = []
+        if file.metadata[prefix + "token_type"] != nil {
+            let raw = try file.intArray(prefix + "token_type")
+            guard raw.count == tokens.count, raw.allSatisfy({ Int32(exactly: $0) != nil }) else {
+                throw ModelFileError.badValue(path: file.path, key: prefix + "token_type",
+                                              expected: "\(tokens.count) int32 types (one per token)",
+                                              found: "\(raw.count) values")
+            }
+            types = raw.map { Int32($0) }
+        }
+        func tokenID(_ key: String) throws -> Int? {
+            guard let id = try file.optionalInt(prefix + key) else { return nil }
+            guard (0..<tokens.count).contains(id) else {
+                throw ModelFileError.badValue(path: file.path, key: prefix + key,
+                                              expected: "a token id below \(tokens.count)", found: "\(id)")
+            }
+            return id
+        }
+        return TokenizerVocabulary(
+            tokens: tokens,
+            tokenTypes: types,
+            merges: file.metadata[prefix + "merges"] == nil ? [] : try file.stringArray(prefix + "merges"),
+            preTokenizer: try file.optionalString(prefix + "pre") ?? "default",
+            specialTokens: types.indices.filter { types[$0] == 3 || types[$0] == 4 },
+            bosID: try tokenID("bos_token_id"),
+            eosID: try tokenID("eos_token_id"),
+            padID: try tokenID("padding_token_id"),
+            addBOS: try file.optionalBool(prefix + "add_bos_token") ?? false)
+    }
+}

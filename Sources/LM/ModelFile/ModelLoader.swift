@@ -1,0 +1,35 @@
+import Foundation
+import Tensor
+
+/// A decoder ready to run: hyperparameters, float32 weights and (from GGUF) the tokenizer vocabulary.
+public struct LoadedModel: Sendable {
+    public var config: DecoderConfig
+    public var weights: DecoderWeights
+    /// From GGUF `tokenizer.ggml.*` metadata; nil for a Hugging Face folder (its tokenizer.json is
+    /// parsed by the tokenizer) or a GGUF without tokenizer metadata.
+    public var vocabulary: TokenizerVocabulary?
+    /// SHA-256 (64 lowercase hex digits) of the weights file: the `.gguf`, or the folder's
+    /// `model.safetensors`. Identifies the exact weights a prompt was trained against.
+    public var sha256: String
+    /// The path the model was loaded from.
+    public var path: String
+}
+
+/// Loads a model from a `.gguf` file or a Hugging Face folder (`config.json` + `model.safetensors`).
+public enum ModelLoader {
+    /// Loads `path`: a directory is read as a Hugging Face folder, anything else as a GGUF file.
+    public static func load(path: String) throws -> LoadedModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelFileError.cannotOpen(path: path, reason: "no such file or directory")
+        }
+        return isDirectory.boolValue ? try loadHuggingFace(folder: path) : try loadGGUF(path: path)
+    }
+
+    /// Checks a tensor's row-major shape before converting it.
+    static func checked(_ name: String, _ found: [Int], _ expected: [Int], path: String) throws {
+        guard found == expected else {
+            throw ModelFileError.shapeMismatch(path: path, tensor: name, expected: expected, found: found)
+        }
+    }
+}
