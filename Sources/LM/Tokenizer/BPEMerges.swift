@@ -1,0 +1,124 @@
+/// The merge rules of a byte-level BPE vocabulary, and the merge loop that applies them.
+struct BPEMerges: Sendable {
+    /// A rule's priority (lower merges first) and the token it produces.
+    struct Merge {
+        let rank: Int32
+        let result: Int32
+    }
+
+    private let table: [UInt64: Merge]
+
+    /// Builds the table from rules "left right" in rank order; a repeated rule keeps its first rank.
+    init(rules: [String], idsByToken: [String: Int]) throws(TokenizerError) {
+        var table = [UInt64: Merge](minimumCapacity: rules.count)
+        for (rank, rule) in rules.enumerated() {
+            guard let space = rule.firstIndex(of: " "),
+                  let left = idsByToken[String(rule[..<space])],
+                  let right = idsByToken[String(rule[rule.index(after: space)...])],
+                  let result = idsByToken[String(rule[..<space]) + String(rule[rule.index(after: space)...])]
+            else { throw .invalidMerge(rank: rank, rule: rule) }
+            let key = BPEMerges.key(Int32(left), Int32(right))
+            if table[key] == nil { table[key] = Merge(rank: Int32(rank), result: Int32(result)) }
+        }
+        self.table = table
+    }
+
+    private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    }
+
+    func merge(_ left: Int32, _ right: Int32) -> Merge? {
+        table[BPEMerges.key(left, right)]
+    }
+
+    /// Merges `symbols` (token ids, initially one per byte) in place until no rule applies.
+    ///
+    /// The lowest-ranked adjacent pair merges first, the leftmost of equal pairs first, as in
+    /// Hugging Face `tokenizers`. Candidate pairs sit in a min-heap keyed by (rank, left position);
+    /// a popped pair whose symbols have changed since it was pushed no longer has that rank and is
+    /// dropped, so a word of n bytes takes O(n log n).
+    func apply(to symbols: inout [Int32], workspace: inout MergeWorkspace) {
+        let count = symbols.count
+        guard count > 1 else { return }
+        workspace.reset(count: count)
+        for index in 0..<count - 1 {
+            if let merge = merge(symbols[index], symbols[index + 1]) {
+                workspace.heap.push(rank: merge.rank, position: index)
+            }
+        }
+        while let (rank, left) = workspace.heap.pop() {
+            guard symbols[left] >= 0 else { continue }
+            let right = workspace.next[left]
+            guard right >= 0, let merge = merge(symbols[left], symbols[right]), merge.rank == rank
+            else { continue }
+            symbols[left] = merge.result
+            symbols[right] = -1
+            let after = workspace.next[right]
+            workspace.next[left] = after
+            if after >= 0 {
+                workspace.previous[after] = left
+                if let next = self.merge(merge.result, symbols[after]) {
+                    workspace.heap.push(rank: next.rank, position: left)
+                }
+            }
+            let before = workspace.previous[left]
+            if before >= 0, let previous = self.merge(symbols[before], merge.result) {
+                workspace.heap.push(rank: previous.rank, position: before)
+            }
+        }
+        symbols.removeAll { $0 < 0 }
+    }
+}
+
+/// Scratch buffers for `BPEMerges.apply`, reused across the words of one encode call.
+struct MergeWorkspace {
+    var next: [Int] = []
+    var previous: [Int] = []
+    var heap = PairHeap()
+
+    mutating func reset(count: Int) {
+        next.removeAll(keepingCapacity: true)
+        previous.removeAll(keepingCapacity: true)
+        for index in 0..<count {
+            next.append(index + 1 < count ? index + 1 : -1)
+            previous.append(index - 1)
+        }
+        heap.removeAll()
+    }
+}
+
+/// A binary min-heap of (rank, position) pairs, ordered by rank and then position.
+struct PairHeap {
+    private var items: [UInt64] = []
+
+    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+
+    mutating func push(rank: Int32, position: Int) {
+        items.append(UInt64(UInt32(rank)) << 32 | UInt64(UInt32(position)))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (rank: Int32, position: Int)? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                guard left < items.count else { break }
+                let smaller = left + 1 < items.count && items[left + 1] < items[left] ? left + 1 : left
+                guard items[smaller] < items[parent] else { break }
+                items.swapAt(smaller, parent)
+                parent = smaller
+            }
+        }
+        return (Int32(top >> 32), Int(top & 0xFFFF_FFFF))
+    }
+}
