@@ -3,7 +3,7 @@ import Tensor
 
 /// A loaded model ready to run: the frozen decoder and its tokenizer.
 public final class LanguageModel: @unchecked Sendable {
-    public let decoder: Decoder
+    public let decoder: Transformer
     public let tokenizer: BPETokenizer
     /// The file or folder the model came from.
     public let path: String
@@ -11,7 +11,7 @@ public final class LanguageModel: @unchecked Sendable {
     /// A short name for reports: the file or folder name.
     public var name: String { (path as NSString).lastPathComponent }
 
-    public init(decoder: Decoder, tokenizer: BPETokenizer, path: String) {
+    public init(decoder: Transformer, tokenizer: BPETokenizer, path: String) {
         self.decoder = decoder
         self.tokenizer = tokenizer
         self.path = path
@@ -21,7 +21,7 @@ public final class LanguageModel: @unchecked Sendable {
     public static func load(path: String) throws -> LanguageModel {
         let loaded = try ModelLoader.load(path: path)
         let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
-        return LanguageModel(decoder: Decoder(config: loaded.config, weights: loaded.weights), tokenizer: tokenizer,
+        return LanguageModel(decoder: Transformer(config: loaded.config, weights: loaded.weights), tokenizer: tokenizer,
                              path: path)
     }
 
@@ -35,9 +35,13 @@ public final class LanguageModel: @unchecked Sendable {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             let json = (path as NSString).appendingPathComponent("tokenizer.json")
-            return try BPETokenizer(vocabulary: TokenizerVocabulary(tokenizerJSONAt: json))
+            throw ModelFileError.cannotOpen(path: json, reason: "tokenizer.json is not supported yet")
         }
-        return try BPETokenizer(vocabulary: GGUFFile(path: path).tokenizerVocabulary())
+        let file = try GGUFFile(path: path)
+        guard let vocabulary = try ModelLoader.ggufVocabulary(file, vocabSize: ModelLoader.ggufConfig(file).vocabSize) else {
+            throw ModelFileError.missingKey(path: path, key: "tokenizer.ggml.tokens")
+        }
+        return try BPETokenizer(vocabulary: vocabulary)
     }
 
     /// Token ids for a model call: the text encoded, with BOS first when the model wants it.

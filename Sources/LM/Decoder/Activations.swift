@@ -47,7 +47,7 @@ final class Activations {
     }
 }
 
-/// The result of `Decoder.forward`: logits at the requested positions, and what backward needs.
+/// The result of `Transformer.forward`: logits at the requested positions, and what backward needs.
 public struct ForwardPass {
     /// [P, V] logits, row p for `positions[p]`.
     public let logits: FloatBuffer

@@ -34,7 +34,7 @@ struct GenerateCommand: ParsableCommand {
                 print(text.dropFirst(shown.count), terminator: "")
                 shown = text
             }
-            fflush(stdout)
+            fflush(nil)
         }
         print()
     }

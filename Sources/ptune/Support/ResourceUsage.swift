@@ -5,7 +5,7 @@ enum ResourceUsage {
     /// Peak resident set size so far, in MB (Linux reports ru_maxrss in KiB).
     static var peakRSSMegabytes: Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
     }
 }

@@ -9,7 +9,7 @@ import TestSupport
                 "needs the cached SmolLM2 model (make model) and ../shared/reference"))
 struct ReferenceParityTests {
     static let model: LanguageModel? = TestEnvironment.smolLM2.flatMap { try? LanguageModel.load(path: $0) }
-    static let reference = TestEnvironment.smolLM2Reference ?? [:]
+    nonisolated(unsafe) static let reference = TestEnvironment.smolLM2Reference ?? [:]
     static var tolerances: [String: Double] { reference["tolerances"] as? [String: Double] ?? [:] }
 
     static var forwardCases: [[String: Any]] { reference["forward"] as? [[String: Any]] ?? [] }

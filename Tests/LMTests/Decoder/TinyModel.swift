@@ -38,8 +38,8 @@ enum TinyModel {
         return DecoderWeights(tokenEmbedding: embedding, layers: layers, outputNorm: gain(H), outputHead: head)
     }
 
-    static func decoder(_ c: DecoderConfig, seed: UInt64 = 11) -> Decoder {
-        Decoder(config: c, weights: weights(c, seed: seed))
+    static func decoder(_ c: DecoderConfig, seed: UInt64 = 11) -> Transformer {
+        Transformer(config: c, weights: weights(c, seed: seed))
     }
 
     /// Every configuration the gradient checks cover: both families, both rotary layouts, with and

@@ -4,7 +4,7 @@ import Tensor
 /// chosen logits to the input embeddings. No weight gradient is ever computed.
 ///
 /// Not thread-safe: one caller at a time. A `ForwardPass` is valid until the next `forward` call.
-public final class Decoder: @unchecked Sendable {
+public final class Transformer: @unchecked Sendable {
     public let config: DecoderConfig
     /// [V, H] the token embedding table.
     public let tokenEmbedding: FloatBuffer
