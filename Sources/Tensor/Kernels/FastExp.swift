@@ -6,8 +6,13 @@
 public enum FastExp {
     @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.3))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Lane-wise selects: SIMD's clamped(lowerBound:upperBound:) does not compile to vector code.
+        let low = SIMD16<Float>(repeating: -87.3), high = SIMD16<Float>(repeating: 88.3)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits: a
+        // rounding and a float-to-int conversion without the generic (per-lane) SIMD conversions.
+        let shifted = clamped * 1.442_695_04 + 0x1.8p23
+        let n = shifted - 0x1.8p23
         let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p = SIMD16<Float>(repeating: 1.987_569_1e-4)
         p = p * r + 1.398_199_9e-3
@@ -16,7 +21,7 @@ public enum FastExp {
         p = p * r + 0.166_666_65
         p = p * r + 0.5
         let expR = 1 + r + r * r * p
-        let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+        let bits = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return expR * unsafeBitCast(bits, to: SIMD16<Float>.self)
     }
 

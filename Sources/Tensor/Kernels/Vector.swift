@@ -2,7 +2,7 @@
 /// compiler must keep their order), and these run in the innermost loops of attention.
 public enum Vector {
     /// sum(a[i] * b[i]) for i in 0..<n.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
         var i = 0
@@ -28,7 +28,7 @@ public enum Vector {
     }
 
     /// y[i] += alpha * x[i] for i in 0..<n.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
