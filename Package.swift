@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -17,13 +18,17 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "LM", dependencies: ["Tensor"]),
+        .target(name: "PTuning", dependencies: ["LM", "Tensor"]),
+        .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(name: "ptune", dependencies: [
-            "LM", "Tensor",
+            "LM", "Tensor", "PTuning", "Spool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"],
                     exclude: ["ModelFile/Fixtures"]),
+        .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "TestSupport"]),
     ]
 )

@@ -1,0 +1,133 @@
+/// What kind of prediction a task trains.
+public enum TaskKind: Sendable, Equatable {
+    /// Classification: each label maps to a label word; the loss is cross-entropy over the label
+    /// words' logits at the target position. A multi-token label word is scored by its first token.
+    case classify(labels: [LabelWord])
+    /// LAMA-style fill-in: the target's first token, over the whole vocabulary or over a candidate list.
+    case fill(candidates: [String]?)
+    /// Multiple choice: the record fields named in `choiceFields` hold the options; each option is scored
+    /// by the summed log-probability of its tokens in the target slot; the label field holds the index
+    /// of the right one. Trained with a margin (hinge) loss between the right option and each other one.
+    case choice(choiceFields: [String], margin: Float)
+
+    public var name: String {
+        switch self {
+        case .classify: "classify"
+        case .fill: "fill"
+        case .choice: "choice"
+        }
+    }
+}
+
+/// A label value and the word the model should produce for it.
+public struct LabelWord: Sendable, Equatable {
+    /// The value as it appears in the data's label field.
+    public var label: String
+    /// The word, e.g. "great"; a leading space is added when the template puts a space before `{target}`.
+    public var word: String
+
+    public init(label: String, word: String) {
+        self.label = label
+        self.word = word
+    }
+}
+
+/// The prompt encoder that produces the pseudo-token table.
+public enum EncoderKind: String, Sendable, Equatable, CaseIterable {
+    /// The authors' encoder: embedding table -> 2-layer bidirectional LSTM -> Linear, ReLU, Linear.
+    case lstm
+    /// The embedding table through Linear, ReLU, Linear.
+    case mlp
+    /// The embedding table itself.
+    case none
+}
+
+public struct EncoderSettings: Sendable, Equatable {
+    public var kind: EncoderKind
+    /// Width of the LSTM state (per direction: half of it) and of the MLP's hidden layer; 0 = the model width.
+    public var hiddenSize: Int
+    /// For `none`: start the table from the embeddings of this text's tokens (repeated to fill m rows).
+    public var initText: String?
+
+    public init(kind: EncoderKind = .lstm, hiddenSize: Int = 0, initText: String? = nil) {
+        self.kind = kind
+        self.hiddenSize = hiddenSize
+        self.initText = initText
+    }
+}
+
+public enum OptimizerKind: String, Sendable, Equatable, CaseIterable {
+    /// Adam with L2 weight decay added to the gradient (PyTorch's Adam, the authors' choice).
+    case adam
+    /// Adam with decoupled weight decay (PyTorch's AdamW).
+    case adamw
+}
+
+public enum ScheduleKind: String, Sendable, Equatable, CaseIterable {
+    case constant
+    /// Linear warm-up over `warmupSteps`, then linear decay to zero at the last step.
+    case linear
+    /// The authors' schedule: the rate times `epochDecay` after every epoch.
+    case epochDecay = "epoch_decay"
+}
+
+public struct TrainingSettings: Sendable, Equatable {
+    /// Passes over the training split; ignored when `maxSteps` is set.
+    public var epochs: Int = 3
+    public var maxSteps: Int?
+    public var batchSize: Int = 8
+    public var evalBatchSize: Int = 16
+    public var learningRate: Float = 1e-4
+    public var weightDecay: Float = 0
+    public var optimizer: OptimizerKind = .adamw
+    public var schedule: ScheduleKind = .constant
+    public var warmupSteps: Int = 0
+    public var epochDecay: Float = 0.98
+    /// Global gradient-norm clipping; nil = none.
+    public var clipNorm: Float? = 1.0
+    /// Each seed is one full run; the report gives mean and std over them.
+    public var seeds: [UInt64] = [13]
+    /// Evaluate on dev every this many steps (0 = at the end of each epoch).
+    public var evalEvery: Int = 0
+    /// Stop after this many evaluations without a dev gain (0 = never stop early).
+    public var patience: Int = 0
+    /// Write a checkpoint every this many steps (0 = at each evaluation).
+    public var checkpointEvery: Int = 0
+    /// Longest input in tokens; longer inputs are cut from the end of the longest field.
+    public var maxLength: Int = 256
+
+    public init() {}
+}
+
+/// Everything the trainer needs to know about a task, independent of where it came from.
+public struct TaskSpec: Sendable, Equatable {
+    public var name: String
+    public var kind: TaskKind
+    public var template: Template
+    /// The record field holding the label (classify, choice) or the target text (fill).
+    public var labelField: String
+    public var encoder: EncoderSettings
+    public var training: TrainingSettings
+
+    public init(name: String, kind: TaskKind, template: Template, labelField: String,
+                encoder: EncoderSettings = EncoderSettings(), training: TrainingSettings = TrainingSettings()) {
+        self.name = name
+        self.kind = kind
+        self.template = template
+        self.labelField = labelField
+        self.encoder = encoder
+        self.training = training
+    }
+}
+
+/// One data record: field values by name, and where it came from (for error messages).
+public struct Example: Sendable, Equatable {
+    public var fields: [String: String]
+    /// "train.jsonl:17"
+    public var source: String
+
+    public init(fields: [String: String], source: String) {
+        self.fields = fields
+        self.source = source
+    }
+}

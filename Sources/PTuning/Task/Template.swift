@@ -1,0 +1,55 @@
+/// A P-tuning template: pseudo tokens placed anywhere among literal anchor text, record fields and
+/// the target slot, e.g. `"[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"`.
+///
+/// Syntax: `[P]` one pseudo token, `[P*n]` n of them; `{name}` a record field; `{target}` the slot the
+/// model predicts, which must come last; `[[`, `]]`, `{{` and `}}` stand for literal brackets and
+/// braces; everything else is literal text, spaces included.
+public struct Template: Sendable, Equatable, CustomStringConvertible {
+    public enum Part: Sendable, Equatable {
+        /// `count` consecutive pseudo tokens.
+        case pseudo(count: Int)
+        /// Literal anchor text.
+        case text(String)
+        /// The value of a record field.
+        case field(String)
+        /// The target slot.
+        case target
+    }
+
+    public let parts: [Part]
+    /// The template as written.
+    public let source: String
+
+    public init(parts: [Part], source: String) {
+        self.parts = parts
+        self.source = source
+    }
+
+    /// m: the number of pseudo tokens, the rows of the prompt table.
+    public var pseudoTokenCount: Int {
+        parts.reduce(0) { if case .pseudo(let n) = $1 { return $0 + n } else { return $0 } }
+    }
+
+    /// The record fields the template names, in order of first use.
+    public var fieldNames: [String] {
+        var seen: [String] = []
+        for case .field(let name) in parts where !seen.contains(name) { seen.append(name) }
+        return seen
+    }
+
+    /// Whether every pseudo token comes before any text, field or target: the only shape a PEFT
+    /// prompt (which PEFT always prepends) reproduces exactly.
+    public var isPrefixOnly: Bool {
+        var seenOther = false
+        for part in parts {
+            if case .pseudo = part {
+                if seenOther { return false }
+            } else {
+                seenOther = true
+            }
+        }
+        return true
+    }
+
+    public var description: String { source }
+}
