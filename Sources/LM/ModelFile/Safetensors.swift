@@ -25,7 +25,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         tensors.values.sorted { ($0.dataRange.lowerBound, $0.name) < ($1.dataRange.lowerBound, $1.name) }.map(\.name)
     }
 
-    let file: MappedFile
+    private let file: MappedFile
     private let dataOffset: Int
 
     /// Header size limit, as in the reference implementation.
@@ -86,6 +86,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         self.tensors = tensors
     }
+
+    /// SHA-256 of the whole file as 64 lowercase hex digits.
+    public func sha256() -> String { SHA256.hex(of: file.bytes) }
 
     /// The entry of tensor `name`; throws `missingTensor` if absent.
     public func tensorInfo(_ name: String) throws -> SafetensorsTensorInfo {
