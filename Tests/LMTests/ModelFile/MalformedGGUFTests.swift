@@ -111,4 +111,45 @@ import Testing
             #expect(try error(Array(original[0..<length]), load: true) != nil, "\(length) bytes")
         }
     }
+
+    /// Random single-byte corruptions of the header, metadata and tensor directory (deterministic).
+    @Test func corruptedBytesThrowOrLoadButNeverCrash() throws {
+        let headerEnd = try GGUFFile(path: Fixtures.path("tiny-llama.gguf")).dataOffset
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<300 {
+            var bytes = original
+            let at = Int(generator.next() % UInt64(headerEnd))
+            bytes[at] = UInt8(truncatingIfNeeded: generator.next())
+            _ = try error(bytes, load: true)
+        }
+    }
+
+    @Test func unsupportedTensorType() throws {
+        // Relabel the Q4_K tensor as Q2_K (smaller blocks, so its bytes still fit in the file).
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("quants.gguf"))))
+        let name = Array("q4_k".utf8)
+        let nameStart = try #require(bytes.indices.first { start in
+            Array(bytes[start..<start + name.count]) == name && bytes[start + name.count] == 2  // then n_dims = 2
+        })
+        bytes[nameStart + name.count + 4 + 2 * 8] = 10
+        let path = try Fixtures.scratchDirectory() + "/q2k.gguf"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try GGUFFile(path: path)
+        #expect(throws: ModelFileError.unsupportedTensorType(path: path, tensor: "q4_k", type: "Q2_K")) {
+            try file.dequantize("q4_k")
+        }
+    }
+}
+
+/// A tiny deterministic random generator for corruption tests.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

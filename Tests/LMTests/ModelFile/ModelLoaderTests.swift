@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func huggingFaceConfigOfSmolLM2() throws {
-        let config = try HuggingFaceConfig.decoderConfig(contentsOf: "/work/shared/reference/smollm2-hf/config.json")
+        let config = try HuggingFaceConfig.decoderConfig(contentsOf: Fixtures.path("smollm2-config.json"))
         #expect(config == DecoderConfig(architecture: .llama, vocabSize: 49152, hiddenSize: 576, layerCount: 30,
                                         headCount: 9, kvHeadCount: 3, headDim: 64, ffnSize: 1536,
                                         rmsNormEps: 1e-5, ropeTheta: 100000, rotaryLayout: .halfSplit,
