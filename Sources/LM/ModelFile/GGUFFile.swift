@@ -4,7 +4,9 @@ import Tensor
 /// tensor data. Every length, count and offset is checked against the file size, so a corrupt or
 /// truncated file throws a `ModelFileError` rather than crashing.
 public final class GGUFFile: @unchecked Sendable {
+    /// The path the file was opened from (named in every error).
     public let path: String
+    /// 2 or 3 (the layouts are identical for little-endian files).
     public let version: Int
     /// Metadata by key.
     public let metadata: [String: GGUFValue]

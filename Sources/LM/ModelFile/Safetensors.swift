@@ -3,6 +3,7 @@ import Tensor
 
 /// One tensor's entry in a safetensors header.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
+    /// The header key.
     public let name: String
     /// The dtype as safetensors spells it ("F32", "BF16", ...).
     public let dtype: String
@@ -16,9 +17,11 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// the tensor bytes. Offsets and sizes are checked against the file; F32, F16 and BF16 tensors
 /// convert to float32.
 public final class SafetensorsFile: @unchecked Sendable {
+    /// The path the file was opened from (named in every error).
     public let path: String
     /// The header's `__metadata__` (empty when absent).
     public let metadata: [String: String]
+    /// Tensor entries by name.
     public let tensors: [String: SafetensorsTensorInfo]
     /// Tensor names in data order.
     public var tensorNames: [String] {
