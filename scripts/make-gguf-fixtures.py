@@ -192,7 +192,7 @@ def tiny_model(arch: str):
     # Store the half-precision tensors as F16 so the reader's F16 path is exercised too.
     stored = {name: (v.astype(np.float16) if name.endswith(("embed_tokens.weight", "v_proj.weight"))
                      else v) for name, v in hf.items()}
-    save_file(stored, str(folder / "model.safetensors"), metadata={"format": "pt", "source": "fixture"})
+    save_file(stored, str(folder / "model.safetensors"), metadata={"format": "pt"})  # one key: safetensors orders keys arbitrarily
 
 
 def main():

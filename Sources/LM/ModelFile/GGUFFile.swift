@@ -4,7 +4,9 @@ import Tensor
 /// tensor data. Every length, count and offset is checked against the file size, so a corrupt or
 /// truncated file throws a `ModelFileError` rather than crashing.
 public final class GGUFFile: @unchecked Sendable {
+    /// The path the file was opened from (named in every error).
     public let path: String
+    /// 2 or 3 (the layouts are identical for little-endian files).
     public let version: Int
     /// Metadata by key.
     public let metadata: [String: GGUFValue]
@@ -23,8 +25,8 @@ public final class GGUFFile: @unchecked Sendable {
 
     private let file: MappedFile
 
-    /// The whole file, mapped.
-    var mappedBytes: UnsafeRawBufferPointer { file.bytes }
+    /// SHA-256 of the whole file as 64 lowercase hex digits.
+    public func sha256() -> String { SHA256.hex(of: file.bytes) }
 
     /// Array nesting beyond this depth is rejected (real files nest at most once).
     private static let maxArrayDepth = 8
@@ -50,13 +52,13 @@ public final class GGUFFile: @unchecked Sendable {
         let kvCount = try reader.read(UInt64.self, "the metadata count")
         // Each key/value pair needs at least 12 bytes and each tensor info at least 24: reject counts the
         // file cannot hold before reserving memory for them.
-        guard kvCount <= UInt64(reader.remaining / 12) else {
-            throw ModelFileError.malformed(path: path, what: "header",
-                                           detail: "metadata count \(kvCount) exceeds what the file can hold")
-        }
-        guard tensorCount <= UInt64(reader.remaining / 24) else {
-            throw ModelFileError.malformed(path: path, what: "header",
-                                           detail: "tensor count \(tensorCount) exceeds what the file can hold")
+        let minimumBytes = kvCount.multipliedReportingOverflow(by: 12).partialValue
+            .addingReportingOverflow(tensorCount.multipliedReportingOverflow(by: 24).partialValue)
+        guard kvCount <= UInt64(Int32.max), tensorCount <= UInt64(Int32.max),
+              minimumBytes.partialValue <= UInt64(reader.remaining) else {
+            throw ModelFileError.truncated(path: path, what: "\(kvCount) metadata entries and \(tensorCount) tensor infos",
+                                           offset: reader.offset, needed: Int(clamping: minimumBytes.partialValue),
+                                           fileSize: file.bytes.count)
         }
 
         var metadata: [String: GGUFValue] = [:]

@@ -14,30 +14,33 @@ extension ModelLoader {
         }
         let (H, V, F) = (config.hiddenSize, config.vocabSize, config.ffnSize)
         let (qw, kvw) = (config.queryWidth, config.kvWidth)
-        let embedding = try tensor("token_embd.weight", [V, H])
-        var layers: [LayerWeights] = []
-        for i in 0..<config.layerCount {
-            let p = "blk.\(i)."
-            layers.append(LayerWeights(
-                attentionNorm: try tensor(p + "attn_norm.weight", [H]),
-                query: try tensor(p + "attn_q.weight", [qw, H]),
-                key: try tensor(p + "attn_k.weight", [kvw, H]),
-                value: try tensor(p + "attn_v.weight", [kvw, H]),
-                queryBias: config.attentionBias ? try tensor(p + "attn_q.bias", [qw]) : nil,
-                keyBias: config.attentionBias ? try tensor(p + "attn_k.bias", [kvw]) : nil,
-                valueBias: config.attentionBias ? try tensor(p + "attn_v.bias", [kvw]) : nil,
-                output: try tensor(p + "attn_output.weight", [H, qw]),
-                ffnNorm: try tensor(p + "ffn_norm.weight", [H]),
-                gate: try tensor(p + "ffn_gate.weight", [F, H]),
-                up: try tensor(p + "ffn_up.weight", [F, H]),
-                down: try tensor(p + "ffn_down.weight", [H, F])))
+        // Hashing the file takes about as long as de-quantizing it, so the two overlap.
+        let (weights, sha256) = try concurrently({ file.sha256() }) {
+            let embedding = try tensor("token_embd.weight", [V, H])
+            var layers: [LayerWeights] = []
+            for i in 0..<config.layerCount {
+                let p = "blk.\(i)."
+                layers.append(LayerWeights(
+                    attentionNorm: try tensor(p + "attn_norm.weight", [H]),
+                    query: try tensor(p + "attn_q.weight", [qw, H]),
+                    key: try tensor(p + "attn_k.weight", [kvw, H]),
+                    value: try tensor(p + "attn_v.weight", [kvw, H]),
+                    queryBias: config.attentionBias ? try tensor(p + "attn_q.bias", [qw]) : nil,
+                    keyBias: config.attentionBias ? try tensor(p + "attn_k.bias", [kvw]) : nil,
+                    valueBias: config.attentionBias ? try tensor(p + "attn_v.bias", [kvw]) : nil,
+                    output: try tensor(p + "attn_output.weight", [H, qw]),
+                    ffnNorm: try tensor(p + "ffn_norm.weight", [H]),
+                    gate: try tensor(p + "ffn_gate.weight", [F, H]),
+                    up: try tensor(p + "ffn_up.weight", [F, H]),
+                    down: try tensor(p + "ffn_down.weight", [H, F])))
+            }
+            return DecoderWeights(
+                tokenEmbedding: embedding, layers: layers,
+                outputNorm: try tensor("output_norm.weight", [H]),
+                outputHead: config.tiedOutput ? embedding : try tensor("output.weight", [V, H]))
         }
-        let weights = DecoderWeights(
-            tokenEmbedding: embedding, layers: layers,
-            outputNorm: try tensor("output_norm.weight", [H]),
-            outputHead: config.tiedOutput ? embedding : try tensor("output.weight", [V, H]))
         return LoadedModel(config: config, weights: weights, vocabulary: try ggufVocabulary(file, vocabSize: V),
-                           sha256: SHA256.hex(of: file.mappedBytes), path: path)
+                           sha256: sha256, path: path)
     }
 
     /// The decoder hyperparameters in a GGUF's metadata.

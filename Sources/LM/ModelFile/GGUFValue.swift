@@ -39,16 +39,19 @@ public enum GGUFValue: Sendable, Equatable {
         }
     }
 
+    /// The value if it is a bool.
     public var boolValue: Bool? {
         if case let .bool(v) = self { return v }
         return nil
     }
 
+    /// The value if it is a string.
     public var stringValue: String? {
         if case let .string(v) = self { return v }
         return nil
     }
 
+    /// The elements if the value is an array.
     public var arrayValue: [GGUFValue]? {
         if case let .array(v) = self { return v }
         return nil

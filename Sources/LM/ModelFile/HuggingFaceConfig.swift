@@ -109,8 +109,11 @@ func validate(_ config: DecoderConfig, path: String) throws {
         ("head dimension", config.headDim), ("feed-forward size", config.ffnSize),
         ("context length", config.contextLength),
     ]
-    for (name, value) in positive where value <= 0 {
-        throw ModelFileError.badValue(path: path, key: name, expected: "a positive integer", found: "\(value)")
+    // The bound keeps products such as heads × head dimension far from overflow.
+    let limit = 1 << 24
+    for (name, value) in positive where value <= 0 || value > limit {
+        throw ModelFileError.badValue(path: path, key: name, expected: "a positive integer up to \(limit)",
+                                      found: "\(value)")
     }
     guard config.headCount % config.kvHeadCount == 0 else {
         throw ModelFileError.badValue(path: path, key: "key/value head count",

@@ -3,7 +3,9 @@ import Tensor
 
 /// A decoder ready to run: hyperparameters, float32 weights and (from GGUF) the tokenizer vocabulary.
 public struct LoadedModel: Sendable {
+    /// Hyperparameters, including the rotary layout the weights need.
     public var config: DecoderConfig
+    /// Float32 weights, row-major [out, in].
     public var weights: DecoderWeights
     /// From GGUF `tokenizer.ggml.*` metadata; nil for a Hugging Face folder (its tokenizer.json is
     /// parsed by the tokenizer) or a GGUF without tokenizer metadata.

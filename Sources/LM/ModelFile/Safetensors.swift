@@ -3,6 +3,7 @@ import Tensor
 
 /// One tensor's entry in a safetensors header.
 public struct SafetensorsTensorInfo: Sendable, Equatable {
+    /// The header key.
     public let name: String
     /// The dtype as safetensors spells it ("F32", "BF16", ...).
     public let dtype: String
@@ -16,16 +17,18 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
 /// the tensor bytes. Offsets and sizes are checked against the file; F32, F16 and BF16 tensors
 /// convert to float32.
 public final class SafetensorsFile: @unchecked Sendable {
+    /// The path the file was opened from (named in every error).
     public let path: String
     /// The header's `__metadata__` (empty when absent).
     public let metadata: [String: String]
+    /// Tensor entries by name.
     public let tensors: [String: SafetensorsTensorInfo]
     /// Tensor names in data order.
     public var tensorNames: [String] {
         tensors.values.sorted { ($0.dataRange.lowerBound, $0.name) < ($1.dataRange.lowerBound, $1.name) }.map(\.name)
     }
 
-    let file: MappedFile
+    private let file: MappedFile
     private let dataOffset: Int
 
     /// Header size limit, as in the reference implementation.
@@ -86,6 +89,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         self.tensors = tensors
     }
+
+    /// SHA-256 of the whole file as 64 lowercase hex digits.
+    public func sha256() -> String { SHA256.hex(of: file.bytes) }
 
     /// The entry of tensor `name`; throws `missingTensor` if absent.
     public func tensorInfo(_ name: String) throws -> SafetensorsTensorInfo {

@@ -4,17 +4,20 @@ import Tensor
 
 /// A float32 tensor to write with `writeSafetensors`.
 public struct SafetensorsTensor: Sendable {
+    /// The header key; must be unique and not `__metadata__`.
     public var name: String
     /// Row-major shape, outermost first; its product must equal the value count.
     public var shape: [Int]
     public var values: FloatBuffer
 
+    /// A tensor whose values are written straight from `values` (no copy).
     public init(name: String, shape: [Int], values: FloatBuffer) {
         self.name = name
         self.shape = shape
         self.values = values
     }
 
+    /// A tensor holding a copy of `values`.
     public init(name: String, shape: [Int], values: [Float]) {
         self.init(name: name, shape: shape, values: FloatBuffer(values))
     }
