@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -17,7 +18,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "LM", dependencies: ["Tensor"]),
+        .target(name: "LM", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PTuning", dependencies: ["LM", "Tensor"]),
         .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(name: "ptune", dependencies: [

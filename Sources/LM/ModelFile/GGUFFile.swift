@@ -26,7 +26,7 @@ public final class GGUFFile: @unchecked Sendable {
     private let file: MappedFile
 
     /// SHA-256 of the whole file as 64 lowercase hex digits.
-    public func sha256() -> String { SHA256.hex(of: file.bytes) }
+    public func sha256() -> String { ContentHash.sha256Hex(file.bytes) }
 
     /// Array nesting beyond this depth is rejected (real files nest at most once).
     private static let maxArrayDepth = 8

@@ -91,7 +91,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// SHA-256 of the whole file as 64 lowercase hex digits.
-    public func sha256() -> String { SHA256.hex(of: file.bytes) }
+    public func sha256() -> String { ContentHash.sha256Hex(file.bytes) }
 
     /// The entry of tensor `name`; throws `missingTensor` if absent.
     public func tensorInfo(_ name: String) throws -> SafetensorsTensorInfo {

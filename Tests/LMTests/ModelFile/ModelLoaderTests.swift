@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func sha256KnownVectors() {
-        func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { SHA256.hex(of: $0) } }
+        func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { ContentHash.sha256Hex($0) } }
         #expect(hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(hex(Array(repeating: UInt8(ascii: "a"), count: 1000))
