@@ -22,6 +22,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor"]),
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor"], exclude: ["Tokenizer/Fixtures"]),
     ]
 )
