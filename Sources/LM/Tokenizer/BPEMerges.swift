@@ -6,29 +6,26 @@ struct BPEMerges: Sendable {
         let result: Int32
     }
 
-    private let table: [UInt64: Merge]
+    private let table: PairTable
 
     /// Builds the table from rules "left right" in rank order; a repeated rule keeps its first rank.
     init(rules: [String], idsByToken: [String: Int]) throws(TokenizerError) {
-        var table = [UInt64: Merge](minimumCapacity: rules.count)
+        var table = PairTable(capacity: rules.count)
         for (rank, rule) in rules.enumerated() {
             guard let space = rule.firstIndex(of: " "),
                   let left = idsByToken[String(rule[..<space])],
                   let right = idsByToken[String(rule[rule.index(after: space)...])],
                   let result = idsByToken[String(rule[..<space]) + String(rule[rule.index(after: space)...])]
             else { throw .invalidMerge(rank: rank, rule: rule) }
-            let key = BPEMerges.key(Int32(left), Int32(right))
-            if table[key] == nil { table[key] = Merge(rank: Int32(rank), result: Int32(result)) }
+            table.insertIfAbsent(left: Int32(left), right: Int32(right),
+                                 Merge(rank: Int32(rank), result: Int32(result)))
         }
         self.table = table
     }
 
-    private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
-        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-    }
-
+    @inline(__always)
     func merge(_ left: Int32, _ right: Int32) -> Merge? {
-        table[BPEMerges.key(left, right)]
+        table.find(left: left, right: right)
     }
 
     /// Merges `symbols` (token ids, initially one per byte) in place until no rule applies.

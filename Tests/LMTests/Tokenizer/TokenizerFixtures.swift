@@ -29,6 +29,8 @@ enum TokenizerFixtures {
 
     struct Case: Decodable {
         let text: String
+        /// What the ids decode to, when that is not `text`.
+        let decoded: String?
         let ids: [String: [Int]]
         let pieces: [String: [String]]
     }
