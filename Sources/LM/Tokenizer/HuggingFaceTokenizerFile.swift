@@ -6,6 +6,7 @@ public struct TokenizerFileError: Error, Equatable, CustomStringConvertible {
     public let file: String
     /// The JSON field at fault, dotted (`model.merges[3]`), or empty for the file as a whole.
     public let field: String
+    /// What is wrong with it.
     public let problem: String
 
     public var description: String {
