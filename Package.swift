@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"],
-                    exclude: ["ModelFile/Fixtures"]),
+                    exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "TestSupport"]),
     ]

@@ -35,7 +35,7 @@ public final class LanguageModel: @unchecked Sendable {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             let json = (path as NSString).appendingPathComponent("tokenizer.json")
-            throw ModelFileError.cannotOpen(path: json, reason: "tokenizer.json is not supported yet")
+            return try BPETokenizer(vocabulary: TokenizerVocabulary(huggingFaceTokenizerFile: json))
         }
         let file = try GGUFFile(path: path)
         guard let vocabulary = try ModelLoader.ggufVocabulary(file, vocabSize: ModelLoader.ggufConfig(file).vocabSize) else {

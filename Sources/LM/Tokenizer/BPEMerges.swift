@@ -6,40 +6,46 @@ struct BPEMerges: Sendable {
         let result: Int32
     }
 
-    private let table: [UInt64: Merge]
+    private let table: PairTable
 
     /// Builds the table from rules "left right" in rank order; a repeated rule keeps its first rank.
     init(rules: [String], idsByToken: [String: Int]) throws(TokenizerError) {
-        var table = [UInt64: Merge](minimumCapacity: rules.count)
+        var table = PairTable(capacity: rules.count)
         for (rank, rule) in rules.enumerated() {
             guard let space = rule.firstIndex(of: " "),
                   let left = idsByToken[String(rule[..<space])],
                   let right = idsByToken[String(rule[rule.index(after: space)...])],
                   let result = idsByToken[String(rule[..<space]) + String(rule[rule.index(after: space)...])]
             else { throw .invalidMerge(rank: rank, rule: rule) }
-            let key = BPEMerges.key(Int32(left), Int32(right))
-            if table[key] == nil { table[key] = Merge(rank: Int32(rank), result: Int32(result)) }
+            table.insertIfAbsent(left: Int32(left), right: Int32(right),
+                                 Merge(rank: Int32(rank), result: Int32(result)))
         }
         self.table = table
     }
 
-    private static func key(_ left: Int32, _ right: Int32) -> UInt64 {
-        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    @inline(__always)
+    func merge(_ left: Int32, _ right: Int32) -> Merge? {
+        table.find(left: left, right: right)
     }
 
-    func merge(_ left: Int32, _ right: Int32) -> Merge? {
-        table[BPEMerges.key(left, right)]
-    }
+    /// Words up to this many bytes merge by scanning; longer ones through the heap.
+    static let scanLimit = 24
 
     /// Merges `symbols` (token ids, initially one per byte) in place until no rule applies.
     ///
     /// The lowest-ranked adjacent pair merges first, the leftmost of equal pairs first, as in
-    /// Hugging Face `tokenizers`. Candidate pairs sit in a min-heap keyed by (rank, left position);
-    /// a popped pair whose symbols have changed since it was pushed no longer has that rank and is
-    /// dropped, so a word of n bytes takes O(n log n).
+    /// Hugging Face `tokenizers`. Short words find that pair by scanning their pairs' ranks, which
+    /// is fastest for the few bytes of a typical word. Longer ones keep candidate pairs in a
+    /// min-heap keyed by (rank, left position); a popped pair whose symbols have changed since it
+    /// was pushed no longer has that rank and is dropped, so a word of n bytes takes O(n log n).
     func apply(to symbols: inout [Int32], workspace: inout MergeWorkspace) {
         let count = symbols.count
         guard count > 1 else { return }
+        if count <= BPEMerges.scanLimit {
+            let merged = symbols.withUnsafeMutableBufferPointer(applyByScanning)
+            symbols.removeLast(count - merged)
+            return
+        }
         workspace.reset(count: count)
         for index in 0..<count - 1 {
             if let merge = merge(symbols[index], symbols[index + 1]) {
@@ -67,6 +73,39 @@ struct BPEMerges: Sendable {
             }
         }
         symbols.removeAll { $0 < 0 }
+    }
+}
+
+extension BPEMerges {
+    private static let noMerge = Merge(rank: .max, result: -1)
+
+    /// The scanning merge loop for short words; returns how many symbols remain at the front.
+    private func applyByScanning(_ symbols: inout UnsafeMutableBufferPointer<Int32>) -> Int {
+        var count = symbols.count
+        return withUnsafeTemporaryAllocation(of: Merge.self, capacity: count - 1) { pairs in
+            for index in 0..<count - 1 {
+                pairs[index] = merge(symbols[index], symbols[index + 1]) ?? BPEMerges.noMerge
+            }
+            while true {
+                var best = -1
+                var bestRank = Int32.max
+                for index in 0..<count - 1 where pairs[index].rank < bestRank {
+                    best = index
+                    bestRank = pairs[index].rank
+                }
+                guard best >= 0 else { return count }
+                symbols[best] = pairs[best].result
+                for index in best + 1..<count - 1 { symbols[index] = symbols[index + 1] }
+                for index in best..<count - 2 { pairs[index] = pairs[index + 1] }
+                count -= 1
+                if best > 0 {
+                    pairs[best - 1] = merge(symbols[best - 1], symbols[best]) ?? BPEMerges.noMerge
+                }
+                if best < count - 1 {
+                    pairs[best] = merge(symbols[best], symbols[best + 1]) ?? BPEMerges.noMerge
+                }
+            }
+        }
     }
 }
 

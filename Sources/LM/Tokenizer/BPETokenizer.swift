@@ -152,6 +152,11 @@ public final class BPETokenizer: Sendable {
             state.output.append(id)
             return
         }
+        if state.bytes.count == 1 {
+            let id = byteIDs[Int(state.bytes[0])]
+            if id >= 0 { state.output.append(Int(id)) }
+            return
+        }
         state.symbols.removeAll(keepingCapacity: true)
         for byte in state.bytes where byteIDs[Int(byte)] >= 0 {
             state.symbols.append(byteIDs[Int(byte)])

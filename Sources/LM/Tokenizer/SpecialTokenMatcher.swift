@@ -10,6 +10,8 @@ struct SpecialTokenMatcher: Sendable {
 
     /// Candidates by first scalar, longest first.
     private let candidates: [Unicode.Scalar: [Candidate]]
+    /// Whether some candidate's first scalar has these low 10 bits: a quick test before hashing.
+    private let firstScalarBits: [Bool]
 
     init(_ tokens: [Candidate]) {
         var byFirst = [Unicode.Scalar: [Candidate]]()
@@ -17,13 +19,17 @@ struct SpecialTokenMatcher: Sendable {
             byFirst[token.scalars[0], default: []].append(token)
         }
         candidates = byFirst.mapValues { $0.sorted { $0.scalars.count > $1.scalars.count } }
+        var bits = [Bool](repeating: false, count: 1024)
+        for scalar in byFirst.keys { bits[Int(scalar.value & 1023)] = true }
+        firstScalarBits = bits
     }
 
     var isEmpty: Bool { candidates.isEmpty }
 
     /// The longest special token starting at `index`, if any.
     func match(in scalars: [Unicode.Scalar], at index: Int, includeControl: Bool) -> Candidate? {
-        guard let list = candidates[scalars[index]] else { return nil }
+        guard firstScalarBits[Int(scalars[index].value & 1023)], let list = candidates[scalars[index]]
+        else { return nil }
         for candidate in list where includeControl || !candidate.isControl {
             let end = index + candidate.scalars.count
             if end <= scalars.count && scalars[index..<end].elementsEqual(candidate.scalars) {

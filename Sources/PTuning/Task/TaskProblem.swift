@@ -1,5 +1,5 @@
 /// One problem found in a task bundle: where it is, what is wrong, what to do.
-public struct TaskProblem: Sendable, Equatable, CustomStringConvertible, Codable {
+public struct TaskProblem: Error, Sendable, Equatable, CustomStringConvertible, Codable {
     /// The file, relative to the bundle ("task.toml", "train.jsonl").
     public var file: String
     /// 1-based line, when the problem is on one line.

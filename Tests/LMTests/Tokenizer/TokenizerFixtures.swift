@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import LM
+
+/// Files the tokenizer tests read: the committed fixtures, and the project's `shared/` folder
+/// beside the package root (absent on machines without it, where the tests that need it skip).
+enum TokenizerFixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static let smolLM2TokenizerFile = shared.appendingPathComponent("reference/smollm2-hf/tokenizer.json").path
+    static let smolLM2Reference = shared.appendingPathComponent("reference/smollm2-135m-q4_1.json").path
+    static let sst2Train = shared.appendingPathComponent("data/sst2/train.tsv").path
+    static let cases = packageRoot.appendingPathComponent("Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json")
+
+    static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2TokenizerFile) }
+
+    /// The SmolLM2 vocabulary from `shared/`, read once.
+    static let smolLM2Vocabulary: TokenizerVocabulary? = hasSmolLM2
+        ? try? TokenizerVocabulary(huggingFaceTokenizerFile: smolLM2TokenizerFile) : nil
+
+    /// The SmolLM2 vocabulary with another pre-tokenizer, as the fixture's variants use.
+    static func smolLM2Tokenizer(preTokenizer: String = "gpt2") throws -> BPETokenizer {
+        var vocabulary = try #require(smolLM2Vocabulary)
+        vocabulary.preTokenizer = preTokenizer
+        return try BPETokenizer(vocabulary: vocabulary)
+    }
+
+    struct Case: Decodable {
+        let text: String
+        /// What the ids decode to, when that is not `text`.
+        let decoded: String?
+        let ids: [String: [Int]]
+        let pieces: [String: [String]]
+    }
+
+    static func loadCases() throws -> [Case] {
+        struct File: Decodable { let cases: [Case] }
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: cases)).cases
+    }
+
+    /// A vocabulary of the 256 byte tokens followed by one token per merge rule, for tests that
+    /// must not depend on `shared/`.
+    static func byteVocabulary(merges: [String], special: [String] = [], preTokenizer: String = "gpt2") -> TokenizerVocabulary {
+        var tokens = ByteLevelAlphabet.scalarForByte.map { String($0) }
+        tokens += merges.map { $0.replacingOccurrences(of: " ", with: "") }
+        let specialIDs = Array(tokens.count..<tokens.count + special.count)
+        tokens += special
+        return TokenizerVocabulary(tokens: tokens, tokenTypes: [], merges: merges, preTokenizer: preTokenizer,
+                                   specialTokens: specialIDs, bosID: specialIDs.first, eosID: specialIDs.last,
+                                   padID: nil, addBOS: false)
+    }
+}
+
+/// Exact equality of two strings' scalars (Swift's `==` would accept canonically equivalent ones).
+func sameScalars(_ a: String, _ b: String) -> Bool {
+    a.unicodeScalars.elementsEqual(b.unicodeScalars)
+}

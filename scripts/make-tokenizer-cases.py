@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Writes Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json: reference encodings made with
+Hugging Face `tokenizers` from the SmolLM2 tokenizer.json in shared/reference.
+
+For each text the fixture holds token ids (no BOS) under four pre-tokenizers, all with the SmolLM2
+vocabulary and merges:
+  gpt2       the file as shipped (ByteLevel with use_regex);
+  smollm     Digits(individual_digits) then ByteLevel;
+  llama-bpe  Split on the Llama-3 pattern then ByteLevel without regex, with ignore_merges;
+  qwen2      Split on the Qwen2 pattern then ByteLevel without regex;
+the text decoded from the gpt2 ids when that differs (the vocabulary has no token for some bytes,
+which encoding drops), and the pieces the Llama-3 and Qwen2 patterns split the text into. The pieces are cross-checked
+with Python's `regex` module, which reads `\\s` as Oniguruma does except for U+001C..U+001F.
+
+Usage: pip install tokenizers; python3 scripts/make-tokenizer-cases.py [path/to/shared]
+"""
+import json
+import random
+import sys
+from pathlib import Path
+
+import regex
+from tokenizers import Tokenizer, __version__ as tokenizers_version
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
+SOURCE = SHARED / "reference" / "smollm2-hf" / "tokenizer.json"
+CASES = 200
+OUTPUT = ROOT / "Tests" / "LMTests" / "Tokenizer" / "Fixtures" / "smollm2-cases.json"
+
+LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+
+FIXED = [
+    "", " ", "  ", "\n", "\n\n", "\r\n", " \n ", "\t", "a", "A", "1", "'", "''", "'s",
+    "Hello world", "Hello, world!", "The capital of France is", "the quick brown fox jumps over the lazy dog",
+    "don't won't can't I'm you're we've they'll she'd it's", "DON'T WON'T I'M YOU'RE THEY'LL",
+    "He said 'sup' and 'twas 'Ll", "rock 'n' roll", "x'ſx", "O'Neil's", "'''s", "'s's",
+    "12345 67890 3.14159", "1", "12", "123", "1234", "1234567", " 1", "  1", "   12", "a1b2c3", "1a", "¹²³ ½ Ⅻ ٣٤٥ ४५६",
+    "$100.00", "2024-01-15T12:30:00Z", "+1 (555) 123-4567", "0x1F 0b1010 1e-9",
+    "naïve café — 東京 🚀 tabs\tand\nnewlines", "  leading spaces and trailing  ", "trailing\n", "trailing \n\n ",
+    "a  b   c    d", "a\t\tb", "a \t b", "a\n\n\nb", "a\r\n\r\nb", "a \n b", "a\u00a0b", "a\u00a0\u00a0b", "a\u2003b",
+    "a\u200bb", "a\u3000b", "\u0085x", "x\x1cy\x1f\x1fz", "a\x0bb", "a\x0cb", "\x00\x01\x7f",
+    "Ελληνικά και ρωσικά: Привет, мир!", "עברית ועוד", "مرحبا بالعالم", "हिन्दी में लिखा", "ภาษาไทย", "한국어 문장입니다",
+    "日本語の文章です。カタカナ、ひらがな。", "中文句子，带标点。", "Türkçe İstanbul ıi", "Straße ß ẞ", "ﬁnance ﬀ",
+    "a\x14b\U00050000c\xff", "e\u0301 a\u0308 n\u0303", "\u0301\u0301", "🇫🇷🇩🇪", "👨‍👩‍👧‍👦 family", "🙂🙃😀", "emoji🚀rocket", "❤️ ✔️",
+    "def f(x):\n    return x ** 2  # square\n", "if (a && b || !c) { return; }", "for i in range(10):\n\tprint(i)",
+    "<div class=\"x\">Hi</div>", "SELECT * FROM t WHERE a = 'b';", "path/to/file.txt", "https://example.com/a?b=c&d=e",
+    "foo_bar_baz fooBarBaz FOO_BAR", "!!!???...", "...", "--- *** ===", "(\"quoted\")", "«guillemets» „Anführung“",
+    "<|im_start|>user\nHi<|im_end|>", "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>assistant\n",
+    "<|endoftext|>", "text<|endoftext|>text", "<|im_start|><|im_end|>", "<|im_start", "< |im_start|>",
+    "<reponame>x<filename>y.py<gh_stars>10", " it 's a charming and often affecting journey . ",
+    "P-tuning: GPT Understands, Too (2021)", "   \n\t  mixed   whitespace\t\t\n", "\n\n\n\n",
+]
+
+POOLS = [
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "0123456789",
+    " " * 6 + "\t\n\r",
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+    "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿ¡¿«»°±²³µ¶·¼½¾×÷",
+    "日本語中文漢字かなカナ한국어",
+    "🚀🙂😀👍🏽🇫🇷❤",
+    "\u0301\u0308\u0303\u200d\ufe0f",
+    "\u00a0\u2003\u3000\u0085\x0b\x0c\x1c",
+    "\x00\x01\x07\x1b\x7f",
+]
+WORDS = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'LL", "<|im_start|>", "<|im_end|>", "the", " the",
+         "123", "4567", "  ", "\n\n", " \n", "hello", "Ωmega", "naïve", "😀"]
+
+
+def random_texts(count):
+    rng = random.Random(20240611)
+    texts = []
+    while len(texts) < count:
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.3:
+                parts.append(rng.choice(WORDS))
+            else:
+                pool = rng.choice(POOLS)
+                parts.append("".join(rng.choice(pool) for _ in range(rng.randint(1, 6))))
+        texts.append("".join(parts))
+    return texts
+
+
+def variant(config, pre_tokenizer, ignore_merges=False):
+    config = json.loads(json.dumps(config))
+    config["pre_tokenizer"] = pre_tokenizer
+    config["model"]["ignore_merges"] = ignore_merges
+    return Tokenizer.from_str(json.dumps(config))
+
+
+def split(pattern):
+    return {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False}
+
+
+def main():
+    config = json.loads(SOURCE.read_text(encoding="utf-8"))
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    byte_level_only = dict(byte_level, use_regex=False)
+    tokenizers = {
+        "gpt2": Tokenizer.from_str(json.dumps(config)),
+        "smollm": variant(config, {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True}, byte_level]}),
+        "llama-bpe": variant(config, {"type": "Sequence", "pretokenizers": [split(LLAMA3), byte_level_only]}, True),
+        "qwen2": variant(config, {"type": "Sequence", "pretokenizers": [split(QWEN2), byte_level_only]}),
+    }
+    splitters = {name: (pattern, Tokenizer.from_str(json.dumps(dict(config, pre_tokenizer=split(pattern)))))
+                 for name, pattern in [("llama-bpe", LLAMA3), ("qwen2", QWEN2)]}
+
+    texts = list(dict.fromkeys(FIXED + random_texts(CASES)))[:CASES]
+    cases = []
+    for text in texts:
+        case = {"text": text, "ids": {}, "pieces": {}}
+        for name, tokenizer in tokenizers.items():
+            case["ids"][name] = tokenizer.encode(text, add_special_tokens=False).ids
+        decoded = tokenizers["gpt2"].decode(case["ids"]["gpt2"], skip_special_tokens=False)
+        if decoded != text:
+            case["decoded"] = decoded
+        for name, (pattern, splitter) in splitters.items():
+            pieces = [text[start:end] for _, (start, end) in splitter.pre_tokenizer.pre_tokenize_str(text)]
+            expected = regex.findall(pattern, text)
+            if pieces != expected and not any("\x1c" <= c <= "\x1f" for c in text):
+                raise SystemExit(f"tokenizers and regex disagree on {text!r}: {pieces} vs {expected}")
+            case["pieces"][name] = pieces
+        cases.append(case)
+
+    OUTPUT.write_text(json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json",
+                                  "tokenizers": "tokenizers " + tokenizers_version,
+                                  "cases": cases}, ensure_ascii=False, indent=None) + "\n", encoding="utf-8")
+    print(f"{len(cases)} cases -> {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
