@@ -3,26 +3,29 @@ import Tensor
 
 /// A loaded model ready to run: the frozen decoder and its tokenizer.
 public final class LanguageModel: @unchecked Sendable {
-    public let decoder: Transformer
+    public let transformer: Transformer
     public let tokenizer: BPETokenizer
     /// The file or folder the model came from.
     public let path: String
+    /// SHA-256 of the weights file: identifies the exact model a prompt was trained against.
+    public let sha256: String
 
     /// A short name for reports: the file or folder name.
     public var name: String { (path as NSString).lastPathComponent }
 
-    public init(decoder: Transformer, tokenizer: BPETokenizer, path: String) {
-        self.decoder = decoder
+    public init(transformer: Transformer, tokenizer: BPETokenizer, path: String, sha256: String) {
+        self.transformer = transformer
         self.tokenizer = tokenizer
         self.path = path
+        self.sha256 = sha256
     }
 
     /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json).
     public static func load(path: String) throws -> LanguageModel {
         let loaded = try ModelLoader.load(path: path)
         let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
-        return LanguageModel(decoder: Transformer(config: loaded.config, weights: loaded.weights), tokenizer: tokenizer,
-                             path: path)
+        return LanguageModel(transformer: Transformer(config: loaded.config, weights: loaded.weights),
+                             tokenizer: tokenizer, path: path, sha256: loaded.sha256)
     }
 
     /// Only the tokenizer of a model file or folder (reads no weights).
@@ -53,7 +56,7 @@ public final class LanguageModel: @unchecked Sendable {
 
     /// The logits after the last of `ids`.
     public func nextTokenLogits(_ ids: [Int]) -> LogitRow {
-        let pass = decoder.forward(DecoderBatch(tokens: [ids]),
+        let pass = transformer.forward(DecoderBatch(tokens: [ids]),
                                    logitsAt: [LogitPosition(sequence: 0, position: ids.count - 1)],
                                    saveForBackward: false)
         return LogitRow(pass.logits.array)

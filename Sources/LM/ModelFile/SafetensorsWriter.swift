@@ -47,43 +47,12 @@ public func writeSafetensors(tensors: [SafetensorsTensor], metadata: [String: St
     // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
     header.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
 
-    let temporary = path + ".tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw ModelFileError.writeFailed(path: temporary, reason: errnoText()) }
-    do {
-        defer { close(fd) }
+    try AtomicFile.write(to: path) { sink in
         var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try writeAll(fd, $0, temporary) }
-        try header.withUnsafeBytes { try writeAll(fd, $0, temporary) }
+        try withUnsafeBytes(of: &length) { try sink.write($0) }
+        try sink.write(header)
         for tensor in tensors {
-            try writeAll(fd, UnsafeRawBufferPointer(start: tensor.values.pointer, count: tensor.values.count * 4), temporary)
+            try sink.write(UnsafeRawBufferPointer(start: tensor.values.pointer, count: tensor.values.count * 4))
         }
-        guard fsync(fd) == 0 else { throw ModelFileError.writeFailed(path: temporary, reason: "fsync: \(errnoText())") }
-    } catch {
-        unlink(temporary)
-        throw error
-    }
-    guard rename(temporary, path) == 0 else {
-        let reason = errnoText()
-        unlink(temporary)
-        throw ModelFileError.writeFailed(path: path, reason: "rename from \(temporary): \(reason)")
-    }
-    let directory = (path as NSString).deletingLastPathComponent
-    let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard dirFD >= 0 else { throw ModelFileError.writeFailed(path: directory, reason: "open directory: \(errnoText())") }
-    defer { close(dirFD) }
-    guard fsync(dirFD) == 0 else { throw ModelFileError.writeFailed(path: directory, reason: "fsync directory: \(errnoText())") }
-}
-
-private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ path: String) throws {
-    guard let base = bytes.baseAddress else { return }
-    var done = 0
-    while done < bytes.count {
-        let n = write(fd, base + done, bytes.count - done)
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ModelFileError.writeFailed(path: path, reason: errnoText())
-        }
-        done += n
     }
 }

@@ -41,7 +41,7 @@ struct Benchmark {
     }
 
     func run() -> Report {
-        let config = model.decoder.config
+        let config = model.transformer.config
         let H = config.hiddenSize
         var rng = SeededGenerator(seed: 0)
         let embeddings = rng.normalBuffer(count: max(virtual, 1) * H, std: 0.02)
@@ -60,14 +60,14 @@ struct Benchmark {
         progress?("measuring forward+backward for \(seconds) s ...")
         let dEmbeddings = FloatBuffer(count: embeddings.count)
         let step = Self.time(seconds) {
-            let pass = model.decoder.forward(inputs, logitsAt: positions, saveForBackward: true)
+            let pass = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: true)
             let gradient = CrossEntropy.gradient(logits: pass.logits, targets: targets, width: config.vocabSize)
-            let dInput = model.decoder.backward(pass, logitGradient: gradient.gradient)
+            let dInput = model.transformer.backward(pass, logitGradient: gradient.gradient)
             inputs.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
         }
         progress?("measuring forward for \(seconds / 2) s ...")
         let forward = Self.time(seconds / 2) {
-            _ = model.decoder.forward(inputs, logitsAt: positions, saveForBackward: false)
+            _ = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: false)
         }
         let forwardFlops = config.forwardFlops(lengths: lengths, logitRows: batch)
         let trainFlops = forwardFlops + config.backwardFlops(lengths: lengths, logitRows: batch)

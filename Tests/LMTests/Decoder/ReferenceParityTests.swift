@@ -21,8 +21,8 @@ struct ReferenceParityTests {
         for c in Self.forwardCases {
             let ids = try #require(c["ids"] as? [Int])
             let text = c["text"] as? String ?? ""
-            let V = model.decoder.config.vocabSize
-            let pass = model.decoder.forward(DecoderBatch(tokens: [ids]),
+            let V = model.transformer.config.vocabSize
+            let pass = model.transformer.forward(DecoderBatch(tokens: [ids]),
                                              logitsAt: ids.indices.map { LogitPosition(sequence: 0, position: $0) },
                                              saveForBackward: false)
             let last = LogitRow(pass.logits.array.suffix(V))
@@ -52,19 +52,19 @@ struct ReferenceParityTests {
         let h = try #require(c["h"] as? [[Double]])
         let expectedGradient = try #require(c["grad_h"] as? [[Double]]).flatMap { $0 }
         let expectedLoss = try #require(c["loss"] as? Double)
-        let (H, V) = (model.decoder.config.hiddenSize, model.decoder.config.vocabSize)
+        let (H, V) = (model.transformer.config.hiddenSize, model.transformer.config.vocabSize)
 
         let table = FloatBuffer(h.flatMap { $0.map(Float.init) })
         let sequence: [DecoderInput] = [.embedding(0), .embedding(1), .embedding(2)] + x.map(DecoderInput.token)
             + [.embedding(3), .embedding(4), .embedding(5)]
         let batch = DecoderBatch(sequences: [sequence], embeddings: table)
-        let pass = model.decoder.forward(batch, logitsAt: [LogitPosition(sequence: 0, position: sequence.count - 1)],
+        let pass = model.transformer.forward(batch, logitsAt: [LogitPosition(sequence: 0, position: sequence.count - 1)],
                                          saveForBackward: true)
         let restricted = FloatBuffer(labels.map { pass.logits[$0] })
         let ce = CrossEntropy.gradient(logits: restricted, targets: [target], width: labels.count)
         let dLogits = FloatBuffer(count: V)
         for (i, id) in labels.enumerated() { dLogits[id] += ce.gradient[i] }
-        let dInput = model.decoder.backward(pass, logitGradient: dLogits)
+        let dInput = model.transformer.backward(pass, logitGradient: dLogits)
         let dTable = FloatBuffer(count: table.count)
         batch.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
 

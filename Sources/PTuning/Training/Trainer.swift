@@ -1,0 +1,218 @@
+import Foundation
+import LM
+import Tensor
+
+/// The encoded splits of a task.
+public struct TrainingData: Sendable {
+    public var train: [EncodedExample]
+    public var dev: [EncodedExample]
+    public var test: [EncodedExample]
+
+    public init(train: [EncodedExample], dev: [EncodedExample], test: [EncodedExample]) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+    }
+}
+
+/// What a whole run produced: every seed's result and the prompt table of the best seed.
+public struct TrainingOutcome: Sendable {
+    public var seeds: [SeedResult]
+    /// [m, H] the kept prompt table of the best seed (by dev primary metric, else the first seed).
+    public var table: FloatBuffer
+    public var bestSeed: UInt64
+}
+
+/// P-tuning: trains the prompt encoder of a task with the model frozen, one run per seed.
+///
+/// Each step: encoder -> prompt table [m, H] -> model forward with saved activations -> task loss ->
+/// backward to the inputs -> sum the gradient rows of each pseudo token -> encoder backward ->
+/// clip -> Adam step. Data order in epoch e is a shuffle seeded by (seed, e), so a run resumed from a
+/// checkpoint at step s replays exactly the batches an uninterrupted run would.
+public final class Trainer {
+    public let model: LanguageModel
+    public let encoder: ExampleEncoder
+    public let data: TrainingData
+    public let checkpoints: CheckpointStore?
+    private let onEvent: (TrainingEvent) -> Void
+
+    private var spec: TaskSpec { encoder.spec }
+    private var settings: TrainingSettings { encoder.spec.training }
+
+    /// `checkpoints`: where to write checkpoints and finished seeds; an existing checkpoint there is
+    /// resumed.
+    public init(model: LanguageModel, encoder: ExampleEncoder, data: TrainingData, checkpoints: CheckpointStore?,
+                onEvent: @escaping (TrainingEvent) -> Void = { _ in }) {
+        self.model = model
+        self.encoder = encoder
+        self.data = data
+        self.checkpoints = checkpoints
+        self.onEvent = onEvent
+    }
+
+    /// Steps one seed runs: `max_steps`, or epochs x batches per epoch.
+    public var totalSteps: Int {
+        settings.maxSteps ?? settings.epochs * stepsPerEpoch
+    }
+
+    private var stepsPerEpoch: Int { max(1, (data.train.count + settings.batchSize - 1) / settings.batchSize) }
+
+    public func run() throws -> TrainingOutcome {
+        var results: [SeedResult] = []
+        var tables: [FloatBuffer] = []
+        for (index, seed) in settings.seeds.enumerated() {
+            if let done = try checkpoints?.finishedSeed(seed) {
+                results.append(done.result)
+                tables.append(done.table)
+                onEvent(.finishedSeed(done.result))
+                continue
+            }
+            let (result, table) = try runSeed(seed, index: index)
+            try checkpoints?.saveFinishedSeed(result, table: table)
+            results.append(result)
+            tables.append(table)
+            onEvent(.finishedSeed(result))
+        }
+        let best = results.indices.max { (results[$0].dev?.primary ?? 0) < (results[$1].dev?.primary ?? 0) } ?? 0
+        return TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed)
+    }
+
+    /// The epoch-e order of the training examples for `seed`.
+    func order(seed: UInt64, epoch: Int) -> [Int] {
+        var rng = SeededGenerator(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(epoch + 1)))
+        var indices = Array(data.train.indices)
+        indices.shuffle(using: &rng)
+        return indices
+    }
+
+    private func makeEncoder(seed: UInt64) -> PromptEncoder {
+        let m = spec.template.pseudoTokenCount
+        let H = model.transformer.config.hiddenSize
+        var initial: FloatBuffer?
+        if spec.encoder.kind == .none, let text = spec.encoder.initText {
+            let ids = model.tokenizer.encode(text, parseSpecial: false)
+            if !ids.isEmpty {
+                let rows = FloatBuffer(count: m * H)
+                for r in 0..<m {
+                    (rows.pointer + r * H).update(from: model.transformer.tokenEmbedding.pointer + ids[r % ids.count] * H, count: H)
+                }
+                initial = rows
+            }
+        }
+        return makePromptEncoder(settings: spec.encoder, count: m, width: H, seed: seed, initialRows: initial)
+    }
+
+    private func runSeed(_ seed: UInt64, index: Int) throws -> (SeedResult, FloatBuffer) {
+        let H = model.transformer.config.hiddenSize
+        let m = spec.template.pseudoTokenCount
+        let promptEncoder = makeEncoder(seed: seed)
+        let optimizer = AdamOptimizer(kind: settings.optimizer, parameterCount: promptEncoder.parameters.count,
+                                      weightDecay: settings.weightDecay)
+        let schedule = LearningRateSchedule(settings: settings)
+        let objective = Objective(encoder: encoder, vocabularySize: model.transformer.config.vocabSize)
+        let evaluator = Evaluator(model: model, encoder: encoder)
+        let total = totalSteps
+
+        var state = RunState(seed: seed)
+        var bestTable: FloatBuffer?
+        if let saved = try checkpoints?.load(seed: seed) {
+            state = saved.state
+            promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
+            try optimizer.restore(saved.optimizer)
+            bestTable = saved.bestTable
+        }
+        onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count, totalSteps: total,
+                         fromStep: state.step))
+
+        let dTable = FloatBuffer(count: m * H)
+        var epochOrder = order(seed: seed, epoch: state.step / stepsPerEpoch)
+        while state.step < total && !state.stopped {
+            let epoch = state.step / stepsPerEpoch
+            let inEpoch = state.step % stepsPerEpoch
+            if inEpoch == 0 { epochOrder = order(seed: seed, epoch: epoch) }
+            let indices = epochOrder[(inEpoch * settings.batchSize)..<min(epochOrder.count, (inEpoch + 1) * settings.batchSize)]
+            let batch = indices.map { data.train[$0] }
+
+            let started = DispatchTime.now().uptimeNanoseconds
+            let table = promptEncoder.forward()
+            let plan = objective.plan(batch, table: table)
+            let pass = model.transformer.forward(plan.batch, logitsAt: plan.positions, saveForBackward: true)
+            let (loss, dLogits) = objective.loss(batch, plan: plan, logits: pass.logits)
+            let dInput = model.transformer.backward(pass, logitGradient: dLogits)
+            dTable.zero()
+            plan.batch.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
+            promptEncoder.zeroGradient()
+            promptEncoder.backward(dTable)
+            if let clip = settings.clipNorm { clipGradientNorm(promptEncoder.gradient, maxNorm: clip) }
+            let rate = schedule.rate(step: state.step, epoch: epoch, totalSteps: total)
+            optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: rate)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+
+            state.step += 1
+            state.trainSeconds += seconds
+            state.trainTokens += plan.tokenCount
+            state.lossCurve.append(LossPoint(step: state.step, epoch: epoch, loss: loss, learningRate: Double(rate)))
+            onEvent(.step(seed: seed, step: state.step, totalSteps: total, epoch: epoch, loss: loss,
+                          learningRate: Double(rate), tokensPerSecond: Double(plan.tokenCount) / seconds))
+
+            let endOfEpoch = state.step % stepsPerEpoch == 0 || state.step == total
+            let evalDue = settings.evalEvery > 0 ? state.step % settings.evalEvery == 0 || state.step == total : endOfEpoch
+            if evalDue && !data.dev.isEmpty {
+                let evalStart = DispatchTime.now().uptimeNanoseconds
+                let current = promptEncoder.forward()
+                let metrics = Metrics.of(evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize),
+                                         kind: spec.kind)
+                state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+                let improved = state.bestMetric.map { metrics.primary > $0 } ?? true
+                state.devCurve.append(DevPoint(step: state.step, metrics: metrics))
+                if improved {
+                    state.bestMetric = metrics.primary
+                    state.bestStep = state.step
+                    state.evaluationsWithoutGain = 0
+                    bestTable = current
+                } else {
+                    state.evaluationsWithoutGain += 1
+                    if settings.patience > 0 && state.evaluationsWithoutGain >= settings.patience { state.stopped = true }
+                }
+                onEvent(.evaluated(seed: seed, step: state.step, metrics: metrics, improved: improved))
+            }
+            let checkpointDue = settings.checkpointEvery > 0 ? state.step % settings.checkpointEvery == 0 : (evalDue || endOfEpoch)
+            if let checkpoints, checkpointDue && state.step < total && !state.stopped {
+                try checkpoints.save(Checkpoint(state: state, parameters: promptEncoder.parameters,
+                                                optimizer: optimizer.state, bestTable: bestTable))
+                onEvent(.checkpointed(seed: seed, step: state.step))
+            }
+        }
+
+        let kept = bestTable ?? promptEncoder.forward()
+        if bestTable == nil { state.bestStep = state.step }
+        let evalStart = DispatchTime.now().uptimeNanoseconds
+        let dev = data.dev.isEmpty ? nil
+            : Metrics.of(evaluator.predict(data.dev, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
+        let test = data.test.isEmpty ? nil
+            : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
+        state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+        let result = SeedResult(seed: seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
+                                dev: dev, test: test, lossCurve: state.lossCurve, devCurve: state.devCurve,
+                                trainTokensPerSecond: Double(state.trainTokens) / max(state.trainSeconds, 1e-9),
+                                trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds)
+        return (result, kept)
+    }
+}
+
+/// Where a seed's run stands; saved in checkpoints.
+struct RunState: Codable, Equatable {
+    var seed: UInt64
+    var step = 0
+    var stopped = false
+    var bestMetric: Double?
+    var bestStep = 0
+    var evaluationsWithoutGain = 0
+    var lossCurve: [LossPoint] = []
+    var devCurve: [DevPoint] = []
+    var trainTokens = 0
+    var trainSeconds = 0.0
+    var evalSeconds = 0.0
+
+    init(seed: UInt64) { self.seed = seed }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+
+/// Crash-safe file replacement: write `PATH.tmp`, fsync it, rename it over `PATH`, fsync the
+/// directory. After a crash at any point, `PATH` is either the old file or the complete new one.
+public enum AtomicFile {
+    /// Appends bytes to the temporary file being written.
+    public struct Sink {
+        let fd: Int32
+        let path: String
+
+        /// Writes all of `bytes`, retrying short writes and EINTR.
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            guard let base = bytes.baseAddress else { return }
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, base + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileWriteError(path: path, operation: "write", code: errno)
+                }
+                done += n
+            }
+        }
+
+        public func write(_ data: Data) throws {
+            try data.withUnsafeBytes { try write($0) }
+        }
+    }
+
+    /// Replaces `path` with what `body` writes; file mode `mode`.
+    public static func write(to path: String, mode: mode_t = 0o644, _ body: (Sink) throws -> Void) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileWriteError(path: temporary, operation: "create", code: errno) }
+        do {
+            defer { close(fd) }
+            try body(Sink(fd: fd, path: temporary))
+            guard fsync(fd) == 0 else { throw FileWriteError(path: temporary, operation: "fsync", code: errno) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileWriteError(path: path, operation: "rename", code: code)
+        }
+        try syncDirectory(containing: path)
+    }
+
+    /// Replaces `path` with `data`.
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        try write(to: path, mode: mode) { try $0.write(data) }
+    }
+
+    /// fsyncs the directory holding `path`, making a rename or unlink in it durable.
+    public static func syncDirectory(containing path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    /// fsyncs the directory `directory`.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileWriteError(path: directory, operation: "open directory", code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileWriteError(path: directory, operation: "fsync directory", code: errno) }
+    }
+}
+
+/// A failed step of writing a file, with the system's reason.
+public struct FileWriteError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let operation: String
+    public let code: Int32
+
+    public var description: String {
+        "cannot \(operation) \(path): \(String(cString: strerror(code)))"
+            + (code == ENOSPC ? " (free some disk space and retry)" : "")
+    }
+}
