@@ -29,7 +29,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"],
                     exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),
-        .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"]),
+        .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"],
+                    exclude: ["Encoder/Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "TestSupport"]),
     ]
 )

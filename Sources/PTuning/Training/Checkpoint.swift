@@ -7,7 +7,7 @@ import Tensor
 public struct Checkpoint: Sendable {
     var state: RunState
     let parameters: FloatBuffer
-    let optimizer: AdamState
+    let optimizer: AdamOptimizer.State
     let bestTable: FloatBuffer?
 }
 
@@ -29,8 +29,10 @@ public struct CheckpointStore: Sendable {
     func save(_ checkpoint: Checkpoint) throws {
         var tensors = [
             SafetensorsTensor(name: "encoder.parameters", shape: [checkpoint.parameters.count], values: checkpoint.parameters),
-            SafetensorsTensor(name: "optimizer.m", shape: [checkpoint.optimizer.m.count], values: checkpoint.optimizer.m),
-            SafetensorsTensor(name: "optimizer.v", shape: [checkpoint.optimizer.v.count], values: checkpoint.optimizer.v),
+            SafetensorsTensor(name: "optimizer.m", shape: [checkpoint.optimizer.firstMoment.count],
+                              values: checkpoint.optimizer.firstMoment),
+            SafetensorsTensor(name: "optimizer.v", shape: [checkpoint.optimizer.secondMoment.count],
+                              values: checkpoint.optimizer.secondMoment),
         ]
         if let best = checkpoint.bestTable {
             tensors.append(SafetensorsTensor(name: "best.table", shape: [best.count], values: best))
@@ -48,7 +50,8 @@ public struct CheckpointStore: Sendable {
             throw CheckpointError.malformed(path: file, detail: "metadata lacks the run state")
         }
         let state = try JSONDecoder().decode(RunState.self, from: Data(json.utf8))
-        let optimizer = AdamState(m: try st.floats("optimizer.m"), v: try st.floats("optimizer.v"), step: step)
+        let optimizer = AdamOptimizer.State(firstMoment: try st.floats("optimizer.m").array,
+                                            secondMoment: try st.floats("optimizer.v").array, step: step)
         return Checkpoint(state: state, parameters: try st.floats("encoder.parameters"), optimizer: optimizer,
                           bestTable: st.tensors["best.table"] == nil ? nil : try st.floats("best.table"))
     }

@@ -118,7 +118,7 @@ public final class Trainer {
         if let saved = try checkpoints?.load(seed: seed) {
             state = saved.state
             promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
-            try optimizer.restore(saved.optimizer)
+            optimizer.restore(saved.optimizer)
             bestTable = saved.bestTable
         }
         onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count, totalSteps: total,
@@ -143,7 +143,7 @@ public final class Trainer {
             plan.batch.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
             promptEncoder.zeroGradient()
             promptEncoder.backward(dTable)
-            if let clip = settings.clipNorm { clipGradientNorm(promptEncoder.gradient, maxNorm: clip) }
+            if let clip = settings.clipNorm { _ = clipGradientNorm(promptEncoder.gradient, maxNorm: clip) }
             let rate = schedule.rate(step: state.step, epoch: epoch, totalSteps: total)
             optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: rate)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -1,0 +1,96 @@
+import Foundation
+import Tensor
+
+/// Adam over one flat parameter buffer, matching PyTorch's torch.optim.Adam (`adam`: L2 weight decay
+/// added to the gradient) and torch.optim.AdamW (`adamw`: decoupled decay, p ← p·(1 − lr·λ)).
+///
+/// Per element, at step t (1-based):
+///
+///     g ← g + λ·p                                   (adam only)
+///     p ← p·(1 − lr·λ)                              (adamw only)
+///     m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
+///     p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
+///
+/// The loop is sequential, so results do not depend on thread scheduling.
+public final class AdamOptimizer {
+    /// Everything that evolves during training; save it with the parameters to resume exactly.
+    public struct State: Sendable, Equatable, Codable {
+        /// m, the running mean of gradients.
+        public var firstMoment: [Float]
+        /// v, the running mean of squared gradients.
+        public var secondMoment: [Float]
+        /// Steps taken so far.
+        public var step: Int
+
+        public init(firstMoment: [Float], secondMoment: [Float], step: Int) {
+            self.firstMoment = firstMoment
+            self.secondMoment = secondMoment
+            self.step = step
+        }
+    }
+
+    public let kind: OptimizerKind
+    public let parameterCount: Int
+    public let weightDecay: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    private let firstMoment: FloatBuffer
+    private let secondMoment: FloatBuffer
+    /// Steps taken so far.
+    public private(set) var stepCount = 0
+
+    public init(kind: OptimizerKind, parameterCount: Int, weightDecay: Float = 0,
+                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.kind = kind
+        self.parameterCount = parameterCount
+        self.weightDecay = weightDecay
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        firstMoment = FloatBuffer(count: parameterCount)
+        secondMoment = FloatBuffer(count: parameterCount)
+    }
+
+    /// The optimizer and weight decay `settings` name, with PyTorch's default betas and epsilon.
+    public convenience init(settings: TrainingSettings, parameterCount: Int) {
+        self.init(kind: settings.optimizer, parameterCount: parameterCount, weightDecay: settings.weightDecay)
+    }
+
+    /// A copy of the moments and step count.
+    public var state: State {
+        State(firstMoment: firstMoment.array, secondMoment: secondMoment.array, step: stepCount)
+    }
+
+    /// Puts back a state taken from `state`; later steps then match the uninterrupted run bit for bit.
+    public func restore(_ state: State) {
+        precondition(state.firstMoment.count == parameterCount && state.secondMoment.count == parameterCount,
+                     "optimizer state holds \(state.firstMoment.count) values, expected \(parameterCount)")
+        precondition(state.step >= 0, "optimizer step count must be non-negative")
+        state.firstMoment.withUnsafeBufferPointer { firstMoment.pointer.update(from: $0.baseAddress!, count: parameterCount) }
+        state.secondMoment.withUnsafeBufferPointer { secondMoment.pointer.update(from: $0.baseAddress!, count: parameterCount) }
+        stepCount = state.step
+    }
+
+    /// One update of `parameters` from `gradient` (left unchanged) at `learningRate`.
+    public func step(parameters: FloatBuffer, gradient: FloatBuffer, learningRate: Float) {
+        precondition(parameters.count == parameterCount && gradient.count == parameterCount,
+                     "optimizer built for \(parameterCount) parameters")
+        stepCount += 1
+        let t = Double(stepCount)
+        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+        let correction2 = Float((1 - pow(Double(beta2), t)).squareRoot())
+        let decayed = kind == .adamw ? 1 - learningRate * weightDecay : 1
+        let l2 = kind == .adam ? weightDecay : 0
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let p = parameters.pointer, gradients = gradient.pointer
+        let m = firstMoment.pointer, v = secondMoment.pointer
+        for i in 0..<parameterCount {
+            let g = gradients[i] + l2 * p[i]
+            p[i] *= decayed
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+        }
+    }
+}

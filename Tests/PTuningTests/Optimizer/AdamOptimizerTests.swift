@@ -1,0 +1,91 @@
+import Foundation
+import PTuning
+import Tensor
+import Testing
+
+/// Adam and AdamW against torch.optim with weight decay and clip_grad_norm_, state restore, and
+/// bit-for-bit reproducibility of whole training steps.
+struct AdamOptimizerTests {
+    struct Fixture: Decodable {
+        struct Step: Decodable {
+            var norm: Float
+            var parameters: [Float]
+            var firstMoment: [Float]
+            var secondMoment: [Float]
+        }
+
+        var start: [Float]
+        var gradients: [[Float]]
+        var rates: [Float]
+        var maxNorm: Float
+        var weightDecay: Float
+        var adam: [Step]
+        var adamw: [Step]
+    }
+
+    @Test(arguments: OptimizerKind.allCases)
+    func matchesPyTorch(kind: OptimizerKind) throws {
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: fixtureURL("optimizer")))
+        let expected = kind == .adam ? fixture.adam : fixture.adamw
+        let parameters = FloatBuffer(fixture.start)
+        let optimizer = AdamOptimizer(kind: kind, parameterCount: parameters.count, weightDecay: fixture.weightDecay)
+        for (step, reference) in expected.enumerated() {
+            let gradient = FloatBuffer(fixture.gradients[step])
+            let norm = clipGradientNorm(gradient, maxNorm: fixture.maxNorm)
+            #expect(abs(norm - reference.norm) <= 1e-6 * max(1, reference.norm))
+            optimizer.step(parameters: parameters, gradient: gradient, learningRate: fixture.rates[step])
+            #expect(maxScaledDifference(parameters.array, reference.parameters) < 1e-6, "step \(step + 1)")
+            #expect(maxScaledDifference(optimizer.state.firstMoment, reference.firstMoment) < 1e-6)
+            #expect(maxScaledDifference(optimizer.state.secondMoment, reference.secondMoment) < 1e-6)
+        }
+        #expect(optimizer.stepCount == expected.count)
+    }
+
+    @Test func clippingLeavesSmallGradientsAlone() {
+        let gradient = FloatBuffer([0.3, -0.4])
+        #expect(abs(clipGradientNorm(gradient, maxNorm: 1) - 0.5) < 1e-7)
+        #expect(gradient.array == [0.3, -0.4])
+        #expect(abs(clipGradientNorm(gradient, maxNorm: 0.25) - 0.5) < 1e-7)
+        #expect(abs(Float(gradientNorm(gradient)) - 0.25) < 1e-6)
+    }
+
+    @Test func restoredStateContinuesBitForBit() {
+        var rng = SeededGenerator(seed: 9)
+        let gradients = (0..<5).map { _ in rng.normalBuffer(count: 16, std: 1) }
+        let start = rng.normalBuffer(count: 16, std: 1).array
+        let straight = FloatBuffer(start)
+        let optimizer = AdamOptimizer(kind: .adam, parameterCount: 16, weightDecay: 5e-4)
+        var saved: (parameters: [Float], state: AdamOptimizer.State)?
+        for (i, g) in gradients.enumerated() {
+            if i == 2 { saved = (straight.array, optimizer.state) }
+            optimizer.step(parameters: straight, gradient: g, learningRate: 1e-3)
+        }
+        let resumed = FloatBuffer(saved!.parameters)
+        let restored = AdamOptimizer(kind: .adam, parameterCount: 16, weightDecay: 5e-4)
+        restored.restore(saved!.state)
+        #expect(restored.stepCount == 2)
+        for g in gradients[2...] { restored.step(parameters: resumed, gradient: g, learningRate: 1e-3) }
+        #expect(resumed.array.map(\.bitPattern) == straight.array.map(\.bitPattern))
+        #expect(restored.state == optimizer.state)
+    }
+
+    @Test func trainingStepsAreReproducible() {
+        func run() -> [UInt32] {
+            let encoder = makePromptEncoder(settings: EncoderSettings(kind: .lstm), count: 9, width: 32, seed: 34,
+                                            initialRows: nil)
+            let optimizer = AdamOptimizer(kind: .adamw, parameterCount: encoder.parameters.count, weightDecay: 0.01)
+            var rng = SeededGenerator(seed: 4)
+            for _ in 0..<3 {
+                let table = encoder.forward()
+                let dTable = rng.normalBuffer(count: table.count, std: 1)
+                encoder.zeroGradient()
+                encoder.backward(dTable)
+                clipGradientNorm(encoder.gradient, maxNorm: 1)
+                optimizer.step(parameters: encoder.parameters, gradient: encoder.gradient, learningRate: 1e-3)
+            }
+            return encoder.parameters.array.map(\.bitPattern)
+        }
+        let first = run()
+        #expect(first == run())
+    }
+}
