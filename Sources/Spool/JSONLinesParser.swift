@@ -20,14 +20,8 @@ enum JSONLinesParser {
     }
 
     private static func message(for error: any Error) -> String {
-        if case DecodingError.typeMismatch = error {
-            return "not a JSON object"
-        }
-        if case DecodingError.dataCorrupted(let context) = error,
-           let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String {
-            return "bad JSON: \(detail)"
-        }
-        return "bad JSON"
+        if case DecodingError.typeMismatch = error { return "not a JSON object" }
+        return "not valid JSON"
     }
 }
 
