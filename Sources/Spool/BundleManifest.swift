@@ -42,6 +42,8 @@ public struct DataFiles: Sendable, Equatable {
     public var dev: String?
     /// The held-out test split, when there is one. Like every split it must be labelled.
     public var test: String?
+    /// The format of every split (`format`; by default `tsv` when the train file ends in `.tsv`,
+    /// else `jsonl`).
     public var format: DataFormat
 
     public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl) {

@@ -5,7 +5,9 @@ import PTuning
 public struct TaskBundle: Sendable {
     /// The bundle's directory, with symbolic links resolved.
     public var root: URL
+    /// The validated `task.toml`.
     public var manifest: BundleManifest
+    /// The records of the train split, in file order; never empty.
     public var train: [Example]
     /// Empty when the bundle has no dev split.
     public var dev: [Example]

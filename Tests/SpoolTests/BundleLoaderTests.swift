@@ -277,43 +277,55 @@ import Testing
     @Test(.enabled(if: TestEnvironment.shared != nil, "needs ../shared/data beside the clone"))
     func loadsTheSharedDataShapes() throws {
         let data = try #require(TestEnvironment.shared).appendingPathComponent("data")
-        let cases: [(String, String, String)] = [
-            ("sst2/train.tsv", "train.tsv", """
+        let cases: [(files: [String: String], manifest: String, train: Int)] = [
+            (["train.tsv": "sst2/train.tsv", "dev.tsv": "sst2/dev.tsv", "test.tsv": "sst2/test.tsv"], """
                 kind = "classify"
                 template = "[P*3] {sentence} [P*3] It was{target}"
                 [data]
-                train = "train.tsv"
+                format = "tsv"
                 [labels]
                 "1" = "great"
                 "0" = "terrible"
-                """),
-            ("fewglue/RTE/train.jsonl", "train.jsonl", """
+                """, 60_614),
+            (["train.jsonl": "fewglue/RTE/train.jsonl", "dev.jsonl": "fewglue/RTE/dev32.jsonl"], """
                 kind = "classify"
                 template = "[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"
                 [labels]
                 entailment = "Yes"
                 not_entailment = "No"
-                """),
-            ("fewglue/COPA/train.jsonl", "train.jsonl", """
+                """, 32),
+            (["train.jsonl": "fewglue/CB/train.jsonl", "test.jsonl": "fewglue/CB/val.jsonl"], """
+                kind = "classify"
+                template = "[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"
+                [labels]
+                entailment = "Yes"
+                contradiction = "No"
+                neutral = "Maybe"
+                """, 32),
+            (["train.jsonl": "fewglue/COPA/train.jsonl"], """
                 kind = "choice"
                 template = "[P*3] {premise} What was the {question}? [P*3]{target}"
                 [choice]
                 fields = ["choice1", "choice2"]
-                """),
-            ("lama/fact-retrieval/original/P19/train.jsonl", "train.jsonl", """
+                """, 32),
+            (["train.jsonl": "lama/fact-retrieval/original/P19/train.jsonl"], """
                 kind = "fill"
                 template = "[P*3] {sub_label} [P*3]{target}"
                 [data]
                 label_field = "obj_label"
-                """),
+                """, -1),
         ]
-        for (source, name, manifest) in cases {
+        for (files, manifest, trainCount) in cases {
             let fixture = try BundleFixture()
             try fixture.write("task.toml", "name = \"shared\"\nmodel = \"m.gguf\"\n" + manifest)
-            try FileManager.default.copyItem(at: data.appendingPathComponent(source),
-                                             to: fixture.root.appendingPathComponent(name))
+            for (name, source) in files {
+                try FileManager.default.copyItem(at: data.appendingPathComponent(source),
+                                                 to: fixture.root.appendingPathComponent(name))
+            }
             let bundle = try fixture.load()
-            #expect(!bundle.train.isEmpty, "\(source)")
+            #expect(trainCount < 0 ? !bundle.train.isEmpty : bundle.train.count == trainCount, "\(files)")
+            #expect(bundle.dev.isEmpty == !files.keys.contains { $0.hasPrefix("dev.") }, "\(files)")
+            #expect(bundle.test.isEmpty == !files.keys.contains { $0.hasPrefix("test.") }, "\(files)")
         }
     }
 }

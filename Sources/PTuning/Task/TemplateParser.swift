@@ -1,5 +1,6 @@
 /// Why a template did not parse, and where: `column` is 1-based and counts characters.
 public struct TemplateParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong at `column`.
     public enum Reason: Sendable, Equatable {
         /// `{name` with no closing `}`.
         case unclosedField
@@ -23,6 +24,7 @@ public struct TemplateParseError: Error, Sendable, Equatable, CustomStringConver
         case noPseudoTokens
     }
 
+    /// 1-based character position of the problem; one past the end for a missing `{target}`.
     public var column: Int
     public var reason: Reason
 
