@@ -1,0 +1,123 @@
+import Foundation
+import PTuning
+import TOMLKit
+
+/// Loads a task bundle from a directory and checks all of it: the manifest, the paths, every record.
+public enum BundleLoader {
+    /// Caps on what a bundle may hold.
+    struct Limits {
+        var maxManifestBytes = 1 << 20
+        var maxDataFileBytes = 512 << 20
+        var maxLineBytes = 1 << 20
+        /// Problems of one kind in one file listed before the rest are summed up in one line.
+        var problemsPerKind = 20
+    }
+
+    /// Loads the bundle in `directory`.
+    ///
+    /// Reads `task.toml`, then the train split and the dev and test splits when the manifest names
+    /// them or their default files exist. Every split must be labelled, the test split included: it
+    /// is for labelled evaluation. Data files are at most 512 MiB and their lines at most 1 MiB.
+    /// Label words are not checked against a vocabulary here (that needs the model).
+    ///
+    /// - Throws: every problem found, each with its file, line and key or field where known.
+    public static func load(directory: URL) throws(TaskProblems) -> TaskBundle {
+        try load(directory: directory, limits: Limits())
+    }
+
+    static func load(directory: URL, limits: Limits) throws(TaskProblems) -> TaskBundle {
+        let root = directory.resolvingSymlinksInPath()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TaskProblems([TaskProblem(file: directory.path, message: "not a bundle folder",
+                                            hint: "a bundle is a folder holding task.toml and its data")])
+        }
+        let manifestFiles = BundleFileReader(root: root, maxFileBytes: limits.maxManifestBytes)
+        let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
+        let manifestName = ManifestDiagnostics.file
+
+        let bytes: [UInt8]
+        do {
+            bytes = try manifestFiles.contents(of: manifestName)
+        } catch {
+            throw TaskProblems([TaskProblem(file: manifestName, message: error.message, hint: error.hint)])
+        }
+        guard let source = String(validating: bytes, as: UTF8.self) else {
+            throw TaskProblems([TaskProblem(file: manifestName, message: "not valid UTF-8", hint: "save it as UTF-8")])
+        }
+        let toml: TOMLTable
+        do {
+            toml = try TOMLTable(string: source)
+        } catch let error as TOMLParseError {
+            throw TaskProblems([TaskProblem(file: manifestName, line: error.source.begin.line,
+                                            message: "TOML syntax: \(error.description)",
+                                            hint: "column \(error.source.begin.column)")])
+        } catch {
+            throw TaskProblems([TaskProblem(file: manifestName, message: "TOML syntax: \(error)")])
+        }
+
+        let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
+                                              lines: ManifestLineIndex(source: source))
+        var draft = ManifestReader(diagnostics: diagnostics).read(toml)
+        if let file = draft.candidatesFile {
+            draft.kind = readCandidates(file, files: files, limits: limits, diagnostics: diagnostics)
+        }
+        var problems = diagnostics.collector
+
+        let validator = RecordValidator(template: draft.template, labelField: draft.labelField, kind: draft.kind)
+        func load(_ split: SplitPath?, required: Bool) -> (path: String, examples: [Example])? {
+            guard let split, required || split.isExplicit || files.exists(split.path) else { return nil }
+            let bytes: [UInt8]
+            do {
+                bytes = try files.contents(of: split.path)
+            } catch {
+                problems.add(file: split.path, error.message, hint: error.hint)
+                return nil
+            }
+            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
+            let records = switch draft.format {
+            case .jsonl: JSONLinesParser.parse(lines, file: split.path, problems: &problems)
+            case .tsv: TSVParser.parse(lines, file: split.path, problems: &problems)
+            }
+            if required, lines.lines.count <= (records.header == nil ? 0 : 1) {
+                problems.add(file: split.path, "the train split has no records",
+                             hint: "training needs at least one labelled record")
+            }
+            return (split.path, validator.validate(records, file: split.path, problems: &problems))
+        }
+        let train = load(draft.train, required: true)
+        let dev = load(draft.dev, required: false)
+        let test = load(draft.test, required: false)
+
+        guard problems.isEmpty, let name = draft.name, let model = draft.model, let kind = draft.kind,
+              let template = draft.template, let train else {
+            throw TaskProblems(problems.problems)
+        }
+        let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
+                            encoder: draft.encoder, training: draft.training)
+        let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format)
+        let manifest = BundleManifest(schema: draft.schema, name: name, model: model, spec: spec, data: data,
+                                      limits: draft.limits)
+        return TaskBundle(root: root, manifest: manifest, train: train.examples,
+                          dev: dev?.examples ?? [], test: test?.examples ?? [])
+    }
+
+    /// The candidate list of a fill task from a file: one candidate per line, blank lines skipped.
+    private static func readCandidates(_ file: String, files: BundleFileReader, limits: Limits,
+                                       diagnostics: ManifestDiagnostics) -> TaskKind? {
+        let bytes: [UInt8]
+        do {
+            bytes = try files.contents(of: file)
+        } catch {
+            diagnostics.collector.add(file: file, error.message, hint: error.hint)
+            return nil
+        }
+        let lines = DataLines(bytes, file: file, maxLineBytes: limits.maxLineBytes, problems: &diagnostics.collector)
+        let candidates = lines.lines.map { $0.text.trimmingCharacters(in: .whitespaces) }
+        if let problem = CandidateList.problem(candidates) {
+            diagnostics.collector.add(file: file, problem)
+            return nil
+        }
+        return .fill(candidates: candidates)
+    }
+}

@@ -1,0 +1,55 @@
+import PTuning
+
+/// The parsed and validated `task.toml` of a task bundle.
+public struct BundleManifest: Sendable, Equatable {
+    /// The manifest format version (`schema`); only 1 exists.
+    public var schema: Int
+    /// The task's name (`name`): 1 to 64 of `A-Z a-z 0-9 . _ -`.
+    public var name: String
+    /// The model (`model`) as written: a name in the daemon's model directory or a path; not resolved here.
+    public var model: String
+    /// What the trainer needs: kind, template, label field, encoder and training settings.
+    public var spec: TaskSpec
+    /// Where the data splits are.
+    public var data: DataFiles
+    /// What the job may use.
+    public var limits: JobLimits
+
+    public init(schema: Int = 1, name: String, model: String, spec: TaskSpec, data: DataFiles,
+                limits: JobLimits = JobLimits()) {
+        self.schema = schema
+        self.name = name
+        self.model = model
+        self.spec = spec
+        self.data = data
+        self.limits = limits
+    }
+}
+
+/// How data files are written.
+public enum DataFormat: String, Sendable, Equatable, CaseIterable {
+    /// JSON Lines: one JSON object per line; strings, numbers and booleans are read as text.
+    case jsonl
+    /// Tab-separated values: the first line names the fields; no quoting, no escapes.
+    case tsv
+}
+
+/// The data splits of a bundle, as paths relative to its root (`[data]`).
+public struct DataFiles: Sendable, Equatable {
+    /// The training split (required, not empty).
+    public var train: String
+    /// The development split used for evaluation during training, when there is one.
+    public var dev: String?
+    /// The held-out test split, when there is one. Like every split it must be labelled.
+    public var test: String?
+    /// The format of every split (`format`; by default `tsv` when the train file ends in `.tsv`,
+    /// else `jsonl`).
+    public var format: DataFormat
+
+    public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.format = format
+    }
+}

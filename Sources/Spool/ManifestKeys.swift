@@ -1,0 +1,14 @@
+/// The keys each table of `task.toml` accepts.
+enum ManifestKeys {
+    static let topLevel = ["schema", "name", "model", "kind", "template",
+                           "data", "labels", "fill", "choice", "encoder", "training", "limits"]
+    static let data = ["train", "dev", "test", "format", "label_field"]
+    static let fill = ["candidates", "candidates_file"]
+    static let choice = ["fields", "margin"]
+    static let encoder = ["type", "hidden_size", "init"]
+    static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
+                           "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",
+                           "eval_every", "patience", "checkpoint_every", "max_length"]
+    static let limits = ["threads", "memory_mb", "wall_time", "priority"]
+    static let kinds = ["classify", "fill", "choice"]
+}

@@ -1,0 +1,296 @@
+import PTuning
+import TOMLKit
+
+/// A data split's path and whether the manifest named it (a named split must exist; a default dev
+/// or test split is used only when its file exists; the train split must always exist).
+struct SplitPath: Equatable {
+    var path: String
+    var isExplicit: Bool
+}
+
+/// What the manifest said, as far as it could be read. Fields the loader needs to go on checking the
+/// data are kept even when other parts of the manifest are wrong.
+struct ManifestDraft {
+    var schema = 1
+    var name: String?
+    var model: String?
+    var kind: TaskKind?
+    /// For `fill`: the candidates file to read into the kind's candidate list.
+    var candidatesFile: String?
+    var template: Template?
+    var labelField = "label"
+    var encoder = EncoderSettings()
+    var training = TrainingSettings()
+    var limits = JobLimits()
+    var format = DataFormat.jsonl
+    var train: SplitPath?
+    var dev: SplitPath?
+    var test: SplitPath?
+}
+
+/// Reads `task.toml` into a `ManifestDraft`, reporting every problem it finds.
+struct ManifestReader {
+    let diagnostics: ManifestDiagnostics
+
+    func read(_ root: TOMLTable) -> ManifestDraft {
+        var draft = ManifestDraft()
+        let top = ManifestTable(root, path: [], validKeys: ManifestKeys.topLevel, diagnostics: diagnostics)
+
+        if let schema = top.value("schema") {
+            if let value = schema.int, value != 1 {
+                top.problem("schema", "schema \(value) is not supported", hint: "this ptune reads schema 1")
+            } else if schema.int == nil {
+                top.wrongType("schema", schema, expected: "an integer")
+            }
+        }
+        draft.name = readName(top)
+        draft.model = top.nonEmptyString("model", required: true)
+        if let model = draft.model, model.contains("\0") {
+            top.problem("model", "contains a NUL character")
+            draft.model = nil
+        }
+        let kindName = readKindName(top)
+        if let source = top.string("template", required: true) {
+            do {
+                draft.template = try Template.parse(source)
+            } catch {
+                top.problem("template", error.description, hint: "template: \(source)")
+            }
+        }
+        readData(top, into: &draft)
+        if let template = draft.template, template.fieldNames.contains(draft.labelField) {
+            top.problem("template", "names the label field {\(draft.labelField)}",
+                        hint: "the answer would be part of the prompt; the model predicts it at {target}")
+        }
+        readKind(kindName, top, into: &draft)
+        if let encoder = top.subtable("encoder", validKeys: ManifestKeys.encoder) {
+            draft.encoder = readEncoder(encoder)
+        }
+        if let training = top.subtable("training", validKeys: ManifestKeys.training) {
+            draft.training = TrainingReader(table: training).read()
+        }
+        if let limits = top.subtable("limits", validKeys: ManifestKeys.limits) {
+            draft.limits = readLimits(limits)
+        }
+        return draft
+    }
+
+    private func readName(_ top: ManifestTable) -> String? {
+        guard let name = top.string("name", required: true) else { return nil }
+        let allowed = name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+        }
+        guard allowed, (1...64).contains(name.unicodeScalars.count) else {
+            top.problem("name", "\"\(name)\" is not a valid task name",
+                        hint: "1 to 64 letters, digits, '.', '_' or '-'")
+            return nil
+        }
+        return name
+    }
+
+    private func readKindName(_ top: ManifestTable) -> String? {
+        guard let kind = top.string("kind", required: true) else { return nil }
+        guard ManifestKeys.kinds.contains(kind) else {
+            var hint = "one of: " + ManifestKeys.kinds.joined(separator: ", ")
+            if let close = KeySuggestion.closest(to: kind, among: ManifestKeys.kinds) {
+                hint = "did you mean \(close)?; " + hint
+            }
+            top.problem("kind", "\"\(kind)\" is not a task kind", hint: hint)
+            return nil
+        }
+        return kind
+    }
+
+    private func readData(_ top: ManifestTable, into draft: inout ManifestDraft) {
+        let data = top.subtable("data", validKeys: ManifestKeys.data)
+        let train = data?.nonEmptyString("train")
+        if let format = data?.oneOf("format", DataFormat.self) {
+            draft.format = format
+        } else if let train, train.hasSuffix(".tsv"), data?.contains("format") != true {
+            draft.format = .tsv
+        }
+        let ext = draft.format.rawValue
+        if let labelField = data?.nonEmptyString("label_field") {
+            if labelField.allSatisfy(Template.isFieldNameCharacter) {
+                draft.labelField = labelField
+            } else {
+                data?.problem("label_field", "\"\(labelField)\" is not a field name",
+                              hint: "letters, digits, '_', '-' and '.'")
+            }
+        }
+        func split(_ key: String, default name: String) -> SplitPath? {
+            if let data, data.contains(key) {
+                guard let path = data.nonEmptyString(key) else { return nil }
+                if let error = BundleFileReader.checkRelativePath(path) {
+                    data.problem(key, error.message, hint: error.hint)
+                    return nil
+                }
+                return SplitPath(path: path, isExplicit: true)
+            }
+            return SplitPath(path: name, isExplicit: false)
+        }
+        draft.train = split("train", default: "train.\(ext)")
+        draft.dev = split("dev", default: "dev.\(ext)")
+        draft.test = split("test", default: "test.\(ext)")
+    }
+
+    private func readKind(_ kindName: String?, _ top: ManifestTable, into draft: inout ManifestDraft) {
+        for (table, owner) in [("labels", "classify"), ("fill", "fill"), ("choice", "choice")]
+        where kindName != nil && kindName != owner && top.contains(table) {
+            top.problem(table, "[\(table)] is only used with kind = \"\(owner)\"",
+                        hint: "remove it or change kind (now \"\(kindName ?? "")\")")
+        }
+        switch kindName {
+        case "classify":
+            if let labels = readLabels(top) { draft.kind = .classify(labels: labels) }
+        case "fill":
+            readFill(top, into: &draft)
+        case "choice":
+            if let choice = readChoice(top, labelField: draft.labelField) {
+                draft.kind = .choice(choiceFields: choice.fields, margin: choice.margin)
+            }
+        default:
+            break
+        }
+    }
+
+    private func readLabels(_ top: ManifestTable) -> [LabelWord]? {
+        guard let value = top.value("labels") else {
+            top.problem("labels", "missing [labels] table",
+                        hint: "classify needs one line per label value: \"value\" = \"label word\"")
+            return nil
+        }
+        guard let table = value.table else { top.wrongType("labels", value, expected: "a table"); return nil }
+        let labels = ManifestTable(table, path: ["labels"], validKeys: table.keys, diagnostics: diagnostics)
+        var words: [LabelWord] = []
+        var ok = true
+        for key in table.keys {
+            guard let word = labels.nonEmptyString(key) else { ok = false; continue }
+            if let other = words.first(where: { $0.word == word }) {
+                labels.problem(key, "label word \"\(word)\" is also the word for label \"\(other.label)\"",
+                               hint: "each label needs its own word")
+                ok = false
+            }
+            words.append(LabelWord(label: key, word: word))
+        }
+        if ok, words.count < 2 {
+            top.problem("labels", "\(words.count) label\(words.count == 1 ? "" : "s"); classify needs at least 2")
+            ok = false
+        }
+        return ok ? words : nil
+    }
+
+    private func readFill(_ top: ManifestTable, into draft: inout ManifestDraft) {
+        guard let fill = top.subtable("fill", validKeys: ManifestKeys.fill) else {
+            if !top.contains("fill") { draft.kind = .fill(candidates: nil) }
+            return
+        }
+        let list = fill.stringArray("candidates")
+        let file = fill.nonEmptyString("candidates_file")
+        if fill.contains("candidates"), fill.contains("candidates_file") {
+            fill.problem("candidates_file", "give candidates or candidates_file, not both")
+            return
+        }
+        if let list {
+            if let problem = CandidateList.problem(list) {
+                fill.problem("candidates", problem)
+            } else {
+                draft.kind = .fill(candidates: list)
+            }
+        } else if let file {
+            if let error = BundleFileReader.checkRelativePath(file) {
+                fill.problem("candidates_file", error.message, hint: error.hint)
+            } else {
+                draft.candidatesFile = file
+            }
+        } else if !fill.contains("candidates"), !fill.contains("candidates_file") {
+            draft.kind = .fill(candidates: nil)
+        }
+    }
+
+    private func readChoice(_ top: ManifestTable, labelField: String) -> (fields: [String], margin: Float)? {
+        guard let choice = top.subtable("choice", validKeys: ManifestKeys.choice) else {
+            if !top.contains("choice") {
+                top.problem("choice", "missing [choice] table",
+                            hint: "choice needs fields = [\"choice1\", \"choice2\", ...]: the record fields holding the options")
+            }
+            return nil
+        }
+        let margin = choice.number("margin", allowed: "greater than 0") { $0 > 0 }
+        var ok = margin != nil || !choice.contains("margin")
+        guard choice.contains("fields") else {
+            choice.problem("fields", "missing required key",
+                           hint: "fields = [\"choice1\", \"choice2\", ...]: the record fields holding the options")
+            return nil
+        }
+        guard let fields = choice.stringArray("fields") else { return nil }
+        if fields.count < 2 {
+            choice.problem("fields", "\(fields.count) option field\(fields.count == 1 ? "" : "s"); choice needs at least 2")
+            ok = false
+        }
+        if let bad = fields.first(where: { $0.isEmpty || !$0.allSatisfy(Template.isFieldNameCharacter) }) {
+            choice.problem("fields", "\"\(bad)\" is not a field name", hint: "letters, digits, '_', '-' and '.'")
+            ok = false
+        }
+        if Set(fields).count != fields.count {
+            choice.problem("fields", "a field is listed twice")
+            ok = false
+        }
+        if fields.contains(labelField) {
+            choice.problem("fields", "\"\(labelField)\" is the label field",
+                           hint: "the label field holds the index of the right option")
+            ok = false
+        }
+        return ok ? (fields, Float(margin ?? 1)) : nil
+    }
+
+    private func readEncoder(_ table: ManifestTable) -> EncoderSettings {
+        var settings = EncoderSettings()
+        if let kind = table.oneOf("type", EncoderKind.self) { settings.kind = kind }
+        if let hidden = table.int("hidden_size", in: 0...65_536) { settings.hiddenSize = hidden }
+        if let text = table.nonEmptyString("init") {
+            if settings.kind == .none {
+                settings.initText = text
+            } else {
+                table.problem("init", "only used with type = \"none\"",
+                              hint: "the \(settings.kind.rawValue) encoder starts from random weights")
+            }
+        }
+        return settings
+    }
+
+    private func readLimits(_ table: ManifestTable) -> JobLimits {
+        var limits = JobLimits()
+        if let threads = table.int("threads", in: 1...1024) { limits.threads = threads }
+        if let memory = table.int("memory_mb", in: 64...(1 << 24)) { limits.memoryMB = memory }
+        if let priority = table.int("priority", in: -20...20) { limits.priority = priority }
+        if let value = table.value("wall_time") {
+            let allowed = "seconds (an integer above 0) or a duration such as \"90m\", \"2h\", \"1h30m\""
+            if let seconds = value.int {
+                if seconds > 0 { limits.wallTimeSeconds = seconds } else {
+                    table.problem("wall_time", "\(seconds) is out of range", hint: "allowed: \(allowed)")
+                }
+            } else if let text = value.string {
+                if let seconds = WallTime.seconds(text), seconds > 0 { limits.wallTimeSeconds = seconds } else {
+                    table.problem("wall_time", "\"\(text)\" is not a duration", hint: "allowed: \(allowed)")
+                }
+            } else {
+                table.wrongType("wall_time", value, expected: "an integer or a string")
+            }
+        }
+        return limits
+    }
+}
+
+/// Checks on a fill task's candidate list.
+enum CandidateList {
+    static func problem(_ candidates: [String]) -> String? {
+        if candidates.isEmpty { return "the candidate list is empty" }
+        if candidates.contains(where: \.isEmpty) { return "a candidate is empty" }
+        var seen = Set<String>()
+        for candidate in candidates where !seen.insert(candidate).inserted {
+            return "candidate \"\(candidate)\" is listed twice"
+        }
+        return nil
+    }
+}

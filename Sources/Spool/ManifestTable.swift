@@ -1,0 +1,135 @@
+import PTuning
+import TOMLKit
+
+/// Where manifest problems go, and how they find their line.
+final class ManifestDiagnostics {
+    static let file = "task.toml"
+    var collector: ProblemCollector
+    let lines: ManifestLineIndex
+
+    init(collector: ProblemCollector, lines: ManifestLineIndex) {
+        self.collector = collector
+        self.lines = lines
+    }
+
+    func add(_ path: [String], _ message: String, hint: String? = nil) {
+        collector.add(file: Self.file, line: lines.line(of: path),
+                      field: path.isEmpty ? nil : path.joined(separator: "."), message, hint: hint)
+    }
+}
+
+/// One table of the manifest: typed reads with range checks, each failure reported under the key's
+/// full name ("training.learning_rate"). Unknown keys are reported when the table is opened.
+struct ManifestTable {
+    let table: TOMLTable
+    let path: [String]
+    let diagnostics: ManifestDiagnostics
+
+    init(_ table: TOMLTable, path: [String], validKeys: [String], diagnostics: ManifestDiagnostics) {
+        self.table = table
+        self.path = path
+        self.diagnostics = diagnostics
+        for key in table.keys where !validKeys.contains(key) {
+            diagnostics.add(path + [key], "unknown key", hint: KeySuggestion.hint(for: key, validKeys: validKeys))
+        }
+    }
+
+    func contains(_ key: String) -> Bool { table.contains(key: key) }
+
+    func problem(_ key: String, _ message: String, hint: String? = nil) {
+        diagnostics.add(path + [key], message, hint: hint)
+    }
+
+    /// The value at `key`, reporting a missing required key.
+    func value(_ key: String, required: Bool = false) -> TOMLValueConvertible? {
+        guard let value = table[key] else {
+            if required { problem(key, "missing required key") }
+            return nil
+        }
+        return value
+    }
+
+    func wrongType(_ key: String, _ value: TOMLValueConvertible, expected: String) {
+        problem(key, "expected \(expected), found \(Self.describe(value.type))")
+    }
+
+    func string(_ key: String, required: Bool = false) -> String? {
+        guard let value = value(key, required: required) else { return nil }
+        guard let string = value.string else { wrongType(key, value, expected: "a string"); return nil }
+        return string
+    }
+
+    /// A non-empty string.
+    func nonEmptyString(_ key: String, required: Bool = false) -> String? {
+        guard let string = string(key, required: required) else { return nil }
+        guard !string.isEmpty else { problem(key, "must not be empty"); return nil }
+        return string
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = value(key) else { return nil }
+        guard let int = value.int else { wrongType(key, value, expected: "an integer"); return nil }
+        guard range.contains(int) else { problem(key, "\(int) is out of range", hint: Self.allowed(range)); return nil }
+        return int
+    }
+
+    /// A finite number (an integer is accepted) for which `isAllowed` holds; `allowed` describes the range.
+    func number(_ key: String, allowed: String, _ isAllowed: (Double) -> Bool) -> Double? {
+        guard let value = value(key) else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init) else {
+            wrongType(key, value, expected: "a number"); return nil
+        }
+        guard number.isFinite else { problem(key, "must be a finite number", hint: "allowed: \(allowed)"); return nil }
+        guard isAllowed(number) else { problem(key, "\(number) is out of range", hint: "allowed: \(allowed)"); return nil }
+        return number
+    }
+
+    func oneOf<Choice: RawRepresentable & CaseIterable>(_ key: String, _: Choice.Type, required: Bool = false)
+        -> Choice? where Choice.RawValue == String {
+        guard let string = string(key, required: required) else { return nil }
+        if let choice = Choice(rawValue: string) { return choice }
+        let names = Choice.allCases.map(\.rawValue)
+        var hint = "one of: " + names.joined(separator: ", ")
+        if let close = KeySuggestion.closest(to: string, among: names) { hint = "did you mean \(close)?; " + hint }
+        problem(key, "\"\(string)\" is not allowed", hint: hint)
+        return nil
+    }
+
+    func stringArray(_ key: String) -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard let array = value.array else { wrongType(key, value, expected: "an array of strings"); return nil }
+        var strings: [String] = []
+        for element in array {
+            guard let string = element.string else {
+                wrongType(key, element, expected: "strings in the array"); return nil
+            }
+            strings.append(string)
+        }
+        return strings
+    }
+
+    /// The sub-table at `key`, with its own key checks.
+    func subtable(_ key: String, validKeys: [String]) -> ManifestTable? {
+        guard let value = value(key) else { return nil }
+        guard let table = value.table else { wrongType(key, value, expected: "a table"); return nil }
+        return ManifestTable(table, path: path + [key], validKeys: validKeys, diagnostics: diagnostics)
+    }
+
+    static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .int: "an integer"
+        case .double: "a floating-point number"
+        case .array: "an array"
+        case .table: "a table"
+        case .string: "a string"
+        case .bool: "a boolean"
+        case .date: "a date"
+        case .time: "a time"
+        case .dateTime: "a date-time"
+        }
+    }
+
+    static func allowed(_ range: ClosedRange<Int>) -> String {
+        range.upperBound == Int.max ? "allowed: \(range.lowerBound) or more" : "allowed: \(range.lowerBound)...\(range.upperBound)"
+    }
+}

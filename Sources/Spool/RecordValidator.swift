@@ -1,0 +1,87 @@
+import PTuning
+
+/// Checks records against the task: every field the template and the kind need is there and holds
+/// text, and the label is one the task knows.
+struct RecordValidator {
+    /// The fields every record needs, in the order to report them (template fields, options, label).
+    let requiredFields: [String]
+    let labelField: String
+    /// The task kind, when the manifest gave a usable one; without it only fields are checked.
+    let kind: TaskKind?
+
+    init(template: Template?, labelField: String, kind: TaskKind?) {
+        var fields = template?.fieldNames ?? []
+        if case .choice(let options, _) = kind { fields += options.filter { !fields.contains($0) } }
+        if !fields.contains(labelField) { fields.append(labelField) }
+        self.requiredFields = fields
+        self.labelField = labelField
+        self.kind = kind
+    }
+
+    func validate(_ data: DataRecords, file: String, problems: inout ProblemCollector) -> [Example] {
+        var missingFromHeader: Set<String> = []
+        if let header = data.header {
+            for field in requiredFields where !header.names.contains(field) {
+                problems.add(file: file, line: header.line, field: field, "missing from the header",
+                             hint: "the header names: " + header.names.joined(separator: ", "))
+                missingFromHeader.insert(field)
+            }
+            if !missingFromHeader.isEmpty { return [] }
+        }
+        var examples: [Example] = []
+        let candidates: Set<String>? = if case .fill(let list?) = kind { Set(list) } else { nil }
+        for record in data.records {
+            var ok = true
+            for field in requiredFields {
+                switch record.fields[field] {
+                case nil:
+                    let present = record.fields.keys.sorted().joined(separator: ", ")
+                    let close = KeySuggestion.closest(to: field, among: Array(record.fields.keys))
+                    problems.add(file: file, line: record.line, field: field, "missing",
+                                 hint: (close.map { "did you mean \($0)? " } ?? "") + "this record has: \(present)",
+                                 kind: "missing:\(field)")
+                    ok = false
+                case .unusable(let what)?:
+                    problems.add(file: file, line: record.line, field: field, "is \(what); expected text, a number or a boolean",
+                                 kind: "unusable:\(field)")
+                    ok = false
+                case .text?:
+                    break
+                }
+            }
+            guard ok, case .text(let label)? = record.fields[labelField] else { continue }
+            if let problem = labelProblem(label, candidates: candidates) {
+                problems.add(file: file, line: record.line, field: labelField, problem.message, hint: problem.hint,
+                             kind: "label")
+                continue
+            }
+            var fields: [String: String] = [:]
+            for (name, value) in record.fields { if case .text(let text) = value { fields[name] = text } }
+            examples.append(Example(fields: fields, source: "\(file):\(record.line)"))
+        }
+        return examples
+    }
+
+    private func labelProblem(_ label: String, candidates: Set<String>?) -> (message: String, hint: String)? {
+        switch kind {
+        case .classify(let labels)?:
+            guard !labels.contains(where: { $0.label == label }) else { return nil }
+            return ("label \"\(label)\" has no label word",
+                    "known labels: \(labels.map(\.label).joined(separator: ", ")); add it to [labels]")
+        case .choice(let options, _)?:
+            guard let index = Int(label), options.indices.contains(index) else {
+                return ("label \"\(label)\" is not an option index",
+                        "expected 0...\(options.count - 1), the position in [choice] fields (\(options.joined(separator: ", ")))")
+            }
+            return nil
+        case .fill?:
+            if label.isEmpty { return ("the target is empty", "a fill record's label field holds the word to predict") }
+            if let candidates, !candidates.contains(label) {
+                return ("target \"\(label)\" is not among the candidates", "add it to [fill] candidates or drop the record")
+            }
+            return nil
+        case nil:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import PTuning
+@testable import Spool
+
+/// A bundle written into a fresh temporary folder, removed when the fixture is released.
+final class BundleFixture {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spool-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Writes `text` to `path` inside the bundle, creating folders on the way.
+    @discardableResult
+    func write(_ path: String, _ text: String) throws -> URL {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    func load(limits: BundleLoader.Limits = BundleLoader.Limits()) throws(TaskProblems) -> TaskBundle {
+        try BundleLoader.load(directory: root, limits: limits)
+    }
+
+    /// The problems loading reports, or none when it succeeds.
+    func problems(limits: BundleLoader.Limits = BundleLoader.Limits()) -> [TaskProblem] {
+        do {
+            _ = try load(limits: limits)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    /// A small valid classify bundle; `manifest` replaces the default manifest when given.
+    static func sentiment(manifest: String? = nil) throws -> BundleFixture {
+        let fixture = try BundleFixture()
+        try fixture.write("task.toml", manifest ?? sentimentManifest)
+        try fixture.write("train.jsonl", """
+            {"sentence": "a joy to watch", "label": 1}
+            {"sentence": "dull and long", "label": 0}
+
+            """)
+        return fixture
+    }
+
+    static let sentimentManifest = """
+        name = "sst2"
+        model = "SmolLM2-135M-Instruct.Q4_1.gguf"
+        kind = "classify"
+        template = "[P*3] {sentence} [P*3] It was{target}"
+
+        [labels]
+        "1" = "great"
+        "0" = "terrible"
+
+        """
+}
+
+extension [TaskProblem] {
+    /// The problem about `field` (a manifest key or record field), if any.
+    func about(_ field: String) -> TaskProblem? { first { $0.field == field } }
+}
