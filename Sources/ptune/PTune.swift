@@ -6,5 +6,6 @@ struct PTune: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ptune",
         abstract: "Train P-tuning prompts for frozen language models on CPU.",
-        subcommands: [TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self,
+                      BenchCommand.self])
 }

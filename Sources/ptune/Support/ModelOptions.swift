@@ -16,10 +16,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The default model: the cached SmolLM2 file that `make model` fetches.
     static var defaultModelPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["PTUNE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/models")
-        return (cache as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+        (ModelResolution.modelDirectory as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
     }
 
     func validate() throws {

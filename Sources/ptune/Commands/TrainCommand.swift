@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import PTuning
+
+/// `ptune train`: one bundle, in the foreground.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a P-tuning prompt from a task bundle in the foreground.",
+        discussion: """
+            BUNDLE is a folder holding task.toml and the data files. The outputs (report.json, report.md, \
+            loss.svg, prompt.safetensors, adapter/) go into --out; checkpoints go into --out/checkpoints, \
+            and --resume continues an interrupted run from them.
+            """)
+
+    @Argument(help: "The bundle folder.") var bundle: String
+    @Option(name: .long, help: "Output folder (default: ./runs/NAME).") var out: String?
+    @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
+    @Option(name: .long, help: "Model file or folder, instead of the bundle's `model`.") var model: String?
+    @Flag(name: .long, help: "Continue from the checkpoints in --out.") var resume = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+    }
+
+    func run() throws {
+        let bundleURL = URL(fileURLWithPath: bundle).standardizedFileURL
+        let name = bundleURL.lastPathComponent
+        let outURL = URL(fileURLWithPath: out ?? "runs/\(name)").standardizedFileURL
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let display = ProgressDisplay()
+        let run = TrainingRun(bundleDirectory: bundleURL, outputDirectory: outURL, modelPath: model, threads: threads,
+                              resume: resume, onEvent: display.handle,
+                              log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let result = try run.run()
+        let seeds = result.outcome.seeds
+        print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
+        for seed in seeds {
+            var line = "  seed \(seed.seed): \(seed.steps) steps"
+            if let dev = seed.dev { line += ", dev \(ProgressDisplay.format(dev))" }
+            if let test = seed.test { line += ", test \(ProgressDisplay.format(test))" }
+            print(line)
+        }
+        print("outputs in \(outURL.path): \(result.files.joined(separator: ", "))")
+    }
+}
