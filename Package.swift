@@ -25,7 +25,7 @@ let package = Package(
             "LM", "Tensor", "PTuning", "Spool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "LM"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "TestSupport"],
                     exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),

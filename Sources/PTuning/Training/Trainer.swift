@@ -35,6 +35,9 @@ public final class Trainer {
     public let data: TrainingData
     public let checkpoints: CheckpointStore?
     private let onEvent: (TrainingEvent) -> Void
+    /// Polled after every step; when it returns true the run writes a checkpoint and throws
+    /// `TrainingInterrupted` (how a worker stops on SIGTERM and resumes later).
+    public var stopRequested: () -> Bool = { false }
 
     private var spec: TaskSpec { encoder.spec }
     private var settings: TrainingSettings { encoder.spec.training }
@@ -177,10 +180,14 @@ public final class Trainer {
                 onEvent(.evaluated(seed: seed, step: state.step, metrics: metrics, improved: improved))
             }
             let checkpointDue = settings.checkpointEvery > 0 ? state.step % settings.checkpointEvery == 0 : (evalDue || endOfEpoch)
-            if let checkpoints, checkpointDue && state.step < total && !state.stopped {
+            let interrupt = stopRequested()
+            if let checkpoints, (checkpointDue || interrupt) && state.step < total && !state.stopped {
                 try checkpoints.save(Checkpoint(state: state, parameters: promptEncoder.parameters,
                                                 optimizer: optimizer.state, bestTable: bestTable))
                 onEvent(.checkpointed(seed: seed, step: state.step))
+            }
+            if interrupt && state.step < total && !state.stopped {
+                throw TrainingInterrupted(seed: seed, step: state.step)
             }
         }
 
@@ -198,6 +205,13 @@ public final class Trainer {
                                 trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds)
         return (result, kept)
     }
+}
+
+/// Thrown when `stopRequested` ended a run early; its checkpoint is written (when the trainer has a store).
+public struct TrainingInterrupted: Error, CustomStringConvertible {
+    public let seed: UInt64
+    public let step: Int
+    public var description: String { "training stopped at step \(step) of seed \(seed); resume continues from there" }
 }
 
 /// Where a seed's run stands; saved in checkpoints.

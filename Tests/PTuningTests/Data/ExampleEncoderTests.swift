@@ -1,0 +1,75 @@
+import Testing
+import LM
+import PTuning
+
+struct ExampleEncoderTests {
+    let model = try! TinyTask.model()
+
+    func spec(_ template: String, kind: TaskKind, maxLength: Int = 256) -> TaskSpec {
+        var training = TrainingSettings()
+        training.maxLength = maxLength
+        return TaskSpec(name: "t", kind: kind, template: try! Template.parse(template), labelField: "label",
+                        training: training)
+    }
+
+    static let sentiment = TaskKind.classify(labels: [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")])
+
+    @Test func pseudoTokensBecomeTableRowsInTemplateOrder() throws {
+        let encoder = try ExampleEncoder(spec: spec("[P*2] {text} [P] It was {target}", kind: Self.sentiment),
+                                         tokenizer: model.tokenizer)
+        let e = try encoder.encode(Example(fields: ["text": "fun", "label": "1"], source: "train.jsonl:1"))
+        let text = model.tokenizer.encode(" fun ", parseSpecial: false).map(DecoderInput.token)
+        let anchor = model.tokenizer.encode(" It was", parseSpecial: false).map(DecoderInput.token)
+        #expect(e.inputs == [.embedding(0), .embedding(1)] + text + [.embedding(2)] + anchor)
+        #expect(e.target == .label(0))
+    }
+
+    @Test func theSpaceBeforeTheTargetMovesIntoTheLabelWord() throws {
+        let encoder = try ExampleEncoder(spec: spec("[P] {text} It was {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        #expect(encoder.targetPrefix == " ")
+        #expect(encoder.labelTokens == [model.tokenizer.encode(" great")[0], model.tokenizer.encode(" bad")[0]])
+        let tight = try ExampleEncoder(spec: spec("[P] {text} Answer:{target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        #expect(tight.targetPrefix == "")
+        #expect(tight.labelTokens == [model.tokenizer.encode("great")[0], model.tokenizer.encode("bad")[0]])
+    }
+
+    @Test func overLongInputsAreCutFromTheLongestField() throws {
+        let encoder = try ExampleEncoder(spec: spec("[P] {short} / {long} [P]{target}", kind: Self.sentiment, maxLength: 24),
+                                         tokenizer: model.tokenizer)
+        let long = String(repeating: "abcdefg ", count: 20)
+        let e = try encoder.encode(Example(fields: ["short": "hi", "long": long, "label": "0"], source: "x:1"))
+        #expect(e.inputs.count <= 23)
+        #expect(e.inputs.prefix(4).contains(.token(model.tokenizer.encode(" hi")[0])))
+    }
+
+    @Test func recordProblemsNameFileLineAndField() throws {
+        let encoder = try ExampleEncoder(spec: spec("[P] {text} {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        do {
+            _ = try encoder.encode([Example(fields: ["text": "a", "label": "7"], source: "dev.jsonl:4"),
+                                    Example(fields: ["label": "1"], source: "dev.jsonl:9")])
+            Issue.record("expected problems")
+        } catch {
+            #expect(error.problems.count == 2)
+            #expect(error.problems[0].line == 4 && error.problems[0].field == "label")
+            #expect(error.problems[0].message.contains("no label word"))
+            #expect(error.problems[1].line == 9 && error.problems[1].field == "text")
+        }
+    }
+
+    @Test func labelWordsSharingTheirFirstTokenAreRejected() {
+        let kind = TaskKind.classify(labels: [LabelWord(label: "a", word: "great"), LabelWord(label: "b", word: "greatest")])
+        #expect(throws: TaskProblems.self) {
+            _ = try ExampleEncoder(spec: spec("[P] {text} {target}", kind: kind), tokenizer: model.tokenizer)
+        }
+    }
+
+    @Test func choiceOptionsAreTokenizedAfterTheInputs() throws {
+        let encoder = try ExampleEncoder(spec: spec("{premise} [P*2] so {target}", kind: .choice(choiceFields: ["c1", "c2"], margin: 1)),
+                                         tokenizer: model.tokenizer)
+        let e = try encoder.encode(Example(fields: ["premise": "rain", "c1": "the grass got wet", "c2": "bad", "label": "0"],
+                                           source: "train.jsonl:1"))
+        guard case .options(let options, let answer) = e.target else { Issue.record("not a choice target"); return }
+        #expect(answer == 0)
+        #expect(options == [model.tokenizer.encode(" the grass got wet"), model.tokenizer.encode(" bad")])
+    }
+}

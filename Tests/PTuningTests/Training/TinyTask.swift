@@ -1,0 +1,39 @@
+import Foundation
+import LM
+import PTuning
+import TestSupport
+
+/// Small tasks on the tiny random model: enough to exercise every code path of training quickly.
+enum TinyTask {
+    static let modelPath: String = try! TinyModelFolder.write(to: TinyModelFolder.temporaryDirectory("ptune-tiny-model"))
+
+    /// A model of its own for each caller: a transformer runs one pass at a time, and tests run in parallel.
+    static func model() throws -> LanguageModel { try LanguageModel.load(path: modelPath) }
+
+    static func classifySpec(encoder: EncoderKind = .lstm, steps: Int = 6) -> TaskSpec {
+        var training = TrainingSettings()
+        training.maxSteps = steps
+        training.batchSize = 4
+        training.evalEvery = 2
+        training.learningRate = 3e-2
+        training.seeds = [3]
+        return TaskSpec(name: "tiny", kind: .classify(labels: [LabelWord(label: "1", word: "great"),
+                                                               LabelWord(label: "0", word: "bad")]),
+                        template: try! Template.parse("[P*2] {text} [P] It was {target}"), labelField: "label",
+                        encoder: EncoderSettings(kind: encoder, hiddenSize: 8), training: training)
+    }
+
+    static func examples(_ n: Int, file: String) -> [Example] {
+        (0..<n).map { i in
+            let positive = i % 2 == 0
+            return Example(fields: ["text": positive ? "the film is great fun \(i)" : "the plot is bad \(i)",
+                                    "label": positive ? "1" : "0"], source: "\(file):\(i + 1)")
+        }
+    }
+
+    static func data(_ encoder: ExampleEncoder) throws -> TrainingData {
+        TrainingData(train: try encoder.encode(examples(12, file: "train.jsonl")),
+                     dev: try encoder.encode(examples(6, file: "dev.jsonl")),
+                     test: try encoder.encode(examples(6, file: "test.jsonl")))
+    }
+}

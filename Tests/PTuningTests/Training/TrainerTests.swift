@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import LM
+import PTuning
+import Tensor
+import TestSupport
+
+struct TrainerTests {
+    func run(_ spec: TaskSpec, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
+        let model = try TinyTask.model()
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+        let store = try checkpoints.map { try CheckpointStore(directory: $0) }
+        var steps = 0
+        let trainer = Trainer(model: model, encoder: encoder, data: try TinyTask.data(encoder), checkpoints: store) {
+            if case .step = $0 { steps += 1 }
+        }
+        if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
+        return try trainer.run()
+    }
+
+    /// The result with its wall-clock figures zeroed: everything else must repeat exactly.
+    func withoutTimings(_ result: SeedResult) -> SeedResult {
+        var r = result
+        r.trainSeconds = 0
+        r.evalSeconds = 0
+        r.trainTokensPerSecond = 0
+        return r
+    }
+
+    @Test(arguments: [EncoderKind.lstm, .mlp, .none])
+    func sameSeedGivesTheSameResultsBitForBit(_ kind: EncoderKind) throws {
+        let a = try run(TinyTask.classifySpec(encoder: kind))
+        let b = try run(TinyTask.classifySpec(encoder: kind))
+        #expect(a.seeds.map(withoutTimings) == b.seeds.map(withoutTimings))
+        #expect(a.table.array == b.table.array)
+    }
+
+    @Test func trainingLowersTheLoss() throws {
+        var spec = TinyTask.classifySpec(encoder: .mlp, steps: 30)
+        spec.training.evalEvery = 0
+        let outcome = try run(spec)
+        let curve = try #require(outcome.seeds.first?.lossCurve)
+        let first = curve.prefix(3).map(\.loss).reduce(0, +), last = curve.suffix(3).map(\.loss).reduce(0, +)
+        #expect(last < first, "loss \(first / 3) -> \(last / 3)")
+    }
+
+    @Test func aStoppedAndResumedRunEndsExactlyLikeAnUninterruptedOne() throws {
+        let spec = TinyTask.classifySpec(encoder: .lstm, steps: 7)
+        let straight = try run(spec, checkpoints: TinyModelFolder.temporaryDirectory())
+        let directory = TinyModelFolder.temporaryDirectory()
+        #expect(throws: TrainingInterrupted.self) { try run(spec, checkpoints: directory, stopAfter: 3) }
+        let resumed = try run(spec, checkpoints: directory)
+        #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
+        #expect(resumed.table.array == straight.table.array)
+    }
+
+    @Test func severalSeedsEachRunAndTheBestIsKept() throws {
+        var spec = TinyTask.classifySpec(encoder: .none, steps: 2)
+        spec.training.seeds = [1, 2, 3]
+        let outcome = try run(spec)
+        #expect(outcome.seeds.map(\.seed) == [1, 2, 3])
+        let best = outcome.seeds.max { ($0.dev?.primary ?? 0) < ($1.dev?.primary ?? 0) }
+        #expect(outcome.bestSeed == best?.seed)
+    }
+}
