@@ -9,10 +9,11 @@ struct RecordValidator {
     /// The task kind, when the manifest gave a usable one; without it only fields are checked.
     let kind: TaskKind?
 
-    init(template: Template?, labelField: String, kind: TaskKind?) {
+    /// `labelRequired` false accepts records without the label field (inputs to predict).
+    init(template: Template?, labelField: String, kind: TaskKind?, labelRequired: Bool = true) {
         var fields = template?.fieldNames ?? []
         if case .choice(let options, _) = kind { fields += options.filter { !fields.contains($0) } }
-        if !fields.contains(labelField) { fields.append(labelField) }
+        if labelRequired && !fields.contains(labelField) { fields.append(labelField) }
         self.requiredFields = fields
         self.labelField = labelField
         self.kind = kind
@@ -49,8 +50,8 @@ struct RecordValidator {
                     break
                 }
             }
-            guard ok, case .text(let label)? = record.fields[labelField] else { continue }
-            if let problem = labelProblem(label, candidates: candidates) {
+            guard ok else { continue }
+            if case .text(let label)? = record.fields[labelField], let problem = labelProblem(label, candidates: candidates) {
                 problems.add(file: file, line: record.line, field: labelField, problem.message, hint: problem.hint,
                              kind: "label")
                 continue
