@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks a ptune PEFT export folder: adapter_model.safetensors holds one F32 tensor
 prompt_embeddings [num_virtual_tokens, token_dim], and adapter_config.json has the keys PEFT's
-P-tuning config needs; then loads the config with PEFT when it is installed.
+P-tuning config needs. With PEFT installed, loads the config through PeftConfig; with transformers
+too, attaches the adapter to a small randomly initialised Llama of the config's shape (nothing is
+downloaded) and checks that PEFT's prompt embeddings equal the exported table.
 
 usage: check-peft-export.py ADAPTER_FOLDER
 """
@@ -70,6 +72,35 @@ def main(folder):
         fail("PEFT read different num_virtual_tokens/token_dim")
     print(f"ok: PEFT loads it as PromptEncoderConfig ({loaded.encoder_reparameterization_type}, "
           f"{loaded.num_virtual_tokens} virtual tokens, inference_mode={loaded.inference_mode})")
+    check_attached(folder, loaded, tensor)
+
+
+def check_attached(folder, config, table):
+    """Attaches the adapter to a random Llama whose width, heads and layers match the config."""
+    try:
+        import torch
+        from peft import PeftModel
+        from transformers import LlamaConfig, LlamaForCausalLM
+    except ImportError:
+        print("transformers not installed: adapter not attached to a model")
+        return
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(
+        vocab_size=64, hidden_size=config.token_dim, intermediate_size=2 * config.token_dim,
+        num_hidden_layers=config.num_layers, num_attention_heads=config.num_attention_heads,
+        num_key_value_heads=config.num_attention_heads))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peft_model = PeftModel.from_pretrained(model, str(folder))
+    embeddings = peft_model.prompt_encoder["default"].embedding.weight.detach()
+    if not torch.equal(embeddings, table):
+        fail("PEFT's prompt embeddings differ from the exported table")
+    ids = torch.zeros((1, 3), dtype=torch.long)
+    with torch.no_grad():
+        logits = peft_model(input_ids=ids).logits
+    if logits.shape[1] not in (3, 3 + config.num_virtual_tokens):
+        fail(f"unexpected logits shape {tuple(logits.shape)}")
+    print(f"ok: PeftModel attaches the adapter; its prompt embeddings equal the table; forward gives {tuple(logits.shape)}")
 
 
 if __name__ == "__main__":

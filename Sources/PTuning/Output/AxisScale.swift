@@ -8,7 +8,7 @@ struct AxisScale {
     private let pixelLower: Double
     private let pixelUpper: Double
 
-    /// Covers `values` with about `tickCount` ticks at 1, 2 or 5 times a power of ten, mapped onto
+    /// Covers `values` with about `tickCount` intervals of 1, 2 or 5 times a power of ten, mapped onto
     /// `pixelLower...pixelUpper` (which may run downwards, as a y axis does).
     init(covering values: [Double], tickCount: Int = 5, pixels: (Double, Double), within bounds: ClosedRange<Double>? = nil) {
         var low = values.min() ?? 0
@@ -20,7 +20,9 @@ struct AxisScale {
         }
         let raw = (high - low) / Double(Swift.max(tickCount, 1))
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let span = high - low
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }
+            .min { abs(span / $0 - Double(tickCount)) < abs(span / $1 - Double(tickCount)) } ?? magnitude
         low = floor(low / step) * step
         high = ceil(high / step) * step
         if let bounds {

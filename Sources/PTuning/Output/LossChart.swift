@@ -9,8 +9,9 @@ public enum LossChart {
     static let maxPoints = 600
 
     /// The chart as SVG 1.1 text; `title` and `metricName` (e.g. "dev accuracy") are escaped.
-    public static func svg(seeds: [SeedResult], title: String, metricName: String) -> String {
-        let width = 860.0, height = 600.0
+    /// `kept`: the seed whose prompt was exported, marked in the legend.
+    public static func svg(seeds: [SeedResult], kept: UInt64? = nil, title: String, metricName: String) -> String {
+        let width = 880.0, height = 600.0
         let left = 70.0, right = 680.0
         let lossTop = 60.0, lossBottom = 330.0
         let devTop = 390.0, devBottom = 530.0
@@ -56,7 +57,7 @@ public enum LossChart {
             svg.text("no dev evaluations", x: (left + right) / 2, y: (devTop + devBottom) / 2 + 4, size: 13,
                      anchor: "middle", fill: "#888")
         }
-        legend(&svg, seeds: seeds, smoothing: smoothing, x: right + 24, y: lossTop + 6)
+        legend(&svg, seeds: seeds, kept: kept, smoothing: smoothing, x: right + 24, y: lossTop + 6)
         return svg.document(width: width, height: height)
     }
 
@@ -82,12 +83,13 @@ public enum LossChart {
         svg.text(label, x: left - 50, y: (top + bottom) / 2, size: 13, anchor: "middle", rotate: true)
     }
 
-    private static func legend(_ svg: inout SVGWriter, seeds: [SeedResult], smoothing: Double, x: Double, y: Double) {
+    private static func legend(_ svg: inout SVGWriter, seeds: [SeedResult], kept: UInt64?, smoothing: Double,
+                               x: Double, y: Double) {
         var row = y
         for (index, seed) in seeds.enumerated() {
             let colour = palette[index % palette.count]
             svg.line(x, row, x + 26, row, stroke: colour, width: 2.2)
-            svg.text("seed \(seed.seed)", x: x + 34, y: row + 4, size: 12)
+            svg.text("seed \(seed.seed)" + (seed.seed == kept ? " (exported)" : ""), x: x + 34, y: row + 4, size: 12)
             row += 20
         }
         row += 10
@@ -100,12 +102,12 @@ public enum LossChart {
         row += 18
         svg.element("circle", [("cx", SVGWriter.number(x + 13)), ("cy", SVGWriter.number(row)), ("r", "6"),
                                ("fill", "none"), ("stroke", "#555"), ("stroke-width", "1.5")])
-        svg.text("kept step", x: x + 34, y: row + 4, size: 11, fill: "#555")
+        svg.text("kept step (best dev)", x: x + 34, y: row + 4, size: 11, fill: "#555")
     }
 
-    /// The EMA weight: none for a handful of points, up to 0.95 for long curves (about n/10 points of memory).
+    /// The EMA weight: none for a handful of points, up to 0.9 for long curves (about n/10 points of memory).
     static func smoothingWeight(pointCount n: Int) -> Double {
-        n < 10 ? 0 : min(0.95, 1 - 10 / Double(n))
+        n < 10 ? 0 : min(0.9, 1 - 10 / Double(n))
     }
 
     /// Exponential moving average with bias correction, so the first points are not pulled towards 0.

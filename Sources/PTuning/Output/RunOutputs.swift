@@ -28,7 +28,7 @@ public enum RunOutputs {
 
         let metricName: String
         if case .fill = spec.kind { metricName = "dev P@1" } else { metricName = "dev accuracy" }
-        let chart = LossChart.svg(seeds: outcome.seeds, title: "\(spec.name): training loss and \(metricName)",
+        let chart = LossChart.svg(seeds: outcome.seeds, kept: outcome.bestSeed, title: "\(spec.name): training loss and \(metricName)",
                                   metricName: metricName)
         try AtomicFile.write(Data(chart.utf8), to: directory.appendingPathComponent(lossChart).path)
         try AtomicFile.write(Data(ReportMarkdown.render(report).utf8), to: directory.appendingPathComponent(reportMarkdown).path)

@@ -71,6 +71,6 @@ struct LossChartTests {
     @Test func smoothingIsBiasCorrected() {
         #expect(LossChart.ema([2, 2, 2], weight: 0.9).allSatisfy { abs($0 - 2) < 1e-12 })
         #expect(LossChart.smoothingWeight(pointCount: 5) == 0)
-        #expect(LossChart.smoothingWeight(pointCount: 100) == 0.9)
+        #expect(LossChart.smoothingWeight(pointCount: 50) == 0.8)
     }
 }
