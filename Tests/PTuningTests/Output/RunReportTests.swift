@@ -1,5 +1,6 @@
 import Foundation
 @testable import PTuning
+import TestSupport
 import Testing
 
 struct RunReportTests {
@@ -89,5 +90,36 @@ struct RunReportTests {
         #expect(text.contains("loss.svg"))
         #expect(text.contains("reproduces the trained behaviour exactly"))
         #expect(ReportMarkdown.sparkline([3, 2, 1]) == "█▅▁")
+    }
+}
+
+struct ReportDocumentationTests {
+    /// Every key path's last component, at any depth of a JSON value.
+    private func keys(_ value: Any) -> Set<String> {
+        if let object = value as? [String: Any] {
+            return object.reduce(into: Set(object.keys)) { $0.formUnion(keys($1.value)) }
+        }
+        if let array = value as? [Any] { return array.reduce(into: []) { $0.formUnion(keys($1)) } }
+        return []
+    }
+
+    @Test func docsNameEveryKeyOfReportJSON() throws {
+        var outcome = OutputFixtures.outcome()
+        outcome.seeds[0].test = Metrics(count: 5, pAt1: 0.2, pAt10: 0.6)
+        var context = OutputFixtures.context()
+        context.spec.training.maxSteps = 10
+        context.spec.encoder.initText = "hello"
+        var choice = context
+        choice.spec.kind = .choice(choiceFields: ["a", "b"], margin: 1)
+        var fill = context
+        fill.spec.kind = .fill(candidates: ["x"])
+        var all = Set<String>()
+        for c in [context, choice, fill] {
+            let data = try RunReport(outcome: outcome, context: c, outputs: []).jsonData()
+            all.formUnion(keys(try JSONSerialization.jsonObject(with: data)))
+        }
+        let docs = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("docs/REPORT.md"), encoding: .utf8)
+        let missing = all.filter { !docs.contains("`\($0)`") }.sorted()
+        #expect(missing.isEmpty, "docs/REPORT.md does not name \(missing)")
     }
 }
