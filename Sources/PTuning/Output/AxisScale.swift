@@ -8,9 +8,11 @@ struct AxisScale {
     private let pixelLower: Double
     private let pixelUpper: Double
 
-    /// Covers `values` with about `tickCount` intervals of 1, 2 or 5 times a power of ten, mapped onto
-    /// `pixelLower...pixelUpper` (which may run downwards, as a y axis does).
-    init(covering values: [Double], tickCount: Int = 5, pixels: (Double, Double), within bounds: ClosedRange<Double>? = nil) {
+    /// Covers `values`, widened by `margin` times their span on each side, with about `tickCount`
+    /// intervals of 1, 2 or 5 times a power of ten, mapped onto `pixels.0...pixels.1` (which may run
+    /// downwards, as a y axis does), clipped to `bounds`.
+    init(covering values: [Double], tickCount: Int = 5, margin: Double = 0, pixels: (Double, Double),
+         within bounds: ClosedRange<Double>? = nil) {
         var low = values.min() ?? 0
         var high = values.max() ?? 1
         if high - low < 1e-12 {
@@ -20,6 +22,9 @@ struct AxisScale {
         }
         let raw = (high - low) / Double(Swift.max(tickCount, 1))
         let magnitude = pow(10, floor(log10(raw)))
+        let pad = (high - low) * margin
+        low -= pad
+        high += pad
         let span = high - low
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }
             .min { abs(span / $0 - Double(tickCount)) < abs(span / $1 - Double(tickCount)) } ?? magnitude

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `loss.svg`: training loss against step for every seed (faint raw line, bold smoothed line) in the
-/// top panel, and the dev metric against step in the bottom panel, sharing the step axis.
+/// top panel (raw only for curves too short to smooth), and the dev metric against step in the bottom panel, sharing the step axis.
 public enum LossChart {
     /// Line colours, one per seed, cycling.
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -18,9 +18,10 @@ public enum LossChart {
         let steps = seeds.flatMap { $0.lossCurve.map { Double($0.step) } + $0.devCurve.map { Double($0.step) } }
         let x = AxisScale(covering: steps.isEmpty ? [0, 1] : [0] + steps, tickCount: 8, pixels: (left, right))
         let lossValues = seeds.flatMap { $0.lossCurve.map(\.loss) }.filter(\.isFinite)
-        let yLoss = AxisScale(covering: lossValues.isEmpty ? [0, 1] : lossValues, pixels: (lossBottom, lossTop))
+        let yLoss = AxisScale(covering: lossValues.isEmpty ? [0, 1] : lossValues, margin: 0.02,
+                                pixels: (lossBottom, lossTop))
         let devValues = seeds.flatMap { $0.devCurve.map(\.metrics.primary) }
-        let yDev = AxisScale(covering: devValues.isEmpty ? [0, 1] : devValues, tickCount: 4,
+        let yDev = AxisScale(covering: devValues.isEmpty ? [0, 1] : devValues, tickCount: 4, margin: 0.02,
                              pixels: (devBottom, devTop), within: 0...1)
 
         var svg = SVGWriter()
@@ -38,8 +39,12 @@ public enum LossChart {
             let raw = curve.map { (x.pixel(Double($0.step)), yLoss.pixel($0.loss)) }
             let smooth = zip(curve, ema(curve.map(\.loss), weight: smoothing)).map { (x.pixel(Double($0.0.step)), yLoss.pixel($0.1)) }
             svg.open("g", [("id", "seed-\(seed.seed)")])
-            svg.polyline(thinned(raw), stroke: colour, width: 1, opacity: 0.35, className: "loss-raw")
-            svg.polyline(thinned(smooth), stroke: colour, width: 2.2, className: "loss-smooth")
+            if smoothing > 0 {
+                svg.polyline(thinned(raw), stroke: colour, width: 1, opacity: 0.35, className: "loss-raw")
+                svg.polyline(thinned(smooth), stroke: colour, width: 2.2, className: "loss-smooth")
+            } else {
+                svg.polyline(raw, stroke: colour, width: 2.2, className: "loss-raw")
+            }
             let dev = seed.devCurve.map { (x.pixel(Double($0.step)), yDev.pixel($0.metrics.primary)) }
             svg.polyline(dev, stroke: colour, width: 1.8, className: "dev")
             for point in dev {
@@ -93,13 +98,15 @@ public enum LossChart {
             row += 20
         }
         row += 10
-        svg.element("line", [("x1", SVGWriter.number(x)), ("y1", SVGWriter.number(row)), ("x2", SVGWriter.number(x + 26)),
-                             ("y2", SVGWriter.number(row)), ("stroke", "#555"), ("stroke-width", "1"), ("stroke-opacity", "0.35")])
-        svg.text("loss per step", x: x + 34, y: row + 4, size: 11, fill: "#555")
-        row += 18
-        svg.line(x, row, x + 26, row, stroke: "#555", width: 2.2)
-        svg.text("EMA, weight \(String(format: "%.2f", smoothing))", x: x + 34, y: row + 4, size: 11, fill: "#555")
-        row += 18
+        if smoothing > 0 {
+            svg.element("line", [("x1", SVGWriter.number(x)), ("y1", SVGWriter.number(row)), ("x2", SVGWriter.number(x + 26)),
+                                 ("y2", SVGWriter.number(row)), ("stroke", "#555"), ("stroke-width", "1"), ("stroke-opacity", "0.35")])
+            svg.text("loss per step", x: x + 34, y: row + 4, size: 11, fill: "#555")
+            row += 18
+            svg.line(x, row, x + 26, row, stroke: "#555", width: 2.2)
+            svg.text("EMA, weight \(String(format: "%.2f", smoothing))", x: x + 34, y: row + 4, size: 11, fill: "#555")
+            row += 18
+        }
         svg.element("circle", [("cx", SVGWriter.number(x + 13)), ("cy", SVGWriter.number(row)), ("r", "6"),
                                ("fill", "none"), ("stroke", "#555"), ("stroke-width", "1.5")])
         svg.text("kept step (best dev)", x: x + 34, y: row + 4, size: 11, fill: "#555")

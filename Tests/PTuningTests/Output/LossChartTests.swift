@@ -42,10 +42,19 @@ struct LossChartTests {
         let inspector = try inspect(svg)
         #expect(inspector.elements["svg"] == 1)
         #expect(inspector.classes["loss-raw"] == 2)
-        #expect(inspector.classes["loss-smooth"] == 2)
+        #expect(inspector.classes["loss-smooth"] == nil, "six points are too few to smooth")
         #expect(inspector.classes["dev"] == 2)
         #expect(inspector.texts.contains("seed 13") && inspector.texts.contains("seed 21"))
         #expect(inspector.texts.contains("training loss") && inspector.texts.contains("step"))
+    }
+
+    @Test func smoothsLongCurvesAsASecondLine() throws {
+        var seed = OutputFixtures.outcome().seeds[0]
+        seed.lossCurve = (1...50).map { LossPoint(step: $0, epoch: 0, loss: 1 / Double($0), learningRate: 1e-4) }
+        let inspector = try inspect(LossChart.svg(seeds: [seed, seed], title: "t", metricName: "dev accuracy"))
+        #expect(inspector.classes["loss-raw"] == 2)
+        #expect(inspector.classes["loss-smooth"] == 2)
+        #expect(inspector.texts.contains("EMA, weight 0.80"))
     }
 
     @Test func escapesText() throws {
