@@ -1,0 +1,169 @@
+import Foundation
+import LM
+import Tensor
+
+/// A trained prompt on its own: `prompt.safetensors`, one F32 tensor `prompt_table` [m, H] and, in the
+/// header's metadata, the task it answers, so `ptune predict` needs nothing else but the model.
+///
+/// Metadata (all strings): `format` "ptune-prompt", `format_version` "1", `task_name`, `task_kind`,
+/// `template` (the source), `template_parts` (JSON list of parts, see `TemplatePartRecord`),
+/// `label_words` (JSON list of `{"label", "word"}` or `null`), `candidates` (JSON list or `null`),
+/// `choice_fields` (JSON list or `null`), `choice_margin`, `label_field`, `pseudo_tokens` (m),
+/// `hidden_size` (H), `target_prefix`, `max_length`, `encoder_kind`, `encoder_hidden_size`,
+/// `model_name`, `model_sha256`.
+public struct PromptFile: Sendable {
+    public static let format = "ptune-prompt"
+    public static let formatVersion = "1"
+    public static let tensorName = "prompt_table"
+
+    /// [m, H] row-major.
+    public var table: FloatBuffer
+    /// The task, with the template, kind, label field, encoder settings and `max_length` as trained;
+    /// the other training settings are defaults (report.json holds the ones used).
+    public var spec: TaskSpec
+    public var hiddenSize: Int
+    public var targetPrefix: String
+    public var modelName: String
+    public var modelSHA256: String
+
+    public init(table: FloatBuffer, spec: TaskSpec, hiddenSize: Int, targetPrefix: String,
+                modelName: String, modelSHA256: String) {
+        self.table = table
+        self.spec = spec
+        self.hiddenSize = hiddenSize
+        self.targetPrefix = targetPrefix
+        self.modelName = modelName
+        self.modelSHA256 = modelSHA256
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws {
+        let m = spec.template.pseudoTokenCount
+        try writeSafetensors(tensors: [SafetensorsTensor(name: Self.tensorName, shape: [m, hiddenSize], values: table)],
+                             metadata: try metadata(), to: path)
+    }
+
+    /// Reads a prompt file and rebuilds its task; throws `ModelFileError` when it is not a valid one.
+    public static func load(path: String) throws -> PromptFile {
+        let file = try SafetensorsFile(path: path)
+        let fields = MetadataReader(path: path, metadata: file.metadata)
+        guard try fields.string("format") == format else {
+            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: file.metadata["format"] ?? "")
+        }
+        let version = try fields.string("format_version")
+        guard version == formatVersion else { throw ModelFileError.unsupportedFeature(path: path, feature: "ptune-prompt version \(version)") }
+
+        let partRecords: [TemplatePartRecord] = try fields.json("template_parts")
+        let parts = try partRecords.map { record -> Template.Part in
+            guard let part = record.part else {
+                throw ModelFileError.malformed(path: path, what: "metadata template_parts", detail: "bad part \(record)")
+            }
+            return part
+        }
+        let template = Template(parts: parts, source: try fields.string("template"))
+        let kind: TaskKind
+        switch try fields.string("task_kind") {
+        case "classify":
+            let words: [LabelWordRecord] = try fields.json("label_words")
+            kind = .classify(labels: words.map { LabelWord(label: $0.label, word: $0.word) })
+        case "fill":
+            let candidates: [String]? = try fields.json("candidates")
+            kind = .fill(candidates: candidates)
+        case "choice":
+            kind = .choice(choiceFields: try fields.json("choice_fields"), margin: try fields.number("choice_margin"))
+        case let other:
+            throw ModelFileError.badValue(path: path, key: "task_kind", expected: "classify, fill or choice", found: other)
+        }
+        guard let encoderKind = EncoderKind(rawValue: try fields.string("encoder_kind")) else {
+            throw ModelFileError.badValue(path: path, key: "encoder_kind", expected: "lstm, mlp or none",
+                                          found: file.metadata["encoder_kind"] ?? "")
+        }
+        var training = TrainingSettings()
+        training.maxLength = try fields.number("max_length")
+        let spec = TaskSpec(name: try fields.string("task_name"), kind: kind, template: template,
+                            labelField: try fields.string("label_field"),
+                            encoder: EncoderSettings(kind: encoderKind, hiddenSize: try fields.number("encoder_hidden_size")),
+                            training: training)
+
+        let m: Int = try fields.number("pseudo_tokens")
+        let H: Int = try fields.number("hidden_size")
+        guard m == template.pseudoTokenCount else {
+            throw ModelFileError.malformed(path: path, what: "metadata pseudo_tokens",
+                                           detail: "\(m), but the template has \(template.pseudoTokenCount) pseudo tokens")
+        }
+        let info = try file.tensorInfo(tensorName)
+        guard info.shape == [m, H] else {
+            throw ModelFileError.shapeMismatch(path: path, tensor: tensorName, expected: [m, H], found: info.shape)
+        }
+        return PromptFile(table: try file.floats(tensorName), spec: spec, hiddenSize: H,
+                          targetPrefix: try fields.string("target_prefix"),
+                          modelName: try fields.string("model_name"), modelSHA256: try fields.string("model_sha256"))
+    }
+
+    private func metadata() throws -> [String: String] {
+        var labelWords: [LabelWordRecord]?
+        var candidates: [String]?
+        var choiceFields: [String]?
+        var margin: Float = 0
+        switch spec.kind {
+        case .classify(let labels): labelWords = labels.map { LabelWordRecord(label: $0.label, word: $0.word) }
+        case .fill(let words): candidates = words
+        case .choice(let fields, let m): choiceFields = fields; margin = m
+        }
+        return [
+            "format": Self.format,
+            "format_version": Self.formatVersion,
+            "task_name": spec.name,
+            "task_kind": spec.kind.name,
+            "template": spec.template.source,
+            "template_parts": try Self.json(spec.template.parts.map(TemplatePartRecord.init)),
+            "label_words": try Self.json(labelWords),
+            "candidates": try Self.json(candidates),
+            "choice_fields": try Self.json(choiceFields),
+            "choice_margin": margin.description,
+            "label_field": spec.labelField,
+            "pseudo_tokens": String(spec.template.pseudoTokenCount),
+            "hidden_size": String(hiddenSize),
+            "target_prefix": targetPrefix,
+            "max_length": String(spec.training.maxLength),
+            "encoder_kind": spec.encoder.kind.rawValue,
+            "encoder_hidden_size": String(spec.encoder.hiddenSize),
+            "model_name": modelName,
+            "model_sha256": modelSHA256,
+        ]
+    }
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Typed access to a safetensors header's string metadata, naming the file and key in every error.
+private struct MetadataReader {
+    let path: String
+    let metadata: [String: String]
+
+    func string(_ key: String) throws -> String {
+        guard let value = metadata[key] else { throw ModelFileError.missingKey(path: path, key: key) }
+        return value
+    }
+
+    func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
+        let text = try string(key)
+        guard let value = T(text) else {
+            throw ModelFileError.badValue(path: path, key: key, expected: "a number", found: text)
+        }
+        return value
+    }
+
+    func json<T: Decodable>(_ key: String) throws -> T {
+        let text = try string(key)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw ModelFileError.badValue(path: path, key: key, expected: "JSON of \(T.self)", found: text)
+        }
+    }
+}

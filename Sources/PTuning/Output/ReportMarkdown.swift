@@ -1,0 +1,125 @@
+import Foundation
+
+/// `report.md`: the run for people to read — task, model, metrics per seed with mean ± std, the kept
+/// seed, timing, a loss sparkline and what the PEFT export can and cannot reproduce.
+public enum ReportMarkdown {
+    /// Block characters from low to high, for sparklines.
+    static let bars = Array("▁▂▃▄▅▆▇█")
+
+    public static func render(_ report: RunReport) -> String {
+        var lines: [String] = []
+        lines.append("# \(inline(report.task.name)): P-tuning report")
+        lines.append("")
+        if let id = report.job.id { lines.append("- Job: `\(id)`") }
+        lines.append("- Bundle: \(inline(report.job.bundleName))" + (report.job.bundleSHA256.map { " (sha256 `\($0.prefix(12))`)" } ?? ""))
+        lines.append("- Task: \(report.task.kind), template `\(report.task.template)` (\(report.task.pseudoTokens) pseudo tokens), label field `\(report.task.labelField)`")
+        lines.append("- Model: \(inline(report.model.name)) (\(report.model.architecture), \(report.model.layers) layers, "
+                     + "hidden size \(report.model.hiddenSize), sha256 `\(report.model.sha256.prefix(12))`)")
+        lines.append("- Encoder: \(report.encoder.kind), hidden size \(report.encoder.effectiveHiddenSize); optimizer "
+                     + "\(report.training.optimizer), learning rate \(report.training.learningRate), batch \(report.training.batchSize)")
+        lines.append("")
+        lines.append("## Results")
+        lines.append("")
+        lines.append(contentsOf: table(report))
+        lines.append("")
+        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (best on dev).")
+        lines.append("")
+        lines.append("## Training")
+        lines.append("")
+        lines.append("- Started \(report.timing.startedAt), finished \(report.timing.finishedAt) "
+                     + "(\(duration(report.timing.wallSeconds)) wall, \(duration(report.timing.trainSeconds)) training, "
+                     + "\(duration(report.timing.evalSeconds)) evaluation)")
+        lines.append("- \(String(format: "%.0f", report.timing.trainTokensPerSecondMean)) training tokens/s (mean over seeds), "
+                     + "\(report.resources.threads) threads, peak RSS \(String(format: "%.0f", report.resources.peakRSSMB)) MB")
+        lines.append("")
+        lines.append("Loss per seed (start → end):")
+        lines.append("")
+        for seed in report.seeds {
+            let losses = seed.lossCurve.map(\.loss)
+            let ends = losses.first.map { first in " \(format(first)) → \(format(losses.last ?? first))" } ?? " no steps"
+            lines.append("    seed \(seed.seed): \(sparkline(losses))\(ends)")
+        }
+        lines.append("")
+        lines.append("![Training loss and dev metric](loss.svg)")
+        lines.append("")
+        lines.append("## Exports")
+        lines.append("")
+        lines.append("- `prompt.safetensors`: the prompt table with its task, for `ptune predict`; reproduces the run exactly.")
+        let exactness = report.task.prefixOnly
+            ? "The template is prefix-only, so this reproduces the trained behaviour exactly."
+            : "The template places pseudo tokens after text, so this only approximates the trained behaviour."
+        lines.append("- `adapter/`: a Hugging Face PEFT P-tuning adapter. PEFT prepends all virtual tokens to the input. \(exactness)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A metric column of the results table.
+    private struct Column {
+        let title: String
+        let dev: Bool
+        let value: (RunReport.MetricValues) -> Double?
+        let statistic: RunReport.Statistic?
+    }
+
+    /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.
+    static func table(_ report: RunReport) -> [String] {
+        func columns(_ split: String, dev: Bool, _ summary: RunReport.MetricSummary) -> [Column] {
+            [Column(title: "\(split) acc", dev: dev, value: \.accuracy, statistic: summary.accuracy),
+             Column(title: "\(split) macro-F1", dev: dev, value: \.macroF1, statistic: summary.macroF1),
+             Column(title: "\(split) P@1", dev: dev, value: \.pAt1, statistic: summary.pAt1),
+             Column(title: "\(split) P@10", dev: dev, value: \.pAt10, statistic: summary.pAt10)]
+        }
+        let present = (columns("dev", dev: true, report.summary.dev) + columns("test", dev: false, report.summary.test))
+            .filter { $0.statistic != nil }
+        var lines = ["| seed | steps | kept step | " + present.map(\.title).joined(separator: " | ") + " | tokens/s |",
+                     "|---:|---:|---:|" + String(repeating: "---:|", count: present.count) + "---:|"]
+        for seed in report.seeds {
+            let values = present.map { column in
+                (column.dev ? seed.dev : seed.test).flatMap(column.value).map(format) ?? "–"
+            }
+            let marker = seed.seed == report.summary.bestSeed ? " ★" : ""
+            lines.append("| \(seed.seed)\(marker) | \(seed.steps)\(seed.stoppedEarly ? " (early stop)" : "") | \(seed.bestStep) | "
+                         + values.joined(separator: " | ") + " | \(String(format: "%.0f", seed.trainTokensPerSecond)) |")
+        }
+        let summary = present.compactMap { column in
+            column.statistic.map { format($0.mean) + ($0.std.map { " ± " + format($0) } ?? "") }
+        }
+        lines.append("| mean ± std | | | " + summary.joined(separator: " | ") + " | |")
+        return lines
+    }
+
+    /// One block character per bucket of values, low to high across the values' range; at most `width` characters.
+    static func sparkline(_ values: [Double], width: Int = 40) -> String {
+        let finite = values.filter(\.isFinite)
+        guard let low = finite.min(), let high = finite.max() else { return "" }
+        let buckets = min(width, finite.count)
+        let means = (0..<buckets).map { b -> Double in
+            let slice = finite[(b * finite.count / buckets)..<((b + 1) * finite.count / buckets)]
+            return slice.reduce(0, +) / Double(slice.count)
+        }
+        return String(means.map { value in
+            high - low < 1e-12 ? bars[0] : bars[min(bars.count - 1, Int((value - low) / (high - low) * Double(bars.count)))]
+        })
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.4f", value) }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
+        return "\(total / 3600) h \(total % 3600 / 60) min"
+    }
+
+    /// Text made safe for a Markdown line: no line breaks, Markdown punctuation escaped.
+    static func inline(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "\n", "\r": out.append(" ")
+            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "#": out += "\\\(character)"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+extension RunReport {
+    /// The report of `outcome`, listing `outputs` as the files written.
+    public init(outcome: TrainingOutcome, context: RunContext, outputs: [String]) {
+        let spec = context.spec
+        let config = context.model.config
+        schemaVersion = Self.currentSchemaVersion
+        job = Job(id: context.jobID, bundleName: context.bundle.name, bundleSHA256: context.bundle.sha256)
+        model = Model(name: context.model.name, path: context.model.path, sha256: context.model.sha256,
+                      architecture: config.architecture.rawValue, hiddenSize: config.hiddenSize,
+                      layers: config.layerCount, attentionHeads: config.headCount, vocabSize: config.vocabSize)
+        task = Task(context: context)
+        encoder = Encoder(kind: spec.encoder.kind.rawValue, hiddenSize: spec.encoder.hiddenSize,
+                          effectiveHiddenSize: context.effectiveEncoderHiddenSize, initText: spec.encoder.initText)
+        training = Training(spec.training)
+        seeds = outcome.seeds.map(Seed.init)
+        summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,
+                          dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
+                          test: MetricSummary(outcome.seeds.compactMap(\.test)))
+        let tokensPerSecond = outcome.seeds.map(\.trainTokensPerSecond)
+        timing = Timing(startedAt: Self.timestamp(context.startedAt), finishedAt: Self.timestamp(context.finishedAt),
+                        wallSeconds: context.finishedAt.timeIntervalSince(context.startedAt),
+                        trainSeconds: outcome.seeds.map(\.trainSeconds).reduce(0, +),
+                        evalSeconds: outcome.seeds.map(\.evalSeconds).reduce(0, +),
+                        trainTokensPerSecondMean: tokensPerSecond.reduce(0, +) / Double(max(tokensPerSecond.count, 1)))
+        resources = Resources(threads: context.threads, peakRSSMB: context.peakRSSMegabytes)
+        self.outputs = outputs
+    }
+
+    /// The report as pretty-printed JSON with sorted keys.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// ISO-8601 in UTC to the second.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+extension RunReport.Task {
+    init(context: RunContext) {
+        let spec = context.spec
+        name = spec.name
+        kind = spec.kind.name
+        template = spec.template.source
+        pseudoTokens = spec.template.pseudoTokenCount
+        prefixOnly = spec.template.isPrefixOnly
+        labelField = spec.labelField
+        targetPrefix = context.targetPrefix
+        switch spec.kind {
+        case .classify(let labels):
+            labelWords = labels.enumerated().map { index, label in
+                RunReport.LabelWord(label: label.label, word: label.word,
+                                    token: index < context.labelTokens.count ? context.labelTokens[index] : nil)
+            }
+        case .fill(let candidates):
+            candidatesCount = context.candidateTokens?.count ?? candidates?.count
+        case .choice(let fields, let margin):
+            choiceFields = fields
+            choiceMargin = Double(shortest: margin)
+        }
+    }
+}
+
+extension RunReport.Training {
+    init(_ settings: TrainingSettings) {
+        epochs = settings.epochs
+        maxSteps = settings.maxSteps
+        batchSize = settings.batchSize
+        evalBatchSize = settings.evalBatchSize
+        learningRate = Double(shortest: settings.learningRate)
+        weightDecay = Double(shortest: settings.weightDecay)
+        optimizer = settings.optimizer.rawValue
+        schedule = settings.schedule.rawValue
+        warmupSteps = settings.warmupSteps
+        epochDecay = Double(shortest: settings.epochDecay)
+        clipNorm = settings.clipNorm.map { Double(shortest: $0) }
+        seeds = settings.seeds
+        evalEvery = settings.evalEvery
+        patience = settings.patience
+        checkpointEvery = settings.checkpointEvery
+        maxLength = settings.maxLength
+    }
+}
+
+extension RunReport.MetricValues {
+    init(_ metrics: Metrics) {
+        self.init(count: metrics.count, accuracy: metrics.accuracy, macroF1: metrics.macroF1,
+                  pAt1: metrics.pAt1, pAt10: metrics.pAt10)
+    }
+}
+
+extension RunReport.Seed {
+    init(_ result: SeedResult) {
+        seed = result.seed
+        steps = result.steps
+        stoppedEarly = result.stoppedEarly
+        bestStep = result.bestStep
+        dev = result.dev.map(RunReport.MetricValues.init)
+        test = result.test.map(RunReport.MetricValues.init)
+        lossCurve = result.lossCurve.map {
+            RunReport.LossPoint(step: $0.step, epoch: $0.epoch, loss: $0.loss, learningRate: $0.learningRate)
+        }
+        devCurve = result.devCurve.map { RunReport.DevPoint(step: $0.step, metrics: RunReport.MetricValues($0.metrics)) }
+        trainTokensPerSecond = result.trainTokensPerSecond
+        trainSeconds = result.trainSeconds
+        evalSeconds = result.evalSeconds
+    }
+}
+
+extension Double {
+    /// The double nearest to `value`'s shortest decimal spelling, so 1e-4 as a Float reads 0.0001, not 9.99999974737875e-05.
+    init(shortest value: Float) {
+        self = Double(value.description) ?? Double(value)
+    }
+}

@@ -1,0 +1,284 @@
+/// The machine-readable record of a finished run, written as `report.json`. Keys are snake_case;
+/// optional values are left out when they do not apply. docs/REPORT.md documents every field.
+public struct RunReport: Codable, Sendable, Equatable {
+    /// The version of this layout; readers should refuse versions they do not know.
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion: Int
+    public var job: Job
+    public var model: Model
+    public var task: Task
+    public var encoder: Encoder
+    public var training: Training
+    /// One entry per seed, in the order the seeds ran.
+    public var seeds: [Seed]
+    public var summary: Summary
+    public var timing: Timing
+    public var resources: Resources
+    /// Files the run wrote, relative to the output folder (report.json included).
+    public var outputs: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version"
+        case job, model, task, encoder, training, seeds, summary, timing, resources, outputs
+    }
+
+    /// Which job and bundle produced the run.
+    public struct Job: Codable, Sendable, Equatable {
+        public var id: String?
+        public var bundleName: String
+        public var bundleSHA256: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case bundleName = "bundle_name"
+            case bundleSHA256 = "bundle_sha256"
+        }
+    }
+
+    /// The frozen model.
+    public struct Model: Codable, Sendable, Equatable {
+        public var name: String
+        public var path: String
+        public var sha256: String
+        public var architecture: String
+        public var hiddenSize: Int
+        public var layers: Int
+        public var attentionHeads: Int
+        public var vocabSize: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name, path, sha256, architecture, layers
+            case hiddenSize = "hidden_size"
+            case attentionHeads = "attention_heads"
+            case vocabSize = "vocab_size"
+        }
+    }
+
+    /// What was trained: kind, template and answers.
+    public struct Task: Codable, Sendable, Equatable {
+        public var name: String
+        /// "classify", "fill" or "choice".
+        public var kind: String
+        /// The template as written.
+        public var template: String
+        /// m: the rows of the prompt table.
+        public var pseudoTokens: Int
+        /// Whether every pseudo token precedes all text (the shape a PEFT export reproduces exactly).
+        public var prefixOnly: Bool
+        public var labelField: String
+        /// The whitespace moved from the template into each target.
+        public var targetPrefix: String
+        /// classify: each label, its word and the scored token id.
+        public var labelWords: [LabelWord]?
+        /// fill: how many candidate tokens compete; absent when the whole vocabulary does.
+        public var candidatesCount: Int?
+        /// choice: the record fields holding the options.
+        public var choiceFields: [String]?
+        /// choice: the hinge-loss margin.
+        public var choiceMargin: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, template
+            case pseudoTokens = "pseudo_tokens"
+            case prefixOnly = "prefix_only"
+            case labelField = "label_field"
+            case targetPrefix = "target_prefix"
+            case labelWords = "label_words"
+            case candidatesCount = "candidates_count"
+            case choiceFields = "choice_fields"
+            case choiceMargin = "choice_margin"
+        }
+    }
+
+    /// A classify label with its word and the token that scores it.
+    public struct LabelWord: Codable, Sendable, Equatable {
+        public var label: String
+        public var word: String
+        public var token: Int?
+    }
+
+    /// The prompt encoder.
+    public struct Encoder: Codable, Sendable, Equatable {
+        /// "lstm", "mlp" or "none".
+        public var kind: String
+        /// As configured; 0 means the model width.
+        public var hiddenSize: Int
+        /// The width actually used.
+        public var effectiveHiddenSize: Int
+        public var initText: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind
+            case hiddenSize = "hidden_size"
+            case effectiveHiddenSize = "effective_hidden_size"
+            case initText = "init_text"
+        }
+    }
+
+    /// Every training setting of the run.
+    public struct Training: Codable, Sendable, Equatable {
+        public var epochs: Int
+        public var maxSteps: Int?
+        public var batchSize: Int
+        public var evalBatchSize: Int
+        public var learningRate: Double
+        public var weightDecay: Double
+        public var optimizer: String
+        public var schedule: String
+        public var warmupSteps: Int
+        public var epochDecay: Double
+        public var clipNorm: Double?
+        public var seeds: [UInt64]
+        public var evalEvery: Int
+        public var patience: Int
+        public var checkpointEvery: Int
+        public var maxLength: Int
+
+        enum CodingKeys: String, CodingKey {
+            case epochs, optimizer, schedule, seeds, patience
+            case maxSteps = "max_steps"
+            case batchSize = "batch_size"
+            case evalBatchSize = "eval_batch_size"
+            case learningRate = "learning_rate"
+            case weightDecay = "weight_decay"
+            case warmupSteps = "warmup_steps"
+            case epochDecay = "epoch_decay"
+            case clipNorm = "clip_norm"
+            case evalEvery = "eval_every"
+            case checkpointEvery = "checkpoint_every"
+            case maxLength = "max_length"
+        }
+    }
+
+    /// The metrics of one split; each metric is present only for the task kinds that have it.
+    public struct MetricValues: Codable, Sendable, Equatable {
+        public var count: Int
+        public var accuracy: Double?
+        public var macroF1: Double?
+        public var pAt1: Double?
+        public var pAt10: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case count, accuracy
+            case macroF1 = "macro_f1"
+            case pAt1 = "p_at_1"
+            case pAt10 = "p_at_10"
+        }
+    }
+
+    /// One point of the training-loss curve.
+    public struct LossPoint: Codable, Sendable, Equatable {
+        public var step: Int
+        public var epoch: Int
+        public var loss: Double
+        public var learningRate: Double
+
+        enum CodingKeys: String, CodingKey {
+            case step, epoch, loss
+            case learningRate = "learning_rate"
+        }
+    }
+
+    /// One evaluation on dev.
+    public struct DevPoint: Codable, Sendable, Equatable {
+        public var step: Int
+        public var metrics: MetricValues
+    }
+
+    /// What one seed's run produced.
+    public struct Seed: Codable, Sendable, Equatable {
+        public var seed: UInt64
+        public var steps: Int
+        public var stoppedEarly: Bool
+        public var bestStep: Int
+        public var dev: MetricValues?
+        public var test: MetricValues?
+        public var lossCurve: [LossPoint]
+        public var devCurve: [DevPoint]
+        public var trainTokensPerSecond: Double
+        public var trainSeconds: Double
+        public var evalSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case seed, steps, dev, test
+            case stoppedEarly = "stopped_early"
+            case bestStep = "best_step"
+            case lossCurve = "loss_curve"
+            case devCurve = "dev_curve"
+            case trainTokensPerSecond = "train_tokens_per_second"
+            case trainSeconds = "train_seconds"
+            case evalSeconds = "eval_seconds"
+        }
+    }
+
+    /// Mean and sample standard deviation of one metric over the seeds that report it.
+    public struct Statistic: Codable, Sendable, Equatable {
+        /// How many seeds contributed.
+        public var n: Int
+        public var mean: Double
+        /// Sample standard deviation (n - 1 in the denominator); absent for a single seed.
+        public var std: Double?
+    }
+
+    /// Statistics of each metric of one split.
+    public struct MetricSummary: Codable, Sendable, Equatable {
+        public var accuracy: Statistic?
+        public var macroF1: Statistic?
+        public var pAt1: Statistic?
+        public var pAt10: Statistic?
+
+        enum CodingKeys: String, CodingKey {
+            case accuracy
+            case macroF1 = "macro_f1"
+            case pAt1 = "p_at_1"
+            case pAt10 = "p_at_10"
+        }
+    }
+
+    /// The seeds taken together.
+    public struct Summary: Codable, Sendable, Equatable {
+        public var seedCount: Int
+        /// The seed whose prompt table was exported.
+        public var bestSeed: UInt64
+        public var dev: MetricSummary
+        public var test: MetricSummary
+
+        enum CodingKeys: String, CodingKey {
+            case dev, test
+            case seedCount = "seed_count"
+            case bestSeed = "best_seed"
+        }
+    }
+
+    /// When the run happened and how fast it trained.
+    public struct Timing: Codable, Sendable, Equatable {
+        /// ISO-8601, UTC, e.g. "2025-01-31T09:15:02Z".
+        public var startedAt: String
+        public var finishedAt: String
+        public var wallSeconds: Double
+        public var trainSeconds: Double
+        public var evalSeconds: Double
+        public var trainTokensPerSecondMean: Double
+
+        enum CodingKeys: String, CodingKey {
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+            case wallSeconds = "wall_seconds"
+            case trainSeconds = "train_seconds"
+            case evalSeconds = "eval_seconds"
+            case trainTokensPerSecondMean = "train_tokens_per_second_mean"
+        }
+    }
+
+    /// What the run used of the machine.
+    public struct Resources: Codable, Sendable, Equatable {
+        public var threads: Int
+        public var peakRSSMB: Double
+
+        enum CodingKeys: String, CodingKey {
+            case threads
+            case peakRSSMB = "peak_rss_mb"
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import LM
+@testable import PTuning
+import Testing
+
+struct PromptExportTests {
+    @Test(arguments: [
+        TaskKind.classify(labels: [LabelWord(label: "0", word: "bad"), LabelWord(label: "1", word: "great")]),
+        .fill(candidates: ["Paris", "Rome"]),
+        .fill(candidates: nil),
+        .choice(choiceFields: ["choice1", "choice2"], margin: 0.5),
+    ])
+    func promptFileRoundTripsTableAndSpec(kind: TaskKind) throws {
+        let template = Template(parts: [.pseudo(count: 1), .text("Q: {{x}} "), .field("question"), .pseudo(count: 1),
+                                        .text(" A:"), .target],
+                                source: "[P]Q: {{{{x}}}} {question}[P] A:{target}")
+        let spec = OutputFixtures.spec(name: "quiz", kind: kind, template: template)
+        let folder = try OutputFixtures.folder()
+        let outcome = OutputFixtures.outcome()
+        try RunOutputs.write(outcome: outcome, context: OutputFixtures.context(spec: spec), to: folder)
+
+        let file = try PromptFile.load(path: folder.appendingPathComponent("prompt.safetensors").path)
+        #expect(file.table.array == outcome.table.array)
+        #expect(file.spec.template == template)
+        #expect(file.spec.kind == kind)
+        #expect(file.spec.name == "quiz")
+        #expect(file.spec.labelField == "label")
+        #expect(file.spec.encoder == spec.encoder)
+        #expect(file.spec.training.maxLength == 128)
+        #expect(file.hiddenSize == 4)
+        #expect(file.targetPrefix == " ")
+        #expect(file.modelName == "tiny-llama")
+        #expect(file.modelSHA256 == String(repeating: "ab", count: 32))
+
+        let raw = try SafetensorsFile(path: folder.appendingPathComponent("prompt.safetensors").path)
+        #expect(raw.tensorNames == ["prompt_table"])
+        #expect(try raw.tensorInfo("prompt_table").shape == [2, 4])
+        #expect(raw.metadata["format"] == "ptune-prompt")
+        #expect(raw.metadata["format_version"] == "1")
+        #expect(raw.metadata["pseudo_tokens"] == "2")
+    }
+
+    @Test func refusesOtherSafetensorsFiles() throws {
+        let folder = try OutputFixtures.folder()
+        let path = folder.appendingPathComponent("other.safetensors").path
+        try writeSafetensors(tensors: [SafetensorsTensor(name: "prompt_table", shape: [1], values: [1])],
+                             metadata: ["format": "pt"], to: path)
+        #expect(throws: ModelFileError.self) { try PromptFile.load(path: path) }
+    }
+
+    @Test func adapterHasPeftNamesShapeAndConfig() throws {
+        let folder = try OutputFixtures.folder()
+        let outcome = OutputFixtures.outcome()
+        try RunOutputs.write(outcome: outcome, context: OutputFixtures.context(), to: folder)
+        let adapter = folder.appendingPathComponent("adapter")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: adapter.path))
+                == ["adapter_config.json", "adapter_model.safetensors"])
+
+        let weights = try SafetensorsFile(path: adapter.appendingPathComponent("adapter_model.safetensors").path)
+        #expect(weights.tensorNames == ["prompt_embeddings"])
+        let info = try weights.tensorInfo("prompt_embeddings")
+        #expect(info.shape == [2, 4] && info.dtype == "F32")
+        #expect(try weights.floats("prompt_embeddings").array == outcome.table.array)
+
+        let data = try Data(contentsOf: adapter.appendingPathComponent("adapter_config.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["peft_type"] as? String == "P_TUNING")
+        #expect(json["task_type"] as? String == "CAUSAL_LM")
+        #expect(json["num_virtual_tokens"] as? Int == 2)
+        #expect(json["token_dim"] as? Int == 4)
+        #expect(json["num_transformer_submodules"] as? Int == 1)
+        #expect(json["num_attention_heads"] as? Int == 2)
+        #expect(json["num_layers"] as? Int == 2)
+        #expect(json["encoder_reparameterization_type"] as? String == "LSTM")
+        #expect(json["encoder_hidden_size"] as? Int == 4)
+        #expect(json["inference_mode"] as? Bool == true)
+        #expect(json["base_model_name_or_path"] as? String == "tiny-llama")
+        #expect(json["revision"] is NSNull)
+        #expect(json["ptune_template"] as? String == "[P*2]{sentence} It was{target}")
+        #expect(json["ptune_prefix_only"] as? Bool == true)
+        #expect((json["ptune_note"] as? String)?.contains("exactly") == true)
+        #expect(try JSONDecoder().decode(PeftAdapter.Config.self, from: data) == PeftAdapter.Config(context: OutputFixtures.context()))
+    }
+
+    @Test func adapterNotesWhenTheTemplateIsNotPrefixOnly() {
+        let template = Template(parts: [.field("x"), .pseudo(count: 3), .target], source: "{x}[P*3]{target}")
+        var context = OutputFixtures.context(spec: OutputFixtures.spec(template: template))
+        context.spec.encoder.kind = .none
+        let config = PeftAdapter.Config(context: context)
+        #expect(!config.ptunePrefixOnly)
+        #expect(config.ptuneNote.contains("approximates"))
+        #expect(config.encoderReparameterizationType == "MLP")
+        #expect(config.numVirtualTokens == 3)
+    }
+}

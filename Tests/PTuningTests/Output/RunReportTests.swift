@@ -1,0 +1,125 @@
+import Foundation
+@testable import PTuning
+import TestSupport
+import Testing
+
+struct RunReportTests {
+    private func writtenReport() throws -> (URL, [String], Data) {
+        let folder = try OutputFixtures.folder()
+        let names = try RunOutputs.write(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(), to: folder)
+        return (folder, names, try Data(contentsOf: folder.appendingPathComponent("report.json")))
+    }
+
+    @Test func writesEveryOutputAndListsIt() throws {
+        let (folder, names, data) = try writtenReport()
+        #expect(names == ["prompt.safetensors", "adapter/adapter_config.json", "adapter/adapter_model.safetensors",
+                          "loss.svg", "report.md", "report.json"])
+        for name in names {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+        let report = try JSONDecoder().decode(RunReport.self, from: data)
+        #expect(report.outputs == names)
+    }
+
+    @Test func decodesBackWithTheDocumentedKeys() throws {
+        let (_, _, data) = try writtenReport()
+        let report = try JSONDecoder().decode(RunReport.self, from: data)
+        #expect(report == RunReport(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(), outputs: report.outputs))
+        #expect(report.schemaVersion == 1)
+
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(json.keys) == ["schema_version", "job", "model", "task", "encoder", "training", "seeds", "summary",
+                                   "timing", "resources", "outputs"])
+        let job = try #require(json["job"] as? [String: Any])
+        #expect(job["id"] as? String == "job-1")
+        #expect(job["bundle_name"] as? String == "sst2")
+        let model = try #require(json["model"] as? [String: Any])
+        #expect(Set(model.keys) == ["name", "path", "sha256", "architecture", "hidden_size", "layers", "attention_heads", "vocab_size"])
+        let task = try #require(json["task"] as? [String: Any])
+        #expect(task["kind"] as? String == "classify")
+        #expect(task["prefix_only"] as? Bool == true)
+        let labels = try #require(task["label_words"] as? [[String: Any]])
+        #expect(labels.map { $0["token"] as? Int } == [7, 9])
+        let training = try #require(json["training"] as? [String: Any])
+        #expect(training["learning_rate"] as? Double == 0.0001)
+        #expect(Set(training.keys).isSuperset(of: ["epochs", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
+                                                   "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm",
+                                                   "seeds", "eval_every", "patience", "checkpoint_every", "max_length"]))
+        let seed = try #require((json["seeds"] as? [[String: Any]])?.first)
+        #expect(Set(seed.keys) == ["seed", "steps", "stopped_early", "best_step", "dev", "test", "loss_curve", "dev_curve",
+                                   "train_tokens_per_second", "train_seconds", "eval_seconds"])
+        let test = try #require(seed["test"] as? [String: Any])
+        #expect(Set(test.keys) == ["count", "accuracy", "macro_f1"])
+        let timing = try #require(json["timing"] as? [String: Any])
+        #expect(timing["started_at"] as? String == "2023-11-14T22:13:20Z")
+        #expect(timing["wall_seconds"] as? Double == 30)
+        let resources = try #require(json["resources"] as? [String: Any])
+        #expect(resources["peak_rss_mb"] as? Double == 512.5)
+    }
+
+    @Test func summarisesTheSeedsWithMeanAndSampleStd() throws {
+        let report = RunReport(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(), outputs: [])
+        let accuracy = try #require(report.summary.test.accuracy)
+        #expect(accuracy.n == 2)
+        #expect(abs(accuracy.mean - 0.8) < 1e-12)
+        #expect(abs(try #require(accuracy.std) - 0.1 / 2.0.squareRoot()) < 1e-12)
+        #expect(abs(try #require(report.summary.dev.macroF1?.mean) - 0.75) < 1e-12)
+        #expect(report.summary.test.pAt1 == nil)
+        #expect(report.summary.dev.pAt10 == nil)
+        #expect(report.summary.bestSeed == 21)
+        #expect(report.timing.trainTokensPerSecondMean == 1000)
+        #expect(report.timing.trainSeconds == 24)
+    }
+
+    @Test func statisticOfOneValueHasNoStd() throws {
+        let one = try #require(RunReport.Statistic([0.5]))
+        #expect(one.mean == 0.5 && one.std == nil)
+        #expect(RunReport.Statistic([]) == nil)
+        let three = try #require(RunReport.Statistic([1, 2, 3]))
+        #expect(three.mean == 2 && three.std == 1)
+    }
+
+    @Test func markdownHasTheTableAndTheExactnessNote() throws {
+        let report = RunReport(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(), outputs: [])
+        let text = ReportMarkdown.render(report)
+        #expect(text.contains("| seed | steps | kept step | dev acc | dev macro-F1 | test acc | test macro-F1 | tokens/s |"))
+        #expect(text.contains("| 21 ★ |"))
+        #expect(text.contains("| mean ± std | | | 0.8500 ± 0.0707 |"))
+        #expect(text.contains("loss.svg"))
+        #expect(text.contains("reproduces the trained behaviour exactly"))
+        #expect(ReportMarkdown.sparkline([3, 2, 1]) == "█▅▁")
+    }
+}
+
+struct ReportDocumentationTests {
+    /// Every key path's last component, at any depth of a JSON value.
+    private func keys(_ value: Any) -> Set<String> {
+        if let object = value as? [String: Any] {
+            return object.reduce(into: Set(object.keys)) { $0.formUnion(keys($1.value)) }
+        }
+        if let array = value as? [Any] { return array.reduce(into: []) { $0.formUnion(keys($1)) } }
+        return []
+    }
+
+    @Test func docsNameEveryKeyOfReportJSON() throws {
+        var outcome = OutputFixtures.outcome()
+        outcome.seeds[0].test = Metrics(count: 5, pAt1: 0.2, pAt10: 0.6)
+        var context = OutputFixtures.context()
+        context.spec.training.maxSteps = 10
+        context.spec.encoder.initText = "hello"
+        var choice = context
+        choice.spec.kind = .choice(choiceFields: ["a", "b"], margin: 1)
+        var fill = context
+        fill.spec.kind = .fill(candidates: ["x"])
+        var all = Set<String>()
+        for c in [context, choice, fill] {
+            let data = try RunReport(outcome: outcome, context: c, outputs: []).jsonData()
+            all.formUnion(keys(try JSONSerialization.jsonObject(with: data)))
+        }
+        let docs = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("docs/REPORT.md"), encoding: .utf8)
+        let missing = all.filter { !docs.contains("`\($0)`") }.sorted()
+        #expect(missing.isEmpty, "docs/REPORT.md does not name \(missing)")
+    }
+}
