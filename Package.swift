@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "LM", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PTuning", dependencies: ["LM", "Tensor"]),
-        .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit"),
+                                             .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "ptune", dependencies: [
             "LM", "Tensor", "PTuning", "Spool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,16 +2,19 @@ import Foundation
 import LM
 import PTuning
 import Spool
+import Tensor
 
 extension TrainingRun {
-    /// Writes the run's outputs into the output folder and returns their names.
+    /// Writes report.json, report.md, loss.svg, prompt.safetensors and adapter/ into the output
+    /// folder and returns their names.
     func writeOutputs(outcome: TrainingOutcome, bundle: TaskBundle, model: LanguageModel,
-                      encoder: ExampleEncoder) throws -> [String] {
-        let m = bundle.manifest.spec.template.pseudoTokenCount
-        let H = model.transformer.config.hiddenSize
-        try writeSafetensors(tensors: [SafetensorsTensor(name: "prompt_table", shape: [m, H], values: outcome.table)],
-                             metadata: ["template": bundle.manifest.spec.template.source, "model_sha256": model.sha256],
-                             to: outputDirectory.appendingPathComponent("prompt.safetensors").path)
-        return ["prompt.safetensors"]
+                      encoder: ExampleEncoder, startedAt: Date) throws -> [String] {
+        let identity = ModelIdentity(name: model.name, path: model.path, sha256: model.sha256,
+                                     config: model.transformer.config)
+        let context = RunContext(encoder: encoder, model: identity,
+                                 bundle: BundleIdentity(name: bundle.manifest.name, sha256: try BundleDigest.sha256(of: bundle.root)),
+                                 jobID: jobID, startedAt: startedAt, finishedAt: Date(), threads: Threads.count,
+                                 peakRSSMegabytes: ResourceUsage.peakRSSMegabytes)
+        return try RunOutputs.write(outcome: outcome, context: context, to: outputDirectory)
     }
 }

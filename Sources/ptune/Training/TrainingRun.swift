@@ -15,6 +15,8 @@ struct TrainingRun {
     /// Overrides the bundle's thread limit.
     let threads: Int?
     let resume: Bool
+    /// The daemon's job id, for the report; nil from the command line.
+    var jobID: String? = nil
     let onEvent: (TrainingEvent) -> Void
     let log: (String) -> Void
 
@@ -25,6 +27,7 @@ struct TrainingRun {
     }
 
     func run() throws -> Result {
+        let startedAt = Date()
         let bundle = try BundleLoader.load(directory: bundleDirectory)
         let manifest = bundle.manifest
         Threads.set(threads ?? manifest.limits.threads)
@@ -45,7 +48,7 @@ struct TrainingRun {
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)
         let outcome = try trainer.run()
-        let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder)
+        let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
         return Result(outcome: outcome, bundle: bundle, files: files)
     }
 

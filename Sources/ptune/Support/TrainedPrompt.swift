@@ -1,0 +1,38 @@
+import Foundation
+import LM
+import PTuning
+import Spool
+
+/// A trained prompt ready to use: the prompt file, its model, and the encoder for its task.
+struct TrainedPrompt {
+    let prompt: PromptFile
+    let model: LanguageModel
+    let encoder: ExampleEncoder
+
+    /// Loads `path` (a run's output folder or its prompt.safetensors) and the model it was trained
+    /// against (`modelPath`, else the model directory entry of the same name), checking the model's
+    /// SHA-256.
+    init(path: String, modelPath: String?) throws {
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        let file = exists && isFolder.boolValue ? (path as NSString).appendingPathComponent("prompt.safetensors") : path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CLIError("no prompt at \(file)", hint: "pass the output folder of `ptune train` or its prompt.safetensors")
+        }
+        prompt = try PromptFile.load(path: file)
+        model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName))
+        guard model.sha256 == prompt.modelSHA256 else {
+            throw CLIError("the model at \(model.path) is not the one this prompt was trained against "
+                           + "(sha256 \(model.sha256.prefix(12))… vs \(prompt.modelSHA256.prefix(12))…)",
+                           hint: "pass --model with the model named \(prompt.modelName)")
+        }
+        encoder = try ExampleEncoder(spec: prompt.spec, tokenizer: model.tokenizer)
+    }
+
+    /// The predictions for the records of `input`; `labelled` requires every record to carry its label.
+    func predict(input: String, labelled: Bool, batchSize: Int) throws -> [Prediction] {
+        let examples = try RecordFile.load(URL(fileURLWithPath: input), spec: prompt.spec, labelled: labelled)
+        let encoded = try encoder.encode(examples)
+        return Evaluator(model: model, encoder: encoder).predict(encoded, table: prompt.table, batchSize: batchSize)
+    }
+}
