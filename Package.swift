@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -22,8 +25,16 @@ let package = Package(
         .target(name: "PTuning", dependencies: ["LM", "Tensor"]),
         .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit"),
                                              .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Store", dependencies: ["CZstd", .product(name: "GRDB", package: "GRDB.swift"),
+                                             .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Daemon", dependencies: [
+            "Spool", "Store", "PTuning",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "ptune", dependencies: [
-            "LM", "Tensor", "PTuning", "Spool",
+            "LM", "Tensor", "PTuning", "Spool", "Store", "Daemon",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Tensor", "LM"], path: "Tests/TestSupport"),
@@ -33,5 +44,7 @@ let package = Package(
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"],
                     exclude: ["Encoder/Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Spool", "TestSupport"]),
     ]
 )

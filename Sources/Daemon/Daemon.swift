@@ -1,0 +1,1 @@
+/// The long-running service: intake, scheduling, workers, limits, recovery.

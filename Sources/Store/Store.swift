@@ -1,0 +1,1 @@
+/// The SQLite history: jobs, attempts, events, metrics and artifacts.
