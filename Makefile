@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps model build test demo bench clean
+.PHONY: all deps model build test demo bench install clean
 
 all: build
 
@@ -27,6 +27,19 @@ demo: build model
 
 bench: build model
 	@scripts/bench.sh "$(BIN)" "$(MODEL)"
+
+# Installs the binary, the systemd unit, the sysusers and tmpfiles snippets and a default config.
+# PREFIX (default /usr/local) and DESTDIR work as usual; the unit's paths follow PREFIX.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: build
+	install -D -m 0755 "$(BIN)" "$(DESTDIR)$(PREFIX)/bin/ptune"
+	install -d "$(DESTDIR)/etc/systemd/system" "$(DESTDIR)/usr/lib/sysusers.d" "$(DESTDIR)/usr/lib/tmpfiles.d" "$(DESTDIR)/etc/ptune"
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/ptune.service > "$(DESTDIR)/etc/systemd/system/ptune.service"
+	install -m 0644 systemd/ptune.sysusers "$(DESTDIR)/usr/lib/sysusers.d/ptune.conf"
+	install -m 0644 systemd/ptune.tmpfiles "$(DESTDIR)/usr/lib/tmpfiles.d/ptune.conf"
+	[ -e "$(DESTDIR)/etc/ptune/ptune.toml" ] || install -m 0644 systemd/ptune.toml "$(DESTDIR)/etc/ptune/ptune.toml"
+	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/ptune/README.md"
 
 clean:
 	rm -rf .build

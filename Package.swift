@@ -28,13 +28,15 @@ let package = Package(
         .target(name: "Store", dependencies: ["CZstd", .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Daemon", dependencies: [
-            "Spool", "Store", "PTuning",
+            "Spool", "Store", "PTuning", "Tensor",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ptune", dependencies: [
             "LM", "Tensor", "PTuning", "Spool", "Store", "Daemon",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Tensor", "LM"], path: "Tests/TestSupport"),

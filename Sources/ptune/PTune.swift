@@ -2,10 +2,12 @@ import ArgumentParser
 
 /// The `ptune` command line.
 @main
-struct PTune: ParsableCommand {
+struct PTune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ptune",
         abstract: "Train P-tuning prompts for frozen language models on CPU.",
         subcommands: [TrainCommand.self, PredictCommand.self, EvalCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self,
-                      BenchCommand.self])
+                      BenchCommand.self, ServeCommand.self, SubmitCommand.self, HistoryCommand.self, ShowCommand.self,
+                      MetricsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self,
+                      WorkerCommand.self])
 }

@@ -17,6 +17,8 @@ struct TrainingRun {
     let resume: Bool
     /// The daemon's job id, for the report; nil from the command line.
     var jobID: String? = nil
+    /// Polled after every training step; true stops the run at a checkpoint (`TrainingInterrupted`).
+    var stopRequested: () -> Bool = { false }
     let onEvent: (TrainingEvent) -> Void
     let log: (String) -> Void
 
@@ -47,6 +49,7 @@ struct TrainingRun {
             + "\(Threads.count) threads")
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)
+        trainer.stopRequested = stopRequested
         let outcome = try trainer.run()
         let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
         return Result(outcome: outcome, bundle: bundle, files: files)

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import Spool
+import Store
+
+/// What happens when a worker exits: the attempt and job states, artifacts into the store, the report
+/// and the move out of active/. The durable database commit always precedes the move.
+struct Completion {
+    let core: DaemonCore
+
+    /// Artifacts kept in the database for `ptune export`.
+    static let artifactNames = ["prompt.safetensors", "report.json", "report.md", "loss.svg",
+                                "adapter/adapter_config.json", "adapter/adapter_model.safetensors"]
+
+    func finish(_ running: RunningJob) throws {
+        defer { CancelRequests.clear(running.job.id, layout: core.layout) }
+        let job = running.job
+        let worker = running.worker
+        let now = Date()
+        let exit = worker.exitStatus
+        let report = running.directory.appendingPathComponent("report.json")
+        if let reason = running.stopReason {
+            if reason == .shutdown {
+                try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: exit,
+                                             reason: "the daemon stopped", peakRSSMB: running.peakRSSMB, at: now)
+                try core.store.updateState(jobID: job.id, to: .interrupted,
+                                           reason: "the daemon stopped; the job resumes from its checkpoint at the next start",
+                                           at: now, durable: true)
+                return
+            }
+            let why = Self.explain(reason, job: job, peak: running.peakRSSMB)
+            try fail(running, state: reason.state, reason: why, problems: nil, exit: exit)
+            return
+        }
+        switch exit {
+        case WorkerExit.success? where FileManager.default.fileExists(atPath: report.path):
+            try succeed(running)
+        case WorkerExit.badInput?:
+            try fail(running, state: .failed, reason: running.failure?.message ?? "the bundle cannot be trained",
+                     problems: running.failure?.problems, exit: exit)
+        default:
+            let how = worker.terminatingSignal.map { "was killed by signal \($0)" } ?? "exited with status \(exit ?? -1)"
+            let detail = running.failure?.message.map { ": \($0)" } ?? ""
+            try core.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
+                                         reason: "worker \(how)\(detail)", peakRSSMB: running.peakRSSMB, at: now)
+            if running.attempt.number < core.config.maxAttempts {
+                try core.store.updateState(jobID: job.id, to: .queued,
+                                           reason: "attempt \(running.attempt.number) failed (worker \(how)); retrying from the last checkpoint",
+                                           at: now, durable: true)
+            } else {
+                try fail(running, state: .failed,
+                         reason: "the worker failed \(running.attempt.number) times; the last one \(how)\(detail). See worker.log",
+                         problems: nil, exit: exit, attemptRecorded: true)
+            }
+        }
+    }
+
+    private func succeed(_ running: RunningJob) throws {
+        let now = Date()
+        for name in Self.artifactNames {
+            let url = running.directory.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: url) else { continue }
+            try core.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
+        }
+        try core.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
+                                     peakRSSMB: running.peakRSSMB, at: now)
+        try core.store.updateState(jobID: running.job.id, to: .succeeded, reason: nil, at: now, durable: true)
+        try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
+        _ = try SpoolIntake.finish(jobID: running.job.id, to: .done, layout: core.layout)
+        core.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
+    }
+
+    private func fail(_ running: RunningJob, state: JobState, reason: String, problems: [String]?, exit: Int32?,
+                      attemptRecorded: Bool = false) throws {
+        let now = Date()
+        if !attemptRecorded {
+            try core.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: reason,
+                                         peakRSSMB: running.peakRSSMB, at: now)
+        }
+        var job = running.job
+        job.attempts = running.attempt.number
+        try FailureReport(job: job, state: state, reason: reason, problems: problems).write(into: running.directory)
+        try core.store.updateState(jobID: job.id, to: state, reason: reason, at: now, durable: true)
+        try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
+        _ = try SpoolIntake.finish(jobID: job.id, to: .failed, layout: core.layout)
+        core.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])
+    }
+
+    static func explain(_ reason: RunningJob.StopReason, job: JobRecord, peak: Double) -> String {
+        switch reason {
+        case .timedOut:
+            "ran past its wall time of \(job.wallTimeSeconds) s; raise limits.wall_time or train fewer steps"
+        case .memoryExceeded:
+            "used \(Int(peak)) MB, over its limit of \(job.memoryMB) MB; raise limits.memory_mb or lower the batch size"
+        case .cancelled:
+            "cancelled with `ptune cancel`"
+        case .shutdown:
+            "the daemon stopped"
+        }
+    }
+}

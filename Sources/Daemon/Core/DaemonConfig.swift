@@ -1,0 +1,40 @@
+import Foundation
+
+/// The daemon's settings: budgets, places and timings.
+public struct DaemonConfig: Sendable, Equatable {
+    /// The spool root (tmp/, incoming/, active/, done/, failed/, rejected/).
+    public var spool: URL
+    /// The SQLite database.
+    public var database: String
+    /// Where bundles' `model` names are looked up (handed to workers as PTUNE_MODELS).
+    public var models: String
+    /// Cores the running jobs' `threads` may add up to.
+    public var cores: Int
+    /// Memory in MB the running jobs' `memory_mb` may add up to.
+    public var memoryMB: Int
+    /// Jobs running at once, at most.
+    public var maxJobs: Int
+    /// The `ptune` binary that runs `ptune worker`.
+    public var workerExecutable: String
+    /// Full rescans of incoming/ at least this often, whatever inotify says.
+    public var rescanSeconds: Double = 30
+    /// How long SIGTERM may take: workers get this long to checkpoint before SIGKILL.
+    public var stopTimeoutSeconds: Double = 60
+    /// Between SIGTERM and SIGKILL when a job runs out of wall time or is cancelled.
+    public var killGraceSeconds: Double = 15
+    /// Attempts of a job whose worker crashed before it is failed.
+    public var maxAttempts = 3
+    /// worker.log is cut at this many bytes (a note says so).
+    public var workerLogBytes = 1 << 20
+
+    public init(spool: URL, database: String? = nil, models: String, cores: Int, memoryMB: Int, maxJobs: Int,
+                workerExecutable: String) {
+        self.spool = spool
+        self.database = database ?? spool.appendingPathComponent("ptune.sqlite").path
+        self.models = models
+        self.cores = cores
+        self.memoryMB = memoryMB
+        self.maxJobs = maxJobs
+        self.workerExecutable = workerExecutable
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import Glibc
+import Logging
+import PTuning
+import Spool
+import Store
+
+/// The daemon's state machine, driven by `tick()` from one task: intake from the spool, admission,
+/// worker supervision and limits, completion. Every job state change is one Store transaction; the
+/// commits that allow a file move are durable (synchronous=FULL) and come before the move, so a
+/// crash anywhere leaves a state `recover()` can finish.
+public final class DaemonCore {
+    public let config: DaemonConfig
+    let store: JobStore
+    let layout: SpoolLayout
+    let logger: Logger
+    private var running: [String: RunningJob] = [:]
+    private var watcher: SpoolWatcher?
+    private var lastRescan = Date.distantPast
+    private var lastCancelPoll = Date.distantPast
+    /// Set when SIGTERM arrived: no more claiming or admitting.
+    public private(set) var stopping = false
+
+    public init(config: DaemonConfig, store: JobStore, logger: Logger) throws {
+        self.config = config
+        self.store = store
+        self.layout = SpoolLayout(root: config.spool)
+        self.logger = logger
+        try layout.create()
+    }
+
+    /// Jobs with a live worker.
+    public var runningCount: Int { running.count }
+
+    // MARK: start-up
+
+    /// Before the daemon reports ready: watch incoming/ (before the first scan, so nothing dropped in
+    /// between is missed), then reconcile the database with the spool.
+    public func recover() throws {
+        watcher = try SpoolWatcher(directory: layout.incoming)
+        try Recovery(core: self).run()
+        try intake()
+    }
+
+    // MARK: the loop
+
+    /// One pass: intake when inotify hinted or a rescan is due, worker output and limits, completions,
+    /// admission. Returns quickly; the caller sleeps between passes.
+    public func tick() throws {
+        let now = Date()
+        if !stopping {
+            let hinted = watcher?.poll(timeout: 0) ?? false
+            if hinted || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
+        }
+        let pollCancels = now.timeIntervalSince(lastCancelPoll) >= 0.5
+        if pollCancels { lastCancelPoll = now }
+        for (id, job) in running {
+            try supervise(job, now: now, pollCancel: pollCancels)
+            if job.worker.poll() {
+                collect(job)
+                running[id] = nil
+                try complete(job)
+            }
+        }
+        if !stopping {
+            if pollCancels { try cancelQueued() }
+            try admit()
+        }
+    }
+
+    /// Queued jobs with a cancel request end as cancelled without running.
+    private func cancelQueued() throws {
+        for id in CancelRequests.pending(layout: layout) where running[id] == nil {
+            guard let job = try store.job(id: id), job.id == id else {
+                CancelRequests.clear(id, layout: layout)
+                continue
+            }
+            if job.state == .queued {
+                try FailureReport(job: job, state: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
+                                  problems: nil).write(into: layout.active.appendingPathComponent(id))
+                try store.updateState(jobID: id, to: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
+                                      at: Date(), durable: true)
+                _ = try SpoolIntake.finish(jobID: id, to: .failed, layout: layout)
+            }
+            if job.state != .running { CancelRequests.clear(id, layout: layout) }
+        }
+    }
+
+    /// SIGTERM: stop claiming and admitting, ask every worker to checkpoint and stop, SIGKILL what is
+    /// left at the deadline, and record every stopped job as interrupted.
+    public func drain(deadline: Date) throws {
+        stopping = true
+        for job in running.values {
+            job.stopReason = .shutdown
+            job.terminatedAt = Date()
+            job.worker.send(SIGTERM)
+        }
+        while !running.isEmpty {
+            if Date() >= deadline {
+                for job in running.values { job.worker.send(SIGKILL) }
+            }
+            try tick()
+            usleep(100_000)
+        }
+    }
+
+    // MARK: intake
+
+    func intake() throws {
+        lastRescan = Date()
+        for name in try SpoolIntake.scanIncoming(layout) {
+            guard let claimed = try SpoolIntake.claim(name, layout) else { continue }
+            try Intake(core: self).process(claimed: claimed, spoolName: name)
+        }
+    }
+
+    // MARK: admission
+
+    private func admit() throws {
+        var usage = Admission.Usage()
+        for job in running.values {
+            usage.jobs += 1
+            usage.threads += job.job.threads
+            usage.memoryMB += job.job.memoryMB
+        }
+        for job in Admission.select(queued: try store.queuedJobs(), running: usage, config: config) {
+            try start(job)
+        }
+    }
+
+    private func start(_ job: JobRecord) throws {
+        let directory = layout.active.appendingPathComponent(job.id)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("bundle").path) else {
+            try store.updateState(jobID: job.id, to: .failed, reason: "the bundle disappeared from \(directory.path)",
+                                  at: Date(), durable: true)
+            return
+        }
+        let worker = try WorkerProcess(
+            executable: config.workerExecutable,
+            arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)],
+            environment: ["PTUNE_MODELS": config.models, "OPENBLAS_NUM_THREADS": String(job.threads)])
+        let attempt = try store.startAttempt(jobID: job.id, pid: worker.pid, at: Date())
+        var record = job
+        record.state = .running
+        let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: config.workerLogBytes)
+        log.append(Data("== attempt \(attempt.number), pid \(worker.pid), \(ISO8601DateFormatter().string(from: Date()))\n".utf8))
+        running[job.id] = RunningJob(job: record, attempt: attempt, worker: worker, directory: directory, log: log)
+        logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)", "attempt": "\(attempt.number)"])
+    }
+
+    // MARK: supervision
+
+    private func supervise(_ job: RunningJob, now: Date, pollCancel: Bool) throws {
+        collect(job)
+        if let rss = job.worker.residentMegabytes {
+            job.peakRSSMB = max(job.peakRSSMB, rss)
+            if rss > Double(job.job.memoryMB), job.stopReason == nil || job.stopReason == .timedOut {
+                job.stopReason = .memoryExceeded
+                job.worker.send(SIGKILL)
+                logger.warning("job over its memory limit", metadata: ["job": "\(job.job.id)", "rss_mb": "\(Int(rss))"])
+            }
+        }
+        if job.stopReason == nil, now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
+            stop(job, reason: .timedOut, now: now)
+        }
+        if pollCancel, job.stopReason == nil, CancelRequests.isRequested(job.job.id, layout: layout) {
+            stop(job, reason: .cancelled, now: now)
+        }
+        if let at = job.terminatedAt, now.timeIntervalSince(at) > config.killGraceSeconds, job.stopReason != .shutdown {
+            job.worker.send(SIGKILL)
+        }
+    }
+
+    private func stop(_ job: RunningJob, reason: RunningJob.StopReason, now: Date) {
+        job.stopReason = reason
+        job.terminatedAt = now
+        job.worker.send(SIGTERM)
+        logger.info("stopping job", metadata: ["job": "\(job.job.id)", "reason": "\(reason)"])
+    }
+
+    /// Reads the worker's stdout messages and stderr into the store and worker.log.
+    private func collect(_ job: RunningJob) {
+        job.log.append(job.worker.readErrorOutput())
+        let decoder = JSONDecoder()
+        for line in job.worker.readLines() {
+            guard let message = try? decoder.decode(WorkerMessage.self, from: line) else {
+                job.log.append(line + Data("\n".utf8))
+                continue
+            }
+            handle(message, from: job)
+        }
+        flushProgress(job, force: false)
+    }
+
+    private func handle(_ message: WorkerMessage, from job: RunningJob) {
+        let seed = message.seed ?? 0
+        let step = message.step ?? 0
+        switch message.kind {
+        case .step:
+            job.job.progressStep = step
+            job.job.progressTotal = message.total
+            job.job.lastLoss = message.loss
+            if let loss = message.loss {
+                job.pendingMetrics.append(MetricPoint(jobID: job.job.id, attempt: job.attempt.number, seed: seed,
+                                                      step: step, name: "loss", value: loss))
+            }
+            if let rate = message.learningRate {
+                job.pendingMetrics.append(MetricPoint(jobID: job.job.id, attempt: job.attempt.number, seed: seed,
+                                                      step: step, name: "lr", value: rate))
+            }
+        case .evaluated, .seedFinished:
+            for (name, value) in message.metrics ?? [:] {
+                job.pendingMetrics.append(MetricPoint(jobID: job.job.id, attempt: job.attempt.number, seed: seed,
+                                                      step: step, name: name, value: value))
+            }
+            if message.kind == .evaluated { job.job.lastDevMetric = message.metrics?.values.first }
+            flushProgress(job, force: true)
+        case .failed:
+            job.failure = message
+        case .started, .checkpointed, .finished:
+            break
+        }
+    }
+
+    /// Writes progress and metrics at most once a second (and on demand), in one transaction each.
+    private func flushProgress(_ job: RunningJob, force: Bool) {
+        guard force || Date().timeIntervalSince(job.lastProgressWrite) >= 1 else { return }
+        job.lastProgressWrite = Date()
+        do {
+            if let step = job.job.progressStep, let total = job.job.progressTotal {
+                try store.recordProgress(jobID: job.job.id, step: step, total: total, loss: job.job.lastLoss,
+                                         devMetric: job.job.lastDevMetric)
+            }
+            if !job.pendingMetrics.isEmpty {
+                try store.appendMetrics(job.pendingMetrics)
+                job.pendingMetrics = []
+            }
+        } catch {
+            logger.error("cannot record progress", metadata: ["job": "\(job.job.id)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: completion
+
+    private func complete(_ job: RunningJob) throws {
+        flushProgress(job, force: true)
+        let completion = Completion(core: self)
+        try completion.finish(job)
+    }
+
+    /// Publishes budgets and live workers for `ptune status`.
+    public func writeStatus() {
+        let workers = running.values.map { r in
+            DaemonStatus.Worker(jobID: r.job.id, name: r.job.name, pid: r.worker.pid, attempt: r.attempt.number,
+                                startedAt: r.worker.startedAt, threads: r.job.threads, memoryMB: r.job.memoryMB,
+                                residentMB: r.peakRSSMB > 0 ? r.worker.residentMegabytes : nil,
+                                step: r.job.progressStep, total: r.job.progressTotal)
+        }
+        let status = DaemonStatus(pid: getpid(), updatedAt: Date(), cores: config.cores, memoryMB: config.memoryMB,
+                                  maxJobs: config.maxJobs, stopping: stopping, workers: workers)
+        do {
+            try status.write(layout)
+        } catch {
+            logger.error("cannot write the status file", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The daemon's figures for sd_notify STATUS and `ptune status`.
+    public func statusLine() -> String {
+        let counts = (try? store.stateCounts()) ?? [:]
+        let threads = running.values.reduce(0) { $0 + $1.job.threads }
+        return "\(running.count) running (\(threads)/\(config.cores) cores), \(counts[.queued] ?? 0) queued, "
+            + "\(counts[.succeeded] ?? 0) succeeded, \(counts[.failed] ?? 0) failed, \(counts[.rejected] ?? 0) rejected"
+    }
+}

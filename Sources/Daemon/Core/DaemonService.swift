@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// The daemon as a swift-service-lifecycle service: recover, report READY, loop, and on SIGTERM
+/// drain the workers within the stop timeout and exit cleanly.
+public final class DaemonService: Service, Sendable {
+    private let core: UncheckedCore
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let shuttingDown = Atomic<Bool>(false)
+
+    /// The core is used from this service's task only.
+    private struct UncheckedCore: @unchecked Sendable { let value: DaemonCore }
+
+    public init(core: DaemonCore, notifier: SystemdNotifier = SystemdNotifier(), logger: Logger) {
+        self.core = UncheckedCore(value: core)
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let core = self.core.value
+        try core.recover()
+        core.writeStatus()
+        notifier.notify("READY=1\nSTATUS=" + core.statusLine())
+        logger.info("ready", metadata: ["spool": "\(core.config.spool.path)", "status": "\(core.statusLine())"])
+        var lastStatus = Date()
+        var lastWatchdog = Date()
+        try await withGracefulShutdownHandler {
+            while !shuttingDown.load(ordering: .relaxed) {
+                try core.tick()
+                let now = Date()
+                if now.timeIntervalSince(lastStatus) >= 2 {
+                    notifier.notify("STATUS=" + core.statusLine())
+                    core.writeStatus()
+                    lastStatus = now
+                }
+                if let interval = notifier.watchdogInterval, now.timeIntervalSince(lastWatchdog) >= interval {
+                    notifier.notify("WATCHDOG=1")
+                    lastWatchdog = now
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        } onGracefulShutdown: {
+            self.shuttingDown.store(true, ordering: .relaxed)
+        }
+        notifier.notify("STOPPING=1\nSTATUS=stopping: checkpointing \(core.runningCount) running jobs")
+        logger.info("stopping", metadata: ["running": "\(core.runningCount)"])
+        try core.drain(deadline: Date().addingTimeInterval(core.config.stopTimeoutSeconds))
+        core.writeStatus()
+        logger.info("stopped")
+    }
+}

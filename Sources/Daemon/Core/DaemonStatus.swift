@@ -1,0 +1,49 @@
+import Foundation
+import Spool
+import Tensor
+
+/// What the running daemon publishes for `ptune status` in `control/status.json` (rewritten every
+/// few seconds): its budgets and its live workers.
+public struct DaemonStatus: Codable, Sendable {
+    public struct Worker: Codable, Sendable {
+        public var jobID: String
+        public var name: String
+        public var pid: Int32
+        public var attempt: Int
+        public var startedAt: Date
+        public var threads: Int
+        public var memoryMB: Int
+        public var residentMB: Double?
+        public var step: Int?
+        public var total: Int?
+    }
+
+    public var pid: Int32
+    public var updatedAt: Date
+    public var cores: Int
+    public var memoryMB: Int
+    public var maxJobs: Int
+    public var stopping: Bool
+    public var workers: [Worker]
+
+    static func path(_ layout: SpoolLayout) -> URL {
+        layout.root.appendingPathComponent("control/status.json")
+    }
+
+    /// The status the daemon of `spool` last wrote, if any.
+    public static func read(spool: URL) -> DaemonStatus? {
+        guard let data = try? Data(contentsOf: path(SpoolLayout(root: spool))) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(DaemonStatus.self, from: data)
+    }
+
+    func write(_ layout: SpoolLayout) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let url = Self.path(layout)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(try encoder.encode(self), to: url.path)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import PTuning
+import Spool
+import Store
+
+/// Start-up reconciliation of the database with the spool, before the daemon reports ready. The
+/// directory is the truth for where a bundle is; the database for what happened to it.
+struct Recovery {
+    let core: DaemonCore
+
+    func run() throws {
+        let now = Date()
+        let store = core.store
+        // Jobs the last daemon left running: their workers died with it, or must be stopped now.
+        for job in try store.jobs(inStates: [.running]) {
+            for attempt in try store.attempts(jobID: job.id) where attempt.finishedAt == nil {
+                if let pid = attempt.pid { Self.stopOrphan(pid: pid, jobID: job.id) }
+                try store.finishAttempt(id: attempt.id, state: .interrupted, exitStatus: nil,
+                                        reason: "the daemon stopped without recording this attempt's end",
+                                        peakRSSMB: nil, at: now)
+            }
+            try store.updateState(jobID: job.id, to: .queued, reason: "requeued after a daemon restart; resumes from its checkpoint",
+                                  at: now, durable: true)
+        }
+        for job in try store.jobs(inStates: [.interrupted]) {
+            try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
+        }
+        let fm = FileManager.default
+        let active = (try? fm.contentsOfDirectory(atPath: core.layout.active.path)) ?? []
+        for name in active where name != "claims" && !name.hasPrefix(".") {
+            guard let job = try store.job(id: name), job.id == name else {
+                try adoptOrphan(directory: core.layout.active.appendingPathComponent(name), jobID: name)
+                continue
+            }
+            // A completion committed to the database whose move did not happen.
+            switch job.state {
+            case .succeeded:
+                _ = try SpoolIntake.finish(jobID: name, to: .done, layout: core.layout)
+            case .failed, .timedOut, .memoryExceeded, .cancelled, .rejected:
+                _ = try SpoolIntake.finish(jobID: name, to: .failed, layout: core.layout)
+            case .queued, .running, .interrupted:
+                break
+            }
+        }
+        for job in try store.queuedJobs() where !fm.fileExists(atPath: core.layout.active.appendingPathComponent(job.id).appendingPathComponent("bundle").path) {
+            try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
+                                  at: now, durable: true)
+        }
+        let claims = core.layout.active.appendingPathComponent("claims")
+        for name in (try? fm.contentsOfDirectory(atPath: claims.path)) ?? [] where !name.hasSuffix(".extracted") {
+            try Intake(core: core).process(claimed: claims.appendingPathComponent(name), spoolName: name)
+        }
+    }
+
+    /// active/JOB with no database row: the daemon died between adopting the bundle and recording it.
+    private func adoptOrphan(directory: URL, jobID: String) throws {
+        let bundleDirectory = directory.appendingPathComponent("bundle")
+        guard let bundle = try? BundleLoader.load(directory: bundleDirectory) else { return }
+        let sha = try BundleDigest.sha256(of: bundleDirectory)
+        guard sha.hasPrefix(jobID) else { return }
+        try core.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name),
+                                 durable: true)
+    }
+
+    /// Stops a worker left behind by a daemon that was killed, if `pid` is still that worker.
+    static func stopOrphan(pid: Int32, jobID: String) {
+        guard let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")),
+              let text = String(data: cmdline, encoding: .utf8)?.replacingOccurrences(of: "\0", with: " "),
+              text.contains(" worker "), text.contains(jobID) else { return }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
+    }
+}

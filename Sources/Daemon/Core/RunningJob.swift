@@ -1,0 +1,40 @@
+import Foundation
+import Store
+
+/// A job whose worker is alive, and what the daemon has decided about it.
+final class RunningJob {
+    /// Why the daemon is stopping a worker; decides the job's final state.
+    enum StopReason {
+        case timedOut, memoryExceeded, cancelled, shutdown
+
+        var state: JobState {
+            switch self {
+            case .timedOut: .timedOut
+            case .memoryExceeded: .memoryExceeded
+            case .cancelled: .cancelled
+            case .shutdown: .interrupted
+            }
+        }
+    }
+
+    var job: JobRecord
+    let attempt: AttemptRecord
+    let worker: WorkerProcess
+    let directory: URL
+    let log: CappedLog
+    var stopReason: StopReason?
+    var terminatedAt: Date?
+    var peakRSSMB: Double = 0
+    /// The worker's last `failed` message, for the failure report.
+    var failure: WorkerMessage?
+    var lastProgressWrite = Date.distantPast
+    var pendingMetrics: [MetricPoint] = []
+
+    init(job: JobRecord, attempt: AttemptRecord, worker: WorkerProcess, directory: URL, log: CappedLog) {
+        self.job = job
+        self.attempt = attempt
+        self.worker = worker
+        self.directory = directory
+        self.log = log
+    }
+}

@@ -1,1 +1,0 @@
-/// The long-running service: intake, scheduling, workers, limits, recovery.

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `ptune history`: the jobs, newest first.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "List jobs, newest first.")
+
+    @OptionGroup var spoolOptions: SpoolOptions
+    @Option(name: .long, help: "Only jobs in this state (\(JobState.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var state: String?
+    @Option(name: .long, help: "Only jobs whose name matches this glob (e.g. 'sst2*').") var name: String?
+    @Option(name: .long, help: "Only jobs submitted on or after this date (YYYY-MM-DD or ISO-8601).") var since: String?
+    @Option(name: .long, help: "At most this many jobs.") var limit: Int?
+    @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let stateFilter = try state.map { s -> JobState in
+            guard let st = JobState(rawValue: s) else {
+                throw CLIError("unknown state \(s)", hint: "one of: \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return st
+        }
+        let sinceDate = try since.map { s -> Date in
+            if let d = ISO8601DateFormatter().date(from: s) { return d }
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd"
+            f.timeZone = TimeZone(identifier: "UTC")
+            guard let d = f.date(from: s) else { throw CLIError("cannot read the date \(s)", hint: "use YYYY-MM-DD") }
+            return d
+        }
+        let store = try spoolOptions.openStore()
+        let jobs = try store.jobs(state: stateFilter, nameGlob: name, since: sinceDate, limit: limit)
+        if json {
+            try JobFormatting.printJSON(jobs)
+            return
+        }
+        var table = TextTable(["JOB", "STATE", "NAME", "SUBMITTED", "TOOK", "PROGRESS", "REASON"])
+        for job in jobs {
+            table.add([job.id, job.state.rawValue, job.name, JobFormatting.time(job.submittedAt), JobFormatting.duration(job),
+                       JobFormatting.progress(job), String((job.reason ?? "").prefix(60))])
+        }
+        print(jobs.isEmpty ? "no jobs" : table.rendered)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// `ptune serve`: the long-running daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the daemon: train the bundles dropped into the spool.",
+        discussion: """
+            Settings come from the config file (/etc/ptune/ptune.toml, or --config), then these flags. \
+            SIGTERM stops claiming, checkpoints the running jobs and exits 0 within the stop timeout; \
+            the next start resumes them. Under systemd (Type=notify) it reports READY, STATUS and \
+            WATCHDOG.
+            """)
+
+    @OptionGroup var spoolOptions: SpoolOptions
+    @Option(name: .long, help: "Model directory for bundles' `model` names (default: $PTUNE_MODELS or ~/.cache/ptune/models).")
+    var models: String?
+    @Option(name: .long, help: "Cores the running jobs' threads may add up to (default: all).") var cores: Int?
+    @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
+    @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
+    @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
+
+    func validate() throws {
+        for (name, value) in [("--cores", cores), ("--memory", memory), ("--max-jobs", maxJobs)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "ptune")
+        logger.logLevel = .info
+        let settings = try spoolOptions.settings()
+        let spool = try spoolOptions.spoolURL()
+        var config = DaemonConfig(
+            spool: spool, database: try spoolOptions.databasePath(),
+            models: models ?? settings.models ?? ModelResolution.modelDirectory,
+            cores: cores ?? settings.cores ?? ProcessInfo.processInfo.activeProcessorCount,
+            memoryMB: memory ?? settings.memoryMB ?? Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8),
+            maxJobs: maxJobs ?? settings.maxJobs ?? 4,
+            workerExecutable: Self.executablePath)
+        config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
+        config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let store = try JobStore(path: config.database)
+        let core = try DaemonCore(config: config, store: store, logger: logger)
+        let service = DaemonService(core: core, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// This binary, which also runs `ptune worker`.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

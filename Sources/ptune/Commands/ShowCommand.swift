@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `ptune show`: one job in full.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a job: state, attempts, events, results.")
+
+    @OptionGroup var spoolOptions: SpoolOptions
+    @Argument(help: "The job id or a unique prefix.") var job: String
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    struct Output: Encodable {
+        let job: JobRecord
+        let attempts: [AttemptRecord]
+        let events: [EventRecord]
+        let artifacts: [ArtifactInfo]
+    }
+
+    func run() throws {
+        let store = try spoolOptions.openStore()
+        let record = try spoolOptions.job(job, in: store)
+        let output = Output(job: record, attempts: try store.attempts(jobID: record.id),
+                            events: try store.events(jobID: record.id), artifacts: try store.artifacts(jobID: record.id))
+        if json {
+            try JobFormatting.printJSON(output)
+            return
+        }
+        let j = record
+        print("job       \(j.id)  \(j.name)")
+        print("state     \(j.state.rawValue)\(j.reason.map { ": \($0)" } ?? "")")
+        print("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName))")
+        if let model = j.model { print("model     \(model), kind \(j.kind ?? "-")") }
+        print("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")
+        print("times     submitted \(JobFormatting.time(j.submittedAt)), started \(JobFormatting.time(j.startedAt)), "
+              + "finished \(JobFormatting.time(j.finishedAt))")
+        if j.progressStep != nil {
+            print("progress  step \(JobFormatting.progress(j))"
+                  + (j.lastLoss.map { String(format: ", loss %.4f", $0) } ?? "")
+                  + (j.lastDevMetric.map { String(format: ", dev %.4f", $0) } ?? ""))
+        }
+        if !output.attempts.isEmpty {
+            var table = TextTable(["ATTEMPT", "STATE", "PID", "STARTED", "FINISHED", "EXIT", "PEAK MB", "REASON"])
+            for a in output.attempts {
+                table.add([String(a.number), a.state.rawValue, a.pid.map(String.init) ?? "-", JobFormatting.time(a.startedAt),
+                           JobFormatting.time(a.finishedAt), a.exitStatus.map(String.init) ?? "-",
+                           a.peakRSSMB.map { String(Int($0)) } ?? "-", a.reason ?? ""])
+            }
+            print("\n" + table.rendered)
+        }
+        if !output.events.isEmpty {
+            print("\nevents")
+            for e in output.events.suffix(12) { print("  \(JobFormatting.time(e.at))  \(e.kind): \(e.message)") }
+        }
+        if let data = try? store.artifact(jobID: j.id, name: "report.md"), let text = String(data: data, encoding: .utf8) {
+            print("\n" + text)
+        }
+        let place = j.state == .succeeded ? "done" : (j.state.isTerminal ? (j.state == .rejected ? "rejected" : "failed") : "active")
+        print("files     \((try spoolOptions.spoolURL()).appendingPathComponent(place).path)/\(j.state == .rejected ? j.spoolName : j.id)")
+    }
+}

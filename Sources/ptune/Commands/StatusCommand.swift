@@ -1,0 +1,61 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Store
+
+/// `ptune status`: the queue, the running jobs with progress and ETA, and the budgets.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's queue, running jobs and budgets.")
+
+    @OptionGroup var spoolOptions: SpoolOptions
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    struct Output: Encodable {
+        let daemon: DaemonStatus?
+        let daemonAlive: Bool
+        let counts: [String: Int]
+        let queued: [JobRecord]
+        let running: [JobRecord]
+    }
+
+    func run() throws {
+        let store = try spoolOptions.openStore()
+        let status = DaemonStatus.read(spool: try spoolOptions.spoolURL())
+        let alive = status.map { kill($0.pid, 0) == 0 && Date().timeIntervalSince($0.updatedAt) < 30 } ?? false
+        let counts = Dictionary(uniqueKeysWithValues: try store.stateCounts().map { ($0.key.rawValue, $0.value) })
+        let output = Output(daemon: status, daemonAlive: alive, counts: counts, queued: try store.queuedJobs(),
+                            running: try store.jobs(inStates: [.running]))
+        if json {
+            try JobFormatting.printJSON(output)
+            return
+        }
+        if let status, alive {
+            let threads = status.workers.reduce(0) { $0 + $1.threads }, memory = status.workers.reduce(0) { $0 + $1.memoryMB }
+            print("daemon    pid \(status.pid)\(status.stopping ? " (stopping)" : ""); budgets: \(threads)/\(status.cores) cores, "
+                  + "\(memory)/\(status.memoryMB) MB, \(status.workers.count)/\(status.maxJobs) jobs")
+        } else {
+            print("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
+        }
+        print("jobs      " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        if !output.running.isEmpty {
+            var table = TextTable(["RUNNING", "NAME", "PROGRESS", "LOSS", "RSS MB", "ETA"])
+            for job in output.running {
+                let worker = status?.workers.first { $0.jobID == job.id }
+                var eta = "-"
+                if let step = job.progressStep, let total = job.progressTotal, step > 0, let started = worker?.startedAt {
+                    eta = ProgressDisplay.duration(Date().timeIntervalSince(started) / Double(step) * Double(total - step))
+                }
+                table.add([job.id, job.name, JobFormatting.progress(job), job.lastLoss.map { String(format: "%.4f", $0) } ?? "-",
+                           worker?.residentMB.map { String(Int($0)) } ?? "-", eta])
+            }
+            print("\n" + table.rendered)
+        }
+        if !output.queued.isEmpty {
+            var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED"])
+            for job in output.queued {
+                table.add([job.id, job.name, String(job.priority), String(job.threads), String(job.memoryMB), JobFormatting.time(job.submittedAt)])
+            }
+            print("\n" + table.rendered)
+        }
+    }
+}

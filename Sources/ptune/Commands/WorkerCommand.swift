@@ -1,0 +1,91 @@
+import ArgumentParser
+import Daemon
+import Dispatch
+import Foundation
+import Glibc
+import PTuning
+import Synchronization
+
+/// `ptune worker`: one job's training run, started by the daemon. Not for interactive use.
+///
+/// Reads the bundle in JOB_DIR/bundle, writes outputs into JOB_DIR and checkpoints into
+/// JOB_DIR/checkpoints (resuming from them), reports progress as JSON lines on stdout, and logs to
+/// stderr. SIGTERM stops it at the next step with a checkpoint and exit status 75.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run one job for the daemon (internal).", shouldDisplay: false)
+
+    @Option(name: .long, help: "The job's folder in the spool (active/JOB).") var jobDir: String
+    @Option(name: .long, help: "The job id, for the report.") var jobID: String?
+    @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
+
+    func run() throws {
+        let stop = StopFlag()
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler { stop.set() }
+        source.resume()
+
+        let directory = URL(fileURLWithPath: jobDir)
+        let run = TrainingRun(bundleDirectory: directory.appendingPathComponent("bundle"), outputDirectory: directory,
+                              modelPath: nil, threads: threads, resume: true, jobID: jobID,
+                              stopRequested: { stop.isSet }, onEvent: { Self.emit(Self.message(for: $0)) },
+                              log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        do {
+            let result = try run.run()
+            Self.emit(WorkerMessage(kind: .finished, files: result.files))
+        } catch let interrupted as TrainingInterrupted {
+            Self.emit(WorkerMessage(kind: .failed, seed: Int64(interrupted.seed), step: interrupted.step,
+                                    message: interrupted.description))
+            throw ExitCode(WorkerExit.interrupted)
+        } catch let problems as TaskProblems {
+            Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be trained",
+                                    problems: problems.problems.map(\.description)))
+            throw ExitCode(WorkerExit.badInput)
+        } catch {
+            Self.emit(WorkerMessage(kind: .failed, message: String(describing: error)))
+            throw ExitCode.failure
+        }
+    }
+
+    static func emit(_ message: WorkerMessage?) {
+        guard let message else { return }
+        FileHandle.standardOutput.write(message.line())
+    }
+
+    static func message(for event: TrainingEvent) -> WorkerMessage? {
+        switch event {
+        case let .started(seed, _, _, total, from):
+            WorkerMessage(kind: .started, seed: Int64(seed), step: from, total: total)
+        case let .step(seed, step, total, _, loss, rate, tokens):
+            WorkerMessage(kind: .step, seed: Int64(seed), step: step, total: total, loss: loss, learningRate: rate,
+                          tokensPerSecond: tokens)
+        case let .evaluated(seed, step, metrics, _):
+            WorkerMessage(kind: .evaluated, seed: Int64(seed), step: step, metrics: metrics.named(prefix: "dev_"))
+        case let .checkpointed(seed, step):
+            WorkerMessage(kind: .checkpointed, seed: Int64(seed), step: step)
+        case let .finishedSeed(result):
+            WorkerMessage(kind: .seedFinished, seed: Int64(result.seed), step: result.steps,
+                          metrics: (result.test?.named(prefix: "test_") ?? [:]).merging(result.dev?.named(prefix: "dev_") ?? [:]) { a, _ in a })
+        }
+    }
+}
+
+/// Set from the signal handler's queue, read by the training loop.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+extension Metrics {
+    /// The metrics present, keyed "PREFIXaccuracy", "PREFIXmacro_f1", "PREFIXp_at_1", "PREFIXp_at_10".
+    func named(prefix: String) -> [String: Double] {
+        var out: [String: Double] = [:]
+        if let accuracy { out[prefix + "accuracy"] = accuracy }
+        if let macroF1 { out[prefix + "macro_f1"] = macroF1 }
+        if let pAt1 { out[prefix + "p_at_1"] = pAt1 }
+        if let pAt10 { out[prefix + "p_at_10"] = pAt10 }
+        return out
+    }
+}

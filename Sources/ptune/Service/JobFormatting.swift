@@ -1,0 +1,36 @@
+import Foundation
+import Store
+
+/// How query commands show times and jobs.
+enum JobFormatting {
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date) + "Z"
+    }
+
+    static func duration(_ job: JobRecord, now: Date = Date()) -> String {
+        guard let start = job.startedAt else { return "-" }
+        return ProgressDisplay.duration((job.finishedAt ?? now).timeIntervalSince(start))
+    }
+
+    static func progress(_ job: JobRecord) -> String {
+        guard let step = job.progressStep, let total = job.progressTotal, total > 0 else { return "-" }
+        return "\(step)/\(total)"
+    }
+
+    /// ISO-8601 dates for --json output.
+    static func jsonEncoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        return e
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        print(String(decoding: try jsonEncoder().encode(value), as: UTF8.self))
+    }
+}

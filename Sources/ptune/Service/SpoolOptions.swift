@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `--spool`, `--db` and `--config` for the commands that talk to a daemon's spool and history.
+struct SpoolOptions: ParsableArguments {
+    @Option(name: .long, help: "The spool folder (default: the config file's, else ./spool).") var spool: String?
+    @Option(name: .long, help: "The database (default: SPOOL/ptune.sqlite).") var db: String?
+    @Option(name: .long, help: "The daemon's config file (default: /etc/ptune/ptune.toml when it exists).")
+    var config: String?
+
+    func settings() throws -> ServiceSettings { try ServiceSettings.load(path: config) }
+
+    func spoolURL() throws -> URL {
+        URL(fileURLWithPath: try spool ?? settings().spool ?? "spool").standardizedFileURL
+    }
+
+    func databasePath() throws -> String {
+        try db ?? settings().db ?? spoolURL().appendingPathComponent("ptune.sqlite").path
+    }
+
+    /// The history, opened read-only: readers never block the daemon.
+    func openStore() throws -> JobStore {
+        let path = try databasePath()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no ptune database at \(path)",
+                           hint: "start the daemon once (`ptune serve --spool DIR`), or pass --spool / --db")
+        }
+        return try JobStore(path: path, readOnly: true)
+    }
+
+    /// A job by id or unique prefix, or an error saying how to find it.
+    func job(_ id: String, in store: JobStore) throws -> JobRecord {
+        guard let job = try store.job(id: id) else {
+            throw CLIError("no job \(id)", hint: "`ptune history` lists the jobs")
+        }
+        return job
+    }
+}
