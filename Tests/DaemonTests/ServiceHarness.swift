@@ -1,0 +1,178 @@
+import Foundation
+import Glibc
+import TestSupport
+
+/// Runs the real `ptune` binary against a temporary spool, with a tiny random model, for tests.
+final class ServiceHarness {
+    let root: URL
+    let spool: URL
+    let models: URL
+    private(set) var daemon: Process?
+    private var daemonLog: FileHandle?
+
+    /// The ptune binary built beside the test bundle.
+    static let binary: String = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [beside, beside.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("ptune").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return TestEnvironment.packageRoot.appendingPathComponent(".build/release/ptune").path
+    }()
+
+    init(hiddenSize: Int = 16, layers: Int = 2) throws {
+        root = TinyModelFolder.temporaryDirectory("ptune-service")
+        spool = root.appendingPathComponent("spool")
+        models = root.appendingPathComponent("models")
+        try TinyModelFolder.write(to: models.appendingPathComponent("tiny"), hiddenSize: hiddenSize, layers: layers)
+    }
+
+    deinit {
+        if let daemon, daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    var logPath: String { root.appendingPathComponent("daemon.log").path }
+
+    /// Starts `ptune serve` and waits until it wrote its first status (it has recovered and is ready).
+    func start(extra: [String] = []) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
+                       "--max-jobs", "2", "--stop-timeout", "20"] + extra
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        daemon = p
+        daemonLog = log
+        let status = spool.appendingPathComponent("control/status.json")
+        try? FileManager.default.removeItem(at: status)
+        try wait(seconds: 30, "daemon ready") { FileManager.default.fileExists(atPath: status.path) }
+    }
+
+    /// Sends `signal` to the daemon and, for SIGTERM/SIGKILL, waits for it to exit; returns its status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM, timeout: Double = 40) throws -> Int32 {
+        guard let daemon else { return -1 }
+        kill(daemon.processIdentifier, signal)
+        try wait(seconds: timeout, "daemon exit") { !daemon.isRunning }
+        self.daemon = nil
+        return daemon.terminationStatus
+    }
+
+    /// Runs `ptune ARGS` to completion; returns (status, stdout, stderr).
+    @discardableResult
+    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// `ptune submit` of a bundle folder written from `files` (name -> contents).
+    @discardableResult
+    func submit(_ name: String, files: [String: String]) throws -> String {
+        let dir = root.appendingPathComponent("src").appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (file, text) in files {
+            let url = dir.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let r = try cli(["submit", "--spool", spool.path, dir.path])
+        guard r.status == 0 else { throw HarnessError("submit failed: \(r.err)") }
+        return name
+    }
+
+    /// The history as JSON objects.
+    func history() throws -> [[String: Any]] {
+        let r = try cli(["history", "--spool", spool.path, "--json"])
+        guard r.status == 0 else { throw HarnessError("history failed: \(r.err)") }
+        return (try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    func job(named name: String) throws -> [String: Any]? {
+        try history().first { $0["name"] as? String == name }
+    }
+
+    /// Waits until the job named `name` is in one of `states`; returns its row.
+    @discardableResult
+    func waitForJob(_ name: String, in states: Set<String>, seconds: Double = 120) throws -> [String: Any] {
+        var row: [String: Any]?
+        try wait(seconds: seconds, "job \(name) in \(states)") {
+            row = try? job(named: name)
+            return (row?["state"] as? String).map(states.contains) ?? false
+        }
+        return row!
+    }
+
+    func wait(seconds: Double, _ what: String, until condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw HarnessError("timed out waiting for \(what); daemon log tail:\n\(log.suffix(3000))")
+    }
+
+    func contents(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Bundles for the service tests.
+enum TestBundles {
+    static func manifest(name: String, steps: Int = 6, extra: String = "", limits: String = "") -> String {
+        """
+        name = "\(name)"
+        model = "tiny"
+        kind = "classify"
+        template = "[P*2] {text} [P] It was {target}"
+
+        [labels]
+        "1" = "great"
+        "0" = "bad"
+
+        [encoder]
+        type = "mlp"
+        hidden_size = 16
+
+        [training]
+        max_steps = \(steps)
+        batch_size = 4
+        learning_rate = 0.01
+        checkpoint_every = 5
+        \(extra)
+
+        [limits]
+        threads = 1
+        \(limits)
+        """
+    }
+
+    static func data(_ n: Int) -> String {
+        (0..<n).map { i in
+            i % 2 == 0 ? "{\"text\": \"a great film \(i)\", \"label\": 1}" : "{\"text\": \"a bad plot \(i)\", \"label\": 0}"
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func valid(name: String, steps: Int = 6, extra: String = "", limits: String = "") -> [String: String] {
+        ["task.toml": manifest(name: name, steps: steps, extra: extra, limits: limits),
+         "train.jsonl": data(12), "dev.jsonl": data(4), "test.jsonl": data(4)]
+    }
+}

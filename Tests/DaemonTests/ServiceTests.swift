@@ -1,0 +1,193 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The real binary: `ptune serve` on a temporary spool with a tiny model, driven through
+/// `ptune submit` and the query commands. Serialized: each test runs its own daemon and workers.
+@Suite(.serialized)
+struct ServiceTests {
+    @Test func aValidBundleEndsInDoneWithEveryReportFile() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("good", files: TestBundles.valid(name: "good"))
+        let row = try h.waitForJob("good", in: ["succeeded", "failed"])
+        #expect(row["state"] as? String == "succeeded")
+        let id = try #require(row["id"] as? String)
+        let done = h.spool.appendingPathComponent("done").appendingPathComponent(id)
+        for file in ["report.json", "report.md", "loss.svg", "prompt.safetensors", "adapter/adapter_config.json",
+                     "adapter/adapter_model.safetensors", "worker.log", "bundle/task.toml"] {
+            #expect(FileManager.default.fileExists(atPath: done.appendingPathComponent(file).path), "done/\(id)/\(file)")
+        }
+        #expect(h.contents("active").filter { $0 != "claims" }.isEmpty)
+
+        // The database agrees with the report: the test accuracy, and the exported prompt's bytes.
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: done.appendingPathComponent("report.json"))) as? [String: Any]
+        let seeds = try #require(report?["seeds"] as? [[String: Any]])
+        let testAccuracy = try #require((seeds.first?["test"] as? [String: Any])?["accuracy"] as? Double)
+        let metrics = try h.cli(["metrics", "--spool", h.spool.path, id, "--json"])
+        let points = try #require(try JSONSerialization.jsonObject(with: Data(metrics.out.utf8)) as? [[String: Any]])
+        let stored = points.first { $0["name"] as? String == "test_accuracy" }?["value"] as? Double
+        #expect(stored == testAccuracy)
+        let out = h.root.appendingPathComponent("export")
+        #expect(try h.cli(["export", "--spool", h.spool.path, id, "--out", out.path]).status == 0)
+        #expect(try Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
+                == Data(contentsOf: done.appendingPathComponent("prompt.safetensors")))
+        #expect(try h.stop() == 0)
+    }
+
+    /// Each malformed bundle ends in rejected/ with a reason naming its problem.
+    @Test func malformedBundlesAreRejectedWithTheirReasons() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        let valid = TestBundles.valid(name: "x")
+        var cases: [(name: String, files: [String: String], expect: String)] = [
+            ("no-manifest", ["train.jsonl": TestBundles.data(4)], "task.toml"),
+            ("toml-syntax", valid.merging(["task.toml": "name = \"x\nkind ="]) { $1 }, "TOML"),
+            ("unknown-key", valid.merging(["task.toml": TestBundles.manifest(name: "x") + "\nlerning_rate = 1"]) { $1 }, "lerning_rate"),
+            ("no-template", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "template =", with: "#")]) { $1 }, "template"),
+            ("bad-kind", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "\"classify\"", with: "\"clasify\"")]) { $1 }, "kind"),
+            ("no-target", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: " {target}", with: "")]) { $1 }, "target"),
+            ("unknown-label", valid.merging(["train.jsonl": "{\"text\": \"a\", \"label\": 7}\n"]) { $1 }, "label"),
+            ("missing-field", valid.merging(["train.jsonl": TestBundles.data(3) + "{\"txt\": \"a\", \"label\": 1}\n"]) { $1 }, "train.jsonl:4"),
+            ("bad-json", valid.merging(["train.jsonl": TestBundles.data(5) + "{not json\n"]) { $1 }, "train.jsonl:6"),
+            ("empty-train", valid.merging(["train.jsonl": "\n"]) { $1 }, "no records"),
+            ("negative-rate", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "learning_rate = 0.01", with: "learning_rate = -1")]) { $1 }, "learning_rate"),
+            ("dotdot-path", valid.merging(["task.toml": TestBundles.manifest(name: "x") + "\n[data]\ntrain = \"../train.jsonl\"\n"]) { $1 }, ".."),
+            ("over-budget", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "threads = 1", with: "threads = 64")]) { $1 }, "threads"),
+        ]
+        cases = cases.map { ($0.name, $0.files.merging(["task.toml": ($0.files["task.toml"] ?? "").replacingOccurrences(of: "name = \"x\"", with: "name = \"\($0.name)\"")]) { $1 }.filter { !$0.value.isEmpty || $0.key != "task.toml" }, $0.expect) }
+        for c in cases { try h.submit(c.name, files: c.files) }
+        try h.wait(seconds: 60, "every malformed bundle rejected") { h.contents("rejected").count >= cases.count }
+        for c in cases {
+            let reason = h.spool.appendingPathComponent("rejected/\(c.name)/reason.txt")
+            let text = (try? String(contentsOf: reason, encoding: .utf8)) ?? ""
+            #expect(text.contains(c.expect), "\(c.name): \(text)")
+            #expect(FileManager.default.fileExists(atPath: h.spool.appendingPathComponent("rejected/\(c.name)/reason.json").path))
+        }
+        #expect(try h.stop() == 0)
+    }
+
+    @Test func aDuplicateDropIsRejectedAndPointsToTheEarlierJob() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("first", files: TestBundles.valid(name: "dup"))
+        let first = try h.waitForJob("dup", in: ["succeeded"])
+        try h.submit("second", files: TestBundles.valid(name: "dup"))
+        try h.wait(seconds: 30, "duplicate rejected") { h.contents("rejected").contains("second") }
+        let reason = try String(contentsOf: h.spool.appendingPathComponent("rejected/second/reason.txt"), encoding: .utf8)
+        #expect(reason.contains(first["id"] as? String ?? "?"))
+        #expect(try h.history().count == 1)
+        #expect(try h.stop() == 0)
+    }
+
+    @Test func cancelAndTimeLimitEndInTheirOwnStatesWhileANeighbourFinishes() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("long", files: TestBundles.valid(name: "long", steps: 1_000_000))
+        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
+        let long = try h.waitForJob("long", in: ["running"])
+        #expect(try h.cli(["cancel", "--spool", h.spool.path, long["id"] as! String]).status == 0)
+        #expect(try h.waitForJob("long", in: ["cancelled", "failed", "succeeded"])["state"] as? String == "cancelled")
+        try h.submit("neighbour", files: TestBundles.valid(name: "neighbour"))
+        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"])["state"] as? String == "timed_out")
+        #expect(try h.waitForJob("neighbour", in: ["succeeded", "failed"])["state"] as? String == "succeeded")
+        let report = h.spool.appendingPathComponent("failed/\(long["id"] as! String)/report.json")
+        #expect((try? String(contentsOf: report, encoding: .utf8))?.contains("cancelled") == true)
+        #expect(try h.stop() == 0)
+    }
+
+    @Test func aJobOverItsMemoryLimitEndsMemoryExceeded() throws {
+        let h = try ServiceHarness(hiddenSize: 512, layers: 8)
+        try h.start()
+        try h.submit("big", files: TestBundles.valid(name: "big", steps: 1_000_000, limits: "memory_mb = 64"))
+        #expect(try h.waitForJob("big", in: ["memory_exceeded", "failed", "succeeded"])["state"] as? String == "memory_exceeded")
+        #expect(try h.stop() == 0)
+    }
+
+    @Test func killingTheDaemonMidJobResumesFromTheCheckpoint() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("resume", files: TestBundles.valid(name: "resume", steps: 3000))
+        let row = try h.waitForJob("resume", in: ["running"])
+        let id = row["id"] as! String
+        try h.wait(seconds: 60, "a checkpoint") {
+            let dir = h.spool.appendingPathComponent("active/\(id)/checkpoints")
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix("checkpoint-") }
+        }
+        try h.stop(SIGKILL)
+        try h.start()
+        #expect(try h.waitForJob("resume", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")
+        let show = try h.cli(["show", "--spool", h.spool.path, id, "--json"])
+        let attempts = (try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["attempts"] as? [[String: Any]]
+        #expect(attempts?.map { $0["state"] as? String } == ["interrupted", "succeeded"])
+        let log = try String(contentsOf: h.spool.appendingPathComponent("done/\(id)/worker.log"), encoding: .utf8)
+        #expect(log.contains("== attempt 2"))
+        #expect(try h.stop() == 0)
+    }
+
+    @Test func killingAWorkerRecordsTheAttemptAndRetries() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("crash", files: TestBundles.valid(name: "crash", steps: 3000))
+        let id = try h.waitForJob("crash", in: ["running"])["id"] as! String
+        let status = try h.cli(["status", "--spool", h.spool.path, "--json"])
+        let pid = (((try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any])?["workers"] as? [[String: Any]])?.first?["pid"] as? Int
+        try h.wait(seconds: 10, "the worker's pid in the status file") {
+            let s = try h.cli(["status", "--spool", h.spool.path, "--json"])
+            return s.out.contains("\"pid\"") && s.out.contains(id)
+        }
+        let workerPID = try pid ?? #require(Self.workerPID(h, id))
+        kill(Int32(workerPID), SIGKILL)
+        #expect(try h.waitForJob("crash", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")
+        let show = try h.cli(["show", "--spool", h.spool.path, id, "--json"])
+        let attempts = (try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["attempts"] as? [[String: Any]]
+        #expect(attempts?.map { $0["state"] as? String } == ["failed", "succeeded"])
+        #expect(try h.stop() == 0)
+    }
+
+    static func workerPID(_ h: ServiceHarness, _ id: String) throws -> Int? {
+        let s = try h.cli(["status", "--spool", h.spool.path, "--json"])
+        let daemon = (try JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any]
+        return (daemon?["workers"] as? [[String: Any]])?.first { $0["job_id"] as? String == id }?["pid"] as? Int
+    }
+
+    @Test func sigtermDrainsWithinTheTimeoutAndTheCLINeverFails() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        let failures = Counter()
+        let reading = Thread {
+            while !failures.finished {
+                for args in [["status"], ["history"]] where (try? h.cli(args + ["--spool", h.spool.path]).status) != 0 {
+                    failures.increment()
+                }
+            }
+        }
+        reading.start()
+        try h.submit("drain", files: TestBundles.valid(name: "drain", steps: 3000))
+        let id = try h.waitForJob("drain", in: ["running"])["id"] as! String
+        let started = Date()
+        #expect(try h.stop(SIGTERM) == 0)
+        #expect(Date().timeIntervalSince(started) < 25)
+        #expect(try h.job(named: "drain")?["state"] as? String == "interrupted")
+        try h.start()
+        #expect(try h.waitForJob("drain", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")
+        failures.finished = true
+        #expect(failures.value == 0, "CLI reads failed \(failures.value) times")
+        #expect(h.contents("done") == [id])
+        #expect(try h.stop() == 0)
+    }
+}
+
+/// A thread-safe counter and stop flag for the background reader.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var stop = false
+    var value: Int { lock.withLock { count } }
+    var finished: Bool {
+        get { lock.withLock { stop } }
+        set { lock.withLock { stop = newValue } }
+    }
+    func increment() { lock.withLock { count += 1 } }
+}
