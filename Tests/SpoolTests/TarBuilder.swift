@@ -10,7 +10,10 @@ struct TarBuilder {
     mutating func add(name: [UInt8], type: Character = "0", data: [UInt8] = [], size: Int? = nil, link: String = "") {
         var header = [UInt8](repeating: 0, count: 512)
         func put(_ field: [UInt8], at offset: Int) { header.replaceSubrange(offset..<(offset + field.count), with: field) }
-        func octal(_ value: Int, width: Int) -> [UInt8] { Array(String(format: "%0\(width - 1)o", value).utf8) + [0] }
+        func octal(_ value: Int, width: Int) -> [UInt8] {
+            let digits = String(value, radix: 8)
+            return Array((String(repeating: "0", count: width - 1 - digits.count) + digits).utf8) + [0]
+        }
         put(Array(name.prefix(100)), at: 0)
         put(octal(0o644, width: 8), at: 100)
         put(octal(0, width: 8), at: 108)

@@ -24,7 +24,8 @@ public final class SpoolWatcher: @unchecked Sendable {
         case cancelled
     }
 
-    /// The events watched: an entry moved in, a file written and closed, an entry created.
+    /// The events watched: an entry moved in, a file written and closed, an entry created. The
+    /// kernel reports a queue overflow (`IN_Q_OVERFLOW`) whatever the mask.
     static let mask = UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CREATE) | UInt32(IN_ONLYDIR)
 
     private var inotify: Int32
@@ -62,9 +63,9 @@ public final class SpoolWatcher: @unchecked Sendable {
     public func wait(timeout: Duration?) throws(SpoolError) -> Wake {
         let milliseconds = timeout.map { Int32(clamping: $0.components.seconds * 1000
                                                  + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        guard inotify >= 0 else { return .cancelled }
         var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: cancelRead, events: Int16(POLLIN), revents: 0)]
-        guard inotify >= 0 else { return .cancelled }
         while true {
             let ready = poll(&fds, 2, milliseconds)
             if ready < 0, errno == EINTR { continue }
