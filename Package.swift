@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "LM", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PTuning", dependencies: ["LM", "Tensor"]),
-        .target(name: "Spool", dependencies: ["PTuning", .product(name: "TOMLKit", package: "TOMLKit"),
+        .target(name: "Spool", dependencies: ["PTuning", "Tensor", "CZstd", .product(name: "TOMLKit", package: "TOMLKit"),
                                              .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Store", dependencies: ["CZstd", .product(name: "GRDB", package: "GRDB.swift"),
                                              .product(name: "Crypto", package: "swift-crypto")]),
@@ -45,7 +45,7 @@ let package = Package(
                     exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "TestSupport"],
                     exclude: ["Encoder/Fixtures"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "Tensor", "CZstd", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Spool", "TestSupport"]),
     ]

@@ -1,0 +1,120 @@
+import Foundation
+import Glibc
+import Tensor
+
+/// The few system calls the spool is built on, with errors that name the path.
+enum PosixFS {
+    /// The `lstat` of `path`, or nil when nothing is there.
+    static func status(_ path: String) throws(SpoolError) -> stat? {
+        var info = stat()
+        if lstat(path, &info) == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw .system("stat", path)
+    }
+
+    static func isDirectory(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
+
+    static func isRegularFile(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
+
+    /// Creates the folder `path` with exactly `mode` (the umask is overridden), keeping a set-group-ID
+    /// bit it inherits. Returns false when a folder is there already (left as it is).
+    @discardableResult
+    static func makeDirectory(_ path: String, mode: mode_t) throws(SpoolError) -> Bool {
+        if mkdir(path, 0o700) != 0 {
+            let code = errno
+            if code == EEXIST, isDirectory(try status(path)) { return false }
+            throw .system("create folder", path, code: code)
+        }
+        guard let info = try status(path) else { throw .system("create folder", path, code: ENOENT) }
+        guard chmod(path, mode | (info.st_mode & S_ISGID)) == 0 else { throw .system("set the mode of", path) }
+        return true
+    }
+
+    /// The outcome of a rename that never replaces its target.
+    enum RenameResult {
+        case renamed
+        /// The source was not there.
+        case sourceMissing
+        /// Something is at the target already.
+        case targetExists
+    }
+
+    /// Renames `source` to `target` unless something is at `target` (Linux `renameat2` with
+    /// `RENAME_NOREPLACE`; on a filesystem without it, a check then a rename).
+    static func renameNoReplace(_ source: String, _ target: String) throws(SpoolError) -> RenameResult {
+        var result = renameat2NoReplace?(AT_FDCWD, source, AT_FDCWD, target, 1) ?? -1
+        var code = renameat2NoReplace == nil ? EINVAL : errno
+        if result != 0, code == EINVAL || code == ENOSYS {
+            if try status(target) != nil {
+                code = EEXIST
+            } else {
+                result = rename(source, target)
+                code = errno
+            }
+        }
+        if result == 0 { return .renamed }
+        if code == ENOENT, try status(source) == nil { return .sourceMissing }
+        switch code {
+        case EEXIST, ENOTEMPTY: return .targetExists
+        default: throw .system("rename \(source) to", target, code: code)
+        }
+    }
+
+    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+
+    /// glibc's `renameat2`, which the Swift Glibc module does not export, found at run time.
+    private static let renameat2NoReplace: Renameat2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: Renameat2.self)
+    }()
+
+    /// Renames `source` into the folder `directory` as `name`, or as the first free variant of it
+    /// (`NAME-2`, `NAME-3`, ...; archives keep their extension: `x-2.tar.zst`). Returns the name
+    /// used, or nil when `source` was not there.
+    static func renameUnique(_ source: String, into directory: String, as name: String) throws(SpoolError) -> String? {
+        var attempt = 1
+        while true {
+            let candidate = BundleName.variant(of: name, number: attempt)
+            switch try renameNoReplace(source, directory + "/" + candidate) {
+            case .renamed: return candidate
+            case .sourceMissing: return nil
+            case .targetExists: attempt += 1
+            }
+        }
+    }
+
+    /// fsyncs the folder `path`, making renames and creations in it durable.
+    static func syncDirectory(_ path: String) throws(SpoolError) {
+        do {
+            try AtomicFile.syncDirectory(path)
+        } catch let error as FileWriteError {
+            throw .system(error.operation, error.path, code: error.code)
+        } catch {
+            throw SpoolError(path: path, message: "cannot fsync \(path): \(error)")
+        }
+    }
+
+    /// The names in the folder `path`, without `.` and `..`.
+    static func entries(of path: String) throws(SpoolError) -> [String] {
+        guard let stream = opendir(path) else { throw .system("list", path) }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes `path` and everything under it, without following symbolic links; best effort.
+    static func removeTree(_ path: String) {
+        if let info = try? status(path), isDirectory(info) {
+            for name in (try? entries(of: path)) ?? [] { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}

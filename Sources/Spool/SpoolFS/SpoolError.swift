@@ -1,0 +1,26 @@
+import Glibc
+
+/// A spool operation that could not be done: what went wrong, on which path, and what to do.
+public struct SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file or folder concerned.
+    public var path: String
+    public var message: String
+    public var hint: String?
+    /// The `errno` of the failed system call, when one failed.
+    public var code: Int32?
+
+    public init(path: String, message: String, hint: String? = nil, code: Int32? = nil) {
+        self.path = path
+        self.message = message
+        self.hint = hint
+        self.code = code
+    }
+
+    /// A failed system call `operation` on `path`, with the system's reason.
+    static func system(_ operation: String, _ path: String, code: Int32 = errno) -> SpoolError {
+        SpoolError(path: path, message: "cannot \(operation) \(path): \(String(cString: strerror(code)))",
+                   hint: code == ENOSPC ? "free some disk space and retry" : nil, code: code)
+    }
+
+    public var description: String { hint.map { "\(message) (\($0))" } ?? message }
+}

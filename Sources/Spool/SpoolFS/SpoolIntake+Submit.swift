@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+extension SpoolIntake {
+    /// What `ptune submit PATH` does: copies a bundle folder or a `.tar` / `.tar.zst` archive into
+    /// `tmp/NAME.XXXXXX`, fsyncs every file and folder of the copy, then renames it into
+    /// `incoming/NAME` (`NAME-2`, `NAME-3`, ... when taken), so the daemon only ever sees it whole.
+    ///
+    /// `source` itself may be a symbolic link; inside a folder only regular files and folders are
+    /// copied, anything else is refused. Copied folders are group-writable (0775) and files
+    /// group-readable (0664), so that a daemon in the spool's group can move and clean them.
+    ///
+    /// - Returns: the name the bundle got in `incoming/`.
+    /// - Throws: `SpoolError` naming the offending file, or saying how to create a missing spool.
+    @discardableResult
+    public static func submit(source: URL, layout: SpoolLayout) throws(SpoolError) -> String {
+        guard PosixFS.isDirectory(try PosixFS.status(layout.incoming.path)),
+              PosixFS.isDirectory(try PosixFS.status(layout.tmp.path)) else {
+            throw SpoolError(path: layout.root.path, message: "\(layout.root.path) is not a spool: incoming/ or tmp/ is missing",
+                             hint: "start the daemon once, or run `ptune serve --spool \(layout.root.path)`, to create it")
+        }
+        let path = source.standardizedFileURL.path
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .system("read", path) }
+        let name = source.standardizedFileURL.lastPathComponent
+        let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        let isArchive = info.st_mode & S_IFMT == S_IFREG && BundleName.archiveExtension(of: name) != nil
+        guard isDirectory || isArchive else {
+            throw SpoolError(path: path, message: "\(path) is not a bundle folder nor a .tar or .tar.zst archive",
+                             hint: "a bundle is a folder holding task.toml and its data, or such a folder archived")
+        }
+        if let problem = BundleName.problem(with: name) {
+            throw SpoolError(path: path, message: "cannot submit \(path): \(problem)")
+        }
+        if name.hasPrefix(".") {
+            throw SpoolError(path: path, message: "cannot submit \(path): names starting with . are ignored by the spool",
+                             hint: "rename it without the leading dot")
+        }
+        let staged = isDirectory ? try makeTemporaryDirectory(in: layout.tmp.path, prefix: name + ".")
+                                 : try makeTemporaryFile(in: layout.tmp.path, prefix: name + ".")
+        do throws(SpoolError) {
+            if isDirectory {
+                try TreeCopy(sourceRoot: path).copyFolder(path, to: staged, mode: TreeCopy.folderMode)
+            } else {
+                try TreeCopy(sourceRoot: (path as NSString).deletingLastPathComponent).copyFile(path, to: staged)
+            }
+            guard let final = try PosixFS.renameUnique(staged, into: layout.incoming.path, as: name) else {
+                throw SpoolError(path: staged, message: "\(staged) vanished before it could be moved to incoming/")
+            }
+            try PosixFS.syncDirectory(layout.incoming.path)
+            try PosixFS.syncDirectory(layout.tmp.path)
+            return final
+        } catch {
+            PosixFS.removeTree(staged)
+            throw error
+        }
+    }
+
+    /// Creates a fresh empty file `directory/PREFIXXXXXXX` and returns its path.
+    private static func makeTemporaryFile(in directory: String, prefix: String) throws(SpoolError) -> String {
+        var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw .system("create a file in", directory) }
+        Glibc.close(fd)
+        return String(cString: template)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Glibc
+
+/// The folders of a spool, all on one filesystem so that moving between them is a `rename`:
+///
+/// - `tmp/`: writers build bundles here (`ptune submit` does);
+/// - `incoming/`: complete bundles appear here, only by rename;
+/// - `active/claims/`: bundles the daemon has claimed and not yet turned into a job or rejected;
+/// - `active/JOB/`: a job's bundle (`bundle`) and working files while it is queued or running;
+/// - `done/JOB/`, `failed/JOB/`: finished jobs' reports;
+/// - `rejected/NAME/`: bundles that were refused, with `reason.json` and `reason.txt`.
+public struct SpoolLayout: Sendable, Equatable {
+    public let root: URL
+    public let tmp: URL
+    public let incoming: URL
+    public let active: URL
+    /// `active/claims/`; never a job's folder, as job IDs are content hashes.
+    public let claims: URL
+    public let done: URL
+    public let failed: URL
+    public let rejected: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+        tmp = self.root.appendingPathComponent("tmp", isDirectory: true)
+        incoming = self.root.appendingPathComponent("incoming", isDirectory: true)
+        active = self.root.appendingPathComponent("active", isDirectory: true)
+        claims = active.appendingPathComponent("claims", isDirectory: true)
+        done = self.root.appendingPathComponent("done", isDirectory: true)
+        failed = self.root.appendingPathComponent("failed", isDirectory: true)
+        rejected = self.root.appendingPathComponent("rejected", isDirectory: true)
+    }
+
+    /// The mode of `incoming/` and `tmp/`: group-writable with set-group-ID, so that members of the
+    /// folder's group can submit and what they create belongs to that group.
+    public static let submitMode: mode_t = 0o2775
+    /// The mode of every other spool folder.
+    public static let privateMode: mode_t = 0o755
+
+    /// Creates the root and every folder of the spool that is missing. Folders made here get exactly
+    /// their mode whatever the umask; folders already there keep theirs, so an administrator's
+    /// choice stands. Calling it again changes nothing.
+    ///
+    /// - Throws: `SpoolError` when a folder cannot be made, or a file stands where one should be.
+    public func create() throws(SpoolError) {
+        if try PosixFS.makeDirectory(root.path, mode: Self.privateMode) {
+            try PosixFS.syncDirectory(root.deletingLastPathComponent().path)
+        }
+        var created = false
+        for (folder, mode) in [(tmp, Self.submitMode), (incoming, Self.submitMode), (active, Self.privateMode),
+                               (done, Self.privateMode), (failed, Self.privateMode), (rejected, Self.privateMode)] {
+            created = try PosixFS.makeDirectory(folder.path, mode: mode) || created
+        }
+        if try PosixFS.makeDirectory(claims.path, mode: Self.privateMode) {
+            try PosixFS.syncDirectory(active.path)
+        }
+        if created {
+            try PosixFS.syncDirectory(root.path)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Glibc
+
+/// Copies a bundle folder: regular files and folders only, each file and folder fsynced.
+struct TreeCopy {
+    static let folderMode: mode_t = 0o775
+    static let fileMode: mode_t = 0o664
+
+    /// The folder being copied, for messages that name a file relative to it.
+    let sourceRoot: String
+
+    /// Copies the contents of the folder `source` into the existing folder `target`, then gives
+    /// `target` `mode` and fsyncs it.
+    func copyFolder(_ source: String, to target: String, mode: mode_t) throws(SpoolError) {
+        for name in try PosixFS.entries(of: source).sorted() {
+            let from = source + "/" + name
+            let to = target + "/" + name
+            guard let info = try PosixFS.status(from) else {
+                throw SpoolError(path: from, message: "\(shown(from)) vanished while being copied")
+            }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                try PosixFS.makeDirectory(to, mode: 0o700)
+                try copyFolder(from, to: to, mode: Self.folderMode)
+            case S_IFREG:
+                let fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw .system("create", to) }
+                Glibc.close(fd)
+                try copyFile(from, to: to)
+            default:
+                throw SpoolError(path: from, message: "\(shown(from)) \(Self.kind(info.st_mode)); not submitted",
+                                 hint: "a bundle holds regular files and folders only; replace it with a copy of the file it stands for")
+            }
+        }
+        guard chmod(target, mode | (try PosixFS.status(target).map { $0.st_mode & S_ISGID } ?? 0)) == 0 else {
+            throw .system("set the mode of", target)
+        }
+        try PosixFS.syncDirectory(target)
+    }
+
+    /// Copies the regular file `source` over the existing file `target`, gives it the file mode and
+    /// fsyncs it.
+    func copyFile(_ source: String, to target: String) throws(SpoolError) {
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard input >= 0 else { throw .system("open", source) }
+        defer { Glibc.close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw SpoolError(path: source, message: "\(shown(source)) is not a regular file; not submitted")
+        }
+        let output = open(target, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+        guard output >= 0 else { throw .system("open", target) }
+        defer { Glibc.close(output) }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer, size)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw .system("read", source) }
+            if count == 0 { break }
+            var written = 0
+            while written < count {
+                let n = write(output, buffer + written, count - written)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw .system("write", target) }
+                written += n
+            }
+        }
+        guard fchmod(output, Self.fileMode) == 0 else { throw .system("set the mode of", target) }
+        guard fsync(output) == 0 else { throw .system("fsync", target) }
+    }
+
+    /// `path` relative to the folder being copied, quoted.
+    private func shown(_ path: String) -> String {
+        path.hasPrefix(sourceRoot + "/") ? "\"\(path.dropFirst(sourceRoot.count + 1))\"" : "\"\(path)\""
+    }
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFLNK: "is a symbolic link"
+        case S_IFIFO: "is a FIFO"
+        case S_IFCHR, S_IFBLK: "is a device"
+        case S_IFSOCK: "is a socket"
+        default: "is not a regular file"
+        }
+    }
+}

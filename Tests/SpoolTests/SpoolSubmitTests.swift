@@ -1,0 +1,58 @@
+import Foundation
+import Glibc
+@testable import Spool
+import Testing
+
+@Suite struct SpoolSubmitTests {
+    @Test func copiesAFolderThroughTmpIntoIncoming() throws {
+        let spool = try SpoolFixture()
+        let source = try spool.bundle("sst2")
+        #expect(try SpoolIntake.submit(source: source, layout: spool.layout) == "sst2")
+        #expect(try SpoolIntake.submit(source: source, layout: spool.layout) == "sst2-2")
+        #expect(try SpoolIntake.submit(source: source, layout: spool.layout) == "sst2-3")
+        let copy = spool.layout.incoming.appendingPathComponent("sst2")
+        #expect(try String(contentsOf: copy.appendingPathComponent("data/train.jsonl"), encoding: .utf8) == "{\"a\": 1}\n")
+        #expect(SpoolFixture.mode(copy) & 0o777 == 0o775)
+        #expect(SpoolFixture.mode(copy.appendingPathComponent("task.toml")) == 0o664)
+        #expect(FileManager.default.fileExists(atPath: source.path + "/task.toml"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.tmp.path).isEmpty)
+        #expect(try SpoolIntake.scanIncoming(spool.layout).sorted() == ["sst2", "sst2-2", "sst2-3"])
+    }
+
+    @Test func copiesAnArchiveKeepingItsExtension() throws {
+        let spool = try SpoolFixture()
+        let archive = try spool.write("up/x.tar.zst", "zstd bytes")
+        #expect(try SpoolIntake.submit(source: archive, layout: spool.layout) == "x.tar.zst")
+        #expect(try SpoolIntake.submit(source: archive, layout: spool.layout) == "x-2.tar.zst")
+        #expect(try String(contentsOf: spool.layout.incoming.appendingPathComponent("x-2.tar.zst"), encoding: .utf8) == "zstd bytes")
+    }
+
+    @Test func refusesASymlinkInsideTheBundleNamingIt() throws {
+        let spool = try SpoolFixture()
+        let source = try spool.bundle("sst2")
+        symlink("/etc/passwd", source.path + "/data/secret.jsonl")
+        let error = try #require(throws: SpoolError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
+        #expect(error.message.contains("\"data/secret.jsonl\" is a symbolic link"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.tmp.path).isEmpty)
+        #expect(try SpoolIntake.scanIncoming(spool.layout).isEmpty)
+    }
+
+    @Test func refusesAFIFO() throws {
+        let spool = try SpoolFixture()
+        let source = try spool.bundle("sst2")
+        mkfifo(source.path + "/pipe", 0o600)
+        let error = try #require(throws: SpoolError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
+        #expect(error.message.contains("\"pipe\" is a FIFO"))
+    }
+
+    @Test func refusesWhatIsNotABundleAndASpoolWithoutIncoming() throws {
+        let spool = try SpoolFixture()
+        let text = try spool.write("notes.txt")
+        #expect(throws: SpoolError.self) { try SpoolIntake.submit(source: text, layout: spool.layout) }
+        let missing = SpoolLayout(root: spool.base.appendingPathComponent("nowhere"))
+        let error = try #require(throws: SpoolError.self) {
+            try SpoolIntake.submit(source: try spool.bundle("b"), layout: missing)
+        }
+        #expect(error.description.contains("ptune serve --spool"))
+    }
+}
