@@ -66,7 +66,7 @@ struct Completion {
                                      peakRSSMB: running.peakRSSMB, at: now)
         try core.store.updateState(jobID: running.job.id, to: .succeeded, reason: nil, at: now, durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(jobID: running.job.id, to: .done, layout: core.layout)
+        _ = try SpoolIntake.finish(running.job.id, to: .done, layout: core.layout)
         core.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
     }
 
@@ -82,7 +82,7 @@ struct Completion {
         try FailureReport(job: job, state: state, reason: reason, problems: problems).write(into: running.directory)
         try core.store.updateState(jobID: job.id, to: state, reason: reason, at: now, durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(jobID: job.id, to: .failed, layout: core.layout)
+        _ = try SpoolIntake.finish(job.id, to: .failed, layout: core.layout)
         core.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])
     }
 

@@ -37,7 +37,7 @@ public final class DaemonCore {
     /// Before the daemon reports ready: watch incoming/ (before the first scan, so nothing dropped in
     /// between is missed), then reconcile the database with the spool.
     public func recover() throws {
-        watcher = try SpoolWatcher(directory: layout.incoming)
+        watcher = try SpoolWatcher(layout: layout)
         try Recovery(core: self).run()
         try intake()
     }
@@ -49,7 +49,8 @@ public final class DaemonCore {
     public func tick() throws {
         let now = Date()
         if !stopping {
-            let hinted = watcher?.poll(timeout: 0) ?? false
+            let wake = try watcher?.wait(timeout: .zero) ?? .quiet
+            let hinted = wake != .quiet && wake != .cancelled
             if hinted || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
         }
         let pollCancels = now.timeIntervalSince(lastCancelPoll) >= 0.5
@@ -80,7 +81,7 @@ public final class DaemonCore {
                                   problems: nil).write(into: layout.active.appendingPathComponent(id))
                 try store.updateState(jobID: id, to: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
                                       at: Date(), durable: true)
-                _ = try SpoolIntake.finish(jobID: id, to: .failed, layout: layout)
+                _ = try SpoolIntake.finish(id, to: .failed, layout: layout)
             }
             if job.state != .running { CancelRequests.clear(id, layout: layout) }
         }
@@ -109,7 +110,7 @@ public final class DaemonCore {
     func intake() throws {
         lastRescan = Date()
         for name in try SpoolIntake.scanIncoming(layout) {
-            guard let claimed = try SpoolIntake.claim(name, layout) else { continue }
+            guard let claimed = try SpoolIntake.claim(name, layout: layout) else { continue }
             try Intake(core: self).process(claimed: claimed, spoolName: name)
         }
     }

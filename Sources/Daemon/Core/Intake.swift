@@ -7,21 +7,27 @@ import Store
 struct Intake {
     let core: DaemonCore
 
+    /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
+    static let extractedSuffix = ".unpacked"
+
     func process(claimed: URL, spoolName: String) throws {
+        defer {
+            // What is left of an unpacked archive once its bundle was adopted or rejected.
+            try? FileManager.default.removeItem(atPath: claimed.path + Self.extractedSuffix)
+        }
         var isFolder: ObjCBool = false
         FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder)
         var bundleDirectory = claimed
         if !isFolder.boolValue {
-            let target = URL(fileURLWithPath: claimed.path + ".extracted")
+            let target = URL(fileURLWithPath: claimed.path + Self.extractedSuffix)
+            try? FileManager.default.removeItem(at: target)
             do {
-                try SpoolIntake.extractArchive(file: claimed, into: target)
+                bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: target)
             } catch {
-                try? FileManager.default.removeItem(at: target)
                 try reject(claimed, spoolName: spoolName, problems: error.problems)
                 return
             }
             try FileManager.default.removeItem(at: claimed)
-            bundleDirectory = target
         }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         let earlier = try core.store.job(bundleSHA256: sha)

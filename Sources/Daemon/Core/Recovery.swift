@@ -36,9 +36,9 @@ struct Recovery {
             // A completion committed to the database whose move did not happen.
             switch job.state {
             case .succeeded:
-                _ = try SpoolIntake.finish(jobID: name, to: .done, layout: core.layout)
+                _ = try SpoolIntake.finish(name, to: .done, layout: core.layout)
             case .failed, .timedOut, .memoryExceeded, .cancelled, .rejected:
-                _ = try SpoolIntake.finish(jobID: name, to: .failed, layout: core.layout)
+                _ = try SpoolIntake.finish(name, to: .failed, layout: core.layout)
             case .queued, .running, .interrupted:
                 break
             }
@@ -47,9 +47,17 @@ struct Recovery {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }
-        let claims = core.layout.active.appendingPathComponent("claims")
-        for name in (try? fm.contentsOfDirectory(atPath: claims.path)) ?? [] where !name.hasSuffix(".extracted") {
-            try Intake(core: core).process(claimed: claims.appendingPathComponent(name), spoolName: name)
+        // Claims a crash left half-processed. An unpacked archive whose archive is still there is
+        // unpacked again; one whose archive is gone is the bundle itself.
+        for claimed in try SpoolIntake.pendingClaims(core.layout) {
+            let name = claimed.lastPathComponent
+            if name.hasSuffix(Intake.extractedSuffix) {
+                let archive = String(name.dropLast(Intake.extractedSuffix.count))
+                if fm.fileExists(atPath: claimed.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
+                try Intake(core: core).process(claimed: claimed, spoolName: archive)
+            } else {
+                try Intake(core: core).process(claimed: claimed, spoolName: name)
+            }
         }
     }
 
