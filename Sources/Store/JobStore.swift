@@ -103,6 +103,7 @@ public final class JobStore: Sendable {
             let detail = error.message ?? "\(error.resultCode)"
             switch error.resultCode {
             case .SQLITE_NOTADB: throw StoreError.notAPtuneDatabase(path: path, detail: "SQLite says: \(detail)")
+            case .SQLITE_CANTOPEN: throw StoreError.cannotOpen(path: path, detail: detail)
             case .SQLITE_BUSY, .SQLITE_LOCKED: throw StoreError.busy(path: path, detail: detail)
             default: throw StoreError.sqlite(path: path, detail: detail)
             }

@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case databaseNotMigrated(path: String)
     /// The database holds migrations this version does not know.
     case databaseFromNewerVersion(path: String, unknownMigrations: [String])
+    /// SQLite could not open or create the file.
+    case cannotOpen(path: String, detail: String)
     /// SQLite failed; `detail` is its message.
     case sqlite(path: String, detail: String)
     /// The database stayed locked by another writer for the whole busy timeout.
@@ -45,10 +47,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAPtuneDatabase(let path, let detail):
             "\(path) is not a ptune database (\(detail)): point ptune at its own history file"
         case .databaseNotMigrated(let path):
-            "database \(path) has an older or incomplete ptune schema: start the daemon (ptune serve) once to migrate it"
+            "database \(path) has an older or incomplete ptune schema: "
+                + "start the daemon (ptune serve) once to migrate it"
         case .databaseFromNewerVersion(let path, let unknown):
             "database \(path) is from a newer version of ptune (migrations \(unknown.joined(separator: ", "))): "
                 + "upgrade ptune to use it"
+        case .cannotOpen(let path, let detail):
+            "cannot open database \(path) (\(detail)): check that its folder exists and that ptune may write there"
         case .sqlite(let path, let detail):
             "database \(path): \(detail)"
         case .busy(let path, let detail):

@@ -12,7 +12,9 @@ public enum Zstd {
     /// Compresses `data` into one frame that records its content size.
     public static func compress(_ data: Data, level: Int32 = 3) throws -> Data {
         let bound = ZSTD_compressBound(data.count)
-        if ZSTD_isError(bound) != 0 { throw StoreError.zstd("cannot compress \(data.count) bytes: \(errorName(bound))") }
+        if ZSTD_isError(bound) != 0 {
+            throw StoreError.zstd("cannot compress \(data.count) bytes: \(errorName(bound))")
+        }
         var output = Data(count: bound)
         let written = output.withUnsafeMutableBytes { dst in
             data.withUnsafeBytes { src in

@@ -36,6 +36,16 @@ import Testing
             == "no ptune database at /x: the daemon (ptune serve) creates it on its first start; check the path")
     }
 
+    @Test func aFolderThatDoesNotExistIsNamed() throws {
+        let path = try StoreFixture().folder.appendingPathComponent("missing/history.sqlite").path
+        #expect {
+            try JobStore(path: path)
+        } throws: { error in
+            guard case .cannotOpen(let failed, _) = error as? StoreError else { return false }
+            return failed == path
+        }
+    }
+
     @Test func readOnlyOpenOfAnUnmigratedDatabaseAsksForTheDaemon() throws {
         let fixture = try StoreFixture()
         try DatabaseQueue(path: fixture.path).write { db in try db.execute(sql: "PRAGMA user_version = 0") }
