@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+extension JobStore {
+    /// Starts the job's next attempt, in one transaction: inserts the attempt (`running`), moves the job to
+    /// `running`, counts the attempt in `attempts`, clears its reason, and records the events.
+    ///
+    /// The job must be queued or interrupted (``StoreError/invalidTransition(jobID:from:to:)`` otherwise).
+    public func startAttempt(jobID: String, pid: Int32?, at: Date) throws -> AttemptRecord {
+        try write { db in
+            var job = try Self.fetchJob(db, id: jobID)
+            guard job.state == .queued || job.state == .interrupted else {
+                throw StoreError.invalidTransition(jobID: jobID, from: job.state, to: .running)
+            }
+            let number = job.attempts + 1
+            try db.execute(
+                sql: "INSERT INTO attempt (jobID, number, state, pid, startedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [jobID, number, JobState.running, pid, at])
+            let attempt = AttemptRecord(id: db.lastInsertedRowID, jobID: jobID, number: number, state: .running,
+                                        pid: pid, startedAt: at)
+            let from = job.state
+            job.state = .running
+            job.attempts = number
+            job.reason = nil
+            if job.startedAt == nil { job.startedAt = at }
+            try job.update(db)
+            try Self.insertEvent(db, jobID: jobID, attempt: number, kind: EventRecord.Kind.state,
+                                 message: Self.transition(from: from, to: .running, reason: nil), at: at)
+            try Self.insertEvent(db, jobID: jobID, attempt: number, kind: EventRecord.Kind.attempt,
+                                 message: "attempt \(number) started" + (pid.map { " (pid \($0))" } ?? ""), at: at)
+            return attempt
+        }
+    }
+
+    /// Records how an attempt ended, with an `attempt` event. The job's own state is changed separately,
+    /// with ``updateState(jobID:to:reason:at:durable:)``.
+    ///
+    /// `state` must be an end state (not queued or running); an attempt finishes once.
+    public func finishAttempt(id: Int64, state: JobState, exitStatus: Int32?, reason: String?, peakRSSMB: Double?,
+                              at: Date) throws {
+        try write { db in
+            guard let attempt = try AttemptRecord.fetchOne(db, key: id) else {
+                throw StoreError.attemptNotFound(id: id)
+            }
+            guard attempt.finishedAt == nil else {
+                throw StoreError.attemptAlreadyFinished(id: id, state: attempt.state)
+            }
+            guard state != .queued, state != .running else {
+                throw StoreError.invalidTransition(jobID: attempt.jobID, from: attempt.state, to: state)
+            }
+            try db.execute(sql: """
+                UPDATE attempt SET state = ?, finishedAt = ?, exitStatus = ?, reason = ?, peakRSSMB = ?
+                WHERE id = ?
+                """, arguments: [state, at, exitStatus, reason, peakRSSMB, id])
+            let status = exitStatus.map { ", exit status \($0)" } ?? ""
+            try Self.insertEvent(db, jobID: attempt.jobID, attempt: attempt.number, kind: EventRecord.Kind.attempt,
+                                 message: "attempt \(attempt.number) ended \(state.rawValue)\(status)"
+                                     + (reason.map { ": \($0)" } ?? ""),
+                                 at: at)
+        }
+    }
+
+    /// Appends an event; `jobID` nil for the daemon's own events.
+    public func appendEvent(jobID: String?, attempt: Int?, kind: String, message: String, at: Date) throws {
+        try write { db in
+            try Self.insertEvent(db, jobID: jobID, attempt: attempt, kind: kind, message: message, at: at)
+        }
+    }
+
+    /// Inserts metric points in one transaction; a point already stored (same job, attempt, seed, step and
+    /// name) is replaced.
+    public func appendMetrics(_ points: [MetricPoint]) throws {
+        guard !points.isEmpty else { return }
+        try write { db in
+            for point in points { try point.insert(db) }
+        }
+    }
+
+    static func insertEvent(_ db: Database, jobID: String?, attempt: Int?, kind: String, message: String,
+                            at: Date) throws {
+        try db.execute(sql: "INSERT INTO event (jobID, attempt, at, kind, message) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [jobID, attempt, at, kind, message])
+    }
+}

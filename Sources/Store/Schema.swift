@@ -1,0 +1,81 @@
+import GRDB
+
+/// The schema, as append-only migrations: a released migration is never edited, only followed by a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "job") { t in
+                t.primaryKey("id", .text)
+                t.column("bundleSHA256", .text).notNull().unique()
+                t.column("name", .text).notNull()
+                t.column("spoolName", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("priority", .integer).notNull()
+                t.column("threads", .integer).notNull()
+                t.column("memoryMB", .integer).notNull()
+                t.column("wallTimeSeconds", .integer).notNull()
+                t.column("model", .text)
+                t.column("kind", .text)
+                t.column("submittedAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("reason", .text)
+                t.column("cancelRequested", .boolean).notNull().defaults(to: false)
+                t.column("progressStep", .integer)
+                t.column("progressTotal", .integer)
+                t.column("lastLoss", .double)
+                t.column("lastDevMetric", .double)
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "CREATE INDEX job_queue ON job(state, priority DESC, submittedAt, id)")
+            try db.execute(sql: "CREATE INDEX job_submitted ON job(submittedAt DESC, id DESC)")
+
+            try db.create(table: "attempt") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("number", .integer).notNull()
+                t.column("state", .text).notNull()
+                t.column("pid", .integer)
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("exitStatus", .integer)
+                t.column("reason", .text)
+                t.column("peakRSSMB", .double)
+                t.uniqueKey(["jobID", "number"])
+            }
+
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("jobID", .text).references("job", onDelete: .cascade)
+                t.column("attempt", .integer)
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("message", .text).notNull()
+            }
+            try db.execute(sql: "CREATE INDEX event_job ON event(jobID, id)")
+
+            try db.create(table: "metric", options: .withoutRowID) { t in
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("attempt", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("step", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("value", .double)
+                t.primaryKey(["jobID", "attempt", "seed", "step", "name"])
+            }
+
+            try db.create(table: "artifact", options: .withoutRowID) { t in
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("rawSize", .integer).notNull()
+                t.column("compressedSize", .integer).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("data", .blob).notNull()
+                t.primaryKey(["jobID", "name"])
+            }
+        }
+        return migrator
+    }
+}

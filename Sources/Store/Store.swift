@@ -1,1 +1,0 @@
-/// The SQLite history: jobs, attempts, events, metrics and artifacts.
