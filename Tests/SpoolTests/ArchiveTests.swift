@@ -92,6 +92,21 @@ import Testing
         #expect(try problems(tar.archive).map(\.message) == ["entry \"caf\\xE9.j\" has a name that is not valid UTF-8"])
     }
 
+    @Test func rejectsAnEntryThatAppearsTwiceAndAnExistingTarget() throws {
+        var tar = TarBuilder()
+        tar.add("task.toml", data: "a")
+        tar.add("./task.toml", data: "b")
+        #expect(try problems(tar.archive).map(\.message) == ["entry \"./task.toml\" appears twice in the archive"])
+        let spool = try SpoolFixture()
+        let file = spool.base.appendingPathComponent("ok.tar")
+        try Data(TarBuilder().archive).write(to: file)
+        let error = try #require(throws: TaskProblems.self) {
+            try SpoolIntake.extractArchive(file: file, into: spool.layout.tmp)
+        }
+        #expect(error.problems.map(\.message) == ["cannot unpack: \(spool.layout.tmp.path) exists already"])
+        #expect(SpoolFixture.exists(spool.layout.tmp))
+    }
+
     @Test func rejectsTooManyEntriesAndDeepNesting() throws {
         var many = TarBuilder()
         for index in 0..<5 { many.add("f\(index)", data: "x") }

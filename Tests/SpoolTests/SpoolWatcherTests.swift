@@ -14,6 +14,14 @@ import Testing
         #expect(wake == .changed(names: ["sst2"]))
     }
 
+    @Test func seesAFileWrittenInPlaceOnce() throws {
+        let spool = try SpoolFixture()
+        let watcher = try SpoolWatcher(layout: spool.layout)
+        try spool.write("spool/incoming/x.tar")
+        #expect(try watcher.wait(timeout: .seconds(1)) == .changed(names: ["x.tar"]))
+        #expect(try watcher.wait(timeout: .milliseconds(10)) == .quiet)
+    }
+
     @Test func ignoresWritesOutsideIncoming() throws {
         let spool = try SpoolFixture()
         let watcher = try SpoolWatcher(layout: spool.layout)

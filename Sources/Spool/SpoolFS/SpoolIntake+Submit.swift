@@ -62,6 +62,6 @@ extension SpoolIntake {
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw .system("create a file in", directory) }
         Glibc.close(fd)
-        return String(cString: template)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

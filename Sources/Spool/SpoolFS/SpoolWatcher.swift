@@ -14,7 +14,8 @@ import Glibc
 public final class SpoolWatcher: @unchecked Sendable {
     /// What a wait saw.
     public enum Wake: Sendable, Equatable {
-        /// Entries were created, written or moved in; their names (a hint, possibly incomplete).
+        /// Entries were created, written or moved in; their names, each once, in the order first
+        /// seen (a hint, possibly incomplete).
         case changed(names: [String])
         /// The kernel's event queue overflowed: events were lost, rescan.
         case overflowed
@@ -108,7 +109,7 @@ public final class SpoolWatcher: @unchecked Sendable {
             guard count > 0 else { throw .system("read events from", "inotify") }
             InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count)) { event in
                 if event.mask & UInt32(IN_Q_OVERFLOW) != 0 { overflowed = true }
-                if let name = event.name, event.mask & Self.mask != 0 { names.append(name) }
+                if let name = event.name, event.mask & Self.mask != 0, !names.contains(name) { names.append(name) }
             }
         }
         return overflowed ? .overflowed : .changed(names: names)
