@@ -3,7 +3,7 @@ import Glibc
 import TestSupport
 
 /// Runs the real `ptune` binary against a temporary spool, with a tiny random model, for tests.
-final class ServiceHarness {
+final class ServiceHarness: @unchecked Sendable {
     let root: URL
     let spool: URL
     let models: URL

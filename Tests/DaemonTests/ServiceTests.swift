@@ -131,13 +131,12 @@ struct ServiceTests {
         try h.start()
         try h.submit("crash", files: TestBundles.valid(name: "crash", steps: 3000))
         let id = try h.waitForJob("crash", in: ["running"])["id"] as! String
-        let status = try h.cli(["status", "--spool", h.spool.path, "--json"])
-        let pid = (((try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any])?["workers"] as? [[String: Any]])?.first?["pid"] as? Int
+        var pid: Int?
         try h.wait(seconds: 10, "the worker's pid in the status file") {
-            let s = try h.cli(["status", "--spool", h.spool.path, "--json"])
-            return s.out.contains("\"pid\"") && s.out.contains(id)
+            pid = try Self.workerPID(h, id)
+            return pid != nil
         }
-        let workerPID = try pid ?? #require(Self.workerPID(h, id))
+        let workerPID = try #require(pid)
         kill(Int32(workerPID), SIGKILL)
         #expect(try h.waitForJob("crash", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")
         let show = try h.cli(["show", "--spool", h.spool.path, id, "--json"])
