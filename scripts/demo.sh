@@ -1,27 +1,56 @@
 #!/usr/bin/env bash
-# The end-to-end demo on the real model: the engine, then a P-tuning run from an example bundle.
+# The end-to-end demo on the real model: start the daemon on ./spool, submit the capitals example
+# bundle, follow it to the end, show its report and the history, stop the daemon.
 # Usage: scripts/demo.sh PTUNE_BINARY MODEL_PATH
 set -euo pipefail
 ptune="$1"
 model="$2"
 here="$(cd "$(dirname "$0")/.." && pwd)"
-out="$(mktemp -d "${TMPDIR:-/tmp}/ptune-demo.XXXXXX")"
+spool="$here/spool"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "ptune generate 'The capital of France is'"
+step "ptune generate 'The capital of France is'   (the engine on SmolLM2-135M)"
 "$ptune" generate --model "$model" --max-tokens 12 "The capital of France is"
 
-step "ptune train spool/examples/capitals   (a LAMA-style knowledge probe, 44 training facts)"
-"$ptune" train "$here/spool/examples/capitals" --model "$model" --out "$out/capitals"
+step "ptune serve --spool spool   (in the background; log in spool/daemon.log)"
+PTUNE_MODELS="$(dirname "$model")" "$ptune" serve --spool "$spool" --models "$(dirname "$model")" --max-jobs 1 \
+    >>"$spool/daemon.log" 2>&1 &
+daemon=$!
+trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -f "$spool/control/status.json" ] && break; sleep 0.1; done
 
-step "report.md"
-sed -n '/^## Results/,/^## Training/p' "$out/capitals/report.md" | sed '$d'
+# Each demo run submits a bundle of its own (a job is identified by its bundle's content).
+bundle="$(mktemp -d "${TMPDIR:-/tmp}/ptune-demo.XXXXXX")/capitals"
+cp -r "$here/spool/examples/capitals" "$bundle"
+date -u +"demo run %Y-%m-%dT%H:%M:%SZ" > "$bundle/NOTE.txt"
+step "ptune submit spool/examples/capitals"
+"$ptune" submit --spool "$spool" "$bundle"
 
-step "ptune predict --prompt $out/capitals --input spool/examples/capitals/test.jsonl"
-"$ptune" predict --prompt "$out/capitals" --model "$model" --input "$here/spool/examples/capitals/test.jsonl"
+step "following the job (ptune status)"
+job=""
+for _ in $(seq 1 1800); do
+    job="$("$ptune" history --spool "$spool" --json | python3 -c '
+import json, sys
+jobs = [j for j in json.load(sys.stdin) if j["spool_name"].startswith("capitals")]
+print(jobs[0]["id"] + " " + jobs[0]["state"] if jobs else "")')"
+    state="${job#* }"
+    case "$state" in
+        succeeded|failed|timed_out|memory_exceeded|cancelled|rejected) break ;;
+        running) "$ptune" status --spool "$spool" | sed -n '/^RUNNING/,/^$/p' | tail -n 1 ;;
+    esac
+    sleep 2
+done
+id="${job%% *}"
+echo "job $id: $state"
 
-step "ptune bench --seconds 5   (batch 8 x (16 virtual + 64 tokens))"
-"$ptune" bench --model "$model" --seconds 5
+step "ptune show $id"
+"$ptune" show --spool "$spool" "$id" | sed -n '1,/^## Training/p' | sed '$d'
 
-echo
-echo "outputs of the run: $out/capitals (report.json, report.md, loss.svg, prompt.safetensors, adapter/)"
+step "ptune history"
+"$ptune" history --spool "$spool" --limit 5
+
+step "stopping the daemon (SIGTERM)"
+kill -TERM "$daemon"
+wait "$daemon" || true
+trap - EXIT
+echo "reports: $spool/done/$id (report.md, report.json, loss.svg, prompt.safetensors, adapter/, worker.log)"

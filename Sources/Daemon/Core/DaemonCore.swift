@@ -214,7 +214,9 @@ public final class DaemonCore {
                 job.pendingMetrics.append(MetricPoint(jobID: job.job.id, attempt: job.attempt.number, seed: seed,
                                                       step: step, name: name, value: value))
             }
-            if message.kind == .evaluated { job.job.lastDevMetric = message.metrics?.values.first }
+            if message.kind == .evaluated {
+                job.job.lastDevMetric = message.metrics?["dev_accuracy"] ?? message.metrics?["dev_p_at_1"]
+            }
             flushProgress(job, force: true)
         case .failed:
             job.failure = message
