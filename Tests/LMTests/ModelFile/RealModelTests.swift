@@ -1,16 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import LM
 
 /// Loads the real SmolLM2-135M GGUF when it is present (`$PTUNE_MODELS`, default ~/.cache/ptune/models).
 @Suite struct RealModelTests {
-    static let path: String = {
-        let env = ProcessInfo.processInfo.environment
-        let dir = env["PTUNE_MODELS"] ?? (env["HOME"] ?? NSHomeDirectory()) + "/.cache/ptune/models"
-        return dir + "/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }()
+    static let path = TestEnvironment.smolLM2 ?? ""
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: path),
+    @Test(.enabled(if: TestEnvironment.smolLM2 != nil,
                    "SmolLM2-135M-Instruct.Q4_1.gguf not found in $PTUNE_MODELS or ~/.cache/ptune/models"))
     func smolLM2() throws {
         let start = Date()

@@ -1,13 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import LM
 
 /// Files the tokenizer tests read: the committed fixtures, and the project's `shared/` folder
 /// beside the package root (absent on machines without it, where the tests that need it skip).
 enum TokenizerFixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = TestEnvironment.packageRoot
     static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static let smolLM2TokenizerFile = shared.appendingPathComponent("reference/smollm2-hf/tokenizer.json").path
     static let smolLM2Reference = shared.appendingPathComponent("reference/smollm2-135m-q4_1.json").path
