@@ -77,6 +77,7 @@ public final class DaemonCore {
                 continue
             }
             if job.state == .queued {
+                try store.requestCancel(jobID: id, at: Date())
                 try FailureReport(job: job, state: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
                                   problems: nil).write(into: layout.active.appendingPathComponent(id))
                 try store.updateState(jobID: id, to: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
@@ -165,6 +166,7 @@ public final class DaemonCore {
             stop(job, reason: .timedOut, now: now)
         }
         if pollCancel, job.stopReason == nil, CancelRequests.isRequested(job.job.id, layout: layout) {
+            try store.requestCancel(jobID: job.job.id, at: now)
             stop(job, reason: .cancelled, now: now)
         }
         if let at = job.terminatedAt, now.timeIntervalSince(at) > config.killGraceSeconds, job.stopReason != .shutdown {
