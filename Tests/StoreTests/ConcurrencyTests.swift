@@ -11,9 +11,11 @@ import Testing
         let reader = try fixture.reader()
         let deadline = Date() + 1
 
+        // Each side runs at least 50 rounds and on until the deadline, however late a busy machine
+        // starts the tasks.
         let writes = Task { () throws -> Int in
             var count = 0
-            while Date() < deadline {
+            while count < 50 || Date() < deadline {
                 count += 1
                 let job = makeJob(String(format: "%08x", count), submittedAt: t0 + Double(count))
                 try writer.insertJob(job, durable: count % 10 == 0)
@@ -26,7 +28,7 @@ import Testing
         }
         let reads = Task { () throws -> Int in
             var count = 0
-            while Date() < deadline {
+            while count < 50 || Date() < deadline {
                 count += 1
                 let jobs = try reader.jobs(limit: 10)
                 #expect(!jobs.isEmpty)
@@ -37,9 +39,7 @@ import Testing
             return count
         }
         let written = try await writes.value
-        let read = try await reads.value
-        #expect(written > 10)
-        #expect(read > 10)
+        _ = try await reads.value
         #expect(try reader.jobs().count == written + 1)
         #expect(try reader.job(id: first.id)?.progressStep == written)
     }
