@@ -42,6 +42,10 @@ struct WorkerCommand: ParsableCommand {
             Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be trained",
                                     problems: problems.problems.map(\.description)))
             throw ExitCode(WorkerExit.badInput)
+        } catch let error as CLIError {
+            // A model the bundle names but the daemon cannot find: another attempt would fail the same way.
+            Self.emit(WorkerMessage(kind: .failed, message: error.description))
+            throw ExitCode(WorkerExit.badInput)
         } catch {
             Self.emit(WorkerMessage(kind: .failed, message: String(describing: error)))
             throw ExitCode.failure
