@@ -88,19 +88,27 @@ public final class Trainer {
         return indices
     }
 
+    /// The prompt encoder for `seed`. A `none` table starts from real token embeddings, at the scale
+    /// the model expects: the tokens of `init` (repeated to fill m rows) or, without it, m tokens drawn
+    /// with the seed from ids 1000..<5000 (the frequent, ordinary words of a BPE vocabulary), as the
+    /// reference implementation does.
     private func makeEncoder(seed: UInt64) -> PromptEncoder {
         let m = spec.template.pseudoTokenCount
         let H = model.transformer.config.hiddenSize
         var initial: FloatBuffer?
-        if spec.encoder.kind == .none, let text = spec.encoder.initText {
-            let ids = model.tokenizer.encode(text, parseSpecial: false)
-            if !ids.isEmpty {
-                let rows = FloatBuffer(count: m * H)
-                for r in 0..<m {
-                    (rows.pointer + r * H).update(from: model.transformer.tokenEmbedding.pointer + ids[r % ids.count] * H, count: H)
-                }
-                initial = rows
+        if spec.encoder.kind == .none {
+            var ids = spec.encoder.initText.map { model.tokenizer.encode($0, parseSpecial: false) } ?? []
+            if ids.isEmpty {
+                let V = model.transformer.config.vocabSize
+                let low = min(1000, V / 4), high = min(5000, V)
+                var rng = SeededGenerator(seed: seed ^ 0x5EED_1A7E_0F7A_B1E5)
+                ids = (0..<m).map { _ in low + Int(rng.next() % UInt64(high - low)) }
             }
+            let rows = FloatBuffer(count: m * H)
+            for r in 0..<m {
+                (rows.pointer + r * H).update(from: model.transformer.tokenEmbedding.pointer + ids[r % ids.count] * H, count: H)
+            }
+            initial = rows
         }
         return makePromptEncoder(settings: spec.encoder, count: m, width: H, seed: seed, initialRows: initial)
     }
