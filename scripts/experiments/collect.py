@@ -77,12 +77,16 @@ for rel in ['P19', 'P20', 'P27', 'P101', 'P103', 'P413']:
     for k, v in [('manual', m and m['accuracy']), ('ptune', p1), ('p10', p10), ('ref', f and f['accuracy'])]:
         if v is not None:
             cols[k].append(v)
-    ntr = f['train'] if f else (r and '?')
-    nte = m['eval'] if m else '?'
+    count = lambda split: sum(1 for _ in open(f'{OUT}/bundles/{name}/{split}.jsonl')) if os.path.exists(f'{OUT}/bundles/{name}/{split}.jsonl') else '?'
+    ntr, nte = count('train'), count('test')
+    if f is not None:
+        cols['ptune_with_ref'].append(p1); cols['ref_with_ref'].append(f['accuracy'])
     print(f'| {rel} | {cand} | {ntr} | {nte} | {pct(m and m["accuracy"])} | {pct(p1)} | {pct(p10)} | '
           f'{pct(f and f["accuracy"])} | {wall("ptune", name)} | {wall("ref", name)} | {tps(r)} |')
 mean = lambda k: pct(sum(cols[k]) / len(cols[k])) + f' (n={len(cols[k])})' if cols[k] else '—'
 print(f'| **mean** | | | | {mean("manual")} | {mean("ptune")} | {mean("p10")} | {mean("ref")} | | | |')
+if cols['ref_with_ref'] and len(cols['ref_with_ref']) < len(cols['ptune']):
+    print(f'| mean over the relations the reference ran | | | | | {mean("ptune_with_ref")} | | {mean("ref_with_ref")} | | | |')
 
 print('\n## FewGLUE (val as test; mean ± sample std over seeds 13, 21, 42)\n')
 print('| task | val n | majority baseline acc (macro-F1) | ptune dev32 acc | ptune val acc | ptune val macro-F1 | per-seed val acc | wall s | train tok/s |')

@@ -182,7 +182,7 @@ def main():
     ap.add_argument('--lama-train', type=int, default=400); ap.add_argument('--lama-eval', type=int, default=400)
     ap.add_argument('--lama-epochs', type=int, default=2); ap.add_argument('--lama-lr', default='3e-3')
     ap.add_argument('--lama-encoder', default='none')
-    ap.add_argument('--glue-epochs', type=int, default=10); ap.add_argument('--glue-lr', default='3e-3')
+    ap.add_argument('--glue-epochs', type=int, default=5); ap.add_argument('--glue-lr', default='3e-3')
     ap.add_argument('--glue-encoder', default='none')
     a = ap.parse_args()
     data = os.path.abspath(a.data)

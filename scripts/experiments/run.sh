@@ -3,12 +3,13 @@
 # PyTorch reference (/work/shared/bench/ref_ptune.py) on the same data and settings, and collects the
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
-#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-lstm lama lama-ref glue collect
+#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 lama lama-manual lama-ref glue sst2-lstm collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
 #   PTUNE (default .build-exp/release/ptune), PY (default /work/venv/bin/python),
 #   REF (default /work/shared/bench/ref_ptune.py), GGUF (the model file),
-#   LAMA_REF_RELATIONS (default "P19 P20 P27 P101 P103 P413").
+#   LAMA_REF_RELATIONS (default "P19 P20 P27 P101 P103 P413"), SKIP_DONE=1 (skip runs whose
+#   output exists: resumes an interrupted sequence).
 # Outputs: $OUT/bundles/NAME (bundles), $OUT/runs/NAME/report.json (ptune), $OUT/ref/NAME.json (the
 # reference's JSON line) and NAME.log (its stderr), $OUT/times.tsv (wall seconds of every run),
 # $OUT/summary.md (collected tables).
@@ -31,6 +32,7 @@ record() { printf '%s\t%s\t%.1f\n' "$1" "$2" "$3" >> "$OUT/times.tsv"; }
 # ptune NAME: trains $OUT/bundles/NAME into $OUT/runs/NAME
 ptune_run() {
   local name=$1 t0; t0=$(now)
+  if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/runs/$name/report.json" ]; then echo "skip ptune $name"; return; fi
   rm -rf "$OUT/runs/$name"
   "$PTUNE" train "$OUT/bundles/$name" --out "$OUT/runs/$name" --threads 2 > "$OUT/runs/$name.log" 2>&1
   record ptune "$name" "$(echo "$(now) - $t0" | bc)"
@@ -38,29 +40,26 @@ ptune_run() {
 # ref NAME ARGS...: one reference run, its JSON line in $OUT/ref/NAME.json
 ref_run() {
   local name=$1 t0; shift; t0=$(now)
+  if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/ref/$name.json" ]; then echo "skip ref $name"; return; fi
   "$PY" "$REF" --model "$GGUF" --data "$DATA" --threads 2 "$@" > "$OUT/ref/$name.json" 2> "$OUT/ref/$name.log"
   record ref "$name" "$(echo "$(now) - $t0" | bc)"
 }
 
 step_bundles() { "$PY" "$REPO/scripts/experiments/make-bundles.py" "$OUT/bundles" --data "$DATA" --gguf "$GGUF"; }
 step_sst2() {
-  ref_run sst2-none --task sst2 --mode ptune --encoder none --lr 3e-3 --train 1000 --epochs 1
   ptune_run sst2-none
+  ref_run sst2-none --task sst2 --mode ptune --encoder none --lr 3e-3 --train 1000 --epochs 1
   ref_run sst2-manual --task sst2 --mode manual --train 1000
 }
 step_sst2-lstm() {
   ptune_run sst2-lstm
   ref_run sst2-lstm --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3
 }
-step_lama() {
-  for r in $RELATIONS; do
-    ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400
-    ptune_run "lama-$r"
-  done
-}
+step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
+step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
 step_lama-ref() { for r in $LAMA_REF_RELATIONS; do ref_run "lama-$r" --task "lama:$r" --mode ptune "${LAMA_ARGS[@]}"; done; }
-step_glue() { ptune_run rte; ptune_run cb; }
+step_glue() { ptune_run cb; ptune_run rte; }
 step_collect() { "$PY" "$REPO/scripts/experiments/collect.py" "$OUT" --data "$DATA" > "$OUT/summary.md"; cat "$OUT/summary.md"; }
 
-steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(bundles sst2 sst2-lstm lama lama-ref glue collect)
+steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(bundles sst2 lama lama-manual lama-ref glue sst2-lstm collect)
 for s in "${steps[@]}"; do echo "== $s"; "step_$s"; done
