@@ -65,8 +65,8 @@ f = ref('sst2-manual')
 print(f'| manual `{{sentence}} It was {{great|terrible}}` (ref) | — | {pct(f and f["accuracy"])} | — | {wall("ref", "sst2-manual")} | — | — |')
 
 print('\n## LAMA (P@1 over the single-token objects of each relation, test capped at 400)\n')
-print('| relation | candidates | train | test | manual P@1 (ref) | ptune P@1 | ptune P@10 | ref ptune P@1 | ptune wall s | ref wall s | ptune train tok/s |')
-print('|---|---|---|---|---|---|---|---|---|---|---|')
+print('| relation | candidates | train | test | train-majority object P@1 | manual P@1 (ref) | ptune P@1 | ptune P@10 | ref ptune P@1 | ptune wall s | ref wall s | ptune train tok/s |')
+print('|---|---|---|---|---|---|---|---|---|---|---|---|')
 cols = collections.defaultdict(list)
 for rel in ['P19', 'P20', 'P27', 'P101', 'P103', 'P413']:
     name = f'lama-{rel}'
@@ -79,14 +79,21 @@ for rel in ['P19', 'P20', 'P27', 'P101', 'P103', 'P413']:
             cols[k].append(v)
     count = lambda split: sum(1 for _ in open(f'{OUT}/bundles/{name}/{split}.jsonl')) if os.path.exists(f'{OUT}/bundles/{name}/{split}.jsonl') else '?'
     ntr, nte = count('train'), count('test')
+    maj = None
+    if os.path.exists(f'{OUT}/bundles/{name}/test.jsonl'):
+        tro = [json.loads(l)['obj_label'] for l in open(f'{OUT}/bundles/{name}/train.jsonl')]
+        teo = [json.loads(l)['obj_label'] for l in open(f'{OUT}/bundles/{name}/test.jsonl')]
+        top = collections.Counter(tro).most_common(1)[0][0]
+        maj = sum(o == top for o in teo) / len(teo)
+        cols['majority'].append(maj)
     if f is not None:
         cols['ptune_with_ref'].append(p1); cols['ref_with_ref'].append(f['accuracy'])
-    print(f'| {rel} | {cand} | {ntr} | {nte} | {pct(m and m["accuracy"])} | {pct(p1)} | {pct(p10)} | '
+    print(f'| {rel} | {cand} | {ntr} | {nte} | {pct(maj)} | {pct(m and m["accuracy"])} | {pct(p1)} | {pct(p10)} | '
           f'{pct(f and f["accuracy"])} | {wall("ptune", name)} | {wall("ref", name)} | {tps(r)} |')
 mean = lambda k: pct(sum(cols[k]) / len(cols[k])) + f' (n={len(cols[k])})' if cols[k] else '—'
-print(f'| **mean** | | | | {mean("manual")} | {mean("ptune")} | {mean("p10")} | {mean("ref")} | | | |')
+print(f'| **mean** | | | | {mean("majority")} | {mean("manual")} | {mean("ptune")} | {mean("p10")} | {mean("ref")} | | | |')
 if cols['ref_with_ref'] and len(cols['ref_with_ref']) < len(cols['ptune']):
-    print(f'| mean over the relations the reference ran | | | | | {mean("ptune_with_ref")} | | {mean("ref_with_ref")} | | | |')
+    print(f'| mean over the relations the reference ran | | | | | | {mean("ptune_with_ref")} | | {mean("ref_with_ref")} | | | |')
 
 print('\n## FewGLUE (val as test; mean ± sample std over seeds 13, 21, 42)\n')
 print('| task | val n | majority baseline acc (macro-F1) | ptune dev32 acc | ptune val acc | ptune val macro-F1 | per-seed val acc | wall s | train tok/s |')

@@ -3,7 +3,7 @@
 # PyTorch reference (/work/shared/bench/ref_ptune.py) on the same data and settings, and collects the
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
-#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 lama lama-manual lama-ref glue sst2-lstm collect
+#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 lama lama-manual lama-ref glue sst2-lstm parity batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
 #   PTUNE (default .build-exp/release/ptune), PY (default /work/venv/bin/python),
@@ -59,6 +59,12 @@ step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
 step_lama-ref() { for r in $LAMA_REF_RELATIONS; do ref_run "lama-$r" --task "lama:$r" --mode ptune "${LAMA_ARGS[@]}"; done; }
 step_glue() { ptune_run cb; ptune_run rte; }
+step_parity() { "$PY" "$REPO/scripts/experiments/logits-parity.py" "$PTUNE" "$GGUF" > "$OUT/logits-parity.jsonl"; }
+step_batch-check() {
+  # the same SST-2 prompt evaluated with batch 1 and batch 16 on 160 test records
+  head -160 "$OUT/bundles/sst2-none/test.jsonl" > "$OUT/check-sst2-160.jsonl"
+  for b in 1 16; do "$PTUNE" predict --prompt "$OUT/runs/sst2-none" --input "$OUT/check-sst2-160.jsonl" --threads 2 --batch-size $b --json > "$OUT/check-predict-b$b.json"; done
+}
 step_collect() { "$PY" "$REPO/scripts/experiments/collect.py" "$OUT" --data "$DATA" > "$OUT/summary.md"; cat "$OUT/summary.md"; }
 
 steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(bundles sst2 lama lama-manual lama-ref glue sst2-lstm collect)
