@@ -39,6 +39,13 @@ public struct Metrics: Sendable, Codable, Equatable {
     /// Accuracy, or P@1 for fill.
     public var primary: Double { accuracy ?? pAt1 ?? 0 }
 
+    enum CodingKeys: String, CodingKey {
+        case count, accuracy
+        case macroF1 = "macro_f1"
+        case pAt1 = "p_at_1"
+        case pAt10 = "p_at_10"
+    }
+
     public init(count: Int, accuracy: Double? = nil, macroF1: Double? = nil, pAt1: Double? = nil, pAt10: Double? = nil) {
         self.count = count
         self.accuracy = accuracy
