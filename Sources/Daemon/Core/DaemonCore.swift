@@ -18,6 +18,8 @@ public final class DaemonCore {
     private var watcher: SpoolWatcher?
     private var lastRescan = Date.distantPast
     private var lastCancelPoll = Date.distantPast
+    /// Set when `waitForWork` saw inotify activity; the next tick takes in the new entries.
+    private var woken = false
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
 
@@ -50,7 +52,8 @@ public final class DaemonCore {
         let now = Date()
         if !stopping {
             let wake = try watcher?.wait(timeout: .zero) ?? .quiet
-            let hinted = wake != .quiet && wake != .cancelled
+            let hinted = woken || (wake != .quiet && wake != .cancelled)
+            woken = false
             if hinted || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
         }
         let pollCancels = now.timeIntervalSince(lastCancelPoll) >= 0.5
@@ -86,6 +89,16 @@ public final class DaemonCore {
             }
             if job.state != .running { CancelRequests.clear(id, layout: layout) }
         }
+    }
+
+    /// Sleeps up to `milliseconds` between ticks, waking early when something arrives in incoming/.
+    public func waitForWork(milliseconds: Int) throws {
+        guard let watcher, !stopping else {
+            usleep(UInt32(milliseconds * 1000))
+            return
+        }
+        let wake = try watcher.wait(timeout: .milliseconds(milliseconds))
+        if wake != .quiet && wake != .cancelled { woken = true }
     }
 
     /// SIGTERM: stop claiming and admitting, ask every worker to checkpoint and stop, SIGKILL what is

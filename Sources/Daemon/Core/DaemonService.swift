@@ -42,7 +42,7 @@ public final class DaemonService: Service, Sendable {
                     notifier.notify("WATCHDOG=1")
                     lastWatchdog = now
                 }
-                try? await Task.sleep(for: .milliseconds(200))
+                try core.waitForWork(milliseconds: 200)
             }
         } onGracefulShutdown: {
             self.shuttingDown.store(true, ordering: .relaxed)
