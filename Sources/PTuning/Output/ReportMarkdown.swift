@@ -56,7 +56,7 @@ public enum ReportMarkdown {
     private struct Column {
         let title: String
         let dev: Bool
-        let value: (RunReport.MetricValues) -> Double?
+        let value: (Metrics) -> Double?
         let statistic: RunReport.Statistic?
     }
 

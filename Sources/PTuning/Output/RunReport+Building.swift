@@ -14,7 +14,7 @@ extension RunReport {
         encoder = Encoder(kind: spec.encoder.kind.rawValue, hiddenSize: spec.encoder.hiddenSize,
                           effectiveHiddenSize: context.effectiveEncoderHiddenSize, initText: spec.encoder.initText)
         training = Training(spec.training)
-        seeds = outcome.seeds.map(Seed.init)
+        seeds = outcome.seeds
         summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,
                           dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
                           test: MetricSummary(outcome.seeds.compactMap(\.test)))
@@ -87,31 +87,6 @@ extension RunReport.Training {
         patience = settings.patience
         checkpointEvery = settings.checkpointEvery
         maxLength = settings.maxLength
-    }
-}
-
-extension RunReport.MetricValues {
-    init(_ metrics: Metrics) {
-        self.init(count: metrics.count, accuracy: metrics.accuracy, macroF1: metrics.macroF1,
-                  pAt1: metrics.pAt1, pAt10: metrics.pAt10)
-    }
-}
-
-extension RunReport.Seed {
-    init(_ result: SeedResult) {
-        seed = result.seed
-        steps = result.steps
-        stoppedEarly = result.stoppedEarly
-        bestStep = result.bestStep
-        dev = result.dev.map(RunReport.MetricValues.init)
-        test = result.test.map(RunReport.MetricValues.init)
-        lossCurve = result.lossCurve.map {
-            RunReport.LossPoint(step: $0.step, epoch: $0.epoch, loss: $0.loss, learningRate: $0.learningRate)
-        }
-        devCurve = result.devCurve.map { RunReport.DevPoint(step: $0.step, metrics: RunReport.MetricValues($0.metrics)) }
-        trainTokensPerSecond = result.trainTokensPerSecond
-        trainSeconds = result.trainSeconds
-        evalSeconds = result.evalSeconds
     }
 }
 

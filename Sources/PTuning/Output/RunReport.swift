@@ -11,7 +11,7 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var encoder: Encoder
     public var training: Training
     /// One entry per seed, in the order the seeds ran.
-    public var seeds: [Seed]
+    public var seeds: [SeedResult]
     public var summary: Summary
     public var timing: Timing
     public var resources: Resources
@@ -148,67 +148,6 @@ public struct RunReport: Codable, Sendable, Equatable {
             case evalEvery = "eval_every"
             case checkpointEvery = "checkpoint_every"
             case maxLength = "max_length"
-        }
-    }
-
-    /// The metrics of one split; each metric is present only for the task kinds that have it.
-    public struct MetricValues: Codable, Sendable, Equatable {
-        public var count: Int
-        public var accuracy: Double?
-        public var macroF1: Double?
-        public var pAt1: Double?
-        public var pAt10: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case count, accuracy
-            case macroF1 = "macro_f1"
-            case pAt1 = "p_at_1"
-            case pAt10 = "p_at_10"
-        }
-    }
-
-    /// One point of the training-loss curve.
-    public struct LossPoint: Codable, Sendable, Equatable {
-        public var step: Int
-        public var epoch: Int
-        public var loss: Double
-        public var learningRate: Double
-
-        enum CodingKeys: String, CodingKey {
-            case step, epoch, loss
-            case learningRate = "learning_rate"
-        }
-    }
-
-    /// One evaluation on dev.
-    public struct DevPoint: Codable, Sendable, Equatable {
-        public var step: Int
-        public var metrics: MetricValues
-    }
-
-    /// What one seed's run produced.
-    public struct Seed: Codable, Sendable, Equatable {
-        public var seed: UInt64
-        public var steps: Int
-        public var stoppedEarly: Bool
-        public var bestStep: Int
-        public var dev: MetricValues?
-        public var test: MetricValues?
-        public var lossCurve: [LossPoint]
-        public var devCurve: [DevPoint]
-        public var trainTokensPerSecond: Double
-        public var trainSeconds: Double
-        public var evalSeconds: Double
-
-        enum CodingKeys: String, CodingKey {
-            case seed, steps, dev, test
-            case stoppedEarly = "stopped_early"
-            case bestStep = "best_step"
-            case lossCurve = "loss_curve"
-            case devCurve = "dev_curve"
-            case trainTokensPerSecond = "train_tokens_per_second"
-            case trainSeconds = "train_seconds"
-            case evalSeconds = "eval_seconds"
         }
     }
 

@@ -4,6 +4,11 @@ public struct LossPoint: Sendable, Codable, Equatable {
     public var epoch: Int
     public var loss: Double
     public var learningRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, loss
+        case learningRate = "learning_rate"
+    }
 }
 
 /// One evaluation on the dev split.
@@ -28,6 +33,17 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public var trainTokensPerSecond: Double
     public var trainSeconds: Double
     public var evalSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case seed, steps, dev, test
+        case stoppedEarly = "stopped_early"
+        case bestStep = "best_step"
+        case lossCurve = "loss_curve"
+        case devCurve = "dev_curve"
+        case trainTokensPerSecond = "train_tokens_per_second"
+        case trainSeconds = "train_seconds"
+        case evalSeconds = "eval_seconds"
+    }
 }
 
 /// Progress of a training run, for progress bars, logs and the daemon.
