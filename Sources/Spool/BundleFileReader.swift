@@ -86,8 +86,7 @@ struct BundleFileReader {
         }
         let size = Int(info.st_size)
         guard size <= maxFileBytes else {
-            throw BundleFileError(message: "\"\(path)\" is \(ByteCount(size)); the limit is \(ByteCount(maxFileBytes))",
-                                  hint: "split the data or sample it down")
+            throw BundleFileError(message: "\"\(path)\" is \(ByteCount(size)); the limit is \(ByteCount(maxFileBytes))")
         }
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0

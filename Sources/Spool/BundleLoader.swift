@@ -96,7 +96,7 @@ public enum BundleLoader {
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
                             encoder: draft.encoder, training: draft.training)
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format)
-        let manifest = BundleManifest(schema: draft.schema, name: name, model: model, spec: spec, data: data,
+        let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
                                       limits: draft.limits)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,
                           dev: dev?.examples ?? [], test: test?.examples ?? [])

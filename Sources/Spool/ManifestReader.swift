@@ -11,7 +11,6 @@ struct SplitPath: Equatable {
 /// What the manifest said, as far as it could be read. Fields the loader needs to go on checking the
 /// data are kept even when other parts of the manifest are wrong.
 struct ManifestDraft {
-    var schema = 1
     var name: String?
     var model: String?
     var kind: TaskKind?

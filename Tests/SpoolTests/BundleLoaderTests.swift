@@ -223,7 +223,7 @@ import Testing
         #expect(problems.map(\.description) == ["train.jsonl:1: line is 42 bytes; the limit is 41 bytes"])
         limits.maxDataFileBytes = 50
         #expect(fixture.problems(limits: limits).map(\.description) == [
-            "train.jsonl: \"train.jsonl\" is 85 bytes; the limit is 50 bytes (split the data or sample it down)",
+            "train.jsonl: \"train.jsonl\" is 85 bytes; the limit is 50 bytes",
         ])
     }
 
