@@ -31,7 +31,14 @@ public final class DaemonService: Service, Sendable {
         var lastWatchdog = Date()
         try await withGracefulShutdownHandler {
             while !shuttingDown.load(ordering: .relaxed) {
-                try core.tick()
+                do {
+                    try core.tick()
+                } catch {
+                    // One failed pass (a full disk, a file that vanished) must not end the service:
+                    // log it and try again on the next pass, a second later.
+                    logger.error("pass failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
                 let now = Date()
                 if now.timeIntervalSince(lastStatus) >= 2 {
                     notifier.notify("STATUS=" + core.statusLine())
@@ -42,7 +49,11 @@ public final class DaemonService: Service, Sendable {
                     notifier.notify("WATCHDOG=1")
                     lastWatchdog = now
                 }
-                try core.waitForWork(milliseconds: 200)
+                do {
+                    try core.waitForWork(milliseconds: 200)
+                } catch {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
             }
         } onGracefulShutdown: {
             self.shuttingDown.store(true, ordering: .relaxed)
