@@ -125,7 +125,18 @@ public final class DaemonCore {
         lastRescan = Date()
         for name in try SpoolIntake.scanIncoming(layout) {
             guard let claimed = try SpoolIntake.claim(name, layout: layout) else { continue }
-            try Intake(core: self).process(claimed: claimed, spoolName: name)
+            do {
+                try Intake(core: self).process(claimed: claimed, spoolName: name)
+            } catch {
+                // An entry that cannot be taken in (unreadable, vanished) is rejected with the reason,
+                // so it neither blocks the entries behind it nor is lost.
+                logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
+                if FileManager.default.fileExists(atPath: claimed.path) {
+                    _ = try? SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+                        file: name, message: "the daemon could not take it in: \(error)",
+                        hint: "check the bundle's files are readable, then submit it again")], layout: layout)
+                }
+            }
         }
     }
 
