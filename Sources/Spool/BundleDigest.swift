@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LM
 
 /// The content hash of a bundle: SHA-256 over every regular file in it, in path order, each as its
 /// relative path, a NUL, its size, a NUL and its bytes. Two drops of the same bundle hash alike
@@ -22,6 +23,6 @@ public enum BundleDigest {
             hasher.update(data: Data("\(file)\0\(data.count)\0".utf8))
             hasher.update(data: data)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return ContentHash.hex(hasher.finalize())
     }
 }

@@ -21,7 +21,7 @@ final class ServiceHarness: @unchecked Sendable {
     }()
 
     init(hiddenSize: Int = 16, layers: Int = 2) throws {
-        root = TinyModelFolder.temporaryDirectory("ptune-service")
+        root = TestEnvironment.temporaryDirectory("ptune-service")
         spool = root.appendingPathComponent("spool")
         models = root.appendingPathComponent("models")
         try TinyModelFolder.write(to: models.appendingPathComponent("tiny"), hiddenSize: hiddenSize, layers: layers)

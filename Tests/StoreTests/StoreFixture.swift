@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import Store
 
 /// A fresh temporary folder for a database, removed when the fixture is released.
@@ -7,9 +8,7 @@ final class StoreFixture {
     var path: String { folder.appendingPathComponent("history.sqlite").path }
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("store-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = TestEnvironment.temporaryDirectory("store-test")
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }

@@ -34,4 +34,11 @@ public enum TestEnvironment {
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
         return json
     }
+
+    /// A fresh empty folder under the temporary directory, unique per call.
+    public static func temporaryDirectory(_ label: String = "ptune-test") -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
 }

@@ -64,10 +64,4 @@ public enum TinyModelFolder {
         return directory.path
     }
 
-    /// A fresh temporary directory, unique per call.
-    public static func temporaryDirectory(_ label: String = "ptune-test") -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }

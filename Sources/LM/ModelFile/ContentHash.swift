@@ -5,11 +5,16 @@ import Foundation
 public enum ContentHash {
     /// The SHA-256 of `bytes` as 64 lowercase hex digits.
     public static func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: bytes))
     }
 
     /// The SHA-256 of `data` as 64 lowercase hex digits.
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    /// A digest's bytes as lowercase hex digits.
+    public static func hex<Bytes: Sequence>(_ digest: Bytes) -> String where Bytes.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Paths of the committed fixtures (written by scripts/make-gguf-fixtures.py), found from this file.
 enum Fixtures {
@@ -9,9 +10,6 @@ enum Fixtures {
 
     /// A fresh scratch directory for files a test writes.
     static func scratchDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ptune-modelfile-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TestEnvironment.temporaryDirectory("ptune-modelfile").path
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import LM
 @testable import PTuning
 import Tensor
@@ -48,8 +49,6 @@ enum OutputFixtures {
 
     /// A fresh empty folder under the temporary directory.
     static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ptune-outputs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        TestEnvironment.temporaryDirectory("ptune-outputs")
     }
 }

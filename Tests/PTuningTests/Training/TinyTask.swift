@@ -5,7 +5,7 @@ import TestSupport
 
 /// Small tasks on the tiny random model: enough to exercise every code path of training quickly.
 enum TinyTask {
-    static let modelPath: String = try! TinyModelFolder.write(to: TinyModelFolder.temporaryDirectory("ptune-tiny-model"))
+    static let modelPath: String = try! TinyModelFolder.write(to: TestEnvironment.temporaryDirectory("ptune-tiny-model"))
 
     /// A model of its own for each caller: a transformer runs one pass at a time, and tests run in parallel.
     static func model() throws -> LanguageModel { try LanguageModel.load(path: modelPath) }

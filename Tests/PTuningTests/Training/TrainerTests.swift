@@ -46,8 +46,8 @@ struct TrainerTests {
 
     @Test func aStoppedAndResumedRunEndsExactlyLikeAnUninterruptedOne() throws {
         let spec = TinyTask.classifySpec(encoder: .lstm, steps: 7)
-        let straight = try run(spec, checkpoints: TinyModelFolder.temporaryDirectory())
-        let directory = TinyModelFolder.temporaryDirectory()
+        let straight = try run(spec, checkpoints: TestEnvironment.temporaryDirectory())
+        let directory = TestEnvironment.temporaryDirectory()
         #expect(throws: TrainingInterrupted.self) { try run(spec, checkpoints: directory, stopAfter: 3) }
         let resumed = try run(spec, checkpoints: directory)
         #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
