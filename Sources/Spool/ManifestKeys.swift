@@ -5,7 +5,7 @@ enum ManifestKeys {
     static let data = ["train", "dev", "test", "format", "label_field"]
     static let fill = ["candidates", "candidates_file"]
     static let choice = ["fields", "margin"]
-    static let encoder = ["type", "hidden_size", "init"]
+    static let encoder = ["type", "hidden_size", "init", "init_ids"]
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
                            "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",
                            "eval_every", "patience", "checkpoint_every", "max_length"]

@@ -247,13 +247,18 @@ struct ManifestReader {
         var settings = EncoderSettings()
         if let kind = table.oneOf("type", EncoderKind.self) { settings.kind = kind }
         if let hidden = table.int("hidden_size", in: 0...65_536) { settings.hiddenSize = hidden }
-        if let text = table.nonEmptyString("init") {
-            if settings.kind == .none {
-                settings.initText = text
-            } else {
-                table.problem("init", "only used with type = \"none\"",
-                              hint: "the \(settings.kind.rawValue) encoder starts from random weights")
-            }
+        let text = table.nonEmptyString("init")
+        let ids = table.intArray("init_ids", elementsIn: 0...Int(Int32.max))
+        for (key, given) in [("init", text != nil), ("init_ids", ids != nil)] where given && settings.kind != .none {
+            table.problem(key, "only used with type = \"none\"",
+                          hint: "the \(settings.kind.rawValue) encoder starts from random weights")
+        }
+        if text != nil, ids != nil {
+            table.problem("init_ids", "given together with init", hint: "keep one of the two")
+        }
+        if settings.kind == .none {
+            settings.initText = text
+            settings.initTokenIDs = ids
         }
         return settings
     }

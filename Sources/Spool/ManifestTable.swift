@@ -108,6 +108,20 @@ struct ManifestTable {
         return strings
     }
 
+    /// A non-empty array of integers, each in `range`.
+    func intArray(_ key: String, elementsIn range: ClosedRange<Int>) -> [Int]? {
+        guard let value = value(key) else { return nil }
+        guard let array = value.array else { wrongType(key, value, expected: "an array of integers"); return nil }
+        guard !array.isEmpty else { problem(key, "must not be empty"); return nil }
+        var ints: [Int] = []
+        for element in array {
+            guard let int = element.int else { wrongType(key, element, expected: "integers in the array"); return nil }
+            guard range.contains(int) else { problem(key, "\(int) is out of range", hint: Self.allowed(range)); return nil }
+            ints.append(int)
+        }
+        return ints
+    }
+
     /// The sub-table at `key`, with its own key checks.
     func subtable(_ key: String, validKeys: [String]) -> ManifestTable? {
         guard let value = value(key) else { return nil }

@@ -192,12 +192,25 @@ import Testing
         #expect(try BundleFixture.sentiment(manifest: list).load().manifest.spec.kind == .fill(candidates: ["0", "1"]))
     }
 
-    @Test func encoderInitOnlyWithoutAnEncoder() throws {
+    @Test func encoderInitOnlyWithoutAnEncoderAndAsTextOrIDs() throws {
         #expect(try problems(adding: "[encoder]\ninit = \"It was\"\n").about("encoder.init")?.message
             == "only used with type = \"none\"")
         let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
             + "[encoder]\ntype = \"none\"\ninit = \"It was\"\n").load()
         #expect(bundle.manifest.spec.encoder == EncoderSettings(kind: .none, hiddenSize: 0, initText: "It was"))
+        #expect(try problems(adding: "[encoder]\ninit_ids = [1, 2]\n").about("encoder.init_ids")?.message
+            == "only used with type = \"none\"")
+        let ids = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            + "[encoder]\ntype = \"none\"\ninit_ids = [3513, 4442]\n").load()
+        #expect(ids.manifest.spec.encoder == EncoderSettings(kind: .none, initTokenIDs: [3513, 4442]))
+        let none = "[encoder]\ntype = \"none\"\n"
+        #expect(try problems(adding: none + "init = \"a\"\ninit_ids = [1]\n").about("encoder.init_ids")?.message
+            == "given together with init")
+        #expect(try problems(adding: none + "init_ids = []\n").about("encoder.init_ids")?.message == "must not be empty")
+        #expect(try problems(adding: none + "init_ids = [1, -2]\n").about("encoder.init_ids")?.message
+            == "-2 is out of range")
+        #expect(try problems(adding: none + "init_ids = [1, \"x\"]\n").about("encoder.init_ids")?.message
+            == "expected integers in the array, found a string")
         #expect(try problems(adding: "[encoder]\ntype = \"lstn\"\n").about("encoder.type")?.hint
             == "did you mean lstm?; one of: lstm, mlp, none")
     }

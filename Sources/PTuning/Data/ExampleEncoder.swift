@@ -18,7 +18,8 @@ public struct ExampleEncoder: Sendable {
     /// fill: the candidate tokens (nil: the whole vocabulary).
     public let candidateTokens: [Int]?
 
-    /// Builds the encoder and checks the task against the vocabulary: every problem is reported.
+    /// Builds the encoder and checks the task (label words, candidates, the prompt's starting token
+    /// ids) against the vocabulary: every problem is reported.
     public init(spec: TaskSpec, tokenizer: BPETokenizer) throws(TaskProblems) {
         self.spec = spec
         self.tokenizer = tokenizer
@@ -62,6 +63,11 @@ public struct ExampleEncoder: Sendable {
             }
         case .choice:
             break
+        }
+        if let bad = spec.encoder.initTokenIDs?.first(where: { $0 >= tokenizer.vocabularySize }) {
+            problems.append(TaskProblem(file: "task.toml", field: "encoder.init_ids",
+                                        message: "token id \(bad) is not in the vocabulary",
+                                        hint: "ids run from 0 to \(tokenizer.vocabularySize - 1)"))
         }
         self.labelTokens = labelTokens
         self.candidateTokens = candidates

@@ -12,7 +12,8 @@ extension RunReport {
                       layers: config.layerCount, attentionHeads: config.headCount, vocabSize: config.vocabSize)
         task = Task(context: context)
         encoder = Encoder(kind: spec.encoder.kind.rawValue, hiddenSize: spec.encoder.hiddenSize,
-                          effectiveHiddenSize: context.effectiveEncoderHiddenSize, initText: spec.encoder.initText)
+                          effectiveHiddenSize: context.effectiveEncoderHiddenSize, initText: spec.encoder.initText,
+                          initTokenIDs: spec.encoder.initTokenIDs)
         training = Training(spec.training)
         seeds = outcome.seeds
         summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,

@@ -107,12 +107,14 @@ public struct RunReport: Codable, Sendable, Equatable {
         /// The width actually used.
         public var effectiveHiddenSize: Int
         public var initText: String?
+        public var initTokenIDs: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case kind
             case hiddenSize = "hidden_size"
             case effectiveHiddenSize = "effective_hidden_size"
             case initText = "init_text"
+            case initTokenIDs = "init_ids"
         }
     }
 

@@ -48,11 +48,15 @@ public struct EncoderSettings: Sendable, Equatable {
     public var hiddenSize: Int
     /// For `none`: start the table from the embeddings of this text's tokens (repeated to fill m rows).
     public var initText: String?
+    /// For `none`, instead of `initText`: start the table from the embeddings of these token ids
+    /// (repeated to fill m rows), for starts that no text encodes to.
+    public var initTokenIDs: [Int]?
 
-    public init(kind: EncoderKind = .lstm, hiddenSize: Int = 0, initText: String? = nil) {
+    public init(kind: EncoderKind = .lstm, hiddenSize: Int = 0, initText: String? = nil, initTokenIDs: [Int]? = nil) {
         self.kind = kind
         self.hiddenSize = hiddenSize
         self.initText = initText
+        self.initTokenIDs = initTokenIDs
     }
 }
 

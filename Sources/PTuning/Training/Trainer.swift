@@ -89,15 +89,16 @@ public final class Trainer {
     }
 
     /// The prompt encoder for `seed`. A `none` table starts from real token embeddings, at the scale
-    /// the model expects: the tokens of `init` (repeated to fill m rows) or, without it, m tokens drawn
-    /// with the seed from ids 1000..<5000 (the frequent, ordinary words of a BPE vocabulary), as the
-    /// reference implementation does.
+    /// the model expects: the ids of `init_ids` or the tokens of `init` (repeated to fill m rows) or,
+    /// without either, m tokens drawn with the seed from ids 1000..<5000 (the frequent, ordinary words
+    /// of a BPE vocabulary), as the reference implementation does.
     private func makeEncoder(seed: UInt64) -> PromptEncoder {
         let m = spec.template.pseudoTokenCount
         let H = model.transformer.config.hiddenSize
         var initial: FloatBuffer?
         if spec.encoder.kind == .none {
-            var ids = spec.encoder.initText.map { model.tokenizer.encode($0, parseSpecial: false) } ?? []
+            var ids = spec.encoder.initTokenIDs
+                ?? spec.encoder.initText.map { model.tokenizer.encode($0, parseSpecial: false) } ?? []
             if ids.isEmpty {
                 let V = model.transformer.config.vocabSize
                 let low = min(1000, V / 4), high = min(5000, V)

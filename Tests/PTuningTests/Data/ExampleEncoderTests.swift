@@ -63,6 +63,19 @@ struct ExampleEncoderTests {
         }
     }
 
+    @Test func startingTokenIDsOutsideTheVocabularyAreRejected() throws {
+        var task = spec("[P] {text} {target}", kind: .classify(labels: [LabelWord(label: "a", word: "great")]))
+        task.encoder = EncoderSettings(kind: .none, initTokenIDs: [1, model.tokenizer.vocabularySize])
+        #expect {
+            _ = try ExampleEncoder(spec: task, tokenizer: model.tokenizer)
+        } throws: { error in
+            (error as? TaskProblems)?.problems.map(\.description)
+                == ["task.toml: encoder.init_ids: token id \(model.tokenizer.vocabularySize) is not in the vocabulary (ids run from 0 to \(model.tokenizer.vocabularySize - 1))"]
+        }
+        task.encoder.initTokenIDs = [1, model.tokenizer.vocabularySize - 1]
+        #expect(try ExampleEncoder(spec: task, tokenizer: model.tokenizer).labelTokens.count == 1)
+    }
+
     @Test func choiceOptionsAreTokenizedAfterTheInputs() throws {
         let encoder = try ExampleEncoder(spec: spec("{premise} [P*2] so {target}", kind: .choice(choiceFields: ["c1", "c2"], margin: 1)),
                                          tokenizer: model.tokenizer)

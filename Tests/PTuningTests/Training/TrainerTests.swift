@@ -54,6 +54,24 @@ struct TrainerTests {
         #expect(resumed.table.array == straight.table.array)
     }
 
+    @Test func aNoneTableStartsFromTheGivenTokensRepeated() throws {
+        var spec = TinyTask.classifySpec(encoder: .none, steps: 1)
+        spec.training.learningRate = 0
+        spec.encoder.initTokenIDs = [40, 7]
+        let fromIDs = try run(spec).table
+        let embeddings = try TinyTask.model().transformer.tokenEmbedding
+        let H = fromIDs.count / 3
+        let expected = [40, 7, 40].flatMap { id in (0..<H).map { embeddings.pointer[id * H + $0] } }
+        #expect(fromIDs.array == expected)
+
+        let text = "great fun"
+        spec.encoder.initTokenIDs = try TinyTask.model().tokenizer.encode(text, parseSpecial: false)
+        let fromTheseIDs = try run(spec).table
+        spec.encoder.initTokenIDs = nil
+        spec.encoder.initText = text
+        #expect(try run(spec).table.array == fromTheseIDs.array)
+    }
+
     @Test func severalSeedsEachRunAndTheBestIsKept() throws {
         var spec = TinyTask.classifySpec(encoder: .none, steps: 2)
         spec.training.seeds = [1, 2, 3]
