@@ -40,7 +40,7 @@ final class ServiceHarness: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
                        "--max-jobs", "2", "--stop-timeout", "20"] + extra
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
         p.standardOutput = log

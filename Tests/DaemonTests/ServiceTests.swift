@@ -36,6 +36,24 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// A folder copied straight into incoming/ (not renamed in) is taken once it stops changing,
+    /// not half-written.
+    @Test func aBundleCopiedInPlaceIsTakenWhole() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        let files = TestBundles.valid(name: "in-place")
+        let folder = h.spool.appendingPathComponent("incoming/in-place")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try files["task.toml"]!.write(to: folder.appendingPathComponent("task.toml"), atomically: false, encoding: .utf8)
+        usleep(600_000)
+        #expect(h.contents("rejected").isEmpty)
+        for (file, text) in files where file != "task.toml" {
+            try text.write(to: folder.appendingPathComponent(file), atomically: false, encoding: .utf8)
+        }
+        #expect(try h.waitForJob("in-place", in: ["succeeded", "failed", "rejected"])["state"] as? String == "succeeded")
+        #expect(try h.stop() == 0)
+    }
+
     /// Each malformed bundle ends in rejected/ with a reason naming its problem.
     @Test func malformedBundlesAreRejectedWithTheirReasons() throws {
         let h = try ServiceHarness()

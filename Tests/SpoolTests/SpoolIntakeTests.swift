@@ -5,28 +5,75 @@ import PTuning
 import Testing
 
 @Suite struct SpoolScanTests {
-    @Test func listsFoldersAndArchivesOldestFirstAndSkipsTheRest() throws {
+    @Test func listsFoldersAndArchivesInOrderOfArrivalAndSkipsTheRest() throws {
         let spool = try SpoolFixture()
         let incoming = "spool/incoming/"
-        try spool.write(incoming + "b.tar")
-        try spool.write(incoming + "a.tar.zst")
-        try spool.write(incoming + "old/task.toml")
+        /// Moves `name` from the base folder into incoming/, as a writer finishing in tmp/ does.
+        func arrive(_ name: String) throws {
+            try FileManager.default.moveItem(at: spool.base.appendingPathComponent(name),
+                                             to: spool.layout.incoming.appendingPathComponent(name))
+            usleep(20_000)
+        }
+        try spool.write("old/task.toml")
+        try spool.write("b.tar")
+        try spool.write("a.tar.zst")
+        try arrive("old")
+        try arrive("b.tar")
+        try arrive("a.tar.zst")
         try spool.write(incoming + ".hidden/task.toml")
         try spool.write(incoming + ".c.tar")
         try spool.write(incoming + "notes.txt")
         try spool.write(incoming + ".tar")
         try spool.write("spool/tmp/d.tar")
         symlink("old", spool.layout.incoming.path + "/link")
-        func touch(_ name: String, _ seconds: Int) {
-            var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
-            utimensat(AT_FDCWD, spool.layout.incoming.path + "/" + name, &times, 0)
-        }
-        touch("old", 1_000)
-        touch("b.tar", 2_000)
-        touch("a.tar.zst", 2_000)
-        #expect(try SpoolIntake.scanIncoming(spool.layout) == ["old", "a.tar.zst", "b.tar"])
-        touch("a.tar.zst", 3_000)
         #expect(try SpoolIntake.scanIncoming(spool.layout) == ["old", "b.tar", "a.tar.zst"])
+        try FileManager.default.moveItem(at: spool.layout.incoming.appendingPathComponent("old"),
+                                         to: spool.base.appendingPathComponent("old"))
+        try arrive("old")
+        #expect(try SpoolIntake.scanIncoming(spool.layout) == ["b.tar", "a.tar.zst", "old"])
+    }
+}
+
+@Suite struct SpoolSettleTests {
+    static func touch(_ path: String, _ seconds: Int) {
+        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)
+    }
+
+    @Test func anEntryChangedWithinTheQuietPeriodWaits() throws {
+        let spool = try SpoolFixture()
+        let incoming = spool.layout.incoming.path
+        try spool.write("spool/incoming/fresh.tar", "being written")
+        try spool.write("spool/incoming/old.tar", "written long ago")
+        Self.touch(incoming + "/old.tar", 1_000)
+        let fresh = SpoolIntake.lastChange(incoming + "/fresh.tar")
+        let now = fresh.addingTimeInterval(0.25)
+        let (ready, next) = SpoolIntake.settled(["fresh.tar", "old.tar"], layout: spool.layout, quietFor: 1, now: now)
+        #expect(ready == ["old.tar"])
+        #expect(next == fresh.addingTimeInterval(1))
+        let later = SpoolIntake.settled(["fresh.tar", "old.tar"], layout: spool.layout, quietFor: 1, now: now.addingTimeInterval(1))
+        #expect(later.ready == ["fresh.tar", "old.tar"] && later.nextCheck == nil)
+    }
+
+    @Test func aFolderWaitsForItsNewestFileAtAnyDepth() throws {
+        let spool = try SpoolFixture()
+        let folder = spool.layout.incoming.path + "/copying"
+        try spool.write("spool/incoming/copying/task.toml")
+        try spool.write("spool/incoming/copying/data/deep/train.jsonl")
+        for path in [folder, folder + "/task.toml", folder + "/data", folder + "/data/deep"] { Self.touch(path, 1_000) }
+        Self.touch(folder + "/data/deep/train.jsonl", 5_000)
+        #expect(SpoolIntake.lastChange(folder) == Date(timeIntervalSince1970: 5_000))
+        let now = Date(timeIntervalSince1970: 5_000.5)
+        #expect(SpoolIntake.settled(["copying"], layout: spool.layout, quietFor: 1, now: now).ready.isEmpty)
+        #expect(SpoolIntake.settled(["copying"], layout: spool.layout, quietFor: 1, now: now + 1).ready == ["copying"])
+    }
+
+    @Test func aTimeInTheFutureCountsAsSettled() throws {
+        let spool = try SpoolFixture()
+        try spool.write("spool/incoming/ahead.tar")
+        Self.touch(spool.layout.incoming.path + "/ahead.tar", 9_000)
+        let now = Date(timeIntervalSince1970: 8_000)
+        #expect(SpoolIntake.settled(["ahead.tar"], layout: spool.layout, quietFor: 1, now: now).ready == ["ahead.tar"])
     }
 }
 

@@ -19,6 +19,15 @@ import Testing
         #expect(try SpoolIntake.scanIncoming(spool.layout).sorted() == ["sst2", "sst2-2", "sst2-3"])
     }
 
+    @Test func theCopyKeepsModificationTimesSoItNeedNotSettle() throws {
+        let spool = try SpoolFixture()
+        let source = try spool.bundle("kept")
+        for path in ["", "/task.toml", "/data", "/data/train.jsonl"] { SpoolSettleTests.touch(source.path + path, 1_000) }
+        let name = try SpoolIntake.submit(source: source, layout: spool.layout)
+        #expect(SpoolIntake.lastChange(spool.layout.incoming.path + "/" + name) == Date(timeIntervalSince1970: 1_000))
+        #expect(SpoolIntake.settled([name], layout: spool.layout, quietFor: 1, now: Date()).ready == [name])
+    }
+
     @Test func copiesAnArchiveKeepingItsExtension() throws {
         let spool = try SpoolFixture()
         let archive = try spool.write("up/x.tar.zst", "zstd bytes")

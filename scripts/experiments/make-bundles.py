@@ -7,7 +7,8 @@ Writes self-contained bundle folders (real files, no symlinks) under OUT_DIR, ta
 examples /work/shared/bench/ref_ptune.py takes, so both systems see the same data:
 
   sst2-none/, sst2-lstm/   SST-2: train.tsv sentences with >= 6 words, random.Random(13).shuffle,
-                           first 1000; test = test.tsv (872). Template [P*3] {sentence}[P*3]{target}
+                           first 1000; test = test.tsv (872). sst2-none-s21/, -s42/: the same with
+                           seeds 21 and 42 (sentences, starting table and batch order). Template [P*3] {sentence}[P*3]{target}
                            with label words " great"/" terrible": token-for-token the reference's
                            ptune-mode input [P]x3 tok(' ' + x) [P]x3.
   lama-P19/ ...            LAMA relations: objects whose ' ' + obj is one SmolLM2 token (sorted set over
@@ -26,10 +27,18 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 MODEL_NAME = 'SmolLM2-135M-Instruct.Q4_1.gguf'
 RELATIONS = ['P19', 'P20', 'P27', 'P101', 'P103', 'P413']
 SEED = 13
-# The reference's encoder=none start: after torch.manual_seed(13) and the model load it copies the
-# embeddings of torch.randint(1000, 5000, (6,)) = [3513, 4442, 1579, 4170, 4445, 2702]; this text
-# encodes to exactly those six ids (checked with `ptune tokenize`), so ptune starts from the same table.
-REF_NONE_INIT = ' OfPAortun specifically train select'
+# The reference's encoder=none start: after torch.manual_seed(seed), the model load and the
+# nn.Embedding of its prompt encoder it copies the embeddings of torch.randint(1000, 5000, (6,)).
+# These are those ids for each seed (computed with the reference's torch and transformers); the
+# bundles give them as [encoder] init_ids, so ptune starts from the same table.
+REF_NONE_INIT_IDS = {
+    13: [3513, 4442, 1579, 4170, 4445, 2702],
+    21: [4465, 4980, 4476, 4602, 1175, 1272],
+    42: [4696, 1964, 4366, 1091, 2299, 2724],
+}
+# SST-2 with encoder none is also run with these seeds; for each, like the reference, the seed picks
+# the 1000 training sentences, the starting table and the batch order.
+SST2_NONE_SEEDS = [13, 21, 42]
 
 
 def toml_str(s):
@@ -64,9 +73,9 @@ seeds = [{", ".join(str(s) for s in seeds)}]
 {extra}'''
 
 
-def encoder_toml(kind):
+def encoder_toml(kind, seed=SEED):
     if kind == 'none':
-        return f'\n[encoder]\ntype = "none"\ninit = {toml_str(REF_NONE_INIT)}\n'
+        return f'\n[encoder]\ntype = "none"\ninit_ids = {REF_NONE_INIT_IDS[seed]}\n'
     return f'\n[encoder]\ntype = "{kind}"\n'
 
 
@@ -74,16 +83,19 @@ def sst2(data, out, model):
     def rd(p):
         rows = [l.rstrip('\n').split('\t') for l in open(p)][1:]
         return [(s.strip(), int(y)) for s, y in rows]
-    tr = [r for r in rd(f'{data}/sst2/train.tsv') if len(r[0].split()) >= 6]
-    random.Random(SEED).shuffle(tr)
-    tr = tr[:1000]
+    long_enough = [r for r in rd(f'{data}/sst2/train.tsv') if len(r[0].split()) >= 6]
     te = rd(f'{data}/sst2/test.tsv')
-    files = {'train.jsonl': [{'sentence': s, 'label': str(y)} for s, y in tr],
-             'test.jsonl': [{'sentence': s, 'label': str(y)} for s, y in te]}
-    for enc, epochs, lr in [('none', 1, '3e-3'), ('lstm', 3, '1e-4')]:
-        toml = f'''# SST-2 as ref_ptune.py --task sst2 --mode ptune --prompt 3,3 --encoder {enc} --lr {lr} --epochs {epochs}
+    runs = [('none', seed, 1, '3e-3') for seed in SST2_NONE_SEEDS] + [('lstm', SEED, 3, '1e-4')]
+    for enc, seed, epochs, lr in runs:
+        tr = list(long_enough)
+        random.Random(seed).shuffle(tr)
+        tr = tr[:1000]
+        files = {'train.jsonl': [{'sentence': s, 'label': str(y)} for s, y in tr],
+                 'test.jsonl': [{'sentence': s, 'label': str(y)} for s, y in te]}
+        name = f'sst2-{enc}' + ('' if seed == SEED else f'-s{seed}')
+        toml = f'''# SST-2 as ref_ptune.py --task sst2 --mode ptune --prompt 3,3 --encoder {enc} --lr {lr} --epochs {epochs} --seed {seed}
 schema = 1
-name = "sst2-{enc}"
+name = "{name}"
 model = {toml_str(model)}
 kind = "classify"
 template = "[P*3] {{sentence}}[P*3]{{target}}"
@@ -96,9 +108,9 @@ label_field = "label"
 [labels]
 "0" = " terrible"
 "1" = " great"
-''' + encoder_toml(enc) + training_toml(epochs, lr)
-        write_bundle(f'{out}/sst2-{enc}', toml, files)
-    print(f'sst2: train {len(tr)} test {len(te)}')
+''' + encoder_toml(enc, seed) + training_toml(epochs, lr, seeds=(seed,))
+        write_bundle(f'{out}/{name}', toml, files)
+        print(f'{name}: train {len(tr)} test {len(te)}')
 
 
 def lama(data, out, model, n_train, n_eval, epochs, lr, enc, tok):

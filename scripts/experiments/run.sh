@@ -3,7 +3,8 @@
 # PyTorch reference (/work/shared/bench/ref_ptune.py) on the same data and settings, and collects the
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
-#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 lama lama-manual lama-ref glue sst2-lstm parity batch-check collect
+#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm parity
+#                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
 #   PTUNE (default .build-exp/release/ptune), PY (default /work/venv/bin/python),
@@ -51,6 +52,12 @@ step_sst2() {
   ref_run sst2-none --task sst2 --mode ptune --encoder none --lr 3e-3 --train 1000 --epochs 1
   ref_run sst2-manual --task sst2 --mode manual --train 1000
 }
+step_sst2-seeds() {
+  for s in 21 42; do
+    ptune_run "sst2-none-s$s"
+    ref_run "sst2-none-s$s" --task sst2 --mode ptune --encoder none --lr 3e-3 --train 1000 --epochs 1 --seed "$s"
+  done
+}
 step_sst2-lstm() {
   ptune_run sst2-lstm
   ref_run sst2-lstm --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3
@@ -67,5 +74,5 @@ step_batch-check() {
 }
 step_collect() { "$PY" "$REPO/scripts/experiments/collect.py" "$OUT" --data "$DATA" > "$OUT/summary.md"; cat "$OUT/summary.md"; }
 
-steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(bundles sst2 lama lama-manual lama-ref glue sst2-lstm collect)
+steps=("$@"); [ ${#steps[@]} -eq 0 ] && steps=(bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm collect)
 for s in "${steps[@]}"; do echo "== $s"; "step_$s"; done

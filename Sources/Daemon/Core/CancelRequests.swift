@@ -12,7 +12,7 @@ public enum CancelRequests {
     public static func request(_ jobID: String, spool: URL) throws {
         let folder = folder(SpoolLayout(root: spool))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder.appendingPathComponent(jobID).path, contents: Data())
+        try Data().write(to: folder.appendingPathComponent(jobID))
     }
 
     static func isRequested(_ jobID: String, layout: SpoolLayout) -> Bool {

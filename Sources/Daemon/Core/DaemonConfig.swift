@@ -18,6 +18,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var workerExecutable: String
     /// Full rescans of incoming/ at least this often, whatever inotify says.
     public var rescanSeconds: Double = 30
+    /// An entry of incoming/ is claimed once nothing in it has changed for this long, so a bundle
+    /// copied in place (not renamed in) is not taken half-written.
+    public var settleSeconds: Double = 1
     /// How long SIGTERM may take: workers get this long to checkpoint before SIGKILL.
     public var stopTimeoutSeconds: Double = 60
     /// Between SIGTERM and SIGKILL when a job runs out of wall time or is cancelled.

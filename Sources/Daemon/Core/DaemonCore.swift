@@ -18,6 +18,8 @@ public final class DaemonCore {
     private var watcher: SpoolWatcher?
     private var lastRescan = Date.distantPast
     private var lastCancelPoll = Date.distantPast
+    /// When an entry still being written in incoming/ will have settled: intake runs again then.
+    private var settleCheck: Date?
     /// Set when `waitForWork` saw inotify activity; the next tick takes in the new entries.
     private var woken = false
     /// Set when SIGTERM arrived: no more claiming or admitting.
@@ -54,7 +56,8 @@ public final class DaemonCore {
             let wake = try watcher?.wait(timeout: .zero) ?? .quiet
             let hinted = woken || (wake != .quiet && wake != .cancelled)
             woken = false
-            if hinted || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
+            let settled = settleCheck.map { now >= $0 } ?? false
+            if hinted || settled || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
         }
         let pollCancels = now.timeIntervalSince(lastCancelPoll) >= 0.5
         if pollCancels { lastCancelPoll = now }
@@ -123,7 +126,10 @@ public final class DaemonCore {
 
     func intake() throws {
         lastRescan = Date()
-        for name in try SpoolIntake.scanIncoming(layout) {
+        let (ready, nextCheck) = SpoolIntake.settled(try SpoolIntake.scanIncoming(layout), layout: layout,
+                                                     quietFor: config.settleSeconds, now: lastRescan)
+        settleCheck = nextCheck
+        for name in ready {
             guard let claimed = try SpoolIntake.claim(name, layout: layout) else { continue }
             do {
                 try Intake(core: self).process(claimed: claimed, spoolName: name)

@@ -29,7 +29,7 @@ public final class DaemonService: Service, Sendable {
         logger.info("ready", metadata: ["spool": "\(core.config.spool.path)", "status": "\(core.statusLine())"])
         var lastStatus = Date()
         var lastWatchdog = Date()
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while !shuttingDown.load(ordering: .relaxed) {
                 do {
                     try core.tick()

@@ -16,9 +16,9 @@ struct Intake {
             try? FileManager.default.removeItem(atPath: claimed.path + Self.extractedSuffix)
         }
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder)
+        let exists = FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder)
         var bundleDirectory = claimed
-        if !isFolder.boolValue {
+        if exists && !isFolder.boolValue {
             let target = URL(fileURLWithPath: claimed.path + Self.extractedSuffix)
             try? FileManager.default.removeItem(at: target)
             do {

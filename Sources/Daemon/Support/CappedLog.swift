@@ -9,7 +9,7 @@ final class CappedLog {
 
     init(path: String, limit: Int) {
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         handle = FileHandle(forWritingAtPath: path)
         written = Int((try? handle?.seekToEnd()) ?? 0)

@@ -7,8 +7,8 @@ import Glibc
 /// either where it was or where it went, whole.
 public enum SpoolIntake {
     /// The entries of `incoming/` to consider: folders and `.tar` / `.tar.zst` files, skipping
-    /// names that start with `.`; oldest first (by modification time, then by name). Other entries
-    /// are left alone.
+    /// names that start with `.`; in order of arrival (the status change time, which the rename into
+    /// `incoming/` sets, then the name). Other entries are left alone.
     ///
     /// - Throws: `SpoolError` when `incoming/` cannot be read.
     public static func scanIncoming(_ layout: SpoolLayout) throws(SpoolError) -> [String] {
@@ -17,7 +17,7 @@ public enum SpoolIntake {
             guard let info = try PosixFS.status(layout.incoming.path + "/" + name) else { continue }
             let isArchive = PosixFS.isRegularFile(info) && BundleName.archiveExtension(of: name) != nil
             guard PosixFS.isDirectory(info) || isArchive else { continue }
-            found.append((name, info.st_mtim.tv_sec, info.st_mtim.tv_nsec))
+            found.append((name, info.st_ctim.tv_sec, info.st_ctim.tv_nsec))
         }
         return found.sorted { ($0.seconds, $0.nanoseconds, $0.name) < ($1.seconds, $1.nanoseconds, $1.name) }
             .map(\.name)
@@ -44,12 +44,12 @@ public enum SpoolIntake {
     }
 
     /// The entries in `active/claims/`: bundles claimed before a crash and neither adopted nor
-    /// rejected. Recovery treats each like a fresh claim. Oldest first.
+    /// rejected. Recovery treats each like a fresh claim. In the order they were claimed.
     public static func pendingClaims(_ layout: SpoolLayout) throws(SpoolError) -> [URL] {
         var found: [(url: URL, seconds: Int, nanoseconds: Int)] = []
         for name in try PosixFS.entries(of: layout.claims.path) {
             guard let info = try PosixFS.status(layout.claims.path + "/" + name) else { continue }
-            found.append((layout.claims.appendingPathComponent(name), info.st_mtim.tv_sec, info.st_mtim.tv_nsec))
+            found.append((layout.claims.appendingPathComponent(name), info.st_ctim.tv_sec, info.st_ctim.tv_nsec))
         }
         return found.sorted { ($0.seconds, $0.nanoseconds, $0.url.path) < ($1.seconds, $1.nanoseconds, $1.url.path) }
             .map(\.url)

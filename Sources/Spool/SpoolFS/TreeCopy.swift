@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
 
-/// Copies a bundle folder: regular files and folders only, each file and folder fsynced.
+/// Copies a bundle folder: regular files and folders only, each file and folder fsynced, keeping
+/// modification times (the daemon waits for entries changed in the last moment to settle).
 struct TreeCopy {
     static let folderMode: mode_t = 0o775
     static let fileMode: mode_t = 0o664
@@ -34,6 +35,10 @@ struct TreeCopy {
         }
         guard chmod(target, mode | (try PosixFS.status(target).map { $0.st_mode & S_ISGID } ?? 0)) == 0 else {
             throw .system("set the mode of", target)
+        }
+        if let info = try PosixFS.status(source) {
+            let times = [info.st_atim, info.st_mtim]
+            guard utimensat(AT_FDCWD, target, times, 0) == 0 else { throw .system("set the times of", target) }
         }
         try PosixFS.syncDirectory(target)
     }
@@ -68,6 +73,8 @@ struct TreeCopy {
             }
         }
         guard fchmod(output, Self.fileMode) == 0 else { throw .system("set the mode of", target) }
+        let times = [info.st_atim, info.st_mtim]
+        guard futimens(output, times) == 0 else { throw .system("set the times of", target) }
         guard fsync(output) == 0 else { throw .system("fsync", target) }
     }
 
