@@ -25,11 +25,15 @@ public final class DaemonCore {
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
 
-    public init(config: DaemonConfig, store: JobStore, logger: Logger) throws {
+    /// Where workers get a memory-capped cgroup of their own; nil: the RSS watchdog enforces limits.
+    let cgroup: DelegatedCgroup?
+
+    public init(config: DaemonConfig, store: JobStore, logger: Logger, cgroup: DelegatedCgroup? = nil) throws {
         self.config = config
         self.store = store
         self.layout = SpoolLayout(root: config.spool)
         self.logger = logger
+        self.cgroup = cgroup
         try layout.create()
     }
 
@@ -176,7 +180,18 @@ public final class DaemonCore {
         record.state = .running
         let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: config.workerLogBytes)
         log.append(Data("== attempt \(attempt.number), pid \(worker.pid), \(ISO8601DateFormatter().string(from: Date()))\n".utf8))
-        running[job.id] = RunningJob(job: record, attempt: attempt, worker: worker, directory: directory, log: log)
+        let started = RunningJob(job: record, attempt: attempt, worker: worker, directory: directory, log: log)
+        if let cgroup {
+            do {
+                let group = try cgroup.makeJobGroup(jobID: job.id, attempt: attempt.number, memoryMB: job.memoryMB)
+                try group.add(pid: worker.pid)
+                started.cgroup = group
+            } catch {
+                logger.warning("no cgroup for the job; its memory is watched by resident size",
+                               metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+        running[job.id] = started
         logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)", "attempt": "\(attempt.number)"])
     }
 
@@ -186,7 +201,8 @@ public final class DaemonCore {
         collect(job)
         if let rss = job.worker.residentMegabytes {
             job.peakRSSMB = max(job.peakRSSMB, rss)
-            if rss > Double(job.job.memoryMB), job.stopReason == nil || job.stopReason == .timedOut {
+            // With a cgroup the kernel enforces memory.max; `complete` reads its verdict.
+            if job.cgroup == nil, rss > Double(job.job.memoryMB), job.stopReason == nil || job.stopReason == .timedOut {
                 job.stopReason = .memoryExceeded
                 job.worker.send(SIGKILL)
                 logger.warning("job over its memory limit", metadata: ["job": "\(job.job.id)", "rss_mb": "\(Int(rss))"])
@@ -279,6 +295,14 @@ public final class DaemonCore {
 
     private func complete(_ job: RunningJob) throws {
         flushProgress(job, force: true)
+        if let group = job.cgroup {
+            job.peakRSSMB = max(job.peakRSSMB, group.peakMB ?? 0)
+            if group.oomKilled, job.stopReason == nil || job.stopReason == .timedOut {
+                job.stopReason = .memoryExceeded
+                logger.warning("job over its memory limit (cgroup memory.max)", metadata: ["job": "\(job.job.id)"])
+            }
+            group.remove()
+        }
         let completion = Completion(core: self)
         try completion.finish(job)
     }

@@ -48,11 +48,29 @@ struct ServeCommand: AsyncParsableCommand {
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let store = try JobStore(path: config.database)
-        let core = try DaemonCore(config: config, store: store, logger: logger)
+        let core = try DaemonCore(config: config, store: store, logger: logger, cgroup: Self.jobCgroups(logger: logger))
         let service = DaemonService(core: core, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The delegated cgroup v2 group that enforces job memory limits, prepared; nil (with the reason
+    /// logged) when there is none and the RSS watchdog does the job.
+    static func jobCgroups(logger: Logger) -> DelegatedCgroup? {
+        switch DelegatedCgroup.detect() {
+        case .success(let cgroup):
+            do {
+                try cgroup.prepare()
+                logger.info("memory limits: cgroup v2 memory.max", metadata: ["cgroup": "\(cgroup.path)"])
+                return cgroup
+            } catch {
+                logger.notice("memory limits: resident-size watchdog", metadata: ["cgroup": "\(error)"])
+            }
+        case .failure(let reason):
+            logger.info("memory limits: resident-size watchdog", metadata: ["cgroup": "\(reason)"])
+        }
+        return nil
     }
 
     /// This binary, which also runs `ptune worker`.
