@@ -53,6 +53,9 @@ import Testing
         #expect(next == fresh.addingTimeInterval(1))
         let later = SpoolIntake.settled(["fresh.tar", "old.tar"], layout: spool.layout, quietFor: 1, now: now.addingTimeInterval(1))
         #expect(later.ready == ["fresh.tar", "old.tar"] && later.nextCheck == nil)
+        let seenWhole = SpoolIntake.settled(["fresh.tar", "old.tar"], whole: ["fresh.tar"], layout: spool.layout,
+                                            quietFor: 1, now: now)
+        #expect(seenWhole.ready == ["fresh.tar", "old.tar"] && seenWhole.nextCheck == nil)
     }
 
     @Test func aFolderWaitsForItsNewestFileAtAnyDepth() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 @testable import Spool
 import Testing
 
@@ -11,15 +12,29 @@ import Testing
         let staged = try spool.bundle("sst2")
         try FileManager.default.moveItem(at: staged, to: spool.layout.incoming.appendingPathComponent("sst2"))
         let wake = try watcher.wait(timeout: .seconds(1))
-        #expect(wake == .changed(names: ["sst2"]))
+        #expect(wake == .changed(names: ["sst2"], whole: ["sst2"]))
     }
 
-    @Test func seesAFileWrittenInPlaceOnce() throws {
+    @Test func seesAFileWrittenInPlaceOnceAndWholeWhenClosed() throws {
         let spool = try SpoolFixture()
         let watcher = try SpoolWatcher(layout: spool.layout)
         try spool.write("spool/incoming/x.tar")
-        #expect(try watcher.wait(timeout: .seconds(1)) == .changed(names: ["x.tar"]))
+        #expect(try watcher.wait(timeout: .seconds(1)) == .changed(names: ["x.tar"], whole: ["x.tar"]))
         #expect(try watcher.wait(timeout: .milliseconds(10)) == .quiet)
+    }
+
+    @Test func aFolderMadeInPlaceOrAFileStillOpenIsNotWhole() throws {
+        let spool = try SpoolFixture()
+        let watcher = try SpoolWatcher(layout: spool.layout)
+        try FileManager.default.createDirectory(at: spool.layout.incoming.appendingPathComponent("copying"),
+                                                withIntermediateDirectories: false)
+        let fd = open(spool.layout.incoming.path + "/y.tar.zst", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        #expect(fd >= 0)
+        #expect(write(fd, "half", 4) == 4)
+        let wake = try watcher.wait(timeout: .seconds(1))
+        close(fd)
+        #expect(wake == .changed(names: ["copying", "y.tar.zst"], whole: []))
+        #expect(try watcher.wait(timeout: .seconds(1)) == .changed(names: ["y.tar.zst"], whole: ["y.tar.zst"]))
     }
 
     @Test func ignoresWritesOutsideIncoming() throws {

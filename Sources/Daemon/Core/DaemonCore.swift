@@ -22,6 +22,8 @@ public final class DaemonCore {
     private var settleCheck: Date?
     /// Set when `waitForWork` saw inotify activity; the next tick takes in the new entries.
     private var woken = false
+    /// Entries inotify saw arrive complete (renamed in, or written and closed): no need to settle.
+    private var arrivedWhole = Set<String>()
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
 
@@ -58,7 +60,7 @@ public final class DaemonCore {
         let now = Date()
         if !stopping {
             let wake = try watcher?.wait(timeout: .zero) ?? .quiet
-            let hinted = woken || (wake != .quiet && wake != .cancelled)
+            let hinted = woken || note(wake)
             woken = false
             let settled = settleCheck.map { now >= $0 } ?? false
             if hinted || settled || now.timeIntervalSince(lastRescan) >= config.rescanSeconds { try intake() }
@@ -104,8 +106,21 @@ public final class DaemonCore {
             usleep(UInt32(milliseconds * 1000))
             return
         }
-        let wake = try watcher.wait(timeout: .milliseconds(milliseconds))
-        if wake != .quiet && wake != .cancelled { woken = true }
+        if note(try watcher.wait(timeout: .milliseconds(milliseconds))) { woken = true }
+    }
+
+    /// Records what inotify said about incoming/; true when there is something to take in.
+    private func note(_ wake: SpoolWatcher.Wake) -> Bool {
+        switch wake {
+        case .changed(let names, let whole):
+            arrivedWhole.subtract(names)
+            arrivedWhole.formUnion(whole)
+            return true
+        case .overflowed:
+            return true
+        case .quiet, .cancelled:
+            return false
+        }
     }
 
     /// SIGTERM: stop claiming and admitting, ask every worker to checkpoint and stop, SIGKILL what is
@@ -130,9 +145,12 @@ public final class DaemonCore {
 
     func intake() throws {
         lastRescan = Date()
-        let (ready, nextCheck) = SpoolIntake.settled(try SpoolIntake.scanIncoming(layout), layout: layout,
+        let names = try SpoolIntake.scanIncoming(layout)
+        let (ready, nextCheck) = SpoolIntake.settled(names, whole: arrivedWhole, layout: layout,
                                                      quietFor: config.settleSeconds, now: lastRescan)
         settleCheck = nextCheck
+        arrivedWhole.formIntersection(names)
+        arrivedWhole.subtract(ready)
         for name in ready {
             guard let claimed = try SpoolIntake.claim(name, layout: layout) else { continue }
             do {

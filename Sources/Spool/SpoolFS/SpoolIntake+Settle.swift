@@ -12,15 +12,22 @@ extension SpoolIntake {
     /// A change is a modification time (of the entry, or of anything in a folder entry) in the last
     /// `quietFor` seconds; times in the future count as settled, since a clock ahead of ours is not a
     /// writer in progress. `ptune submit` keeps the source files' times, so a submitted bundle made
-    /// earlier is ready at once.
+    /// earlier is ready at once even when found by a rescan.
+    ///
+    /// Names in `whole` are ready without looking: inotify saw them arrive complete (renamed in, or a
+    /// file closed after writing).
     ///
     /// - Returns: the ready names in the given order, and the earliest time a waiting entry becomes
     ///   ready (nil when none waits).
-    public static func settled(_ names: [String], layout: SpoolLayout, quietFor: TimeInterval, now: Date)
-        -> (ready: [String], nextCheck: Date?) {
+    public static func settled(_ names: [String], whole: Set<String> = [], layout: SpoolLayout,
+                               quietFor: TimeInterval, now: Date) -> (ready: [String], nextCheck: Date?) {
         var ready: [String] = []
         var nextCheck: Date?
         for name in names {
+            if whole.contains(name) {
+                ready.append(name)
+                continue
+            }
             let last = lastChange(layout.incoming.path + "/" + name)
             let settlesAt = last.addingTimeInterval(quietFor)
             if last > now || settlesAt <= now {

@@ -15,8 +15,9 @@ public final class SpoolWatcher: @unchecked Sendable {
     /// What a wait saw.
     public enum Wake: Sendable, Equatable {
         /// Entries were created, written or moved in; their names, each once, in the order first
-        /// seen (a hint, possibly incomplete).
-        case changed(names: [String])
+        /// seen (a hint, possibly incomplete). `whole`: those whose last event says they are
+        /// complete: moved in by rename, or a file closed after writing (not merely created).
+        case changed(names: [String], whole: Set<String>)
         /// The kernel's event queue overflowed: events were lost, rescan.
         case overflowed
         /// Nothing happened within the timeout.
@@ -98,6 +99,7 @@ public final class SpoolWatcher: @unchecked Sendable {
     /// Reads every queued event.
     private func drain() throws(SpoolError) -> Wake {
         var names: [String] = []
+        var whole = Set<String>()
         var overflowed = false
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -109,10 +111,16 @@ public final class SpoolWatcher: @unchecked Sendable {
             guard count > 0 else { throw .system("read events from", "inotify") }
             InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count)) { event in
                 if event.mask & UInt32(IN_Q_OVERFLOW) != 0 { overflowed = true }
-                if let name = event.name, event.mask & Self.mask != 0, !names.contains(name) { names.append(name) }
+                guard let name = event.name, event.mask & Self.mask != 0 else { return }
+                if !names.contains(name) { names.append(name) }
+                if event.mask & (UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE)) != 0 {
+                    whole.insert(name)
+                } else {
+                    whole.remove(name)
+                }
             }
         }
-        return overflowed ? .overflowed : .changed(names: names)
+        return overflowed ? .overflowed : .changed(names: names, whole: whole)
     }
 }
 
