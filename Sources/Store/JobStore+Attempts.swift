@@ -33,31 +33,51 @@ extension JobStore {
     }
 
     /// Records how an attempt ended, with an `attempt` event. The job's own state is changed separately,
-    /// with ``updateState(jobID:to:reason:at:durable:)``.
+    /// with ``updateState(jobID:to:reason:at:durable:)``, or in the same transaction with
+    /// ``finishAttempt(id:state:exitStatus:reason:peakRSSMB:at:jobState:jobReason:durable:)``.
     ///
     /// `state` must be an end state (not queued or running); an attempt finishes once.
     public func finishAttempt(id: Int64, state: JobState, exitStatus: Int32?, reason: String?, peakRSSMB: Double?,
                               at: Date) throws {
         try write { db in
-            guard let attempt = try AttemptRecord.fetchOne(db, key: id) else {
-                throw StoreError.attemptNotFound(id: id)
-            }
-            guard attempt.finishedAt == nil else {
-                throw StoreError.attemptAlreadyFinished(id: id, state: attempt.state)
-            }
-            guard state != .queued, state != .running else {
-                throw StoreError.invalidTransition(jobID: attempt.jobID, from: attempt.state, to: state)
-            }
-            try db.execute(sql: """
-                UPDATE attempt SET state = ?, finishedAt = ?, exitStatus = ?, reason = ?, peakRSSMB = ?
-                WHERE id = ?
-                """, arguments: [state, at, exitStatus, reason, peakRSSMB, id])
-            let status = exitStatus.map { ", exit status \($0)" } ?? ""
-            try Self.insertEvent(db, jobID: attempt.jobID, attempt: attempt.number, kind: EventRecord.Kind.attempt,
-                                 message: "attempt \(attempt.number) ended \(state.rawValue)\(status)"
-                                     + (reason.map { ": \($0)" } ?? ""),
-                                 at: at)
+            _ = try Self.recordAttemptEnd(db, id: id, state: state, exitStatus: exitStatus, reason: reason,
+                                          peakRSSMB: peakRSSMB, at: at)
         }
+    }
+
+    /// Records how an attempt ended and moves its job to `jobState`, in one transaction, so a crash
+    /// never leaves an ended attempt under a job that still looks running.
+    public func finishAttempt(id: Int64, state: JobState, exitStatus: Int32?, reason: String?, peakRSSMB: Double?,
+                              at: Date, jobState: JobState, jobReason: String?, durable: Bool) throws {
+        try write(durable: durable) { db in
+            let jobID = try Self.recordAttemptEnd(db, id: id, state: state, exitStatus: exitStatus, reason: reason,
+                                                  peakRSSMB: peakRSSMB, at: at)
+            try Self.moveJob(db, id: jobID, to: jobState, reason: jobReason, at: at)
+        }
+    }
+
+    /// The attempt's end and its event; returns the attempt's job id.
+    static func recordAttemptEnd(_ db: Database, id: Int64, state: JobState, exitStatus: Int32?, reason: String?,
+                                 peakRSSMB: Double?, at: Date) throws -> String {
+        guard let attempt = try AttemptRecord.fetchOne(db, key: id) else {
+            throw StoreError.attemptNotFound(id: id)
+        }
+        guard attempt.finishedAt == nil else {
+            throw StoreError.attemptAlreadyFinished(id: id, state: attempt.state)
+        }
+        guard state != .queued, state != .running else {
+            throw StoreError.invalidTransition(jobID: attempt.jobID, from: attempt.state, to: state)
+        }
+        try db.execute(sql: """
+            UPDATE attempt SET state = ?, finishedAt = ?, exitStatus = ?, reason = ?, peakRSSMB = ?
+            WHERE id = ?
+            """, arguments: [state, at, exitStatus, reason, peakRSSMB, id])
+        let status = exitStatus.map { ", exit status \($0)" } ?? ""
+        try Self.insertEvent(db, jobID: attempt.jobID, attempt: attempt.number, kind: EventRecord.Kind.attempt,
+                             message: "attempt \(attempt.number) ended \(state.rawValue)\(status)"
+                                 + (reason.map { ": \($0)" } ?? ""),
+                             at: at)
+        return attempt.jobID
     }
 
     /// Appends an event; `jobID` nil for the daemon's own events.

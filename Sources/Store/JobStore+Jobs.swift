@@ -34,20 +34,25 @@ extension JobStore {
     /// (``StoreError/invalidTransition(jobID:from:to:)``).
     public func updateState(jobID: String, to state: JobState, reason: String?, at: Date, durable: Bool) throws {
         try write(durable: durable) { db in
-            var job = try Self.fetchJob(db, id: jobID)
-            guard !job.state.isTerminal else {
-                throw StoreError.invalidTransition(jobID: jobID, from: job.state, to: state)
-            }
-            let from = job.state
-            job.state = state
-            job.reason = reason
-            if state == .running, job.startedAt == nil { job.startedAt = at }
-            if state.isTerminal { job.finishedAt = at }
-            try job.update(db)
-            try Self.insertEvent(db, jobID: jobID, attempt: job.attempts > 0 ? job.attempts : nil,
-                                 kind: EventRecord.Kind.state,
-                                 message: Self.transition(from: from, to: state, reason: reason), at: at)
+            try Self.moveJob(db, id: jobID, to: state, reason: reason, at: at)
         }
+    }
+
+    /// The state change of ``updateState(jobID:to:reason:at:durable:)`` inside a caller's transaction.
+    static func moveJob(_ db: Database, id jobID: String, to state: JobState, reason: String?, at: Date) throws {
+        var job = try Self.fetchJob(db, id: jobID)
+        guard !job.state.isTerminal else {
+            throw StoreError.invalidTransition(jobID: jobID, from: job.state, to: state)
+        }
+        let from = job.state
+        job.state = state
+        job.reason = reason
+        if state == .running, job.startedAt == nil { job.startedAt = at }
+        if state.isTerminal { job.finishedAt = at }
+        try job.update(db)
+        try Self.insertEvent(db, jobID: jobID, attempt: job.attempts > 0 ? job.attempts : nil,
+                             kind: EventRecord.Kind.state,
+                             message: Self.transition(from: from, to: state, reason: reason), at: at)
     }
 
     /// Asks the daemon to cancel a job (`jobID` is a full id); the daemon polls `cancelRequested`.

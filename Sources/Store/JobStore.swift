@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import GRDB
 
@@ -78,6 +79,9 @@ public final class JobStore: Sendable {
     /// Runs `body` in one immediate transaction on the writer connection, with `synchronous=FULL` if `durable`.
     func write<T>(durable: Bool = false, _ body: (Database) throws -> T) throws -> T {
         if isReadOnly { throw StoreError.readOnly(path: path) }
+        if let code = FaultInjection.step("commit \(path)") {
+            throw StoreError.sqlite(path: path, detail: String(cString: strerror(code)))
+        }
         return try Self.mappingErrors(path: path) {
             try pool.writeWithoutTransaction { db in
                 if durable { try db.execute(sql: "PRAGMA synchronous = FULL") }

@@ -35,7 +35,8 @@ final class ServiceHarness: @unchecked Sendable {
     var logPath: String { root.appendingPathComponent("daemon.log").path }
 
     /// Starts `ptune serve` and waits until it wrote its first status (it has recovered and is ready).
-    func start(extra: [String] = []) throws {
+    /// With `mayDie`, a daemon that exits before that (a planned crash) is no error.
+    func start(extra: [String] = [], mayDie: Bool = false) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
@@ -50,7 +51,26 @@ final class ServiceHarness: @unchecked Sendable {
         daemonLog = log
         let status = spool.appendingPathComponent("control/status.json")
         try? FileManager.default.removeItem(at: status)
-        try wait(seconds: 30, "daemon ready") { FileManager.default.fileExists(atPath: status.path) }
+        try wait(seconds: 30, "daemon ready") { FileManager.default.fileExists(atPath: status.path) || !p.isRunning }
+        if !p.isRunning, !mayDie { throw HarnessError("the daemon exited at start (status \(p.terminationStatus))") }
+    }
+
+    /// The spool's tmp/ and incoming/, so bundles can be submitted before the daemon first starts.
+    func makeSpool() throws {
+        for folder in ["tmp", "incoming"] {
+            try FileManager.default.createDirectory(at: spool.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+    }
+
+    /// Waits for a daemon that is to die by itself (a planned crash); returns false if it still runs
+    /// after `seconds`.
+    func waitForDaemonExit(seconds: Double) -> Bool {
+        guard let daemon else { return true }
+        let deadline = Date().addingTimeInterval(seconds)
+        while daemon.isRunning, Date() < deadline { usleep(20_000) }
+        if daemon.isRunning { return false }
+        self.daemon = nil
+        return true
     }
 
     /// Sends `signal` to the daemon and, for SIGTERM/SIGKILL, waits for it to exit; returns its status.

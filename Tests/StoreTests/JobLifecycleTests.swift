@@ -98,6 +98,27 @@ import Testing
         ])
     }
 
+    @Test func anAttemptsEndAndItsJobsStateChangeTogetherOrNotAtAll() throws {
+        let store = try StoreFixture().writer()
+        let job = makeJob("abcd")
+        try store.insertJob(job, durable: false)
+        let attempt = try store.startAttempt(jobID: job.id, pid: 7, at: t0 + 1)
+        try store.finishAttempt(id: attempt.id, state: .succeeded, exitStatus: 0, reason: nil, peakRSSMB: 12,
+                                at: t0 + 2, jobState: .succeeded, jobReason: nil, durable: true)
+        #expect(try store.job(id: job.id)?.state == .succeeded)
+        #expect(try store.attempts(jobID: job.id).map(\.state) == [.succeeded])
+
+        let other = makeJob("beef")
+        try store.insertJob(other, durable: false)
+        let second = try store.startAttempt(jobID: other.id, pid: 8, at: t0 + 3)
+        try store.updateState(jobID: other.id, to: .cancelled, reason: "by hand", at: t0 + 4, durable: false)
+        #expect(throws: StoreError.invalidTransition(jobID: other.id, from: .cancelled, to: .failed)) {
+            try store.finishAttempt(id: second.id, state: .failed, exitStatus: 1, reason: "x", peakRSSMB: nil,
+                                    at: t0 + 5, jobState: .failed, jobReason: "x", durable: true)
+        }
+        #expect(try store.attempts(jobID: other.id).map(\.finishedAt) == [nil])
+    }
+
     @Test func aTerminalStateIsFinal() throws {
         let store = try StoreFixture().writer()
         let job = makeJob("abcd")

@@ -22,10 +22,10 @@ struct Completion {
         if let reason = running.stopReason {
             if reason == .shutdown {
                 try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: exit,
-                                             reason: "the daemon stopped", peakRSSMB: running.peakRSSMB, at: now)
-                try core.store.updateState(jobID: job.id, to: .interrupted,
-                                           reason: "the daemon stopped; the job resumes from its checkpoint at the next start",
-                                           at: now, durable: true)
+                                             reason: "the daemon stopped", peakRSSMB: running.peakRSSMB, at: now,
+                                             jobState: .interrupted,
+                                             jobReason: "the daemon stopped; the job resumes from its checkpoint at the next start",
+                                             durable: true)
                 return
             }
             let why = Self.explain(reason, job: job, peak: running.peakRSSMB)
@@ -41,16 +41,17 @@ struct Completion {
         default:
             let how = worker.terminatingSignal.map { "was killed by signal \($0)" } ?? "exited with status \(exit ?? -1)"
             let detail = running.failure?.message.map { ": \($0)" } ?? ""
-            try core.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
-                                         reason: "worker \(how)\(detail)", peakRSSMB: running.peakRSSMB, at: now)
+            let attemptReason = "worker \(how)\(detail)"
             if running.attempt.number < core.config.maxAttempts {
-                try core.store.updateState(jobID: job.id, to: .queued,
-                                           reason: "attempt \(running.attempt.number) failed (worker \(how)); retrying from the last checkpoint",
-                                           at: now, durable: true)
+                try core.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
+                                             reason: attemptReason, peakRSSMB: running.peakRSSMB, at: now,
+                                             jobState: .queued,
+                                             jobReason: "attempt \(running.attempt.number) failed (worker \(how)); retrying from the last checkpoint",
+                                             durable: true)
             } else {
                 try fail(running, state: .failed,
                          reason: "the worker failed \(running.attempt.number) times; the last one \(how)\(detail). See worker.log",
-                         problems: nil, exit: exit, attemptRecorded: true)
+                         problems: nil, exit: exit, attemptReason: attemptReason)
             }
         }
     }
@@ -63,24 +64,24 @@ struct Completion {
             try core.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
         }
         try core.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
-                                     peakRSSMB: running.peakRSSMB, at: now)
-        try core.store.updateState(jobID: running.job.id, to: .succeeded, reason: nil, at: now, durable: true)
+                                     peakRSSMB: running.peakRSSMB, at: now, jobState: .succeeded, jobReason: nil,
+                                     durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
         _ = try SpoolIntake.finish(running.job.id, to: .done, layout: core.layout)
         core.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
     }
 
+    /// Ends the job in `state`: the failure report first, then the attempt's end and the job's state
+    /// in one durable commit (`attemptReason`: the attempt's own reason when it differs), then the move.
     private func fail(_ running: RunningJob, state: JobState, reason: String, problems: [String]?, exit: Int32?,
-                      attemptRecorded: Bool = false) throws {
+                      attemptReason: String? = nil) throws {
         let now = Date()
-        if !attemptRecorded {
-            try core.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: reason,
-                                         peakRSSMB: running.peakRSSMB, at: now)
-        }
         var job = running.job
         job.attempts = running.attempt.number
         try FailureReport(job: job, state: state, reason: reason, problems: problems).write(into: running.directory)
-        try core.store.updateState(jobID: job.id, to: state, reason: reason, at: now, durable: true)
+        try core.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: attemptReason ?? reason,
+                                     peakRSSMB: running.peakRSSMB, at: now, jobState: state, jobReason: reason,
+                                     durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
         _ = try SpoolIntake.finish(job.id, to: .failed, layout: core.layout)
         core.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])

@@ -14,14 +14,15 @@ struct Recovery {
         let store = core.store
         // Jobs the last daemon left running: their workers died with it, or must be stopped now.
         for job in try store.jobs(inStates: [.running]) {
-            for attempt in try store.attempts(jobID: job.id) where attempt.finishedAt == nil {
+            let reason = "requeued after a daemon restart; resumes from its checkpoint"
+            let open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
+            for attempt in open {
                 if let pid = attempt.pid { Self.stopOrphan(pid: pid, jobID: job.id) }
                 try store.finishAttempt(id: attempt.id, state: .interrupted, exitStatus: nil,
                                         reason: "the daemon stopped without recording this attempt's end",
-                                        peakRSSMB: nil, at: now)
+                                        peakRSSMB: nil, at: now, jobState: .queued, jobReason: reason, durable: true)
             }
-            try store.updateState(jobID: job.id, to: .queued, reason: "requeued after a daemon restart; resumes from its checkpoint",
-                                  at: now, durable: true)
+            if open.isEmpty { try store.updateState(jobID: job.id, to: .queued, reason: reason, at: now, durable: true) }
         }
         for job in try store.jobs(inStates: [.interrupted]) {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)

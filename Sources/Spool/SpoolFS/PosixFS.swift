@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import Glibc
 import Tensor
@@ -42,6 +43,9 @@ enum PosixFS {
     /// Renames `source` to `target` unless something is at `target` (Linux `renameat2` with
     /// `RENAME_NOREPLACE`; on a filesystem without it, a check then a rename).
     static func renameNoReplace(_ source: String, _ target: String) throws(SpoolError) -> RenameResult {
+        if let code = FaultInjection.step("rename \(source) \(target)") {
+            throw .system("rename \(source) to", target, code: code)
+        }
         var result = renameat2NoReplace?(AT_FDCWD, source, AT_FDCWD, target, 1) ?? -1
         var code = renameat2NoReplace == nil ? EINVAL : errno
         if result != 0, code == EINVAL || code == ENOSYS {

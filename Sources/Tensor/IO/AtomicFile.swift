@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import Glibc
 
@@ -35,11 +36,21 @@ public enum AtomicFile {
         guard fd >= 0 else { throw FileWriteError(path: temporary, operation: "create", code: errno) }
         do {
             defer { close(fd) }
+            if let code = FaultInjection.step("write \(temporary)") {
+                throw FileWriteError(path: temporary, operation: "write", code: code)
+            }
             try body(Sink(fd: fd, path: temporary))
+            if let code = FaultInjection.step("fsync \(temporary)") {
+                throw FileWriteError(path: temporary, operation: "fsync", code: code)
+            }
             guard fsync(fd) == 0 else { throw FileWriteError(path: temporary, operation: "fsync", code: errno) }
         } catch {
             unlink(temporary)
             throw error
+        }
+        if let code = FaultInjection.step("rename \(temporary) \(path)") {
+            unlink(temporary)
+            throw FileWriteError(path: path, operation: "rename", code: code)
         }
         guard rename(temporary, path) == 0 else {
             let code = errno
@@ -65,6 +76,9 @@ public enum AtomicFile {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileWriteError(path: directory, operation: "open directory", code: errno) }
         defer { close(fd) }
+        if let code = FaultInjection.step("fsync \(directory)/") {
+            throw FileWriteError(path: directory, operation: "fsync directory", code: code)
+        }
         guard fsync(fd) == 0 else { throw FileWriteError(path: directory, operation: "fsync directory", code: errno) }
     }
 }

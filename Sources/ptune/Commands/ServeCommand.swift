@@ -1,5 +1,6 @@
 import ArgumentParser
 import Daemon
+import FaultInjection
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -24,14 +25,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
     @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
     @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
+    @Option(name: .long, help: .hidden) var faultPlan: String?
+    @Option(name: .long, help: .hidden) var faultLog: String?
 
     func validate() throws {
         for (name, value) in [("--cores", cores), ("--memory", memory), ("--max-jobs", maxJobs)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
+        if let faultPlan, FaultInjection.Plan(faultPlan) == nil {
+            throw ValidationError("--fault-plan: expected count or crash|enospc|eio@N, got \(faultPlan).")
+        }
     }
 
     func run() async throws {
+        if let plan = faultPlan.flatMap(FaultInjection.Plan.init) { FaultInjection.configure(plan, log: faultLog) }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "ptune")
         logger.logLevel = .info

@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// Crash-point enumeration: the daemon numbers the durable steps (file writes, fsyncs, renames,
+/// SQLite commits) of one job's life; then, for each step N, a daemon is killed (SIGKILL) just
+/// before step N, restarted, and the job must still end correctly with the spool and the database
+/// in agreement.
+///
+/// `PTUNE_CRASH_POINTS` picks the steps: `all` (default) or `every:K`.
+@Suite(.serialized)
+struct CrashPointTests {
+    static let bundle = TestBundles.valid(name: "life", steps: 4)
+
+    /// The steps of one undisturbed life: the bundle is in incoming/ before the daemon starts.
+    static func countSteps() throws -> [String] {
+        let h = try ServiceHarness()
+        let log = h.root.appendingPathComponent("steps.log").path
+        try h.makeSpool()
+        try h.submit("life", files: bundle)
+        try h.start(extra: ["--fault-plan", "count", "--fault-log", log])
+        _ = try h.waitForJob("life", in: ["succeeded", "failed"])
+        #expect(try h.stop() == 0)
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    static func selected(_ count: Int) -> [Int] {
+        let spec = ProcessInfo.processInfo.environment["PTUNE_CRASH_POINTS"] ?? "all"
+        let stride = spec.hasPrefix("every:") ? max(1, Int(spec.dropFirst(6)) ?? 1) : 1
+        return Array(Swift.stride(from: 1, through: count, by: stride))
+    }
+
+    @Test func aCrashBeforeAnyDurableStepLosesNothing() throws {
+        let steps = try Self.countSteps()
+        #expect(steps.count > 10, "only \(steps.count) steps counted")
+        for n in Self.selected(steps.count) {
+            let h = try ServiceHarness()
+            try h.makeSpool()
+            try h.submit("life", files: Self.bundle)
+            try h.start(extra: ["--fault-plan", "crash@\(n)"], mayDie: true)
+            let crashed = h.waitForDaemonExit(seconds: 60)
+            if !crashed { try h.stop() }
+            try h.start()
+            let row = try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            let context = "crash before step \(n) of \(steps.count) (\(steps[n - 1])); crashed: \(crashed)"
+            #expect(row["state"] as? String == "succeeded", "\(context)")
+            try SpoolInvariants.check(h, jobID: row["id"] as? String ?? "", context: context)
+            #expect(try h.stop() == 0, "\(context)")
+        }
+    }
+}
