@@ -49,4 +49,29 @@ struct CrashPointTests {
             #expect(try h.stop() == 0, "\(context)")
         }
     }
+
+    /// A write, fsync, rename or commit that fails once (a full disk, an I/O error) costs at most a
+    /// retry: the daemon keeps serving and the job still ends correctly. A failure while the daemon
+    /// sets up its spool ends it with the reason (systemd restarts it), and the next start finishes.
+    @Test(arguments: ["enospc", "eio"])
+    func aFailedDurableStepIsRetried(_ error: String) throws {
+        let steps = try Self.countSteps()
+        for n in Self.selected(steps.count) {
+            let h = try ServiceHarness()
+            try h.makeSpool()
+            try h.submit("life", files: Self.bundle)
+            try h.start(extra: ["--fault-plan", "\(error)@\(n)"], mayDie: true)
+            let context = "\(error) at step \(n) of \(steps.count) (\(steps[n - 1]))"
+            if h.waitForDaemonExit(seconds: 0) {
+                let log = try String(contentsOfFile: h.logPath, encoding: .utf8)
+                let message = error == "enospc" ? "No space left on device" : "Input/output error"
+                #expect(log.contains(message), "the daemon's last words do not give the reason; \(context)")
+                try h.start()
+            }
+            let row = try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            #expect(row["state"] as? String == "succeeded", "\(context)")
+            try SpoolInvariants.check(h, jobID: row["id"] as? String ?? "", context: context)
+            #expect(try h.stop() == 0, "\(context)")
+        }
+    }
 }

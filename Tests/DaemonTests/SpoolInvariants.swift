@@ -8,8 +8,11 @@ enum SpoolInvariants {
                               "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "worker.log",
                               "bundle/task.toml"]
 
+    /// The database commit comes before the move out of active/; a move that failed is finished by
+    /// the next pass, so the spool is given a few seconds to agree.
     static func check(_ h: ServiceHarness, jobID id: String, context: String) throws {
         let place = "done/\(id)"
+        try? h.wait(seconds: 10, "the bundle in \(place)") { h.contents("done") == [id] && h.contents("active") == ["claims"] }
         #expect(h.contents("done") == [id], "done/: \(h.contents("done")); \(context)")
         for folder in ["incoming", "failed", "rejected"] {
             #expect(h.contents(folder).isEmpty, "\(folder)/: \(h.contents(folder)); \(context)")

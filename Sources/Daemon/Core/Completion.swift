@@ -12,9 +12,15 @@ struct Completion {
     static let artifactNames = ["prompt.safetensors", "report.json", "report.md", "loss.svg",
                                 "adapter/adapter_config.json", "adapter/adapter_model.safetensors"]
 
+    /// Records how the worker ended and moves the job on. Safe to call again after it failed midway:
+    /// once the attempt's end is committed, what is left (the move out of active/) is the
+    /// reconciliation's to finish.
     func finish(_ running: RunningJob) throws {
-        defer { CancelRequests.clear(running.job.id, layout: core.layout) }
         let job = running.job
+        if try core.store.attempts(jobID: job.id).first(where: { $0.id == running.attempt.id })?.finishedAt != nil {
+            return
+        }
+        defer { CancelRequests.clear(running.job.id, layout: core.layout) }
         let worker = running.worker
         let now = Date()
         let exit = worker.exitStatus

@@ -4,6 +4,7 @@ import Logging
 import PTuning
 import Spool
 import Store
+import Tensor
 
 /// The daemon's state machine, driven by `tick()` from one task: intake from the spool, admission,
 /// worker supervision and limits, completion. Every job state change is one Store transaction; the
@@ -24,6 +25,9 @@ public final class DaemonCore {
     private var woken = false
     /// Entries inotify saw arrive complete (renamed in, or written and closed): no need to settle.
     private var arrivedWhole = Set<String>()
+    /// Set when a pass failed midway (a full disk, an I/O error): the next pass first finishes
+    /// what it left half-done, as a restart would.
+    private var reconcileNeeded = false
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
 
@@ -57,6 +61,19 @@ public final class DaemonCore {
     /// One pass: intake when inotify hinted or a rescan is due, worker output and limits, completions,
     /// admission. Returns quickly; the caller sleeps between passes.
     public func tick() throws {
+        if reconcileNeeded {
+            try Recovery(core: self).reconcileSpool()
+            reconcileNeeded = false
+        }
+        do {
+            try pass()
+        } catch {
+            reconcileNeeded = true
+            throw error
+        }
+    }
+
+    private func pass() throws {
         let now = Date()
         if !stopping {
             let wake = try watcher?.wait(timeout: .zero) ?? .quiet
@@ -71,8 +88,9 @@ public final class DaemonCore {
             try supervise(job, now: now, pollCancel: pollCancels)
             if job.worker.poll() {
                 collect(job)
-                running[id] = nil
+                // Until its completion is recorded the job stays here; a failed one is tried again.
                 try complete(job)
+                running[id] = nil
             }
         }
         if !stopping {
@@ -153,22 +171,38 @@ public final class DaemonCore {
         arrivedWhole.subtract(ready)
         for name in ready {
             guard let claimed = try SpoolIntake.claim(name, layout: layout) else { continue }
-            do {
-                try Intake(core: self).process(claimed: claimed, spoolName: name)
-            } catch {
-                // An entry that cannot be taken in (unreadable, vanished) is rejected with the reason,
-                // so it neither blocks the entries behind it nor is lost.
-                logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
-                if FileManager.default.fileExists(atPath: claimed.path) {
-                    _ = try? SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
-                        file: name, message: "the daemon could not take it in: \(error)",
-                        hint: "check the bundle's files are readable, then submit it again")], layout: layout)
-                }
+            try takeIn(claimed: claimed, spoolName: name)
+        }
+    }
+
+    /// Takes a claimed entry in as a job or rejects it. An I/O or database failure is rethrown (the
+    /// entry stays claimed and a later pass retries it); any other failure (an unreadable or vanished
+    /// entry) rejects it with the reason, so it neither blocks the entries behind it nor is lost.
+    func takeIn(claimed: URL, spoolName name: String) throws {
+        do {
+            try Intake(core: self).process(claimed: claimed, spoolName: name)
+        } catch where Self.isTransient(error) {
+            throw error
+        } catch {
+            logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
+            if FileManager.default.fileExists(atPath: claimed.path) {
+                _ = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+                    file: name, message: "the daemon could not take it in: \(error)",
+                    hint: "check the bundle's files are readable, then submit it again")], layout: layout)
             }
         }
     }
 
-    // MARK: admission
+    /// Failures of the machine rather than of the bundle: a full disk, an I/O error, the database.
+    static func isTransient(_ error: Error) -> Bool {
+        let transient: Set<Int32> = [ENOSPC, EDQUOT, EIO, EROFS, ENOMEM, EMFILE, ENFILE]
+        switch error {
+        case let error as SpoolError: return error.code.map(transient.contains) ?? false
+        case let error as FileWriteError: return transient.contains(error.code)
+        case is StoreError: return true
+        default: return false
+        }
+    }
 
     private func admit() throws {
         var usage = Admission.Usage()

@@ -9,6 +9,8 @@ import Store
 struct Recovery {
     let core: DaemonCore
 
+    /// At start-up: jobs the last daemon left running or interrupted are queued again, then the
+    /// spool is reconciled.
     func run() throws {
         let now = Date()
         let store = core.store
@@ -27,6 +29,16 @@ struct Recovery {
         for job in try store.jobs(inStates: [.interrupted]) {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
         }
+        try reconcileSpool()
+    }
+
+    /// Finishes what a crash or a failed pass left half-done between the database and the spool:
+    /// bundles adopted but not recorded, completions committed but not moved, queued jobs whose
+    /// bundle is gone, and claims neither adopted nor rejected. Safe while workers run; repeating
+    /// it changes nothing.
+    func reconcileSpool() throws {
+        let now = Date()
+        let store = core.store
         let fm = FileManager.default
         let active = (try? fm.contentsOfDirectory(atPath: core.layout.active.path)) ?? []
         for name in active where name != "claims" && !name.hasPrefix(".") {
@@ -48,16 +60,16 @@ struct Recovery {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }
-        // Claims a crash left half-processed. An unpacked archive whose archive is still there is
-        // unpacked again; one whose archive is gone is the bundle itself.
+        // Claims left half-processed. An unpacked archive whose archive is still there is unpacked
+        // again; one whose archive is gone is the bundle itself.
         for claimed in try SpoolIntake.pendingClaims(core.layout) {
             let name = claimed.lastPathComponent
             if name.hasSuffix(Intake.extractedSuffix) {
                 let archive = String(name.dropLast(Intake.extractedSuffix.count))
                 if fm.fileExists(atPath: claimed.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
-                try Intake(core: core).process(claimed: claimed, spoolName: archive)
+                try core.takeIn(claimed: claimed, spoolName: archive)
             } else {
-                try Intake(core: core).process(claimed: claimed, spoolName: name)
+                try core.takeIn(claimed: claimed, spoolName: name)
             }
         }
     }
