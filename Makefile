@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps model build test demo bench install clean
+.PHONY: all deps model build test demo bench faults soak install clean
 
 all: build
 
@@ -21,6 +21,15 @@ build: deps
 test: deps model
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build
+
+# The long reliability runs (docs/RELIABILITY.md); `make test` runs short versions of each.
+faults: deps model
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_CRASH_POINTS=all $(SWIFT) test $(BUILD_OPTS) --skip-build --filter CrashPointTests
+
+soak: deps model
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_SOAK_CYCLES=$${PTUNE_SOAK_CYCLES:-200} $(SWIFT) test $(BUILD_OPTS) --skip-build --filter SoakTests
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

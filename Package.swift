@@ -48,6 +48,6 @@ let package = Package(
                     exclude: ["Encoder/Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "Tensor", "CZstd", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Spool", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Spool", "Tensor", "TestSupport"]),
     ]
 )

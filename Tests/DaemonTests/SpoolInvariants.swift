@@ -1,46 +1,73 @@
 import Foundation
 import Testing
 
-/// What must hold after any crash, once the daemon has recovered and finished the job: the bundle
-/// in exactly one place, the database agreeing with it, every attempt closed, the report whole.
+/// What must hold once the daemon has recovered from whatever was done to it and every job has
+/// ended: each submitted bundle is one job, in exactly one place that matches its state, with a
+/// whole report; every attempt is closed and none succeeded twice; nothing is left half-way.
 enum SpoolInvariants {
     static let reportFiles = ["report.json", "report.md", "loss.svg", "prompt.safetensors",
                               "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "worker.log",
                               "bundle/task.toml"]
 
-    /// The database commit comes before the move out of active/; a move that failed is finished by
-    /// the next pass, so the spool is given a few seconds to agree.
-    static func check(_ h: ServiceHarness, jobID id: String, context: String) throws {
-        let place = "done/\(id)"
-        try? h.wait(seconds: 10, "the bundle in \(place)") { h.contents("done") == [id] && h.contents("active") == ["claims"] }
-        #expect(h.contents("done") == [id], "done/: \(h.contents("done")); \(context)")
-        for folder in ["incoming", "failed", "rejected"] {
+    /// One job, `name`, which must have succeeded; returns its id.
+    @discardableResult
+    static func checkSucceeded(_ h: ServiceHarness, name: String, context: String) throws -> String {
+        let states = try check(h, names: [name], context: context)
+        #expect(states[name]?.state == "succeeded", "\(name) ended \(states[name]?.state ?? "nowhere"); \(context)")
+        return states[name]?.id ?? ""
+    }
+
+    /// Every job of `names` (and no other) has ended; returns each one's id and state.
+    @discardableResult
+    static func check(_ h: ServiceHarness, names: [String], context: String) throws -> [String: (id: String, state: String)] {
+        // The database commit comes before the move out of active/; a move that failed is finished
+        // by the next pass, so the spool is given a few seconds to agree.
+        try? h.wait(seconds: 10, "active/ emptied") { h.contents("active") == ["claims"] }
+        let history = try h.history()
+        #expect(history.count == names.count, "\(history.count) jobs for \(names.count) bundles; \(context)")
+        var found: [String: (id: String, state: String)] = [:]
+        for row in history {
+            guard let name = row["name"] as? String, let id = row["id"] as? String, let state = row["state"] as? String else { continue }
+            #expect(found[name] == nil, "\(name) is two jobs; \(context)")
+            found[name] = (id, state)
+        }
+        #expect(Set(found.keys) == Set(names), "jobs \(found.keys.sorted()) for bundles \(names.sorted()); \(context)")
+
+        let succeeded = found.values.filter { $0.state == "succeeded" }.map(\.id)
+        let failed = found.values.filter { $0.state != "succeeded" }.map(\.id)
+        #expect(h.contents("done") == succeeded.sorted(), "done/: \(h.contents("done")); \(context)")
+        #expect(h.contents("failed") == failed.sorted(), "failed/: \(h.contents("failed")); \(context)")
+        for folder in ["incoming", "rejected", "tmp", "active/claims"] {
             #expect(h.contents(folder).isEmpty, "\(folder)/: \(h.contents(folder)); \(context)")
         }
         #expect(h.contents("active") == ["claims"], "active/: \(h.contents("active")); \(context)")
-        #expect(h.contents("active/claims").isEmpty, "active/claims/: \(h.contents("active/claims")); \(context)")
-        #expect(h.contents("tmp").isEmpty, "tmp/: \(h.contents("tmp")); \(context)")
-        for file in reportFiles {
-            let path = h.spool.appendingPathComponent(place).appendingPathComponent(file).path
-            #expect(FileManager.default.fileExists(atPath: path), "\(place)/\(file) missing; \(context)")
+
+        for (name, job) in found {
+            #expect(["succeeded", "failed"].contains(job.state), "\(name) ended \(job.state); \(context)")
+            let place = (job.state == "succeeded" ? "done/" : "failed/") + job.id
+            let files = job.state == "succeeded" ? reportFiles : ["report.json", "report.md", "worker.log"]
+            for file in files {
+                let path = h.spool.appendingPathComponent(place).appendingPathComponent(file).path
+                #expect(FileManager.default.fileExists(atPath: path), "\(place)/\(file) missing; \(context)")
+            }
+            let report = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("report.json"))
+            #expect(report.flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil, "\(place)/report.json torn; \(context)")
+
+            let show = try h.cli(["show", "--spool", h.spool.path, job.id, "--json"])
+            let detail = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any]
+            let attempts = (detail?["attempts"] as? [[String: Any]])?.map { $0["state"] as? String ?? "?" } ?? []
+            #expect(!attempts.contains("running"), "\(name) attempts \(attempts); \(context)")
+            #expect(attempts.filter { $0 == "succeeded" }.count == (job.state == "succeeded" ? 1 : 0),
+                    "\(name) attempts \(attempts); \(context)")
+            if job.state == "succeeded" {
+                let out = h.root.appendingPathComponent("export-\(UUID().uuidString)")
+                let export = try h.cli(["export", "--spool", h.spool.path, job.id, "--out", out.path])
+                #expect(export.status == 0, "export \(name): \(export.err); \(context)")
+                let exported = try? Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
+                let kept = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("prompt.safetensors"))
+                #expect(exported != nil && exported == kept, "exported prompt of \(name) differs from the report's; \(context)")
+            }
         }
-        let report = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("report.json"))
-        #expect(report.flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil, "report.json torn; \(context)")
-
-        let history = try h.history()
-        #expect(history.count == 1, "\(history.count) jobs in the history; \(context)")
-        let show = try h.cli(["show", "--spool", h.spool.path, id, "--json"])
-        let detail = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any]
-        let states = (detail?["attempts"] as? [[String: Any]])?.map { $0["state"] as? String ?? "?" } ?? []
-        #expect(states.last == "succeeded" && states.filter { $0 == "succeeded" }.count == 1,
-                "attempts \(states); \(context)")
-        #expect(!states.contains("running"), "attempts \(states); \(context)")
-
-        let out = h.root.appendingPathComponent("export-\(UUID().uuidString)")
-        let export = try h.cli(["export", "--spool", h.spool.path, id, "--out", out.path])
-        #expect(export.status == 0, "export: \(export.err); \(context)")
-        let exported = try? Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
-        let kept = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("prompt.safetensors"))
-        #expect(exported != nil && exported == kept, "exported prompt differs from the report's; \(context)")
+        return found
     }
 }
