@@ -72,6 +72,9 @@ struct ServiceTests {
             ("empty-train", valid.merging(["train.jsonl": "\n"]) { $1 }, "no records"),
             ("negative-rate", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "learning_rate = 0.01", with: "learning_rate = -1")]) { $1 }, "learning_rate"),
             ("dotdot-path", valid.merging(["task.toml": TestBundles.manifest(name: "x") + "\n[data]\ntrain = \"../train.jsonl\"\n"]) { $1 }, ".."),
+            ("model-outside", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "model = \"tiny\"", with: "model = \"/etc/passwd\"")]) { $1 }, "outside the model directory"),
+            ("model-missing", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "model = \"tiny\"", with: "model = \"huge\"")]) { $1 }, "no model \"huge\""),
+            ("model-path", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "model = \"tiny\"", with: "model = \"../models/tiny\"")]) { $1 }, "not a model name"),
             ("over-budget", valid.merging(["task.toml": TestBundles.manifest(name: "x").replacingOccurrences(of: "threads = 1", with: "threads = 64")]) { $1 }, "threads"),
         ]
         cases = cases.map { ($0.name, $0.files.merging(["task.toml": ($0.files["task.toml"] ?? "").replacingOccurrences(of: "name = \"x\"", with: "name = \"\($0.name)\"")]) { $1 }.filter { !$0.value.isEmpty || $0.key != "task.toml" }, $0.expect) }

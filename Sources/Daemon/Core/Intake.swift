@@ -46,6 +46,10 @@ struct Intake {
             try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, sha: earlier == nil ? sha : nil)
             return
         }
+        if let problem = ModelPolicy.problem(with: bundle.manifest.model, directory: core.config.models) {
+            try reject(bundleDirectory, spoolName: spoolName, problems: [problem], sha: earlier == nil ? sha : nil)
+            return
+        }
         let limits = bundle.manifest.limits
         if let why = Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: core.config) {
             try reject(bundleDirectory, spoolName: spoolName,
