@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps model build test demo bench faults soak install clean
+.PHONY: all deps model build test demo bench faults soak load install clean
 
 all: build
 
@@ -30,6 +30,10 @@ faults: deps model
 soak: deps model
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_SOAK_CYCLES=$${PTUNE_SOAK_CYCLES:-200} $(SWIFT) test $(BUILD_OPTS) --skip-build --filter SoakTests
+
+load: deps model
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_LOAD_BUNDLES=$${PTUNE_LOAD_BUNDLES:-1000} $(SWIFT) test $(BUILD_OPTS) --skip-build --filter LoadTests
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

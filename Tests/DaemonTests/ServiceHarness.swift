@@ -101,16 +101,22 @@ final class ServiceHarness: @unchecked Sendable {
     /// `ptune submit` of a bundle folder written from `files` (name -> contents).
     @discardableResult
     func submit(_ name: String, files: [String: String]) throws -> String {
-        let dir = root.appendingPathComponent("src").appendingPathComponent(name)
+        let dir = try write(files, to: root.appendingPathComponent("src").appendingPathComponent(name))
+        let r = try cli(["submit", "--spool", spool.path, dir.path])
+        guard r.status == 0 else { throw HarnessError("submit failed: \(r.err)") }
+        return name
+    }
+
+    /// A bundle folder at `dir` holding `files` (name -> contents).
+    @discardableResult
+    func write(_ files: [String: String], to dir: URL) throws -> URL {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (file, text) in files {
             let url = dir.appendingPathComponent(file)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
-        let r = try cli(["submit", "--spool", spool.path, dir.path])
-        guard r.status == 0 else { throw HarnessError("submit failed: \(r.err)") }
-        return name
+        return dir
     }
 
     /// The history as JSON objects.

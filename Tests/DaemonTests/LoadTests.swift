@@ -1,0 +1,119 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// Many bundles dropped at once, valid and invalid mixed, with `--max-jobs 2`: every one reaches
+/// its end state, `ptune status` keeps answering quickly, and the daemon's memory stays bounded.
+///
+/// `PTUNE_LOAD_BUNDLES` (default 40; `make load` drops 1000).
+@Suite(.serialized)
+struct LoadTests {
+    /// Every fourth bundle is broken, each in its own way; the reason must name the problem.
+    static let broken: [(files: @Sendable (String) -> [String: String], expect: String)] = [
+        ({ TestBundles.valid(name: $0).merging(["task.toml": "name = \"\($0)\nkind ="]) { $1 } }, "TOML"),
+        ({ TestBundles.valid(name: $0).merging(["train.jsonl": "{\"text\": \"a\", \"label\": 7}\n"]) { $1 } }, "label"),
+        ({ TestBundles.valid(name: $0).merging(["train.jsonl": "{\"txt\": \"a\", \"label\": 1}\n"]) { $1 } }, "text"),
+        ({ TestBundles.valid(name: $0).merging(["task.toml": TestBundles.manifest(name: $0)
+            .replacingOccurrences(of: "learning_rate = 0.01", with: "learning_rate = nan")]) { $1 } }, "learning_rate"),
+    ]
+
+    @Test func bundlesDroppedAtOnceAllEndWhileStatusStaysQuick() throws {
+        let count = ProcessInfo.processInfo.environment["PTUNE_LOAD_BUNDLES"].flatMap(Int.init) ?? 40
+        let h = try ServiceHarness()
+        try h.start()
+        let daemonPID = try #require(h.daemon?.processIdentifier)
+        var expectations: [String: String?] = [:]
+        let staged = h.spool.appendingPathComponent("tmp")
+        for i in 0..<count {
+            let name = String(format: "load-%04d", i)
+            if i % 4 == 3 {
+                let kind = Self.broken[(i / 4) % Self.broken.count]
+                try h.write(kind.files(name), to: staged.appendingPathComponent(name))
+                expectations[name] = kind.expect
+            } else {
+                try h.write(TestBundles.valid(name: name, steps: 2), to: staged.appendingPathComponent(name))
+                expectations[name] = .some(nil)
+            }
+        }
+        let dropped = Date()
+        for name in expectations.keys.sorted() {
+            rename(staged.appendingPathComponent(name).path, h.spool.appendingPathComponent("incoming/\(name)").path)
+        }
+
+        let probe = StatusProbe(h, daemonPID: daemonPID)
+        let reading = Thread { probe.run() }
+        reading.start()
+        try h.wait(seconds: 3600, "every bundle ended") {
+            let rows = try h.history()
+            let ended = rows.filter { ["succeeded", "failed", "rejected"].contains($0["state"] as? String ?? "") }
+            return rows.count == count && ended.count == count
+        }
+        let seconds = Date().timeIntervalSince(dropped)
+        probe.stop()
+        while !probe.finished { usleep(10_000) }
+
+        let rows = try h.history()
+        for (name, problem) in expectations {
+            let state = rows.first { $0["name"] as? String == name }?["state"] as? String
+            if let problem {
+                #expect(state == "rejected", "\(name): \(state ?? "no row")")
+                let reason = (try? String(contentsOf: h.spool.appendingPathComponent("rejected/\(name)/reason.txt"), encoding: .utf8)) ?? ""
+                #expect(reason.contains(problem), "\(name): reason.txt does not name \(problem): \(reason.prefix(200))")
+            } else {
+                #expect(state == "succeeded", "\(name): \(state ?? "no row")")
+            }
+        }
+        #expect(h.contents("incoming").isEmpty && h.contents("active") == ["claims"])
+        let latencies = probe.latencies.sorted()
+        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        print(String(format: "load: %d bundles ended in %.1f s; ptune status: %d calls, median %.0f ms, p99 %.0f ms, max %.0f ms; daemon RSS max %.1f MB",
+                     count, seconds, latencies.count, latencies[latencies.count / 2], p99, latencies.last ?? 0, probe.peakRSSMB))
+        #expect(p99 < 200, "ptune status p99 \(p99) ms")
+        #expect(probe.failures == 0, "ptune status failed \(probe.failures) times")
+        #expect(probe.peakRSSMB < 150, "daemon RSS reached \(probe.peakRSSMB) MB")
+        #expect(try h.stop() == 0)
+    }
+}
+
+/// Calls `ptune status` in a loop, timing each answer, and samples the daemon's resident size.
+final class StatusProbe: @unchecked Sendable {
+    let h: ServiceHarness
+    let daemonPID: Int32
+    private let lock = NSLock()
+    private var stopping = false
+    private(set) var finished = false
+    private(set) var latencies: [Double] = []
+    private(set) var failures = 0
+    private(set) var peakRSSMB: Double = 0
+
+    init(_ h: ServiceHarness, daemonPID: Int32) {
+        self.h = h
+        self.daemonPID = daemonPID
+    }
+
+    func stop() { lock.withLock { stopping = true } }
+
+    func run() {
+        while !lock.withLock({ stopping }) {
+            let started = Date()
+            let ok = (try? h.cli(["status", "--spool", h.spool.path]).status) == 0
+            let ms = Date().timeIntervalSince(started) * 1000
+            let rss = Self.residentMB(daemonPID)
+            lock.withLock {
+                latencies.append(ms)
+                if !ok { failures += 1 }
+                peakRSSMB = max(peakRSSMB, rss)
+            }
+            usleep(50_000)
+        }
+        lock.withLock { finished = true }
+    }
+
+    static func residentMB(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}
