@@ -118,6 +118,37 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// A job with `threads = 1` uses one core at most, measured from its worker's CPU time.
+    @Test func aJobsThreadsBoundItsCPUUse() throws {
+        let h = try ServiceHarness(hiddenSize: 256, layers: 4)
+        try h.start()
+        try h.submit("one", files: TestBundles.valid(name: "one", steps: 1_000_000))
+        let id = try h.waitForJob("one", in: ["running"])["id"] as! String
+        var pid: Int?
+        try h.wait(seconds: 10, "the worker's pid") {
+            pid = try Self.workerPID(h, id)
+            return pid != nil
+        }
+        let worker = Int32(try #require(pid))
+        usleep(1_000_000)
+        let (cpu0, wall0) = (Self.cpuSeconds(worker), Date())
+        usleep(3_000_000)
+        let cores = (Self.cpuSeconds(worker) - cpu0) / Date().timeIntervalSince(wall0)
+        print(String(format: "threads = 1: the worker used %.2f cores", cores))
+        #expect(cores > 0.2 && cores < 1.1, "threads = 1 used \(cores) cores")
+        #expect(try h.cli(["cancel", "--spool", h.spool.path, id]).status == 0)
+        #expect(try h.stop() == 0)
+    }
+
+    /// User plus system CPU seconds of process `pid` and its threads.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     @Test func aJobOverItsMemoryLimitEndsMemoryExceeded() throws {
         let h = try ServiceHarness(hiddenSize: 512, layers: 8)
         try h.start()
