@@ -8,7 +8,10 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's queue, running jobs and budgets.")
 
     @OptionGroup var spoolOptions: SpoolOptions
-    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+    @Flag(name: .long, help: "Print JSON instead of text (with the whole queue).") var json = false
+
+    /// Queued jobs listed in the text output; the rest are counted.
+    static let queueShown = 20
 
     struct Output: Encodable {
         let daemon: DaemonStatus?
@@ -52,10 +55,13 @@ struct StatusCommand: ParsableCommand {
         }
         if !output.queued.isEmpty {
             var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED"])
-            for job in output.queued {
+            for job in output.queued.prefix(Self.queueShown) {
                 table.add([job.id, job.name, String(job.priority), String(job.threads), String(job.memoryMB), JobFormatting.time(job.submittedAt)])
             }
             print("\n" + table.rendered)
+            if output.queued.count > Self.queueShown {
+                print("... and \(output.queued.count - Self.queueShown) more, next first (`ptune history --state queued` lists them all)")
+            }
         }
     }
 }
