@@ -55,11 +55,9 @@ final class ServiceHarness: @unchecked Sendable {
         if !p.isRunning, !mayDie { throw HarnessError("the daemon exited at start (status \(p.terminationStatus))") }
     }
 
-    /// The spool's tmp/ and incoming/, so bundles can be submitted before the daemon first starts.
+    /// The spool's incoming/, so bundles can be submitted before the daemon first starts.
     func makeSpool() throws {
-        for folder in ["tmp", "incoming"] {
-            try FileManager.default.createDirectory(at: spool.appendingPathComponent(folder), withIntermediateDirectories: true)
-        }
+        try FileManager.default.createDirectory(at: spool.appendingPathComponent("incoming"), withIntermediateDirectories: true)
     }
 
     /// Waits for a daemon that is to die by itself (a planned crash); returns false if it still runs

@@ -15,7 +15,7 @@ import Testing
         #expect(SpoolFixture.mode(copy) & 0o777 == 0o775)
         #expect(SpoolFixture.mode(copy.appendingPathComponent("task.toml")) == 0o664)
         #expect(FileManager.default.fileExists(atPath: source.path + "/task.toml"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.tmp.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.incoming.path).allSatisfy { !$0.hasPrefix(".") })
         #expect(try SpoolIntake.scanIncoming(spool.layout).sorted() == ["sst2", "sst2-2", "sst2-3"])
     }
 
@@ -26,6 +26,16 @@ import Testing
         let name = try SpoolIntake.submit(source: source, layout: spool.layout)
         #expect(SpoolIntake.lastChange(spool.layout.incoming.path + "/" + name) == Date(timeIntervalSince1970: 1_000))
         #expect(SpoolIntake.settled([name], layout: spool.layout, quietFor: 1, now: Date()).ready == [name])
+    }
+
+    @Test func aSubmissionAbandonedHalfCopiedIsRemovedOnceOld() throws {
+        let spool = try SpoolFixture()
+        try spool.write("spool/incoming/.submitting-x.AbCdEf/task.toml")
+        try spool.write("spool/incoming/.kept-by-someone/task.toml")
+        #expect(try SpoolIntake.removeAbandonedSubmissions(spool.layout, olderThan: 3600).isEmpty)
+        let later = Date().addingTimeInterval(7200)
+        #expect(try SpoolIntake.removeAbandonedSubmissions(spool.layout, olderThan: 3600, now: later) == [".submitting-x.AbCdEf"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.incoming.path) == [".kept-by-someone"])
     }
 
     @Test func copiesAnArchiveKeepingItsExtension() throws {
@@ -42,7 +52,7 @@ import Testing
         symlink("/etc/passwd", source.path + "/data/secret.jsonl")
         let error = try #require(throws: SpoolError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
         #expect(error.message.contains("\"data/secret.jsonl\" is a symbolic link"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.tmp.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.incoming.path).allSatisfy { !$0.hasPrefix(".") })
         #expect(try SpoolIntake.scanIncoming(spool.layout).isEmpty)
     }
 

@@ -29,6 +29,9 @@ struct Recovery {
         for job in try store.jobs(inStates: [.interrupted]) {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
         }
+        for name in try SpoolIntake.removeAbandonedSubmissions(core.layout, olderThan: 86_400) {
+            core.logger.notice("removed a submission abandoned half-copied", metadata: ["entry": "\(name)"])
+        }
         try reconcileSpool()
     }
 

@@ -2,9 +2,13 @@ import Foundation
 import Glibc
 
 extension SpoolIntake {
+    /// The prefix of a submission being copied into `incoming/` (hidden: the daemon skips it).
+    static let stagingPrefix = ".submitting-"
+
     /// What `ptune submit PATH` does: copies a bundle folder or a `.tar` / `.tar.zst` archive into
-    /// `tmp/NAME.XXXXXX`, fsyncs every file and folder of the copy, then renames it into
-    /// `incoming/NAME` (`NAME-2`, `NAME-3`, ... when taken), so the daemon only ever sees it whole.
+    /// `incoming/.submitting-NAME.XXXXXX`, fsyncs every file and folder of the copy, then renames it
+    /// to `incoming/NAME` (`NAME-2`, `NAME-3`, ... when taken), so the daemon only ever sees it
+    /// whole. Write access to `incoming/` is all a submitter needs.
     ///
     /// `source` itself may be a symbolic link; inside a folder only regular files and folders are
     /// copied, anything else is refused. Copied folders are group-writable (0775) and files
@@ -14,9 +18,8 @@ extension SpoolIntake {
     /// - Throws: `SpoolError` naming the offending file, or saying how to create a missing spool.
     @discardableResult
     public static func submit(source: URL, layout: SpoolLayout) throws(SpoolError) -> String {
-        guard PosixFS.isDirectory(try PosixFS.status(layout.incoming.path)),
-              PosixFS.isDirectory(try PosixFS.status(layout.tmp.path)) else {
-            throw SpoolError(path: layout.root.path, message: "\(layout.root.path) is not a spool: incoming/ or tmp/ is missing",
+        guard PosixFS.isDirectory(try PosixFS.status(layout.incoming.path)) else {
+            throw SpoolError(path: layout.root.path, message: "\(layout.root.path) is not a spool: incoming/ is missing",
                              hint: "start the daemon once, or run `ptune serve --spool \(layout.root.path)`, to create it")
         }
         let path = source.standardizedFileURL.path
@@ -36,8 +39,9 @@ extension SpoolIntake {
             throw SpoolError(path: path, message: "cannot submit \(path): names starting with . are ignored by the spool",
                              hint: "rename it without the leading dot")
         }
-        let staged = isDirectory ? try makeTemporaryDirectory(in: layout.tmp.path, prefix: name + ".")
-                                 : try makeTemporaryFile(in: layout.tmp.path, prefix: name + ".")
+        let prefix = stagingPrefix + name + "."
+        let staged = isDirectory ? try makeTemporaryDirectory(in: layout.incoming.path, prefix: prefix)
+                                 : try makeTemporaryFile(in: layout.incoming.path, prefix: prefix)
         do throws(SpoolError) {
             if isDirectory {
                 try TreeCopy(sourceRoot: path).copyFolder(path, to: staged, mode: TreeCopy.folderMode)
@@ -48,12 +52,27 @@ extension SpoolIntake {
                 throw SpoolError(path: staged, message: "\(staged) vanished before it could be moved to incoming/")
             }
             try PosixFS.syncDirectory(layout.incoming.path)
-            try PosixFS.syncDirectory(layout.tmp.path)
             return final
         } catch {
             PosixFS.removeTree(staged)
             throw error
         }
+    }
+
+    /// Removes submissions a `ptune submit` left half-copied in `incoming/` (it was killed) once
+    /// they are older than `age` seconds; returns their names.
+    @discardableResult
+    public static func removeAbandonedSubmissions(_ layout: SpoolLayout, olderThan age: TimeInterval,
+                                                  now: Date = Date()) throws(SpoolError) -> [String] {
+        var removed: [String] = []
+        for name in try PosixFS.entries(of: layout.incoming.path) where name.hasPrefix(stagingPrefix) {
+            let path = layout.incoming.path + "/" + name
+            guard let info = try PosixFS.status(path),
+                  now.timeIntervalSince1970 - Double(info.st_ctim.tv_sec) > age else { continue }
+            PosixFS.removeTree(path)
+            removed.append(name)
+        }
+        return removed
     }
 
     /// Creates a fresh empty file `directory/PREFIXXXXXXX` and returns its path.
