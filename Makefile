@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps model build test demo bench faults soak load install clean
+.PHONY: all deps model build test demo bench faults soak load fuzz install clean
 
 all: build
 
@@ -34,6 +34,14 @@ soak: deps model
 load: deps model
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_LOAD_BUNDLES=$${PTUNE_LOAD_BUNDLES:-1000} $(SWIFT) test $(BUILD_OPTS) --skip-build --filter LoadTests
+
+# Runs only the fuzz tests (manifest, template, archive), FUZZ_ITERATIONS executions each: over a
+# million in all by default. Each target prints its seed, executions and time; PTUNE_FUZZ_SEED=N
+# repeats a run, PTUNE_FUZZ_LAST_INPUT=FILE keeps the input being run in FILE.TARGET.
+FUZZ_ITERATIONS ?= 350000
+fuzz: deps
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test $(BUILD_OPTS) --skip-build --filter FuzzTests
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

@@ -34,20 +34,30 @@ struct TarBuilder {
 
     /// Adds a POSIX extended header setting `path` for the next member.
     mutating func addPaxPath(_ path: String) {
-        let body = " path=\(path)\n"
+        addPaxRecord("path", path)
+    }
+
+    /// Adds a POSIX extended header with the one record `key=value` for the next member.
+    mutating func addPaxRecord(_ key: String, _ value: String) {
+        let body = " \(key)=\(value)\n"
         var length = body.utf8.count + 1
         while "\(length)\(body)".utf8.count != length { length += 1 }
         add(name: Array("PaxHeader".utf8), type: "x", data: Array("\(length)\(body)".utf8))
     }
 
+    /// Adds a GNU long-name header (type `L`) naming the next member `name`.
+    mutating func addLongName(_ name: [UInt8]) {
+        add(name: Array("././@LongLink".utf8), type: "L", data: name + [0])
+    }
+
     /// The archive with its two closing zero blocks.
     var archive: [UInt8] { bytes + [UInt8](repeating: 0, count: 1024) }
 
-    /// `data` compressed as one zstd frame.
-    static func zstd(_ data: [UInt8]) -> [UInt8] {
+    /// `data` compressed as one zstd frame at `level`.
+    static func zstd(_ data: [UInt8], level: Int32 = 19) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(data.count))
         let size = output.withUnsafeMutableBytes { out in
-            data.withUnsafeBytes { ZSTD_compress(out.baseAddress, out.count, $0.baseAddress, $0.count, 19) }
+            data.withUnsafeBytes { ZSTD_compress(out.baseAddress, out.count, $0.baseAddress, $0.count, level) }
         }
         return Array(output.prefix(size))
     }

@@ -186,7 +186,7 @@ final class TarReader {
         while start < data.count, data[start] != 0 {
             guard let space = data[start...].firstIndex(of: 0x20),
                   let length = Int(String(decoding: data[start..<space], as: UTF8.self)),
-                  length > space - start, start + length <= data.count, data[start + length - 1] == 0x0A,
+                  length > space - start, length <= data.count - start, data[start + length - 1] == 0x0A,
                   let equals = data[(space + 1)..<(start + length)].firstIndex(of: UInt8(ascii: "=")) else {
                 throw TaskProblem(file: archive, message: "an extended header is malformed")
             }

@@ -1,0 +1,35 @@
+import Foundation
+import PTuning
+@testable import Spool
+import Testing
+
+/// Manifests the fuzzer found crashing the loader, kept so they stay refused.
+@Suite struct ManifestFuzzRegressionTests {
+    /// Table headers whose key starts with a character no key starts with: the TOML parser under
+    /// TOMLKit asserted on these and aborted the process.
+    @Test(arguments: [
+        ("[=]\n", 9, 1), ("[[[1]]]\n", 9, 1), ("[[=", 9, 1), ("[\n", 9, 1), ("  [ #x]\n", 9, 3),
+        ("[training]\nepochs = 1\n[[\u{7F}a]]\n", 11, 1), ("# [=]\nname2 = \"\"\"\n[=]\"\"\"\n[\r\n", 12, 1),
+    ])
+    func aHeaderThatNamesNoTableIsASyntaxError(extra: String, line: Int, column: Int) throws {
+        let fixture = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest + extra)
+        #expect(fixture.problems().map(\.description) == [
+            "task.toml:\(line): TOML syntax: a table header must name a table, as in [name] or [[name]] (column \(column))",
+        ])
+    }
+
+    @Test func headersAndBracketsThatTheParserHandlesAreLeftToIt() throws {
+        let documents = [
+            "[a]\n[ \"b c\" ]\n[[ 'd' ]]\n[ e . f ]\n[]\n",
+            "a = [\n  [1, 2],\n  [\n    3,\n  ],\n]\nb = { c = [ { d = 1 } ] }\n",
+            "s = \"\"\"\n[=]\n\\\n[!]\"\"\"\"\"\nt = '''\n[=]'''\nu = \"[=\" # [=]\nv = '[='\n",
+        ]
+        for document in documents {
+            #expect(TOMLHeaderCheck.firstBrokenHeader(in: document) == nil, "\(document)")
+        }
+        let template = BundleFixture.sentimentManifest.replacingOccurrences(
+            of: "template = \"[P*3] {sentence} [P*3] It was{target}\"",
+            with: "template = \"\"\"\n[!] {sentence}{target}\"\"\"")
+        #expect(try BundleFixture.sentiment(manifest: template).problems().map(\.field) == ["template"])
+    }
+}
