@@ -6,7 +6,7 @@ import TestSupport
 struct ModelPolicyTests {
     let directory: String = {
         let models = TestEnvironment.temporaryDirectory("models")
-        FileManager.default.createFile(atPath: models.appendingPathComponent("small.gguf").path, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: models.appendingPathComponent("small.gguf").path, contents: Data("x".utf8))
         try? FileManager.default.createSymbolicLink(atPath: models.appendingPathComponent("linked.gguf").path,
                                                     withDestinationPath: "/etc/hostname")
         return models.path
