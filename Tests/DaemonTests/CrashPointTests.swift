@@ -3,10 +3,10 @@ import Glibc
 import Testing
 import TestSupport
 
-/// Crash-point enumeration: the daemon numbers the durable steps (file writes, fsyncs, renames,
-/// SQLite commits) of one job's life; then, for each step N, a daemon is killed (SIGKILL) just
-/// before step N, restarted, and the job must still end correctly with the spool and the database
-/// in agreement.
+/// Crash-point enumeration: the daemon (or a worker) numbers the durable steps (file writes,
+/// fsyncs, renames, SQLite commits) of one job's life; then, for each step N, the process is killed
+/// (SIGKILL) just before step N or the step fails, and the job must still end correctly with the
+/// spool and the database in agreement.
 ///
 /// `PTUNE_CRASH_POINTS` picks the steps: `all`, or `every:K` (the default, `every:3`, in `make
 /// test`; `make faults` runs all).
@@ -34,6 +34,7 @@ struct CrashPointTests {
 
     @Test func aCrashBeforeAnyDurableStepLosesNothing() throws {
         let steps = try Self.countSteps()
+        print("daemon crash: \(steps.count) durable steps, crashes before \(Self.selected(steps.count).count) of them")
         #expect(steps.count > 10, "only \(steps.count) steps counted")
         for n in Self.selected(steps.count) {
             let h = try ServiceHarness()
@@ -56,6 +57,7 @@ struct CrashPointTests {
     @Test(arguments: ["enospc", "eio"])
     func aFailedDurableStepIsRetried(_ error: String) throws {
         let steps = try Self.countSteps()
+        print("daemon \(error): \(steps.count) durable steps, faults at \(Self.selected(steps.count).count) of them")
         for n in Self.selected(steps.count) {
             let h = try ServiceHarness()
             try h.makeSpool()
@@ -70,6 +72,36 @@ struct CrashPointTests {
             }
             try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
             try SpoolInvariants.checkSucceeded(h, name: "life", context: context)
+            #expect(try h.stop() == 0, "\(context)")
+        }
+    }
+
+    /// The worker's durable steps (checkpoints every 5 of 12 training steps, then the outputs),
+    /// numbered by a first worker that only counts.
+    static func countWorkerSteps() throws -> [String] {
+        let h = try ServiceHarness()
+        let log = h.root.appendingPathComponent("worker-steps.log").path
+        try h.start(extra: ["--worker-fault-plan", "count", "--worker-fault-log", log])
+        try h.submit("work", files: TestBundles.valid(name: "work", steps: 12))
+        _ = try h.waitForJob("work", in: ["succeeded", "failed"])
+        #expect(try h.stop() == 0)
+        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    /// A first worker killed before, or failing at, any of its durable steps costs one attempt: the
+    /// second resumes from the last whole checkpoint and the job ends correctly.
+    @Test(arguments: ["crash", "enospc"])
+    func aWorkerFaultAtAnyStepCostsOneAttempt(_ action: String) throws {
+        let steps = try Self.countWorkerSteps()
+        print("worker \(action): \(steps.count) durable steps, faults at \(Self.selected(steps.count).count) of them")
+        #expect(steps.contains { $0.contains("checkpoint") }, "no checkpoint among the worker's steps: \(steps)")
+        for n in Self.selected(steps.count) {
+            let h = try ServiceHarness()
+            try h.start(extra: ["--worker-fault-plan", "\(action)@\(n)"])
+            try h.submit("work", files: TestBundles.valid(name: "work", steps: 12))
+            try h.waitForJob("work", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            let context = "worker \(action) at step \(n) of \(steps.count) (\(steps[n - 1]))"
+            try SpoolInvariants.checkSucceeded(h, name: "work", context: context)
             #expect(try h.stop() == 0, "\(context)")
         }
     }

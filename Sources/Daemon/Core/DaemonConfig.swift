@@ -29,6 +29,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxAttempts = 3
     /// worker.log is cut at this many bytes (a note says so).
     public var workerLogBytes = 1 << 20
+    /// Extra arguments for the worker of each job's first attempt (the fault-injection tests).
+    public var firstAttemptArguments: [String] = []
 
     public init(spool: URL, database: String? = nil, models: String, cores: Int, memoryMB: Int, maxJobs: Int,
                 workerExecutable: String) {

@@ -225,7 +225,8 @@ public final class DaemonCore {
         }
         let worker = try WorkerProcess(
             executable: config.workerExecutable,
-            arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)],
+            arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)]
+                + (job.attempts == 0 ? config.firstAttemptArguments : []),
             environment: ["PTUNE_MODELS": config.models, "OPENBLAS_NUM_THREADS": String(job.threads)])
         let attempt = try store.startAttempt(jobID: job.id, pid: worker.pid, at: Date())
         var record = job

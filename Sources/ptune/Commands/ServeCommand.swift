@@ -25,20 +25,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
     @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
     @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
-    @Option(name: .long, help: .hidden) var faultPlan: String?
-    @Option(name: .long, help: .hidden) var faultLog: String?
+    @OptionGroup var faults: FaultInjectionOptions
+    /// A fault plan (and step log) for the first attempt's worker of each job.
+    @Option(name: .long, help: .hidden) var workerFaultPlan: String?
+    @Option(name: .long, help: .hidden) var workerFaultLog: String?
 
     func validate() throws {
         for (name, value) in [("--cores", cores), ("--memory", memory), ("--max-jobs", maxJobs)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
-        if let faultPlan, FaultInjection.Plan(faultPlan) == nil {
-            throw ValidationError("--fault-plan: expected count or crash|enospc|eio@N, got \(faultPlan).")
+        if let workerFaultPlan, FaultInjection.Plan(workerFaultPlan) == nil {
+            throw ValidationError("--worker-fault-plan: expected count or crash|enospc|eio@N, got \(workerFaultPlan).")
         }
     }
 
     func run() async throws {
-        if let plan = faultPlan.flatMap(FaultInjection.Plan.init) { FaultInjection.configure(plan, log: faultLog) }
+        faults.apply()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "ptune")
         logger.logLevel = .info
@@ -53,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
             workerExecutable: Self.executablePath)
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
+        if let workerFaultPlan {
+            config.firstAttemptArguments = ["--fault-plan", workerFaultPlan] + (workerFaultLog.map { ["--fault-log", $0] } ?? [])
+        }
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let store = try JobStore(path: config.database)
         let core = try DaemonCore(config: config, store: store, logger: logger, cgroup: Self.jobCgroups(logger: logger))

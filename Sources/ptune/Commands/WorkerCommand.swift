@@ -18,8 +18,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "The job's folder in the spool (active/JOB).") var jobDir: String
     @Option(name: .long, help: "The job id, for the report.") var jobID: String?
     @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
+    @OptionGroup var faults: FaultInjectionOptions
 
     func run() throws {
+        faults.apply()
         let stop = StopFlag()
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
