@@ -45,10 +45,9 @@ public enum BundleLoader {
         guard let source = String(validating: bytes, as: UTF8.self) else {
             throw TaskProblems([TaskProblem(file: manifestName, message: "not valid UTF-8", hint: "save it as UTF-8")])
         }
-        if let header = TOMLHeaderCheck.firstBrokenHeader(in: source) {
-            throw TaskProblems([TaskProblem(file: manifestName, line: header.line,
-                                            message: "TOML syntax: a table header must name a table, as in [name] or [[name]]",
-                                            hint: "column \(header.column)")])
+        if let crash = TOMLCrashCheck.firstCrash(in: source) {
+            throw TaskProblems([TaskProblem(file: manifestName, line: crash.line, message: "TOML syntax: \(crash.message)",
+                                            hint: "column \(crash.column)")])
         }
         let toml: TOMLTable
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Spool
 import TOMLKit
 
 /// Settings from the daemon's config file (default /etc/ptune/ptune.toml), which command-line flags
@@ -34,7 +35,11 @@ struct ServiceSettings: Equatable {
         }
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: try String(contentsOfFile: file, encoding: .utf8))
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            if let crash = TOMLCrashCheck.firstCrash(in: text) {
+                throw CLIError("\(file):\(crash.line):\(crash.column): \(crash.message)", hint: "fix the TOML syntax")
+            }
+            table = try TOMLTable(string: text)
         } catch {
             throw CLIError("\(file): \(error)", hint: "fix the TOML syntax")
         }

@@ -18,14 +18,27 @@ import Testing
         ])
     }
 
+    /// A `}` where an array expects its next value: the parser asserted on these too.
+    @Test(arguments: [
+        ("a = [}\n", 9, 6), ("a = [1, }\n", 9, 9), ("a = [ # c\n }\n", 10, 2), ("a = [[1], [}]]\n", 9, 12),
+        ("init_ids = [}0[P*3]{target}'''\n", 9, 13),
+    ])
+    func aBraceWhereAnArrayExpectsAValueIsASyntaxError(extra: String, line: Int, column: Int) throws {
+        let fixture = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest + extra)
+        #expect(fixture.problems().map(\.description) == [
+            "task.toml:\(line): TOML syntax: expected a value or ']' in the array, saw '}' (column \(column))",
+        ])
+    }
+
     @Test func headersAndBracketsThatTheParserHandlesAreLeftToIt() throws {
         let documents = [
             "[a]\n[ \"b c\" ]\n[[ 'd' ]]\n[ e . f ]\n[]\n",
             "a = [\n  [1, 2],\n  [\n    3,\n  ],\n]\nb = { c = [ { d = 1 } ] }\n",
             "s = \"\"\"\n[=]\n\\\n[!]\"\"\"\"\"\nt = '''\n[=]'''\nu = \"[=\" # [=]\nv = '[='\n",
+            "a = [ { b = 1 }, { c = [ ] } ]\nd = { e = [ 1, ], f = \"}\" }\ng = [ \"}\", '}' ] # [}\n",
         ]
         for document in documents {
-            #expect(TOMLHeaderCheck.firstBrokenHeader(in: document) == nil, "\(document)")
+            #expect(TOMLCrashCheck.firstCrash(in: document) == nil, "\(document)")
         }
         let template = BundleFixture.sentimentManifest.replacingOccurrences(
             of: "template = \"[P*3] {sentence} [P*3] It was{target}\"",

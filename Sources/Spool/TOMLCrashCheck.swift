@@ -1,34 +1,60 @@
-/// Finds the table headers that would crash the TOML parser instead of failing it.
+/// Finds the constructs that would crash the TOML parser instead of failing it.
 ///
-/// The toml++ that TOMLKit 0.6 vendors asserts, rather than checks, that a table header's key
-/// starts with a bare-key character or a quote, so a manifest holding `[=]`, `[[[a]]]` or a lone
-/// `[` aborts the whole process (fixed upstream in toml++ pull request 301). This reads the text
-/// the way the parser does, skipping strings, comments and array values, and finds such a header
-/// first, so it can be reported as the syntax error it is.
-enum TOMLHeaderCheck {
-    /// The 1-based line and column of the first table header whose key starts with a character a
-    /// key cannot start with, or nil when there is none.
-    static func firstBrokenHeader(in source: String) -> (line: Int, column: Int)? {
+/// The toml++ that TOMLKit 0.6 vendors asserts, rather than checks, two things a malformed document
+/// can break, and an assertion aborts the whole process:
+/// - that a table header's key starts with a bare-key character or a quote (`[=]`, `[[[a]]]` or a
+///   lone `[` break it; fixed upstream in toml++ pull request 301);
+/// - that where an array expects its next value there is no `}` (`a = [}`, `a = [1, }`).
+/// This reads the text the way the parser does, skipping strings and comments, and finds such a
+/// construct first, so it can be reported as the syntax error it is.
+public enum TOMLCrashCheck {
+    /// A construct the parser would crash on: where it is and what is wrong.
+    public struct Finding: Equatable, Sendable {
+        public let line: Int
+        public let column: Int
+        public let message: String
+    }
+
+    static let brokenHeader = "a table header must name a table, as in [name] or [[name]]"
+    static let braceInArray = "expected a value or ']' in the array, saw '}'"
+
+    /// The first construct in `source` that would crash the parser, or nil when there is none.
+    public static func firstCrash(in source: String) -> Finding? {
         let scalars = Array(source.unicodeScalars)
         var index = 0
         var line = 1
         var lineStart = 0
         var atStatementStart = true
-        var depth = 0
+        /// The open arrays and inline tables, innermost last.
+        var open: [Unicode.Scalar] = []
+        /// An array was just opened, or a comma passed in one: its next value comes next.
+        var expectingArrayValue = false
         func at(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
         func isBlank(_ c: Unicode.Scalar?) -> Bool { c == " " || c == "\t" }
+        func finding(_ message: String, column: Int? = nil) -> Finding {
+            Finding(line: line, column: column ?? index - lineStart + 1, message: message)
+        }
         while index < scalars.count {
             let c = scalars[index]
+            if expectingArrayValue, c == "}" { return finding(braceInArray) }
             switch c {
             case "\n":
                 line += 1
                 lineStart = index + 1
-                atStatementStart = true
+                atStatementStart = open.isEmpty
                 index += 1
+                continue
             case " ", "\t", "\r":
                 index += 1
+                continue
             case "#":
                 while index < scalars.count, scalars[index] != "\n" { index += 1 }
+                continue
+            default:
+                break
+            }
+            expectingArrayValue = false
+            switch c {
             case "\"", "'":
                 let multiline = at(1) == c && at(2) == c
                 index += multiline ? 3 : 1
@@ -55,20 +81,24 @@ enum TOMLHeaderCheck {
                     index += 1
                 }
                 atStatementStart = false
-            case "[" where atStatementStart && depth == 0:
+            case "[" where atStatementStart && open.isEmpty:
                 let column = index - lineStart + 1
                 index += at(1) == "[" ? 2 : 1
                 while isBlank(at(0)) { index += 1 }
-                if let first = at(0), !startsKeyOrCloses(first) { return (line, column) }
+                if let first = at(0), !startsKeyOrCloses(first) { return finding(brokenHeader, column: column) }
                 atStatementStart = false
             case "[", "{":
-                depth += 1
+                open.append(c)
+                expectingArrayValue = c == "["
                 index += 1
                 atStatementStart = false
             case "]", "}":
-                depth = max(0, depth - 1)
+                _ = open.popLast()
                 index += 1
                 atStatementStart = false
+            case ",":
+                expectingArrayValue = open.last == "["
+                index += 1
             default:
                 index += 1
                 atStatementStart = false
