@@ -33,12 +33,17 @@ struct ServiceSettings: Equatable {
             if path != nil { throw CLIError("no config file at \(file)", hint: "check --config") }
             return ServiceSettings()
         }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw CLIError("\(file): \(error.localizedDescription)", hint: "check the file is readable UTF-8 text")
+        }
+        if let crash = TOMLCrashCheck.firstCrash(in: text) {
+            throw CLIError("\(file): \(crash.message) (at line \(crash.line), column \(crash.column))", hint: "fix the TOML syntax")
+        }
         let table: TOMLTable
         do {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
-            if let crash = TOMLCrashCheck.firstCrash(in: text) {
-                throw CLIError("\(file):\(crash.line):\(crash.column): \(crash.message)", hint: "fix the TOML syntax")
-            }
             table = try TOMLTable(string: text)
         } catch {
             throw CLIError("\(file): \(error)", hint: "fix the TOML syntax")
