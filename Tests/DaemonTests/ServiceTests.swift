@@ -54,6 +54,28 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// The daemon died reading a claimed bundle: once, and it is read again; twice, and it is
+    /// rejected instead of killing the daemon in a loop. Other claims are taken in as usual.
+    @Test(arguments: [(0, "succeeded"), (1, "rejected")])
+    func aBundleThatKilledTheDaemonIsReadOnceMore(deathsBefore: Int, outcome: String) throws {
+        let h = try ServiceHarness()
+        let claims = h.spool.appendingPathComponent("active/claims")
+        try h.write(TestBundles.valid(name: "suspect"), to: claims.appendingPathComponent("suspect"))
+        try h.write(TestBundles.valid(name: "other"), to: claims.appendingPathComponent("other"))
+        try "suspect\n\(deathsBefore)\n".write(to: claims.appendingPathComponent(".taking-in"), atomically: true, encoding: .utf8)
+        try h.start()
+        #expect(try h.waitForJob("other", in: ["succeeded", "failed"])["state"] as? String == "succeeded")
+        if outcome == "rejected" {
+            try h.wait(seconds: 30, "suspect rejected") { h.contents("rejected") == ["suspect"] }
+            let reason = try String(contentsOf: h.spool.appendingPathComponent("rejected/suspect/reason.txt"), encoding: .utf8)
+            #expect(reason.contains("reading this bundle stopped the daemon 2 times"))
+        } else {
+            #expect(try h.waitForJob("suspect", in: ["succeeded", "failed"])["state"] as? String == "succeeded")
+        }
+        #expect(h.contents("active/claims").isEmpty)
+        #expect(try h.stop() == 0)
+    }
+
     /// Each malformed bundle ends in rejected/ with a reason naming its problem.
     @Test func malformedBundlesAreRejectedWithTheirReasons() throws {
         let h = try ServiceHarness()

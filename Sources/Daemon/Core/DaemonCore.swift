@@ -179,6 +179,9 @@ public final class DaemonCore {
     /// entry stays claimed and a later pass retries it); any other failure (an unreadable or vanished
     /// entry) rejects it with the reason, so it neither blocks the entries behind it nor is lost.
     func takeIn(claimed: URL, spoolName name: String) throws {
+        let marker = IntakeMarker(layout: layout)
+        try marker.begin(claimed.lastPathComponent)
+        defer { marker.end() }
         do {
             try Intake(core: self).process(claimed: claimed, spoolName: name)
         } catch where Self.isTransient(error) {

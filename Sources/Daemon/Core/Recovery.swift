@@ -29,6 +29,7 @@ struct Recovery {
         for job in try store.jobs(inStates: [.interrupted]) {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
         }
+        try rejectIfItKilledTheDaemon()
         for name in try SpoolIntake.removeAbandonedSubmissions(core.layout, olderThan: 86_400) {
             core.logger.notice("removed a submission abandoned half-copied", metadata: ["entry": "\(name)"])
         }
@@ -75,6 +76,23 @@ struct Recovery {
                 try core.takeIn(claimed: claimed, spoolName: name)
             }
         }
+    }
+
+    /// A claimed entry the daemon died reading, twice, is rejected instead of read a third time.
+    private func rejectIfItKilledTheDaemon() throws {
+        let marker = IntakeMarker(layout: core.layout)
+        guard let last = try marker.afterDeath() else { return }
+        let claimed = core.layout.claims.appendingPathComponent(last.name)
+        guard FileManager.default.fileExists(atPath: claimed.path) else {
+            marker.end()
+            return
+        }
+        core.logger.warning("the daemon died while reading a bundle", metadata: ["entry": "\(last.name)", "deaths": "\(last.deaths)"])
+        guard last.deaths >= IntakeMarker.deathsAllowed else { return }
+        try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+            file: last.name, message: "reading this bundle stopped the daemon \(last.deaths) times; it is kept here as it arrived",
+            hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: core.layout)
+        marker.end()
     }
 
     /// active/JOB with no database row: the daemon died between adopting the bundle and recording it.

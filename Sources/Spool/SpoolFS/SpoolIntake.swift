@@ -44,10 +44,11 @@ public enum SpoolIntake {
     }
 
     /// The entries in `active/claims/`: bundles claimed before a crash and neither adopted nor
-    /// rejected. Recovery treats each like a fresh claim. In the order they were claimed.
+    /// rejected (names starting with `.` are the daemon's own records). Recovery treats each like a
+    /// fresh claim. In the order they were claimed.
     public static func pendingClaims(_ layout: SpoolLayout) throws(SpoolError) -> [URL] {
         var found: [(url: URL, seconds: Int, nanoseconds: Int)] = []
-        for name in try PosixFS.entries(of: layout.claims.path) {
+        for name in try PosixFS.entries(of: layout.claims.path) where !name.hasPrefix(".") {
             guard let info = try PosixFS.status(layout.claims.path + "/" + name) else { continue }
             found.append((layout.claims.appendingPathComponent(name), info.st_ctim.tv_sec, info.st_ctim.tv_nsec))
         }
