@@ -45,7 +45,7 @@ public enum BundleLoader {
         guard let source = String(validating: bytes, as: UTF8.self) else {
             throw TaskProblems([TaskProblem(file: manifestName, message: "not valid UTF-8", hint: "save it as UTF-8")])
         }
-        if let crash = TOMLCrashCheck.firstCrash(in: source) {
+        if let crash = TOMLCrashCheck.firstCrash(in: source) ?? TOMLCrashCheck.firstNUL(in: source) {
             throw TaskProblems([TaskProblem(file: manifestName, line: crash.line, message: "TOML syntax: \(crash.message)",
                                             hint: "column \(crash.column)")])
         }
@@ -95,7 +95,11 @@ public enum BundleLoader {
 
         guard problems.isEmpty, let name = draft.name, let model = draft.model, let kind = draft.kind,
               let template = draft.template, let train else {
-            throw TaskProblems(problems.problems)
+            // Every missing part reports why; this stands in should one ever fail silently.
+            throw TaskProblems(problems.problems.isEmpty
+                ? [TaskProblem(file: manifestName, message: "the manifest could not be read completely",
+                               hint: "check its keys and values for unusual characters")]
+                : problems.problems)
         }
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
                             encoder: draft.encoder, training: draft.training)

@@ -164,6 +164,12 @@ struct ManifestReader {
         var words: [LabelWord] = []
         var ok = true
         for key in table.keys {
+            if key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                labels.problem(key, "the label contains a control character",
+                               hint: "labels are the values of the records' label field, as plain text")
+                ok = false
+                continue
+            }
             guard let word = labels.nonEmptyString(key) else { ok = false; continue }
             if let other = words.first(where: { $0.word == word }) {
                 labels.problem(key, "label word \"\(word)\" is also the word for label \"\(other.label)\"",

@@ -107,6 +107,27 @@ public enum TOMLCrashCheck {
         return nil
     }
 
+    static let nulCharacter = "a NUL character (\\u0000) is not allowed in a manifest"
+
+    /// The first NUL in `source`, raw or written as an escape (`\u0000`, `\U00000000`). TOMLKit
+    /// passes keys through C strings, so a key holding one would be cut short without a word.
+    public static func firstNUL(in source: String) -> Finding? {
+        var line = 1
+        for text in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let index = text.firstIndex(of: "\0") {
+                return Finding(line: line, column: text.distance(from: text.startIndex, to: index) + 1, message: nulCharacter)
+            }
+            for escape in ["\\u0000", "\\U00000000"] {
+                if let range = text.range(of: escape, options: .caseInsensitive) {
+                    return Finding(line: line, column: text.distance(from: text.startIndex, to: range.lowerBound) + 1,
+                                   message: nulCharacter)
+                }
+            }
+            line += 1
+        }
+        return nil
+    }
+
     /// Whether `c` may follow a header's opening brackets: a bare-key character, a quote, or `]`.
     private static func startsKeyOrCloses(_ c: Unicode.Scalar) -> Bool {
         c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']".unicodeScalars.contains(c))

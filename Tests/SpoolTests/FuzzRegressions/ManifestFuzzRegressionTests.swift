@@ -30,6 +30,18 @@ import Testing
         ])
     }
 
+    /// A label holding a NUL: the TOML library cut such a key short, and the loader refused the
+    /// bundle with no problem to show. Other control characters are named as such.
+    @Test(arguments: [("\\u00000", "TOML syntax: a NUL character (\\u0000) is not allowed in a manifest"),
+                      ("1\\U00000000", "TOML syntax: a NUL character (\\u0000) is not allowed in a manifest"),
+                      ("\\u0007bell", "the label contains a control character")])
+    func aLabelWithAControlCharacterIsNamed(label: String, message: String) throws {
+        let manifest = BundleFixture.sentimentManifest.replacingOccurrences(of: "\"0\" = \"terrible\"",
+                                                                            with: "\"\(label)\" = \"terrible\"")
+        let problems = try BundleFixture.sentiment(manifest: manifest).problems()
+        #expect(problems.map(\.message) == [message], "\(problems)")
+    }
+
     @Test func headersAndBracketsThatTheParserHandlesAreLeftToIt() throws {
         let documents = [
             "[a]\n[ \"b c\" ]\n[[ 'd' ]]\n[ e . f ]\n[]\n",
