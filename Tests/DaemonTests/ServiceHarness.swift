@@ -117,6 +117,16 @@ final class ServiceHarness: @unchecked Sendable {
         return dir
     }
 
+    /// The running workers, from `ptune status --json`.
+    func workers() throws -> [(jobID: String, pid: Int)] {
+        let s = try cli(["status", "--spool", spool.path, "--json"])
+        let daemon = (try? JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any]
+        return (daemon?["workers"] as? [[String: Any]])?.compactMap { worker in
+            guard let id = worker["job_id"] as? String, let pid = worker["pid"] as? Int else { return nil }
+            return (id, pid)
+        } ?? []
+    }
+
     /// The history as JSON objects.
     func history() throws -> [[String: Any]] {
         let r = try cli(["history", "--spool", spool.path, "--json"])

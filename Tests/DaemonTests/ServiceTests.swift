@@ -144,14 +144,7 @@ struct ServiceTests {
     @Test func aJobsThreadsBoundItsCPUUse() throws {
         let h = try ServiceHarness(hiddenSize: 256, layers: 4)
         try h.start()
-        try h.submit("one", files: TestBundles.valid(name: "one", steps: 1_000_000))
-        let id = try h.waitForJob("one", in: ["running"])["id"] as! String
-        var pid: Int?
-        try h.wait(seconds: 10, "the worker's pid") {
-            pid = try Self.workerPID(h, id)
-            return pid != nil
-        }
-        let worker = Int32(try #require(pid))
+        let (id, worker) = try Self.runningWorker(h, "one", files: TestBundles.valid(name: "one", steps: 1_000_000))
         usleep(1_000_000)
         let (cpu0, wall0) = (Self.cpuSeconds(worker), Date())
         usleep(3_000_000)
@@ -203,15 +196,8 @@ struct ServiceTests {
     @Test func killingAWorkerRecordsTheAttemptAndRetries() throws {
         let h = try ServiceHarness()
         try h.start()
-        try h.submit("crash", files: TestBundles.valid(name: "crash", steps: 3000))
-        let id = try h.waitForJob("crash", in: ["running"])["id"] as! String
-        var pid: Int?
-        try h.wait(seconds: 10, "the worker's pid in the status file") {
-            pid = try Self.workerPID(h, id)
-            return pid != nil
-        }
-        let workerPID = try #require(pid)
-        kill(Int32(workerPID), SIGKILL)
+        let (id, workerPID) = try Self.runningWorker(h, "crash", files: TestBundles.valid(name: "crash", steps: 3000))
+        kill(workerPID, SIGKILL)
         #expect(try h.waitForJob("crash", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")
         let show = try h.cli(["show", "--spool", h.spool.path, id, "--json"])
         let attempts = (try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["attempts"] as? [[String: Any]]
@@ -219,10 +205,20 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// Submits `name` and waits until its worker runs: the job's id and the worker's pid.
+    static func runningWorker(_ h: ServiceHarness, _ name: String, files: [String: String]) throws -> (id: String, pid: Int32) {
+        try h.submit(name, files: files)
+        let id = try h.waitForJob(name, in: ["running"])["id"] as! String
+        var pid: Int?
+        try h.wait(seconds: 10, "the worker's pid in the status file") {
+            pid = try workerPID(h, id)
+            return pid != nil
+        }
+        return (id, Int32(try #require(pid)))
+    }
+
     static func workerPID(_ h: ServiceHarness, _ id: String) throws -> Int? {
-        let s = try h.cli(["status", "--spool", h.spool.path, "--json"])
-        let daemon = (try JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any]
-        return (daemon?["workers"] as? [[String: Any]])?.first { $0["job_id"] as? String == id }?["pid"] as? Int
+        try h.workers().first { $0.jobID == id }?.pid
     }
 
     @Test func sigtermDrainsWithinTheTimeoutAndTheCLINeverFails() throws {

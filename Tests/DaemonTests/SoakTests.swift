@@ -39,7 +39,7 @@ struct SoakTests {
                 try h.stop(SIGKILL)
                 try h.start()
             case .worker:
-                let pids = try Self.workerPIDs(h)
+                let pids = try h.workers().map(\.pid)
                 if !pids.isEmpty { Glibc.kill(Int32(pids[Int(rng.next() % UInt64(pids.count))]), SIGKILL) }
             case .none:
                 break
@@ -57,11 +57,5 @@ struct SoakTests {
         print("soak: \(names.count) bundles, \(succeeded) succeeded, \(names.count - succeeded) failed after repeated worker kills; "
               + "kills: daemon \(kills[.daemon] ?? 0), worker \(kills[.worker] ?? 0), none \(kills[.none] ?? 0); "
               + String(format: "%.0f s", Date().timeIntervalSince(started)))
-    }
-
-    static func workerPIDs(_ h: ServiceHarness) throws -> [Int] {
-        let s = try h.cli(["status", "--spool", h.spool.path, "--json"])
-        let daemon = (try? JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [String: Any])?["daemon"] as? [String: Any]
-        return (daemon?["workers"] as? [[String: Any]])?.compactMap { $0["pid"] as? Int } ?? []
     }
 }

@@ -49,6 +49,55 @@ final class BundleFixture {
         return fixture
     }
 
+    /// A manifest that sets every key.
+    static let everyKeyManifest = """
+        schema = 1
+        name = "rte-full.v1"
+        model = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        kind = "classify"
+        template = "[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"
+
+        [data]
+        train = "data/train.tsv"
+        dev = "data/dev.tsv"
+        test = "data/test.tsv"
+        format = "tsv"
+        label_field = "gold"
+
+        [labels]
+        entailment = "Yes"
+        not_entailment = "No"
+
+        [encoder]
+        type = "mlp"
+        hidden_size = 512
+
+        [training]
+        epochs = 5
+        max_steps = 300
+        batch_size = 4
+        eval_batch_size = 32
+        learning_rate = 3e-5
+        weight_decay = 0.01
+        optimizer = "adam"
+        schedule = "epoch_decay"
+        warmup_steps = 10
+        epoch_decay = 0.9
+        clip_norm = 0
+        seeds = [13, 21, 42]
+        eval_every = 50
+        patience = 3
+        checkpoint_every = 100
+        max_length = 512
+
+        [limits]
+        threads = 1
+        memory_mb = 2048
+        wall_time = "1h30m"
+        priority = 5
+
+        """
+
     static let sentimentManifest = """
         name = "sst2"
         model = "SmolLM2-135M-Instruct.Q4_1.gguf"

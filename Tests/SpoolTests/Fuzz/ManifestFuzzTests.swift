@@ -9,41 +9,7 @@ import Testing
 @Suite struct ManifestFuzzTests {
     static let seeds = [
         BundleFixture.sentimentManifest,
-        """
-        schema = 1
-        name = "rte-full.v1"
-        model = "models/m.gguf"
-        kind = "classify"
-        template = "[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"
-        [data]
-        train = "data/train.tsv"
-        dev = "data/dev.tsv"
-        format = "tsv"
-        label_field = "gold"
-        [labels]
-        entailment = "Yes"
-        not_entailment = "No"
-        [encoder]
-        type = "mlp"
-        hidden_size = 512
-        [training]
-        epochs = 5
-        max_steps = 300
-        batch_size = 4
-        learning_rate = 3e-5
-        weight_decay = 0.01
-        optimizer = "adam"
-        schedule = "epoch_decay"
-        epoch_decay = 0.9
-        clip_norm = 0
-        seeds = [13, 21, 42]
-        [limits]
-        threads = 1
-        memory_mb = 2048
-        wall_time = "1h30m"
-        priority = 5
-
-        """,
+        BundleFixture.everyKeyManifest,
         """
         name = "p19"
         model = "m.gguf"
