@@ -53,6 +53,7 @@ import Testing
         let header = "premise\thypothesis\tgold\n"
         try fixture.write("data/train.tsv", header + "A cat sat.\tA cat is sitting.\tentailment\nIt rained.\tIt was dry.\tnot_entailment\n")
         try fixture.write("data/dev.tsv", header + "He ran.\tHe moved.\tentailment\n")
+        try fixture.write("data/test.tsv", header + "She sang.\tShe was silent.\tnot_entailment\n")
         try fixture.write("vocab.txt", "Paris\nLondon\n")
         try fixture.write("p19.jsonl", "{\"sub_label\": \"Victor Hugo\", \"obj_label\": \"Paris\"}\n")
         try fixture.write("copa.jsonl", "{\"premise\": \"p\", \"choice1\": \"a\", \"choice2\": \"b\", \"question\": \"cause\", \"label\": 1}\n")
