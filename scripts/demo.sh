@@ -24,6 +24,7 @@ bundle="$(mktemp -d "${TMPDIR:-/tmp}/ptune-demo.XXXXXX")/capitals"
 cp -r "$here/spool/examples/capitals" "$bundle"
 date -u +"demo run %Y-%m-%dT%H:%M:%SZ" > "$bundle/NOTE.txt"
 step "ptune submit spool/examples/capitals"
+since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 "$ptune" submit --spool "$spool" "$bundle"
 
 step "following the job (ptune status)"
@@ -31,8 +32,8 @@ job=""
 for _ in $(seq 1 1800); do
     job="$("$ptune" history --spool "$spool" --json | python3 -c '
 import json, sys
-jobs = [j for j in json.load(sys.stdin) if j["spool_name"].startswith("capitals")]
-print(jobs[0]["id"] + " " + jobs[0]["state"] if jobs else "")')"
+jobs = [j for j in json.load(sys.stdin) if j["spool_name"].startswith("capitals") and j["submitted_at"] >= sys.argv[1]]
+print(jobs[0]["id"] + " " + jobs[0]["state"] if jobs else "")' "$since")"
     state="${job#* }"
     case "$state" in
         succeeded|failed|timed_out|memory_exceeded|cancelled|rejected) break ;;
