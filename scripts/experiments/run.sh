@@ -3,7 +3,8 @@
 # PyTorch reference (/work/shared/bench/ref_ptune.py) on the same data and settings, and collects the
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
-#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm parity
+#   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
+#                                                  sst2-lstm-s21 parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
@@ -61,6 +62,16 @@ step_sst2-seeds() {
 step_sst2-lstm() {
   ptune_run sst2-lstm
   ref_run sst2-lstm --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3
+}
+step_sst2-lstm-s21() {
+  # The LSTM setting with seed 21 on both sides: sst2-none-s21's sentences, encoder lstm, lr 1e-4, 3 epochs.
+  rm -rf "$OUT/bundles/sst2-lstm-s21"
+  cp -r "$OUT/bundles/sst2-none-s21" "$OUT/bundles/sst2-lstm-s21"
+  sed -i -e '/^init_ids/d' -e 's/^type = "none"/type = "lstm"/' -e 's/^epochs = 1/epochs = 3/' \
+         -e 's/^learning_rate = 3e-3/learning_rate = 1e-4/' -e 's/^name = .*/name = "sst2-lstm-s21"/' \
+         "$OUT/bundles/sst2-lstm-s21/task.toml"
+  ptune_run sst2-lstm-s21
+  ref_run sst2-lstm-s21 --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3 --seed 21
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
