@@ -1,6 +1,5 @@
 import ArgumentParser
 import Daemon
-import FaultInjection
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -34,9 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         for (name, value) in [("--cores", cores), ("--memory", memory), ("--max-jobs", maxJobs)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
-        if let workerFaultPlan, FaultInjection.Plan(workerFaultPlan) == nil {
-            throw ValidationError("--worker-fault-plan: expected count or crash|enospc|eio@N, got \(workerFaultPlan).")
-        }
+        try FaultInjectionOptions.check(workerFaultPlan, option: "--worker-fault-plan")
     }
 
     func run() async throws {

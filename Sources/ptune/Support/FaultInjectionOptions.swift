@@ -8,8 +8,13 @@ struct FaultInjectionOptions: ParsableArguments {
     @Option(name: .long, help: .hidden) var faultLog: String?
 
     func validate() throws {
-        if let faultPlan, FaultInjection.Plan(faultPlan) == nil {
-            throw ValidationError("--fault-plan: expected count or crash|enospc|eio@N, got \(faultPlan).")
+        try Self.check(faultPlan, option: "--fault-plan")
+    }
+
+    /// Refuses a plan that is not `count` or `ACTION@N`, naming `option`.
+    static func check(_ plan: String?, option: String) throws {
+        if let plan, FaultInjection.Plan(plan) == nil {
+            throw ValidationError("\(option): expected count or crash|enospc|eio@N, got \(plan).")
         }
     }
 
