@@ -6,7 +6,7 @@ public struct JobLimits: Sendable, Equatable {
     public var memoryMB: Int
     /// Wall-clock budget in seconds (`wall_time`, seconds or a duration such as "1h30m"; default 6 h).
     public var wallTimeSeconds: Int
-    /// Scheduling priority, -20 (most favoured) to 20, as for `nice` (`priority`; default 0).
+    /// Scheduling priority, -20 to 20: higher runs first (`priority`; default 0).
     public var priority: Int
 
     public init(threads: Int = 2, memoryMB: Int = 4096, wallTimeSeconds: Int = 6 * 3600, priority: Int = 0) {

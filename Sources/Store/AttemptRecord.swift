@@ -17,9 +17,14 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Tabl
     public var exitStatus: Int32?
     public var reason: String?
     public var peakRSSMB: Double?
+    /// The cluster's id for the attempt (a Slurm job id) when a cluster ran it; nil for a local worker.
+    public var clusterJobID: String?
+    /// The cluster node the attempt ran on, once known.
+    public var node: String?
 
     public init(id: Int64, jobID: String, number: Int, state: JobState, pid: Int32?, startedAt: Date,
-                finishedAt: Date? = nil, exitStatus: Int32? = nil, reason: String? = nil, peakRSSMB: Double? = nil) {
+                finishedAt: Date? = nil, exitStatus: Int32? = nil, reason: String? = nil, peakRSSMB: Double? = nil,
+                clusterJobID: String? = nil, node: String? = nil) {
         self.id = id
         self.jobID = jobID
         self.number = number
@@ -30,5 +35,7 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Tabl
         self.exitStatus = exitStatus
         self.reason = reason
         self.peakRSSMB = peakRSSMB
+        self.clusterJobID = clusterJobID
+        self.node = node
     }
 }

@@ -5,8 +5,9 @@ extension JobStore {
     /// Starts the job's next attempt, in one transaction: inserts the attempt (`running`), moves the job to
     /// `running`, counts the attempt in `attempts`, clears its reason, and records the events.
     ///
+    /// `clusterJobID`: the cluster's id when a cluster runs the attempt (then `pid` is nil).
     /// The job must be queued or interrupted (``StoreError/invalidTransition(jobID:from:to:)`` otherwise).
-    public func startAttempt(jobID: String, pid: Int32?, at: Date) throws -> AttemptRecord {
+    public func startAttempt(jobID: String, pid: Int32?, clusterJobID: String? = nil, at: Date) throws -> AttemptRecord {
         try write { db in
             var job = try Self.fetchJob(db, id: jobID)
             guard job.state == .queued || job.state == .interrupted else {
@@ -14,10 +15,10 @@ extension JobStore {
             }
             let number = job.attempts + 1
             try db.execute(
-                sql: "INSERT INTO attempt (jobID, number, state, pid, startedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [jobID, number, JobState.running, pid, at])
+                sql: "INSERT INTO attempt (jobID, number, state, pid, startedAt, clusterJobID) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [jobID, number, JobState.running, pid, at, clusterJobID])
             let attempt = AttemptRecord(id: db.lastInsertedRowID, jobID: jobID, number: number, state: .running,
-                                        pid: pid, startedAt: at)
+                                        pid: pid, startedAt: at, clusterJobID: clusterJobID)
             let from = job.state
             job.state = .running
             job.attempts = number
@@ -27,8 +28,19 @@ extension JobStore {
             try Self.insertEvent(db, jobID: jobID, attempt: number, kind: EventRecord.Kind.state,
                                  message: Self.transition(from: from, to: .running, reason: nil), at: at)
             try Self.insertEvent(db, jobID: jobID, attempt: number, kind: EventRecord.Kind.attempt,
-                                 message: "attempt \(number) started" + (pid.map { " (pid \($0))" } ?? ""), at: at)
+                                 message: "attempt \(number) started" + (pid.map { " (pid \($0))" } ?? "")
+                                     + (clusterJobID.map { " (cluster job \($0))" } ?? ""), at: at)
             return attempt
+        }
+    }
+
+    /// Records the cluster node an attempt runs on, with an event the first time it is known.
+    public func recordNode(attemptID: Int64, node: String, at: Date) throws {
+        try write { db in
+            guard let attempt = try AttemptRecord.fetchOne(db, key: attemptID), attempt.node != node else { return }
+            try db.execute(sql: "UPDATE attempt SET node = ? WHERE id = ?", arguments: [node, attemptID])
+            try Self.insertEvent(db, jobID: attempt.jobID, attempt: attempt.number, kind: EventRecord.Kind.attempt,
+                                 message: "attempt \(attempt.number) runs on node \(node)", at: at)
         }
     }
 

@@ -76,6 +76,12 @@ enum Schema {
                 t.primaryKey(["jobID", "name"])
             }
         }
+        migrator.registerMigration("v2: cluster placement of attempts") { db in
+            try db.alter(table: "attempt") { t in
+                t.add(column: "clusterJobID", .text)
+                t.add(column: "node", .text)
+            }
+        }
         return migrator
     }
 }

@@ -8,7 +8,8 @@ examples /work/shared/bench/ref_ptune.py takes, so both systems see the same dat
 
   sst2-none/, sst2-lstm/   SST-2: train.tsv sentences with >= 6 words, random.Random(13).shuffle,
                            first 1000; test = test.tsv (872). sst2-none-s21/, -s42/: the same with
-                           seeds 21 and 42 (sentences, starting table and batch order). Template [P*3] {sentence}[P*3]{target}
+                           seeds 21 and 42 (sentences, starting table and batch order);
+                           sst2-lstm-s21/, -s42/, -s87/, -s100/ likewise. Template [P*3] {sentence}[P*3]{target}
                            with label words " great"/" terrible": token-for-token the reference's
                            ptune-mode input [P]x3 tok(' ' + x) [P]x3.
   lama-P19/ ...            LAMA relations: objects whose ' ' + obj is one SmolLM2 token (sorted set over
@@ -39,6 +40,8 @@ REF_NONE_INIT_IDS = {
 # SST-2 with encoder none is also run with these seeds; for each, like the reference, the seed picks
 # the 1000 training sentences, the starting table and the batch order.
 SST2_NONE_SEEDS = [13, 21, 42]
+# The LSTM setting (lr 1e-4, 3 epochs) is run with more seeds: its results vary more between seeds.
+SST2_LSTM_SEEDS = [13, 21, 42, 87, 100]
 
 
 def toml_str(s):
@@ -85,7 +88,8 @@ def sst2(data, out, model):
         return [(s.strip(), int(y)) for s, y in rows]
     long_enough = [r for r in rd(f'{data}/sst2/train.tsv') if len(r[0].split()) >= 6]
     te = rd(f'{data}/sst2/test.tsv')
-    runs = [('none', seed, 1, '3e-3') for seed in SST2_NONE_SEEDS] + [('lstm', SEED, 3, '1e-4')]
+    runs = ([('none', seed, 1, '3e-3') for seed in SST2_NONE_SEEDS]
+            + [('lstm', seed, 3, '1e-4') for seed in SST2_LSTM_SEEDS])
     for enc, seed, epochs, lr in runs:
         tr = list(long_enough)
         random.Random(seed).shuffle(tr)

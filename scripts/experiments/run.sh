@@ -4,14 +4,16 @@
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
 #   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
-#                                                  sst2-lstm-s21 parity
+#                                                  sst2-lstm-seeds parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
 #   PTUNE (default .build-exp/release/ptune), PY (default /work/venv/bin/python),
 #   REF (default /work/shared/bench/ref_ptune.py), GGUF (the model file),
 #   LAMA_REF_RELATIONS (default "P19 P20 P27 P101 P103 P413"), SKIP_DONE=1 (skip runs whose
-#   output exists: resumes an interrupted sequence).
+#   output exists: resumes an interrupted sequence), THREADS (default 2, for both systems),
+#   ONLY=ptune|ref (run one system's side of each step, e.g. the two sides at once with THREADS=1),
+#   LSTM_SEEDS (default "21 42 87 100", the seeds sst2-lstm-seeds runs besides 13).
 # Outputs: $OUT/bundles/NAME (bundles), $OUT/runs/NAME/report.json (ptune), $OUT/ref/NAME.json (the
 # reference's JSON line) and NAME.log (its stderr), $OUT/times.tsv (wall seconds of every run),
 # $OUT/summary.md (collected tables).
@@ -25,6 +27,8 @@ REF="${REF:-/work/shared/bench/ref_ptune.py}"
 GGUF="${GGUF:-$HOME/.cache/ptune/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 RELATIONS="P19 P20 P27 P101 P103 P413"
 LAMA_REF_RELATIONS="${LAMA_REF_RELATIONS:-$RELATIONS}"
+THREADS="${THREADS:-2}"
+LSTM_SEEDS="${LSTM_SEEDS:-21 42 87 100}"
 LAMA_ARGS=(--train 400 --eval 400 --epochs 2 --lr 3e-3 --encoder none)
 mkdir -p "$OUT/runs" "$OUT/ref"
 
@@ -34,16 +38,18 @@ record() { printf '%s\t%s\t%.1f\n' "$1" "$2" "$3" >> "$OUT/times.tsv"; }
 # ptune NAME: trains $OUT/bundles/NAME into $OUT/runs/NAME
 ptune_run() {
   local name=$1 t0; t0=$(now)
+  [ "${ONLY:-ptune}" = ptune ] || return 0
   if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/runs/$name/report.json" ]; then echo "skip ptune $name"; return; fi
   rm -rf "$OUT/runs/$name"
-  "$PTUNE" train "$OUT/bundles/$name" --out "$OUT/runs/$name" --threads 2 > "$OUT/runs/$name.log" 2>&1
+  "$PTUNE" train "$OUT/bundles/$name" --out "$OUT/runs/$name" --threads "$THREADS" > "$OUT/runs/$name.log" 2>&1
   record ptune "$name" "$(echo "$(now) - $t0" | bc)"
 }
 # ref NAME ARGS...: one reference run, its JSON line in $OUT/ref/NAME.json
 ref_run() {
   local name=$1 t0; shift; t0=$(now)
+  [ "${ONLY:-ref}" = ref ] || return 0
   if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/ref/$name.json" ]; then echo "skip ref $name"; return; fi
-  "$PY" "$REF" --model "$GGUF" --data "$DATA" --threads 2 "$@" > "$OUT/ref/$name.json" 2> "$OUT/ref/$name.log"
+  "$PY" "$REF" --model "$GGUF" --data "$DATA" --threads "$THREADS" "$@" > "$OUT/ref/$name.json" 2> "$OUT/ref/$name.log"
   record ref "$name" "$(echo "$(now) - $t0" | bc)"
 }
 
@@ -63,15 +69,11 @@ step_sst2-lstm() {
   ptune_run sst2-lstm
   ref_run sst2-lstm --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3
 }
-step_sst2-lstm-s21() {
-  # The LSTM setting with seed 21 on both sides: sst2-none-s21's sentences, encoder lstm, lr 1e-4, 3 epochs.
-  rm -rf "$OUT/bundles/sst2-lstm-s21"
-  cp -r "$OUT/bundles/sst2-none-s21" "$OUT/bundles/sst2-lstm-s21"
-  sed -i -e '/^init_ids/d' -e 's/^type = "none"/type = "lstm"/' -e 's/^epochs = 1/epochs = 3/' \
-         -e 's/^learning_rate = 3e-3/learning_rate = 1e-4/' -e 's/^name = .*/name = "sst2-lstm-s21"/' \
-         "$OUT/bundles/sst2-lstm-s21/task.toml"
-  ptune_run sst2-lstm-s21
-  ref_run sst2-lstm-s21 --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3 --seed 21
+step_sst2-lstm-seeds() {
+  for s in $LSTM_SEEDS; do
+    ptune_run "sst2-lstm-s$s"
+    ref_run "sst2-lstm-s$s" --task sst2 --mode ptune --encoder lstm --lr 1e-4 --train 1000 --epochs 3 --seed "$s"
+  done
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }

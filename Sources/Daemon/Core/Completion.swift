@@ -38,6 +38,10 @@ struct Completion {
             try fail(running, state: reason.state, reason: why, problems: nil, exit: exit)
             return
         }
+        if let verdict = worker.clusterVerdict {
+            try finish(running, by: verdict)
+            return
+        }
         switch exit {
         case WorkerExit.success? where FileManager.default.fileExists(atPath: report.path):
             try succeed(running)
@@ -59,6 +63,28 @@ struct Completion {
                          reason: "the worker failed \(running.attempt.number) times; the last one \(how)\(detail). See worker.log",
                          problems: nil, exit: exit, attemptReason: attemptReason)
             }
+        }
+    }
+
+    /// The cluster ended the worker on its own account.
+    private func finish(_ running: RunningJob, by verdict: ClusterVerdict) throws {
+        let job = running.job
+        switch verdict {
+        case .timedOut:
+            try fail(running, state: .timedOut, reason: Self.explain(.timedOut, job: job, peak: 0)
+                     + " (Slurm counts whole minutes: --time=\(SlurmSubmission.minutes(job.wallTimeSeconds)))",
+                     problems: nil, exit: nil)
+        case .memoryExceeded:
+            try fail(running, state: .memoryExceeded,
+                     reason: "went over its limit of \(job.memoryMB) MB (Slurm: OUT_OF_MEMORY); raise limits.memory_mb or lower the batch size",
+                     problems: nil, exit: nil)
+        case .cancelled(let detail):
+            try fail(running, state: .cancelled, reason: detail, problems: nil, exit: nil)
+        case .requeue(let detail):
+            try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: nil, reason: detail,
+                                         peakRSSMB: nil, at: Date(), jobState: .queued,
+                                         jobReason: "\(detail); requeued, resumes from its checkpoint", durable: true)
+            core.logger.notice("job requeued", metadata: ["job": "\(job.id)", "reason": "\(detail)"])
         }
     }
 

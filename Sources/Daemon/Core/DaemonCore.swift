@@ -33,13 +33,24 @@ public final class DaemonCore {
 
     /// Where workers get a memory-capped cgroup of their own; nil: the RSS watchdog enforces limits.
     let cgroup: DelegatedCgroup?
+    /// Where workers run.
+    let executor: JobExecutor
+    /// After a failed submission to a cluster that could not be reached: no new start before this.
+    private var launchPausedUntil = Date.distantPast
 
     public init(config: DaemonConfig, store: JobStore, logger: Logger, cgroup: DelegatedCgroup? = nil) throws {
         self.config = config
         self.store = store
         self.layout = SpoolLayout(root: config.spool)
         self.logger = logger
-        self.cgroup = cgroup
+        switch config.executor {
+        case .local:
+            self.executor = LocalExecutor()
+            self.cgroup = cgroup
+        case .slurm(let settings):
+            self.executor = SlurmExecutor(settings: settings, spool: config.spool, logger: logger)
+            self.cgroup = nil
+        }
         try layout.create()
     }
 
@@ -142,9 +153,19 @@ public final class DaemonCore {
     }
 
     /// SIGTERM: stop claiming and admitting, ask every worker to checkpoint and stop, SIGKILL what is
-    /// left at the deadline, and record every stopped job as interrupted.
+    /// left at the deadline, and record every stopped job as interrupted. Workers a cluster runs are
+    /// left running: the next start re-attaches to them.
     public func drain(deadline: Date) throws {
         stopping = true
+        if executor.workersOutliveDaemon {
+            for job in running.values { collect(job) }
+            if !running.isEmpty {
+                logger.notice("leaving jobs running in the cluster; the next start re-attaches to them",
+                              metadata: ["jobs": "\(running.count)", "executor": "\(executor.name)"])
+            }
+            running.removeAll()
+            return
+        }
         for job in running.values {
             job.stopReason = .shutdown
             job.terminatedAt = Date()
@@ -214,6 +235,7 @@ public final class DaemonCore {
             usage.threads += job.job.threads
             usage.memoryMB += job.job.memoryMB
         }
+        guard Date() >= launchPausedUntil else { return }
         for job in Admission.select(queued: try store.queuedJobs(), running: usage, config: config) {
             try start(job)
         }
@@ -226,29 +248,60 @@ public final class DaemonCore {
                                   at: Date(), durable: true)
             return
         }
-        let worker = try WorkerProcess(
-            executable: config.workerExecutable,
+        let launch = WorkerLaunch(
+            job: job, attempt: job.attempts + 1, directory: directory, executable: config.workerExecutable,
             arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)]
                 + (job.attempts == 0 ? config.firstAttemptArguments : []),
             environment: ["PTUNE_MODELS": config.models, "OPENBLAS_NUM_THREADS": String(job.threads)])
-        let attempt = try store.startAttempt(jobID: job.id, pid: worker.pid, at: Date())
+        let worker: WorkerHandle
+        do {
+            worker = try executor.launch(launch)
+        } catch let error as WorkerLaunchError where error.permanent {
+            var failed = job
+            failed.attempts = launch.attempt
+            let reason = "the job cannot be started: \(error.message)"
+            try FailureReport(job: failed, state: .failed, reason: reason, problems: nil).write(into: directory)
+            try store.updateState(jobID: job.id, to: .failed, reason: reason, at: Date(), durable: true)
+            _ = try SpoolIntake.finish(job.id, to: .failed, layout: layout)
+            logger.error("job cannot be started", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return
+        } catch let error as WorkerLaunchError {
+            launchPausedUntil = Date().addingTimeInterval(30)
+            logger.error("cannot start workers; trying again in 30 s", metadata: ["executor": "\(executor.name)", "error": "\(error)"])
+            return
+        }
+        let attempt = try store.startAttempt(jobID: job.id, pid: worker.pid, clusterJobID: worker.clusterJobID, at: Date())
         var record = job
         record.state = .running
-        let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: config.workerLogBytes)
-        log.append(Data("== attempt \(attempt.number), pid \(worker.pid), \(ISO8601DateFormatter().string(from: Date()))\n".utf8))
-        let started = RunningJob(job: record, attempt: attempt, worker: worker, directory: directory, log: log)
-        if let cgroup {
+        let started = adopt(record, attempt: attempt, worker: worker)
+        if let cgroup, let pid = worker.pid {
             do {
                 let group = try cgroup.makeJobGroup(jobID: job.id, attempt: attempt.number, memoryMB: job.memoryMB)
-                try group.add(pid: worker.pid)
+                try group.add(pid: pid)
                 started.cgroup = group
             } catch {
                 logger.warning("no cgroup for the job; its memory is watched by resident size",
                                metadata: ["job": "\(job.id)", "error": "\(error)"])
             }
         }
-        running[job.id] = started
-        logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)", "attempt": "\(attempt.number)"])
+        logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)", "attempt": "\(attempt.number)",
+                                               "worker": "\(Self.describe(worker))"])
+    }
+
+    /// Supervises `worker`, which runs `attempt` of `job` (just started, or found at start-up).
+    @discardableResult
+    func adopt(_ job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle) -> RunningJob {
+        let directory = layout.active.appendingPathComponent(job.id)
+        let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: config.workerLogBytes)
+        log.append(Data("== attempt \(attempt.number), \(Self.describe(worker)), \(ISO8601DateFormatter().string(from: Date()))\n".utf8))
+        let adopted = RunningJob(job: job, attempt: attempt, worker: worker, directory: directory, log: log)
+        running[job.id] = adopted
+        return adopted
+    }
+
+    static func describe(_ worker: WorkerHandle) -> String {
+        if let pid = worker.pid { return "pid \(pid)" }
+        return "Slurm job \(worker.clusterJobID ?? "?")" + (worker.node.map { " on \($0)" } ?? "")
     }
 
     // MARK: supervision
@@ -264,7 +317,12 @@ public final class DaemonCore {
                 logger.warning("job over its memory limit", metadata: ["job": "\(job.job.id)", "rss_mb": "\(Int(rss))"])
             }
         }
-        if job.stopReason == nil, now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
+        if let node = job.worker.node, node != job.node {
+            job.node = node
+            try store.recordNode(attemptID: job.attempt.id, node: node, at: now)
+        }
+        if !executor.enforcesLimits, job.stopReason == nil,
+           now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
             stop(job, reason: .timedOut, now: now)
         }
         if pollCancel, job.stopReason == nil, CancelRequests.isRequested(job.job.id, layout: layout) {
@@ -369,10 +427,11 @@ public final class DaemonCore {
             DaemonStatus.Worker(jobID: r.job.id, name: r.job.name, pid: r.worker.pid, attempt: r.attempt.number,
                                 startedAt: r.worker.startedAt, threads: r.job.threads, memoryMB: r.job.memoryMB,
                                 residentMB: r.peakRSSMB > 0 ? r.worker.residentMegabytes : nil,
-                                step: r.job.progressStep, total: r.job.progressTotal)
+                                step: r.job.progressStep, total: r.job.progressTotal,
+                                clusterJobID: r.worker.clusterJobID, node: r.worker.node)
         }
-        let status = DaemonStatus(pid: getpid(), updatedAt: Date(), cores: config.cores, memoryMB: config.memoryMB,
-                                  maxJobs: config.maxJobs, stopping: stopping, workers: workers)
+        let status = DaemonStatus(pid: getpid(), updatedAt: Date(), executor: executor.name, cores: config.cores,
+                                  memoryMB: config.memoryMB, maxJobs: config.maxJobs, stopping: stopping, workers: workers)
         do {
             try status.write(layout)
         } catch {

@@ -8,7 +8,8 @@ public struct DaemonStatus: Codable, Sendable {
     public struct Worker: Codable, Sendable {
         public var jobID: String
         public var name: String
-        public var pid: Int32
+        /// The local process; nil when a cluster runs the worker.
+        public var pid: Int32?
         public var attempt: Int
         public var startedAt: Date
         public var threads: Int
@@ -16,10 +17,15 @@ public struct DaemonStatus: Codable, Sendable {
         public var residentMB: Double?
         public var step: Int?
         public var total: Int?
+        /// The Slurm job id and node, when Slurm runs the worker.
+        public var clusterJobID: String?
+        public var node: String?
     }
 
     public var pid: Int32
     public var updatedAt: Date
+    /// Where workers run: "local" or "slurm".
+    public var executor: String?
     public var cores: Int
     public var memoryMB: Int
     public var maxJobs: Int

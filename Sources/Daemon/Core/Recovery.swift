@@ -9,25 +9,42 @@ import Store
 struct Recovery {
     let core: DaemonCore
 
-    /// At start-up: jobs the last daemon left running or interrupted are queued again, then the
-    /// spool is reconciled.
+    /// At start-up: jobs the last daemon left running in a cluster are supervised again; the others
+    /// it left running or interrupted are queued again; then the spool is reconciled.
     func run() throws {
         let now = Date()
         let store = core.store
-        // Jobs the last daemon left running: their workers died with it, or must be stopped now.
+        var clusterJobs = Set<String>()
+        // Jobs the last daemon left running: their workers died with it, or must be stopped now,
+        // unless a cluster still runs them.
         for job in try store.jobs(inStates: [.running]) {
             let reason = "requeued after a daemon restart; resumes from its checkpoint"
-            let open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
+            var open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
+            if open.count == 1, let attempt = open.first, attempt.clusterJobID != nil,
+               let worker = core.executor.reattach(attempt, directory: core.layout.active.appendingPathComponent(job.id)) {
+                core.adopt(job, attempt: attempt, worker: worker)
+                clusterJobs.insert(attempt.clusterJobID ?? "")
+                core.logger.info("re-attached to a job still in the cluster",
+                                 metadata: ["job": "\(job.id)", "worker": "\(DaemonCore.describe(worker))"])
+                continue
+            }
+            if open.count == 1, open[0].clusterJobID != nil {
+                open[0].reason = "the cluster no longer knows this attempt"
+            }
             for attempt in open {
                 if let pid = attempt.pid { Self.stopOrphan(pid: pid, jobID: job.id) }
                 try store.finishAttempt(id: attempt.id, state: .interrupted, exitStatus: nil,
-                                        reason: "the daemon stopped without recording this attempt's end",
+                                        reason: attempt.reason ?? "the daemon stopped without recording this attempt's end",
                                         peakRSSMB: nil, at: now, jobState: .queued, jobReason: reason, durable: true)
             }
             if open.isEmpty { try store.updateState(jobID: job.id, to: .queued, reason: reason, at: now, durable: true) }
         }
         for job in try store.jobs(inStates: [.interrupted]) {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
+        }
+        // Submitted by a daemon that died before recording the attempt: would run beside the next one.
+        for cancelled in core.executor.cancelUnrecorded(known: clusterJobs) {
+            core.logger.notice("cancelled a cluster job no attempt records", metadata: ["cluster_job": "\(cancelled)"])
         }
         try rejectIfItKilledTheDaemon()
         for name in try SpoolIntake.removeAbandonedSubmissions(core.layout, olderThan: 86_400) {

@@ -19,7 +19,7 @@ final class RunningJob {
 
     var job: JobRecord
     let attempt: AttemptRecord
-    let worker: WorkerProcess
+    let worker: WorkerHandle
     let directory: URL
     let log: CappedLog
     var stopReason: StopReason?
@@ -32,11 +32,15 @@ final class RunningJob {
     var lastProgressWrite = Date.distantPast
     var pendingMetrics: [MetricPoint] = []
 
-    init(job: JobRecord, attempt: AttemptRecord, worker: WorkerProcess, directory: URL, log: CappedLog) {
+    /// The cluster node recorded for this attempt.
+    var node: String?
+
+    init(job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle, directory: URL, log: CappedLog) {
         self.job = job
         self.attempt = attempt
         self.worker = worker
         self.directory = directory
         self.log = log
+        self.node = attempt.node
     }
 }

@@ -4,8 +4,9 @@ import Glibc
 /// A child process with its stdout and stderr on non-blocking pipes, polled by the daemon's loop:
 /// no threads per child, no blocking reads. Spawned with posix_spawn in a process group of its own,
 /// so a signal reaches it and anything it starts.
-public final class WorkerProcess {
-    public let pid: pid_t
+public final class WorkerProcess: WorkerHandle {
+    /// The process id (also its process group's).
+    public let processID: pid_t
     private let stdoutFD: Int32
     private let stderrFD: Int32
     private var stdoutBuffer = Data()
@@ -55,7 +56,7 @@ public final class WorkerProcess {
             close(errPipe[0])
             throw WorkerSpawnError(executable: executable, code: rc)
         }
-        pid = child
+        processID = child
         stdoutFD = outPipe[0]
         stderrFD = errPipe[0]
         _ = fcntl(stdoutFD, F_SETFL, fcntl(stdoutFD, F_GETFL) | O_NONBLOCK)
@@ -68,6 +69,11 @@ public final class WorkerProcess {
         close(stderrFD)
     }
 
+    var pid: pid_t? { processID }
+    var clusterJobID: String? { nil }
+    var node: String? { nil }
+    var clusterVerdict: ClusterVerdict? { nil }
+
     /// Complete lines written to stdout since the last call.
     public func readLines() -> [Data] {
         stdoutBuffer.append(Self.drain(stdoutFD))
@@ -77,6 +83,13 @@ public final class WorkerProcess {
             stdoutBuffer.removeSubrange(stdoutBuffer.startIndex...newline)
         }
         return lines
+    }
+
+    /// Bytes written to stdout since the last call, lines or not.
+    public func readOutput() -> Data {
+        let data = stdoutBuffer + Self.drain(stdoutFD)
+        stdoutBuffer = Data()
+        return data
     }
 
     /// Bytes written to stderr since the last call.
@@ -96,7 +109,7 @@ public final class WorkerProcess {
     public func poll() -> Bool {
         if exitStatus != nil || terminatingSignal != nil { return true }
         var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return false }
+        guard waitpid(processID, &status, WNOHANG) == processID else { return false }
         if status & 0x7F == 0 {
             exitStatus = (status >> 8) & 0xFF
         } else {
@@ -107,12 +120,12 @@ public final class WorkerProcess {
 
     /// Sends `signal` to the worker's process group.
     public func send(_ signal: Int32) {
-        kill(-pid, signal)
+        kill(-processID, signal)
     }
 
     /// Resident set size in MB from /proc (nil once the process is gone).
     public var residentMegabytes: Double? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        guard let status = try? String(contentsOfFile: "/proc/\(processID)/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first
             return kb.map { $0 / 1024 }

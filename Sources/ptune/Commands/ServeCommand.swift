@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
     @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
     @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
+    @Option(name: .long, help: ArgumentHelp("Where workers run: local or slurm (default: local).",
+                                            discussion: "slurm submits each job with sbatch; see the [slurm] table of the config file."))
+    var executor: String?
     @OptionGroup var faults: FaultInjectionOptions
     /// A fault plan (and step log) for the first attempt's worker of each job.
     @Option(name: .long, help: .hidden) var workerFaultPlan: String?
@@ -34,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
         try FaultInjectionOptions.check(workerFaultPlan, option: "--worker-fault-plan")
+        if let executor, !ServiceSettings.executors.contains(executor) {
+            throw ValidationError("--executor must be one of \(ServiceSettings.executors.joined(separator: ", ")), got \"\(executor)\".")
+        }
     }
 
     func run() async throws {
@@ -43,13 +49,18 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let settings = try spoolOptions.settings()
         let spool = try spoolOptions.spoolURL()
+        let onSlurm = (executor ?? settings.executor) == "slurm"
+        // On a cluster, Slurm schedules by its own resources: the daemon's budgets are unbounded
+        // unless set, and max_jobs caps the jobs it has in Slurm at once.
         var config = DaemonConfig(
             spool: spool, database: try spoolOptions.databasePath(),
             models: models ?? settings.models ?? ModelResolution.modelDirectory,
-            cores: cores ?? settings.cores ?? ProcessInfo.processInfo.activeProcessorCount,
-            memoryMB: memory ?? settings.memoryMB ?? Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8),
-            maxJobs: maxJobs ?? settings.maxJobs ?? 4,
+            cores: cores ?? settings.cores ?? (onSlurm ? Self.unbounded : ProcessInfo.processInfo.activeProcessorCount),
+            memoryMB: memory ?? settings.memoryMB
+                ?? (onSlurm ? Self.unbounded : Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8)),
+            maxJobs: maxJobs ?? settings.maxJobs ?? (onSlurm ? 32 : 4),
             workerExecutable: Self.executablePath)
+        if onSlurm { config.executor = .slurm(settings.slurm) }
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         if let workerFaultPlan {
@@ -57,7 +68,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let store = try JobStore(path: config.database)
-        let core = try DaemonCore(config: config, store: store, logger: logger, cgroup: Self.jobCgroups(logger: logger))
+        let core = try DaemonCore(config: config, store: store, logger: logger,
+                                  cgroup: onSlurm ? nil : Self.jobCgroups(logger: logger))
         let service = DaemonService(core: core, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -81,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return nil
     }
+
+    /// A budget the daemon does not enforce (Slurm does).
+    static let unbounded = 1 << 40
 
     /// This binary, which also runs `ptune worker`.
     static var executablePath: String {

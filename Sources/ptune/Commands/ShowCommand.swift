@@ -40,9 +40,11 @@ struct ShowCommand: ParsableCommand {
                   + (j.lastDevMetric.map { String(format: ", dev %.4f", $0) } ?? ""))
         }
         if !output.attempts.isEmpty {
-            var table = TextTable(["ATTEMPT", "STATE", "PID", "STARTED", "FINISHED", "EXIT", "PEAK MB", "REASON"])
+            var table = TextTable(["ATTEMPT", "STATE", "WORKER", "STARTED", "FINISHED", "EXIT", "PEAK MB", "REASON"])
             for a in output.attempts {
-                table.add([String(a.number), a.state.rawValue, a.pid.map(String.init) ?? "-", JobFormatting.time(a.startedAt),
+                let worker = a.pid.map { "pid \($0)" }
+                    ?? a.clusterJobID.map { "slurm \($0)" + (a.node.map { "@\($0)" } ?? "") } ?? "-"
+                table.add([String(a.number), a.state.rawValue, worker, JobFormatting.time(a.startedAt),
                            JobFormatting.time(a.finishedAt), a.exitStatus.map(String.init) ?? "-",
                            a.peakRSSMB.map { String(Int($0)) } ?? "-", a.reason ?? ""])
             }

@@ -34,21 +34,27 @@ struct StatusCommand: ParsableCommand {
         }
         if let status, alive {
             let threads = status.workers.reduce(0) { $0 + $1.threads }, memory = status.workers.reduce(0) { $0 + $1.memoryMB }
-            print("daemon    pid \(status.pid)\(status.stopping ? " (stopping)" : ""); budgets: \(threads)/\(status.cores) cores, "
-                  + "\(memory)/\(status.memoryMB) MB, \(status.workers.count)/\(status.maxJobs) jobs")
+            let stopping = status.stopping ? " (stopping)" : ""
+            if status.executor == "slurm" {
+                print("daemon    pid \(status.pid)\(stopping); executor slurm: \(status.workers.count)/\(status.maxJobs) jobs in Slurm, "
+                      + "\(threads) cores and \(memory) MB requested")
+            } else {
+                print("daemon    pid \(status.pid)\(stopping); budgets: \(threads)/\(status.cores) cores, "
+                      + "\(memory)/\(status.memoryMB) MB, \(status.workers.count)/\(status.maxJobs) jobs")
+            }
         } else {
             print("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
         }
         print("jobs      " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         if !output.running.isEmpty {
-            var table = TextTable(["RUNNING", "NAME", "PROGRESS", "LOSS", "RSS MB", "ETA"])
+            var table = TextTable(["RUNNING", "NAME", "WORKER", "PROGRESS", "LOSS", "RSS MB", "ETA"])
             for job in output.running {
                 let worker = status?.workers.first { $0.jobID == job.id }
                 var eta = "-"
                 if let step = job.progressStep, let total = job.progressTotal, step > 0, let started = worker?.startedAt {
                     eta = ProgressDisplay.duration(Date().timeIntervalSince(started) / Double(step) * Double(total - step))
                 }
-                table.add([job.id, job.name, JobFormatting.progress(job), job.lastLoss.map { String(format: "%.4f", $0) } ?? "-",
+                table.add([job.id, job.name, worker.map(JobFormatting.place) ?? "-", JobFormatting.progress(job), job.lastLoss.map { String(format: "%.4f", $0) } ?? "-",
                            worker?.residentMB.map { String(Int($0)) } ?? "-", eta])
             }
             print("\n" + table.rendered)

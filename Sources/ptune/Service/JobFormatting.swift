@@ -1,3 +1,4 @@
+import Daemon
 import Foundation
 import Store
 
@@ -19,6 +20,12 @@ enum JobFormatting {
     static func progress(_ job: JobRecord) -> String {
         guard let step = job.progressStep, let total = job.progressTotal, total > 0 else { return "-" }
         return "\(step)/\(total)"
+    }
+
+    /// Where a live worker runs: "pid N", or "slurm N@node" on a cluster.
+    static func place(_ worker: DaemonStatus.Worker) -> String {
+        if let pid = worker.pid { return "pid \(pid)" }
+        return "slurm \(worker.clusterJobID ?? "?")" + (worker.node.map { "@\($0)" } ?? " (pending)")
     }
 
     /// ISO-8601 dates for --json output.

@@ -1,0 +1,59 @@
+import Foundation
+import Store
+
+/// Everything needed to start the worker of a job's next attempt.
+struct WorkerLaunch {
+    let job: JobRecord
+    /// The attempt this worker is (1, 2, ...).
+    let attempt: Int
+    /// active/JOB: the bundle, checkpoints and outputs.
+    let directory: URL
+    /// The `ptune` binary and its arguments (`worker --job-dir ...`).
+    let executable: String
+    let arguments: [String]
+    /// Variables the worker needs on top of the daemon's environment.
+    let environment: [String: String]
+}
+
+/// Where workers run: on this machine (`local`) or on a cluster (`slurm`).
+protocol JobExecutor: AnyObject {
+    /// The name used in settings and logs.
+    var name: String { get }
+    /// True when workers outlive the daemon (a cluster runs them): SIGTERM leaves them running and
+    /// the next start re-attaches to them.
+    var workersOutliveDaemon: Bool { get }
+    /// True when the executor enforces wall time and memory itself.
+    var enforcesLimits: Bool { get }
+    /// Starts the worker.
+    func launch(_ launch: WorkerLaunch) throws -> WorkerHandle
+    /// The worker of `attempt`, which the last daemon left running, when it still runs or its end
+    /// is still known; nil when it is gone without a trace (the attempt is then requeued).
+    func reattach(_ attempt: AttemptRecord, directory: URL) -> WorkerHandle?
+    /// Cancels work the executor runs for ptune that no open attempt accounts for (a submission
+    /// the daemon died before recording). Returns what it cancelled.
+    func cancelUnrecorded(known: Set<String>) -> [String]
+}
+
+/// A worker that could not be started.
+struct WorkerLaunchError: Error, CustomStringConvertible {
+    let message: String
+    /// True when the job itself is the problem (it can never start as it is); false when the
+    /// executor is (unreachable, busy) and a later try may work.
+    let permanent: Bool
+    var description: String { message }
+}
+
+/// Workers as child processes of the daemon.
+final class LocalExecutor: JobExecutor {
+    let name = "local"
+    let workersOutliveDaemon = false
+    let enforcesLimits = false
+
+    func launch(_ launch: WorkerLaunch) throws -> WorkerHandle {
+        try WorkerProcess(executable: launch.executable, arguments: launch.arguments, environment: launch.environment)
+    }
+
+    func reattach(_ attempt: AttemptRecord, directory: URL) -> WorkerHandle? { nil }
+
+    func cancelUnrecorded(known: Set<String>) -> [String] { [] }
+}
