@@ -5,12 +5,15 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps model build test demo bench faults soak load fuzz install clean
+.PHONY: all deps test-deps model build test slurm-test demo bench faults soak load fuzz install clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
 
 model: deps
 	@scripts/fetch-model.sh >/dev/null
@@ -18,9 +21,14 @@ model: deps
 build: deps
 	$(SWIFT) build $(BUILD_OPTS) --product ptune
 
-test: deps model
+test: test-deps model
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build
+
+# Only the tests against a real one-node Slurm cluster (scripts/slurm-cluster.sh); `make test` runs them too.
+slurm-test: test-deps model
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	$(SWIFT) test $(BUILD_OPTS) --skip-build --filter Slurm
 
 # The long reliability runs (docs/RELIABILITY.md); `make test` runs short versions of each.
 faults: deps model

@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # Install the Debian packages ptune builds against, when any is missing (with sudo when not root).
+#   scripts/install-deps.sh          build dependencies
+#   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests; these are
+#                                    optional: when they cannot be installed the tests say so and skip
 set -euo pipefail
 packages=(libopenblas-dev libzstd-dev libsqlite3-dev pkg-config)
+optional=()
+[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3 python3-pip)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+missing_of() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+mapfile -t missing < <(missing_of "${packages[@]}")
+mapfile -t missing_optional < <(missing_of "${optional[@]}")
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_optional[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing ${missing[*]} ..." >&2
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} ..." >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+fi
+if [ ${#missing_optional[@]} -gt 0 ]; then
+    echo "installing ${missing_optional[*]} (for the Slurm integration tests) ..." >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing_optional[@]}" >&2 \
+        || echo "could not install ${missing_optional[*]}: the Slurm integration tests will be skipped" >&2
+fi

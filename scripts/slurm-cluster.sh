@@ -9,7 +9,9 @@
 #
 # Settings: ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, no cgroup.conf, no accounting
 # database (finished jobs stay visible to `scontrol show job` for MinJobAge seconds). Ports come from
-# SLURM_TEST_PORT (default 16817 for slurmctld, the next one for slurmd).
+# SLURM_TEST_PORT (default 16817 for slurmctld, the next one for slurmd). SLURM_TEST_CPUS (default
+# the machine's) is the node's CPU count, which may exceed the real one so that several small jobs
+# run at once.
 # Needs root: slurmd starts jobs as their owner. Debian packages: slurmctld slurmd slurm-client munge.
 set -euo pipefail
 
@@ -25,6 +27,20 @@ check() {
   [ "$(id -u)" -eq 0 ] || { echo "slurmd must run as root" >&2; return 1; }
 }
 
+# Runs a daemon with only stdin, stdout and stderr open (/dev/null and DIR/log/start.log), so no
+# descriptor inherited from this script's caller stays open in it: a caller that watches one for the
+# script's end (Foundation's Process does) would otherwise wait for the daemon to exit.
+detached() {
+  local log=$1; shift
+  (
+    me=$BASHPID
+    for fd in $(ls "/proc/$me/fd"); do
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@" </dev/null >>"$log" 2>&1
+  )
+}
+
 start() {
   local dir=$1 port=${SLURM_TEST_PORT:-16817} host cpus mem
   check
@@ -32,12 +48,13 @@ start() {
   dir=$(cd "$dir" && pwd)
   chmod 0700 "$dir/munge"
   host=$(hostname -s)
-  cpus=$(nproc)
+  cpus=${SLURM_TEST_CPUS:-$(nproc)}
   mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512 ))
   dd if=/dev/urandom of="$dir/munge/munge.key" bs=128 count=1 status=none
   chmod 0400 "$dir/munge/munge.key"
-  /usr/sbin/munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
-    --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munged.seed"
+  detached "$dir/log/start.log" /usr/sbin/munged --force --socket="$dir/munge/munge.socket" \
+    --key-file="$dir/munge/munge.key" --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" \
+    --seed-file="$dir/munge/munged.seed"
   cat > "$dir/slurm.conf" <<EOF
 ClusterName=ptunetest
 SlurmctldHost=$host(127.0.0.1)
@@ -70,6 +87,7 @@ KillWait=10
 OverTimeLimit=0
 InactiveLimit=0
 ReturnToService=2
+SlurmdParameters=config_overrides
 SlurmctldTimeout=30
 SlurmdTimeout=60
 SchedulerParameters=sched_interval=2
@@ -77,8 +95,8 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=ptune Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF="$dir/slurm.conf"
-  /usr/sbin/slurmctld -c -f "$SLURM_CONF"
-  /usr/sbin/slurmd -f "$SLURM_CONF"
+  detached "$dir/log/start.log" /usr/sbin/slurmctld -c -f "$SLURM_CONF"
+  detached "$dir/log/start.log" /usr/sbin/slurmd -f "$SLURM_CONF"
   for _ in $(seq 1 60); do
     if sinfo -h -o %t 2>/dev/null | grep -qE '^idle'; then
       echo "export SLURM_CONF=$SLURM_CONF"

@@ -36,9 +36,11 @@ final class ServiceHarness: @unchecked Sendable {
 
     /// Starts `ptune serve` and waits until it wrote its first status (it has recovered and is ready).
     /// With `mayDie`, a daemon that exits before that (a planned crash) is no error.
-    func start(extra: [String] = [], mayDie: Bool = false) throws {
+    /// `environment`: variables added to the daemon's (and so its workers').
+    func start(extra: [String] = [], environment: [String: String] = [:], mayDie: Bool = false) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         p.arguments = ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
                        "--max-jobs", "2", "--stop-timeout", "20"] + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -4,8 +4,10 @@ import Testing
 import TestSupport
 
 /// SlurmCluster against stand-in sbatch, scontrol, sacct and squeue scripts that answer as Slurm does.
-struct SlurmClusterTests {
+final class SlurmClusterTests {
     let bin = TestEnvironment.temporaryDirectory("fake-slurm")
+
+    deinit { try? FileManager.default.removeItem(at: bin) }
 
     func cluster(_ scripts: [String: String]) throws -> SlurmCluster {
         for (name, body) in scripts {
