@@ -69,6 +69,7 @@ install: build
 	install -m 0644 systemd/ptune.tmpfiles "$(DESTDIR)/usr/lib/tmpfiles.d/ptune.conf"
 	[ -e "$(DESTDIR)/etc/ptune/ptune.toml" ] || install -m 0644 systemd/ptune.toml "$(DESTDIR)/etc/ptune/ptune.toml"
 	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/ptune/README.md"
+	install -D -m 0644 systemd/ptune-slurm.conf "$(DESTDIR)$(PREFIX)/share/doc/ptune/ptune-slurm.conf"
 
 clean:
 	rm -rf .build

@@ -71,6 +71,9 @@ final class SlurmWorker: WorkerHandle {
             exitStatus = status
         case .signalled(let signal):
             terminatingSignal = signal
+            // Without task/cgroup, Slurm's memory accounting kills an over-limit job with SIGKILL
+            // and the state is FAILED, not OUT_OF_MEMORY; slurmstepd says why in the error file.
+            if signal == SIGKILL, Self.reportsMemoryKill(errorOutput.url) { clusterVerdict = .memoryExceeded }
         case .verdict(let verdict):
             clusterVerdict = verdict
         }
@@ -88,6 +91,21 @@ final class SlurmWorker: WorkerHandle {
             signalsSent.remove(signal)
             logger.warning("scancel failed; trying again", metadata: ["slurm_job": "\(id)", "error": "\(error)"])
         }
+    }
+}
+
+extension SlurmWorker {
+    /// What slurmstepd writes into a job's error file when its memory accounting kills the job.
+    static let memoryKillMessage = "Exceeded job memory limit"
+
+    /// True when the last 64 KiB of the job's error file hold slurmstepd's memory-kill message.
+    static func reportsMemoryKill(_ errorFile: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: errorFile) else { return false }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 65_536 ? size - 65_536 : 0)
+        let tail = (try? handle.readToEnd()) ?? Data()
+        return String(decoding: tail, as: UTF8.self).contains(memoryKillMessage)
     }
 }
 

@@ -1,22 +1,31 @@
 import Foundation
 import Testing
 @testable import Daemon
+import Tensor
 import TestSupport
 
-/// SlurmCluster against stand-in sbatch, scontrol, sacct and squeue scripts that answer as Slurm does.
-final class SlurmClusterTests {
+/// Stand-in sbatch, scontrol, sacct and squeue scripts that answer as Slurm does, in a folder of their own.
+final class FakeSlurm {
     let bin = TestEnvironment.temporaryDirectory("fake-slurm")
 
     deinit { try? FileManager.default.removeItem(at: bin) }
 
-    func cluster(_ scripts: [String: String]) throws -> SlurmCluster {
+    /// A cluster whose commands are these shell script bodies (name -> body).
+    func cluster(_ scripts: [String: String], timeout: Double = 5) throws -> SlurmCluster {
         for (name, body) in scripts {
-            let path = bin.appendingPathComponent(name).path
-            try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-            chmod(path, 0o755)
+            // Written close-on-exec, so a process another test starts meanwhile does not hold it open
+            // for writing (exec would then fail with ETXTBSY).
+            try AtomicFile.write(Data(("#!/bin/sh\n" + body + "\n").utf8), to: bin.appendingPathComponent(name).path, mode: 0o755)
         }
-        return SlurmCluster(settings: SlurmSettings(binDirectory: bin.path), runner: CommandRunner(timeout: 5))
+        return SlurmCluster(settings: SlurmSettings(pollSeconds: 0, binDirectory: bin.path), runner: CommandRunner(timeout: timeout))
     }
+}
+
+/// SlurmCluster against stand-in Slurm commands.
+struct SlurmClusterTests {
+    let fake = FakeSlurm()
+
+    func cluster(_ scripts: [String: String]) throws -> SlurmCluster { try fake.cluster(scripts) }
 
     @Test func submissionReturnsTheJobIdOfParsableOutput() throws {
         let slurm = try cluster(["sbatch": "echo '4242;cluster'"])
@@ -61,8 +70,7 @@ final class SlurmClusterTests {
     }
 
     @Test func aHungCommandIsStoppedAtItsTimeLimit() throws {
-        let slurm = SlurmCluster(settings: SlurmSettings(binDirectory: bin.path), runner: CommandRunner(timeout: 0.5))
-        _ = try cluster(["scontrol": "sleep 30"])
+        let slurm = try fake.cluster(["scontrol": "sleep 30"], timeout: 0.5)
         let started = Date()
         #expect(throws: CommandError.self) { try slurm.query("1") }
         #expect(Date().timeIntervalSince(started) < 10)

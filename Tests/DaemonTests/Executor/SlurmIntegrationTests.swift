@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 
 /// The daemon with `executor = "slurm"` against a real one-node Slurm cluster (Debian's slurmctld,
-/// slurmd and munge): success, `ptune cancel`, the time limit, a scancel behind the daemon's back,
-/// and a daemon restart that re-attaches instead of submitting again.
+/// slurmd and munge): success, `ptune cancel`, the time limit, a scancel behind the daemon's back, a
+/// daemon restart that re-attaches instead of submitting again, and the same report as a local run.
 @Suite(.serialized, .enabled(if: SlurmTestCluster.unavailable == nil,
                              Comment(rawValue: SlurmTestCluster.unavailable ?? "")))
 struct SlurmIntegrationTests {
