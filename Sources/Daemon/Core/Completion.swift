@@ -28,7 +28,7 @@ struct Completion {
         if let reason = running.stopReason {
             if reason == .shutdown {
                 try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: exit,
-                                             reason: "the daemon stopped", peakRSSMB: running.peakRSSMB, at: now,
+                                             reason: "the daemon stopped", peakRSSMB: running.measuredPeakMB, at: now,
                                              jobState: .interrupted,
                                              jobReason: "the daemon stopped; the job resumes from its checkpoint at the next start",
                                              durable: true)
@@ -54,7 +54,7 @@ struct Completion {
             let attemptReason = "worker \(how)\(detail)"
             if running.attempt.number < core.config.maxAttempts {
                 try core.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
-                                             reason: attemptReason, peakRSSMB: running.peakRSSMB, at: now,
+                                             reason: attemptReason, peakRSSMB: running.measuredPeakMB, at: now,
                                              jobState: .queued,
                                              jobReason: "attempt \(running.attempt.number) failed (worker \(how)); retrying from the last checkpoint",
                                              durable: true)
@@ -96,7 +96,7 @@ struct Completion {
             try core.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
         }
         try core.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
-                                     peakRSSMB: running.peakRSSMB, at: now, jobState: .succeeded, jobReason: nil,
+                                     peakRSSMB: running.measuredPeakMB, at: now, jobState: .succeeded, jobReason: nil,
                                      durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
         _ = try SpoolIntake.finish(running.job.id, to: .done, layout: core.layout)
@@ -112,7 +112,7 @@ struct Completion {
         job.attempts = running.attempt.number
         try FailureReport(job: job, state: state, reason: reason, problems: problems).write(into: running.directory)
         try core.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: attemptReason ?? reason,
-                                     peakRSSMB: running.peakRSSMB, at: now, jobState: state, jobReason: reason,
+                                     peakRSSMB: running.measuredPeakMB, at: now, jobState: state, jobReason: reason,
                                      durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
         _ = try SpoolIntake.finish(job.id, to: .failed, layout: core.layout)

@@ -443,7 +443,8 @@ public final class DaemonCore {
     public func statusLine() -> String {
         let counts = (try? store.stateCounts()) ?? [:]
         let threads = running.values.reduce(0) { $0 + $1.job.threads }
-        return "\(running.count) running (\(threads)/\(config.cores) cores), \(counts[.queued] ?? 0) queued, "
+        let load = executor.workersOutliveDaemon ? "in \(executor.name), \(threads) cores requested" : "\(threads)/\(config.cores) cores"
+        return "\(running.count) running (\(load)), \(counts[.queued] ?? 0) queued, "
             + "\(counts[.succeeded] ?? 0) succeeded, \(counts[.failed] ?? 0) failed, \(counts[.rejected] ?? 0) rejected"
     }
 }

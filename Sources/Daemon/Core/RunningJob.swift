@@ -25,6 +25,8 @@ final class RunningJob {
     var stopReason: StopReason?
     var terminatedAt: Date?
     var peakRSSMB: Double = 0
+    /// The peak resident size, when the daemon could measure it (not for a cluster's workers).
+    var measuredPeakMB: Double? { peakRSSMB > 0 ? peakRSSMB : nil }
     /// The worker's memory-capped cgroup, when the daemon has a delegated one.
     var cgroup: JobCgroup?
     /// The worker's last `failed` message, for the failure report.
