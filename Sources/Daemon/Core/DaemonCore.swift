@@ -317,10 +317,7 @@ public final class DaemonCore {
                 logger.warning("job over its memory limit", metadata: ["job": "\(job.job.id)", "rss_mb": "\(Int(rss))"])
             }
         }
-        if let node = job.worker.node, node != job.node {
-            job.node = node
-            try store.recordNode(attemptID: job.attempt.id, node: node, at: now)
-        }
+        try recordNode(job, at: now)
         if !executor.enforcesLimits, job.stopReason == nil,
            now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
             stop(job, reason: .timedOut, now: now)
@@ -332,6 +329,13 @@ public final class DaemonCore {
         if let at = job.terminatedAt, now.timeIntervalSince(at) > config.killGraceSeconds, job.stopReason != .shutdown {
             job.worker.send(SIGKILL)
         }
+    }
+
+    /// Records the cluster node the worker runs on, once the cluster has placed it.
+    private func recordNode(_ job: RunningJob, at now: Date) throws {
+        guard let node = job.worker.node, node != job.node else { return }
+        job.node = node
+        try store.recordNode(attemptID: job.attempt.id, node: node, at: now)
     }
 
     private func stop(_ job: RunningJob, reason: RunningJob.StopReason, now: Date) {
@@ -409,6 +413,8 @@ public final class DaemonCore {
 
     private func complete(_ job: RunningJob) throws {
         flushProgress(job, force: true)
+        // A short job can end before a poll saw it running on its node.
+        try recordNode(job, at: Date())
         if let group = job.cgroup {
             job.peakRSSMB = max(job.peakRSSMB, group.peakMB ?? 0)
             if group.oomKilled, job.stopReason == nil || job.stopReason == .timedOut {

@@ -5,7 +5,8 @@ import TestSupport
 
 /// The daemon with `executor = "slurm"` against a real one-node Slurm cluster (Debian's slurmctld,
 /// slurmd and munge): success, `ptune cancel`, the time limit, a scancel behind the daemon's back, a
-/// daemon restart that re-attaches instead of submitting again, and the same report as a local run.
+/// daemon restart that re-attaches instead of submitting again, a job lost with its node (requeued,
+/// resumed from its checkpoint), and the same report as a local run.
 @Suite(.serialized, .enabled(if: SlurmTestCluster.unavailable == nil,
                              Comment(rawValue: SlurmTestCluster.unavailable ?? "")))
 struct SlurmIntegrationTests {
@@ -102,6 +103,37 @@ struct SlurmIntegrationTests {
         let attempts = try Self.attempts(h, id)
         #expect(attempts.count == 1)
         #expect(attempts.first?["cluster_job_id"] as? String == slurmJob)
+        #expect(try h.stop() == 0)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aJobLostWithItsNodeIsRequeuedAndResumesFromItsCheckpoint() throws {
+        let cluster = try SlurmTestCluster()
+        let h = try ServiceHarness()
+        try Self.start(h, on: cluster)
+        try h.submit("lost", files: TestBundles.valid(name: "lost", steps: 3000))
+        let (id, slurmJob) = try Self.runningInSlurm(h, "lost")
+        try h.wait(seconds: 60, "a checkpoint") {
+            let dir = h.spool.appendingPathComponent("active/\(id)/checkpoints")
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix("checkpoint-") }
+        }
+        let node = try #require(try Self.attempts(h, id).first?["node"] as? String)
+        // The node goes down under the job: Slurm ends it with NODE_FAIL.
+        #expect(cluster.command(["scontrol", "update", "nodename=\(node)", "state=down", "reason=ptune-test"]).status == 0)
+        try h.wait(seconds: 60, "the lost attempt recorded") { try Self.attempts(h, id).first?["state"] as? String == "interrupted" }
+        #expect(cluster.command(["scontrol", "show", "job", "-o", slurmJob]).output.contains("JobState=NODE_FAIL"))
+        // Back in service (ReturnToService=2 may have done it already when slurmd re-registered).
+        cluster.command(["scontrol", "update", "nodename=\(node)", "state=resume"])
+        #expect(try h.waitForJob("lost", in: ["succeeded", "failed"], seconds: 240)["state"] as? String == "succeeded")
+        let attempts = try Self.attempts(h, id)
+        #expect(attempts.map { $0["state"] as? String } == ["interrupted", "succeeded"])
+        #expect((attempts.first?["reason"] as? String)?.contains("NODE_FAIL") == true)
+        // The second attempt's first message: training resumes at the checkpoint's step, not at 0.
+        let second = try String(contentsOf: h.spool.appendingPathComponent("done/\(id)/slurm-attempt-2.out"), encoding: .utf8)
+        let started = try #require(second.split(separator: "\n").first.flatMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(started["kind"] as? String == "started")
+        #expect((started["step"] as? Int ?? 0) > 0, "attempt 2 started at step \(started["step"] ?? "?")")
         #expect(try h.stop() == 0)
     }
 

@@ -18,9 +18,9 @@ struct SlurmWorkerTests {
 
     func append(_ text: String, to name: String) throws {
         let url = folder.appendingPathComponent(name)
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
+        _ = try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
         try handle.close()
     }
