@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// How the daemon uses a Slurm cluster (`executor = "slurm"`).
 public struct SlurmSettings: Sendable, Equatable {
@@ -18,6 +19,19 @@ public struct SlurmSettings: Sendable, Equatable {
         self.pollSeconds = pollSeconds
         self.workerExecutable = workerExecutable
         self.binDirectory = binDirectory
+    }
+}
+
+extension SlurmSettings {
+    /// The Slurm commands the daemon needs.
+    public static let commands = ["sbatch", "scontrol", "scancel", "squeue"]
+
+    /// Those of `commands` that cannot be found (in `binDirectory`, or else in PATH).
+    public func missingCommands() -> [String] {
+        Self.commands.filter { name in
+            (try? CommandRunner.locate(binDirectory.map { "\($0)/\(name)" } ?? name))
+                .map { access($0, X_OK) != 0 } ?? true
+        }
     }
 }
 

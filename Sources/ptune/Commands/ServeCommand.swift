@@ -60,7 +60,15 @@ struct ServeCommand: AsyncParsableCommand {
                 ?? (onSlurm ? Self.unbounded : Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8)),
             maxJobs: maxJobs ?? settings.maxJobs ?? (onSlurm ? 32 : 4),
             workerExecutable: Self.executablePath)
-        if onSlurm { config.executor = .slurm(settings.slurm) }
+        if onSlurm {
+            let missing = settings.slurm.missingCommands()
+            guard missing.isEmpty else {
+                throw CLIError("executor slurm: \(missing.joined(separator: ", ")) not found"
+                               + (settings.slurm.binDirectory.map { " in \($0)" } ?? " in PATH"),
+                               hint: "install Slurm's client commands (Debian: slurm-client) or set [slurm] bin_dir in the config file")
+            }
+            config.executor = .slurm(settings.slurm)
+        }
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         if let workerFaultPlan {
