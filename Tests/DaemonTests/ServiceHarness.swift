@@ -161,6 +161,14 @@ final class ServiceHarness: @unchecked Sendable {
         throw HarnessError("timed out waiting for \(what); daemon log tail:\n\(log.suffix(3000))")
     }
 
+    /// Waits until the running job has written a checkpoint.
+    func waitForCheckpoint(jobID id: String) throws {
+        try wait(seconds: 60, "a checkpoint") {
+            let dir = spool.appendingPathComponent("active/\(id)/checkpoints")
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix("checkpoint-") }
+        }
+    }
+
     func contents(_ folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
     }

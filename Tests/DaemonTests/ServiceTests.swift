@@ -178,10 +178,7 @@ struct ServiceTests {
         try h.submit("resume", files: TestBundles.valid(name: "resume", steps: 3000))
         let row = try h.waitForJob("resume", in: ["running"])
         let id = row["id"] as! String
-        try h.wait(seconds: 60, "a checkpoint") {
-            let dir = h.spool.appendingPathComponent("active/\(id)/checkpoints")
-            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix("checkpoint-") }
-        }
+        try h.waitForCheckpoint(jobID: id)
         try h.stop(SIGKILL)
         try h.start()
         #expect(try h.waitForJob("resume", in: ["succeeded", "failed"], seconds: 300)["state"] as? String == "succeeded")

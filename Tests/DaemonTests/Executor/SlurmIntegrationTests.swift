@@ -87,13 +87,20 @@ struct SlurmIntegrationTests {
         #expect(try h.stop() == 0)
     }
 
-    @Test(.timeLimit(.minutes(5)))
-    func aRestartedDaemonReattachesInsteadOfSubmittingAgain() throws {
+    /// A new cluster and daemon running one 3000-step job `name` on the node.
+    static func oneRunningJob(_ name: String) throws
+        -> (cluster: SlurmTestCluster, h: ServiceHarness, id: String, slurmJob: String) {
         let cluster = try SlurmTestCluster()
         let h = try ServiceHarness()
-        try Self.start(h, on: cluster)
-        try h.submit("long", files: TestBundles.valid(name: "long", steps: 3000))
-        let (id, slurmJob) = try Self.runningInSlurm(h, "long")
+        try start(h, on: cluster)
+        try h.submit(name, files: TestBundles.valid(name: name, steps: 3000))
+        let (id, slurmJob) = try runningInSlurm(h, name)
+        return (cluster, h, id, slurmJob)
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aRestartedDaemonReattachesInsteadOfSubmittingAgain() throws {
+        let (cluster, h, id, slurmJob) = try Self.oneRunningJob("long")
         #expect(try h.stop(SIGTERM) == 0)
         // SIGTERM left the job to Slurm and the database still says running.
         #expect(cluster.command(["squeue", "-h", "-j", slurmJob, "-o", "%T"]).output.contains("RUNNING"))
@@ -108,15 +115,8 @@ struct SlurmIntegrationTests {
 
     @Test(.timeLimit(.minutes(5)))
     func aJobLostWithItsNodeIsRequeuedAndResumesFromItsCheckpoint() throws {
-        let cluster = try SlurmTestCluster()
-        let h = try ServiceHarness()
-        try Self.start(h, on: cluster)
-        try h.submit("lost", files: TestBundles.valid(name: "lost", steps: 3000))
-        let (id, slurmJob) = try Self.runningInSlurm(h, "lost")
-        try h.wait(seconds: 60, "a checkpoint") {
-            let dir = h.spool.appendingPathComponent("active/\(id)/checkpoints")
-            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix("checkpoint-") }
-        }
+        let (cluster, h, id, slurmJob) = try Self.oneRunningJob("lost")
+        try h.waitForCheckpoint(jobID: id)
         let node = try #require(try Self.attempts(h, id).first?["node"] as? String)
         // The node goes down under the job: Slurm ends it with NODE_FAIL.
         #expect(cluster.command(["scontrol", "update", "nodename=\(node)", "state=down", "reason=ptune-test"]).status == 0)
