@@ -1,2 +1,2 @@
-// OpenBLAS's CBLAS interface (Debian: libopenblas-dev), including sbgemm and openblas_set_num_threads.
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev) and openblas_set_num_threads.
 #include <cblas.h>

@@ -20,11 +20,12 @@ public final class LanguageModel: @unchecked Sendable {
         self.sha256 = sha256
     }
 
-    /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json).
-    public static func load(path: String) throws -> LanguageModel {
+    /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json),
+    /// with the block weights kept in `precision`.
+    public static func load(path: String, precision: Precision = .fp32) throws -> LanguageModel {
         let loaded = try ModelLoader.load(path: path)
         let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
-        return LanguageModel(transformer: Transformer(config: loaded.config, weights: loaded.weights),
+        return LanguageModel(transformer: Transformer(config: loaded.config, weights: loaded.weights, precision: precision),
                              tokenizer: tokenizer, path: path, sha256: loaded.sha256)
     }
 

@@ -15,24 +15,29 @@ public final class Transformer: @unchecked Sendable {
     private let attention: Attention
     private var cached: Activations?
 
+    /// How the block projections are stored and multiplied (the embedding and head stay fp32).
+    public let precision: Precision
+
     /// One layer's weights with the projections that share an input fused into one matrix.
     private struct Block {
         let attentionNorm: FloatBuffer
         /// [W, H]: query rows, then key rows, then value rows.
-        let qkv: FloatBuffer
+        let qkv: FrozenMatrix
         /// [W] or nil.
         let qkvBias: FloatBuffer?
         /// [H, nh*d]
-        let output: FloatBuffer
+        let output: FrozenMatrix
         let ffnNorm: FloatBuffer
         /// [2F, H]: gate rows, then up rows.
-        let gateUp: FloatBuffer
+        let gateUp: FrozenMatrix
         /// [H, F]
-        let down: FloatBuffer
+        let down: FrozenMatrix
     }
 
-    public init(config: DecoderConfig, weights: DecoderWeights) {
+    /// `precision` `.bf16` needs `Precision.bf16Supported`.
+    public init(config: DecoderConfig, weights: DecoderWeights, precision: Precision = .fp32) {
         self.config = config
+        self.precision = precision
         tokenEmbedding = weights.tokenEmbedding
         outputNorm = weights.outputNorm
         outputHead = weights.outputHead
@@ -42,10 +47,15 @@ public final class Transformer: @unchecked Sendable {
                     $0 ?? FloatBuffer(count: 0)
                 })
                 : nil
+            let (H, F, Q) = (config.hiddenSize, config.ffnSize, config.queryWidth)
+            let qkv = Self.concatenate([layer.query, layer.key, layer.value])
             return Block(attentionNorm: layer.attentionNorm,
-                         qkv: Self.concatenate([layer.query, layer.key, layer.value]),
-                         qkvBias: bias, output: layer.output, ffnNorm: layer.ffnNorm,
-                         gateUp: Self.concatenate([layer.gate, layer.up]), down: layer.down)
+                         qkv: FrozenMatrix(qkv, rows: qkv.count / H, columns: H, precision: precision),
+                         qkvBias: bias, output: FrozenMatrix(layer.output, rows: H, columns: Q, precision: precision),
+                         ffnNorm: layer.ffnNorm,
+                         gateUp: FrozenMatrix(Self.concatenate([layer.gate, layer.up]), rows: 2 * F, columns: H,
+                                              precision: precision),
+                         down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision))
         }
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
@@ -94,24 +104,21 @@ public final class Transformer: @unchecked Sendable {
             // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
             RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
-            gemm(.none, .transposed, m: N, n: W, k: H, a: acts.normed.pointer, b: block.qkv.pointer, c: qkv)
+            block.qkv.forward(acts.normed.pointer, count: N, into: qkv)
             if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
             rotate(qkv, batch: batch, inverse: false)
             attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets, probs: probs,
                               out: acts.attention.pointer)
             x1.update(from: x, count: N * H)
-            gemm(.none, .transposed, m: N, n: H, k: config.queryWidth, a: acts.attention.pointer,
-                 b: block.output.pointer, beta: 1, c: x1)
+            block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1)
 
             // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
             RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
-            gemm(.none, .transposed, m: N, n: 2 * F, k: H, a: acts.normed.pointer, b: block.gateUp.pointer,
-                 c: gateUp)
+            block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp)
             SwiGLU.forward(gateUp: gateUp, rows: N, width: F, out: acts.activated.pointer)
             if xOut != x1 { xOut.update(from: x1, count: N * H) }
-            gemm(.none, .transposed, m: N, n: H, k: F, a: acts.activated.pointer, b: block.down.pointer,
-                 beta: 1, c: xOut)
+            block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut)
         }
 
         // Final norm and head only at the requested rows: hidden [P, H] -> logits [P, V].
@@ -175,18 +182,18 @@ public final class Transformer: @unchecked Sendable {
             let gateUp = acts.gateUp.pointer + l * N * 2 * F
 
             // MLP: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp)
-            gemm(.none, .none, m: N, n: F, k: H, a: dx.pointer, b: block.down.pointer, c: dActivated.pointer)
+            block.down.backward(dx.pointer, count: N, into: dActivated.pointer)
             SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: N, width: F, dGateUp: dGateUp.pointer)
-            gemm(.none, .none, m: N, n: H, k: 2 * F, a: dGateUp.pointer, b: block.gateUp.pointer, c: dNormed.pointer)
+            block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer)
             RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
-            gemm(.none, .none, m: N, n: Q, k: H, a: dx.pointer, b: block.output.pointer, c: dAttention.pointer)
+            block.output.backward(dx.pointer, count: N, into: dAttention.pointer)
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
                                probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
             rotate(dqkv.pointer, batch: batch, inverse: true)
-            gemm(.none, .none, m: N, n: H, k: W, a: dqkv.pointer, b: block.qkv.pointer, c: dNormed.pointer)
+            block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer)
             RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }

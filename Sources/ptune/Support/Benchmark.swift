@@ -14,6 +14,7 @@ struct Benchmark {
     struct Report: Encodable {
         let system = "ptune"
         let model: String
+        let precision: String
         let threads: Int
         let batch: Int
         let seq: Int
@@ -29,7 +30,7 @@ struct Benchmark {
         var table: String {
             """
             model            \(model)
-            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads
+            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             machine sgemm    \(format(sgemm_gflops)) GFLOP/s
@@ -71,7 +72,8 @@ struct Benchmark {
         }
         let forwardFlops = config.forwardFlops(lengths: lengths, logitRows: batch)
         let trainFlops = forwardFlops + config.backwardFlops(lengths: lengths, logitRows: batch)
-        return Report(model: model.name, threads: Threads.count, batch: batch, seq: seq, virtual: virtual,
+        return Report(model: model.name, precision: model.transformer.precision.rawValue, threads: Threads.count,
+                      batch: batch, seq: seq, virtual: virtual,
                       train_step_ms: (step * 1000 * 10).rounded() / 10,
                       train_tokens_per_s: (tokens / step * 10).rounded() / 10,
                       train_gflops: (trainFlops / step / 1e9 * 10).rounded() / 10,

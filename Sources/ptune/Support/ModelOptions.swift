@@ -14,6 +14,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for BLAS and ptune's own kernels (default: all cores).")
     var threads: Int?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "fp32, or bf16: block weights in bf16 (2 bytes each) multiplied with fp32 accumulation (needs AVX-512 BF16).",
+        valueName: "precision"))
+    var precision: Precision = .fp32
+
     /// The default model: the cached SmolLM2 file that `make model` fetches.
     static var defaultModelPath: String {
         (ModelResolution.modelDirectory as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -21,6 +26,9 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if precision == .bf16, !Precision.bf16Supported {
+            throw ValidationError("--precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo); use fp32.")
+        }
     }
 
     /// Applies `--threads` and loads the model, or fails with a message saying what to do.
@@ -34,7 +42,7 @@ struct ModelOptions: ParsableArguments {
             }
             throw CLIError("no model file or folder at \(path)", hint: "check the --model path")
         }
-        return try LanguageModel.load(path: path)
+        return try LanguageModel.load(path: path, precision: precision)
     }
 }
 
@@ -48,3 +56,5 @@ struct CLIError: Error, CustomStringConvertible {
     }
     var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }
+
+extension Precision: ExpressibleByArgument {}

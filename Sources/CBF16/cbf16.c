@@ -1,0 +1,100 @@
+// The bf16 kernels of cbf16.h. Written in C with intrinsics because Swift cannot emit vdpbf16ps.
+//
+// ptune_bf16_gemm packs 32 columns of op(B) at a time into a panel [ceil(K/2)][32][2] (pairs of
+// consecutive k for each column, zero-padded), then runs a 6 x 32 register tile over it: per pair of
+// k, two panel loads, six broadcasts of A's pair and twelve vdpbf16ps (each 16 lanes x 2 products).
+#include "cbf16.h"
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TILE_ROWS 6
+#define PANEL_COLUMNS 32
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
+
+int ptune_bf16_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512bf16");
+}
+
+static uint16_t round_to_bf16(float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return (uint16_t)((bits >> 16) | 0x40);
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    return (uint16_t)(bits >> 16);
+}
+
+void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
+    for (long i = 0; i < count; i++) out[i] = round_to_bf16(in[i]);
+}
+
+void ptune_bf16_to_f32(const uint16_t *in, float *out, long count) {
+    for (long i = 0; i < count; i++) {
+        uint32_t bits = (uint32_t)in[i] << 16;
+        memcpy(&out[i], &bits, sizeof bits);
+    }
+}
+
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
+static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
+    int pairs = (K + 1) / 2;
+    memset(panel, 0, (size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t));
+    int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
+    for (int k = 0; k < K; k++) {
+        uint16_t *row = panel + ((size_t)(k / 2) * PANEL_COLUMNS) * 2 + (k & 1);
+        if (b_transposed) {
+            for (int j = 0; j < width; j++) row[2 * j] = B[(size_t)(column + j) * K + k];
+        } else {
+            const uint16_t *source = B + (size_t)k * N + column;
+            for (int j = 0; j < width; j++) row[2 * j] = source[j];
+        }
+    }
+}
+
+// C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C.
+BF16_TARGET
+static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t *panel, float beta, float *C,
+                 int ldc, int width) {
+    __m512 sum[TILE_ROWS][2];
+    for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
+    for (int k2 = 0; k2 < pairs; k2++) {
+        __m512bh left = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64);
+        __m512bh right = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64 + 32);
+        for (int i = 0; i < TILE_ROWS; i++) {
+            if (i >= rows) break;
+            int32_t pair;
+            memcpy(&pair, A + (size_t)i * lda + 2 * k2, sizeof pair);
+            __m512bh a = (__m512bh)_mm512_set1_epi32(pair);
+            sum[i][0] = _mm512_dpbf16_ps(sum[i][0], a, left);
+            sum[i][1] = _mm512_dpbf16_ps(sum[i][1], a, right);
+        }
+    }
+    __mmask16 low = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    __mmask16 high = width >= 32 ? 0xffff : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    for (int i = 0; i < rows; i++) {
+        float *out = C + (size_t)i * ldc;
+        if (beta != 0) {
+            sum[i][0] = _mm512_add_ps(sum[i][0], _mm512_maskz_loadu_ps(low, out));
+            sum[i][1] = _mm512_add_ps(sum[i][1], _mm512_maskz_loadu_ps(high, out + 16));
+        }
+        _mm512_mask_storeu_ps(out, low, sum[i][0]);
+        _mm512_mask_storeu_ps(out + 16, high, sum[i][1]);
+    }
+}
+
+void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                     float beta, float *C, int ldc, int column_begin, int column_end) {
+    int pairs = (K + 1) / 2;
+    uint16_t *panel = aligned_alloc(64, ((size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64);
+    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
+        pack_panel(B, b_transposed, N, K, column, panel);
+        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
+        for (int row = 0; row < M; row += TILE_ROWS) {
+            int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
+            tile(A + (size_t)row * lda, lda, rows, pairs, panel, beta, C + (size_t)row * ldc + column, ldc, width);
+        }
+    }
+    free(panel);
+}

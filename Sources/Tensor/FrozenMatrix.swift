@@ -1,0 +1,89 @@
+import CBF16
+
+/// How frozen weights are stored and multiplied.
+public enum Precision: String, Sendable, CaseIterable {
+    /// fp32 weights, OpenBLAS sgemm.
+    case fp32
+    /// bf16 weights (2 bytes each); products with fp32 accumulation on AVX-512 BF16, the fp32
+    /// operand rounded to bf16 on the way in. Activations and gradients stay fp32 between products.
+    case bf16
+
+    /// True when this CPU runs the bf16 kernels.
+    public static var bf16Supported: Bool { ptune_bf16_supported() != 0 }
+}
+
+/// A frozen weight matrix W [rows, columns], row-major (PyTorch's `Linear.weight` layout), in the
+/// precision it was built with. Used in both directions: the forward y = x Wᵀ and the backward to the
+/// input dx = dy W.
+public final class FrozenMatrix: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    public let precision: Precision
+    private let fp32: FloatBuffer?
+    private let bf16: UnsafeMutablePointer<UInt16>?
+
+    /// `weights` [rows, columns]; with `.bf16` it is rounded once and the fp32 copy is not kept.
+    public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision) {
+        precondition(weights.count == rows * columns, "a [\(rows), \(columns)] matrix needs \(rows * columns) values")
+        precondition(precision == .fp32 || Precision.bf16Supported, "bf16 needs a CPU with AVX-512 BF16")
+        self.rows = rows
+        self.columns = columns
+        self.precision = precision
+        switch precision {
+        case .fp32:
+            fp32 = weights
+            bf16 = nil
+        case .bf16:
+            fp32 = nil
+            let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
+            ptune_bf16_from_f32(weights.pointer, values, rows * columns)
+            bf16 = values
+        }
+    }
+
+    deinit { bf16?.deallocate() }
+
+    /// Bytes the weights take.
+    public var byteCount: Int { rows * columns * (precision == .fp32 ? 4 : 2) }
+
+    /// c[m, rows] = x[m, columns] Wᵀ + beta c (beta 0 or 1).
+    public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+        if let fp32 {
+            gemm(.none, .transposed, m: m, n: rows, k: columns, a: x, b: fp32.pointer, beta: beta, c: c)
+        } else {
+            bf16Product(x, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c)
+        }
+    }
+
+    /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1).
+    public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+        if let fp32 {
+            gemm(.none, .none, m: m, n: columns, k: rows, a: dy, b: fp32.pointer, beta: beta, c: c)
+        } else {
+            bf16Product(dy, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c)
+        }
+    }
+
+    /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length) and splits the
+    /// output columns, 32 at a time, across the threads.
+    private func bf16Product(_ a: UnsafePointer<Float>, count m: Int, inner k: Int, outputs n: Int, transposed: Bool,
+                             beta: Float, into c: UnsafeMutablePointer<Float>) {
+        precondition(beta == 0 || beta == 1, "the bf16 product takes beta 0 or 1")
+        guard m > 0, n > 0 else { return }
+        let lda = (k + 1) & ~1
+        let rounded = UnsafeMutablePointer<UInt16>.allocate(capacity: m * lda)
+        defer { rounded.deallocate() }
+        parallelFor(m, minChunk: 16) { range in
+            for row in range {
+                ptune_bf16_from_f32(a + row * k, rounded + row * lda, k)
+                if lda > k { rounded[row * lda + k] = 0 }
+            }
+        }
+        let panels = (n + 31) / 32
+        guard let weights = bf16 else { return }
+        parallelFor(panels) { range in
+            ptune_bf16_gemm(Int32(m), Int32(n), Int32(k), rounded, Int32(lda), weights, transposed ? 1 : 0, beta, c,
+                            Int32(n), Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import Tensor
+
+/// The bf16 products against a float64 reference computed from the same bf16-rounded operands
+/// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
+@Suite(.enabled(if: Precision.bf16Supported, "bf16 tests skipped: this CPU has no AVX-512 BF16"))
+struct FrozenMatrixTests {
+    /// Rounds to bf16 (nearest, ties to even) and back, in Swift: an independent check of the C rounding.
+    static func bf16(_ value: Float) -> Float {
+        var bits = value.bitPattern
+        bits = bits &+ 0x7fff &+ ((bits >> 16) & 1)
+        return Float(bitPattern: bits & 0xffff_0000)
+    }
+
+    /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), both operands in bf16.
+    static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let weight = transposed ? w[j * k + p] : w[p * n + j]
+                    s += Double(bf16(a[i * k + p])) * Double(bf16(weight))
+                }
+                c[i * n + j] = s
+            }
+        }
+        return c
+    }
+
+    static func relativeError(_ got: [Float], _ want: [Double]) -> Double {
+        var err = 0.0, norm = 0.0
+        for (g, w) in zip(got, want) {
+            err += (Double(g) - w) * (Double(g) - w)
+            norm += w * w
+        }
+        return (err / max(norm, 1e-30)).squareRoot()
+    }
+
+    /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile.
+    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41)]
+
+    @Test(arguments: shapes)
+    func bothDirectionsMatchTheBF16Reference(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 7)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
+        #expect(matrix.byteCount == rows * columns * 2)
+
+        let x = rng.normalBuffer(count: m * columns, std: 1)
+        let y = FloatBuffer(count: m * rows)
+        matrix.forward(x.pointer, count: m, into: y.pointer)
+        let forwardError = Self.relativeError(y.array, Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true))
+        #expect(forwardError < 1e-6, "forward \(shape): relative error \(forwardError)")
+
+        let dy = rng.normalBuffer(count: m * rows, std: 1)
+        let dx = FloatBuffer(count: m * columns)
+        matrix.backward(dy.pointer, count: m, into: dx.pointer)
+        let backwardError = Self.relativeError(dx.array, Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false))
+        #expect(backwardError < 1e-6, "backward \(shape): relative error \(backwardError)")
+    }
+
+    @Test func betaOneAddsToWhatIsThere() {
+        var rng = SeededGenerator(seed: 8)
+        let (m, rows, columns) = (9, 40, 24)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let x = rng.normalBuffer(count: m * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
+        let alone = FloatBuffer(count: m * rows)
+        matrix.forward(x.pointer, count: m, into: alone.pointer)
+        let added = FloatBuffer(count: m * rows)
+        for i in 0..<added.count { added.pointer[i] = Float(i % 5) }
+        matrix.forward(x.pointer, count: m, beta: 1, into: added.pointer)
+        for i in 0..<added.count { #expect(added[i] == alone[i] + Float(i % 5)) }
+    }
+
+    @Test func bf16IsCloseToFp32() {
+        var rng = SeededGenerator(seed: 9)
+        let (m, rows, columns) = (16, 96, 576)
+        let w = rng.normalBuffer(count: rows * columns, std: 0.05)
+        let x = rng.normalBuffer(count: m * columns, std: 1)
+        let exact = FloatBuffer(count: m * rows), rounded = FloatBuffer(count: m * rows)
+        FrozenMatrix(w, rows: rows, columns: columns, precision: .fp32).forward(x.pointer, count: m, into: exact.pointer)
+        FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16).forward(x.pointer, count: m, into: rounded.pointer)
+        let error = Self.relativeError(rounded.array, exact.array.map(Double.init))
+        #expect(error < 1e-2, "bf16 vs fp32: relative error \(error)")
+        #expect(error > 0, "bf16 rounding must show")
+    }
+}
