@@ -53,10 +53,11 @@ static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int co
     }
 }
 
-// C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C.
-BF16_TARGET
-static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t *panel, float beta, float *C,
-                 int ldc, int width) {
+// C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C. Inlined into `tile` twice:
+// with rows = TILE_ROWS as a constant (the compiler unrolls the row loop) and for the last rows.
+BF16_TARGET __attribute__((always_inline))
+static inline void tile_rows(const uint16_t *A, int lda, const int rows, int pairs, const uint16_t *panel, float beta,
+                             float *C, int ldc, int width) {
     __m512 sum[TILE_ROWS][2];
     for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
     for (int k2 = 0; k2 < pairs; k2++) {
@@ -81,6 +82,16 @@ static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t
         }
         _mm512_mask_storeu_ps(out, low, sum[i][0]);
         _mm512_mask_storeu_ps(out + 16, high, sum[i][1]);
+    }
+}
+
+BF16_TARGET
+static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t *panel, float beta, float *C,
+                 int ldc, int width) {
+    if (rows == TILE_ROWS) {
+        tile_rows(A, lda, TILE_ROWS, pairs, panel, beta, C, ldc, width);
+    } else {
+        tile_rows(A, lda, rows, pairs, panel, beta, C, ldc, width);
     }
 }
 

@@ -1,4 +1,5 @@
 import PTuning
+import Tensor
 
 /// Reads the `[training]` table over the defaults of `TrainingSettings()`.
 struct TrainingReader {
@@ -28,6 +29,7 @@ struct TrainingReader {
         if let v = table.int("patience", in: zeroOrMore) { s.patience = v }
         if let v = table.int("checkpoint_every", in: zeroOrMore) { s.checkpointEvery = v }
         if let v = table.int("max_length", in: 8...65_536) { s.maxLength = v }
+        if let v = table.oneOf("precision", Precision.self) { s.precision = v }
         return s
     }
 

@@ -89,6 +89,7 @@ final class BundleFixture {
         patience = 3
         checkpoint_every = 100
         max_length = 512
+        precision = "bf16"
 
         [limits]
         threads = 1

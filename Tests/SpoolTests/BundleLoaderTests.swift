@@ -44,6 +44,7 @@ import Testing
         training.patience = 3
         training.checkpointEvery = 100
         training.maxLength = 512
+        training.precision = .bf16
         #expect(spec.training == training)
         #expect(bundle.train.count == 2)
         #expect(bundle.train[1] == Example(fields: ["premise": "It rained.", "hypothesis": "It was dry.", "gold": "not_entailment"],

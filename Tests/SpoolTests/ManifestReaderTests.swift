@@ -215,6 +215,12 @@ import Testing
             == "did you mean lstm?; one of: lstm, mlp, none")
     }
 
+    @Test func precisionIsFp32OrBf16() throws {
+        #expect(try problems(adding: "[training]\nprecision = \"bf61\"\n").about("training.precision")?.hint
+            == "did you mean bf16?; one of: fp32, bf16")
+        #expect(try problems(adding: "[training]\nprecision = \"bf16\"\n").isEmpty)
+    }
+
     @Test func dataPathsMustStayInsideTheBundle() throws {
         let problems = try problems(adding: "[data]\ntrain = \"../outside.jsonl\"\ndev = \"/etc/passwd\"\n")
         #expect(problems.map(\.description) == [

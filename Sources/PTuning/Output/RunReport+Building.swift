@@ -88,6 +88,7 @@ extension RunReport.Training {
         patience = settings.patience
         checkpointEvery = settings.checkpointEvery
         maxLength = settings.maxLength
+        precision = settings.precision.rawValue
     }
 }
 

@@ -136,9 +136,11 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var patience: Int
         public var checkpointEvery: Int
         public var maxLength: Int
+        /// "fp32" or "bf16": how the model's block weights were stored and multiplied.
+        public var precision: String
 
         enum CodingKeys: String, CodingKey {
-            case epochs, optimizer, schedule, seeds, patience
+            case epochs, optimizer, schedule, seeds, patience, precision
             case maxSteps = "max_steps"
             case batchSize = "batch_size"
             case evalBatchSize = "eval_batch_size"

@@ -1,3 +1,5 @@
+import Tensor
+
 /// What kind of prediction a task trains.
 public enum TaskKind: Sendable, Equatable {
     /// Classification: each label maps to a label word; the loss is cross-entropy over the label
@@ -99,6 +101,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var checkpointEvery: Int = 0
     /// Longest input in tokens; longer inputs are cut from the end of the longest field.
     public var maxLength: Int = 256
+    /// How the frozen model's block weights are stored and multiplied.
+    public var precision: Precision = .fp32
 
     public init() {}
 }

@@ -11,16 +11,20 @@ struct PromptOptions: ParsableArguments {
     var model: String?
     @Option(name: .long, help: "Threads (default: all cores).") var threads: Int?
     @Option(name: .long, help: "Records per model call.") var batchSize = 16
+    @Option(name: .long, help: "fp32 or bf16 block weights (bf16 needs AVX-512 BF16).") var precision: Precision = .fp32
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
+        if precision == .bf16, !Precision.bf16Supported {
+            throw ValidationError("--precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo); use fp32.")
+        }
     }
 
     func predictions(labelled: Bool) throws -> (TrainedPrompt, [Prediction]) {
         if let threads { Threads.set(threads) }
-        let trained = try TrainedPrompt(path: prompt, modelPath: model)
+        let trained = try TrainedPrompt(path: prompt, modelPath: model, precision: precision)
         return (trained, try trained.predict(input: input, labelled: labelled, batchSize: batchSize))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PTuning
+import Tensor
 
 /// `ptune train`: one bundle, in the foreground.
 struct TrainCommand: ParsableCommand {
@@ -18,6 +19,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
     @Option(name: .long, help: "Model file or folder, instead of the bundle's `model`.") var model: String?
     @Flag(name: .long, help: "Continue from the checkpoints in --out.") var resume = false
+    @Option(name: .long, help: "fp32 or bf16 block weights, instead of the bundle's training.precision.")
+    var precision: Precision?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
@@ -29,9 +32,10 @@ struct TrainCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out ?? "runs/\(name)").standardizedFileURL
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let display = ProgressDisplay()
-        let run = TrainingRun(bundleDirectory: bundleURL, outputDirectory: outURL, modelPath: model, threads: threads,
+        var run = TrainingRun(bundleDirectory: bundleURL, outputDirectory: outURL, modelPath: model, threads: threads,
                               resume: resume, onEvent: display.handle,
                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        run.precision = precision
         let result = try run.run()
         let seeds = result.outcome.seeds
         print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")

@@ -2,6 +2,7 @@ import Foundation
 import LM
 import PTuning
 import Spool
+import Tensor
 
 /// A trained prompt ready to use: the prompt file, its model, and the encoder for its task.
 struct TrainedPrompt {
@@ -12,7 +13,7 @@ struct TrainedPrompt {
     /// Loads `path` (a run's output folder or its prompt.safetensors) and the model it was trained
     /// against (`modelPath`, else the model directory entry of the same name), checking the model's
     /// SHA-256.
-    init(path: String, modelPath: String?) throws {
+    init(path: String, modelPath: String?, precision: Precision) throws {
         var isFolder: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
         let file = exists && isFolder.boolValue ? (path as NSString).appendingPathComponent("prompt.safetensors") : path
@@ -20,7 +21,7 @@ struct TrainedPrompt {
             throw CLIError("no prompt at \(file)", hint: "pass the output folder of `ptune train` or its prompt.safetensors")
         }
         prompt = try PromptFile.load(path: file)
-        model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName))
+        model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName), precision: precision)
         guard model.sha256 == prompt.modelSHA256 else {
             throw CLIError("the model at \(model.path) is not the one this prompt was trained against "
                            + "(sha256 \(model.sha256.prefix(12))… vs \(prompt.modelSHA256.prefix(12))…)",

@@ -15,6 +15,8 @@ struct TrainingRun {
     /// Overrides the bundle's thread limit.
     let threads: Int?
     let resume: Bool
+    /// Overrides the bundle's `training.precision`.
+    var precision: Precision? = nil
     /// The daemon's job id, for the report; nil from the command line.
     var jobID: String? = nil
     /// Polled after every training step; true stops the run at a checkpoint (`TrainingInterrupted`).
@@ -41,12 +43,18 @@ struct TrainingRun {
         }
         let path = try modelPath ?? ModelResolution.resolve(manifest.model)
         log("loading \(path)")
-        let model = try LanguageModel.load(path: path)
-        let encoder = try ExampleEncoder(spec: manifest.spec, tokenizer: model.tokenizer)
+        var spec = manifest.spec
+        spec.training.precision = precision ?? spec.training.precision
+        if spec.training.precision == .bf16, !Precision.bf16Supported {
+            throw CLIError("precision bf16 needs a CPU with AVX-512 BF16, which this one lacks",
+                           hint: "set training.precision = \"fp32\" in task.toml (or pass --precision fp32)")
+        }
+        let model = try LanguageModel.load(path: path, precision: spec.training.precision)
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try encode(bundle, with: encoder)
         log("\(data.train.count) training, \(data.dev.count) dev, \(data.test.count) test records; "
             + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
-            + "\(Threads.count) threads")
+            + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights")
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)
         trainer.stopRequested = stopRequested
