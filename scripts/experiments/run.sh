@@ -4,7 +4,7 @@
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
 #   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
-#                                                  sst2-lstm-seeds parity
+#                                                  sst2-lstm-seeds precision parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
@@ -35,14 +35,16 @@ mkdir -p "$OUT/runs" "$OUT/ref"
 now() { date +%s.%N; }
 record() { printf '%s\t%s\t%.1f\n' "$1" "$2" "$3" >> "$OUT/times.tsv"; }
 
-# ptune NAME: trains $OUT/bundles/NAME into $OUT/runs/NAME
+# ptune NAME [RUN [ARGS...]]: trains $OUT/bundles/NAME into $OUT/runs/RUN (default NAME) with
+# `ptune train` ARGS added
 ptune_run() {
-  local name=$1 t0; t0=$(now)
+  local name=$1 run=${2:-$1} t0; t0=$(now)
+  shift $(( $# < 2 ? $# : 2 ))
   [ "${ONLY:-ptune}" = ptune ] || return 0
-  if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/runs/$name/report.json" ]; then echo "skip ptune $name"; return; fi
-  rm -rf "$OUT/runs/$name"
-  "$PTUNE" train "$OUT/bundles/$name" --out "$OUT/runs/$name" --threads "$THREADS" > "$OUT/runs/$name.log" 2>&1
-  record ptune "$name" "$(echo "$(now) - $t0" | bc)"
+  if [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/runs/$run/report.json" ]; then echo "skip ptune $run"; return; fi
+  rm -rf "$OUT/runs/$run"
+  "$PTUNE" train "$OUT/bundles/$name" --out "$OUT/runs/$run" --threads "$THREADS" "$@" > "$OUT/runs/$run.log" 2>&1
+  record ptune "$run" "$(echo "$(now) - $t0" | bc)"
 }
 # ref NAME ARGS...: one reference run, its JSON line in $OUT/ref/NAME.json
 ref_run() {
@@ -76,6 +78,12 @@ step_sst2-lstm-seeds() {
   done
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
+step_precision() {
+  # every LAMA relation and SST-2 (encoder none, seed 13) with fp32 and with bf16 weights
+  for name in $(for r in $RELATIONS; do echo "lama-$r"; done) sst2-none; do
+    for p in fp32 bf16; do ptune_run "$name" "$name-$p" --precision "$p"; done
+  done
+}
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
 step_lama-ref() { for r in $LAMA_REF_RELATIONS; do ref_run "lama-$r" --task "lama:$r" --mode ptune "${LAMA_ARGS[@]}"; done; }
 step_glue() { ptune_run cb; ptune_run rte; }

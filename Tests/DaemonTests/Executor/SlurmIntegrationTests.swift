@@ -66,8 +66,10 @@ struct SlurmIntegrationTests {
 
         // `ptune cancel` runs scancel; the job ends cancelled and leaves Slurm.
         let (cancelID, cancelJob) = try Self.runningInSlurm(h, "cancel-me")
-        let status = try h.cli(["status", "--spool", h.spool.path]).out
-        #expect(status.contains("slurm \(cancelJob)@"), "ptune status shows the Slurm job and node:\n\(status)")
+        // The daemon rewrites the status file every 2 s: wait for the one written after the placement.
+        try h.wait(seconds: 10, "ptune status showing the Slurm job and node") {
+            try h.cli(["status", "--spool", h.spool.path]).out.contains("slurm \(cancelJob)@")
+        }
         #expect(try h.cli(["cancel", "--spool", h.spool.path, cancelID]).status == 0)
         let cancelled = try h.waitForJob("cancel-me", in: ["cancelled", "failed", "succeeded"], seconds: 60)
         #expect(cancelled["state"] as? String == "cancelled")
