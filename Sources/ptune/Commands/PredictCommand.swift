@@ -17,9 +17,7 @@ struct PromptOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
-        if precision == .bf16, !Precision.bf16Supported {
-            throw ValidationError("--precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo); use fp32.")
-        }
+        try precision.checkSupported()
     }
 
     func predictions(labelled: Bool) throws -> (TrainedPrompt, [Prediction]) {

@@ -26,9 +26,7 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if precision == .bf16, !Precision.bf16Supported {
-            throw ValidationError("--precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo); use fp32.")
-        }
+        try precision.checkSupported()
     }
 
     /// Applies `--threads` and loads the model, or fails with a message saying what to do.
@@ -57,4 +55,12 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }
 
-extension Precision: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {
+    /// Fails, saying what to do, when this CPU cannot run this precision.
+    func checkSupported() throws {
+        if self == .bf16, !Precision.bf16Supported {
+            throw CLIError("precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo), which this one lacks",
+                           hint: "use fp32: --precision fp32, or training.precision = \"fp32\" in task.toml")
+        }
+    }
+}

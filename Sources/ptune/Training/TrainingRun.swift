@@ -45,10 +45,7 @@ struct TrainingRun {
         log("loading \(path)")
         var spec = manifest.spec
         spec.training.precision = precision ?? spec.training.precision
-        if spec.training.precision == .bf16, !Precision.bf16Supported {
-            throw CLIError("precision bf16 needs a CPU with AVX-512 BF16, which this one lacks",
-                           hint: "set training.precision = \"fp32\" in task.toml (or pass --precision fp32)")
-        }
+        try spec.training.precision.checkSupported()
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try encode(bundle, with: encoder)
