@@ -19,8 +19,11 @@ public final class FrozenMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
     public let precision: Precision
-    private let fp32: FloatBuffer?
-    private let bf16: UnsafeMutablePointer<UInt16>?
+    private enum Storage {
+        case fp32(FloatBuffer)
+        case bf16(UnsafeMutablePointer<UInt16>)
+    }
+    private let storage: Storage
 
     /// `weights` [rows, columns]; with `.bf16` it is rounded once and the fp32 copy is not kept.
     public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision) {
@@ -31,43 +34,45 @@ public final class FrozenMatrix: @unchecked Sendable {
         self.precision = precision
         switch precision {
         case .fp32:
-            fp32 = weights
-            bf16 = nil
+            storage = .fp32(weights)
         case .bf16:
-            fp32 = nil
             let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
             ptune_bf16_from_f32(weights.pointer, values, rows * columns)
-            bf16 = values
+            storage = .bf16(values)
         }
     }
 
-    deinit { bf16?.deallocate() }
+    deinit {
+        if case .bf16(let values) = storage { values.deallocate() }
+    }
 
     /// Bytes the weights take.
     public var byteCount: Int { rows * columns * (precision == .fp32 ? 4 : 2) }
 
     /// c[m, rows] = x[m, columns] Wᵀ + beta c (beta 0 or 1).
     public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
-        if let fp32 {
-            gemm(.none, .transposed, m: m, n: rows, k: columns, a: x, b: fp32.pointer, beta: beta, c: c)
-        } else {
-            bf16Product(x, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c)
+        switch storage {
+        case .fp32(let weights):
+            gemm(.none, .transposed, m: m, n: rows, k: columns, a: x, b: weights.pointer, beta: beta, c: c)
+        case .bf16(let weights):
+            bf16Product(x, weights, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c)
         }
     }
 
     /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1).
     public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
-        if let fp32 {
-            gemm(.none, .none, m: m, n: columns, k: rows, a: dy, b: fp32.pointer, beta: beta, c: c)
-        } else {
-            bf16Product(dy, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c)
+        switch storage {
+        case .fp32(let weights):
+            gemm(.none, .none, m: m, n: columns, k: rows, a: dy, b: weights.pointer, beta: beta, c: c)
+        case .bf16(let weights):
+            bf16Product(dy, weights, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c)
         }
     }
 
     /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length) and splits the
     /// output columns, 32 at a time, across the threads.
-    private func bf16Product(_ a: UnsafePointer<Float>, count m: Int, inner k: Int, outputs n: Int, transposed: Bool,
-                             beta: Float, into c: UnsafeMutablePointer<Float>) {
+    private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
+                             outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>) {
         precondition(beta == 0 || beta == 1, "the bf16 product takes beta 0 or 1")
         guard m > 0, n > 0 else { return }
         let lda = (k + 1) & ~1
@@ -80,7 +85,6 @@ public final class FrozenMatrix: @unchecked Sendable {
             }
         }
         let panels = (n + 31) / 32
-        guard let weights = bf16 else { return }
         parallelFor(panels) { range in
             ptune_bf16_gemm(Int32(m), Int32(n), Int32(k), rounded, Int32(lda), weights, transposed ? 1 : 0, beta, c,
                             Int32(n), Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))

@@ -119,11 +119,7 @@ public final class DaemonCore {
             }
             if job.state == .queued {
                 try store.requestCancel(jobID: id, at: Date())
-                try FailureReport(job: job, state: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
-                                  problems: nil).write(into: layout.active.appendingPathComponent(id))
-                try store.updateState(jobID: id, to: .cancelled, reason: "cancelled with `ptune cancel` before it ran",
-                                      at: Date(), durable: true)
-                _ = try SpoolIntake.finish(id, to: .failed, layout: layout)
+                try endUnstarted(job, in: .cancelled, reason: "cancelled with `ptune cancel` before it ran")
             }
             if job.state != .running { CancelRequests.clear(id, layout: layout) }
         }
@@ -257,12 +253,7 @@ public final class DaemonCore {
         do {
             worker = try executor.launch(launch)
         } catch let error as WorkerLaunchError where error.permanent {
-            var failed = job
-            failed.attempts = launch.attempt
-            let reason = "the job cannot be started: \(error.message)"
-            try FailureReport(job: failed, state: .failed, reason: reason, problems: nil).write(into: directory)
-            try store.updateState(jobID: job.id, to: .failed, reason: reason, at: Date(), durable: true)
-            _ = try SpoolIntake.finish(job.id, to: .failed, layout: layout)
+            try endUnstarted(job, in: .failed, reason: "the job cannot be started: \(error.message)")
             logger.error("job cannot be started", metadata: ["job": "\(job.id)", "error": "\(error)"])
             return
         } catch let error as WorkerLaunchError {
@@ -286,6 +277,15 @@ public final class DaemonCore {
         }
         logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)", "attempt": "\(attempt.number)",
                                                "worker": "\(Self.describe(worker))"])
+    }
+
+    /// Ends a job no worker ran for: its failure report, the state in a durable commit, then the
+    /// move to failed/.
+    private func endUnstarted(_ job: JobRecord, in state: JobState, reason: String) throws {
+        try FailureReport(job: job, state: state, reason: reason, problems: nil)
+            .write(into: layout.active.appendingPathComponent(job.id))
+        try store.updateState(jobID: job.id, to: state, reason: reason, at: Date(), durable: true)
+        _ = try SpoolIntake.finish(job.id, to: .failed, layout: layout)
     }
 
     /// Supervises `worker`, which runs `attempt` of `job` (just started, or found at start-up).

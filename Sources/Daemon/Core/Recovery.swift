@@ -19,22 +19,21 @@ struct Recovery {
         // unless a cluster still runs them.
         for job in try store.jobs(inStates: [.running]) {
             let reason = "requeued after a daemon restart; resumes from its checkpoint"
-            var open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
-            if open.count == 1, let attempt = open.first, attempt.clusterJobID != nil,
+            let open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
+            if open.count == 1, let attempt = open.first, let clusterJob = attempt.clusterJobID,
                let worker = core.executor.reattach(attempt, directory: core.layout.active.appendingPathComponent(job.id)) {
                 core.adopt(job, attempt: attempt, worker: worker)
-                clusterJobs.insert(attempt.clusterJobID ?? "")
+                clusterJobs.insert(clusterJob)
                 core.logger.info("re-attached to a job still in the cluster",
                                  metadata: ["job": "\(job.id)", "worker": "\(DaemonCore.describe(worker))"])
                 continue
             }
-            if open.count == 1, open[0].clusterJobID != nil {
-                open[0].reason = "the cluster no longer knows this attempt"
-            }
             for attempt in open {
                 if let pid = attempt.pid { Self.stopOrphan(pid: pid, jobID: job.id) }
                 try store.finishAttempt(id: attempt.id, state: .interrupted, exitStatus: nil,
-                                        reason: attempt.reason ?? "the daemon stopped without recording this attempt's end",
+                                        reason: attempt.clusterJobID == nil
+                                            ? "the daemon stopped without recording this attempt's end"
+                                            : "the cluster no longer knows this attempt",
                                         peakRSSMB: nil, at: now, jobState: .queued, jobReason: reason, durable: true)
             }
             if open.isEmpty { try store.updateState(jobID: job.id, to: .queued, reason: reason, at: now, durable: true) }

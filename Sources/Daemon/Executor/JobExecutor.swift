@@ -9,7 +9,7 @@ struct WorkerLaunch {
     /// active/JOB: the bundle, checkpoints and outputs.
     let directory: URL
     /// The `ptune` binary and its arguments (`worker --job-dir ...`).
-    let executable: String
+    var executable: String
     let arguments: [String]
     /// Variables the worker needs on top of the daemon's environment.
     let environment: [String: String]

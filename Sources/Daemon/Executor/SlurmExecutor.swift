@@ -21,9 +21,8 @@ final class SlurmExecutor: JobExecutor {
     }
 
     func launch(_ launch: WorkerLaunch) throws -> WorkerHandle {
-        let executable = cluster.settings.workerExecutable ?? launch.executable
-        let resolved = WorkerLaunch(job: launch.job, attempt: launch.attempt, directory: launch.directory,
-                                    executable: executable, arguments: launch.arguments, environment: launch.environment)
+        var resolved = launch
+        resolved.executable = cluster.settings.workerExecutable ?? launch.executable
         let submission = SlurmSubmission(launch: resolved, settings: cluster.settings)
         try AtomicFile.write(Data(submission.scriptText.utf8), to: submission.script.path, mode: 0o755)
         let id = try cluster.submit(script: submission.script, arguments: submission.arguments)

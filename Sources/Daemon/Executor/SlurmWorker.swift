@@ -6,7 +6,6 @@ import Logging
 /// the job's folder (on the filesystem the nodes share), read from where the last read stopped; its
 /// state comes from Slurm, asked at most every `pollSeconds`.
 final class SlurmWorker: WorkerHandle {
-    let clusterJobID: String?
     let startedAt: Date
     private(set) var node: String?
     private(set) var exitStatus: Int32?
@@ -24,7 +23,6 @@ final class SlurmWorker: WorkerHandle {
 
     init(id: String, outputFile: URL, errorFile: URL, cluster: SlurmCluster, logger: Logger, startedAt: Date = Date()) {
         self.id = id
-        self.clusterJobID = id
         self.cluster = cluster
         self.logger = logger
         self.output = TailedFile(url: outputFile)
@@ -33,6 +31,7 @@ final class SlurmWorker: WorkerHandle {
     }
 
     var pid: pid_t? { nil }
+    var clusterJobID: String? { id }
     var residentMegabytes: Double? { nil }
 
     func readLines() -> [Data] {
