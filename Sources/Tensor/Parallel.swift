@@ -1,18 +1,17 @@
 import Dispatch
 import Foundation
 
-/// The thread count our own kernels split work across (BLAS has its own setting, `setBLASThreads`).
-/// Defaults to the machine's active processor count; `ptune` sets it from `--threads`.
+/// The thread count ptune's kernels and products split work across (OpenBLAS itself stays at one
+/// thread, see `gemm`). Defaults to the machine's active processor count; `ptune` sets it from `--threads`.
 public enum Threads {
     nonisolated(unsafe) private static var configured = ProcessInfo.processInfo.activeProcessorCount
 
     /// The current count (at least 1).
     public static var count: Int { configured }
 
-    /// Sets our pools and OpenBLAS to `n` threads.
+    /// Sets the count to `n` (at least 1).
     public static func set(_ n: Int) {
         configured = max(1, n)
-        setBLASThreads(configured)
     }
 }
 

@@ -29,7 +29,8 @@ struct Attention {
         return (offsets, total)
     }
 
-    /// qkv [N, W] -> out [N, nh*d]; writes probs.
+    /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (sequence, head): S = scale·Q Kᵀ [L, L], a
+    /// causal softmax row by row, then Y = P V [L, d], as small single-threaded products.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int],
                  probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let lengths = batch.sequences.map(\.count)
@@ -40,32 +41,31 @@ struct Attention {
                 let b = task / headCount, h = task % headCount, g = h / groupSize
                 let L = lengths[b], o = batch.offsets[b]
                 let p = probs + probOffsets[b] + h * L * L
+                let queries = qkv + o * W + h * d
                 let keys = qkv + o * W + Q + g * d
                 let values = keys + kvWidth
-                for i in 0..<L {
-                    let q = qkv + (o + i) * W + h * d
-                    let row = p + i * L
-                    for j in 0...i { row[j] = scale * Vector.dot(q, keys + j * W, d) }
-                    Softmax.forward(row, rows: 1, width: L, causalOffset: i)
-                    let y = out + (o + i) * Q + h * d
-                    y.update(repeating: 0, count: d)
-                    for j in 0...i { Vector.axpy(row[j], values + j * W, y, d) }
-                }
+                singleThreadGEMM(.none, .transposed, m: L, n: L, k: d, alpha: scale, a: queries, lda: W,
+                                 b: keys, ldb: W, c: p, ldc: L)
+                Softmax.forward(p, rows: L, width: L, causalOffset: 0)
+                singleThreadGEMM(.none, .none, m: L, n: d, k: L, a: p, lda: L, b: values, ldb: W,
+                                 c: out + o * Q + h * d, ldc: Q)
             }
         }
     }
 
     /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and probs.
+    /// Per (sequence, key/value head), over the group's query heads h:
+    ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                   batch: DecoderBatch, probOffsets: [Int], dqkv: UnsafeMutablePointer<Float>) {
         let lengths = batch.sequences.map(\.count)
         let maxLength = lengths.max() ?? 0
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        // One task per (sequence, key/value head): dK and dV of a group are sums over its query heads.
         let tasks = lengths.count * kvHeadCount
         parallelFor(tasks) { range in
-            let dp = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLength, 1))
-            defer { dp.deallocate() }
+            // dP, then dS in place: [L, L]
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLength * maxLength, 1))
+            defer { scores.deallocate() }
             for task in range {
                 let b = task / kvHeadCount, g = task % kvHeadCount
                 let L = lengths[b], o = batch.offsets[b]
@@ -73,34 +73,20 @@ struct Attention {
                 let values = keys + kvWidth
                 let dKeys = dqkv + o * W + Q + g * d
                 let dValues = dKeys + kvWidth
-                for j in 0..<L {
-                    (dKeys + j * W).update(repeating: 0, count: d)
-                    (dValues + j * W).update(repeating: 0, count: d)
-                }
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let p = probs + probOffsets[b] + h * L * L
-                    for i in 0..<L {
-                        let row = p + i * L
-                        let dy = dOut + (o + i) * Q + h * d
-                        // dP[i, j] = dy . v_j ; dV_j += P[i, j] * dy
-                        var dot: Float = 0
-                        for j in 0...i {
-                            let dpij = Vector.dot(dy, values + j * W, d)
-                            dp[j] = dpij
-                            dot += dpij * row[j]
-                            Vector.axpy(row[j], dy, dValues + j * W, d)
-                        }
-                        // dS[i, j] = P[i, j] * (dP[i, j] - sum_j P dP); dq_i = scale * sum_j dS k_j;
-                        // dk_j += scale * dS[i, j] * q_i
-                        let q = qkv + (o + i) * W + h * d
-                        let dq = dqkv + (o + i) * W + h * d
-                        dq.update(repeating: 0, count: d)
-                        for j in 0...i {
-                            let ds = scale * row[j] * (dp[j] - dot)
-                            Vector.axpy(ds, keys + j * W, dq, d)
-                            Vector.axpy(ds, q, dKeys + j * W, d)
-                        }
-                    }
+                    let dy = dOut + o * Q + h * d
+                    let queries = qkv + o * W + h * d
+                    let accumulate: Float = h == g * groupSize ? 0 : 1
+                    singleThreadGEMM(.none, .transposed, m: L, n: L, k: d, a: dy, lda: Q, b: values, ldb: W,
+                                     c: scores, ldc: L)
+                    singleThreadGEMM(.transposed, .none, m: L, n: d, k: L, a: p, lda: L, b: dy, ldb: Q,
+                                     beta: accumulate, c: dValues, ldc: W)
+                    Softmax.backward(p: p, dp: scores, rows: L, width: L)
+                    singleThreadGEMM(.none, .none, m: L, n: d, k: L, alpha: scale, a: scores, lda: L, b: keys,
+                                     ldb: W, c: dqkv + o * W + h * d, ldc: W)
+                    singleThreadGEMM(.transposed, .none, m: L, n: d, k: L, alpha: scale, a: scores, lda: L,
+                                     b: queries, ldb: W, beta: accumulate, c: dKeys, ldc: W)
                 }
             }
         }
