@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps test-deps model build test slurm-test demo bench faults soak load fuzz install clean
+.PHONY: all deps test-deps model build test slurm-test demo bench bench-grid faults soak load fuzz install clean
 
 all: build
 
@@ -56,6 +56,11 @@ demo: build model
 
 bench: build model
 	@scripts/bench.sh "$(BIN)" "$(MODEL)"
+
+# bench over a grid of shapes (scripts/bench-grid.sh), resumable, into GRID_OUT (default bench-grid.jsonl), then as Markdown tables.
+bench-grid: build model
+	@scripts/bench-grid.sh "$(BIN)" "$(MODEL)" "$${GRID_OUT:-bench-grid.jsonl}"
+	@scripts/bench-table.py "$${GRID_OUT:-bench-grid.jsonl}"
 
 # Installs the binary, the systemd unit, the sysusers and tmpfiles snippets and a default config.
 # PREFIX (default /usr/local) and DESTDIR work as usual; the unit's paths follow PREFIX.

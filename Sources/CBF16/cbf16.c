@@ -30,6 +30,23 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
     for (long i = 0; i < count; i++) out[i] = round_to_bf16(in[i]);
 }
 
+// vcvtne2ps2bf16 rounds to nearest even like round_to_bf16, except that it reads fp32 subnormals as
+// zero; the operands it rounds here are activations and gradients, where that makes no difference.
+BF16_TARGET
+void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
+    for (long r = 0; r < rows; r++) {
+        const float *source = in + r * columns;
+        uint16_t *target = out + r * ldo;
+        long c = 0;
+        for (; c + 32 <= columns; c += 32) {
+            __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + c + 16), _mm512_loadu_ps(source + c));
+            _mm512_storeu_si512(target + c, (__m512i)pair);
+        }
+        for (; c < columns; c++) target[c] = round_to_bf16(source[c]);
+        for (; c < ldo; c++) target[c] = 0;
+    }
+}
+
 void ptune_bf16_to_f32(const uint16_t *in, float *out, long count) {
     for (long i = 0; i < count; i++) {
         uint32_t bits = (uint32_t)in[i] << 16;
@@ -38,18 +55,38 @@ void ptune_bf16_to_f32(const uint16_t *in, float *out, long count) {
 }
 
 // panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
+//
+// Transposed B ([N, K]): B's rows are read as 32-bit words (one k pair each), so a panel row k2 is
+// word k2 of 32 consecutive rows. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1 are interleaved with one
+// two-source permute per 16 columns.
+BF16_TARGET
 static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
     int pairs = (K + 1) / 2;
-    memset(panel, 0, (size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t));
     int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
-    for (int k = 0; k < K; k++) {
-        uint16_t *row = panel + ((size_t)(k / 2) * PANEL_COLUMNS) * 2 + (k & 1);
-        if (b_transposed) {
-            for (int j = 0; j < width; j++) row[2 * j] = B[(size_t)(column + j) * K + k];
-        } else {
-            const uint16_t *source = B + (size_t)k * N + column;
-            for (int j = 0; j < width; j++) row[2 * j] = source[j];
+    if (b_transposed) {
+        uint32_t *words = (uint32_t *)panel;
+        if (width < PANEL_COLUMNS) memset(panel, 0, (size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t));
+        for (int j = 0; j < width; j++) {
+            const uint16_t *row = B + (size_t)(column + j) * K;
+            for (int k2 = 0; k2 < K / 2; k2++) {
+                uint32_t word;
+                memcpy(&word, row + 2 * k2, sizeof word);
+                words[(size_t)k2 * PANEL_COLUMNS + j] = word;
+            }
+            if (K & 1) words[(size_t)(pairs - 1) * PANEL_COLUMNS + j] = row[K - 1];
         }
+        return;
+    }
+    __mmask32 valid = width >= 32 ? 0xffffffffu : ((1u << width) - 1);
+    __m512i first_half = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
+                                          39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+    __m512i second_half = _mm512_add_epi16(first_half, _mm512_set1_epi16(16));
+    for (int k2 = 0; k2 < pairs; k2++) {
+        __m512i even = _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2) * N + column);
+        __m512i odd = 2 * k2 + 1 < K ? _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2 + 1) * N + column)
+                                     : _mm512_setzero_si512();
+        _mm512_storeu_si512(panel + (size_t)k2 * 64, _mm512_permutex2var_epi16(even, first_half, odd));
+        _mm512_storeu_si512(panel + (size_t)k2 * 64 + 32, _mm512_permutex2var_epi16(even, second_half, odd));
     }
 }
 
@@ -99,6 +136,7 @@ void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint
                      float beta, float *C, int ldc, int column_begin, int column_end) {
     int pairs = (K + 1) / 2;
     uint16_t *panel = aligned_alloc(64, ((size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64);
+    if (!panel) abort();
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_panel(B, b_transposed, N, K, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;

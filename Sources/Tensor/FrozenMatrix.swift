@@ -49,40 +49,42 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// Bytes the weights take.
     public var byteCount: Int { rows * columns * (precision == .fp32 ? 4 : 2) }
 
-    /// c[m, rows] = x[m, columns] Wᵀ + beta c (beta 0 or 1).
-    public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+    /// c[m, rows] = x[m, columns] Wᵀ + beta c (beta 0 or 1). `scratch` holds the bf16 product's rounded
+    /// operand between calls (a caller that passes none pays an allocation per call).
+    public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
+                        scratch: Scratch = Scratch()) {
         switch storage {
         case .fp32(let weights):
             gemm(.none, .transposed, m: m, n: rows, k: columns, a: x, b: weights.pointer, beta: beta, c: c)
         case .bf16(let weights):
-            bf16Product(x, weights, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c)
+            bf16Product(x, weights, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c,
+                        scratch: scratch)
         }
     }
 
-    /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1).
-    public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>) {
+    /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1); `scratch` as in `forward`.
+    public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
+                         scratch: Scratch = Scratch()) {
         switch storage {
         case .fp32(let weights):
             gemm(.none, .none, m: m, n: columns, k: rows, a: dy, b: weights.pointer, beta: beta, c: c)
         case .bf16(let weights):
-            bf16Product(dy, weights, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c)
+            bf16Product(dy, weights, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c,
+                        scratch: scratch)
         }
     }
 
     /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length) and splits the
     /// output columns, 32 at a time, across the threads.
     private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
-                             outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>) {
+                             outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
+                             scratch: Scratch) {
         precondition(beta == 0 || beta == 1, "the bf16 product takes beta 0 or 1")
         guard m > 0, n > 0 else { return }
         let lda = (k + 1) & ~1
-        let rounded = UnsafeMutablePointer<UInt16>.allocate(capacity: m * lda)
-        defer { rounded.deallocate() }
+        let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
         parallelFor(m, minChunk: 16) { range in
-            for row in range {
-                ptune_bf16_from_f32(a + row * k, rounded + row * lda, k)
-                if lda > k { rounded[row * lda + k] = 0 }
-            }
+            ptune_bf16_round_rows(a + range.lowerBound * k, range.count, k, rounded + range.lowerBound * lda, lda)
         }
         let panels = (n + 31) / 32
         parallelFor(panels) { range in

@@ -10,6 +10,10 @@ int ptune_bf16_supported(void);
 /// out[i] = in[i] rounded to bf16 (nearest, ties to even). Any CPU.
 void ptune_bf16_from_f32(const float *in, uint16_t *out, long count);
 
+/// Rounds in [rows, columns] (dense) into out [rows, ldo] (ldo >= columns) as bf16, zero-filling each
+/// row's columns beyond `columns`. fp32 subnormals become zero. Needs ptune_bf16_supported().
+void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo);
+
 /// out[i] = in[i] widened to fp32. Any CPU.
 void ptune_bf16_to_f32(const uint16_t *in, float *out, long count);
 

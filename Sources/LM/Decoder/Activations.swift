@@ -5,9 +5,13 @@ import Tensor
 /// - residual [slots + 1, N, H]: the input of each layer, then the final hidden state
 /// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
 /// - qkv [slots, N, W] (Q and K after rotation), probs [slots, sum_b nh * L_b^2], gateUp [slots, N, 2F]
+///
+/// The per-sublayer scratch (normed, attention, activated) is free once the forward pass is done; the
+/// backward pass reuses it for the matching gradients (dNormed, dAttention, dActivated).
 final class Activations {
     let rows: Int
     let slots: Int
+    let savedForBackward: Bool
     let probsPerLayer: Int
     let residual: FloatBuffer
     let mid: FloatBuffer
@@ -22,12 +26,19 @@ final class Activations {
     let attention: FloatBuffer
     /// [N, F] SwiGLU output.
     let activated: FloatBuffer
+    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F] and dqkv [N, W].
+    let dGateUp: FloatBuffer
+    let dqkv: FloatBuffer
+    /// Reused by the bf16 products for their rounded operands.
+    let scratch = Scratch()
 
-    init(config: DecoderConfig, rows: Int, slots: Int, probsPerLayer: Int) {
+    init(config: DecoderConfig, rows: Int, saveForBackward: Bool, probsPerLayer: Int) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let W = config.queryWidth + 2 * config.kvWidth
+        let slots = saveForBackward ? config.layerCount : 1
         self.rows = rows
         self.slots = slots
+        savedForBackward = saveForBackward
         self.probsPerLayer = probsPerLayer
         residual = FloatBuffer(count: (slots + 1) * rows * H)
         mid = FloatBuffer(count: slots * rows * H)
@@ -39,11 +50,13 @@ final class Activations {
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)
+        dGateUp = FloatBuffer(count: saveForBackward ? rows * 2 * F : 0)
+        dqkv = FloatBuffer(count: saveForBackward ? rows * W : 0)
     }
 
     /// Whether this set fits a batch of `rows` rows and `probs` attention probabilities per layer.
-    func fits(rows: Int, probs: Int, slots: Int) -> Bool {
-        self.rows >= rows && probsPerLayer >= probs && self.slots == slots
+    func fits(rows: Int, probs: Int, saveForBackward: Bool) -> Bool {
+        self.rows >= rows && probsPerLayer >= probs && savedForBackward == saveForBackward
     }
 }
 

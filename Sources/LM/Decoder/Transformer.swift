@@ -80,13 +80,12 @@ public final class Transformer: @unchecked Sendable {
         let W = attention.rowWidth
         let F = config.ffnSize
         let layout = attention.probabilityLayout(lengths: batch.sequences.map(\.count))
-        let slots = saveForBackward ? config.layerCount : 1
         let acts: Activations
-        if let c = cached, c.fits(rows: N, probs: layout.total, slots: slots) {
+        if let c = cached, c.fits(rows: N, probs: layout.total, saveForBackward: saveForBackward) {
             acts = c
         } else {
             cached = nil
-            acts = Activations(config: config, rows: N, slots: slots, probsPerLayer: layout.total)
+            acts = Activations(config: config, rows: N, saveForBackward: saveForBackward, probsPerLayer: layout.total)
             cached = acts
         }
         rotary.reserve(batch.maxLength)
@@ -104,21 +103,21 @@ public final class Transformer: @unchecked Sendable {
             // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
             RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
-            block.qkv.forward(acts.normed.pointer, count: N, into: qkv)
+            block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
             if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
             rotate(qkv, batch: batch, inverse: false)
             attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets, probs: probs,
                               out: acts.attention.pointer)
             x1.update(from: x, count: N * H)
-            block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1)
+            block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
 
             // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
             RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
-            block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp)
+            block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp, scratch: acts.scratch)
             SwiGLU.forward(gateUp: gateUp, rows: N, width: F, out: acts.activated.pointer)
             if xOut != x1 { xOut.update(from: x1, count: N * H) }
-            block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut)
+            block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut, scratch: acts.scratch)
         }
 
         // Final norm and head only at the requested rows: hidden [P, H] -> logits [P, V].
@@ -168,11 +167,9 @@ public final class Transformer: @unchecked Sendable {
             }
         }
 
-        let dNormed = FloatBuffer(count: N * H)
-        let dActivated = FloatBuffer(count: N * F)
-        let dGateUp = FloatBuffer(count: N * 2 * F)
-        let dAttention = FloatBuffer(count: N * Q)
-        let dqkv = FloatBuffer(count: N * W)
+        // The forward's sublayer scratch holds the matching gradients now.
+        let (dNormed, dActivated, dAttention) = (acts.normed, acts.activated, acts.attention)
+        let (dGateUp, dqkv) = (acts.dGateUp, acts.dqkv)
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
             let block = blocks[l]
             let x = acts.residual.pointer + l * N * H
@@ -182,18 +179,18 @@ public final class Transformer: @unchecked Sendable {
             let gateUp = acts.gateUp.pointer + l * N * 2 * F
 
             // MLP: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp)
-            block.down.backward(dx.pointer, count: N, into: dActivated.pointer)
+            block.down.backward(dx.pointer, count: N, into: dActivated.pointer, scratch: acts.scratch)
             SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: N, width: F, dGateUp: dGateUp.pointer)
-            block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer)
+            block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
             RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
-            block.output.backward(dx.pointer, count: N, into: dAttention.pointer)
+            block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
                                probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
             rotate(dqkv.pointer, batch: batch, inverse: true)
-            block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer)
+            block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
             RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }
