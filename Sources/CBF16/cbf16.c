@@ -54,26 +54,66 @@ void ptune_bf16_to_f32(const uint16_t *in, float *out, long count) {
     }
 }
 
+// Transposes a 16 x 16 block of 32-bit words in place: r[k] becomes (old r[0][k], ..., r[15][k]).
+// Pairs of rows are interleaved as words, then as qwords, then 128-bit lanes are gathered across
+// four registers.
+BF16_TARGET __attribute__((always_inline))
+static inline void transpose_16x16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    // r[4i + j], 128-bit lane L: word 4L + j of rows 4i .. 4i + 3.
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i even_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0x88);
+        __m512i odd_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0xdd);
+        __m512i even_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0x88);
+        __m512i odd_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0xdd);
+        t[j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0x88);
+        t[8 + j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0xdd);
+        t[4 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0x88);
+        t[12 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0xdd);
+    }
+    for (int i = 0; i < 16; i++) r[i] = t[i];
+}
+
 // panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
 //
 // Transposed B ([N, K]): B's rows are read as 32-bit words (one k pair each), so a panel row k2 is
-// word k2 of 32 consecutive rows. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1 are interleaved with one
-// two-source permute per 16 columns.
+// word k2 of 32 consecutive rows: 16 x 16 word transposes. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1
+// are interleaved with one two-source permute per 16 columns.
 BF16_TARGET
 static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
     int pairs = (K + 1) / 2;
     int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
     if (b_transposed) {
         uint32_t *words = (uint32_t *)panel;
-        if (width < PANEL_COLUMNS) memset(panel, 0, (size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t));
-        for (int j = 0; j < width; j++) {
-            const uint16_t *row = B + (size_t)(column + j) * K;
-            for (int k2 = 0; k2 < K / 2; k2++) {
-                uint32_t word;
-                memcpy(&word, row + 2 * k2, sizeof word);
-                words[(size_t)k2 * PANEL_COLUMNS + j] = word;
+        int whole_words = K / 2;
+        for (int j0 = 0; j0 < PANEL_COLUMNS; j0 += 16) {
+            int rows = width - j0 < 0 ? 0 : width - j0 < 16 ? width - j0 : 16;
+            for (int k2 = 0; k2 < whole_words; k2 += 16) {
+                int count = whole_words - k2 < 16 ? whole_words - k2 : 16;
+                __mmask16 mask = count == 16 ? 0xffff : (__mmask16)((1u << count) - 1);
+                __m512i block[16];
+                for (int i = 0; i < 16; i++) {
+                    block[i] = i < rows ? _mm512_maskz_loadu_epi32(mask, B + (size_t)(column + j0 + i) * K + 2 * k2)
+                                        : _mm512_setzero_si512();
+                }
+                transpose_16x16(block);
+                for (int w = 0; w < count; w++) _mm512_storeu_si512(words + (size_t)(k2 + w) * PANEL_COLUMNS + j0, block[w]);
             }
-            if (K & 1) words[(size_t)(pairs - 1) * PANEL_COLUMNS + j] = row[K - 1];
+            if (K & 1) {
+                for (int i = 0; i < 16; i++) {
+                    words[(size_t)(pairs - 1) * PANEL_COLUMNS + j0 + i] = i < rows ? B[(size_t)(column + j0 + i) * K + K - 1] : 0;
+                }
+            }
         }
         return;
     }

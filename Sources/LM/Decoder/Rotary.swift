@@ -45,14 +45,25 @@ struct Rotary {
                 let c = cosTable.baseAddress! + p * half
                 let s = sinTable.baseAddress! + p * half
                 let sign: Float = inverse ? -1 : 1
-                for h in 0..<heads {
-                    let v = row + h * headDim
-                    for i in 0..<half {
-                        let (a, b) = layout == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + half)
-                        let x = v[a], y = v[b]
-                        let si = sign * s[i]
-                        v[a] = x * c[i] - y * si
-                        v[b] = x * si + y * c[i]
+                // One loop per layout, so each is a straight run of loads and stores the compiler vectorises.
+                switch layout {
+                case .adjacentPairs:
+                    for h in 0..<heads {
+                        let v = row + h * headDim
+                        for i in 0..<half {
+                            let x = v[2 * i], y = v[2 * i + 1], si = sign * s[i]
+                            v[2 * i] = x * c[i] - y * si
+                            v[2 * i + 1] = x * si + y * c[i]
+                        }
+                    }
+                case .halfSplit:
+                    for h in 0..<heads {
+                        let v = row + h * headDim, w = v + half
+                        for i in 0..<half {
+                            let x = v[i], y = w[i], si = sign * s[i]
+                            v[i] = x * c[i] - y * si
+                            w[i] = x * si + y * c[i]
+                        }
                     }
                 }
             }

@@ -149,7 +149,6 @@ public final class Transformer: @unchecked Sendable {
         let batch = pass.batch
         let (H, N, V, F) = (config.hiddenSize, batch.rowCount, config.vocabSize, config.ffnSize)
         let W = attention.rowWidth
-        let Q = config.queryWidth
         let P = pass.positions.count
 
         // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
@@ -222,13 +221,11 @@ public final class Transformer: @unchecked Sendable {
         let W = attention.rowWidth
         let heads = config.headCount + config.kvHeadCount
         let rotary = self.rotary
-        for (b, sequence) in batch.sequences.enumerated() {
-            let o = batch.offsets[b]
-            parallelFor(sequence.count, minChunk: 8) { range in
-                for t in range {
-                    // Query heads and key heads are adjacent columns, so one call rotates both.
-                    rotary.rotate(qkv + (o + t) * W, heads: heads, position: t, inverse: inverse)
-                }
+        let positions = batch.sequences.flatMap { $0.indices }
+        parallelFor(positions.count, minChunk: 16) { range in
+            for r in range {
+                // Query heads and key heads are adjacent columns, so one call rotates both.
+                rotary.rotate(qkv + r * W, heads: heads, position: positions[r], inverse: inverse)
             }
         }
     }

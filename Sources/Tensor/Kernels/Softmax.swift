@@ -8,14 +8,31 @@ public enum Softmax {
                                causalOffset: Int? = nil) {
         for r in 0..<rows {
             let row = x + r * width
+            let raw = UnsafeMutableRawPointer(row)
             let n = causalOffset.map { min(width, r + $0 + 1) } ?? width
-            var m = -Float.infinity
-            for i in 0..<n { m = max(m, row[i]) }
-            var sum: Float = 0
-            for i in 0..<n {
+            var maxima = SIMD16<Float>(repeating: -.infinity)
+            var i = 0
+            while i + 16 <= n {
+                maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+                i += 16
+            }
+            var m = maxima.max()
+            while i < n { m = max(m, row[i]); i += 1 }
+            var sums = SIMD16<Float>()
+            let shift = SIMD16<Float>(repeating: m)
+            i = 0
+            while i + 16 <= n {
+                let e = FastExp.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - shift)
+                raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD16<Float>.self)
+                sums += e
+                i += 16
+            }
+            var sum = sums.sum()
+            while i < n {
                 let e = expf(row[i] - m)
                 row[i] = e
                 sum += e
+                i += 1
             }
             let inv = 1 / sum
             for i in 0..<n { row[i] *= inv }
