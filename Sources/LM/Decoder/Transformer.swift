@@ -18,6 +18,9 @@ public final class Transformer: @unchecked Sendable {
     /// How the block projections are stored and multiplied (the embedding and head stay fp32).
     public let precision: Precision
 
+    /// When set, every block projection's time and operations are added to it.
+    public var projectionMeter: ProjectionMeter?
+
     /// One layer's weights with the projections that share an input fused into one matrix.
     private struct Block {
         let attentionNorm: FloatBuffer
@@ -103,21 +106,29 @@ public final class Transformer: @unchecked Sendable {
             // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
             RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
-            block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
+            project(block.qkv, rows: N) {
+                block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
+            }
             if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
             rotate(qkv, batch: batch, inverse: false)
             attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets, probs: probs,
                               out: acts.attention.pointer)
             x1.update(from: x, count: N * H)
-            block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
+            project(block.output, rows: N) {
+                block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
+            }
 
             // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
             RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: N,
                             width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
-            block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp, scratch: acts.scratch)
+            project(block.gateUp, rows: N) {
+                block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp, scratch: acts.scratch)
+            }
             SwiGLU.forward(gateUp: gateUp, rows: N, width: F, out: acts.activated.pointer)
             if xOut != x1 { xOut.update(from: x1, count: N * H) }
-            block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut, scratch: acts.scratch)
+            project(block.down, rows: N) {
+                block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut, scratch: acts.scratch)
+            }
         }
 
         // Final norm and head only at the requested rows: hidden [P, H] -> logits [P, V].
@@ -178,22 +189,35 @@ public final class Transformer: @unchecked Sendable {
             let gateUp = acts.gateUp.pointer + l * N * 2 * F
 
             // MLP: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp)
-            block.down.backward(dx.pointer, count: N, into: dActivated.pointer, scratch: acts.scratch)
+            project(block.down, rows: N) {
+                block.down.backward(dx.pointer, count: N, into: dActivated.pointer, scratch: acts.scratch)
+            }
             SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: N, width: F, dGateUp: dGateUp.pointer)
-            block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            project(block.gateUp, rows: N) {
+                block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            }
             RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
-            block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
+            project(block.output, rows: N) {
+                block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
+            }
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
                                probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
             rotate(dqkv.pointer, batch: batch, inverse: true)
-            block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            project(block.qkv, rows: N) {
+                block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            }
             RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + l * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }
         return dx
+    }
+
+    /// Runs one block projection of `rows` rows, through the meter when one is attached.
+    private func project(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
+        if let meter = projectionMeter { meter.measure(matrix, rows: rows, body) } else { body() }
     }
 
     /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.

@@ -13,7 +13,9 @@ public enum Softmax {
             var maxima = SIMD16<Float>(repeating: -.infinity)
             var i = 0
             while i + 16 <= n {
-                maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+                // A lane-wise select: pointwiseMax does not compile to vector code.
+                let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                maxima = maxima.replacing(with: v, where: v .> maxima)
                 i += 16
             }
             var m = maxima.max()

@@ -24,6 +24,9 @@ struct Benchmark {
         let train_gflops: Double
         let forward_tokens_per_s: Double
         let forward_gflops: Double
+        /// The block projections alone (the GEMM-bound part) during the forward+backward steps.
+        let projection_gflops: Double
+        let projection_share: Double
         let sgemm_gflops: Double
         let peak_rss_mb: Double
 
@@ -33,12 +36,14 @@ struct Benchmark {
             shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
+            projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
             machine sgemm    \(format(sgemm_gflops)) GFLOP/s
             peak RSS         \(format(peak_rss_mb)) MB
             """
         }
 
         private func format(_ v: Double) -> String { String(format: "%8.1f", v) }
+        private func percent(_ fraction: Double) -> String { String(format: "%.0f%%", fraction * 100) }
     }
 
     func run() -> Report {
@@ -60,12 +65,18 @@ struct Benchmark {
         let sgemm = Self.sgemmRate(seconds: min(seconds, 3))
         progress?("measuring forward+backward for \(seconds) s ...")
         let dEmbeddings = FloatBuffer(count: embeddings.count)
+        let meter = ProjectionMeter()
+        var steps = 0
         let step = Self.time(seconds) {
+            // The warm-up step runs without the meter.
+            model.transformer.projectionMeter = steps == 0 ? nil : meter
+            steps += 1
             let pass = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: true)
             let gradient = CrossEntropy.gradient(logits: pass.logits, targets: targets, width: config.vocabSize)
             let dInput = model.transformer.backward(pass, logitGradient: gradient.gradient)
             inputs.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
         }
+        model.transformer.projectionMeter = nil
         progress?("measuring forward for \(seconds / 2) s ...")
         let forward = Self.time(seconds / 2) {
             _ = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: false)
@@ -79,6 +90,8 @@ struct Benchmark {
                       train_gflops: (trainFlops / step / 1e9 * 10).rounded() / 10,
                       forward_tokens_per_s: (tokens / forward * 10).rounded() / 10,
                       forward_gflops: (forwardFlops / forward / 1e9 * 10).rounded() / 10,
+                      projection_gflops: (meter.gflops * 10).rounded() / 10,
+                      projection_share: (meter.seconds / (step * Double(steps - 1)) * 1000).rounded() / 1000,
                       sgemm_gflops: (sgemm * 10).rounded() / 10,
                       peak_rss_mb: (ResourceUsage.peakRSSMegabytes * 10).rounded() / 10)
     }

@@ -1,0 +1,24 @@
+import Dispatch
+import Tensor
+
+/// Wall time and operations of a transformer's block projections, the GEMM-bound part of a step, while
+/// it is attached as `Transformer.projectionMeter`. For benchmarks: the rate the products alone reach.
+public final class ProjectionMeter {
+    /// Seconds spent inside the products.
+    public private(set) var seconds = 0.0
+    /// Multiply-adds counted as two operations.
+    public private(set) var operations = 0.0
+
+    public init() {}
+
+    /// Operations per second inside the products, in GFLOP/s.
+    public var gflops: Double { seconds > 0 ? operations / seconds / 1e9 : 0 }
+
+    /// Runs `body`, a product of `rows` rows with `matrix`, and adds its time and operations.
+    func measure(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        operations += 2 * Double(rows) * Double(matrix.rows) * Double(matrix.columns)
+    }
+}
