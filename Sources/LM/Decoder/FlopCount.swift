@@ -2,16 +2,20 @@
 /// A multiply-add counts as two operations.
 public extension DecoderConfig {
     /// GEMM and attention operations of one forward pass over sequences of the given lengths, with the
-    /// output head evaluated at `logitRows` positions.
+    /// output head evaluated at `logitRows` distinct positions. The last layer's output projection and
+    /// MLP run at those rows only.
     func forwardFlops(lengths: [Int], logitRows: Int) -> Double {
         let (H, F) = (Double(hiddenSize), Double(ffnSize))
         let W = Double(queryWidth + 2 * kvWidth)
-        let perToken = 2 * H * W + 2 * Double(queryWidth) * H + 2 * H * 2 * F + 2 * F * H
+        let qkvPerToken = 2 * H * W
+        let restPerToken = 2 * Double(queryWidth) * H + 2 * H * 2 * F + 2 * F * H
         let tokens = Double(lengths.reduce(0, +))
         // Causal attention: scores and weighted sum, each sum_i (i + 1) * d multiply-adds per head.
         let pairs = lengths.reduce(0.0) { $0 + Double($1) * Double($1 + 1) / 2 }
         let attention = 2 * 2 * pairs * Double(headDim) * Double(headCount)
-        return Double(layerCount) * (tokens * perToken + attention) + 2 * Double(logitRows) * H * Double(vocabSize)
+        let layers = Double(layerCount)
+        return layers * (tokens * qkvPerToken + attention) + (layers - 1) * tokens * restPerToken
+            + Double(logitRows) * restPerToken + 2 * Double(logitRows) * H * Double(vocabSize)
     }
 
     /// Operations of the backward pass to the inputs: the same GEMMs transposed (no weight gradients),

@@ -80,8 +80,7 @@ public final class Transformer: @unchecked Sendable {
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
                         saveForBackward: Bool) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
-        let W = attention.rowWidth
-        let F = config.ffnSize
+        let (F, Q) = (config.ffnSize, config.queryWidth)
         let layout = attention.probabilityLayout(lengths: batch.sequences.map(\.count))
         let acts: Activations
         if let c = cached, c.fits(rows: N, probs: layout.total, saveForBackward: saveForBackward) {
@@ -93,53 +92,46 @@ public final class Transformer: @unchecked Sendable {
         }
         rotary.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
+        let (kept, slotOf) = Self.keptRows(positions, batch: batch)
+        let K = kept.count
 
         for (l, block) in blocks.enumerated() {
             let s = saveForBackward ? l : 0
             let x = acts.residual.pointer + s * N * H
             let x1 = acts.mid.pointer + s * N * H
             let xOut = acts.residual.pointer + (saveForBackward ? (l + 1) : 0) * N * H
-            let qkv = acts.qkv.pointer + s * N * W
-            let probs = acts.probs.pointer + s * acts.probsPerLayer
+            let rstd2 = acts.rstd2.pointer + s * N
             let gateUp = acts.gateUp.pointer + s * N * 2 * F
 
             // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
-            RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
-                            width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
-            project(block.qkv, rows: N) {
-                block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
-            }
-            if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
-            rotate(qkv, batch: batch, inverse: false)
-            attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets, probs: probs,
-                              out: acts.attention.pointer)
-            x1.update(from: x, count: N * H)
-            project(block.output, rows: N) {
-                block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
-            }
-
-            // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
-            RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: N,
-                            width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
-            project(block.gateUp, rows: N) {
-                block.gateUp.forward(acts.normed.pointer, count: N, into: gateUp, scratch: acts.scratch)
-            }
-            SwiGLU.forward(gateUp: gateUp, rows: N, width: F, out: acts.activated.pointer)
-            if xOut != x1 { xOut.update(from: x1, count: N * H) }
-            project(block.down, rows: N) {
-                block.down.forward(acts.activated.pointer, count: N, beta: 1, into: xOut, scratch: acts.scratch)
+            attend(block, x: x, batch: batch, layout: layout, slot: s, acts: acts)
+            if l < blocks.count - 1 {
+                x1.update(from: x, count: N * H)
+                project(block.output, rows: N) {
+                    block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
+                }
+                mlpForward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, into: xOut, acts: acts)
+            } else if K > 0 {
+                // Only the logit rows of the last layer's output are read, so its output projection and
+                // MLP run on those K rows alone, kept in rows 0..<K of the layer's slots.
+                let attended = FloatBuffer(count: K * Q)
+                Self.gather(kept, from: acts.attention.pointer, width: Q, into: attended.pointer)
+                Self.gather(kept, from: x, width: H, into: x1)
+                project(block.output, rows: K) {
+                    block.output.forward(attended.pointer, count: K, beta: 1, into: x1, scratch: acts.scratch)
+                }
+                mlpForward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, into: xOut, acts: acts)
             }
         }
 
-        // Final norm and head only at the requested rows: hidden [P, H] -> logits [P, V].
+        // Final norm and head at the requested positions: hidden [P, H] -> logits [P, V].
         let P = positions.count
         let last = acts.residual.pointer + (saveForBackward ? config.layerCount : 0) * N * H
         let finalHidden = FloatBuffer(count: P * H)
         let finalRstd = FloatBuffer(count: P)
         let normed = FloatBuffer(count: P * H)
-        for (p, pos) in positions.enumerated() {
-            let r = batch.row(sequence: pos.sequence, position: pos.position)
-            (finalHidden.pointer + p * H).update(from: last + r * H, count: H)
+        for p in 0..<P {
+            (finalHidden.pointer + p * H).update(from: last + slotOf[p] * H, count: H)
         }
         RMSNorm.forward(x: finalHidden.pointer, gain: outputNorm.pointer, eps: config.rmsNormEps, rows: P,
                         width: H, y: normed.pointer, rstd: finalRstd.pointer)
@@ -159,50 +151,58 @@ public final class Transformer: @unchecked Sendable {
         let acts = pass.activations
         let batch = pass.batch
         let (H, N, V, F) = (config.hiddenSize, batch.rowCount, config.vocabSize, config.ffnSize)
-        let W = attention.rowWidth
+        let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
+        let (kept, slotOf) = Self.keptRows(pass.positions, batch: batch)
+        let K = kept.count
 
         // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
-        // scattered into dx [N, H].
-        let dx = FloatBuffer(count: N * H)
+        // summed into dKept [K, H], the gradient of the last layer's kept rows.
+        let dKept = FloatBuffer(count: K * H)
         if P > 0 {
             let dNormed = FloatBuffer(count: P * H)
             gemm(.none, .none, m: P, n: H, k: V, a: logitGradient.pointer, b: outputHead.pointer, c: dNormed.pointer)
             let dHidden = FloatBuffer(count: P * H)
             RMSNorm.backward(x: pass.finalHidden.pointer, gain: outputNorm.pointer, rstd: pass.finalRstd.pointer,
                              dy: dNormed.pointer, rows: P, width: H, dx: dHidden.pointer, accumulate: false)
-            for (p, pos) in pass.positions.enumerated() {
-                let r = batch.row(sequence: pos.sequence, position: pos.position)
-                Vector.axpy(1, dHidden.pointer + p * H, dx.pointer + r * H, H)
+            for p in 0..<P {
+                Vector.axpy(1, dHidden.pointer + p * H, dKept.pointer + slotOf[p] * H, H)
             }
         }
 
         // The forward's sublayer scratch holds the matching gradients now.
-        let (dNormed, dActivated, dAttention) = (acts.normed, acts.activated, acts.attention)
-        let (dGateUp, dqkv) = (acts.dGateUp, acts.dqkv)
+        let (dNormed, dAttention, dqkv) = (acts.normed, acts.attention, acts.dqkv)
+        let dx = FloatBuffer(count: N * H)
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
             let block = blocks[l]
             let x = acts.residual.pointer + l * N * H
             let x1 = acts.mid.pointer + l * N * H
             let qkv = acts.qkv.pointer + l * N * W
             let probs = acts.probs.pointer + l * acts.probsPerLayer
+            let rstd2 = acts.rstd2.pointer + l * N
             let gateUp = acts.gateUp.pointer + l * N * 2 * F
 
-            // MLP: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp)
-            project(block.down, rows: N) {
-                block.down.backward(dx.pointer, count: N, into: dActivated.pointer, scratch: acts.scratch)
+            // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
+            // then dAttention = dx1 Wo. The last layer ran them on its kept rows only.
+            if l < config.layerCount - 1 {
+                mlpBackward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, dx: dx.pointer, acts: acts)
+                project(block.output, rows: N) {
+                    block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
+                }
+            } else {
+                dAttention.pointer.update(repeating: 0, count: N * Q)
+                if K > 0 {
+                    mlpBackward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, dx: dKept.pointer, acts: acts)
+                    let dAttended = FloatBuffer(count: K * Q)
+                    project(block.output, rows: K) {
+                        block.output.backward(dKept.pointer, count: K, into: dAttended.pointer, scratch: acts.scratch)
+                    }
+                    Self.scatterAdd(kept, from: dAttended.pointer, width: Q, into: dAttention.pointer)
+                    Self.scatterAdd(kept, from: dKept.pointer, width: H, into: dx.pointer)
+                }
             }
-            SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: N, width: F, dGateUp: dGateUp.pointer)
-            project(block.gateUp, rows: N) {
-                block.gateUp.backward(dGateUp.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
-            }
-            RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + l * N,
-                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
-            project(block.output, rows: N) {
-                block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
-            }
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
                                probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
             rotate(dqkv.pointer, batch: batch, inverse: true)
@@ -213,6 +213,83 @@ public final class Transformer: @unchecked Sendable {
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }
         return dx
+    }
+
+    /// norm(x) [N, H] -> qkv (rotated) -> attention output in `acts.attention` [N, nh*d], with the
+    /// layer's rstd1, qkv and probabilities in slot `slot`.
+    private func attend(_ block: Block, x: UnsafePointer<Float>, batch: DecoderBatch,
+                        layout: (offsets: [Int], total: Int), slot s: Int, acts: Activations) {
+        let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
+        let qkv = acts.qkv.pointer + s * N * W
+        RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
+                        width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
+        project(block.qkv, rows: N) {
+            block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
+        }
+        if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
+        rotate(qkv, batch: batch, inverse: false)
+        attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets,
+                          probs: acts.probs.pointer + s * acts.probsPerLayer, out: acts.attention.pointer)
+    }
+
+    /// MLP sublayer over `rows` rows: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1); writes
+    /// rstd [rows] and gateUp [rows, 2F].
+    private func mlpForward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafeMutablePointer<Float>,
+                            gateUp: UnsafeMutablePointer<Float>, into xOut: UnsafeMutablePointer<Float>,
+                            acts: Activations) {
+        let (H, F) = (config.hiddenSize, config.ffnSize)
+        RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: n,
+                        width: H, y: acts.normed.pointer, rstd: rstd)
+        project(block.gateUp, rows: n) {
+            block.gateUp.forward(acts.normed.pointer, count: n, into: gateUp, scratch: acts.scratch)
+        }
+        SwiGLU.forward(gateUp: gateUp, rows: n, width: F, out: acts.activated.pointer)
+        xOut.update(from: x1, count: n * H)
+        project(block.down, rows: n) {
+            block.down.forward(acts.activated.pointer, count: n, beta: 1, into: xOut, scratch: acts.scratch)
+        }
+    }
+
+    /// Backward of `mlpForward` over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
+    private func mlpBackward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafePointer<Float>,
+                             gateUp: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, acts: Activations) {
+        let (H, F) = (config.hiddenSize, config.ffnSize)
+        let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
+        project(block.down, rows: n) {
+            block.down.backward(dx, count: n, into: dActivated.pointer, scratch: acts.scratch)
+        }
+        SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F, dGateUp: dGateUp.pointer)
+        project(block.gateUp, rows: n) {
+            block.gateUp.backward(dGateUp.pointer, count: n, into: dNormed.pointer, scratch: acts.scratch)
+        }
+        RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: rstd, dy: dNormed.pointer, rows: n, width: H,
+                         dx: dx, accumulate: true)
+    }
+
+    /// The distinct batch rows of `positions`, in first-seen order, and each position's index among them.
+    private static func keptRows(_ positions: [LogitPosition], batch: DecoderBatch) -> (rows: [Int], slotOf: [Int]) {
+        var rows: [Int] = []
+        var index: [Int: Int] = [:]
+        let slotOf = positions.map { position in
+            let row = batch.row(sequence: position.sequence, position: position.position)
+            if let known = index[row] { return known }
+            index[row] = rows.count
+            rows.append(row)
+            return rows.count - 1
+        }
+        return (rows, slotOf)
+    }
+
+    /// out[i] = source[rows[i]] for rows of `width` floats.
+    private static func gather(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
+                               into out: UnsafeMutablePointer<Float>) {
+        for (i, row) in rows.enumerated() { (out + i * width).update(from: source + row * width, count: width) }
+    }
+
+    /// target[rows[i]] += source[i] for rows of `width` floats.
+    private static func scatterAdd(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
+                                   into target: UnsafeMutablePointer<Float>) {
+        for (i, row) in rows.enumerated() { Vector.axpy(1, source + i * width, target + row * width, width) }
     }
 
     /// Runs one block projection of `rows` rows, through the meter when one is attached.

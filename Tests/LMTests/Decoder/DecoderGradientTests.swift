@@ -40,6 +40,34 @@ struct DecoderGradientTests {
         #expect(error < 2e-2, "relative L2 error \(error) for \(c.architecture) \(c.rotaryLayout)")
     }
 
+    /// The last layer runs only at the distinct logit rows: a position asked for twice gets the same
+    /// logits twice, and its two gradients add up to the gradient of asking once with their sum.
+    @Test func aPositionAskedForTwiceCountsTwice() {
+        let c = TinyModel.variants[0]
+        let decoder = TinyModel.decoder(c)
+        let b = DecoderBatch(tokens: [[1, 2, 3, 4, 5], [6, 7, 8]])
+        let V = c.vocabSize
+        let twice = [LogitPosition(sequence: 1, position: 1), LogitPosition(sequence: 0, position: 3),
+                     LogitPosition(sequence: 1, position: 1)]
+        var rng = SeededGenerator(seed: 5)
+        let g = rng.normalBuffer(count: 3 * V, std: 1)
+        let passTwice = decoder.forward(b, logitsAt: twice, saveForBackward: true)
+        let logitsTwice = passTwice.logits.array
+        let dTwice = decoder.backward(passTwice, logitGradient: g).array
+
+        let once = FloatBuffer(count: 2 * V)
+        for i in 0..<V {
+            once[i] = g[i] + g[2 * V + i]
+            once[V + i] = g[V + i]
+        }
+        let passOnce = decoder.forward(b, logitsAt: Array(twice.prefix(2)), saveForBackward: true)
+        #expect(Array(logitsTwice[0..<V]) == Array(logitsTwice[2 * V..<3 * V]))
+        #expect(Array(logitsTwice[0..<2 * V]) == passOnce.logits.array)
+        let dOnce = decoder.backward(passOnce, logitGradient: once).array
+        let worst = zip(dTwice, dOnce).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "largest difference \(worst)")
+    }
+
     @Test func gradientOfTokensAfterTheLossPositionIsZero() {
         let c = TinyModel.variants[0]
         let decoder = TinyModel.decoder(c)
