@@ -66,6 +66,12 @@ struct ManifestTable {
         return string
     }
 
+    func bool(_ key: String) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.bool else { wrongType(key, value, expected: "true or false"); return nil }
+        return bool
+    }
+
     func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = value(key) else { return nil }
         guard let int = value.int else { wrongType(key, value, expected: "an integer"); return nil }

@@ -221,6 +221,12 @@ import Testing
         #expect(try problems(adding: "[training]\nprecision = \"bf16\"\n").isEmpty)
     }
 
+    @Test func recomputeIsABoolean() throws {
+        #expect(try problems(adding: "[training]\nrecompute = \"yes\"\n").about("training.recompute")?.message
+            == "expected true or false, found a string")
+        #expect(try problems(adding: "[training]\nrecompute = true\n").isEmpty)
+    }
+
     @Test func dataPathsMustStayInsideTheBundle() throws {
         let problems = try problems(adding: "[data]\ntrain = \"../outside.jsonl\"\ndev = \"/etc/passwd\"\n")
         #expect(problems.map(\.description) == [

@@ -1,17 +1,28 @@
 import Tensor
 
 /// What a forward pass keeps for the backward pass, plus its scratch. Shapes for a batch of N rows,
-/// `slots` layers (all layers when saving for backward, 1 for inference):
-/// - residual [slots + 1, N, H]: the input of each layer, then the final hidden state
+/// `slots` layers (all layers when keeping everything, else 1) and `inputs` residual rows (every
+/// layer's input and the final hidden state when saving for backward, else 1):
+/// - residual [inputs, N, H]
 /// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
 /// - qkv [slots, N, W] (Q and K after rotation), probs [slots, sum_b nh * L_b^2], gateUp [slots, N, 2F]
 ///
 /// The per-sublayer scratch (normed, attention, activated) is free once the forward pass is done; the
 /// backward pass reuses it for the matching gradients (dNormed, dAttention, dActivated).
 final class Activations {
+    /// What is kept for `Transformer.backward`.
+    enum Keeping: Equatable {
+        /// Inference: nothing.
+        case nothing
+        /// Every layer's activations.
+        case everything
+        /// Each layer's input only; backward recomputes the rest layer by layer.
+        case layerInputs
+    }
+
     let rows: Int
     let slots: Int
-    let savedForBackward: Bool
+    let keeping: Keeping
     let probsPerLayer: Int
     let residual: FloatBuffer
     let mid: FloatBuffer
@@ -32,15 +43,16 @@ final class Activations {
     /// Reused by the bf16 products for their rounded operands.
     let scratch = Scratch()
 
-    init(config: DecoderConfig, rows: Int, saveForBackward: Bool, probsPerLayer: Int) {
+    init(config: DecoderConfig, rows: Int, keeping: Keeping, probsPerLayer: Int) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let W = config.queryWidth + 2 * config.kvWidth
-        let slots = saveForBackward ? config.layerCount : 1
+        let slots = keeping == .everything ? config.layerCount : 1
+        let saveForBackward = keeping != .nothing
         self.rows = rows
         self.slots = slots
-        savedForBackward = saveForBackward
+        self.keeping = keeping
         self.probsPerLayer = probsPerLayer
-        residual = FloatBuffer(count: (slots + 1) * rows * H)
+        residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
         mid = FloatBuffer(count: slots * rows * H)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
@@ -55,8 +67,8 @@ final class Activations {
     }
 
     /// Whether this set fits a batch of `rows` rows and `probs` attention probabilities per layer.
-    func fits(rows: Int, probs: Int, saveForBackward: Bool) -> Bool {
-        self.rows >= rows && probsPerLayer >= probs && savedForBackward == saveForBackward
+    func fits(rows: Int, probs: Int, keeping: Keeping) -> Bool {
+        self.rows >= rows && probsPerLayer >= probs && self.keeping == keeping
     }
 }
 

@@ -21,6 +21,12 @@ public final class Transformer: @unchecked Sendable {
     /// When set, every block projection's time and operations are added to it.
     public var projectionMeter: ProjectionMeter?
 
+    /// When set, a forward pass for backward keeps only each layer's input, and `backward` recomputes
+    /// the rest of each layer before going through it: activation memory per token and layer falls
+    /// from about 3H + W + 2F floats plus nh·L attention probabilities to H, for about 40% more work
+    /// per step. For long sequences that would not fit otherwise.
+    public var recomputesActivations = false
+
     /// One layer's weights with the projections that share an input fused into one matrix.
     private struct Block {
         let attentionNorm: FloatBuffer
@@ -76,52 +82,30 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
-    /// activations are kept so `backward` can follow.
+    /// activations are kept so `backward` can follow (only its inputs with `recomputesActivations`).
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
                         saveForBackward: Bool) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
-        let (F, Q) = (config.ffnSize, config.queryWidth)
         let layout = attention.probabilityLayout(lengths: batch.sequences.map(\.count))
+        let keeping: Activations.Keeping = !saveForBackward ? .nothing
+            : recomputesActivations ? .layerInputs : .everything
         let acts: Activations
-        if let c = cached, c.fits(rows: N, probs: layout.total, saveForBackward: saveForBackward) {
+        if let c = cached, c.fits(rows: N, probs: layout.total, keeping: keeping) {
             acts = c
         } else {
             cached = nil
-            acts = Activations(config: config, rows: N, saveForBackward: saveForBackward, probsPerLayer: layout.total)
+            acts = Activations(config: config, rows: N, keeping: keeping, probsPerLayer: layout.total)
             cached = acts
         }
         rotary.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
         let (kept, slotOf) = Self.keptRows(positions, batch: batch)
-        let K = kept.count
 
-        for (l, block) in blocks.enumerated() {
-            let s = saveForBackward ? l : 0
-            let x = acts.residual.pointer + s * N * H
-            let x1 = acts.mid.pointer + s * N * H
-            let xOut = acts.residual.pointer + (saveForBackward ? (l + 1) : 0) * N * H
-            let rstd2 = acts.rstd2.pointer + s * N
-            let gateUp = acts.gateUp.pointer + s * N * 2 * F
-
-            // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
-            attend(block, x: x, batch: batch, layout: layout, slot: s, acts: acts)
-            if l < blocks.count - 1 {
-                x1.update(from: x, count: N * H)
-                project(block.output, rows: N) {
-                    block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
-                }
-                mlpForward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, into: xOut, acts: acts)
-            } else if K > 0 {
-                // Only the logit rows of the last layer's output are read, so its output projection and
-                // MLP run on those K rows alone, kept in rows 0..<K of the layer's slots.
-                let attended = FloatBuffer(count: K * Q)
-                Self.gather(kept, from: acts.attention.pointer, width: Q, into: attended.pointer)
-                Self.gather(kept, from: x, width: H, into: x1)
-                project(block.output, rows: K) {
-                    block.output.forward(attended.pointer, count: K, beta: 1, into: x1, scratch: acts.scratch)
-                }
-                mlpForward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, into: xOut, acts: acts)
-            }
+        for l in blocks.indices {
+            let input = saveForBackward ? l : 0
+            layerForward(l, x: acts.residual.pointer + input * N * H, slot: keeping == .everything ? l : 0,
+                         batch: batch, probOffsets: layout.offsets, kept: kept, acts: acts,
+                         output: acts.residual.pointer + (saveForBackward ? l + 1 : 0) * N * H)
         }
 
         // Final norm and head at the requested positions: hidden [P, H] -> logits [P, V].
@@ -155,6 +139,7 @@ public final class Transformer: @unchecked Sendable {
         let P = pass.positions.count
         let (kept, slotOf) = Self.keptRows(pass.positions, batch: batch)
         let K = kept.count
+        let recomputing = acts.keeping == .layerInputs
 
         // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
         // summed into dKept [K, H], the gradient of the last layer's kept rows.
@@ -176,11 +161,16 @@ public final class Transformer: @unchecked Sendable {
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
             let block = blocks[l]
             let x = acts.residual.pointer + l * N * H
-            let x1 = acts.mid.pointer + l * N * H
-            let qkv = acts.qkv.pointer + l * N * W
-            let probs = acts.probs.pointer + l * acts.probsPerLayer
-            let rstd2 = acts.rstd2.pointer + l * N
-            let gateUp = acts.gateUp.pointer + l * N * 2 * F
+            let s = recomputing ? 0 : l
+            if recomputing {
+                layerForward(l, x: x, slot: 0, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
+                             output: nil)
+            }
+            let x1 = acts.mid.pointer + s * N * H
+            let qkv = acts.qkv.pointer + s * N * W
+            let probs = acts.probs.pointer + s * acts.probsPerLayer
+            let rstd2 = acts.rstd2.pointer + s * N
+            let gateUp = acts.gateUp.pointer + s * N * 2 * F
 
             // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
             // then dAttention = dx1 Wo. The last layer ran them on its kept rows only.
@@ -209,16 +199,63 @@ public final class Transformer: @unchecked Sendable {
             project(block.qkv, rows: N) {
                 block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
             }
-            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + l * N,
+            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }
         return dx
     }
 
+    /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv, probs,
+    /// mid, rstd2 and gateUp. With `output`, also the layer's output (else it stops after gateUp, all
+    /// that backward recomputes). The last layer's output projection and MLP run on the `kept` rows
+    /// only, the only ones read after it, kept in rows 0..<K of its slots and its output.
+    private func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
+                              probOffsets: [Int], kept: [Int], acts: Activations,
+                              output xOut: UnsafeMutablePointer<Float>?) {
+        let block = blocks[l]
+        let (H, N, F, Q) = (config.hiddenSize, batch.rowCount, config.ffnSize, config.queryWidth)
+        let x1 = acts.mid.pointer + s * N * H
+        let rstd2 = acts.rstd2.pointer + s * N
+        let gateUp = acts.gateUp.pointer + s * N * 2 * F
+
+        // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
+        attend(block, x: x, batch: batch, probOffsets: probOffsets, slot: s, acts: acts)
+        let rows: Int
+        if l < blocks.count - 1 {
+            rows = N
+            x1.update(from: x, count: N * H)
+            project(block.output, rows: N) {
+                block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
+            }
+        } else {
+            rows = kept.count
+            guard rows > 0 else { return }
+            let attended = FloatBuffer(count: rows * Q)
+            Self.gather(kept, from: acts.attention.pointer, width: Q, into: attended.pointer)
+            Self.gather(kept, from: x, width: H, into: x1)
+            project(block.output, rows: rows) {
+                block.output.forward(attended.pointer, count: rows, beta: 1, into: x1, scratch: acts.scratch)
+            }
+        }
+
+        // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
+        RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: rows,
+                        width: H, y: acts.normed.pointer, rstd: rstd2)
+        project(block.gateUp, rows: rows) {
+            block.gateUp.forward(acts.normed.pointer, count: rows, into: gateUp, scratch: acts.scratch)
+        }
+        guard let xOut else { return }
+        SwiGLU.forward(gateUp: gateUp, rows: rows, width: F, out: acts.activated.pointer)
+        xOut.update(from: x1, count: rows * H)
+        project(block.down, rows: rows) {
+            block.down.forward(acts.activated.pointer, count: rows, beta: 1, into: xOut, scratch: acts.scratch)
+        }
+    }
+
     /// norm(x) [N, H] -> qkv (rotated) -> attention output in `acts.attention` [N, nh*d], with the
     /// layer's rstd1, qkv and probabilities in slot `slot`.
     private func attend(_ block: Block, x: UnsafePointer<Float>, batch: DecoderBatch,
-                        layout: (offsets: [Int], total: Int), slot s: Int, acts: Activations) {
+                        probOffsets: [Int], slot s: Int, acts: Activations) {
         let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
         RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
@@ -228,29 +265,11 @@ public final class Transformer: @unchecked Sendable {
         }
         if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
         rotate(qkv, batch: batch, inverse: false)
-        attention.forward(qkv: qkv, batch: batch, probOffsets: layout.offsets,
+        attention.forward(qkv: qkv, batch: batch, probOffsets: probOffsets,
                           probs: acts.probs.pointer + s * acts.probsPerLayer, out: acts.attention.pointer)
     }
 
-    /// MLP sublayer over `rows` rows: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1); writes
-    /// rstd [rows] and gateUp [rows, 2F].
-    private func mlpForward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafeMutablePointer<Float>,
-                            gateUp: UnsafeMutablePointer<Float>, into xOut: UnsafeMutablePointer<Float>,
-                            acts: Activations) {
-        let (H, F) = (config.hiddenSize, config.ffnSize)
-        RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: n,
-                        width: H, y: acts.normed.pointer, rstd: rstd)
-        project(block.gateUp, rows: n) {
-            block.gateUp.forward(acts.normed.pointer, count: n, into: gateUp, scratch: acts.scratch)
-        }
-        SwiGLU.forward(gateUp: gateUp, rows: n, width: F, out: acts.activated.pointer)
-        xOut.update(from: x1, count: n * H)
-        project(block.down, rows: n) {
-            block.down.forward(acts.activated.pointer, count: n, beta: 1, into: xOut, scratch: acts.scratch)
-        }
-    }
-
-    /// Backward of `mlpForward` over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
+    /// Backward of the MLP sublayer over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
     private func mlpBackward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafePointer<Float>,
                              gateUp: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, acts: Activations) {
         let (H, F) = (config.hiddenSize, config.ffnSize)

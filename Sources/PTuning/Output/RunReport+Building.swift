@@ -89,6 +89,7 @@ extension RunReport.Training {
         checkpointEvery = settings.checkpointEvery
         maxLength = settings.maxLength
         precision = settings.precision.rawValue
+        recompute = settings.recompute
     }
 }
 

@@ -138,9 +138,11 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var maxLength: Int
         /// "fp32" or "bf16": how the model's block weights were stored and multiplied.
         public var precision: String
+        /// Whether activations were recomputed during backward instead of kept.
+        public var recompute: Bool
 
         enum CodingKeys: String, CodingKey {
-            case epochs, optimizer, schedule, seeds, patience, precision
+            case epochs, optimizer, schedule, seeds, patience, precision, recompute
             case maxSteps = "max_steps"
             case batchSize = "batch_size"
             case evalBatchSize = "eval_batch_size"

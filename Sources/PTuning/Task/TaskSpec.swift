@@ -103,6 +103,9 @@ public struct TrainingSettings: Sendable, Equatable {
     public var maxLength: Int = 256
     /// How the frozen model's block weights are stored and multiplied.
     public var precision: Precision = .fp32
+    /// Keep only each layer's input in the forward pass and recompute the rest during backward: far
+    /// less activation memory for long inputs, about 40% more work per step.
+    public var recompute = false
 
     public init() {}
 }

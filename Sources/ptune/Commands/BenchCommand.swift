@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Real tokens per sequence.") var seq = 64
     @Option(name: .long, help: "Virtual (embedding) tokens per sequence.") var virtual = 16
     @Option(name: .long, help: "Seconds to time each measurement.") var seconds = 10.0
+    @Flag(name: .long, help: "Recompute each layer's activations during backward instead of keeping them.")
+    var recompute = false
     @Flag(name: .long, help: "Print one JSON line instead of a table.") var json = false
 
     func validate() throws {
@@ -31,6 +33,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let model = try options.load()
+        model.transformer.recomputesActivations = recompute
         let report = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual, seconds: seconds,
                                progress: json ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }).run()
         if json {

@@ -15,6 +15,7 @@ struct Benchmark {
         let system = "ptune"
         let model: String
         let precision: String
+        let recompute: Bool
         let threads: Int
         let batch: Int
         let seq: Int
@@ -33,7 +34,7 @@ struct Benchmark {
         var table: String {
             """
             model            \(model)
-            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights
+            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights\(recompute ? ", activations recomputed" : "")
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
@@ -83,7 +84,8 @@ struct Benchmark {
         }
         let forwardFlops = config.forwardFlops(lengths: lengths, logitRows: batch)
         let trainFlops = forwardFlops + config.backwardFlops(lengths: lengths, logitRows: batch)
-        return Report(model: model.name, precision: model.transformer.precision.rawValue, threads: Threads.count,
+        return Report(model: model.name, precision: model.transformer.precision.rawValue,
+                      recompute: model.transformer.recomputesActivations, threads: Threads.count,
                       batch: batch, seq: seq, virtual: virtual,
                       train_step_ms: (step * 1000 * 10).rounded() / 10,
                       train_tokens_per_s: (tokens / step * 10).rounded() / 10,

@@ -17,6 +17,8 @@ struct TrainingRun {
     let resume: Bool
     /// Overrides the bundle's `training.precision`.
     var precision: Precision? = nil
+    /// Overrides the bundle's `training.recompute` when true.
+    var recompute = false
     /// The daemon's job id, for the report; nil from the command line.
     var jobID: String? = nil
     /// Polled after every training step; true stops the run at a checkpoint (`TrainingInterrupted`).
@@ -46,12 +48,15 @@ struct TrainingRun {
         var spec = manifest.spec
         spec.training.precision = precision ?? spec.training.precision
         try spec.training.precision.checkSupported()
+        spec.training.recompute = recompute || spec.training.recompute
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
+        model.transformer.recomputesActivations = spec.training.recompute
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try encode(bundle, with: encoder)
         log("\(data.train.count) training, \(data.dev.count) dev, \(data.test.count) test records; "
             + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
-            + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights")
+            + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights"
+            + (spec.training.recompute ? ", activations recomputed" : ""))
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)
         trainer.stopRequested = stopRequested

@@ -68,6 +68,26 @@ struct DecoderGradientTests {
         #expect(worst < 1e-5, "largest difference \(worst)")
     }
 
+    /// Recomputing each layer during backward repeats the same arithmetic: the same logits and the same
+    /// input gradient, bit for bit, with and without it.
+    @Test(arguments: TinyModel.variants)
+    func recomputedActivationsGiveTheSameGradient(_ c: DecoderConfig) {
+        let decoder = TinyModel.decoder(c)
+        var rng = SeededGenerator(seed: 8)
+        let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
+        let positions = [LogitPosition(sequence: 0, position: 4), LogitPosition(sequence: 1, position: 3)]
+        let g = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
+        var results: [([Float], [Float])] = []
+        for recompute in [false, true] {
+            decoder.recomputesActivations = recompute
+            let pass = decoder.forward(Self.batch(c, embeddings: embeddings), logitsAt: positions, saveForBackward: true)
+            results.append((pass.logits.array, decoder.backward(pass, logitGradient: g).array))
+        }
+        #expect(results[0].0 == results[1].0)
+        #expect(results[0].1 == results[1].1)
+        #expect(results[1].1.contains { $0 != 0 })
+    }
+
     @Test func gradientOfTokensAfterTheLossPositionIsZero() {
         let c = TinyModel.variants[0]
         let decoder = TinyModel.decoder(c)
