@@ -23,14 +23,17 @@ public func parallelFor(_ total: Int, minChunk: Int = 1, _ body: (Range<Int>) ->
     let chunks = min(Threads.count, max(1, total / max(1, minChunk)))
     if chunks == 1 { body(0..<total); return }
     let per = (total + chunks - 1) / chunks
+    // Both pools return only after every chunk ran, so the non-escaping body outlives them.
     withoutActuallyEscaping(body) { body in
-        // concurrentPerform returns only after every chunk ran, so the non-escaping body outlives them.
         let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * per
+        let chunk = { @Sendable (index: Int) in
+            let start = index * per
             let end = min(total, start + per)
             if start < end { shared.value(start..<end) }
         }
+        if WorkerPool.shared.run(chunks: chunks, helpers: chunks - 1, chunk) { return }
+        // The pool is running another region (a nested call, or another thread's): Dispatch's pool.
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }
 }
 

@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+import Testing
+import Tensor
+
+/// `parallelFor` runs every index exactly once, back to back, nested, and from several threads at once.
+@Suite(.serialized)
+struct ParallelTests {
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+        func add() { value.add(1, ordering: .relaxed) }
+        var count: Int { value.load(ordering: .relaxed) }
+    }
+
+    /// Counts visits per index with atomics and checks each index was visited once.
+    static func visitsEachIndexOnce(total: Int, minChunk: Int) -> Bool {
+        let visits = (0..<total).map { _ in Counter() }
+        parallelFor(total, minChunk: minChunk) { range in
+            for i in range { visits[i].add() }
+        }
+        return visits.allSatisfy { $0.count == 1 }
+    }
+
+    @Test func everyIndexOnceOverManyBackToBackRegions() {
+        let saved = Threads.count
+        Threads.set(2)
+        defer { Threads.set(saved) }
+        for round in 0..<5_000 {
+            let total = 1 + round % 97
+            #expect(Self.visitsEachIndexOnce(total: total, minChunk: 1 + round % 3), "round \(round), total \(total)")
+        }
+    }
+
+    @Test func nestedRegionsRun() {
+        let saved = Threads.count
+        Threads.set(2)
+        defer { Threads.set(saved) }
+        let cells = (0..<64).map { _ in Counter() }
+        parallelFor(8) { outer in
+            for o in outer {
+                parallelFor(8) { inner in
+                    for i in inner { cells[o * 8 + i].add() }
+                }
+            }
+        }
+        #expect(cells.allSatisfy { $0.count == 1 })
+    }
+
+    @Test func callersOnSeveralThreadsAtOnce() {
+        let saved = Threads.count
+        Threads.set(2)
+        defer { Threads.set(saved) }
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for round in 0..<500 where !Self.visitsEachIndexOnce(total: 10 + (caller + round) % 50, minChunk: 1) {
+                failures.add()
+            }
+        }
+        #expect(failures.count == 0)
+    }
+}
