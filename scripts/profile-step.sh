@@ -33,9 +33,11 @@ groups = [
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
     ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),
+    ("idle workers polling between regions", r"WorkerPool"),
 ]
 totals = {name: 0.0 for name, _ in groups}
 other = 0.0
+others = []
 for line in sys.stdin:
     m = re.match(r"\s*([0-9.]+)%\s+(.*)", line)
     if not m:
@@ -47,11 +49,13 @@ for line in sys.stdin:
             break
     else:
         other += share
+        others.append((share, rest.split()[-1][:60]))
 print()
 print("| where the time goes | share of samples |")
 print("|---|---:|")
 for name, _ in groups:
     if totals[name] >= 0.05:
         print(f"| {name} | {totals[name]:.1f}% |")
-print(f"| other | {other:.1f}% |")
+largest = ", ".join(f"{name} {share:.1f}%" for share, name in sorted(others, reverse=True)[:3])
+print(f"| other (largest: {largest}) | {other:.1f}% |")
 '

@@ -79,8 +79,17 @@ step_sst2-lstm-seeds() {
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_precision() {
-  # every LAMA relation and SST-2 (encoder none, seed 13) with fp32 and with bf16 weights
-  for name in $(for r in $RELATIONS; do echo "lama-$r"; done) sst2-none; do
+  # every LAMA relation (seeds 13, 21 and 42 in one run) and SST-2 with encoder none (seeds 13, 21 and
+  # 42, each its own sentences), with fp32 and with bf16 weights
+  for r in $RELATIONS; do
+    local seeded="lama-$r-seeds"
+    if [ ! -d "$OUT/bundles/$seeded" ]; then
+      cp -r "$OUT/bundles/lama-$r" "$OUT/bundles/$seeded"
+      sed -i 's/^seeds = .*/seeds = [13, 21, 42]/' "$OUT/bundles/$seeded/task.toml"
+    fi
+    for p in fp32 bf16; do ptune_run "$seeded" "$seeded-$p" --precision "$p"; done
+  done
+  for name in sst2-none sst2-none-s21 sst2-none-s42; do
     for p in fp32 bf16; do ptune_run "$name" "$name-$p" --precision "$p"; done
   done
 }
