@@ -47,13 +47,6 @@ void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *o
     }
 }
 
-void ptune_bf16_to_f32(const uint16_t *in, float *out, long count) {
-    for (long i = 0; i < count; i++) {
-        uint32_t bits = (uint32_t)in[i] << 16;
-        memcpy(&out[i], &bits, sizeof bits);
-    }
-}
-
 // Transposes a 16 x 16 block of 32-bit words in place: r[k] becomes (old r[0][k], ..., r[15][k]).
 // Pairs of rows are interleaved as words, then as qwords, then 128-bit lanes are gathered across
 // four registers.

@@ -14,9 +14,6 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count);
 /// row's columns beyond `columns`. fp32 subnormals become zero. Needs ptune_bf16_supported().
 void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo);
 
-/// out[i] = in[i] widened to fp32. Any CPU.
-void ptune_bf16_to_f32(const uint16_t *in, float *out, long count);
-
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C, where beta is
 /// 0 or 1. A is bf16 row-major with row stride lda (even, >= K, zero beyond K). With b_transposed,
 /// B is [N, K] row-major and op(B) = B^T; else B is [K, N] row-major. C is fp32 row-major, stride ldc.

@@ -21,7 +21,6 @@ final class Activations {
     }
 
     let rows: Int
-    let slots: Int
     let keeping: Keeping
     let probsPerLayer: Int
     let residual: FloatBuffer
@@ -49,7 +48,6 @@ final class Activations {
         let slots = keeping == .everything ? config.layerCount : 1
         let saveForBackward = keeping != .nothing
         self.rows = rows
-        self.slots = slots
         self.keeping = keeping
         self.probsPerLayer = probsPerLayer
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)

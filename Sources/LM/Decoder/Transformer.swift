@@ -163,7 +163,7 @@ public final class Transformer: @unchecked Sendable {
             let x = acts.residual.pointer + l * N * H
             let s = recomputing ? 0 : l
             if recomputing {
-                layerForward(l, x: x, slot: 0, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
+                layerForward(l, x: x, slot: s, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
                              output: nil)
             }
             let x1 = acts.mid.pointer + s * N * H
