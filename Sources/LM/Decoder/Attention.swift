@@ -29,16 +29,24 @@ struct Attention {
         return (offsets, total)
     }
 
+    /// Sequence indices by length, longest first. Tasks are dealt round robin in this order to one lane
+    /// per thread, so sequences of different lengths (cost grows with L²) spread evenly.
+    static func longestFirst(_ lengths: [Int]) -> [Int] {
+        lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+    }
+
     /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (sequence, head): S = scale·Q Kᵀ [L, L], a
     /// causal softmax row by row, then Y = P V [L, d], as small single-threaded products.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int],
                  probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let lengths = batch.sequences.map(\.count)
-        let tasks = lengths.count * headCount
+        let order = Self.longestFirst(lengths)
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        parallelFor(tasks) { range in
-            for task in range {
-                let b = task / headCount, h = task % headCount, g = h / groupSize
+        let tasks = lengths.count * headCount
+        let lanes = min(Threads.count, tasks)
+        parallelFor(lanes) { range in
+            for task in range.flatMap({ stride(from: $0, to: tasks, by: lanes) }) {
+                let b = order[task / headCount], h = task % headCount, g = h / groupSize
                 let L = lengths[b], o = batch.offsets[b]
                 let p = probs + probOffsets[b] + h * L * L
                 let queries = qkv + o * W + h * d
@@ -61,13 +69,15 @@ struct Attention {
         let lengths = batch.sequences.map(\.count)
         let maxLength = lengths.max() ?? 0
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
+        let order = Self.longestFirst(lengths)
         let tasks = lengths.count * kvHeadCount
-        parallelFor(tasks) { range in
+        let lanes = min(Threads.count, tasks)
+        parallelFor(lanes) { range in
             // dP, then dS in place: [L, L]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLength * maxLength, 1))
             defer { scores.deallocate() }
-            for task in range {
-                let b = task / kvHeadCount, g = task % kvHeadCount
+            for task in range.flatMap({ stride(from: $0, to: tasks, by: lanes) }) {
+                let b = order[task / kvHeadCount], g = task % kvHeadCount
                 let L = lengths[b], o = batch.offsets[b]
                 let keys = qkv + o * W + Q + g * d
                 let values = keys + kvWidth
