@@ -53,23 +53,24 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// operand between calls (a caller that passes none pays an allocation per call).
     public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
                         scratch: Scratch = Scratch()) {
-        switch storage {
-        case .fp32(let weights):
-            gemm(.none, .transposed, m: m, n: rows, k: columns, a: x, b: weights.pointer, beta: beta, c: c)
-        case .bf16(let weights):
-            bf16Product(x, weights, count: m, inner: columns, outputs: rows, transposed: true, beta: beta, into: c,
-                        scratch: scratch)
-        }
+        product(x, count: m, transposed: true, beta: beta, into: c, scratch: scratch)
     }
 
     /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1); `scratch` as in `forward`.
     public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
                          scratch: Scratch = Scratch()) {
+        product(dy, count: m, transposed: false, beta: beta, into: c, scratch: scratch)
+    }
+
+    /// c[m, n] = a[m, k] op(W) + beta c, with op(W) = Wᵀ (k = columns, n = rows) or W (k = rows, n = columns).
+    private func product(_ a: UnsafePointer<Float>, count m: Int, transposed: Bool, beta: Float,
+                         into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        let (k, n) = transposed ? (columns, rows) : (rows, columns)
         switch storage {
         case .fp32(let weights):
-            gemm(.none, .none, m: m, n: columns, k: rows, a: dy, b: weights.pointer, beta: beta, c: c)
+            gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a, b: weights.pointer, beta: beta, c: c)
         case .bf16(let weights):
-            bf16Product(dy, weights, count: m, inner: rows, outputs: columns, transposed: false, beta: beta, into: c,
+            bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
                         scratch: scratch)
         }
     }
