@@ -35,6 +35,15 @@ struct Attention {
         lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     }
 
+    /// Deals tasks 0..<count round robin to one lane per thread and runs `lane(tasks)` for each lane,
+    /// the lanes in parallel.
+    static func dealt(_ count: Int, _ lane: (StrideTo<Int>) -> Void) {
+        let lanes = min(Threads.count, count)
+        parallelFor(lanes) { range in
+            for first in range { lane(stride(from: first, to: count, by: lanes)) }
+        }
+    }
+
     /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (sequence, head): S = scale·Q Kᵀ [L, L], a
     /// causal softmax row by row, then Y = P V [L, d], as small single-threaded products.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int],
@@ -42,10 +51,8 @@ struct Attention {
         let lengths = batch.sequences.map(\.count)
         let order = Self.longestFirst(lengths)
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        let tasks = lengths.count * headCount
-        let lanes = min(Threads.count, tasks)
-        parallelFor(lanes) { range in
-            for task in range.flatMap({ stride(from: $0, to: tasks, by: lanes) }) {
+        Self.dealt(lengths.count * headCount) { tasks in
+            for task in tasks {
                 let b = order[task / headCount], h = task % headCount, g = h / groupSize
                 let L = lengths[b], o = batch.offsets[b]
                 let p = probs + probOffsets[b] + h * L * L
@@ -70,13 +77,11 @@ struct Attention {
         let maxLength = lengths.max() ?? 0
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let order = Self.longestFirst(lengths)
-        let tasks = lengths.count * kvHeadCount
-        let lanes = min(Threads.count, tasks)
-        parallelFor(lanes) { range in
+        Self.dealt(lengths.count * kvHeadCount) { tasks in
             // dP, then dS in place: [L, L]
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLength * maxLength, 1))
             defer { scores.deallocate() }
-            for task in range.flatMap({ stride(from: $0, to: tasks, by: lanes) }) {
+            for task in tasks {
                 let b = order[task / kvHeadCount], g = task % kvHeadCount
                 let L = lengths[b], o = batch.offsets[b]
                 let keys = qkv + o * W + Q + g * d
