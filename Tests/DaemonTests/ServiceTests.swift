@@ -45,9 +45,7 @@ struct ServiceTests {
         let folder = h.spool.appendingPathComponent("incoming/in-place")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try files["task.toml"]!.write(to: folder.appendingPathComponent("task.toml"), atomically: false, encoding: .utf8)
-        // A pause well inside the daemon's 1 s settle time, so a loaded machine cannot stretch it past:
-        // inotify makes the daemon look at the folder within milliseconds of the write.
-        usleep(300_000)
+        usleep(600_000)
         #expect(h.contents("rejected").isEmpty)
         for (file, text) in files where file != "task.toml" {
             try text.write(to: folder.appendingPathComponent(file), atomically: false, encoding: .utf8)

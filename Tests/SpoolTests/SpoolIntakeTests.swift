@@ -71,6 +71,19 @@ import Testing
         #expect(SpoolIntake.settled(["copying"], layout: spool.layout, quietFor: 1, now: now + 1).ready == ["copying"])
     }
 
+    /// The daemon reads `now` and then looks at the entries: a file written in between is newer than
+    /// `now`, and is still being written.
+    @Test func aWriteJustAfterNowIsNotSettled() throws {
+        let spool = try SpoolFixture()
+        try spool.write("spool/incoming/copying/task.toml")
+        Self.touch(spool.layout.incoming.path + "/copying/task.toml", 8_001)
+        Self.touch(spool.layout.incoming.path + "/copying", 8_001)
+        let now = Date(timeIntervalSince1970: 8_000)
+        let result = SpoolIntake.settled(["copying"], layout: spool.layout, quietFor: 1, now: now)
+        #expect(result.ready.isEmpty)
+        #expect(result.nextCheck == Date(timeIntervalSince1970: 8_002))
+    }
+
     @Test func aTimeInTheFutureCountsAsSettled() throws {
         let spool = try SpoolFixture()
         try spool.write("spool/incoming/ahead.tar")

@@ -10,8 +10,9 @@ extension SpoolIntake {
     /// into `incoming/` instead of a rename from `tmp/`.
     ///
     /// A change is a modification time (of the entry, or of anything in a folder entry) in the last
-    /// `quietFor` seconds; times in the future count as settled, since a clock ahead of ours is not a
-    /// writer in progress. `ptune submit` keeps the source files' times, so a submitted bundle made
+    /// `quietFor` seconds; times more than `quietFor` in the future count as settled, since a clock
+    /// ahead of ours is not a writer in progress. A time just after `now` is a write made since `now`
+    /// was read, and waits like any other. `ptune submit` keeps the source files' times, so a submitted bundle made
     /// earlier is ready at once even when found by a rescan.
     ///
     /// Names in `whole` are ready without looking: inotify saw them arrive complete (renamed in, or a
@@ -30,7 +31,8 @@ extension SpoolIntake {
             }
             let last = lastChange(layout.incoming.path + "/" + name)
             let settlesAt = last.addingTimeInterval(quietFor)
-            if last > now || settlesAt <= now {
+            // Ahead of `now` by more than `quietFor`: another clock, not a write made since `now` was read.
+            if last > now.addingTimeInterval(quietFor) || settlesAt <= now {
                 ready.append(name)
             } else {
                 nextCheck = min(nextCheck ?? settlesAt, settlesAt)
