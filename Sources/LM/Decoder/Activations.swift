@@ -41,6 +41,8 @@ final class Activations {
     let dqkv: FloatBuffer
     /// Reused by the bf16 products for their rounded operands.
     let scratch = Scratch()
+    /// One scratch per thread for attention's backward, grown with the thread count.
+    private var lanes: [Scratch] = []
 
     init(config: DecoderConfig, rows: Int, keeping: Keeping, probsPerLayer: Int) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
@@ -62,6 +64,12 @@ final class Activations {
         activated = FloatBuffer(count: rows * F)
         dGateUp = FloatBuffer(count: saveForBackward ? rows * 2 * F : 0)
         dqkv = FloatBuffer(count: saveForBackward ? rows * W : 0)
+    }
+
+    /// At least one scratch per thread, for attention's backward lanes.
+    func laneScratch() -> [Scratch] {
+        while lanes.count < Threads.count { lanes.append(Scratch()) }
+        return lanes
     }
 
     /// Whether this set fits a batch of `rows` rows and `probs` attention probabilities per layer.

@@ -1,12 +1,14 @@
 import Foundation
 import Tensor
 
-/// Causal grouped-query self-attention over packed sequences, forward and backward to Q, K and V.
+/// Causal grouped-query self-attention over a packed batch, forward and backward to Q, K and V.
 ///
 /// Layout: qkv [N, W] with W = nh*d + 2*nkv*d; columns [0, nh*d) hold the query heads, then the key
 /// heads, then the value heads. Query head h reads key/value head h / (nh / nkv).
-/// Probabilities of sequence b, head h live at probs[probOffsets[b] + h * L_b * L_b], [L_b, L_b]
-/// row-major, zero above the diagonal.
+/// Work is per segment of the batch (`DecoderBatch.Segment`): its m rows attend to its C context rows
+/// and causally to themselves. The probabilities of segment s, head h live at
+/// probs[probOffsets[s] + h * m * (C + m)], [m, C + m] row-major: the context columns block by block,
+/// then the segment's own, zero above its diagonal.
 struct Attention {
     let headCount: Int
     let kvHeadCount: Int
@@ -18,91 +20,143 @@ struct Attention {
     var groupSize: Int { headCount / kvHeadCount }
     var scale: Float { 1 / Float(headDim).squareRoot() }
 
-    /// Offsets of each sequence's probability block, and the total size.
-    func probabilityLayout(lengths: [Int]) -> (offsets: [Int], total: Int) {
+    /// Offsets of each segment's probability block, and the total size.
+    func probabilityLayout(_ segments: [DecoderBatch.Segment]) -> (offsets: [Int], total: Int) {
         var offsets: [Int] = []
         var total = 0
-        for l in lengths {
+        for s in segments {
             offsets.append(total)
-            total += headCount * l * l
+            total += headCount * s.rows.count * (s.contextLength + s.rows.count)
         }
         return (offsets, total)
     }
 
-    /// Sequence indices by length, longest first. Tasks are dealt round robin in this order to one lane
-    /// per thread, so sequences of different lengths (cost grows with L²) spread evenly.
-    static func longestFirst(_ lengths: [Int]) -> [Int] {
-        lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+    /// Segment indices by the size of their score matrix, largest first. Tasks are dealt round robin in
+    /// this order to one lane per thread, so segments of different sizes spread evenly.
+    static func costliestFirst(_ segments: [DecoderBatch.Segment]) -> [Int] {
+        let costs = segments.map { $0.rows.count * ($0.contextLength + $0.rows.count) }
+        return costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     }
 
-    /// Deals tasks 0..<count round robin to one lane per thread and runs `lane(tasks)` for each lane,
-    /// the lanes in parallel.
-    static func dealt(_ count: Int, _ lane: (StrideTo<Int>) -> Void) {
-        let lanes = min(Threads.count, count)
+    /// The number of lanes `dealt` uses for `count` tasks.
+    static func laneCount(_ count: Int) -> Int { min(Threads.count, count) }
+
+    /// Deals tasks 0..<count round robin to `laneCount(count)` lanes and runs `lane(index, tasks)` for
+    /// each, the lanes in parallel.
+    static func dealt(_ count: Int, _ lane: (Int, StrideTo<Int>) -> Void) {
+        let lanes = laneCount(count)
         parallelFor(lanes) { range in
-            for first in range { lane(stride(from: first, to: count, by: lanes)) }
+            for first in range { lane(first, stride(from: first, to: count, by: lanes)) }
         }
     }
 
-    /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (sequence, head): S = scale·Q Kᵀ [L, L], a
-    /// causal softmax row by row, then Y = P V [L, d], as small single-threaded products.
+    /// The key blocks segment `s` reads: its context's rows, then its own.
+    private static func keyBlocks(_ s: DecoderBatch.Segment) -> [Range<Int>] { s.context + [s.rows] }
+
+    /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (segment, head): S = scale·Q Kᵀ [m, C + m], a
+    /// causal softmax row by row, then Y = P V [m, d], one small single-threaded product per key block.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int],
                  probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let lengths = batch.sequences.map(\.count)
-        let order = Self.longestFirst(lengths)
+        let segments = batch.segments
+        let order = Self.costliestFirst(segments)
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        Self.dealt(lengths.count * headCount) { tasks in
+        Self.dealt(segments.count * headCount) { _, tasks in
             for task in tasks {
-                let b = order[task / headCount], h = task % headCount, g = h / groupSize
-                let L = lengths[b], o = batch.offsets[b]
-                let p = probs + probOffsets[b] + h * L * L
-                let queries = qkv + o * W + h * d
-                let keys = qkv + o * W + Q + g * d
-                let values = keys + kvWidth
-                singleThreadGEMM(.none, .transposed, m: L, n: L, k: d, alpha: scale, a: queries, lda: W,
-                                 b: keys, ldb: W, c: p, ldc: L)
-                Softmax.forward(p, rows: L, width: L, causalOffset: 0)
-                singleThreadGEMM(.none, .none, m: L, n: d, k: L, a: p, lda: L, b: values, ldb: W,
-                                 c: out + o * Q + h * d, ldc: Q)
+                let index = order[task / headCount], h = task % headCount, g = h / groupSize
+                let s = segments[index]
+                let (m, C) = (s.rows.count, s.contextLength)
+                let width = C + m
+                let p = probs + probOffsets[index] + h * m * width
+                let queries = qkv + s.rows.lowerBound * W + h * d
+                let blocks = Self.keyBlocks(s)
+                var column = 0
+                for block in blocks {
+                    singleThreadGEMM(.none, .transposed, m: m, n: block.count, k: d, alpha: scale, a: queries, lda: W,
+                                     b: qkv + block.lowerBound * W + Q + g * d, ldb: W, c: p + column, ldc: width)
+                    column += block.count
+                }
+                Softmax.forward(p, rows: m, width: width, causalOffset: C)
+                column = 0
+                for (i, block) in blocks.enumerated() {
+                    singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, a: p + column, lda: width,
+                                     b: qkv + block.lowerBound * W + Q + kvWidth + g * d, ldb: W, beta: i == 0 ? 0 : 1,
+                                     c: out + s.rows.lowerBound * Q + h * d, ldc: Q)
+                    column += block.count
+                }
             }
         }
     }
 
     /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and probs.
-    /// Per (sequence, key/value head), over the group's query heads h:
+    /// Per (segment, key/value head), over the group's query heads h:
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
+    /// Several segments add into the dK and dV of a context they share, so each lane adds those into
+    /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
+    /// `lanes` holds at least one scratch per thread.
     func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                  batch: DecoderBatch, probOffsets: [Int], dqkv: UnsafeMutablePointer<Float>) {
-        let lengths = batch.sequences.map(\.count)
-        let maxLength = lengths.max() ?? 0
+                  batch: DecoderBatch, probOffsets: [Int], dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch]) {
+        let segments = batch.segments
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        let order = Self.longestFirst(lengths)
-        Self.dealt(lengths.count * kvHeadCount) { tasks in
-            // dP, then dS in place: [L, L]
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(maxLength * maxLength, 1))
-            defer { scores.deallocate() }
+        let KV = 2 * kvWidth
+        let shared = Array(Set(segments.flatMap(\.context)))
+        let largestScores = segments.map { $0.rows.count * ($0.contextLength + $0.rows.count) }.max() ?? 0
+        let order = Self.costliestFirst(segments)
+        let count = segments.count * kvHeadCount
+        precondition(lanes.count >= Self.laneCount(count), "one scratch per lane")
+        let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(Self.laneCount(count), 1))
+        defer { areas.deallocate() }
+        Self.dealt(count) { lane, tasks in
+            // dP, then dS in place: [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
+            let scores = lanes[lane].buffer(of: Float.self, count: largestScores + batch.rowCount * KV)
+            let contextGradient = scores + largestScores
+            areas[lane] = contextGradient
+            for rows in shared { (contextGradient + rows.lowerBound * KV).update(repeating: 0, count: rows.count * KV) }
             for task in tasks {
-                let b = order[task / kvHeadCount], g = task % kvHeadCount
-                let L = lengths[b], o = batch.offsets[b]
-                let keys = qkv + o * W + Q + g * d
-                let values = keys + kvWidth
-                let dKeys = dqkv + o * W + Q + g * d
-                let dValues = dKeys + kvWidth
-                for h in g * groupSize..<(g + 1) * groupSize {
-                    let p = probs + probOffsets[b] + h * L * L
-                    let dy = dOut + o * Q + h * d
-                    let queries = qkv + o * W + h * d
-                    let accumulate: Float = h == g * groupSize ? 0 : 1
-                    singleThreadGEMM(.none, .transposed, m: L, n: L, k: d, a: dy, lda: Q, b: values, ldb: W,
-                                     c: scores, ldc: L)
-                    singleThreadGEMM(.transposed, .none, m: L, n: d, k: L, a: p, lda: L, b: dy, ldb: Q,
-                                     beta: accumulate, c: dValues, ldc: W)
-                    Softmax.backward(p: p, dp: scores, rows: L, width: L)
-                    singleThreadGEMM(.none, .none, m: L, n: d, k: L, alpha: scale, a: scores, lda: L, b: keys,
-                                     ldb: W, c: dqkv + o * W + h * d, ldc: W)
-                    singleThreadGEMM(.transposed, .none, m: L, n: d, k: L, alpha: scale, a: scores, lda: L,
-                                     b: queries, ldb: W, beta: accumulate, c: dKeys, ldc: W)
+                let index = order[task / kvHeadCount], g = task % kvHeadCount
+                let s = segments[index]
+                let (m, C) = (s.rows.count, s.contextLength)
+                let width = C + m
+                let blocks = Self.keyBlocks(s)
+                /// Where block i's dK (dV at `+ kvWidth`) goes, its row stride, and whether it adds.
+                func keyGradient(_ i: Int, first: Bool) -> (UnsafeMutablePointer<Float>, Int, Float) {
+                    let r = blocks[i].lowerBound
+                    return i == blocks.count - 1 ? (dqkv + r * W + Q + g * d, W, first ? 0 : 1)
+                        : (contextGradient + r * KV + g * d, KV, 1)
                 }
+                for h in g * groupSize..<(g + 1) * groupSize {
+                    let first = h == g * groupSize
+                    let p = probs + probOffsets[index] + h * m * width
+                    let dy = dOut + s.rows.lowerBound * Q + h * d
+                    let queries = qkv + s.rows.lowerBound * W + h * d
+                    var column = 0
+                    for (i, block) in blocks.enumerated() {
+                        let keys = qkv + block.lowerBound * W + Q + g * d
+                        singleThreadGEMM(.none, .transposed, m: m, n: block.count, k: d, a: dy, lda: Q,
+                                         b: keys + kvWidth, ldb: W, c: scores + column, ldc: width)
+                        let (dKeys, ld, beta) = keyGradient(i, first: first)
+                        singleThreadGEMM(.transposed, .none, m: block.count, n: d, k: m, a: p + column, lda: width,
+                                         b: dy, ldb: Q, beta: beta, c: dKeys + kvWidth, ldc: ld)
+                        column += block.count
+                    }
+                    Softmax.backward(p: p, dp: scores, rows: m, width: width)
+                    column = 0
+                    for (i, block) in blocks.enumerated() {
+                        let keys = qkv + block.lowerBound * W + Q + g * d
+                        singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, alpha: scale, a: scores + column,
+                                         lda: width, b: keys, ldb: W, beta: i == 0 ? 0 : 1,
+                                         c: dqkv + s.rows.lowerBound * W + h * d, ldc: W)
+                        let (dKeys, ld, beta) = keyGradient(i, first: first)
+                        singleThreadGEMM(.transposed, .none, m: block.count, n: d, k: m, alpha: scale,
+                                         a: scores + column, lda: width, b: queries, ldb: W, beta: beta, c: dKeys,
+                                         ldc: ld)
+                        column += block.count
+                    }
+                }
+            }
+        }
+        for lane in 0..<Self.laneCount(count) {
+            for rows in shared {
+                for r in rows { Vector.axpy(1, areas[lane] + r * KV, dqkv + r * W + Q, KV) }
             }
         }
     }

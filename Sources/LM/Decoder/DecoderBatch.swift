@@ -7,28 +7,39 @@ public enum DecoderInput: Hashable, Sendable {
     case embedding(Int)
 }
 
-/// B sequences of different lengths, packed end to end without padding: sequence b occupies rows
-/// offsets[b] ..< offsets[b] + lengths[b] of every activation matrix, and attends only within itself.
+/// B sequences of different lengths, packed end to end without padding. Sequences that begin with the
+/// same inputs share the rows of that beginning, computed once (see `PrefixPacking`): the batch is a
+/// list of segments, and a sequence is the rows of a chain of them.
 public struct DecoderBatch: Sendable {
+    /// A run of packed rows that continues the rows in `context` (the inputs its sequences share before
+    /// it, outermost first): its position t is position `contextLength + t` of those sequences, and it
+    /// attends to the context rows and causally to itself.
+    public struct Segment: Sendable, Equatable {
+        public let rows: Range<Int>
+        public let context: [Range<Int>]
+
+        /// The number of context rows, which is the position of the segment's first row.
+        public var contextLength: Int { context.reduce(0) { $0 + $1.count } }
+    }
+
     public let sequences: [[DecoderInput]]
     /// [E, H] vectors addressed by `.embedding(i)`; nil when no sequence uses them.
     public let embeddings: FloatBuffer?
-    /// Rows of the packed batch where each sequence starts.
-    public let offsets: [Int]
-    /// N: total rows.
-    public let rowCount: Int
+    /// The segments, each after its context.
+    public let segments: [Segment]
+    /// The input and the position in its sequence of each packed row.
+    public let rowInputs: [DecoderInput]
+    public let rowPositions: [Int]
+    private let rows: [[Int]]
 
     public init(sequences: [[DecoderInput]], embeddings: FloatBuffer? = nil) {
         self.sequences = sequences
         self.embeddings = embeddings
-        var offsets: [Int] = []
-        var total = 0
-        for s in sequences {
-            offsets.append(total)
-            total += s.count
-        }
-        self.offsets = offsets
-        self.rowCount = total
+        let packing = PrefixPacking(sequences)
+        segments = packing.segments
+        rowInputs = packing.rowInputs
+        rowPositions = packing.rowPositions
+        rows = packing.rows
     }
 
     /// A batch of plain token sequences.
@@ -36,22 +47,27 @@ public struct DecoderBatch: Sendable {
         self.init(sequences: tokens.map { $0.map(DecoderInput.token) })
     }
 
+    /// N: the rows computed, each shared beginning once.
+    public var rowCount: Int { rowInputs.count }
+
+    /// The inputs of all sequences, counting a shared beginning once per sequence.
+    public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
+
     /// Packed row index of `position` in sequence `sequence`.
-    public func row(sequence: Int, position: Int) -> Int { offsets[sequence] + position }
+    public func row(sequence: Int, position: Int) -> Int { rows[sequence][position] }
 
     /// The length of the longest sequence.
     public var maxLength: Int { sequences.map(\.count).max() ?? 0 }
 
     /// Adds each row of the input gradient dInput [N, H] that came from `.embedding(i)` into row i of
-    /// dEmbeddings [E, H] (a pseudo token used several times receives the sum).
+    /// dEmbeddings [E, H] (a pseudo token used several times receives the sum; a shared row's gradient
+    /// already holds the sum over the sequences that share it).
     public func accumulateEmbeddingGradient(_ dInput: FloatBuffer, width: Int, into dEmbeddings: FloatBuffer) {
-        for (b, s) in sequences.enumerated() {
-            for (t, item) in s.enumerated() {
-                guard case .embedding(let e) = item else { continue }
-                let src = dInput.pointer + row(sequence: b, position: t) * width
-                let dst = dEmbeddings.pointer + e * width
-                for i in 0..<width { dst[i] += src[i] }
-            }
+        for (r, item) in rowInputs.enumerated() {
+            guard case .embedding(let e) = item else { continue }
+            let src = dInput.pointer + r * width
+            let dst = dEmbeddings.pointer + e * width
+            for i in 0..<width { dst[i] += src[i] }
         }
     }
 }

@@ -86,7 +86,7 @@ public final class Transformer: @unchecked Sendable {
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
                         saveForBackward: Bool) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
-        let layout = attention.probabilityLayout(lengths: batch.sequences.map(\.count))
+        let layout = attention.probabilityLayout(batch.segments)
         let keeping: Activations.Keeping = !saveForBackward ? .nothing
             : recomputesActivations ? .layerInputs : .everything
         let acts: Activations
@@ -194,7 +194,7 @@ public final class Transformer: @unchecked Sendable {
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
-                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer)
+                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer, lanes: acts.laneScratch())
             rotate(dqkv.pointer, batch: batch, inverse: true)
             project(block.qkv, rows: N) {
                 block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
@@ -319,19 +319,17 @@ public final class Transformer: @unchecked Sendable {
     /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.
     private func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
         let H = config.hiddenSize
-        for (b, sequence) in batch.sequences.enumerated() {
-            for (t, item) in sequence.enumerated() {
-                let dst = x + batch.row(sequence: b, position: t) * H
-                switch item {
-                case .token(let id):
-                    precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
-                    dst.update(from: tokenEmbedding.pointer + id * H, count: H)
-                case .embedding(let e):
-                    guard let table = batch.embeddings, (e + 1) * H <= table.count else {
-                        preconditionFailure("embedding row \(e) not in the batch's embedding table")
-                    }
-                    dst.update(from: table.pointer + e * H, count: H)
+        for (r, item) in batch.rowInputs.enumerated() {
+            let dst = x + r * H
+            switch item {
+            case .token(let id):
+                precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
+                dst.update(from: tokenEmbedding.pointer + id * H, count: H)
+            case .embedding(let e):
+                guard let table = batch.embeddings, (e + 1) * H <= table.count else {
+                    preconditionFailure("embedding row \(e) not in the batch's embedding table")
                 }
+                dst.update(from: table.pointer + e * H, count: H)
             }
         }
     }
@@ -341,7 +339,7 @@ public final class Transformer: @unchecked Sendable {
         let W = attention.rowWidth
         let heads = config.headCount + config.kvHeadCount
         let rotary = self.rotary
-        let positions = batch.sequences.flatMap { $0.indices }
+        let positions = batch.rowPositions
         parallelFor(positions.count, minChunk: 16) { range in
             for r in range {
                 // Query heads and key heads are adjacent columns, so one call rotates both.

@@ -44,7 +44,7 @@ struct Objective {
             }
         }
         let batch = DecoderBatch(sequences: sequences, embeddings: table)
-        return Plan(batch: batch, positions: positions, optionRows: optionRows, tokenCount: batch.rowCount)
+        return Plan(batch: batch, positions: positions, optionRows: optionRows, tokenCount: batch.tokenCount)
     }
 
     /// Mean loss over the batch's labelled examples and dLoss/dLogits [P, V].

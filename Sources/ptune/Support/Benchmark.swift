@@ -20,6 +20,8 @@ struct Benchmark {
         let batch: Int
         let seq: Int
         let virtual: Int
+        /// Rows computed per step: the virtual tokens the sequences begin with are computed once.
+        let rows: Int
         let train_step_ms: Double
         let train_tokens_per_s: Double
         let train_gflops: Double
@@ -35,6 +37,7 @@ struct Benchmark {
             """
             model            \(model)
             shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights\(recompute ? ", activations recomputed" : "")
+            rows computed    \(rows) of \(batch * (virtual + seq)) (the virtual tokens every sequence begins with once)
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
@@ -59,7 +62,6 @@ struct Benchmark {
         let inputs = DecoderBatch(sequences: sequences, embeddings: embeddings)
         let positions = (0..<batch).map { LogitPosition(sequence: $0, position: virtual + seq - 1) }
         let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
-        let lengths = Array(repeating: virtual + seq, count: batch)
         let tokens = Double(batch * (virtual + seq))
 
         progress?("measuring sgemm ...")
@@ -82,11 +84,11 @@ struct Benchmark {
         let forward = Self.time(seconds / 2) {
             _ = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: false)
         }
-        let forwardFlops = config.forwardFlops(lengths: lengths, logitRows: batch)
-        let trainFlops = forwardFlops + config.backwardFlops(lengths: lengths, logitRows: batch)
+        let forwardFlops = config.forwardFlops(inputs, logitRows: batch)
+        let trainFlops = forwardFlops + config.backwardFlops(inputs, logitRows: batch)
         return Report(model: model.name, precision: model.transformer.precision.rawValue,
                       recompute: model.transformer.recomputesActivations, threads: Threads.count,
-                      batch: batch, seq: seq, virtual: virtual,
+                      batch: batch, seq: seq, virtual: virtual, rows: inputs.rowCount,
                       train_step_ms: (step * 1000 * 10).rounded() / 10,
                       train_tokens_per_s: (tokens / step * 10).rounded() / 10,
                       train_gflops: (trainFlops / step / 1e9 * 10).rounded() / 10,

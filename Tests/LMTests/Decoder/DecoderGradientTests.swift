@@ -6,12 +6,14 @@ import TestSupport
 /// The whole decoder's backward pass against finite differences, for each tiny-model variant:
 /// loss = sum(r * logits at chosen positions), differentiated with respect to inserted embeddings.
 struct DecoderGradientTests {
-    /// Two sequences of different lengths mixing tokens and three caller-given vectors, the second
-    /// reusing one of them (its gradient must be the sum over both uses).
+    /// Three sequences of different lengths mixing tokens and three caller-given vectors, the second
+    /// reusing one of them (its gradient must be the sum over both uses), the third sharing the first's
+    /// first two rows.
     static func batch(_ c: DecoderConfig, embeddings: FloatBuffer) -> DecoderBatch {
         DecoderBatch(sequences: [
             [.embedding(0), .token(3), .token(7), .embedding(1), .token(5), .embedding(2)],
             [.token(1), .embedding(1), .token(9), .token(2)],
+            [.embedding(0), .token(3), .token(8), .embedding(2)],
         ], embeddings: embeddings)
     }
 
@@ -21,7 +23,7 @@ struct DecoderGradientTests {
         var rng = SeededGenerator(seed: 21)
         let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
         let positions = [LogitPosition(sequence: 0, position: 5), LogitPosition(sequence: 0, position: 2),
-                         LogitPosition(sequence: 1, position: 3)]
+                         LogitPosition(sequence: 1, position: 3), LogitPosition(sequence: 2, position: 3)]
         let r = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
         func loss() -> Double {
             let pass = decoder.forward(Self.batch(c, embeddings: embeddings), logitsAt: positions,
@@ -75,7 +77,8 @@ struct DecoderGradientTests {
         let decoder = TinyModel.decoder(c)
         var rng = SeededGenerator(seed: 8)
         let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
-        let positions = [LogitPosition(sequence: 0, position: 4), LogitPosition(sequence: 1, position: 3)]
+        let positions = [LogitPosition(sequence: 0, position: 4), LogitPosition(sequence: 1, position: 3),
+                         LogitPosition(sequence: 2, position: 2)]
         let g = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
         var results: [([Float], [Float])] = []
         for recompute in [false, true] {
@@ -86,6 +89,44 @@ struct DecoderGradientTests {
         #expect(results[0].0 == results[1].0)
         #expect(results[0].1 == results[1].1)
         #expect(results[1].1.contains { $0 != 0 })
+    }
+
+    /// Sequences that begin alike share those rows: the embedding gradient of the batch equals the sum
+    /// of each sequence's own, run alone (which shares nothing).
+    @Test(arguments: TinyModel.variants)
+    func sharedBeginningsGiveTheGradientOfSequencesAlone(_ c: DecoderConfig) {
+        let decoder = TinyModel.decoder(c)
+        var rng = SeededGenerator(seed: 17)
+        let H = c.hiddenSize
+        let embeddings = rng.normalBuffer(count: 4 * H, std: 1)
+        let head: [DecoderInput] = [.embedding(0), .embedding(1), .token(4)]
+        let sequences: [[DecoderInput]] = [
+            head + [.token(5), .embedding(2), .token(6)],
+            head + [.token(5), .embedding(3)],
+            head + [.token(9)],
+            [.embedding(1), .token(2)],
+            head,
+        ]
+        let g = rng.normalBuffer(count: sequences.count * c.vocabSize, std: 1)
+        let batch = DecoderBatch(sequences: sequences, embeddings: embeddings)
+        #expect(batch.rowCount == 3 + 2 + 1 + 1 + 1 + 2)
+        let together = FloatBuffer(count: embeddings.count)
+        let pass = decoder.forward(batch, logitsAt: sequences.indices.map {
+            LogitPosition(sequence: $0, position: sequences[$0].count - 1)
+        }, saveForBackward: true)
+        batch.accumulateEmbeddingGradient(decoder.backward(pass, logitGradient: g), width: H, into: together)
+
+        let alone = FloatBuffer(count: embeddings.count)
+        for (i, s) in sequences.enumerated() {
+            let single = DecoderBatch(sequences: [s], embeddings: embeddings)
+            let pass = decoder.forward(single, logitsAt: [LogitPosition(sequence: 0, position: s.count - 1)],
+                                       saveForBackward: true)
+            let gi = FloatBuffer(Array(g.array[i * c.vocabSize..<(i + 1) * c.vocabSize]))
+            single.accumulateEmbeddingGradient(decoder.backward(pass, logitGradient: gi), width: H, into: alone)
+        }
+        let worst = zip(together.array, alone.array).map { abs($0 - $1) }.max() ?? 0
+        let size = alone.array.map(abs).max() ?? 0
+        #expect(worst < 1e-4 * max(1, size), "largest difference \(worst), largest entry \(size)")
     }
 
     @Test func gradientOfTokensAfterTheLossPositionIsZero() {
@@ -103,12 +144,13 @@ struct DecoderGradientTests {
     }
 }
 
-/// The packed batch behaves as separate sequences: no attention across sequences.
+/// The packed batch behaves as separate sequences: no attention across sequences, and a shared
+/// beginning gives each sequence the logits it has alone.
 struct DecoderConsistencyTests {
     @Test(arguments: TinyModel.variants)
     func batchedLogitsEqualEachSequenceAlone(_ c: DecoderConfig) {
         let decoder = TinyModel.decoder(c)
-        let sequences = [[4, 8, 15, 16, 23, 36], [1, 2], [30, 29, 28, 27]]
+        let sequences = [[4, 8, 15, 16, 23, 36], [1, 2], [30, 29, 28, 27], [4, 8, 15, 2], [4, 8], [1, 2]]
         let all = decoder.forward(DecoderBatch(tokens: sequences),
                                   logitsAt: sequences.indices.map { LogitPosition(sequence: $0, position: sequences[$0].count - 1) },
                                   saveForBackward: false).logits.array

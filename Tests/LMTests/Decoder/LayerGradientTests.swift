@@ -5,12 +5,19 @@ import TestSupport
 
 /// Finite-difference checks of the decoder's own layers (the shared kernels are checked in TensorTests).
 struct LayerGradientTests {
-    @Test(arguments: [(4, 2), (2, 2), (3, 1)])
-    func attentionBackwardMatchesFiniteDifferences(heads: Int, kvHeads: Int) {
-        let attention = Attention(headCount: heads, kvHeadCount: kvHeads, headDim: 4)
-        let batch = DecoderBatch(tokens: [[0, 0, 0, 0, 0], [0, 0, 0]])
+    /// Token sequences that only decide the batch's shape: two apart, and a tree of shared beginnings
+    /// (three rows shared by three sequences, two of them sharing one more, one a beginning of another).
+    static let shapes: [[[Int]]] = [
+        [[1, 2, 3, 4, 5], [6, 7, 8]],
+        [[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 6, 7], [1, 2, 3, 4, 9, 9], [8, 9]],
+    ]
+
+    @Test(arguments: [(4, 2), (2, 2), (3, 1)], shapes)
+    func attentionBackwardMatchesFiniteDifferences(heads: (Int, Int), shape: [[Int]]) {
+        let attention = Attention(headCount: heads.0, kvHeadCount: heads.1, headDim: 4)
+        let batch = DecoderBatch(tokens: shape)
         let (N, W, Q) = (batch.rowCount, attention.rowWidth, attention.queryWidth)
-        let layout = attention.probabilityLayout(lengths: [5, 3])
+        let layout = attention.probabilityLayout(batch.segments)
         var rng = SeededGenerator(seed: 31)
         let qkv = rng.normalBuffer(count: N * W, std: 1)
         let r = rng.normalBuffer(count: N * Q, std: 1)
@@ -23,7 +30,8 @@ struct LayerGradientTests {
         _ = loss()
         let dqkv = FloatBuffer(count: N * W)
         attention.backward(qkv: qkv.pointer, probs: probs.pointer, dOut: r.pointer, batch: batch,
-                           probOffsets: layout.offsets, dqkv: dqkv.pointer)
+                           probOffsets: layout.offsets, dqkv: dqkv.pointer,
+                           lanes: (0..<Threads.count).map { _ in Scratch() })
         #expect(GradientCheck.relativeError(input: qkv, analytic: dqkv.array, loss: loss) < 1e-2)
     }
 
