@@ -7,8 +7,8 @@ Writes self-contained bundle folders (real files, no symlinks) under OUT_DIR, ta
 examples /work/shared/bench/ref_ptune.py takes, so both systems see the same data:
 
   sst2-none/, sst2-lstm/   SST-2: train.tsv sentences with >= 6 words, random.Random(13).shuffle,
-                           first 1000; test = test.tsv (872). sst2-none-s21/, -s42/: the same with
-                           seeds 21 and 42 (sentences, starting table and batch order);
+                           first 1000; test = test.tsv (872). sst2-none-s21/, -s42/, -s87/, -s100/: the
+                           same with those seeds (sentences, starting table and batch order);
                            sst2-lstm-s21/, -s42/, -s87/, -s100/ likewise. Template [P*3] {sentence}[P*3]{target}
                            with label words " great"/" terrible": token-for-token the reference's
                            ptune-mode input [P]x3 tok(' ' + x) [P]x3.
@@ -36,10 +36,12 @@ REF_NONE_INIT_IDS = {
     13: [3513, 4442, 1579, 4170, 4445, 2702],
     21: [4465, 4980, 4476, 4602, 1175, 1272],
     42: [4696, 1964, 4366, 1091, 2299, 2724],
+    87: [4772, 2822, 3113, 4448, 3871, 2622],
+    100: [2603, 3425, 2732, 1517, 1337, 2943],
 }
 # SST-2 with encoder none is also run with these seeds; for each, like the reference, the seed picks
 # the 1000 training sentences, the starting table and the batch order.
-SST2_NONE_SEEDS = [13, 21, 42]
+SST2_NONE_SEEDS = [13, 21, 42, 87, 100]
 # The LSTM setting (lr 1e-4, 3 epochs) is run with more seeds: its results vary more between seeds.
 SST2_LSTM_SEEDS = [13, 21, 42, 87, 100]
 

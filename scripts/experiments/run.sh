@@ -79,8 +79,8 @@ step_sst2-lstm-seeds() {
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_precision() {
-  # every LAMA relation (seeds 13, 21 and 42 in one run) and SST-2 with encoder none (seeds 13, 21 and
-  # 42, each its own sentences), with fp32 and with bf16 weights
+  # every LAMA relation (seeds 13, 21 and 42 in one run) and SST-2 with encoder none (seeds 13, 21, 42,
+  # 87 and 100, each its own sentences), with fp32 and with bf16 weights
   for r in $RELATIONS; do
     local seeded="lama-$r-seeds"
     if [ ! -d "$OUT/bundles/$seeded" ]; then
@@ -89,7 +89,7 @@ step_precision() {
     fi
     for p in fp32 bf16; do ptune_run "$seeded" "$seeded-$p" --precision "$p"; done
   done
-  for name in sst2-none sst2-none-s21 sst2-none-s42; do
+  for name in sst2-none sst2-none-s21 sst2-none-s42 sst2-none-s87 sst2-none-s100; do
     for p in fp32 bf16; do ptune_run "$name" "$name-$p" --precision "$p"; done
   done
 }

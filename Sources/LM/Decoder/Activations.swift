@@ -90,4 +90,7 @@ public struct ForwardPass {
     let finalRstd: FloatBuffer
     let savedForBackward: Bool
     let probOffsets: [Int]
+    /// The distinct batch rows of `positions`, where the last layer ran, and each position's index among them.
+    let keptRows: [Int]
+    let slotOfPosition: [Int]
 }

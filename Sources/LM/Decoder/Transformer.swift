@@ -125,11 +125,12 @@ public final class Transformer: @unchecked Sendable {
         }
         return ForwardPass(logits: logits, positions: positions, batch: batch, activations: acts,
                            finalHidden: finalHidden, finalRstd: finalRstd, savedForBackward: saveForBackward,
-                           probOffsets: layout.offsets)
+                           probOffsets: layout.offsets, keptRows: kept, slotOfPosition: slotOf)
     }
 
     /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
-    /// returns dInput [N, H], the gradient with respect to every input embedding row.
+    /// returns dInput [N, H], the gradient with respect to every packed input row (a row several
+    /// sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's row).
     public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer) -> FloatBuffer {
         precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
         let acts = pass.activations
@@ -137,7 +138,7 @@ public final class Transformer: @unchecked Sendable {
         let (H, N, V, F) = (config.hiddenSize, batch.rowCount, config.vocabSize, config.ffnSize)
         let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
-        let (kept, slotOf) = Self.keptRows(pass.positions, batch: batch)
+        let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
         let K = kept.count
         let recomputing = acts.keeping == .layerInputs
 

@@ -12,7 +12,9 @@ struct BenchCommand: ParsableCommand {
             Each of --batch sequences holds --virtual caller-given embedding vectors followed by --seq \
             random tokens; the loss reads one position per sequence (cross-entropy over the full \
             vocabulary), and backward runs to the input embeddings. Tokens/s counts every position, as \
-            ../shared/bench/peft_baseline.py does. The sgemm figure is measured in the same run.
+            ../shared/bench/peft_baseline.py does; the virtual tokens every sequence begins with are \
+            computed once per batch ("rows computed"), and GFLOP/s counts the operations done. The sgemm \
+            figure is measured in the same run.
             """)
 
     @OptionGroup var options: ModelOptions
