@@ -26,7 +26,7 @@ struct Attention {
         var total = 0
         for s in segments {
             offsets.append(total)
-            total += headCount * s.rows.count * (s.contextLength + s.rows.count)
+            total += headCount * s.scoreCount
         }
         return (offsets, total)
     }
@@ -34,7 +34,7 @@ struct Attention {
     /// Segment indices by the size of their score matrix, largest first. Tasks are dealt round robin in
     /// this order to one lane per thread, so segments of different sizes spread evenly.
     static func costliestFirst(_ segments: [DecoderBatch.Segment]) -> [Int] {
-        let costs = segments.map { $0.rows.count * ($0.contextLength + $0.rows.count) }
+        let costs = segments.map(\.scoreCount)
         return costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     }
 
@@ -49,9 +49,6 @@ struct Attention {
             for first in range { lane(first, stride(from: first, to: count, by: lanes)) }
         }
     }
-
-    /// The key blocks segment `s` reads: its context's rows, then its own.
-    private static func keyBlocks(_ s: DecoderBatch.Segment) -> [Range<Int>] { s.context + [s.rows] }
 
     /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (segment, head): S = scale·Q Kᵀ [m, C + m], a
     /// causal softmax row by row, then Y = P V [m, d], one small single-threaded product per key block.
@@ -68,7 +65,7 @@ struct Attention {
                 let width = C + m
                 let p = probs + probOffsets[index] + h * m * width
                 let queries = qkv + s.rows.lowerBound * W + h * d
-                let blocks = Self.keyBlocks(s)
+                let blocks = s.keyBlocks
                 var column = 0
                 for block in blocks {
                     singleThreadGEMM(.none, .transposed, m: m, n: block.count, k: d, alpha: scale, a: queries, lda: W,
@@ -99,7 +96,8 @@ struct Attention {
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let KV = 2 * kvWidth
         let shared = Array(Set(segments.flatMap(\.context)))
-        let largestScores = segments.map { $0.rows.count * ($0.contextLength + $0.rows.count) }.max() ?? 0
+        let largestScores = segments.map(\.scoreCount).max() ?? 0
+        let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
         let order = Self.costliestFirst(segments)
         let count = segments.count * kvHeadCount
         precondition(lanes.count >= Self.laneCount(count), "one scratch per lane")
@@ -107,7 +105,7 @@ struct Attention {
         defer { areas.deallocate() }
         Self.dealt(count) { lane, tasks in
             // dP, then dS in place: [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
-            let scores = lanes[lane].buffer(of: Float.self, count: largestScores + batch.rowCount * KV)
+            let scores = lanes[lane].buffer(of: Float.self, count: largestScores + areaSize)
             let contextGradient = scores + largestScores
             areas[lane] = contextGradient
             for rows in shared { (contextGradient + rows.lowerBound * KV).update(repeating: 0, count: rows.count * KV) }
@@ -116,7 +114,7 @@ struct Attention {
                 let s = segments[index]
                 let (m, C) = (s.rows.count, s.contextLength)
                 let width = C + m
-                let blocks = Self.keyBlocks(s)
+                let blocks = s.keyBlocks
                 /// Where block i's dK (dV at `+ kvWidth`) goes, its row stride, and whether it adds.
                 func keyGradient(_ i: Int, first: Bool) -> (UnsafeMutablePointer<Float>, Int, Float) {
                     let r = blocks[i].lowerBound

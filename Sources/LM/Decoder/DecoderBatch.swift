@@ -20,6 +20,12 @@ public struct DecoderBatch: Sendable {
 
         /// The number of context rows, which is the position of the segment's first row.
         public var contextLength: Int { context.reduce(0) { $0 + $1.count } }
+
+        /// The rows its rows attend to: the context's blocks, then its own.
+        public var keyBlocks: [Range<Int>] { context + [rows] }
+
+        /// The size of one head's score matrix: [m, contextLength + m].
+        public var scoreCount: Int { rows.count * (contextLength + rows.count) }
     }
 
     public let sequences: [[DecoderInput]]

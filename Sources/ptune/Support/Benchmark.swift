@@ -62,7 +62,7 @@ struct Benchmark {
         let inputs = DecoderBatch(sequences: sequences, embeddings: embeddings)
         let positions = (0..<batch).map { LogitPosition(sequence: $0, position: virtual + seq - 1) }
         let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
-        let tokens = Double(batch * (virtual + seq))
+        let tokens = Double(inputs.tokenCount)
 
         progress?("measuring sgemm ...")
         let sgemm = Self.sgemmRate(seconds: min(seconds, 3))
