@@ -95,7 +95,7 @@ struct Attention {
         let segments = batch.segments
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let KV = 2 * kvWidth
-        let shared = Array(Set(segments.flatMap(\.context)))
+        let shared = batch.sharedRows
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
         let order = Self.costliestFirst(segments)

@@ -36,6 +36,8 @@ public struct DecoderBatch: Sendable {
     /// The input and the position in its sequence of each packed row.
     public let rowInputs: [DecoderInput]
     public let rowPositions: [Int]
+    /// The rows of the segments that later segments attend to as context.
+    public let sharedRows: [Range<Int>]
     private let rows: [[Int]]
 
     public init(sequences: [[DecoderInput]], embeddings: FloatBuffer? = nil) {
@@ -45,6 +47,7 @@ public struct DecoderBatch: Sendable {
         segments = packing.segments
         rowInputs = packing.rowInputs
         rowPositions = packing.rowPositions
+        sharedRows = packing.sharedRows
         rows = packing.rows
     }
 

@@ -12,6 +12,8 @@ struct PrefixPacking {
     /// The input and the position in its sequence of every packed row.
     private(set) var rowInputs: [DecoderInput] = []
     private(set) var rowPositions: [Int] = []
+    /// The segments' rows that later segments read as context.
+    private(set) var sharedRows: [Range<Int>] = []
 
     private let sequences: [[DecoderInput]]
 
@@ -52,6 +54,7 @@ struct PrefixPacking {
             if groups[next] == nil { order.append(next) }
             groups[next, default: []].append(m)
         }
+        if end > depth && !order.isEmpty { sharedRows.append(inner[inner.count - 1]) }
         for next in order { place(groups[next]!, depth: end, context: inner) }
     }
 }

@@ -10,6 +10,7 @@ struct DecoderBatchTests {
                                    DecoderBatch.Segment(rows: 3..<5, context: [])])
         #expect(batch.row(sequence: 1, position: 0) == 3)
         #expect(batch.rowPositions == [0, 1, 2, 0, 1])
+        #expect(batch.sharedRows.isEmpty)
     }
 
     @Test func sharedBeginningsFormATree() {
@@ -29,6 +30,7 @@ struct DecoderBatchTests {
         #expect((0..<2).map { batch.row(sequence: 4, position: $0) } == [0, 1])
         #expect(batch.rowPositions == [0, 1, 2, 3, 3, 4, 2, 0])
         #expect(batch.segments[3].contextLength == 3)
+        #expect(batch.sharedRows == [0..<2, 2..<3])
     }
 
     @Test func pseudoTokensAndTokensAreDifferentInputs() {
