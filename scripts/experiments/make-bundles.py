@@ -12,6 +12,9 @@ examples /work/shared/bench/ref_ptune.py takes, so both systems see the same dat
                            sst2-lstm-s21/, -s42/, -s87/, -s100/ likewise. Template [P*3] {sentence}[P*3]{target}
                            with label words " great"/" terrible": token-for-token the reference's
                            ptune-mode input [P]x3 tok(' ' + x) [P]x3.
+  sst2-dev-s1/ .. -s10/    SST-2 for the fp32/bf16 comparison: like sst2-none with seeds 1..10 (ptune's
+                           own starting table), plus the next 200 shuffled sentences as dev.jsonl,
+                           evaluated every 25 steps; the best dev prompt is kept.
   lama-P19/ ...            LAMA relations: objects whose ' ' + obj is one SmolLM2 token (sorted set over
                            train+test, like the reference), train shuffled with random.Random(13) and
                            cut to --lama-train, test cut to --lama-eval (file order), candidates = those
@@ -44,6 +47,12 @@ REF_NONE_INIT_IDS = {
 SST2_NONE_SEEDS = [13, 21, 42, 87, 100]
 # The LSTM setting (lr 1e-4, 3 epochs) is run with more seeds: its results vary more between seeds.
 SST2_LSTM_SEEDS = [13, 21, 42, 87, 100]
+# SST-2 with a dev split, for comparing fp32 with bf16 weights over many seeds: the kept prompt is the
+# one with the best dev accuracy, as in the authors' protocol, so a run that falls apart late does not
+# decide the result.
+SST2_DEV_SEEDS = list(range(1, 11))
+SST2_DEV_SIZE = 200
+SST2_DEV_EVERY = 25
 
 
 def toml_str(s):
@@ -117,6 +126,37 @@ label_field = "label"
 ''' + encoder_toml(enc, seed) + training_toml(epochs, lr, seeds=(seed,))
         write_bundle(f'{out}/{name}', toml, files)
         print(f'{name}: train {len(tr)} test {len(te)}')
+    for seed in SST2_DEV_SEEDS:
+        shuffled = list(long_enough)
+        random.Random(seed).shuffle(shuffled)
+        tr, dev = shuffled[:1000], shuffled[1000:1000 + SST2_DEV_SIZE]
+        files = {'train.jsonl': [{'sentence': s, 'label': str(y)} for s, y in tr],
+                 'dev.jsonl': [{'sentence': s, 'label': str(y)} for s, y in dev],
+                 'test.jsonl': [{'sentence': s, 'label': str(y)} for s, y in te]}
+        name = f'sst2-dev-s{seed}'
+        toml = f'''# SST-2, encoder none, lr 3e-3, 1 epoch; {SST2_DEV_SIZE} more training sentences as dev, evaluated
+# every {SST2_DEV_EVERY} steps; the prompt with the best dev accuracy is kept
+schema = 1
+name = "{name}"
+model = {toml_str(model)}
+kind = "classify"
+template = "[P*3] {{sentence}}[P*3]{{target}}"
+
+[data]
+train = "train.jsonl"
+dev = "dev.jsonl"
+test = "test.jsonl"
+label_field = "label"
+
+[labels]
+"0" = " terrible"
+"1" = " great"
+
+[encoder]
+type = "none"
+''' + training_toml(1, '3e-3', seeds=(seed,), extra=f'eval_every = {SST2_DEV_EVERY}\n')
+        write_bundle(f'{out}/{name}', toml, files)
+        print(f'{name}: train {len(tr)} dev {len(dev)} test {len(te)}')
 
 
 def lama(data, out, model, n_train, n_eval, epochs, lr, enc, tok):

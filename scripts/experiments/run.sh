@@ -4,7 +4,7 @@
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
 #   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
-#                                                  sst2-lstm-seeds precision parity
+#                                                  sst2-lstm-seeds precision precision-dev parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
@@ -91,6 +91,12 @@ step_precision() {
   done
   for name in sst2-none sst2-none-s21 sst2-none-s42 sst2-none-s87 sst2-none-s100; do
     for p in fp32 bf16; do ptune_run "$name" "$name-$p" --precision "$p"; done
+  done
+}
+step_precision-dev() {
+  # SST-2 with a dev split (best dev prompt kept), seeds 1..10, with fp32 and with bf16 weights
+  for s in $(seq 1 10); do
+    for p in fp32 bf16; do ptune_run "sst2-dev-s$s" "sst2-dev-s$s-$p" --precision "$p"; done
   done
 }
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
