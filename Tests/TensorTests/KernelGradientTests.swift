@@ -54,20 +54,22 @@ struct KernelGradientTests {
         #expect(GradientCheck.relativeError(input: gateUp, analytic: d.array, loss: loss) < 1e-2)
     }
 
-    @Test func softmaxBackwardMatchesFiniteDifferences() {
+    /// (rows, width, causal offset): short rows, and rows long enough for the 16-lane loops with and
+    /// without a causal limit.
+    @Test(arguments: [(4, 4, 0), (3, 37, 20), (3, 37, nil)] as [(Int, Int, Int?)])
+    func softmaxBackwardMatchesFiniteDifferences(rows: Int, width: Int, causalOffset: Int?) {
         var rng = SeededGenerator(seed: 4)
-        let (rows, width) = (4, 4)
         let x = rng.normalBuffer(count: rows * width, std: 2)
         let r = rng.normalBuffer(count: rows * width, std: 1)
         let p = FloatBuffer(count: rows * width)
         func loss() -> Double {
             p.pointer.update(from: x.pointer, count: rows * width)
-            Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: 0)
+            Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: causalOffset)
             return GradientCheck.dot(p.pointer, r.pointer, rows * width)
         }
         _ = loss()
         let d = FloatBuffer(r.array)
-        Softmax.backward(p: p.pointer, dp: d.pointer, rows: rows, width: width)
+        Softmax.backward(p: p.pointer, dp: d.pointer, rows: rows, width: width, causalOffset: causalOffset)
         #expect(GradientCheck.relativeError(input: x, analytic: d.array, loss: loss) < 1e-2)
     }
 

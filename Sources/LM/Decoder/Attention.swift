@@ -136,7 +136,7 @@ struct Attention {
                                          b: dy, ldb: Q, beta: beta, c: dKeys + kvWidth, ldc: ld)
                         column += block.count
                     }
-                    Softmax.backward(p: p, dp: scores, rows: m, width: width)
+                    Softmax.backward(p: p, dp: scores, rows: m, width: width, causalOffset: C)
                     column = 0
                     for (i, block) in blocks.enumerated() {
                         let keys = qkv + block.lowerBound * W + Q + g * d

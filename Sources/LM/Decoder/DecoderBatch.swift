@@ -11,8 +11,8 @@ public enum DecoderInput: Hashable, Sendable {
 /// same inputs share the rows of that beginning, computed once (see `PrefixPacking`): the batch is a
 /// list of segments, and a sequence is the rows of a chain of them.
 public struct DecoderBatch: Sendable {
-    /// A run of packed rows that continues the rows in `context` (the inputs its sequences share before
-    /// it, outermost first): its position t is position `contextLength + t` of those sequences, and it
+    /// A run of packed rows that continues the rows in `context` (the rows its sequences have before
+    /// it, outermost first, adjacent ones joined): its position t is position `contextLength + t` of those sequences, and it
     /// attends to the context rows and causally to itself.
     public struct Segment: Sendable, Equatable {
         public let rows: Range<Int>
@@ -40,10 +40,15 @@ public struct DecoderBatch: Sendable {
     public let sharedRows: [Range<Int>]
     private let rows: [[Int]]
 
-    public init(sequences: [[DecoderInput]], embeddings: FloatBuffer? = nil) {
+    /// The longest segment, in rows, that attention takes whole; longer runs are cut (see
+    /// `PrefixPacking`).
+    public static let maxSegmentRows = 128
+
+    public init(sequences: [[DecoderInput]], embeddings: FloatBuffer? = nil,
+                maxSegmentRows: Int = DecoderBatch.maxSegmentRows) {
         self.sequences = sequences
         self.embeddings = embeddings
-        let packing = PrefixPacking(sequences)
+        let packing = PrefixPacking(sequences, maxSegmentRows: maxSegmentRows)
         segments = packing.segments
         rowInputs = packing.rowInputs
         rowPositions = packing.rowPositions
@@ -52,8 +57,8 @@ public struct DecoderBatch: Sendable {
     }
 
     /// A batch of plain token sequences.
-    public init(tokens: [[Int]]) {
-        self.init(sequences: tokens.map { $0.map(DecoderInput.token) })
+    public init(tokens: [[Int]], maxSegmentRows: Int = DecoderBatch.maxSegmentRows) {
+        self.init(sequences: tokens.map { $0.map(DecoderInput.token) }, maxSegmentRows: maxSegmentRows)
     }
 
     /// N: the rows computed, each shared beginning once.

@@ -43,14 +43,33 @@ public enum Softmax {
     }
 
     /// dScores = p * (dp - sum(dp * p)) row by row; p [rows, width], dp [rows, width] -> written into dp.
+    /// With `causalOffset` (as in `forward`), row r works on columns 0...r + causalOffset and sets the
+    /// rest of its dp to 0, where p is 0.
     public static func backward(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>,
-                                rows: Int, width: Int) {
+                                rows: Int, width: Int, causalOffset: Int? = nil) {
         for r in 0..<rows {
-            let pr = p + r * width
-            let dr = dp + r * width
-            var dot: Float = 0
-            for i in 0..<width { dot += pr[i] * dr[i] }
-            for i in 0..<width { dr[i] = pr[i] * (dr[i] - dot) }
+            let pr = UnsafeRawPointer(p + r * width)
+            let dr = UnsafeMutableRawPointer(dp + r * width)
+            let n = causalOffset.map { min(width, r + $0 + 1) } ?? width
+            var sums = SIMD16<Float>()
+            var i = 0
+            while i + 16 <= n {
+                sums += pr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    * dr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                i += 16
+            }
+            var dot = sums.sum()
+            while i < n { dot += p[r * width + i] * dp[r * width + i]; i += 1 }
+            let shift = SIMD16<Float>(repeating: dot)
+            i = 0
+            while i + 16 <= n {
+                let g = pr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    * (dr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - shift)
+                dr.storeBytes(of: g, toByteOffset: i * 4, as: SIMD16<Float>.self)
+                i += 16
+            }
+            while i < n { dp[r * width + i] = p[r * width + i] * (dp[r * width + i] - dot); i += 1 }
+            for i in n..<width { dp[r * width + i] = 0 }
         }
     }
 

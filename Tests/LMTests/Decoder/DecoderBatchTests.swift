@@ -19,8 +19,8 @@ struct DecoderBatchTests {
         #expect(batch.segments == [
             DecoderBatch.Segment(rows: 0..<2, context: []),
             DecoderBatch.Segment(rows: 2..<3, context: [0..<2]),
-            DecoderBatch.Segment(rows: 3..<4, context: [0..<2, 2..<3]),
-            DecoderBatch.Segment(rows: 4..<6, context: [0..<2, 2..<3]),
+            DecoderBatch.Segment(rows: 3..<4, context: [0..<3]),
+            DecoderBatch.Segment(rows: 4..<6, context: [0..<3]),
             DecoderBatch.Segment(rows: 6..<7, context: [0..<2]),
             DecoderBatch.Segment(rows: 7..<8, context: []),
         ])
@@ -31,6 +31,26 @@ struct DecoderBatchTests {
         #expect(batch.rowPositions == [0, 1, 2, 3, 3, 4, 2, 0])
         #expect(batch.segments[3].contextLength == 3)
         #expect(batch.sharedRows == [0..<2, 2..<3])
+    }
+
+    @Test func aLongRunIsCutIntoSegmentsThatReadTheOnesBefore() {
+        let batch = DecoderBatch(tokens: [[1, 2, 3, 4, 5, 6, 7]], maxSegmentRows: 3)
+        #expect(batch.segments == [DecoderBatch.Segment(rows: 0..<2, context: []),
+                                   DecoderBatch.Segment(rows: 2..<4, context: [0..<2]),
+                                   DecoderBatch.Segment(rows: 4..<7, context: [0..<4])])
+        #expect(batch.sharedRows == [0..<2, 2..<4])
+        #expect(batch.rowCount == 7)
+        #expect(batch.rowPositions == Array(0..<7))
+    }
+
+    @Test func aCutSharedBeginningIsContextForEveryBranch() {
+        let batch = DecoderBatch(tokens: [[1, 2, 3, 4, 9], [1, 2, 3, 4, 8, 7]], maxSegmentRows: 2)
+        #expect(batch.segments == [DecoderBatch.Segment(rows: 0..<2, context: []),
+                                   DecoderBatch.Segment(rows: 2..<4, context: [0..<2]),
+                                   DecoderBatch.Segment(rows: 4..<5, context: [0..<4]),
+                                   DecoderBatch.Segment(rows: 5..<7, context: [0..<4])])
+        #expect(batch.sharedRows == [0..<2, 2..<4])
+        #expect((0..<6).map { batch.row(sequence: 1, position: $0) } == [0, 1, 2, 3, 5, 6])
     }
 
     @Test func pseudoTokensAndTokensAreDifferentInputs() {

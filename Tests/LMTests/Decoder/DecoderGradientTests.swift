@@ -8,13 +8,14 @@ import TestSupport
 struct DecoderGradientTests {
     /// Three sequences of different lengths mixing tokens and three caller-given vectors, the second
     /// reusing one of them (its gradient must be the sum over both uses), the third sharing the first's
-    /// first two rows.
+    /// first two rows. Runs longer than three rows are cut, so the first sequence's own rows are two
+    /// segments, the second reading the first.
     static func batch(_ c: DecoderConfig, embeddings: FloatBuffer) -> DecoderBatch {
         DecoderBatch(sequences: [
             [.embedding(0), .token(3), .token(7), .embedding(1), .token(5), .embedding(2)],
             [.token(1), .embedding(1), .token(9), .token(2)],
             [.embedding(0), .token(3), .token(8), .embedding(2)],
-        ], embeddings: embeddings)
+        ], embeddings: embeddings, maxSegmentRows: 3)
     }
 
     @Test(arguments: TinyModel.variants)
@@ -92,9 +93,10 @@ struct DecoderGradientTests {
     }
 
     /// Sequences that begin alike share those rows: the embedding gradient of the batch equals the sum
-    /// of each sequence's own, run alone (which shares nothing).
-    @Test(arguments: TinyModel.variants)
-    func sharedBeginningsGiveTheGradientOfSequencesAlone(_ c: DecoderConfig) {
+    /// of each sequence's own, run alone (which shares nothing and is one segment). The batch is packed
+    /// whole and with runs cut at two rows.
+    @Test(arguments: TinyModel.variants, [DecoderBatch.maxSegmentRows, 2])
+    func sharedBeginningsGiveTheGradientOfSequencesAlone(_ c: DecoderConfig, maxSegmentRows: Int) {
         let decoder = TinyModel.decoder(c)
         var rng = SeededGenerator(seed: 17)
         let H = c.hiddenSize
@@ -108,7 +110,7 @@ struct DecoderGradientTests {
             head,
         ]
         let g = rng.normalBuffer(count: sequences.count * c.vocabSize, std: 1)
-        let batch = DecoderBatch(sequences: sequences, embeddings: embeddings)
+        let batch = DecoderBatch(sequences: sequences, embeddings: embeddings, maxSegmentRows: maxSegmentRows)
         #expect(batch.rowCount == 3 + 2 + 1 + 1 + 1 + 2)
         let together = FloatBuffer(count: embeddings.count)
         let pass = decoder.forward(batch, logitsAt: sequences.indices.map {
@@ -147,11 +149,11 @@ struct DecoderGradientTests {
 /// The packed batch behaves as separate sequences: no attention across sequences, and a shared
 /// beginning gives each sequence the logits it has alone.
 struct DecoderConsistencyTests {
-    @Test(arguments: TinyModel.variants)
-    func batchedLogitsEqualEachSequenceAlone(_ c: DecoderConfig) {
+    @Test(arguments: TinyModel.variants, [DecoderBatch.maxSegmentRows, 2])
+    func batchedLogitsEqualEachSequenceAlone(_ c: DecoderConfig, maxSegmentRows: Int) {
         let decoder = TinyModel.decoder(c)
         let sequences = [[4, 8, 15, 16, 23, 36], [1, 2], [30, 29, 28, 27], [4, 8, 15, 2], [4, 8], [1, 2]]
-        let all = decoder.forward(DecoderBatch(tokens: sequences),
+        let all = decoder.forward(DecoderBatch(tokens: sequences, maxSegmentRows: maxSegmentRows),
                                   logitsAt: sequences.indices.map { LogitPosition(sequence: $0, position: sequences[$0].count - 1) },
                                   saveForBackward: false).logits.array
         for (i, s) in sequences.enumerated() {

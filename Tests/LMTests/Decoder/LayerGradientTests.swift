@@ -5,17 +5,19 @@ import TestSupport
 
 /// Finite-difference checks of the decoder's own layers (the shared kernels are checked in TensorTests).
 struct LayerGradientTests {
-    /// Token sequences that only decide the batch's shape: two apart, and a tree of shared beginnings
-    /// (three rows shared by three sequences, two of them sharing one more, one a beginning of another).
-    static let shapes: [[[Int]]] = [
-        [[1, 2, 3, 4, 5], [6, 7, 8]],
-        [[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 6, 7], [1, 2, 3, 4, 9, 9], [8, 9]],
+    /// Token sequences that only decide the batch's shape, with the longest segment attention takes
+    /// whole: two apart; a tree of shared beginnings (three rows shared by three sequences, two of them
+    /// sharing one more, one a beginning of another); the same tree with runs cut at two rows.
+    static let shapes: [([[Int]], Int)] = [
+        ([[1, 2, 3, 4, 5], [6, 7, 8]], DecoderBatch.maxSegmentRows),
+        ([[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 6, 7], [1, 2, 3, 4, 9, 9], [8, 9]], DecoderBatch.maxSegmentRows),
+        ([[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 6, 7], [1, 2, 3, 4, 9, 9], [8, 9]], 2),
     ]
 
     @Test(arguments: [(4, 2), (2, 2), (3, 1)], shapes)
-    func attentionBackwardMatchesFiniteDifferences(heads: (Int, Int), shape: [[Int]]) {
+    func attentionBackwardMatchesFiniteDifferences(heads: (Int, Int), shape: ([[Int]], Int)) {
         let attention = Attention(headCount: heads.0, kvHeadCount: heads.1, headDim: 4)
-        let batch = DecoderBatch(tokens: shape)
+        let batch = DecoderBatch(tokens: shape.0, maxSegmentRows: shape.1)
         let (N, W, Q) = (batch.rowCount, attention.rowWidth, attention.queryWidth)
         let layout = attention.probabilityLayout(batch.segments)
         var rng = SeededGenerator(seed: 31)
