@@ -46,6 +46,18 @@ public final class FrozenMatrix: @unchecked Sendable {
         if case .bf16(let values) = storage { values.deallocate() }
     }
 
+    /// Row r of W [columns] in fp32 (bf16 values widened, which is exact).
+    public func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(r >= 0 && r < rows, "row \(r) outside [0, \(rows))")
+        switch storage {
+        case .fp32(let weights):
+            out.update(from: weights.pointer + r * columns, count: columns)
+        case .bf16(let values):
+            let source = values + r * columns
+            for i in 0..<columns { out[i] = Float(bitPattern: UInt32(source[i]) << 16) }
+        }
+    }
+
     /// Bytes the weights take.
     public var byteCount: Int { rows * columns * (precision == .fp32 ? 4 : 2) }
 

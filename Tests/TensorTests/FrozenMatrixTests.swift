@@ -1,18 +1,12 @@
 import Foundation
 import Testing
 import Tensor
+import TestSupport
 
 /// The bf16 products against a float64 reference computed from the same bf16-rounded operands
 /// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
 @Suite(.enabled(if: Precision.bf16Supported, "bf16 tests skipped: this CPU has no AVX-512 BF16"))
 struct FrozenMatrixTests {
-    /// Rounds to bf16 (nearest, ties to even) and back, in Swift: an independent check of the C rounding.
-    static func bf16(_ value: Float) -> Float {
-        var bits = value.bitPattern
-        bits = bits &+ 0x7fff &+ ((bits >> 16) & 1)
-        return Float(bitPattern: bits & 0xffff_0000)
-    }
-
     /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), both operands in bf16.
     static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
@@ -21,7 +15,7 @@ struct FrozenMatrixTests {
                 var s = 0.0
                 for p in 0..<k {
                     let weight = transposed ? w[j * k + p] : w[p * n + j]
-                    s += Double(bf16(a[i * k + p])) * Double(bf16(weight))
+                    s += Double(BF16Rounding.round(a[i * k + p])) * Double(BF16Rounding.round(weight))
                 }
                 c[i * n + j] = s
             }
@@ -74,6 +68,17 @@ struct FrozenMatrixTests {
         for i in 0..<added.count { added.pointer[i] = Float(i % 5) }
         matrix.forward(x.pointer, count: m, beta: 1, into: added.pointer)
         for i in 0..<added.count { #expect(added[i] == alone[i] + Float(i % 5)) }
+    }
+
+    @Test(arguments: Precision.allCases)
+    func aRowReadsTheStoredValues(precision: Precision) {
+        var rng = SeededGenerator(seed: 10)
+        let w = rng.normalBuffer(count: 5 * 7, std: 1)
+        let matrix = FrozenMatrix(w, rows: 5, columns: 7, precision: precision)
+        let row = FloatBuffer(count: 7)
+        matrix.row(3, into: row.pointer)
+        let stored = w.array[21..<28].map { precision == .bf16 ? BF16Rounding.round($0) : $0 }
+        #expect(row.array == Array(stored))
     }
 
     @Test func bf16IsCloseToFp32() {

@@ -7,15 +7,17 @@ import Tensor
 public final class Transformer: @unchecked Sendable {
     public let config: DecoderConfig
     /// [V, H] the token embedding table.
-    public let tokenEmbedding: FloatBuffer
+    private let embeddingTable: FrozenMatrix
     private let blocks: [Block]
     private let outputNorm: FloatBuffer
-    private let outputHead: FloatBuffer
+    /// [V, H] the output head: the same matrix as `embeddingTable` when the model ties them.
+    private let outputHead: FrozenMatrix
     private var rotary: Rotary
     private let attention: Attention
     private var cached: Activations?
 
-    /// How the block projections are stored and multiplied (the embedding and head stay fp32).
+    /// How the frozen matrices (block projections, embedding table, output head) are stored and
+    /// multiplied; norms, biases and everything computed stay fp32.
     public let precision: Precision
 
     /// When set, every block projection's time and operations are added to it.
@@ -47,9 +49,11 @@ public final class Transformer: @unchecked Sendable {
     public init(config: DecoderConfig, weights: DecoderWeights, precision: Precision = .fp32) {
         self.config = config
         self.precision = precision
-        tokenEmbedding = weights.tokenEmbedding
+        let (V, H) = (config.vocabSize, config.hiddenSize)
+        embeddingTable = FrozenMatrix(weights.tokenEmbedding, rows: V, columns: H, precision: precision)
+        outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
+            : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision)
         outputNorm = weights.outputNorm
-        outputHead = weights.outputHead
         blocks = weights.layers.map { layer in
             let bias: FloatBuffer? = config.attentionBias
                 ? Self.concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map {
@@ -121,7 +125,7 @@ public final class Transformer: @unchecked Sendable {
                         width: H, y: normed.pointer, rstd: finalRstd.pointer)
         let logits = FloatBuffer(count: P * V)
         if P > 0 {
-            gemm(.none, .transposed, m: P, n: V, k: H, a: normed.pointer, b: outputHead.pointer, c: logits.pointer)
+            outputHead.forward(normed.pointer, count: P, into: logits.pointer, scratch: acts.scratch)
         }
         return ForwardPass(logits: logits, positions: positions, batch: batch, activations: acts,
                            finalHidden: finalHidden, finalRstd: finalRstd, savedForBackward: saveForBackward,
@@ -147,7 +151,7 @@ public final class Transformer: @unchecked Sendable {
         let dKept = FloatBuffer(count: K * H)
         if P > 0 {
             let dNormed = FloatBuffer(count: P * H)
-            gemm(.none, .none, m: P, n: H, k: V, a: logitGradient.pointer, b: outputHead.pointer, c: dNormed.pointer)
+            outputHead.backward(logitGradient.pointer, count: P, into: dNormed.pointer, scratch: acts.scratch)
             let dHidden = FloatBuffer(count: P * H)
             RMSNorm.backward(x: pass.finalHidden.pointer, gain: outputNorm.pointer, rstd: pass.finalRstd.pointer,
                              dy: dNormed.pointer, rows: P, width: H, dx: dHidden.pointer, accumulate: false)
@@ -317,6 +321,24 @@ public final class Transformer: @unchecked Sendable {
         if let meter = projectionMeter { meter.measure(matrix, rows: rows, body) } else { body() }
     }
 
+    /// The model's weights: their number and the bytes they take in memory (frozen matrices in
+    /// `precision`, norm gains and biases in fp32; a tied head counted once).
+    public var weightFootprint: (count: Int, bytes: Int) {
+        let matrices = [embeddingTable] + (outputHead === embeddingTable ? [] : [outputHead])
+            + blocks.flatMap { [$0.qkv, $0.output, $0.gateUp, $0.down] }
+        let vectors = [outputNorm] + blocks.flatMap { [$0.attentionNorm, $0.ffnNorm] + ($0.qkvBias.map { [$0] } ?? []) }
+        let floats = vectors.reduce(0) { $0 + $1.count }
+        return (matrices.reduce(floats) { $0 + $1.rows * $1.columns },
+                matrices.reduce(4 * floats) { $0 + $1.byteCount })
+    }
+
+    /// Row `id` of the token embedding table [H] in fp32, as the model reads it (with bf16 weights, the
+    /// stored bf16 values).
+    public func tokenEmbedding(_ id: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
+        embeddingTable.row(id, into: out)
+    }
+
     /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.
     private func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
         let H = config.hiddenSize
@@ -324,8 +346,7 @@ public final class Transformer: @unchecked Sendable {
             let dst = x + r * H
             switch item {
             case .token(let id):
-                precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
-                dst.update(from: tokenEmbedding.pointer + id * H, count: H)
+                tokenEmbedding(id, into: dst)
             case .embedding(let e):
                 guard let table = batch.embeddings, (e + 1) * H <= table.count else {
                     preconditionFailure("embedding row \(e) not in the batch's embedding table")

@@ -107,7 +107,7 @@ public final class Trainer {
             }
             let rows = FloatBuffer(count: m * H)
             for r in 0..<m {
-                (rows.pointer + r * H).update(from: model.transformer.tokenEmbedding.pointer + ids[r % ids.count] * H, count: H)
+                model.transformer.tokenEmbedding(ids[r % ids.count], into: rows.pointer + r * H)
             }
             initial = rows
         }

@@ -31,6 +31,9 @@ struct Benchmark {
         let projection_gflops: Double
         let projection_share: Double
         let sgemm_gflops: Double
+        /// The model's weights in memory and their bytes per weight.
+        let weights_mb: Double
+        let bytes_per_weight: Double
         let peak_rss_mb: Double
 
         var table: String {
@@ -42,6 +45,7 @@ struct Benchmark {
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
             machine sgemm    \(format(sgemm_gflops)) GFLOP/s
+            weights          \(format(weights_mb)) MB   (\(String(format: "%.2f", bytes_per_weight)) bytes per weight)
             peak RSS         \(format(peak_rss_mb)) MB
             """
         }
@@ -86,6 +90,7 @@ struct Benchmark {
         }
         let forwardFlops = config.forwardFlops(inputs, logitRows: batch)
         let trainFlops = forwardFlops + config.backwardFlops(inputs, logitRows: batch)
+        let footprint = model.transformer.weightFootprint
         return Report(model: model.name, precision: model.transformer.precision.rawValue,
                       recompute: model.transformer.recomputesActivations, threads: Threads.count,
                       batch: batch, seq: seq, virtual: virtual, rows: inputs.rowCount,
@@ -97,6 +102,8 @@ struct Benchmark {
                       projection_gflops: (meter.gflops * 10).rounded() / 10,
                       projection_share: (meter.seconds / (step * Double(steps - 1)) * 1000).rounded() / 1000,
                       sgemm_gflops: (sgemm * 10).rounded() / 10,
+                      weights_mb: (Double(footprint.bytes) / 1_048_576 * 10).rounded() / 10,
+                      bytes_per_weight: (Double(footprint.bytes) / Double(footprint.count) * 1000).rounded() / 1000,
                       peak_rss_mb: (ResourceUsage.peakRSSMegabytes * 10).rounded() / 10)
     }
 

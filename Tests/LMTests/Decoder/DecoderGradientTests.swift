@@ -179,7 +179,8 @@ struct DecoderConsistencyTests {
         let c = TinyModel.variants[0]
         let decoder = TinyModel.decoder(c)
         let H = c.hiddenSize
-        let row = FloatBuffer(Array(UnsafeBufferPointer(start: decoder.tokenEmbedding.pointer + 7 * H, count: H)))
+        let row = FloatBuffer(count: H)
+        decoder.tokenEmbedding(7, into: row.pointer)
         let at = [LogitPosition(sequence: 0, position: 2)]
         let viaToken = decoder.forward(DecoderBatch(tokens: [[1, 7, 3]]), logitsAt: at, saveForBackward: false).logits.array
         let viaVector = decoder.forward(DecoderBatch(sequences: [[.token(1), .embedding(0), .token(3)]], embeddings: row),

@@ -36,4 +36,25 @@ struct PrecisionTests {
         #expect(gradientError < 3e-2, "input gradient: relative error \(gradientError)")
         #expect(logitError > 0, "the bf16 decoder must not fall back to fp32")
     }
+
+    /// Every frozen matrix, the embedding table and head included, takes 2 bytes per weight in bf16;
+    /// only the norm gains and biases stay fp32. The embedding rows the model reads are the rounded ones.
+    @Test(arguments: TinyModel.variants)
+    func bf16StoresEveryMatrixInTwoBytes(_ c: DecoderConfig) {
+        let weights = TinyModel.weights(c, seed: 12)
+        let (H, V, F, L) = (c.hiddenSize, c.vocabSize, c.ffnSize, c.layerCount)
+        let W = c.queryWidth + 2 * c.kvWidth
+        let matrices = V * H * (c.tiedOutput ? 1 : 2) + L * (W * H + H * c.queryWidth + 2 * F * H + H * F)
+        let vectors = H + L * (2 * H + (c.attentionBias ? W : 0))
+        let fp32 = Transformer(config: c, weights: weights, precision: .fp32).weightFootprint
+        let bf16 = Transformer(config: c, weights: weights, precision: .bf16)
+        #expect(fp32.count == matrices + vectors && fp32.bytes == 4 * (matrices + vectors))
+        #expect(bf16.weightFootprint.count == matrices + vectors)
+        #expect(bf16.weightFootprint.bytes == 2 * matrices + 4 * vectors)
+
+        let row = FloatBuffer(count: H)
+        bf16.tokenEmbedding(3, into: row.pointer)
+        let stored = (0..<H).map { BF16Rounding.round(weights.tokenEmbedding[3 * H + $0]) }
+        #expect(row.array == stored)
+    }
 }
