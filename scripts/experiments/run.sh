@@ -4,7 +4,7 @@
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
 #   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
-#                                                  sst2-lstm-seeds precision precision-dev parity
+#                                                  sst2-lstm-seeds precision parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
@@ -79,8 +79,8 @@ step_sst2-lstm-seeds() {
 }
 step_lama() { for r in $RELATIONS; do ptune_run "lama-$r"; done; }
 step_precision() {
-  # every LAMA relation (seeds 13, 21 and 42 in one run) and SST-2 with encoder none (seeds 13, 21, 42,
-  # 87 and 100, each its own sentences), with fp32 and with bf16 weights
+  # every LAMA relation (seeds 13, 21 and 42 in one run) and SST-2 with a dev split (seeds 1..10, the
+  # best dev prompt kept), with fp32 and with bf16 weights
   for r in $RELATIONS; do
     local seeded="lama-$r-seeds"
     if [ ! -d "$OUT/bundles/$seeded" ]; then
@@ -89,12 +89,6 @@ step_precision() {
     fi
     for p in fp32 bf16; do ptune_run "$seeded" "$seeded-$p" --precision "$p"; done
   done
-  for name in sst2-none sst2-none-s21 sst2-none-s42 sst2-none-s87 sst2-none-s100; do
-    for p in fp32 bf16; do ptune_run "$name" "$name-$p" --precision "$p"; done
-  done
-}
-step_precision-dev() {
-  # SST-2 with a dev split (best dev prompt kept), seeds 1..10, with fp32 and with bf16 weights
   for s in $(seq 1 10); do
     for p in fp32 bf16; do ptune_run "sst2-dev-s$s" "sst2-dev-s$s-$p" --precision "$p"; done
   done
