@@ -21,7 +21,7 @@ public final class LanguageModel: @unchecked Sendable {
     }
 
     /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json),
-    /// with the block weights kept in `precision`.
+    /// with its weight matrices kept in `precision`.
     public static func load(path: String, precision: Precision = .fp32) throws -> LanguageModel {
         let loaded = try ModelLoader.load(path: path)
         let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)

@@ -136,7 +136,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var patience: Int
         public var checkpointEvery: Int
         public var maxLength: Int
-        /// "fp32" or "bf16": how the model's block weights were stored and multiplied.
+        /// "fp32" or "bf16": how the model's weight matrices were stored and multiplied.
         public var precision: String
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool

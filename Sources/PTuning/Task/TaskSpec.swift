@@ -101,7 +101,7 @@ public struct TrainingSettings: Sendable, Equatable {
     public var checkpointEvery: Int = 0
     /// Longest input in tokens; longer inputs are cut from the end of the longest field.
     public var maxLength: Int = 256
-    /// How the frozen model's block weights are stored and multiplied.
+    /// How the frozen model's weight matrices are stored and multiplied.
     public var precision: Precision = .fp32
     /// Keep only each layer's input in the forward pass and recompute the rest during backward: far
     /// less activation memory for long inputs, about 40% more work per step.

@@ -15,7 +15,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "fp32, or bf16: block weights in bf16 (2 bytes each) multiplied with fp32 accumulation (needs AVX-512 BF16).",
+        "fp32, or bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation (needs AVX-512 BF16).",
         valueName: "precision"))
     var precision: Precision = .fp32
 
