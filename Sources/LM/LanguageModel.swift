@@ -24,9 +24,13 @@ public final class LanguageModel: @unchecked Sendable {
     /// with its weight matrices kept in `precision`.
     public static func load(path: String, precision: Precision = .fp32) throws -> LanguageModel {
         let loaded = try ModelLoader.load(path: path)
+        let (config, sha256) = (loaded.config, loaded.sha256)
         let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
-        return LanguageModel(transformer: Transformer(config: loaded.config, weights: loaded.weights, precision: precision),
-                             tokenizer: tokenizer, path: path, sha256: loaded.sha256)
+        // The transformer gets the only reference to the fp32 weights and lets each layer go as it
+        // converts it.
+        let weights = (consume loaded).weights
+        return LanguageModel(transformer: Transformer(config: config, weights: consume weights, precision: precision),
+                             tokenizer: tokenizer, path: path, sha256: sha256)
     }
 
     /// Only the tokenizer of a model file or folder (reads no weights).

@@ -45,34 +45,44 @@ public final class Transformer: @unchecked Sendable {
         let down: FrozenMatrix
     }
 
-    /// `precision` `.bf16` needs `Precision.bf16Supported`.
-    public init(config: DecoderConfig, weights: DecoderWeights, precision: Precision = .fp32) {
+    /// `precision` `.bf16` needs `Precision.bf16Supported`. Each layer's fp32 weights are let go once
+    /// its matrices are built, so a caller that hands over the only reference to `weights` (`consume`)
+    /// never holds the model twice over.
+    public init(config: DecoderConfig, weights: consuming DecoderWeights, precision: Precision = .fp32) {
         self.config = config
         self.precision = precision
         let (V, H) = (config.vocabSize, config.hiddenSize)
+        var pending = Array(weights.layers.reversed())
+        weights.layers = []
+        var blocks: [Block] = []
+        while let layer = pending.popLast() {
+            blocks.append(Self.block(layer, config: config, precision: precision))
+        }
+        self.blocks = blocks
         embeddingTable = FrozenMatrix(weights.tokenEmbedding, rows: V, columns: H, precision: precision)
         outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
             : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision)
         outputNorm = weights.outputNorm
-        blocks = weights.layers.map { layer in
-            let bias: FloatBuffer? = config.attentionBias
-                ? Self.concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map {
-                    $0 ?? FloatBuffer(count: 0)
-                })
-                : nil
-            let (H, F, Q) = (config.hiddenSize, config.ffnSize, config.queryWidth)
-            let qkv = Self.concatenate([layer.query, layer.key, layer.value])
-            return Block(attentionNorm: layer.attentionNorm,
-                         qkv: FrozenMatrix(qkv, rows: qkv.count / H, columns: H, precision: precision),
-                         qkvBias: bias, output: FrozenMatrix(layer.output, rows: H, columns: Q, precision: precision),
-                         ffnNorm: layer.ffnNorm,
-                         gateUp: FrozenMatrix(Self.concatenate([layer.gate, layer.up]), rows: 2 * F, columns: H,
-                                              precision: precision),
-                         down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision))
-        }
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
                               headDim: config.headDim)
+    }
+
+    /// One layer's matrices in `precision`, with the query, key and value rows (and the gate and up
+    /// rows) joined into one matrix each.
+    private static func block(_ layer: LayerWeights, config: DecoderConfig, precision: Precision) -> Block {
+        let bias: FloatBuffer? = config.attentionBias
+            ? concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map { $0 ?? FloatBuffer(count: 0) })
+            : nil
+        let (H, F, Q) = (config.hiddenSize, config.ffnSize, config.queryWidth)
+        let qkv = concatenate([layer.query, layer.key, layer.value])
+        return Block(attentionNorm: layer.attentionNorm,
+                     qkv: FrozenMatrix(qkv, rows: qkv.count / H, columns: H, precision: precision),
+                     qkvBias: bias, output: FrozenMatrix(layer.output, rows: H, columns: Q, precision: precision),
+                     ffnNorm: layer.ffnNorm,
+                     gateUp: FrozenMatrix(concatenate([layer.gate, layer.up]), rows: 2 * F, columns: H,
+                                          precision: precision),
+                     down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision))
     }
 
     private static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
@@ -139,7 +149,7 @@ public final class Transformer: @unchecked Sendable {
         precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
         let acts = pass.activations
         let batch = pass.batch
-        let (H, N, V, F) = (config.hiddenSize, batch.rowCount, config.vocabSize, config.ffnSize)
+        let (H, N, F) = (config.hiddenSize, batch.rowCount, config.ffnSize)
         let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
         let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
