@@ -165,11 +165,27 @@ static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t
     }
 }
 
+// The calling thread's panel, grown to the largest one it has needed and kept: a training step makes
+// hundreds of products per thread, which would otherwise each allocate and free one. The worker
+// threads live as long as the process, so the buffers are never freed.
+static _Thread_local uint16_t *thread_panel;
+static _Thread_local size_t thread_panel_bytes;
+
+static uint16_t *panel_for(int pairs) {
+    size_t bytes = ((size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64;
+    if (bytes > thread_panel_bytes) {
+        free(thread_panel);
+        thread_panel = aligned_alloc(64, bytes);
+        if (!thread_panel) abort();
+        thread_panel_bytes = bytes;
+    }
+    return thread_panel;
+}
+
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end) {
     int pairs = (K + 1) / 2;
-    uint16_t *panel = aligned_alloc(64, ((size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64);
-    if (!panel) abort();
+    uint16_t *panel = panel_for(pairs);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_panel(B, b_transposed, N, K, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
@@ -178,5 +194,4 @@ void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint
             tile(A + (size_t)row * lda, lda, rows, pairs, panel, beta, C + (size_t)row * ldc + column, ldc, width);
         }
     }
-    free(panel);
 }
