@@ -63,6 +63,15 @@ public func singleThreadGEMM(_ transA: Transpose, _ transB: Transpose, m: Int, n
     sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
+/// y[op(A) rows] = op(A) x + beta y, A [rows, columns] row-major with row stride `lda`; op(A) = A
+/// (x has `columns` values, y `rows`) or Aᵀ (x has `rows`, y `columns`). On the calling thread, through
+/// OpenBLAS sgemv, which streams A once; sgemm with a single row packs all of A first.
+public func singleThreadGEMV(_ transA: Transpose, rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    BLASThreading.singleThreaded()
+    cblas_sgemv(CblasRowMajor, transA.cblas, Int32(rows), Int32(columns), 1, a, Int32(lda), x, 1, beta, y, 1)
+}
+
 @inline(__always)
 private func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
                    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

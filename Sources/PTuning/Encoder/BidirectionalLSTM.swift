@@ -12,6 +12,7 @@ import Tensor
 ///
 /// The forward direction runs t = 0..<T (prev = t - 1), the reverse one t = T-1...0 (prev = t + 1).
 /// Layer output row t is [h_t forward : h_t reverse] [2h]; layer k+1 reads layer k's output.
+/// A layer's two directions run at the same time, one per thread, each on its own products.
 final class BidirectionalLSTM {
     /// Offsets of one direction's tensors in the parameter buffer, and its input width.
     private struct Direction {
@@ -32,13 +33,13 @@ final class BidirectionalLSTM {
     private let cells: [[FloatBuffer]]
     /// Layer outputs [T, 2h].
     private let outputs: [FloatBuffer]
-    /// Backward scratch: dLoss/d(gate pre-activations) [T, 4h].
-    private let dGates: FloatBuffer
+    /// Backward scratch per direction: dLoss/d(gate pre-activations) [T, 4h].
+    private let dGates: [FloatBuffer]
     /// Backward scratch: dLoss/d(input of layer k) [T, 2h] for k ≥ 1 (index 0 unused).
     private let dInputs: [FloatBuffer]
-    /// Backward scratch: the gradients flowing to the previous step through h and c [h].
-    private let dHidden: FloatBuffer
-    private let dCell: FloatBuffer
+    /// Backward scratch per direction: the gradients flowing to the previous step through h and c [h].
+    private let dHidden: [FloatBuffer]
+    private let dCell: [FloatBuffer]
 
     /// PyTorch's parameter names and shapes, layer by layer, forward before reverse, each drawn from
     /// U(-1/√hidden, 1/√hidden).
@@ -74,10 +75,10 @@ final class BidirectionalLSTM {
         gates = (0..<layers).map { _ in (0..<2).map { _ in FloatBuffer(count: steps * 4 * hidden) } }
         cells = (0..<layers).map { _ in (0..<2).map { _ in FloatBuffer(count: steps * hidden) } }
         outputs = (0..<layers).map { _ in FloatBuffer(count: steps * 2 * hidden) }
-        dGates = FloatBuffer(count: steps * 4 * hidden)
+        dGates = (0..<2).map { _ in FloatBuffer(count: steps * 4 * hidden) }
         dInputs = (0..<layers).map { $0 == 0 ? FloatBuffer(count: 0) : FloatBuffer(count: steps * 2 * hidden) }
-        dHidden = FloatBuffer(count: hidden)
-        dCell = FloatBuffer(count: hidden)
+        dHidden = (0..<2).map { _ in FloatBuffer(count: hidden) }
+        dCell = (0..<2).map { _ in FloatBuffer(count: hidden) }
     }
 
     /// The last layer's output [T, 2h] from the latest forward.
@@ -87,8 +88,10 @@ final class BidirectionalLSTM {
     func forward(x: UnsafePointer<Float>, parameters: UnsafePointer<Float>) -> UnsafePointer<Float> {
         for layer in 0..<layers {
             let layerInput = layer == 0 ? x : UnsafePointer(outputs[layer - 1].pointer)
-            for direction in 0..<2 {
-                forward(layer: layer, direction: direction, x: layerInput, parameters: parameters)
+            parallelFor(2) { directions in
+                for direction in directions {
+                    forward(layer: layer, direction: direction, x: layerInput, parameters: parameters)
+                }
             }
         }
         return output
@@ -104,7 +107,8 @@ final class BidirectionalLSTM {
         let a = gates[layer][direction].pointer, c = cells[layer][direction].pointer
         let out = outputs[layer].pointer + direction * h    // row t at out + t * 2h
         // a [T, 4h] = x [T, input] · W_ihᵀ + b_ih + b_hh
-        gemm(.none, .transposed, m: T, n: g4, k: d.input, a: x, b: parameters + d.inputWeight, c: a)
+        singleThreadGEMM(.none, .transposed, m: T, n: g4, k: d.input, a: x, lda: d.input,
+                         b: parameters + d.inputWeight, ldb: d.input, c: a, ldc: g4)
         for t in 0..<T {
             let row = a + t * g4
             for j in 0..<g4 { row[j] += parameters[d.inputBias + j] + parameters[d.hiddenBias + j] }
@@ -113,9 +117,9 @@ final class BidirectionalLSTM {
             let t = time(s, direction: direction), prev = time(s - 1, direction: direction)
             let row = a + t * g4
             if s > 0 {
-                // a_t [1, 4h] += h_prev [1, h] · W_hhᵀ
-                gemm(.none, .transposed, m: 1, n: g4, k: h, a: out + prev * 2 * h,
-                     b: parameters + d.hiddenWeight, beta: 1, c: row)
+                // a_t [4h] += W_hh [4h, h] · h_prev [h]
+                singleThreadGEMV(.none, rows: g4, columns: h, a: parameters + d.hiddenWeight, lda: h,
+                                 x: out + prev * 2 * h, beta: 1, y: row)
             }
             for j in 0..<h {
                 let i = sigmoid(row[j]), f = sigmoid(row[h + j])
@@ -138,26 +142,34 @@ final class BidirectionalLSTM {
         for layer in stride(from: layers - 1, through: 0, by: -1) {
             let dLayerOutput = layer == layers - 1 ? dOutput : UnsafePointer(dInputs[layer + 1].pointer)
             let layerInput = layer == 0 ? x : UnsafePointer(outputs[layer - 1].pointer)
+            parallelFor(2) { directions in
+                for direction in directions {
+                    backward(layer: layer, direction: direction, x: layerInput, dOutput: dLayerOutput,
+                             parameters: parameters, gradient: gradient)
+                }
+            }
+            // dx [T, input] (+)= da · W_ih for both directions; layer 0 adds into the caller's dx.
             let dLayerInput = layer == 0 ? dx : dInputs[layer].pointer
             for direction in 0..<2 {
-                backward(layer: layer, direction: direction, x: layerInput, dOutput: dLayerOutput,
-                         parameters: parameters, gradient: gradient, dx: dLayerInput,
-                         accumulate: layer == 0 || direction == 1)
+                let d = directions[layer][direction]
+                gemm(.none, .none, m: steps, n: d.input, k: 4 * hidden, a: dGates[direction].pointer,
+                     b: parameters + d.inputWeight, beta: layer == 0 || direction == 1 ? 1 : 0, c: dLayerInput)
             }
         }
     }
 
+    /// One direction's backward through time: its gate gradients into `dGates[direction]` and its
+    /// parameter gradients added into `gradient`.
     private func backward(layer: Int, direction: Int, x: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
-                          parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-                          dx: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                          parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
         let d = directions[layer][direction]
         let h = hidden, g4 = 4 * hidden, T = steps
         let a = gates[layer][direction].pointer, c = cells[layer][direction].pointer
         let out = outputs[layer].pointer + direction * h
         let dOut = dOutput + direction * h
-        let da = dGates.pointer, dh = dHidden.pointer, dc = dCell.pointer
-        dHidden.zero()
-        dCell.zero()
+        let da = dGates[direction].pointer, dh = dHidden[direction].pointer, dc = dCell[direction].pointer
+        dHidden[direction].zero()
+        dCell[direction].zero()
         for s in stride(from: T - 1, through: 0, by: -1) {
             let t = time(s, direction: direction), prev = time(s - 1, direction: direction)
             let row = a + t * g4, dRow = da + t * g4
@@ -174,25 +186,24 @@ final class BidirectionalLSTM {
                 dc[j] = dcj * f
             }
             if s > 0 {
-                // dh_prev [1, h] = da_t [1, 4h] · W_hh [4h, h]
-                gemm(.none, .none, m: 1, n: h, k: g4, a: dRow, b: parameters + d.hiddenWeight, c: dh)
+                // dh_prev [h] = W_hhᵀ [h, 4h] · da_t [4h]
+                singleThreadGEMV(.transposed, rows: g4, columns: h, a: parameters + d.hiddenWeight, lda: h,
+                                 x: dRow, y: dh)
             }
         }
         // dW_ih [4h, input] += daᵀ · x
-        gemm(.transposed, .none, m: g4, n: d.input, k: T, a: da, b: x, beta: 1, c: gradient + d.inputWeight)
+        singleThreadGEMM(.transposed, .none, m: g4, n: d.input, k: T, a: da, lda: g4, b: x, ldb: d.input,
+                         beta: 1, c: gradient + d.inputWeight, ldc: d.input)
         if T > 1 {
             // dW_hh [4h, h] += Σ_t da_tᵀ h_prev(t): rows 1..<T with h rows 0..<T-1 (forward), or rows
             // 0..<T-1 with h rows 1..<T (reverse).
             let dRows = direction == 0 ? da + g4 : da
             let hRows = direction == 0 ? out : out + 2 * h
-            gemm(.transposed, .none, m: g4, n: h, k: T - 1, a: dRows, b: hRows, ldb: 2 * h,
-                 beta: 1, c: gradient + d.hiddenWeight)
+            singleThreadGEMM(.transposed, .none, m: g4, n: h, k: T - 1, a: dRows, lda: g4, b: hRows, ldb: 2 * h,
+                             beta: 1, c: gradient + d.hiddenWeight, ldc: h)
         }
         addColumnSums(da, rows: T, width: g4, into: gradient + d.inputBias)
         addColumnSums(da, rows: T, width: g4, into: gradient + d.hiddenBias)
-        // dx [T, input] (+)= da · W_ih
-        gemm(.none, .none, m: T, n: d.input, k: g4, a: da, b: parameters + d.inputWeight,
-             beta: accumulate ? 1 : 0, c: dx)
     }
 }
 

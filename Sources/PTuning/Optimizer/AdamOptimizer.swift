@@ -85,12 +85,35 @@ public final class AdamOptimizer {
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let p = parameters.pointer, gradients = gradient.pointer
         let m = firstMoment.pointer, v = secondMoment.pointer
-        for i in 0..<parameterCount {
-            let g = gradients[i] + l2 * p[i]
-            p[i] *= decayed
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+        // 16 lanes at a time, then the rest one by one: the same operations in the same order for
+        // every element, so the result does not depend on where a chunk or the lanes begin.
+        parallelFor(parameterCount, minChunk: 1 << 15) { range in
+            var i = range.lowerBound
+            typealias V16 = SIMD16<Float>
+            let (rp, rg) = (UnsafeMutableRawPointer(p), UnsafeRawPointer(gradients))
+            let (rm, rv) = (UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
+            while i + 16 <= range.upperBound {
+                let at = i * 4
+                var pi = rp.loadUnaligned(fromByteOffset: at, as: V16.self)
+                let g = rg.loadUnaligned(fromByteOffset: at, as: V16.self) + V16(repeating: l2) * pi
+                pi *= V16(repeating: decayed)
+                let mi = V16(repeating: b1) * rm.loadUnaligned(fromByteOffset: at, as: V16.self) + V16(repeating: 1 - b1) * g
+                let vi = V16(repeating: b2) * rv.loadUnaligned(fromByteOffset: at, as: V16.self)
+                    + V16(repeating: 1 - b2) * g * g
+                pi -= V16(repeating: stepSize) * mi / (vi.squareRoot() / V16(repeating: correction2) + V16(repeating: eps))
+                rp.storeBytes(of: pi, toByteOffset: at, as: V16.self)
+                rm.storeBytes(of: mi, toByteOffset: at, as: V16.self)
+                rv.storeBytes(of: vi, toByteOffset: at, as: V16.self)
+                i += 16
+            }
+            while i < range.upperBound {
+                let g = gradients[i] + l2 * p[i]
+                p[i] *= decayed
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+                i += 1
+            }
         }
     }
 }

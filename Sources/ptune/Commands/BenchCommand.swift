@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LM
+import PTuning
 import Tensor
 
 /// `ptune bench`: throughput of a P-tuning-shaped batch, beside this machine's sgemm rate.
@@ -9,26 +10,40 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure forward and forward+backward tokens/s for a P-tuning-shaped batch.",
         discussion: """
-            Each of --batch sequences holds --virtual caller-given embedding vectors followed by --seq \
+            Each of --batch sequences holds --virtual tokens from the prompt encoder followed by --seq \
             random tokens; the loss reads one position per sequence (cross-entropy over the full \
-            vocabulary), and backward runs to the input embeddings. Tokens/s counts every position, as \
-            ../shared/bench/peft_baseline.py does; the virtual tokens every sequence begins with are \
-            computed once per batch ("rows computed"), and GFLOP/s counts the operations done. The sgemm \
-            figure is measured in the same run.
+            vocabulary). A training step runs the encoder, the model forward and backward to the virtual \
+            tokens, the encoder's backward and an AdamW update, as ../shared/bench/peft_baseline.py does; \
+            a forward pass runs the encoder and the model. Tokens/s counts every position, as the \
+            baseline does; the virtual tokens every sequence begins with are computed once per batch \
+            ("rows computed"), and GFLOP/s counts the operations done. The sgemm figure is measured in \
+            the same run.
+
+            The baseline's LSTM encoder has --encoder-hidden per direction; ptune's hidden size counts \
+            both directions, as task.toml's [encoder] hidden_size does, so the same encoder is \
+            --encoder-hidden twice the model width (1152 for SmolLM2-135M).
             """)
 
     @OptionGroup var options: ModelOptions
     @Option(name: .long, help: "Sequences per batch.") var batch = 8
     @Option(name: .long, help: "Real tokens per sequence.") var seq = 64
-    @Option(name: .long, help: "Virtual (embedding) tokens per sequence.") var virtual = 16
+    @Option(name: .long, help: "Virtual tokens per sequence, made by the prompt encoder.") var virtual = 16
+    @Option(name: .long, help: "The prompt encoder: lstm, mlp or none (the table itself).")
+    var encoder: EncoderKind = .lstm
+    @Option(name: .customLong("encoder-hidden"),
+            help: "The encoder's hidden size as task.toml's [encoder] hidden_size counts it (0: the model width).")
+    var encoderHidden = 0
     @Option(name: .long, help: "Seconds to time each measurement.") var seconds = 10.0
     @Flag(name: .long, help: "Recompute each layer's activations during backward instead of keeping them.")
     var recompute = false
     @Flag(name: .long, help: "Print one JSON line instead of a table.") var json = false
 
     func validate() throws {
-        if batch < 1 || seq < 1 || virtual < 0 {
-            throw ValidationError("--batch and --seq must be at least 1 and --virtual at least 0.")
+        if batch < 1 || seq < 1 || virtual < 1 {
+            throw ValidationError("--batch, --seq and --virtual must be at least 1.")
+        }
+        if encoderHidden < 0 || (encoder == .lstm && encoderHidden % 2 != 0) {
+            throw ValidationError("--encoder-hidden must be 0 or positive, and even for lstm (half per direction); got \(encoderHidden).")
         }
         if !(seconds > 0) { throw ValidationError("--seconds must be positive, got \(seconds).") }
     }
@@ -36,7 +51,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = try options.load()
         model.transformer.recomputesActivations = recompute
-        let report = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual, seconds: seconds,
+        let report = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual,
+                               encoder: EncoderSettings(kind: encoder, hiddenSize: encoderHidden), seconds: seconds,
                                progress: json ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }).run()
         if json {
             try printJSON(report)
@@ -45,3 +61,5 @@ struct BenchCommand: ParsableCommand {
         }
     }
 }
+
+extension EncoderKind: ExpressibleByArgument {}

@@ -1,13 +1,19 @@
 import Foundation
 import LM
+import PTuning
 import Tensor
 
-/// Times forward and forward+backward passes of a P-tuning-shaped batch, and sgemm on this machine.
+/// Times training steps and forward passes of a P-tuning-shaped batch, and sgemm on this machine.
+///
+/// A training step is what `ptune train` does per batch: the prompt encoder's forward pass makes the
+/// virtual tokens' table, the model runs forward and backward to it, then the encoder's backward
+/// pass and an AdamW update of its parameters. A forward pass is the encoder's and the model's.
 struct Benchmark {
     let model: LanguageModel
     let batch: Int
     let seq: Int
     let virtual: Int
+    let encoder: EncoderSettings
     let seconds: Double
     let progress: ((String) -> Void)?
 
@@ -20,6 +26,12 @@ struct Benchmark {
         let batch: Int
         let seq: Int
         let virtual: Int
+        let encoder: String
+        /// The encoder's hidden size as `[encoder] hidden_size` counts it (0: the model width).
+        let encoder_hidden: Int
+        /// The encoder's share of a training step: its forward, backward and AdamW update.
+        let encoder_ms: Double
+        let encoder_share: Double
         /// Rows computed per step: the virtual tokens the sequences begin with are computed once.
         let rows: Int
         let train_step_ms: Double
@@ -41,6 +53,7 @@ struct Benchmark {
             model            \(model)
             shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights\(recompute ? ", activations recomputed" : "")
             rows computed    \(rows) of \(batch * (virtual + seq)) (the virtual tokens every sequence begins with once)
+            prompt encoder   \(encoder)\(encoder_hidden > 0 ? " (hidden \(encoder_hidden))" : ""): \(format(encoder_ms)) ms per step, \(percent(encoder_share)) of it (forward, backward, AdamW)
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
@@ -58,49 +71,70 @@ struct Benchmark {
         let config = model.transformer.config
         let H = config.hiddenSize
         var rng = SeededGenerator(seed: 0)
-        let embeddings = rng.normalBuffer(count: max(virtual, 1) * H, std: 0.02)
-        let sequences: [[DecoderInput]] = (0..<batch).map { _ in
-            (0..<virtual).map { DecoderInput.embedding($0) }
-                + (0..<seq).map { _ in .token(100 + Int(rng.next() % UInt64(config.vocabSize - 200))) }
+        let tokens = (0..<batch).map { _ in
+            (0..<seq).map { _ in DecoderInput.token(100 + Int(rng.next() % UInt64(config.vocabSize - 200))) }
         }
-        let inputs = DecoderBatch(sequences: sequences, embeddings: embeddings)
+        let sequences: [[DecoderInput]] = tokens.map { (0..<virtual).map { DecoderInput.embedding($0) } + $0 }
         let positions = (0..<batch).map { LogitPosition(sequence: $0, position: virtual + seq - 1) }
         let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
-        let tokens = Double(inputs.tokenCount)
+        let prompt = makePromptEncoder(settings: encoder, count: virtual, width: H, seed: 0,
+                                       initialRows: rng.normalBuffer(count: virtual * H, std: 0.02))
+        let optimizer = AdamOptimizer(kind: .adamw, parameterCount: prompt.parameters.count, weightDecay: 0.01)
+        let dTable = FloatBuffer(count: prompt.count * H)
+        let shape = DecoderBatch(sequences: sequences)
+        let tokenCount = Double(shape.tokenCount)
 
         progress?("measuring sgemm ...")
         let sgemm = Self.sgemmRate(seconds: min(seconds, 3))
-        progress?("measuring forward+backward for \(seconds) s ...")
-        let dEmbeddings = FloatBuffer(count: embeddings.count)
+        progress?("measuring training steps for \(seconds) s ...")
         let meter = ProjectionMeter()
         var steps = 0
+        var encoderSeconds = 0.0
         let step = Self.time(seconds) {
-            // The warm-up step runs without the meter.
-            model.transformer.projectionMeter = steps == 0 ? nil : meter
+            // The warm-up step runs without the meters.
+            let measured = steps > 0
+            model.transformer.projectionMeter = measured ? meter : nil
             steps += 1
+            var start = DispatchTime.now().uptimeNanoseconds
+            let table = prompt.forward()
+            var encoderTime = DispatchTime.now().uptimeNanoseconds - start
+            let inputs = DecoderBatch(sequences: sequences, embeddings: table)
             let pass = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: true)
             let gradient = CrossEntropy.gradient(logits: pass.logits, targets: targets, width: config.vocabSize)
             let dInput = model.transformer.backward(pass, logitGradient: gradient.gradient)
-            inputs.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
+            dTable.zero()
+            inputs.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
+            start = DispatchTime.now().uptimeNanoseconds
+            prompt.zeroGradient()
+            prompt.backward(dTable)
+            optimizer.step(parameters: prompt.parameters, gradient: prompt.gradient, learningRate: 1e-3)
+            encoderTime += DispatchTime.now().uptimeNanoseconds - start
+            if measured { encoderSeconds += Double(encoderTime) / 1e9 }
         }
         model.transformer.projectionMeter = nil
-        progress?("measuring forward for \(seconds / 2) s ...")
+        progress?("measuring forward passes for \(seconds / 2) s ...")
         let forward = Self.time(seconds / 2) {
+            let inputs = DecoderBatch(sequences: sequences, embeddings: prompt.forward())
             _ = model.transformer.forward(inputs, logitsAt: positions, saveForBackward: false)
         }
-        let forwardFlops = config.forwardFlops(inputs, logitRows: batch)
-        let trainFlops = forwardFlops + config.backwardFlops(inputs, logitRows: batch)
+        let forwardFlops = config.forwardFlops(shape, logitRows: batch)
+        let trainFlops = forwardFlops + config.backwardFlops(shape, logitRows: batch)
         let footprint = model.transformer.weightFootprint
+        let measuredTime = step * Double(steps - 1)
         return Report(model: model.name, precision: model.transformer.precision.rawValue,
                       recompute: model.transformer.recomputesActivations, threads: Threads.count,
-                      batch: batch, seq: seq, virtual: virtual, rows: inputs.rowCount,
+                      batch: batch, seq: seq, virtual: virtual, encoder: encoder.kind.rawValue,
+                      encoder_hidden: encoder.hiddenSize,
+                      encoder_ms: (encoderSeconds / Double(steps - 1) * 1000 * 10).rounded() / 10,
+                      encoder_share: (encoderSeconds / measuredTime * 1000).rounded() / 1000,
+                      rows: shape.rowCount,
                       train_step_ms: (step * 1000 * 10).rounded() / 10,
-                      train_tokens_per_s: (tokens / step * 10).rounded() / 10,
+                      train_tokens_per_s: (tokenCount / step * 10).rounded() / 10,
                       train_gflops: (trainFlops / step / 1e9 * 10).rounded() / 10,
-                      forward_tokens_per_s: (tokens / forward * 10).rounded() / 10,
+                      forward_tokens_per_s: (tokenCount / forward * 10).rounded() / 10,
                       forward_gflops: (forwardFlops / forward / 1e9 * 10).rounded() / 10,
                       projection_gflops: (meter.gflops * 10).rounded() / 10,
-                      projection_share: (meter.seconds / (step * Double(steps - 1)) * 1000).rounded() / 1000,
+                      projection_share: (meter.seconds / measuredTime * 1000).rounded() / 1000,
                       sgemm_gflops: (sgemm * 10).rounded() / 10,
                       weights_mb: (Double(footprint.bytes) / 1_048_576 * 10).rounded() / 10,
                       bytes_per_weight: (Double(footprint.bytes) / Double(footprint.count) * 1000).rounded() / 1000,

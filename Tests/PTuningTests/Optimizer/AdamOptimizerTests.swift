@@ -41,6 +41,25 @@ struct AdamOptimizerTests {
         #expect(optimizer.stepCount == expected.count)
     }
 
+    /// A large update runs 16 lanes at a time on several threads; each element must come out exactly as
+    /// it does alone (a one-parameter optimizer takes the element-by-element path).
+    @Test(arguments: OptimizerKind.allCases)
+    func lanesAndThreadsGiveEachElementItsOwnUpdate(kind: OptimizerKind) {
+        var rng = SeededGenerator(seed: 5)
+        let n = 70_003
+        let parameters = rng.normalBuffer(count: n, std: 1)
+        let start = parameters.array
+        let gradients = (0..<3).map { _ in rng.normalBuffer(count: n, std: 1) }
+        let optimizer = AdamOptimizer(kind: kind, parameterCount: n, weightDecay: 0.01)
+        for g in gradients { optimizer.step(parameters: parameters, gradient: g, learningRate: 1e-3) }
+        for i in stride(from: 0, to: n, by: 997) + [n - 1] {
+            let alone = FloatBuffer([start[i]])
+            let single = AdamOptimizer(kind: kind, parameterCount: 1, weightDecay: 0.01)
+            for g in gradients { single.step(parameters: alone, gradient: FloatBuffer([g[i]]), learningRate: 1e-3) }
+            #expect(alone[0] == parameters[i], "element \(i)")
+        }
+    }
+
     @Test func clippingLeavesSmallGradientsAlone() {
         let gradient = FloatBuffer([0.3, -0.4])
         #expect(abs(clipGradientNorm(gradient, maxNorm: 1) - 0.5) < 1e-7)
