@@ -19,9 +19,9 @@ struct BenchCommand: ParsableCommand {
             ("rows computed"), and GFLOP/s counts the operations done. The sgemm figure is measured in \
             the same run.
 
-            The baseline's LSTM encoder has --encoder-hidden per direction; ptune's hidden size counts \
-            both directions, as task.toml's [encoder] hidden_size does, so the same encoder is \
-            --encoder-hidden twice the model width (1152 for SmolLM2-135M).
+            By default the encoder is the baseline's: PEFT builds its LSTM with the model width per \
+            direction, which is twice the model width in the terms of task.toml's [encoder] \
+            hidden_size (both directions together), and its MLP with the model width.
             """)
 
     @OptionGroup var options: ModelOptions
@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The prompt encoder: lstm, mlp or none (the table itself).")
     var encoder: EncoderKind = .lstm
     @Option(name: .customLong("encoder-hidden"),
-            help: "The encoder's hidden size as task.toml's [encoder] hidden_size counts it (0: the model width).")
+            help: "The encoder's hidden size as task.toml's [encoder] hidden_size counts it (0: the baseline's).")
     var encoderHidden = 0
     @Option(name: .long, help: "Seconds to time each measurement.") var seconds = 10.0
     @Flag(name: .long, help: "Recompute each layer's activations during backward instead of keeping them.")
@@ -51,8 +51,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = try options.load()
         model.transformer.recomputesActivations = recompute
+        let width = model.transformer.config.hiddenSize
+        let hidden = encoderHidden > 0 ? encoderHidden : encoder == .lstm ? 2 * width : width
         let report = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual,
-                               encoder: EncoderSettings(kind: encoder, hiddenSize: encoderHidden), seconds: seconds,
+                               encoder: EncoderSettings(kind: encoder, hiddenSize: hidden), seconds: seconds,
                                progress: json ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }).run()
         if json {
             try printJSON(report)

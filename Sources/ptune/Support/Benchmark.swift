@@ -27,7 +27,7 @@ struct Benchmark {
         let seq: Int
         let virtual: Int
         let encoder: String
-        /// The encoder's hidden size as `[encoder] hidden_size` counts it (0: the model width).
+        /// The encoder's hidden size as `[encoder] hidden_size` counts it.
         let encoder_hidden: Int
         /// The encoder's share of a training step: its forward, backward and AdamW update.
         let encoder_ms: Double
@@ -53,7 +53,7 @@ struct Benchmark {
             model            \(model)
             shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights\(recompute ? ", activations recomputed" : "")
             rows computed    \(rows) of \(batch * (virtual + seq)) (the virtual tokens every sequence begins with once)
-            prompt encoder   \(encoder)\(encoder_hidden > 0 ? " (hidden \(encoder_hidden))" : ""): \(format(encoder_ms)) ms per step, \(percent(encoder_share)) of it (forward, backward, AdamW)
+            prompt encoder   \(encoder)\(encoder == "none" ? "" : " (hidden \(encoder_hidden))"): \(format(encoder_ms)) ms per step, \(percent(encoder_share)) of it (forward, backward, AdamW)
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
             projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+
+/// `ptune bench` on a tiny random model: a training step includes the prompt encoder, sized like the
+/// baseline's by default, and the report says what the weights take.
+struct BenchCommandTests {
+    @Test func aStepRunsTheBaselinesEncoderAndReportsItsShare() throws {
+        let h = try ServiceHarness()
+        let model = h.models.appendingPathComponent("tiny").path
+        let run = try h.cli(["bench", "--model", model, "--batch", "2", "--seq", "5", "--virtual", "3",
+                             "--seconds", "0.05", "--threads", "1", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        #expect(report["encoder"] as? String == "lstm")
+        #expect(report["encoder_hidden"] as? Int == 32, "twice the tiny model's width of 16")
+        let share = try #require(report["encoder_share"] as? Double)
+        #expect(share > 0 && share < 1)
+        #expect(report["rows"] as? Int == 3 + 2 * 5)
+        #expect(report["bytes_per_weight"] as? Double == 4)
+    }
+
+    @Test func anOddLSTMWidthIsRefused() throws {
+        let h = try ServiceHarness()
+        let run = try h.cli(["bench", "--model", h.models.appendingPathComponent("tiny").path,
+                             "--encoder-hidden", "33"])
+        #expect(run.status != 0)
+        #expect(run.err.contains("--encoder-hidden"))
+    }
+}
