@@ -38,5 +38,6 @@ for a in map(json.loads, sys.argv[2:]):
     p = a['precision']
     print(f"{p} forward+backward: {a['train_tokens_per_s'] / b['train_tokens_per_s']:.2f}x the baseline's training-step rate")
     print(f"{p} forward:          {a['forward_tokens_per_s'] / b['forward_tokens_per_s']:.2f}x the baseline's forward rate")
+    print(f"{p} prompt encoder:   {a['encoder_share'] * 100:.1f}% of a step ({a['encoder']}, as the baseline's)")
     print(f"{p} peak RSS:         {a['peak_rss_mb']:.0f} MB vs {b['peak_rss_mb']:.0f} MB")
 PY

@@ -2,7 +2,7 @@
 # Where a training step's time goes: samples `ptune bench` with perf during its forward+backward
 # phase only (not the load, not the sgemm reference) and groups the symbols by kind of work.
 # Usage: scripts/profile-step.sh PTUNE_BINARY MODEL_PATH [PRECISION]   (env: SECONDS_PER_RUN, default 10;
-#        BATCH, SEQ, VIRTUAL, THREADS as for bench.sh). Needs perf (Debian: linux-perf).
+#        BATCH, SEQ, VIRTUAL, THREADS as for bench.sh; ENCODER, default lstm). Needs perf (Debian: linux-perf).
 set -euo pipefail
 ptune="$1"
 model="$2"
@@ -13,10 +13,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 "$ptune" bench --model "$model" --precision "$precision" --batch "${BATCH:-8}" --seq "${SEQ:-64}" \
-    --virtual "${VIRTUAL:-16}" --threads "${THREADS:-$(nproc)}" --seconds "$seconds" \
+    --virtual "${VIRTUAL:-16}" --threads "${THREADS:-$(nproc)}" --seconds "$seconds" --encoder "${ENCODER:-lstm}" \
     >"$work/bench.txt" 2>"$work/progress.txt" &
 bench=$!
-until grep -q "forward+backward" "$work/progress.txt" 2>/dev/null; do
+until grep -q "training steps" "$work/progress.txt" 2>/dev/null; do
     kill -0 "$bench" 2>/dev/null || { cat "$work/progress.txt" >&2; exit 1; }
     sleep 0.2
 done
@@ -30,6 +30,7 @@ groups = [
     ("bf16 products (tile)", r"\btile\b"),
     ("bf16 products (panel packing, operand rounding)", r"pack_panel|ptune_bf16_"),
     ("attention (scores, softmax, weighted sums)", r"Attention|Softmax"),
+    ("prompt encoder (LSTM with its sgemv, MLP head, AdamW)", r"LSTM|AdamOptimizer|MLPHead|Linear|sgemv"),
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
     ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),

@@ -37,6 +37,11 @@ public final class FloatBuffer: @unchecked Sendable {
     /// The contents as an array (a copy).
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
-    /// Sets every element to zero.
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    /// Sets every element to zero, large buffers (a prompt encoder's gradient) on all threads.
+    public func zero() {
+        let pointer = pointer
+        parallelFor(count, minChunk: 1 << 18) { range in
+            (pointer + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+    }
 }
