@@ -47,6 +47,23 @@ void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *o
     }
 }
 
+BF16_TARGET
+void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
+    for (long r = 0; r < rows; r++) {
+        const uint16_t *source = in + r * ldi;
+        float *target = out + r * ldo;
+        long c = 0;
+        for (; c + 16 <= columns; c += 16) {
+            __m512i words = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(source + c)));
+            _mm512_storeu_ps(target + c, _mm512_castsi512_ps(_mm512_slli_epi32(words, 16)));
+        }
+        for (; c < columns; c++) {
+            uint32_t bits = (uint32_t)source[c] << 16;
+            memcpy(target + c, &bits, sizeof bits);
+        }
+    }
+}
+
 // Transposes a 16 x 16 block of 32-bit words in place: r[k] becomes (old r[0][k], ..., r[15][k]).
 // Pairs of rows are interleaved as words, then as qwords, then 128-bit lanes are gathered across
 // four registers.

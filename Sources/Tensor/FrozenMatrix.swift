@@ -19,6 +19,10 @@ public final class FrozenMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
     public let precision: Precision
+    /// With bf16 weights: true when products round the fp32 operand to bf16 (the bf16 kernel); false
+    /// when they widen the weights to fp32 a block at a time and multiply in fp32, for a product whose
+    /// operand must keep its precision (the output head, whose results are the logits).
+    public let roundsOperand: Bool
     private enum Storage {
         case fp32(FloatBuffer)
         case bf16(UnsafeMutablePointer<UInt16>)
@@ -26,12 +30,13 @@ public final class FrozenMatrix: @unchecked Sendable {
     private let storage: Storage
 
     /// `weights` [rows, columns]; with `.bf16` it is rounded once and the fp32 copy is not kept.
-    public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision) {
+    public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision, roundsOperand: Bool = true) {
         precondition(weights.count == rows * columns, "a [\(rows), \(columns)] matrix needs \(rows * columns) values")
         precondition(precision == .fp32 || Precision.bf16Supported, "bf16 needs a CPU with AVX-512 BF16")
         self.rows = rows
         self.columns = columns
         self.precision = precision
+        self.roundsOperand = roundsOperand
         switch precision {
         case .fp32:
             storage = .fp32(weights)
@@ -53,8 +58,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         case .fp32(let weights):
             out.update(from: weights.pointer + r * columns, count: columns)
         case .bf16(let values):
-            let source = values + r * columns
-            for i in 0..<columns { out[i] = Float(bitPattern: UInt32(source[i]) << 16) }
+            ptune_bf16_widen_rows(values + r * columns, 1, columns, columns, out, columns)
         }
     }
 
@@ -81,9 +85,50 @@ public final class FrozenMatrix: @unchecked Sendable {
         switch storage {
         case .fp32(let weights):
             gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a, b: weights.pointer, beta: beta, c: c)
-        case .bf16(let weights):
+        case .bf16(let weights) where roundsOperand:
             bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
                         scratch: scratch)
+        case .bf16(let weights):
+            widenedProduct(a, weights, count: m, transposed: transposed, beta: beta, into: c)
+        }
+    }
+
+    /// The product with the weights widened to fp32 a block at a time into each thread's own buffer,
+    /// multiplied by single-threaded sgemm. Forward: blocks of W's rows, each a block of c's columns.
+    /// Backward: each thread a range of c's columns, summing over blocks of W's rows.
+    private func widenedProduct(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int,
+                                transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>) {
+        guard m > 0, rows > 0, columns > 0 else { return }
+        let (rows, columns) = (rows, columns)
+        let blockRows = 256
+        let blocks = (rows + blockRows - 1) / blockRows
+        if transposed {
+            parallelFor(blocks) { range in
+                let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
+                defer { widened.deallocate() }
+                for block in range {
+                    let first = block * blockRows, count = min(blockRows, rows - first)
+                    ptune_bf16_widen_rows(weights + first * columns, count, columns, columns, widened, columns)
+                    singleThreadGEMM(.none, .transposed, m: m, n: count, k: columns, a: a, lda: columns,
+                                     b: widened, ldb: columns, beta: beta, c: c + first, ldc: rows)
+                }
+            }
+        } else {
+            let width = ((columns + Threads.count - 1) / Threads.count + 15) & ~15
+            parallelFor((columns + width - 1) / width) { range in
+                let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
+                defer { widened.deallocate() }
+                for part in range {
+                    let column = part * width, span = min(width, columns - column)
+                    for block in 0..<blocks {
+                        let first = block * blockRows, count = min(blockRows, rows - first)
+                        ptune_bf16_widen_rows(weights + first * columns + column, count, span, columns, widened, span)
+                        singleThreadGEMM(.none, .none, m: m, n: span, k: count, a: a + first, lda: rows,
+                                         b: widened, ldb: span, beta: block == 0 ? beta : 1, c: c + column,
+                                         ldc: columns)
+                    }
+                }
+            }
         }
     }
 

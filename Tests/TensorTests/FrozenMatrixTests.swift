@@ -7,15 +7,18 @@ import TestSupport
 /// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
 @Suite(.enabled(if: Precision.bf16Supported, "bf16 tests skipped: this CPU has no AVX-512 BF16"))
 struct FrozenMatrixTests {
-    /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), both operands in bf16.
-    static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool) -> [Double] {
+    /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), w in bf16 and a
+    /// in bf16 too when `roundsOperand`.
+    static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool,
+                          roundsOperand: Bool = true) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
                 var s = 0.0
                 for p in 0..<k {
                     let weight = transposed ? w[j * k + p] : w[p * n + j]
-                    s += Double(BF16Rounding.round(a[i * k + p])) * Double(BF16Rounding.round(weight))
+                    let operand = roundsOperand ? BF16Rounding.round(a[i * k + p]) : a[i * k + p]
+                    s += Double(operand) * Double(BF16Rounding.round(weight))
                 }
                 c[i * n + j] = s
             }
@@ -54,6 +57,29 @@ struct FrozenMatrixTests {
         matrix.backward(dy.pointer, count: m, into: dx.pointer)
         let backwardError = Self.relativeError(dx.array, Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false))
         #expect(backwardError < 1e-6, "backward \(shape): relative error \(backwardError)")
+    }
+
+    /// (m, rows, columns): one block of rows, and several with a short last one and an odd width.
+    @Test(arguments: [(3, 40, 24), (5, 600, 37)])
+    func widenedProductsKeepTheOperandInFP32(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 11)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16, roundsOperand: false)
+        let x = rng.normalBuffer(count: m * columns, std: 1)
+        let y = FloatBuffer(count: m * rows)
+        matrix.forward(x.pointer, count: m, into: y.pointer)
+        let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true, roundsOperand: false)
+        #expect(Self.relativeError(y.array, forward) < 1e-6)
+
+        let dy = rng.normalBuffer(count: m * rows, std: 1)
+        let dx = FloatBuffer(Array(repeating: 1, count: m * columns))
+        matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
+        let backward = Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false, roundsOperand: false)
+        #expect(Self.relativeError(dx.array, backward.map { $0 + 1 }) < 1e-6)
+        // Rounding the operand as well would be off by far more than fp32 sums are.
+        let rounded = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
+        #expect(Self.relativeError(y.array, rounded) > 1e-4)
     }
 
     @Test func betaOneAddsToWhatIsThere() {

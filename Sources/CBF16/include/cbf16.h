@@ -14,6 +14,10 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count);
 /// row's columns beyond `columns`. fp32 subnormals become zero. Needs ptune_bf16_supported().
 void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo);
 
+/// Widens in [rows, columns] (row stride ldi) into out [rows, columns] (row stride ldo) as fp32, which
+/// is exact. Needs ptune_bf16_supported().
+void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
+
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C, where beta is
 /// 0 or 1. A is bf16 row-major with row stride lda (even, >= K, zero beyond K). With b_transposed,
 /// B is [N, K] row-major and op(B) = B^T; else B is [K, N] row-major. C is fp32 row-major, stride ldc.

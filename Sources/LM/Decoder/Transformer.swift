@@ -59,9 +59,12 @@ public final class Transformer: @unchecked Sendable {
             blocks.append(Self.block(layer, config: config, precision: precision))
         }
         self.blocks = blocks
-        embeddingTable = FrozenMatrix(weights.tokenEmbedding, rows: V, columns: H, precision: precision)
+        // The head keeps its operand in fp32 (bf16 weights widened as it goes): its results are the
+        // logits the loss and every prediction read, and it is a small part of a step's work.
+        embeddingTable = FrozenMatrix(weights.tokenEmbedding, rows: V, columns: H, precision: precision,
+                                      roundsOperand: false)
         outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
-            : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision)
+            : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision, roundsOperand: false)
         outputNorm = weights.outputNorm
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
