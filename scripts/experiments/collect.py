@@ -114,3 +114,82 @@ for name, folder in [('rte', 'RTE'), ('cb', 'CB')]:
               f'{wall("ptune", name)} | {tps(r)} |')
     else:
         print(f'| {name.upper()} | {len(labels)} | {pct(p)} ({maj}; F1 {pct(f1)}) | — | — | — | — | — | — |')
+
+
+def seed_scores(name, metric):
+    r = report(name)
+    return None if not r else [100 * s['test'][metric] for s in r['seeds']]
+
+
+def paired(rows):
+    """Mean, sample std and standard error of the bf16 - fp32 differences over all (row, seed) pairs."""
+    d = [b - f for fs, bs in rows for f, b in zip(fs, bs)]
+    if len(d) < 2:
+        return None
+    mean = sum(d) / len(d)
+    std = (sum((x - mean) ** 2 for x in d) / (len(d) - 1)) ** 0.5
+    return mean, std, std / len(d) ** 0.5, len(d)
+
+
+def paired_line(rows):
+    p = paired(rows)
+    return '' if not p else (f'\nbf16 − fp32 over {p[3]} pairs: mean {p[0]:+.2f}, sample std {p[1]:.2f}, '
+                             f'standard error {p[2]:.2f}\n')
+
+
+print('\n## fp32 and bf16 weights (`run.sh precision`)\n')
+print('LAMA P@1 (seeds 13, 21, 42):\n')
+print('| relation | fp32 per seed | bf16 per seed | fp32 mean | bf16 mean | difference |')
+print('|---|---|---|---|---|---|')
+lama_rows = []
+for rel in ['P19', 'P20', 'P27', 'P101', 'P103', 'P413']:
+    f, b = seed_scores(f'lama-{rel}-seeds-fp32', 'p_at_1'), seed_scores(f'lama-{rel}-seeds-bf16', 'p_at_1')
+    if not f or not b:
+        print(f'| {rel} | — | — | — | — | — |')
+        continue
+    lama_rows.append((f, b))
+    mf, mb = sum(f) / len(f), sum(b) / len(b)
+    print(f'| {rel} | {", ".join(f"{x:.2f}" for x in f)} | {", ".join(f"{x:.2f}" for x in b)} | {mf:.2f} | {mb:.2f} | {mb - mf:+.2f} |')
+if lama_rows:
+    mf = sum(sum(f) / len(f) for f, _ in lama_rows) / len(lama_rows)
+    mb = sum(sum(b) / len(b) for _, b in lama_rows) / len(lama_rows)
+    print(f'| **mean** | | | **{mf:.2f}** | **{mb:.2f}** | **{mb - mf:+.2f}** |')
+print(paired_line(lama_rows))
+print('SST-2 with a dev split (accuracy on the 872 test sentences of the best-dev prompt):\n')
+print('| seed | fp32 best step | fp32 dev | fp32 test | bf16 best step | bf16 dev | bf16 test | difference |')
+print('|---|---|---|---|---|---|---|---|')
+sst_rows = []
+for seed in range(1, 11):
+    f, b = report(f'sst2-dev-s{seed}-fp32'), report(f'sst2-dev-s{seed}-bf16')
+    if not f or not b:
+        continue
+    fs, bs = f['seeds'][0], b['seeds'][0]
+    ft, bt = 100 * fs['test']['accuracy'], 100 * bs['test']['accuracy']
+    sst_rows.append(([ft], [bt]))
+    print(f'| {seed} | {fs["best_step"]} | {100 * fs["dev"]["accuracy"]:.1f} | {ft:.2f} | '
+          f'{bs["best_step"]} | {100 * bs["dev"]["accuracy"]:.1f} | {bt:.2f} | {bt - ft:+.2f} |')
+if sst_rows:
+    mf = sum(f[0] for f, _ in sst_rows) / len(sst_rows)
+    mb = sum(b[0] for _, b in sst_rows) / len(sst_rows)
+    print(f'| **mean** | | | **{mf:.2f}** | | | **{mb:.2f}** | **{mb - mf:+.2f}** |')
+print(paired_line(sst_rows))
+
+
+def other_eval(run, precision):
+    p = f'{OUT}/runs/{run}.eval-{precision}.json'
+    return 100 * json.load(open(p))['accuracy'] if os.path.exists(p) else None
+
+
+print('The same prompts evaluated both ways (`run.sh precision-eval`):\n')
+print('| seed | fp32-trained prompt: fp32 eval | bf16 eval | bf16-trained prompt: fp32 eval | bf16 eval |')
+print('|---|---|---|---|---|')
+cross = []
+for seed in range(1, 11):
+    f, b = report(f'sst2-dev-s{seed}-fp32'), report(f'sst2-dev-s{seed}-bf16')
+    fb, bf = other_eval(f'sst2-dev-s{seed}-fp32', 'bf16'), other_eval(f'sst2-dev-s{seed}-bf16', 'fp32')
+    if not f or not b or fb is None or bf is None:
+        continue
+    ff, bb = 100 * f['seeds'][0]['test']['accuracy'], 100 * b['seeds'][0]['test']['accuracy']
+    cross += [([ff], [fb]), ([bf], [bb])]
+    print(f'| {seed} | {ff:.2f} | {fb:.2f} ({fb - ff:+.2f}) | {bf:.2f} | {bb:.2f} ({bb - bf:+.2f}) |')
+print(paired_line(cross))

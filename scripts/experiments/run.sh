@@ -4,7 +4,7 @@
 # JSON. Run one experiment at a time (the machine has 2 cores); every run uses 2 threads.
 #
 #   scripts/experiments/run.sh [STEP...]     STEP: bundles sst2 sst2-seeds lama lama-manual lama-ref glue sst2-lstm
-#                                                  sst2-lstm-seeds precision parity
+#                                                  sst2-lstm-seeds precision precision-eval parity
 #                                                  batch-check collect
 #                                            (default: all, in that order)
 # Environment: OUT (default /tmp/ptune-exp), DATA (default ../shared/data from the repo),
@@ -91,6 +91,19 @@ step_precision() {
   done
   for s in $(seq 1 10); do
     for p in fp32 bf16; do ptune_run "sst2-dev-s$s" "sst2-dev-s$s-$p" --precision "$p"; done
+  done
+}
+step_precision-eval() {
+  # each SST-2 prompt of step precision evaluated in the other precision as well: what bf16 does to
+  # a given prompt, apart from where training goes
+  for s in $(seq 1 10); do
+    for trained in fp32 bf16; do
+      local run="sst2-dev-s$s-$trained" other=bf16
+      [ "$trained" = bf16 ] && other=fp32
+      [ -n "${SKIP_DONE:-}" ] && [ -s "$OUT/runs/$run.eval-$other.json" ] && continue
+      "$PTUNE" eval --prompt "$OUT/runs/$run" --input "$OUT/bundles/sst2-dev-s$s/test.jsonl" --threads "$THREADS" \
+        --precision "$other" --json > "$OUT/runs/$run.eval-$other.json"
+    done
   done
 }
 step_lama-manual() { for r in $RELATIONS; do ref_run "lama-$r-manual" --task "lama:$r" --mode manual --train 400 --eval 400; done; }
