@@ -155,15 +155,21 @@ if lama_rows:
     mb = sum(sum(b) / len(b) for _, b in lama_rows) / len(lama_rows)
     print(f'| **mean** | | | **{mf:.2f}** | **{mb:.2f}** | **{mb - mf:+.2f}** |')
 print(paired_line(lama_rows))
+def sst2_dev_runs(seed):
+    """The fp32 and bf16 results of SST-2 dev seed `seed`, or None while either is missing."""
+    f, b = report(f'sst2-dev-s{seed}-fp32'), report(f'sst2-dev-s{seed}-bf16')
+    return (f['seeds'][0], b['seeds'][0]) if f and b else None
+
+
 print('SST-2 with a dev split (accuracy on the 872 test sentences of the best-dev prompt):\n')
 print('| seed | fp32 best step | fp32 dev | fp32 test | bf16 best step | bf16 dev | bf16 test | difference |')
 print('|---|---|---|---|---|---|---|---|')
 sst_rows = []
 for seed in range(1, 11):
-    f, b = report(f'sst2-dev-s{seed}-fp32'), report(f'sst2-dev-s{seed}-bf16')
-    if not f or not b:
+    runs = sst2_dev_runs(seed)
+    if not runs:
         continue
-    fs, bs = f['seeds'][0], b['seeds'][0]
+    fs, bs = runs
     ft, bt = 100 * fs['test']['accuracy'], 100 * bs['test']['accuracy']
     sst_rows.append(([ft], [bt]))
     print(f'| {seed} | {fs["best_step"]} | {100 * fs["dev"]["accuracy"]:.1f} | {ft:.2f} | '
@@ -185,11 +191,11 @@ print('| seed | fp32-trained prompt: fp32 eval | bf16 eval | bf16-trained prompt
 print('|---|---|---|---|---|')
 cross = []
 for seed in range(1, 11):
-    f, b = report(f'sst2-dev-s{seed}-fp32'), report(f'sst2-dev-s{seed}-bf16')
+    runs = sst2_dev_runs(seed)
     fb, bf = other_eval(f'sst2-dev-s{seed}-fp32', 'bf16'), other_eval(f'sst2-dev-s{seed}-bf16', 'fp32')
-    if not f or not b or fb is None or bf is None:
+    if not runs or fb is None or bf is None:
         continue
-    ff, bb = 100 * f['seeds'][0]['test']['accuracy'], 100 * b['seeds'][0]['test']['accuracy']
+    ff, bb = (100 * r['test']['accuracy'] for r in runs)
     cross += [([ff], [fb]), ([bf], [bb])]
     print(f'| {seed} | {ff:.2f} | {fb:.2f} ({fb - ff:+.2f}) | {bf:.2f} | {bb:.2f} ({bb - bf:+.2f}) |')
 print(paired_line(cross))

@@ -93,6 +93,28 @@ def encoder_toml(kind, seed=SEED):
     return f'\n[encoder]\ntype = "{kind}"\n'
 
 
+def sst2_bundle(out, name, model, comment, splits, tail):
+    """Writes an SST-2 bundle: `splits` maps train/dev/test to (sentence, label) lists."""
+    files = {f'{split}.jsonl': [{'sentence': s, 'label': str(y)} for s, y in rows] for split, rows in splits.items()}
+    data = ''.join(f'{split} = "{split}.jsonl"\n' for split in splits)
+    toml = f'''{comment}
+schema = 1
+name = "{name}"
+model = {toml_str(model)}
+kind = "classify"
+template = "[P*3] {{sentence}}[P*3]{{target}}"
+
+[data]
+{data}label_field = "label"
+
+[labels]
+"0" = " terrible"
+"1" = " great"
+''' + tail
+    write_bundle(f'{out}/{name}', toml, files)
+    print(f'{name}: ' + ' '.join(f'{split} {len(rows)}' for split, rows in splits.items()))
+
+
 def sst2(data, out, model):
     def rd(p):
         rows = [l.rstrip('\n').split('\t') for l in open(p)][1:]
@@ -104,59 +126,18 @@ def sst2(data, out, model):
     for enc, seed, epochs, lr in runs:
         tr = list(long_enough)
         random.Random(seed).shuffle(tr)
-        tr = tr[:1000]
-        files = {'train.jsonl': [{'sentence': s, 'label': str(y)} for s, y in tr],
-                 'test.jsonl': [{'sentence': s, 'label': str(y)} for s, y in te]}
-        name = f'sst2-{enc}' + ('' if seed == SEED else f'-s{seed}')
-        toml = f'''# SST-2 as ref_ptune.py --task sst2 --mode ptune --prompt 3,3 --encoder {enc} --lr {lr} --epochs {epochs} --seed {seed}
-schema = 1
-name = "{name}"
-model = {toml_str(model)}
-kind = "classify"
-template = "[P*3] {{sentence}}[P*3]{{target}}"
-
-[data]
-train = "train.jsonl"
-test = "test.jsonl"
-label_field = "label"
-
-[labels]
-"0" = " terrible"
-"1" = " great"
-''' + encoder_toml(enc, seed) + training_toml(epochs, lr, seeds=(seed,))
-        write_bundle(f'{out}/{name}', toml, files)
-        print(f'{name}: train {len(tr)} test {len(te)}')
+        sst2_bundle(out, f'sst2-{enc}' + ('' if seed == SEED else f'-s{seed}'), model,
+                    f'# SST-2 as ref_ptune.py --task sst2 --mode ptune --prompt 3,3 --encoder {enc} --lr {lr} --epochs {epochs} --seed {seed}',
+                    {'train': tr[:1000], 'test': te}, encoder_toml(enc, seed) + training_toml(epochs, lr, seeds=(seed,)))
     for seed in SST2_DEV_SEEDS:
         shuffled = list(long_enough)
         random.Random(seed).shuffle(shuffled)
-        tr, dev = shuffled[:1000], shuffled[1000:1000 + SST2_DEV_SIZE]
-        files = {'train.jsonl': [{'sentence': s, 'label': str(y)} for s, y in tr],
-                 'dev.jsonl': [{'sentence': s, 'label': str(y)} for s, y in dev],
-                 'test.jsonl': [{'sentence': s, 'label': str(y)} for s, y in te]}
-        name = f'sst2-dev-s{seed}'
-        toml = f'''# SST-2, encoder none, lr 3e-3, 1 epoch; {SST2_DEV_SIZE} more training sentences as dev, evaluated
-# every {SST2_DEV_EVERY} steps; the prompt with the best dev accuracy is kept
-schema = 1
-name = "{name}"
-model = {toml_str(model)}
-kind = "classify"
-template = "[P*3] {{sentence}}[P*3]{{target}}"
-
-[data]
-train = "train.jsonl"
-dev = "dev.jsonl"
-test = "test.jsonl"
-label_field = "label"
-
-[labels]
-"0" = " terrible"
-"1" = " great"
-
-[encoder]
-type = "none"
-''' + training_toml(1, '3e-3', seeds=(seed,), extra=f'eval_every = {SST2_DEV_EVERY}\n')
-        write_bundle(f'{out}/{name}', toml, files)
-        print(f'{name}: train {len(tr)} dev {len(dev)} test {len(te)}')
+        sst2_bundle(out, f'sst2-dev-s{seed}', model,
+                    f'# SST-2, encoder none, lr 3e-3, 1 epoch; {SST2_DEV_SIZE} more training sentences as dev, evaluated\n'
+                    f'# every {SST2_DEV_EVERY} steps; the prompt with the best dev accuracy is kept',
+                    {'train': shuffled[:1000], 'dev': shuffled[1000:1000 + SST2_DEV_SIZE], 'test': te},
+                    '\n[encoder]\ntype = "none"\n'
+                    + training_toml(1, '3e-3', seeds=(seed,), extra=f'eval_every = {SST2_DEV_EVERY}\n'))
 
 
 def lama(data, out, model, n_train, n_eval, epochs, lr, enc, tok):
