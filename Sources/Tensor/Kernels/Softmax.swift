@@ -51,17 +51,9 @@ public enum Softmax {
             let pr = UnsafeRawPointer(p + r * width)
             let dr = UnsafeMutableRawPointer(dp + r * width)
             let n = causalOffset.map { min(width, r + $0 + 1) } ?? width
-            var sums = SIMD16<Float>()
-            var i = 0
-            while i + 16 <= n {
-                sums += pr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                    * dr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                i += 16
-            }
-            var dot = sums.sum()
-            while i < n { dot += p[r * width + i] * dp[r * width + i]; i += 1 }
+            let dot = Vector.dot(p + r * width, dp + r * width, n)
             let shift = SIMD16<Float>(repeating: dot)
-            i = 0
+            var i = 0
             while i + 16 <= n {
                 let g = pr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                     * (dr.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - shift)
