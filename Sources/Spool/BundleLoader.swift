@@ -102,8 +102,9 @@ public enum BundleLoader {
                 : problems.problems)
         }
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
-                            encoder: draft.encoder, training: draft.training)
-        let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format)
+                            encoder: draft.encoder, training: draft.training, manualTemplate: draft.manualTemplate)
+        let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
+                             devFraction: draft.devFraction)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
                                       limits: draft.limits)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,

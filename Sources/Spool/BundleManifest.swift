@@ -45,11 +45,16 @@ public struct DataFiles: Sendable, Equatable {
     /// The format of every split (`format`; by default `tsv` when the train file ends in `.tsv`,
     /// else `jsonl`).
     public var format: DataFormat
+    /// Without a dev split, the share of the training records carved off as one (`dev_fraction`,
+    /// see `DevSplit`); 0 carves none.
+    public var devFraction: Double
 
-    public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl) {
+    public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl,
+                devFraction: Double = DevSplit.defaultFraction) {
         self.train = train
         self.dev = dev
         self.test = test
         self.format = format
+        self.devFraction = devFraction
     }
 }

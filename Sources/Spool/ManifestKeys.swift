@@ -1,8 +1,8 @@
 /// The keys each table of `task.toml` accepts.
 enum ManifestKeys {
-    static let topLevel = ["schema", "name", "model", "kind", "template",
+    static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template",
                            "data", "labels", "fill", "choice", "encoder", "training", "limits"]
-    static let data = ["train", "dev", "test", "format", "label_field"]
+    static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction"]
     static let fill = ["candidates", "candidates_file"]
     static let choice = ["fields", "margin"]
     static let encoder = ["type", "hidden_size", "init", "init_ids"]

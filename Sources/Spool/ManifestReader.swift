@@ -17,6 +17,8 @@ struct ManifestDraft {
     /// For `fill`: the candidates file to read into the kind's candidate list.
     var candidatesFile: String?
     var template: Template?
+    var manualTemplate: Template?
+    var devFraction = DevSplit.defaultFraction
     var labelField = "label"
     var encoder = EncoderSettings()
     var training = TrainingSettings()
@@ -61,6 +63,7 @@ struct ManifestReader {
             top.problem("template", "names the label field {\(draft.labelField)}",
                         hint: "the answer would be part of the prompt; the model predicts it at {target}")
         }
+        readManualTemplate(top, into: &draft)
         readKind(kindName, top, into: &draft)
         if let encoder = top.subtable("encoder", validKeys: ManifestKeys.encoder) {
             draft.encoder = readEncoder(encoder)
@@ -85,6 +88,25 @@ struct ManifestReader {
             return nil
         }
         return name
+    }
+
+    /// `manual_template`: words only, naming no field the template does not name.
+    private func readManualTemplate(_ top: ManifestTable, into draft: inout ManifestDraft) {
+        guard let source = top.string("manual_template") else { return }
+        let manual: Template
+        do {
+            manual = try Template.parse(source, manual: true)
+        } catch {
+            top.problem("manual_template", error.description, hint: "manual_template: \(source)")
+            return
+        }
+        if let template = draft.template,
+           let extra = manual.fieldNames.first(where: { !template.fieldNames.contains($0) }) {
+            top.problem("manual_template", "names {\(extra)}, a field the template does not name",
+                        hint: "the manual template is compared with the P-tuned one on the same fields")
+            return
+        }
+        draft.manualTemplate = manual
     }
 
     private func readKindName(_ top: ManifestTable) -> String? {
@@ -127,6 +149,9 @@ struct ManifestReader {
                 return SplitPath(path: path, isExplicit: true)
             }
             return SplitPath(path: name, isExplicit: false)
+        }
+        if let fraction = data?.number("dev_fraction", allowed: "0 (no dev split carved) up to 0.5", { (0...0.5).contains($0) }) {
+            draft.devFraction = fraction
         }
         draft.train = split("train", default: "train.\(ext)")
         draft.dev = split("dev", default: "dev.\(ext)")

@@ -13,6 +13,8 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, TableR
         public static let attempt = "attempt"
         /// A user asked to cancel the job.
         public static let cancel = "cancel"
+        /// The job succeeded, but its report warns about the prompt.
+        public static let warning = "warning"
     }
 
     public var id: Int64

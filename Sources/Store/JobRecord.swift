@@ -37,13 +37,16 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var lastDevMetric: Double?
     /// How many attempts have started.
     public var attempts: Int
+    /// For a succeeded job whose prompt looks unsound (collapsed, diverged, or not above its
+    /// baselines): the report's warnings, one per line; nil for a sound one.
+    public var warnings: String?
 
     public init(id: String, bundleSHA256: String, name: String, spoolName: String, state: JobState = .queued,
                 priority: Int, threads: Int, memoryMB: Int, wallTimeSeconds: Int,
                 model: String? = nil, kind: String? = nil,
                 submittedAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, reason: String? = nil,
                 cancelRequested: Bool = false, progressStep: Int? = nil, progressTotal: Int? = nil,
-                lastLoss: Double? = nil, lastDevMetric: Double? = nil, attempts: Int = 0) {
+                lastLoss: Double? = nil, lastDevMetric: Double? = nil, attempts: Int = 0, warnings: String? = nil) {
         self.id = id
         self.bundleSHA256 = bundleSHA256
         self.name = name
@@ -65,6 +68,7 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         self.lastLoss = lastLoss
         self.lastDevMetric = lastDevMetric
         self.attempts = attempts
+        self.warnings = warnings
     }
 
     /// The job id of a bundle: the first 16 hex digits of its sha256, lowercase.

@@ -58,13 +58,21 @@ extension JobStore {
     }
 
     /// Records how an attempt ended and moves its job to `jobState`, in one transaction, so a crash
-    /// never leaves an ended attempt under a job that still looks running.
+    /// never leaves an ended attempt under a job that still looks running. `warnings` (one per line)
+    /// are kept on the job and each recorded as an event.
     public func finishAttempt(id: Int64, state: JobState, exitStatus: Int32?, reason: String?, peakRSSMB: Double?,
-                              at: Date, jobState: JobState, jobReason: String?, durable: Bool) throws {
+                              at: Date, jobState: JobState, jobReason: String?, warnings: [String] = [],
+                              durable: Bool) throws {
         try write(durable: durable) { db in
             let jobID = try Self.recordAttemptEnd(db, id: id, state: state, exitStatus: exitStatus, reason: reason,
                                                   peakRSSMB: peakRSSMB, at: at)
             try Self.moveJob(db, id: jobID, to: jobState, reason: jobReason, at: at)
+            guard !warnings.isEmpty else { return }
+            try db.execute(sql: "UPDATE job SET warnings = ? WHERE id = ?",
+                           arguments: [warnings.joined(separator: "\n"), jobID])
+            for warning in warnings {
+                try Self.insertEvent(db, jobID: jobID, attempt: nil, kind: EventRecord.Kind.warning, message: warning, at: at)
+            }
         }
     }
 

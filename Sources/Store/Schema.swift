@@ -82,6 +82,11 @@ enum Schema {
                 t.add(column: "node", .text)
             }
         }
+        migrator.registerMigration("v3: warnings of succeeded jobs") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "warnings", .text)
+            }
+        }
         return migrator
     }
 }

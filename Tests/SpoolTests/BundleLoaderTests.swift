@@ -61,8 +61,11 @@ import Testing
         #expect(bundle.manifest.data == DataFiles(train: "train.jsonl", dev: nil, test: nil, format: .jsonl))
         #expect(bundle.manifest.limits == JobLimits(threads: 2, memoryMB: 4096, wallTimeSeconds: 21_600, priority: 0))
         #expect(bundle.manifest.spec.labelField == "label")
-        #expect(bundle.manifest.spec.encoder == EncoderSettings(kind: .lstm, hiddenSize: 0, initText: nil))
+        #expect(bundle.manifest.spec.encoder == EncoderSettings(kind: .none, hiddenSize: 0, initText: nil))
         #expect(bundle.manifest.spec.training == TrainingSettings())
+        #expect(bundle.manifest.spec.training.automatic == Set(AutomaticSetting.allCases))
+        #expect(bundle.manifest.spec.manualTemplate == nil)
+        #expect(bundle.manifest.data.devFraction == DevSplit.defaultFraction)
         #expect(bundle.train.map(\.fields) == [["sentence": "a joy to watch", "label": "1"],
                                                ["sentence": "dull and long", "label": "0"]])
         #expect(bundle.dev.isEmpty && bundle.test.isEmpty)
@@ -150,7 +153,7 @@ import Testing
             """)
         let problems = fixture.problems()
         #expect(problems.map(\.description) == [
-            "task.toml:5: colour: unknown key (valid keys: schema, name, model, kind, template, data, labels, fill, choice, encoder, training, limits)",
+            "task.toml:5: colour: unknown key (valid keys: schema, name, model, kind, template, manual_template, data, labels, fill, choice, encoder, training, limits)",
             "task.toml:12: training.lerning_rate: unknown key (did you mean learning_rate?; valid keys: \(ManifestKeys.training.joined(separator: ", ")))",
             "task.toml:13: training.batch_size: 0 is out of range (allowed: 1...65536)",
             "train.jsonl:4: not valid JSON (each line must be one JSON object, e.g. {\"sentence\": \"...\", \"label\": 1})",

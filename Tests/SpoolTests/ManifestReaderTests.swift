@@ -192,13 +192,34 @@ import Testing
         #expect(try BundleFixture.sentiment(manifest: list).load().manifest.spec.kind == .fill(candidates: ["0", "1"]))
     }
 
+    @Test func manualTemplateIsWordsOnlyOnTheTemplatesFields() throws {
+        let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "manual_template = \"{sentence} All in all, it was {target}\"\n[labels]")).load()
+        #expect(bundle.manifest.spec.baselineTemplate.source == "{sentence} All in all, it was {target}")
+        let withPseudo = BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "manual_template = \"[P] {sentence} {target}\"\n[labels]")
+        #expect(try problems(manifest: withPseudo).about("manual_template")?.message.contains("a pseudo token in a manual template") == true)
+        let otherField = BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "manual_template = \"{review} {target}\"\n[labels]")
+        #expect(try problems(manifest: otherField).about("manual_template")?.message
+            == "names {review}, a field the template does not name")
+    }
+
+    @Test func devFractionIsAShareUpToHalf() throws {
+        let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "[data]\ndev_fraction = 0\n[labels]")).load()
+        #expect(bundle.manifest.data.devFraction == 0)
+        let tooMuch = BundleFixture.sentimentManifest.replacingOccurrences(of: "[labels]", with: "[data]\ndev_fraction = 0.7\n[labels]")
+        #expect(try problems(manifest: tooMuch).about("data.dev_fraction")?.message == "0.7 is out of range")
+    }
+
     @Test func encoderInitOnlyWithoutAnEncoderAndAsTextOrIDs() throws {
-        #expect(try problems(adding: "[encoder]\ninit = \"It was\"\n").about("encoder.init")?.message
+        #expect(try problems(adding: "[encoder]\ntype = \"mlp\"\ninit = \"It was\"\n").about("encoder.init")?.message
             == "only used with type = \"none\"")
         let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
             + "[encoder]\ntype = \"none\"\ninit = \"It was\"\n").load()
         #expect(bundle.manifest.spec.encoder == EncoderSettings(kind: .none, hiddenSize: 0, initText: "It was"))
-        #expect(try problems(adding: "[encoder]\ninit_ids = [1, 2]\n").about("encoder.init_ids")?.message
+        #expect(try problems(adding: "[encoder]\ntype = \"lstm\"\ninit_ids = [1, 2]\n").about("encoder.init_ids")?.message
             == "only used with type = \"none\"")
         let ids = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
             + "[encoder]\ntype = \"none\"\ninit_ids = [3513, 4442]\n").load()

@@ -95,9 +95,10 @@ struct Completion {
             guard let data = try? Data(contentsOf: url) else { continue }
             try core.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
         }
+        let warnings = ReportWarnings.read(from: running.directory.appendingPathComponent("report.json"))
         try core.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
                                      peakRSSMB: running.measuredPeakMB, at: now, jobState: .succeeded, jobReason: nil,
-                                     durable: true)
+                                     warnings: warnings, durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
         _ = try SpoolIntake.finish(running.job.id, to: .done, layout: core.layout)
         core.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])

@@ -17,12 +17,24 @@ public enum ReportMarkdown {
                      + "hidden size \(report.model.hiddenSize), sha256 `\(report.model.sha256.prefix(12))`)")
         lines.append("- Encoder: \(report.encoder.kind), hidden size \(report.encoder.effectiveHiddenSize); optimizer "
                      + "\(report.training.optimizer), learning rate \(report.training.learningRate), batch \(report.training.batchSize)")
+        lines.append("- Data: \(report.data.train) training, \(devDescription(report.data)), \(report.data.test) test records"
+                     + (report.training.automatic.isEmpty ? ""
+                        : "; chosen by ptune: " + report.training.automatic.joined(separator: ", ")))
         lines.append("")
+        for warning in report.summary.warnings {
+            lines.append("> **Warning (\(warning.kind.rawValue)):** \(inline(warning.message)).")
+            lines.append("")
+        }
         lines.append("## Results")
         lines.append("")
         lines.append(contentsOf: table(report))
         lines.append("")
-        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (best on dev).")
+        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (best on dev among the seeds without warnings).")
+        for seed in report.seeds {
+            for warning in seed.warnings { lines.append("- Seed \(seed.seed), \(warning.kind.rawValue): \(inline(warning.message))") }
+        }
+        lines.append("")
+        lines.append(contentsOf: baselineTable(report.baselines))
         lines.append("")
         lines.append("## Training")
         lines.append("")
@@ -84,6 +96,26 @@ public enum ReportMarkdown {
             column.statistic.map { format($0.mean) + ($0.std.map { " ± " + format($0) } ?? "") }
         }
         lines.append("| mean ± std | | | " + summary.joined(separator: " | ") + " | |")
+        return lines
+    }
+
+    static func devDescription(_ data: DataSummary) -> String {
+        switch data.devSource {
+        case .file: "\(data.dev) dev"
+        case .carved: "\(data.dev) dev (carved from the training records)"
+        case .none: "no dev split (the last step is kept)"
+        }
+    }
+
+    /// What the prompt is compared with: the majority answer and the manual template.
+    static func baselineTable(_ baselines: Baselines) -> [String] {
+        var lines = ["Baselines on the same records (primary metric):", "",
+                     "| baseline | dev | test |", "|---|---:|---:|"]
+        for (name, baseline) in [("majority answer", baselines.majority), ("manual template", baselines.manual)] {
+            let cells = [baseline.dev, baseline.test].map { $0.map { format($0.primary) } ?? "–" }
+            lines.append("| \(name) `\(baseline.description.replacingOccurrences(of: "`", with: "'"))` | "
+                         + cells.joined(separator: " | ") + " |")
+        }
         return lines
     }
 

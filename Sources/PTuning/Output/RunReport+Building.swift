@@ -14,11 +14,13 @@ extension RunReport {
         encoder = Encoder(kind: spec.encoder.kind.rawValue, hiddenSize: spec.encoder.hiddenSize,
                           effectiveHiddenSize: context.effectiveEncoderHiddenSize, initText: spec.encoder.initText,
                           initTokenIDs: spec.encoder.initTokenIDs)
-        training = Training(spec.training)
+        training = Training(outcome.settings)
+        data = outcome.data
+        baselines = outcome.baselines
         seeds = outcome.seeds
         summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,
                           dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
-                          test: MetricSummary(outcome.seeds.compactMap(\.test)))
+                          test: MetricSummary(outcome.seeds.compactMap(\.test)), warnings: outcome.warnings)
         let tokensPerSecond = outcome.seeds.map(\.trainTokensPerSecond)
         timing = Timing(startedAt: Self.timestamp(context.startedAt), finishedAt: Self.timestamp(context.finishedAt),
                         wallSeconds: context.finishedAt.timeIntervalSince(context.startedAt),
@@ -90,6 +92,7 @@ extension RunReport.Training {
         maxLength = settings.maxLength
         precision = settings.precision.rawValue
         recompute = settings.recompute
+        automatic = settings.automatic.map(\.rawValue).sorted()
     }
 }
 

@@ -10,6 +10,10 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var task: Task
     public var encoder: Encoder
     public var training: Training
+    /// The records of each split and where the dev records came from.
+    public var data: DataSummary
+    /// The majority answer and the manual template on the same dev and test records.
+    public var baselines: Baselines
     /// One entry per seed, in the order the seeds ran.
     public var seeds: [SeedResult]
     public var summary: Summary
@@ -20,7 +24,7 @@ public struct RunReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
-        case job, model, task, encoder, training, seeds, summary, timing, resources, outputs
+        case job, model, task, encoder, training, data, baselines, seeds, summary, timing, resources, outputs
     }
 
     /// Which job and bundle produced the run.
@@ -140,9 +144,12 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var precision: String
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
+        /// The settings ptune chose because the bundle left them out ("steps", "learning_rate",
+        /// "seeds", "eval_every").
+        public var automatic: [String]
 
         enum CodingKeys: String, CodingKey {
-            case epochs, optimizer, schedule, seeds, patience, precision, recompute
+            case epochs, optimizer, schedule, seeds, patience, precision, recompute, automatic
             case maxSteps = "max_steps"
             case batchSize = "batch_size"
             case evalBatchSize = "eval_batch_size"
@@ -188,9 +195,12 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var bestSeed: UInt64
         public var dev: MetricSummary
         public var test: MetricSummary
+        /// The exported seed's warnings: empty when its prompt looks sound. A seed with warnings is
+        /// exported only when every seed has some.
+        public var warnings: [RunWarning]
 
         enum CodingKeys: String, CodingKey {
-            case dev, test
+            case dev, test, warnings
             case seedCount = "seed_count"
             case bestSeed = "best_seed"
         }

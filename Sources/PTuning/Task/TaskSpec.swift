@@ -54,7 +54,7 @@ public struct EncoderSettings: Sendable, Equatable {
     /// (repeated to fill m rows), for starts that no text encodes to.
     public var initTokenIDs: [Int]?
 
-    public init(kind: EncoderKind = .lstm, hiddenSize: Int = 0, initText: String? = nil, initTokenIDs: [Int]? = nil) {
+    public init(kind: EncoderKind = .none, hiddenSize: Int = 0, initText: String? = nil, initTokenIDs: [Int]? = nil) {
         self.kind = kind
         self.hiddenSize = hiddenSize
         self.initText = initText
@@ -77,13 +77,25 @@ public enum ScheduleKind: String, Sendable, Equatable, CaseIterable {
     case epochDecay = "epoch_decay"
 }
 
+/// A training setting that ptune chooses from the task and its data unless the bundle sets it
+/// (`TrainingDefaults` holds the rules).
+public enum AutomaticSetting: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
+    /// `epochs` / `max_steps`: the steps one seed runs.
+    case steps
+    case learningRate = "learning_rate"
+    case seeds
+    case evalEvery = "eval_every"
+}
+
 public struct TrainingSettings: Sendable, Equatable {
+    /// The settings still to be chosen by `TrainingDefaults`: each leaves this set when it is assigned.
+    public var automatic = Set(AutomaticSetting.allCases)
     /// Passes over the training split; ignored when `maxSteps` is set.
-    public var epochs: Int = 3
-    public var maxSteps: Int?
+    public var epochs: Int = 3 { didSet { automatic.remove(.steps) } }
+    public var maxSteps: Int? { didSet { automatic.remove(.steps) } }
     public var batchSize: Int = 8
     public var evalBatchSize: Int = 16
-    public var learningRate: Float = 1e-4
+    public var learningRate: Float = 3e-3 { didSet { automatic.remove(.learningRate) } }
     public var weightDecay: Float = 0
     public var optimizer: OptimizerKind = .adamw
     public var schedule: ScheduleKind = .constant
@@ -92,9 +104,9 @@ public struct TrainingSettings: Sendable, Equatable {
     /// Global gradient-norm clipping; nil = none.
     public var clipNorm: Float? = 1.0
     /// Each seed is one full run; the report gives mean and std over them.
-    public var seeds: [UInt64] = [13]
+    public var seeds: [UInt64] = [13] { didSet { automatic.remove(.seeds) } }
     /// Evaluate on dev every this many steps (0 = at the end of each epoch).
-    public var evalEvery: Int = 0
+    public var evalEvery: Int = 0 { didSet { automatic.remove(.evalEvery) } }
     /// Stop after this many evaluations without a dev gain (0 = never stop early).
     public var patience: Int = 0
     /// Write a checkpoint every this many steps (0 = at each evaluation).
@@ -119,16 +131,23 @@ public struct TaskSpec: Sendable, Equatable {
     public var labelField: String
     public var encoder: EncoderSettings
     public var training: TrainingSettings
+    /// The words-only prompt the P-tuned one is compared with; nil = `template` without its pseudo tokens.
+    public var manualTemplate: Template?
 
     public init(name: String, kind: TaskKind, template: Template, labelField: String,
-                encoder: EncoderSettings = EncoderSettings(), training: TrainingSettings = TrainingSettings()) {
+                encoder: EncoderSettings = EncoderSettings(), training: TrainingSettings = TrainingSettings(),
+                manualTemplate: Template? = nil) {
         self.name = name
         self.kind = kind
         self.template = template
         self.labelField = labelField
         self.encoder = encoder
         self.training = training
+        self.manualTemplate = manualTemplate
     }
+
+    /// The manual baseline's template: `manualTemplate`, or the template without its pseudo tokens.
+    public var baselineTemplate: Template { manualTemplate ?? template.withoutPseudoTokens }
 }
 
 /// One data record: field values by name, and where it came from (for error messages).

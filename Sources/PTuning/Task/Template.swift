@@ -1,3 +1,5 @@
+import Foundation
+
 /// A P-tuning template: pseudo tokens placed anywhere among literal anchor text, record fields and
 /// the target slot, e.g. `"[P*3] {premise} ? [P*3] {hypothesis} [P*3] Answer:{target}"`.
 ///
@@ -52,4 +54,48 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { source }
+
+    /// The template with its pseudo tokens taken out: the manual prompt a P-tuned one is compared
+    /// with. Where a pseudo token stood between two spaces one space is kept, and the space a leading
+    /// pseudo token left at the start is dropped: `"[P*3] {x} [P*3] It was {target}"` becomes
+    /// `"{x} It was {target}"`.
+    public var withoutPseudoTokens: Template {
+        var kept: [Part] = []
+        var removedBefore = false
+        for part in parts {
+            switch part {
+            case .pseudo:
+                removedBefore = true
+            case .text(var text):
+                let previousEndsInSpace: Bool
+                if case .text(let before)? = kept.last { previousEndsInSpace = before.last?.isWhitespace ?? false }
+                else { previousEndsInSpace = kept.isEmpty }
+                if removedBefore && previousEndsInSpace { text = String(text.drop { $0 == " " }) }
+                if case .text(let before)? = kept.last {
+                    kept[kept.count - 1] = .text(before + text)
+                } else if !text.isEmpty {
+                    kept.append(.text(text))
+                }
+                removedBefore = false
+            default:
+                kept.append(part)
+                removedBefore = false
+            }
+        }
+        return Template(parts: kept, source: Self.render(kept))
+    }
+
+    /// The template syntax that parses back to `parts`.
+    static func render(_ parts: [Part]) -> String {
+        parts.map { part -> String in
+            switch part {
+            case .pseudo(let count): count == 1 ? "[P]" : "[P*\(count)]"
+            case .text(let text):
+                text.replacingOccurrences(of: "[", with: "[[").replacingOccurrences(of: "]", with: "]]")
+                    .replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
+            case .field(let name): "{\(name)}"
+            case .target: "{target}"
+            }
+        }.joined()
+    }
 }

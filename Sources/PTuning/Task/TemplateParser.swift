@@ -22,6 +22,8 @@ public struct TemplateParseError: Error, Sendable, Equatable, CustomStringConver
         case textAfterTarget
         /// No `[P]`: P-tuning needs at least one pseudo token.
         case noPseudoTokens
+        /// A `[P]` in a manual template, which must be all words.
+        case pseudoTokenInManualTemplate
     }
 
     /// 1-based character position of the problem; one past the end for a missing `{target}`.
@@ -59,6 +61,8 @@ public struct TemplateParseError: Error, Sendable, Equatable, CustomStringConver
             "text after {target}: expected {target} to end the template"
         case .noPseudoTokens:
             "no pseudo token: expected at least one [P] or [P*n]"
+        case .pseudoTokenInManualTemplate:
+            "a pseudo token in a manual template: expected words only (write [[ for a literal [)"
         }
     }
 }
@@ -76,7 +80,9 @@ extension Template {
     }
 
     /// Parses the template syntax described on `Template`; adjacent literal text is merged into one part.
-    public static func parse(_ source: String) throws(TemplateParseError) -> Template {
+    /// A P-tuning template needs at least one pseudo token; a `manual` one (the baseline a run is
+    /// compared with) may have none.
+    public static func parse(_ source: String, manual: Bool = false) throws(TemplateParseError) -> Template {
         let chars = Array(source)
         var parts: [Part] = []
         var text = ""
@@ -106,6 +112,7 @@ extension Template {
                 throw TemplateParseError(column: column, reason: .unmatchedClosing(c))
             case "[":
                 let count = try pseudoCount(chars, openingAt: index)
+                if manual { throw TemplateParseError(column: column, reason: .pseudoTokenInManualTemplate) }
                 total += count.value
                 if total > maxPseudoTokens {
                     throw TemplateParseError(column: column, reason: .tooManyPseudoTokens(total))
@@ -139,7 +146,7 @@ extension Template {
         guard targetColumn != nil else {
             throw TemplateParseError(column: chars.count + 1, reason: .missingTarget)
         }
-        guard total > 0 else { throw TemplateParseError(column: 1, reason: .noPseudoTokens) }
+        guard total > 0 || manual else { throw TemplateParseError(column: 1, reason: .noPseudoTokens) }
         return Template(parts: parts, source: source)
     }
 

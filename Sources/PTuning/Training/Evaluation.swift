@@ -139,6 +139,16 @@ public struct Evaluator: Sendable {
         }
     }
 
+    /// An answer as predictions name it: the label (classify), the token's text (fill) or the option
+    /// index (choice).
+    func answerText(_ answer: Int) -> String {
+        switch encoder.spec.kind {
+        case .classify(let labels): labels.indices.contains(answer) ? labels[answer].label : String(answer)
+        case .fill: token(answer)
+        case .choice: String(answer)
+        }
+    }
+
     /// The token's text without the whitespace the template puts before targets.
     private func token(_ id: Int) -> String {
         let text = encoder.tokenizer.decode([id])

@@ -7,20 +7,71 @@ public struct TrainingData: Sendable {
     public var train: [EncodedExample]
     public var dev: [EncodedExample]
     public var test: [EncodedExample]
+    /// Where the dev records came from.
+    public var devSource: DevSource
+    /// The dev and test records under the manual template, for the baseline; nil measures none.
+    public var manual: ManualTemplateData?
 
-    public init(train: [EncodedExample], dev: [EncodedExample], test: [EncodedExample]) {
+    public init(train: [EncodedExample], dev: [EncodedExample], test: [EncodedExample],
+                devSource: DevSource? = nil, manual: ManualTemplateData? = nil) {
         self.train = train
         self.dev = dev
         self.test = test
+        self.devSource = devSource ?? (dev.isEmpty ? .none : .file)
+        self.manual = manual
+    }
+
+    /// The split sizes and the dev split's source, for the report.
+    public var summary: DataSummary {
+        DataSummary(train: train.count, dev: dev.count, test: test.count, devSource: devSource)
+    }
+}
+
+/// Where a run's dev records came from.
+public enum DevSource: String, Sendable, Codable, Equatable {
+    /// The bundle's dev file.
+    case file
+    /// Carved from the bundle's training records (`DevSplit`).
+    case carved
+    /// No dev split: the last step's prompt is kept.
+    case none
+}
+
+/// The records of each split a run used.
+public struct DataSummary: Sendable, Codable, Equatable {
+    public var train: Int
+    public var dev: Int
+    public var test: Int
+    public var devSource: DevSource
+
+    public init(train: Int, dev: Int, test: Int, devSource: DevSource) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.devSource = devSource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case train, dev, test
+        case devSource = "dev_source"
     }
 }
 
 /// What a whole run produced: every seed's result and the prompt table of the best seed.
 public struct TrainingOutcome: Sendable {
     public var seeds: [SeedResult]
-    /// [m, H] the kept prompt table of the best seed (by dev primary metric, else the first seed).
+    /// [m, H] the kept prompt table of the best seed: the best dev primary metric among the seeds
+    /// without warnings (among all seeds when every one has some), else the first seed.
     public var table: FloatBuffer
     public var bestSeed: UInt64
+    /// The majority answer and manual template on the run's dev and test records.
+    public var baselines: Baselines
+    /// The settings the run used, with ptune's defaults filled in.
+    public var settings: TrainingSettings
+    public var data: DataSummary
+
+    /// The warnings of the exported seed.
+    public var warnings: [RunWarning] { seeds.first { $0.seed == bestSeed }?.warnings ?? [] }
 }
 
 /// P-tuning: trains the prompt encoder of a task with the model frozen, one run per seed.
@@ -40,7 +91,8 @@ public final class Trainer {
     public var stopRequested: () -> Bool = { false }
 
     private var spec: TaskSpec { encoder.spec }
-    private var settings: TrainingSettings { encoder.spec.training }
+    /// The bundle's settings with ptune's defaults chosen for this data (`TrainingDefaults`).
+    public let settings: TrainingSettings
 
     /// `checkpoints`: where to write checkpoints and finished seeds; an existing checkpoint there is
     /// resumed.
@@ -51,6 +103,8 @@ public final class Trainer {
         self.data = data
         self.checkpoints = checkpoints
         self.onEvent = onEvent
+        settings = encoder.spec.training.resolved(encoder: encoder.spec.encoder.kind, trainingExamples: data.train.count,
+                                                  hasDev: !data.dev.isEmpty)
     }
 
     /// Steps one seed runs: `max_steps`, or epochs x batches per epoch.
@@ -61,6 +115,11 @@ public final class Trainer {
     private var stepsPerEpoch: Int { max(1, (data.train.count + settings.batchSize - 1) / settings.batchSize) }
 
     public func run() throws -> TrainingOutcome {
+        let baselines = Baselines.measure(data: data, manual: data.manual, evaluator: Evaluator(model: model, encoder: encoder),
+                                          batchSize: settings.evalBatchSize)
+        onEvent(.measuredBaselines(baselines))
+        let diagnosis = SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
+                                      candidateCount: encoder.candidateTokens?.count, baselines: baselines)
         var results: [SeedResult] = []
         var tables: [FloatBuffer] = []
         for (index, seed) in settings.seeds.enumerated() {
@@ -70,15 +129,28 @@ public final class Trainer {
                 onEvent(.finishedSeed(done.result))
                 continue
             }
-            let (result, table) = try runSeed(seed, index: index)
+            let (result, table) = try runSeed(seed, index: index, diagnosis: diagnosis)
             try checkpoints?.saveFinishedSeed(result, table: table)
             results.append(result)
             tables.append(table)
             onEvent(.finishedSeed(result))
         }
-        let best = results.indices.max { (results[$0].dev?.primary ?? 0) < (results[$1].dev?.primary ?? 0) } ?? 0
-        return TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed)
+        let best = Self.bestSeedIndex(results)
+        return TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed, baselines: baselines,
+                               settings: settings, data: data.summary)
     }
+
+    /// The seed to export: the best dev primary metric among the seeds without warnings, or among all
+    /// when each has some; the earlier seed on a tie.
+    static func bestSeedIndex(_ results: [SeedResult]) -> Int {
+        let sound = results.indices.filter { results[$0].warnings.isEmpty }
+        let pool = sound.isEmpty ? Array(results.indices) : sound
+        return pool.max { (results[$0].dev?.primary ?? 0, $1) < (results[$1].dev?.primary ?? 0, $0) } ?? 0
+    }
+
+    /// Without a dev split, the collapse check reads the kept prompt's predictions on this many
+    /// training records.
+    static let collapseSampleSize = 200
 
     /// The epoch-e order of the training examples for `seed`.
     func order(seed: UInt64, epoch: Int) -> [Int] {
@@ -114,7 +186,7 @@ public final class Trainer {
         return makePromptEncoder(settings: spec.encoder, count: m, width: H, seed: seed, initialRows: initial)
     }
 
-    private func runSeed(_ seed: UInt64, index: Int) throws -> (SeedResult, FloatBuffer) {
+    private func runSeed(_ seed: UInt64, index: Int, diagnosis: SeedDiagnosis) throws -> (SeedResult, FloatBuffer) {
         let H = model.transformer.config.hiddenSize
         let m = spec.template.pseudoTokenCount
         let promptEncoder = makeEncoder(seed: seed)
@@ -127,6 +199,8 @@ public final class Trainer {
 
         var state = RunState(seed: seed)
         var bestTable: FloatBuffer?
+        /// The kept table's dev predictions, when this process made them (not after a resume).
+        var bestDevPredictions: [Prediction]?
         if let saved = try checkpoints?.load(seed: seed) {
             state = saved.state
             promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
@@ -172,8 +246,8 @@ public final class Trainer {
             if evalDue && !data.dev.isEmpty {
                 let evalStart = DispatchTime.now().uptimeNanoseconds
                 let current = promptEncoder.forward()
-                let metrics = Metrics.of(evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize),
-                                         kind: spec.kind)
+                let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
+                let metrics = Metrics.of(predictions, kind: spec.kind)
                 state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
                 let improved = state.bestMetric.map { metrics.primary > $0 } ?? true
                 state.devCurve.append(DevPoint(step: state.step, metrics: metrics))
@@ -182,6 +256,7 @@ public final class Trainer {
                     state.bestStep = state.step
                     state.evaluationsWithoutGain = 0
                     bestTable = current
+                    bestDevPredictions = predictions
                 } else {
                     state.evaluationsWithoutGain += 1
                     if settings.patience > 0 && state.evaluationsWithoutGain >= settings.patience { state.stopped = true }
@@ -203,15 +278,19 @@ public final class Trainer {
         let kept = bestTable ?? promptEncoder.forward()
         if bestTable == nil { state.bestStep = state.step }
         let evalStart = DispatchTime.now().uptimeNanoseconds
-        let dev = data.dev.isEmpty ? nil
-            : Metrics.of(evaluator.predict(data.dev, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
+        let onDev = !data.dev.isEmpty
+        let checked = (onDev && bestTable != nil ? bestDevPredictions : nil)
+            ?? evaluator.predict(onDev ? data.dev : Array(data.train.prefix(Self.collapseSampleSize)), table: kept,
+                                 batchSize: settings.evalBatchSize)
+        let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
         let test = data.test.isEmpty ? nil
             : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
         state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+        let warnings = diagnosis.warnings(lossCurve: state.lossCurve, predictions: checked, onDev: onDev, dev: dev)
         let result = SeedResult(seed: seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
                                 dev: dev, test: test, lossCurve: state.lossCurve, devCurve: state.devCurve,
                                 trainTokensPerSecond: Double(state.trainTokens) / max(state.trainSeconds, 1e-9),
-                                trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds)
+                                trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, warnings: warnings)
         return (result, kept)
     }
 }

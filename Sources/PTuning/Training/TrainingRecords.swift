@@ -33,9 +33,28 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public var trainTokensPerSecond: Double
     public var trainSeconds: Double
     public var evalSeconds: Double
+    /// What looks unsound about the kept prompt; empty for a sound one.
+    public var warnings: [RunWarning]
+
+    public init(seed: UInt64, steps: Int, stoppedEarly: Bool, bestStep: Int, dev: Metrics?, test: Metrics?,
+                lossCurve: [LossPoint], devCurve: [DevPoint], trainTokensPerSecond: Double, trainSeconds: Double,
+                evalSeconds: Double, warnings: [RunWarning] = []) {
+        self.seed = seed
+        self.steps = steps
+        self.stoppedEarly = stoppedEarly
+        self.bestStep = bestStep
+        self.dev = dev
+        self.test = test
+        self.lossCurve = lossCurve
+        self.devCurve = devCurve
+        self.trainTokensPerSecond = trainTokensPerSecond
+        self.trainSeconds = trainSeconds
+        self.evalSeconds = evalSeconds
+        self.warnings = warnings
+    }
 
     enum CodingKeys: String, CodingKey {
-        case seed, steps, dev, test
+        case seed, steps, dev, test, warnings
         case stoppedEarly = "stopped_early"
         case bestStep = "best_step"
         case lossCurve = "loss_curve"
@@ -43,6 +62,23 @@ public struct SeedResult: Sendable, Codable, Equatable {
         case trainTokensPerSecond = "train_tokens_per_second"
         case trainSeconds = "train_seconds"
         case evalSeconds = "eval_seconds"
+    }
+
+    /// Reads a result; one saved before warnings existed has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        steps = try c.decode(Int.self, forKey: .steps)
+        stoppedEarly = try c.decode(Bool.self, forKey: .stoppedEarly)
+        bestStep = try c.decode(Int.self, forKey: .bestStep)
+        dev = try c.decodeIfPresent(Metrics.self, forKey: .dev)
+        test = try c.decodeIfPresent(Metrics.self, forKey: .test)
+        lossCurve = try c.decode([LossPoint].self, forKey: .lossCurve)
+        devCurve = try c.decode([DevPoint].self, forKey: .devCurve)
+        trainTokensPerSecond = try c.decode(Double.self, forKey: .trainTokensPerSecond)
+        trainSeconds = try c.decode(Double.self, forKey: .trainSeconds)
+        evalSeconds = try c.decode(Double.self, forKey: .evalSeconds)
+        warnings = try c.decodeIfPresent([RunWarning].self, forKey: .warnings) ?? []
     }
 }
 
@@ -54,4 +90,6 @@ public enum TrainingEvent: Sendable {
     case evaluated(seed: UInt64, step: Int, metrics: Metrics, improved: Bool)
     case checkpointed(seed: UInt64, step: Int)
     case finishedSeed(SeedResult)
+    /// The majority answer and manual template measured, before the first seed trains.
+    case measuredBaselines(Baselines)
 }

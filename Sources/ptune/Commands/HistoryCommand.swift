@@ -37,8 +37,8 @@ struct HistoryCommand: ParsableCommand {
         }
         var table = TextTable(["JOB", "STATE", "NAME", "SUBMITTED", "TOOK", "PROGRESS", "REASON"])
         for job in jobs {
-            table.add([job.id, job.state.rawValue, job.name, JobFormatting.time(job.submittedAt), JobFormatting.duration(job),
-                       JobFormatting.progress(job), String((job.reason ?? "").prefix(60))])
+            table.add([job.id, JobFormatting.state(job), job.name, JobFormatting.time(job.submittedAt), JobFormatting.duration(job),
+                       JobFormatting.progress(job), String((job.reason ?? job.warnings.map { "warning: " + $0 } ?? "").prefix(60))])
         }
         print(jobs.isEmpty ? "no jobs" : table.rendered)
     }

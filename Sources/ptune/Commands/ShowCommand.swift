@@ -28,7 +28,8 @@ struct ShowCommand: ParsableCommand {
         }
         let j = record
         print("job       \(j.id)  \(j.name)")
-        print("state     \(j.state.rawValue)\(j.reason.map { ": \($0)" } ?? "")")
+        print("state     \(JobFormatting.state(j))\(j.reason.map { ": \($0)" } ?? "")")
+        for warning in j.warnings?.split(separator: "\n") ?? [] { print("warning   \(warning)") }
         print("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName))")
         if let model = j.model { print("model     \(model), kind \(j.kind ?? "-")") }
         print("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")

@@ -37,6 +37,12 @@ enum JobFormatting {
         return e
     }
 
+    /// The state as tables show it: a succeeded job whose report warns about its prompt is
+    /// "succeeded!" (the warnings themselves are in `ptune show` and the report).
+    static func state(_ job: JobRecord) -> String {
+        job.state.rawValue + (job.warnings == nil ? "" : "!")
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         print(String(decoding: try jsonEncoder().encode(value), as: UTF8.self))
     }

@@ -43,6 +43,14 @@ final class ProgressDisplay {
             if let test = result.test { line += ", test \(Self.format(test))" }
             line += String(format: ", %.0f tokens/s", result.trainTokensPerSecond)
             emitLine(line)
+            for warning in result.warnings { emitLine("\(seedLabel)warning: \(warning.message)") }
+        case let .measuredBaselines(baselines):
+            for (name, baseline) in [("majority answer", baselines.majority), ("manual template", baselines.manual)] {
+                let scores = [("dev", baseline.dev), ("test", baseline.test)].compactMap { split, metrics in
+                    metrics.map { "\(split) \(Self.format($0))" }
+                }
+                if !scores.isEmpty { emitLine("baseline, \(name) \"\(baseline.description)\": " + scores.joined(separator: ", ")) }
+            }
         }
     }
 

@@ -52,8 +52,9 @@ struct TrainingRun {
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
         model.transformer.recomputesActivations = spec.training.recompute
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
-        let data = try encode(bundle, with: encoder)
-        log("\(data.train.count) training, \(data.dev.count) dev, \(data.test.count) test records; "
+        let data = try encode(bundle, with: encoder, tokenizer: model.tokenizer)
+        log("\(data.train.count) training, \(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
+            + "\(data.test.count) test records; "
             + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
             + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights"
             + (spec.training.recompute ? ", activations recomputed" : ""))
@@ -65,10 +66,13 @@ struct TrainingRun {
         return Result(outcome: outcome, bundle: bundle, files: files)
     }
 
-    /// Encodes all three splits, reporting every problem of all of them together.
-    private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder) throws -> TrainingData {
+    /// Encodes all three splits, reporting every problem of all of them together. Without a dev
+    /// split one is carved from the training records (`DevSplit`); dev and test are encoded under the
+    /// manual template too, for the baseline.
+    private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder,
+                        tokenizer: BPETokenizer) throws -> TrainingData {
         var problems: [TaskProblem] = []
-        func encoded(_ examples: [Example]) -> [EncodedExample] {
+        func encoded(_ examples: [Example], by encoder: ExampleEncoder) -> [EncodedExample] {
             do {
                 return try encoder.encode(examples)
             } catch {
@@ -76,8 +80,34 @@ struct TrainingRun {
                 return []
             }
         }
-        let data = TrainingData(train: encoded(bundle.train), dev: encoded(bundle.dev), test: encoded(bundle.test))
+        let spec = encoder.spec
+        var train = bundle.train
+        var dev = bundle.dev
+        var devSource: DevSource = dev.isEmpty ? .none : .file
+        if dev.isEmpty {
+            let stratum: ((Example) -> String?)? = if case .fill = spec.kind { nil } else { { $0.fields[spec.labelField] } }
+            (train, dev) = DevSplit.carve(train, fraction: bundle.manifest.data.devFraction, label: stratum)
+            if !dev.isEmpty { devSource = .carved }
+        }
+        let manual = manualTemplateData(spec: spec, dev: dev, test: bundle.test, tokenizer: tokenizer)
+        let data = TrainingData(train: encoded(train, by: encoder), dev: encoded(dev, by: encoder),
+                                test: encoded(bundle.test, by: encoder), devSource: devSource, manual: manual)
         if !problems.isEmpty { throw TaskProblems(problems) }
         return data
+    }
+
+    /// Dev and test under the manual template; nil (with the reason in the log) when they do not
+    /// encode under it, which never stops the run.
+    private func manualTemplateData(spec: TaskSpec, dev: [Example], test: [Example],
+                                    tokenizer: BPETokenizer) -> ManualTemplateData? {
+        var manualSpec = spec
+        manualSpec.template = spec.baselineTemplate
+        do {
+            let encoder = try ExampleEncoder(spec: manualSpec, tokenizer: tokenizer)
+            return ManualTemplateData(encoder: encoder, dev: try encoder.encode(dev), test: try encoder.encode(test))
+        } catch {
+            log("no manual-template baseline: \(error.problems.first?.description ?? "its records do not encode")")
+            return nil
+        }
     }
 }

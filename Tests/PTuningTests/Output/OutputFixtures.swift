@@ -32,10 +32,16 @@ enum OutputFixtures {
                           lossCurve: loss, devCurve: devCurve, trainTokensPerSecond: 1000, trainSeconds: 12, evalSeconds: 2)
     }
 
-    static func outcome() -> TrainingOutcome {
+    static let baselines = Baselines(
+        majority: .init(description: "1", dev: Metrics(count: 10, accuracy: 0.5), test: Metrics(count: 20, accuracy: 0.55)),
+        manual: .init(description: "{sentence} It was{target}", dev: Metrics(count: 10, accuracy: 0.6, macroF1: 0.58),
+                      test: Metrics(count: 20, accuracy: 0.65, macroF1: 0.6)))
+
+    static func outcome(settings: TrainingSettings = spec().training) -> TrainingOutcome {
         TrainingOutcome(seeds: [seed(13, accuracies: (0.8, 0.75), f1: 0.7, losses: [0.9, 0.8, 0.7, 0.6, 0.55, 0.5]),
                                 seed(21, accuracies: (0.9, 0.85), f1: 0.8, losses: [1.0, 0.85, 0.6, 0.5, 0.45, 0.4])],
-                        table: FloatBuffer((0..<8).map { Float($0) * 0.25 - 1 }), bestSeed: 21)
+                        table: FloatBuffer((0..<8).map { Float($0) * 0.25 - 1 }), bestSeed: 21, baselines: baselines,
+                        settings: settings, data: DataSummary(train: 40, dev: 10, test: 20, devSource: .carved))
     }
 
     static func context(spec: TaskSpec = spec()) -> RunContext {

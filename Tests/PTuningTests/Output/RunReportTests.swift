@@ -30,8 +30,8 @@ struct RunReportTests {
         #expect(report.schemaVersion == 1)
 
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(json.keys) == ["schema_version", "job", "model", "task", "encoder", "training", "seeds", "summary",
-                                   "timing", "resources", "outputs"])
+        #expect(Set(json.keys) == ["schema_version", "job", "model", "task", "encoder", "training", "data", "baselines",
+                                   "seeds", "summary", "timing", "resources", "outputs"])
         let job = try #require(json["job"] as? [String: Any])
         #expect(job["id"] as? String == "job-1")
         #expect(job["bundle_name"] as? String == "sst2")
@@ -49,7 +49,12 @@ struct RunReportTests {
                                                    "seeds", "eval_every", "patience", "checkpoint_every", "max_length"]))
         let seed = try #require((json["seeds"] as? [[String: Any]])?.first)
         #expect(Set(seed.keys) == ["seed", "steps", "stopped_early", "best_step", "dev", "test", "loss_curve", "dev_curve",
-                                   "train_tokens_per_second", "train_seconds", "eval_seconds"])
+                                   "train_tokens_per_second", "train_seconds", "eval_seconds", "warnings"])
+        let split = try #require(json["data"] as? [String: Any])
+        #expect(split["dev_source"] as? String == "carved")
+        let baselines = try #require(json["baselines"] as? [String: Any])
+        #expect(Set(baselines.keys) == ["majority", "manual"])
+        #expect(training["automatic"] as? [String] == ["eval_every", "steps"])
         let test = try #require(seed["test"] as? [String: Any])
         #expect(Set(test.keys) == ["count", "accuracy", "macro_f1"])
         let timing = try #require(json["timing"] as? [String: Any])
@@ -73,6 +78,18 @@ struct RunReportTests {
         #expect(report.timing.trainSeconds == 24)
     }
 
+    @Test func markdownLeadsWithTheExportedSeedsWarnings() throws {
+        var outcome = OutputFixtures.outcome()
+        outcome.seeds[1].warnings = [RunWarning(kind: .lossAboveUniform, message: "the training loss ends at 0.9000")]
+        let report = RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: [])
+        #expect(report.summary.warnings.map(\.kind) == [.lossAboveUniform])
+        let text = ReportMarkdown.render(report)
+        let warning = try #require(text.range(of: "> **Warning (loss_above_uniform):** the training loss ends at 0.9000."))
+        let results = try #require(text.range(of: "## Results"))
+        #expect(warning.lowerBound < results.lowerBound)
+        #expect(text.contains("- Seed 21, loss_above_uniform: the training loss ends at 0.9000"))
+    }
+
     @Test func statisticOfOneValueHasNoStd() throws {
         let one = try #require(RunReport.Statistic([0.5]))
         #expect(one.mean == 0.5 && one.std == nil)
@@ -89,6 +106,9 @@ struct RunReportTests {
         #expect(text.contains("| mean ± std | | | 0.8500 ± 0.0707 |"))
         #expect(text.contains("loss.svg"))
         #expect(text.contains("reproduces the trained behaviour exactly"))
+        #expect(text.contains("| manual template `{sentence} It was{target}` | 0.6000 | 0.6500 |"))
+        #expect(text.contains("40 training, 10 dev (carved from the training records), 20 test records"))
+        #expect(!text.contains("Warning"))
         #expect(ReportMarkdown.sparkline([3, 2, 1]) == "█▅▁")
     }
 }
@@ -106,6 +126,8 @@ struct ReportDocumentationTests {
     @Test func docsNameEveryKeyOfReportJSON() throws {
         var outcome = OutputFixtures.outcome()
         outcome.seeds[0].test = Metrics(count: 5, pAt1: 0.2, pAt10: 0.6)
+        outcome.seeds[1].warnings = [RunWarning(kind: .oneAnswer, message: "every dev prediction is \"1\"")]
+        outcome.settings.maxSteps = 10
         var context = OutputFixtures.context()
         context.spec.training.maxSteps = 10
         context.spec.encoder.initText = "hello"

@@ -1,0 +1,62 @@
+import Tensor
+
+/// A dev split carved from the training records when a bundle gives none, so that every run can
+/// choose its kept step and seed on records it did not train on.
+///
+/// The dev split takes `fraction` of the records, at least `minimumSize` and at most `maximumSize`,
+/// and only when at least `minimumTrainingRecords` stay for training. The choice is seeded by a
+/// constant, not by the run's seeds: every seed of a run is judged on the same records. With a
+/// label field (classify, choice) each label keeps its share of the records in both parts.
+public enum DevSplit {
+    public static let defaultFraction = 0.2
+    public static let minimumSize = 8
+    public static let maximumSize = 200
+    public static let minimumTrainingRecords = 16
+    static let seed: UInt64 = 0xDE5F_11C7_0A2B_9E31
+
+    /// How many records a dev split carved from `count` takes; 0 when the set is too small for one.
+    public static func size(of count: Int, fraction: Double) -> Int {
+        guard fraction > 0 else { return 0 }
+        let wanted = min(maximumSize, max(minimumSize, Int((fraction * Double(count)).rounded())))
+        return count - wanted >= minimumTrainingRecords ? wanted : 0
+    }
+
+    /// `records` split into what trains and what becomes dev, both in their original order. `label`
+    /// gives a record's stratum (nil: one stratum).
+    public static func carve<Record>(_ records: [Record], fraction: Double,
+                                     label: ((Record) -> String?)? = nil) -> (train: [Record], dev: [Record]) {
+        let total = size(of: records.count, fraction: fraction)
+        guard total > 0 else { return (records, []) }
+        var strata: [String: [Int]] = [:]
+        var order: [String] = []
+        for index in records.indices {
+            let key = label?(records[index]) ?? ""
+            if strata[key] == nil { order.append(key) }
+            strata[key, default: []].append(index)
+        }
+        var rng = SeededGenerator(seed: seed)
+        var chosen = Set<Int>()
+        for (key, quota) in zip(order, quotas(order.map { strata[$0]!.count }, total: total)) {
+            var members = strata[key]!
+            members.shuffle(using: &rng)
+            chosen.formUnion(members.prefix(quota))
+        }
+        var train: [Record] = []
+        var dev: [Record] = []
+        for index in records.indices {
+            if chosen.contains(index) { dev.append(records[index]) } else { train.append(records[index]) }
+        }
+        return (train, dev)
+    }
+
+    /// `total` shared out in proportion to `counts` by largest remainders (ties to the earlier stratum).
+    static func quotas(_ counts: [Int], total: Int) -> [Int] {
+        let all = counts.reduce(0, +)
+        guard all > 0 else { return counts.map { _ in 0 } }
+        let exact = counts.map { Double($0) * Double(total) / Double(all) }
+        var quotas = exact.map { Int($0) }
+        let order = exact.indices.sorted { (exact[$0] - Double(quotas[$0]), $1) > (exact[$1] - Double(quotas[$1]), $0) }
+        for index in order.prefix(total - quotas.reduce(0, +)) { quotas[index] += 1 }
+        return quotas
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A sign that a seed's prompt is not sound although its run finished: reported in report.json,
+/// report.md and the daemon's history, and a seed with warnings is exported only when every seed has
+/// them.
+public struct RunWarning: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, Equatable, CaseIterable {
+        /// Every prediction on dev (or, without dev, on the training records) is the same answer
+        /// although the gold answers differ: the prompt ignores its input (collapse).
+        case oneAnswer = "one_answer"
+        /// The smoothed training loss ends above the loss of a uniform guess: training diverged.
+        case lossAboveUniform = "loss_above_uniform"
+        /// The dev metric is not above the majority answer's or the manual template's.
+        case notAboveBaseline = "not_above_baseline"
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(kind: Kind, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// The checks behind `RunWarning`, on one seed's kept prompt.
+struct SeedDiagnosis {
+    /// The loss a prediction that gives every answer the same score has.
+    let uniformLoss: Double
+    let baselines: Baselines?
+    /// "accuracy" or "P@1", for messages.
+    let metricName: String
+
+    init(kind: TaskKind, vocabularySize: Int, candidateCount: Int?, baselines: Baselines?) {
+        switch kind {
+        case .classify(let labels):
+            uniformLoss = log(Double(labels.count))
+            metricName = "accuracy"
+        case .fill:
+            uniformLoss = log(Double(candidateCount ?? vocabularySize))
+            metricName = "P@1"
+        case .choice(let fields, let margin):
+            uniformLoss = Double(margin) * Double(fields.count - 1)
+            metricName = "accuracy"
+        }
+        self.baselines = baselines
+    }
+
+    /// The losses of the last tenth of the run (at least 5 steps) averaged.
+    static func smoothedFinalLoss(_ curve: [LossPoint]) -> Double? {
+        guard !curve.isEmpty else { return nil }
+        let tail = curve.suffix(max(5, curve.count / 10))
+        return tail.map(\.loss).reduce(0, +) / Double(tail.count)
+    }
+
+    /// The warnings of a seed: `predictions` are the kept prompt's on dev (or on training records
+    /// when `onDev` is false), `dev` its dev metrics.
+    func warnings(lossCurve: [LossPoint], predictions: [Prediction], onDev: Bool, dev: Metrics?) -> [RunWarning] {
+        var warnings: [RunWarning] = []
+        let golds = Set(predictions.compactMap(\.gold))
+        let answers = Set(predictions.map(\.predicted))
+        if golds.count > 1, answers.count == 1, let only = answers.first {
+            warnings.append(RunWarning(kind: .oneAnswer, message:
+                "every \(onDev ? "dev" : "training") prediction is \"\(only)\" (\(predictions.count) records) although "
+                + "their answers differ: the prompt ignores its input"))
+        }
+        if let loss = Self.smoothedFinalLoss(lossCurve), loss > uniformLoss {
+            warnings.append(RunWarning(kind: .lossAboveUniform, message:
+                "the training loss ends at \(Self.format(loss)), above \(Self.format(uniformLoss)), the loss of a "
+                + "uniform guess: training diverged"))
+        }
+        if let dev, let mark = baselines?.devMark, dev.primary <= mark {
+            warnings.append(RunWarning(kind: .notAboveBaseline, message:
+                "dev \(metricName) \(Self.format(dev.primary)) is not above \(Self.format(mark)), the better of the "
+                + "majority answer and the manual template on dev"))
+        }
+        return warnings
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.4f", value) }
+}

@@ -1,0 +1,58 @@
+/// The rules by which ptune chooses the training settings a bundle leaves out. Each was chosen by
+/// the experiments in docs/RESULTS.md ("Defaults"), over every shared task and training sets of 50
+/// to 1000 records, for doing well everywhere rather than best on one task.
+public enum TrainingDefaults {
+    /// The learning rate of each encoder: a plain table moves its rows directly and wants a larger
+    /// step than the weights of an LSTM or MLP that produce them.
+    public static func learningRate(for encoder: EncoderKind) -> Float {
+        switch encoder {
+        case .none: 3e-3
+        case .mlp, .lstm: 1e-4
+        }
+    }
+
+    /// Steps per seed: `epochs` passes over the training split, but at least `minimumSteps` (small
+    /// sets need many passes) and at most `maximumSteps` (large sets stop improving long before an
+    /// epoch ends).
+    public static let epochs = 2
+    public static let minimumSteps = 100
+    public static let maximumSteps = 300
+
+    /// Seeds run one after another while their steps fit in `seedStepBudget`, at most `seedPool.count`;
+    /// without a dev split to choose among them, one.
+    public static let seedPool: [UInt64] = [13, 21, 42]
+    public static let seedStepBudget = 900
+
+    /// Dev evaluations per seed, spread evenly over its steps.
+    public static let evaluationsPerSeed = 5
+
+    public static func steps(trainingExamples: Int, batchSize: Int) -> Int {
+        let perEpoch = max(1, (trainingExamples + batchSize - 1) / batchSize)
+        return min(maximumSteps, max(minimumSteps, epochs * perEpoch))
+    }
+
+    public static func seeds(stepsPerSeed: Int) -> [UInt64] {
+        let count = min(seedPool.count, max(1, seedStepBudget / max(1, stepsPerSeed)))
+        return Array(seedPool.prefix(count))
+    }
+}
+
+extension TrainingSettings {
+    /// These settings with every setting still in `automatic` chosen by `TrainingDefaults` for this
+    /// encoder and training split; `automatic` keeps naming what was chosen, for the report.
+    public func resolved(encoder: EncoderKind, trainingExamples: Int, hasDev: Bool) -> TrainingSettings {
+        var s = self
+        let chosen = automatic
+        if chosen.contains(.learningRate) { s.learningRate = TrainingDefaults.learningRate(for: encoder) }
+        if chosen.contains(.steps) {
+            s.maxSteps = TrainingDefaults.steps(trainingExamples: trainingExamples, batchSize: batchSize)
+        }
+        let steps = s.maxSteps ?? s.epochs * max(1, (trainingExamples + batchSize - 1) / batchSize)
+        if chosen.contains(.seeds) { s.seeds = hasDev ? TrainingDefaults.seeds(stepsPerSeed: steps) : [TrainingDefaults.seedPool[0]] }
+        if chosen.contains(.evalEvery), hasDev {
+            s.evalEvery = max(1, (steps + TrainingDefaults.evaluationsPerSeed - 1) / TrainingDefaults.evaluationsPerSeed)
+        }
+        s.automatic = chosen
+        return s
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+@testable import PTuning
+
+struct DevSplitTests {
+    @Test func theSizeIsAFifthWithinItsFloorAndCap() {
+        #expect(DevSplit.size(of: 1000, fraction: 0.2) == 200)
+        #expect(DevSplit.size(of: 5000, fraction: 0.2) == DevSplit.maximumSize)
+        #expect(DevSplit.size(of: 200, fraction: 0.2) == 40)
+        #expect(DevSplit.size(of: 30, fraction: 0.2) == DevSplit.minimumSize)
+        #expect(DevSplit.size(of: 23, fraction: 0.2) == 0, "8 dev would leave 15 to train, below the 16 needed")
+        #expect(DevSplit.size(of: 24, fraction: 0.2) == 8)
+        #expect(DevSplit.size(of: 1000, fraction: 0) == 0)
+    }
+
+    @Test func everyRecordLandsInExactlyOnePartInItsOriginalOrder() {
+        let records = Array(0..<100)
+        let (train, dev) = DevSplit.carve(records, fraction: 0.2)
+        #expect(dev.count == 20)
+        #expect(train.count == 80)
+        #expect(Set(train).isDisjoint(with: dev))
+        #expect((train + dev).sorted() == records)
+        #expect(train == train.sorted() && dev == dev.sorted())
+    }
+
+    @Test func theChoiceIsTheSameEveryTime() {
+        let records = Array(0..<500)
+        #expect(DevSplit.carve(records, fraction: 0.2).dev == DevSplit.carve(records, fraction: 0.2).dev)
+        #expect(DevSplit.carve(records, fraction: 0.2).dev != Array(records.prefix(100)), "a shuffle, not the head")
+    }
+
+    @Test func eachLabelKeepsItsShare() {
+        // 90 "a", 30 "b", 10 "c": a dev split of 26 takes 18, 6 and 2 of them.
+        let records = (0..<130).map { i in (id: i, label: i < 90 ? "a" : i < 120 ? "b" : "c") }
+        let (train, dev) = DevSplit.carve(records, fraction: 0.2, label: { $0.label })
+        #expect(dev.count == 26)
+        #expect(dev.filter { $0.label == "a" }.count == 18)
+        #expect(dev.filter { $0.label == "b" }.count == 6)
+        #expect(dev.filter { $0.label == "c" }.count == 2)
+        #expect(train.count + dev.count == records.count)
+    }
+
+    @Test func remaindersGoToTheLargestFractions() {
+        #expect(DevSplit.quotas([5, 5, 5], total: 4) == [2, 1, 1])
+        #expect(DevSplit.quotas([1, 9], total: 5) == [1, 4])
+        #expect(DevSplit.quotas([10, 0], total: 3) == [3, 0])
+    }
+
+    @Test func aSetTooSmallIsLeftWhole() {
+        let (train, dev) = DevSplit.carve(Array(0..<20), fraction: 0.2, label: { String($0 % 2) })
+        #expect(dev.isEmpty)
+        #expect(train == Array(0..<20))
+    }
+}

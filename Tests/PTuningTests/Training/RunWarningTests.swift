@@ -1,0 +1,85 @@
+import Testing
+@testable import PTuning
+
+/// Collapse and divergence detection on constructed runs.
+struct RunWarningTests {
+    let labels = [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")]
+
+    func diagnosis(baselineDev: Double? = nil) -> SeedDiagnosis {
+        let baselines = Baselines(majority: .init(description: "1", dev: baselineDev.map { Metrics(count: 10, accuracy: $0) },
+                                                  test: nil),
+                                  manual: .init(description: "{x} {target}", dev: nil, test: nil))
+        return SeedDiagnosis(kind: .classify(labels: labels), vocabularySize: 100, candidateCount: nil, baselines: baselines)
+    }
+
+    func predictions(_ pairs: [(predicted: String, gold: String)]) -> [Prediction] {
+        pairs.enumerated().map { i, pair in
+            Prediction(source: "dev.jsonl:\(i + 1)", predicted: pair.predicted, gold: pair.gold, top: [], goldInTop10: nil)
+        }
+    }
+
+    func losses(_ values: [Double]) -> [LossPoint] {
+        values.enumerated().map { LossPoint(step: $0 + 1, epoch: 0, loss: $1, learningRate: 1e-3) }
+    }
+
+    let falling = (0..<50).map { 0.69 - Double($0) * 0.01 }
+    let mixed = [("1", "1"), ("0", "0"), ("1", "0"), ("0", "0")]
+
+    @Test func aSoundRunHasNoWarning() {
+        let warnings = diagnosis(baselineDev: 0.5).warnings(lossCurve: losses(falling), predictions: predictions(mixed),
+                                                            onDev: true, dev: Metrics(count: 4, accuracy: 0.75))
+        #expect(warnings.isEmpty)
+    }
+
+    @Test func oneLabelForEveryRecordIsACollapse() {
+        let same = predictions([("1", "1"), ("1", "0"), ("1", "0"), ("1", "1")])
+        let warnings = diagnosis().warnings(lossCurve: losses(falling), predictions: same, onDev: true,
+                                            dev: Metrics(count: 4, accuracy: 0.5))
+        #expect(warnings.map(\.kind) == [.oneAnswer])
+        #expect(warnings[0].message.contains("\"1\""))
+    }
+
+    @Test func oneLabelIsNoCollapseWhenEveryGoldIsThatLabel() {
+        let same = predictions([("1", "1"), ("1", "1")])
+        #expect(diagnosis().warnings(lossCurve: losses(falling), predictions: same, onDev: true, dev: nil).isEmpty)
+    }
+
+    @Test func aLossThatRisesAboveTheUniformGuessIsDivergence() {
+        // ln 2 = 0.693 for two labels: the last tenth of this curve averages 1.5.
+        let rising = (0..<50).map { $0 < 40 ? 0.6 : 1.5 }
+        let warnings = diagnosis().warnings(lossCurve: losses(rising), predictions: predictions(mixed), onDev: true,
+                                            dev: Metrics(count: 4, accuracy: 0.75))
+        #expect(warnings.map(\.kind) == [.lossAboveUniform])
+        #expect(abs(diagnosis().uniformLoss - 0.6931) < 1e-4)
+    }
+
+    @Test func aDevMetricNotAboveTheBaselineIsFlagged() {
+        let warnings = diagnosis(baselineDev: 0.75).warnings(lossCurve: losses(falling), predictions: predictions(mixed),
+                                                             onDev: true, dev: Metrics(count: 4, accuracy: 0.75))
+        #expect(warnings.map(\.kind) == [.notAboveBaseline])
+    }
+
+    @Test func theUniformLossOfEachKind() {
+        let fill = SeedDiagnosis(kind: .fill(candidates: nil), vocabularySize: 100, candidateCount: 26, baselines: nil)
+        #expect(abs(fill.uniformLoss - 3.2581) < 1e-4)
+        let vocabulary = SeedDiagnosis(kind: .fill(candidates: nil), vocabularySize: 100, candidateCount: nil, baselines: nil)
+        #expect(abs(vocabulary.uniformLoss - 4.6052) < 1e-4)
+        let choice = SeedDiagnosis(kind: .choice(choiceFields: ["a", "b", "c"], margin: 1), vocabularySize: 100,
+                                   candidateCount: nil, baselines: nil)
+        #expect(choice.uniformLoss == 2)
+    }
+
+    func result(_ seed: UInt64, dev: Double, warnings: [RunWarning.Kind] = []) -> SeedResult {
+        SeedResult(seed: seed, steps: 1, stoppedEarly: false, bestStep: 1, dev: Metrics(count: 1, accuracy: dev), test: nil,
+                   lossCurve: [], devCurve: [], trainTokensPerSecond: 0, trainSeconds: 0, evalSeconds: 0,
+                   warnings: warnings.map { RunWarning(kind: $0, message: "") })
+    }
+
+    @Test func aFlaggedSeedIsNeverKeptWhileASoundOneExists() {
+        let results = [result(1, dev: 0.6), result(2, dev: 0.9, warnings: [.oneAnswer]), result(3, dev: 0.7)]
+        #expect(Trainer.bestSeedIndex(results) == 2)
+        let allFlagged = [result(1, dev: 0.6, warnings: [.notAboveBaseline]), result(2, dev: 0.9, warnings: [.oneAnswer])]
+        #expect(Trainer.bestSeedIndex(allFlagged) == 1)
+        #expect(Trainer.bestSeedIndex([result(1, dev: 0.8), result(2, dev: 0.8)]) == 0, "ties go to the earlier seed")
+    }
+}
