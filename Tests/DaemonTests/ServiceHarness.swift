@@ -200,6 +200,7 @@ enum TestBundles {
         max_steps = \(steps)
         batch_size = 4
         learning_rate = 0.01
+        seeds = [13]
         checkpoint_every = 5
         \(extra)
 

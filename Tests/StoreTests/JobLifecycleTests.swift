@@ -119,6 +119,28 @@ import Testing
         #expect(try store.attempts(jobID: other.id).map(\.finishedAt) == [nil])
     }
 
+    @Test func aSuccessWithWarningsKeepsThemOnTheJobAndAsEvents() throws {
+        let store = try StoreFixture().writer()
+        let job = makeJob("abcd")
+        try store.insertJob(job, durable: false)
+        let attempt = try store.startAttempt(jobID: job.id, pid: 7, at: t0 + 1)
+        let warnings = ["one_answer: every dev prediction is \"1\"", "not_above_baseline: dev accuracy 0.5000 is not above 0.5000"]
+        try store.finishAttempt(id: attempt.id, state: .succeeded, exitStatus: 0, reason: nil, peakRSSMB: 12,
+                                at: t0 + 2, jobState: .succeeded, jobReason: nil, warnings: warnings, durable: true)
+        let stored = try #require(try store.job(id: job.id))
+        #expect(stored.state == .succeeded)
+        #expect(stored.warnings == warnings.joined(separator: "\n"))
+        let events = try store.events(jobID: job.id).filter { $0.kind == EventRecord.Kind.warning }
+        #expect(events.map(\.message) == warnings)
+
+        let sound = makeJob("beef")
+        try store.insertJob(sound, durable: false)
+        let second = try store.startAttempt(jobID: sound.id, pid: 8, at: t0 + 3)
+        try store.finishAttempt(id: second.id, state: .succeeded, exitStatus: 0, reason: nil, peakRSSMB: 12,
+                                at: t0 + 4, jobState: .succeeded, jobReason: nil, durable: true)
+        #expect(try store.job(id: sound.id)?.warnings == nil)
+    }
+
     @Test func aTerminalStateIsFinal() throws {
         let store = try StoreFixture().writer()
         let job = makeJob("abcd")

@@ -125,6 +125,7 @@ def write_bundle(path, name, toml, train, dev, test, keys):
         table, _, field = key.partition('.')
         tables.setdefault(table, []).append(f'{field} = {value}')
     data = 'train = "train.jsonl"\ntest = "test.jsonl"\n' + ('dev = "dev.jsonl"\n' if dev is not None else '')
+    data += ''.join(line + '\n' for line in tables.pop('data', []))
     rest = '[' + rest if rest else ''
     if '[data]\n' in rest:
         rest = rest.replace('[data]\n', '[data]\n' + data)
