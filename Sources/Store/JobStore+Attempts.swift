@@ -46,7 +46,7 @@ extension JobStore {
 
     /// Records how an attempt ended, with an `attempt` event. The job's own state is changed separately,
     /// with ``updateState(jobID:to:reason:at:durable:)``, or in the same transaction with
-    /// ``finishAttempt(id:state:exitStatus:reason:peakRSSMB:at:jobState:jobReason:durable:)``.
+    /// ``finishAttempt(id:state:exitStatus:reason:peakRSSMB:at:jobState:jobReason:warnings:durable:)``.
     ///
     /// `state` must be an end state (not queued or running); an attempt finishes once.
     public func finishAttempt(id: Int64, state: JobState, exitStatus: Int32?, reason: String?, peakRSSMB: Double?,

@@ -160,17 +160,25 @@ def done_keys(out):
 
 
 def summarise(report):
-    seed = report['seeds'][0]
+    """The exported seed's figures, every seed's, the baselines and the settings ptune chose."""
     metric = lambda m: None if m is None else (m.get('accuracy') if m.get('accuracy') is not None else m.get('p_at_1'))
+    best = report['summary']['best_seed']
+    seed = next(s for s in report['seeds'] if s['seed'] == best)
     losses = [p['loss'] for p in seed['loss_curve']]
+    baselines = report.get('baselines', {})
     return {
         'test': metric(seed.get('test')), 'dev': metric(seed.get('dev')), 'steps': seed['steps'],
-        'best_step': seed['best_step'], 'first_loss': losses[0] if losses else None,
+        'best_seed': best, 'best_step': seed['best_step'], 'first_loss': losses[0] if losses else None,
         'last_loss': sum(losses[-10:]) / max(1, len(losses[-10:])),
-        'warnings': [w.get('kind', w) if isinstance(w, dict) else w for w in seed.get('warnings', [])],
-        'manual': {k: metric(v) for k, v in (report.get('manual_baseline') or {}).items() if isinstance(v, dict)},
+        'warnings': [w['kind'] for w in report['summary'].get('warnings', [])],
+        'baselines': {name: {split: metric(b.get(split)) for split in ('dev', 'test')} for name, b in baselines.items()},
+        'data': report.get('data'),
+        'settings': {k: report['training'].get(k) for k in ('max_steps', 'epochs', 'learning_rate', 'seeds', 'eval_every',
+                                                             'automatic')},
         'curve': [[p['step'], metric(p['metrics'])] for p in seed['dev_curve']],
-        'seeds': [{'seed': s['seed'], 'test': metric(s.get('test')), 'dev': metric(s.get('dev'))} for s in report['seeds']],
+        'seeds': [{'seed': s['seed'], 'test': metric(s.get('test')), 'dev': metric(s.get('dev')),
+                   'best_step': s['best_step'], 'warnings': [w['kind'] for w in s.get('warnings', [])]}
+                  for s in report['seeds']],
     }
 
 
@@ -211,26 +219,40 @@ def run(args):
 
 
 def table(args):
-    rows = [json.loads(l) for l in open(f'{args.out}/results.jsonl')]
-    by = {}
+    """Markdown tables of OUT/results.jsonl: ptune's defaults beside the hand setting and the baselines,
+    then every (task, variant) with its seeds."""
+    rows = [json.loads(l) for l in open(f'{args.out}/results.jsonl') if json.loads(l).get('test') is not None]
+    pct = lambda x: '–' if x is None else f'{100 * x:.1f}'
+    by = {(r['task'], r['variant']): r for r in rows}
+    hand = {}
     for r in rows:
-        if r.get('test') is not None:
-            by.setdefault((r['task'], r['variant']), []).append(r)
-    tasks = sorted({t for t, _ in by})
-    variants = sorted({v for _, v in by})
-    print('| task | ' + ' | '.join(variants) + ' |')
-    print('|---|' + '---|' * len(variants))
-    for t in tasks:
-        cells = []
-        for v in variants:
-            rs = by.get((t, v), [])
-            if not rs:
-                cells.append('')
-                continue
-            xs = [100 * r['test'] for r in rs]
-            mean = sum(xs) / len(xs)
-            cells.append(f'{mean:.1f} (n={len(xs)}, min {min(xs):.1f})')
-        print(f'| {t} | ' + ' | '.join(cells) + ' |')
+        if r['variant'] == 'hand':
+            hand.setdefault(r['task'], []).append(r['test'])
+    print('| task | train / dev | defaults: exported seed, test | seeds\' test | warnings | hand, test | manual template, test | majority, test |')
+    print('|---|---|---:|---|---|---:|---:|---:|')
+    for (task, variant), r in sorted(by.items()):
+        if variant != 'default':
+            continue
+        data = r.get('data') or {}
+        seeds = ', '.join(pct(s['test']) for s in r.get('seeds', []))
+        flagged = sorted({w for s in r.get('seeds', []) for w in s.get('warnings', [])})
+        h = hand.get(task)
+        base = r.get('baselines', {})
+        print(f"| {task} | {data.get('train')} / {data.get('dev')} {data.get('dev_source', '')} | {pct(r['test'])} (seed {r.get('best_seed')}) "
+              f"| {seeds} | {', '.join(flagged) or 'none'} | {pct(sum(h) / len(h)) if h else '–'} "
+              f"| {pct(base.get('manual', {}).get('test'))} | {pct(base.get('majority', {}).get('test'))} |")
+    print()
+    print('| task | variant | seeds | test per seed | mean | seeds with warnings |')
+    print('|---|---|---:|---|---:|---|')
+    for (task, variant), r in sorted(by.items()):
+        seeds = r.get('seeds') or [{'test': r['test'], 'warnings': r.get('warnings', [])}]
+        tests = [s['test'] for s in seeds if s['test'] is not None]
+        flagged = [f"{s.get('seed')}: {', '.join(s['warnings'])}" for s in seeds if s.get('warnings')]
+        same = [x for x in rows if x['task'] == task and x['variant'] == variant]
+        if len(same) > 1:
+            tests = [x['test'] for x in same]
+        print(f"| {task} | {variant} | {len(tests)} | {', '.join(pct(t) for t in tests)} | {pct(sum(tests) / len(tests))} "
+              f"| {'; '.join(flagged) or 'none'} |")
 
 
 def main():

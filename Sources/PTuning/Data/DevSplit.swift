@@ -49,14 +49,20 @@ public enum DevSplit {
         return (train, dev)
     }
 
-    /// `total` shared out in proportion to `counts` by largest remainders (ties to the earlier stratum).
+    /// `total` shared out in proportion to `counts` by largest remainders (ties to the earlier
+    /// stratum), leaving at least one record of every stratum to train on.
     static func quotas(_ counts: [Int], total: Int) -> [Int] {
         let all = counts.reduce(0, +)
         guard all > 0 else { return counts.map { _ in 0 } }
         let exact = counts.map { Double($0) * Double(total) / Double(all) }
-        var quotas = exact.map { Int($0) }
-        let order = exact.indices.sorted { (exact[$0] - Double(quotas[$0]), $1) > (exact[$1] - Double(quotas[$1]), $0) }
-        for index in order.prefix(total - quotas.reduce(0, +)) { quotas[index] += 1 }
+        let room = counts.map { max(0, $0 - 1) }
+        var quotas = zip(exact, room).map { min(Int($0), $1) }
+        while quotas.reduce(0, +) < total {
+            let open = quotas.indices.filter { quotas[$0] < room[$0] }
+            guard let next = open.max(by: { (exact[$0] - Double(quotas[$0]), $1) < (exact[$1] - Double(quotas[$1]), $0) })
+            else { break }
+            quotas[next] += 1
+        }
         return quotas
     }
 }

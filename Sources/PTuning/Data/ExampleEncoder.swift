@@ -149,6 +149,10 @@ public struct ExampleEncoder: Sendable {
         var fieldTokens = values.mapValues { tokenizer.encode($0, parseSpecial: false) }
         while true {
             let inputs = assemble(values)
+            if inputs.isEmpty {
+                throw problem(nil, "the template gives this record no input tokens",
+                              "the model needs at least one token before {target}")
+            }
             if inputs.count <= budget { return inputs }
             guard let (name, tokens) = fieldTokens.max(by: { $0.value.count < $1.value.count }), !tokens.isEmpty else {
                 throw problem(nil, "the template alone is longer than max_length (\(spec.training.maxLength) tokens)",

@@ -29,7 +29,7 @@ public enum ReportMarkdown {
         lines.append("")
         lines.append(contentsOf: table(report))
         lines.append("")
-        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (best on dev among the seeds without warnings).")
+        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (\(choice(report))).")
         for seed in report.seeds {
             for warning in seed.warnings { lines.append("- Seed \(seed.seed), \(warning.kind.rawValue): \(inline(warning.message))") }
         }
@@ -99,6 +99,13 @@ public enum ReportMarkdown {
         return lines
     }
 
+    /// Why the exported seed was chosen.
+    static func choice(_ report: RunReport) -> String {
+        if report.data.devSource == .none { return "no dev split to choose by" }
+        if report.seeds.allSatisfy({ !$0.warnings.isEmpty }) { return "best on dev; every seed has warnings" }
+        return "best on dev among the seeds without warnings"
+    }
+
     static func devDescription(_ data: DataSummary) -> String {
         switch data.devSource {
         case .file: "\(data.dev) dev"
@@ -113,7 +120,8 @@ public enum ReportMarkdown {
                      "| baseline | dev | test |", "|---|---:|---:|"]
         for (name, baseline) in [("majority answer", baselines.majority), ("manual template", baselines.manual)] {
             let cells = [baseline.dev, baseline.test].map { $0.map { format($0.primary) } ?? "–" }
-            lines.append("| \(name) `\(baseline.description.replacingOccurrences(of: "`", with: "'"))` | "
+            let measured = baseline.dev != nil || baseline.test != nil
+            lines.append("| \(name) " + (measured ? inline(baseline.description) : "(not measured)") + " | "
                          + cells.joined(separator: " | ") + " |")
         }
         return lines

@@ -8,7 +8,8 @@ public struct RunWarning: Sendable, Codable, Equatable {
         /// Every prediction on dev (or, without dev, on the training records) is the same answer
         /// although the gold answers differ: the prompt ignores its input (collapse).
         case oneAnswer = "one_answer"
-        /// The smoothed training loss ends above the loss of a uniform guess: training diverged.
+        /// The smoothed training loss ends above the loss of a uniform guess and no lower than it
+        /// started: training diverged.
         case lossAboveUniform = "loss_above_uniform"
         /// The dev metric is not above the majority answer's or the manual template's.
         case notAboveBaseline = "not_above_baseline"
@@ -46,11 +47,12 @@ struct SeedDiagnosis {
         self.baselines = baselines
     }
 
-    /// The losses of the last tenth of the run (at least 5 steps) averaged.
-    static func smoothedFinalLoss(_ curve: [LossPoint]) -> Double? {
+    /// The mean loss of the first and of the last tenth of the run (at least 5 steps each).
+    static func smoothedLosses(_ curve: [LossPoint]) -> (start: Double, end: Double)? {
         guard !curve.isEmpty else { return nil }
-        let tail = curve.suffix(max(5, curve.count / 10))
-        return tail.map(\.loss).reduce(0, +) / Double(tail.count)
+        let width = max(5, curve.count / 10)
+        let mean = { (points: ArraySlice<LossPoint>) in points.map(\.loss).reduce(0, +) / Double(points.count) }
+        return (mean(curve.prefix(width)), mean(curve.suffix(width)))
     }
 
     /// The warnings of a seed: `predictions` are the kept prompt's on dev (or on training records
@@ -61,13 +63,13 @@ struct SeedDiagnosis {
         let answers = Set(predictions.map(\.predicted))
         if golds.count > 1, answers.count == 1, let only = answers.first {
             warnings.append(RunWarning(kind: .oneAnswer, message:
-                "every \(onDev ? "dev" : "training") prediction is \"\(only)\" (\(predictions.count) records) although "
+                "every \(onDev ? "dev" : "training") prediction is \(only.debugDescription) (\(predictions.count) records) although "
                 + "their answers differ: the prompt ignores its input"))
         }
-        if let loss = Self.smoothedFinalLoss(lossCurve), loss > uniformLoss {
+        if let losses = Self.smoothedLosses(lossCurve), losses.end > uniformLoss, losses.end >= losses.start {
             warnings.append(RunWarning(kind: .lossAboveUniform, message:
-                "the training loss ends at \(Self.format(loss)), above \(Self.format(uniformLoss)), the loss of a "
-                + "uniform guess: training diverged"))
+                "the training loss ends at \(Self.format(losses.end)), above \(Self.format(uniformLoss)), the loss of a "
+                + "uniform guess, and no lower than it started (\(Self.format(losses.start))): training diverged"))
         }
         if let dev, let mark = baselines?.devMark, dev.primary <= mark {
             warnings.append(RunWarning(kind: .notAboveBaseline, message:

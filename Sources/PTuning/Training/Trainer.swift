@@ -149,8 +149,13 @@ public final class Trainer {
     }
 
     /// Without a dev split, the collapse check reads the kept prompt's predictions on this many
-    /// training records.
+    /// training records, spread evenly over the split.
     static let collapseSampleSize = 200
+
+    private var trainingSample: [EncodedExample] {
+        let stride = max(1, data.train.count / Self.collapseSampleSize)
+        return Swift.stride(from: 0, to: data.train.count, by: stride).prefix(Self.collapseSampleSize).map { data.train[$0] }
+    }
 
     /// The epoch-e order of the training examples for `seed`.
     func order(seed: UInt64, epoch: Int) -> [Int] {
@@ -202,6 +207,10 @@ public final class Trainer {
         /// The kept table's dev predictions, when this process made them (not after a resume).
         var bestDevPredictions: [Prediction]?
         if let saved = try checkpoints?.load(seed: seed) {
+            guard saved.parameters.count == promptEncoder.parameters.count else {
+                throw CheckpointError.malformed(path: "seed \(seed)", detail: "it holds \(saved.parameters.count) encoder "
+                    + "parameters, this run's encoder has \(promptEncoder.parameters.count) (another encoder or template)")
+            }
             state = saved.state
             promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
             optimizer.restore(saved.optimizer)
@@ -280,8 +289,7 @@ public final class Trainer {
         let evalStart = DispatchTime.now().uptimeNanoseconds
         let onDev = !data.dev.isEmpty
         let checked = (onDev && bestTable != nil ? bestDevPredictions : nil)
-            ?? evaluator.predict(onDev ? data.dev : Array(data.train.prefix(Self.collapseSampleSize)), table: kept,
-                                 batchSize: settings.evalBatchSize)
+            ?? evaluator.predict(onDev ? data.dev : trainingSample, table: kept, batchSize: settings.evalBatchSize)
         let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
         let test = data.test.isEmpty ? nil
             : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)

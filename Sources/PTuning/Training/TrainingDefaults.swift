@@ -52,7 +52,7 @@ extension TrainingSettings {
         if chosen.contains(.evalEvery), hasDev {
             s.evalEvery = max(1, (steps + TrainingDefaults.evaluationsPerSeed - 1) / TrainingDefaults.evaluationsPerSeed)
         }
-        s.automatic = chosen
+        s.automatic = hasDev ? chosen : chosen.subtracting([.evalEvery])
         return s
     }
 }

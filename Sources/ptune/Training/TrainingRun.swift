@@ -84,7 +84,7 @@ struct TrainingRun {
         var train = bundle.train
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
-        if dev.isEmpty {
+        if bundle.manifest.data.dev == nil {
             let stratum: ((Example) -> String?)? = if case .fill = spec.kind { nil } else { { $0.fields[spec.labelField] } }
             (train, dev) = DevSplit.carve(train, fraction: bundle.manifest.data.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }

@@ -41,7 +41,9 @@ struct DevSplitTests {
 
     @Test func remaindersGoToTheLargestFractions() {
         #expect(DevSplit.quotas([5, 5, 5], total: 4) == [2, 1, 1])
-        #expect(DevSplit.quotas([1, 9], total: 5) == [1, 4])
+        #expect(DevSplit.quotas([2, 8], total: 5) == [1, 4])
+        #expect(DevSplit.quotas([1, 9], total: 5) == [0, 5], "a label's only record stays in train")
+        #expect(DevSplit.quotas([1, 1], total: 2) == [0, 0])
         #expect(DevSplit.quotas([10, 0], total: 3) == [3, 0])
     }
 

@@ -56,6 +56,16 @@ struct ExampleEncoderTests {
         }
     }
 
+    @Test func aRecordWithNoInputTokensIsAProblemNotACrash() throws {
+        var manual = spec("[P] {text} {target}", kind: Self.sentiment)
+        manual.template = try Template.parse("{text} {target}", manual: true)
+        let encoder = try ExampleEncoder(spec: manual, tokenizer: model.tokenizer)
+        #expect(try encoder.encode(Example(fields: ["text": "fun", "label": "1"], source: "dev.jsonl:1")).inputs.count > 0)
+        #expect(throws: TaskProblem.self) {
+            try encoder.encode(Example(fields: ["text": "", "label": "1"], source: "dev.jsonl:2"))
+        }
+    }
+
     @Test func labelWordsSharingTheirFirstTokenAreRejected() {
         let kind = TaskKind.classify(labels: [LabelWord(label: "a", word: "great"), LabelWord(label: "b", word: "greatest")])
         #expect(throws: TaskProblems.self) {

@@ -80,6 +80,7 @@ struct RunReportTests {
 
     @Test func markdownLeadsWithTheExportedSeedsWarnings() throws {
         var outcome = OutputFixtures.outcome()
+        outcome.seeds[0].warnings = [RunWarning(kind: .oneAnswer, message: "every dev prediction is \"1\"")]
         outcome.seeds[1].warnings = [RunWarning(kind: .lossAboveUniform, message: "the training loss ends at 0.9000")]
         let report = RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: [])
         #expect(report.summary.warnings.map(\.kind) == [.lossAboveUniform])
@@ -88,6 +89,7 @@ struct RunReportTests {
         let results = try #require(text.range(of: "## Results"))
         #expect(warning.lowerBound < results.lowerBound)
         #expect(text.contains("- Seed 21, loss_above_uniform: the training loss ends at 0.9000"))
+        #expect(text.contains("(best on dev; every seed has warnings)"))
     }
 
     @Test func statisticOfOneValueHasNoStd() throws {
@@ -106,7 +108,7 @@ struct RunReportTests {
         #expect(text.contains("| mean ± std | | | 0.8500 ± 0.0707 |"))
         #expect(text.contains("loss.svg"))
         #expect(text.contains("reproduces the trained behaviour exactly"))
-        #expect(text.contains("| manual template `{sentence} It was{target}` | 0.6000 | 0.6500 |"))
+        #expect(text.contains("| manual template {sentence} It was{target} | 0.6000 | 0.6500 |"))
         #expect(text.contains("40 training, 10 dev (carved from the training records), 20 test records"))
         #expect(!text.contains("Warning"))
         #expect(ReportMarkdown.sparkline([3, 2, 1]) == "█▅▁")

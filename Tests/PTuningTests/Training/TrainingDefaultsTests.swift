@@ -47,5 +47,6 @@ struct TrainingDefaultsTests {
         let resolved = TrainingSettings().resolved(encoder: .none, trainingExamples: 20, hasDev: false)
         #expect(resolved.seeds.count == 1)
         #expect(resolved.evalEvery == 0)
+        #expect(!resolved.automatic.contains(.evalEvery), "nothing was chosen for it")
     }
 }
