@@ -364,8 +364,9 @@ public final class DaemonCore {
         let step = message.step ?? 0
         switch message.kind {
         case .step:
-            job.job.progressStep = step
-            job.job.progressTotal = message.total
+            let seedIndex = message.seedIndex ?? 0
+            job.job.progressStep = seedIndex * (message.total ?? 0) + step
+            job.job.progressTotal = message.total.map { $0 * max(message.seedCount ?? 1, seedIndex + 1) }
             job.job.lastLoss = message.loss
             if let loss = message.loss {
                 job.pendingMetrics.append(MetricPoint(jobID: job.job.id, attempt: job.attempt.number, seed: seed,

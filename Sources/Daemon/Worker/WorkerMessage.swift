@@ -23,6 +23,10 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
     public var seed: Int64?
     public var step: Int?
     public var total: Int?
+    /// step: which of the run's seeds this is (0-based) and how many there are, so the job's progress
+    /// counts every seed's steps.
+    public var seedIndex: Int?
+    public var seedCount: Int?
     public var loss: Double?
     public var learningRate: Double?
     public var tokensPerSecond: Double?
@@ -32,13 +36,16 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
     public var message: String?
     public var problems: [String]?
 
-    public init(kind: Kind, seed: Int64? = nil, step: Int? = nil, total: Int? = nil, loss: Double? = nil,
+    public init(kind: Kind, seed: Int64? = nil, step: Int? = nil, total: Int? = nil, seedIndex: Int? = nil,
+                seedCount: Int? = nil, loss: Double? = nil,
                 learningRate: Double? = nil, tokensPerSecond: Double? = nil, metrics: [String: Double]? = nil,
                 files: [String]? = nil, message: String? = nil, problems: [String]? = nil) {
         self.kind = kind
         self.seed = seed
         self.step = step
         self.total = total
+        self.seedIndex = seedIndex
+        self.seedCount = seedCount
         self.loss = loss
         self.learningRate = learningRate
         self.tokensPerSecond = tokensPerSecond

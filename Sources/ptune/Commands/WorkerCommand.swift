@@ -23,6 +23,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         faults.apply()
         let stop = StopFlag()
+        let position = SeedPosition()
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler { stop.set() }
@@ -31,7 +32,7 @@ struct WorkerCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: jobDir)
         let run = TrainingRun(bundleDirectory: directory.appendingPathComponent("bundle"), outputDirectory: directory,
                               modelPath: nil, threads: threads, resume: true, jobID: jobID,
-                              stopRequested: { stop.isSet }, onEvent: { Self.emit(Self.message(for: $0)) },
+                              stopRequested: { stop.isSet }, onEvent: { Self.emit(Self.message(for: $0, position: position)) },
                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         do {
             let result = try run.run()
@@ -59,24 +60,33 @@ struct WorkerCommand: ParsableCommand {
         FileHandle.standardOutput.write(message.line())
     }
 
-    static func message(for event: TrainingEvent) -> WorkerMessage? {
+    /// `position` follows the seeds: `.started` moves it, `.step` reads it.
+    static func message(for event: TrainingEvent, position: SeedPosition) -> WorkerMessage? {
         switch event {
-        case let .started(seed, _, _, total, from):
-            WorkerMessage(kind: .started, seed: Int64(seed), step: from, total: total)
+        case let .started(seed, index, count, total, from):
+            position.index = index
+            position.count = count
+            return WorkerMessage(kind: .started, seed: Int64(seed), step: from, total: total)
         case let .step(seed, step, total, _, loss, rate, tokens):
-            WorkerMessage(kind: .step, seed: Int64(seed), step: step, total: total, loss: loss, learningRate: rate,
-                          tokensPerSecond: tokens)
+            return WorkerMessage(kind: .step, seed: Int64(seed), step: step, total: total, seedIndex: position.index,
+                                 seedCount: position.count, loss: loss, learningRate: rate, tokensPerSecond: tokens)
         case let .evaluated(seed, step, metrics, _):
-            WorkerMessage(kind: .evaluated, seed: Int64(seed), step: step, metrics: metrics.named(prefix: "dev_"))
+            return WorkerMessage(kind: .evaluated, seed: Int64(seed), step: step, metrics: metrics.named(prefix: "dev_"))
         case let .checkpointed(seed, step):
-            WorkerMessage(kind: .checkpointed, seed: Int64(seed), step: step)
+            return WorkerMessage(kind: .checkpointed, seed: Int64(seed), step: step)
         case let .finishedSeed(result):
-            WorkerMessage(kind: .seedFinished, seed: Int64(result.seed), step: result.steps,
+            return WorkerMessage(kind: .seedFinished, seed: Int64(result.seed), step: result.steps,
                           metrics: (result.test?.named(prefix: "test_") ?? [:]).merging(result.dev?.named(prefix: "dev_") ?? [:]) { a, _ in a })
         case .measuredBaselines:
-            nil
+            return nil
         }
     }
+}
+
+/// Which of the run's seeds the worker is training, for the job's overall progress.
+final class SeedPosition {
+    var index = 0
+    var count = 1
 }
 
 /// Set from the signal handler's queue, read by the training loop.
