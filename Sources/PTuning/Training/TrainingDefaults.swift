@@ -15,7 +15,7 @@ public enum TrainingDefaults {
     /// sets need many passes) and at most `maximumSteps` (large sets stop improving long before an
     /// epoch ends).
     public static let epochs = 2
-    public static let minimumSteps = 100
+    public static let minimumSteps = 200
     public static let maximumSteps = 300
 
     /// Seeds run one after another while their steps fit in `seedStepBudget`, at most `seedPool.count`;
