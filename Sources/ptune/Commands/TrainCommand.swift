@@ -46,11 +46,13 @@ struct TrainCommand: ParsableCommand {
         let seeds = result.outcome.seeds
         print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
         for seed in seeds {
-            var line = "  seed \(seed.seed): \(seed.steps) steps"
+            var line = "  seed \(seed.seed)\(seed.seed == result.outcome.bestSeed ? " (exported)" : ""): \(seed.steps) steps"
             if let dev = seed.dev { line += ", dev \(ProgressDisplay.format(dev))" }
             if let test = seed.test { line += ", test \(ProgressDisplay.format(test))" }
+            if !seed.warnings.isEmpty { line += "; warnings: " + seed.warnings.map(\.kind.rawValue).joined(separator: ", ") }
             print(line)
         }
+        for warning in result.outcome.warnings { print("warning: \(warning.message)") }
         print("outputs in \(outURL.path): \(result.files.joined(separator: ", "))")
     }
 }
