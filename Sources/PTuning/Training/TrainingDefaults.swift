@@ -1,6 +1,6 @@
-/// The rules by which ptune chooses the training settings a bundle leaves out. Each was chosen by
-/// the experiments in docs/RESULTS.md ("Defaults"), over every shared task and training sets of 50
-/// to 1000 records, for doing well everywhere rather than best on one task.
+/// The rules by which ptune chooses the training settings a bundle leaves out, chosen for doing well
+/// on every task tried rather than best on one; docs/RESULTS.md ("Defaults") has the learning curves
+/// and the runs behind them.
 public enum TrainingDefaults {
     /// The learning rate of each encoder: a plain table moves its rows directly and wants a larger
     /// step than the weights of an LSTM or MLP that produce them.
