@@ -54,6 +54,20 @@ struct TrainerTests {
         #expect(resumed.table.array == straight.table.array)
     }
 
+    @Test func aResumedRunChoosesTheSameDefaultsAndEndsTheSame() throws {
+        var spec = TinyTask.classifySpec(encoder: .none)
+        spec.training = TrainingSettings()
+        spec.training.batchSize = 4
+        spec.training.seeds = [3, 4]
+        let straight = try run(spec, checkpoints: TestEnvironment.temporaryDirectory())
+        let directory = TestEnvironment.temporaryDirectory()
+        #expect(throws: TrainingInterrupted.self) { try run(spec, checkpoints: directory, stopAfter: 250) }
+        let resumed = try run(spec, checkpoints: directory)
+        #expect(resumed.settings == straight.settings)
+        #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
+        #expect(resumed.table.array == straight.table.array)
+    }
+
     @Test func aNoneTableStartsFromTheGivenTokensRepeated() throws {
         var spec = TinyTask.classifySpec(encoder: .none, steps: 1)
         spec.training.learningRate = 0
