@@ -42,8 +42,17 @@ def parse_variant(text):
     if text in VARIANTS:
         return text, VARIANTS[text]
     name, _, spec = text.partition(':')
+    items, depth, current = [], 0, ''
+    for c in spec:
+        depth += (c == '[') - (c == ']')
+        if c == ',' and depth == 0:
+            items.append(current)
+            current = ''
+        else:
+            current += c
+    items.append(current)
     keys = {}
-    for item in filter(None, spec.split(',')):
+    for item in filter(None, items):
         key, _, value = item.partition('=')
         keys[key] = value
     return name, keys
