@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LM
-import PTuning
+@testable import PTuning
 import Tensor
 import TestSupport
 

@@ -1,0 +1,66 @@
+import Tensor
+
+/// The encoded splits of a task.
+public struct TrainingData: Sendable {
+    public var train: [EncodedExample]
+    public var dev: [EncodedExample]
+    public var test: [EncodedExample]
+    /// Where the dev records came from.
+    public var devSource: DevSource
+    /// The dev and test records under the manual template, for the baseline; nil measures none.
+    public var manual: ManualTemplateData?
+
+    public init(train: [EncodedExample], dev: [EncodedExample], test: [EncodedExample],
+                devSource: DevSource? = nil, manual: ManualTemplateData? = nil) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.devSource = devSource ?? (dev.isEmpty ? .none : .file)
+        self.manual = manual
+    }
+
+    /// The split sizes and the dev split's source, for the report.
+    public var summary: DataSummary {
+        DataSummary(train: train.count, dev: dev.count, test: test.count, devSource: devSource)
+    }
+}
+
+/// Where a run's dev records came from.
+public enum DevSource: String, Sendable, Codable, Equatable {
+    /// The bundle's dev file.
+    case file
+    /// Carved from the bundle's training records (`DevSplit`).
+    case carved
+    /// No dev split: the last step's prompt is kept.
+    case none
+}
+
+/// The records of each split a run used.
+public struct DataSummary: Sendable, Codable, Equatable {
+    public var train: Int
+    public var dev: Int
+    public var test: Int
+    public var devSource: DevSource
+
+    enum CodingKeys: String, CodingKey {
+        case train, dev, test
+        case devSource = "dev_source"
+    }
+}
+
+/// What a whole run produced: every seed's result and the prompt table of the best seed.
+public struct TrainingOutcome: Sendable {
+    public var seeds: [SeedResult]
+    /// [m, H] the kept prompt table of the best seed: the best dev primary metric among the seeds
+    /// without warnings (among all seeds when every one has some), else the first seed.
+    public var table: FloatBuffer
+    public var bestSeed: UInt64
+    /// The majority answer and manual template on the run's dev and test records.
+    public var baselines: Baselines
+    /// The settings the run used, with ptune's defaults filled in.
+    public var settings: TrainingSettings
+    public var data: DataSummary
+
+    /// The warnings of the exported seed.
+    public var warnings: [RunWarning] { seeds.first { $0.seed == bestSeed }?.warnings ?? [] }
+}
