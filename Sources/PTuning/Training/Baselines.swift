@@ -38,9 +38,9 @@ public struct ManualTemplateData: Sendable {
 
 extension Baselines {
     /// Both baselines of a task: the majority answer read from `data.train`, the manual template
-    /// evaluated with the model (no prompt table) when `manual` is given.
-    static func measure(data: TrainingData, manual: ManualTemplateData?, evaluator: Evaluator,
-                        batchSize: Int) -> Baselines {
+    /// evaluated with the model (no prompt table) when `data.manual` is given.
+    static func measure(data: TrainingData, evaluator: Evaluator, batchSize: Int) -> Baselines {
+        let manual = data.manual
         let kind = evaluator.encoder.spec.kind
         var counts: [Int: Int] = [:]
         for example in data.train { if let answer = example.answer { counts[answer, default: 0] += 1 } }

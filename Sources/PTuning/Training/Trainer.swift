@@ -37,13 +37,13 @@ public final class Trainer {
 
     /// Steps one seed runs: `max_steps`, or epochs x batches per epoch.
     public var totalSteps: Int {
-        settings.maxSteps ?? settings.epochs * stepsPerEpoch
+        settings.totalSteps(trainingExamples: data.train.count)
     }
 
-    private var stepsPerEpoch: Int { max(1, (data.train.count + settings.batchSize - 1) / settings.batchSize) }
+    private var stepsPerEpoch: Int { settings.stepsPerEpoch(trainingExamples: data.train.count) }
 
     public func run() throws -> TrainingOutcome {
-        let baselines = Baselines.measure(data: data, manual: data.manual, evaluator: Evaluator(model: model, encoder: encoder),
+        let baselines = Baselines.measure(data: data, evaluator: Evaluator(model: model, encoder: encoder),
                                           batchSize: settings.evalBatchSize)
         onEvent(.measuredBaselines(baselines))
         let diagnosis = SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
@@ -216,7 +216,7 @@ public final class Trainer {
         if bestTable == nil { state.bestStep = state.step }
         let evalStart = DispatchTime.now().uptimeNanoseconds
         let onDev = !data.dev.isEmpty
-        let checked = (onDev && bestTable != nil ? bestDevPredictions : nil)
+        let checked = bestDevPredictions
             ?? evaluator.predict(onDev ? data.dev : trainingSample, table: kept, batchSize: settings.evalBatchSize)
         let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
         let test = data.test.isEmpty ? nil

@@ -26,9 +26,8 @@ public enum TrainingDefaults {
     /// Dev evaluations per seed, spread evenly over its steps.
     public static let evaluationsPerSeed = 5
 
-    public static func steps(trainingExamples: Int, batchSize: Int) -> Int {
-        let perEpoch = max(1, (trainingExamples + batchSize - 1) / batchSize)
-        return min(maximumSteps, max(minimumSteps, epochs * perEpoch))
+    public static func steps(stepsPerEpoch: Int) -> Int {
+        min(maximumSteps, max(minimumSteps, epochs * stepsPerEpoch))
     }
 
     public static func seeds(stepsPerSeed: Int) -> [UInt64] {
@@ -38,6 +37,16 @@ public enum TrainingDefaults {
 }
 
 extension TrainingSettings {
+    /// Batches in one pass over `trainingExamples` records (the last one may be short).
+    public func stepsPerEpoch(trainingExamples: Int) -> Int {
+        max(1, (trainingExamples + batchSize - 1) / batchSize)
+    }
+
+    /// Steps one seed runs: `maxSteps`, or `epochs` passes.
+    public func totalSteps(trainingExamples: Int) -> Int {
+        maxSteps ?? epochs * stepsPerEpoch(trainingExamples: trainingExamples)
+    }
+
     /// These settings with every setting still in `automatic` chosen by `TrainingDefaults` for this
     /// encoder and training split; `automatic` keeps naming what was chosen, for the report.
     public func resolved(encoder: EncoderKind, trainingExamples: Int, hasDev: Bool) -> TrainingSettings {
@@ -45,9 +54,9 @@ extension TrainingSettings {
         let chosen = automatic
         if chosen.contains(.learningRate) { s.learningRate = TrainingDefaults.learningRate(for: encoder) }
         if chosen.contains(.steps) {
-            s.maxSteps = TrainingDefaults.steps(trainingExamples: trainingExamples, batchSize: batchSize)
+            s.maxSteps = TrainingDefaults.steps(stepsPerEpoch: stepsPerEpoch(trainingExamples: trainingExamples))
         }
-        let steps = s.maxSteps ?? s.epochs * max(1, (trainingExamples + batchSize - 1) / batchSize)
+        let steps = s.totalSteps(trainingExamples: trainingExamples)
         if chosen.contains(.seeds) { s.seeds = hasDev ? TrainingDefaults.seeds(stepsPerSeed: steps) : [TrainingDefaults.seedPool[0]] }
         if chosen.contains(.evalEvery), hasDev {
             s.evalEvery = max(1, (steps + TrainingDefaults.evaluationsPerSeed - 1) / TrainingDefaults.evaluationsPerSeed)

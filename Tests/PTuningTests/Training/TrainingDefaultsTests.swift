@@ -3,9 +3,11 @@ import PTuning
 
 struct TrainingDefaultsTests {
     @Test func stepsAreTwoEpochsWithinTheirFloorAndCap() {
-        #expect(TrainingDefaults.steps(trainingExamples: 40, batchSize: 8) == TrainingDefaults.minimumSteps)
-        #expect(TrainingDefaults.steps(trainingExamples: 800, batchSize: 8) == 200)
-        #expect(TrainingDefaults.steps(trainingExamples: 60_000, batchSize: 8) == TrainingDefaults.maximumSteps)
+        let settings = TrainingSettings()
+        #expect(settings.stepsPerEpoch(trainingExamples: 41) == 6)
+        #expect(TrainingDefaults.steps(stepsPerEpoch: settings.stepsPerEpoch(trainingExamples: 40)) == TrainingDefaults.minimumSteps)
+        #expect(TrainingDefaults.steps(stepsPerEpoch: settings.stepsPerEpoch(trainingExamples: 800)) == 200)
+        #expect(TrainingDefaults.steps(stepsPerEpoch: settings.stepsPerEpoch(trainingExamples: 60_000)) == TrainingDefaults.maximumSteps)
     }
 
     @Test func seedsRunWhileTheirStepsFitTheBudget() {
