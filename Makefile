@@ -22,6 +22,7 @@ build: deps
 	$(SWIFT) build $(BUILD_OPTS) --product ptune
 
 test: test-deps model
+	scripts/check-architecture.py
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build
 

@@ -1,6 +1,5 @@
-import Crypto
+import Base
 import Foundation
-import LM
 
 /// The content hash of a bundle: SHA-256 over every regular file in it, in path order, each as its
 /// relative path, a NUL, its size, a NUL and its bytes. Two drops of the same bundle hash alike
@@ -17,12 +16,12 @@ public enum BundleDigest {
                 }
             }
         }
-        var hasher = SHA256()
+        var hasher = ContentHash.Hasher()
         for file in files.sorted() {
             let data = try Data(contentsOf: base.appendingPathComponent(file), options: .mappedIfSafe)
             hasher.update(data: Data("\(file)\0\(data.count)\0".utf8))
             hasher.update(data: data)
         }
-        return ContentHash.hex(hasher.finalize())
+        return hasher.finalizeHex()
     }
 }

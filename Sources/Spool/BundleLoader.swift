@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import PTuning
 import TOMLKit
@@ -32,33 +33,9 @@ public enum BundleLoader {
             throw TaskProblems([TaskProblem(file: directory.path, message: "not a bundle folder",
                                             hint: "a bundle is a folder holding task.toml and its data")])
         }
-        let manifestFiles = BundleFileReader(root: root, maxFileBytes: limits.maxManifestBytes)
         let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
         let manifestName = ManifestDiagnostics.file
-
-        let bytes: [UInt8]
-        do {
-            bytes = try manifestFiles.contents(of: manifestName)
-        } catch {
-            throw TaskProblems([TaskProblem(file: manifestName, message: error.message, hint: error.hint)])
-        }
-        guard let source = String(validating: bytes, as: UTF8.self) else {
-            throw TaskProblems([TaskProblem(file: manifestName, message: "not valid UTF-8", hint: "save it as UTF-8")])
-        }
-        if let crash = TOMLCrashCheck.firstCrash(in: source) ?? TOMLCrashCheck.firstNUL(in: source) {
-            throw TaskProblems([TaskProblem(file: manifestName, line: crash.line, message: "TOML syntax: \(crash.message)",
-                                            hint: "column \(crash.column)")])
-        }
-        let toml: TOMLTable
-        do {
-            toml = try TOMLTable(string: source)
-        } catch let error as TOMLParseError {
-            throw TaskProblems([TaskProblem(file: manifestName, line: error.source.begin.line,
-                                            message: "TOML syntax: \(error.description)",
-                                            hint: "column \(error.source.begin.column)")])
-        } catch {
-            throw TaskProblems([TaskProblem(file: manifestName, message: "TOML syntax: \(error)")])
-        }
+        let (source, toml) = try parseManifest(root: root, limits: limits)
 
         let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
                                               lines: ManifestLineIndex(source: source))
@@ -68,30 +45,11 @@ public enum BundleLoader {
         }
         var problems = diagnostics.collector
 
-        let validator = RecordValidator(template: draft.template, labelField: draft.labelField, kind: draft.kind)
-        func load(_ split: SplitPath?, required: Bool) -> (path: String, examples: [Example])? {
-            guard let split, required || split.isExplicit || files.exists(split.path) else { return nil }
-            let bytes: [UInt8]
-            do {
-                bytes = try files.contents(of: split.path)
-            } catch {
-                problems.add(file: split.path, error.message, hint: error.hint)
-                return nil
-            }
-            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
-            let records = switch draft.format {
-            case .jsonl: JSONLinesParser.parse(lines, file: split.path, problems: &problems)
-            case .tsv: TSVParser.parse(lines, file: split.path, problems: &problems)
-            }
-            if required, lines.lines.count <= (records.header == nil ? 0 : 1) {
-                problems.add(file: split.path, "the train split has no records",
-                             hint: "training needs at least one labelled record")
-            }
-            return (split.path, validator.validate(records, file: split.path, problems: &problems))
-        }
-        let train = load(draft.train, required: true)
-        let dev = load(draft.dev, required: false)
-        let test = load(draft.test, required: false)
+        let splits = SplitReader(files: files, limits: limits, format: draft.format,
+                                 validator: RecordValidator(template: draft.template, labelField: draft.labelField, kind: draft.kind))
+        let train = splits.read(draft.train, required: true, problems: &problems)
+        let dev = splits.read(draft.dev, required: false, problems: &problems)
+        let test = splits.read(draft.test, required: false, problems: &problems)
 
         guard problems.isEmpty, let name = draft.name, let model = draft.model, let kind = draft.kind,
               let template = draft.template, let train else {
@@ -109,6 +67,64 @@ public enum BundleLoader {
                                       limits: draft.limits)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,
                           dev: dev?.examples ?? [], test: test?.examples ?? [])
+    }
+
+    /// task.toml read (within its size limit), checked as UTF-8 and parsed as TOML; its text is kept
+    /// for the line numbers of later problems.
+    private static func parseManifest(root: URL, limits: Limits) throws(TaskProblems) -> (source: String, toml: TOMLTable) {
+        let manifestName = ManifestDiagnostics.file
+        let bytes: [UInt8]
+        do {
+            bytes = try BundleFileReader(root: root, maxFileBytes: limits.maxManifestBytes).contents(of: manifestName)
+        } catch {
+            throw TaskProblems([TaskProblem(file: manifestName, message: error.message, hint: error.hint)])
+        }
+        guard let source = String(validating: bytes, as: UTF8.self) else {
+            throw TaskProblems([TaskProblem(file: manifestName, message: "not valid UTF-8", hint: "save it as UTF-8")])
+        }
+        if let crash = TOMLCrashCheck.firstCrash(in: source) ?? TOMLCrashCheck.firstNUL(in: source) {
+            throw TaskProblems([TaskProblem(file: manifestName, line: crash.line, message: "TOML syntax: \(crash.message)",
+                                            hint: "column \(crash.column)")])
+        }
+        do {
+            return (source, try TOMLTable(string: source))
+        } catch let error as TOMLParseError {
+            throw TaskProblems([TaskProblem(file: manifestName, line: error.source.begin.line,
+                                            message: "TOML syntax: \(error.description)",
+                                            hint: "column \(error.source.begin.column)")])
+        } catch {
+            throw TaskProblems([TaskProblem(file: manifestName, message: "TOML syntax: \(error)")])
+        }
+    }
+
+    /// Reads a data split's records and validates them against the manifest.
+    private struct SplitReader {
+        let files: BundleFileReader
+        let limits: Limits
+        let format: DataFormat
+        let validator: RecordValidator
+
+        /// The split's path and examples; nil when it is absent (and not `required`) or unreadable.
+        func read(_ split: SplitPath?, required: Bool, problems: inout ProblemCollector) -> (path: String, examples: [Example])? {
+            guard let split, required || split.isExplicit || files.exists(split.path) else { return nil }
+            let bytes: [UInt8]
+            do {
+                bytes = try files.contents(of: split.path)
+            } catch {
+                problems.add(file: split.path, error.message, hint: error.hint)
+                return nil
+            }
+            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
+            let records = switch format {
+            case .jsonl: JSONLinesParser.parse(lines, file: split.path, problems: &problems)
+            case .tsv: TSVParser.parse(lines, file: split.path, problems: &problems)
+            }
+            if required, lines.lines.count <= (records.header == nil ? 0 : 1) {
+                problems.add(file: split.path, "the train split has no records",
+                             hint: "training needs at least one labelled record")
+            }
+            return (split.path, validator.validate(records, file: split.path, problems: &problems))
+        }
     }
 
     /// The candidate list of a fill task from a file: one candidate per line, blank lines skipped.

@@ -1,4 +1,4 @@
-import PTuning
+import Base
 
 /// Gathers problems in the order found, keeping at most `cap` of one kind per file and replacing the
 /// rest with one summary line.

@@ -20,89 +20,9 @@ public enum TOMLCrashCheck {
 
     /// The first construct in `source` that would crash the parser, or nil when there is none.
     public static func firstCrash(in source: String) -> Finding? {
-        let scalars = Array(source.unicodeScalars)
-        var index = 0
-        var line = 1
-        var lineStart = 0
-        var atStatementStart = true
-        /// The open arrays and inline tables, innermost last.
-        var open: [Unicode.Scalar] = []
-        /// An array was just opened, or a comma passed in one: its next value comes next.
-        var expectingArrayValue = false
-        func at(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
-        func isBlank(_ c: Unicode.Scalar?) -> Bool { c == " " || c == "\t" }
-        func finding(_ message: String, column: Int? = nil) -> Finding {
-            Finding(line: line, column: column ?? index - lineStart + 1, message: message)
-        }
-        while index < scalars.count {
-            let c = scalars[index]
-            if expectingArrayValue, c == "}" { return finding(braceInArray) }
-            switch c {
-            case "\n":
-                line += 1
-                lineStart = index + 1
-                atStatementStart = open.isEmpty
-                index += 1
-                continue
-            case " ", "\t", "\r":
-                index += 1
-                continue
-            case "#":
-                while index < scalars.count, scalars[index] != "\n" { index += 1 }
-                continue
-            default:
-                break
-            }
-            expectingArrayValue = false
-            switch c {
-            case "\"", "'":
-                let multiline = at(1) == c && at(2) == c
-                index += multiline ? 3 : 1
-                while index < scalars.count {
-                    let d = scalars[index]
-                    if d == "\\", c == "\"" {
-                        if at(1) == "\n" {
-                            line += 1
-                            lineStart = index + 2
-                        }
-                        index += 2
-                        continue
-                    }
-                    if d == "\n" {
-                        if !multiline { break }
-                        line += 1
-                        lineStart = index + 1
-                    }
-                    if d == c, !multiline || (at(1) == c && at(2) == c) {
-                        index += multiline ? 3 : 1
-                        while multiline, at(0) == c { index += 1 }
-                        break
-                    }
-                    index += 1
-                }
-                atStatementStart = false
-            case "[" where atStatementStart && open.isEmpty:
-                let column = index - lineStart + 1
-                index += at(1) == "[" ? 2 : 1
-                while isBlank(at(0)) { index += 1 }
-                if let first = at(0), !startsKeyOrCloses(first) { return finding(brokenHeader, column: column) }
-                atStatementStart = false
-            case "[", "{":
-                open.append(c)
-                expectingArrayValue = c == "["
-                index += 1
-                atStatementStart = false
-            case "]", "}":
-                _ = open.popLast()
-                index += 1
-                atStatementStart = false
-            case ",":
-                expectingArrayValue = open.last == "["
-                index += 1
-            default:
-                index += 1
-                atStatementStart = false
-            }
+        var scanner = CrashScanner(scalars: Array(source.unicodeScalars))
+        while !scanner.atEnd {
+            if let finding = scanner.step() { return finding }
         }
         return nil
     }
@@ -129,7 +49,114 @@ public enum TOMLCrashCheck {
     }
 
     /// Whether `c` may follow a header's opening brackets: a bare-key character, a quote, or `]`.
-    private static func startsKeyOrCloses(_ c: Unicode.Scalar) -> Bool {
+    static func startsKeyOrCloses(_ c: Unicode.Scalar) -> Bool {
         c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-\"']".unicodeScalars.contains(c))
+    }
+}
+
+/// A scan over a manifest's text that tracks just enough of TOML (strings, comments, table headers,
+/// open arrays and inline tables) to find the constructs `TOMLCrashCheck` looks for.
+private struct CrashScanner {
+    let scalars: [Unicode.Scalar]
+    var index = 0
+    var line = 1
+    var lineStart = 0
+    var atStatementStart = true
+    /// The open arrays and inline tables, innermost last.
+    var open: [Unicode.Scalar] = []
+    /// An array was just opened, or a comma passed in one: its next value comes next.
+    var expectingArrayValue = false
+
+    init(scalars: [Unicode.Scalar]) { self.scalars = scalars }
+
+    var atEnd: Bool { index >= scalars.count }
+
+    private func at(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
+
+    private func finding(_ message: String, column: Int? = nil) -> TOMLCrashCheck.Finding {
+        TOMLCrashCheck.Finding(line: line, column: column ?? index - lineStart + 1, message: message)
+    }
+
+    /// Consumes one token (or blank, or comment); returns what it found wrong there, if anything.
+    mutating func step() -> TOMLCrashCheck.Finding? {
+        let c = scalars[index]
+        if expectingArrayValue, c == "}" { return finding(TOMLCrashCheck.braceInArray) }
+        if skipTrivia(c) { return nil }
+        expectingArrayValue = false
+        switch c {
+        case "\"", "'":
+            skipString(quote: c)
+            atStatementStart = false
+        case "[" where atStatementStart && open.isEmpty:
+            let column = index - lineStart + 1
+            index += at(1) == "[" ? 2 : 1
+            while at(0) == " " || at(0) == "\t" { index += 1 }
+            if let first = at(0), !TOMLCrashCheck.startsKeyOrCloses(first) {
+                return finding(TOMLCrashCheck.brokenHeader, column: column)
+            }
+            atStatementStart = false
+        case "[", "{":
+            open.append(c)
+            expectingArrayValue = c == "["
+            index += 1
+            atStatementStart = false
+        case "]", "}":
+            _ = open.popLast()
+            index += 1
+            atStatementStart = false
+        case ",":
+            expectingArrayValue = open.last == "["
+            index += 1
+        default:
+            index += 1
+            atStatementStart = false
+        }
+        return nil
+    }
+
+    /// Skips a line end, a blank or a comment at `c`; false when `c` starts none of them.
+    private mutating func skipTrivia(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "\n":
+            line += 1
+            lineStart = index + 1
+            atStatementStart = open.isEmpty
+            index += 1
+        case " ", "\t", "\r":
+            index += 1
+        case "#":
+            while index < scalars.count, scalars[index] != "\n" { index += 1 }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Skips the string opened by `quote` at `index` (basic or literal, one-line or multi-line).
+    private mutating func skipString(quote c: Unicode.Scalar) {
+        let multiline = at(1) == c && at(2) == c
+        index += multiline ? 3 : 1
+        while index < scalars.count {
+            let d = scalars[index]
+            if d == "\\", c == "\"" {
+                if at(1) == "\n" {
+                    line += 1
+                    lineStart = index + 2
+                }
+                index += 2
+                continue
+            }
+            if d == "\n" {
+                if !multiline { break }
+                line += 1
+                lineStart = index + 1
+            }
+            if d == c, !multiline || (at(1) == c && at(2) == c) {
+                index += multiline ? 3 : 1
+                while multiline, at(0) == c { index += 1 }
+                break
+            }
+            index += 1
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Crypto
+import Base
 import Foundation
 import GRDB
 
@@ -14,7 +14,7 @@ extension JobStore {
                                               limit: Zstd.defaultMaxDecompressedSize)
         }
         let compressed = try Zstd.compress(data, level: Self.artifactCompressionLevel)
-        let sha256 = Self.hex(SHA256.hash(data: data))
+        let sha256 = ContentHash.sha256Hex(data)
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO artifact (jobID, name, rawSize, compressedSize, sha256, createdAt, data)
@@ -51,14 +51,10 @@ extension JobStore {
         } catch StoreError.zstd(let detail) {
             throw StoreError.artifactUnreadable(jobID: jobID, name: name, detail: detail)
         }
-        let actual = Self.hex(SHA256.hash(data: raw))
+        let actual = ContentHash.sha256Hex(raw)
         guard actual == expected else {
             throw StoreError.artifactChecksumMismatch(jobID: jobID, name: name, expected: expected, actual: actual)
         }
         return raw
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,4 +1,4 @@
-import FaultInjection
+import Base
 import Foundation
 import GRDB
 

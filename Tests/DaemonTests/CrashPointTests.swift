@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Crash-point enumeration: the daemon (or a worker) numbers the durable steps (file writes,
 /// fsyncs, renames, SQLite commits) of one job's life; then, for each step N, the process is killed

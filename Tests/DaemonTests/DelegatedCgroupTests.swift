@@ -1,8 +1,8 @@
+@testable import Daemon
 import Foundation
 import Glibc
-import Testing
 import TestSupport
-@testable import Daemon
+import Testing
 
 /// Against a directory tree laid out like a cgroup v2 mount (the kernel's control files written in
 /// advance where the kernel would make them), since the test machine's own cgroups may be v1.

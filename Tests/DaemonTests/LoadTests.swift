@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// Many bundles dropped at once, valid and invalid mixed, with `--max-jobs 2`: every one reaches
 /// its end state, `ptune status` keeps answering quickly, and the daemon's memory stays bounded.

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The real binary: `ptune serve` on a temporary spool with a tiny model, driven through
 /// `ptune submit` and the query commands. Serialized: each test runs its own daemon and workers.

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 /// kill -9 soak: bundles arrive while the daemon and its workers are killed at seeded random
 /// moments; once the kills stop, every bundle must end as exactly one job, nothing lost, nothing

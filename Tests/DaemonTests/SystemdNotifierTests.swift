@@ -1,7 +1,7 @@
+@testable import Daemon
 import Foundation
 import Glibc
 import Testing
-@testable import Daemon
 
 struct SystemdNotifierTests {
     /// A datagram socket standing in for systemd's; returns what arrives within a second.

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import PTuning
@@ -29,7 +30,7 @@ final class ExtractionSandbox {
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
     }
 
-    deinit { PosixFS.removeTree(outer.path) }
+    deinit { FileSystem.removeTree(outer.path) }
 
     /// The target folder extractions fill.
     var target: URL { inner.appendingPathComponent("out", isDirectory: true) }
@@ -40,7 +41,7 @@ final class ExtractionSandbox {
         let archive = inner.appendingPathComponent(name)
         try Data(bytes).write(to: archive)
         defer {
-            PosixFS.removeTree(target.path)
+            FileSystem.removeTree(target.path)
             unlink(archive.path)
         }
         var problems: [TaskProblem] = []

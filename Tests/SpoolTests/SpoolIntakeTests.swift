@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import PTuning
@@ -127,7 +128,7 @@ import Testing
         try spool.write("spool/active/claims/a.tar.zst")
         #expect(try SpoolIntake.claim("a.tar.zst", layout: spool.layout)?.lastPathComponent == "a-2.tar.zst")
         #expect(try SpoolIntake.claim("x", layout: spool.layout) == nil)
-        #expect(throws: SpoolError.self) { try SpoolIntake.claim("../done", layout: spool.layout) }
+        #expect(throws: FileError.self) { try SpoolIntake.claim("../done", layout: spool.layout) }
     }
 }
 
@@ -202,8 +203,8 @@ import Testing
         let failed = try SpoolIntake.finish("cd34", to: .failed, layout: spool.layout)
         #expect(failed.path == spool.layout.failed.path + "/cd34")
         #expect(try SpoolIntake.finish("cd34", to: .failed, layout: spool.layout) == failed)
-        #expect(throws: SpoolError.self) { try SpoolIntake.adopt(claimed: claimed, jobID: "claims", layout: spool.layout) }
-        #expect(throws: SpoolError.self) { try SpoolIntake.adopt(claimed: claimed, jobID: "a/b", layout: spool.layout) }
-        #expect(throws: SpoolError.self) { try SpoolIntake.finish("gone", to: .done, layout: spool.layout) }
+        #expect(throws: FileError.self) { try SpoolIntake.adopt(claimed: claimed, jobID: "claims", layout: spool.layout) }
+        #expect(throws: FileError.self) { try SpoolIntake.adopt(claimed: claimed, jobID: "a/b", layout: spool.layout) }
+        #expect(throws: FileError.self) { try SpoolIntake.finish("gone", to: .done, layout: spool.layout) }
     }
 }

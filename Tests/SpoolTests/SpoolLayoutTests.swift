@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 @testable import Spool
@@ -32,6 +33,6 @@ import Testing
         let spool = try SpoolFixture()
         try FileManager.default.removeItem(at: spool.layout.failed)
         try Data().write(to: spool.layout.failed)
-        #expect(throws: SpoolError.self) { try spool.layout.create() }
+        #expect(throws: FileError.self) { try spool.layout.create() }
     }
 }

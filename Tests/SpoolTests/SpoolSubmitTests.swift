@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 @testable import Spool
@@ -50,7 +51,7 @@ import Testing
         let spool = try SpoolFixture()
         let source = try spool.bundle("sst2")
         symlink("/etc/passwd", source.path + "/data/secret.jsonl")
-        let error = try #require(throws: SpoolError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
+        let error = try #require(throws: FileError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
         #expect(error.message.contains("\"data/secret.jsonl\" is a symbolic link"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool.layout.incoming.path).allSatisfy { !$0.hasPrefix(".") })
         #expect(try SpoolIntake.scanIncoming(spool.layout).isEmpty)
@@ -60,16 +61,16 @@ import Testing
         let spool = try SpoolFixture()
         let source = try spool.bundle("sst2")
         mkfifo(source.path + "/pipe", 0o600)
-        let error = try #require(throws: SpoolError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
+        let error = try #require(throws: FileError.self) { try SpoolIntake.submit(source: source, layout: spool.layout) }
         #expect(error.message.contains("\"pipe\" is a FIFO"))
     }
 
     @Test func refusesWhatIsNotABundleAndASpoolWithoutIncoming() throws {
         let spool = try SpoolFixture()
         let text = try spool.write("notes.txt")
-        #expect(throws: SpoolError.self) { try SpoolIntake.submit(source: text, layout: spool.layout) }
+        #expect(throws: FileError.self) { try SpoolIntake.submit(source: text, layout: spool.layout) }
         let missing = SpoolLayout(root: spool.base.appendingPathComponent("nowhere"))
-        let error = try #require(throws: SpoolError.self) {
+        let error = try #require(throws: FileError.self) {
             try SpoolIntake.submit(source: try spool.bundle("b"), layout: missing)
         }
         #expect(error.description.contains("ptune serve --spool"))

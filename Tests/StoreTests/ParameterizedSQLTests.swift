@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every SQL text in the store is a literal: values travel as arguments, never inside the text.
 struct ParameterizedSQLTests {

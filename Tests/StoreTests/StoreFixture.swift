@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 @testable import Store
+import TestSupport
 
 /// A fresh temporary folder for a database, removed when the fixture is released.
 final class StoreFixture {

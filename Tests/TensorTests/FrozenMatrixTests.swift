@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Tensor
 import TestSupport
+import Testing
 
 /// The bf16 products against a float64 reference computed from the same bf16-rounded operands
 /// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.

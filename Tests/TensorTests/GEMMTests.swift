@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 /// `gemm` splits large products across threads by column or row blocks of C. Every transpose
 /// combination, with padded row strides and beta 1, against a float64 reference, on shapes that split

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Tensor
 import TestSupport
+import Testing
 
 /// Finite-difference checks of each kernel's backward pass: loss = sum(r * forward(x)) for a fixed
 /// random r, so the analytic gradient is backward(r).

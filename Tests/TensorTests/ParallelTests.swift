@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import Tensor
+import Testing
 
 /// `parallelFor` runs every index exactly once, back to back, nested, and from several threads at once.
 @Suite(.serialized)

@@ -6,7 +6,7 @@ import Store
 /// What happens when a worker exits: the attempt and job states, artifacts into the store, the report
 /// and the move out of active/. The durable database commit always precedes the move.
 struct Completion {
-    let core: DaemonCore
+    let context: DaemonContext
 
     /// Artifacts kept in the database for `ptune export`.
     static let artifactNames = ["prompt.safetensors", "report.json", "report.md", "loss.svg",
@@ -17,17 +17,17 @@ struct Completion {
     /// reconciliation's to finish.
     func finish(_ running: RunningJob) throws {
         let job = running.job
-        if try core.store.attempts(jobID: job.id).first(where: { $0.id == running.attempt.id })?.finishedAt != nil {
+        if try context.store.attempts(jobID: job.id).first(where: { $0.id == running.attempt.id })?.finishedAt != nil {
             return
         }
-        defer { CancelRequests.clear(running.job.id, layout: core.layout) }
+        defer { CancelRequests.clear(running.job.id, layout: context.layout) }
         let worker = running.worker
-        let now = Date()
+        let now = context.clock.now()
         let exit = worker.exitStatus
         let report = running.directory.appendingPathComponent("report.json")
         if let reason = running.stopReason {
             if reason == .shutdown {
-                try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: exit,
+                try context.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: exit,
                                              reason: "the daemon stopped", peakRSSMB: running.measuredPeakMB, at: now,
                                              jobState: .interrupted,
                                              jobReason: "the daemon stopped; the job resumes from its checkpoint at the next start",
@@ -52,8 +52,8 @@ struct Completion {
             let how = worker.terminatingSignal.map { "was killed by signal \($0)" } ?? "exited with status \(exit ?? -1)"
             let detail = running.failure?.message.map { ": \($0)" } ?? ""
             let attemptReason = "worker \(how)\(detail)"
-            if running.attempt.number < core.config.maxAttempts {
-                try core.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
+            if running.attempt.number < context.config.maxAttempts {
+                try context.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
                                              reason: attemptReason, peakRSSMB: running.measuredPeakMB, at: now,
                                              jobState: .queued,
                                              jobReason: "attempt \(running.attempt.number) failed (worker \(how)); retrying from the last checkpoint",
@@ -64,6 +64,14 @@ struct Completion {
                          problems: nil, exit: exit, attemptReason: attemptReason)
             }
         }
+    }
+
+    /// Ends a job no worker ran for: its failure report, the state in a durable commit, then the
+    /// move to failed/.
+    func endUnstarted(_ job: JobRecord, in state: JobState, reason: String) throws {
+        try FailureReport(job: job, state: state, reason: reason, problems: nil).write(into: context.directory(of: job.id))
+        try context.store.updateState(jobID: job.id, to: state, reason: reason, at: context.clock.now(), durable: true)
+        _ = try SpoolIntake.finish(job.id, to: .failed, layout: context.layout)
     }
 
     /// The cluster ended the worker on its own account.
@@ -81,43 +89,43 @@ struct Completion {
         case .cancelled(let detail):
             try fail(running, state: .cancelled, reason: detail, problems: nil, exit: nil)
         case .requeue(let detail):
-            try core.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: nil, reason: detail,
-                                         peakRSSMB: nil, at: Date(), jobState: .queued,
+            try context.store.finishAttempt(id: running.attempt.id, state: .interrupted, exitStatus: nil, reason: detail,
+                                         peakRSSMB: nil, at: context.clock.now(), jobState: .queued,
                                          jobReason: "\(detail); requeued, resumes from its checkpoint", durable: true)
-            core.logger.notice("job requeued", metadata: ["job": "\(job.id)", "reason": "\(detail)"])
+            context.logger.notice("job requeued", metadata: ["job": "\(job.id)", "reason": "\(detail)"])
         }
     }
 
     private func succeed(_ running: RunningJob) throws {
-        let now = Date()
+        let now = context.clock.now()
         for name in Self.artifactNames {
             let url = running.directory.appendingPathComponent(name)
             guard let data = try? Data(contentsOf: url) else { continue }
-            try core.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
+            try context.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
         }
         let warnings = ReportWarnings.read(from: running.directory.appendingPathComponent("report.json"))
-        try core.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
+        try context.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,
                                      peakRSSMB: running.measuredPeakMB, at: now, jobState: .succeeded, jobReason: nil,
                                      warnings: warnings, durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(running.job.id, to: .done, layout: core.layout)
-        core.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
+        _ = try SpoolIntake.finish(running.job.id, to: .done, layout: context.layout)
+        context.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
     }
 
     /// Ends the job in `state`: the failure report first, then the attempt's end and the job's state
     /// in one durable commit (`attemptReason`: the attempt's own reason when it differs), then the move.
     private func fail(_ running: RunningJob, state: JobState, reason: String, problems: [String]?, exit: Int32?,
                       attemptReason: String? = nil) throws {
-        let now = Date()
+        let now = context.clock.now()
         var job = running.job
         job.attempts = running.attempt.number
         try FailureReport(job: job, state: state, reason: reason, problems: problems).write(into: running.directory)
-        try core.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: attemptReason ?? reason,
+        try context.store.finishAttempt(id: running.attempt.id, state: state, exitStatus: exit, reason: attemptReason ?? reason,
                                      peakRSSMB: running.measuredPeakMB, at: now, jobState: state, jobReason: reason,
                                      durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(job.id, to: .failed, layout: core.layout)
-        core.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])
+        _ = try SpoolIntake.finish(job.id, to: .failed, layout: context.layout)
+        context.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])
     }
 
     static func explain(_ reason: RunningJob.StopReason, job: JobRecord, peak: Double) -> String {

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import Spool
-import Tensor
 
 /// What the running daemon publishes for `ptune status` in `control/status.json` (rewritten every
 /// few seconds): its budgets and its live workers.

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import Store
-import Tensor
 
 /// report.json and report.md for a job that did not succeed: its state and why, in words a user can
 /// act on. (A succeeded job's report comes from the worker's run.)

@@ -1,11 +1,11 @@
+import Base
 import Foundation
-import PTuning
 import Spool
 import Store
 
 /// Turns one claimed spool entry into a queued job, or rejects it with every reason.
 struct Intake {
-    let core: DaemonCore
+    let context: DaemonContext
 
     /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
     static let extractedSuffix = ".unpacked"
@@ -30,13 +30,13 @@ struct Intake {
             try FileManager.default.removeItem(at: claimed)
         }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
-        let earlier = try core.store.job(bundleSHA256: sha)
+        let earlier = try context.store.job(bundleSHA256: sha)
         if let earlier, earlier.state != .rejected {
             try reject(bundleDirectory, spoolName: spoolName, problems: [TaskProblem(
                 file: spoolName, message: "the same bundle was already submitted as job \(earlier.id) (\(earlier.state.rawValue))",
                 hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")])
-            try core.store.appendEvent(jobID: earlier.id, attempt: nil, kind: "duplicate",
-                                       message: "dropped again as \(spoolName); rejected as a duplicate", at: Date())
+            try context.store.appendEvent(jobID: earlier.id, attempt: nil, kind: "duplicate",
+                                       message: "dropped again as \(spoolName); rejected as a duplicate", at: context.clock.now())
             return
         }
         let bundle: TaskBundle
@@ -46,44 +46,46 @@ struct Intake {
             try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, sha: earlier == nil ? sha : nil)
             return
         }
-        if let problem = ModelPolicy.problem(with: bundle.manifest.model, directory: core.config.models) {
+        if let problem = ModelPolicy.problem(with: bundle.manifest.model, directory: context.config.models) {
             try reject(bundleDirectory, spoolName: spoolName, problems: [problem], sha: earlier == nil ? sha : nil)
             return
         }
         let limits = bundle.manifest.limits
-        if let why = Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: core.config) {
+        if let why = Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: context.config) {
             try reject(bundleDirectory, spoolName: spoolName,
                        problems: [TaskProblem(file: "task.toml", field: "limits", message: why)], sha: earlier == nil ? sha : nil)
             return
         }
         let id = String(sha.prefix(16))
-        _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: core.layout)
-        try core.store.insertJob(Self.record(id: id, sha: sha, bundle: bundle, spoolName: spoolName), durable: true)
-        core.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(bundle.manifest.name)"])
+        _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
+        try context.store.insertJob(Self.record(id: id, sha: sha, bundle: bundle, spoolName: spoolName, at: context.clock.now()),
+                                    durable: true)
+        context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(bundle.manifest.name)"])
     }
 
     /// The queued job row for an accepted bundle.
-    static func record(id: String, sha: String, bundle: TaskBundle, spoolName: String) -> JobRecord {
+    static func record(id: String, sha: String, bundle: TaskBundle, spoolName: String, at now: Date) -> JobRecord {
         let m = bundle.manifest
         return JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
                          priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
                          wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
-                         submittedAt: Date())
+                         submittedAt: now)
     }
 
     /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the
     /// first time this content is seen).
     private func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
-        let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: core.layout)
+        let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")
             + (problems.count > 3 ? "; and \(problems.count - 3) more in \(place.lastPathComponent)/reason.txt" : "")
         if let sha {
-            try core.store.insertJob(JobRecord(id: String(sha.prefix(16)), bundleSHA256: sha, name: spoolName,
+            let now = context.clock.now()
+            try context.store.insertJob(JobRecord(id: String(sha.prefix(16)), bundleSHA256: sha, name: spoolName,
                                                spoolName: spoolName, state: .rejected, priority: 0, threads: 0,
                                                memoryMB: 0, wallTimeSeconds: 0, model: nil, kind: nil,
-                                               submittedAt: Date(), finishedAt: Date(), reason: summary),
+                                               submittedAt: now, finishedAt: now, reason: summary),
                                      durable: false)
         }
-        core.logger.notice("rejected bundle", metadata: ["entry": "\(spoolName)", "reason": "\(summary)"])
+        context.logger.notice("rejected bundle", metadata: ["entry": "\(spoolName)", "reason": "\(summary)"])
     }
 }

@@ -1,7 +1,7 @@
+import Base
 import Foundation
 import Glibc
 import Spool
-import Tensor
 
 /// Protection from a bundle that crashes the daemon while it is read (a parser bug): before taking a
 /// claimed entry in, the daemon records its name in `active/claims/.taking-in`, and removes the

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import Glibc
-import PTuning
 
 /// The daemon opens models only from its model directory: a bundle names a model by its file or
 /// folder name there (which may be a link the administrator made), or by an absolute path that

@@ -1,19 +1,22 @@
+import Base
 import Foundation
 import Glibc
-import PTuning
 import Spool
 import Store
 
 /// Start-up reconciliation of the database with the spool, before the daemon reports ready. The
 /// directory is the truth for where a bundle is; the database for what happened to it.
 struct Recovery {
-    let core: DaemonCore
+    let context: DaemonContext
+    let executor: JobExecutor
+    let launcher: Launcher
+    let intake: IntakeScanner
 
     /// At start-up: jobs the last daemon left running in a cluster are supervised again; the others
     /// it left running or interrupted are queued again; then the spool is reconciled.
     func run() throws {
-        let now = Date()
-        let store = core.store
+        let now = context.clock.now()
+        let store = context.store
         var clusterJobs = Set<String>()
         // Jobs the last daemon left running: their workers died with it, or must be stopped now,
         // unless a cluster still runs them.
@@ -21,11 +24,11 @@ struct Recovery {
             let reason = "requeued after a daemon restart; resumes from its checkpoint"
             let open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
             if open.count == 1, let attempt = open.first, let clusterJob = attempt.clusterJobID,
-               let worker = core.executor.reattach(attempt, directory: core.layout.active.appendingPathComponent(job.id)) {
-                core.adopt(job, attempt: attempt, worker: worker)
+               let worker = executor.reattach(attempt, directory: context.layout.active.appendingPathComponent(job.id)) {
+                launcher.adopt(job, attempt: attempt, worker: worker)
                 clusterJobs.insert(clusterJob)
-                core.logger.info("re-attached to a job still in the cluster",
-                                 metadata: ["job": "\(job.id)", "worker": "\(DaemonCore.describe(worker))"])
+                context.logger.info("re-attached to a job still in the cluster",
+                                 metadata: ["job": "\(job.id)", "worker": "\(Launcher.describe(worker))"])
                 continue
             }
             for attempt in open {
@@ -42,12 +45,12 @@ struct Recovery {
             try store.updateState(jobID: job.id, to: .queued, reason: "resumes from its checkpoint", at: now, durable: true)
         }
         // Submitted by a daemon that died before recording the attempt: would run beside the next one.
-        for cancelled in core.executor.cancelUnrecorded(known: clusterJobs) {
-            core.logger.notice("cancelled a cluster job no attempt records", metadata: ["cluster_job": "\(cancelled)"])
+        for cancelled in executor.cancelUnrecorded(known: clusterJobs) {
+            context.logger.notice("cancelled a cluster job no attempt records", metadata: ["cluster_job": "\(cancelled)"])
         }
         try rejectIfItKilledTheDaemon()
-        for name in try SpoolIntake.removeAbandonedSubmissions(core.layout, olderThan: 86_400) {
-            core.logger.notice("removed a submission abandoned half-copied", metadata: ["entry": "\(name)"])
+        for name in try SpoolIntake.removeAbandonedSubmissions(context.layout, olderThan: 86_400) {
+            context.logger.notice("removed a submission abandoned half-copied", metadata: ["entry": "\(name)"])
         }
         try reconcileSpool()
     }
@@ -57,57 +60,57 @@ struct Recovery {
     /// bundle is gone, and claims neither adopted nor rejected. Safe while workers run; repeating
     /// it changes nothing.
     func reconcileSpool() throws {
-        let now = Date()
-        let store = core.store
+        let now = context.clock.now()
+        let store = context.store
         let fm = FileManager.default
-        let active = (try? fm.contentsOfDirectory(atPath: core.layout.active.path)) ?? []
+        let active = (try? fm.contentsOfDirectory(atPath: context.layout.active.path)) ?? []
         for name in active where name != "claims" && !name.hasPrefix(".") {
             guard let job = try store.job(id: name), job.id == name else {
-                try adoptOrphan(directory: core.layout.active.appendingPathComponent(name), jobID: name)
+                try adoptOrphan(directory: context.layout.active.appendingPathComponent(name), jobID: name)
                 continue
             }
             // A completion committed to the database whose move did not happen.
             switch job.state {
             case .succeeded:
-                _ = try SpoolIntake.finish(name, to: .done, layout: core.layout)
+                _ = try SpoolIntake.finish(name, to: .done, layout: context.layout)
             case .failed, .timedOut, .memoryExceeded, .cancelled, .rejected:
-                _ = try SpoolIntake.finish(name, to: .failed, layout: core.layout)
+                _ = try SpoolIntake.finish(name, to: .failed, layout: context.layout)
             case .queued, .running, .interrupted:
                 break
             }
         }
-        for job in try store.queuedJobs() where !fm.fileExists(atPath: core.layout.active.appendingPathComponent(job.id).appendingPathComponent("bundle").path) {
+        for job in try store.queuedJobs() where !fm.fileExists(atPath: context.layout.active.appendingPathComponent(job.id).appendingPathComponent("bundle").path) {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }
         // Claims left half-processed. An unpacked archive whose archive is still there is unpacked
         // again; one whose archive is gone is the bundle itself.
-        for claimed in try SpoolIntake.pendingClaims(core.layout) {
+        for claimed in try SpoolIntake.pendingClaims(context.layout) {
             let name = claimed.lastPathComponent
             if name.hasSuffix(Intake.extractedSuffix) {
                 let archive = String(name.dropLast(Intake.extractedSuffix.count))
                 if fm.fileExists(atPath: claimed.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
-                try core.takeIn(claimed: claimed, spoolName: archive)
+                try intake.takeIn(claimed: claimed, spoolName: archive)
             } else {
-                try core.takeIn(claimed: claimed, spoolName: name)
+                try intake.takeIn(claimed: claimed, spoolName: name)
             }
         }
     }
 
     /// A claimed entry the daemon died reading, twice, is rejected instead of read a third time.
     private func rejectIfItKilledTheDaemon() throws {
-        let marker = IntakeMarker(layout: core.layout)
+        let marker = IntakeMarker(layout: context.layout)
         guard let last = try marker.afterDeath() else { return }
-        let claimed = core.layout.claims.appendingPathComponent(last.name)
+        let claimed = context.layout.claims.appendingPathComponent(last.name)
         guard FileManager.default.fileExists(atPath: claimed.path) else {
             marker.end()
             return
         }
-        core.logger.warning("the daemon died while reading a bundle", metadata: ["entry": "\(last.name)", "deaths": "\(last.deaths)"])
+        context.logger.warning("the daemon died while reading a bundle", metadata: ["entry": "\(last.name)", "deaths": "\(last.deaths)"])
         guard last.deaths >= IntakeMarker.deathsAllowed else { return }
         try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
             file: last.name, message: "reading this bundle stopped the daemon \(last.deaths) times; it is kept here as it arrived",
-            hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: core.layout)
+            hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: context.layout)
         marker.end()
     }
 
@@ -117,7 +120,8 @@ struct Recovery {
         guard let bundle = try? BundleLoader.load(directory: bundleDirectory) else { return }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         guard sha.hasPrefix(jobID) else { return }
-        try core.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name),
+        try context.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name,
+                                                       at: context.clock.now()),
                                  durable: true)
     }
 

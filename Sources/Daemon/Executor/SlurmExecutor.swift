@@ -1,7 +1,7 @@
+import Base
 import Foundation
 import Logging
 import Store
-import Tensor
 
 /// Workers as Slurm batch jobs (`sbatch`), on nodes that share the spool and model directories. The
 /// daemon stays the only writer of SQLite: the worker's progress reaches it through files in the

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import Logging
@@ -16,7 +17,7 @@ final class SlurmWorker: WorkerHandle {
     private let logger: Logger
     private let output: TailedFile
     private let errorOutput: TailedFile
-    private var lineBuffer = Data()
+    private var lineBuffer = LineBuffer()
     private var lastQuery = Date.distantPast
     private var ended = false
     private var signalsSent = Set<Int32>()
@@ -36,12 +37,6 @@ final class SlurmWorker: WorkerHandle {
 
     func readLines() -> [Data] {
         lineBuffer.append(output.readNew())
-        var lines: [Data] = []
-        while let newline = lineBuffer.firstIndex(of: 0x0A) {
-            lines.append(lineBuffer[lineBuffer.startIndex..<newline])
-            lineBuffer.removeSubrange(lineBuffer.startIndex...newline)
-        }
-        return lines
     }
 
     func readErrorOutput() -> Data { errorOutput.readNew() }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -9,7 +10,7 @@ public final class WorkerProcess: WorkerHandle {
     public let processID: pid_t
     private let stdoutFD: Int32
     private let stderrFD: Int32
-    private var stdoutBuffer = Data()
+    private var stdoutBuffer = LineBuffer()
     private(set) public var exitStatus: Int32?
     /// The signal that killed it, when one did.
     private(set) public var terminatingSignal: Int32?
@@ -77,19 +78,11 @@ public final class WorkerProcess: WorkerHandle {
     /// Complete lines written to stdout since the last call.
     public func readLines() -> [Data] {
         stdoutBuffer.append(Self.drain(stdoutFD))
-        var lines: [Data] = []
-        while let newline = stdoutBuffer.firstIndex(of: 0x0A) {
-            lines.append(stdoutBuffer[stdoutBuffer.startIndex..<newline])
-            stdoutBuffer.removeSubrange(stdoutBuffer.startIndex...newline)
-        }
-        return lines
     }
 
     /// Bytes written to stdout since the last call, lines or not.
     public func readOutput() -> Data {
-        let data = stdoutBuffer + Self.drain(stdoutFD)
-        stdoutBuffer = Data()
-        return data
+        stdoutBuffer.takeRest() + Self.drain(stdoutFD)
     }
 
     /// Bytes written to stderr since the last call.

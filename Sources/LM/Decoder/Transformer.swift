@@ -7,14 +7,14 @@ import Tensor
 public final class Transformer: @unchecked Sendable {
     public let config: DecoderConfig
     /// [V, H] the token embedding table.
-    private let embeddingTable: FrozenMatrix
-    private let blocks: [Block]
-    private let outputNorm: FloatBuffer
+    let embeddingTable: FrozenMatrix
+    let blocks: [Block]
+    let outputNorm: FloatBuffer
     /// [V, H] the output head: the same matrix as `embeddingTable` when the model ties them.
-    private let outputHead: FrozenMatrix
-    private var rotary: Rotary
-    private let attention: Attention
-    private var cached: Activations?
+    let outputHead: FrozenMatrix
+    var rotary: Rotary
+    let attention: Attention
+    var cached: Activations?
 
     /// How the frozen matrices (block projections, embedding table, output head) are stored and
     /// multiplied; norms, biases and everything computed stay fp32.
@@ -30,7 +30,7 @@ public final class Transformer: @unchecked Sendable {
     public var recomputesActivations = false
 
     /// One layer's weights with the projections that share an input fused into one matrix.
-    private struct Block {
+    struct Block {
         let attentionNorm: FloatBuffer
         /// [W, H]: query rows, then key rows, then value rows.
         let qkv: FrozenMatrix
@@ -73,7 +73,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// One layer's matrices in `precision`, with the query, key and value rows (and the gate and up
     /// rows) joined into one matrix each.
-    private static func block(_ layer: LayerWeights, config: DecoderConfig, precision: Precision) -> Block {
+    static func block(_ layer: LayerWeights, config: DecoderConfig, precision: Precision) -> Block {
         let bias: FloatBuffer? = config.attentionBias
             ? concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map { $0 ?? FloatBuffer(count: 0) })
             : nil
@@ -88,7 +88,7 @@ public final class Transformer: @unchecked Sendable {
                      down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision))
     }
 
-    private static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
+    static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
         let out = FloatBuffer(count: parts.reduce(0) { $0 + $1.count })
         var at = 0
         for p in parts {
@@ -145,89 +145,11 @@ public final class Transformer: @unchecked Sendable {
                            probOffsets: layout.offsets, keptRows: kept, slotOfPosition: slotOf)
     }
 
-    /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
-    /// returns dInput [N, H], the gradient with respect to every packed input row (a row several
-    /// sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's row).
-    public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer) -> FloatBuffer {
-        precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
-        let acts = pass.activations
-        let batch = pass.batch
-        let (H, N, F) = (config.hiddenSize, batch.rowCount, config.ffnSize)
-        let (W, Q) = (attention.rowWidth, config.queryWidth)
-        let P = pass.positions.count
-        let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
-        let K = kept.count
-        let recomputing = acts.keeping == .layerInputs
-
-        // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
-        // summed into dKept [K, H], the gradient of the last layer's kept rows.
-        let dKept = FloatBuffer(count: K * H)
-        if P > 0 {
-            let dNormed = FloatBuffer(count: P * H)
-            outputHead.backward(logitGradient.pointer, count: P, into: dNormed.pointer, scratch: acts.scratch)
-            let dHidden = FloatBuffer(count: P * H)
-            RMSNorm.backward(x: pass.finalHidden.pointer, gain: outputNorm.pointer, rstd: pass.finalRstd.pointer,
-                             dy: dNormed.pointer, rows: P, width: H, dx: dHidden.pointer, accumulate: false)
-            for p in 0..<P {
-                Vector.axpy(1, dHidden.pointer + p * H, dKept.pointer + slotOf[p] * H, H)
-            }
-        }
-
-        // The forward's sublayer scratch holds the matching gradients now.
-        let (dNormed, dAttention, dqkv) = (acts.normed, acts.attention, acts.dqkv)
-        let dx = FloatBuffer(count: N * H)
-        for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
-            let block = blocks[l]
-            let x = acts.residual.pointer + l * N * H
-            let s = recomputing ? 0 : l
-            if recomputing {
-                layerForward(l, x: x, slot: s, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
-                             output: nil)
-            }
-            let x1 = acts.mid.pointer + s * N * H
-            let qkv = acts.qkv.pointer + s * N * W
-            let probs = acts.probs.pointer + s * acts.probsPerLayer
-            let rstd2 = acts.rstd2.pointer + s * N
-            let gateUp = acts.gateUp.pointer + s * N * 2 * F
-
-            // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
-            // then dAttention = dx1 Wo. The last layer ran them on its kept rows only.
-            if l < config.layerCount - 1 {
-                mlpBackward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, dx: dx.pointer, acts: acts)
-                project(block.output, rows: N) {
-                    block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
-                }
-            } else {
-                dAttention.pointer.update(repeating: 0, count: N * Q)
-                if K > 0 {
-                    mlpBackward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, dx: dKept.pointer, acts: acts)
-                    let dAttended = FloatBuffer(count: K * Q)
-                    project(block.output, rows: K) {
-                        block.output.backward(dKept.pointer, count: K, into: dAttended.pointer, scratch: acts.scratch)
-                    }
-                    Self.scatterAdd(kept, from: dAttended.pointer, width: Q, into: dAttention.pointer)
-                    Self.scatterAdd(kept, from: dKept.pointer, width: H, into: dx.pointer)
-                }
-            }
-
-            // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
-            attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
-                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer, lanes: acts.laneScratch())
-            rotate(dqkv.pointer, batch: batch, inverse: true)
-            project(block.qkv, rows: N) {
-                block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
-            }
-            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N,
-                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
-        }
-        return dx
-    }
-
     /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv, probs,
     /// mid, rstd2 and gateUp. With `output`, also the layer's output (else it stops after gateUp, all
     /// that backward recomputes). The last layer's output projection and MLP run on the `kept` rows
     /// only, the only ones read after it, kept in rows 0..<K of its slots and its output.
-    private func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
+    func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
                               probOffsets: [Int], kept: [Int], acts: Activations,
                               output xOut: UnsafeMutablePointer<Float>?) {
         let block = blocks[l]
@@ -272,7 +194,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// norm(x) [N, H] -> qkv (rotated) -> attention output in `acts.attention` [N, nh*d], with the
     /// layer's rstd1, qkv and probabilities in slot `slot`.
-    private func attend(_ block: Block, x: UnsafePointer<Float>, batch: DecoderBatch,
+    func attend(_ block: Block, x: UnsafePointer<Float>, batch: DecoderBatch,
                         probOffsets: [Int], slot s: Int, acts: Activations) {
         let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
@@ -287,24 +209,8 @@ public final class Transformer: @unchecked Sendable {
                           probs: acts.probs.pointer + s * acts.probsPerLayer, out: acts.attention.pointer)
     }
 
-    /// Backward of the MLP sublayer over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
-    private func mlpBackward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafePointer<Float>,
-                             gateUp: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, acts: Activations) {
-        let (H, F) = (config.hiddenSize, config.ffnSize)
-        let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
-        project(block.down, rows: n) {
-            block.down.backward(dx, count: n, into: dActivated.pointer, scratch: acts.scratch)
-        }
-        SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F, dGateUp: dGateUp.pointer)
-        project(block.gateUp, rows: n) {
-            block.gateUp.backward(dGateUp.pointer, count: n, into: dNormed.pointer, scratch: acts.scratch)
-        }
-        RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: rstd, dy: dNormed.pointer, rows: n, width: H,
-                         dx: dx, accumulate: true)
-    }
-
     /// The distinct batch rows of `positions`, in first-seen order, and each position's index among them.
-    private static func keptRows(_ positions: [LogitPosition], batch: DecoderBatch) -> (rows: [Int], slotOf: [Int]) {
+    static func keptRows(_ positions: [LogitPosition], batch: DecoderBatch) -> (rows: [Int], slotOf: [Int]) {
         var rows: [Int] = []
         var index: [Int: Int] = [:]
         let slotOf = positions.map { position in
@@ -318,19 +224,19 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// out[i] = source[rows[i]] for rows of `width` floats.
-    private static func gather(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
+    static func gather(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
                                into out: UnsafeMutablePointer<Float>) {
         for (i, row) in rows.enumerated() { (out + i * width).update(from: source + row * width, count: width) }
     }
 
     /// target[rows[i]] += source[i] for rows of `width` floats.
-    private static func scatterAdd(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
+    static func scatterAdd(_ rows: [Int], from source: UnsafePointer<Float>, width: Int,
                                    into target: UnsafeMutablePointer<Float>) {
         for (i, row) in rows.enumerated() { Vector.axpy(1, source + i * width, target + row * width, width) }
     }
 
     /// Runs one block projection of `rows` rows, through the meter when one is attached.
-    private func project(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
+    func project(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
         if let meter = projectionMeter { meter.measure(matrix, rows: rows, body) } else { body() }
     }
 
@@ -353,7 +259,7 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.
-    private func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
+    func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
         let H = config.hiddenSize
         for (r, item) in batch.rowInputs.enumerated() {
             let dst = x + r * H
@@ -370,7 +276,7 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// Rotates the query and key heads of every row of qkv [N, W] by its position in its sequence.
-    private func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, inverse: Bool) {
+    func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, inverse: Bool) {
         let W = attention.rowWidth
         let heads = config.headCount + config.kvHeadCount
         let rotary = self.rotary

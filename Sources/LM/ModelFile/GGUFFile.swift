@@ -1,3 +1,4 @@
+import Base
 import Tensor
 
 /// A GGUF model file (version 2 or 3, little-endian): its metadata, tensor directory and memory-mapped
@@ -36,73 +37,15 @@ public final class GGUFFile: @unchecked Sendable {
         file = try MappedFile(path: path)
         self.path = path
         var reader = ByteReader(bytes: file.bytes, path: path)
-
-        try reader.require(4, "the GGUF magic")
-        let magic = Array(file.bytes[0..<4])
-        guard magic == Array("GGUF".utf8) else {
-            throw ModelFileError.badMagic(path: path, found: magic.map(describeByte).joined(separator: " "))
-        }
-        _ = try reader.read(UInt32.self, "the GGUF magic")
-        let rawVersion = try reader.read(UInt32.self, "the GGUF version")
-        guard rawVersion == 2 || rawVersion == 3 else {
-            throw ModelFileError.unsupportedVersion(path: path, version: rawVersion)
-        }
-        version = Int(rawVersion)
-        let tensorCount = try reader.read(UInt64.self, "the tensor count")
-        let kvCount = try reader.read(UInt64.self, "the metadata count")
-        // Each key/value pair needs at least 12 bytes and each tensor info at least 24: reject counts the
-        // file cannot hold before reserving memory for them.
-        let minimumBytes = kvCount.multipliedReportingOverflow(by: 12).partialValue
-            .addingReportingOverflow(tensorCount.multipliedReportingOverflow(by: 24).partialValue)
-        guard kvCount <= UInt64(Int32.max), tensorCount <= UInt64(Int32.max),
-              minimumBytes.partialValue <= UInt64(reader.remaining) else {
-            throw ModelFileError.truncated(path: path, what: "\(kvCount) metadata entries and \(tensorCount) tensor infos",
-                                           offset: reader.offset, needed: Int(clamping: minimumBytes.partialValue),
-                                           fileSize: file.bytes.count)
-        }
-
-        var metadata: [String: GGUFValue] = [:]
-        var keys: [String] = []
-        keys.reserveCapacity(Int(kvCount))
-        for index in 0..<Int(kvCount) {
-            let key = try reader.string("metadata key #\(index)")
-            let rawType = try reader.read(UInt32.self, "the type of metadata \"\(key)\"")
-            let value = try Self.readValue(&reader, type: rawType, key: key, depth: 0)
-            guard metadata.updateValue(value, forKey: key) == nil else {
-                throw ModelFileError.malformed(path: path, what: "metadata \"\(key)\"", detail: "the key appears twice")
-            }
-            keys.append(key)
-        }
-        self.metadata = metadata
-        metadataKeys = keys
-
-        var alignment = 32
-        if let value = metadata["general.alignment"] {
-            guard let a = value.intValue, a > 0, a <= 1 << 20, a & (a - 1) == 0 else {
-                throw ModelFileError.badValue(path: path, key: "general.alignment",
-                                              expected: "a power of two up to 2^20", found: "\(value)")
-            }
-            alignment = a
-        }
-        self.alignment = alignment
-
-        var infos: [String: GGUFTensorInfo] = [:]
-        var names: [String] = []
-        names.reserveCapacity(Int(tensorCount))
-        for index in 0..<Int(tensorCount) {
-            let name = try reader.string("the name of tensor #\(index)")
-            let info = try Self.readTensorInfo(&reader, name: name, alignment: alignment)
-            guard infos.updateValue(info, forKey: name) == nil else {
-                throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"", detail: "the name appears twice")
-            }
-            names.append(name)
-        }
+        let header = try Self.readHeader(&reader, path: path)
+        version = header.version
+        (metadata, metadataKeys) = try Self.readMetadata(&reader, count: header.kvCount, path: path)
+        alignment = try Self.alignment(in: metadata, path: path)
+        let (infos, names) = try Self.readTensorDirectory(&reader, count: header.tensorCount, alignment: alignment, path: path)
         tensorNames = names
-
         let padding = (alignment - reader.offset % alignment) % alignment
-        let dataOffset = reader.offset + padding
+        dataOffset = reader.offset + padding
         if !infos.isEmpty { try reader.skip(to: dataOffset, "the padding before the tensor data") }
-        self.dataOffset = dataOffset
         let available = max(0, file.bytes.count - dataOffset)
         for name in names {
             guard let info = infos[name] else { continue }
@@ -113,6 +56,78 @@ public final class GGUFFile: @unchecked Sendable {
             }
         }
         tensors = infos
+    }
+
+    /// The magic, the version and the two counts, the counts checked against what the file can hold.
+    private static func readHeader(_ reader: inout ByteReader, path: String) throws -> (version: Int, tensorCount: Int, kvCount: Int) {
+        try reader.require(4, "the GGUF magic")
+        let magic = Array(reader.bytes[0..<4])
+        guard magic == Array("GGUF".utf8) else {
+            throw ModelFileError.badMagic(path: path, found: magic.map(describeByte).joined(separator: " "))
+        }
+        _ = try reader.read(UInt32.self, "the GGUF magic")
+        let rawVersion = try reader.read(UInt32.self, "the GGUF version")
+        guard rawVersion == 2 || rawVersion == 3 else {
+            throw ModelFileError.unsupportedVersion(path: path, version: rawVersion)
+        }
+        let tensorCount = try reader.read(UInt64.self, "the tensor count")
+        let kvCount = try reader.read(UInt64.self, "the metadata count")
+        // Each key/value pair needs at least 12 bytes and each tensor info at least 24: reject counts the
+        // file cannot hold before reserving memory for them.
+        let minimumBytes = kvCount.multipliedReportingOverflow(by: 12).partialValue
+            .addingReportingOverflow(tensorCount.multipliedReportingOverflow(by: 24).partialValue)
+        guard kvCount <= UInt64(Int32.max), tensorCount <= UInt64(Int32.max),
+              minimumBytes.partialValue <= UInt64(reader.remaining) else {
+            throw ModelFileError.truncated(path: path, what: "\(kvCount) metadata entries and \(tensorCount) tensor infos",
+                                           offset: reader.offset, needed: Int(clamping: minimumBytes.partialValue),
+                                           fileSize: reader.bytes.count)
+        }
+        return (Int(rawVersion), Int(tensorCount), Int(kvCount))
+    }
+
+    /// The metadata by key, and the keys in file order.
+    private static func readMetadata(_ reader: inout ByteReader, count: Int,
+                                     path: String) throws -> ([String: GGUFValue], [String]) {
+        var metadata: [String: GGUFValue] = [:]
+        var keys: [String] = []
+        keys.reserveCapacity(count)
+        for index in 0..<count {
+            let key = try reader.string("metadata key #\(index)")
+            let rawType = try reader.read(UInt32.self, "the type of metadata \"\(key)\"")
+            let value = try readValue(&reader, type: rawType, key: key, depth: 0)
+            guard metadata.updateValue(value, forKey: key) == nil else {
+                throw ModelFileError.malformed(path: path, what: "metadata \"\(key)\"", detail: "the key appears twice")
+            }
+            keys.append(key)
+        }
+        return (metadata, keys)
+    }
+
+    /// `general.alignment`, or 32 when absent.
+    private static func alignment(in metadata: [String: GGUFValue], path: String) throws -> Int {
+        guard let value = metadata["general.alignment"] else { return 32 }
+        guard let a = value.intValue, a > 0, a <= 1 << 20, a & (a - 1) == 0 else {
+            throw ModelFileError.badValue(path: path, key: "general.alignment",
+                                          expected: "a power of two up to 2^20", found: "\(value)")
+        }
+        return a
+    }
+
+    /// The tensor directory by name, and the names in file order.
+    private static func readTensorDirectory(_ reader: inout ByteReader, count: Int, alignment: Int,
+                                            path: String) throws -> ([String: GGUFTensorInfo], [String]) {
+        var infos: [String: GGUFTensorInfo] = [:]
+        var names: [String] = []
+        names.reserveCapacity(count)
+        for index in 0..<count {
+            let name = try reader.string("the name of tensor #\(index)")
+            let info = try readTensorInfo(&reader, name: name, alignment: alignment)
+            guard infos.updateValue(info, forKey: name) == nil else {
+                throw ModelFileError.malformed(path: path, what: "tensor \"\(name)\"", detail: "the name appears twice")
+            }
+            names.append(name)
+        }
+        return (infos, names)
     }
 
     private static func readTensorInfo(_ reader: inout ByteReader, name: String,
@@ -204,91 +219,6 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     // MARK: - Typed metadata access
-
-    private func required(_ key: String) throws -> GGUFValue {
-        guard let value = metadata[key] else { throw ModelFileError.missingKey(path: path, key: key) }
-        return value
-    }
-
-    private func mismatch(_ key: String, _ expected: String, _ value: GGUFValue) -> ModelFileError {
-        .badValue(path: path, key: key, expected: expected, found: value.typeName)
-    }
-
-    /// The string at `key`; throws if absent or not a string.
-    public func string(_ key: String) throws -> String {
-        let value = try required(key)
-        guard let s = value.stringValue else { throw mismatch(key, "a string", value) }
-        return s
-    }
-
-    /// The string at `key`, or nil if absent; throws if present but not a string.
-    public func optionalString(_ key: String) throws -> String? {
-        metadata[key] == nil ? nil : try string(key)
-    }
-
-    /// The integer at `key` (any integer type); throws if absent, not an integer or out of `Int` range.
-    public func int(_ key: String) throws -> Int {
-        let value = try required(key)
-        guard let i = value.intValue else { throw mismatch(key, "an integer", value) }
-        return i
-    }
-
-    /// The integer at `key`, or nil if absent.
-    public func optionalInt(_ key: String) throws -> Int? {
-        metadata[key] == nil ? nil : try int(key)
-    }
-
-    /// The number at `key` (float or integer) as a `Float`.
-    public func float(_ key: String) throws -> Float {
-        let value = try required(key)
-        guard let d = value.doubleValue else { throw mismatch(key, "a number", value) }
-        return Float(d)
-    }
-
-    /// The number at `key` as a `Float`, or nil if absent.
-    public func optionalFloat(_ key: String) throws -> Float? {
-        metadata[key] == nil ? nil : try float(key)
-    }
-
-    /// The bool at `key`.
-    public func bool(_ key: String) throws -> Bool {
-        let value = try required(key)
-        guard let b = value.boolValue else { throw mismatch(key, "a bool", value) }
-        return b
-    }
-
-    /// The bool at `key`, or nil if absent.
-    public func optionalBool(_ key: String) throws -> Bool? {
-        metadata[key] == nil ? nil : try bool(key)
-    }
-
-    /// The array of strings at `key`.
-    public func stringArray(_ key: String) throws -> [String] {
-        let value = try required(key)
-        guard let elements = value.arrayValue else { throw mismatch(key, "an array of strings", value) }
-        var strings: [String] = []
-        strings.reserveCapacity(elements.count)
-        for element in elements {
-            guard let s = element.stringValue else { throw mismatch(key, "an array of strings", value) }
-            strings.append(s)
-        }
-        return strings
-    }
-
-    /// The array of integers at `key`.
-    public func intArray(_ key: String) throws -> [Int] {
-        let value = try required(key)
-        guard let elements = value.arrayValue else { throw mismatch(key, "an array of integers", value) }
-        var ints: [Int] = []
-        ints.reserveCapacity(elements.count)
-        for element in elements {
-            guard let i = element.intValue else { throw mismatch(key, "an array of integers", value) }
-            ints.append(i)
-        }
-        return ints
-    }
-
-    // MARK: - Tensor data
 
     /// The directory entry of tensor `name`; throws `missingTensor` if absent.
     public func tensorInfo(_ name: String) throws -> GGUFTensorInfo {

@@ -59,36 +59,16 @@ extension ModelLoader {
         }
         let hidden = try file.int(p + "embedding_length")
         let heads = try file.int(p + "attention.head_count")
-        let headDim: Int
-        if let keyLength = try file.optionalInt(p + "attention.key_length") {
-            headDim = keyLength
-        } else {
-            guard heads > 0, hidden % heads == 0 else {
-                throw ModelFileError.badValue(path: file.path, key: p + "attention.head_count",
-                                             expected: "a divisor of the embedding length \(hidden)", found: "\(heads)")
-            }
-            headDim = hidden / heads
-        }
+        let headDim = try ggufHeadDimension(file, prefix: p, hidden: hidden, heads: heads)
         for key in [p + "rope.dimension_count", p + "attention.value_length"] {
             if let value = try file.optionalInt(key), value != headDim {
                 throw ModelFileError.badValue(path: file.path, key: key,
                                               expected: "\(headDim) (the head dimension)", found: "\(value)")
             }
         }
-        let vocabSize: Int
-        if let v = try file.optionalInt(p + "vocab_size") {
-            vocabSize = v
-        } else {
-            let embedding = try file.tensorInfo("token_embd.weight")
-            guard embedding.shape.count == 2 else {
-                throw ModelFileError.shapeMismatch(path: file.path, tensor: "token_embd.weight",
-                                                   expected: [-1, hidden], found: embedding.shape)
-            }
-            vocabSize = embedding.shape[0]
-        }
         let config = DecoderConfig(
             architecture: architecture,
-            vocabSize: vocabSize,
+            vocabSize: try ggufVocabularySize(file, prefix: p, hidden: hidden),
             hiddenSize: hidden,
             layerCount: try file.int(p + "block_count"),
             headCount: heads,
@@ -104,6 +84,27 @@ extension ModelLoader {
             contextLength: try file.int(p + "context_length"))
         try validate(config, path: file.path)
         return config
+    }
+
+    /// `attention.key_length`, or the embedding length over the head count.
+    private static func ggufHeadDimension(_ file: GGUFFile, prefix p: String, hidden: Int, heads: Int) throws -> Int {
+        if let keyLength = try file.optionalInt(p + "attention.key_length") { return keyLength }
+        guard heads > 0, hidden % heads == 0 else {
+            throw ModelFileError.badValue(path: file.path, key: p + "attention.head_count",
+                                         expected: "a divisor of the embedding length \(hidden)", found: "\(heads)")
+        }
+        return hidden / heads
+    }
+
+    /// `vocab_size`, or the row count of the token embedding.
+    private static func ggufVocabularySize(_ file: GGUFFile, prefix p: String, hidden: Int) throws -> Int {
+        if let v = try file.optionalInt(p + "vocab_size") { return v }
+        let embedding = try file.tensorInfo("token_embd.weight")
+        guard embedding.shape.count == 2 else {
+            throw ModelFileError.shapeMismatch(path: file.path, tensor: "token_embd.weight",
+                                               expected: [-1, hidden], found: embedding.shape)
+        }
+        return embedding.shape[0]
     }
 
     /// The tokenizer vocabulary in `tokenizer.ggml.*` metadata, or nil when the file has no tokens.

@@ -1,3 +1,4 @@
+import Base
 import LM
 
 /// Turns records into model inputs for one task: fills the template, tokenizes, maps label words to

@@ -79,6 +79,21 @@ extension Template {
         c == "_" || c == "-" || c == "." || (c.isASCII && (c.isLetter || c.isNumber))
     }
 
+    /// The field name of the `{name}` opening at `index`, and the index of its closing brace.
+    private static func field(_ chars: [Character], openingAt index: Int) throws(TemplateParseError) -> (name: String, end: Int) {
+        var end = index + 1
+        while end < chars.count, chars[end] != "}" {
+            guard isFieldNameCharacter(chars[end]) else {
+                throw TemplateParseError(column: end + 1, reason: .invalidFieldCharacter(chars[end]))
+            }
+            end += 1
+        }
+        guard end < chars.count else { throw TemplateParseError(column: index + 1, reason: .unclosedField) }
+        let name = String(chars[(index + 1)..<end])
+        guard !name.isEmpty else { throw TemplateParseError(column: index + 1, reason: .emptyField) }
+        return (name, end)
+    }
+
     /// Parses the template syntax described on `Template`; adjacent literal text is merged into one part.
     /// A P-tuning template needs at least one pseudo token; a `manual` one (the baseline a run is
     /// compared with) may have none.
@@ -120,16 +135,7 @@ extension Template {
                 try append(.pseudo(count: count.value), column: column)
                 index = count.end
             case "{":
-                var end = index + 1
-                while end < chars.count, chars[end] != "}" {
-                    guard isFieldNameCharacter(chars[end]) else {
-                        throw TemplateParseError(column: end + 1, reason: .invalidFieldCharacter(chars[end]))
-                    }
-                    end += 1
-                }
-                guard end < chars.count else { throw TemplateParseError(column: column, reason: .unclosedField) }
-                let name = String(chars[(index + 1)..<end])
-                guard !name.isEmpty else { throw TemplateParseError(column: column, reason: .emptyField) }
+                let (name, end) = try field(chars, openingAt: index)
                 if name == targetName {
                     try append(.target, column: column)
                     targetColumn = column

@@ -19,6 +19,7 @@ public final class Trainer {
     public var stopRequested: () -> Bool = { false }
 
     private var spec: TaskSpec { encoder.spec }
+    private var evaluator: Evaluator { Evaluator(model: model, encoder: encoder) }
     /// The bundle's settings with ptune's defaults chosen for this data (`TrainingDefaults`).
     public let settings: TrainingSettings
 
@@ -43,7 +44,7 @@ public final class Trainer {
     private var stepsPerEpoch: Int { settings.stepsPerEpoch(trainingExamples: data.train.count) }
 
     public func run() throws -> TrainingOutcome {
-        let baselines = Baselines.measure(data: data, evaluator: Evaluator(model: model, encoder: encoder),
+        let baselines = Baselines.measure(data: data, evaluator: evaluator,
                                           batchSize: settings.evalBatchSize)
         onEvent(.measuredBaselines(baselines))
         let diagnosis = SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
@@ -119,111 +120,130 @@ public final class Trainer {
         return makePromptEncoder(settings: spec.encoder, count: m, width: H, seed: seed, initialRows: initial)
     }
 
+    /// Where a seed's run stands in this process: the checkpointed state, the kept table and, when
+    /// this process made them (not after a resume), the kept table's dev predictions.
+    private struct SeedProgress {
+        var state: RunState
+        var bestTable: FloatBuffer?
+        var bestDevPredictions: [Prediction]?
+    }
+
     private func runSeed(_ seed: UInt64, index: Int, diagnosis: SeedDiagnosis) throws -> (SeedResult, FloatBuffer) {
-        let H = model.transformer.config.hiddenSize
-        let m = spec.template.pseudoTokenCount
         let promptEncoder = makeEncoder(seed: seed)
         let optimizer = AdamOptimizer(kind: settings.optimizer, parameterCount: promptEncoder.parameters.count,
                                       weightDecay: settings.weightDecay)
+        let step = PromptStep(transformer: model.transformer, promptEncoder: promptEncoder, optimizer: optimizer,
+                              clipNorm: settings.clipNorm)
         let schedule = LearningRateSchedule(settings: settings)
         let objective = Objective(encoder: encoder, vocabularySize: model.transformer.config.vocabSize)
-        let evaluator = Evaluator(model: model, encoder: encoder)
         let total = totalSteps
-
-        var state = RunState(seed: seed)
-        var bestTable: FloatBuffer?
-        /// The kept table's dev predictions, when this process made them (not after a resume).
-        var bestDevPredictions: [Prediction]?
-        if let saved = try checkpoints?.load(seed: seed) {
-            guard saved.parameters.count == promptEncoder.parameters.count else {
-                throw CheckpointError.malformed(path: "seed \(seed)", detail: "it holds \(saved.parameters.count) encoder "
-                    + "parameters, this run's encoder has \(promptEncoder.parameters.count) (another encoder or template)")
-            }
-            state = saved.state
-            promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
-            optimizer.restore(saved.optimizer)
-            bestTable = saved.bestTable
-        }
+        var run = try resume(seed: seed, promptEncoder: promptEncoder, optimizer: optimizer)
         onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count, totalSteps: total,
-                         fromStep: state.step))
-
-        let dTable = FloatBuffer(count: m * H)
-        var epochOrder = order(seed: seed, epoch: state.step / stepsPerEpoch)
-        while state.step < total && !state.stopped {
-            let epoch = state.step / stepsPerEpoch
-            let inEpoch = state.step % stepsPerEpoch
+                         fromStep: run.state.step))
+        var epochOrder = order(seed: seed, epoch: run.state.step / stepsPerEpoch)
+        while run.state.step < total && !run.state.stopped {
+            let epoch = run.state.step / stepsPerEpoch
+            let inEpoch = run.state.step % stepsPerEpoch
             if inEpoch == 0 { epochOrder = order(seed: seed, epoch: epoch) }
             let indices = epochOrder[(inEpoch * settings.batchSize)..<min(epochOrder.count, (inEpoch + 1) * settings.batchSize)]
             let batch = indices.map { data.train[$0] }
 
             let started = DispatchTime.now().uptimeNanoseconds
-            let table = promptEncoder.forward()
-            let plan = objective.plan(batch, table: table)
-            let pass = model.transformer.forward(plan.batch, logitsAt: plan.positions, saveForBackward: true)
-            let (loss, dLogits) = objective.loss(batch, plan: plan, logits: pass.logits)
-            let dInput = model.transformer.backward(pass, logitGradient: dLogits)
-            dTable.zero()
-            plan.batch.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
-            promptEncoder.zeroGradient()
-            promptEncoder.backward(dTable)
-            if let clip = settings.clipNorm { _ = clipGradientNorm(promptEncoder.gradient, maxNorm: clip) }
-            let rate = schedule.rate(step: state.step, epoch: epoch, totalSteps: total)
-            optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: rate)
+            let rate = schedule.rate(step: run.state.step, epoch: epoch, totalSteps: total)
+            let outcome = step.run(learningRate: rate) { table in
+                let plan = objective.plan(batch, table: table)
+                return PromptStep.Inputs(batch: plan.batch, positions: plan.positions) { logits in
+                    objective.loss(batch, plan: plan, logits: logits)
+                }
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
-            state.step += 1
-            state.trainSeconds += seconds
-            state.trainTokens += plan.tokenCount
-            state.lossCurve.append(LossPoint(step: state.step, epoch: epoch, loss: loss, learningRate: Double(rate)))
-            onEvent(.step(seed: seed, step: state.step, totalSteps: total, epoch: epoch, loss: loss,
-                          learningRate: Double(rate), tokensPerSecond: Double(plan.tokenCount) / seconds))
+            run.state.step += 1
+            run.state.trainSeconds += seconds
+            run.state.trainTokens += outcome.tokenCount
+            run.state.lossCurve.append(LossPoint(step: run.state.step, epoch: epoch, loss: outcome.loss, learningRate: Double(rate)))
+            onEvent(.step(seed: seed, step: run.state.step, totalSteps: total, epoch: epoch, loss: outcome.loss,
+                          learningRate: Double(rate), tokensPerSecond: Double(outcome.tokenCount) / seconds))
 
-            let endOfEpoch = state.step % stepsPerEpoch == 0 || state.step == total
-            let evalDue = settings.evalEvery > 0 ? state.step % settings.evalEvery == 0 || state.step == total : endOfEpoch
-            if evalDue && !data.dev.isEmpty {
-                let evalStart = DispatchTime.now().uptimeNanoseconds
-                let current = promptEncoder.forward()
-                let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
-                let metrics = Metrics.of(predictions, kind: spec.kind)
-                state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
-                let improved = state.bestMetric.map { metrics.primary > $0 } ?? true
-                state.devCurve.append(DevPoint(step: state.step, metrics: metrics))
-                if improved {
-                    state.bestMetric = metrics.primary
-                    state.bestStep = state.step
-                    state.evaluationsWithoutGain = 0
-                    bestTable = current
-                    bestDevPredictions = predictions
-                } else {
-                    state.evaluationsWithoutGain += 1
-                    if settings.patience > 0 && state.evaluationsWithoutGain >= settings.patience { state.stopped = true }
-                }
-                onEvent(.evaluated(seed: seed, step: state.step, metrics: metrics, improved: improved))
-            }
-            let checkpointDue = settings.checkpointEvery > 0 ? state.step % settings.checkpointEvery == 0 : (evalDue || endOfEpoch)
-            let interrupt = stopRequested()
-            if let checkpoints, (checkpointDue || interrupt) && state.step < total && !state.stopped {
-                try checkpoints.save(Checkpoint(state: state, parameters: promptEncoder.parameters,
-                                                optimizer: optimizer.state, bestTable: bestTable))
-                onEvent(.checkpointed(seed: seed, step: state.step))
-            }
-            if interrupt && state.step < total && !state.stopped {
-                throw TrainingInterrupted(seed: seed, step: state.step)
-            }
+            let endOfEpoch = run.state.step % stepsPerEpoch == 0 || run.state.step == total
+            let evalDue = settings.evalEvery > 0 ? run.state.step % settings.evalEvery == 0 || run.state.step == total : endOfEpoch
+            if evalDue && !data.dev.isEmpty { evaluate(&run, promptEncoder: promptEncoder) }
+            let checkpointDue = settings.checkpointEvery > 0 ? run.state.step % settings.checkpointEvery == 0 : (evalDue || endOfEpoch)
+            try checkpointOrStop(run, due: checkpointDue, total: total, promptEncoder: promptEncoder, optimizer: optimizer)
         }
+        return finish(run, promptEncoder: promptEncoder, diagnosis: diagnosis)
+    }
 
-        let kept = bestTable ?? promptEncoder.forward()
-        if bestTable == nil { state.bestStep = state.step }
+    /// A fresh start for `seed`, or where its checkpoint left it (parameters and optimizer restored).
+    private func resume(seed: UInt64, promptEncoder: PromptEncoder, optimizer: AdamOptimizer) throws -> SeedProgress {
+        var run = SeedProgress(state: RunState(seed: seed))
+        guard let saved = try checkpoints?.load(seed: seed) else { return run }
+        guard saved.parameters.count == promptEncoder.parameters.count else {
+            throw CheckpointError.malformed(path: "seed \(seed)", detail: "it holds \(saved.parameters.count) encoder "
+                + "parameters, this run's encoder has \(promptEncoder.parameters.count) (another encoder or template)")
+        }
+        run.state = saved.state
+        promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
+        optimizer.restore(saved.optimizer)
+        run.bestTable = saved.bestTable
+        return run
+    }
+
+    /// Evaluates the current table on dev; keeps it when it is the best so far, counts patience otherwise.
+    private func evaluate(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
+        let evalStart = DispatchTime.now().uptimeNanoseconds
+        let current = promptEncoder.forward()
+        let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
+        let metrics = Metrics.of(predictions, kind: spec.kind)
+        run.state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+        let improved = run.state.bestMetric.map { metrics.primary > $0 } ?? true
+        run.state.devCurve.append(DevPoint(step: run.state.step, metrics: metrics))
+        if improved {
+            run.state.bestMetric = metrics.primary
+            run.state.bestStep = run.state.step
+            run.state.evaluationsWithoutGain = 0
+            run.bestTable = current
+            run.bestDevPredictions = predictions
+        } else {
+            run.state.evaluationsWithoutGain += 1
+            if settings.patience > 0 && run.state.evaluationsWithoutGain >= settings.patience { run.state.stopped = true }
+        }
+        onEvent(.evaluated(seed: run.state.seed, step: run.state.step, metrics: metrics, improved: improved))
+    }
+
+    /// Writes a checkpoint when one is due or a stop was requested, then throws `TrainingInterrupted`
+    /// on a stop request (unless the run is over anyway).
+    private func checkpointOrStop(_ run: SeedProgress, due: Bool, total: Int, promptEncoder: PromptEncoder,
+                                  optimizer: AdamOptimizer) throws {
+        let interrupt = stopRequested()
+        let unfinished = run.state.step < total && !run.state.stopped
+        if let checkpoints, (due || interrupt) && unfinished {
+            try checkpoints.save(Checkpoint(state: run.state, parameters: promptEncoder.parameters,
+                                            optimizer: optimizer.state, bestTable: run.bestTable))
+            onEvent(.checkpointed(seed: run.state.seed, step: run.state.step))
+        }
+        if interrupt && unfinished {
+            throw TrainingInterrupted(seed: run.state.seed, step: run.state.step)
+        }
+    }
+
+    /// The seed's result: the kept table (the best on dev, or the last) measured on dev and test, and
+    /// its warnings.
+    private func finish(_ run: SeedProgress, promptEncoder: PromptEncoder,
+                        diagnosis: SeedDiagnosis) -> (SeedResult, FloatBuffer) {
+        var state = run.state
+        let kept = run.bestTable ?? promptEncoder.forward()
+        if run.bestTable == nil { state.bestStep = state.step }
         let evalStart = DispatchTime.now().uptimeNanoseconds
         let onDev = !data.dev.isEmpty
-        let checked = bestDevPredictions
+        let checked = run.bestDevPredictions
             ?? evaluator.predict(onDev ? data.dev : trainingSample, table: kept, batchSize: settings.evalBatchSize)
         let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
         let test = data.test.isEmpty ? nil
             : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
         state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
         let warnings = diagnosis.warnings(lossCurve: state.lossCurve, predictions: checked, onDev: onDev, dev: dev)
-        let result = SeedResult(seed: seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
+        let result = SeedResult(seed: state.seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
                                 dev: dev, test: test, lossCurve: state.lossCurve, devCurve: state.devCurve,
                                 trainTokensPerSecond: Double(state.trainTokens) / max(state.trainSeconds, 1e-9),
                                 trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, warnings: warnings)

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import Glibc
-import PTuning
 
 /// Unpacks an archived bundle, refusing whatever could reach outside it or exhaust the disk.
 struct ArchiveExtractor {
@@ -50,8 +50,8 @@ struct ArchiveExtractor {
             problems.append(error)
         }
         guard problems.isEmpty else { throw TaskProblems(problems) }
-        do throws(SpoolError) {
-            for folder in folders.reversed() { try PosixFS.syncDirectory(folder) }
+        do throws(FileError) {
+            for folder in folders.reversed() { try AtomicFile.syncDirectory(folder) }
         } catch {
             throw TaskProblems([TaskProblem(file: archive, message: error.description)])
         }
@@ -100,7 +100,7 @@ struct ArchiveExtractor {
         for component in path.split(separator: "/") {
             current += "/" + component
             do {
-                if try PosixFS.makeDirectory(current, mode: 0o755) { folders.append(current) }
+                if try FileSystem.makeDirectory(current, mode: 0o755) { folders.append(current) }
             } catch {
                 throw problem(shown, "cannot be unpacked: \(error.message)")
             }

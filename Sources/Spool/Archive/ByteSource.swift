@@ -1,6 +1,6 @@
+import Base
 import CZstd
 import Glibc
-import PTuning
 
 /// A stream of bytes read front to back.
 protocol ByteSource: AnyObject {

@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import PTuning
 
 extension SpoolIntake {
     /// Unpacks a `.tar` or `.tar.zst` bundle into the folder `into`, which must not exist yet, and
@@ -22,8 +22,8 @@ extension SpoolIntake {
         }
         let root = into.standardizedFileURL
         let created: Bool
-        do throws(SpoolError) {
-            created = try PosixFS.makeDirectory(root.path, mode: 0o755)
+        do throws(FileError) {
+            created = try FileSystem.makeDirectory(root.path, mode: 0o755)
         } catch {
             throw TaskProblems([TaskProblem(file: name, message: "cannot unpack: \(error.message)")])
         }
@@ -36,13 +36,13 @@ extension SpoolIntake {
             let source: ByteSource = ext == ".tar.zst" ? try ZstdSource(input) : input
             reader = TarReader(source: source, archive: name, maxHeaders: limits.maxEntries)
         } catch {
-            PosixFS.removeTree(root.path)
+            FileSystem.removeTree(root.path)
             throw TaskProblems([error])
         }
         do {
             try ArchiveExtractor(limits: limits, archive: name, root: root.path).run(reader)
         } catch {
-            PosixFS.removeTree(root.path)
+            FileSystem.removeTree(root.path)
             throw error
         }
         return soleFolder(in: root) ?? root
@@ -50,8 +50,8 @@ extension SpoolIntake {
 
     /// The only entry of `folder` when it is a folder.
     private static func soleFolder(in folder: URL) -> URL? {
-        guard let names = try? PosixFS.entries(of: folder.path), names.count == 1,
-              PosixFS.isDirectory(try? PosixFS.status(folder.path + "/" + names[0])) else { return nil }
+        guard let names = try? FileSystem.entries(of: folder.path), names.count == 1,
+              FileSystem.isDirectory(try? FileSystem.status(folder.path + "/" + names[0])) else { return nil }
         return folder.appendingPathComponent(names[0], isDirectory: true)
     }
 }

@@ -1,4 +1,4 @@
-import PTuning
+import Base
 
 /// One member of a tar archive, as its headers describe it.
 struct TarEntry {

@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import PTuning
 
 /// Why a bundle was refused, as written to `rejected/NAME/reason.json`.
 public struct RejectionReport: Codable, Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -13,32 +14,32 @@ extension SpoolIntake {
     /// claimed entry is gone, the move happened already.
     ///
     /// - Returns: the job's folder, `active/JOB`.
-    /// - Throws: `SpoolError` for a job ID that is not a plain name, when the job already holds a
+    /// - Throws: `FileError` for a job ID that is not a plain name, when the job already holds a
     ///   bundle and the claimed entry is still there, or when neither exists.
     @discardableResult
-    public static func adopt(claimed: URL, jobID: String, layout: SpoolLayout) throws(SpoolError) -> URL {
+    public static func adopt(claimed: URL, jobID: String, layout: SpoolLayout) throws(FileError) -> URL {
         try checkJobID(jobID, layout: layout)
         let job = layout.active.appendingPathComponent(jobID, isDirectory: true)
         let bundle = job.appendingPathComponent("bundle").path
-        let bundleThere = try PosixFS.status(bundle) != nil
-        let claimedThere = try PosixFS.status(claimed.path) != nil
+        let bundleThere = try FileSystem.status(bundle) != nil
+        let claimedThere = try FileSystem.status(claimed.path) != nil
         if bundleThere, !claimedThere { return job }
         if bundleThere {
-            throw SpoolError(path: bundle, message: "job \(jobID) already holds a bundle; \(claimed.path) was not moved",
+            throw FileError(path: bundle, message: "job \(jobID) already holds a bundle; \(claimed.path) was not moved",
                              hint: "finish or remove active/\(jobID) first")
         }
-        if try PosixFS.makeDirectory(job.path, mode: SpoolLayout.privateMode) {
-            try PosixFS.syncDirectory(layout.active.path)
+        if try FileSystem.makeDirectory(job.path, mode: SpoolLayout.privateMode) {
+            try AtomicFile.syncDirectory(layout.active.path)
         }
-        switch try PosixFS.renameNoReplace(claimed.path, bundle) {
+        switch try FileSystem.renameNoReplace(claimed.path, bundle) {
         case .renamed: break
         case .sourceMissing:
-            throw SpoolError(path: claimed.path, message: "the claimed bundle \(claimed.path) is gone", code: ENOENT)
+            throw FileError(path: claimed.path, message: "the claimed bundle \(claimed.path) is gone", code: ENOENT)
         case .targetExists:
-            throw SpoolError(path: bundle, message: "job \(jobID) already holds a bundle", code: EEXIST)
+            throw FileError(path: bundle, message: "job \(jobID) already holds a bundle", code: EEXIST)
         }
-        try PosixFS.syncDirectory(job.path)
-        try PosixFS.syncDirectory(claimed.deletingLastPathComponent().path)
+        try AtomicFile.syncDirectory(job.path)
+        try AtomicFile.syncDirectory(claimed.deletingLastPathComponent().path)
         return job
     }
 
@@ -49,27 +50,27 @@ extension SpoolIntake {
     ///
     /// - Returns: the job's folder in its final place.
     @discardableResult
-    public static func finish(_ jobID: String, to outcome: Outcome, layout: SpoolLayout) throws(SpoolError) -> URL {
+    public static func finish(_ jobID: String, to outcome: Outcome, layout: SpoolLayout) throws(FileError) -> URL {
         try checkJobID(jobID, layout: layout)
         let parent = outcome == .done ? layout.done : layout.failed
         let source = layout.active.appendingPathComponent(jobID).path
-        if try PosixFS.status(source) == nil, try PosixFS.status(parent.path + "/" + jobID) != nil {
+        if try FileSystem.status(source) == nil, try FileSystem.status(parent.path + "/" + jobID) != nil {
             return parent.appendingPathComponent(jobID, isDirectory: true)
         }
-        guard let name = try PosixFS.renameUnique(source, into: parent.path, as: jobID) else {
-            throw SpoolError(path: source, message: "job folder \(source) is missing", code: ENOENT)
+        guard let name = try FileSystem.renameUnique(source, into: parent.path, as: jobID) else {
+            throw FileError(path: source, message: "job folder \(source) is missing", code: ENOENT)
         }
-        try PosixFS.syncDirectory(parent.path)
-        try PosixFS.syncDirectory(layout.active.path)
+        try AtomicFile.syncDirectory(parent.path)
+        try AtomicFile.syncDirectory(layout.active.path)
         return parent.appendingPathComponent(name, isDirectory: true)
     }
 
-    private static func checkJobID(_ jobID: String, layout: SpoolLayout) throws(SpoolError) {
+    private static func checkJobID(_ jobID: String, layout: SpoolLayout) throws(FileError) {
         if let problem = BundleName.problem(with: jobID) {
-            throw SpoolError(path: layout.active.path, message: "bad job ID: \(problem)")
+            throw FileError(path: layout.active.path, message: "bad job ID: \(problem)")
         }
         if jobID == layout.claims.lastPathComponent {
-            throw SpoolError(path: layout.active.path, message: "bad job ID: \"\(jobID)\" is reserved")
+            throw FileError(path: layout.active.path, message: "bad job ID: \"\(jobID)\" is reserved")
         }
     }
 }

@@ -1,7 +1,6 @@
+import Base
 import Foundation
 import Glibc
-import PTuning
-import Tensor
 
 extension SpoolIntake {
     /// Moves a claimed entry to `rejected/NAME/` (`NAME-2`, ... when taken) with `reason.json` and
@@ -13,47 +12,47 @@ extension SpoolIntake {
     /// Duplicates are rejected this way too, with a single problem the caller writes, such as
     /// "the same bundle was already submitted as job X; see done/X".
     ///
-    /// - Throws: `SpoolError` when the entry is gone or a step fails.
+    /// - Throws: `FileError` when the entry is gone or a step fails.
     @discardableResult
     public static func reject(claimed: URL, problems: [TaskProblem], layout: SpoolLayout,
-                              at date: Date = Date()) throws(SpoolError) -> URL {
+                              at date: Date = Date()) throws(FileError) -> URL {
         let name = claimed.lastPathComponent
-        guard let info = try PosixFS.status(claimed.path) else {
-            throw SpoolError(path: claimed.path, message: "the claimed bundle \(claimed.path) is gone", code: ENOENT)
+        guard let info = try FileSystem.status(claimed.path) else {
+            throw FileError(path: claimed.path, message: "the claimed bundle \(claimed.path) is gone", code: ENOENT)
         }
         let folder: String
-        if PosixFS.isDirectory(info) {
+        if FileSystem.isDirectory(info) {
             folder = claimed.path
         } else {
             folder = try makeTemporaryDirectory(in: layout.tmp.path, prefix: ".rejecting-")
-            switch try PosixFS.renameNoReplace(claimed.path, folder + "/" + name) {
+            switch try FileSystem.renameNoReplace(claimed.path, folder + "/" + name) {
             case .renamed: break
             case .sourceMissing, .targetExists:
-                PosixFS.removeTree(folder)
-                throw SpoolError(path: claimed.path, message: "cannot move \(claimed.path) into \(folder)")
+                FileSystem.removeTree(folder)
+                throw FileError(path: claimed.path, message: "cannot move \(claimed.path) into \(folder)")
             }
-            try PosixFS.syncDirectory(claimed.deletingLastPathComponent().path)
+            try AtomicFile.syncDirectory(claimed.deletingLastPathComponent().path)
         }
         let report = RejectionReport(name: name, rejectedAt: date, problems: problems)
         do {
             try AtomicFile.write(report.json(), to: folder + "/reason.json")
             try AtomicFile.write(Data(report.text.utf8), to: folder + "/reason.txt")
-        } catch let error as FileWriteError {
-            throw .system(error.operation, error.path, code: error.code)
+        } catch let error as FileError {
+            throw error
         } catch {
-            throw SpoolError(path: folder, message: "cannot write the rejection reason in \(folder): \(error)")
+            throw FileError(path: folder, message: "cannot write the rejection reason in \(folder): \(error)")
         }
-        let stem = PosixFS.isDirectory(info) ? name : String(name.dropLast(BundleName.archiveExtension(of: name)?.count ?? 0))
-        guard let final = try PosixFS.renameUnique(folder, into: layout.rejected.path, as: stem) else {
-            throw SpoolError(path: folder, message: "\(folder) vanished while being rejected", code: ENOENT)
+        let stem = FileSystem.isDirectory(info) ? name : String(name.dropLast(BundleName.archiveExtension(of: name)?.count ?? 0))
+        guard let final = try FileSystem.renameUnique(folder, into: layout.rejected.path, as: stem) else {
+            throw FileError(path: folder, message: "\(folder) vanished while being rejected", code: ENOENT)
         }
-        try PosixFS.syncDirectory(layout.rejected.path)
-        try PosixFS.syncDirectory((folder as NSString).deletingLastPathComponent)
+        try AtomicFile.syncDirectory(layout.rejected.path)
+        try AtomicFile.syncDirectory((folder as NSString).deletingLastPathComponent)
         return layout.rejected.appendingPathComponent(final, isDirectory: true)
     }
 
     /// Creates a fresh folder `directory/PREFIXXXXXXX` (mode 0755) and returns its path.
-    static func makeTemporaryDirectory(in directory: String, prefix: String) throws(SpoolError) -> String {
+    static func makeTemporaryDirectory(in directory: String, prefix: String) throws(FileError) -> String {
         var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw .system("create a folder in", directory) }
         let path = String(cString: made)

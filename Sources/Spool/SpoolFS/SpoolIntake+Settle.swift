@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -52,7 +53,7 @@ extension SpoolIntake {
             var info = stat()
             guard lstat(path, &info) == 0 else { return }
             if (info.st_mtim.tv_sec, info.st_mtim.tv_nsec) > (newest.tv_sec, newest.tv_nsec) { newest = info.st_mtim }
-            guard info.st_mode & S_IFMT == S_IFDIR, let names = try? PosixFS.entries(of: path) else { return }
+            guard info.st_mode & S_IFMT == S_IFDIR, let names = try? FileSystem.entries(of: path) else { return }
             for name in names { visit(path + "/" + name) }
         }
         visit(path)

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -15,11 +16,11 @@ extension SpoolIntake {
     /// group-readable (0664), so that a daemon in the spool's group can move and clean them.
     ///
     /// - Returns: the name the bundle got in `incoming/`.
-    /// - Throws: `SpoolError` naming the offending file, or saying how to create a missing spool.
+    /// - Throws: `FileError` naming the offending file, or saying how to create a missing spool.
     @discardableResult
-    public static func submit(source: URL, layout: SpoolLayout) throws(SpoolError) -> String {
-        guard PosixFS.isDirectory(try PosixFS.status(layout.incoming.path)) else {
-            throw SpoolError(path: layout.root.path, message: "\(layout.root.path) is not a spool: incoming/ is missing",
+    public static func submit(source: URL, layout: SpoolLayout) throws(FileError) -> String {
+        guard FileSystem.isDirectory(try FileSystem.status(layout.incoming.path)) else {
+            throw FileError(path: layout.root.path, message: "\(layout.root.path) is not a spool: incoming/ is missing",
                              hint: "start the daemon once, or run `ptune serve --spool \(layout.root.path)`, to create it")
         }
         let path = source.standardizedFileURL.path
@@ -29,32 +30,32 @@ extension SpoolIntake {
         let isDirectory = info.st_mode & S_IFMT == S_IFDIR
         let isArchive = info.st_mode & S_IFMT == S_IFREG && BundleName.archiveExtension(of: name) != nil
         guard isDirectory || isArchive else {
-            throw SpoolError(path: path, message: "\(path) is not a bundle folder nor a .tar or .tar.zst archive",
+            throw FileError(path: path, message: "\(path) is not a bundle folder nor a .tar or .tar.zst archive",
                              hint: "a bundle is a folder holding task.toml and its data, or such a folder archived")
         }
         if let problem = BundleName.problem(with: name) {
-            throw SpoolError(path: path, message: "cannot submit \(path): \(problem)")
+            throw FileError(path: path, message: "cannot submit \(path): \(problem)")
         }
         if name.hasPrefix(".") {
-            throw SpoolError(path: path, message: "cannot submit \(path): names starting with . are ignored by the spool",
+            throw FileError(path: path, message: "cannot submit \(path): names starting with . are ignored by the spool",
                              hint: "rename it without the leading dot")
         }
         let prefix = stagingPrefix + name + "."
         let staged = isDirectory ? try makeTemporaryDirectory(in: layout.incoming.path, prefix: prefix)
                                  : try makeTemporaryFile(in: layout.incoming.path, prefix: prefix)
-        do throws(SpoolError) {
+        do throws(FileError) {
             if isDirectory {
                 try TreeCopy(sourceRoot: path).copyFolder(path, to: staged, mode: TreeCopy.folderMode)
             } else {
                 try TreeCopy(sourceRoot: (path as NSString).deletingLastPathComponent).copyFile(path, to: staged)
             }
-            guard let final = try PosixFS.renameUnique(staged, into: layout.incoming.path, as: name) else {
-                throw SpoolError(path: staged, message: "\(staged) vanished before it could be moved to incoming/")
+            guard let final = try FileSystem.renameUnique(staged, into: layout.incoming.path, as: name) else {
+                throw FileError(path: staged, message: "\(staged) vanished before it could be moved to incoming/")
             }
-            try PosixFS.syncDirectory(layout.incoming.path)
+            try AtomicFile.syncDirectory(layout.incoming.path)
             return final
         } catch {
-            PosixFS.removeTree(staged)
+            FileSystem.removeTree(staged)
             throw error
         }
     }
@@ -63,20 +64,20 @@ extension SpoolIntake {
     /// they are older than `age` seconds; returns their names.
     @discardableResult
     public static func removeAbandonedSubmissions(_ layout: SpoolLayout, olderThan age: TimeInterval,
-                                                  now: Date = Date()) throws(SpoolError) -> [String] {
+                                                  now: Date = Date()) throws(FileError) -> [String] {
         var removed: [String] = []
-        for name in try PosixFS.entries(of: layout.incoming.path) where name.hasPrefix(stagingPrefix) {
+        for name in try FileSystem.entries(of: layout.incoming.path) where name.hasPrefix(stagingPrefix) {
             let path = layout.incoming.path + "/" + name
-            guard let info = try PosixFS.status(path),
+            guard let info = try FileSystem.status(path),
                   now.timeIntervalSince1970 - Double(info.st_ctim.tv_sec) > age else { continue }
-            PosixFS.removeTree(path)
+            FileSystem.removeTree(path)
             removed.append(name)
         }
         return removed
     }
 
     /// Creates a fresh empty file `directory/PREFIXXXXXXX` and returns its path.
-    private static func makeTemporaryFile(in directory: String, prefix: String) throws(SpoolError) -> String {
+    private static func makeTemporaryFile(in directory: String, prefix: String) throws(FileError) -> String {
         var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw .system("create a file in", directory) }

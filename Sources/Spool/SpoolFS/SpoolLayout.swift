@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -41,21 +42,21 @@ public struct SpoolLayout: Sendable, Equatable {
     /// their mode whatever the umask; folders already there keep theirs, so an administrator's
     /// choice stands. Calling it again changes nothing.
     ///
-    /// - Throws: `SpoolError` when a folder cannot be made, or a file stands where one should be.
-    public func create() throws(SpoolError) {
-        if try PosixFS.makeDirectory(root.path, mode: Self.privateMode) {
-            try PosixFS.syncDirectory(root.deletingLastPathComponent().path)
+    /// - Throws: `FileError` when a folder cannot be made, or a file stands where one should be.
+    public func create() throws(FileError) {
+        if try FileSystem.makeDirectory(root.path, mode: Self.privateMode) {
+            try AtomicFile.syncDirectory(root.deletingLastPathComponent().path)
         }
         var created = false
         for (folder, mode) in [(tmp, Self.submitMode), (incoming, Self.submitMode), (active, Self.privateMode),
                                (done, Self.privateMode), (failed, Self.privateMode), (rejected, Self.privateMode)] {
-            created = try PosixFS.makeDirectory(folder.path, mode: mode) || created
+            created = try FileSystem.makeDirectory(folder.path, mode: mode) || created
         }
-        if try PosixFS.makeDirectory(claims.path, mode: Self.privateMode) {
-            try PosixFS.syncDirectory(active.path)
+        if try FileSystem.makeDirectory(claims.path, mode: Self.privateMode) {
+            try AtomicFile.syncDirectory(active.path)
         }
         if created {
-            try PosixFS.syncDirectory(root.path)
+            try AtomicFile.syncDirectory(root.path)
         }
     }
 }

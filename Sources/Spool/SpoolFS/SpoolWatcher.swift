@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -36,12 +37,12 @@ public final class SpoolWatcher: @unchecked Sendable {
     private let lock = NSLock()
 
     /// Starts watching `layout.incoming`.
-    /// - Throws: `SpoolError` when inotify is unavailable or the folder cannot be watched.
-    public init(layout: SpoolLayout) throws(SpoolError) {
+    /// - Throws: `FileError` when inotify is unavailable or the folder cannot be watched.
+    public init(layout: SpoolLayout) throws(FileError) {
         let path = layout.incoming.path
         inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard inotify >= 0 else {
-            throw SpoolError(path: path, message: "cannot start inotify: \(String(cString: strerror(errno)))",
+            throw FileError(path: path, message: "cannot start inotify: \(String(cString: strerror(errno)))",
                              hint: errno == EMFILE ? "raise fs.inotify.max_user_instances" : nil, code: errno)
         }
         var pipeEnds: [Int32] = [-1, -1]
@@ -62,7 +63,7 @@ public final class SpoolWatcher: @unchecked Sendable {
 
     /// Waits until something happens in `incoming/`, `timeout` passes (nil: no limit) or the
     /// watcher is cancelled. Events that arrived together are returned together.
-    public func wait(timeout: Duration?) throws(SpoolError) -> Wake {
+    public func wait(timeout: Duration?) throws(FileError) -> Wake {
         let milliseconds = timeout.map { Int32(clamping: $0.components.seconds * 1000
                                                  + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
         guard inotify >= 0 else { return .cancelled }
@@ -97,7 +98,7 @@ public final class SpoolWatcher: @unchecked Sendable {
     }
 
     /// Reads every queued event.
-    private func drain() throws(SpoolError) -> Wake {
+    private func drain() throws(FileError) -> Wake {
         var names: [String] = []
         var whole = Set<String>()
         var overflowed = false

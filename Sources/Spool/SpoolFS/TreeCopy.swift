@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 
@@ -12,16 +13,16 @@ struct TreeCopy {
 
     /// Copies the contents of the folder `source` into the existing folder `target`, then gives
     /// `target` `mode` and fsyncs it.
-    func copyFolder(_ source: String, to target: String, mode: mode_t) throws(SpoolError) {
-        for name in try PosixFS.entries(of: source).sorted() {
+    func copyFolder(_ source: String, to target: String, mode: mode_t) throws(FileError) {
+        for name in try FileSystem.entries(of: source).sorted() {
             let from = source + "/" + name
             let to = target + "/" + name
-            guard let info = try PosixFS.status(from) else {
-                throw SpoolError(path: from, message: "\(shown(from)) vanished while being copied")
+            guard let info = try FileSystem.status(from) else {
+                throw FileError(path: from, message: "\(shown(from)) vanished while being copied")
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                try PosixFS.makeDirectory(to, mode: 0o700)
+                try FileSystem.makeDirectory(to, mode: 0o700)
                 try copyFolder(from, to: to, mode: Self.folderMode)
             case S_IFREG:
                 let fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -29,29 +30,29 @@ struct TreeCopy {
                 Glibc.close(fd)
                 try copyFile(from, to: to)
             default:
-                throw SpoolError(path: from, message: "\(shown(from)) \(Self.kind(info.st_mode)); not submitted",
+                throw FileError(path: from, message: "\(shown(from)) \(Self.kind(info.st_mode)); not submitted",
                                  hint: "a bundle holds regular files and folders only; replace it with a copy of the file it stands for")
             }
         }
-        guard chmod(target, mode | (try PosixFS.status(target).map { $0.st_mode & S_ISGID } ?? 0)) == 0 else {
+        guard chmod(target, mode | (try FileSystem.status(target).map { $0.st_mode & S_ISGID } ?? 0)) == 0 else {
             throw .system("set the mode of", target)
         }
-        if let info = try PosixFS.status(source) {
+        if let info = try FileSystem.status(source) {
             let times = [info.st_atim, info.st_mtim]
             guard utimensat(AT_FDCWD, target, times, 0) == 0 else { throw .system("set the times of", target) }
         }
-        try PosixFS.syncDirectory(target)
+        try AtomicFile.syncDirectory(target)
     }
 
     /// Copies the regular file `source` over the existing file `target`, gives it the file mode and
     /// fsyncs it.
-    func copyFile(_ source: String, to target: String) throws(SpoolError) {
+    func copyFile(_ source: String, to target: String) throws(FileError) {
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard input >= 0 else { throw .system("open", source) }
         defer { Glibc.close(input) }
         var info = stat()
         guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw SpoolError(path: source, message: "\(shown(source)) is not a regular file; not submitted")
+            throw FileError(path: source, message: "\(shown(source)) is not a regular file; not submitted")
         }
         let output = open(target, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
         guard output >= 0 else { throw .system("open", target) }

@@ -1,4 +1,6 @@
+import Application
 import ArgumentParser
+import Base
 import Daemon
 import Dispatch
 import Foundation
@@ -30,10 +32,12 @@ struct WorkerCommand: ParsableCommand {
         source.resume()
 
         let directory = URL(fileURLWithPath: jobDir)
-        let run = TrainingRun(bundleDirectory: directory.appendingPathComponent("bundle"), outputDirectory: directory,
-                              modelPath: nil, threads: threads, resume: true, jobID: jobID,
-                              stopRequested: { stop.isSet }, onEvent: { Self.emit(Self.message(for: $0, position: position)) },
+        var run = TrainingRun(bundleDirectory: directory.appendingPathComponent("bundle"), outputDirectory: directory,
+                              modelPath: nil, threads: threads, resume: true,
+                              onEvent: { Self.emit(Self.message(for: $0, position: position)) },
                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        run.jobID = jobID
+        run.stopRequested = { stop.isSet }
         do {
             let result = try run.run()
             Self.emit(WorkerMessage(kind: .finished, files: result.files))
@@ -45,8 +49,9 @@ struct WorkerCommand: ParsableCommand {
             Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be trained",
                                     problems: problems.problems.map(\.description)))
             throw ExitCode(WorkerExit.badInput)
-        } catch let error as CLIError {
-            // A model the bundle names but the daemon cannot find: another attempt would fail the same way.
+        } catch let error as ApplicationError {
+            // A model the bundle names but the daemon cannot find, a precision this CPU lacks: another
+            // attempt would fail the same way.
             Self.emit(WorkerMessage(kind: .failed, message: error.description))
             throw ExitCode(WorkerExit.badInput)
         } catch {

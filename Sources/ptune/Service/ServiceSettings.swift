@@ -46,63 +46,41 @@ struct ServiceSettings: Equatable {
             if path != nil { throw CLIError("no config file at \(file)", hint: "check --config") }
             return ServiceSettings()
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw CLIError("\(file): \(error.localizedDescription)", hint: "check the file is readable UTF-8 text")
-        }
-        if let crash = TOMLCrashCheck.firstCrash(in: text) {
-            throw CLIError("\(file): \(crash.message) (at line \(crash.line), column \(crash.column))", hint: "fix the TOML syntax")
-        }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch {
-            throw CLIError("\(file): \(error)", hint: "fix the TOML syntax")
-        }
+        let table = try ConfigReader.table(in: file)
         for key in table.keys where !keys.contains(key) {
             throw CLIError("\(file): unknown key \(key)", hint: "known keys: \(keys.joined(separator: ", "))")
         }
-        func int(_ key: String) throws -> Int? {
-            guard let value = table[key] else { return nil }
-            guard let i = value.int, i > 0 else { throw CLIError("\(file): \(key) must be a positive integer") }
-            return i
-        }
-        func double(_ key: String, in table: TOMLTable = table, prefix: String = "") throws -> Double? {
-            guard let value = table[key] else { return nil }
-            guard let d = value.double ?? value.int.map(Double.init), d > 0, d.isFinite else {
-                throw CLIError("\(file): \(prefix)\(key) must be a positive number")
-            }
-            return d
-        }
-        func string(_ key: String, in table: TOMLTable = table, prefix: String = "") throws -> String? {
-            guard let value = table[key] else { return nil }
-            guard let s = value.string, !s.isEmpty else { throw CLIError("\(file): \(prefix)\(key) must be a non-empty string") }
-            return s
-        }
-        var settings = ServiceSettings(spool: try string("spool"), db: try string("db"), models: try string("models"),
-                                       cores: try int("cores"), memoryMB: try int("memory_mb"), maxJobs: try int("max_jobs"),
-                                       stopTimeout: try double("stop_timeout"), rescanSeconds: try double("rescan_seconds"),
-                                       executor: try string("executor"))
+        let reader = ConfigReader(file: file, table: table)
+        var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
+                                       models: try reader.string("models"), cores: try reader.int("cores"),
+                                       memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
+                                       stopTimeout: try reader.double("stop_timeout"),
+                                       rescanSeconds: try reader.double("rescan_seconds"), executor: try reader.string("executor"))
         if let executor = settings.executor, !executors.contains(executor) {
             throw CLIError("\(file): executor must be one of \(executors.joined(separator: ", ")), got \"\(executor)\"")
         }
         if let value = table["slurm"] {
             guard let slurm = value.table else { throw CLIError("\(file): slurm must be a table ([slurm])") }
-            for key in slurm.keys where !slurmKeys.contains(key) {
-                throw CLIError("\(file): unknown key slurm.\(key)", hint: "known keys: \(slurmKeys.joined(separator: ", "))")
-            }
-            if let args = slurm["sbatch_args"] {
-                guard let array = args.array, let strings = Optional(array.compactMap(\.string)), strings.count == array.count else {
-                    throw CLIError("\(file): slurm.sbatch_args must be an array of strings, e.g. [\"--partition=cpu\"]")
-                }
-                settings.slurm.sbatchArguments = strings
-            }
-            settings.slurm.pollSeconds = try double("poll_seconds", in: slurm, prefix: "slurm.") ?? settings.slurm.pollSeconds
-            settings.slurm.workerExecutable = try string("worker", in: slurm, prefix: "slurm.")
-            settings.slurm.binDirectory = try string("bin_dir", in: slurm, prefix: "slurm.")
+            settings.slurm = try slurmSettings(ConfigReader(file: file, table: slurm, prefix: "slurm."))
         }
         return settings
+    }
+
+    /// The `[slurm]` table over the defaults of `SlurmSettings()`.
+    private static func slurmSettings(_ reader: ConfigReader) throws -> SlurmSettings {
+        var slurm = SlurmSettings()
+        for key in reader.table.keys where !slurmKeys.contains(key) {
+            throw CLIError("\(reader.file): unknown key slurm.\(key)", hint: "known keys: \(slurmKeys.joined(separator: ", "))")
+        }
+        if let args = reader.table["sbatch_args"] {
+            guard let array = args.array, let strings = Optional(array.compactMap(\.string)), strings.count == array.count else {
+                throw CLIError("\(reader.file): slurm.sbatch_args must be an array of strings, e.g. [\"--partition=cpu\"]")
+            }
+            slurm.sbatchArguments = strings
+        }
+        slurm.pollSeconds = try reader.double("poll_seconds") ?? slurm.pollSeconds
+        slurm.workerExecutable = try reader.string("worker")
+        slurm.binDirectory = try reader.string("bin_dir")
+        return slurm
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FaultInjection
+import Base
 
 /// The hidden options of the crash and I/O-error tests (docs/RELIABILITY.md): a fault plan for this
 /// process's durable steps, and a file numbering them.

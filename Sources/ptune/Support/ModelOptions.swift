@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 import Foundation
 import LM
@@ -55,12 +56,4 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }
 
-extension Precision: ExpressibleByArgument {
-    /// Fails, saying what to do, when this CPU cannot run this precision.
-    func checkSupported() throws {
-        if self == .bf16, !Precision.bf16Supported {
-            throw CLIError("precision bf16 needs a CPU with AVX-512 BF16 (avx512_bf16 in /proc/cpuinfo), which this one lacks",
-                           hint: "use fp32: --precision fp32, or training.precision = \"fp32\" in task.toml")
-        }
-    }
-}
+extension Precision: ExpressibleByArgument {}

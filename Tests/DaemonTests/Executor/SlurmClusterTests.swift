@@ -1,8 +1,8 @@
-import Foundation
-import Testing
+import Base
 @testable import Daemon
-import Tensor
+import Foundation
 import TestSupport
+import Testing
 
 /// Stand-in sbatch, scontrol, sacct and squeue scripts that answer as Slurm does, in a folder of their own.
 final class FakeSlurm {

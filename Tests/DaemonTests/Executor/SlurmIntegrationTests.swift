@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
 
 /// The daemon with `executor = "slurm"` against a real one-node Slurm cluster (Debian's slurmctld,
 /// slurmd and munge): success, `ptune cancel`, the time limit, a scancel behind the daemon's back, a

@@ -1,6 +1,6 @@
+@testable import Daemon
 import Foundation
 import Testing
-@testable import Daemon
 
 struct SlurmJobInfoTests {
     static let scontrolLine = "JobId=7 JobName=sst2 UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Requeue=0 "

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 @testable import Daemon
+import Foundation
 import Store
+import Testing
 
 struct SlurmSubmissionTests {
     let job = JobRecord(id: "ab12cd", bundleSHA256: "ab12cd" + String(repeating: "0", count: 58), name: "sst2 it's",

@@ -1,9 +1,9 @@
+@testable import Daemon
 import Foundation
 import Glibc
 import Logging
-import Testing
-@testable import Daemon
 import TestSupport
+import Testing
 
 /// SlurmWorker against stand-in Slurm commands and output files written by the test.
 struct SlurmWorkerTests {

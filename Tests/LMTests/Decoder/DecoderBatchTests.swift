@@ -1,5 +1,5 @@
-import Testing
 @testable import LM
+import Testing
 
 /// How a batch is packed: sequences that begin alike share those rows.
 struct DecoderBatchTests {

@@ -1,7 +1,7 @@
-import Testing
 import LM
 import Tensor
 import TestSupport
+import Testing
 
 /// The whole decoder's backward pass against finite differences, for each tiny-model variant:
 /// loss = sum(r * logits at chosen positions), differentiated with respect to inserted embeddings.

@@ -1,7 +1,7 @@
-import Testing
 @testable import LM
 import Tensor
 import TestSupport
+import Testing
 
 /// Finite-difference checks of the decoder's own layers (the shared kernels are checked in TensorTests).
 struct LayerGradientTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import LM
+import Testing
 
 struct LogitRowTests {
     @Test func topReturnsTheHighestInOrderWithLowerIdsFirstOnTies() {

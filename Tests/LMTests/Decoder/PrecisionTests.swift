@@ -1,7 +1,7 @@
-import Testing
 import LM
 import Tensor
 import TestSupport
+import Testing
 
 /// The decoder with bf16 block weights against the same decoder in fp32: logits and input
 /// gradients agree to bf16's precision.

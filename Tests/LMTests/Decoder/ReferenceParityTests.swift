@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import LM
 import Tensor
 import TestSupport
+import Testing
 
 /// The real SmolLM2-135M against values computed with PyTorch/transformers (../shared/reference).
 @Suite(.enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 @Suite struct GGUFReaderTests {
     let file: GGUFFile

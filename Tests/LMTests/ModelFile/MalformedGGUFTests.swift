@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 /// Corrupted copies of a valid fixture must throw errors that name the problem, never crash.
 @Suite struct MalformedGGUFTests {

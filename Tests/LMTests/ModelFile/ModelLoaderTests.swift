@@ -1,7 +1,8 @@
+import Base
 import Foundation
+@testable import LM
 import Tensor
 import Testing
-@testable import LM
 
 @Suite struct ModelLoaderTests {
     /// llama.cpp's Q/K permutation of one projection: within each head of `d` rows, GGUF row 2i is

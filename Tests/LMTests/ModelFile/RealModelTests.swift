@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import TestSupport
 @testable import LM
+import TestSupport
+import Testing
 
 /// Loads the real SmolLM2-135M GGUF when it is present (`$PTUNE_MODELS`, default ~/.cache/ptune/models).
 @Suite struct RealModelTests {

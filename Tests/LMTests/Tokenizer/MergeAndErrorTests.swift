@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 /// Merge order on a hand-made vocabulary, and the errors for bad vocabularies and files.
 struct MergeAndErrorTests {

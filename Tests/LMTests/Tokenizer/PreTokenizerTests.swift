@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 /// The pre-tokenizer scanners against the pieces Hugging Face `tokenizers` splits the fixture
 /// texts into, and against hand-checked examples.

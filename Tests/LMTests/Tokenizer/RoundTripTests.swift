@@ -1,5 +1,5 @@
-import Testing
 @testable import LM
+import Testing
 
 /// `decode(encode(s)) == s` for random Unicode text, scalar for scalar.
 struct RoundTripTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 /// Token ids that Hugging Face `tokenizers` gives with the SmolLM2 vocabulary.
 @Suite(.enabled(if: TokenizerFixtures.hasSmolLM2, "needs shared/reference/smollm2-hf beside the package"))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 @testable import LM
+import Testing
 
 /// Encodes the SST-2 training set line by line, checks every line round-trips and prints the
 /// encode throughput, the best of three passes (meaningful in a release build). Time is the

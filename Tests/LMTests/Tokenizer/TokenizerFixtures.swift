@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import TestSupport
 @testable import LM
+import TestSupport
+import Testing
 
 /// Files the tokenizer tests read: the committed fixtures, and the project's `shared/` folder
 /// beside the package root (absent on machines without it, where the tests that need it skip).

@@ -1,5 +1,5 @@
-import Testing
 @testable import PTuning
+import Testing
 
 struct DevSplitTests {
     @Test func theSizeIsAFifthWithinItsFloorAndCap() {

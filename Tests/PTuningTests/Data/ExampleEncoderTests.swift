@@ -1,6 +1,7 @@
-import Testing
+import Base
 import LM
 import PTuning
+import Testing
 
 struct ExampleEncoderTests {
     let model = try! TinyTask.model()

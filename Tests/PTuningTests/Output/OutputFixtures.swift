@@ -1,8 +1,8 @@
 import Foundation
-import TestSupport
 import LM
 @testable import PTuning
 import Tensor
+import TestSupport
 
 /// Synthetic runs for the output tests: two seeds, a few loss points, dev and test metrics.
 enum OutputFixtures {

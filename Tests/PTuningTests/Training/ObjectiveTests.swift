@@ -1,8 +1,8 @@
-import Testing
-@testable import PTuning
 import LM
+@testable import PTuning
 import Tensor
 import TestSupport
+import Testing
 
 /// The task losses' gradients with respect to the logits, by finite differences.
 struct ObjectiveTests {

@@ -1,5 +1,5 @@
-import Testing
 @testable import PTuning
+import Testing
 
 /// Collapse and divergence detection on constructed runs.
 struct RunWarningTests {

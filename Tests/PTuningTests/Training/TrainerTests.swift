@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import LM
 @testable import PTuning
 import Tensor
 import TestSupport
+import Testing
 
 struct TrainerTests {
     func run(_ spec: TaskSpec, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {

@@ -1,5 +1,5 @@
-import Testing
 import PTuning
+import Testing
 
 struct TrainingDefaultsTests {
     @Test func stepsAreTwoEpochsWithinTheirFloorAndCap() {

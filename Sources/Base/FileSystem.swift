@@ -1,26 +1,24 @@
-import FaultInjection
-import Foundation
 import Glibc
-import Tensor
 
-/// The few system calls the spool is built on, with errors that name the path.
-enum PosixFS {
+/// The file-system calls the spool and the daemon are built on, with errors that name the path.
+/// Symbolic links are never followed.
+public enum FileSystem {
     /// The `lstat` of `path`, or nil when nothing is there.
-    static func status(_ path: String) throws(SpoolError) -> stat? {
+    public static func status(_ path: String) throws(FileError) -> stat? {
         var info = stat()
         if lstat(path, &info) == 0 { return info }
         if errno == ENOENT { return nil }
         throw .system("stat", path)
     }
 
-    static func isDirectory(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
+    public static func isDirectory(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
 
-    static func isRegularFile(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
+    public static func isRegularFile(_ info: stat?) -> Bool { info.map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
 
     /// Creates the folder `path` with exactly `mode` (the umask is overridden), keeping a set-group-ID
     /// bit it inherits. Returns false when a folder is there already (left as it is).
     @discardableResult
-    static func makeDirectory(_ path: String, mode: mode_t) throws(SpoolError) -> Bool {
+    public static func makeDirectory(_ path: String, mode: mode_t) throws(FileError) -> Bool {
         if mkdir(path, 0o700) != 0 {
             let code = errno
             if code == EEXIST, isDirectory(try status(path)) { return false }
@@ -32,7 +30,7 @@ enum PosixFS {
     }
 
     /// The outcome of a rename that never replaces its target.
-    enum RenameResult {
+    public enum RenameResult {
         case renamed
         /// The source was not there.
         case sourceMissing
@@ -42,7 +40,7 @@ enum PosixFS {
 
     /// Renames `source` to `target` unless something is at `target` (Linux `renameat2` with
     /// `RENAME_NOREPLACE`; on a filesystem without it, a check then a rename).
-    static func renameNoReplace(_ source: String, _ target: String) throws(SpoolError) -> RenameResult {
+    public static func renameNoReplace(_ source: String, _ target: String) throws(FileError) -> RenameResult {
         if let code = FaultInjection.step("rename \(source) \(target)") {
             throw .system("rename \(source) to", target, code: code)
         }
@@ -72,34 +70,8 @@ enum PosixFS {
         return unsafeBitCast(symbol, to: Renameat2.self)
     }()
 
-    /// Renames `source` into the folder `directory` as `name`, or as the first free variant of it
-    /// (`NAME-2`, `NAME-3`, ...; archives keep their extension: `x-2.tar.zst`). Returns the name
-    /// used, or nil when `source` was not there.
-    static func renameUnique(_ source: String, into directory: String, as name: String) throws(SpoolError) -> String? {
-        var attempt = 1
-        while true {
-            let candidate = BundleName.variant(of: name, number: attempt)
-            switch try renameNoReplace(source, directory + "/" + candidate) {
-            case .renamed: return candidate
-            case .sourceMissing: return nil
-            case .targetExists: attempt += 1
-            }
-        }
-    }
-
-    /// fsyncs the folder `path`, making renames and creations in it durable.
-    static func syncDirectory(_ path: String) throws(SpoolError) {
-        do {
-            try AtomicFile.syncDirectory(path)
-        } catch let error as FileWriteError {
-            throw .system(error.operation, error.path, code: error.code)
-        } catch {
-            throw SpoolError(path: path, message: "cannot fsync \(path): \(error)")
-        }
-    }
-
     /// The names in the folder `path`, without `.` and `..`.
-    static func entries(of path: String) throws(SpoolError) -> [String] {
+    public static func entries(of path: String) throws(FileError) -> [String] {
         guard let stream = opendir(path) else { throw .system("list", path) }
         defer { closedir(stream) }
         var names: [String] = []
@@ -113,7 +85,7 @@ enum PosixFS {
     }
 
     /// Removes `path` and everything under it, without following symbolic links; best effort.
-    static func removeTree(_ path: String) {
+    public static func removeTree(_ path: String) {
         if let info = try? status(path), isDirectory(info) {
             for name in (try? entries(of: path)) ?? [] { removeTree(path + "/" + name) }
             rmdir(path)

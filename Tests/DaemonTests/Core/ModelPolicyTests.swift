@@ -1,7 +1,7 @@
-import Foundation
-import Testing
-import TestSupport
 @testable import Daemon
+import Foundation
+import TestSupport
+import Testing
 
 struct ModelPolicyTests {
     let directory: String = {

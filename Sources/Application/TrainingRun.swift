@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import LM
 import PTuning
@@ -7,32 +8,48 @@ import Tensor
 /// One bundle trained end to end: load and check the bundle, load the model, encode the data, train
 /// (resuming from checkpoints in the output folder), and write the outputs. `ptune train` runs it in
 /// the foreground; the daemon's workers run the same code.
-struct TrainingRun {
-    let bundleDirectory: URL
-    let outputDirectory: URL
+public struct TrainingRun {
+    public let bundleDirectory: URL
+    public let outputDirectory: URL
     /// Overrides the bundle's model.
-    let modelPath: String?
+    public let modelPath: String?
     /// Overrides the bundle's thread limit.
-    let threads: Int?
-    let resume: Bool
+    public let threads: Int?
+    public let resume: Bool
     /// Overrides the bundle's `training.precision`.
-    var precision: Precision? = nil
+    public var precision: Precision? = nil
     /// Overrides the bundle's `training.recompute` when true.
-    var recompute = false
+    public var recompute = false
     /// The daemon's job id, for the report; nil from the command line.
-    var jobID: String? = nil
+    public var jobID: String? = nil
     /// Polled after every training step; true stops the run at a checkpoint (`TrainingInterrupted`).
-    var stopRequested: () -> Bool = { false }
-    let onEvent: (TrainingEvent) -> Void
-    let log: (String) -> Void
+    public var stopRequested: () -> Bool = { false }
+    public let onEvent: (TrainingEvent) -> Void
+    public let log: (String) -> Void
 
-    struct Result {
-        let outcome: TrainingOutcome
-        let bundle: TaskBundle
-        let files: [String]
+    /// `modelPath`, `threads`: instead of the bundle's; `resume`: continue from the checkpoints in
+    /// `outputDirectory` (without it, checkpoints there are an error); `onEvent`: every training
+    /// event; `log`: one line of progress text.
+    public init(bundleDirectory: URL, outputDirectory: URL, modelPath: String?, threads: Int?, resume: Bool,
+                onEvent: @escaping (TrainingEvent) -> Void, log: @escaping (String) -> Void) {
+        self.bundleDirectory = bundleDirectory
+        self.outputDirectory = outputDirectory
+        self.modelPath = modelPath
+        self.threads = threads
+        self.resume = resume
+        self.onEvent = onEvent
+        self.log = log
     }
 
-    func run() throws -> Result {
+    /// What a finished run made: the outcome, the bundle it trained, the output files' names.
+    public struct Result {
+        public let outcome: TrainingOutcome
+        public let bundle: TaskBundle
+        public let files: [String]
+    }
+
+    /// Trains the bundle and writes the outputs.
+    public func run() throws -> Result {
         let startedAt = Date()
         let bundle = try BundleLoader.load(directory: bundleDirectory)
         let manifest = bundle.manifest
@@ -40,7 +57,7 @@ struct TrainingRun {
         let checkpointDirectory = outputDirectory.appendingPathComponent("checkpoints")
         if !resume, let existing = try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path),
            !existing.isEmpty {
-            throw CLIError("\(outputDirectory.path) holds checkpoints of an earlier run",
+            throw ApplicationError("\(outputDirectory.path) holds checkpoints of an earlier run",
                            hint: "pass --resume to continue it, or choose another --out")
         }
         let path = try modelPath ?? ModelResolution.resolve(manifest.model)

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 @testable import Daemon
+import Foundation
 import Store
+import Testing
 
 struct AdmissionTests {
     let config = DaemonConfig(spool: URL(fileURLWithPath: "/tmp/s"), models: "/tmp/m", cores: 4, memoryMB: 8000,

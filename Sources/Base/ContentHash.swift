@@ -17,4 +17,17 @@ public enum ContentHash {
     public static func hex<Bytes: Sequence>(_ digest: Bytes) -> String where Bytes.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
     }
+
+    /// A SHA-256 over bytes that arrive in pieces.
+    public struct Hasher {
+        private var state = SHA256()
+
+        public init() {}
+
+        /// Adds `data` to the digest.
+        public mutating func update(data: Data) { state.update(data: data) }
+
+        /// The digest of everything added, as 64 lowercase hex digits.
+        public func finalizeHex() -> String { ContentHash.hex(state.finalize()) }
+    }
 }

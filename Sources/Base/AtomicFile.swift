@@ -1,4 +1,3 @@
-import FaultInjection
 import Foundation
 import Glibc
 
@@ -18,7 +17,7 @@ public enum AtomicFile {
                 let n = Glibc.write(fd, base + done, bytes.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw FileWriteError(path: path, operation: "write", code: errno)
+                    throw FileError.system("write", path, code: errno)
                 }
                 done += n
             }
@@ -33,29 +32,29 @@ public enum AtomicFile {
     public static func write(to path: String, mode: mode_t = 0o644, _ body: (Sink) throws -> Void) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileWriteError(path: temporary, operation: "create", code: errno) }
+        guard fd >= 0 else { throw FileError.system("create", temporary, code: errno) }
         do {
             defer { close(fd) }
             if let code = FaultInjection.step("write \(temporary)") {
-                throw FileWriteError(path: temporary, operation: "write", code: code)
+                throw FileError.system("write", temporary, code: code)
             }
             try body(Sink(fd: fd, path: temporary))
             if let code = FaultInjection.step("fsync \(temporary)") {
-                throw FileWriteError(path: temporary, operation: "fsync", code: code)
+                throw FileError.system("fsync", temporary, code: code)
             }
-            guard fsync(fd) == 0 else { throw FileWriteError(path: temporary, operation: "fsync", code: errno) }
+            guard fsync(fd) == 0 else { throw FileError.system("fsync", temporary, code: errno) }
         } catch {
             unlink(temporary)
             throw error
         }
         if let code = FaultInjection.step("rename \(temporary) \(path)") {
             unlink(temporary)
-            throw FileWriteError(path: path, operation: "rename", code: code)
+            throw FileError.system("rename", path, code: code)
         }
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
-            throw FileWriteError(path: path, operation: "rename", code: code)
+            throw FileError.system("rename", path, code: code)
         }
         try syncDirectory(containing: path)
     }
@@ -66,31 +65,19 @@ public enum AtomicFile {
     }
 
     /// fsyncs the directory holding `path`, making a rename or unlink in it durable.
-    public static func syncDirectory(containing path: String) throws {
+    public static func syncDirectory(containing path: String) throws(FileError) {
         let directory = (path as NSString).deletingLastPathComponent
         try syncDirectory(directory.isEmpty ? "." : directory)
     }
 
     /// fsyncs the directory `directory`.
-    public static func syncDirectory(_ directory: String) throws {
+    public static func syncDirectory(_ directory: String) throws(FileError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileWriteError(path: directory, operation: "open directory", code: errno) }
+        guard fd >= 0 else { throw FileError.system("open directory", directory, code: errno) }
         defer { close(fd) }
         if let code = FaultInjection.step("fsync \(directory)/") {
-            throw FileWriteError(path: directory, operation: "fsync directory", code: code)
+            throw FileError.system("fsync directory", directory, code: code)
         }
-        guard fsync(fd) == 0 else { throw FileWriteError(path: directory, operation: "fsync directory", code: errno) }
-    }
-}
-
-/// A failed step of writing a file, with the system's reason.
-public struct FileWriteError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let operation: String
-    public let code: Int32
-
-    public var description: String {
-        "cannot \(operation) \(path): \(String(cString: strerror(code)))"
-            + (code == ENOSPC ? " (free some disk space and retry)" : "")
+        guard fsync(fd) == 0 else { throw FileError.system("fsync directory", directory, code: errno) }
     }
 }

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 @testable import Daemon
+import Foundation
 import TestSupport
+import Testing
 
 struct ReportWarningsTests {
     func write(_ json: String) throws -> URL {

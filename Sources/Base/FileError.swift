@@ -1,7 +1,7 @@
 import Glibc
 
-/// A spool operation that could not be done: what went wrong, on which path, and what to do.
-public struct SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A file or system operation that could not be done: what went wrong, on which path, and what to do.
+public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file or folder concerned.
     public var path: String
     public var message: String
@@ -17,9 +17,9 @@ public struct SpoolError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A failed system call `operation` on `path`, with the system's reason.
-    static func system(_ operation: String, _ path: String, code: Int32 = errno) -> SpoolError {
-        SpoolError(path: path, message: "cannot \(operation) \(path): \(String(cString: strerror(code)))",
-                   hint: code == ENOSPC ? "free some disk space and retry" : nil, code: code)
+    public static func system(_ operation: String, _ path: String, code: Int32 = errno) -> FileError {
+        FileError(path: path, message: "cannot \(operation) \(path): \(String(cString: strerror(code)))",
+                  hint: code == ENOSPC ? "free some disk space and retry" : nil, code: code)
     }
 
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }

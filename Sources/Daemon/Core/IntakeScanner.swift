@@ -1,0 +1,107 @@
+import Base
+import Foundation
+import Glibc
+import Spool
+import Store
+
+/// Takes bundles in from incoming/: watches it with inotify, rescans it now and then, waits for
+/// entries copied in place to settle, claims them and turns each into a job or a rejection.
+final class IntakeScanner {
+    private let context: DaemonContext
+    private var watcher: SpoolWatcher?
+    private var lastRescan = Date.distantPast
+    /// When an entry still being written in incoming/ will have settled: intake runs again then.
+    private var settleCheck: Date?
+    /// Set when `waitForWork` saw inotify activity; the next pass takes in the new entries.
+    private var woken = false
+    /// Entries inotify saw arrive complete (renamed in, or written and closed): no need to settle.
+    private var arrivedWhole = Set<String>()
+
+    init(context: DaemonContext) {
+        self.context = context
+    }
+
+    /// Starts watching incoming/; done before the first scan, so nothing dropped in between is missed.
+    func startWatching() throws {
+        watcher = try SpoolWatcher(layout: context.layout)
+    }
+
+    /// Takes entries in when inotify hinted, an entry has settled, or a full rescan is due.
+    func scanIfDue(now: Date) throws {
+        let wake = try watcher?.wait(timeout: .zero) ?? .quiet
+        let hinted = woken || note(wake)
+        woken = false
+        let settled = settleCheck.map { now >= $0 } ?? false
+        if hinted || settled || now.timeIntervalSince(lastRescan) >= context.config.rescanSeconds { try scan() }
+    }
+
+    /// Claims every settled entry of incoming/ and takes it in.
+    func scan() throws {
+        lastRescan = context.clock.now()
+        let names = try SpoolIntake.scanIncoming(context.layout)
+        let (ready, nextCheck) = SpoolIntake.settled(names, whole: arrivedWhole, layout: context.layout,
+                                                     quietFor: context.config.settleSeconds, now: lastRescan)
+        settleCheck = nextCheck
+        arrivedWhole.formIntersection(names)
+        arrivedWhole.subtract(ready)
+        for name in ready {
+            guard let claimed = try SpoolIntake.claim(name, layout: context.layout) else { continue }
+            try takeIn(claimed: claimed, spoolName: name)
+        }
+    }
+
+    /// Takes a claimed entry in as a job or rejects it. An I/O or database failure is rethrown (the
+    /// entry stays claimed and a later pass retries it); any other failure (an unreadable or vanished
+    /// entry) rejects it with the reason, so it neither blocks the entries behind it nor is lost.
+    func takeIn(claimed: URL, spoolName name: String) throws {
+        let marker = IntakeMarker(layout: context.layout)
+        try marker.begin(claimed.lastPathComponent)
+        defer { marker.end() }
+        do {
+            try Intake(context: context).process(claimed: claimed, spoolName: name)
+        } catch where Self.isTransient(error) {
+            throw error
+        } catch {
+            context.logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
+            if FileManager.default.fileExists(atPath: claimed.path) {
+                _ = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+                    file: name, message: "the daemon could not take it in: \(error)",
+                    hint: "check the bundle's files are readable, then submit it again")], layout: context.layout)
+            }
+        }
+    }
+
+    /// Failures of the machine rather than of the bundle: a full disk, an I/O error, the database.
+    static func isTransient(_ error: Error) -> Bool {
+        let transient: Set<Int32> = [ENOSPC, EDQUOT, EIO, EROFS, ENOMEM, EMFILE, ENFILE]
+        switch error {
+        case let error as FileError: return error.code.map(transient.contains) ?? false
+        case is StoreError: return true
+        default: return false
+        }
+    }
+
+    /// Sleeps up to `milliseconds`, waking early when something arrives in incoming/; without a
+    /// watcher (or while stopping) it just sleeps.
+    func waitForWork(milliseconds: Int, stopping: Bool) throws {
+        guard let watcher, !stopping else {
+            usleep(UInt32(milliseconds * 1000))
+            return
+        }
+        if note(try watcher.wait(timeout: .milliseconds(milliseconds))) { woken = true }
+    }
+
+    /// Records what inotify said about incoming/; true when there is something to take in.
+    private func note(_ wake: SpoolWatcher.Wake) -> Bool {
+        switch wake {
+        case .changed(let names, let whole):
+            arrivedWhole.subtract(names)
+            arrivedWhole.formUnion(whole)
+            return true
+        case .overflowed:
+            return true
+        case .quiet, .cancelled:
+            return false
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Store
+
+/// Starts the workers of the jobs admission picks, through the executor, each in a memory-capped
+/// cgroup of its own where one is delegated, and puts them under supervision.
+final class Launcher {
+    private let context: DaemonContext
+    let executor: JobExecutor
+    /// Where workers get a memory-capped cgroup of their own; nil: the RSS watchdog enforces limits.
+    private let cgroup: DelegatedCgroup?
+    private let running: RunningJobs
+    /// After a failed submission to a cluster that could not be reached: no new start before this.
+    private var pausedUntil = Date.distantPast
+
+    init(context: DaemonContext, executor: JobExecutor, cgroup: DelegatedCgroup?, running: RunningJobs) {
+        self.context = context
+        self.executor = executor
+        self.cgroup = cgroup
+        self.running = running
+    }
+
+    /// Starts the queued jobs that fit the budgets beside the running ones (`Admission`).
+    func admit() throws {
+        let usage = running.usage
+        guard context.clock.now() >= pausedUntil else { return }
+        for job in Admission.select(queued: try context.store.queuedJobs(), running: usage, config: context.config) {
+            try start(job)
+        }
+    }
+
+    private func start(_ job: JobRecord) throws {
+        let directory = context.directory(of: job.id)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("bundle").path) else {
+            try context.store.updateState(jobID: job.id, to: .failed, reason: "the bundle disappeared from \(directory.path)",
+                                          at: context.clock.now(), durable: true)
+            return
+        }
+        let worker: WorkerHandle
+        do {
+            worker = try executor.launch(launch(of: job, in: directory))
+        } catch let error as WorkerLaunchError where error.permanent {
+            try Completion(context: context).endUnstarted(job, in: .failed, reason: "the job cannot be started: \(error.message)")
+            context.logger.error("job cannot be started", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return
+        } catch let error as WorkerLaunchError {
+            pausedUntil = context.clock.now().addingTimeInterval(30)
+            context.logger.error("cannot start workers; trying again in 30 s",
+                                 metadata: ["executor": "\(executor.name)", "error": "\(error)"])
+            return
+        }
+        let attempt = try context.store.startAttempt(jobID: job.id, pid: worker.pid, clusterJobID: worker.clusterJobID,
+                                                     at: context.clock.now())
+        var record = job
+        record.state = .running
+        let started = adopt(record, attempt: attempt, worker: worker)
+        if let cgroup, let pid = worker.pid {
+            do {
+                let group = try cgroup.makeJobGroup(jobID: job.id, attempt: attempt.number, memoryMB: job.memoryMB)
+                try group.add(pid: pid)
+                started.cgroup = group
+            } catch {
+                context.logger.warning("no cgroup for the job; its memory is watched by resident size",
+                                       metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+        context.logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)",
+                                                       "attempt": "\(attempt.number)", "worker": "\(Self.describe(worker))"])
+    }
+
+    /// What the worker of `job`'s next attempt runs: `ptune worker` on the job's folder.
+    private func launch(of job: JobRecord, in directory: URL) -> WorkerLaunch {
+        WorkerLaunch(
+            job: job, attempt: job.attempts + 1, directory: directory, executable: context.config.workerExecutable,
+            arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)]
+                + (job.attempts == 0 ? context.config.firstAttemptArguments : []),
+            environment: ["PTUNE_MODELS": context.config.models, "OPENBLAS_NUM_THREADS": String(job.threads)])
+    }
+
+    /// Supervises `worker`, which runs `attempt` of `job` (just started, or found at start-up).
+    @discardableResult
+    func adopt(_ job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle) -> RunningJob {
+        let directory = context.directory(of: job.id)
+        let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: context.config.workerLogBytes)
+        let started = ISO8601DateFormatter().string(from: context.clock.now())
+        log.append(Data("== attempt \(attempt.number), \(Self.describe(worker)), \(started)\n".utf8))
+        let adopted = RunningJob(job: job, attempt: attempt, worker: worker, directory: directory, log: log)
+        running[job.id] = adopted
+        return adopted
+    }
+
+    /// "pid 1234", or "Slurm job 77 on node3".
+    static func describe(_ worker: WorkerHandle) -> String {
+        if let pid = worker.pid { return "pid \(pid)" }
+        return "Slurm job \(worker.clusterJobID ?? "?")" + (worker.node.map { " on \($0)" } ?? "")
+    }
+}

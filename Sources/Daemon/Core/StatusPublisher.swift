@@ -1,0 +1,41 @@
+import Foundation
+import Glibc
+import Logging
+import Store
+
+/// What the daemon tells the outside: `control/status.json` for `ptune status`, and the one-line
+/// summary for sd_notify STATUS and the log.
+struct StatusPublisher {
+    let context: DaemonContext
+    let executor: JobExecutor
+    let running: RunningJobs
+
+    /// Publishes budgets and live workers for `ptune status`.
+    func write(stopping: Bool) {
+        let config = context.config
+        let workers = running.all.map { r in
+            DaemonStatus.Worker(jobID: r.job.id, name: r.job.name, pid: r.worker.pid, attempt: r.attempt.number,
+                                startedAt: r.worker.startedAt, threads: r.job.threads, memoryMB: r.job.memoryMB,
+                                residentMB: r.peakRSSMB > 0 ? r.worker.residentMegabytes : nil,
+                                step: r.job.progressStep, total: r.job.progressTotal,
+                                clusterJobID: r.worker.clusterJobID, node: r.worker.node)
+        }
+        let status = DaemonStatus(pid: getpid(), updatedAt: context.clock.now(), executor: executor.name, cores: config.cores,
+                                  memoryMB: config.memoryMB, maxJobs: config.maxJobs, stopping: stopping, workers: workers)
+        do {
+            try status.write(context.layout)
+        } catch {
+            context.logger.error("cannot write the status file", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// "1 running (2/2 cores), 3 queued, 4 succeeded, 0 failed, 1 rejected".
+    func line() -> String {
+        let counts = (try? context.store.stateCounts()) ?? [:]
+        let threads = running.all.reduce(0) { $0 + $1.job.threads }
+        let load = executor.workersOutliveDaemon ? "in \(executor.name), \(threads) cores requested"
+                                                 : "\(threads)/\(context.config.cores) cores"
+        return "\(running.count) running (\(load)), \(counts[.queued] ?? 0) queued, "
+            + "\(counts[.succeeded] ?? 0) succeeded, \(counts[.failed] ?? 0) failed, \(counts[.rejected] ?? 0) rejected"
+    }
+}

@@ -1,0 +1,99 @@
+import Tensor
+
+/// The decoder's backward pass, from the logits' gradient to the gradient of its input rows (the
+/// weights are frozen, so no weight gradient is ever formed).
+extension Transformer {
+    /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
+    /// returns dInput [N, H], the gradient with respect to every packed input row (a row several
+    /// sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's row).
+    public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer) -> FloatBuffer {
+        precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
+        let acts = pass.activations
+        let batch = pass.batch
+        let (H, N, F) = (config.hiddenSize, batch.rowCount, config.ffnSize)
+        let (W, Q) = (attention.rowWidth, config.queryWidth)
+        let P = pass.positions.count
+        let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
+        let K = kept.count
+        let recomputing = acts.keeping == .layerInputs
+
+        // Head and final norm: dHidden [P, H] = dLogits [P, V] · Wout [V, H], then RMSNorm backward,
+        // summed into dKept [K, H], the gradient of the last layer's kept rows.
+        let dKept = FloatBuffer(count: K * H)
+        if P > 0 {
+            let dNormed = FloatBuffer(count: P * H)
+            outputHead.backward(logitGradient.pointer, count: P, into: dNormed.pointer, scratch: acts.scratch)
+            let dHidden = FloatBuffer(count: P * H)
+            RMSNorm.backward(x: pass.finalHidden.pointer, gain: outputNorm.pointer, rstd: pass.finalRstd.pointer,
+                             dy: dNormed.pointer, rows: P, width: H, dx: dHidden.pointer, accumulate: false)
+            for p in 0..<P {
+                Vector.axpy(1, dHidden.pointer + p * H, dKept.pointer + slotOf[p] * H, H)
+            }
+        }
+
+        // The forward's sublayer scratch holds the matching gradients now.
+        let (dNormed, dAttention, dqkv) = (acts.normed, acts.attention, acts.dqkv)
+        let dx = FloatBuffer(count: N * H)
+        for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
+            let block = blocks[l]
+            let x = acts.residual.pointer + l * N * H
+            let s = recomputing ? 0 : l
+            if recomputing {
+                layerForward(l, x: x, slot: s, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
+                             output: nil)
+            }
+            let x1 = acts.mid.pointer + s * N * H
+            let qkv = acts.qkv.pointer + s * N * W
+            let probs = acts.probs.pointer + s * acts.probsPerLayer
+            let rstd2 = acts.rstd2.pointer + s * N
+            let gateUp = acts.gateUp.pointer + s * N * 2 * F
+
+            // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
+            // then dAttention = dx1 Wo. The last layer ran them on its kept rows only.
+            if l < config.layerCount - 1 {
+                mlpBackward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, dx: dx.pointer, acts: acts)
+                project(block.output, rows: N) {
+                    block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
+                }
+            } else {
+                dAttention.pointer.update(repeating: 0, count: N * Q)
+                if K > 0 {
+                    mlpBackward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, dx: dKept.pointer, acts: acts)
+                    let dAttended = FloatBuffer(count: K * Q)
+                    project(block.output, rows: K) {
+                        block.output.backward(dKept.pointer, count: K, into: dAttended.pointer, scratch: acts.scratch)
+                    }
+                    Self.scatterAdd(kept, from: dAttended.pointer, width: Q, into: dAttention.pointer)
+                    Self.scatterAdd(kept, from: dKept.pointer, width: H, into: dx.pointer)
+                }
+            }
+
+            // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
+            attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
+                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer, lanes: acts.laneScratch())
+            rotate(dqkv.pointer, batch: batch, inverse: true)
+            project(block.qkv, rows: N) {
+                block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            }
+            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N,
+                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
+        }
+        return dx
+    }
+
+    /// Backward of the MLP sublayer over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
+    func mlpBackward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafePointer<Float>,
+                             gateUp: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, acts: Activations) {
+        let (H, F) = (config.hiddenSize, config.ffnSize)
+        let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
+        project(block.down, rows: n) {
+            block.down.backward(dx, count: n, into: dActivated.pointer, scratch: acts.scratch)
+        }
+        SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F, dGateUp: dGateUp.pointer)
+        project(block.gateUp, rows: n) {
+            block.gateUp.backward(dGateUp.pointer, count: n, into: dNormed.pointer, scratch: acts.scratch)
+        }
+        RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: rstd, dy: dNormed.pointer, rows: n, width: H,
+                         dx: dx, accumulate: true)
+    }
+}

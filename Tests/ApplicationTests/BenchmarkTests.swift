@@ -1,0 +1,20 @@
+import Application
+import LM
+import PTuning
+import Testing
+
+/// `Benchmark` in-process on a tiny random model: it times `PromptStep` with the encoder it is given.
+@Suite struct BenchmarkTests {
+    @Test func reportsTheShapeAndTheEncodersShareOfAStep() throws {
+        let tiny = try TinyBundle()
+        let model = try LanguageModel.load(path: tiny.model, precision: .fp32)
+        let report = Benchmark(model: model, batch: 2, seq: 5, virtual: 3,
+                               encoder: EncoderSettings(kind: .mlp, hiddenSize: 8), seconds: 0.05, progress: nil).run()
+        #expect(report.rows == 3 + 2 * 5)
+        #expect(report.encoder == "mlp")
+        #expect(report.encoder_share > 0 && report.encoder_share < 1)
+        #expect(report.train_step_ms > 0)
+        #expect(report.forward_tokens_per_s > report.train_tokens_per_s)
+        #expect(report.bytes_per_weight == 4)
+    }
+}

@@ -1,0 +1,65 @@
+import Application
+import Foundation
+import PTuning
+import Testing
+
+/// `TrainingRun` in-process on a tiny random model: outputs, determinism, interruption and resume.
+@Suite struct TrainingRunTests {
+    private func run(_ tiny: TinyBundle, into out: URL, resume: Bool = false,
+                     stopAfterSteps: Int? = nil) throws -> TrainingRun.Result {
+        var steps = 0
+        var run = TrainingRun(bundleDirectory: tiny.bundle, outputDirectory: out, modelPath: tiny.model, threads: 1,
+                              resume: resume, onEvent: { if case .step = $0 { steps += 1 } }, log: { _ in })
+        if let stopAfterSteps { run.stopRequested = { steps >= stopAfterSteps } }
+        return try run.run()
+    }
+
+    @Test func writesEveryOutputAndReportsThem() throws {
+        let tiny = try TinyBundle()
+        let out = tiny.output("out")
+        let result = try run(tiny, into: out)
+        #expect(result.outcome.seeds.map(\.steps) == [4])
+        for file in ["report.json", "report.md", "loss.svg", "prompt.safetensors"] {
+            #expect(result.files.contains(file), "\(file)")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
+    @Test func theSameBundleTrainsToTheSamePromptBytes() throws {
+        let tiny = try TinyBundle()
+        _ = try run(tiny, into: tiny.output("a"))
+        _ = try run(tiny, into: tiny.output("b"))
+        let a = try Data(contentsOf: tiny.output("a").appendingPathComponent("prompt.safetensors"))
+        let b = try Data(contentsOf: tiny.output("b").appendingPathComponent("prompt.safetensors"))
+        #expect(a == b)
+    }
+
+    @Test func anInterruptedRunRefusesToStartOverAndResumesToTheUninterruptedResult() throws {
+        let tiny = try TinyBundle()
+        let out = tiny.output("interrupted")
+        #expect(throws: TrainingInterrupted.self) { try run(tiny, into: out, stopAfterSteps: 2) }
+        do {
+            _ = try run(tiny, into: out)
+            Issue.record("started over on top of an earlier run's checkpoints")
+        } catch let error as ApplicationError {
+            #expect(error.message.contains("holds checkpoints of an earlier run"))
+            #expect(error.hint?.contains("--resume") == true)
+        }
+        _ = try run(tiny, into: out, resume: true)
+        _ = try run(tiny, into: tiny.output("straight"))
+        let resumed = try Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
+        let straight = try Data(contentsOf: tiny.output("straight").appendingPathComponent("prompt.safetensors"))
+        #expect(resumed == straight)
+    }
+
+    @Test func aModelThatIsNotThereIsAnErrorSayingWhatToDo() throws {
+        do {
+            _ = try ModelResolution.resolve("/nonexistent/model.gguf")
+            Issue.record("resolved a missing model")
+        } catch {
+            #expect(error.message == "the model /nonexistent/model.gguf does not exist")
+            #expect(error.hint == "fix `model` in task.toml or pass --model")
+        }
+        #expect(throws: ApplicationError.self) { try ModelResolution.resolve("sub/model.gguf") }
+    }
+}

@@ -1,0 +1,59 @@
+@testable import Daemon
+import Foundation
+import Glibc
+import Store
+import Testing
+
+/// Stopping and starting the daemon around running jobs, with a fake executor.
+@Suite struct SchedulerRecoveryTests {
+    @Test func drainInterruptsRunningJobsAndTheNextStartResumesThem() throws {
+        let f = try SchedulerFixture()
+        try f.submit("long")
+        try f.tick()
+        let first = try f.worker("long")
+        try f.core.drain(deadline: f.clock.now().addingTimeInterval(60))
+        #expect(first.signals == [SIGTERM])
+        #expect(try f.state("long") == .interrupted)
+        try f.restart()
+        #expect(try f.state("long") == .queued)
+        try f.tick()
+        let second = try f.worker("long")
+        #expect(second.launch.attempt == 2)
+        try second.succeed()
+        try f.tick()
+        #expect(try f.state("long") == .succeeded)
+    }
+
+    @Test func aJobLeftRunningByADeadDaemonIsRequeuedAndRunsAgain() throws {
+        let f = try SchedulerFixture()
+        try f.submit("orphaned")
+        try f.tick()
+        try f.restart()
+        let job = try f.job("orphaned")
+        let attempts = try f.store.attempts(jobID: job.id)
+        #expect(attempts.map(\.state) == [.interrupted])
+        #expect(attempts.first?.reason == "the daemon stopped without recording this attempt's end")
+        try f.tick()
+        #expect(try f.worker("orphaned").launch.attempt == 2)
+    }
+
+    @Test func whileStoppingNothingNewIsTakenInOrStarted() throws {
+        let f = try SchedulerFixture()
+        try f.core.drain(deadline: f.clock.now())
+        try f.submit("late")
+        try f.tick()
+        #expect(f.executor.workers.isEmpty)
+        #expect(try f.store.jobs().isEmpty)
+        #expect(f.entries(f.layout.incoming) == ["late"])
+    }
+
+    @Test func aBundleLeftInIncomingWhileTheDaemonWasDownIsTakenInAtStart() throws {
+        let f = try SchedulerFixture()
+        try f.core.drain(deadline: f.clock.now())
+        try f.submit("waited")
+        try f.restart()
+        #expect(try f.state("waited") == .queued)
+        try f.tick()
+        #expect(try f.state("waited") == .running)
+    }
+}
