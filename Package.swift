@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Base", "CZstd", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Daemon", dependencies: [
             "Spool", "Store", "Base",
+            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Finds the model a bundle names: an absolute path, or a file or folder name in the model directory
@@ -11,16 +12,16 @@ public enum ModelResolution {
     }
 
     /// The path of the model `name`: an existing absolute path, or a name in `modelDirectory`.
-    public static func resolve(_ name: String) throws(ApplicationError) -> String {
+    public static func resolve(_ name: String) throws(ActionableError) -> String {
         if name.hasPrefix("/") {
             guard FileManager.default.fileExists(atPath: name) else {
-                throw ApplicationError("the model \(name) does not exist", hint: "fix `model` in task.toml or pass --model")
+                throw ActionableError("the model \(name) does not exist", hint: "fix `model` in task.toml or pass --model")
             }
             return name
         }
         let path = (modelDirectory as NSString).appendingPathComponent(name)
         guard !name.contains("/"), FileManager.default.fileExists(atPath: path) else {
-            throw ApplicationError("the model \"\(name)\" is not in the model directory \(modelDirectory)",
+            throw ActionableError("the model \"\(name)\" is not in the model directory \(modelDirectory)",
                            hint: "put it there (make model fetches SmolLM2), set PTUNE_MODELS, or pass --model PATH")
         }
         return path

@@ -57,7 +57,7 @@ public struct TrainingRun {
         let checkpointDirectory = outputDirectory.appendingPathComponent("checkpoints")
         if !resume, let existing = try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path),
            !existing.isEmpty {
-            throw ApplicationError("\(outputDirectory.path) holds checkpoints of an earlier run",
+            throw ActionableError("\(outputDirectory.path) holds checkpoints of an earlier run",
                            hint: "pass --resume to continue it, or choose another --out")
         }
         let path = try modelPath ?? ModelResolution.resolve(manifest.model)

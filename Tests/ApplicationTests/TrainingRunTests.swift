@@ -1,4 +1,5 @@
 import Application
+import Base
 import Foundation
 import PTuning
 import Testing
@@ -41,7 +42,7 @@ import Testing
         do {
             _ = try run(tiny, into: out)
             Issue.record("started over on top of an earlier run's checkpoints")
-        } catch let error as ApplicationError {
+        } catch let error as ActionableError {
             #expect(error.message.contains("holds checkpoints of an earlier run"))
             #expect(error.hint?.contains("--resume") == true)
         }
@@ -60,6 +61,6 @@ import Testing
             #expect(error.message == "the model /nonexistent/model.gguf does not exist")
             #expect(error.hint == "fix `model` in task.toml or pass --model")
         }
-        #expect(throws: ApplicationError.self) { try ModelResolution.resolve("sub/model.gguf") }
+        #expect(throws: ActionableError.self) { try ModelResolution.resolve("sub/model.gguf") }
     }
 }

@@ -80,11 +80,11 @@ struct Completion {
         switch verdict {
         case .timedOut:
             try fail(running, state: .timedOut, reason: Self.explain(.timedOut, job: job, peak: 0)
-                     + " (Slurm counts whole minutes: --time=\(SlurmSubmission.minutes(job.wallTimeSeconds)))",
-                     problems: nil, exit: nil)
+                     + running.worker.verdictNote(verdict, job: job), problems: nil, exit: nil)
         case .memoryExceeded:
             try fail(running, state: .memoryExceeded,
-                     reason: "went over its limit of \(job.memoryMB) MB (Slurm: OUT_OF_MEMORY); raise limits.memory_mb or lower the batch size",
+                     reason: "went over its limit of \(job.memoryMB) MB\(running.worker.verdictNote(verdict, job: job)); "
+                         + "raise limits.memory_mb or lower the batch size",
                      problems: nil, exit: nil)
         case .cancelled(let detail):
             try fail(running, state: .cancelled, reason: detail, problems: nil, exit: nil)

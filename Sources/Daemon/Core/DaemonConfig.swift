@@ -29,8 +29,6 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxAttempts = 3
     /// worker.log is cut at this many bytes (a note says so).
     public var workerLogBytes = 1 << 20
-    /// Where workers run: child processes (`local`) or Slurm jobs.
-    public var executor: ExecutorSetting = .local
     /// Extra arguments for the worker of each job's first attempt (the fault-injection tests).
     public var firstAttemptArguments: [String] = []
 

@@ -23,21 +23,10 @@ public final class DaemonCore {
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
 
-    /// A daemon on `config`'s spool, running workers where `config.executor` says; `cgroup`, when
-    /// given, caps each local worker's memory.
-    public convenience init(config: DaemonConfig, store: JobStore, logger: Logger, cgroup: DelegatedCgroup? = nil) throws {
-        switch config.executor {
-        case .local:
-            try self.init(config: config, store: store, logger: logger, executor: LocalExecutor(), cgroup: cgroup)
-        case .slurm(let settings):
-            try self.init(config: config, store: store, logger: logger,
-                          executor: SlurmExecutor(settings: settings, spool: config.spool, logger: logger), cgroup: nil)
-        }
-    }
-
-    /// A daemon with the given executor and clock (a test's fakes, or the real ones).
-    init(config: DaemonConfig, store: JobStore, logger: Logger, executor: JobExecutor, cgroup: DelegatedCgroup?,
-         clock: DaemonClock = SystemClock()) throws {
+    /// A daemon on `config`'s spool whose workers `executor` runs (`ExecutorKind.makeExecutor`);
+    /// `cgroup`, when given, caps each local worker's memory; `clock` is the system's but in tests.
+    public init(config: DaemonConfig, store: JobStore, logger: Logger, executor: any JobExecutor,
+                cgroup: DelegatedCgroup?, clock: DaemonClock = SystemClock()) throws {
         self.config = config
         context = DaemonContext(config: config, layout: SpoolLayout(root: config.spool), store: store, logger: logger,
                                 clock: clock)

@@ -17,14 +17,14 @@ public struct DaemonStatus: Codable, Sendable {
         public var residentMB: Double?
         public var step: Int?
         public var total: Int?
-        /// The Slurm job id and node, when Slurm runs the worker.
+        /// The cluster's job id and node, when a cluster runs the worker.
         public var clusterJobID: String?
         public var node: String?
     }
 
     public var pid: Int32
     public var updatedAt: Date
-    /// Where workers run: "local" or "slurm".
+    /// The executor's name (`ExecutorKind.name`).
     public var executor: String?
     public var cores: Int
     public var memoryMB: Int

@@ -65,7 +65,7 @@ final class Launcher {
             }
         }
         context.logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)",
-                                                       "attempt": "\(attempt.number)", "worker": "\(Self.describe(worker))"])
+                                                       "attempt": "\(attempt.number)", "worker": "\(executor.describe(worker))"])
     }
 
     /// What the worker of `job`'s next attempt runs: `ptune worker` on the job's folder.
@@ -83,15 +83,9 @@ final class Launcher {
         let directory = context.directory(of: job.id)
         let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: context.config.workerLogBytes)
         let started = ISO8601DateFormatter().string(from: context.clock.now())
-        log.append(Data("== attempt \(attempt.number), \(Self.describe(worker)), \(started)\n".utf8))
+        log.append(Data("== attempt \(attempt.number), \(executor.describe(worker)), \(started)\n".utf8))
         let adopted = RunningJob(job: job, attempt: attempt, worker: worker, directory: directory, log: log)
         running[job.id] = adopted
         return adopted
-    }
-
-    /// "pid 1234", or "Slurm job 77 on node3".
-    static func describe(_ worker: WorkerHandle) -> String {
-        if let pid = worker.pid { return "pid \(pid)" }
-        return "Slurm job \(worker.clusterJobID ?? "?")" + (worker.node.map { " on \($0)" } ?? "")
     }
 }

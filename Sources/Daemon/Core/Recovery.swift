@@ -28,7 +28,7 @@ struct Recovery {
                 launcher.adopt(job, attempt: attempt, worker: worker)
                 clusterJobs.insert(clusterJob)
                 context.logger.info("re-attached to a job still in the cluster",
-                                 metadata: ["job": "\(job.id)", "worker": "\(Launcher.describe(worker))"])
+                                 metadata: ["job": "\(job.id)", "worker": "\(executor.describe(worker))"])
                 continue
             }
             for attempt in open {

@@ -2,21 +2,21 @@ import Foundation
 import Store
 
 /// Everything needed to start the worker of a job's next attempt.
-struct WorkerLaunch {
-    let job: JobRecord
+public struct WorkerLaunch {
+    public let job: JobRecord
     /// The attempt this worker is (1, 2, ...).
-    let attempt: Int
+    public let attempt: Int
     /// active/JOB: the bundle, checkpoints and outputs.
-    let directory: URL
+    public let directory: URL
     /// The `ptune` binary and its arguments (`worker --job-dir ...`).
-    var executable: String
-    let arguments: [String]
+    public var executable: String
+    public let arguments: [String]
     /// Variables the worker needs on top of the daemon's environment.
-    let environment: [String: String]
+    public let environment: [String: String]
 }
 
 /// Where workers run: on this machine (`local`) or on a cluster (`slurm`).
-protocol JobExecutor: AnyObject {
+public protocol JobExecutor: AnyObject {
     /// The name used in settings and logs.
     var name: String { get }
     /// True when workers outlive the daemon (a cluster runs them): SIGTERM leaves them running and
@@ -32,28 +32,26 @@ protocol JobExecutor: AnyObject {
     /// Cancels work the executor runs for ptune that no open attempt accounts for (a submission
     /// the daemon died before recording). Returns what it cancelled.
     func cancelUnrecorded(known: Set<String>) -> [String]
+    /// The worker as the daemon's log names it ("pid 12").
+    func describe(_ worker: WorkerHandle) -> String
+}
+
+extension JobExecutor {
+    public func describe(_ worker: WorkerHandle) -> String {
+        worker.pid.map { "pid \($0)" } ?? "\(name) job \(worker.clusterJobID ?? "?")"
+    }
 }
 
 /// A worker that could not be started.
-struct WorkerLaunchError: Error, CustomStringConvertible {
-    let message: String
+public struct WorkerLaunchError: Error, CustomStringConvertible {
+    public let message: String
     /// True when the job itself is the problem (it can never start as it is); false when the
     /// executor is (unreachable, busy) and a later try may work.
-    let permanent: Bool
-    var description: String { message }
-}
+    public let permanent: Bool
+    public var description: String { message }
 
-/// Workers as child processes of the daemon.
-final class LocalExecutor: JobExecutor {
-    let name = "local"
-    let workersOutliveDaemon = false
-    let enforcesLimits = false
-
-    func launch(_ launch: WorkerLaunch) throws -> WorkerHandle {
-        try WorkerProcess(executable: launch.executable, arguments: launch.arguments, environment: launch.environment)
+    public init(message: String, permanent: Bool) {
+        self.message = message
+        self.permanent = permanent
     }
-
-    func reattach(_ attempt: AttemptRecord, directory: URL) -> WorkerHandle? { nil }
-
-    func cancelUnrecorded(known: Set<String>) -> [String] { [] }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
+import Store
 
 /// A running `ptune worker`, local or on a cluster, as the daemon's loop sees it: polled, never
 /// waited on.
-protocol WorkerHandle: AnyObject {
+public protocol WorkerHandle: AnyObject {
     /// The local process id; nil when a cluster runs the worker.
     var pid: pid_t? { get }
     /// The cluster's id for the worker (a Slurm job id); nil for a local process.
@@ -29,10 +30,17 @@ protocol WorkerHandle: AnyObject {
     func send(_ signal: Int32)
     /// Resident size in MB when the daemon can see it (a local process), else nil.
     var residentMegabytes: Double? { get }
+    /// What the job's reason adds when the cluster ended the worker over its wall time or memory:
+    /// how the cluster counts (" (Slurm: OUT_OF_MEMORY)"), or "".
+    func verdictNote(_ verdict: ClusterVerdict, job: JobRecord) -> String
+}
+
+extension WorkerHandle {
+    public func verdictNote(_ verdict: ClusterVerdict, job: JobRecord) -> String { "" }
 }
 
 /// How a cluster ended a worker on its own account.
-enum ClusterVerdict: Equatable, Sendable {
+public enum ClusterVerdict: Equatable, Sendable {
     /// Ran past the wall time given to the cluster.
     case timedOut
     /// Went over the memory given to the cluster.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Daemon
 import Foundation
 
@@ -14,7 +15,7 @@ struct CancelCommand: ParsableCommand {
         let store = try spoolOptions.openStore()
         let record = try spoolOptions.job(job, in: store)
         guard !record.state.isTerminal else {
-            throw CLIError("job \(record.id) already ended: \(record.state.rawValue)")
+            throw ActionableError("job \(record.id) already ended: \(record.state.rawValue)")
         }
         try CancelRequests.request(record.id, spool: try spoolOptions.spoolURL())
         print("asked the daemon to cancel \(record.id) (\(record.name)); `ptune show \(record.id)` shows when it has")

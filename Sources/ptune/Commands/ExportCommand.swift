@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
         let store = try spoolOptions.openStore()
         let record = try spoolOptions.job(job, in: store)
         guard record.state == .succeeded else {
-            throw CLIError("job \(record.id) is \(record.state.rawValue); only a succeeded job has a prompt to export")
+            throw ActionableError("job \(record.id) is \(record.state.rawValue); only a succeeded job has a prompt to export")
         }
         let names = format == .peft ? ["adapter/adapter_config.json", "adapter/adapter_model.safetensors"] : ["prompt.safetensors"]
         let folder = URL(fileURLWithPath: out)

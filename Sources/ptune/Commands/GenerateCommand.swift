@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import LM
 
@@ -18,7 +19,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let model = try options.load()
         var ids = model.encodeForModel(text)
-        guard !ids.isEmpty else { throw CLIError("the text encodes to no tokens", hint: "pass a non-empty text") }
+        guard !ids.isEmpty else { throw ActionableError("the text encodes to no tokens", hint: "pass a non-empty text") }
         let prompt = ids.count
         print(text, terminator: "")
         var shown = ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import Store
 
@@ -17,7 +18,7 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let stateFilter = try state.map { s -> JobState in
             guard let st = JobState(rawValue: s) else {
-                throw CLIError("unknown state \(s)", hint: "one of: \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ActionableError("unknown state \(s)", hint: "one of: \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return st
         }
@@ -26,7 +27,7 @@ struct HistoryCommand: ParsableCommand {
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd"
             f.timeZone = TimeZone(identifier: "UTC")
-            guard let d = f.date(from: s) else { throw CLIError("cannot read the date \(s)", hint: "use YYYY-MM-DD") }
+            guard let d = f.date(from: s) else { throw ActionableError("cannot read the date \(s)", hint: "use YYYY-MM-DD") }
             return d
         }
         let store = try spoolOptions.openStore()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import LM
 
 /// `ptune logits`: the top-K next tokens after a text.
@@ -30,7 +31,7 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         let model = try options.load()
         let ids = model.encodeForModel(text)
-        guard !ids.isEmpty else { throw CLIError("the text encodes to no tokens", hint: "pass a non-empty text") }
+        guard !ids.isEmpty else { throw ActionableError("the text encodes to no tokens", hint: "pass a non-empty text") }
         let next = model.nextTokenLogits(ids)
         let best = next.top(top)
         let output = Output(ids: ids, top: best.map { Entry(id: $0.id, piece: model.tokenizer.piece($0.id), logit: $0.logit) },

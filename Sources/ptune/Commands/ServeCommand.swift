@@ -1,5 +1,6 @@
 import Application
 import ArgumentParser
+import Base
 import Daemon
 import Foundation
 import Logging
@@ -25,8 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
     @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
     @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
-    @Option(name: .long, help: ArgumentHelp("Where workers run: local or slurm (default: local).",
-                                            discussion: "slurm submits each job with sbatch; see the [slurm] table of the config file."))
+    @Option(name: .long, help: ArgumentHelp(
+        "Where workers run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (default: local).",
+        discussion: "Each executor takes settings from its own table in the config file ([slurm] for slurm)."))
     var executor: String?
     @OptionGroup var faults: FaultInjectionOptions
     /// A fault plan (and step log) for the first attempt's worker of each job.
@@ -38,8 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
         try FaultInjectionOptions.check(workerFaultPlan, option: "--worker-fault-plan")
-        if let executor, !ServiceSettings.executors.contains(executor) {
-            throw ValidationError("--executor must be one of \(ServiceSettings.executors.joined(separator: ", ")), got \"\(executor)\".")
+        if let executor, ExecutorRegistry.standard.named(executor) == nil {
+            throw ValidationError("--executor must be one of \(ExecutorRegistry.standard.names.joined(separator: ", ")), got \"\(executor)\".")
         }
     }
 
@@ -50,26 +52,16 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let settings = try spoolOptions.settings()
         let spool = try spoolOptions.spoolURL()
-        let onSlurm = (executor ?? settings.executor) == "slurm"
-        // On a cluster, Slurm schedules by its own resources: the daemon's budgets are unbounded
-        // unless set, and max_jobs caps the jobs it has in Slurm at once.
+        let kindName = executor ?? settings.executor ?? LocalExecutorKind().name
+        guard let kind = ExecutorRegistry.standard.named(kindName) else { throw ActionableError("no executor \(kindName)") }
+        let budgets = kind.defaultBudgets(cores: ProcessInfo.processInfo.activeProcessorCount,
+                                          memoryMB: Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8))
         var config = DaemonConfig(
             spool: spool, database: try spoolOptions.databasePath(),
             models: models ?? settings.models ?? ModelResolution.modelDirectory,
-            cores: cores ?? settings.cores ?? (onSlurm ? Self.unbounded : ProcessInfo.processInfo.activeProcessorCount),
-            memoryMB: memory ?? settings.memoryMB
-                ?? (onSlurm ? Self.unbounded : Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8)),
-            maxJobs: maxJobs ?? settings.maxJobs ?? (onSlurm ? 32 : 4),
-            workerExecutable: Self.executablePath)
-        if onSlurm {
-            let missing = settings.slurm.missingCommands()
-            guard missing.isEmpty else {
-                throw CLIError("executor slurm: \(missing.joined(separator: ", ")) not found"
-                               + (settings.slurm.binDirectory.map { " in \($0)" } ?? " in PATH"),
-                               hint: "install Slurm's client commands (Debian: slurm-client) or set [slurm] bin_dir in the config file")
-            }
-            config.executor = .slurm(settings.slurm)
-        }
+            cores: cores ?? settings.cores ?? budgets.cores, memoryMB: memory ?? settings.memoryMB ?? budgets.memoryMB,
+            maxJobs: maxJobs ?? settings.maxJobs ?? budgets.maxJobs, workerExecutable: Self.executablePath)
+        let jobExecutor = try kind.makeExecutor(settings.table(for: kind), spool: spool, logger: logger)
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         if let workerFaultPlan {
@@ -77,8 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let store = try JobStore(path: config.database)
-        let core = try DaemonCore(config: config, store: store, logger: logger,
-                                  cgroup: onSlurm ? nil : Self.jobCgroups(logger: logger))
+        let core = try DaemonCore(config: config, store: store, logger: logger, executor: jobExecutor,
+                                  cgroup: kind.runsLocally ? Self.jobCgroups(logger: logger) : nil)
         let service = DaemonService(core: core, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -102,9 +94,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return nil
     }
-
-    /// A budget the daemon does not enforce (Slurm does).
-    static let unbounded = 1 << 40
 
     /// This binary, which also runs `ptune worker`.
     static var executablePath: String {

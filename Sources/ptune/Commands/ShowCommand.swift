@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import Store
 
@@ -43,8 +44,8 @@ struct ShowCommand: ParsableCommand {
         if !output.attempts.isEmpty {
             var table = TextTable(["ATTEMPT", "STATE", "WORKER", "STARTED", "FINISHED", "EXIT", "PEAK MB", "REASON"])
             for a in output.attempts {
-                let worker = a.pid.map { "pid \($0)" }
-                    ?? a.clusterJobID.map { "slurm \($0)" + (a.node.map { "@\($0)" } ?? "") } ?? "-"
+                let worker = ExecutorRegistry.standard.describeWorker(pid: a.pid, clusterJobID: a.clusterJobID, node: a.node,
+                                                                      live: false)
                 table.add([String(a.number), a.state.rawValue, worker, JobFormatting.time(a.startedAt),
                            JobFormatting.time(a.finishedAt), a.exitStatus.map(String.init) ?? "-",
                            a.peakRSSMB.map { String(Int($0)) } ?? "-", a.reason ?? ""])

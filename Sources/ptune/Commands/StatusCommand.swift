@@ -33,15 +33,9 @@ struct StatusCommand: ParsableCommand {
             return
         }
         if let status, alive {
-            let threads = status.workers.reduce(0) { $0 + $1.threads }, memory = status.workers.reduce(0) { $0 + $1.memoryMB }
             let stopping = status.stopping ? " (stopping)" : ""
-            if status.executor == "slurm" {
-                print("daemon    pid \(status.pid)\(stopping); executor slurm: \(status.workers.count)/\(status.maxJobs) jobs in Slurm, "
-                      + "\(threads) cores and \(memory) MB requested")
-            } else {
-                print("daemon    pid \(status.pid)\(stopping); budgets: \(threads)/\(status.cores) cores, "
-                      + "\(memory)/\(status.memoryMB) MB, \(status.workers.count)/\(status.maxJobs) jobs")
-            }
+            let kind = ExecutorRegistry.standard.named(status.executor ?? "") ?? LocalExecutorKind()
+            print("daemon    pid \(status.pid)\(stopping); \(kind.statusLine(status))")
         } else {
             print("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
         }

@@ -49,7 +49,7 @@ struct WorkerCommand: ParsableCommand {
             Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be trained",
                                     problems: problems.problems.map(\.description)))
             throw ExitCode(WorkerExit.badInput)
-        } catch let error as ApplicationError {
+        } catch let error as ActionableError {
             // A model the bundle names but the daemon cannot find, a precision this CPU lacks: another
             // attempt would fail the same way.
             Self.emit(WorkerMessage(kind: .failed, message: error.description))

@@ -22,10 +22,9 @@ enum JobFormatting {
         return "\(step)/\(total)"
     }
 
-    /// Where a live worker runs: "pid N", or "slurm N@node" on a cluster.
+    /// Where a live worker runs, as its executor names it: "pid N", "slurm N@node".
     static func place(_ worker: DaemonStatus.Worker) -> String {
-        if let pid = worker.pid { return "pid \(pid)" }
-        return "slurm \(worker.clusterJobID ?? "?")" + (worker.node.map { "@\($0)" } ?? " (pending)")
+        ExecutorRegistry.standard.describeWorker(pid: worker.pid, clusterJobID: worker.clusterJobID, node: worker.node, live: true)
     }
 
     /// ISO-8601 dates for --json output.

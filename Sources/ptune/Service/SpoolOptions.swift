@@ -1,4 +1,6 @@
 import ArgumentParser
+import Base
+import Daemon
 import Foundation
 import Store
 
@@ -23,7 +25,7 @@ struct SpoolOptions: ParsableArguments {
     func openStore() throws -> JobStore {
         let path = try databasePath()
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("no ptune database at \(path)",
+            throw ActionableError("no ptune database at \(path)",
                            hint: "start the daemon once (`ptune serve --spool DIR`), or pass --spool / --db")
         }
         return try JobStore(path: path, readOnly: true)
@@ -32,7 +34,7 @@ struct SpoolOptions: ParsableArguments {
     /// A job by id or unique prefix, or an error saying how to find it.
     func job(_ id: String, in store: JobStore) throws -> JobRecord {
         guard let job = try store.job(id: id) else {
-            throw CLIError("no job \(id)", hint: "`ptune history` lists the jobs")
+            throw ActionableError("no job \(id)", hint: "`ptune history` lists the jobs")
         }
         return job
     }

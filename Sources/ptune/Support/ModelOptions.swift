@@ -1,5 +1,6 @@
 import Application
 import ArgumentParser
+import Base
 import Foundation
 import LM
 import Tensor
@@ -36,24 +37,13 @@ struct ModelOptions: ParsableArguments {
         let path = model ?? Self.defaultModelPath
         guard FileManager.default.fileExists(atPath: path) else {
             if model == nil {
-                throw CLIError("the default model is not in the cache: \(path)",
+                throw ActionableError("the default model is not in the cache: \(path)",
                                hint: "run `make model` (or scripts/fetch-model.sh) once, or pass --model PATH")
             }
-            throw CLIError("no model file or folder at \(path)", hint: "check the --model path")
+            throw ActionableError("no model file or folder at \(path)", hint: "check the --model path")
         }
         return try LanguageModel.load(path: path, precision: precision)
     }
-}
-
-/// An error a user can act on: what went wrong, and what to do about it.
-struct CLIError: Error, CustomStringConvertible {
-    let message: String
-    let hint: String?
-    init(_ message: String, hint: String? = nil) {
-        self.message = message
-        self.hint = hint
-    }
-    var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }
 
 extension Precision: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Application
+import Base
 import Foundation
 import LM
 import PTuning
@@ -19,12 +20,12 @@ struct TrainedPrompt {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
         let file = exists && isFolder.boolValue ? (path as NSString).appendingPathComponent("prompt.safetensors") : path
         guard FileManager.default.fileExists(atPath: file) else {
-            throw CLIError("no prompt at \(file)", hint: "pass the output folder of `ptune train` or its prompt.safetensors")
+            throw ActionableError("no prompt at \(file)", hint: "pass the output folder of `ptune train` or its prompt.safetensors")
         }
         prompt = try PromptFile.load(path: file)
         model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName), precision: precision)
         guard model.sha256 == prompt.modelSHA256 else {
-            throw CLIError("the model at \(model.path) is not the one this prompt was trained against "
+            throw ActionableError("the model at \(model.path) is not the one this prompt was trained against "
                            + "(sha256 \(model.sha256.prefix(12))… vs \(prompt.modelSHA256.prefix(12))…)",
                            hint: "pass --model with the model named \(prompt.modelName)")
         }

@@ -1,6 +1,7 @@
 @testable import Daemon
 import Foundation
 import Glibc
+import Logging
 import Store
 
 /// A clock the test moves by hand.
@@ -98,4 +99,27 @@ final class FakeExecutor: JobExecutor {
 
     /// The workers started for the job named `name`, oldest first.
     func workers(of name: String) -> [FakeWorker] { workers.filter { $0.launch.job.name == name } }
+}
+
+/// The fake executor as a kind, registered the way the shipped ones are: `executor = "fake"`, with a
+/// `[fake]` table whose `exit_on_term` sets what its workers exit with on SIGTERM.
+struct FakeExecutorKind: ExecutorKind {
+    let name = "fake"
+    let settingKeys = ["exit_on_term"]
+    let runsLocally = false
+    let clock: FakeClock
+
+    func defaultBudgets(cores: Int, memoryMB: Int) -> ExecutorBudgets {
+        ExecutorBudgets(cores: 3, memoryMB: 3000, maxJobs: 3)
+    }
+
+    func makeExecutor(_ table: ConfigReader?, spool: URL, logger: Logger) throws -> any JobExecutor {
+        let executor = FakeExecutor(clock: clock)
+        if let status = try table?.int("exit_on_term") { executor.configure = { $0.exitOnTerm = Int32(status) } }
+        return executor
+    }
+
+    func describeWorker(pid: Int32?, clusterJobID: String?, node: String?, live: Bool) -> String? { nil }
+
+    func statusLine(_ status: DaemonStatus) -> String { "executor fake" }
 }

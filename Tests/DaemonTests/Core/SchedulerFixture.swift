@@ -16,7 +16,9 @@ final class SchedulerFixture {
     private(set) var config: DaemonConfig
     private(set) var core: DaemonCore
 
-    init(cores: Int = 2, memoryMB: Int = 4096, maxJobs: Int = 2, maxAttempts: Int = 3) throws {
+    /// `executor`: one made by `FakeExecutorKind` (on this fixture's `clock`); a new one by default.
+    init(cores: Int = 2, memoryMB: Int = 4096, maxJobs: Int = 2, maxAttempts: Int = 3,
+         executor: ((FakeClock) throws -> FakeExecutor)? = nil) throws {
         root = TestEnvironment.temporaryDirectory("ptune-scheduler")
         let models = root.appendingPathComponent("models")
         try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
@@ -28,10 +30,10 @@ final class SchedulerFixture {
         config.maxAttempts = maxAttempts
         self.config = config
         layout = SpoolLayout(root: config.spool)
-        executor = FakeExecutor(clock: clock)
+        self.executor = try executor?(clock) ?? FakeExecutor(clock: clock)
         try layout.create()
         store = try JobStore(path: config.database)
-        core = try Self.makeCore(config: config, store: store, executor: executor, clock: clock)
+        core = try Self.makeCore(config: config, store: store, executor: self.executor, clock: clock)
         try core.recover()
     }
 

@@ -20,6 +20,10 @@ final class SlurmExecutor: JobExecutor {
         self.logger = logger
     }
 
+    func describe(_ worker: WorkerHandle) -> String {
+        "Slurm job \(worker.clusterJobID ?? "?")" + (worker.node.map { " on \($0)" } ?? "")
+    }
+
     func launch(_ launch: WorkerLaunch) throws -> WorkerHandle {
         var resolved = launch
         resolved.executable = cluster.settings.workerExecutable ?? launch.executable

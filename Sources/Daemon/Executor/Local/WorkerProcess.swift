@@ -70,10 +70,10 @@ public final class WorkerProcess: WorkerHandle {
         close(stderrFD)
     }
 
-    var pid: pid_t? { processID }
-    var clusterJobID: String? { nil }
-    var node: String? { nil }
-    var clusterVerdict: ClusterVerdict? { nil }
+    public var pid: pid_t? { processID }
+    public var clusterJobID: String? { nil }
+    public var node: String? { nil }
+    public var clusterVerdict: ClusterVerdict? { nil }
 
     /// Complete lines written to stdout since the last call.
     public func readLines() -> [Data] {

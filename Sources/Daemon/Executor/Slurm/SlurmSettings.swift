@@ -34,11 +34,3 @@ extension SlurmSettings {
         }
     }
 }
-
-/// Where the daemon runs workers.
-public enum ExecutorSetting: Sendable, Equatable {
-    /// Child processes on this machine, within the daemon's budgets.
-    case local
-    /// Slurm jobs submitted with sbatch.
-    case slurm(SlurmSettings)
-}

@@ -1,5 +1,5 @@
-/// A run that cannot go ahead as asked: what is wrong and what to do about it.
-public struct ApplicationError: Error, CustomStringConvertible, Equatable {
+/// An error a user can act on: what is wrong and, where there is one, what to do about it.
+public struct ActionableError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
     public let hint: String?
 
@@ -8,5 +8,6 @@ public struct ApplicationError: Error, CustomStringConvertible, Equatable {
         self.hint = hint
     }
 
+    /// The message, then "  hint: ..." on a line of its own.
     public var description: String { hint.map { "\(message)\n  hint: \($0)" } ?? message }
 }

@@ -2,6 +2,7 @@ import Base
 import Foundation
 import Glibc
 import Logging
+import Store
 
 /// A worker running as a Slurm batch job. Its JSON lines and error output arrive through files in
 /// the job's folder (on the filesystem the nodes share), read from where the last read stopped; its
@@ -89,6 +90,14 @@ final class SlurmWorker: WorkerHandle {
 }
 
 extension SlurmWorker {
+    func verdictNote(_ verdict: ClusterVerdict, job: JobRecord) -> String {
+        switch verdict {
+        case .timedOut: " (Slurm counts whole minutes: --time=\(SlurmSubmission.minutes(job.wallTimeSeconds)))"
+        case .memoryExceeded: " (Slurm: OUT_OF_MEMORY)"
+        case .cancelled, .requeue: ""
+        }
+    }
+
     /// What slurmstepd writes into a job's error file when its memory accounting kills the job.
     static let memoryKillMessage = "Exceeded job memory limit"
 

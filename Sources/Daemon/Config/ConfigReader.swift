@@ -1,0 +1,65 @@
+import Base
+import Foundation
+import Spool
+import TOMLKit
+
+/// Reads typed values from a table of the service's config file, with errors naming the file and the key.
+public struct ConfigReader {
+    /// The config file, named in every error.
+    public let file: String
+    public let table: TOMLTable
+    /// Put before key names in errors ("slurm.").
+    public var prefix = ""
+
+    public init(file: String, table: TOMLTable, prefix: String = "") {
+        self.file = file
+        self.table = table
+        self.prefix = prefix
+    }
+
+    /// The file parsed as TOML, or an error naming the file, the line and what to do.
+    public static func table(in file: String) throws -> TOMLTable {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ActionableError("\(file): \(error.localizedDescription)", hint: "check the file is readable UTF-8 text")
+        }
+        if let crash = TOMLCrashCheck.firstCrash(in: text) {
+            throw ActionableError("\(file): \(crash.message) (at line \(crash.line), column \(crash.column))", hint: "fix the TOML syntax")
+        }
+        do {
+            return try TOMLTable(string: text)
+        } catch {
+            throw ActionableError("\(file): \(error)", hint: "fix the TOML syntax")
+        }
+    }
+
+    /// The positive integer at `key`, or nil when absent.
+    public func int(_ key: String) throws -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let i = value.int, i > 0 else { throw ActionableError("\(file): \(prefix)\(key) must be a positive integer") }
+        return i
+    }
+
+    /// The positive number at `key`, or nil when absent.
+    public func double(_ key: String) throws -> Double? {
+        guard let value = table[key] else { return nil }
+        guard let d = value.double ?? value.int.map(Double.init), d > 0, d.isFinite else {
+            throw ActionableError("\(file): \(prefix)\(key) must be a positive number")
+        }
+        return d
+    }
+
+    /// The non-empty string at `key`, or nil when absent.
+    public func string(_ key: String) throws -> String? {
+        guard let value = table[key] else { return nil }
+        guard let s = value.string, !s.isEmpty else { throw ActionableError("\(file): \(prefix)\(key) must be a non-empty string") }
+        return s
+    }
+
+    /// The error for a key the table does not take.
+    public func unknownKey(_ key: String, known: [String]) -> ActionableError {
+        ActionableError("\(file): unknown key \(prefix)\(key)", hint: "known keys: \(known.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,70 @@
+import Base
+import Foundation
+import TOMLKit
+
+/// Settings from the daemon's config file (default /etc/ptune/ptune.toml), which command-line flags
+/// override. Every key is optional:
+///
+///     spool = "/var/lib/ptune/spool"
+///     db = "/var/lib/ptune/ptune.sqlite"
+///     models = "/var/lib/ptune/models"
+///     cores = 8
+///     memory_mb = 16384
+///     max_jobs = 4
+///     stop_timeout = 60        # seconds
+///     rescan_seconds = 30
+///     executor = "local"       # a name in `ExecutorRegistry`: "local" or "slurm"
+///
+/// and a table per executor that takes settings, named after it (`[slurm]`: `SlurmExecutorKind`).
+public struct ServiceSettings {
+    public var spool: String?
+    public var db: String?
+    public var models: String?
+    public var cores: Int?
+    public var memoryMB: Int?
+    public var maxJobs: Int?
+    public var stopTimeout: Double?
+    public var rescanSeconds: Double?
+    public var executor: String?
+    /// The executors' own tables, by executor name, each checked by its kind.
+    public var executorTables: [String: ConfigReader] = [:]
+
+    public static let defaultPath = "/etc/ptune/ptune.toml"
+    static let keys = ["spool", "db", "models", "cores", "memory_mb", "max_jobs", "stop_timeout", "rescan_seconds",
+                       "executor"]
+
+    /// Reads `path`; a missing file at the default path is no error (all defaults). The executor
+    /// names and tables are those `registry` knows.
+    public static func load(path: String?, registry: ExecutorRegistry = .standard) throws -> ServiceSettings {
+        let file = path ?? defaultPath
+        guard FileManager.default.fileExists(atPath: file) else {
+            if path != nil { throw ActionableError("no config file at \(file)", hint: "check --config") }
+            return ServiceSettings()
+        }
+        let table = try ConfigReader.table(in: file)
+        let tableNames = registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name)
+        for key in table.keys where !keys.contains(key) && !tableNames.contains(key) {
+            throw ActionableError("\(file): unknown key \(key)", hint: "known keys: \((keys + tableNames).joined(separator: ", "))")
+        }
+        let reader = ConfigReader(file: file, table: table)
+        var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
+                                       models: try reader.string("models"), cores: try reader.int("cores"),
+                                       memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
+                                       stopTimeout: try reader.double("stop_timeout"),
+                                       rescanSeconds: try reader.double("rescan_seconds"), executor: try reader.string("executor"))
+        if let executor = settings.executor, registry.named(executor) == nil {
+            throw ActionableError("\(file): executor must be one of \(registry.names.joined(separator: ", ")), got \"\(executor)\"")
+        }
+        for kind in registry.kinds {
+            guard let value = table[kind.name] else { continue }
+            guard let own = value.table else { throw ActionableError("\(file): \(kind.name) must be a table ([\(kind.name)])") }
+            let executorTable = ConfigReader(file: file, table: own, prefix: kind.name + ".")
+            try kind.checkSettings(executorTable)
+            settings.executorTables[kind.name] = executorTable
+        }
+        return settings
+    }
+
+    /// The config file's table for `kind`, if it has one.
+    public func table(for kind: any ExecutorKind) -> ConfigReader? { executorTables[kind.name] }
+}
