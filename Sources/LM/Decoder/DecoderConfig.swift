@@ -6,15 +6,10 @@ public enum RotaryLayout: String, Sendable, Equatable {
     case halfSplit
 }
 
-/// The decoder families this engine runs.
-public enum Architecture: String, Sendable, Equatable, CaseIterable {
-    case llama
-    case qwen2
-}
-
-/// Every hyperparameter of a Llama-family decoder, as read from a model file's metadata.
+/// Every hyperparameter of a decoder, as read from a model file's metadata.
 public struct DecoderConfig: Sendable, Equatable {
-    public var architecture: Architecture
+    /// The family (`ModelFamily.all`): tensor names, block layout, defaults.
+    public var architecture: ModelFamily
     /// V: rows of the embedding table and of the output head.
     public var vocabSize: Int
     /// H: the model width.
@@ -37,7 +32,7 @@ public struct DecoderConfig: Sendable, Equatable {
     public var tiedOutput: Bool
     public var contextLength: Int
 
-    public init(architecture: Architecture, vocabSize: Int, hiddenSize: Int, layerCount: Int,
+    public init(architecture: ModelFamily, vocabSize: Int, hiddenSize: Int, layerCount: Int,
                 headCount: Int, kvHeadCount: Int, headDim: Int, ffnSize: Int, rmsNormEps: Float,
                 ropeTheta: Float, rotaryLayout: RotaryLayout, attentionBias: Bool, tiedOutput: Bool,
                 contextLength: Int) {

@@ -66,6 +66,9 @@ public final class Transformer: @unchecked Sendable {
         outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
             : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision, roundsOperand: false)
         outputNorm = weights.outputNorm
+        switch config.architecture.block {
+        case .preNormSwiGLU: break  // the layout `layerForward` and `backward` implement
+        }
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
                               headDim: config.headDim)

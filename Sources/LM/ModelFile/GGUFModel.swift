@@ -1,8 +1,8 @@
 import Tensor
 
 extension ModelLoader {
-    /// Loads a llama or qwen2 GGUF: hyperparameters from `{arch}.*` metadata, weights de-quantized to
-    /// float32 in GGUF's [out, in] layout, vocabulary from `tokenizer.ggml.*`.
+    /// Loads a GGUF of a family in `ModelFamily.all`: hyperparameters from `{arch}.*` metadata,
+    /// weights de-quantized to float32 in GGUF's [out, in] layout, vocabulary from `tokenizer.ggml.*`.
     public static func loadGGUF(path: String) throws -> LoadedModel {
         let file = try GGUFFile(path: path)
         let config = try ggufConfig(file)
@@ -12,41 +12,18 @@ extension ModelLoader {
             try checked(name, try file.tensorInfo(name).shape, shape, path: path)
             return try file.dequantize(name)
         }
-        let (H, V, F) = (config.hiddenSize, config.vocabSize, config.ffnSize)
-        let (qw, kvw) = (config.queryWidth, config.kvWidth)
         // Hashing the file takes about as long as de-quantizing it, so the two overlap.
         let (weights, sha256) = try concurrently({ file.sha256() }) {
-            let embedding = try tensor("token_embd.weight", [V, H])
-            var layers: [LayerWeights] = []
-            for i in 0..<config.layerCount {
-                let p = "blk.\(i)."
-                layers.append(LayerWeights(
-                    attentionNorm: try tensor(p + "attn_norm.weight", [H]),
-                    query: try tensor(p + "attn_q.weight", [qw, H]),
-                    key: try tensor(p + "attn_k.weight", [kvw, H]),
-                    value: try tensor(p + "attn_v.weight", [kvw, H]),
-                    queryBias: config.attentionBias ? try tensor(p + "attn_q.bias", [qw]) : nil,
-                    keyBias: config.attentionBias ? try tensor(p + "attn_k.bias", [kvw]) : nil,
-                    valueBias: config.attentionBias ? try tensor(p + "attn_v.bias", [kvw]) : nil,
-                    output: try tensor(p + "attn_output.weight", [H, qw]),
-                    ffnNorm: try tensor(p + "ffn_norm.weight", [H]),
-                    gate: try tensor(p + "ffn_gate.weight", [F, H]),
-                    up: try tensor(p + "ffn_up.weight", [F, H]),
-                    down: try tensor(p + "ffn_down.weight", [H, F])))
-            }
-            return DecoderWeights(
-                tokenEmbedding: embedding, layers: layers,
-                outputNorm: try tensor("output_norm.weight", [H]),
-                outputHead: config.tiedOutput ? embedding : try tensor("output.weight", [V, H]))
+            try DecoderWeights.load(config, names: config.architecture.ggufNames, tensor: tensor)
         }
-        return LoadedModel(config: config, weights: weights, vocabulary: try ggufVocabulary(file, vocabSize: V),
+        return LoadedModel(config: config, weights: weights, vocabulary: try ggufVocabulary(file, vocabSize: config.vocabSize),
                            sha256: sha256, path: path)
     }
 
     /// The decoder hyperparameters in a GGUF's metadata.
     static func ggufConfig(_ file: GGUFFile) throws -> DecoderConfig {
         let name = try file.string("general.architecture")
-        guard let architecture = Architecture(rawValue: name) else {
+        guard let architecture = ModelFamily.named(name) else {
             throw ModelFileError.unsupportedArchitecture(path: file.path, architecture: name)
         }
         let p = name + "."
@@ -77,10 +54,9 @@ extension ModelLoader {
             ffnSize: try file.int(p + "feed_forward_length"),
             rmsNormEps: try file.float(p + "attention.layer_norm_rms_epsilon"),
             ropeTheta: try file.optionalFloat(p + "rope.freq_base") ?? 10000,
-            // llama.cpp permutes llama Q/K rows so rotary pairs are adjacent; qwen2 keeps HF order.
-            rotaryLayout: architecture == .llama ? .adjacentPairs : .halfSplit,
-            attentionBias: file.tensors["blk.0.attn_q.bias"] != nil,
-            tiedOutput: file.tensors["output.weight"] == nil,
+            rotaryLayout: architecture.ggufRotaryLayout,
+            attentionBias: file.tensors[architecture.ggufNames.layerPrefix(0) + architecture.ggufNames.queryBias] != nil,
+            tiedOutput: file.tensors[architecture.ggufNames.outputHead] == nil,
             contextLength: try file.int(p + "context_length"))
         try validate(config, path: file.path)
         return config

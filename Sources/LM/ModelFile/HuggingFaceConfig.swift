@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads a Hugging Face `config.json` (model_type `llama` or `qwen2`) into a `DecoderConfig`.
+/// Reads a Hugging Face `config.json` (a `model_type` in `ModelFamily.all`) into a `DecoderConfig`.
 /// Hugging Face checkpoints keep Q/K rows unpermuted, so the rotary layout is always `.halfSplit`.
 public enum HuggingFaceConfig {
     /// The decoder hyperparameters in the `config.json` at `path`.
@@ -20,7 +20,7 @@ public enum HuggingFaceConfig {
             throw ModelFileError.malformed(path: path, what: "config.json", detail: "\(error)")
         }
         guard let modelType = raw.modelType else { throw ModelFileError.missingKey(path: path, key: "model_type") }
-        guard let architecture = Architecture(rawValue: modelType) else {
+        guard let architecture = ModelFamily.named(modelType) else {
             throw ModelFileError.unsupportedArchitecture(path: path, architecture: modelType)
         }
         func require(_ value: Int?, _ key: String) throws -> Int {
@@ -56,9 +56,9 @@ public enum HuggingFaceConfig {
             rmsNormEps: Float(raw.rmsNormEps ?? 1e-6),
             ropeTheta: Float(raw.ropeParameters?.ropeTheta ?? raw.ropeTheta ?? 10000),
             rotaryLayout: .halfSplit,
-            attentionBias: architecture == .qwen2 || (raw.attentionBias ?? false),
+            attentionBias: architecture.alwaysHasAttentionBias || (raw.attentionBias ?? false),
             tiedOutput: raw.tieWordEmbeddings ?? false,
-            contextLength: raw.maxPositionEmbeddings ?? (architecture == .qwen2 ? 32768 : 2048))
+            contextLength: raw.maxPositionEmbeddings ?? architecture.defaultContextLength)
         try validate(config, path: path)
         return config
     }

@@ -69,7 +69,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable {
             return "\(path): tensor \"\(tensor)\" has shape \(found), expected \(expected) from the model's "
                 + "hyperparameters. The weights and the metadata/config disagree: re-convert the model."
         case let .unsupportedArchitecture(path, architecture):
-            let known = Architecture.allCases.map(\.rawValue).joined(separator: ", ")
+            let known = ModelFamily.all.map(\.name).joined(separator: ", ")
             return "\(path): architecture \"\(architecture)\" is not supported (supported: \(known)). "
                 + "Use a Llama- or Qwen2-family model."
         case let .unsupportedFeature(path, feature):

@@ -8,7 +8,7 @@ extension RunReport {
         schemaVersion = Self.currentSchemaVersion
         job = Job(id: context.jobID, bundleName: context.bundle.name, bundleSHA256: context.bundle.sha256)
         model = Model(name: context.model.name, path: context.model.path, sha256: context.model.sha256,
-                      architecture: config.architecture.rawValue, hiddenSize: config.hiddenSize,
+                      architecture: config.architecture.name, hiddenSize: config.hiddenSize,
                       layers: config.layerCount, attentionHeads: config.headCount, vocabSize: config.vocabSize)
         task = Task(context: context)
         encoder = Encoder(kind: spec.encoder.kind.rawValue, hiddenSize: spec.encoder.hiddenSize,

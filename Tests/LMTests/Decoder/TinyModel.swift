@@ -3,7 +3,7 @@ import Tensor
 
 /// Random tiny decoders of both families for gradient and consistency checks.
 enum TinyModel {
-    static func config(_ architecture: Architecture, layout: RotaryLayout, bias: Bool, tied: Bool,
+    static func config(_ architecture: ModelFamily, layout: RotaryLayout, bias: Bool, tied: Bool,
                        heads: Int = 4, kvHeads: Int = 2) -> DecoderConfig {
         DecoderConfig(architecture: architecture, vocabSize: 37, hiddenSize: 16, layerCount: 2,
                       headCount: heads, kvHeadCount: kvHeads, headDim: 4, ffnSize: 24, rmsNormEps: 1e-5,
