@@ -38,7 +38,7 @@ struct ProgressRecorder {
         case .evaluated, .seedFinished:
             for (name, value) in message.metrics ?? [:] { job.pendingMetrics.append(point(name, value)) }
             if message.kind == .evaluated {
-                job.job.lastDevMetric = message.metrics?["dev_accuracy"] ?? message.metrics?["dev_p_at_1"]
+                job.job.lastDevMetric = message.primary
             }
             flush(job, force: true)
         case .failed:

@@ -32,6 +32,9 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
     public var tokensPerSecond: Double?
     /// Metric name to value ("dev_accuracy", "dev_p_at_1", ...).
     public var metrics: [String: Double]?
+    /// evaluated: the task kind's primary metric among `metrics` (accuracy, or P@1 for fill), which
+    /// `ptune status` shows as the job's dev figure.
+    public var primary: Double?
     public var files: [String]?
     public var message: String?
     public var problems: [String]?
@@ -39,6 +42,7 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
     public init(kind: Kind, seed: Int64? = nil, step: Int? = nil, total: Int? = nil, seedIndex: Int? = nil,
                 seedCount: Int? = nil, loss: Double? = nil,
                 learningRate: Double? = nil, tokensPerSecond: Double? = nil, metrics: [String: Double]? = nil,
+                primary: Double? = nil,
                 files: [String]? = nil, message: String? = nil, problems: [String]? = nil) {
         self.kind = kind
         self.seed = seed
@@ -50,6 +54,7 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
         self.learningRate = learningRate
         self.tokensPerSecond = tokensPerSecond
         self.metrics = metrics
+        self.primary = primary
         self.files = files
         self.message = message
         self.problems = problems

@@ -76,7 +76,8 @@ struct WorkerCommand: ParsableCommand {
             return WorkerMessage(kind: .step, seed: Int64(seed), step: step, total: total, seedIndex: position.index,
                                  seedCount: position.count, loss: loss, learningRate: rate, tokensPerSecond: tokens)
         case let .evaluated(seed, step, metrics, _):
-            return WorkerMessage(kind: .evaluated, seed: Int64(seed), step: step, metrics: metrics.named(prefix: "dev_"))
+            return WorkerMessage(kind: .evaluated, seed: Int64(seed), step: step, metrics: metrics.named(prefix: "dev_"),
+                                 primary: metrics.primary)
         case let .checkpointed(seed, step):
             return WorkerMessage(kind: .checkpointed, seed: Int64(seed), step: step)
         case let .finishedSeed(result):

@@ -71,7 +71,7 @@ import Testing
         let worker = try f.worker("chatty")
         worker.say(WorkerMessage(kind: .step, seed: 21, step: 40, total: 200, seedIndex: 1, seedCount: 3, loss: 0.5,
                                  learningRate: 0.003))
-        worker.say(WorkerMessage(kind: .evaluated, seed: 21, step: 40, metrics: ["dev_accuracy": 0.75]))
+        worker.say(WorkerMessage(kind: .evaluated, seed: 21, step: 40, metrics: ["dev_accuracy": 0.75], primary: 0.75))
         worker.say(WorkerMessage(kind: .step, seed: 21, step: 41, total: 200, seedIndex: 1, seedCount: 3, loss: 0.25))
         try f.tick()
         var job = try f.job("chatty")
