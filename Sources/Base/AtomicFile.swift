@@ -29,10 +29,13 @@ public enum AtomicFile {
     }
 
     /// Replaces `path` with what `body` writes; file mode `mode`.
+    ///
+    /// `PATH.tmp` is always a new file: whatever stands at that name (a temporary a crash left, or a
+    /// link someone planted to make the write land elsewhere) is unlinked first, and the file is
+    /// created with O_EXCL | O_NOFOLLOW, so the write never goes through a link.
     public static func write(to path: String, mode: mode_t = 0o644, _ body: (Sink) throws -> Void) throws {
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw FileError.system("create", temporary, code: errno) }
+        let fd = try createNew(temporary, mode: mode)
         do {
             defer { close(fd) }
             if let code = FaultInjection.step("write \(temporary)") {
@@ -57,6 +60,18 @@ public enum AtomicFile {
             throw FileError.system("rename", path, code: code)
         }
         try syncDirectory(containing: path)
+    }
+
+    /// Creates `path` as a new regular file open for writing, after unlinking what stands there.
+    private static func createNew(_ path: String, mode: mode_t) throws(FileError) -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(path, flags, mode)
+        if fd < 0, errno == EEXIST {
+            guard unlink(path) == 0 || errno == ENOENT else { throw FileError.system("replace", path, code: errno) }
+            fd = open(path, flags, mode)
+        }
+        guard fd >= 0 else { throw FileError.system("create", path, code: errno) }
+        return fd
     }
 
     /// Replaces `path` with `data`.

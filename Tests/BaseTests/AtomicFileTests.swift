@@ -44,3 +44,25 @@ import Testing
         }
     }
 }
+
+@Suite struct AtomicFileLinkTests {
+    @Test func aLinkPlantedAtTheTemporaryNameIsReplacedNotFollowed() throws {
+        let folder = TestEnvironment.temporaryDirectory("atomic").path
+        let target = folder + "/precious"
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: target))
+        #expect(symlink(target, folder + "/reason.json.tmp") == 0)
+        try AtomicFile.write(Data("{}".utf8), to: folder + "/reason.json")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me")
+        #expect(try String(contentsOfFile: folder + "/reason.json", encoding: .utf8) == "{}")
+        var info = stat()
+        #expect(lstat(folder + "/reason.json", &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
+    }
+
+    @Test func aTemporaryLeftByACrashIsReplaced() throws {
+        let folder = TestEnvironment.temporaryDirectory("atomic").path
+        try Data("half written".utf8).write(to: URL(fileURLWithPath: folder + "/state.tmp"))
+        try AtomicFile.write(Data("whole".utf8), to: folder + "/state")
+        #expect(try String(contentsOfFile: folder + "/state", encoding: .utf8) == "whole")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/state.tmp"))
+    }
+}
