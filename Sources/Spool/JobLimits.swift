@@ -6,6 +6,8 @@ public struct JobLimits: Sendable, Equatable {
     public var memoryMB: Int
     /// Wall-clock budget in seconds (`wall_time`, seconds or a duration such as "1h30m"; default 6 h).
     public var wallTimeSeconds: Int
+    /// The longest `wall_time` a bundle may ask for: 365 days.
+    public static let maxWallTimeSeconds = 365 * 86_400
     /// Scheduling priority, -20 to 20: higher runs first (`priority`; default 0).
     public var priority: Int
 

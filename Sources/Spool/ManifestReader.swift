@@ -184,14 +184,16 @@ struct ManifestReader {
         if let memory = table.int("memory_mb", in: 64...(1 << 24)) { limits.memoryMB = memory }
         if let priority = table.int("priority", in: -20...20) { limits.priority = priority }
         if let value = table.value("wall_time") {
-            let allowed = "seconds (an integer above 0) or a duration such as \"90m\", \"2h\", \"1h30m\""
+            let allowed = "seconds (an integer above 0) or a duration such as \"90m\", \"2h\", \"1h30m\"; at most 365 days"
             if let seconds = value.int {
-                if seconds > 0 { limits.wallTimeSeconds = seconds } else {
+                if (1...JobLimits.maxWallTimeSeconds).contains(seconds) { limits.wallTimeSeconds = seconds } else {
                     table.problem("wall_time", "\(seconds) is out of range", hint: "allowed: \(allowed)")
                 }
             } else if let text = value.string {
-                if let seconds = WallTime.seconds(text), seconds > 0 { limits.wallTimeSeconds = seconds } else {
-                    table.problem("wall_time", "\"\(text)\" is not a duration", hint: "allowed: \(allowed)")
+                if let seconds = WallTime.seconds(text), (1...JobLimits.maxWallTimeSeconds).contains(seconds) {
+                    limits.wallTimeSeconds = seconds
+                } else {
+                    table.problem("wall_time", "\"\(text)\" is not a duration of at most 365 days", hint: "allowed: \(allowed)")
                 }
             } else {
                 table.wrongType("wall_time", value, expected: "an integer or a string")

@@ -217,8 +217,16 @@ import Testing
             "task.toml:17: limits.threads: -1 is out of range (allowed: 1...1024)",
             "task.toml:18: limits.memory_mb: expected an integer, found a floating-point number",
             "task.toml:19: limits.priority: -21 is out of range (allowed: -20...20)",
-            "task.toml:20: limits.wall_time: -3 is out of range (allowed: seconds (an integer above 0) or a duration such as \"90m\", \"2h\", \"1h30m\")",
+            "task.toml:20: limits.wall_time: -3 is out of range (allowed: seconds (an integer above 0) or a duration such as \"90m\", \"2h\", \"1h30m\"; at most 365 days)",
         ])
+    }
+
+    @Test func aWallTimeBeyondAYearIsRefusedInSecondsAndAsADuration() throws {
+        for (value, message) in [("9223372036854775807", "9223372036854775807 is out of range"),
+                                 ("\"400d\"", "\"400d\" is not a duration of at most 365 days")] {
+            let fixture = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest + "[limits]\nwall_time = \(value)\n")
+            #expect(fixture.problems().about("limits.wall_time")?.description.contains(message) == true, "\(value)")
+        }
     }
 
     @Test func aChoiceMarginOfNaNAndAnIntegerPastInt64AreRefused() throws {

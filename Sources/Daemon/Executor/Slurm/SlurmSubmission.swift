@@ -50,7 +50,7 @@ struct SlurmSubmission {
     }
 
     /// Seconds as Slurm's --time in whole minutes, rounded up (at least 1).
-    static func minutes(_ seconds: Int) -> Int { max(1, (seconds + 59) / 60) }
+    static func minutes(_ seconds: Int) -> Int { max(1, seconds / 60 + (seconds % 60 > 0 ? 1 : 0)) }
 
     /// `value` in single quotes for sh.
     static func quoted(_ value: String) -> String {

@@ -33,6 +33,7 @@ struct SlurmSubmissionTests {
         #expect(SlurmSubmission.minutes(60) == 1)
         #expect(SlurmSubmission.minutes(61) == 2)
         #expect(SlurmSubmission.minutes(6 * 3600) == 360)
+        #expect(SlurmSubmission.minutes(Int.max) == Int.max / 60 + 1, "no overflow")
     }
 
     @Test func theScriptExecsTheWorkerWithItsEnvironmentQuoted() throws {
