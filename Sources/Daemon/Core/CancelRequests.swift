@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Spool
 
@@ -8,11 +9,16 @@ public enum CancelRequests {
         layout.root.appendingPathComponent("control/cancel")
     }
 
-    /// Files a request to cancel `jobID`.
+    /// Files a request to cancel `jobID`; an error that says what to do when this user may not.
     public static func request(_ jobID: String, spool: URL) throws {
         let folder = folder(SpoolLayout(root: spool))
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data().write(to: folder.appendingPathComponent(jobID))
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data().write(to: folder.appendingPathComponent(jobID))
+        } catch {
+            throw ActionableError("cannot file a cancel request in \(folder.path): \(error.localizedDescription)",
+                                  hint: "run ptune cancel as a user who may write there (the service user, or a member of the spool's group when control/cancel is group-writable)")
+        }
     }
 
     static func isRequested(_ jobID: String, layout: SpoolLayout) -> Bool {

@@ -31,8 +31,10 @@ public final class DaemonService: Service, Sendable {
         var lastWatchdog = Date()
         await withGracefulShutdownHandler {
             while !shuttingDown.load(ordering: .relaxed) {
+                var passed = false
                 do {
                     try core.tick()
+                    passed = true
                 } catch {
                     // One failed pass (a full disk, a file that vanished) must not end the service:
                     // log it and try again on the next pass, a second later.
@@ -45,7 +47,9 @@ public final class DaemonService: Service, Sendable {
                     core.writeStatus()
                     lastStatus = now
                 }
-                if let interval = notifier.watchdogInterval, now.timeIntervalSince(lastWatchdog) >= interval {
+                // Only a pass that did its work keeps the watchdog fed: a daemon whose every pass
+                // fails is restarted by systemd, and the restart reconciles.
+                if passed, let interval = notifier.watchdogInterval, now.timeIntervalSince(lastWatchdog) >= interval {
                     notifier.notify("WATCHDOG=1")
                     lastWatchdog = now
                 }
