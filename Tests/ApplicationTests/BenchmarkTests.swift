@@ -14,7 +14,6 @@ import Testing
         #expect(report.encoder == "mlp")
         #expect(report.encoder_share > 0 && report.encoder_share < 1)
         #expect(report.train_step_ms > 0)
-        #expect(report.forward_tokens_per_s > report.train_tokens_per_s)
         #expect(report.bytes_per_weight == 4)
     }
 }
