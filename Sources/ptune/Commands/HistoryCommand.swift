@@ -41,6 +41,6 @@ struct HistoryCommand: ParsableCommand {
             table.add([job.id, JobFormatting.state(job), job.name, JobFormatting.time(job.submittedAt), JobFormatting.duration(job),
                        JobFormatting.progress(job), String((job.reason ?? job.warnings.map { "warning: " + $0 } ?? "").prefix(60))])
         }
-        print(jobs.isEmpty ? "no jobs" : table.rendered)
+        printForTerminal(jobs.isEmpty ? "no jobs" : table.rendered)
     }
 }

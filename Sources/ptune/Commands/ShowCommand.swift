@@ -28,16 +28,16 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let j = record
-        print("job       \(j.id)  \(j.name)")
-        print("state     \(JobFormatting.state(j))\(j.reason.map { ": \($0)" } ?? "")")
-        for warning in j.warnings?.split(separator: "\n") ?? [] { print("warning   \(warning)") }
-        print("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName))")
-        if let model = j.model { print("model     \(model), kind \(j.kind ?? "-")") }
-        print("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")
-        print("times     submitted \(JobFormatting.time(j.submittedAt)), started \(JobFormatting.time(j.startedAt)), "
+        printForTerminal("job       \(j.id)  \(j.name)")
+        printForTerminal("state     \(JobFormatting.state(j))\(j.reason.map { ": \($0)" } ?? "")")
+        for warning in j.warnings?.split(separator: "\n") ?? [] { printForTerminal("warning   \(warning)") }
+        printForTerminal("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName))")
+        if let model = j.model { printForTerminal("model     \(model), kind \(j.kind ?? "-")") }
+        printForTerminal("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")
+        printForTerminal("times     submitted \(JobFormatting.time(j.submittedAt)), started \(JobFormatting.time(j.startedAt)), "
               + "finished \(JobFormatting.time(j.finishedAt))")
         if j.progressStep != nil {
-            print("progress  step \(JobFormatting.progress(j))"
+            printForTerminal("progress  step \(JobFormatting.progress(j))"
                   + (j.lastLoss.map { String(format: ", loss %.4f", $0) } ?? "")
                   + (j.lastDevMetric.map { String(format: ", dev %.4f", $0) } ?? ""))
         }
@@ -50,16 +50,16 @@ struct ShowCommand: ParsableCommand {
                            JobFormatting.time(a.finishedAt), a.exitStatus.map(String.init) ?? "-",
                            a.peakRSSMB.map { String(Int($0)) } ?? "-", a.reason ?? ""])
             }
-            print("\n" + table.rendered)
+            printForTerminal("\n" + table.rendered)
         }
         if !output.events.isEmpty {
-            print("\nevents")
-            for e in output.events.suffix(12) { print("  \(JobFormatting.time(e.at))  \(e.kind): \(e.message)") }
+            printForTerminal("\nevents")
+            for e in output.events.suffix(12) { printForTerminal("  \(JobFormatting.time(e.at))  \(e.kind): \(e.message)") }
         }
         if let data = try? store.artifact(jobID: j.id, name: "report.md"), let text = String(data: data, encoding: .utf8) {
-            print("\n" + text)
+            printForTerminal("\n" + text)
         }
         let place = j.state == .succeeded ? "done" : (j.state.isTerminal ? (j.state == .rejected ? "rejected" : "failed") : "active")
-        print("files     \((try spoolOptions.spoolURL()).appendingPathComponent(place).path)/\(j.state == .rejected ? j.spoolName : j.id)")
+        printForTerminal("files     \((try spoolOptions.spoolURL()).appendingPathComponent(place).path)/\(j.state == .rejected ? j.spoolName : j.id)")
     }
 }

@@ -35,11 +35,11 @@ struct StatusCommand: ParsableCommand {
         if let status, alive {
             let stopping = status.stopping ? " (stopping)" : ""
             let kind = ExecutorRegistry.standard.named(status.executor ?? "") ?? LocalExecutorKind()
-            print("daemon    pid \(status.pid)\(stopping); \(kind.statusLine(status))")
+            printForTerminal("daemon    pid \(status.pid)\(stopping); \(kind.statusLine(status))")
         } else {
-            print("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
+            printForTerminal("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
         }
-        print("jobs      " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        printForTerminal("jobs      " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         if !output.running.isEmpty {
             var table = TextTable(["RUNNING", "NAME", "WORKER", "PROGRESS", "LOSS", "RSS MB", "ETA"])
             for job in output.running {
@@ -51,16 +51,16 @@ struct StatusCommand: ParsableCommand {
                 table.add([job.id, job.name, worker.map(JobFormatting.place) ?? "-", JobFormatting.progress(job), job.lastLoss.map { String(format: "%.4f", $0) } ?? "-",
                            worker?.residentMB.map { String(Int($0)) } ?? "-", eta])
             }
-            print("\n" + table.rendered)
+            printForTerminal("\n" + table.rendered)
         }
         if !output.queued.isEmpty {
             var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED"])
             for job in output.queued.prefix(Self.queueShown) {
                 table.add([job.id, job.name, String(job.priority), String(job.threads), String(job.memoryMB), JobFormatting.time(job.submittedAt)])
             }
-            print("\n" + table.rendered)
+            printForTerminal("\n" + table.rendered)
             if output.queued.count > Self.queueShown {
-                print("... and \(output.queued.count - Self.queueShown) more, next first (`ptune history --state queued` lists them all)")
+                printForTerminal("... and \(output.queued.count - Self.queueShown) more, next first (`ptune history --state queued` lists them all)")
             }
         }
     }
