@@ -5,8 +5,9 @@ extension JobStore {
     /// Inserts a new job and a `state` event; `durable` when the caller then moves the bundle.
     ///
     /// Throws ``StoreError/duplicateBundle(sha256:existingJobID:existingState:)`` when a job with the same
-    /// `bundleSHA256` exists, and ``StoreError/invalidJob(id:detail:)`` unless `bundleSHA256` is 64 lowercase
-    /// hex digits and `id` its first 16.
+    /// `bundleSHA256` exists (unless that job was rejected and this one is not: then this one takes the
+    /// rejected job's row over, keeping its events), and ``StoreError/invalidJob(id:detail:)`` unless
+    /// `bundleSHA256` is 64 lowercase hex digits and `id` its first 16.
     public func insertJob(_ job: JobRecord, durable: Bool) throws {
         guard job.bundleSHA256.count == 64, Self.isLowercaseHex(job.bundleSHA256) else {
             throw StoreError.invalidJob(id: job.id, detail: "bundleSHA256 must be 64 lowercase hex digits")
@@ -16,10 +17,16 @@ extension JobStore {
         }
         try write(durable: durable) { db in
             if let existing = try JobRecord.filter(Column("bundleSHA256") == job.bundleSHA256).fetchOne(db) {
-                throw StoreError.duplicateBundle(sha256: job.bundleSHA256, existingJobID: existing.id,
-                                                 existingState: existing.state)
+                // The same bundle rejected before (its model not installed yet, say) and accepted
+                // now takes the rejected row over; its events stay.
+                guard existing.state == .rejected, job.state != .rejected else {
+                    throw StoreError.duplicateBundle(sha256: job.bundleSHA256, existingJobID: existing.id,
+                                                     existingState: existing.state)
+                }
+                try job.update(db)
+            } else {
+                try job.insert(db)
             }
-            try job.insert(db)
             let reason = job.reason.map { ": \($0)" } ?? ""
             try Self.insertEvent(db, jobID: job.id, attempt: nil, kind: EventRecord.Kind.state,
                                  message: "submitted as \(job.spoolName), \(job.state.rawValue)\(reason)",

@@ -28,6 +28,25 @@ import Testing
         #expect(try store.jobs().count == 1)
     }
 
+    @Test func aBundleRejectedBeforeAndAcceptedNowTakesTheRejectedRowOver() throws {
+        let store = try StoreFixture().writer()
+        var rejected = makeJob("abcd1234")
+        rejected.state = .rejected
+        rejected.reason = "no model \"later\" in the model directory"
+        try store.insertJob(rejected, durable: false)
+        var again = makeJob("abcd1234")
+        again.spoolName = "sentiment-again"
+        try store.insertJob(again, durable: true)
+        #expect(try store.job(id: again.id) == again)
+        #expect(try store.events(jobID: again.id).map(\.message) == [
+            "submitted as sentiment.tar, rejected: no model \"later\" in the model directory",
+            "submitted as sentiment-again, queued"])
+        #expect(throws: StoreError.duplicateBundle(sha256: again.bundleSHA256, existingJobID: again.id,
+                                                   existingState: .queued)) {
+            try store.insertJob(rejected, durable: false)
+        }
+    }
+
     @Test func refusesAnIDThatIsNotTheBundleHashPrefix() throws {
         let store = try StoreFixture().writer()
         var job = makeJob("abcd")

@@ -116,3 +116,23 @@ import Testing
         #expect(f.executor.workers.count == 1)
     }
 }
+
+/// A bundle rejected for a reason since put right, dropped again unchanged.
+@Suite struct SchedulerResubmissionTests {
+    @Test func aBundleRejectedForAMissingModelRunsWhenDroppedAgainOnceTheModelIsThere() throws {
+        let f = try SchedulerFixture()
+        var files = TestBundles.valid(name: "early")
+        files["task.toml"] = files["task.toml"]?.replacingOccurrences(of: "model = \"tiny\"", with: "model = \"later\"")
+        try f.submit("early", files: files)
+        try f.tick()
+        #expect(try f.state("early") == .rejected)
+        try Data().write(to: URL(fileURLWithPath: f.config.models + "/later"))
+        try f.submit("early-again", files: files)
+        try f.tick()
+        #expect(try f.state("early") == .running)
+        #expect(try f.job("early").spoolName == "early-again")
+        try f.worker("early").succeed()
+        try f.tick()
+        #expect(try f.state("early") == .succeeded)
+    }
+}
