@@ -34,6 +34,12 @@ extension SpoolIntake {
             try AtomicFile.syncDirectory(claimed.deletingLastPathComponent().path)
         }
         let report = RejectionReport(name: name, rejectedAt: date, problems: problems)
+        // A folder, link or other non-file the bundle holds at these names is replaced too, so it
+        // cannot make the rename fail (EISDIR) and the entry stay claimed for ever.
+        for reason in ["reason.json", "reason.txt"] {
+            let path = folder + "/" + reason
+            if let existing = try FileSystem.status(path), !FileSystem.isRegularFile(existing) { FileSystem.removeTree(path) }
+        }
         do {
             try AtomicFile.write(report.json(), to: folder + "/reason.json")
             try AtomicFile.write(Data(report.text.utf8), to: folder + "/reason.txt")
