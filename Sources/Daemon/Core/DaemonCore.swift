@@ -131,7 +131,9 @@ public final class DaemonCore {
             running.removeAll()
             return
         }
-        for job in running.all {
+        // A job already being stopped (cancelled, out of time) keeps its reason, so it ends as such
+        // rather than as interrupted and run again at the next start.
+        for job in running.all where job.stopReason == nil {
             job.stopReason = .shutdown
             job.terminatedAt = context.clock.now()
             job.worker.send(SIGTERM)

@@ -57,3 +57,21 @@ import Testing
         #expect(try f.state("waited") == .running)
     }
 }
+
+/// SIGTERM to the daemon while a job is already being stopped for a reason of its own.
+@Suite struct SchedulerDrainTests {
+    @Test func aJobCancelledJustBeforeTheDaemonStopsEndsCancelledNotInterrupted() throws {
+        let f = try SchedulerFixture()
+        f.executor.configure = { $0.exitOnTerm = nil }
+        try f.submit("unwanted")
+        try f.tick()
+        try CancelRequests.request(try f.job("unwanted").id, spool: f.layout.root)
+        try f.tick()
+        #expect(try f.worker("unwanted").signals == [SIGTERM])
+        try f.core.drain(deadline: f.clock.now())
+        #expect(try f.state("unwanted") == .cancelled)
+        try f.restart()
+        try f.tick()
+        #expect(f.executor.workers(of: "unwanted").count == 1, "not run again")
+    }
+}
