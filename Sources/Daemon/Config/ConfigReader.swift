@@ -58,8 +58,10 @@ public struct ConfigReader {
         return s
     }
 
-    /// The error for a key the table does not take.
-    public func unknownKey(_ key: String, known: [String]) -> ActionableError {
-        ActionableError("\(file): unknown key \(prefix)\(key)", hint: "known keys: \(known.joined(separator: ", "))")
+    /// Throws, naming the key and listing `known`, when the table holds a key not in `known`.
+    public func checkKeys(_ known: [String]) throws(ActionableError) {
+        for key in table.keys where !known.contains(key) {
+            throw ActionableError("\(file): unknown key \(prefix)\(key)", hint: "known keys: \(known.joined(separator: ", "))")
+        }
     }
 }

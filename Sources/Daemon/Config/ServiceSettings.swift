@@ -42,11 +42,8 @@ public struct ServiceSettings {
             return ServiceSettings()
         }
         let table = try ConfigReader.table(in: file)
-        let tableNames = registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name)
-        for key in table.keys where !keys.contains(key) && !tableNames.contains(key) {
-            throw ActionableError("\(file): unknown key \(key)", hint: "known keys: \((keys + tableNames).joined(separator: ", "))")
-        }
         let reader = ConfigReader(file: file, table: table)
+        try reader.checkKeys(keys + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
         var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
                                        models: try reader.string("models"), cores: try reader.int("cores"),
                                        memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),

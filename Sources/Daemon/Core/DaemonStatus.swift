@@ -32,6 +32,10 @@ public struct DaemonStatus: Codable, Sendable {
     public var stopping: Bool
     public var workers: [Worker]
 
+    /// The threads and the memory the live workers were given, summed.
+    public var requestedThreads: Int { workers.reduce(0) { $0 + $1.threads } }
+    public var requestedMemoryMB: Int { workers.reduce(0) { $0 + $1.memoryMB } }
+
     static func path(_ layout: SpoolLayout) -> URL {
         layout.root.appendingPathComponent("control/status.json")
     }

@@ -32,7 +32,7 @@ struct StatusPublisher {
     /// "1 running (2/2 cores), 3 queued, 4 succeeded, 0 failed, 1 rejected".
     func line() -> String {
         let counts = (try? context.store.stateCounts()) ?? [:]
-        let threads = running.all.reduce(0) { $0 + $1.job.threads }
+        let threads = running.usage.threads
         let load = executor.workersOutliveDaemon ? "in \(executor.name), \(threads) cores requested"
                                                  : "\(threads)/\(context.config.cores) cores"
         return "\(running.count) running (\(load)), \(counts[.queued] ?? 0) queued, "

@@ -43,8 +43,6 @@ extension ExecutorKind {
     public var settingKeys: [String] { [] }
 
     public func checkSettings(_ table: ConfigReader) throws {
-        for key in table.table.keys where !settingKeys.contains(key) {
-            throw table.unknownKey(key, known: settingKeys)
-        }
+        try table.checkKeys(settingKeys)
     }
 }

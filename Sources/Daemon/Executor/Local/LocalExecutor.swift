@@ -38,7 +38,7 @@ public struct LocalExecutorKind: ExecutorKind {
     }
 
     public func statusLine(_ status: DaemonStatus) -> String {
-        let threads = status.workers.reduce(0) { $0 + $1.threads }, memory = status.workers.reduce(0) { $0 + $1.memoryMB }
-        return "budgets: \(threads)/\(status.cores) cores, \(memory)/\(status.memoryMB) MB, \(status.workers.count)/\(status.maxJobs) jobs"
+        "budgets: \(status.requestedThreads)/\(status.cores) cores, \(status.requestedMemoryMB)/\(status.memoryMB) MB, "
+            + "\(status.workers.count)/\(status.maxJobs) jobs"
     }
 }

@@ -32,7 +32,7 @@ public struct SlurmExecutorKind: ExecutorKind {
     func settings(_ table: ConfigReader?) throws -> SlurmSettings {
         var slurm = SlurmSettings()
         guard let table else { return slurm }
-        for key in table.table.keys where !settingKeys.contains(key) { throw table.unknownKey(key, known: settingKeys) }
+        try table.checkKeys(settingKeys)
         if let args = table.table["sbatch_args"] {
             guard let array = args.array, let strings = Optional(array.compactMap(\.string)), strings.count == array.count else {
                 throw ActionableError("\(table.file): slurm.sbatch_args must be an array of strings, e.g. [\"--partition=cpu\"]")
@@ -62,7 +62,7 @@ public struct SlurmExecutorKind: ExecutorKind {
     }
 
     public func statusLine(_ status: DaemonStatus) -> String {
-        let threads = status.workers.reduce(0) { $0 + $1.threads }, memory = status.workers.reduce(0) { $0 + $1.memoryMB }
-        return "executor slurm: \(status.workers.count)/\(status.maxJobs) jobs in Slurm, \(threads) cores and \(memory) MB requested"
+        "executor slurm: \(status.workers.count)/\(status.maxJobs) jobs in Slurm, "
+            + "\(status.requestedThreads) cores and \(status.requestedMemoryMB) MB requested"
     }
 }
