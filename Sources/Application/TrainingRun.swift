@@ -102,7 +102,7 @@ public struct TrainingRun {
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
         if bundle.manifest.data.dev == nil {
-            let stratum: ((Example) -> String?)? = if case .fill = spec.kind { nil } else { { $0.fields[spec.labelField] } }
+            let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
             (train, dev) = DevSplit.carve(train, fraction: bundle.manifest.data.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }
         }

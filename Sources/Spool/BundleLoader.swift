@@ -39,10 +39,7 @@ public enum BundleLoader {
 
         let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
                                               lines: ManifestLineIndex(source: source))
-        var draft = ManifestReader(diagnostics: diagnostics).read(toml)
-        if let file = draft.candidatesFile {
-            draft.kind = readCandidates(file, files: files, limits: limits, diagnostics: diagnostics)
-        }
+        let draft = ManifestReader(diagnostics: diagnostics, files: files, maxLineBytes: limits.maxLineBytes).read(toml)
         var problems = diagnostics.collector
 
         let splits = SplitReader(files: files, limits: limits, format: draft.format,
@@ -125,24 +122,5 @@ public enum BundleLoader {
             }
             return (split.path, validator.validate(records, file: split.path, problems: &problems))
         }
-    }
-
-    /// The candidate list of a fill task from a file: one candidate per line, blank lines skipped.
-    private static func readCandidates(_ file: String, files: BundleFileReader, limits: Limits,
-                                       diagnostics: ManifestDiagnostics) -> TaskKind? {
-        let bytes: [UInt8]
-        do {
-            bytes = try files.contents(of: file)
-        } catch {
-            diagnostics.collector.add(file: file, error.message, hint: error.hint)
-            return nil
-        }
-        let lines = DataLines(bytes, file: file, maxLineBytes: limits.maxLineBytes, problems: &diagnostics.collector)
-        let candidates = lines.lines.map { $0.text.trimmingCharacters(in: .whitespaces) }
-        if let problem = CandidateList.problem(candidates) {
-            diagnostics.collector.add(file: file, problem)
-            return nil
-        }
-        return .fill(candidates: candidates)
     }
 }

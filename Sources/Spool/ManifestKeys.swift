@@ -1,14 +1,13 @@
+import PTuning
+
 /// The keys each table of `task.toml` accepts.
 enum ManifestKeys {
-    static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template",
-                           "data", "labels", "fill", "choice", "encoder", "training", "limits"]
+    static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template", "data"]
+        + TaskKinds.all.map { $0.manifestTable } + ["encoder", "training", "limits"]
     static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction"]
-    static let fill = ["candidates", "candidates_file"]
-    static let choice = ["fields", "margin"]
     static let encoder = ["type", "hidden_size", "init", "init_ids"]
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
                            "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",
                            "eval_every", "patience", "checkpoint_every", "max_length", "precision", "recompute"]
     static let limits = ["threads", "memory_mb", "wall_time", "priority"]
-    static let kinds = ["classify", "fill", "choice"]
 }

@@ -13,9 +13,7 @@ struct SplitPath: Equatable {
 struct ManifestDraft {
     var name: String?
     var model: String?
-    var kind: TaskKind?
-    /// For `fill`: the candidates file to read into the kind's candidate list.
-    var candidatesFile: String?
+    var kind: (any TaskKind)?
     var template: Template?
     var manualTemplate: Template?
     var devFraction = DevSplit.defaultFraction
@@ -32,6 +30,9 @@ struct ManifestDraft {
 /// Reads `task.toml` into a `ManifestDraft`, reporting every problem it finds.
 struct ManifestReader {
     let diagnostics: ManifestDiagnostics
+    /// The bundle's files, for settings that name one (a fill task's candidates file).
+    let files: BundleFileReader
+    let maxLineBytes: Int
 
     func read(_ root: TOMLTable) -> ManifestDraft {
         var draft = ManifestDraft()
@@ -111,9 +112,9 @@ struct ManifestReader {
 
     private func readKindName(_ top: ManifestTable) -> String? {
         guard let kind = top.string("kind", required: true) else { return nil }
-        guard ManifestKeys.kinds.contains(kind) else {
-            var hint = "one of: " + ManifestKeys.kinds.joined(separator: ", ")
-            if let close = KeySuggestion.closest(to: kind, among: ManifestKeys.kinds) {
+        guard TaskKinds.named(kind) != nil else {
+            var hint = "one of: " + TaskKinds.names.joined(separator: ", ")
+            if let close = KeySuggestion.closest(to: kind, among: TaskKinds.names) {
                 hint = "did you mean \(close)?; " + hint
             }
             top.problem("kind", "\"\(kind)\" is not a task kind", hint: hint)
@@ -200,18 +201,5 @@ struct ManifestReader {
             }
         }
         return limits
-    }
-}
-
-/// Checks on a fill task's candidate list.
-enum CandidateList {
-    static func problem(_ candidates: [String]) -> String? {
-        if candidates.isEmpty { return "the candidate list is empty" }
-        if candidates.contains(where: \.isEmpty) { return "a candidate is empty" }
-        var seen = Set<String>()
-        for candidate in candidates where !seen.insert(candidate).inserted {
-            return "candidate \"\(candidate)\" is listed twice"
-        }
-        return nil
     }
 }

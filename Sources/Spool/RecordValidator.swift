@@ -7,12 +7,12 @@ struct RecordValidator {
     let requiredFields: [String]
     let labelField: String
     /// The task kind, when the manifest gave a usable one; without it only fields are checked.
-    let kind: TaskKind?
+    let kind: (any TaskKind)?
 
     /// `labelRequired` false accepts records without the label field (inputs to predict).
-    init(template: Template?, labelField: String, kind: TaskKind?, labelRequired: Bool = true) {
+    init(template: Template?, labelField: String, kind: (any TaskKind)?, labelRequired: Bool = true) {
         var fields = template?.fieldNames ?? []
-        if case .choice(let options, _) = kind { fields += options.filter { !fields.contains($0) } }
+        fields += (kind?.recordFields ?? []).filter { !fields.contains($0) }
         if labelRequired && !fields.contains(labelField) { fields.append(labelField) }
         self.requiredFields = fields
         self.labelField = labelField
@@ -30,7 +30,6 @@ struct RecordValidator {
             if !missingFromHeader.isEmpty { return [] }
         }
         var examples: [Example] = []
-        let candidates: Set<String>? = if case .fill(let list?) = kind { Set(list) } else { nil }
         for record in data.records {
             var ok = true
             for field in requiredFields {
@@ -51,7 +50,7 @@ struct RecordValidator {
                 }
             }
             guard ok else { continue }
-            if case .text(let label)? = record.fields[labelField], let problem = labelProblem(label, candidates: candidates) {
+            if case .text(let label)? = record.fields[labelField], let problem = kind?.answerProblem(label, field: labelField) {
                 problems.add(file: file, line: record.line, field: labelField, problem.message, hint: problem.hint,
                              kind: "label")
                 continue
@@ -61,28 +60,5 @@ struct RecordValidator {
             examples.append(Example(fields: fields, source: "\(file):\(record.line)"))
         }
         return examples
-    }
-
-    private func labelProblem(_ label: String, candidates: Set<String>?) -> (message: String, hint: String)? {
-        switch kind {
-        case .classify(let labels)?:
-            guard !labels.contains(where: { $0.label == label }) else { return nil }
-            return ("label \"\(label)\" has no label word",
-                    "known labels: \(labels.map(\.label).joined(separator: ", ")); add it to [labels]")
-        case .choice(let options, _)?:
-            guard let index = Int(label), options.indices.contains(index) else {
-                return ("label \"\(label)\" is not an option index",
-                        "expected 0...\(options.count - 1), the position in [choice] fields (\(options.joined(separator: ", ")))")
-            }
-            return nil
-        case .fill?:
-            if label.isEmpty { return ("the target is empty", "a fill record's label field holds the word to predict") }
-            if let candidates, !candidates.contains(label) {
-                return ("target \"\(label)\" is not among the candidates", "add it to [fill] candidates or drop the record")
-            }
-            return nil
-        case nil:
-            return nil
-        }
     }
 }

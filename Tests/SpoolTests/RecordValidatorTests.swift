@@ -3,9 +3,9 @@ import PTuning
 import Testing
 
 @Suite struct RecordValidatorTests {
-    private let labels = TaskKind.classify(labels: [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "terrible")])
+    private let labels = ClassifyKind(labels: [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "terrible")])
 
-    private func validate(_ records: [DataRecord], kind: TaskKind?) throws -> ([Example], [String]) {
+    private func validate(_ records: [DataRecord], kind: (any TaskKind)?) throws -> ([Example], [String]) {
         let validator = RecordValidator(template: try Template.parse("[P] {sentence}{target}"), labelField: "label", kind: kind)
         var problems = ProblemCollector()
         var data = DataRecords()
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func fillTargetsMustNotBeEmpty() throws {
-        let (_, problems) = try validate([record(1, ["sentence": .text("x"), "label": .text("")])], kind: .fill(candidates: nil))
+        let (_, problems) = try validate([record(1, ["sentence": .text("x"), "label": .text("")])], kind: FillKind(candidates: nil))
         #expect(problems == ["train.jsonl:1: label: the target is empty (a fill record's label field holds the word to predict)"])
     }
 }

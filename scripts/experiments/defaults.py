@@ -94,7 +94,7 @@ def lama(rel, size, tokenizer):
 
 
 def fewglue(task, with_dev):
-    d = f'{DATA}/fewglue/{task.upper()}'
+    d = f'{DATA}/fewglue/' + {'boolq': 'BoolQ'}.get(task, task.upper())
     train, dev, val = jsonl(f'{d}/train.jsonl'), jsonl(f'{d}/dev32.jsonl'), jsonl(f'{d}/val.jsonl')
     label = lambda rows: [dict(r, label=str(r['label']).lower()) for r in rows]
     if task == 'copa':

@@ -7,17 +7,20 @@ import LM
 /// Tokenization: the text between two pseudo tokens (literal anchors and field values together) is
 /// tokenized as one string. The whitespace that ends the text before `{target}` moves into the target,
 /// so `"It was {target}"` with the word `great` predicts the token of `" great"`, the way a
-/// byte-level BPE vocabulary spells words after a space. A label word, fill target or choice option
-/// longer than one token: classify and fill score its first token; choice scores all of them.
+/// byte-level BPE vocabulary spells words after a space. How an answer becomes tokens is the task
+/// kind's (`TaskKind.encodeAnswer`).
 public struct ExampleEncoder: Sendable {
     public let spec: TaskSpec
     public let tokenizer: BPETokenizer
     /// The whitespace that moves from the template into each target.
     public let targetPrefix: String
-    /// classify: the first token of each label word, in `labels` order.
-    public let labelTokens: [Int]
-    /// fill: the candidate tokens (nil: the whole vocabulary).
-    public let candidateTokens: [Int]?
+    /// The tokens answers are scored among (`TaskKind.answerTokens`): classify the first token of each
+    /// label word, fill the candidates' (nil: the whole vocabulary), choice none.
+    public let answerTokens: [Int]?
+    /// The tokenizer and target prefix, as the task kind encodes answers with them.
+    public var answerEncoding: AnswerEncoding {
+        AnswerEncoding(tokenizer: tokenizer, targetPrefix: targetPrefix, labelField: spec.labelField)
+    }
 
     /// Builds the encoder and checks the task (label words, candidates, the prompt's starting token
     /// ids) against the vocabulary: every problem is reported.
@@ -29,49 +32,15 @@ public struct ExampleEncoder: Sendable {
             prefix = String(text.reversed().prefix { $0 == " " || $0 == "\t" }.reversed())
         }
         targetPrefix = prefix
-        var problems: [TaskProblem] = []
-        var labelTokens: [Int] = []
-        var candidates: [Int]?
-        switch spec.kind {
-        case .classify(let labels):
-            for label in labels {
-                let ids = tokenizer.encode(prefix + label.word, parseSpecial: false)
-                guard let first = ids.first else {
-                    problems.append(TaskProblem(file: "task.toml", field: "labels.\(label.label)",
-                                                message: "the label word \"\(label.word)\" encodes to no tokens",
-                                                hint: "give a non-empty word"))
-                    continue
-                }
-                if labelTokens.contains(first) {
-                    problems.append(TaskProblem(file: "task.toml", field: "labels.\(label.label)",
-                                                message: "the label word \"\(label.word)\" starts with the same token as another label's word",
-                                                hint: "label words must differ in their first token, the one that is scored"))
-                }
-                labelTokens.append(first)
-            }
-        case .fill(let words):
-            if let words {
-                var seen = Set<Int>()
-                candidates = []
-                for word in words {
-                    guard let first = tokenizer.encode(prefix + word, parseSpecial: false).first else { continue }
-                    if seen.insert(first).inserted { candidates?.append(first) }
-                }
-                if candidates?.isEmpty ?? true {
-                    problems.append(TaskProblem(file: "task.toml", field: "fill.candidates",
-                                                message: "no candidate encodes to a token", hint: "list non-empty words"))
-                }
-            }
-        case .choice:
-            break
-        }
+        let (tokens, kindProblems) = spec.kind.answerTokens(
+            AnswerEncoding(tokenizer: tokenizer, targetPrefix: prefix, labelField: spec.labelField))
+        var problems = kindProblems
         if let bad = spec.encoder.initTokenIDs?.first(where: { $0 >= tokenizer.vocabularySize }) {
             problems.append(TaskProblem(file: "task.toml", field: "encoder.init_ids",
                                         message: "token id \(bad) is not in the vocabulary",
                                         hint: "ids run from 0 to \(tokenizer.vocabularySize - 1)"))
         }
-        self.labelTokens = labelTokens
-        self.candidateTokens = candidates
+        answerTokens = tokens
         if !problems.isEmpty { throw TaskProblems(problems) }
     }
 
@@ -96,45 +65,15 @@ public struct ExampleEncoder: Sendable {
         func problem(_ field: String?, _ message: String, _ hint: String? = nil) -> TaskProblem {
             TaskProblem(file: file, line: line, field: field, message: message, hint: hint)
         }
-        let labelValue = example.fields[spec.labelField]
-        let target: EncodedExample.Target
-        var targetLength = 1
-        switch spec.kind {
-        case .classify(let labels):
-            var index: Int?
-            if let labelValue {
-                index = labels.firstIndex { $0.label == labelValue }
-                if index == nil {
-                    throw problem(spec.labelField, "label \"\(labelValue)\" has no label word",
-                                  "known labels: \(labels.map(\.label).joined(separator: ", "))")
-                }
-            }
-            target = .label(index)
-        case .fill:
-            let id = labelValue.flatMap { tokenizer.encode(targetPrefix + $0, parseSpecial: false).first }
-            if let labelValue, id == nil { throw problem(spec.labelField, "target \"\(labelValue)\" encodes to no tokens") }
-            target = .token(id)
-        case .choice(let fields, _):
-            var options: [[Int]] = []
-            for field in fields {
-                guard let text = example.fields[field] else { throw problem(field, "missing choice field") }
-                let ids = tokenizer.encode(targetPrefix + text, parseSpecial: false)
-                if ids.isEmpty { throw problem(field, "the option encodes to no tokens") }
-                options.append(ids)
-            }
-            var answer: Int?
-            if let labelValue {
-                guard let i = Int(labelValue), options.indices.contains(i) else {
-                    throw problem(spec.labelField, "answer \"\(labelValue)\" is not an option index",
-                                  "use 0..<\(options.count)")
-                }
-                answer = i
-            }
-            targetLength = options.map(\.count).max() ?? 1
-            target = .options(options, answer: answer)
+        let answer: EncodedAnswer
+        do {
+            answer = try spec.kind.encodeAnswer(example.fields[spec.labelField], of: example, encoding: answerEncoding)
+        } catch {
+            throw problem(error.field, error.message, error.hint)
         }
+        let targetLength = answer.continuations.map(\.count).max() ?? 1
         let inputs = try inputs(for: example, reserving: targetLength, problem: problem)
-        return EncodedExample(inputs: inputs, target: target, source: example.source)
+        return EncodedExample(inputs: inputs, answer: answer, source: example.source)
     }
 
     /// The template filled with the record's fields, cut to `maxLength - reserve` tokens by shortening

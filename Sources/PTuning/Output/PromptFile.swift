@@ -46,7 +46,7 @@ public struct PromptFile: Sendable {
     /// Reads a prompt file and rebuilds its task; throws `ModelFileError` when it is not a valid one.
     public static func load(path: String) throws -> PromptFile {
         let file = try SafetensorsFile(path: path)
-        let fields = MetadataReader(path: path, metadata: file.metadata)
+        let fields = PromptMetadataReader(path: path, metadata: file.metadata)
         guard try fields.string("format") == format else {
             throw ModelFileError.badValue(path: path, key: "format", expected: format, found: file.metadata["format"] ?? "")
         }
@@ -61,19 +61,11 @@ public struct PromptFile: Sendable {
             return part
         }
         let template = Template(parts: parts, source: try fields.string("template"))
-        let kind: TaskKind
-        switch try fields.string("task_kind") {
-        case "classify":
-            let words: [LabelWordRecord] = try fields.json("label_words")
-            kind = .classify(labels: words.map { LabelWord(label: $0.label, word: $0.word) })
-        case "fill":
-            let candidates: [String]? = try fields.json("candidates")
-            kind = .fill(candidates: candidates)
-        case "choice":
-            kind = .choice(choiceFields: try fields.json("choice_fields"), margin: try fields.number("choice_margin"))
-        case let other:
-            throw ModelFileError.badValue(path: path, key: "task_kind", expected: "classify, fill or choice", found: other)
+        let kindName = try fields.string("task_kind")
+        guard let kindType = TaskKinds.named(kindName) else {
+            throw ModelFileError.badValue(path: path, key: "task_kind", expected: TaskKinds.namesInWords, found: kindName)
         }
+        let kind = try kindType.read(promptMetadata: fields)
         guard let encoderKind = EncoderKind(rawValue: try fields.string("encoder_kind")) else {
             throw ModelFileError.badValue(path: path, key: "encoder_kind", expected: "lstm, mlp or none",
                                           found: file.metadata["encoder_kind"] ?? "")
@@ -101,26 +93,16 @@ public struct PromptFile: Sendable {
     }
 
     private func metadata() throws -> [String: String] {
-        var labelWords: [LabelWordRecord]?
-        var candidates: [String]?
-        var choiceFields: [String]?
-        var margin: Float = 0
-        switch spec.kind {
-        case .classify(let labels): labelWords = labels.map { LabelWordRecord(label: $0.label, word: $0.word) }
-        case .fill(let words): candidates = words
-        case .choice(let fields, let m): choiceFields = fields; margin = m
-        }
-        return [
+        var metadata: [String: String] = [:]
+        for kind in TaskKinds.all { metadata.merge(kind.absentPromptMetadata) { first, _ in first } }
+        metadata.merge(try spec.kind.promptMetadata()) { _, own in own }
+        return metadata.merging([
             "format": Self.format,
             "format_version": Self.formatVersion,
             "task_name": spec.name,
             "task_kind": spec.kind.name,
             "template": spec.template.source,
-            "template_parts": try Self.json(spec.template.parts.map(TemplatePartRecord.init)),
-            "label_words": try Self.json(labelWords),
-            "candidates": try Self.json(candidates),
-            "choice_fields": try Self.json(choiceFields),
-            "choice_margin": margin.description,
+            "template_parts": try PromptMetadataReader.json(spec.template.parts.map(TemplatePartRecord.init)),
             "label_field": spec.labelField,
             "pseudo_tokens": String(spec.template.pseudoTokenCount),
             "hidden_size": String(hiddenSize),
@@ -130,40 +112,7 @@ public struct PromptFile: Sendable {
             "encoder_hidden_size": String(spec.encoder.hiddenSize),
             "model_name": modelName,
             "model_sha256": modelSHA256,
-        ]
-    }
-
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        ]) { _, common in common }
     }
 }
 
-/// Typed access to a safetensors header's string metadata, naming the file and key in every error.
-private struct MetadataReader {
-    let path: String
-    let metadata: [String: String]
-
-    func string(_ key: String) throws -> String {
-        guard let value = metadata[key] else { throw ModelFileError.missingKey(path: path, key: key) }
-        return value
-    }
-
-    func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
-        let text = try string(key)
-        guard let value = T(text) else {
-            throw ModelFileError.badValue(path: path, key: key, expected: "a number", found: text)
-        }
-        return value
-    }
-
-    func json<T: Decodable>(_ key: String) throws -> T {
-        let text = try string(key)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-        } catch {
-            throw ModelFileError.badValue(path: path, key: key, expected: "JSON of \(T.self)", found: text)
-        }
-    }
-}

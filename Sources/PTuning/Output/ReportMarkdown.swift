@@ -68,17 +68,14 @@ public enum ReportMarkdown {
     private struct Column {
         let title: String
         let dev: Bool
-        let value: (Metrics) -> Double?
+        let metric: MetricName
         let statistic: RunReport.Statistic?
     }
 
     /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.
     static func table(_ report: RunReport) -> [String] {
         func columns(_ split: String, dev: Bool, _ summary: RunReport.MetricSummary) -> [Column] {
-            [Column(title: "\(split) acc", dev: dev, value: \.accuracy, statistic: summary.accuracy),
-             Column(title: "\(split) macro-F1", dev: dev, value: \.macroF1, statistic: summary.macroF1),
-             Column(title: "\(split) P@1", dev: dev, value: \.pAt1, statistic: summary.pAt1),
-             Column(title: "\(split) P@10", dev: dev, value: \.pAt10, statistic: summary.pAt10)]
+            MetricName.allCases.map { Column(title: "\(split) \($0.columnLabel)", dev: dev, metric: $0, statistic: summary[$0]) }
         }
         let present = (columns("dev", dev: true, report.summary.dev) + columns("test", dev: false, report.summary.test))
             .filter { $0.statistic != nil }
@@ -86,7 +83,7 @@ public enum ReportMarkdown {
                      "|---:|---:|---:|" + String(repeating: "---:|", count: present.count) + "---:|"]
         for seed in report.seeds {
             let values = present.map { column in
-                (column.dev ? seed.dev : seed.test).flatMap(column.value).map(format) ?? "–"
+                (column.dev ? seed.dev : seed.test).flatMap { $0.values[column.metric] }.map(format) ?? "–"
             }
             let marker = seed.seed == report.summary.bestSeed ? " ★" : ""
             lines.append("| \(seed.seed)\(marker) | \(seed.steps)\(seed.stoppedEarly ? " (early stop)" : "") | \(seed.bestStep) | "

@@ -40,10 +40,8 @@ public struct RunContext: Sendable {
     public var jobID: String?
     /// The whitespace the template moves into each target (see `ExampleEncoder.targetPrefix`).
     public var targetPrefix: String
-    /// classify: the scored token of each label word, in label order.
-    public var labelTokens: [Int]
-    /// fill: the candidate tokens; nil when the whole vocabulary competes.
-    public var candidateTokens: [Int]?
+    /// The tokens answers were scored among (`ExampleEncoder.answerTokens`).
+    public var answerTokens: [Int]?
     public var startedAt: Date
     public var finishedAt: Date
     /// Worker threads the run used.
@@ -52,26 +50,25 @@ public struct RunContext: Sendable {
     public var peakRSSMegabytes: Double
 
     public init(spec: TaskSpec, model: ModelIdentity, bundle: BundleIdentity, jobID: String? = nil,
-                targetPrefix: String, labelTokens: [Int] = [], candidateTokens: [Int]? = nil,
+                targetPrefix: String, answerTokens: [Int]? = nil,
                 startedAt: Date, finishedAt: Date, threads: Int, peakRSSMegabytes: Double) {
         self.spec = spec
         self.model = model
         self.bundle = bundle
         self.jobID = jobID
         self.targetPrefix = targetPrefix
-        self.labelTokens = labelTokens
-        self.candidateTokens = candidateTokens
+        self.answerTokens = answerTokens
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.threads = threads
         self.peakRSSMegabytes = peakRSSMegabytes
     }
 
-    /// A context whose spec, target prefix and label/candidate tokens come from the encoder the run used.
+    /// A context whose spec, target prefix and answer tokens come from the encoder the run used.
     public init(encoder: ExampleEncoder, model: ModelIdentity, bundle: BundleIdentity, jobID: String? = nil,
                 startedAt: Date, finishedAt: Date, threads: Int, peakRSSMegabytes: Double) {
         self.init(spec: encoder.spec, model: model, bundle: bundle, jobID: jobID, targetPrefix: encoder.targetPrefix,
-                  labelTokens: encoder.labelTokens, candidateTokens: encoder.candidateTokens,
+                  answerTokens: encoder.answerTokens,
                   startedAt: startedAt, finishedAt: finishedAt, threads: threads, peakRSSMegabytes: peakRSSMegabytes)
     }
 

@@ -27,8 +27,7 @@ public enum RunOutputs {
         let outputs = [prompt] + adapterFiles.map { "\(adapterFolder)/\($0)" } + [lossChart, reportMarkdown, reportJSON]
         let report = RunReport(outcome: outcome, context: context, outputs: outputs)
 
-        let metricName: String
-        if case .fill = spec.kind { metricName = "dev P@1" } else { metricName = "dev accuracy" }
+        let metricName = "dev " + spec.kind.primaryMetric.label
         let chart = LossChart.svg(seeds: outcome.seeds, kept: outcome.bestSeed, title: "\(spec.name): training loss and \(metricName)",
                                   metricName: metricName)
         try AtomicFile.write(Data(chart.utf8), to: directory.appendingPathComponent(lossChart).path)

@@ -57,18 +57,7 @@ extension RunReport.Task {
         prefixOnly = spec.template.isPrefixOnly
         labelField = spec.labelField
         targetPrefix = context.targetPrefix
-        switch spec.kind {
-        case .classify(let labels):
-            labelWords = labels.enumerated().map { index, label in
-                RunReport.LabelWord(label: label.label, word: label.word,
-                                    token: index < context.labelTokens.count ? context.labelTokens[index] : nil)
-            }
-        case .fill(let candidates):
-            candidatesCount = context.candidateTokens?.count ?? candidates?.count
-        case .choice(let fields, let margin):
-            choiceFields = fields
-            choiceMargin = Double(shortest: margin)
-        }
+        spec.kind.describe(&self, answerTokens: context.answerTokens)
     }
 }
 

@@ -62,7 +62,7 @@ public struct RunReport: Codable, Sendable, Equatable {
     /// What was trained: kind, template and answers.
     public struct Task: Codable, Sendable, Equatable {
         public var name: String
-        /// "classify", "fill" or "choice".
+        /// The task kind's name (`TaskKind.name`).
         public var kind: String
         /// The template as written.
         public var template: String
@@ -174,19 +174,7 @@ public struct RunReport: Codable, Sendable, Equatable {
     }
 
     /// Statistics of each metric of one split.
-    public struct MetricSummary: Codable, Sendable, Equatable {
-        public var accuracy: Statistic?
-        public var macroF1: Statistic?
-        public var pAt1: Statistic?
-        public var pAt10: Statistic?
-
-        enum CodingKeys: String, CodingKey {
-            case accuracy
-            case macroF1 = "macro_f1"
-            case pAt1 = "p_at_1"
-            case pAt10 = "p_at_10"
-        }
-    }
+    public typealias MetricSummary = MetricValues<Statistic>
 
     /// The seeds taken together.
     public struct Summary: Codable, Sendable, Equatable {

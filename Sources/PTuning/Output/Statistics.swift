@@ -13,9 +13,9 @@ extension RunReport.Statistic {
 extension RunReport.MetricSummary {
     /// Statistics of each metric over the splits that report it.
     init(_ splits: [Metrics]) {
-        accuracy = RunReport.Statistic(splits.compactMap(\.accuracy))
-        macroF1 = RunReport.Statistic(splits.compactMap(\.macroF1))
-        pAt1 = RunReport.Statistic(splits.compactMap(\.pAt1))
-        pAt10 = RunReport.Statistic(splits.compactMap(\.pAt10))
+        self.init()
+        for name in MetricName.allCases {
+            self[name] = RunReport.Statistic(splits.compactMap { $0.values[name] })
+        }
     }
 }

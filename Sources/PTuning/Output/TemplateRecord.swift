@@ -26,9 +26,3 @@ struct TemplatePartRecord: Codable, Equatable {
         }
     }
 }
-
-/// A label value and its word as JSON: `{"label": "1", "word": "great"}`.
-struct LabelWordRecord: Codable, Equatable {
-    var label: String
-    var word: String
-}

@@ -1,39 +1,5 @@
 import Tensor
 
-/// What kind of prediction a task trains.
-public enum TaskKind: Sendable, Equatable {
-    /// Classification: each label maps to a label word; the loss is cross-entropy over the label
-    /// words' logits at the target position. A multi-token label word is scored by its first token.
-    case classify(labels: [LabelWord])
-    /// LAMA-style fill-in: the target's first token, over the whole vocabulary or over a candidate list.
-    case fill(candidates: [String]?)
-    /// Multiple choice: the record fields named in `choiceFields` hold the options; each option is scored
-    /// by the summed log-probability of its tokens in the target slot; the label field holds the index
-    /// of the right one. Trained with a margin (hinge) loss between the right option and each other one.
-    case choice(choiceFields: [String], margin: Float)
-
-    public var name: String {
-        switch self {
-        case .classify: "classify"
-        case .fill: "fill"
-        case .choice: "choice"
-        }
-    }
-}
-
-/// A label value and the word the model should produce for it.
-public struct LabelWord: Sendable, Equatable {
-    /// The value as it appears in the data's label field.
-    public var label: String
-    /// The word, e.g. "great"; a leading space is added when the template puts a space before `{target}`.
-    public var word: String
-
-    public init(label: String, word: String) {
-        self.label = label
-        self.word = word
-    }
-}
-
 /// The prompt encoder that produces the pseudo-token table.
 public enum EncoderKind: String, Sendable, Equatable, CaseIterable {
     /// The authors' encoder: embedding table -> 2-layer bidirectional LSTM -> Linear, ReLU, Linear.
@@ -125,7 +91,7 @@ public struct TrainingSettings: Sendable, Equatable {
 /// Everything the trainer needs to know about a task, independent of where it came from.
 public struct TaskSpec: Sendable, Equatable {
     public var name: String
-    public var kind: TaskKind
+    public var kind: any TaskKind
     public var template: Template
     /// The record field holding the label (classify, choice) or the target text (fill).
     public var labelField: String
@@ -134,7 +100,7 @@ public struct TaskSpec: Sendable, Equatable {
     /// The words-only prompt the P-tuned one is compared with; nil = `template` without its pseudo tokens.
     public var manualTemplate: Template?
 
-    public init(name: String, kind: TaskKind, template: Template, labelField: String,
+    public init(name: String, kind: any TaskKind, template: Template, labelField: String,
                 encoder: EncoderSettings = EncoderSettings(), training: TrainingSettings = TrainingSettings(),
                 manualTemplate: Template? = nil) {
         self.name = name
@@ -148,6 +114,11 @@ public struct TaskSpec: Sendable, Equatable {
 
     /// The manual baseline's template: `manualTemplate`, or the template without its pseudo tokens.
     public var baselineTemplate: Template { manualTemplate ?? template.withoutPseudoTokens }
+
+    public static func == (a: TaskSpec, b: TaskSpec) -> Bool {
+        a.name == b.name && a.kind.isSame(as: b.kind) && a.template == b.template && a.labelField == b.labelField
+            && a.encoder == b.encoder && a.training == b.training && a.manualTemplate == b.manualTemplate
+    }
 }
 
 /// One data record: field values by name, and where it came from (for error messages).

@@ -49,8 +49,7 @@ extension Baselines {
             let labelled = split.filter { $0.answer != nil }
             guard let answer, !labelled.isEmpty else { return nil }
             let right = Double(labelled.filter { $0.answer == answer }.count) / Double(labelled.count)
-            if case .fill = kind { return Metrics(count: labelled.count, pAt1: right) }
-            return Metrics(count: labelled.count, accuracy: right)
+            return Metrics(count: labelled.count, values: [kind.primaryMetric: right], primary: kind.primaryMetric)
         }
         var manualBaseline = Baseline(description: manual?.encoder.spec.template.source ?? "", dev: nil, test: nil)
         if let manual {
@@ -66,16 +65,5 @@ extension Baselines {
         return Baselines(majority: Baseline(description: answer.map(evaluator.answerText) ?? "",
                                             dev: majorityMetrics(data.dev), test: majorityMetrics(data.test)),
                          manual: manualBaseline)
-    }
-}
-
-extension EncodedExample {
-    /// The gold answer (label index, token id or option index), nil when unlabelled.
-    var answer: Int? {
-        switch target {
-        case .label(let gold): gold
-        case .token(let gold): gold
-        case .options(_, let gold): gold
-        }
     }
 }

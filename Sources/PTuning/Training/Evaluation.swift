@@ -25,56 +25,54 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var correct: Bool? { gold.map { $0 == predicted } }
 }
 
-/// Metrics of one split. `primary` is what early stopping and seed summaries use.
+/// Metrics of one split: the values the task kind reports, and which of them is primary (what early
+/// stopping, seed choice and the baselines compare by).
 public struct Metrics: Sendable, Codable, Equatable {
     public var count: Int
-    /// classify and choice.
-    public var accuracy: Double?
-    /// classify: the mean F1 over labels.
-    public var macroF1: Double?
-    /// fill: precision at 1 and at 10 (the gold token first / within the ten best).
-    public var pAt1: Double?
-    public var pAt10: Double?
+    public var values: MetricValues<Double>
+    public var primaryName: MetricName
 
-    /// Accuracy, or P@1 for fill.
-    public var primary: Double { accuracy ?? pAt1 ?? 0 }
+    public var accuracy: Double? { values.accuracy }
+    public var macroF1: Double? { values.macroF1 }
+    public var pAt1: Double? { values.pAt1 }
+    public var pAt10: Double? { values.pAt10 }
+    /// The primary metric's value.
+    public var primary: Double { values[primaryName] ?? 0 }
 
-    enum CodingKeys: String, CodingKey {
-        case count, accuracy
-        case macroF1 = "macro_f1"
-        case pAt1 = "p_at_1"
-        case pAt10 = "p_at_10"
-    }
-
-    public init(count: Int, accuracy: Double? = nil, macroF1: Double? = nil, pAt1: Double? = nil, pAt10: Double? = nil) {
+    public init(count: Int, values: [MetricName: Double], primary: MetricName) {
         self.count = count
-        self.accuracy = accuracy
-        self.macroF1 = macroF1
-        self.pAt1 = pAt1
-        self.pAt10 = pAt10
+        self.values = MetricValues(values)
+        self.primaryName = primary
     }
 
-    /// The metrics of labelled predictions.
-    public static func of(_ predictions: [Prediction], kind: TaskKind) -> Metrics {
-        let labelled = predictions.filter { $0.gold != nil }
-        let n = Double(max(labelled.count, 1))
-        let correct = Double(labelled.filter { $0.correct == true }.count)
-        switch kind {
-        case .classify(let labels):
-            let f1s = labels.map { label -> Double in
-                let tp = Double(labelled.filter { $0.predicted == label.label && $0.gold == label.label }.count)
-                let fp = Double(labelled.filter { $0.predicted == label.label && $0.gold != label.label }.count)
-                let fn = Double(labelled.filter { $0.predicted != label.label && $0.gold == label.label }.count)
-                return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn)
-            }
-            return Metrics(count: labelled.count, accuracy: correct / n,
-                           macroF1: f1s.reduce(0, +) / Double(max(f1s.count, 1)))
-        case .fill:
-            let top10 = Double(labelled.filter { $0.goldInTop10 == true }.count)
-            return Metrics(count: labelled.count, pAt1: correct / n, pAt10: top10 / n)
-        case .choice:
-            return Metrics(count: labelled.count, accuracy: correct / n)
-        }
+    /// Metrics with the given values; the first present in `MetricName` order is primary.
+    public init(count: Int, accuracy: Double? = nil, macroF1: Double? = nil, pAt1: Double? = nil, pAt10: Double? = nil) {
+        let values = MetricValues([.accuracy: accuracy, .macroF1: macroF1, .pAt1: pAt1, .pAt10: pAt10].compactMapValues { $0 })
+        self.init(count: count, values: values.values, primary: values.names.first ?? .accuracy)
+    }
+
+    /// The metrics of labelled and unlabelled predictions: the task kind's, over the labelled ones.
+    public static func of(_ predictions: [Prediction], kind: any TaskKind) -> Metrics {
+        kind.metrics(of: predictions.filter { $0.gold != nil })
+    }
+
+    /// The fraction of `labelled` predictions that are right (0 when there are none).
+    public static func correctFraction(_ labelled: [Prediction]) -> Double {
+        Double(labelled.filter { $0.correct == true }.count) / Double(max(labelled.count, 1))
+    }
+
+    private enum CountKey: String, CodingKey { case count }
+
+    public init(from decoder: Decoder) throws {
+        count = try decoder.container(keyedBy: CountKey.self).decode(Int.self, forKey: .count)
+        values = try MetricValues(from: decoder)
+        primaryName = values.names.first ?? .accuracy
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var counts = encoder.container(keyedBy: CountKey.self)
+        try counts.encode(count, forKey: .count)
+        try values.encode(to: encoder)
     }
 }
 
@@ -100,7 +98,7 @@ public struct Evaluator: Sendable {
             let plan = objective.plan(chunk, table: table)
             let logits = model.transformer.forward(plan.batch, logitsAt: plan.positions, saveForBackward: false).logits
             for (i, example) in chunk.enumerated() {
-                out.append(prediction(example, index: i, plan: plan, logits: logits, objective: objective))
+                out.append(encoder.spec.kind.prediction(for: example, scoring: objective.scoring(i, plan: plan, logits: logits)))
             }
             start += chunk.count
             progress?(start)
@@ -108,57 +106,8 @@ public struct Evaluator: Sendable {
         return out
     }
 
-    private func prediction(_ example: EncodedExample, index i: Int, plan: Objective.Plan, logits: FloatBuffer,
-                            objective: Objective) -> Prediction {
-        let V = model.transformer.config.vocabSize
-        let row = Array(UnsafeBufferPointer(start: logits.pointer + i * V, count: V))
-        switch (encoder.spec.kind, example.target) {
-        case (.classify(let labels), .label(let gold)):
-            let probabilities = softmax(encoder.labelTokens.map { Double(row[$0]) })
-            let scored = zip(labels, probabilities).map { Prediction.Scored(answer: $0.label, probability: $1) }
-            let best = scored.indices.max { scored[$0].probability < scored[$1].probability } ?? 0
-            return Prediction(source: example.source, predicted: labels[best].label, gold: gold.map { labels[$0].label },
-                              top: scored.sorted { $0.probability > $1.probability }, goldInTop10: nil)
-        case (.fill, .token(let gold)):
-            let ids = encoder.candidateTokens ?? Array(0..<V)
-            let probabilities = softmax(ids.map { Double(row[$0]) })
-            let order = ids.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
-            let top = order.prefix(10).map { Prediction.Scored(answer: token(ids[$0]), probability: probabilities[$0]) }
-            let goldText = gold.map(token)
-            return Prediction(source: example.source, predicted: top.first?.answer ?? "", gold: goldText, top: top,
-                              goldInTop10: gold.map { g in order.prefix(10).contains { ids[$0] == g } })
-        case (.choice, .options(_, let gold)):
-            let scores = plan.optionRows[i].map { objective.optionScore($0, logits: logits) }
-            let probabilities = softmax(scores)
-            let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
-            return Prediction(source: example.source, predicted: String(best), gold: gold.map(String.init),
-                              top: probabilities.enumerated().map { Prediction.Scored(answer: String($0.offset), probability: $0.element) },
-                              goldInTop10: nil)
-        default:
-            preconditionFailure("an example's target does not match the task kind")
-        }
-    }
-
-    /// An answer as predictions name it: the label (classify), the token's text (fill) or the option
-    /// index (choice).
+    /// An answer as predictions name it (the task kind's `answerText`).
     func answerText(_ answer: Int) -> String {
-        switch encoder.spec.kind {
-        case .classify(let labels): labels.indices.contains(answer) ? labels[answer].label : String(answer)
-        case .fill: token(answer)
-        case .choice: String(answer)
-        }
-    }
-
-    /// The token's text without the whitespace the template puts before targets.
-    private func token(_ id: Int) -> String {
-        let text = encoder.tokenizer.decode([id])
-        return text.hasPrefix(encoder.targetPrefix) ? String(text.dropFirst(encoder.targetPrefix.count)) : text
-    }
-
-    private func softmax(_ values: [Double]) -> [Double] {
-        let m = values.max() ?? 0
-        let e = values.map { exp($0 - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+        encoder.spec.kind.answerText(answer, encoding: encoder.answerEncoding)
     }
 }

@@ -29,21 +29,12 @@ struct SeedDiagnosis {
     /// The loss a prediction that gives every answer the same score has.
     let uniformLoss: Double
     let baselines: Baselines?
-    /// "accuracy" or "P@1", for messages.
+    /// The primary metric's name, for messages.
     let metricName: String
 
-    init(kind: TaskKind, vocabularySize: Int, candidateCount: Int?, baselines: Baselines?) {
-        switch kind {
-        case .classify(let labels):
-            uniformLoss = log(Double(labels.count))
-            metricName = "accuracy"
-        case .fill:
-            uniformLoss = log(Double(candidateCount ?? vocabularySize))
-            metricName = "P@1"
-        case .choice(let fields, let margin):
-            uniformLoss = Double(margin) * Double(fields.count - 1)
-            metricName = "accuracy"
-        }
+    init(kind: any TaskKind, vocabularySize: Int, answerTokens: [Int]?, baselines: Baselines?) {
+        uniformLoss = kind.uniformLoss(vocabularySize: vocabularySize, answerTokens: answerTokens)
+        metricName = kind.primaryMetric.label
         self.baselines = baselines
     }
 

@@ -48,7 +48,7 @@ public final class Trainer {
                                           batchSize: settings.evalBatchSize)
         onEvent(.measuredBaselines(baselines))
         let diagnosis = SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
-                                      candidateCount: encoder.candidateTokens?.count, baselines: baselines)
+                                      answerTokens: encoder.answerTokens, baselines: baselines)
         var results: [SeedResult] = []
         var tables: [FloatBuffer] = []
         for (index, seed) in settings.seeds.enumerated() {

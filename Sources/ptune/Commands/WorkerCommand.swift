@@ -103,13 +103,8 @@ final class StopFlag: Sendable {
 }
 
 extension Metrics {
-    /// The metrics present, keyed "PREFIXaccuracy", "PREFIXmacro_f1", "PREFIXp_at_1", "PREFIXp_at_10".
+    /// The metrics present, keyed PREFIX + the metric's name ("dev_accuracy").
     func named(prefix: String) -> [String: Double] {
-        var out: [String: Double] = [:]
-        if let accuracy { out[prefix + "accuracy"] = accuracy }
-        if let macroF1 { out[prefix + "macro_f1"] = macroF1 }
-        if let pAt1 { out[prefix + "p_at_1"] = pAt1 }
-        if let pAt10 { out[prefix + "p_at_10"] = pAt10 }
-        return out
+        Dictionary(uniqueKeysWithValues: values.names.map { (prefix + $0.rawValue, values[$0] ?? 0) })
     }
 }

@@ -79,11 +79,7 @@ final class ProgressDisplay {
     }
 
     static func format(_ m: Metrics) -> String {
-        var parts: [String] = []
-        if let a = m.accuracy { parts.append(String(format: "accuracy %.4f", a)) }
-        if let f = m.macroF1 { parts.append(String(format: "macro-F1 %.4f", f)) }
-        if let p = m.pAt1 { parts.append(String(format: "P@1 %.4f", p)) }
-        if let p = m.pAt10 { parts.append(String(format: "P@10 %.4f", p)) }
+        let parts = m.values.names.map { $0.label + String(format: " %.4f", m.values[$0] ?? 0) }
         return parts.joined(separator: ", ") + " (n=\(m.count))"
     }
 

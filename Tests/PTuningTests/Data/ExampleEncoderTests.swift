@@ -6,14 +6,14 @@ import Testing
 struct ExampleEncoderTests {
     let model = try! TinyTask.model()
 
-    func spec(_ template: String, kind: TaskKind, maxLength: Int = 256) -> TaskSpec {
+    func spec(_ template: String, kind: any TaskKind, maxLength: Int = 256) -> TaskSpec {
         var training = TrainingSettings()
         training.maxLength = maxLength
         return TaskSpec(name: "t", kind: kind, template: try! Template.parse(template), labelField: "label",
                         training: training)
     }
 
-    static let sentiment = TaskKind.classify(labels: [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")])
+    static let sentiment = ClassifyKind(labels: [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")])
 
     @Test func pseudoTokensBecomeTableRowsInTemplateOrder() throws {
         let encoder = try ExampleEncoder(spec: spec("[P*2] {text} [P] It was {target}", kind: Self.sentiment),
@@ -22,16 +22,16 @@ struct ExampleEncoderTests {
         let text = model.tokenizer.encode(" fun ", parseSpecial: false).map(DecoderInput.token)
         let anchor = model.tokenizer.encode(" It was", parseSpecial: false).map(DecoderInput.token)
         #expect(e.inputs == [.embedding(0), .embedding(1)] + text + [.embedding(2)] + anchor)
-        #expect(e.target == .label(0))
+        #expect(e.answer == 0 && e.continuations.isEmpty)
     }
 
     @Test func theSpaceBeforeTheTargetMovesIntoTheLabelWord() throws {
         let encoder = try ExampleEncoder(spec: spec("[P] {text} It was {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
         #expect(encoder.targetPrefix == " ")
-        #expect(encoder.labelTokens == [model.tokenizer.encode(" great")[0], model.tokenizer.encode(" bad")[0]])
+        #expect(encoder.answerTokens == [model.tokenizer.encode(" great")[0], model.tokenizer.encode(" bad")[0]])
         let tight = try ExampleEncoder(spec: spec("[P] {text} Answer:{target}", kind: Self.sentiment), tokenizer: model.tokenizer)
         #expect(tight.targetPrefix == "")
-        #expect(tight.labelTokens == [model.tokenizer.encode("great")[0], model.tokenizer.encode("bad")[0]])
+        #expect(tight.answerTokens == [model.tokenizer.encode("great")[0], model.tokenizer.encode("bad")[0]])
     }
 
     @Test func overLongInputsAreCutFromTheLongestField() throws {
@@ -68,14 +68,14 @@ struct ExampleEncoderTests {
     }
 
     @Test func labelWordsSharingTheirFirstTokenAreRejected() {
-        let kind = TaskKind.classify(labels: [LabelWord(label: "a", word: "great"), LabelWord(label: "b", word: "greatest")])
+        let kind = ClassifyKind(labels: [LabelWord(label: "a", word: "great"), LabelWord(label: "b", word: "greatest")])
         #expect(throws: TaskProblems.self) {
             _ = try ExampleEncoder(spec: spec("[P] {text} {target}", kind: kind), tokenizer: model.tokenizer)
         }
     }
 
     @Test func startingTokenIDsOutsideTheVocabularyAreRejected() throws {
-        var task = spec("[P] {text} {target}", kind: .classify(labels: [LabelWord(label: "a", word: "great")]))
+        var task = spec("[P] {text} {target}", kind: ClassifyKind(labels: [LabelWord(label: "a", word: "great")]))
         task.encoder = EncoderSettings(kind: .none, initTokenIDs: [1, model.tokenizer.vocabularySize])
         #expect {
             _ = try ExampleEncoder(spec: task, tokenizer: model.tokenizer)
@@ -84,16 +84,15 @@ struct ExampleEncoderTests {
                 == ["task.toml: encoder.init_ids: token id \(model.tokenizer.vocabularySize) is not in the vocabulary (ids run from 0 to \(model.tokenizer.vocabularySize - 1))"]
         }
         task.encoder.initTokenIDs = [1, model.tokenizer.vocabularySize - 1]
-        #expect(try ExampleEncoder(spec: task, tokenizer: model.tokenizer).labelTokens.count == 1)
+        #expect(try ExampleEncoder(spec: task, tokenizer: model.tokenizer).answerTokens?.count == 1)
     }
 
     @Test func choiceOptionsAreTokenizedAfterTheInputs() throws {
-        let encoder = try ExampleEncoder(spec: spec("{premise} [P*2] so {target}", kind: .choice(choiceFields: ["c1", "c2"], margin: 1)),
+        let encoder = try ExampleEncoder(spec: spec("{premise} [P*2] so {target}", kind: ChoiceKind(fields: ["c1", "c2"], margin: 1)),
                                          tokenizer: model.tokenizer)
         let e = try encoder.encode(Example(fields: ["premise": "rain", "c1": "the grass got wet", "c2": "bad", "label": "0"],
                                            source: "train.jsonl:1"))
-        guard case .options(let options, let answer) = e.target else { Issue.record("not a choice target"); return }
-        #expect(answer == 0)
-        #expect(options == [model.tokenizer.encode(" the grass got wet"), model.tokenizer.encode(" bad")])
+        #expect(e.answer == 0)
+        #expect(e.continuations == [model.tokenizer.encode(" the grass got wet"), model.tokenizer.encode(" bad")])
     }
 }

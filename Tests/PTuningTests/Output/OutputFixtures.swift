@@ -10,7 +10,7 @@ enum OutputFixtures {
                                       kvHeadCount: 1, headDim: 2, ffnSize: 8, rmsNormEps: 1e-5, ropeTheta: 10_000,
                                       rotaryLayout: .halfSplit, attentionBias: false, tiedOutput: true, contextLength: 64)
 
-    static func spec(name: String = "sentiment", kind: TaskKind = .classify(labels: [LabelWord(label: "0", word: "bad"),
+    static func spec(name: String = "sentiment", kind: any TaskKind = ClassifyKind(labels: [LabelWord(label: "0", word: "bad"),
                                                                                       LabelWord(label: "1", word: "great")]),
                      template: Template = Template(parts: [.pseudo(count: 2), .field("sentence"), .text(" It was"), .target],
                                                    source: "[P*2]{sentence} It was{target}")) -> TaskSpec {
@@ -48,7 +48,7 @@ enum OutputFixtures {
         RunContext(spec: spec, model: ModelIdentity(name: "tiny-llama", path: "/models/tiny.gguf",
                                                     sha256: String(repeating: "ab", count: 32), config: config),
                    bundle: BundleIdentity(name: "sst2", sha256: String(repeating: "cd", count: 32)), jobID: "job-1",
-                   targetPrefix: " ", labelTokens: [7, 9],
+                   targetPrefix: " ", answerTokens: [7, 9],
                    startedAt: Date(timeIntervalSince1970: 1_700_000_000), finishedAt: Date(timeIntervalSince1970: 1_700_000_030),
                    threads: 2, peakRSSMegabytes: 512.5)
     }

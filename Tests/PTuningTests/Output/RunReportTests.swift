@@ -134,9 +134,9 @@ struct ReportDocumentationTests {
         context.spec.training.maxSteps = 10
         context.spec.encoder.initText = "hello"
         var choice = context
-        choice.spec.kind = .choice(choiceFields: ["a", "b"], margin: 1)
+        choice.spec.kind = ChoiceKind(fields: ["a", "b"], margin: 1)
         var fill = context
-        fill.spec.kind = .fill(candidates: ["x"])
+        fill.spec.kind = FillKind(candidates: ["x"])
         var all = Set<String>()
         for c in [context, choice, fill] {
             let data = try RunReport(outcome: outcome, context: c, outputs: []).jsonData()

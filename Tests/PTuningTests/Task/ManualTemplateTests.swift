@@ -27,7 +27,7 @@ struct ManualTemplateTests {
     }
 
     @Test func theBaselineIsTheGivenManualTemplateElseTheStrippedOne() throws {
-        var spec = TaskSpec(name: "t", kind: .fill(candidates: nil), template: try Template.parse("[P] {x} [P] {target}"),
+        var spec = TaskSpec(name: "t", kind: FillKind(candidates: nil), template: try Template.parse("[P] {x} [P] {target}"),
                             labelField: "y")
         #expect(spec.baselineTemplate.source == "{x} {target}")
         spec.manualTemplate = try Template.parse("{x} is the capital of {target}", manual: true)

@@ -28,7 +28,7 @@ struct ObjectiveTests {
 
     @Test func fillGradientOverTheVocabularyAndOverCandidates() throws {
         for candidates in [nil, ["great", "bad", "the"]] as [[String]?] {
-            let spec = TaskSpec(name: "f", kind: .fill(candidates: candidates), template: try Template.parse("[P] {x} [P] {target}"),
+            let spec = TaskSpec(name: "f", kind: FillKind(candidates: candidates), template: try Template.parse("[P] {x} [P] {target}"),
                                 labelField: "y")
             try check(spec, [Example(fields: ["x": "it", "y": "great"], source: "t:1"),
                              Example(fields: ["x": "no", "y": "bad"], source: "t:2")])
@@ -36,7 +36,7 @@ struct ObjectiveTests {
     }
 
     @Test func choiceHingeGradient() throws {
-        let spec = TaskSpec(name: "c", kind: .choice(choiceFields: ["a", "b"], margin: 50), template: try Template.parse("{p} [P] {target}"),
+        let spec = TaskSpec(name: "c", kind: ChoiceKind(fields: ["a", "b"], margin: 50), template: try Template.parse("{p} [P] {target}"),
                             labelField: "label")
         try check(spec, [Example(fields: ["p": "x", "a": "the great", "b": "bad", "label": "1"], source: "t:1")])
     }

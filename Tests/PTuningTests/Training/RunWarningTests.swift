@@ -9,7 +9,7 @@ struct RunWarningTests {
         let baselines = Baselines(majority: .init(description: "1", dev: baselineDev.map { Metrics(count: 10, accuracy: $0) },
                                                   test: nil),
                                   manual: .init(description: "{x} {target}", dev: nil, test: nil))
-        return SeedDiagnosis(kind: .classify(labels: labels), vocabularySize: 100, candidateCount: nil, baselines: baselines)
+        return SeedDiagnosis(kind: ClassifyKind(labels: labels), vocabularySize: 100, answerTokens: nil, baselines: baselines)
     }
 
     func predictions(_ pairs: [(predicted: String, gold: String)]) -> [Prediction] {
@@ -60,12 +60,12 @@ struct RunWarningTests {
     }
 
     @Test func theUniformLossOfEachKind() {
-        let fill = SeedDiagnosis(kind: .fill(candidates: nil), vocabularySize: 100, candidateCount: 26, baselines: nil)
+        let fill = SeedDiagnosis(kind: FillKind(candidates: nil), vocabularySize: 100, answerTokens: Array(0..<26), baselines: nil)
         #expect(abs(fill.uniformLoss - 3.2581) < 1e-4)
-        let vocabulary = SeedDiagnosis(kind: .fill(candidates: nil), vocabularySize: 100, candidateCount: nil, baselines: nil)
+        let vocabulary = SeedDiagnosis(kind: FillKind(candidates: nil), vocabularySize: 100, answerTokens: nil, baselines: nil)
         #expect(abs(vocabulary.uniformLoss - 4.6052) < 1e-4)
-        let choice = SeedDiagnosis(kind: .choice(choiceFields: ["a", "b", "c"], margin: 1), vocabularySize: 100,
-                                   candidateCount: nil, baselines: nil)
+        let choice = SeedDiagnosis(kind: ChoiceKind(fields: ["a", "b", "c"], margin: 1), vocabularySize: 100,
+                                   answerTokens: nil, baselines: nil)
         #expect(choice.uniformLoss == 2)
     }
 

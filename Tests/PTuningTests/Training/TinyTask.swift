@@ -17,7 +17,7 @@ enum TinyTask {
         training.evalEvery = 2
         training.learningRate = 3e-2
         training.seeds = [3]
-        return TaskSpec(name: "tiny", kind: .classify(labels: [LabelWord(label: "1", word: "great"),
+        return TaskSpec(name: "tiny", kind: ClassifyKind(labels: [LabelWord(label: "1", word: "great"),
                                                                LabelWord(label: "0", word: "bad")]),
                         template: try! Template.parse("[P*2] {text} [P] It was {target}"), labelField: "label",
                         encoder: EncoderSettings(kind: encoder, hiddenSize: 8), training: training)

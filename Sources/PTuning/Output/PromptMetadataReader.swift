@@ -1,0 +1,42 @@
+import Foundation
+import LM
+
+/// Typed reads of a prompt file's metadata, each failure a `ModelFileError` naming the file and key.
+public struct PromptMetadataReader {
+    public let path: String
+    public let metadata: [String: String]
+
+    public init(path: String, metadata: [String: String]) {
+        self.path = path
+        self.metadata = metadata
+    }
+
+    public func string(_ key: String) throws -> String {
+        guard let value = metadata[key] else { throw ModelFileError.missingKey(path: path, key: key) }
+        return value
+    }
+
+    public func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
+        let text = try string(key)
+        guard let value = T(text) else {
+            throw ModelFileError.badValue(path: path, key: key, expected: "a number", found: text)
+        }
+        return value
+    }
+
+    public func json<T: Decodable>(_ key: String) throws -> T {
+        let text = try string(key)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw ModelFileError.badValue(path: path, key: key, expected: "JSON of \(T.self)", found: text)
+        }
+    }
+
+    /// A value as metadata text: JSON with sorted keys and unescaped slashes.
+    public static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
