@@ -62,35 +62,55 @@ public enum FileSystem {
         }
     }
 
-    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+    typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
 
     /// glibc's `renameat2`, which the Swift Glibc module does not export, found at run time.
-    private static let renameat2NoReplace: Renameat2? = {
+    static let renameat2NoReplace: Renameat2? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: Renameat2.self)
     }()
 
-    /// The names in the folder `path`, without `.` and `..`.
+    /// The names in the folder `path`, without `.` and `..`. A name that is not valid UTF-8 comes back
+    /// with U+FFFD in place of its bad bytes (`renameUndecodableEntries` gives such entries names).
     public static func entries(of path: String) throws(FileError) -> [String] {
-        guard let stream = opendir(path) else { throw .system("list", path) }
+        try rawEntries(of: Array(path.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The names in the folder at the path `path` (bytes), as bytes, without `.` and `..`.
+    static func rawEntries(of path: [UInt8]) throws(FileError) -> [[UInt8]] {
+        guard let stream = withCPath(path, { opendir($0) }) else {
+            throw .system("list", String(decoding: path, as: UTF8.self))
+        }
         defer { closedir(stream) }
-        var names: [String] = []
+        var names: [[UInt8]] = []
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != ".", name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != [0x2E], name != [0x2E, 0x2E] { names.append(name) }
         }
         return names
     }
 
-    /// Removes `path` and everything under it, without following symbolic links; best effort.
+    /// Calls `body` with `path` as a NUL-terminated C string.
+    static func withCPath<T>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (path + [0]).withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
+    /// Removes `path` and everything under it, without following symbolic links; best effort. Names
+    /// that are not valid UTF-8 are removed too.
     public static func removeTree(_ path: String) {
-        if let info = try? status(path), isDirectory(info) {
-            for name in (try? entries(of: path)) ?? [] { removeTree(path + "/" + name) }
-            rmdir(path)
+        removeTree(raw: Array(path.utf8))
+    }
+
+    private static func removeTree(raw path: [UInt8]) {
+        var info = stat()
+        let isFolder = withCPath(path) { lstat($0, &info) } == 0 && info.st_mode & S_IFMT == S_IFDIR
+        if isFolder {
+            for name in (try? rawEntries(of: path)) ?? [] { removeTree(raw: path + [0x2F] + name) }
+            _ = withCPath(path) { rmdir($0) }
         } else {
-            unlink(path)
+            _ = withCPath(path) { unlink($0) }
         }
     }
 }

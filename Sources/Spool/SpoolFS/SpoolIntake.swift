@@ -9,10 +9,12 @@ import Glibc
 public enum SpoolIntake {
     /// The entries of `incoming/` to consider: folders and `.tar` / `.tar.zst` files, skipping
     /// names that start with `.`; in order of arrival (the status change time, which the rename into
-    /// `incoming/` sets, then the name). Other entries are left alone.
+    /// `incoming/` sets, then the name). Other entries are left alone. An entry whose name is not
+    /// valid UTF-8 is first renamed to its escaped form (`FileSystem.renameUndecodableEntries`).
     ///
     /// - Throws: `FileError` when `incoming/` cannot be read.
     public static func scanIncoming(_ layout: SpoolLayout) throws(FileError) -> [String] {
+        _ = try FileSystem.renameUndecodableEntries(in: layout.incoming.path)
         var found: [(name: String, seconds: Int, nanoseconds: Int)] = []
         for name in try FileSystem.entries(of: layout.incoming.path) where !name.hasPrefix(".") {
             guard let info = try FileSystem.status(layout.incoming.path + "/" + name) else { continue }

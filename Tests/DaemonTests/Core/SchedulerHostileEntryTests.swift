@@ -1,5 +1,6 @@
 @testable import Daemon
 import Foundation
+import Glibc
 import Store
 import TestSupport
 import Testing
@@ -21,5 +22,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: reason, isDirectory: &isFolder) && !isFolder.boolValue)
         let text = try String(contentsOf: f.layout.rejected.appendingPathComponent("trap/reason.txt"), encoding: .utf8)
         #expect(text.contains("task.toml"))
+    }
+
+    /// Renames `incoming/NAME` to a name ending in `suffix`, bytes that are not UTF-8.
+    func makeUndecodable(_ f: SchedulerFixture, _ name: String, suffix: [UInt8]) {
+        let folder = Array(f.layout.incoming.path.utf8) + [0x2F]
+        let target = (folder + Array(name.utf8) + suffix + [0]).map { CChar(bitPattern: $0) }
+        #expect(rename(f.layout.incoming.path + "/" + name, target) == 0)
+    }
+
+    @Test func entriesWhoseNamesAreNotUTF8AreTakenInUnderEscapedNames() throws {
+        let f = try SchedulerFixture()
+        try f.submit("caf")
+        makeUndecodable(f, "caf", suffix: [0xE9])
+        let staging = f.layout.tmp.appendingPathComponent("junk")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: staging, to: f.layout.incoming.appendingPathComponent("junk"))
+        makeUndecodable(f, "junk", suffix: [0x1B, 0xFF])
+        try f.tick()
+        #expect(try f.state("caf") == .running)
+        #expect(f.entries(f.layout.rejected) == ["junk%1B%FF"])
+        #expect(f.entries(f.layout.incoming).isEmpty)
     }
 }
