@@ -31,6 +31,7 @@ struct TrainingReader {
         if let v = table.int("max_length", in: 8...65_536) { s.maxLength = v }
         if let v = table.oneOf("precision", Precision.self) { s.precision = v }
         if let v = table.bool("recompute") { s.recompute = v }
+        if let v = table.bool("refit") { s.refit = v }
         return s
     }
 

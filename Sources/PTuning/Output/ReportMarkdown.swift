@@ -29,9 +29,12 @@ public enum ReportMarkdown {
         lines.append("")
         lines.append(contentsOf: table(report))
         lines.append("")
-        lines.append("The exported prompt is the one of seed \(report.summary.bestSeed) (\(choice(report))).")
+        lines.append(exported(report))
         for seed in report.seeds {
             for warning in seed.warnings { lines.append("- Seed \(seed.seed), \(warning.kind.rawValue): \(inline(warning.message))") }
+        }
+        for warning in report.refit?.result.warnings ?? [] {
+            lines.append("- Seed \(report.summary.bestSeed) on all records, \(warning.kind.rawValue): \(inline(warning.message))")
         }
         lines.append("")
         lines.append(contentsOf: baselineTable(report.baselines))
@@ -94,6 +97,19 @@ public enum ReportMarkdown {
         }
         lines.append("| mean ± std | | | " + summary.joined(separator: " | ") + " | |")
         return lines
+    }
+
+    /// Which prompt was exported, and why.
+    static func exported(_ report: RunReport) -> String {
+        let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
+        guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
+        let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps"
+        let test = refit.result.test.map { metrics in
+            ", test " + metrics.values.names.map { "\($0.label) \(format(metrics.values[$0] ?? 0))" }.joined(separator: ", ")
+        } ?? ""
+        return refit.exported
+            ? "The exported prompt is that of \(chosen), \(again)\(test)."
+            : "The exported prompt is the one of \(chosen): \(again) it carried warnings its first run did not\(test)."
     }
 
     /// Why the exported seed was chosen.

@@ -18,14 +18,16 @@ extension RunReport {
         data = outcome.data
         baselines = outcome.baselines
         seeds = outcome.seeds
+        refit = outcome.refit
         summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,
                           dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
                           test: MetricSummary(outcome.seeds.compactMap(\.test)), warnings: outcome.warnings)
-        let tokensPerSecond = outcome.seeds.map(\.trainTokensPerSecond)
+        let runs = outcome.seeds + (outcome.refit.map { [$0.result] } ?? [])
+        let tokensPerSecond = runs.map(\.trainTokensPerSecond)
         timing = Timing(startedAt: Self.timestamp(context.startedAt), finishedAt: Self.timestamp(context.finishedAt),
                         wallSeconds: context.finishedAt.timeIntervalSince(context.startedAt),
-                        trainSeconds: outcome.seeds.map(\.trainSeconds).reduce(0, +),
-                        evalSeconds: outcome.seeds.map(\.evalSeconds).reduce(0, +),
+                        trainSeconds: runs.map(\.trainSeconds).reduce(0, +),
+                        evalSeconds: runs.map(\.evalSeconds).reduce(0, +),
                         trainTokensPerSecondMean: tokensPerSecond.reduce(0, +) / Double(max(tokensPerSecond.count, 1)))
         resources = Resources(threads: context.threads, peakRSSMB: context.peakRSSMegabytes)
         self.outputs = outputs
@@ -81,6 +83,7 @@ extension RunReport.Training {
         maxLength = settings.maxLength
         precision = settings.precision.rawValue
         recompute = settings.recompute
+        refit = settings.refit
         automatic = settings.automatic.map(\.rawValue).sorted()
     }
 }

@@ -16,6 +16,8 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var baselines: Baselines
     /// One entry per seed, in the order the seeds ran.
     public var seeds: [SeedResult]
+    /// The chosen seed trained again on every record (train and the carved dev split), when it was.
+    public var refit: RefitResult?
     public var summary: Summary
     public var timing: Timing
     public var resources: Resources
@@ -24,7 +26,7 @@ public struct RunReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
-        case job, model, task, encoder, training, data, baselines, seeds, summary, timing, resources, outputs
+        case job, model, task, encoder, training, data, baselines, seeds, refit, summary, timing, resources, outputs
     }
 
     /// Which job and bundle produced the run.
@@ -144,12 +146,14 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var precision: String
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
+        /// Whether the chosen seed trains again on every record when the dev split is carved.
+        public var refit: Bool
         /// The settings ptune chose because the bundle left them out ("steps", "learning_rate",
         /// "seeds", "eval_every").
         public var automatic: [String]
 
         enum CodingKeys: String, CodingKey {
-            case epochs, optimizer, schedule, seeds, patience, precision, recompute, automatic
+            case epochs, optimizer, schedule, seeds, patience, precision, recompute, refit, automatic
             case maxSteps = "max_steps"
             case batchSize = "batch_size"
             case evalBatchSize = "eval_batch_size"

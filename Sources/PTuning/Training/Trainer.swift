@@ -13,12 +13,12 @@ public final class Trainer {
     public let encoder: ExampleEncoder
     public let data: TrainingData
     public let checkpoints: CheckpointStore?
-    private let onEvent: (TrainingEvent) -> Void
+    let onEvent: (TrainingEvent) -> Void
     /// Polled after every step; when it returns true the run writes a checkpoint and throws
     /// `TrainingInterrupted` (how a worker stops on SIGTERM and resumes later).
     public var stopRequested: () -> Bool = { false }
 
-    private var spec: TaskSpec { encoder.spec }
+    var spec: TaskSpec { encoder.spec }
     private var evaluator: Evaluator { Evaluator(model: model, encoder: encoder) }
     /// The bundle's settings with ptune's defaults chosen for this data (`TrainingDefaults`).
     public let settings: TrainingSettings
@@ -65,8 +65,10 @@ public final class Trainer {
             onEvent(.finishedSeed(result))
         }
         let best = Self.bestSeedIndex(results)
-        return TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed, baselines: baselines,
-                               settings: settings, data: data.summary)
+        var outcome = TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
+                                      baselines: baselines, settings: settings, data: data.summary)
+        if refits { try refit(&outcome, chosen: results[best]) }
+        return outcome
     }
 
     /// The seed to export: the best dev primary metric among the seeds without warnings, or among all
@@ -138,7 +140,7 @@ public final class Trainer {
         let objective = Objective(encoder: encoder, vocabularySize: model.transformer.config.vocabSize)
         let total = totalSteps
         var run = try resume(seed: seed, promptEncoder: promptEncoder, optimizer: optimizer)
-        onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count, totalSteps: total,
+        onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count + (refits ? 1 : 0), totalSteps: total,
                          fromStep: run.state.step))
         var epochOrder = order(seed: seed, epoch: run.state.step / stepsPerEpoch)
         while run.state.step < total && !run.state.stopped {

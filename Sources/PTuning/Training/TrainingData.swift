@@ -60,7 +60,30 @@ public struct TrainingOutcome: Sendable {
     /// The settings the run used, with ptune's defaults filled in.
     public var settings: TrainingSettings
     public var data: DataSummary
+    /// The chosen seed trained again on every record, when the settings asked for it.
+    public var refit: RefitResult?
 
-    /// The warnings of the exported seed.
-    public var warnings: [RunWarning] { seeds.first { $0.seed == bestSeed }?.warnings ?? [] }
+    /// The warnings of the exported prompt.
+    public var warnings: [RunWarning] {
+        if let refit, refit.exported { return refit.result.warnings }
+        return seeds.first { $0.seed == bestSeed }?.warnings ?? []
+    }
+}
+
+/// The chosen seed trained again, after the choice, on the training records and the carved dev
+/// records together (`TrainingSettings.refit`).
+public struct RefitResult: Sendable, Codable, Equatable {
+    /// The run: its steps, loss curve, test metrics and warnings (it has no dev split).
+    public var result: SeedResult
+    /// The records it trained on.
+    public var records: Int
+    /// Whether its prompt is the exported one: not when it carries a warning the chosen seed's run
+    /// did not, in which case that run's prompt is exported.
+    public var exported: Bool
+
+    public init(result: SeedResult, records: Int, exported: Bool) {
+        self.result = result
+        self.records = records
+        self.exported = exported
+    }
 }

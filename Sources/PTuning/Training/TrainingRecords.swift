@@ -92,4 +92,6 @@ public enum TrainingEvent: Sendable {
     case finishedSeed(SeedResult)
     /// The majority answer and manual template measured, before the first seed trains.
     case measuredBaselines(Baselines)
+    /// The chosen seed starts again on `records` records, the carved dev split's among them.
+    case refitting(seed: UInt64, records: Int)
 }

@@ -47,10 +47,17 @@ struct TrainCommand: ParsableCommand {
         let seeds = result.outcome.seeds
         print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
         for seed in seeds {
-            var line = "  seed \(seed.seed)\(seed.seed == result.outcome.bestSeed ? " (exported)" : ""): \(seed.steps) steps"
+            let exported = seed.seed == result.outcome.bestSeed && result.outcome.refit?.exported != true
+            var line = "  seed \(seed.seed)\(exported ? " (exported)" : ""): \(seed.steps) steps"
             if let dev = seed.dev { line += ", dev \(ProgressDisplay.format(dev))" }
             if let test = seed.test { line += ", test \(ProgressDisplay.format(test))" }
             if !seed.warnings.isEmpty { line += "; warnings: " + seed.warnings.map(\.kind.rawValue).joined(separator: ", ") }
+            print(line)
+        }
+        if let refit = result.outcome.refit {
+            var line = "  seed \(refit.result.seed) again on all \(refit.records) records\(refit.exported ? " (exported)" : ""): "
+                + "\(refit.result.steps) steps"
+            if let test = refit.result.test { line += ", test \(ProgressDisplay.format(test))" }
             print(line)
         }
         for warning in result.outcome.warnings { print("warning: \(warning.message)") }

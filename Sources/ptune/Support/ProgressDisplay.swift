@@ -44,6 +44,8 @@ final class ProgressDisplay {
             line += String(format: ", %.0f tokens/s", result.trainTokensPerSecond)
             emitLine(line)
             for warning in result.warnings { emitLine("\(seedLabel)warning: \(warning.message)") }
+        case let .refitting(seed, records):
+            emitLine("seed \(seed) chosen; training it again on all \(records) records (train and the carved dev split)")
         case let .measuredBaselines(baselines):
             for (name, baseline) in [("majority answer", baselines.majority), ("manual template", baselines.manual)] {
                 let scores = [("dev", baseline.dev), ("test", baseline.test)].compactMap { split, metrics in

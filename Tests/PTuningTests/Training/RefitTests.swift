@@ -1,0 +1,78 @@
+import Foundation
+import LM
+@testable import PTuning
+import Tensor
+import TestSupport
+import Testing
+
+/// The chosen seed trained again on train and the carved dev records (`TrainingSettings.refit`).
+struct RefitTests {
+    func run(_ spec: TaskSpec, devSource: DevSource, checkpoints: URL? = nil, stopAfter: Int? = nil,
+             events: ((TrainingEvent) -> Void)? = nil) throws -> TrainingOutcome {
+        let model = try TinyTask.model()
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+        var data = try TinyTask.data(encoder)
+        data.devSource = devSource
+        var steps = 0
+        let trainer = Trainer(model: model, encoder: encoder, data: data,
+                              checkpoints: try checkpoints.map { try CheckpointStore(directory: $0) }) { event in
+            if case .step = event { steps += 1 }
+            events?(event)
+        }
+        if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
+        return try trainer.run()
+    }
+
+    var spec: TaskSpec {
+        var spec = TinyTask.classifySpec(encoder: .none, steps: 6)
+        spec.training.seeds = [3, 4]
+        return spec
+    }
+
+    @Test func aCarvedDevSplitTrainsTheChosenSeedAgainOnEveryRecordAndExportsIt() throws {
+        var started: [(index: Int, count: Int)] = []
+        var refitting: (seed: UInt64, records: Int)?
+        let outcome = try run(spec, devSource: .carved) { event in
+            if case let .started(_, index, count, _, _) = event { started.append((index, count)) }
+            if case let .refitting(seed, records) = event { refitting = (seed, records) }
+        }
+        let refit = try #require(outcome.refit)
+        #expect(refit.records == 18 && refit.result.seed == outcome.bestSeed)
+        #expect(refitting?.seed == outcome.bestSeed && refitting?.records == 18)
+        #expect(refit.result.dev == nil && refit.result.test?.count == 6 && refit.result.steps == 6)
+        #expect(started.map(\.index) == [0, 1, 2] && started.allSatisfy { $0.count == 3 })
+        #expect(refit.exported == refit.result.warnings.isEmpty || outcome.seeds.contains { $0.seed == outcome.bestSeed && !$0.warnings.isEmpty })
+        let fromChosenRun = try run(spec.with(refit: false), devSource: .carved)
+        #expect(fromChosenRun.refit == nil)
+        #expect(refit.exported == (outcome.table.array != fromChosenRun.table.array))
+    }
+
+    @Test func aDevFileOrNoDevIsNeverTrainedOn() throws {
+        #expect(try run(spec, devSource: .file).refit == nil)
+        var single = spec
+        single.training.seeds = [3]
+        #expect(try run(single, devSource: .none).refit == nil)
+    }
+
+    @Test func aRunStoppedDuringTheRefitResumesToTheSameEnd() throws {
+        let straight = try run(spec, devSource: .carved, checkpoints: TestEnvironment.temporaryDirectory())
+        let directory = TestEnvironment.temporaryDirectory()
+        #expect(throws: TrainingInterrupted.self) { try run(spec, devSource: .carved, checkpoints: directory, stopAfter: 14) }
+        let resumed = try run(spec, devSource: .carved, checkpoints: directory)
+        var a = try #require(resumed.refit), b = try #require(straight.refit)
+        for r in [\RefitResult.result.trainSeconds, \.result.evalSeconds, \.result.trainTokensPerSecond] {
+            a[keyPath: r] = 0
+            b[keyPath: r] = 0
+        }
+        #expect(a == b)
+        #expect(resumed.table.array == straight.table.array)
+    }
+}
+
+private extension TaskSpec {
+    func with(refit: Bool) -> TaskSpec {
+        var spec = self
+        spec.training.refit = refit
+        return spec
+    }
+}
