@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "ApplicationTests", dependencies: ["Application", "PTuning", "LM", "Tensor", "Base", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Store", "Spool", "Tensor", "Base", "TestSupport",
-                                                   .product(name: "Logging", package: "swift-log")]),
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

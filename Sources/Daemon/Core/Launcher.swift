@@ -49,8 +49,14 @@ final class Launcher {
                                  metadata: ["executor": "\(executor.name)", "error": "\(error)"])
             return
         }
-        let attempt = try context.store.startAttempt(jobID: job.id, pid: worker.pid, clusterJobID: worker.clusterJobID,
+        let attempt: AttemptRecord
+        do {
+            attempt = try context.store.startAttempt(jobID: job.id, pid: worker.pid, clusterJobID: worker.clusterJobID,
                                                      at: context.clock.now())
+        } catch {
+            stopUnrecorded(worker, job: job)
+            throw error
+        }
         var record = job
         record.state = .running
         let started = adopt(record, attempt: attempt, worker: worker)
@@ -66,6 +72,15 @@ final class Launcher {
         }
         context.logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)",
                                                        "attempt": "\(attempt.number)", "worker": "\(executor.describe(worker))"])
+    }
+
+    /// Kills a worker whose attempt the database could not record (a full disk): the job is still
+    /// queued, so the next pass starts it again, and nothing would ever supervise or reap this one.
+    private func stopUnrecorded(_ worker: WorkerHandle, job: JobRecord) {
+        worker.send(SIGKILL)
+        for _ in 0..<50 where !worker.poll() { Thread.sleep(forTimeInterval: 0.02) }
+        context.logger.error("the attempt could not be recorded; its worker was killed and the job stays queued",
+                             metadata: ["job": "\(job.id)", "worker": "\(executor.describe(worker))"])
     }
 
     /// What the worker of `job`'s next attempt runs: `ptune worker` on the job's folder.
