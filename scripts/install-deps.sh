@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages ptune builds against, when any is missing (with sudo when not root).
 #   scripts/install-deps.sh          build dependencies
-#   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests; these are
-#                                    optional: when they cannot be installed the tests say so and skip
+#   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests, and systemd
+#                                    for the unit-file checks; these are optional: when they cannot be
+#                                    installed the tests say so and skip
 set -euo pipefail
 packages=(libopenblas-dev libzstd-dev libsqlite3-dev pkg-config)
 optional=()
-[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge)
+[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge systemd)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3 python3-pip)
 
 missing_of() {
@@ -26,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 fi
 if [ ${#missing_optional[@]} -gt 0 ]; then
-    echo "installing ${missing_optional[*]} (for the Slurm integration tests) ..." >&2
+    echo "installing ${missing_optional[*]} (for the Slurm integration tests and the unit-file checks) ..." >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing_optional[@]}" >&2 \
-        || echo "could not install ${missing_optional[*]}: the Slurm integration tests will be skipped" >&2
+        || echo "could not install ${missing_optional[*]}: the tests that need them will be skipped" >&2
 fi
