@@ -8,11 +8,18 @@ enum BundleName {
         archiveExtensions.first { name.hasSuffix($0) && name.count > $0.count }
     }
 
-    /// `name` itself for `number` 1, else `NAME-number` with an archive extension kept at the end.
+    /// The longest file name Linux file systems take, in bytes.
+    static let maxBytes = 255
+
+    /// `name` itself for `number` 1, else `NAME-number` with an archive extension kept at the end,
+    /// NAME shortened (by whole characters) where the result would be longer than `maxBytes`.
     static func variant(of name: String, number: Int) -> String {
         guard number > 1 else { return name }
         let ext = archiveExtension(of: name) ?? ""
-        return "\(name.dropLast(ext.count))-\(number)\(ext)"
+        var base = Substring(name.dropLast(ext.count))
+        let tail = "-\(number)\(ext)"
+        while !base.isEmpty && base.utf8.count + tail.utf8.count > maxBytes { base = base.dropLast() }
+        return base + tail
     }
 
     /// Why `name` cannot name an entry of a spool folder, or nil when it can.

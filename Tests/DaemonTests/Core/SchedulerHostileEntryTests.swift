@@ -44,4 +44,19 @@ import Testing
         #expect(f.entries(f.layout.rejected) == ["junk%1B%FF"])
         #expect(f.entries(f.layout.incoming).isEmpty)
     }
+
+    @Test func twoRejectedEntriesWithTheLongestNameBothLandInRejected() throws {
+        let f = try SchedulerFixture()
+        let name = String(repeating: "n", count: 255)
+        for round in 0..<2 {
+            let staging = f.layout.tmp.appendingPathComponent("long\(round)")
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: staging, to: f.layout.incoming.appendingPathComponent(name))
+            try f.tick()
+        }
+        try f.submit("valid")
+        try f.tick()
+        #expect(try f.state("valid") == .running)
+        #expect(f.entries(f.layout.rejected) == [String(repeating: "n", count: 253) + "-2", name])
+    }
 }
