@@ -40,13 +40,17 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     /// For a succeeded job whose prompt looks unsound (collapsed, diverged, or not above its
     /// baselines): the report's warnings, one per line; nil for a sound one.
     public var warnings: String?
+    /// The user id that owned the dropped entry: the job's owner, who may cancel it. Nil for jobs
+    /// recorded before owners were.
+    public var ownerUID: Int?
 
     public init(id: String, bundleSHA256: String, name: String, spoolName: String, state: JobState = .queued,
                 priority: Int, threads: Int, memoryMB: Int, wallTimeSeconds: Int,
                 model: String? = nil, kind: String? = nil,
                 submittedAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, reason: String? = nil,
                 cancelRequested: Bool = false, progressStep: Int? = nil, progressTotal: Int? = nil,
-                lastLoss: Double? = nil, lastDevMetric: Double? = nil, attempts: Int = 0, warnings: String? = nil) {
+                lastLoss: Double? = nil, lastDevMetric: Double? = nil, attempts: Int = 0, warnings: String? = nil,
+                ownerUID: Int? = nil) {
         self.id = id
         self.bundleSHA256 = bundleSHA256
         self.name = name
@@ -69,6 +73,7 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         self.lastDevMetric = lastDevMetric
         self.attempts = attempts
         self.warnings = warnings
+        self.ownerUID = ownerUID
     }
 
     /// The job id of a bundle: the first 16 hex digits of its sha256, lowercase.

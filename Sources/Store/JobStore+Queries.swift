@@ -30,10 +30,12 @@ extension JobStore {
     }
 
     /// Jobs, newest first, optionally only in `state`, whose name matches the GLOB pattern `nameGlob`
-    /// (`*`, `?`, `[...]`; case-sensitive), submitted at or after `since`, and at most `limit` of them.
-    public func jobs(state: JobState? = nil, nameGlob: String? = nil, since: Date? = nil,
+    /// (`*`, `?`, `[...]`; case-sensitive), submitted at or after `since`, owned by `ownerUID`, and at
+    /// most `limit` of them.
+    public func jobs(state: JobState? = nil, nameGlob: String? = nil, since: Date? = nil, ownerUID: Int? = nil,
                      limit: Int? = nil) throws -> [JobRecord] {
         var request = JobRecord.all()
+        if let ownerUID { request = request.filter(Column("ownerUID") == ownerUID) }
         if let state { request = request.filter(Column("state") == state) }
         if let nameGlob { request = request.filter(sql: "name GLOB ?", arguments: [nameGlob]) }
         if let since { request = request.filter(Column("submittedAt") >= since) }

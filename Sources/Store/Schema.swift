@@ -87,6 +87,11 @@ enum Schema {
                 t.add(column: "warnings", .text)
             }
         }
+        migrator.registerMigration("v4: owners of jobs") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "ownerUID", .integer)
+            }
+        }
         return migrator
     }
 }

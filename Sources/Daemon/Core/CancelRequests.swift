@@ -1,9 +1,13 @@
 import Base
 import Foundation
+import Glibc
 import Spool
+import Store
 
 /// `ptune cancel` asks by creating `control/cancel/JOB` in the spool; the daemon, the database's only
-/// writer, acts on it and removes it. The CLI needs write access to that folder only.
+/// writer, acts on it and removes it. The CLI needs write access to that folder only. The request
+/// counts only when the user who filed it (the file's owner) owns the job or administers the
+/// service (root, or the service user itself); any other request is refused and removed.
 public enum CancelRequests {
     static func folder(_ layout: SpoolLayout) -> URL {
         layout.root.appendingPathComponent("control/cancel")
@@ -21,8 +25,29 @@ public enum CancelRequests {
         }
     }
 
-    static func isRequested(_ jobID: String, layout: SpoolLayout) -> Bool {
-        FileManager.default.fileExists(atPath: folder(layout).appendingPathComponent(jobID).path)
+    /// A cancel request as the daemon judges it.
+    enum Verdict: Equatable {
+        case allowed
+        /// Filed by user `uid`, who neither owns the job nor administers the service.
+        case refused(uid: Int)
+    }
+
+    /// The request to cancel `job`, judged; nil when there is none.
+    static func verdict(for job: JobRecord, layout: SpoolLayout) -> Verdict? {
+        guard let info = try? FileSystem.status(folder(layout).appendingPathComponent(job.id).path) else { return nil }
+        let uid = Int(info.st_uid)
+        let administers = uid == 0 || uid == Int(getuid())
+        return administers || job.ownerUID == nil || job.ownerUID == uid ? .allowed : .refused(uid: uid)
+    }
+
+    /// Removes a refused request and records why on the job.
+    static func refuse(_ job: JobRecord, uid: Int, context: DaemonContext) throws {
+        clear(job.id, layout: context.layout)
+        let owner = job.ownerUID.map { "uid \($0)" } ?? "nobody"
+        try context.store.appendEvent(jobID: job.id, attempt: nil, kind: "cancel_refused",
+                                      message: "a cancel request by uid \(uid) was refused: the job belongs to \(owner)",
+                                      at: context.clock.now())
+        context.logger.warning("cancel request refused", metadata: ["job": "\(job.id)", "uid": "\(uid)"])
     }
 
     static func pending(layout: SpoolLayout) -> [String] {

@@ -103,6 +103,10 @@ public final class DaemonCore {
                 CancelRequests.clear(id, layout: context.layout)
                 continue
             }
+            if case .refused(let uid)? = CancelRequests.verdict(for: job, layout: context.layout) {
+                try CancelRequests.refuse(job, uid: uid, context: context)
+                continue
+            }
             if job.state == .queued {
                 try context.store.requestCancel(jobID: id, at: context.clock.now())
                 try Completion(context: context).endUnstarted(job, in: .cancelled,

@@ -6,6 +6,8 @@ import Store
 /// Turns one claimed spool entry into a queued job, or rejects it with every reason.
 struct Intake {
     let context: DaemonContext
+    /// The user id that owns the claimed entry (`owner(of:)`).
+    let owner: Int?
 
     /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
     static let extractedSuffix = ".unpacked"
@@ -58,18 +60,26 @@ struct Intake {
         }
         let id = String(sha.prefix(16))
         _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
-        try context.store.insertJob(Self.record(id: id, sha: sha, bundle: bundle, spoolName: spoolName, at: context.clock.now()),
+        try context.store.insertJob(Self.record(id: id, sha: sha, bundle: bundle, spoolName: spoolName, owner: owner,
+                                                at: context.clock.now()),
                                     durable: true)
         context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(bundle.manifest.name)"])
     }
 
     /// The queued job row for an accepted bundle.
-    static func record(id: String, sha: String, bundle: TaskBundle, spoolName: String, at now: Date) -> JobRecord {
+    static func record(id: String, sha: String, bundle: TaskBundle, spoolName: String, owner: Int?,
+                       at now: Date) -> JobRecord {
         let m = bundle.manifest
         return JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
                          priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
                          wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
-                         submittedAt: now)
+                         submittedAt: now, ownerUID: owner)
+    }
+
+    /// The user who owns a dropped entry (the folder or archive as it arrived): the job's owner.
+    static func owner(of entry: URL) -> Int? {
+        guard let info = try? FileSystem.status(entry.path) else { return nil }
+        return Int(info.st_uid)
     }
 
     /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the
@@ -83,7 +93,7 @@ struct Intake {
             try context.store.insertJob(JobRecord(id: String(sha.prefix(16)), bundleSHA256: sha, name: spoolName,
                                                spoolName: spoolName, state: .rejected, priority: 0, threads: 0,
                                                memoryMB: 0, wallTimeSeconds: 0, model: nil, kind: nil,
-                                               submittedAt: now, finishedAt: now, reason: summary),
+                                               submittedAt: now, finishedAt: now, reason: summary, ownerUID: owner),
                                      durable: false)
         }
         context.logger.notice("rejected bundle", metadata: ["entry": "\(spoolName)", "reason": "\(summary)"])

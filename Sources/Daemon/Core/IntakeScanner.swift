@@ -58,7 +58,7 @@ final class IntakeScanner {
         try marker.begin(claimed.lastPathComponent)
         defer { marker.end() }
         do {
-            try Intake(context: context).process(claimed: claimed, spoolName: name)
+            try Intake(context: context, owner: Intake.owner(of: claimed)).process(claimed: claimed, spoolName: name)
         } catch where Self.isTransient(error) {
             throw error
         } catch {

@@ -121,7 +121,7 @@ struct Recovery {
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         guard sha.hasPrefix(jobID) else { return }
         try context.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name,
-                                                       at: context.clock.now()),
+                                                  owner: Intake.owner(of: bundleDirectory), at: context.clock.now()),
                                  durable: true)
     }
 

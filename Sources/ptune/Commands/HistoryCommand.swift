@@ -12,6 +12,7 @@ struct HistoryCommand: ParsableCommand {
     var state: String?
     @Option(name: .long, help: "Only jobs whose name matches this glob (e.g. 'sst2*').") var name: String?
     @Option(name: .long, help: "Only jobs submitted on or after this date (YYYY-MM-DD or ISO-8601).") var since: String?
+    @Option(name: .long, help: "Only jobs owned by this user (name or uid): who dropped the bundle.") var owner: String?
     @Option(name: .long, help: "At most this many jobs.") var limit: Int?
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
@@ -31,14 +32,16 @@ struct HistoryCommand: ParsableCommand {
             return d
         }
         let store = try spoolOptions.openStore()
-        let jobs = try store.jobs(state: stateFilter, nameGlob: name, since: sinceDate, limit: limit)
+        let jobs = try store.jobs(state: stateFilter, nameGlob: name, since: sinceDate, ownerUID: try owner.map(JobOwner.uid),
+                                  limit: limit)
         if json {
             try JobFormatting.printJSON(jobs)
             return
         }
-        var table = TextTable(["JOB", "STATE", "NAME", "SUBMITTED", "TOOK", "PROGRESS", "REASON"])
+        var table = TextTable(["JOB", "STATE", "NAME", "OWNER", "SUBMITTED", "TOOK", "PROGRESS", "REASON"])
         for job in jobs {
-            table.add([job.id, JobFormatting.state(job), job.name, JobFormatting.time(job.submittedAt), JobFormatting.duration(job),
+            table.add([job.id, JobFormatting.state(job), job.name, JobOwner.name(job.ownerUID), JobFormatting.time(job.submittedAt),
+                       JobFormatting.duration(job),
                        JobFormatting.progress(job), String((job.reason ?? job.warnings.map { "warning: " + $0 } ?? "").prefix(60))])
         }
         printForTerminal(jobs.isEmpty ? "no jobs" : table.rendered)

@@ -31,7 +31,7 @@ struct ShowCommand: ParsableCommand {
         printForTerminal("job       \(j.id)  \(j.name)")
         printForTerminal("state     \(JobFormatting.state(j))\(j.reason.map { ": \($0)" } ?? "")")
         for warning in j.warnings?.split(separator: "\n") ?? [] { printForTerminal("warning   \(warning)") }
-        printForTerminal("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName))")
+        printForTerminal("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName) by \(JobOwner.name(j.ownerUID)))")
         if let model = j.model { printForTerminal("model     \(model), kind \(j.kind ?? "-")") }
         printForTerminal("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")
         printForTerminal("times     submitted \(JobFormatting.time(j.submittedAt)), started \(JobFormatting.time(j.startedAt)), "

@@ -1,7 +1,9 @@
 import Base
 @testable import Daemon
 import Foundation
+import Glibc
 import Spool
+import Store
 import TestSupport
 import Testing
 
@@ -11,7 +13,9 @@ import Testing
         try CancelRequests.request("abc123", spool: spool)
         let layout = SpoolLayout(root: spool)
         #expect(CancelRequests.pending(layout: layout) == ["abc123"])
-        #expect(CancelRequests.isRequested("abc123", layout: layout))
+        let job = JobRecord(id: "abc123", bundleSHA256: "abc123", name: "n", spoolName: "n", priority: 0, threads: 1,
+                            memoryMB: 1, wallTimeSeconds: 1, submittedAt: Date(), ownerUID: Int(getuid()))
+        #expect(CancelRequests.verdict(for: job, layout: layout) == .allowed)
         CancelRequests.clear("abc123", layout: layout)
         #expect(CancelRequests.pending(layout: layout).isEmpty)
     }
