@@ -169,14 +169,21 @@ def done_keys(out):
 
 
 def summarise(report):
-    """The exported seed's figures, every seed's, the baselines and the settings ptune chose."""
+    """The exported prompt's figures (the refit's when it was exported), every seed's, the baselines and the
+    settings ptune chose; `chosen_test` is the chosen seed's own run."""
     metric = lambda m: None if m is None else (m.get('accuracy') if m.get('accuracy') is not None else m.get('p_at_1'))
     best = report['summary']['best_seed']
     seed = next(s for s in report['seeds'] if s['seed'] == best)
     losses = [p['loss'] for p in seed['loss_curve']]
     baselines = report.get('baselines', {})
+    refit = report.get('refit')
+    exported = refit['result'] if refit and refit['exported'] else seed
     return {
-        'test': metric(seed.get('test')), 'dev': metric(seed.get('dev')), 'steps': seed['steps'],
+        'test': metric(exported.get('test')), 'chosen_test': metric(seed.get('test')),
+        'refit': None if not refit else {'test': metric(refit['result'].get('test')), 'records': refit['records'],
+                                         'steps': refit['result']['steps'], 'exported': refit['exported'],
+                                         'warnings': [w['kind'] for w in refit['result'].get('warnings', [])]},
+        'dev': metric(seed.get('dev')), 'steps': seed['steps'],
         'best_seed': best, 'best_step': seed['best_step'], 'first_loss': losses[0] if losses else None,
         'last_loss': sum(losses[-10:]) / max(1, len(losses[-10:])),
         'warnings': [w['kind'] for w in report['summary'].get('warnings', [])],
