@@ -98,19 +98,39 @@ public enum FileSystem {
     }
 
     /// Removes `path` and everything under it, without following symbolic links; best effort. Names
-    /// that are not valid UTF-8 are removed too.
+    /// that are not valid UTF-8 are removed too. Each folder is opened once, with O_NOFOLLOW, and
+    /// emptied through its descriptor, so a folder swapped for a link while the tree is removed (by
+    /// whoever can write in it) cannot turn the removal onto the link's target.
     public static func removeTree(_ path: String) {
-        removeTree(raw: Array(path.utf8))
+        let folder = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if folder >= 0 {
+            removeContents(of: folder)
+            close(folder)
+            if rmdir(path) == 0 { return }
+        }
+        unlink(path)
     }
 
-    private static func removeTree(raw path: [UInt8]) {
-        var info = stat()
-        let isFolder = withCPath(path) { lstat($0, &info) } == 0 && info.st_mode & S_IFMT == S_IFDIR
-        if isFolder {
-            for name in (try? rawEntries(of: path)) ?? [] { removeTree(raw: path + [0x2F] + name) }
-            _ = withCPath(path) { rmdir($0) }
-        } else {
-            _ = withCPath(path) { unlink($0) }
+    /// Removes every entry of the open folder `folder`, folders depth first.
+    private static func removeContents(of folder: Int32) {
+        let listing = dup(folder)
+        guard listing >= 0, let stream = fdopendir(listing) else { return }
+        var names: [[UInt8]] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != [0x2E], name != [0x2E, 0x2E] { names.append(name) }
+        }
+        closedir(stream)
+        for name in names {
+            withCPath(name) { name in
+                let child = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if child >= 0 {
+                    removeContents(of: child)
+                    close(child)
+                    if unlinkat(folder, name, AT_REMOVEDIR) == 0 { return }
+                }
+                unlinkat(folder, name, 0)
+            }
         }
     }
 }
