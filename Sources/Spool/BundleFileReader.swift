@@ -1,3 +1,4 @@
+import Base
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +59,7 @@ struct BundleFileReader {
                                       hint: "a bundle holds its data as regular files inside its folder")
             }
         }
-        return try readRegularFile(url.path, shownAs: path)
+        return try readRegularFile(components.joined(separator: "/"), shownAs: path)
     }
 
     /// Why a file of this mode is refused, or nil when it is the expected kind.
@@ -74,10 +75,14 @@ struct BundleFileReader {
         }
     }
 
-    private func readRegularFile(_ fullPath: String, shownAs path: String) throws(BundleFileError) -> [UInt8] {
-        let fd = open(fullPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw BundleFileError(message: "cannot open \"\(path)\": \(String(cString: strerror(errno)))")
+    /// Opens the file through the folders' descriptors (`DirectoryTree`), so a folder on the way
+    /// swapped for a link after the checks above cannot lead outside the bundle.
+    private func readRegularFile(_ relative: String, shownAs path: String) throws(BundleFileError) -> [UInt8] {
+        let fd: Int32
+        do {
+            fd = try DirectoryTree.openRegularFile(relative, under: root.path)
+        } catch {
+            throw BundleFileError(message: "cannot open \"\(path)\": \(error.message)")
         }
         defer { close(fd) }
         var info = stat()
