@@ -2,6 +2,7 @@ import Base
 import Foundation
 import Glibc
 @testable import Spool
+import TestSupport
 import Testing
 
 @Suite struct SpoolLayoutTests {
@@ -11,11 +12,9 @@ import Testing
         let spool = try SpoolFixture()
         let layout = spool.layout
         #expect(SpoolFixture.mode(layout.root) == 0o755)
-        for folder in [layout.incoming, layout.tmp] {
-            #expect(SpoolFixture.mode(folder) == 0o2775, "\(folder.lastPathComponent)")
-        }
-        for folder in [layout.active, layout.claims, layout.done, layout.failed, layout.rejected] {
-            #expect(SpoolFixture.mode(folder) == 0o755, "\(folder.lastPathComponent)")
+        #expect(SpoolFixture.mode(layout.incoming) == 0o3775)
+        for folder in [layout.tmp, layout.active, layout.claims, layout.done, layout.failed, layout.rejected] {
+            #expect(SpoolFixture.mode(folder) == 0o750, "\(folder.lastPathComponent)")
         }
         #expect(layout.claims.path == layout.root.path + "/active/claims")
     }
@@ -26,7 +25,7 @@ import Testing
         try spool.layout.create()
         try spool.layout.create()
         #expect(SpoolFixture.mode(spool.layout.done) == 0o700)
-        #expect(SpoolFixture.mode(spool.layout.incoming) == 0o2775)
+        #expect(SpoolFixture.mode(spool.layout.incoming) == 0o3775)
     }
 
     @Test func refusesAFileWhereAFolderBelongs() throws {
@@ -34,5 +33,20 @@ import Testing
         try FileManager.default.removeItem(at: spool.layout.failed)
         try Data().write(to: spool.layout.failed)
         #expect(throws: FileError.self) { try spool.layout.create() }
+    }
+
+    @Test func theTmpfilesConfigurationGivesTheModesServeGives() throws {
+        let text = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("systemd/ptune.tmpfiles"),
+                              encoding: .utf8)
+        var modes: [String: mode_t] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("d ") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            modes[String(fields[1].split(separator: "/").last!)] = mode_t(fields[2], radix: 8)
+        }
+        let expected: [String: mode_t] = ["spool": SpoolLayout.privateMode, "incoming": SpoolLayout.submitMode,
+                                          "tmp": SpoolLayout.daemonMode, "active": SpoolLayout.daemonMode,
+                                          "done": SpoolLayout.daemonMode, "failed": SpoolLayout.daemonMode,
+                                          "rejected": SpoolLayout.daemonMode]
+        for (folder, mode) in expected { #expect(modes[folder] == mode, "\(folder)") }
     }
 }

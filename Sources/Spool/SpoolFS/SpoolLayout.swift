@@ -32,11 +32,15 @@ public struct SpoolLayout: Sendable, Equatable {
         rejected = self.root.appendingPathComponent("rejected", isDirectory: true)
     }
 
-    /// The mode of `incoming/` and `tmp/`: group-writable with set-group-ID, so that members of the
-    /// folder's group can submit and what they create belongs to that group.
-    public static let submitMode: mode_t = 0o2775
-    /// The mode of every other spool folder.
+    /// The mode of `incoming/`: group-writable with set-group-ID, so that members of the folder's
+    /// group can submit and what they create belongs to that group, and sticky, so that only an
+    /// entry's owner (and the daemon, which owns the folder) may rename or remove it.
+    public static let submitMode: mode_t = 0o3775
+    /// The mode of the spool's root: anyone may look in (the database for the query commands).
     public static let privateMode: mode_t = 0o755
+    /// The mode of the daemon's own folders (tmp, active, done, failed, rejected): the daemon
+    /// writes, its group reads, other users see nothing of the bundles and reports.
+    public static let daemonMode: mode_t = 0o750
 
     /// Creates the root and every folder of the spool that is missing. Folders made here get exactly
     /// their mode whatever the umask; folders already there keep theirs, so an administrator's
@@ -48,11 +52,11 @@ public struct SpoolLayout: Sendable, Equatable {
             try AtomicFile.syncDirectory(root.deletingLastPathComponent().path)
         }
         var created = false
-        for (folder, mode) in [(tmp, Self.submitMode), (incoming, Self.submitMode), (active, Self.privateMode),
-                               (done, Self.privateMode), (failed, Self.privateMode), (rejected, Self.privateMode)] {
+        for (folder, mode) in [(tmp, Self.daemonMode), (incoming, Self.submitMode), (active, Self.daemonMode),
+                               (done, Self.daemonMode), (failed, Self.daemonMode), (rejected, Self.daemonMode)] {
             created = try FileSystem.makeDirectory(folder.path, mode: mode) || created
         }
-        if try FileSystem.makeDirectory(claims.path, mode: Self.privateMode) {
+        if try FileSystem.makeDirectory(claims.path, mode: Self.daemonMode) {
             try AtomicFile.syncDirectory(active.path)
         }
         if created {
