@@ -16,6 +16,9 @@ final class IntakeScanner {
     private var woken = false
     /// Entries inotify saw arrive complete (renamed in, or written and closed): no need to settle.
     private var arrivedWhole = Set<String>()
+    /// Entries that could not be claimed (their owner made them immovable), with their status change
+    /// time then: skipped, so they block no other entry, until their owner changes them.
+    private var unclaimable: [String: Int?] = [:]
 
     init(context: DaemonContext) {
         self.context = context
@@ -44,10 +47,30 @@ final class IntakeScanner {
         settleCheck = nextCheck
         arrivedWhole.formIntersection(names)
         arrivedWhole.subtract(ready)
-        for name in ready {
-            guard let claimed = try SpoolIntake.claim(name, layout: context.layout) else { continue }
+        unclaimable = unclaimable.filter { names.contains($0.key) }
+        for name in ready where unclaimable[name] == nil || unclaimable[name] != changeTime(name) {
+            let claimed: URL?
+            do {
+                claimed = try SpoolIntake.claim(name, layout: context.layout)
+            } catch {
+                let failure: Error = error
+                if Self.isTransient(failure) { throw failure }
+                unclaimable[name] = changeTime(name)
+                context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
+                                     metadata: ["entry": "\(name)", "error": "\(failure)"])
+                continue
+            }
+            guard let claimed else { continue }
+            unclaimable[name] = nil
             try takeIn(claimed: claimed, spoolName: name)
         }
+    }
+
+    /// The status change time of `incoming/NAME` (a chmod or chown by its owner changes it), in
+    /// nanoseconds; nil when it is gone.
+    private func changeTime(_ name: String) -> Int? {
+        guard let info = try? FileSystem.status(context.layout.incoming.path + "/" + name) else { return nil }
+        return info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec
     }
 
     /// Takes a claimed entry in as a job or rejects it. An I/O or database failure is rethrown (the

@@ -59,4 +59,38 @@ import Testing
         #expect(try f.state("valid") == .running)
         #expect(f.entries(f.layout.rejected) == [String(repeating: "n", count: 253) + "-2", name])
     }
+
+    @Test func anEntryThatCannotBeClaimedIsSkippedAndBlocksNoOther() throws {
+        let f = try SchedulerFixture()
+        let staging = f.layout.tmp.appendingPathComponent("stuck")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: staging, to: f.layout.incoming.appendingPathComponent("stuck"))
+        let stuck = f.layout.incoming.appendingPathComponent("stuck").path
+        // An immutable folder cannot be renamed even by root: the claim fails as it does for a
+        // daemon that may not move another user's folder.
+        guard Self.chattr("+i", stuck) else { return }
+        defer { _ = Self.chattr("-i", stuck) }
+        try f.tick()
+        try f.submit("valid")
+        try f.tick()
+        #expect(try f.state("valid") == .running)
+        #expect(f.entries(f.layout.incoming) == ["stuck"])
+        _ = Self.chattr("-i", stuck)
+        chmod(stuck, 0o700)
+        try f.tick()
+        #expect(f.entries(f.layout.incoming).isEmpty)
+        #expect(f.entries(f.layout.rejected) == ["stuck"])
+    }
+
+    /// Runs chattr; false (with the test passing vacuously) where the file system or the process
+    /// cannot set the immutable attribute.
+    static func chattr(_ flag: String, _ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, path]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
 }
