@@ -17,17 +17,8 @@ public enum DirectoryTree {
     }
 
     private static func collect(_ folder: Int32, prefix: String, into found: inout [String]) {
-        let listing = dup(folder)
-        guard listing >= 0, let stream = fdopendir(listing) else { return }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        closedir(stream)
-        for name in names {
+        for raw in FileSystem.rawEntries(ofOpen: folder) ?? [] {
+            let name = String(decoding: raw, as: UTF8.self)
             var info = stat()
             guard fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch info.st_mode & S_IFMT {

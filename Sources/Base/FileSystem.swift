@@ -44,28 +44,34 @@ public enum FileSystem {
         if let code = FaultInjection.step("rename \(source) \(target)") {
             throw .system("rename \(source) to", target, code: code)
         }
-        var result = renameat2NoReplace?(AT_FDCWD, source, AT_FDCWD, target, 1) ?? -1
+        return try renameNoReplace(raw: Array(source.utf8), to: target)
+    }
+
+    /// `renameNoReplace` for a source path given as bytes, which need not be UTF-8.
+    static func renameNoReplace(raw source: [UInt8], to target: String) throws(FileError) -> RenameResult {
+        var result = withCPath(source) { renameat2NoReplace?(AT_FDCWD, $0, AT_FDCWD, target, 1) ?? -1 }
         var code = renameat2NoReplace == nil ? EINVAL : errno
         if result != 0, code == EINVAL || code == ENOSYS {
             if try status(target) != nil {
                 code = EEXIST
             } else {
-                result = rename(source, target)
+                result = withCPath(source) { rename($0, target) }
                 code = errno
             }
         }
         if result == 0 { return .renamed }
-        if code == ENOENT, try status(source) == nil { return .sourceMissing }
+        var info = stat()
+        if code == ENOENT, withCPath(source, { lstat($0, &info) }) != 0, errno == ENOENT { return .sourceMissing }
         switch code {
         case EEXIST, ENOTEMPTY: return .targetExists
-        default: throw .system("rename \(source) to", target, code: code)
+        default: throw .system("rename \(String(decoding: source, as: UTF8.self)) to", target, code: code)
         }
     }
 
-    typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
+    private typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32) -> Int32
 
     /// glibc's `renameat2`, which the Swift Glibc module does not export, found at run time.
-    static let renameat2NoReplace: Renameat2? = {
+    private static let renameat2NoReplace: Renameat2? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: Renameat2.self)
     }()
@@ -78,8 +84,22 @@ public enum FileSystem {
 
     /// The names in the folder at the path `path` (bytes), as bytes, without `.` and `..`.
     static func rawEntries(of path: [UInt8]) throws(FileError) -> [[UInt8]] {
-        guard let stream = withCPath(path, { opendir($0) }) else {
+        let folder = withCPath(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { if folder >= 0 { close(folder) } }
+        guard folder >= 0, let names = rawEntries(ofOpen: folder) else {
             throw .system("list", String(decoding: path, as: UTF8.self))
+        }
+        return names
+    }
+
+    /// The names in the open folder `folder`, as bytes, without `.` and `..`; nil when it cannot be
+    /// read. The descriptor stays open.
+    static func rawEntries(ofOpen folder: Int32) -> [[UInt8]]? {
+        let listing = dup(folder)
+        guard listing >= 0 else { return nil }
+        guard let stream = fdopendir(listing) else {
+            close(listing)
+            return nil
         }
         defer { closedir(stream) }
         var names: [[UInt8]] = []
@@ -113,15 +133,7 @@ public enum FileSystem {
 
     /// Removes every entry of the open folder `folder`, folders depth first.
     private static func removeContents(of folder: Int32) {
-        let listing = dup(folder)
-        guard listing >= 0, let stream = fdopendir(listing) else { return }
-        var names: [[UInt8]] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            if name != [0x2E], name != [0x2E, 0x2E] { names.append(name) }
-        }
-        closedir(stream)
-        for name in names {
+        for name in rawEntries(ofOpen: folder) ?? [] {
             withCPath(name) { name in
                 let child = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if child >= 0 {

@@ -28,22 +28,6 @@ extension FileSystem {
                 ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
         }.joined()
     }
-
-    private static func renameNoReplace(raw source: [UInt8], to target: String) throws(FileError) -> RenameResult {
-        var result = withCPath(source) { renameat2NoReplace?(AT_FDCWD, $0, AT_FDCWD, target, 1) ?? -1 }
-        var code = renameat2NoReplace == nil ? EINVAL : errno
-        if result != 0, code == EINVAL || code == ENOSYS {
-            if try status(target) != nil { return .targetExists }
-            result = withCPath(source) { rename($0, target) }
-            code = errno
-        }
-        if result == 0 { return .renamed }
-        switch code {
-        case ENOENT: return .sourceMissing
-        case EEXIST, ENOTEMPTY: return .targetExists
-        default: throw .system("rename \(String(decoding: source, as: UTF8.self)) to", target, code: code)
-        }
-    }
 }
 
 private extension String {
