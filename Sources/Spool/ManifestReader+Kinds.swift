@@ -8,15 +8,9 @@ extension ManifestReader {
                         hint: "remove it or change kind (now \"\(kindName ?? "")\")")
         }
         guard let kindName, let kind = TaskKinds.named(kindName) else { return }
-        var table: ManifestTable?
-        if let value = top.value(kind.manifestTable) {
-            guard let found = value.table else {
-                top.wrongType(kind.manifestTable, value, expected: "a table")
-                return
-            }
-            table = ManifestTable(found, path: [kind.manifestTable], validKeys: kind.manifestKeys ?? found.keys,
-                                  diagnostics: diagnostics)
-        }
+        let table = top.subtable(kind.manifestTable, validKeys: kind.manifestKeys)
+        // A value of another type was reported by `subtable`; the kind reads only a table or none.
+        if table == nil && top.contains(kind.manifestTable) { return }
         draft.kind = kind.read(KindManifestTable(top: top, name: kind.manifestTable, table: table,
                                                  labelField: draft.labelField, files: files, maxLineBytes: maxLineBytes))
     }

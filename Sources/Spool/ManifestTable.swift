@@ -128,11 +128,12 @@ struct ManifestTable {
         return ints
     }
 
-    /// The sub-table at `key`, with its own key checks.
-    func subtable(_ key: String, validKeys: [String]) -> ManifestTable? {
+    /// The sub-table at `key`, with its own key checks; `validKeys` nil accepts any key (a table whose
+    /// keys are data, such as `[labels]`).
+    func subtable(_ key: String, validKeys: [String]?) -> ManifestTable? {
         guard let value = value(key) else { return nil }
         guard let table = value.table else { wrongType(key, value, expected: "a table"); return nil }
-        return ManifestTable(table, path: path + [key], validKeys: validKeys, diagnostics: diagnostics)
+        return ManifestTable(table, path: path + [key], validKeys: validKeys ?? table.keys, diagnostics: diagnostics)
     }
 
     static func describe(_ type: TOMLType) -> String {
