@@ -104,9 +104,7 @@ public enum ReportMarkdown {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
         let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps"
-        let test = refit.result.test.map { metrics in
-            ", test " + metrics.values.names.map { "\($0.label) \(format(metrics.values[$0] ?? 0))" }.joined(separator: ", ")
-        } ?? ""
+        let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         return refit.exported
             ? "The exported prompt is that of \(chosen), \(again)\(test)."
             : "The exported prompt is the one of \(chosen): \(again) it carried warnings its first run did not\(test)."

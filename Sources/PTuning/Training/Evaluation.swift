@@ -38,6 +38,10 @@ public struct Metrics: Sendable, Codable, Equatable {
     public var pAt10: Double? { values.pAt10 }
     /// The primary metric's value.
     public var primary: Double { values[primaryName] ?? 0 }
+    /// The metrics present, for people: "accuracy 0.8175, macro-F1 0.8166".
+    public var listed: String {
+        values.names.map { $0.label + String(format: " %.4f", values[$0] ?? 0) }.joined(separator: ", ")
+    }
 
     public init(count: Int, values: [MetricName: Double], primary: MetricName) {
         self.count = count

@@ -81,8 +81,7 @@ final class ProgressDisplay {
     }
 
     static func format(_ m: Metrics) -> String {
-        let parts = m.values.names.map { $0.label + String(format: " %.4f", m.values[$0] ?? 0) }
-        return parts.joined(separator: ", ") + " (n=\(m.count))"
+        m.listed + " (n=\(m.count))"
     }
 
     static func duration(_ seconds: Double) -> String {
