@@ -18,7 +18,7 @@ final class IntakeScanner {
     private var arrivedWhole = Set<String>()
     /// Entries that could not be claimed (their owner made them immovable), with their status change
     /// time then: skipped, so they block no other entry, until their owner changes them.
-    private var unclaimable: [String: Int?] = [:]
+    private var unclaimable: [String: Int] = [:]
 
     init(context: DaemonContext) {
         self.context = context
@@ -48,12 +48,12 @@ final class IntakeScanner {
         arrivedWhole.formIntersection(names)
         arrivedWhole.subtract(ready)
         unclaimable = unclaimable.filter { names.contains($0.key) }
-        for name in ready where unclaimable[name] == nil || unclaimable[name] != changeTime(name) {
+        for name in ready where unclaimable[name].map({ $0 != changeTime(name) }) ?? true {
             let claimed: URL?
             do {
                 claimed = try SpoolIntake.claim(name, layout: context.layout)
             } catch {
-                let failure: Error = error
+                let failure: Error = error  // `catch where` on this typed throw crashes the Swift 6.3 compiler
                 if Self.isTransient(failure) { throw failure }
                 unclaimable[name] = changeTime(name)
                 context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
