@@ -22,5 +22,11 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
                   hint: code == ENOSPC ? "free some disk space and retry" : nil, code: code)
     }
 
+    /// A failure of the machine rather than of the file: a full disk or quota, an I/O error, a
+    /// read-only filesystem, no memory or descriptors left. Retrying later may succeed.
+    public var isMachineFailure: Bool {
+        code.map { [ENOSPC, EDQUOT, EIO, EROFS, ENOMEM, EMFILE, ENFILE].contains($0) } ?? false
+    }
+
     public var description: String { hint.map { "\(message) (\($0))" } ?? message }
 }

@@ -50,3 +50,10 @@ final class SpoolFixture {
         return lstat(url.path, &info) == 0
     }
 }
+
+extension ClaimOutcome {
+    /// The claimed copy, or nil for any other outcome.
+    var claimedURL: URL? {
+        if case .claimed(let entry) = self { entry.url } else { nil }
+    }
+}

@@ -103,7 +103,7 @@ import Testing
         let results = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
             for name in names {
                 for _ in 0..<2 {
-                    group.addTask { (name, try SpoolIntake.claim(name, layout: layout) != nil) }
+                    group.addTask { (name, try SpoolIntake.claim(name, layout: layout).claimedURL != nil) }
                 }
             }
             return try await group.reduce(into: [String: Int]()) { wins, result in
@@ -119,16 +119,16 @@ import Testing
     @Test func claimsUnderAFreshNameWhenTakenAndReturnsNilWhenGone() throws {
         let spool = try SpoolFixture()
         try spool.drop("x")
-        let first = try #require(try SpoolIntake.claim("x", layout: spool.layout))
+        let first = try #require(try SpoolIntake.claim("x", layout: spool.layout).claimedURL)
         #expect(first.path == spool.layout.claims.path + "/x")
         try spool.drop("x")
-        let second = try #require(try SpoolIntake.claim("x", layout: spool.layout))
+        let second = try #require(try SpoolIntake.claim("x", layout: spool.layout).claimedURL)
         #expect(second.lastPathComponent == "x-2")
         try spool.write("spool/incoming/a.tar.zst")
         try spool.write("spool/active/claims/a.tar.zst")
-        #expect(try SpoolIntake.claim("a.tar.zst", layout: spool.layout)?.lastPathComponent == "a-2.tar.zst")
-        #expect(try SpoolIntake.claim("x", layout: spool.layout) == nil)
-        #expect(throws: FileError.self) { try SpoolIntake.claim("../done", layout: spool.layout) }
+        #expect(try SpoolIntake.claim("a.tar.zst", layout: spool.layout).claimedURL?.lastPathComponent == "a-2.tar.zst")
+        #expect(try SpoolIntake.claim("x", layout: spool.layout).claimedURL == nil)
+        #expect(throws: FileError.self) { try SpoolIntake.claim("../done", layout: spool.layout).claimedURL }
     }
 }
 
@@ -140,7 +140,7 @@ import Testing
     @Test func rejectsAFolderWithBothReasonFilesAndKeepsTheBundle() throws {
         let spool = try SpoolFixture()
         try spool.drop("sst2")
-        let claimed = try #require(try SpoolIntake.claim("sst2", layout: spool.layout))
+        let claimed = try #require(try SpoolIntake.claim("sst2", layout: spool.layout).claimedURL)
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         let folder = try SpoolIntake.reject(claimed: claimed, problems: problems, layout: spool.layout, at: date)
         #expect(folder.path == spool.layout.rejected.path + "/sst2")
@@ -164,7 +164,7 @@ import Testing
         try FileManager.default.createDirectory(at: spool.layout.rejected.appendingPathComponent("big"),
                                                 withIntermediateDirectories: false)
         try spool.write("spool/incoming/big.tar.zst", "archive bytes")
-        let claimed = try #require(try SpoolIntake.claim("big.tar.zst", layout: spool.layout))
+        let claimed = try #require(try SpoolIntake.claim("big.tar.zst", layout: spool.layout).claimedURL)
         let duplicate = TaskProblem(file: "big.tar.zst", message: "the same bundle was already submitted as job ab12; see done/ab12")
         let folder = try SpoolIntake.reject(claimed: claimed, problems: [duplicate], layout: spool.layout)
         #expect(folder.lastPathComponent == "big-2")
@@ -179,7 +179,7 @@ import Testing
     @Test func adoptsAClaimAndFinishesTheJobWhole() throws {
         let spool = try SpoolFixture()
         try spool.drop("sst2")
-        let claimed = try #require(try SpoolIntake.claim("sst2", layout: spool.layout))
+        let claimed = try #require(try SpoolIntake.claim("sst2", layout: spool.layout).claimedURL)
         let job = try SpoolIntake.adopt(claimed: claimed, jobID: "ab12", layout: spool.layout)
         #expect(job.path == spool.layout.active.path + "/ab12")
         #expect(FileManager.default.fileExists(atPath: job.path + "/bundle/task.toml"))
@@ -197,7 +197,7 @@ import Testing
     @Test func finishesIntoFailedAndRefusesBadJobIDs() throws {
         let spool = try SpoolFixture()
         try spool.write("spool/incoming/x.tar")
-        let claimed = try #require(try SpoolIntake.claim("x.tar", layout: spool.layout))
+        let claimed = try #require(try SpoolIntake.claim("x.tar", layout: spool.layout).claimedURL)
         try SpoolIntake.adopt(claimed: claimed, jobID: "cd34", layout: spool.layout)
         #expect(FileManager.default.fileExists(atPath: spool.layout.active.path + "/cd34/bundle"))
         let failed = try SpoolIntake.finish("cd34", to: .failed, layout: spool.layout)

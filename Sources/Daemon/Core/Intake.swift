@@ -6,7 +6,7 @@ import Store
 /// Turns one claimed spool entry into a queued job, or rejects it with every reason.
 struct Intake {
     let context: DaemonContext
-    /// The user id that owns the claimed entry (`owner(of:)`).
+    /// The user who dropped the entry (`ClaimedEntry.owner`).
     let owner: Int?
 
     /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
@@ -74,12 +74,6 @@ struct Intake {
                          priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
                          wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
                          submittedAt: now, ownerUID: owner)
-    }
-
-    /// The user who owns a dropped entry (the folder or archive as it arrived): the job's owner.
-    static func owner(of entry: URL) -> Int? {
-        guard let info = try? FileSystem.status(entry.path) else { return nil }
-        return Int(info.st_uid)
     }
 
     /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the

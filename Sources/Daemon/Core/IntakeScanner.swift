@@ -49,20 +49,33 @@ final class IntakeScanner {
         arrivedWhole.subtract(ready)
         unclaimable = unclaimable.filter { names.contains($0.key) }
         for name in ready where unclaimable[name].map({ $0 != changeTime(name) }) ?? true {
-            let claimed: URL?
-            do {
-                claimed = try SpoolIntake.claim(name, layout: context.layout)
-            } catch {
-                let failure: Error = error  // `catch where` on this typed throw crashes the Swift 6.3 compiler
-                if Self.isTransient(failure) { throw failure }
-                unclaimable[name] = changeTime(name)
-                context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
-                                     metadata: ["entry": "\(name)", "error": "\(failure)"])
-                continue
-            }
-            guard let claimed else { continue }
             unclaimable[name] = nil
-            try takeIn(claimed: claimed, spoolName: name)
+            try settle(name, try SpoolIntake.claim(name, layout: context.layout))
+        }
+    }
+
+    /// Finishes the claims a crash or a failed pass left half-done.
+    func resumeClaims() throws {
+        for record in try SpoolIntake.unfinishedClaims(context.layout) {
+            try settle(record.entry, try SpoolIntake.resumeClaim(record, layout: context.layout), takeIn: false)
+        }
+    }
+
+    /// Acts on what a claim of `incoming/NAME` came to: takes the claimed copy in (unless `takeIn` is
+    /// false: recovery takes every pending claim in afterwards), or logs why it was not claimed.
+    private func settle(_ name: String, _ outcome: ClaimOutcome, takeIn: Bool = true) throws {
+        switch outcome {
+        case .claimed(let claimed):
+            if takeIn { try self.takeIn(claimed, spoolName: name) }
+        case .gone:
+            break
+        case .leftInPlace(let error):
+            unclaimable[name] = changeTime(name)
+            context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
+                                 metadata: ["entry": "\(name)", "error": "\(error)"])
+        case .rejected(let place, let error):
+            context.logger.notice("rejected bundle", metadata: ["entry": "\(name)", "reason": "\(error.message)",
+                                                                "folder": "\(place.lastPathComponent)"])
         }
     }
 
@@ -76,29 +89,29 @@ final class IntakeScanner {
     /// Takes a claimed entry in as a job or rejects it. An I/O or database failure is rethrown (the
     /// entry stays claimed and a later pass retries it); any other failure (an unreadable or vanished
     /// entry) rejects it with the reason, so it neither blocks the entries behind it nor is lost.
-    func takeIn(claimed: URL, spoolName name: String) throws {
+    func takeIn(_ claimed: ClaimedEntry, spoolName name: String) throws {
         let marker = IntakeMarker(layout: context.layout)
-        try marker.begin(claimed.lastPathComponent)
+        try marker.begin(claimed.url.lastPathComponent)
         defer { marker.end() }
         do {
-            try Intake(context: context, owner: Intake.owner(of: claimed)).process(claimed: claimed, spoolName: name)
+            try Intake(context: context, owner: Int(claimed.owner)).process(claimed: claimed.url, spoolName: name)
         } catch where Self.isTransient(error) {
             throw error
         } catch {
             context.logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
-            if FileManager.default.fileExists(atPath: claimed.path) {
-                _ = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+            if FileManager.default.fileExists(atPath: claimed.url.path) {
+                _ = try SpoolIntake.reject(claimed: claimed.url, problems: [TaskProblem(
                     file: name, message: "the daemon could not take it in: \(error)",
                     hint: "check the bundle's files are readable, then submit it again")], layout: context.layout)
             }
         }
+        SpoolIntake.release(claimed, layout: context.layout)
     }
 
     /// Failures of the machine rather than of the bundle: a full disk, an I/O error, the database.
     static func isTransient(_ error: Error) -> Bool {
-        let transient: Set<Int32> = [ENOSPC, EDQUOT, EIO, EROFS, ENOMEM, EMFILE, ENFILE]
         switch error {
-        case let error as FileError: return error.code.map(transient.contains) ?? false
+        case let error as FileError: return error.isMachineFailure
         case is StoreError: return true
         default: return false
         }

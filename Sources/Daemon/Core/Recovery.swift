@@ -83,16 +83,18 @@ struct Recovery {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }
-        // Claims left half-processed. An unpacked archive whose archive is still there is unpacked
-        // again; one whose archive is gone is the bundle itself.
+        // Claims left half-processed: first finished (the copy made), then taken in. An unpacked
+        // archive whose archive is still there is unpacked again; one whose archive is gone is the
+        // bundle itself.
+        try intake.resumeClaims()
         for claimed in try SpoolIntake.pendingClaims(context.layout) {
-            let name = claimed.lastPathComponent
+            let name = claimed.url.lastPathComponent
             if name.hasSuffix(Intake.extractedSuffix) {
                 let archive = String(name.dropLast(Intake.extractedSuffix.count))
-                if fm.fileExists(atPath: claimed.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
-                try intake.takeIn(claimed: claimed, spoolName: archive)
+                if fm.fileExists(atPath: claimed.url.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
+                try intake.takeIn(claimed, spoolName: archive)
             } else {
-                try intake.takeIn(claimed: claimed, spoolName: name)
+                try intake.takeIn(claimed, spoolName: name)
             }
         }
     }
@@ -121,7 +123,8 @@ struct Recovery {
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         guard sha.hasPrefix(jobID) else { return }
         try context.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name,
-                                                  owner: Intake.owner(of: bundleDirectory), at: context.clock.now()),
+                                                  owner: SpoolIntake.ownerOfAdoptedClaim(context.layout).map(Int.init),
+                                                  at: context.clock.now()),
                                  durable: true)
     }
 

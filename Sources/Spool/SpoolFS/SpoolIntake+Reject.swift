@@ -12,11 +12,13 @@ extension SpoolIntake {
     /// Duplicates are rejected this way too, with a single problem the caller writes, such as
     /// "the same bundle was already submitted as job X; see done/X".
     ///
+    /// `name` is the entry's name as dropped, when the claimed entry is not under it.
+    ///
     /// - Throws: `FileError` when the entry is gone or a step fails.
     @discardableResult
-    public static func reject(claimed: URL, problems: [TaskProblem], layout: SpoolLayout,
+    public static func reject(claimed: URL, as name: String? = nil, problems: [TaskProblem], layout: SpoolLayout,
                               at date: Date = Date()) throws(FileError) -> URL {
-        let name = claimed.lastPathComponent
+        let name = name ?? claimed.lastPathComponent
         guard let info = try FileSystem.status(claimed.path) else {
             throw FileError(path: claimed.path, message: "the claimed bundle \(claimed.path) is gone", code: ENOENT)
         }

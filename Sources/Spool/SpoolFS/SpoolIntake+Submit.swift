@@ -45,7 +45,8 @@ extension SpoolIntake {
                                  : try makeTemporaryFile(in: layout.incoming.path, prefix: prefix)
         do throws(FileError) {
             if isDirectory {
-                try TreeCopy(sourceRoot: path).copyFolder(path, to: staged, mode: TreeCopy.folderMode)
+                let copier = TreeCopy(sourceRoot: path)
+                try copier.copyFolder(path, to: staged, mode: copier.folderMode)
             } else {
                 try TreeCopy(sourceRoot: (path as NSString).deletingLastPathComponent).copyFile(path, to: staged)
             }

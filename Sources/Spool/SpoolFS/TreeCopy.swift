@@ -5,11 +5,14 @@ import Glibc
 /// Copies a bundle folder: regular files and folders only, each file and folder fsynced, keeping
 /// modification times (the daemon waits for entries changed in the last moment to settle).
 struct TreeCopy {
-    static let folderMode: mode_t = 0o775
-    static let fileMode: mode_t = 0o664
-
     /// The folder being copied, for messages that name a file relative to it.
     let sourceRoot: String
+    /// The mode of every copied folder.
+    var folderMode: mode_t = 0o775
+    /// The mode of every copied file.
+    var fileMode: mode_t = 0o664
+    /// The most bytes one file may hold; a larger one is refused before it is read.
+    var maxFileBytes = Int.max
 
     /// Copies the contents of the folder `source` into the existing folder `target`, then gives
     /// `target` `mode` and fsyncs it.
@@ -23,7 +26,7 @@ struct TreeCopy {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 try FileSystem.makeDirectory(to, mode: 0o700)
-                try copyFolder(from, to: to, mode: Self.folderMode)
+                try copyFolder(from, to: to, mode: folderMode)
             case S_IFREG:
                 let fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { throw .system("create", to) }
@@ -54,17 +57,23 @@ struct TreeCopy {
         guard fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             throw FileError(path: source, message: "\(shown(source)) is not a regular file; not submitted")
         }
+        guard Int(info.st_size) <= maxFileBytes else {
+            throw FileError(path: source, message: "\(shown(source)) is \(ByteCount(Int(info.st_size))); the limit is \(ByteCount(maxFileBytes))",
+                             hint: "a bundle's files are its task.toml and training data; leave large files out")
+        }
         let output = open(target, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
         guard output >= 0 else { throw .system("open", target) }
         defer { Glibc.close(output) }
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
-        while true {
-            let count = read(input, buffer, size)
+        var left = Int(info.st_size)
+        while left > 0 {
+            let count = read(input, buffer, min(size, left))
             if count < 0, errno == EINTR { continue }
             guard count >= 0 else { throw .system("read", source) }
             if count == 0 { break }
+            left -= count
             var written = 0
             while written < count {
                 let n = write(output, buffer + written, count - written)
@@ -73,7 +82,7 @@ struct TreeCopy {
                 written += n
             }
         }
-        guard fchmod(output, Self.fileMode) == 0 else { throw .system("set the mode of", target) }
+        guard fchmod(output, fileMode) == 0 else { throw .system("set the mode of", target) }
         let times = [info.st_atim, info.st_mtim]
         guard futimens(output, times) == 0 else { throw .system("set the times of", target) }
         guard fsync(output) == 0 else { throw .system("fsync", target) }

@@ -15,4 +15,12 @@ extension FileSystem {
             }
         }
     }
+
+    /// The first of `NAME`, `NAME-2`, `NAME-3`, ... (`BundleName.variant`) that nothing in the folder
+    /// `directory` is named.
+    static func freeName(for name: String, in directory: String) throws(FileError) -> String {
+        var attempt = 1
+        while try status(directory + "/" + BundleName.variant(of: name, number: attempt)) != nil { attempt += 1 }
+        return BundleName.variant(of: name, number: attempt)
+    }
 }
