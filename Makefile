@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps test-deps model build test slurm-test demo bench bench-grid faults soak load fuzz install clean
+.PHONY: all deps test-deps model build test slurm-test multiuser demo bench bench-grid faults soak load fuzz install clean
 
 all: build
 
@@ -30,6 +30,11 @@ test: test-deps model
 slurm-test: test-deps model
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build --filter Slurm
+
+# Only the multi-user tests (root: they create a service user and two submitters); `make test` runs them too.
+multiuser: test-deps model
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	$(SWIFT) test $(BUILD_OPTS) --skip-build --filter MultiUserTests
 
 # The long reliability runs (docs/RELIABILITY.md); `make test` runs short versions of each.
 faults: deps model

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages ptune builds against, when any is missing (with sudo when not root).
 #   scripts/install-deps.sh          build dependencies
-#   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests, and systemd
-#                                    for the unit-file checks; these are optional: when they cannot be
-#                                    installed the tests say so and skip
+#   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests, systemd
+#                                    for the unit-file checks, and zstd, passwd and util-linux (useradd,
+#                                    setpriv) for the multi-user tests; these are optional: when they
+#                                    cannot be installed the tests say so and skip
 set -euo pipefail
 packages=(libopenblas-dev libzstd-dev libsqlite3-dev pkg-config)
 optional=()
-[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge systemd)
+[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge systemd zstd passwd util-linux)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3 python3-pip)
 
 missing_of() {

@@ -128,8 +128,9 @@ public enum TreeOwnership {
                          modes: modes, budget: &budget)
             }
         }
-        try chown(node, to: uid, group: group, path: path)
+        // The mode first: once the file is another user's, this process may not change it.
         try chmod(node, type == S_IFDIR ? modes.folder : modes.file, path: path)
+        try chown(node, to: uid, group: group, path: path)
     }
 
     /// `fchownat(node, "", AT_EMPTY_PATH)`: the file the descriptor stands for, whatever its name is now.

@@ -9,6 +9,8 @@ final class ServiceHarness: @unchecked Sendable {
     let models: URL
     private(set) var daemon: Process?
     private var daemonLog: FileHandle?
+    /// `setpriv` options that run the daemon as another user (the multi-user tests); empty: as this one.
+    var runAs: [String] = []
 
     /// The ptune binary built beside the test bundle.
     static let binary: String = {
@@ -39,10 +41,11 @@ final class ServiceHarness: @unchecked Sendable {
     /// `environment`: variables added to the daemon's (and so its workers').
     func start(extra: [String] = [], environment: [String: String] = [:], mayDie: Bool = false) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: runAs.isEmpty ? Self.binary : "/usr/bin/setpriv")
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.arguments = ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
-                       "--max-jobs", "2", "--stop-timeout", "20"] + extra
+        p.arguments = (runAs.isEmpty ? [] : runAs + ["--", Self.binary])
+            + ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
+               "--max-jobs", "2", "--stop-timeout", "20"] + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()

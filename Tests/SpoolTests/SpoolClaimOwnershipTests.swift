@@ -60,11 +60,11 @@ struct SpoolClaimOwnershipTests {
         let neighbours = try spool.write("neighbour/secret", "theirs")
         lchown(neighbours.path, 4343, 4343)
         #expect(link(neighbours.path, entry + "/data/secret") == 0)
-        guard case .rejected(let place, let error) = try SpoolIntake.claim("x", layout: spool.layout) else {
+        guard case .rejected(let place, let error, let owner) = try SpoolIntake.claim("x", layout: spool.layout) else {
             Issue.record("not rejected")
             return
         }
-        #expect(place.path == spool.layout.rejected.path + "/x")
+        #expect(place.path == spool.layout.rejected.path + "/x" && owner == Self.submitter)
         #expect(error.message.contains("belongs to uid 4343"))
         let reason = try String(contentsOf: place.appendingPathComponent("reason.txt"), encoding: .utf8)
         #expect(reason.contains("\"x/data/secret\" belongs to uid 4343"), "\(reason)")

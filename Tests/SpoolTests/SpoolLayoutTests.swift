@@ -13,18 +13,23 @@ import Testing
         let layout = spool.layout
         #expect(SpoolFixture.mode(layout.root) == 0o755)
         #expect(SpoolFixture.mode(layout.incoming) == 0o3775)
-        for folder in [layout.tmp, layout.active, layout.claims, layout.done, layout.failed, layout.rejected] {
-            #expect(SpoolFixture.mode(folder) == 0o750, "\(folder.lastPathComponent)")
+        #expect(SpoolFixture.mode(layout.control) == 0o755)
+        #expect(SpoolFixture.mode(layout.cancelRequests) == 0o3775)
+        for folder in [layout.tmp, layout.active, layout.claims] {
+            #expect(SpoolFixture.mode(folder) == 0o700, "\(folder.lastPathComponent)")
+        }
+        for folder in [layout.done, layout.failed, layout.rejected] {
+            #expect(SpoolFixture.mode(folder) == 0o711, "\(folder.lastPathComponent)")
         }
         #expect(layout.claims.path == layout.root.path + "/active/claims")
     }
 
     @Test func createIsIdempotentAndLeavesExistingModes() throws {
         let spool = try SpoolFixture()
-        chmod(spool.layout.done.path, 0o700)
+        chmod(spool.layout.done.path, 0o750)
         try spool.layout.create()
         try spool.layout.create()
-        #expect(SpoolFixture.mode(spool.layout.done) == 0o700)
+        #expect(SpoolFixture.mode(spool.layout.done) == 0o750)
         #expect(SpoolFixture.mode(spool.layout.incoming) == 0o3775)
     }
 
@@ -43,10 +48,11 @@ import Testing
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             modes[String(fields[1].split(separator: "/").last!)] = mode_t(fields[2], radix: 8)
         }
-        let expected: [String: mode_t] = ["spool": SpoolLayout.privateMode, "incoming": SpoolLayout.submitMode,
+        let expected: [String: mode_t] = ["spool": SpoolLayout.rootMode, "incoming": SpoolLayout.submitMode,
                                           "tmp": SpoolLayout.daemonMode, "active": SpoolLayout.daemonMode,
-                                          "done": SpoolLayout.daemonMode, "failed": SpoolLayout.daemonMode,
-                                          "rejected": SpoolLayout.daemonMode]
+                                          "done": SpoolLayout.resultsMode, "failed": SpoolLayout.resultsMode,
+                                          "rejected": SpoolLayout.resultsMode, "control": SpoolLayout.rootMode,
+                                          "cancel": SpoolLayout.submitMode]
         for (folder, mode) in expected { #expect(modes[folder] == mode, "\(folder)") }
     }
 }

@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import Glibc
 import TOMLKit
 
 /// Settings from the daemon's config file (default /etc/ptune/ptune.toml), which command-line flags
@@ -14,6 +15,7 @@ import TOMLKit
 ///     stop_timeout = 60        # seconds
 ///     rescan_seconds = 30
 ///     executor = "local"       # a name in `ExecutorRegistry`: "local" or "slurm"
+///     admin_group = "ptune-admin"   # may cancel any job and read every result
 ///
 /// and a table per executor that takes settings, named after it (`[slurm]`: `SlurmExecutorKind`).
 public struct ServiceSettings {
@@ -26,12 +28,14 @@ public struct ServiceSettings {
     public var stopTimeout: Double?
     public var rescanSeconds: Double?
     public var executor: String?
+    /// `admin_group`, resolved to its group ID.
+    public var adminGroup: gid_t?
     /// The executors' own tables, by executor name, each checked by its kind.
     public var executorTables: [String: ConfigReader] = [:]
 
     public static let defaultPath = "/etc/ptune/ptune.toml"
     static let keys = ["spool", "db", "models", "cores", "memory_mb", "max_jobs", "stop_timeout", "rescan_seconds",
-                       "executor"]
+                       "executor", "admin_group"]
 
     /// Reads `path`; a missing file at the default path is no error (all defaults). The executor
     /// names and tables are those `registry` knows.
@@ -49,6 +53,13 @@ public struct ServiceSettings {
                                        memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
                                        stopTimeout: try reader.double("stop_timeout"),
                                        rescanSeconds: try reader.double("rescan_seconds"), executor: try reader.string("executor"))
+        if let name = try reader.string("admin_group") {
+            guard let gid = GroupMembership.group(named: name) else {
+                throw ActionableError("\(file): admin_group: there is no group \"\(name)\"",
+                                      hint: "create it (groupadd \(name)) or remove the key")
+            }
+            settings.adminGroup = gid
+        }
         if let executor = settings.executor, registry.named(executor) == nil {
             throw ActionableError("\(file): executor must be one of \(registry.names.joined(separator: ", ")), got \"\(executor)\"")
         }

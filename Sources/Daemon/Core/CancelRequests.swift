@@ -7,11 +7,10 @@ import Store
 /// `ptune cancel` asks by creating `control/cancel/JOB` in the spool; the daemon, the database's only
 /// writer, acts on it and removes it. The CLI needs write access to that folder only. The request
 /// counts only when the user who filed it (the file's owner) owns the job or administers the
-/// service (root, or the service user itself); any other request is refused and removed.
+/// service (root, the service user itself, or a member of the admin group); any other request is
+/// refused and removed.
 public enum CancelRequests {
-    static func folder(_ layout: SpoolLayout) -> URL {
-        layout.root.appendingPathComponent("control/cancel")
-    }
+    static func folder(_ layout: SpoolLayout) -> URL { layout.cancelRequests }
 
     /// Files a request to cancel `jobID`; an error that says what to do when this user may not.
     public static func request(_ jobID: String, spool: URL) throws {
@@ -33,10 +32,11 @@ public enum CancelRequests {
     }
 
     /// The request to cancel `job`, judged; nil when there is none.
-    static func verdict(for job: JobRecord, layout: SpoolLayout) -> Verdict? {
+    static func verdict(for job: JobRecord, layout: SpoolLayout, adminGroup: gid_t?) -> Verdict? {
         guard let info = try? FileSystem.status(folder(layout).appendingPathComponent(job.id).path) else { return nil }
         let uid = Int(info.st_uid)
         let administers = uid == 0 || uid == Int(getuid())
+            || adminGroup.map { GroupMembership.isMember(uid: info.st_uid, of: $0) } ?? false
         return administers || job.ownerUID == nil || job.ownerUID == uid ? .allowed : .refused(uid: uid)
     }
 

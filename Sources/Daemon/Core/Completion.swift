@@ -71,7 +71,7 @@ struct Completion {
     func endUnstarted(_ job: JobRecord, in state: JobState, reason: String) throws {
         try FailureReport(job: job, state: state, reason: reason, problems: nil).write(into: context.directory(of: job.id))
         try context.store.updateState(jobID: job.id, to: state, reason: reason, at: context.clock.now(), durable: true)
-        _ = try SpoolIntake.finish(job.id, to: .failed, layout: context.layout)
+        try context.finish(job, to: .failed)
     }
 
     /// The cluster ended the worker on its own account.
@@ -108,7 +108,7 @@ struct Completion {
                                      peakRSSMB: running.measuredPeakMB, at: now, jobState: .succeeded, jobReason: nil,
                                      warnings: warnings, durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(running.job.id, to: .done, layout: context.layout)
+        try context.finish(running.job, to: .done)
         context.logger.info("job succeeded", metadata: ["job": "\(running.job.id)"])
     }
 
@@ -124,7 +124,7 @@ struct Completion {
                                      peakRSSMB: running.measuredPeakMB, at: now, jobState: state, jobReason: reason,
                                      durable: true)
         try? FileManager.default.removeItem(at: running.directory.appendingPathComponent("checkpoints"))
-        _ = try SpoolIntake.finish(job.id, to: .failed, layout: context.layout)
+        try context.finish(job, to: .failed)
         context.logger.notice("job ended", metadata: ["job": "\(job.id)", "state": "\(state.rawValue)", "reason": "\(reason)"])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The daemon's settings: budgets, places and timings.
 public struct DaemonConfig: Sendable, Equatable {
@@ -29,6 +30,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxAttempts = 3
     /// worker.log is cut at this many bytes (a note says so).
     public var workerLogBytes = 1 << 20
+    /// The group that administers the service: its members may cancel any job, and read every
+    /// finished job's folder beside its owner. Nil: root and the service user only.
+    public var adminGroup: gid_t?
     /// Extra arguments for the worker of each job's first attempt (the fault-injection tests).
     public var firstAttemptArguments: [String] = []
 

@@ -103,7 +103,7 @@ public final class DaemonCore {
                 CancelRequests.clear(id, layout: context.layout)
                 continue
             }
-            if case .refused(let uid)? = CancelRequests.verdict(for: job, layout: context.layout) {
+            if case .refused(let uid)? = CancelRequests.verdict(for: job, layout: context.layout, adminGroup: context.config.adminGroup) {
                 try CancelRequests.refuse(job, uid: uid, context: context)
                 continue
             }

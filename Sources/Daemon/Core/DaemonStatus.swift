@@ -37,7 +37,7 @@ public struct DaemonStatus: Codable, Sendable {
     public var requestedMemoryMB: Int { workers.reduce(0) { $0 + $1.memoryMB } }
 
     static func path(_ layout: SpoolLayout) -> URL {
-        layout.root.appendingPathComponent("control/status.json")
+        layout.control.appendingPathComponent("status.json")
     }
 
     /// The status the daemon of `spool` last wrote, if any.

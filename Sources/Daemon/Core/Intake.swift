@@ -80,6 +80,7 @@ struct Intake {
     /// first time this content is seen).
     private func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
+        context.handOver(place, to: owner)
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")
             + (problems.count > 3 ? "; and \(problems.count - 3) more in \(place.lastPathComponent)/reason.txt" : "")
         if let sha {

@@ -73,7 +73,8 @@ final class IntakeScanner {
             unclaimable[name] = changeTime(name)
             context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
                                  metadata: ["entry": "\(name)", "error": "\(error)"])
-        case .rejected(let place, let error):
+        case .rejected(let place, let error, let owner):
+            context.handOver(place, to: Int(owner))
             context.logger.notice("rejected bundle", metadata: ["entry": "\(name)", "reason": "\(error.message)",
                                                                 "folder": "\(place.lastPathComponent)"])
         }
@@ -100,9 +101,10 @@ final class IntakeScanner {
         } catch {
             context.logger.error("cannot take in a bundle", metadata: ["entry": "\(name)", "error": "\(error)"])
             if FileManager.default.fileExists(atPath: claimed.url.path) {
-                _ = try SpoolIntake.reject(claimed: claimed.url, problems: [TaskProblem(
+                let place = try SpoolIntake.reject(claimed: claimed.url, problems: [TaskProblem(
                     file: name, message: "the daemon could not take it in: \(error)",
                     hint: "check the bundle's files are readable, then submit it again")], layout: context.layout)
+                context.handOver(place, to: Int(claimed.owner))
             }
         }
         SpoolIntake.release(claimed, layout: context.layout)

@@ -72,9 +72,9 @@ struct Recovery {
             // A completion committed to the database whose move did not happen.
             switch job.state {
             case .succeeded:
-                _ = try SpoolIntake.finish(name, to: .done, layout: context.layout)
+                try context.finish(job, to: .done)
             case .failed, .timedOut, .memoryExceeded, .cancelled, .rejected:
-                _ = try SpoolIntake.finish(name, to: .failed, layout: context.layout)
+                try context.finish(job, to: .failed)
             case .queued, .running, .interrupted:
                 break
             }
@@ -110,9 +110,11 @@ struct Recovery {
         }
         context.logger.warning("the daemon died while reading a bundle", metadata: ["entry": "\(last.name)", "deaths": "\(last.deaths)"])
         guard last.deaths >= IntakeMarker.deathsAllowed else { return }
-        try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
+        let owner = try SpoolIntake.pendingClaims(context.layout).first { $0.url == claimed }?.owner
+        let place = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
             file: last.name, message: "reading this bundle stopped the daemon \(last.deaths) times; it is kept here as it arrived",
             hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: context.layout)
+        context.handOver(place, to: owner.map(Int.init))
         marker.end()
     }
 

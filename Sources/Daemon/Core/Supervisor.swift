@@ -29,7 +29,7 @@ struct Supervisor {
            now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
             stop(job, reason: .timedOut, now: now)
         }
-        if pollCancel, job.stopReason == nil, let verdict = CancelRequests.verdict(for: job.job, layout: context.layout) {
+        if pollCancel, job.stopReason == nil, let verdict = CancelRequests.verdict(for: job.job, layout: context.layout, adminGroup: context.config.adminGroup) {
             if case .refused(let uid) = verdict {
                 try CancelRequests.refuse(job.job, uid: uid, context: context)
             } else {

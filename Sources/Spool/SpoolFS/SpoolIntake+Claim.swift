@@ -22,8 +22,8 @@ public enum ClaimOutcome: Sendable, Equatable {
     /// in `incoming/` under its name, as it was.
     case leftInPlace(FileError)
     /// Its files cannot make a bundle (another user's file in it, a hard link, too big, a link or a
-    /// device); it is in `rejected/` with this reason.
-    case rejected(URL, FileError)
+    /// device); it is in `rejected/` with this reason. `owner` dropped it.
+    case rejected(URL, FileError, owner: uid_t)
 }
 
 extension SpoolIntake {
@@ -162,7 +162,7 @@ extension SpoolIntake {
     /// Copies the taken entry `source` (a folder or an archive) to `target`, which must not exist:
     /// folders 0700, files 0600, each fsynced.
     private static func copyTaken(_ source: String, to target: String) throws(FileError) {
-        let copier = TreeCopy(sourceRoot: source, folderMode: 0o700, fileMode: 0o600, maxFileBytes: maxBundleBytes)
+        let copier = TreeCopy(sourceRoot: source, maxFileBytes: maxBundleBytes)
         if FileSystem.isDirectory(try FileSystem.status(source)) {
             try FileSystem.makeDirectory(target, mode: 0o700)
             try copier.copyFolder(source, to: target, mode: copier.folderMode)
@@ -189,7 +189,7 @@ extension SpoolIntake {
             file: record.entry, message: error.message.replacingOccurrences(of: ClaimRecord.hiddenPrefix + record.id, with: record.entry),
             hint: error.hint)], layout: layout)
         record.remove(layout)
-        return .rejected(place, error)
+        return .rejected(place, error, owner: record.owner ?? geteuid())
     }
 
     /// `record.save`, with the error a file-system failure is.

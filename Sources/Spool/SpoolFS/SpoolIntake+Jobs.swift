@@ -28,7 +28,7 @@ extension SpoolIntake {
             throw FileError(path: bundle, message: "job \(jobID) already holds a bundle; \(claimed.path) was not moved",
                              hint: "finish or remove active/\(jobID) first")
         }
-        if try FileSystem.makeDirectory(job.path, mode: SpoolLayout.privateMode) {
+        if try FileSystem.makeDirectory(job.path, mode: SpoolLayout.daemonMode) {
             try AtomicFile.syncDirectory(layout.active.path)
         }
         switch try FileSystem.renameNoReplace(claimed.path, bundle) {

@@ -12,8 +12,9 @@ extension SpoolIntake {
     /// whole. Write access to `incoming/` is all a submitter needs.
     ///
     /// `source` itself may be a symbolic link; inside a folder only regular files and folders are
-    /// copied, anything else is refused. Copied folders are group-writable (0775) and files
-    /// group-readable (0664), so that a daemon in the spool's group can move and clean them.
+    /// copied, anything else is refused. The copy is its submitter's alone (folders 0700, files
+    /// 0600): other members of the spool's group see its name in `incoming/`, never its data. The
+    /// daemon takes it from there (`claim`).
     ///
     /// - Returns: the name the bundle got in `incoming/`.
     /// - Throws: `FileError` naming the offending file, or saying how to create a missing spool.

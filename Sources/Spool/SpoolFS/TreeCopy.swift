@@ -7,10 +7,10 @@ import Glibc
 struct TreeCopy {
     /// The folder being copied, for messages that name a file relative to it.
     let sourceRoot: String
-    /// The mode of every copied folder.
-    var folderMode: mode_t = 0o775
-    /// The mode of every copied file.
-    var fileMode: mode_t = 0o664
+    /// The mode of every copied folder: its owner's alone.
+    var folderMode: mode_t = 0o700
+    /// The mode of every copied file: its owner's alone.
+    var fileMode: mode_t = 0o600
     /// The most bytes one file may hold; a larger one is refused before it is read.
     var maxFileBytes = Int.max
 

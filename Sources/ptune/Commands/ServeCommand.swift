@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
         "Where workers run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (default: local).",
         discussion: "Each executor takes settings from its own table in the config file ([slurm] for slurm)."))
     var executor: String?
+    @Option(name: .long, help: "A group whose members may cancel any job and read every result (default: none).")
+    var adminGroup: String?
     @OptionGroup var faults: FaultInjectionOptions
     /// A fault plan (and step log) for the first attempt's worker of each job.
     @Option(name: .long, help: .hidden) var workerFaultPlan: String?
@@ -40,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value).") }
         }
         try FaultInjectionOptions.check(workerFaultPlan, option: "--worker-fault-plan")
+        if let adminGroup, GroupMembership.group(named: adminGroup) == nil {
+            throw ValidationError("--admin-group: there is no group \"\(adminGroup)\".")
+        }
         if let executor, ExecutorRegistry.standard.named(executor) == nil {
             throw ValidationError("--executor must be one of \(ExecutorRegistry.standard.names.joined(separator: ", ")), got \"\(executor)\".")
         }
@@ -64,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let jobExecutor = try kind.makeExecutor(settings.table(for: kind), spool: spool, logger: logger)
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
+        config.adminGroup = adminGroup.flatMap(GroupMembership.group(named:)) ?? settings.adminGroup
         if let workerFaultPlan {
             config.firstAttemptArguments = ["--fault-plan", workerFaultPlan] + (workerFaultLog.map { ["--fault-log", $0] } ?? [])
         }

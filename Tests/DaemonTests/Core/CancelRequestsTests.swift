@@ -15,7 +15,7 @@ import Testing
         #expect(CancelRequests.pending(layout: layout) == ["abc123"])
         let job = JobRecord(id: "abc123", bundleSHA256: "abc123", name: "n", spoolName: "n", priority: 0, threads: 1,
                             memoryMB: 1, wallTimeSeconds: 1, submittedAt: Date(), ownerUID: Int(getuid()))
-        #expect(CancelRequests.verdict(for: job, layout: layout) == .allowed)
+        #expect(CancelRequests.verdict(for: job, layout: layout, adminGroup: nil) == .allowed)
         CancelRequests.clear("abc123", layout: layout)
         #expect(CancelRequests.pending(layout: layout).isEmpty)
     }
@@ -32,5 +32,22 @@ import Testing
             #expect(error.message.hasPrefix("cannot file a cancel request in \(spool.path)/control/cancel: "))
             #expect(error.hint?.contains("service user") == true)
         }
+    }
+
+    /// A request filed by another user counts when that user is in the admin group, not otherwise.
+    @Test(.enabled(if: geteuid() == 0 && getpwnam("daemon") != nil, "needs root and the system user daemon"))
+    func anotherUsersRequestCountsOnlyFromTheAdminGroup() throws {
+        let spool = TestEnvironment.temporaryDirectory("ptune-cancel")
+        try CancelRequests.request("abc123", spool: spool)
+        let layout = SpoolLayout(root: spool)
+        let user = try #require(getpwnam("daemon")).pointee
+        #expect(chown(spool.appendingPathComponent("control/cancel/abc123").path, user.pw_uid, user.pw_gid) == 0)
+        let job = JobRecord(id: "abc123", bundleSHA256: "abc123", name: "n", spoolName: "n", priority: 0, threads: 1,
+                            memoryMB: 1, wallTimeSeconds: 1, submittedAt: Date(), ownerUID: 4242)
+        #expect(CancelRequests.verdict(for: job, layout: layout, adminGroup: nil) == .refused(uid: Int(user.pw_uid)))
+        #expect(CancelRequests.verdict(for: job, layout: layout, adminGroup: 65534) == .refused(uid: Int(user.pw_uid)))
+        #expect(CancelRequests.verdict(for: job, layout: layout, adminGroup: user.pw_gid) == .allowed)
+        #expect(GroupMembership.group(named: "nogroup") == 65534)
+        #expect(GroupMembership.group(named: "no-such-group-here") == nil)
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import Glibc
+
+/// The users of a deployment, made for the multi-user tests: a service user whose primary group is
+/// the spool's group, two submitters in that group, and an admin group with nobody in it. Made
+/// when missing (useradd, groupadd) and removed by `remove()`; the names are fixed so that a run
+/// interrupted before its clean-up is cleaned up by the next.
+struct MultiUser {
+    static let group = "ptunemu"
+    static let adminGroup = "ptunemu-adm"
+    static let service = "ptunemu-svc"
+    static let submitters = ["ptunemu-a", "ptunemu-b"]
+
+    /// Why the tests cannot run here, or nil when they can.
+    static let unavailable: String? = {
+        if geteuid() != 0 { return "creating users needs root" }
+        for tool in ["/usr/sbin/useradd", "/usr/sbin/groupadd", "/usr/sbin/userdel", "/usr/bin/setpriv", "/usr/bin/zstd"]
+        where access(tool, X_OK) != 0 {
+            return "\(tool) is missing (scripts/install-deps.sh --test installs it)"
+        }
+        return nil
+    }()
+
+    struct Account {
+        let name: String
+        let uid: uid_t
+        let gid: gid_t
+    }
+
+    let service: Account
+    let submitters: [Account]
+    let groupID: gid_t
+    let adminGroupID: gid_t
+
+    /// Creates what is missing and looks everything up.
+    static func prepare() throws -> MultiUser {
+        for group in [group, adminGroup] where getgrnam(group) == nil {
+            try run("/usr/sbin/groupadd", [group])
+        }
+        if getpwnam(service) == nil {
+            try run("/usr/sbin/useradd", ["-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", service])
+        }
+        for name in submitters where getpwnam(name) == nil {
+            try run("/usr/sbin/useradd", ["-M", "-U", "-G", group, "-s", "/bin/sh", name])
+        }
+        return MultiUser(service: try account(service), submitters: try submitters.map(account),
+                         groupID: getgrnam(group)!.pointee.gr_gid, adminGroupID: getgrnam(adminGroup)!.pointee.gr_gid)
+    }
+
+    /// Removes the users and groups.
+    func remove() {
+        for name in Self.submitters + [Self.service] { try? Self.run("/usr/sbin/userdel", [name]) }
+        for group in [Self.adminGroup, Self.group] { try? Self.run("/usr/sbin/groupdel", [group]) }
+    }
+
+    /// `setpriv` options that make a process `account`, with its groups (and `caps` ambient).
+    static func setpriv(_ account: Account, caps: [String] = []) -> [String] {
+        ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups"]
+            + (caps.isEmpty ? [] : ["--inh-caps=" + caps.map { "+" + $0 }.joined(separator: ","),
+                                    "--ambient-caps=" + caps.map { "+" + $0 }.joined(separator: ",")])
+    }
+
+    /// Runs the shell command `script` as `account` with umask `mask`; returns its status and output.
+    @discardableResult
+    static func shell(as account: Account, umask mask: String = "022", _ script: String,
+                      environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        try capture("/usr/bin/setpriv", setpriv(account) + ["--", "/bin/sh", "-c", "umask \(mask); \(script)"],
+                    environment: environment)
+    }
+
+    private static func account(_ name: String) throws -> Account {
+        guard let entry = getpwnam(name) else { throw HarnessError("no user \(name)") }
+        return Account(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws {
+        let result = try capture(tool, arguments)
+        guard result.status == 0 else { throw HarnessError("\(tool) \(arguments.joined(separator: " ")): \(result.output)") }
+    }
+
+    private static func capture(_ tool: String, _ arguments: [String],
+                                environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// The service as it is deployed: `ptune serve` as an unprivileged service user holding only
+/// CAP_CHOWN (as the systemd unit runs it), two submitters in the spool's group dropping bundles
+/// every way a user would, and an admin group. `make multiuser` runs these alone.
+@Suite(.serialized, .enabled(if: MultiUser.unavailable == nil, Comment(rawValue: MultiUser.unavailable ?? "")))
+struct MultiUserTests {
+    /// A running deployment: the users, the daemon as the service user, and each submitter's home.
+    final class Deployment {
+        let users: MultiUser
+        let h: ServiceHarness
+        let spool: String
+
+        init() throws {
+            users = try MultiUser.prepare()
+            h = try ServiceHarness()
+            spool = h.spool.path
+            try FileManager.default.createDirectory(at: h.spool, withIntermediateDirectories: true)
+            chown(spool, users.service.uid, users.groupID)
+            for user in users.submitters {
+                let home = self.home(user)
+                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+                chown(home, user.uid, user.gid)
+                chmod(home, 0o700)
+            }
+            h.runAs = MultiUser.setpriv(users.service, caps: ["chown"])
+            try h.start(extra: ["--admin-group", MultiUser.adminGroup])
+        }
+
+        deinit {
+            if let daemon = h.daemon, daemon.isRunning { _ = try? h.stop(SIGKILL) }
+            users.remove()
+        }
+
+        func home(_ user: MultiUser.Account) -> String { h.root.path + "/home-" + user.name }
+
+        /// Writes a valid bundle `name` in `user`'s home, owned by them (folders 0755, files 0644).
+        func bundle(_ name: String, for user: MultiUser.Account, steps: Int = 6) throws {
+            let dir = try h.write(TestBundles.valid(name: name, steps: steps), to: URL(fileURLWithPath: home(user) + "/" + name))
+            try Self.chownTree(dir.path, to: user)
+        }
+
+        /// Runs `script` as `user`; expects it to succeed.
+        func expectSuccess(_ user: MultiUser.Account, umask: String = "022", _ script: String,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let result = try MultiUser.shell(as: user, umask: umask, script)
+            #expect(result.status == 0, "\(user.name): \(script): \(result.output)", sourceLocation: sourceLocation)
+        }
+
+        /// Whether `script` run as `user` succeeds.
+        func succeeds(_ user: MultiUser.Account, _ script: String) throws -> Bool {
+            try MultiUser.shell(as: user, script).status == 0
+        }
+
+        static func chownTree(_ path: String, to user: MultiUser.Account) throws {
+            lchown(path, user.uid, user.gid)
+            for name in try FileManager.default.subpathsOfDirectory(atPath: path) {
+                lchown(path + "/" + name, user.uid, user.gid)
+            }
+        }
+    }
+
+    static func status(_ path: String) -> stat? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info : nil
+    }
+
+    @Test func submittersDropBundlesEveryWayAndReadOnlyTheirOwnResults() throws {
+        let d = try Deployment()
+        let (a, b) = (d.users.submitters[0], d.users.submitters[1])
+        let ptune = ServiceHarness.binary
+        let drops: [(MultiUser.Account, String, String, String)] = [
+            (a, "mu-submit", "022", "\(ptune) submit --spool \(d.spool) HOME/mu-submit"),
+            (a, "mu-cp022", "022", "cp -r HOME/mu-cp022 \(d.spool)/incoming/mu-cp022"),
+            (a, "mu-cp077", "077", "cp -r HOME/mu-cp077 \(d.spool)/incoming/mu-cp077"),
+            (b, "mu-mv", "022", "mv HOME/mu-mv \(d.spool)/incoming/mu-mv"),
+            (b, "mu-tar", "077", "tar -cf \(d.spool)/incoming/mu-tar.tar -C HOME mu-tar"),
+            (b, "mu-zst", "022", "tar --zstd -cf HOME/mu-zst.tar.zst -C HOME mu-zst && mv HOME/mu-zst.tar.zst \(d.spool)/incoming/"),
+        ]
+        for (user, name, mask, script) in drops {
+            try d.bundle(name, for: user)
+            try d.expectSuccess(user, umask: mask, script.replacingOccurrences(of: "HOME", with: d.home(user)))
+        }
+        for (user, name, _, _) in drops {
+            let row = try d.h.waitForJob(name, in: ["succeeded", "failed", "rejected"])
+            #expect(row["state"] as? String == "succeeded", "\(name): \(row)")
+            #expect(row["owner_uid"] as? Int == Int(user.uid), "\(name)")
+            let id = try #require(row["id"] as? String)
+            let folder = d.spool + "/done/" + id
+            let info = try #require(Self.status(folder), "\(name): done/\(id)")
+            #expect(info.st_uid == user.uid && info.st_gid == d.users.adminGroupID && info.st_mode & 0o7777 == 0o550, "\(name)")
+            #expect(Self.status(folder + "/report.json").map { $0.st_uid == user.uid && $0.st_mode & 0o7777 == 0o440 } == true)
+            let other = user.uid == a.uid ? b : a
+            #expect(try d.succeeds(user, "cat \(folder)/report.json \(folder)/bundle/train.jsonl >/dev/null"), "\(name)")
+            #expect(try !d.succeeds(other, "cat \(folder)/report.json"), "\(other.name) read \(name)'s report")
+            #expect(try !d.succeeds(other, "cat \(folder)/bundle/train.jsonl"), "\(other.name) read \(name)'s data")
+        }
+        for user in [a, b] {
+            #expect(try !d.succeeds(user, "ls \(d.spool)/done"), "\(user.name) listed done/")
+            #expect(try !d.succeeds(user, "ls \(d.spool)/active"), "\(user.name) looked into active/")
+        }
+        #expect(d.h.contents("incoming").isEmpty && d.h.contents("rejected").isEmpty)
+        #expect(try d.h.stop() == 0)
+    }
+
+    @Test func onlyTheOwnerCancelsAJob() throws {
+        let d = try Deployment()
+        let (a, b) = (d.users.submitters[0], d.users.submitters[1])
+        let ptune = ServiceHarness.binary
+        try d.bundle("mu-long", for: a, steps: 100_000)
+        try d.expectSuccess(a, "\(ptune) submit --spool \(d.spool) \(d.home(a))/mu-long")
+        let row = try d.h.waitForJob("mu-long", in: ["running"])
+        let id = try #require(row["id"] as? String)
+
+        try d.expectSuccess(b, "\(ptune) cancel --spool \(d.spool) \(id)")
+        try d.h.wait(seconds: 20, "the refused request removed") { d.h.contents("control/cancel").isEmpty }
+        let shown = try d.h.cli(["show", "--spool", d.spool, id, "--json"])
+        #expect(shown.out.contains("cancel_refused"), "\(shown.out)")
+        #expect(try d.h.job(named: "mu-long")?["state"] as? String == "running")
+
+        try d.expectSuccess(a, "\(ptune) cancel --spool \(d.spool) \(id)")
+        try d.h.waitForJob("mu-long", in: ["cancelled"], seconds: 60)
+        #expect(try d.succeeds(a, "cat \(d.spool)/failed/\(id)/report.json >/dev/null"))
+        #expect(try !d.succeeds(b, "cat \(d.spool)/failed/\(id)/report.json"))
+        #expect(try d.h.stop() == 0)
+    }
+}
