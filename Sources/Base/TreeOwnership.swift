@@ -17,6 +17,8 @@ import Glibc
 public enum TreeOwnership {
     /// Most entries looked at in one tree; a bundle holds a few, a tree past this is refused.
     public static let entryLimit = 100_000
+    /// Most folders nested in one another; a deeper tree is refused.
+    public static let depthLimit = 32
 
     /// Makes the entry `name` of the folder `parent` and everything under it belong to this process
     /// (its effective user and group), with modes 0700 for folders and 0600 for files, when it
@@ -25,8 +27,10 @@ public enum TreeOwnership {
     ///
     /// - Throws: `FileError` naming the entry when a file or folder in the tree belongs to someone
     ///   other than `owner` (a hard link to another user's file, or a file placed by another), when
-    ///   a regular file of `owner`'s has more than one link (it would change the file elsewhere),
-    ///   when the tree holds more than `entryLimit` entries or its files more than `maxBytes` (told
+    ///   a regular file of `owner`'s has more than one link (it would change the file elsewhere) or
+    ///   is set-user-ID or set-group-ID,
+    ///   when the tree holds more than `entryLimit` entries, folders nested deeper than
+    ///   `depthLimit`, or files of more than `maxBytes` in all (told
     ///   by their sizes, before anything is read: a huge sparse file costs nothing), or when a
     ///   change fails (`EPERM`: this process may not change owners).
     public static func take(_ name: String, in parent: String, from owner: uid_t, maxBytes: Int) throws(FileError) {
@@ -34,11 +38,11 @@ public enum TreeOwnership {
         guard folder >= 0 else { throw .system("open the folder", parent) }
         defer { close(folder) }
         var budget = Budget(entries: entryLimit, bytes: maxBytes, maxBytes: maxBytes)
-        try take(Array(name.utf8), in: folder, shown: name, root: parent, owner: owner, budget: &budget)
+        try take(Array(name.utf8), in: folder, shown: name, root: parent, owner: owner, depth: 0, budget: &budget)
     }
 
     private static func take(_ name: [UInt8], in folder: Int32, shown: String, root: String, owner: uid_t,
-                             budget: inout Budget) throws(FileError) {
+                             depth: Int, budget: inout Budget) throws(FileError) {
         let path = root + "/" + shown
         let node = FileSystem.withCPath(name) { openat(folder, $0, pathOnly | O_NOFOLLOW | O_CLOEXEC) }
         guard node >= 0 else {
@@ -62,6 +66,11 @@ public enum TreeOwnership {
                 throw FileError(path: path, message: "\"\(shown)\" belongs to uid \(info.st_uid), not to the submitter (uid \(owner))",
                                 hint: "a bundle holds only its submitter's own files; copy the file instead of linking it")
             }
+            // Changing the owner clears these bits, which needs CAP_FOWNER too; a bundle holds data.
+            guard type == S_IFDIR || info.st_mode & (S_ISUID | S_ISGID) == 0 else {
+                throw FileError(path: path, message: "\"\(shown)\" is a set-user-ID or set-group-ID file",
+                                hint: "a bundle holds data, not programs; chmod u-s,g-s it and drop the bundle again")
+            }
             guard type == S_IFDIR || info.st_nlink == 1 else {
                 throw FileError(path: path, message: "\"\(shown)\" is a hard link (\(info.st_nlink) names for one file)",
                                 hint: "submit a copy of the file, not a link to it")
@@ -70,6 +79,10 @@ public enum TreeOwnership {
         }
         try chmod(node, type == S_IFDIR ? 0o700 : 0o600, path: path)
         guard type == S_IFDIR else { return }
+        guard depth < depthLimit else {
+            throw FileError(path: path, message: "\"\(shown)\" is nested more than \(depthLimit) folders deep",
+                            hint: "a bundle holds its task.toml and a few data files")
+        }
         let listing = openat(node, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard listing >= 0 else { throw .system("open the folder", path) }
         defer { close(listing) }
@@ -81,7 +94,7 @@ public enum TreeOwnership {
                                 hint: "a bundle holds its task.toml and a few data files")
             }
             try take(child, in: listing, shown: shown + "/" + String(decoding: child, as: UTF8.self), root: root,
-                     owner: owner, budget: &budget)
+                     owner: owner, depth: depth + 1, budget: &budget)
         }
     }
 
@@ -94,7 +107,8 @@ public enum TreeOwnership {
 
     /// Gives the tree at `path` (a finished job's folder, which this process owns) to user `uid`
     /// and group `group`: folders `folderMode`, files `fileMode`. Links, other non-regular entries,
-    /// files with more than one name and anything this process does not own are left as they are.
+    /// files with more than one name, anything this process does not own, and whatever lies deeper
+    /// than `depthLimit` or past `entryLimit` entries are left as they are.
     ///
     /// - Throws: `FileError` when a change fails (`EPERM`: this process may not give files away).
     public static func hand(_ path: String, to uid: uid_t, group: gid_t, folderMode: mode_t,
@@ -103,18 +117,18 @@ public enum TreeOwnership {
         guard node >= 0 else { throw .system("open", path) }
         defer { close(node) }
         var budget = entryLimit
-        try hand(node, path: path, to: uid, group: group, modes: (folderMode, fileMode), budget: &budget)
+        try hand(node, path: path, to: uid, group: group, modes: (folderMode, fileMode), depth: 0, budget: &budget)
     }
 
     /// Children first: a folder already given away (mode 0500 to its new owner) could not be listed.
     private static func hand(_ node: Int32, path: String, to uid: uid_t, group: gid_t, modes: (folder: mode_t, file: mode_t),
-                             budget: inout Int) throws(FileError) {
+                             depth: Int, budget: inout Int) throws(FileError) {
         var info = stat()
         guard fstat(node, &info) == 0 else { throw .system("stat", path) }
         let type = info.st_mode & S_IFMT
         // Only what this process made or took: never a file another name shares with someone else.
         guard type == S_IFDIR || type == S_IFREG, info.st_uid == geteuid(), type == S_IFDIR || info.st_nlink == 1 else { return }
-        if type == S_IFDIR {
+        if type == S_IFDIR, depth < depthLimit {
             let listing = openat(node, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard listing >= 0 else { throw .system("open the folder", path) }
             defer { close(listing) }
@@ -125,7 +139,7 @@ public enum TreeOwnership {
                 guard childNode >= 0 else { continue }
                 defer { close(childNode) }
                 try hand(childNode, path: path + "/" + String(decoding: child, as: UTF8.self), to: uid, group: group,
-                         modes: modes, budget: &budget)
+                         modes: modes, depth: depth + 1, budget: &budget)
             }
         }
         // The mode first: once the file is another user's, this process may not change it.

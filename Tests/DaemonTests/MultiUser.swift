@@ -3,13 +3,15 @@ import Glibc
 
 /// The users of a deployment, made for the multi-user tests: a service user whose primary group is
 /// the spool's group, two submitters in that group, and an admin group with nobody in it. Made
-/// when missing (useradd, groupadd) and removed by `remove()`; the names are fixed so that a run
-/// interrupted before its clean-up is cleaned up by the next.
+/// when missing (useradd, groupadd) and removed by `remove()`. The names start with a prefix, one
+/// per suite (suites run side by side), fixed so that a run interrupted before its clean-up is
+/// cleaned up by the next.
 struct MultiUser {
-    static let group = "ptunemu"
-    static let adminGroup = "ptunemu-adm"
-    static let service = "ptunemu-svc"
-    static let submitters = ["ptunemu-a", "ptunemu-b"]
+    let prefix: String
+    var group: String { prefix }
+    var adminGroup: String { prefix + "-adm" }
+    var serviceName: String { prefix + "-svc" }
+    var submitterNames: [String] { [prefix + "-a", prefix + "-b"] }
 
     /// Why the tests cannot run here, or nil when they can.
     static let unavailable: String? = {
@@ -32,25 +34,26 @@ struct MultiUser {
     let groupID: gid_t
     let adminGroupID: gid_t
 
-    /// Creates what is missing and looks everything up.
-    static func prepare() throws -> MultiUser {
-        for group in [group, adminGroup] where getgrnam(group) == nil {
+    /// Creates what is missing, names starting with `prefix`, and looks everything up.
+    static func prepare(prefix: String) throws -> MultiUser {
+        let names = MultiUser(prefix: prefix, service: Account(name: "", uid: 0, gid: 0), submitters: [], groupID: 0, adminGroupID: 0)
+        for group in [names.group, names.adminGroup] where getgrnam(group) == nil {
             try run("/usr/sbin/groupadd", [group])
         }
-        if getpwnam(service) == nil {
-            try run("/usr/sbin/useradd", ["-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", service])
+        if getpwnam(names.serviceName) == nil {
+            try run("/usr/sbin/useradd", ["-M", "-N", "-g", names.group, "-s", "/usr/sbin/nologin", names.serviceName])
         }
-        for name in submitters where getpwnam(name) == nil {
-            try run("/usr/sbin/useradd", ["-M", "-U", "-G", group, "-s", "/bin/sh", name])
+        for name in names.submitterNames where getpwnam(name) == nil {
+            try run("/usr/sbin/useradd", ["-M", "-U", "-G", names.group, "-s", "/bin/sh", name])
         }
-        return MultiUser(service: try account(service), submitters: try submitters.map(account),
-                         groupID: getgrnam(group)!.pointee.gr_gid, adminGroupID: getgrnam(adminGroup)!.pointee.gr_gid)
+        return MultiUser(prefix: prefix, service: try account(names.serviceName), submitters: try names.submitterNames.map(account),
+                         groupID: getgrnam(names.group)!.pointee.gr_gid, adminGroupID: getgrnam(names.adminGroup)!.pointee.gr_gid)
     }
 
     /// Removes the users and groups.
     func remove() {
-        for name in Self.submitters + [Self.service] { try? Self.run("/usr/sbin/userdel", [name]) }
-        for group in [Self.adminGroup, Self.group] { try? Self.run("/usr/sbin/groupdel", [group]) }
+        for name in submitterNames + [serviceName] { try? Self.run("/usr/sbin/userdel", [name]) }
+        for group in [adminGroup, group] { try? Self.run("/usr/sbin/groupdel", [group]) }
     }
 
     /// `setpriv` options that make a process `account`, with its groups (and `caps` ambient).

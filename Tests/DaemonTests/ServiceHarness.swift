@@ -12,8 +12,10 @@ final class ServiceHarness: @unchecked Sendable {
     /// `setpriv` options that run the daemon as another user (the multi-user tests); empty: as this one.
     var runAs: [String] = []
 
-    /// The ptune binary built beside the test bundle.
+    /// The ptune binary built beside the test bundle, or `PTUNE_TEST_BINARY` (to run a suite
+    /// against another build, such as the one before a fix).
     static let binary: String = {
+        if let chosen = ProcessInfo.processInfo.environment["PTUNE_TEST_BINARY"] { return chosen }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for dir in [beside, beside.deletingLastPathComponent()] {
             let candidate = dir.appendingPathComponent("ptune").path
