@@ -150,7 +150,7 @@ struct AdversarialTests {
         func victimSucceeds(after attack: String) throws {
             victimRuns += 1
             let name = "victim-\(victimRuns)"
-            try d.expectSuccess(a, "\(ServiceHarness.binary) submit --spool \(spool) \(try neighbourBundle(name))")
+            try d.expectSuccess(a, "\(d.ptune) submit --spool \(spool) \(try neighbourBundle(name))")
             let row = try d.h.waitForJob(name, in: ["succeeded", "failed", "rejected"], seconds: 60)
             #expect(row["state"] as? String == "succeeded", "after \(attack): the neighbour's bundle \(row)")
             victimJob = row["id"] as? String ?? ""
@@ -170,12 +170,17 @@ struct AdversarialTests {
         try arena.victimSucceeds(after: "nothing")
         let only = ProcessInfo.processInfo.environment["PTUNE_ATTACKS"]
         for attack in Self.attacks where only.map({ attack.name.contains($0) }) ?? true {
-            try attack.run(arena)
-            #expect(try arena.canaryState() == canary, "\(attack.name): the canary tree changed")
-            #expect(arena.d.h.daemon?.isRunning == true, "\(attack.name): the daemon died")
-            #expect(try arena.d.h.history().isEmpty == false, "\(attack.name): the database does not read")
-            try arena.victimSucceeds(after: attack.name)
-            print("attack done: \(attack.name)")
+            print("attack: \(attack.name)")
+            // A failed step is recorded and the next attack still runs: one breach hides no other.
+            do {
+                try attack.run(arena)
+                #expect(try arena.canaryState() == canary, "\(attack.name): the canary tree changed")
+                #expect(arena.d.h.daemon?.isRunning == true, "\(attack.name): the daemon died")
+                #expect(try arena.d.h.history().isEmpty == false, "\(attack.name): the database does not read")
+                try arena.victimSucceeds(after: attack.name)
+            } catch {
+                Issue.record("\(attack.name): \(String(describing: error).prefix(300))")
+            }
         }
         #expect(try arena.d.h.stop() == 0)
     }
@@ -196,17 +201,15 @@ struct AdversarialTests {
         },
         .accepted("a bundle made read-only (0555) before it is dropped", "x4", "mv $H/x4 $S/incoming/x4 && chmod 0555 $S/incoming/x4", paused: true),
         .accepted("a bundle copied in place with cp -r under umask 022 by another user", "x5", "umask 022; cp -r $H/x5 $S/incoming/x5"),
-        Attack(name: "wall_time = Int64.max") { a in
-            try a.bundle("x6")
-            try a.attacker("printf '\\n[limits]\\nwall_time = 9223372036854775807\\n' >> $H/x6/task.toml && mv $H/x6 $S/incoming/x6")
-            try a.d.h.wait(seconds: 30, "x6 taken") { a.d.h.contents("incoming").isEmpty }
-        },
+        .refused("wall_time = Int64.max", "x6",
+                 "sed -i 's/^\\[limits\\]$/[limits]\\nwall_time = 9223372036854775807/' $H/x6/task.toml && mv $H/x6 $S/incoming/x6",
+                 saying: "wall_time"),
         .refused("model given as an absolute path outside the models folder", "x7", "sed -i 's|^model = .*|model = \"'$C'/file\"|' $H/x7/task.toml && mv $H/x7 $S/incoming/x7", saying: "model"),
         Attack(name: "task.toml rewritten through a descriptor held open after the claim") { a in
             let original = try String(contentsOfFile: try a.bundle("x8") + "/task.toml", encoding: .utf8)
             try a.attacker("""
                 exec 3<>$H/x8/task.toml; mv $H/x8 $S/incoming/x8
-                while [ -e $S/incoming/x8 ]; do sleep 0.05; done
+                n=0; while [ -e $S/incoming/x8 ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
                 printf 'model = \"/etc/passwd\"\\n\\n\\n\\n\\n\\n\\n\\n' >&3
                 """)
             #expect(try a.ending("x8") == "succeeded")
@@ -261,7 +264,7 @@ struct AdversarialTests {
             let dir = try a.neighbourBundle(name)
             let pid = try #require(a.d.h.daemon?.processIdentifier)
             kill(pid, SIGSTOP)
-            try a.d.expectSuccess(a.a, "\(ServiceHarness.binary) submit --spool \(a.spool) \(dir)")
+            try a.d.expectSuccess(a.a, "\(a.d.ptune) submit --spool \(a.spool) \(dir)")
             try a.expectDenied("cat $S/incoming/\(name)/task.toml $S/incoming/\(name)/train.jsonl",
                                "rm -rf $S/incoming/\(name)", "mv $S/incoming/\(name) $S/incoming/mine")
             kill(pid, SIGCONT)
@@ -272,13 +275,13 @@ struct AdversarialTests {
         },
         Attack(name: "cancelling the neighbour's job") { a in
             let name = "victim-long"
-            try a.d.expectSuccess(a.a, "\(ServiceHarness.binary) submit --spool \(a.spool) \(try a.neighbourBundle(name, steps: 100_000))")
+            try a.d.expectSuccess(a.a, "\(a.d.ptune) submit --spool \(a.spool) \(try a.neighbourBundle(name, steps: 100_000))")
             let id = try #require(try a.d.h.waitForJob(name, in: ["running"])["id"] as? String)
-            try a.attacker("\(ServiceHarness.binary) cancel --spool $S \(id)")
+            try a.attacker("\(a.d.ptune) cancel --spool $S \(id)")
             try a.attacker("ln -s $C/file $S/control/cancel/\(id)-x; touch $S/control/cancel/\(id)")
             try a.d.h.wait(seconds: 20, "the requests removed") { !a.d.h.contents("control/cancel").contains(id) }
             #expect(try a.d.h.job(named: name)?["state"] as? String == "running")
-            try a.d.expectSuccess(a.a, "\(ServiceHarness.binary) cancel --spool \(a.spool) \(id)")
+            try a.d.expectSuccess(a.a, "\(a.d.ptune) cancel --spool \(a.spool) \(id)")
             #expect(try a.ending(name) == "cancelled")
             try a.attacker("rm -f $S/control/cancel/\(id)-x")
         },

@@ -63,11 +63,13 @@ struct MultiUser {
                                     "--ambient-caps=" + caps.map { "+" + $0 }.joined(separator: ",")])
     }
 
-    /// Runs the shell command `script` as `account` with umask `mask`; returns its status and output.
+    /// Runs the shell command `script` as `account` with umask `mask`, stopped after 120 s; returns
+    /// its status and output.
     @discardableResult
     static func shell(as account: Account, umask mask: String = "022", _ script: String,
                       environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        try capture("/usr/bin/setpriv", setpriv(account) + ["--", "/bin/sh", "-c", "umask \(mask); \(script)"],
+        try capture("/usr/bin/setpriv", setpriv(account) + ["--", "/usr/bin/timeout", "120", "/bin/sh", "-c",
+                                                            "umask \(mask); \(script)"],
                     environment: environment)
     }
 

@@ -8,12 +8,26 @@ final class MultiUserDeployment {
     let users: MultiUser
     let h: ServiceHarness
     let spool: String
+    /// The ptune binary every user of the deployment runs.
+    let ptune: String
 
     /// `prefix`: the start of the users' and groups' names, one per suite.
     init(prefix: String) throws {
         users = try MultiUser.prepare(prefix: prefix)
         h = try ServiceHarness()
         spool = h.spool.path
+        // Everyone may pass through the test's folder and run its copy of ptune, whatever the umask
+        // and wherever the build is (a checkout under /root is closed to other users).
+        chmod(h.root.path, 0o755)
+        ptune = h.root.path + "/ptune"
+        try FileManager.default.copyItem(atPath: ServiceHarness.binary, toPath: ptune)
+        chmod(ptune, 0o755)
+        h.executable = ptune
+        for path in [h.models.path] + (try FileManager.default.subpathsOfDirectory(atPath: h.models.path)).map({ h.models.path + "/" + $0 }) {
+            var info = stat()
+            lstat(path, &info)
+            chmod(path, info.st_mode & S_IFMT == S_IFDIR ? 0o755 : 0o644)
+        }
         try FileManager.default.createDirectory(at: h.spool, withIntermediateDirectories: true)
         chown(spool, users.service.uid, users.groupID)
         for user in users.submitters {

@@ -16,7 +16,7 @@ struct MultiUserTests {
     @Test func submittersDropBundlesEveryWayAndReadOnlyTheirOwnResults() throws {
         let d = try MultiUserDeployment(prefix: "ptunemu")
         let (a, b) = (d.users.submitters[0], d.users.submitters[1])
-        let ptune = ServiceHarness.binary
+        let ptune = d.ptune
         let drops: [(MultiUser.Account, String, String, String)] = [
             (a, "mu-submit", "022", "\(ptune) submit --spool \(d.spool) HOME/mu-submit"),
             (a, "mu-cp022", "022", "cp -r HOME/mu-cp022 \(d.spool)/incoming/mu-cp022"),
@@ -54,7 +54,7 @@ struct MultiUserTests {
     @Test func onlyTheOwnerCancelsAJob() throws {
         let d = try MultiUserDeployment(prefix: "ptunemu")
         let (a, b) = (d.users.submitters[0], d.users.submitters[1])
-        let ptune = ServiceHarness.binary
+        let ptune = d.ptune
         try d.bundle("mu-long", for: a, steps: 100_000)
         try d.expectSuccess(a, "\(ptune) submit --spool \(d.spool) \(d.home(a))/mu-long")
         let row = try d.h.waitForJob("mu-long", in: ["running"])

@@ -11,6 +11,8 @@ final class ServiceHarness: @unchecked Sendable {
     private var daemonLog: FileHandle?
     /// `setpriv` options that run the daemon as another user (the multi-user tests); empty: as this one.
     var runAs: [String] = []
+    /// The binary the daemon runs (a copy other users can run, in the multi-user tests).
+    var executable = ServiceHarness.binary
 
     /// The ptune binary built beside the test bundle, or `PTUNE_TEST_BINARY` (to run a suite
     /// against another build, such as the one before a fix).
@@ -43,9 +45,9 @@ final class ServiceHarness: @unchecked Sendable {
     /// `environment`: variables added to the daemon's (and so its workers').
     func start(extra: [String] = [], environment: [String: String] = [:], mayDie: Bool = false) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: runAs.isEmpty ? Self.binary : "/usr/bin/setpriv")
+        p.executableURL = URL(fileURLWithPath: runAs.isEmpty ? executable : "/usr/bin/setpriv")
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.arguments = (runAs.isEmpty ? [] : runAs + ["--", Self.binary])
+        p.arguments = (runAs.isEmpty ? [] : runAs + ["--", executable])
             + ["serve", "--spool", spool.path, "--models", models.path, "--cores", "2", "--memory", "4096",
                "--max-jobs", "2", "--stop-timeout", "20"] + extra
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

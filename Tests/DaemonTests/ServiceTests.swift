@@ -140,6 +140,29 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// A bundle holding a 2 TB sparse file is refused by its size, unread, and meanwhile a running
+    /// job's wall time is still enforced on time: from the moment it is seen running to its end as
+    /// `timed_out` takes its 3 s limit plus under 2 s.
+    @Test func aTwoTerabyteFileIsRefusedUnreadWhileWallTimeIsEnforced() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
+        _ = try h.waitForJob("slow", in: ["running"], seconds: 60)
+        let seenRunning = Date()
+        let staged = try h.write(TestBundles.valid(name: "huge"), to: h.root.appendingPathComponent("huge"))
+        let sparse = open(staged.path + "/huge.bin", O_WRONLY | O_CREAT, 0o644)
+        #expect(ftruncate(sparse, 2 << 40) == 0)
+        close(sparse)
+        try FileManager.default.moveItem(at: staged, to: h.spool.appendingPathComponent("incoming/huge"))
+        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"], seconds: 30)["state"] as? String == "timed_out")
+        let elapsed = Date().timeIntervalSince(seenRunning)
+        #expect(elapsed < 3 + 2, "the 3 s wall time was enforced after \(elapsed) s")
+        let reason = h.spool.appendingPathComponent("rejected/huge/reason.txt")
+        try h.wait(seconds: 10, "huge rejected") { FileManager.default.fileExists(atPath: reason.path) }
+        #expect(try String(contentsOf: reason, encoding: .utf8).contains("huge.bin\" is 2199023255552 bytes"))
+        #expect(try h.stop() == 0)
+    }
+
     /// A job with `threads = 1` uses one core at most, measured from its worker's CPU time.
     @Test func aJobsThreadsBoundItsCPUUse() throws {
         let h = try ServiceHarness(hiddenSize: 256, layers: 4)
