@@ -153,11 +153,11 @@ public final class DaemonCore {
 
     /// Publishes budgets and live workers for `ptune status`.
     public func writeStatus() {
-        StatusPublisher(context: context, executor: executor, running: running).write(stopping: stopping)
+        StatusPublisher(context: context, executor: executor, running: running, intake: intake).write(stopping: stopping)
     }
 
     /// The daemon's figures for sd_notify STATUS and `ptune status`.
     public func statusLine() -> String {
-        StatusPublisher(context: context, executor: executor, running: running).line()
+        StatusPublisher(context: context, executor: executor, running: running, intake: intake).line()
     }
 }

@@ -3,13 +3,21 @@ import Foundation
 import Spool
 
 /// What the running daemon publishes for `ptune status` in `control/status.json` (rewritten every
-/// few seconds): its budgets and its live workers.
+/// few seconds): its budgets, its live workers, and the entries of `incoming/` it could not take.
 public struct DaemonStatus: Codable, Sendable {
     public struct Worker: Codable, Sendable {
         public var jobID: String
         public var name: String
         /// The local process; nil when a cluster runs the worker.
-        public var pid: Int32?
+        /// An entry of `incoming/` the daemon could not take, and why: left there, skipped until its
+    /// owner changes it.
+    public struct Untaken: Codable, Sendable, Equatable {
+        public var entry: String
+        public var reason: String
+        public var since: Date
+    }
+
+    public var pid: Int32?
         public var attempt: Int
         public var startedAt: Date
         public var threads: Int
@@ -22,6 +30,14 @@ public struct DaemonStatus: Codable, Sendable {
         public var node: String?
     }
 
+    /// An entry of `incoming/` the daemon could not take, and why: left there, skipped until its
+    /// owner changes it.
+    public struct Untaken: Codable, Sendable, Equatable {
+        public var entry: String
+        public var reason: String
+        public var since: Date
+    }
+
     public var pid: Int32
     public var updatedAt: Date
     /// The executor's name (`ExecutorKind.name`).
@@ -31,6 +47,8 @@ public struct DaemonStatus: Codable, Sendable {
     public var maxJobs: Int
     public var stopping: Bool
     public var workers: [Worker]
+    /// Entries of `incoming/` left untaken; nil in a status written before there were any.
+    public var untaken: [Untaken]?
 
     /// The threads and the memory the live workers were given, summed.
     public var requestedThreads: Int { workers.reduce(0) { $0 + $1.threads } }

@@ -18,7 +18,10 @@ final class IntakeScanner {
     private var arrivedWhole = Set<String>()
     /// Entries that could not be claimed (their owner made them immovable), with their status change
     /// time then: skipped, so they block no other entry, until their owner changes them.
-    private var unclaimable: [String: Int] = [:]
+    private var unclaimable: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] = [:]
+
+    /// The entries of incoming/ left untaken, with why, for `ptune status`.
+    var untaken: [DaemonStatus.Untaken] { unclaimable.values.map(\.reason).sorted { $0.entry < $1.entry } }
 
     init(context: DaemonContext) {
         self.context = context
@@ -48,7 +51,7 @@ final class IntakeScanner {
         arrivedWhole.formIntersection(names)
         arrivedWhole.subtract(ready)
         unclaimable = unclaimable.filter { names.contains($0.key) }
-        for name in ready where unclaimable[name].map({ $0 != changeTime(name) }) ?? true {
+        for name in ready where unclaimable[name].map({ $0.changeTime != changeTime(name) }) ?? true {
             unclaimable[name] = nil
             try settle(name, try SpoolIntake.claim(name, layout: context.layout))
         }
@@ -70,7 +73,8 @@ final class IntakeScanner {
         case .gone:
             break
         case .leftInPlace(let error):
-            unclaimable[name] = changeTime(name)
+            unclaimable[name] = (changeTime(name), DaemonStatus.Untaken(entry: name, reason: error.description,
+                                                                        since: context.clock.now()))
             context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
                                  metadata: ["entry": "\(name)", "error": "\(error)"])
         case .rejected(let place, let error, let owner):

@@ -9,8 +9,9 @@ struct StatusPublisher {
     let context: DaemonContext
     let executor: JobExecutor
     let running: RunningJobs
+    let intake: IntakeScanner
 
-    /// Publishes budgets and live workers for `ptune status`.
+    /// Publishes budgets, live workers and untaken entries for `ptune status`.
     func write(stopping: Bool) {
         let config = context.config
         let workers = running.all.map { r in
@@ -21,7 +22,8 @@ struct StatusPublisher {
                                 clusterJobID: r.worker.clusterJobID, node: r.worker.node)
         }
         let status = DaemonStatus(pid: getpid(), updatedAt: context.clock.now(), executor: executor.name, cores: config.cores,
-                                  memoryMB: config.memoryMB, maxJobs: config.maxJobs, stopping: stopping, workers: workers)
+                                  memoryMB: config.memoryMB, maxJobs: config.maxJobs, stopping: stopping, workers: workers,
+                                  untaken: intake.untaken)
         do {
             try status.write(context.layout)
         } catch {

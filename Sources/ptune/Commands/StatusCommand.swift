@@ -53,6 +53,12 @@ struct StatusCommand: ParsableCommand {
             }
             printForTerminal("\n" + table.rendered)
         }
+        if let untaken = status?.untaken, alive, !untaken.isEmpty {
+            printForTerminal("\nNOT TAKEN (left in incoming/ until changed)")
+            for entry in untaken {
+                printForTerminal("  \(entry.entry): \(entry.reason)")
+            }
+        }
         if !output.queued.isEmpty {
             var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED"])
             for job in output.queued.prefix(Self.queueShown) {

@@ -75,11 +75,17 @@ import Testing
         try f.tick()
         #expect(try f.state("valid") == .running)
         #expect(f.entries(f.layout.incoming) == ["stuck"])
+        f.core.writeStatus()
+        let untaken = DaemonStatus.read(spool: f.layout.root)?.untaken ?? []
+        #expect(untaken.map(\.entry) == ["stuck"], "ptune status shows the entry left in incoming/")
+        #expect(untaken.first?.reason.contains("stuck") == true)
         _ = Self.chattr("-i", stuck)
         chmod(stuck, 0o700)
         try f.tick()
         #expect(f.entries(f.layout.incoming).isEmpty)
         #expect(f.entries(f.layout.rejected) == ["stuck"])
+        f.core.writeStatus()
+        #expect(DaemonStatus.read(spool: f.layout.root)?.untaken == [])
     }
 
     /// Runs chattr; false (with the test passing vacuously) where the file system or the process
