@@ -11,8 +11,9 @@ final class MultiUserDeployment {
     /// The ptune binary every user of the deployment runs.
     let ptune: String
 
-    /// `prefix`: the start of the users' and groups' names, one per suite.
-    init(prefix: String) throws {
+    /// `prefix`: the start of the users' and groups' names, one per suite; `caps`: the daemon's
+    /// ambient capabilities (the unit's: `chown`).
+    init(prefix: String, caps: [String] = ["chown"]) throws {
         users = try MultiUser.prepare(prefix: prefix)
         h = try ServiceHarness()
         spool = h.spool.path
@@ -36,7 +37,7 @@ final class MultiUserDeployment {
             chown(home, user.uid, user.gid)
             chmod(home, 0o700)
         }
-        h.runAs = MultiUser.setpriv(users.service, caps: ["chown"])
+        h.runAs = MultiUser.setpriv(users.service, caps: caps)
         try h.start(extra: ["--admin-group", users.adminGroup])
     }
 

@@ -72,4 +72,22 @@ struct MultiUserTests {
         #expect(try !d.succeeds(b, "cat \(d.spool)/failed/\(id)/report.json"))
         #expect(try d.h.stop() == 0)
     }
+
+    /// A daemon without CAP_CHOWN (started by hand as an ordinary user) cannot take another user's
+    /// bundle: it leaves it in incoming/, untouched, and `ptune status` says why.
+    @Test func withoutCAPCHOWNAnotherUsersEntryStaysAndStatusSaysWhy() throws {
+        let d = try MultiUserDeployment(prefix: "ptunemu", caps: [])
+        let b = d.users.submitters[1]
+        try d.bundle("mu-stays", for: b)
+        try d.expectSuccess(b, "mv \(d.home(b))/mu-stays \(d.spool)/incoming/mu-stays")
+        var status = ""
+        try d.h.wait(seconds: 20, "the entry listed as not taken") {
+            status = try d.h.cli(["status", "--spool", d.spool]).out
+            return status.contains("mu-stays")
+        }
+        #expect(status.contains("NOT TAKEN") && status.contains("CAP_CHOWN"), "\(status)")
+        #expect(d.h.contents("incoming") == ["mu-stays"])
+        #expect(Self.status(d.spool + "/incoming/mu-stays")?.st_uid == b.uid)
+        #expect(try d.h.stop() == 0)
+    }
 }

@@ -178,18 +178,21 @@ extension SpoolIntake {
     /// touch it, else to `rejected/` with the reason.
     private static func refuse(_ record: ClaimRecord, error: FileError, layout: SpoolLayout) throws(FileError) -> ClaimOutcome {
         let hidden = record.hiddenPath(layout)
+        // The error as the submitter knows the entry: under the name they dropped it as.
+        var shown = error
+        shown.message = error.message.replacingOccurrences(of: ClaimRecord.hiddenPrefix + record.id, with: record.entry)
+        shown.path = error.path.replacingOccurrences(of: ClaimRecord.hiddenPrefix + record.id, with: record.entry)
         let untouched = (try FileSystem.status(hidden)).map { $0.st_uid != geteuid() } ?? false
         if untouched, error.code == EPERM || error.code == EACCES {
             _ = try FileSystem.renameUnique(hidden, into: layout.incoming.path, as: record.entry)
             try AtomicFile.syncDirectory(layout.incoming.path)
             record.remove(layout)
-            return .leftInPlace(error)
+            return .leftInPlace(shown)
         }
         let place = try reject(claimed: URL(fileURLWithPath: hidden), as: record.entry, problems: [TaskProblem(
-            file: record.entry, message: error.message.replacingOccurrences(of: ClaimRecord.hiddenPrefix + record.id, with: record.entry),
-            hint: error.hint)], layout: layout)
+            file: record.entry, message: shown.message, hint: shown.hint)], layout: layout)
         record.remove(layout)
-        return .rejected(place, error, owner: record.owner ?? geteuid())
+        return .rejected(place, shown, owner: record.owner ?? geteuid())
     }
 
     /// `record.save`, with the error a file-system failure is.
