@@ -206,12 +206,16 @@ struct AdversarialTests {
                  saying: "wall_time"),
         .refused("model given as an absolute path outside the models folder", "x7", "sed -i 's|^model = .*|model = \"'$C'/file\"|' $H/x7/task.toml && mv $H/x7 $S/incoming/x7", saying: "model"),
         Attack(name: "task.toml rewritten through a descriptor held open after the claim") { a in
-            let original = try String(contentsOfFile: try a.bundle("x8") + "/task.toml", encoding: .utf8)
-            try a.attacker("""
-                exec 3<>$H/x8/task.toml; mv $H/x8 $S/incoming/x8
-                n=0; while [ -e $S/incoming/x8 ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
-                printf 'model = \"/etc/passwd\"\\n\\n\\n\\n\\n\\n\\n\\n' >&3
-                """)
+            let manifest = try a.bundle("x8") + "/task.toml"
+            let original = try String(contentsOfFile: manifest, encoding: .utf8)
+            // A descriptor opened before the drop, as the submitter's own process could hold it;
+            // written once the job is recorded, that is once the daemon validated the bundle.
+            let held = open(manifest, O_WRONLY)
+            defer { close(held) }
+            try a.attacker("mv $H/x8 $S/incoming/x8")
+            try a.d.h.wait(seconds: 30, "x8 recorded") { try a.d.h.job(named: "x8") != nil }
+            let rewrite = Array("model = \"/etc/passwd\"\n\n\n\n\n\n".utf8)
+            #expect(write(held, rewrite, rewrite.count) == rewrite.count)
             #expect(try a.ending("x8") == "succeeded")
             let id = try a.d.h.job(named: "x8")?["id"] as? String ?? ""
             #expect(try String(contentsOfFile: a.spool + "/done/\(id)/bundle/task.toml", encoding: .utf8) == original)
