@@ -9,15 +9,7 @@ public struct DaemonStatus: Codable, Sendable {
         public var jobID: String
         public var name: String
         /// The local process; nil when a cluster runs the worker.
-        /// An entry of `incoming/` the daemon could not take, and why: left there, skipped until its
-    /// owner changes it.
-    public struct Untaken: Codable, Sendable, Equatable {
-        public var entry: String
-        public var reason: String
-        public var since: Date
-    }
-
-    public var pid: Int32?
+        public var pid: Int32?
         public var attempt: Int
         public var startedAt: Date
         public var threads: Int
