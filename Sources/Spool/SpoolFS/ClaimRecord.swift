@@ -42,10 +42,16 @@ public struct ClaimRecord: Codable, Equatable, Sendable {
     static func path(_ id: String, layout: SpoolLayout) -> String { layout.claims.path + "/" + prefix + id }
 
     /// Replaces the record on disk (tmp + fsync + rename).
-    func save(_ layout: SpoolLayout) throws {
+    func save(_ layout: SpoolLayout) throws(FileError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        try AtomicFile.write(try encoder.encode(self), to: Self.path(id, layout: layout), mode: 0o600)
+        do {
+            try AtomicFile.write(try encoder.encode(self), to: Self.path(id, layout: layout), mode: 0o600)
+        } catch let error as FileError {
+            throw error
+        } catch {
+            throw FileError(path: layout.claims.path, message: "cannot record a claim in \(layout.claims.path): \(error)")
+        }
     }
 
     /// Removes the record: the claim is over.

@@ -47,7 +47,7 @@ extension SpoolIntake {
                              hint: "SpoolLayout.create() makes it")
         }
         let record = ClaimRecord(entry: name)
-        try save(record, layout)
+        try record.save(layout)
         let renamed: FileSystem.RenameResult
         do {
             renamed = try FileSystem.renameNoReplace(layout.incoming.path + "/" + name, record.hiddenPath(layout))
@@ -91,7 +91,7 @@ extension SpoolIntake {
             let owner = record.owner ?? info.st_uid
             if record.owner == nil {
                 record.owner = owner
-                try save(record, layout)
+                try record.save(layout)
             }
             FileSystem.removeTree(copy)
             do {
@@ -104,7 +104,7 @@ extension SpoolIntake {
                 return try refuse(record, error: error, layout: layout)
             }
             record.claimed = try FileSystem.freeName(for: record.entry, in: layout.claims.path)
-            try save(record, layout)
+            try record.save(layout)
         }
         let claimed = record.claimed ?? record.entry
         if try FileSystem.status(copy) != nil {
@@ -167,10 +167,7 @@ extension SpoolIntake {
             try FileSystem.makeDirectory(target, mode: 0o700)
             try copier.copyFolder(source, to: target, mode: copier.folderMode)
         } else {
-            let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw .system("create", target) }
-            close(fd)
-            try copier.copyFile(source, to: target)
+            try copier.copyFile(source, toNew: target)
         }
     }
 
@@ -193,16 +190,5 @@ extension SpoolIntake {
             file: record.entry, message: shown.message, hint: shown.hint)], layout: layout)
         record.remove(layout)
         return .rejected(place, shown, owner: record.owner ?? geteuid())
-    }
-
-    /// `record.save`, with the error a file-system failure is.
-    private static func save(_ record: ClaimRecord, _ layout: SpoolLayout) throws(FileError) {
-        do {
-            try record.save(layout)
-        } catch let error as FileError {
-            throw error
-        } catch {
-            throw FileError(path: layout.claims.path, message: "cannot record a claim in \(layout.claims.path): \(error)")
-        }
     }
 }

@@ -28,10 +28,7 @@ struct TreeCopy {
                 try FileSystem.makeDirectory(to, mode: 0o700)
                 try copyFolder(from, to: to, mode: folderMode)
             case S_IFREG:
-                let fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw .system("create", to) }
-                Glibc.close(fd)
-                try copyFile(from, to: to)
+                try copyFile(from, toNew: to)
             default:
                 throw FileError(path: from, message: "\(shown(from)) \(Self.kind(info.st_mode)); not submitted",
                                  hint: "a bundle holds regular files and folders only; replace it with a copy of the file it stands for")
@@ -45,6 +42,14 @@ struct TreeCopy {
             guard utimensat(AT_FDCWD, target, times, 0) == 0 else { throw .system("set the times of", target) }
         }
         try AtomicFile.syncDirectory(target)
+    }
+
+    /// Copies the regular file `source` to `target`, which must not exist yet (`copyFile(_:to:)`).
+    func copyFile(_ source: String, toNew target: String) throws(FileError) {
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system("create", target) }
+        Glibc.close(fd)
+        try copyFile(source, to: target)
     }
 
     /// Copies the regular file `source` over the existing file `target`, gives it the file mode and
