@@ -58,4 +58,31 @@ public enum DirectoryTree {
         }
         return folder
     }
+
+    /// The bytes the tree at `root` takes on disk (allocated blocks of every entry, folders
+    /// included, so a sparse file counts what it really uses); links are counted, not followed.
+    public static func allocatedBytes(under root: String) throws(FileError) -> Int64 {
+        var info = stat()
+        guard lstat(root, &info) == 0 else { throw .system("stat", root) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return Int64(info.st_blocks) * 512 }
+        let top = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard top >= 0 else { throw .system("open the folder", root) }
+        defer { close(top) }
+        return Int64(info.st_blocks) * 512 + allocated(in: top)
+    }
+
+    private static func allocated(in folder: Int32) -> Int64 {
+        var total: Int64 = 0
+        for raw in FileSystem.rawEntries(ofOpen: folder) ?? [] {
+            var info = stat()
+            guard FileSystem.withCPath(raw, { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
+            total += Int64(info.st_blocks) * 512
+            guard info.st_mode & S_IFMT == S_IFDIR else { continue }
+            let child = FileSystem.withCPath(raw) { openat(folder, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard child >= 0 else { continue }
+            total += allocated(in: child)
+            close(child)
+        }
+        return total
+    }
 }

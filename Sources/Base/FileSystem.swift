@@ -131,6 +131,14 @@ public enum FileSystem {
         unlink(path)
     }
 
+    /// Removes everything in the folder `path`, which stays, empty; best effort, as `removeTree`.
+    public static func removeContents(of path: String) {
+        let folder = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard folder >= 0 else { return }
+        removeContents(of: folder)
+        close(folder)
+    }
+
     /// Removes every entry of the open folder `folder`, folders depth first.
     private static func removeContents(of folder: Int32) {
         for name in rawEntries(ofOpen: folder) ?? [] {

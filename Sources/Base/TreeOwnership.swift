@@ -148,7 +148,7 @@ public enum TreeOwnership {
     }
 
     /// `fchownat(node, "", AT_EMPTY_PATH)`: the file the descriptor stands for, whatever its name is now.
-    private static func chown(_ node: Int32, to uid: uid_t, group: gid_t, path: String) throws(FileError) {
+    static func chown(_ node: Int32, to uid: uid_t, group: gid_t, path: String) throws(FileError) {
         guard fchownat(node, "", uid, group, emptyPath) != 0 else { return }
         let code = errno
         throw FileError(path: path, message: "cannot change the owner of \(path): \(String(cString: strerror(code)))",
@@ -157,13 +157,13 @@ public enum TreeOwnership {
     }
 
     /// The mode of the file an `O_PATH` descriptor stands for (`fchmod` does not take such descriptors).
-    private static func chmod(_ node: Int32, _ mode: mode_t, path: String) throws(FileError) {
+    static func chmod(_ node: Int32, _ mode: mode_t, path: String) throws(FileError) {
         guard Glibc.chmod("/proc/self/fd/\(node)", mode) == 0 else { throw .system("set the mode of", path) }
     }
 
     /// `O_PATH` (Linux), which the Swift Glibc module does not export.
-    private static let pathOnly: Int32 = 0o10000000
+    static let pathOnly: Int32 = 0o10000000
 
     /// `AT_EMPTY_PATH` (Linux), which the Swift Glibc module does not export.
-    private static let emptyPath: Int32 = 0x1000
+    static let emptyPath: Int32 = 0x1000
 }

@@ -106,18 +106,3 @@ struct BundleFileReader {
         return bytes
     }
 }
-
-/// A byte count for messages: "512 MiB", "1.5 KiB", "17 bytes".
-struct ByteCount: CustomStringConvertible {
-    let bytes: Int
-    init(_ bytes: Int) { self.bytes = bytes }
-
-    var description: String {
-        let units: [(Int, String)] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
-        for (size, name) in units where bytes >= size {
-            let value = Double(bytes) / Double(size)
-            return value == value.rounded() ? "\(Int(value)) \(name)" : String(format: "%.1f", value) + " " + name
-        }
-        return bytes == 1 ? "1 byte" : "\(bytes) bytes"
-    }
-}

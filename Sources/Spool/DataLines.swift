@@ -1,3 +1,5 @@
+import Base
+
 /// The non-blank lines of a data file, as text with their 1-based line numbers. Lines that are too
 /// long or not UTF-8 are reported and left out; a leading byte-order mark and `\r` line ends are dropped.
 struct DataLines {

@@ -15,6 +15,8 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, TableR
         public static let cancel = "cancel"
         /// The job succeeded, but its report warns about the prompt.
         public static let warning = "warning"
+        /// Retention removed the job's folder or dropped its artifacts.
+        public static let retention = "retention"
     }
 
     public var id: Int64

@@ -92,6 +92,17 @@ enum Schema {
                 t.add(column: "ownerUID", .integer)
             }
         }
+        migrator.registerMigration("v5: result folders for retention") { db in
+            try db.create(table: "result_folder") { t in
+                t.primaryKey("folder", .text)
+                t.column("jobID", .text)
+                t.column("ownerUID", .integer)
+                t.column("endedAt", .datetime).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("removedAt", .datetime)
+            }
+            try db.execute(sql: "CREATE INDEX result_folder_kept ON result_folder(removedAt, endedAt)")
+        }
         return migrator
     }
 }

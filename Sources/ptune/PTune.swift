@@ -8,6 +8,6 @@ struct PTune: AsyncParsableCommand {
         abstract: "Train P-tuning prompts for frozen language models on CPU.",
         subcommands: [TrainCommand.self, PredictCommand.self, EvalCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self,
                       BenchCommand.self, ServeCommand.self, SubmitCommand.self, HistoryCommand.self, ShowCommand.self,
-                      MetricsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self,
+                      MetricsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self, GCCommand.self,
                       WorkerCommand.self])
 }

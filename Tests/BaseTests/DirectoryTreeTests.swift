@@ -35,3 +35,20 @@ import Testing
         }
     }
 }
+
+@Suite struct DirectoryTreeSizeTests {
+    @Test func countsAllocatedBlocksSoASparseFileCountsLittle() throws {
+        let base = TestEnvironment.temporaryDirectory("tree-size").path
+        defer { FileSystem.removeTree(base) }
+        try FileManager.default.createDirectory(atPath: base + "/tree/sub", withIntermediateDirectories: true)
+        try Data(count: 100_000).write(to: URL(fileURLWithPath: base + "/tree/sub/dense"))
+        let sparse = open(base + "/tree/sparse", O_CREAT | O_WRONLY, 0o600)
+        ftruncate(sparse, 1 << 40)
+        close(sparse)
+        symlink("/usr", base + "/tree/link")
+        let bytes = try DirectoryTree.allocatedBytes(under: base + "/tree")
+        #expect(bytes >= 100_000)
+        #expect(bytes < 1 << 20)
+        #expect(throws: FileError.self) { try DirectoryTree.allocatedBytes(under: base + "/missing") }
+    }
+}

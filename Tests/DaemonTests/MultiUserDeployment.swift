@@ -12,8 +12,8 @@ final class MultiUserDeployment {
     let ptune: String
 
     /// `prefix`: the start of the users' and groups' names, one per suite; `caps`: the daemon's
-    /// ambient capabilities (the unit's: `chown`).
-    init(prefix: String, caps: [String] = ["chown"]) throws {
+    /// ambient capabilities (the unit's: `chown`); `config`: the daemon's config file, if any.
+    init(prefix: String, caps: [String] = ["chown"], config: String? = nil) throws {
         users = try MultiUser.prepare(prefix: prefix)
         h = try ServiceHarness()
         spool = h.spool.path
@@ -38,7 +38,14 @@ final class MultiUserDeployment {
             chmod(home, 0o700)
         }
         h.runAs = MultiUser.setpriv(users.service, caps: caps)
-        try h.start(extra: ["--admin-group", users.adminGroup])
+        if let config {
+            let file = h.root.path + "/ptune.toml"
+            try Data(config.utf8).write(to: URL(fileURLWithPath: file))
+            chmod(file, 0o644)
+            try h.start(extra: ["--admin-group", users.adminGroup, "--config", file])
+        } else {
+            try h.start(extra: ["--admin-group", users.adminGroup])
+        }
     }
 
     deinit {

@@ -90,4 +90,24 @@ struct MultiUserTests {
         #expect(Self.status(d.spool + "/incoming/mu-stays")?.st_uid == b.uid)
         #expect(try d.h.stop() == 0)
     }
+
+    /// Retention, run by the service user, removes a result its submitter owns and has since
+    /// opened up and added to (a closed folder, a hard link to a file of their own); the job stays
+    /// in the history with the reason, and the submitter's own file is untouched.
+    @Test func retentionRemovesAResultTheSubmitterOwnsAndChanged() throws {
+        let d = try MultiUserDeployment(prefix: "ptunemu", config: "[retention]\ndone_days = 0.0001\nsweep_minutes = 0.05\n")
+        let a = d.users.submitters[0]
+        try d.bundle("mu-old", for: a)
+        try d.expectSuccess(a, "\(d.ptune) submit --spool \(d.spool) \(d.home(a))/mu-old")
+        let id = try #require(try d.h.waitForJob("mu-old", in: ["succeeded"])["id"] as? String)
+        let folder = d.spool + "/done/" + id
+        try d.expectSuccess(a, "chmod 0700 \(folder) && mkdir \(folder)/closed && echo x > \(folder)/closed/x && chmod 0 \(folder)/closed "
+                            + "&& echo mine > \(d.home(a))/mine && ln \(d.home(a))/mine \(folder)/link")
+        try d.h.wait(seconds: 60, "done/\(id) removed") { Self.status(folder) == nil }
+        #expect(try d.succeeds(a, "grep -q mine \(d.home(a))/mine"))
+        #expect(try d.h.job(named: "mu-old")?["state"] as? String == "succeeded")
+        let shown = try d.h.cli(["show", "--spool", d.spool, id]).out
+        #expect(shown.contains("done/\(id) removed: ended more than"), "\(shown)")
+        #expect(try d.h.stop() == 0)
+    }
 }

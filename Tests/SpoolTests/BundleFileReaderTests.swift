@@ -87,11 +87,4 @@ import Testing
             try reader.contents(of: "big.txt")
         }
     }
-
-    @Test func describesByteCounts() {
-        #expect(ByteCount(1).description == "1 byte")
-        #expect(ByteCount(17).description == "17 bytes")
-        #expect(ByteCount(1536).description == "1.5 KiB")
-        #expect(ByteCount(512 << 20).description == "512 MiB")
-    }
 }

@@ -17,7 +17,8 @@ import TOMLKit
 ///     executor = "local"       # a name in `ExecutorRegistry`: "local" or "slurm"
 ///     admin_group = "ptune-admin"   # may cancel any job and read every result
 ///
-/// and a table per executor that takes settings, named after it (`[slurm]`: `SlurmExecutorKind`).
+/// a `[retention]` table (`RetentionPolicy`), and a table per executor that takes settings, named
+/// after it (`[slurm]`: `SlurmExecutorKind`).
 public struct ServiceSettings {
     public var spool: String?
     public var db: String?
@@ -30,6 +31,8 @@ public struct ServiceSettings {
     public var executor: String?
     /// `admin_group`, resolved to its group ID.
     public var adminGroup: gid_t?
+    /// `[retention]`, or the defaults.
+    public var retention = RetentionPolicy()
     /// The executors' own tables, by executor name, each checked by its kind.
     public var executorTables: [String: ConfigReader] = [:]
 
@@ -47,7 +50,7 @@ public struct ServiceSettings {
         }
         let table = try ConfigReader.table(in: file)
         let reader = ConfigReader(file: file, table: table)
-        try reader.checkKeys(keys + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
+        try reader.checkKeys(keys + ["retention"] + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
         var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
                                        models: try reader.string("models"), cores: try reader.int("cores"),
                                        memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
@@ -59,6 +62,10 @@ public struct ServiceSettings {
                                       hint: "create it (groupadd \(name)) or remove the key")
             }
             settings.adminGroup = gid
+        }
+        if let value = table["retention"] {
+            guard let own = value.table else { throw ActionableError("\(file): retention must be a table ([retention])") }
+            settings.retention = try RetentionPolicy.read(ConfigReader(file: file, table: own, prefix: "retention."))
         }
         if let executor = settings.executor, registry.named(executor) == nil {
             throw ActionableError("\(file): executor must be one of \(registry.names.joined(separator: ", ")), got \"\(executor)\"")

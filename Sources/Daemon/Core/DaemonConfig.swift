@@ -33,6 +33,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The group that administers the service: its members may cancel any job, and read every
     /// finished job's folder beside its owner. Nil: root and the service user only.
     public var adminGroup: gid_t?
+    /// How long finished jobs' folders, rejected bundles and stored artifacts are kept.
+    public var retention = RetentionPolicy()
+    /// Longest a retention sweep works in one pass, between supervision steps.
+    public var retentionSliceSeconds: Double = 0.05
     /// Extra arguments for the worker of each job's first attempt (the fault-injection tests).
     public var firstAttemptArguments: [String] = []
 

@@ -16,6 +16,7 @@ public final class DaemonCore {
     private let intake: IntakeScanner
     private let launcher: Launcher
     private let supervisor: Supervisor
+    private let retention: RetentionSweep
     private var lastCancelPoll = Date.distantPast
     /// Set when a pass failed midway (a full disk, an I/O error): the next pass first finishes
     /// what it left half-done, as a restart would.
@@ -33,6 +34,7 @@ public final class DaemonCore {
         intake = IntakeScanner(context: context)
         launcher = Launcher(context: context, executor: executor, cgroup: cgroup, running: running)
         supervisor = Supervisor(context: context, limitsEnforcedByExecutor: executor.enforcesLimits)
+        retention = RetentionSweep(layout: context.layout, store: store, policy: config.retention, logger: logger)
         try context.layout.create()
     }
 
@@ -54,7 +56,8 @@ public final class DaemonCore {
     }
 
     /// One pass: intake when inotify hinted or a rescan is due, worker output and limits, completions,
-    /// admission. Returns quickly; the caller sleeps between passes.
+    /// admission, and a slice of a retention sweep when one is due. Returns quickly; the caller
+    /// sleeps between passes.
     public func tick() throws {
         if reconcileNeeded {
             try recovery.reconcileSpool()
@@ -85,6 +88,7 @@ public final class DaemonCore {
         if !stopping {
             if pollCancels { try cancelQueued() }
             try launcher.admit()
+            retention.advance(now: now, until: Date().addingTimeInterval(config.retentionSliceSeconds))
         }
     }
 
@@ -116,10 +120,14 @@ public final class DaemonCore {
         }
     }
 
-    /// Sleeps up to `milliseconds` between ticks, waking early when something arrives in incoming/.
+    /// Sleeps up to `milliseconds` between ticks (a few while a retention sweep is under way), waking
+    /// early when something arrives in incoming/.
     public func waitForWork(milliseconds: Int) throws {
-        try intake.waitForWork(milliseconds: milliseconds, stopping: stopping)
+        try intake.waitForWork(milliseconds: retention.isBusy ? min(milliseconds, 5) : milliseconds, stopping: stopping)
     }
+
+    /// What retention has removed and dropped since the daemon started.
+    public var retentionTotals: RetentionSweep.Totals { retention.totals }
 
     /// SIGTERM: stop claiming and admitting, ask every worker to checkpoint and stop, SIGKILL what is
     /// left at the deadline, and record every stopped job as interrupted. Workers a cluster runs are

@@ -34,6 +34,8 @@ struct Intake {
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         let earlier = try context.store.job(bundleSHA256: sha)
         if let earlier, earlier.state != .rejected {
+            // Only the reason is kept: the bundle is the earlier job's, in its folder.
+            FileSystem.removeContents(of: bundleDirectory.path)
             try reject(bundleDirectory, spoolName: spoolName, problems: [TaskProblem(
                 file: spoolName, message: "the same bundle was already submitted as job \(earlier.id) (\(earlier.state.rawValue))",
                 hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")])
@@ -80,7 +82,7 @@ struct Intake {
     /// first time this content is seen).
     private func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
-        context.handOver(place, to: owner)
+        context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")
             + (problems.count > 3 ? "; and \(problems.count - 3) more in \(place.lastPathComponent)/reason.txt" : "")
         if let sha {

@@ -78,7 +78,7 @@ final class IntakeScanner {
             context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
                                  metadata: ["entry": "\(name)", "error": "\(error)"])
         case .rejected(let place, let error, let owner):
-            context.handOver(place, to: Int(owner))
+            context.deliver(place, to: Int(owner), jobID: nil)
             context.logger.notice("rejected bundle", metadata: ["entry": "\(name)", "reason": "\(error.message)",
                                                                 "folder": "\(place.lastPathComponent)"])
         }
@@ -108,7 +108,7 @@ final class IntakeScanner {
                 let place = try SpoolIntake.reject(claimed: claimed.url, problems: [TaskProblem(
                     file: name, message: "the daemon could not take it in: \(error)",
                     hint: "check the bundle's files are readable, then submit it again")], layout: context.layout)
-                context.handOver(place, to: Int(claimed.owner))
+                context.deliver(place, to: Int(claimed.owner), jobID: nil)
             }
         }
         SpoolIntake.release(claimed, layout: context.layout)

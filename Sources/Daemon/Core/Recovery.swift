@@ -49,6 +49,7 @@ struct Recovery {
             context.logger.notice("cancelled a cluster job no attempt records", metadata: ["cluster_job": "\(cancelled)"])
         }
         try rejectIfItKilledTheDaemon()
+        try finishInterruptedRejections()
         for name in try SpoolIntake.removeAbandonedSubmissions(context.layout, olderThan: 86_400) {
             context.logger.notice("removed a submission abandoned half-copied", metadata: ["entry": "\(name)"])
         }
@@ -114,8 +115,23 @@ struct Recovery {
         let place = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
             file: last.name, message: "reading this bundle stopped the daemon \(last.deaths) times; it is kept here as it arrived",
             hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: context.layout)
-        context.handOver(place, to: owner.map(Int.init))
+        context.deliver(place, to: owner.map(Int.init), jobID: nil)
         marker.end()
+    }
+
+    /// An archive a crash left in `tmp/.rejecting-*`, between its claim and `rejected/`, is rejected
+    /// again; its first reasons were lost with the daemon, and the new one says so.
+    private func finishInterruptedRejections() throws {
+        for folder in try FileSystem.entries(of: context.layout.tmp.path) where folder.hasPrefix(".rejecting-") {
+            let path = context.layout.tmp.path + "/" + folder
+            for entry in try FileSystem.entries(of: path) where entry != "reason.json" && entry != "reason.txt" {
+                let place = try SpoolIntake.reject(claimed: URL(fileURLWithPath: path + "/" + entry), problems: [TaskProblem(
+                    file: entry, message: "the daemon stopped while rejecting this bundle, and the reasons were lost",
+                    hint: "submit it again to see them")], layout: context.layout)
+                context.deliver(place, to: nil, jobID: nil)
+            }
+            FileSystem.removeTree(path)
+        }
     }
 
     /// active/JOB with no database row: the daemon died between adopting the bundle and recording it.

@@ -70,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.stopTimeoutSeconds = stopTimeout ?? settings.stopTimeout ?? config.stopTimeoutSeconds
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         config.adminGroup = adminGroup.flatMap(GroupMembership.group(named:)) ?? settings.adminGroup
+        config.retention = settings.retention
         if let workerFaultPlan {
             config.firstAttemptArguments = ["--fault-plan", workerFaultPlan] + (workerFaultLog.map { ["--fault-log", $0] } ?? [])
         }

@@ -112,6 +112,8 @@ import Testing
                                          to: f.layout.incoming.appendingPathComponent("again"))
         try f.tick()
         #expect(f.entries(f.layout.rejected) == ["again"])
+        #expect(f.entries(f.layout.rejected.appendingPathComponent("again")) == ["reason.json", "reason.txt"],
+                "a duplicate keeps only its reason: the bundle is the earlier job's")
         #expect(try f.store.events(jobID: f.job("twice").id).contains { $0.kind == "duplicate" })
         #expect(f.executor.workers.count == 1)
     }

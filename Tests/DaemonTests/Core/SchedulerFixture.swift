@@ -18,7 +18,7 @@ final class SchedulerFixture {
 
     /// `executor`: one made by `FakeExecutorKind` (on this fixture's `clock`); a new one by default.
     init(cores: Int = 2, memoryMB: Int = 4096, maxJobs: Int = 2, maxAttempts: Int = 3,
-         executor: ((FakeClock) throws -> FakeExecutor)? = nil) throws {
+         retention: RetentionPolicy = RetentionPolicy(), executor: ((FakeClock) throws -> FakeExecutor)? = nil) throws {
         root = TestEnvironment.temporaryDirectory("ptune-scheduler")
         let models = root.appendingPathComponent("models")
         try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
@@ -28,6 +28,7 @@ final class SchedulerFixture {
         config.rescanSeconds = 0
         config.settleSeconds = 0
         config.maxAttempts = maxAttempts
+        config.retention = retention
         self.config = config
         layout = SpoolLayout(root: config.spool)
         self.executor = try executor?(clock) ?? FakeExecutor(clock: clock)

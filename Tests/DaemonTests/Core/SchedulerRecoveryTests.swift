@@ -1,3 +1,4 @@
+import Base
 @testable import Daemon
 import Foundation
 import Glibc
@@ -45,6 +46,21 @@ import Testing
         #expect(f.executor.workers.isEmpty)
         #expect(try f.store.jobs().isEmpty)
         #expect(f.entries(f.layout.incoming) == ["late"])
+    }
+
+    @Test func anArchiveLeftHalfRejectedInTmpIsRejectedAgainAtStart() throws {
+        let f = try SchedulerFixture()
+        let half = f.layout.tmp.appendingPathComponent(".rejecting-abc123")
+        try FileManager.default.createDirectory(at: half, withIntermediateDirectories: true)
+        try Data("not a tar".utf8).write(to: half.appendingPathComponent("bad.tar"))
+        try f.restart()
+        #expect(f.entries(f.layout.rejected) == ["bad"])
+        #expect(f.entries(f.layout.rejected.appendingPathComponent("bad")) == ["bad.tar", "reason.json", "reason.txt"])
+        let reason = try String(contentsOf: f.layout.rejected.appendingPathComponent("bad/reason.txt"), encoding: .utf8)
+        #expect(reason.contains("stopped while rejecting"))
+        let leftInTmp = try FileSystem.entries(of: f.layout.tmp.path)
+        #expect(leftInTmp.isEmpty)
+        #expect(try f.store.resultFolders().map(\.folder) == ["rejected/bad"])
     }
 
     @Test func aBundleLeftInIncomingWhileTheDaemonWasDownIsTakenInAtStart() throws {

@@ -44,7 +44,7 @@ struct DecoderGradientTests {
     }
 
     /// The last layer runs only at the distinct logit rows: a position asked for twice gets the same
-    /// logits twice, and its two gradients add up to the gradient of asking once with their sum.
+    /// logits twice (to rounding), and its two gradients add up to the gradient of asking once with their sum.
     @Test func aPositionAskedForTwiceCountsTwice() {
         let c = TinyModel.variants[0]
         let decoder = TinyModel.decoder(c)
@@ -64,8 +64,11 @@ struct DecoderGradientTests {
             once[V + i] = g[V + i]
         }
         let passOnce = decoder.forward(b, logitsAt: Array(twice.prefix(2)), saveForBackward: true)
-        #expect(Array(logitsTwice[0..<V]) == Array(logitsTwice[2 * V..<3 * V]))
-        #expect(Array(logitsTwice[0..<2 * V]) == passOnce.logits.array)
+        // Equal up to rounding: the sgemm may sum a row differently by where it falls in the block
+        // (OpenBLAS does on some AVX-512 machines), so bit equality is not promised.
+        let repeated = zip(logitsTwice[0..<V], logitsTwice[2 * V..<3 * V]).map { abs($0 - $1) }.max() ?? 0
+        let againstOnce = zip(logitsTwice[0..<2 * V], passOnce.logits.array).map { abs($0 - $1) }.max() ?? 0
+        #expect(repeated < 1e-5 && againstOnce < 1e-5, "largest differences \(repeated), \(againstOnce)")
         let dOnce = decoder.backward(passOnce, logitGradient: once).array
         let worst = zip(dTwice, dOnce).map { abs($0 - $1) }.max() ?? 0
         #expect(worst < 1e-5, "largest difference \(worst)")

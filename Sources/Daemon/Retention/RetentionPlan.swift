@@ -1,0 +1,48 @@
+import Base
+import Foundation
+import Store
+
+/// What a retention sweep removes, worked out from the recorded folders alone (no file is read):
+/// first every folder past its place's age, then, while the rest take more than `maxBytes`, the
+/// oldest of the rest.
+public struct RetentionPlan: Sendable {
+    /// A folder to remove, and why, in words for its job's history and for `ptune gc`.
+    public struct Removal: Sendable, Equatable {
+        public var folder: ResultFolder
+        public var why: String
+    }
+
+    public private(set) var removals: [Removal] = []
+    /// The bytes the kept folders take, once the removals are done.
+    public private(set) var keptBytes: Int64 = 0
+
+    /// The plan for `folders` (not yet removed, in any order) under `policy` at `now`.
+    public init(folders: [ResultFolder], policy: RetentionPolicy, now: Date) {
+        var kept: [ResultFolder] = []
+        for folder in folders.sorted(by: Self.olderFirst) {
+            if let seconds = policy.keepSeconds(of: folder.place), now.timeIntervalSince(folder.endedAt) > seconds {
+                removals.append(Removal(folder: folder, why: "ended more than \(Self.days(seconds)) ago (retention.\(folder.place)_days)"))
+            } else {
+                kept.append(folder)
+            }
+        }
+        keptBytes = kept.reduce(0) { $0 + $1.bytes }
+        guard let maxBytes = policy.maxBytes else { return }
+        for folder in kept where keptBytes > maxBytes {
+            keptBytes -= folder.bytes
+            removals.append(Removal(folder: folder, why: "the oldest while the spool's results took more than \(ByteCount(maxBytes)) (retention.max_gb)"))
+        }
+    }
+
+    /// The bytes the removals free.
+    public var freedBytes: Int64 { removals.reduce(0) { $0 + $1.folder.bytes } }
+
+    private static func olderFirst(_ a: ResultFolder, _ b: ResultFolder) -> Bool {
+        (a.endedAt, a.folder) < (b.endedAt, b.folder)
+    }
+
+    static func days(_ seconds: Double) -> String {
+        let days = seconds / 86_400
+        return days == 1 ? "1 day" : "\(days.formatted()) days"
+    }
+}
