@@ -70,7 +70,11 @@ struct CrashPointTests {
                 #expect(log.contains(message), "the daemon's last words do not give the reason; \(context)")
                 try h.start()
             }
-            try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            do {
+                try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            } catch {
+                throw HarnessError("\(context): \(error)")
+            }
             try SpoolInvariants.checkSucceeded(h, name: "life", context: context)
             #expect(try h.stop() == 0, "\(context)")
         }

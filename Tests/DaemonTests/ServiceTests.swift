@@ -163,6 +163,31 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// A bundle of 1000 MiB (under the 1 GiB cap, so it is copied and hashed whole) dropped just
+    /// before a running job's 3 s wall time is up: intake reads it on its own thread, and the wall
+    /// time is still enforced within 2 s.
+    @Test func aLargeBundleBeingTakenInDoesNotHoldUpWallTime() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
+        _ = try h.waitForJob("slow", in: ["running"], seconds: 60)
+        let seenRunning = Date()
+        let staged = try h.write(TestBundles.valid(name: "large"), to: h.root.appendingPathComponent("large"))
+        let large = open(staged.path + "/extra.bin", O_WRONLY | O_CREAT, 0o644)
+        #expect(ftruncate(large, 1000 << 20) == 0)
+        close(large)
+        usleep(UInt32(max(0, 2 - Date().timeIntervalSince(seenRunning)) * 1_000_000))
+        let dropped = Date()
+        try FileManager.default.moveItem(at: staged, to: h.spool.appendingPathComponent("incoming/large"))
+        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"], seconds: 30)["state"] as? String == "timed_out")
+        let enforcedAfter = Date().timeIntervalSince(seenRunning)
+        try h.wait(seconds: 120, "the large bundle taken in") { try h.job(named: "large") != nil || h.contents("rejected").contains("large") }
+        print(String(format: "a 1000 MiB bundle was taken in %.1f s after its drop; the 3 s wall time was enforced after %.2f s",
+                     Date().timeIntervalSince(dropped), enforcedAfter))
+        #expect(enforcedAfter < 3 + 2, "the 3 s wall time was enforced after \(enforcedAfter) s")
+        #expect(try h.stop() == 0)
+    }
+
     /// A job with `threads = 1` uses one core at most, measured from its worker's CPU time.
     @Test func aJobsThreadsBoundItsCPUUse() throws {
         let h = try ServiceHarness(hiddenSize: 256, layers: 4)

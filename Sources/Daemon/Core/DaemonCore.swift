@@ -5,8 +5,9 @@ import Spool
 import Store
 
 /// The daemon's scheduler, driven by `tick()` from one task. Each pass takes bundles in
-/// (`IntakeScanner`), supervises the live workers (`Supervisor`), records how ended ones ended
-/// (`Completion`) and starts what the budgets allow (`Launcher`). Every job state change is one
+/// (`IntakeScanner`; under the service, on a thread of its own: `IntakeThread`), supervises the
+/// live workers (`Supervisor`), records how ended ones ended (`Completion`) and starts what the
+/// budgets allow (`Launcher`). Every job state change is one
 /// Store transaction; the commits that allow a file move are durable (synchronous=FULL) and come
 /// before the move, so a crash anywhere leaves a state `recover()` can finish.
 public final class DaemonCore {
@@ -17,6 +18,8 @@ public final class DaemonCore {
     private let launcher: Launcher
     private let supervisor: Supervisor
     private let retention: RetentionSweep
+    /// Intake on its own thread, once `startIntakeThread()` ran; until then each pass takes bundles in.
+    private var intakeThread: IntakeThread?
     private var lastCancelPoll = Date.distantPast
     /// Set when a pass failed midway (a full disk, an I/O error): the next pass first finishes
     /// what it left half-done, as a restart would.
@@ -59,8 +62,13 @@ public final class DaemonCore {
     /// admission, and a slice of a retention sweep when one is due. Returns quickly; the caller
     /// sleeps between passes.
     public func tick() throws {
+        if intakeThread?.takeReconcileRequest() == true { reconcileNeeded = true }
         if reconcileNeeded {
-            try recovery.reconcileSpool()
+            if let intakeThread {
+                try intakeThread.lock.withLock { try recovery.reconcileSpool() }
+            } else {
+                try recovery.reconcileSpool()
+            }
             reconcileNeeded = false
         }
         do {
@@ -73,7 +81,7 @@ public final class DaemonCore {
 
     private func pass() throws {
         let now = context.clock.now()
-        if !stopping { try intake.scanIfDue(now: now) }
+        if !stopping && intakeThread == nil { try intake.scanIfDue(now: now) }
         let pollCancels = now.timeIntervalSince(lastCancelPoll) >= 0.5
         if pollCancels { lastCancelPoll = now }
         for job in running.all {
@@ -120,10 +128,27 @@ public final class DaemonCore {
         }
     }
 
+    /// Takes bundles in on a thread of its own from now on (the service does, once recovered), so a
+    /// large one being read never holds up a pass.
+    public func startIntakeThread() {
+        guard intakeThread == nil else { return }
+        let thread = IntakeThread(scanner: intake, context: context)
+        intakeThread = thread
+        thread.start()
+    }
+
+    /// True while intake on its own thread keeps failing (the service then stops feeding the watchdog).
+    public var intakeFailing: Bool { intakeThread?.isFailing ?? false }
+
     /// Sleeps up to `milliseconds` between ticks (a few while a retention sweep is under way), waking
-    /// early when something arrives in incoming/.
+    /// early when something arrives in incoming/ (or, with the intake thread, when it took some in).
     public func waitForWork(milliseconds: Int) throws {
-        try intake.waitForWork(milliseconds: retention.isBusy ? min(milliseconds, 5) : milliseconds, stopping: stopping)
+        let wait = retention.isBusy ? min(milliseconds, 5) : milliseconds
+        if let intakeThread {
+            _ = intakeThread.scanned.wait(timeout: .now() + .milliseconds(wait))
+        } else {
+            try intake.waitForWork(milliseconds: wait, stopping: stopping)
+        }
     }
 
     /// What retention has removed and dropped since the daemon started.
@@ -134,6 +159,9 @@ public final class DaemonCore {
     /// left running: the next start re-attaches to them.
     public func drain(deadline: Date) throws {
         stopping = true
+        // Stop claiming now; the entry being taken in is waited for below, after the workers.
+        intakeThread?.stop(deadline: .distantPast)
+        defer { intakeThread?.stop(deadline: deadline) }
         if executor.workersOutliveDaemon {
             for job in running.all { supervisor.progress.collect(job) }
             if !running.isEmpty {

@@ -24,6 +24,7 @@ public final class DaemonService: Service, Sendable {
     public func run() async throws {
         let core = self.core.value
         try core.recover()
+        core.startIntakeThread()
         core.writeStatus()
         notifier.notify("READY=1\nSTATUS=" + core.statusLine())
         logger.info("ready", metadata: ["spool": "\(core.config.spool.path)", "status": "\(core.statusLine())"])
@@ -47,9 +48,9 @@ public final class DaemonService: Service, Sendable {
                     core.writeStatus()
                     lastStatus = now
                 }
-                // Only a pass that did its work keeps the watchdog fed: a daemon whose every pass
-                // fails is restarted by systemd, and the restart reconciles.
-                if passed, let interval = notifier.watchdogInterval, now.timeIntervalSince(lastWatchdog) >= interval {
+                // Only a pass that did its work, with intake not failing, keeps the watchdog fed: a
+                // daemon whose every pass fails is restarted by systemd, and the restart reconciles.
+                if passed, !core.intakeFailing, let interval = notifier.watchdogInterval, now.timeIntervalSince(lastWatchdog) >= interval {
                     notifier.notify("WATCHDOG=1")
                     lastWatchdog = now
                 }

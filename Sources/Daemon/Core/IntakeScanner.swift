@@ -17,8 +17,16 @@ final class IntakeScanner {
     /// Entries inotify saw arrive complete (renamed in, or written and closed): no need to settle.
     private var arrivedWhole = Set<String>()
     /// Entries that could not be claimed (their owner made them immovable), with their status change
-    /// time then: skipped, so they block no other entry, until their owner changes them.
-    private var unclaimable: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] = [:]
+    /// time then: skipped, so they block no other entry, until their owner changes them. Locked:
+    /// `ptune status` reads them while intake runs on its own thread.
+    private var unclaimable: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] {
+        get { unclaimableLock.withLock { unclaimableEntries } }
+        set { unclaimableLock.withLock { unclaimableEntries = newValue } }
+    }
+    private var unclaimableEntries: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] = [:]
+    private let unclaimableLock = NSLock()
+    /// Asked before each entry of a scan: true once the daemon is stopping.
+    var shouldStop: () -> Bool = { false }
 
     /// The entries of incoming/ left untaken, with why, for `ptune status`.
     var untaken: [DaemonStatus.Untaken] { unclaimable.values.map(\.reason).sorted { $0.entry < $1.entry } }
@@ -32,13 +40,17 @@ final class IntakeScanner {
         watcher = try SpoolWatcher(layout: context.layout)
     }
 
-    /// Takes entries in when inotify hinted, an entry has settled, or a full rescan is due.
-    func scanIfDue(now: Date) throws {
+    /// Takes entries in when inotify hinted, an entry has settled, or a full rescan is due; true
+    /// when it scanned.
+    @discardableResult
+    func scanIfDue(now: Date) throws -> Bool {
         let wake = try watcher?.wait(timeout: .zero) ?? .quiet
         let hinted = woken || note(wake)
         woken = false
         let settled = settleCheck.map { now >= $0 } ?? false
-        if hinted || settled || now.timeIntervalSince(lastRescan) >= context.config.rescanSeconds { try scan() }
+        guard hinted || settled || now.timeIntervalSince(lastRescan) >= context.config.rescanSeconds else { return false }
+        try scan()
+        return true
     }
 
     /// Claims every settled entry of incoming/ and takes it in.
@@ -52,6 +64,7 @@ final class IntakeScanner {
         arrivedWhole.subtract(ready)
         unclaimable = unclaimable.filter { names.contains($0.key) }
         for name in ready where unclaimable[name].map({ $0.changeTime != changeTime(name) }) ?? true {
+            if shouldStop() { return }
             unclaimable[name] = nil
             try settle(name, try SpoolIntake.claim(name, layout: context.layout))
         }

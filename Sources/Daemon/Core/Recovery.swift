@@ -84,9 +84,14 @@ struct Recovery {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }
-        // Claims left half-processed: first finished (the copy made), then taken in. An unpacked
-        // archive whose archive is still there is unpacked again; one whose archive is gone is the
-        // bundle itself.
+        try reconcileClaims()
+    }
+
+    /// Claims left half-processed: first finished (the copy made), then taken in. An unpacked
+    /// archive whose archive is still there is unpacked again; one whose archive is gone is the
+    /// bundle itself.
+    func reconcileClaims() throws {
+        let fm = FileManager.default
         try intake.resumeClaims()
         for claimed in try SpoolIntake.pendingClaims(context.layout) {
             let name = claimed.url.lastPathComponent

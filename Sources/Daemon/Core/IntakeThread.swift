@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+/// Runs intake on a thread of its own while the service runs, so reading, unpacking and copying a
+/// large bundle never holds up supervision: wall times, memory limits, cancels and the watchdog go
+/// on meanwhile. The scanner's claims and take-ins run under `lock`, which the supervision loop
+/// also takes when it reconciles the spool (so the two never work on one claim at once). A failed
+/// scan is logged and asks the loop to reconcile the spool (`takeReconcileRequest`), as a failed
+/// pass does: what it left half-done (a claim, a bundle adopted but not recorded) is finished there.
+final class IntakeThread: @unchecked Sendable {
+    private let scanner: IntakeScanner
+    private let context: DaemonContext
+    let lock = NSLock()
+    private let stopping = Atomic<Bool>(false)
+    private let failing = Atomic<Bool>(false)
+    private let reconcileRequested = Atomic<Bool>(false)
+    private let exited = DispatchSemaphore(value: 0)
+    /// Signalled after each scan, so the supervision loop admits what was queued without waiting out its sleep.
+    let scanned = DispatchSemaphore(value: 0)
+
+    init(scanner: IntakeScanner, context: DaemonContext) {
+        self.scanner = scanner
+        self.context = context
+        scanner.shouldStop = { [weak self] in self?.stopping.load(ordering: .relaxed) ?? true }
+    }
+
+    /// True from a failed scan to the next one that worked: the watchdog is not fed meanwhile.
+    var isFailing: Bool { failing.load(ordering: .relaxed) }
+
+    /// True once after a failed scan: the caller reconciles the spool (under `lock`).
+    func takeReconcileRequest() -> Bool { reconcileRequested.exchange(false, ordering: .acquiringAndReleasing) }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "ptune intake"
+        thread.start()
+    }
+
+    /// Stops claiming at once, and waits until `deadline` for the entry being taken in to be done
+    /// (one left half-done is finished by the next start, from its claim record). May be called
+    /// again, with a later deadline.
+    func stop(deadline: Date) {
+        stopping.store(true, ordering: .relaxed)
+        // The thread's exit is signalled once; whoever sees it passes it on to the next call.
+        if exited.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .success { exited.signal() }
+    }
+
+    private func run() {
+        defer { exited.signal() }
+        while !stopping.load(ordering: .relaxed) {
+            do {
+                let didScan = try lock.withLock { try scanner.scanIfDue(now: context.clock.now()) }
+                failing.store(false, ordering: .relaxed)
+                if didScan { scanned.signal() }
+                try scanner.waitForWork(milliseconds: 200, stopping: false)
+            } catch {
+                context.logger.error("intake failed; retrying", metadata: ["error": "\(error)"])
+                reconcileRequested.store(true, ordering: .releasing)
+                failing.store(true, ordering: .relaxed)
+                usleep(1_000_000)
+            }
+        }
+    }
+}
