@@ -10,13 +10,14 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
     @Option(name: .long, help: "The most tokens to add.") var maxTokens = 24
-    @Argument(help: "The text to continue.") var text: String
+    @OptionGroup var input: TextInput
 
     func validate() throws {
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens).") }
     }
 
     func run() throws {
+        let text = try input.read()
         let model = try options.load()
         var ids = model.encodeForModel(text)
         guard !ids.isEmpty else { throw ActionableError("the text encodes to no tokens", hint: "pass a non-empty text") }

@@ -10,7 +10,7 @@ struct LogitsCommand: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @Option(name: .long, help: "How many of the highest logits to show.") var top = 10
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
-    @Argument(help: "The text to run through the model.") var text: String
+    @OptionGroup var input: TextInput
 
     struct Entry: Encodable {
         let id: Int
@@ -29,6 +29,7 @@ struct LogitsCommand: ParsableCommand {
     }
 
     func run() throws {
+        let text = try input.read()
         let model = try options.load()
         let ids = model.encodeForModel(text)
         guard !ids.isEmpty else { throw ActionableError("the text encodes to no tokens", hint: "pass a non-empty text") }

@@ -10,7 +10,7 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
     @Flag(name: .long, help: "Treat special-token text such as <|im_start|> as plain text.")
     var noSpecial = false
-    @Argument(help: "The text to tokenize.") var text: String
+    @OptionGroup var input: TextInput
 
     struct Output: Encodable {
         let ids: [Int]
@@ -18,6 +18,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let text = try input.read()
         let tokenizer = try LanguageModel.loadTokenizer(path: options.model ?? ModelOptions.defaultModelPath)
         let ids = tokenizer.encode(text, parseSpecial: !noSpecial)
         let pieces = ids.map(tokenizer.piece)
