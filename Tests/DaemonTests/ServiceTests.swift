@@ -140,22 +140,33 @@ struct ServiceTests {
         #expect(try h.stop() == 0)
     }
 
+    /// Runs a job with a 3 s wall time and, `after` seconds into it, drops a bundle named `name`
+    /// holding a sparse file of `bytes`; returns when the job was seen running, when the bundle was
+    /// dropped, and when the job ended as `timed_out`.
+    static func dropDuringWallTime(_ h: ServiceHarness, _ name: String, sparseFile bytes: Int, after: Double) throws
+        -> (running: Date, dropped: Date, ended: Date) {
+        try h.start()
+        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
+        _ = try h.waitForJob("slow", in: ["running"], seconds: 60)
+        let running = Date()
+        let staged = try h.write(TestBundles.valid(name: name), to: h.root.appendingPathComponent(name))
+        let sparse = open(staged.path + "/\(name).bin", O_WRONLY | O_CREAT, 0o644)
+        #expect(ftruncate(sparse, off_t(bytes)) == 0)
+        close(sparse)
+        usleep(UInt32(max(0, after - Date().timeIntervalSince(running)) * 1_000_000))
+        let dropped = Date()
+        try FileManager.default.moveItem(at: staged, to: h.spool.appendingPathComponent("incoming/\(name)"))
+        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"], seconds: 30)["state"] as? String == "timed_out")
+        return (running, dropped, Date())
+    }
+
     /// A bundle holding a 2 TB sparse file is refused by its size, unread, and meanwhile a running
     /// job's wall time is still enforced on time: from the moment it is seen running to its end as
     /// `timed_out` takes its 3 s limit plus under 2 s.
     @Test func aTwoTerabyteFileIsRefusedUnreadWhileWallTimeIsEnforced() throws {
         let h = try ServiceHarness()
-        try h.start()
-        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
-        _ = try h.waitForJob("slow", in: ["running"], seconds: 60)
-        let seenRunning = Date()
-        let staged = try h.write(TestBundles.valid(name: "huge"), to: h.root.appendingPathComponent("huge"))
-        let sparse = open(staged.path + "/huge.bin", O_WRONLY | O_CREAT, 0o644)
-        #expect(ftruncate(sparse, 2 << 40) == 0)
-        close(sparse)
-        try FileManager.default.moveItem(at: staged, to: h.spool.appendingPathComponent("incoming/huge"))
-        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"], seconds: 30)["state"] as? String == "timed_out")
-        let elapsed = Date().timeIntervalSince(seenRunning)
+        let times = try Self.dropDuringWallTime(h, "huge", sparseFile: 2 << 40, after: 0)
+        let elapsed = times.ended.timeIntervalSince(times.running)
         #expect(elapsed < 3 + 2, "the 3 s wall time was enforced after \(elapsed) s")
         let reason = h.spool.appendingPathComponent("rejected/huge/reason.txt")
         try h.wait(seconds: 10, "huge rejected") { FileManager.default.fileExists(atPath: reason.path) }
@@ -168,22 +179,11 @@ struct ServiceTests {
     /// time is still enforced within 2 s.
     @Test func aLargeBundleBeingTakenInDoesNotHoldUpWallTime() throws {
         let h = try ServiceHarness()
-        try h.start()
-        try h.submit("slow", files: TestBundles.valid(name: "slow", steps: 1_000_000, limits: "wall_time = 3"))
-        _ = try h.waitForJob("slow", in: ["running"], seconds: 60)
-        let seenRunning = Date()
-        let staged = try h.write(TestBundles.valid(name: "large"), to: h.root.appendingPathComponent("large"))
-        let large = open(staged.path + "/extra.bin", O_WRONLY | O_CREAT, 0o644)
-        #expect(ftruncate(large, 1000 << 20) == 0)
-        close(large)
-        usleep(UInt32(max(0, 2 - Date().timeIntervalSince(seenRunning)) * 1_000_000))
-        let dropped = Date()
-        try FileManager.default.moveItem(at: staged, to: h.spool.appendingPathComponent("incoming/large"))
-        #expect(try h.waitForJob("slow", in: ["timed_out", "failed", "succeeded"], seconds: 30)["state"] as? String == "timed_out")
-        let enforcedAfter = Date().timeIntervalSince(seenRunning)
+        let times = try Self.dropDuringWallTime(h, "large", sparseFile: 1000 << 20, after: 2)
+        let enforcedAfter = times.ended.timeIntervalSince(times.running)
         try h.wait(seconds: 120, "the large bundle taken in") { try h.job(named: "large") != nil || h.contents("rejected").contains("large") }
         print(String(format: "a 1000 MiB bundle was taken in %.1f s after its drop; the 3 s wall time was enforced after %.2f s",
-                     Date().timeIntervalSince(dropped), enforcedAfter))
+                     Date().timeIntervalSince(times.dropped), enforcedAfter))
         #expect(enforcedAfter < 3 + 2, "the 3 s wall time was enforced after \(enforcedAfter) s")
         #expect(try h.stop() == 0)
     }
