@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps test-deps model build test slurm-test multiuser demo bench bench-grid faults soak load fuzz install clean
+.PHONY: all deps test-deps model build test slurm-test multiuser demo bench bench-grid faults soak load fuzz tokenizer-fuzz install clean
 
 all: build
 
@@ -56,6 +56,15 @@ FUZZ_ITERATIONS ?= 350000
 fuzz: deps
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test $(BUILD_OPTS) --skip-build --filter FuzzTests
+
+# Fresh random texts (a new seed each run, printed; TOKENIZER_SEED=N repeats one) encoded by Hugging
+# Face `tokenizers` (installed with pip when missing) and by ptune, under the four pre-tokenizers.
+TOKENIZER_CASES ?= 5000
+tokenizer-fuzz: deps
+	@python3 -c "import tokenizers, regex" 2>/dev/null || pip install -q tokenizers regex
+	python3 scripts/make-tokenizer-cases.py --count $(TOKENIZER_CASES) --seed $${TOKENIZER_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} --out /tmp/ptune-tokenizer-fuzz.json
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|PreTokenizerTests"
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

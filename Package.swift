@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "LM", "Base"], path: "Tests/TestSupport"),
         .testTarget(name: "BaseTests", dependencies: ["Base", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Base", "TestSupport"],
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Base", "Store", "TestSupport"],
                     exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "Base", "TestSupport"],
                     exclude: ["Encoder/Fixtures"]),

@@ -1,32 +1,41 @@
 #!/usr/bin/env python3
-"""Writes Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json: reference encodings made with
+"""Writes Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json.zst: reference encodings made with
 Hugging Face `tokenizers` from the SmolLM2 tokenizer.json in shared/reference.
 
 For each text the fixture holds token ids (no BOS) under four pre-tokenizers, all with the SmolLM2
 vocabulary and merges:
-  gpt2       the file as shipped (ByteLevel with use_regex);
-  smollm     Digits(individual_digits) then ByteLevel;
+  gpt2       the file as shipped (ByteLevel with use_regex; what transformers writes from the GGUF);
+  smollm     Digits(individual_digits) then ByteLevel (SmolLM2's own tokenizer, which the GGUF's
+             tokenizer.ggml.pre = "smollm" names);
   llama-bpe  Split on the Llama-3 pattern then ByteLevel without regex, with ignore_merges;
   qwen2      Split on the Qwen2 pattern then ByteLevel without regex;
 the text decoded from the gpt2 ids when that differs (the vocabulary has no token for some bytes,
-which encoding drops), and the pieces the Llama-3 and Qwen2 patterns split the text into. The pieces are cross-checked
-with Python's `regex` module, which reads `\\s` as Oniguruma does except for U+001C..U+001F.
+which encoding drops), and, for the hand-written texts and the first 200 random ones, the pieces the
+Llama-3 and Qwen2 patterns split the text into. The pieces are cross-checked with Python's `regex`
+module, which reads `\\s` as Oniguruma does except for U+001C..U+001F.
 
-Usage: pip install tokenizers; python3 scripts/make-tokenizer-cases.py [path/to/shared]
+Texts: the hand-written FIXED ones, 200 from the first generator, then --count from a generator
+biased to the edges of the patterns (whitespace runs of every kind beside digits, letters and
+punctuation; CR, LF, tab, NBSP and other Unicode spaces; combining marks; emoji with ZWJ, skin tones
+and flags; CJK, Hangul, right-to-left scripts; special tokens inside text; long repeats).
+
+Usage: pip install tokenizers regex
+       python3 scripts/make-tokenizer-cases.py [--shared DIR] [--count N] [--seed S] [--out FILE]
+The defaults rewrite the committed fixture; `make tokenizer-fuzz` writes fresh cases with a random
+seed (printed) to a temporary file and runs the parity tests on them.
 """
+import argparse
 import json
 import random
-import sys
+import subprocess
 from pathlib import Path
 
 import regex
 from tokenizers import Tokenizer, __version__ as tokenizers_version
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared"
-SOURCE = SHARED / "reference" / "smollm2-hf" / "tokenizer.json"
-CASES = 200
-OUTPUT = ROOT / "Tests" / "LMTests" / "Tokenizer" / "Fixtures" / "smollm2-cases.json"
+LEGACY_RANDOM = 200
+OUTPUT = ROOT / "Tests" / "LMTests" / "Tokenizer" / "Fixtures" / "smollm2-cases.json.zst"
 
 LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
@@ -84,6 +93,60 @@ def random_texts(count):
     return texts
 
 
+SPACES = [" ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u2003", "\u2009", "\u202f", "\u205f", "\u3000", "\u1680",
+          "\u0085", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1f", "\u200b", "\ufeff"]
+NUMBERS = list("0123456789") + ["٣", "४", "²", "½", "Ⅻ", "①", "𝟙", "〇"]
+LETTER_RUNS = ["a", "Z", "word", "The", "naïve", "Ελλάδα", "Привет", "東京", "中文", "かな", "カタカナ", "한국어", "עברית",
+               "مرحبا", "हिन्दी", "ภาษา", "ſ", "ǅ", "ß", "İ", "ı", "ﬁ", "x"]
+PUNCTUATION = list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + ["…", "—", "«", "»", "„", "“", "¿", "¡", "·", "・", "。", "，"]
+COMBINING = ["\u0301", "\u0308", "\u0303", "\u0327", "\u20e3", "\u0651", "\u093f"]
+EMOJI = ["🚀", "😀", "👍🏽", "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇫🇷", "🇯🇵", "❤️", "✔️", "1️⃣", "🧑🏿‍💻", "\U0001F9D1\u200d\U0001F384"]
+SPECIAL = ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|im_start", "im_end|>", "< |im_end|>", "<reponame>",
+           "<filename>", "<gh_stars>"]
+CONTRACTIONS = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'LL", "'ſ", "'"]
+CONTROL = ["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x1d"]
+
+
+def edge_texts(count, seed):
+    """Texts assembled from short segments, biased to where pre-tokenizer patterns disagree."""
+    rng = random.Random(seed)
+
+    def whitespace():
+        return "".join(rng.choice(SPACES) for _ in range(rng.choice([1, 1, 2, 3, 4, 5, 8])))
+
+    def segment():
+        kind = rng.random()
+        if kind < 0.25:
+            return whitespace()
+        if kind < 0.40:
+            return "".join(rng.choice(NUMBERS[:10] if rng.random() < 0.8 else NUMBERS) for _ in range(rng.randint(1, 7)))
+        if kind < 0.55:
+            return rng.choice(LETTER_RUNS) * rng.choice([1, 1, 2])
+        if kind < 0.67:
+            return "".join(rng.choice(PUNCTUATION) for _ in range(rng.randint(1, 4)))
+        if kind < 0.73:
+            return rng.choice(LETTER_RUNS + [""]) + "".join(rng.choice(COMBINING) for _ in range(rng.randint(1, 3)))
+        if kind < 0.81:
+            return "".join(rng.choice(EMOJI) for _ in range(rng.randint(1, 3)))
+        if kind < 0.86:
+            return rng.choice(SPECIAL)
+        if kind < 0.92:
+            return rng.choice(CONTRACTIONS)
+        if kind < 0.95:
+            return rng.choice(CONTROL)
+        return rng.choice([" ", "\n", "1", "a", "!", "\t", "😀", "ab", "12"]) * rng.randint(16, 64)
+
+    texts = []
+    while len(texts) < count:
+        parts = []
+        for _ in range(rng.randint(1, 10)):
+            parts.append(segment())
+            if rng.random() < 0.3:
+                parts.append(whitespace())
+        texts.append("".join(parts))
+    return texts
+
+
 def variant(config, pre_tokenizer, ignore_merges=False):
     config = json.loads(json.dumps(config))
     config["pre_tokenizer"] = pre_tokenizer
@@ -96,7 +159,14 @@ def split(pattern):
 
 
 def main():
-    config = json.loads(SOURCE.read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
+    parser.add_argument("--count", type=int, default=5000, help="texts from the edge-biased generator")
+    parser.add_argument("--seed", type=int, default=20261202, help="its seed")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="the fixture to write (zstd-compressed when it ends in .zst)")
+    args = parser.parse_args()
+    source = args.shared / "reference" / "smollm2-hf" / "tokenizer.json"
+    config = json.loads(source.read_text(encoding="utf-8"))
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
     byte_level_only = dict(byte_level, use_regex=False)
     tokenizers = {
@@ -109,27 +179,36 @@ def main():
     splitters = {name: (pattern, Tokenizer.from_str(json.dumps(dict(config, pre_tokenizer=split(pattern)))))
                  for name, pattern in [("llama-bpe", LLAMA3), ("qwen2", QWEN2)]}
 
-    texts = list(dict.fromkeys(FIXED + random_texts(CASES)))[:CASES]
+    with_pieces = list(dict.fromkeys(FIXED + random_texts(LEGACY_RANDOM)))[:LEGACY_RANDOM]
+    texts = list(dict.fromkeys(with_pieces + edge_texts(args.count, args.seed)))
     cases = []
-    for text in texts:
-        case = {"text": text, "ids": {}, "pieces": {}}
+    for index, text in enumerate(texts):
+        case = {"text": text, "ids": {}}
         for name, tokenizer in tokenizers.items():
             case["ids"][name] = tokenizer.encode(text, add_special_tokens=False).ids
         decoded = tokenizers["gpt2"].decode(case["ids"]["gpt2"], skip_special_tokens=False)
         if decoded != text:
             case["decoded"] = decoded
-        for name, (pattern, splitter) in splitters.items():
+        for name, (pattern, splitter) in (splitters.items() if index < len(with_pieces) else []):
             pieces = [text[start:end] for _, (start, end) in splitter.pre_tokenizer.pre_tokenize_str(text)]
             expected = regex.findall(pattern, text)
             if pieces != expected and not any("\x1c" <= c <= "\x1f" for c in text):
                 raise SystemExit(f"tokenizers and regex disagree on {text!r}: {pieces} vs {expected}")
-            case["pieces"][name] = pieces
+            case.setdefault("pieces", {})[name] = pieces
         cases.append(case)
 
-    OUTPUT.write_text(json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json",
-                                  "tokenizers": "tokenizers " + tokenizers_version,
-                                  "cases": cases}, ensure_ascii=False, indent=None) + "\n", encoding="utf-8")
-    print(f"{len(cases)} cases -> {OUTPUT.relative_to(ROOT)}")
+    header = json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json",
+                         "tokenizers": "tokenizers " + tokenizers_version, "seed": args.seed}, ensure_ascii=False)
+    lines = ",\n".join(json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases)
+    text = (header[:-1] + ', "cases": [\n' + lines + "\n]}\n").encode("utf-8")
+    if args.out.suffix == ".zst":
+        # From a file, so the frame records its content size (the tests' reader needs it).
+        plain = args.out.with_suffix("")
+        plain.write_bytes(text)
+        subprocess.run(["zstd", "-19", "-q", "-f", "--rm", str(plain), "-o", str(args.out)], check=True)
+    else:
+        args.out.write_bytes(text)
+    print(f"{len(cases)} cases (seed {args.seed}) -> {args.out}")
 
 
 if __name__ == "__main__":

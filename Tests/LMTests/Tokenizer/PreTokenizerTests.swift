@@ -23,8 +23,10 @@ struct PreTokenizerTests {
 
     @Test(arguments: ["llama-bpe", "qwen2"])
     func fixturePieces(name: String) throws {
-        for testCase in try TokenizerFixtures.loadCases() {
-            let expected = try #require(testCase.pieces[name])
+        let withPieces = try TokenizerFixtures.loadCases().filter { $0.pieces != nil }
+        #expect(withPieces.count >= 200 || !TokenizerFixtures.casesAreCommitted)
+        for testCase in withPieces {
+            let expected = try #require(testCase.pieces?[name])
             let actual = try pieces(testCase.text, name)
             #expect(same(actual, expected), "\(testCase.text.debugDescription): \(actual) vs \(expected)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import LM
+import Store
 import TestSupport
 import Testing
 
@@ -11,7 +12,12 @@ enum TokenizerFixtures {
     static let smolLM2TokenizerFile = shared.appendingPathComponent("reference/smollm2-hf/tokenizer.json").path
     static let smolLM2Reference = shared.appendingPathComponent("reference/smollm2-135m-q4_1.json").path
     static let sst2Train = shared.appendingPathComponent("data/sst2/train.tsv").path
-    static let cases = packageRoot.appendingPathComponent("Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json")
+    /// The committed reference encodings (`scripts/make-tokenizer-cases.py`), or the file
+    /// `PTUNE_TOKENIZER_CASES` names (`make tokenizer-fuzz` writes fresh ones there).
+    static let cases = ProcessInfo.processInfo.environment["PTUNE_TOKENIZER_CASES"].map(URL.init(fileURLWithPath:))
+        ?? packageRoot.appendingPathComponent("Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json.zst")
+    /// True when the cases are the committed fixture (whose size the tests check).
+    static var casesAreCommitted: Bool { ProcessInfo.processInfo.environment["PTUNE_TOKENIZER_CASES"] == nil }
 
     static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2TokenizerFile) }
 
@@ -31,13 +37,19 @@ enum TokenizerFixtures {
         /// What the ids decode to, when that is not `text`.
         let decoded: String?
         let ids: [String: [Int]]
-        let pieces: [String: [String]]
+        /// The pieces of the Llama-3 and Qwen2 patterns; only for the first cases.
+        let pieces: [String: [String]]?
     }
 
-    static func loadCases() throws -> [Case] {
+    /// The cases, read once (the file is zstd-compressed when its name ends in .zst).
+    static func loadCases() throws -> [Case] { try loadedCases.get() }
+
+    private static let loadedCases = Result<[Case], Error>(catching: {
         struct File: Decodable { let cases: [Case] }
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: cases)).cases
-    }
+        let raw = try Data(contentsOf: cases)
+        let json = cases.pathExtension == "zst" ? try Zstd.decompress(raw) : raw
+        return try JSONDecoder().decode(File.self, from: json).cases
+    })
 
     /// A vocabulary of the 256 byte tokens followed by one token per merge rule, for tests that
     /// must not depend on `shared/`.
