@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ptune bench beside the PyTorch+PEFT baseline, one after the other on the same model and shape.
 # Usage: scripts/bench.sh PTUNE_BINARY MODEL_PATH   (shape from BATCH, SEQ, VIRTUAL, SECONDS, THREADS;
-#        PRECISIONS, default "fp32 bf16" where the CPU has AVX-512 BF16, else "fp32": one ptune run each)
+#        PRECISIONS, default "fp32 bf16": one ptune run each; bf16 names its kernel)
 # The baseline runs when PTUNE_BASELINE_PYTHON names a Python with torch, transformers, peft and gguf
 # (see ../shared/bench/peft_baseline.py for its set-up) and that script is present.
 set -euo pipefail
@@ -9,9 +9,7 @@ ptune="$1"
 model="$2"
 batch="${BATCH:-8}" seq="${SEQ:-64}" virtual="${VIRTUAL:-16}" seconds="${SECONDS_PER_RUN:-20}"
 threads="${THREADS:-$(nproc)}"
-default_precisions="fp32"
-grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && default_precisions="fp32 bf16"
-read -r -a precisions <<< "${PRECISIONS:-$default_precisions}"
+read -r -a precisions <<< "${PRECISIONS:-fp32 bf16}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 baseline="$here/../shared/bench/peft_baseline.py"
 

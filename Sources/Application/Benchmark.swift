@@ -37,6 +37,8 @@ public struct Benchmark {
         public let system = "ptune"
         public let model: String
         public let precision: String
+        /// What multiplied the weight matrices (`Precision.kernel`).
+        public let kernel: String
         public let recompute: Bool
         public let threads: Int
         public let batch: Int
@@ -67,7 +69,7 @@ public struct Benchmark {
         public var table: String {
             """
             model            \(model)
-            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights\(recompute ? ", activations recomputed" : "")
+            shape            batch \(batch) x (\(virtual) virtual + \(seq) tokens), \(threads) threads, \(precision) weights (\(kernel))\(recompute ? ", activations recomputed" : "")
             rows computed    \(rows) of \(batch * (virtual + seq)) (the virtual tokens every sequence begins with once)
             prompt encoder   \(encoder)\(encoder == "none" ? "" : " (hidden \(encoder_hidden))"): \(format(encoder_ms)) ms per step, \(percent(encoder_share)) of it (forward, backward, clipping, AdamW)
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
@@ -167,6 +169,7 @@ public struct Benchmark {
         let measuredTime = step * Double(training.steps - 1)
         let round1 = { (value: Double) in (value * 10).rounded() / 10 }
         return Report(model: model.name, precision: model.transformer.precision.rawValue,
+                      kernel: model.transformer.precision.kernel,
                       recompute: model.transformer.recomputesActivations, threads: Threads.count,
                       batch: batch, seq: seq, virtual: virtual, encoder: encoder.kind.rawValue,
                       encoder_hidden: encoder.hiddenSize,

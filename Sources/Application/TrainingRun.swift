@@ -64,7 +64,6 @@ public struct TrainingRun {
         log("loading \(path)")
         var spec = manifest.spec
         spec.training.precision = precision ?? spec.training.precision
-        try spec.training.precision.checkSupported()
         spec.training.recompute = recompute || spec.training.recompute
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
         model.transformer.recomputesActivations = spec.training.recompute
@@ -73,7 +72,7 @@ public struct TrainingRun {
         log("\(data.train.count) training, \(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
             + "\(data.test.count) test records; "
             + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
-            + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights"
+            + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights (\(spec.training.precision.kernel))"
             + (spec.training.recompute ? ", activations recomputed" : ""))
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)

@@ -1,24 +1,53 @@
-// The bf16 kernels of cbf16.h. Written in C with intrinsics because Swift cannot emit vdpbf16ps.
-//
-// ptune_bf16_gemm packs 32 columns of op(B) at a time into a panel [ceil(K/2)][32][2] (pairs of
-// consecutive k for each column, zero-padded), then runs a 6 x 32 register tile over it: per pair of
-// k, two panel loads, six broadcasts of A's pair and twelve vdpbf16ps (each 16 lanes x 2 products).
-#include "cbf16.h"
-#include <immintrin.h>
+// The bf16 entry points of cbf16.h: the choice of kernel, and the parts every CPU runs the same way
+// (rounding one value, packing a panel, the portable product).
+#include "cbf16_kernels.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TILE_ROWS 6
-#define PANEL_COLUMNS 32
-#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
-
-int ptune_bf16_supported(void) {
+static int cpu_best(void) {
+#if defined(__x86_64__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512bf16");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16"))
+        return PTUNE_BF16_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return PTUNE_BF16_AVX2;
+#endif
+    return PTUNE_BF16_PORTABLE;
 }
 
-static uint16_t round_to_bf16(float value) {
+int ptune_bf16_best_kernel(void) {
+    static atomic_int best = -1;
+    int known = atomic_load(&best);
+    if (known < 0) {
+        known = cpu_best();
+        atomic_store(&best, known);
+    }
+    return known;
+}
+
+static atomic_int chosen = -1;
+
+int ptune_bf16_kernel(void) {
+    int kernel = atomic_load(&chosen);
+    if (kernel >= 0) return kernel;
+    kernel = ptune_bf16_best_kernel();
+    const char *asked = getenv("PTUNE_BF16_KERNEL");
+    if (asked) {
+        int wanted = strcmp(asked, "portable") == 0 ? PTUNE_BF16_PORTABLE : strcmp(asked, "avx2") == 0 ? PTUNE_BF16_AVX2
+                   : strcmp(asked, "avx512") == 0 ? PTUNE_BF16_AVX512 : kernel;
+        if (wanted < kernel) kernel = wanted;
+    }
+    atomic_store(&chosen, kernel);
+    return kernel;
+}
+
+int ptune_bf16_use_kernel(int kernel) {
+    if (kernel < PTUNE_BF16_PORTABLE || kernel > ptune_bf16_best_kernel()) return 0;
+    atomic_store(&chosen, kernel);
+    return 1;
+}
+
+uint16_t ptune_bf16_round(float value) {
     uint32_t bits;
     memcpy(&bits, &value, sizeof bits);
     if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return (uint16_t)((bits >> 16) | 0x40);
@@ -27,158 +56,50 @@ static uint16_t round_to_bf16(float value) {
 }
 
 void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
-    for (long i = 0; i < count; i++) out[i] = round_to_bf16(in[i]);
+    for (long i = 0; i < count; i++) out[i] = ptune_bf16_round(in[i]);
 }
 
-// vcvtne2ps2bf16 rounds to nearest even like round_to_bf16, except that it reads fp32 subnormals as
-// zero; the operands it rounds here are activations and gradients, where that makes no difference.
-BF16_TARGET
 void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
-    for (long r = 0; r < rows; r++) {
-        const float *source = in + r * columns;
-        uint16_t *target = out + r * ldo;
-        long c = 0;
-        for (; c + 32 <= columns; c += 32) {
-            __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + c + 16), _mm512_loadu_ps(source + c));
-            _mm512_storeu_si512(target + c, (__m512i)pair);
-        }
-        for (; c < columns; c++) target[c] = round_to_bf16(source[c]);
-        for (; c < ldo; c++) target[c] = 0;
-    }
-}
-
-BF16_TARGET
-void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
-    for (long r = 0; r < rows; r++) {
-        const uint16_t *source = in + r * ldi;
-        float *target = out + r * ldo;
-        long c = 0;
-        for (; c + 16 <= columns; c += 16) {
-            __m512i words = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(source + c)));
-            _mm512_storeu_ps(target + c, _mm512_castsi512_ps(_mm512_slli_epi32(words, 16)));
-        }
-        for (; c < columns; c++) {
-            uint32_t bits = (uint32_t)source[c] << 16;
-            memcpy(target + c, &bits, sizeof bits);
-        }
-    }
-}
-
-// Transposes a 16 x 16 block of 32-bit words in place: r[k] becomes (old r[0][k], ..., r[15][k]).
-// Pairs of rows are interleaved as words, then as qwords, then 128-bit lanes are gathered across
-// four registers.
-BF16_TARGET __attribute__((always_inline))
-static inline void transpose_16x16(__m512i r[16]) {
-    __m512i t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-    }
-    // r[4i + j], 128-bit lane L: word 4L + j of rows 4i .. 4i + 3.
-    for (int i = 0; i < 4; i++) {
-        r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
-        r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
-        r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
-        r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
-    }
-    for (int j = 0; j < 4; j++) {
-        __m512i even_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0x88);
-        __m512i odd_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0xdd);
-        __m512i even_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0x88);
-        __m512i odd_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0xdd);
-        t[j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0x88);
-        t[8 + j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0xdd);
-        t[4 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0x88);
-        t[12 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0xdd);
-    }
-    for (int i = 0; i < 16; i++) r[i] = t[i];
-}
-
-// panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
-//
-// Transposed B ([N, K]): B's rows are read as 32-bit words (one k pair each), so a panel row k2 is
-// word k2 of 32 consecutive rows: 16 x 16 word transposes. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1
-// are interleaved with one two-source permute per 16 columns.
-BF16_TARGET
-static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
-    int pairs = (K + 1) / 2;
-    int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
-    if (b_transposed) {
-        uint32_t *words = (uint32_t *)panel;
-        int whole_words = K / 2;
-        for (int j0 = 0; j0 < PANEL_COLUMNS; j0 += 16) {
-            int rows = width - j0 < 0 ? 0 : width - j0 < 16 ? width - j0 : 16;
-            for (int k2 = 0; k2 < whole_words; k2 += 16) {
-                int count = whole_words - k2 < 16 ? whole_words - k2 : 16;
-                __mmask16 mask = count == 16 ? 0xffff : (__mmask16)((1u << count) - 1);
-                __m512i block[16];
-                for (int i = 0; i < 16; i++) {
-                    block[i] = i < rows ? _mm512_maskz_loadu_epi32(mask, B + (size_t)(column + j0 + i) * K + 2 * k2)
-                                        : _mm512_setzero_si512();
-                }
-                transpose_16x16(block);
-                for (int w = 0; w < count; w++) _mm512_storeu_si512(words + (size_t)(k2 + w) * PANEL_COLUMNS + j0, block[w]);
-            }
-            if (K & 1) {
-                for (int i = 0; i < 16; i++) {
-                    words[(size_t)(pairs - 1) * PANEL_COLUMNS + j0 + i] = i < rows ? B[(size_t)(column + j0 + i) * K + K - 1] : 0;
-                }
-            }
-        }
+    if (ptune_bf16_kernel() == PTUNE_BF16_AVX512) {
+        ptune_bf16_round_rows_avx512(in, rows, columns, out, ldo);
         return;
     }
-    __mmask32 valid = width >= 32 ? 0xffffffffu : ((1u << width) - 1);
-    __m512i first_half = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
-                                          39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
-    __m512i second_half = _mm512_add_epi16(first_half, _mm512_set1_epi16(16));
-    for (int k2 = 0; k2 < pairs; k2++) {
-        __m512i even = _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2) * N + column);
-        __m512i odd = 2 * k2 + 1 < K ? _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2 + 1) * N + column)
-                                     : _mm512_setzero_si512();
-        _mm512_storeu_si512(panel + (size_t)k2 * 64, _mm512_permutex2var_epi16(even, first_half, odd));
-        _mm512_storeu_si512(panel + (size_t)k2 * 64 + 32, _mm512_permutex2var_epi16(even, second_half, odd));
+    for (long r = 0; r < rows; r++) {
+        for (long c = 0; c < columns; c++) {
+            float value = in[r * columns + c];
+            uint32_t bits;
+            memcpy(&bits, &value, sizeof bits);
+            // Subnormals become (signed) zero, as vcvtne2ps2bf16 reads them.
+            out[r * ldo + c] = (bits & 0x7f800000u) == 0 ? (uint16_t)((bits >> 16) & 0x8000u) : ptune_bf16_round(value);
+        }
+        for (long c = columns; c < ldo; c++) out[r * ldo + c] = 0;
     }
 }
 
-// C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C. Inlined into `tile` twice:
-// with rows = TILE_ROWS as a constant (the compiler unrolls the row loop) and for the last rows.
-BF16_TARGET __attribute__((always_inline))
-static inline void tile_rows(const uint16_t *A, int lda, const int rows, int pairs, const uint16_t *panel, float beta,
-                             float *C, int ldc, int width) {
-    __m512 sum[TILE_ROWS][2];
-    for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
-    for (int k2 = 0; k2 < pairs; k2++) {
-        __m512bh left = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64);
-        __m512bh right = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64 + 32);
-        for (int i = 0; i < TILE_ROWS; i++) {
-            if (i >= rows) break;
-            int32_t pair;
-            memcpy(&pair, A + (size_t)i * lda + 2 * k2, sizeof pair);
-            __m512bh a = (__m512bh)_mm512_set1_epi32(pair);
-            sum[i][0] = _mm512_dpbf16_ps(sum[i][0], a, left);
-            sum[i][1] = _mm512_dpbf16_ps(sum[i][1], a, right);
-        }
+void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
+    if (ptune_bf16_kernel() == PTUNE_BF16_AVX512) {
+        ptune_bf16_widen_rows_avx512(in, rows, columns, ldi, out, ldo);
+        return;
     }
-    __mmask16 low = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
-    __mmask16 high = width >= 32 ? 0xffff : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
-    for (int i = 0; i < rows; i++) {
-        float *out = C + (size_t)i * ldc;
-        if (beta != 0) {
-            sum[i][0] = _mm512_add_ps(sum[i][0], _mm512_maskz_loadu_ps(low, out));
-            sum[i][1] = _mm512_add_ps(sum[i][1], _mm512_maskz_loadu_ps(high, out + 16));
+    for (long r = 0; r < rows; r++) {
+        for (long c = 0; c < columns; c++) {
+            uint32_t bits = (uint32_t)in[r * ldi + c] << 16;
+            memcpy(out + r * ldo + c, &bits, sizeof bits);
         }
-        _mm512_mask_storeu_ps(out, low, sum[i][0]);
-        _mm512_mask_storeu_ps(out + 16, high, sum[i][1]);
     }
 }
 
-BF16_TARGET
-static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t *panel, float beta, float *C,
-                 int ldc, int width) {
-    if (rows == TILE_ROWS) {
-        tile_rows(A, lda, TILE_ROWS, pairs, panel, beta, C, ldc, width);
-    } else {
-        tile_rows(A, lda, rows, pairs, panel, beta, C, ldc, width);
+void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                     float beta, float *C, int ldc, int column_begin, int column_end) {
+    switch (ptune_bf16_kernel()) {
+    case PTUNE_BF16_AVX512:
+        ptune_bf16_gemm_avx512(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        break;
+    case PTUNE_BF16_AVX2:
+        ptune_bf16_gemm_avx2(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        break;
+    default:
+        ptune_bf16_gemm_portable(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
     }
 }
 
@@ -188,8 +109,8 @@ static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t
 static _Thread_local uint16_t *thread_panel;
 static _Thread_local size_t thread_panel_bytes;
 
-static uint16_t *panel_for(int pairs) {
-    size_t bytes = ((size_t)pairs * PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64;
+uint16_t *ptune_bf16_panel(int pairs) {
+    size_t bytes = ((size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64;
     if (bytes > thread_panel_bytes) {
         free(thread_panel);
         thread_panel = aligned_alloc(64, bytes);
@@ -199,16 +120,44 @@ static uint16_t *panel_for(int pairs) {
     return thread_panel;
 }
 
-void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
-                     float beta, float *C, int ldc, int column_begin, int column_end) {
+void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
     int pairs = (K + 1) / 2;
-    uint16_t *panel = panel_for(pairs);
-    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        pack_panel(B, b_transposed, N, K, column, panel);
-        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
-        for (int row = 0; row < M; row += TILE_ROWS) {
-            int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
-            tile(A + (size_t)row * lda, lda, rows, pairs, panel, beta, C + (size_t)row * ldc + column, ldc, width);
+    for (int k2 = 0; k2 < pairs; k2++) {
+        for (int j = 0; j < PTUNE_BF16_PANEL_COLUMNS; j++) {
+            for (int t = 0; t < 2; t++) {
+                int k = 2 * k2 + t, n = column + j;
+                uint16_t value = 0;
+                if (k < K && n < N) value = b_transposed ? B[(size_t)n * K + k] : B[(size_t)k * N + n];
+                panel[((size_t)k2 * PTUNE_BF16_PANEL_COLUMNS + j) * 2 + t] = value;
+            }
+        }
+    }
+}
+
+static float widen(uint16_t value) {
+    uint32_t bits = (uint32_t)value << 16;
+    float out;
+    memcpy(&out, &bits, sizeof out);
+    return out;
+}
+
+void ptune_bf16_gemm_portable(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                              float beta, float *C, int ldc, int column_begin, int column_end) {
+    (void)N;
+    int pairs = (K + 1) / 2;
+    for (int i = 0; i < M; i++) {
+        for (int n = column_begin; n < column_end; n++) {
+            float sum = 0;
+            for (int k2 = 0; k2 < pairs; k2++) {
+                int odd = 2 * k2 + 1;
+                uint16_t b_even = b_transposed ? B[(size_t)n * K + 2 * k2] : B[(size_t)(2 * k2) * N + n];
+                uint16_t b_odd = odd < K ? (b_transposed ? B[(size_t)n * K + odd] : B[(size_t)odd * N + n]) : 0;
+                // Both products are exact in fp32; the sum rounds once per addition, odd first.
+                sum += widen(A[(size_t)i * lda + odd]) * widen(b_odd);
+                sum += widen(A[(size_t)i * lda + 2 * k2]) * widen(b_even);
+            }
+            float *out = C + (size_t)i * ldc + n;
+            *out = beta != 0 ? sum + *out : sum;
         }
     }
 }

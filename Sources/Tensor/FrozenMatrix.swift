@@ -4,12 +4,30 @@ import CBF16
 public enum Precision: String, Sendable, CaseIterable {
     /// fp32 weights, OpenBLAS sgemm.
     case fp32
-    /// bf16 weights (2 bytes each); products with fp32 accumulation on AVX-512 BF16, the fp32
-    /// operand rounded to bf16 on the way in. Activations and gradients stay fp32 between products.
+    /// bf16 weights (2 bytes each); products with fp32 accumulation, the fp32 operand rounded to
+    /// bf16 on the way in, on any CPU (`bf16Kernel`). Activations and gradients stay fp32 between
+    /// products.
     case bf16
 
-    /// True when this CPU runs the bf16 kernels.
-    public static var bf16Supported: Bool { ptune_bf16_supported() != 0 }
+    /// The bf16 kernels, slowest first, by the names reports give them.
+    public static let bf16Kernels = ["portable", "avx2", "avx512-bf16"]
+
+    /// The bf16 kernel this process uses: the fastest this CPU runs (AVX-512 BF16, else AVX2 with
+    /// FMA, else portable C), or a slower one `PTUNE_BF16_KERNEL` (portable, avx2, avx512) asked for.
+    public static var bf16Kernel: String { bf16Kernels[Int(ptune_bf16_kernel())] }
+
+    /// The bf16 kernels this CPU can run.
+    public static var bf16KernelsAvailable: [String] { Array(bf16Kernels[...Int(ptune_bf16_best_kernel())]) }
+
+    /// Uses the bf16 kernel `name` from now on (the tests run each one); false when this CPU cannot run it.
+    @discardableResult
+    public static func useBF16Kernel(_ name: String) -> Bool {
+        guard let index = bf16Kernels.firstIndex(of: name) else { return false }
+        return ptune_bf16_use_kernel(Int32(index)) != 0
+    }
+
+    /// What multiplies the weight matrices: "openblas-sgemm" for fp32, the bf16 kernel for bf16.
+    public var kernel: String { self == .fp32 ? "openblas-sgemm" : Precision.bf16Kernel }
 }
 
 /// A frozen weight matrix W [rows, columns], row-major (PyTorch's `Linear.weight` layout), in the
@@ -32,7 +50,6 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// `weights` [rows, columns]; with `.bf16` it is rounded once and the fp32 copy is not kept.
     public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision, roundsOperand: Bool = true) {
         precondition(weights.count == rows * columns, "a [\(rows), \(columns)] matrix needs \(rows * columns) values")
-        precondition(precision == .fp32 || Precision.bf16Supported, "bf16 needs a CPU with AVX-512 BF16")
         self.rows = rows
         self.columns = columns
         self.precision = precision

@@ -5,8 +5,8 @@ import Testing
 
 /// The bf16 products against a float64 reference computed from the same bf16-rounded operands
 /// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
-@Suite(.enabled(if: Precision.bf16Supported, "bf16 tests skipped: this CPU has no AVX-512 BF16"))
-struct FrozenMatrixTests {
+/// Serialized: one test switches the bf16 kernel, which is the process's.
+@Suite(.serialized) struct FrozenMatrixTests {
     /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), w in bf16 and a
     /// in bf16 too when `roundsOperand`.
     static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool,
@@ -57,6 +57,32 @@ struct FrozenMatrixTests {
         matrix.backward(dy.pointer, count: m, into: dx.pointer)
         let backwardError = Self.relativeError(dx.array, Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false))
         #expect(backwardError < 1e-6, "backward \(shape): relative error \(backwardError)")
+    }
+
+    /// Every bf16 kernel this CPU runs (AVX-512 BF16, AVX2, portable C) does the same arithmetic:
+    /// the same products, bit for bit, in both directions and with beta 1.
+    @Test(arguments: shapes)
+    func everyKernelThisCPURunsGivesTheSameBits(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 12)
+        let matrix = FrozenMatrix(rng.normalBuffer(count: rows * columns, std: 1), rows: rows, columns: columns, precision: .bf16)
+        let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        let best = Precision.bf16Kernel
+        defer { Precision.useBF16Kernel(best) }
+        var results: [String: [Float]] = [:]
+        for kernel in Precision.bf16KernelsAvailable {
+            #expect(Precision.useBF16Kernel(kernel) && Precision.bf16Kernel == kernel)
+            let y = FloatBuffer(count: m * rows), dx = FloatBuffer(Array(repeating: 0.5, count: m * columns))
+            matrix.forward(x.pointer, count: m, into: y.pointer)
+            matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
+            results[kernel] = y.array + dx.array
+        }
+        print("bf16 kernels run on this CPU: \(Precision.bf16KernelsAvailable.joined(separator: ", "))")
+        #expect(Precision.bf16KernelsAvailable.first == "portable")
+        for (kernel, values) in results {
+            #expect(values == results[best], "\(kernel) differs from \(best) at \(shape)")
+        }
+        #expect(!Precision.useBF16Kernel("no such kernel"))
     }
 
     /// (m, rows, columns): one block of rows, and several with a short last one and an odd width.

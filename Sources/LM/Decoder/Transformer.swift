@@ -45,7 +45,7 @@ public final class Transformer: @unchecked Sendable {
         let down: FrozenMatrix
     }
 
-    /// `precision` `.bf16` needs `Precision.bf16Supported`. Each layer's fp32 weights are let go once
+    /// Each layer's fp32 weights are let go once
     /// its matrices are built, so a caller that hands over the only reference to `weights` (`consume`)
     /// never holds the model twice over.
     public init(config: DecoderConfig, weights: consuming DecoderWeights, precision: Precision = .fp32) {

@@ -82,6 +82,7 @@ extension RunReport.Training {
         checkpointEvery = settings.checkpointEvery
         maxLength = settings.maxLength
         precision = settings.precision.rawValue
+        kernel = settings.precision.kernel
         recompute = settings.recompute
         refit = settings.refit
         automatic = settings.automatic.map(\.rawValue).sorted()

@@ -144,6 +144,9 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var maxLength: Int
         /// "fp32" or "bf16": how the model's weight matrices were stored and multiplied.
         public var precision: String
+        /// What multiplied the weight matrices: "openblas-sgemm" for fp32; "avx512-bf16", "avx2" or
+        /// "portable" for bf16 (`Precision.kernel`). Nil in reports written before kernels were named.
+        public var kernel: String?
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
         /// Whether the chosen seed trains again on every record when the dev split is carved.
@@ -153,7 +156,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var automatic: [String]
 
         enum CodingKeys: String, CodingKey {
-            case epochs, optimizer, schedule, seeds, patience, precision, recompute, refit, automatic
+            case epochs, optimizer, schedule, seeds, patience, precision, kernel, recompute, refit, automatic
             case maxSteps = "max_steps"
             case batchSize = "batch_size"
             case evalBatchSize = "eval_batch_size"

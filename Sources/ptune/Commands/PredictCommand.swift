@@ -12,13 +12,12 @@ struct PromptOptions: ParsableArguments {
     var model: String?
     @Option(name: .long, help: "Threads (default: all cores).") var threads: Int?
     @Option(name: .long, help: "Records per model call.") var batchSize = 16
-    @Option(name: .long, help: "fp32 or bf16 weight matrices (bf16 needs AVX-512 BF16).") var precision: Precision = .fp32
+    @Option(name: .long, help: "fp32 or bf16 weight matrices .") var precision: Precision = .fp32
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
-        try precision.checkSupported()
     }
 
     func predictions(labelled: Bool) throws -> (TrainedPrompt, [Prediction]) {

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "fp32, or bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation (needs AVX-512 BF16).",
+        "fp32, or bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation (AVX-512 BF16, AVX2 or portable kernel: any CPU).",
         valueName: "precision"))
     var precision: Precision = .fp32
 
@@ -28,7 +28,6 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        try precision.checkSupported()
     }
 
     /// Applies `--threads` and loads the model, or fails with a message saying what to do.

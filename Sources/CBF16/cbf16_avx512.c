@@ -1,0 +1,179 @@
+// The AVX-512 BF16 kernels (vdpbf16ps). Written in C with intrinsics because Swift cannot emit them.
+//
+// ptune_bf16_gemm_avx512 packs 32 columns of op(B) at a time into a panel [ceil(K/2)][32][2] (pairs of
+// consecutive k for each column, zero-padded), then runs a 6 x 32 register tile over it: per pair of
+// k, two panel loads, six broadcasts of A's pair and twelve vdpbf16ps (each 16 lanes x 2 products).
+#include "cbf16_kernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define TILE_ROWS 6
+#define PANEL_COLUMNS PTUNE_BF16_PANEL_COLUMNS
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
+
+// vcvtne2ps2bf16 rounds to nearest even like ptune_bf16_round, except that it reads fp32 subnormals as
+// zero; the operands it rounds here are activations and gradients, where that makes no difference.
+BF16_TARGET
+void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo) {
+    for (long r = 0; r < rows; r++) {
+        const float *source = in + r * columns;
+        uint16_t *target = out + r * ldo;
+        long c = 0;
+        for (; c + 32 <= columns; c += 32) {
+            __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + c + 16), _mm512_loadu_ps(source + c));
+            _mm512_storeu_si512(target + c, (__m512i)pair);
+        }
+        for (; c < columns; c++) target[c] = ptune_bf16_round(source[c]);
+        for (; c < ldo; c++) target[c] = 0;
+    }
+}
+
+BF16_TARGET
+void ptune_bf16_widen_rows_avx512(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
+    for (long r = 0; r < rows; r++) {
+        const uint16_t *source = in + r * ldi;
+        float *target = out + r * ldo;
+        long c = 0;
+        for (; c + 16 <= columns; c += 16) {
+            __m512i words = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(source + c)));
+            _mm512_storeu_ps(target + c, _mm512_castsi512_ps(_mm512_slli_epi32(words, 16)));
+        }
+        for (; c < columns; c++) {
+            uint32_t bits = (uint32_t)source[c] << 16;
+            memcpy(target + c, &bits, sizeof bits);
+        }
+    }
+}
+
+// Transposes a 16 x 16 block of 32-bit words in place: r[k] becomes (old r[0][k], ..., r[15][k]).
+// Pairs of rows are interleaved as words, then as qwords, then 128-bit lanes are gathered across
+// four registers.
+BF16_TARGET __attribute__((always_inline))
+static inline void transpose_16x16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    // r[4i + j], 128-bit lane L: word 4L + j of rows 4i .. 4i + 3.
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+        r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+        r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i even_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0x88);
+        __m512i odd_lanes_low = _mm512_shuffle_i32x4(r[j], r[4 + j], 0xdd);
+        __m512i even_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0x88);
+        __m512i odd_lanes_high = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0xdd);
+        t[j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0x88);
+        t[8 + j] = _mm512_shuffle_i32x4(even_lanes_low, even_lanes_high, 0xdd);
+        t[4 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0x88);
+        t[12 + j] = _mm512_shuffle_i32x4(odd_lanes_low, odd_lanes_high, 0xdd);
+    }
+    for (int i = 0; i < 16; i++) r[i] = t[i];
+}
+
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
+//
+// Transposed B ([N, K]): B's rows are read as 32-bit words (one k pair each), so a panel row k2 is
+// word k2 of 32 consecutive rows: 16 x 16 word transposes. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1
+// are interleaved with one two-source permute per 16 columns.
+BF16_TARGET
+static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
+    int pairs = (K + 1) / 2;
+    int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
+    if (b_transposed) {
+        uint32_t *words = (uint32_t *)panel;
+        int whole_words = K / 2;
+        for (int j0 = 0; j0 < PANEL_COLUMNS; j0 += 16) {
+            int rows = width - j0 < 0 ? 0 : width - j0 < 16 ? width - j0 : 16;
+            for (int k2 = 0; k2 < whole_words; k2 += 16) {
+                int count = whole_words - k2 < 16 ? whole_words - k2 : 16;
+                __mmask16 mask = count == 16 ? 0xffff : (__mmask16)((1u << count) - 1);
+                __m512i block[16];
+                for (int i = 0; i < 16; i++) {
+                    block[i] = i < rows ? _mm512_maskz_loadu_epi32(mask, B + (size_t)(column + j0 + i) * K + 2 * k2)
+                                        : _mm512_setzero_si512();
+                }
+                transpose_16x16(block);
+                for (int w = 0; w < count; w++) _mm512_storeu_si512(words + (size_t)(k2 + w) * PANEL_COLUMNS + j0, block[w]);
+            }
+            if (K & 1) {
+                for (int i = 0; i < 16; i++) {
+                    words[(size_t)(pairs - 1) * PANEL_COLUMNS + j0 + i] = i < rows ? B[(size_t)(column + j0 + i) * K + K - 1] : 0;
+                }
+            }
+        }
+        return;
+    }
+    __mmask32 valid = width >= 32 ? 0xffffffffu : ((1u << width) - 1);
+    __m512i first_half = _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
+                                          39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
+    __m512i second_half = _mm512_add_epi16(first_half, _mm512_set1_epi16(16));
+    for (int k2 = 0; k2 < pairs; k2++) {
+        __m512i even = _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2) * N + column);
+        __m512i odd = 2 * k2 + 1 < K ? _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2 + 1) * N + column)
+                                     : _mm512_setzero_si512();
+        _mm512_storeu_si512(panel + (size_t)k2 * 64, _mm512_permutex2var_epi16(even, first_half, odd));
+        _mm512_storeu_si512(panel + (size_t)k2 * 64 + 32, _mm512_permutex2var_epi16(even, second_half, odd));
+    }
+}
+
+// C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C. Inlined into `tile` twice:
+// with rows = TILE_ROWS as a constant (the compiler unrolls the row loop) and for the last rows.
+BF16_TARGET __attribute__((always_inline))
+static inline void tile_rows(const uint16_t *A, int lda, const int rows, int pairs, const uint16_t *panel, float beta,
+                             float *C, int ldc, int width) {
+    __m512 sum[TILE_ROWS][2];
+    for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
+    for (int k2 = 0; k2 < pairs; k2++) {
+        __m512bh left = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64);
+        __m512bh right = (__m512bh)_mm512_loadu_si512(panel + (size_t)k2 * 64 + 32);
+        for (int i = 0; i < TILE_ROWS; i++) {
+            if (i >= rows) break;
+            int32_t pair;
+            memcpy(&pair, A + (size_t)i * lda + 2 * k2, sizeof pair);
+            __m512bh a = (__m512bh)_mm512_set1_epi32(pair);
+            sum[i][0] = _mm512_dpbf16_ps(sum[i][0], a, left);
+            sum[i][1] = _mm512_dpbf16_ps(sum[i][1], a, right);
+        }
+    }
+    __mmask16 low = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    __mmask16 high = width >= 32 ? 0xffff : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    for (int i = 0; i < rows; i++) {
+        float *out = C + (size_t)i * ldc;
+        if (beta != 0) {
+            sum[i][0] = _mm512_add_ps(sum[i][0], _mm512_maskz_loadu_ps(low, out));
+            sum[i][1] = _mm512_add_ps(sum[i][1], _mm512_maskz_loadu_ps(high, out + 16));
+        }
+        _mm512_mask_storeu_ps(out, low, sum[i][0]);
+        _mm512_mask_storeu_ps(out + 16, high, sum[i][1]);
+    }
+}
+
+BF16_TARGET
+static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t *panel, float beta, float *C,
+                 int ldc, int width) {
+    if (rows == TILE_ROWS) {
+        tile_rows(A, lda, TILE_ROWS, pairs, panel, beta, C, ldc, width);
+    } else {
+        tile_rows(A, lda, rows, pairs, panel, beta, C, ldc, width);
+    }
+}
+
+BF16_TARGET
+void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                            float beta, float *C, int ldc, int column_begin, int column_end) {
+    int pairs = (K + 1) / 2;
+    uint16_t *panel = ptune_bf16_panel(pairs);
+    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
+        pack_panel(B, b_transposed, N, K, column, panel);
+        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
+        for (int row = 0; row < M; row += TILE_ROWS) {
+            int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
+            tile(A + (size_t)row * lda, lda, rows, pairs, panel, beta, C + (size_t)row * ldc + column, ldc, width);
+        }
+    }
+}

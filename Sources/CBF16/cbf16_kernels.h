@@ -1,0 +1,29 @@
+// What the kernel files of cbf16 share: the rounding of one value, the panel layout and buffer, and
+// each instruction set's entry points (called only where the CPU has that set).
+#ifndef PTUNE_CBF16_KERNELS_H
+#define PTUNE_CBF16_KERNELS_H
+#include "cbf16.h"
+#include <stddef.h>
+
+/// Columns of op(B) in one packed panel: panel[k2][j][t] = op(B)[2*k2 + t][column + j].
+#define PTUNE_BF16_PANEL_COLUMNS 32
+
+/// in rounded to bf16, nearest with ties to even; NaN stays NaN.
+uint16_t ptune_bf16_round(float in);
+
+/// The calling thread's panel buffer for `pairs` pairs of k (kept between calls).
+uint16_t *ptune_bf16_panel(int pairs);
+
+/// Packs the panel of op(B) starting at `column` (any CPU).
+void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
+
+void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo);
+void ptune_bf16_widen_rows_avx512(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
+void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                            float beta, float *C, int ldc, int column_begin, int column_end);
+void ptune_bf16_gemm_avx2(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                          float beta, float *C, int ldc, int column_begin, int column_end);
+void ptune_bf16_gemm_portable(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                              float beta, float *C, int ldc, int column_begin, int column_end);
+
+#endif
