@@ -40,8 +40,22 @@ public enum CancelRequests {
         return administers || job.ownerUID == nil || job.ownerUID == uid ? .allowed : .refused(uid: uid)
     }
 
+    /// True when a request to cancel `job` stands and may be acted on; a refused one is removed, with
+    /// why recorded on the job (`refuse`), and counts as none.
+    static func allowedRequest(for job: JobRecord, context: DaemonContext) throws -> Bool {
+        switch verdict(for: job, layout: context.layout, adminGroup: context.config.adminGroup) {
+        case .allowed?:
+            return true
+        case .refused(let uid)?:
+            try refuse(job, uid: uid, context: context)
+            return false
+        case nil:
+            return false
+        }
+    }
+
     /// Removes a refused request and records why on the job.
-    static func refuse(_ job: JobRecord, uid: Int, context: DaemonContext) throws {
+    private static func refuse(_ job: JobRecord, uid: Int, context: DaemonContext) throws {
         clear(job.id, layout: context.layout)
         let owner = job.ownerUID.map { "uid \($0)" } ?? "nobody"
         try context.store.appendEvent(jobID: job.id, attempt: nil, kind: "cancel_refused",

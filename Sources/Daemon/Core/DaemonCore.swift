@@ -115,10 +115,7 @@ public final class DaemonCore {
                 CancelRequests.clear(id, layout: context.layout)
                 continue
             }
-            if case .refused(let uid)? = CancelRequests.verdict(for: job, layout: context.layout, adminGroup: context.config.adminGroup) {
-                try CancelRequests.refuse(job, uid: uid, context: context)
-                continue
-            }
+            guard try CancelRequests.allowedRequest(for: job, context: context) else { continue }
             if job.state == .queued {
                 try context.store.requestCancel(jobID: id, at: context.clock.now())
                 try Completion(context: context).endUnstarted(job, in: .cancelled,

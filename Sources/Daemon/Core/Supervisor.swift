@@ -29,13 +29,9 @@ struct Supervisor {
            now.timeIntervalSince(job.worker.startedAt) > Double(job.job.wallTimeSeconds) {
             stop(job, reason: .timedOut, now: now)
         }
-        if pollCancel, job.stopReason == nil, let verdict = CancelRequests.verdict(for: job.job, layout: context.layout, adminGroup: context.config.adminGroup) {
-            if case .refused(let uid) = verdict {
-                try CancelRequests.refuse(job.job, uid: uid, context: context)
-            } else {
-                try context.store.requestCancel(jobID: job.job.id, at: now)
-                stop(job, reason: .cancelled, now: now)
-            }
+        if pollCancel, job.stopReason == nil, try CancelRequests.allowedRequest(for: job.job, context: context) {
+            try context.store.requestCancel(jobID: job.job.id, at: now)
+            stop(job, reason: .cancelled, now: now)
         }
         if let at = job.terminatedAt, now.timeIntervalSince(at) > context.config.killGraceSeconds, job.stopReason != .shutdown {
             job.worker.send(SIGKILL)
