@@ -60,6 +60,6 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var summary: String {
         func days(_ value: Double?) -> String { value.map { "\($0.formatted()) days" } ?? "forever" }
         return "done/ \(days(doneDays)), failed/ \(days(failedDays)), rejected/ \(days(rejectedDays)), "
-            + "at most \(maxBytes.map { ByteCount($0).description } ?? "any size") in all, artifacts \(days(artifactDays))"
+            + (maxBytes.map { "at most \(ByteCount($0)) in all" } ?? "no size limit") + ", artifacts \(days(artifactDays))"
     }
 }

@@ -40,19 +40,22 @@ struct GCCommand: ParsableCommand {
             printForTerminal(table.rendered)
         }
         let verb = dryRun ? "would remove" : "removing"
-        printForTerminal("\(verb) \(plan.removals.count) folders (\(ByteCount(plan.freedBytes))); "
-                         + "\(ByteCount(plan.keptBytes)) kept; artifacts of \(artifacts) jobs \(dryRun ? "would be" : "are") dropped")
+        printForTerminal("\(verb) \(Self.count(plan.removals.count, "folder")) (\(ByteCount(plan.freedBytes))); "
+                         + "\(ByteCount(plan.keptBytes)) kept; artifacts of \(Self.count(artifacts, "job")) \(dryRun ? "would be" : "are") dropped")
         guard !dryRun else { return }
         var logger = Logger(label: "ptune-gc")
         logger.logLevel = .warning
         let sweep = RetentionSweep(layout: layout, store: store, policy: policy, logger: logger)
         sweep.advance(now: now, until: .distantFuture)
         let totals = sweep.totals
-        printForTerminal("removed \(totals.foldersRemoved) folders (\(ByteCount(totals.bytesFreed))); "
-                         + "dropped the artifacts of \(totals.jobsWithArtifactsDropped) jobs")
+        printForTerminal("removed \(Self.count(totals.foldersRemoved, "folder")) (\(ByteCount(totals.bytesFreed))); "
+                         + "dropped the artifacts of \(Self.count(totals.jobsWithArtifactsDropped, "job"))")
         if totals.failures > 0 {
-            throw ActionableError("\(totals.failures) folders could not be removed (see above)",
+            throw ActionableError("\(Self.count(totals.failures, "folder")) could not be removed (see above)",
                                   hint: "run `ptune gc` as the service user or root")
         }
     }
+
+    /// "1 folder", "3 folders".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }
