@@ -108,7 +108,7 @@ CONTROL = ["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x1d"]
 
 
 def edge_texts(count, seed):
-    """Texts assembled from short segments, biased to where pre-tokenizer patterns disagree."""
+    """`count` distinct texts assembled from short segments, biased to where pre-tokenizer patterns disagree."""
     rng = random.Random(seed)
 
     def whitespace():
@@ -136,15 +136,15 @@ def edge_texts(count, seed):
             return rng.choice(CONTROL)
         return rng.choice([" ", "\n", "1", "a", "!", "\t", "😀", "ab", "12"]) * rng.randint(16, 64)
 
-    texts = []
+    texts = {}
     while len(texts) < count:
         parts = []
         for _ in range(rng.randint(1, 10)):
             parts.append(segment())
             if rng.random() < 0.3:
                 parts.append(whitespace())
-        texts.append("".join(parts))
-    return texts
+        texts["".join(parts)] = None
+    return list(texts)
 
 
 def variant(config, pre_tokenizer, ignore_merges=False):
