@@ -36,6 +36,13 @@ public enum TestEnvironment {
     }
 
     /// A fresh empty folder under the temporary directory, unique per call.
+    /// Bytes free for this user where `temporaryDirectory` makes its folders.
+    public static var freeTemporaryBytes: Int64 {
+        var info = statvfs()
+        guard statvfs(NSTemporaryDirectory(), &info) == 0 else { return 0 }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
     public static func temporaryDirectory(_ label: String = "ptune-test") -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
