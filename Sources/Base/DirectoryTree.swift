@@ -61,6 +61,8 @@ public enum DirectoryTree {
 
     /// The bytes the tree at `root` takes on disk (allocated blocks of every entry, folders
     /// included, so a sparse file counts what it really uses); links are counted, not followed.
+    /// Folders nested deeper than `sizeDepthLimit` count only themselves (a descriptor is held per
+    /// level).
     public static func allocatedBytes(under root: String) throws(FileError) -> Int64 {
         var info = stat()
         guard lstat(root, &info) == 0 else { throw .system("stat", root) }
@@ -68,19 +70,22 @@ public enum DirectoryTree {
         let top = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard top >= 0 else { throw .system("open the folder", root) }
         defer { close(top) }
-        return Int64(info.st_blocks) * 512 + allocated(in: top)
+        return Int64(info.st_blocks) * 512 + allocated(in: top, depth: 1)
     }
 
-    private static func allocated(in folder: Int32) -> Int64 {
+    /// Folders deeper than this are not looked into by `allocatedBytes`.
+    public static let sizeDepthLimit = 64
+
+    private static func allocated(in folder: Int32, depth: Int) -> Int64 {
         var total: Int64 = 0
         for raw in FileSystem.rawEntries(ofOpen: folder) ?? [] {
             var info = stat()
             guard FileSystem.withCPath(raw, { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
             total += Int64(info.st_blocks) * 512
-            guard info.st_mode & S_IFMT == S_IFDIR else { continue }
+            guard info.st_mode & S_IFMT == S_IFDIR, depth < sizeDepthLimit else { continue }
             let child = FileSystem.withCPath(raw) { openat(folder, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             guard child >= 0 else { continue }
-            total += allocated(in: child)
+            total += allocated(in: child, depth: depth + 1)
             close(child)
         }
         return total

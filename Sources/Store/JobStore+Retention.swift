@@ -2,9 +2,12 @@ import Foundation
 import GRDB
 
 extension JobStore {
-    /// Records a folder handed to a user, replacing an earlier row of the same folder.
-    public func recordResultFolder(_ folder: ResultFolder) throws {
-        try write { db in try folder.save(db) }
+    /// Records a folder handed to a user, replacing an earlier row of the same folder; without
+    /// `replacing`, a row recorded meanwhile (by the daemon that handed it over) is kept instead.
+    public func recordResultFolder(_ folder: ResultFolder, replacing: Bool = true) throws {
+        try write { db in
+            if replacing { try folder.save(db) } else { try folder.insert(db, onConflict: .ignore) }
+        }
     }
 
     /// Folders not yet removed, oldest first; with `includingRemoved`, every folder ever recorded.

@@ -32,6 +32,29 @@ import Testing
         #expect(try FileSystem.entries(of: base + "/done").isEmpty)
     }
 
+    @Test func aBudgetOfEntriesRemovesInStepsUntilAllIsGone() throws {
+        let base = TestEnvironment.temporaryDirectory("reclaim").path
+        defer { FileSystem.removeTree(base) }
+        try FileManager.default.createDirectory(atPath: base + "/many/sub", withIntermediateDirectories: true)
+        for i in 0..<25 { try Data().write(to: URL(fileURLWithPath: base + "/many/sub/f\(i)")) }
+        var steps = 0
+        while try !TreeOwnership.reclaimAndRemove(base + "/many", maxEntries: 10) { steps += 1 }
+        #expect(steps == 2)
+        #expect(try FileSystem.status(base + "/many") == nil)
+    }
+
+    /// A folder of another user than the result's owner (moved in by the owner) is not taken over.
+    @Test(.enabled(if: geteuid() == 0, "changing files' owners needs root"))
+    func aFolderOfAThirdUserIsLeftInPlace() throws {
+        let base = TestEnvironment.temporaryDirectory("reclaim").path
+        defer { FileSystem.removeTree(base) }
+        try FileManager.default.createDirectory(atPath: base + "/result/foreign", withIntermediateDirectories: true)
+        lchown(base + "/result", 4242, 4242)
+        lchown(base + "/result/foreign", 4343, 4343)
+        #expect(throws: FileError.self) { try TreeOwnership.reclaimAndRemove(base + "/result", owner: 4242) }
+        #expect(try FileSystem.status(base + "/result/foreign")?.st_uid == 4343)
+    }
+
     @Test func aPathThatIsGoneIsNoError() throws {
         try TreeOwnership.reclaimAndRemove(TestEnvironment.temporaryDirectory("reclaim").path + "/nothing-here")
         try TreeOwnership.reclaimAndRemove("/nonexistent-\(getpid())/x")

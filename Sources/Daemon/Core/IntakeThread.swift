@@ -50,8 +50,10 @@ final class IntakeThread: @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) {
             do {
                 let didScan = try lock.withLock { try scanner.scanIfDue(now: context.clock.now()) }
-                failing.store(false, ordering: .relaxed)
-                if didScan { scanned.signal() }
+                if didScan {
+                    failing.store(false, ordering: .relaxed)
+                    scanned.signal()
+                }
                 try scanner.waitForWork(milliseconds: 200, stopping: false)
             } catch {
                 context.logger.error("intake failed; retrying", metadata: ["error": "\(error)"])

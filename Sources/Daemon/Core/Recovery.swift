@@ -124,12 +124,15 @@ struct Recovery {
         marker.end()
     }
 
+    /// What a rejection writes beside the bundle (and `AtomicFile`'s names for them while writing).
+    static let rejectionFiles: Set = ["reason.json", "reason.txt", "reason.json.tmp", "reason.txt.tmp"]
+
     /// An archive a crash left in `tmp/.rejecting-*`, between its claim and `rejected/`, is rejected
     /// again; its first reasons were lost with the daemon, and the new one says so.
     private func finishInterruptedRejections() throws {
         for folder in try FileSystem.entries(of: context.layout.tmp.path) where folder.hasPrefix(".rejecting-") {
             let path = context.layout.tmp.path + "/" + folder
-            for entry in try FileSystem.entries(of: path) where entry != "reason.json" && entry != "reason.txt" {
+            for entry in try FileSystem.entries(of: path) where !Self.rejectionFiles.contains(entry) {
                 let place = try SpoolIntake.reject(claimed: URL(fileURLWithPath: path + "/" + entry), problems: [TaskProblem(
                     file: entry, message: "the daemon stopped while rejecting this bundle, and the reasons were lost",
                     hint: "submit it again to see them")], layout: context.layout)

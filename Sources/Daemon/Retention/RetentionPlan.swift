@@ -4,7 +4,8 @@ import Store
 
 /// What a retention sweep removes, worked out from the recorded folders alone (no file is read):
 /// first every folder past its place's age, then, while the rest take more than `maxBytes`, the
-/// oldest of the rest.
+/// oldest folder of the user who holds the most. So no user can push another's results out by
+/// filling the spool: their own go first.
 public struct RetentionPlan: Sendable {
     /// A folder to remove, and why, in words for its job's history and for `ptune gc`.
     public struct Removal: Sendable, Equatable {
@@ -28,9 +29,19 @@ public struct RetentionPlan: Sendable {
         }
         keptBytes = kept.reduce(0) { $0 + $1.bytes }
         guard let maxBytes = policy.maxBytes else { return }
-        for folder in kept where keptBytes > maxBytes {
+        // Each owner's folders, oldest first (`kept` is in that order), and the bytes they hold.
+        var owners: [Int: (bytes: Int64, folders: ArraySlice<ResultFolder>)] = [:]
+        for folder in kept {
+            owners[folder.ownerUID ?? -1, default: (0, [])].bytes += folder.bytes
+            owners[folder.ownerUID ?? -1, default: (0, [])].folders.append(folder)
+        }
+        while keptBytes > maxBytes, let owner = owners.max(by: { ($0.value.bytes, $1.key) < ($1.value.bytes, $0.key) })?.key,
+              let folder = owners[owner]?.folders.popFirst() {
             keptBytes -= folder.bytes
-            removals.append(Removal(folder: folder, why: "the oldest while the spool's results took more than \(ByteCount(maxBytes)) (retention.max_gb)"))
+            owners[owner]?.bytes -= folder.bytes
+            if owners[owner]?.folders.isEmpty == true { owners[owner] = nil }
+            removals.append(Removal(folder: folder, why: "the oldest of the user holding the most while the spool's results "
+                                        + "took more than \(ByteCount(maxBytes)) (retention.max_gb)"))
         }
     }
 

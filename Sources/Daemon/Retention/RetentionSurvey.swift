@@ -20,12 +20,13 @@ struct RetentionSurvey {
     /// The folders on disk that have no row yet ("done/JOB"), for `measure`, and the recorded ones
     /// that are no longer on disk.
     func unrecorded() throws -> (untracked: [String], gone: [ResultFolder]) {
+        // The rows first: a folder delivered meanwhile is then on disk with its row, never taken for gone.
+        let recorded = try store.resultFolders()
         var onDisk = Set<String>()
         for place in Self.places {
             let names = (try? FileSystem.entries(of: path(of: place))) ?? []
             for name in names where !name.hasPrefix(".") { onDisk.insert(place + "/" + name) }
         }
-        let recorded = try store.resultFolders()
         return (onDisk.subtracting(recorded.map(\.folder)).sorted(), recorded.filter { !onDisk.contains($0.folder) })
     }
 
@@ -38,7 +39,8 @@ struct RetentionSurvey {
         let name = String(folder.drop { $0 != "/" }.dropFirst())
         let place = String(folder.prefix { $0 != "/" })
         let info = try FileSystem.status(full)
-        let job = place == "rejected" ? nil : try store.job(id: name).flatMap { $0.id == name ? $0 : nil }
+        // A name that is no job id (put there by hand) is measured by its times alone.
+        let job = place == "rejected" ? nil : (try? store.job(id: name)).flatMap { $0.id == name ? $0 : nil }
         let changed = info.map { min(Self.date($0.st_mtim), Self.date($0.st_ctim)) } ?? Date()
         return ResultFolder(folder: folder, jobID: job?.id, ownerUID: job?.ownerUID ?? info.map { Int($0.st_uid) },
                             endedAt: job?.finishedAt ?? changed,

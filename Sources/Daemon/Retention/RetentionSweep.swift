@@ -92,7 +92,7 @@ public final class RetentionSweep {
             phase = .tracking(untracked)
         case .tracking(var queue):
             if let name = queue.popLast() {
-                try store.recordResultFolder(survey.measure(name))
+                try store.recordResultFolder(survey.measure(name), replacing: false)
                 phase = .tracking(queue)
             } else {
                 phase = .removing(RetentionPlan(folders: try store.resultFolders(), policy: policy, now: now).removals.reversed())
@@ -102,8 +102,8 @@ public final class RetentionSweep {
                 phase = .droppingArtifacts
                 return true
             }
-            phase = .removing(queue)
-            try remove(removal, now: now)
+            // A folder with more entries than one step removes stays first in the queue.
+            phase = .removing(try remove(removal, now: now) ? queue : queue + [removal])
         case .droppingArtifacts:
             guard let days = policy.artifactDays,
                   case let ids = try store.jobsWithArtifacts(endedBefore: now.addingTimeInterval(-days * 86_400), limit: Self.artifactBatch),
@@ -118,19 +118,27 @@ public final class RetentionSweep {
         return true
     }
 
-    private func remove(_ removal: RetentionPlan.Removal, now: Date) throws {
+    /// Entries one step removes at most, so a folder its owner filled with millions of files
+    /// is removed over many slices.
+    static let entriesPerStep = 2000
+
+    /// Removes the folder (or the next `entriesPerStep` entries of it); false when some are left.
+    private func remove(_ removal: RetentionPlan.Removal, now: Date) throws -> Bool {
+        let owner = removal.folder.ownerUID.flatMap { $0 >= 0 ? uid_t($0) : nil }
         do {
-            try TreeOwnership.reclaimAndRemove(survey.path(of: removal.folder.folder))
+            guard try TreeOwnership.reclaimAndRemove(survey.path(of: removal.folder.folder), owner: owner,
+                                                     maxEntries: Self.entriesPerStep) else { return false }
         } catch {
             totals.failures += 1
             logger.warning("retention cannot remove a folder; it is kept", metadata: [
                 "folder": "\(removal.folder.folder)", "error": "\(error)"])
-            return
+            return true
         }
         try store.markRemoved([(removal.folder, removal.why)], at: now)
         totals.foldersRemoved += 1
         totals.bytesFreed += removal.folder.bytes
         logger.debug("retention removed a folder", metadata: ["folder": "\(removal.folder.folder)", "why": "\(removal.why)"])
+        return true
     }
 
     private func logSummary() {

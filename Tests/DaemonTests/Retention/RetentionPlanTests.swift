@@ -35,6 +35,20 @@ import Testing
         #expect(plan.keptBytes == 2000)
     }
 
+    /// One user filling the spool loses their own oldest folders before anyone else's.
+    @Test func theCapTakesFromTheUserWhoHoldsTheMostFirst() {
+        var policy = RetentionPolicy()
+        policy.maxBytes = 5000
+        func owned(_ name: String, _ owner: Int, daysAgo: Double, bytes: Int64) -> ResultFolder {
+            ResultFolder(folder: name, jobID: nil, ownerUID: owner, endedAt: now.addingTimeInterval(-daysAgo * 86_400), bytes: bytes)
+        }
+        let folders = [owned("done/alice-old", 1, daysAgo: 9, bytes: 1000), owned("done/bob-old", 2, daysAgo: 8, bytes: 1000),
+                       owned("rejected/huge", 2, daysAgo: 0, bytes: 4000), owned("done/alice-new", 1, daysAgo: 1, bytes: 1000)]
+        let plan = RetentionPlan(folders: folders, policy: policy, now: now)
+        #expect(plan.removals.map(\.folder.folder) == ["done/bob-old", "rejected/huge"])
+        #expect(plan.keptBytes == 2000)
+    }
+
     @Test func agesComeFirstThenTheCapCountsOnlyWhatIsLeft() {
         var policy = RetentionPolicy()
         policy.rejectedDays = 2
