@@ -7,7 +7,8 @@ import Foundation
 ///     done_days = 90          # done/JOB of succeeded jobs
 ///     failed_days = 30        # failed/JOB of failed, cancelled and interrupted jobs
 ///     rejected_days = 14      # rejected/NAME (default 30)
-///     max_gb = 200            # done/, failed/ and rejected/ together: the oldest go first
+///     max_gb = 200            # done/, failed/ and rejected/ together: the oldest of the user
+///                             # who holds the most go first
 ///     artifact_days = 365     # the database's stored artifacts of jobs that ended this long ago
 ///     sweep_minutes = 10      # how often the daemon applies it (default 10)
 ///
