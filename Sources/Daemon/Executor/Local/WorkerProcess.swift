@@ -49,7 +49,13 @@ public final class WorkerProcess: WorkerHandle {
             envp.forEach { free($0) }
         }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        var rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        // A program still open for writing somewhere (just installed, or its writer's descriptor
+        // inherited by a process forked meanwhile) cannot run for a moment (ETXTBSY): try again briefly.
+        for _ in 0..<20 where rc == ETXTBSY {
+            usleep(50_000)
+            rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        }
         close(outPipe[1])
         close(errPipe[1])
         guard rc == 0 else {
