@@ -58,6 +58,13 @@ public struct ConfigReader {
         return s
     }
 
+    /// The table at `key` (`[key]` in the file), read with errors prefixed "key."; nil when absent.
+    public func subtable(_ key: String) throws -> ConfigReader? {
+        guard let value = table[key] else { return nil }
+        guard let own = value.table else { throw ActionableError("\(file): \(prefix)\(key) must be a table ([\(key)])") }
+        return ConfigReader(file: file, table: own, prefix: prefix + key + ".")
+    }
+
     /// Throws, naming the key and listing `known`, when the table holds a key not in `known`.
     public func checkKeys(_ known: [String]) throws(ActionableError) {
         for key in table.keys where !known.contains(key) {

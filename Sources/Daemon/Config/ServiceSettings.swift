@@ -63,17 +63,12 @@ public struct ServiceSettings {
             }
             settings.adminGroup = gid
         }
-        if let value = table["retention"] {
-            guard let own = value.table else { throw ActionableError("\(file): retention must be a table ([retention])") }
-            settings.retention = try RetentionPolicy.read(ConfigReader(file: file, table: own, prefix: "retention."))
-        }
+        if let retention = try reader.subtable("retention") { settings.retention = try RetentionPolicy.read(retention) }
         if let executor = settings.executor, registry.named(executor) == nil {
             throw ActionableError("\(file): executor must be one of \(registry.names.joined(separator: ", ")), got \"\(executor)\"")
         }
         for kind in registry.kinds {
-            guard let value = table[kind.name] else { continue }
-            guard let own = value.table else { throw ActionableError("\(file): \(kind.name) must be a table ([\(kind.name)])") }
-            let executorTable = ConfigReader(file: file, table: own, prefix: kind.name + ".")
+            guard let executorTable = try reader.subtable(kind.name) else { continue }
             try kind.checkSettings(executorTable)
             settings.executorTables[kind.name] = executorTable
         }

@@ -22,7 +22,7 @@ public struct RetentionPlan: Sendable {
         var kept: [ResultFolder] = []
         for folder in folders.sorted(by: Self.olderFirst) {
             if let seconds = policy.keepSeconds(of: folder.place), now.timeIntervalSince(folder.endedAt) > seconds {
-                removals.append(Removal(folder: folder, why: "ended more than \(Self.days(seconds)) ago (retention.\(folder.place)_days)"))
+                removals.append(Removal(folder: folder, why: "ended more than \(RetentionPolicy.days(seconds / 86_400)) ago (retention.\(folder.place)_days)"))
             } else {
                 kept.append(folder)
             }
@@ -50,10 +50,5 @@ public struct RetentionPlan: Sendable {
 
     private static func olderFirst(_ a: ResultFolder, _ b: ResultFolder) -> Bool {
         (a.endedAt, a.folder) < (b.endedAt, b.folder)
-    }
-
-    static func days(_ seconds: Double) -> String {
-        let days = seconds / 86_400
-        return days == 1 ? "1 day" : "\(days.formatted()) days"
     }
 }

@@ -57,9 +57,12 @@ public struct RetentionPolicy: Sendable, Equatable {
         return days.map { $0 * 86_400 }
     }
 
+    /// A number of days in words: "1 day", "0.5 days".
+    static func days(_ count: Double) -> String { count == 1 ? "1 day" : "\(count.formatted()) days" }
+
     /// The policy in words, for logs and `ptune gc`.
     public var summary: String {
-        func days(_ value: Double?) -> String { value.map { "\($0.formatted()) days" } ?? "forever" }
+        func days(_ value: Double?) -> String { value.map(Self.days) ?? "forever" }
         return "done/ \(days(doneDays)), failed/ \(days(failedDays)), rejected/ \(days(rejectedDays)), "
             + (maxBytes.map { "at most \(ByteCount($0)) in all" } ?? "no size limit") + ", artifacts \(days(artifactDays))"
     }

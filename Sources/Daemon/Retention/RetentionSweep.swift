@@ -112,7 +112,7 @@ public final class RetentionSweep {
                 logSummary()
                 return false
             }
-            try store.dropArtifacts(jobIDs: ids, why: "its job ended more than \(RetentionPlan.days(days * 86_400)) ago (retention.artifact_days)", at: now)
+            try store.dropArtifacts(jobIDs: ids, why: "its job ended more than \(RetentionPolicy.days(days)) ago (retention.artifact_days)", at: now)
             totals.jobsWithArtifactsDropped += ids.count
         }
         return true

@@ -22,11 +22,7 @@ struct GCCommand: ParsableCommand {
     func run() throws {
         let policy = try spoolOptions.settings().retention
         let layout = SpoolLayout(root: try spoolOptions.spoolURL())
-        let path = try spoolOptions.databasePath()
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ActionableError("no ptune database at \(path)", hint: "pass --spool / --db, or --config with the daemon's config file")
-        }
-        let store = try JobStore(path: path, readOnly: dryRun)
+        let store = try spoolOptions.openStore(readOnly: dryRun)
         printForTerminal("retention: \(policy.summary)")
         let now = Date()
         let (plan, artifacts) = try RetentionSweep.preview(layout: layout, store: store, policy: policy, now: now)

@@ -21,14 +21,14 @@ struct SpoolOptions: ParsableArguments {
         try db ?? settings().db ?? spoolURL().appendingPathComponent("ptune.sqlite").path
     }
 
-    /// The history, opened read-only: readers never block the daemon.
-    func openStore() throws -> JobStore {
+    /// The history, opened read-only unless `readOnly` is false (`ptune gc`): readers never block the daemon.
+    func openStore(readOnly: Bool = true) throws -> JobStore {
         let path = try databasePath()
         guard FileManager.default.fileExists(atPath: path) else {
             throw ActionableError("no ptune database at \(path)",
                            hint: "start the daemon once (`ptune serve --spool DIR`), or pass --spool / --db")
         }
-        return try JobStore(path: path, readOnly: true)
+        return try JobStore(path: path, readOnly: readOnly)
     }
 
     /// A job by id or unique prefix, or an error saying how to find it.
