@@ -103,7 +103,8 @@ public enum ReportMarkdown {
     static func exported(_ report: RunReport) -> String {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
-        let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps"
+        let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), its best on dev)" } ?? ""
+        let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps\(passes)"
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         return refit.exported
             ? "The exported prompt is that of \(chosen), \(again)\(test)."

@@ -77,13 +77,22 @@ public struct RefitResult: Sendable, Codable, Equatable {
     public var result: SeedResult
     /// The records it trained on.
     public var records: Int
+    /// The chosen run's step whose passes over its training split the refit repeats over every
+    /// record (`Trainer.refitSteps`); nil in reports written before the refit's steps were chosen so.
+    public var matchedStep: Int?
     /// Whether its prompt is the exported one: not when it carries a warning the chosen seed's run
     /// did not, in which case that run's prompt is exported.
     public var exported: Bool
 
-    public init(result: SeedResult, records: Int, exported: Bool) {
+    enum CodingKeys: String, CodingKey {
+        case result, records, exported
+        case matchedStep = "matched_step"
+    }
+
+    public init(result: SeedResult, records: Int, matchedStep: Int?, exported: Bool) {
         self.result = result
         self.records = records
+        self.matchedStep = matchedStep
         self.exported = exported
     }
 }

@@ -39,12 +39,32 @@ struct RefitTests {
         let refit = try #require(outcome.refit)
         #expect(refit.records == 18 && refit.result.seed == outcome.bestSeed)
         #expect(refitting?.seed == outcome.bestSeed && refitting?.records == 18)
-        #expect(refit.result.dev == nil && refit.result.test?.count == 6 && refit.result.steps == 6)
+        #expect(refit.result.dev == nil && refit.result.test?.count == 6)
+        let chosen = try #require(outcome.seeds.first { $0.seed == outcome.bestSeed })
+        let matched = Trainer.lastBestStep(chosen)
+        #expect(refit.matchedStep == matched && chosen.devCurve.map(\.step) == [2, 4, 6])
+        // 3 batches of 4 per pass over 12 records, 5 over all 18: as many passes as `matched` steps made.
+        #expect(refit.result.steps == [2: 4, 4: 7, 6: 10][matched])
         #expect(started.map(\.index) == [0, 1, 2] && started.allSatisfy { $0.count == 3 })
         #expect(refit.exported == refit.result.warnings.isEmpty || outcome.seeds.contains { $0.seed == outcome.bestSeed && !$0.warnings.isEmpty })
         let fromChosenRun = try run(spec.with(refit: false), devSource: .carved)
         #expect(fromChosenRun.refit == nil)
         #expect(refit.exported == (outcome.table.array != fromChosenRun.table.array))
+    }
+
+    @Test func theRefitMatchesTheLastDevEvaluationAtTheBestMetric() {
+        func result(_ primaries: [Double], bestStep: Int) -> SeedResult {
+            let curve = primaries.enumerated().map { i, value in
+                DevPoint(step: 10 * (i + 1), metrics: Metrics(count: 8, accuracy: value))
+            }
+            return SeedResult(seed: 1, steps: 10 * primaries.count, stoppedEarly: false, bestStep: bestStep, dev: nil,
+                              test: nil, lossCurve: [], devCurve: curve, trainTokensPerSecond: 0, trainSeconds: 0,
+                              evalSeconds: 0)
+        }
+        #expect(Trainer.lastBestStep(result([0.5, 0.75, 0.75, 0.5], bestStep: 20)) == 30)
+        #expect(Trainer.lastBestStep(result([0.875, 0.5, 0.625], bestStep: 10)) == 10)
+        #expect(Trainer.lastBestStep(result([0.5, 0.5, 0.5], bestStep: 10)) == 30)
+        #expect(Trainer.lastBestStep(result([], bestStep: 7)) == 7)
     }
 
     @Test func aDevFileOrNoDevIsNeverTrainedOn() throws {
