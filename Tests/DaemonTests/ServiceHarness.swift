@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import TestSupport
@@ -121,7 +122,7 @@ final class ServiceHarness: @unchecked Sendable {
         for (file, text) in files {
             let url = dir.appendingPathComponent(file)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: url, atomically: true, encoding: .utf8)
+            try AtomicFile.write(Data(text.utf8), to: url.path)
         }
         return dir
     }

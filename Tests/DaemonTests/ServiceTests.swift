@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import TestSupport
@@ -62,7 +63,7 @@ struct ServiceTests {
         let claims = h.spool.appendingPathComponent("active/claims")
         try h.write(TestBundles.valid(name: "suspect"), to: claims.appendingPathComponent("suspect"))
         try h.write(TestBundles.valid(name: "other"), to: claims.appendingPathComponent("other"))
-        try "suspect\n\(deathsBefore)\n".write(to: claims.appendingPathComponent(".taking-in"), atomically: true, encoding: .utf8)
+        try AtomicFile.write(Data("suspect\n\(deathsBefore)\n".utf8), to: claims.appendingPathComponent(".taking-in").path)
         try h.start()
         #expect(try h.waitForJob("other", in: ["succeeded", "failed"])["state"] as? String == "succeeded")
         if outcome == "rejected" {

@@ -1,6 +1,7 @@
 @testable import Daemon
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 struct SystemdNotifierTests {
@@ -24,7 +25,7 @@ struct SystemdNotifierTests {
     }
 
     @Test func sendsStateToTheNotifySocket() {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let path = TestEnvironment.processRoot.appendingPathComponent("notify-\(UUID().uuidString.prefix(8))").path
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000"])
         #expect(notifier.watchdogInterval == 15)
         #expect(receive(at: path) { notifier.notify("READY=1\nSTATUS=idle") } == "READY=1\nSTATUS=idle")

@@ -2,15 +2,14 @@ import Base
 import Foundation
 import PTuning
 @testable import Spool
+import TestSupport
 
 /// A bundle written into a fresh temporary folder, removed when the fixture is released.
 final class BundleFixture {
     let root: URL
 
     init() throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("spool-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = TestEnvironment.temporaryDirectory("spool-test")
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import PTuning
 @testable import Spool
+import TestSupport
 
 /// A fresh folder to unpack archives in, with a watch on everything around the target: an
 /// extraction must write nothing but regular files and folders, and only inside its target.
@@ -24,7 +25,7 @@ final class ExtractionSandbox {
     }
 
     /// A sandbox under `parent`, removed when released.
-    init(in parent: URL = FileManager.default.temporaryDirectory) throws {
+    init(in parent: URL = TestEnvironment.processRoot) throws {
         outer = parent.appendingPathComponent("ptune-extract-\(UUID().uuidString)", isDirectory: true)
         inner = outer.appendingPathComponent("inner", isDirectory: true)
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 @testable import Spool
+import TestSupport
 
 /// A fresh spool in a temporary folder, removed when the fixture is released.
 final class SpoolFixture {
@@ -8,9 +9,7 @@ final class SpoolFixture {
     let layout: SpoolLayout
 
     init() throws {
-        base = FileManager.default.temporaryDirectory
-            .appendingPathComponent("spool-fs-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        base = TestEnvironment.temporaryDirectory("spool-fs-test")
         layout = SpoolLayout(root: base.appendingPathComponent("spool"))
         try layout.create()
     }

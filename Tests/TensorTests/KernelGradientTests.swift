@@ -39,32 +39,51 @@ struct KernelGradientTests {
         for i in 0..<8 { #expect(abs(summed[i] - fresh[i] - 1) < 1e-6) }
     }
 
-    @Test func swiGLUBackwardMatchesFiniteDifferences() {
+    @Test(arguments: [GatedActivation.silu, .geluTanh])
+    func gatedActivationBackwardMatchesFiniteDifferences(_ activation: GatedActivation) {
         var rng = SeededGenerator(seed: 3)
         let (rows, width) = (2, 21)
         let gateUp = rng.normalBuffer(count: rows * 2 * width, std: 1.5)
         let r = rng.normalBuffer(count: rows * width, std: 1)
         let out = FloatBuffer(count: rows * width)
         func loss() -> Double {
-            SwiGLU.forward(gateUp: gateUp.pointer, rows: rows, width: width, out: out.pointer)
+            activation.forward(gateUp: gateUp.pointer, rows: rows, width: width, out: out.pointer)
             return GradientCheck.dot(out.pointer, r.pointer, rows * width)
         }
         let d = FloatBuffer(count: rows * 2 * width)
-        SwiGLU.backward(gateUp: gateUp.pointer, dOut: r.pointer, rows: rows, width: width, dGateUp: d.pointer)
+        activation.backward(gateUp: gateUp.pointer, dOut: r.pointer, rows: rows, width: width, dGateUp: d.pointer)
         #expect(GradientCheck.relativeError(input: gateUp, analytic: d.array, loss: loss) < 1e-2)
     }
 
-    /// (rows, width, causal offset): short rows, and rows long enough for the 16-lane loops with and
-    /// without a causal limit.
-    @Test(arguments: [(4, 4, 0), (3, 37, 20), (3, 37, nil)] as [(Int, Int, Int?)])
-    func softmaxBackwardMatchesFiniteDifferences(rows: Int, width: Int, causalOffset: Int?) {
+    /// The textbook formulas, in Double: silu(g) = g / (1 + e^-g), gelu_tanh(g) = g/2 (1 + tanh(√(2/π)(g + 0.044715 g³))).
+    @Test(arguments: [GatedActivation.silu, .geluTanh])
+    func gatedActivationMatchesItsFormula(_ activation: GatedActivation) {
+        var rng = SeededGenerator(seed: 5)
+        let (rows, width) = (3, 37)
+        let gateUp = rng.normalBuffer(count: rows * 2 * width, std: 3)
+        let out = FloatBuffer(count: rows * width)
+        activation.forward(gateUp: gateUp.pointer, rows: rows, width: width, out: out.pointer)
+        for r in 0..<rows {
+            for i in 0..<width {
+                let g = Double(gateUp[r * 2 * width + i]), u = Double(gateUp[r * 2 * width + width + i])
+                let act = activation == .silu ? g / (1 + exp(-g))
+                    : g / 2 * (1 + tanh((2 / Double.pi).squareRoot() * (g + 0.044715 * g * g * g)))
+                #expect(abs(Double(out[r * width + i]) - act * u) <= 1e-5 * max(1, abs(act * u)))
+            }
+        }
+    }
+
+    /// (rows, width, causal offset, window): short rows, rows long enough for the 16-lane loops with and
+    /// without a causal limit, and a sliding window.
+    @Test(arguments: [(4, 4, 0, nil), (3, 37, 20, nil), (3, 37, nil, nil), (3, 37, 20, 18)] as [(Int, Int, Int?, Int?)])
+    func softmaxBackwardMatchesFiniteDifferences(rows: Int, width: Int, causalOffset: Int?, window: Int?) {
         var rng = SeededGenerator(seed: 4)
         let x = rng.normalBuffer(count: rows * width, std: 2)
         let r = rng.normalBuffer(count: rows * width, std: 1)
         let p = FloatBuffer(count: rows * width)
         func loss() -> Double {
             p.pointer.update(from: x.pointer, count: rows * width)
-            Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: causalOffset)
+            Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: causalOffset, window: window)
             return GradientCheck.dot(p.pointer, r.pointer, rows * width)
         }
         _ = loss()
@@ -79,6 +98,14 @@ struct KernelGradientTests {
         #expect(x[0] == 1 && x[1] == 0 && x[2] == 0)
         #expect(abs(x[3] + x[4] - 1) < 1e-6 && x[5] == 0)
         #expect(abs(x[6] + x[7] + x[8] - 1) < 1e-6)
+    }
+
+    @Test func aWindowZeroesAllButTheLastColumnsEachRowSees() {
+        let x = FloatBuffer((0..<12).map { Float($0) })
+        Softmax.forward(x.pointer, rows: 3, width: 4, causalOffset: 1, window: 2)
+        #expect(abs(x[0] + x[1] - 1) < 1e-6 && x[2] == 0 && x[3] == 0)
+        #expect(x[4] == 0 && abs(x[5] + x[6] - 1) < 1e-6 && x[7] == 0)
+        #expect(x[8] == 0 && x[9] == 0 && abs(x[10] + x[11] - 1) < 1e-6 && x[11] > x[10])
     }
 
     @Test func vectorKernelsMatchScalarLoops() {

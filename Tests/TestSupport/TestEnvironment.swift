@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Where tests find material that lives outside the repository, and why they skip without it.
@@ -35,16 +36,29 @@ public enum TestEnvironment {
         return json
     }
 
-    /// A fresh empty folder under the temporary directory, unique per call.
     /// Bytes free for this user where `temporaryDirectory` makes its folders.
     public static var freeTemporaryBytes: Int64 {
         var info = statvfs()
-        guard statvfs(NSTemporaryDirectory(), &info) == 0 else { return 0 }
+        guard statvfs(processRoot.path, &info) == 0 else { return 0 }
         return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
+    /// The folder of this test process under the system's temporary directory, holding every
+    /// `temporaryDirectory`; removed when the process exits, so a run leaves nothing behind however
+    /// its tests end. Open to every user (with the sticky bit, as /tmp) for the tests that act as
+    /// other users.
+    public static let processRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ptune-tests-\(getpid())")
+        FileSystem.removeTree(url.path)
+        mkdir(url.path, 0o700)
+        chmod(url.path, 0o1777)
+        atexit { FileSystem.removeTree(TestEnvironment.processRoot.path) }
+        return url
+    }()
+
+    /// A fresh empty folder under `processRoot`, unique per call.
     public static func temporaryDirectory(_ label: String = "ptune-test") -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        let url = processRoot.appendingPathComponent("\(label)-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

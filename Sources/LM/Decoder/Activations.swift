@@ -6,6 +6,10 @@ import Tensor
 /// - residual [inputs, N, H]
 /// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
 /// - qkv [slots, N, W] (Q and K after rotation), probs [slots, sum_b nh * L_b^2], gateUp [slots, N, 2F]
+/// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
+///   query heads [N·nh, d], then the key heads [N·nkv, d], before their norm) and their rstd
+///   [slots, N·(nh + nkv)]; attentionOut and ffnOut [slots, N, H] (the sublayers' outputs before their
+///   norm) and their rstd [slots, N] each
 ///
 /// The per-sublayer scratch (normed, attention, activated) is free once the forward pass is done; the
 /// backward pass reuses it for the matching gradients (dNormed, dAttention, dActivated).
@@ -34,11 +38,19 @@ final class Activations {
     let normed: FloatBuffer
     /// [N, nh*d] attention output before the output projection.
     let attention: FloatBuffer
-    /// [N, F] SwiGLU output.
+    /// [N, F] the gated activation's output.
     let activated: FloatBuffer
-    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F] and dqkv [N, W].
+    let headsRaw: FloatBuffer
+    let headsRstd: FloatBuffer
+    let attentionOut: FloatBuffer
+    let attentionOutRstd: FloatBuffer
+    let ffnOut: FloatBuffer
+    let ffnOutRstd: FloatBuffer
+    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F], dqkv [N, W] and, for the
+    /// sandwich layout, dSublayer [N, H] (a sublayer output's gradient before its norm).
     let dGateUp: FloatBuffer
     let dqkv: FloatBuffer
+    let dSublayer: FloatBuffer
     /// Reused by the bf16 products for their rounded operands.
     let scratch = Scratch()
     /// One scratch per thread for attention's backward, grown with the thread count.
@@ -64,6 +76,15 @@ final class Activations {
         activated = FloatBuffer(count: rows * F)
         dGateUp = FloatBuffer(count: saveForBackward ? rows * 2 * F : 0)
         dqkv = FloatBuffer(count: saveForBackward ? rows * W : 0)
+        let sandwich = config.architecture.block.normsSublayerOutputs ? 1 : 0
+        let heads = config.headCount + config.kvHeadCount
+        headsRaw = FloatBuffer(count: sandwich * slots * rows * heads * config.headDim)
+        headsRstd = FloatBuffer(count: sandwich * slots * rows * heads)
+        attentionOut = FloatBuffer(count: sandwich * slots * rows * H)
+        attentionOutRstd = FloatBuffer(count: sandwich * slots * rows)
+        ffnOut = FloatBuffer(count: sandwich * slots * rows * H)
+        ffnOutRstd = FloatBuffer(count: sandwich * slots * rows)
+        dSublayer = FloatBuffer(count: saveForBackward ? sandwich * rows * H : 0)
     }
 
     /// At least one scratch per thread, for attention's backward lanes.

@@ -52,7 +52,8 @@ struct Attention {
 
     /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (segment, head): S = scale·Q Kᵀ [m, C + m], a
     /// causal softmax row by row, then Y = P V [m, d], one small single-threaded product per key block.
-    func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int],
+    /// With `window`, each row attends only to the last `window` positions up to its own (a local layer).
+    func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int], window: Int?,
                  probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let segments = batch.segments
         let order = Self.costliestFirst(segments)
@@ -72,7 +73,7 @@ struct Attention {
                                      b: qkv + block.lowerBound * W + Q + g * d, ldb: W, c: p + column, ldc: width)
                     column += block.count
                 }
-                Softmax.forward(p, rows: m, width: width, causalOffset: C)
+                Softmax.forward(p, rows: m, width: width, causalOffset: C, window: window)
                 column = 0
                 for (i, block) in blocks.enumerated() {
                     singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, a: p + column, lda: width,
@@ -84,7 +85,8 @@ struct Attention {
         }
     }
 
-    /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and probs.
+    /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and probs (a window
+    /// needs nothing here: the probabilities outside it are 0).
     /// Per (segment, key/value head), over the group's query heads h:
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     /// Several segments add into the dK and dV of a context they share, so each lane adds those into

@@ -21,7 +21,7 @@ public struct DecoderConfig: Sendable, Equatable {
     public var kvHeadCount: Int
     /// d: width of one head.
     public var headDim: Int
-    /// F: the SwiGLU MLP's inner width.
+    /// F: the gated MLP's inner width.
     public var ffnSize: Int
     public var rmsNormEps: Float
     public var ropeTheta: Float
@@ -31,11 +31,14 @@ public struct DecoderConfig: Sendable, Equatable {
     /// Whether the output head is the token embedding table.
     public var tiedOutput: Bool
     public var contextLength: Int
+    /// How many positions back a local layer attends (itself included), for a family with
+    /// `ModelFamily.slidingWindow`; nil when every layer attends to the whole sequence.
+    public var slidingWindow: Int?
 
     public init(architecture: ModelFamily, vocabSize: Int, hiddenSize: Int, layerCount: Int,
                 headCount: Int, kvHeadCount: Int, headDim: Int, ffnSize: Int, rmsNormEps: Float,
                 ropeTheta: Float, rotaryLayout: RotaryLayout, attentionBias: Bool, tiedOutput: Bool,
-                contextLength: Int) {
+                contextLength: Int, slidingWindow: Int? = nil) {
         self.architecture = architecture
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -50,10 +53,28 @@ public struct DecoderConfig: Sendable, Equatable {
         self.attentionBias = attentionBias
         self.tiedOutput = tiedOutput
         self.contextLength = contextLength
+        self.slidingWindow = slidingWindow
     }
 
     /// nh * d: width of the concatenated query heads.
     public var queryWidth: Int { headCount * headDim }
     /// nkv * d: width of the concatenated key (or value) heads.
     public var kvWidth: Int { kvHeadCount * headDim }
+
+    /// What multiplies each input row as it enters the first layer: sqrt(H) for families that scale
+    /// their embeddings, else 1. The prompt rows P-tuning trains are multiplied too, so they live in
+    /// the embedding table's own space.
+    public var embeddingScale: Float { architecture.scalesEmbeddings ? Float(hiddenSize).squareRoot() : 1 }
+
+    /// The window of layer `l` when it attends locally, nil when it attends to the whole sequence.
+    public func window(layer l: Int) -> Int? {
+        guard let pattern = architecture.slidingWindow, let slidingWindow else { return nil }
+        return (l + 1) % pattern.globalEvery == 0 ? nil : slidingWindow
+    }
+
+    /// The rotary base of layer `l`.
+    public func ropeTheta(layer l: Int) -> Float {
+        guard let pattern = architecture.slidingWindow, window(layer: l) != nil else { return ropeTheta }
+        return pattern.localRopeTheta
+    }
 }

@@ -25,11 +25,14 @@ public struct LayerWeights: Sendable {
     public var up: FloatBuffer
     /// [H, F]
     public var down: FloatBuffer
+    /// The sandwich layout's norms (`BlockLayout.sandwichGeGLU`), nil in others: [d] gains of every
+    /// query head and of every key head, [H] gains after attention and after the MLP.
+    public var sandwich: SandwichNorms?
 
     public init(attentionNorm: FloatBuffer, query: FloatBuffer, key: FloatBuffer, value: FloatBuffer,
                 queryBias: FloatBuffer?, keyBias: FloatBuffer?, valueBias: FloatBuffer?,
                 output: FloatBuffer, ffnNorm: FloatBuffer, gate: FloatBuffer, up: FloatBuffer,
-                down: FloatBuffer) {
+                down: FloatBuffer, sandwich: SandwichNorms? = nil) {
         self.attentionNorm = attentionNorm
         self.query = query
         self.key = key
@@ -42,6 +45,24 @@ public struct LayerWeights: Sendable {
         self.gate = gate
         self.up = up
         self.down = down
+        self.sandwich = sandwich
+    }
+}
+
+/// The RMSNorm gains a sandwich block has beyond a pre-norm one.
+public struct SandwichNorms: Sendable {
+    /// [d] each query head's gain, and each key head's.
+    public var query: FloatBuffer
+    public var key: FloatBuffer
+    /// [H] the gains applied to the attention output and to the MLP output.
+    public var attentionOutput: FloatBuffer
+    public var ffnOutput: FloatBuffer
+
+    public init(query: FloatBuffer, key: FloatBuffer, attentionOutput: FloatBuffer, ffnOutput: FloatBuffer) {
+        self.query = query
+        self.key = key
+        self.attentionOutput = attentionOutput
+        self.ffnOutput = ffnOutput
     }
 }
 

@@ -1,9 +1,29 @@
-/// How a family's decoder block is put together. The decoder runs this one layout; a family with
-/// another (norms after the sublayers, another activation) adds a case here and its forward and
-/// backward in `Transformer`.
+import Tensor
+
+/// How a family's decoder block is put together. The decoder runs these layouts; a family with
+/// another adds a case here and its steps in `Transformer`'s forward and backward.
 public enum BlockLayout: String, Sendable, Equatable {
     /// x += attention(rmsnorm(x)); x += down(silu(gate(rmsnorm(x))) * up(rmsnorm(x))): Llama, Qwen2.
     case preNormSwiGLU
+    /// Gemma 3: the same two sublayers with an RMSNorm after each as well as before
+    /// (x += rmsnorm(attention(rmsnorm(x))), likewise the MLP), RMSNorm on every query and key head
+    /// before rotation, and GELU (tanh) as the MLP's gate.
+    case sandwichGeGLU
+
+    /// Whether each sublayer's output is normalised before it joins the residual stream.
+    public var normsSublayerOutputs: Bool { self == .sandwichGeGLU }
+    /// Whether each query and key head is normalised (RMSNorm over the head) before rotation.
+    public var normsQueryKeyHeads: Bool { self == .sandwichGeGLU }
+    /// The MLP's gate.
+    public var activation: GatedActivation { self == .sandwichGeGLU ? .geluTanh : .silu }
+}
+
+/// Where the sliding-window (local) attention layers of a family are, and what differs in them.
+public struct SlidingWindowPattern: Sendable, Equatable {
+    /// Every this-many-th layer (the last of each group) attends globally; the others locally.
+    public let globalEvery: Int
+    /// The rotary base of the local layers (the global ones use the file's).
+    public let localRopeTheta: Float
 }
 
 /// One decoder family, as llama.cpp keeps them: a row per architecture holding what differs between
@@ -23,9 +43,15 @@ public struct ModelFamily: Sendable, Equatable, CustomStringConvertible {
     public let block: BlockLayout
     /// The context length when config.json gives none.
     public let defaultContextLength: Int
-    /// Where each weight is in a GGUF file and in a Hugging Face checkpoint.
+    /// Whether token embeddings are multiplied by sqrt(H) as they enter the first layer (Gemma).
+    public let scalesEmbeddings: Bool
+    /// The local layers, for a family that mixes sliding-window and global attention (its window comes
+    /// from the model file); nil when every layer attends globally.
+    public let slidingWindow: SlidingWindowPattern?
+    /// Where each weight is in a GGUF file and in a Hugging Face checkpoint (nil: the family is read
+    /// from GGUF files only).
     public let ggufNames: TensorNames
-    public let huggingFaceNames: TensorNames
+    public let huggingFaceNames: TensorNames?
 
     public static func == (a: ModelFamily, b: ModelFamily) -> Bool { a.name == b.name }
 
@@ -33,14 +59,24 @@ public struct ModelFamily: Sendable, Equatable, CustomStringConvertible {
 
     public static let llama = ModelFamily(
         name: "llama", ggufRotaryLayout: .adjacentPairs, alwaysHasAttentionBias: false, block: .preNormSwiGLU,
-        defaultContextLength: 2048, ggufNames: .gguf, huggingFaceNames: .huggingFace)
+        defaultContextLength: 2048, scalesEmbeddings: false, slidingWindow: nil, ggufNames: .gguf,
+        huggingFaceNames: .huggingFace)
 
     public static let qwen2 = ModelFamily(
         name: "qwen2", ggufRotaryLayout: .halfSplit, alwaysHasAttentionBias: true, block: .preNormSwiGLU,
-        defaultContextLength: 32768, ggufNames: .gguf, huggingFaceNames: .huggingFace)
+        defaultContextLength: 32768, scalesEmbeddings: false, slidingWindow: nil, ggufNames: .gguf,
+        huggingFaceNames: .huggingFace)
+
+    /// Gemma 3 as llama.cpp's converter writes it: the norm gains already hold transformers' (1 + w),
+    /// five local layers (rotary base 10,000) to each global one.
+    public static let gemma3 = ModelFamily(
+        name: "gemma3", ggufRotaryLayout: .halfSplit, alwaysHasAttentionBias: false, block: .sandwichGeGLU,
+        defaultContextLength: 32768, scalesEmbeddings: true,
+        slidingWindow: SlidingWindowPattern(globalEvery: 6, localRopeTheta: 10_000), ggufNames: .gguf,
+        huggingFaceNames: nil)
 
     /// Every family the engine runs.
-    public static let all = [llama, qwen2]
+    public static let all = [llama, qwen2, gemma3]
 
     /// The family called `name`, or nil.
     public static func named(_ name: String) -> ModelFamily? { all.first { $0.name == name } }
@@ -64,6 +100,12 @@ public struct TensorNames: Sendable {
     public let gate: String
     public let up: String
     public let down: String
+    /// The norms of the sandwich layout (`BlockLayout.sandwichGeGLU`): per-head query and key gains
+    /// and the gains after attention and after the MLP.
+    public let queryNorm: String
+    public let keyNorm: String
+    public let attentionPostNorm: String
+    public let ffnPostNorm: String
 
     /// llama.cpp's names for Llama-like blocks.
     public static let gguf = TensorNames(
@@ -71,7 +113,9 @@ public struct TensorNames: Sendable {
         layerPrefix: { "blk.\($0)." }, attentionNorm: "attn_norm.weight",
         query: "attn_q.weight", key: "attn_k.weight", value: "attn_v.weight",
         queryBias: "attn_q.bias", keyBias: "attn_k.bias", valueBias: "attn_v.bias", attentionOutput: "attn_output.weight",
-        ffnNorm: "ffn_norm.weight", gate: "ffn_gate.weight", up: "ffn_up.weight", down: "ffn_down.weight")
+        ffnNorm: "ffn_norm.weight", gate: "ffn_gate.weight", up: "ffn_up.weight", down: "ffn_down.weight",
+        queryNorm: "attn_q_norm.weight", keyNorm: "attn_k_norm.weight", attentionPostNorm: "post_attention_norm.weight",
+        ffnPostNorm: "post_ffw_norm.weight")
 
     /// transformers' names for Llama-like blocks.
     public static let huggingFace = TensorNames(
@@ -80,5 +124,7 @@ public struct TensorNames: Sendable {
         query: "self_attn.q_proj.weight", key: "self_attn.k_proj.weight", value: "self_attn.v_proj.weight",
         queryBias: "self_attn.q_proj.bias", keyBias: "self_attn.k_proj.bias", valueBias: "self_attn.v_proj.bias",
         attentionOutput: "self_attn.o_proj.weight", ffnNorm: "post_attention_layernorm.weight",
-        gate: "mlp.gate_proj.weight", up: "mlp.up_proj.weight", down: "mlp.down_proj.weight")
+        gate: "mlp.gate_proj.weight", up: "mlp.up_proj.weight", down: "mlp.down_proj.weight",
+        queryNorm: "self_attn.q_norm.weight", keyNorm: "self_attn.k_norm.weight",
+        attentionPostNorm: "post_attention_layernorm.weight", ffnPostNorm: "post_feedforward_layernorm.weight")
 }

@@ -10,7 +10,7 @@ extension Transformer {
         precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
         let acts = pass.activations
         let batch = pass.batch
-        let (H, N, F) = (config.hiddenSize, batch.rowCount, config.ffnSize)
+        let (H, N) = (config.hiddenSize, batch.rowCount)
         let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
         let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
@@ -42,58 +42,87 @@ extension Transformer {
                 layerForward(l, x: x, slot: s, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
                              output: nil)
             }
-            let x1 = acts.mid.pointer + s * N * H
             let qkv = acts.qkv.pointer + s * N * W
             let probs = acts.probs.pointer + s * acts.probsPerLayer
-            let rstd2 = acts.rstd2.pointer + s * N
-            let gateUp = acts.gateUp.pointer + s * N * 2 * F
 
             // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
-            // then dAttention = dx1 Wo. The last layer ran them on its kept rows only.
+            // then dAttention = [norm'ᵀ](dx1) Wo. The last layer ran them on its kept rows only.
             if l < config.layerCount - 1 {
-                mlpBackward(block, x1: x1, rows: N, rstd: rstd2, gateUp: gateUp, dx: dx.pointer, acts: acts)
+                mlpBackward(block, slot: s, batchRows: N, rows: N, dx: dx.pointer, acts: acts)
+                let dOutput = sublayerGradient(postNorm: block.sandwich?.attentionOutput, dy: dx.pointer, rows: N,
+                                               saved: acts.attentionOut.pointer + s * N * H,
+                                               rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
                 project(block.output, rows: N) {
-                    block.output.backward(dx.pointer, count: N, into: dAttention.pointer, scratch: acts.scratch)
+                    block.output.backward(dOutput, count: N, into: dAttention.pointer, scratch: acts.scratch)
                 }
             } else {
                 dAttention.pointer.update(repeating: 0, count: N * Q)
                 if K > 0 {
-                    mlpBackward(block, x1: x1, rows: K, rstd: rstd2, gateUp: gateUp, dx: dKept.pointer, acts: acts)
+                    mlpBackward(block, slot: s, batchRows: N, rows: K, dx: dKept.pointer, acts: acts)
+                    let dOutput = sublayerGradient(postNorm: block.sandwich?.attentionOutput, dy: dKept.pointer, rows: K,
+                                                   saved: acts.attentionOut.pointer + s * N * H,
+                                                   rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
                     let dAttended = FloatBuffer(count: K * Q)
                     project(block.output, rows: K) {
-                        block.output.backward(dKept.pointer, count: K, into: dAttended.pointer, scratch: acts.scratch)
+                        block.output.backward(dOutput, count: K, into: dAttended.pointer, scratch: acts.scratch)
                     }
                     Self.scatterAdd(kept, from: dAttended.pointer, width: Q, into: dAttention.pointer)
                     Self.scatterAdd(kept, from: dKept.pointer, width: H, into: dx.pointer)
                 }
             }
 
-            // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward and inverse rotation.
+            // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward, inverse rotation
+            // and, in the sandwich layout, the head norms' backward.
             attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
                                probOffsets: pass.probOffsets, dqkv: dqkv.pointer, lanes: acts.laneScratch())
-            rotate(dqkv.pointer, batch: batch, inverse: true)
+            rotate(dqkv.pointer, batch: batch, layer: l, inverse: true)
+            if let norms = block.sandwich {
+                normHeadsBackward(dqkv.pointer, norms: norms, rows: N, slot: s, acts: acts, scratch: dAttention.pointer)
+            }
             project(block.qkv, rows: N) {
                 block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
             }
             RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N,
                              dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
         }
+        let scale = config.embeddingScale
+        if scale != 1 {
+            for i in 0..<N * H { dx[i] *= scale }
+        }
         return dx
     }
 
-    /// Backward of the MLP sublayer over `rows` rows: dx [rows, H] holds dOut and becomes dx1.
-    func mlpBackward(_ block: Block, x1: UnsafePointer<Float>, rows n: Int, rstd: UnsafePointer<Float>,
-                             gateUp: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, acts: Activations) {
+    /// Backward of the MLP sublayer over `rows` rows of slot `s` (of a batch of N rows): dx [rows, H]
+    /// holds dOut and becomes dx1.
+    func mlpBackward(_ block: Block, slot s: Int, batchRows N: Int, rows n: Int, dx: UnsafeMutablePointer<Float>,
+                     acts: Activations) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
+        let gateUp = acts.gateUp.pointer + s * N * 2 * F
+        let dDown = sublayerGradient(postNorm: block.sandwich?.ffnOutput, dy: dx, rows: n,
+                                     saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N,
+                                     acts: acts)
         project(block.down, rows: n) {
-            block.down.backward(dx, count: n, into: dActivated.pointer, scratch: acts.scratch)
+            block.down.backward(dDown, count: n, into: dActivated.pointer, scratch: acts.scratch)
         }
-        SwiGLU.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F, dGateUp: dGateUp.pointer)
+        config.architecture.block.activation.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F,
+                                                      dGateUp: dGateUp.pointer)
         project(block.gateUp, rows: n) {
             block.gateUp.backward(dGateUp.pointer, count: n, into: dNormed.pointer, scratch: acts.scratch)
         }
-        RMSNorm.backward(x: x1, gain: block.ffnNorm.pointer, rstd: rstd, dy: dNormed.pointer, rows: n, width: H,
-                         dx: dx, accumulate: true)
+        RMSNorm.backward(x: acts.mid.pointer + s * N * H, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
+                         dy: dNormed.pointer, rows: n, width: H, dx: dx, accumulate: true)
+    }
+
+    /// The gradient of a sublayer's output before it joins the residual stream, given dy [rows, H], the
+    /// residual's: dy itself, or with a `postNorm` the norm's backward at the `saved` output (into
+    /// `acts.dSublayer`).
+    private func sublayerGradient(postNorm: FloatBuffer?, dy: UnsafePointer<Float>, rows: Int,
+                                  saved: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                  acts: Activations) -> UnsafePointer<Float> {
+        guard let postNorm else { return dy }
+        RMSNorm.backward(x: saved, gain: postNorm.pointer, rstd: rstd, dy: dy, rows: rows, width: config.hiddenSize,
+                         dx: acts.dSublayer.pointer, accumulate: false)
+        return UnsafePointer(acts.dSublayer.pointer)
     }
 }

@@ -1,7 +1,7 @@
 import Tensor
 
-/// A frozen Llama-family decoder: batched forward with saved activations, and backward from a loss on
-/// chosen logits to the input embeddings. No weight gradient is ever computed.
+/// A frozen decoder of one of the `ModelFamily.all` families: batched forward with saved activations,
+/// and backward from a loss on chosen logits to the input embeddings. No weight gradient is ever computed.
 ///
 /// Not thread-safe: one caller at a time. A `ForwardPass` is valid until the next `forward` call.
 public final class Transformer: @unchecked Sendable {
@@ -12,7 +12,9 @@ public final class Transformer: @unchecked Sendable {
     let outputNorm: FloatBuffer
     /// [V, H] the output head: the same matrix as `embeddingTable` when the model ties them.
     let outputHead: FrozenMatrix
+    /// The rotary tables of the global layers, and of the local ones when the family has them.
     var rotary: Rotary
+    var localRotary: Rotary?
     let attention: Attention
     var cached: Activations?
 
@@ -43,6 +45,8 @@ public final class Transformer: @unchecked Sendable {
         let gateUp: FrozenMatrix
         /// [H, F]
         let down: FrozenMatrix
+        /// The sandwich layout's extra norms, nil in the pre-norm layout.
+        let sandwich: SandwichNorms?
     }
 
     /// Each layer's fp32 weights are let go once
@@ -66,10 +70,10 @@ public final class Transformer: @unchecked Sendable {
         outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
             : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision, roundsOperand: false)
         outputNorm = weights.outputNorm
-        switch config.architecture.block {
-        case .preNormSwiGLU: break  // the layout `layerForward` and `backward` implement
-        }
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
+        localRotary = config.architecture.slidingWindow.map {
+            Rotary(headDim: config.headDim, theta: $0.localRopeTheta, layout: config.rotaryLayout)
+        }
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
                               headDim: config.headDim)
     }
@@ -88,7 +92,8 @@ public final class Transformer: @unchecked Sendable {
                      ffnNorm: layer.ffnNorm,
                      gateUp: FrozenMatrix(concatenate([layer.gate, layer.up]), rows: 2 * F, columns: H,
                                           precision: precision),
-                     down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision))
+                     down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision),
+                     sandwich: layer.sandwich)
     }
 
     static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
@@ -118,6 +123,7 @@ public final class Transformer: @unchecked Sendable {
             cached = acts
         }
         rotary.reserve(batch.maxLength)
+        localRotary?.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
         let (kept, slotOf) = Self.keptRows(positions, batch: batch)
 
@@ -149,55 +155,81 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv, probs,
-    /// mid, rstd2 and gateUp. With `output`, also the layer's output (else it stops after gateUp, all
-    /// that backward recomputes). The last layer's output projection and MLP run on the `kept` rows
-    /// only, the only ones read after it, kept in rows 0..<K of its slots and its output.
+    /// mid, rstd2 and gateUp (and the sandwich layout's raw heads, sublayer outputs and their rstd).
+    /// With `output`, also the layer's output (else it stops where backward has all it recomputes).
+    /// The last layer's output projection and MLP run on the `kept` rows only, the only ones read
+    /// after it, kept in rows 0..<K of its slots and its output.
     func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
                               probOffsets: [Int], kept: [Int], acts: Activations,
                               output xOut: UnsafeMutablePointer<Float>?) {
         let block = blocks[l]
-        let (H, N, F, Q) = (config.hiddenSize, batch.rowCount, config.ffnSize, config.queryWidth)
+        let (H, N, Q) = (config.hiddenSize, batch.rowCount, config.queryWidth)
         let x1 = acts.mid.pointer + s * N * H
-        let rstd2 = acts.rstd2.pointer + s * N
-        let gateUp = acts.gateUp.pointer + s * N * 2 * F
 
-        // attention sublayer: x1 = x + Wo · attn(rope(Wqkv · norm(x)))
-        attend(block, x: x, batch: batch, probOffsets: probOffsets, slot: s, acts: acts)
+        // attention sublayer: x1 = x + [norm](Wo · attn(rope([norm](Wqkv · norm(x)))))
+        attend(block, layer: l, x: x, batch: batch, probOffsets: probOffsets, slot: s, acts: acts)
         let rows: Int
+        var gathered: FloatBuffer?
         if l < blocks.count - 1 {
             rows = N
             x1.update(from: x, count: N * H)
-            project(block.output, rows: N) {
-                block.output.forward(acts.attention.pointer, count: N, beta: 1, into: x1, scratch: acts.scratch)
-            }
         } else {
             rows = kept.count
             guard rows > 0 else { return }
             let attended = FloatBuffer(count: rows * Q)
             Self.gather(kept, from: acts.attention.pointer, width: Q, into: attended.pointer)
             Self.gather(kept, from: x, width: H, into: x1)
-            project(block.output, rows: rows) {
-                block.output.forward(attended.pointer, count: rows, beta: 1, into: x1, scratch: acts.scratch)
-            }
+            gathered = attended
         }
+        withExtendedLifetime(gathered) {
+            addSublayer(block.output, input: gathered?.pointer ?? acts.attention.pointer, rows: rows, into: x1,
+                        postNorm: block.sandwich?.attentionOutput, saved: acts.attentionOut.pointer + s * N * H,
+                        rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
+        }
+        mlpForward(block, x1: x1, batchRows: N, rows: rows, slot: s, acts: acts, output: xOut)
+    }
 
-        // MLP sublayer: xOut = x1 + Wdown · swiglu(Wgate·n, Wup·n), n = norm(x1)
+    /// The MLP sublayer over `rows` rows: xOut = x1 + [norm](Wdown · act(Wgate·n) * (Wup·n)), n = norm(x1),
+    /// keeping rstd2 and gateUp (and the sandwich layout's MLP output and its rstd) in slot `s`.
+    /// Without `output` it stops once backward has what it needs. N: the batch's rows.
+    private func mlpForward(_ block: Block, x1: UnsafePointer<Float>, batchRows N: Int, rows: Int, slot s: Int,
+                            acts: Activations, output xOut: UnsafeMutablePointer<Float>?) {
+        let (H, F) = (config.hiddenSize, config.ffnSize)
+        let gateUp = acts.gateUp.pointer + s * N * 2 * F
         RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: rows,
-                        width: H, y: acts.normed.pointer, rstd: rstd2)
+                        width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
         project(block.gateUp, rows: rows) {
             block.gateUp.forward(acts.normed.pointer, count: rows, into: gateUp, scratch: acts.scratch)
         }
-        guard let xOut else { return }
-        SwiGLU.forward(gateUp: gateUp, rows: rows, width: F, out: acts.activated.pointer)
-        xOut.update(from: x1, count: rows * H)
-        project(block.down, rows: rows) {
-            block.down.forward(acts.activated.pointer, count: rows, beta: 1, into: xOut, scratch: acts.scratch)
-        }
+        guard xOut != nil || block.sandwich != nil else { return }
+        config.architecture.block.activation.forward(gateUp: gateUp, rows: rows, width: F, out: acts.activated.pointer)
+        xOut?.update(from: x1, count: rows * H)
+        addSublayer(block.down, input: acts.activated.pointer, rows: rows, into: xOut, postNorm: block.sandwich?.ffnOutput,
+                    saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N, acts: acts)
     }
 
-    /// norm(x) [N, H] -> qkv (rotated) -> attention output in `acts.attention` [N, nh*d], with the
-    /// layer's rstd1, qkv and probabilities in slot `slot`.
-    func attend(_ block: Block, x: UnsafePointer<Float>, batch: DecoderBatch,
+    /// residual += matrix · input over `rows` rows; with `postNorm`, residual += norm(matrix · input)
+    /// instead, the product kept in `saved` and its rstd in `rstd` for backward (and the sum skipped
+    /// without a residual, as a recomputing forward does).
+    private func addSublayer(_ matrix: FrozenMatrix, input: UnsafePointer<Float>, rows: Int,
+                             into residual: UnsafeMutablePointer<Float>?, postNorm: FloatBuffer?,
+                             saved: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, acts: Activations) {
+        let H = config.hiddenSize
+        guard let postNorm else {
+            guard let residual else { return }
+            return project(matrix, rows: rows) {
+                matrix.forward(input, count: rows, beta: 1, into: residual, scratch: acts.scratch)
+            }
+        }
+        project(matrix, rows: rows) { matrix.forward(input, count: rows, into: saved, scratch: acts.scratch) }
+        RMSNorm.forward(x: saved, gain: postNorm.pointer, eps: config.rmsNormEps, rows: rows, width: H,
+                        y: acts.normed.pointer, rstd: rstd)
+        if let residual { Vector.axpy(1, acts.normed.pointer, residual, rows * H) }
+    }
+
+    /// norm(x) [N, H] -> qkv (head-normed in the sandwich layout, rotated) -> attention output in
+    /// `acts.attention` [N, nh*d], with the layer's rstd1, qkv and probabilities in slot `slot`.
+    func attend(_ block: Block, layer l: Int, x: UnsafePointer<Float>, batch: DecoderBatch,
                         probOffsets: [Int], slot s: Int, acts: Activations) {
         let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
@@ -207,8 +239,9 @@ public final class Transformer: @unchecked Sendable {
             block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
         }
         if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
-        rotate(qkv, batch: batch, inverse: false)
-        attention.forward(qkv: qkv, batch: batch, probOffsets: probOffsets,
+        if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
+        rotate(qkv, batch: batch, layer: l, inverse: false)
+        attention.forward(qkv: qkv, batch: batch, probOffsets: probOffsets, window: config.window(layer: l),
                           probs: acts.probs.pointer + s * acts.probsPerLayer, out: acts.attention.pointer)
     }
 
@@ -261,7 +294,8 @@ public final class Transformer: @unchecked Sendable {
         embeddingTable.row(id, into: out)
     }
 
-    /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`.
+    /// Writes the input rows [N, H]: token embeddings, or the caller's vectors for `.embedding(i)`, times
+    /// the family's `embeddingScale`.
     func embed(_ batch: DecoderBatch, into x: UnsafeMutablePointer<Float>) {
         let H = config.hiddenSize
         for (r, item) in batch.rowInputs.enumerated() {
@@ -276,13 +310,18 @@ public final class Transformer: @unchecked Sendable {
                 dst.update(from: table.pointer + e * H, count: H)
             }
         }
+        let scale = config.embeddingScale
+        if scale != 1 {
+            for i in 0..<batch.rowCount * H { x[i] *= scale }
+        }
     }
 
-    /// Rotates the query and key heads of every row of qkv [N, W] by its position in its sequence.
-    func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, inverse: Bool) {
+    /// Rotates the query and key heads of every row of qkv [N, W] by its position in its sequence,
+    /// with layer `l`'s rotary base.
+    func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, layer l: Int, inverse: Bool) {
         let W = attention.rowWidth
         let heads = config.headCount + config.kvHeadCount
-        let rotary = self.rotary
+        let rotary = config.window(layer: l) != nil ? localRotary ?? self.rotary : self.rotary
         let positions = batch.rowPositions
         parallelFor(positions.count, minChunk: 16) { range in
             for r in range {

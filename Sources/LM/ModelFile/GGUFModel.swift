@@ -57,7 +57,8 @@ extension ModelLoader {
             rotaryLayout: architecture.ggufRotaryLayout,
             attentionBias: file.tensors[architecture.ggufNames.layerPrefix(0) + architecture.ggufNames.queryBias] != nil,
             tiedOutput: file.tensors[architecture.ggufNames.outputHead] == nil,
-            contextLength: try file.int(p + "context_length"))
+            contextLength: try file.int(p + "context_length"),
+            slidingWindow: architecture.slidingWindow == nil ? nil : try file.int(p + "attention.sliding_window"))
         try validate(config, path: file.path)
         return config
     }

@@ -115,6 +115,10 @@ func validate(_ config: DecoderConfig, path: String) throws {
         throw ModelFileError.badValue(path: path, key: name, expected: "a positive integer up to \(limit)",
                                       found: "\(value)")
     }
+    if let window = config.slidingWindow, window <= 0 || window > limit {
+        throw ModelFileError.badValue(path: path, key: "sliding window", expected: "a positive integer up to \(limit)",
+                                      found: "\(window)")
+    }
     guard config.headCount % config.kvHeadCount == 0 else {
         throw ModelFileError.badValue(path: path, key: "key/value head count",
                                       expected: "a divisor of the head count \(config.headCount)",

@@ -8,20 +8,24 @@ extension ModelLoader {
         let configPath = folder + "/config.json"
         let weightsPath = folder + "/model.safetensors"
         var config = try HuggingFaceConfig.decoderConfig(contentsOf: configPath)
+        guard let names = config.architecture.huggingFaceNames else {
+            throw ModelFileError.unsupportedFeature(path: folder, feature: "a \(config.architecture) checkpoint in "
+                                                    + "Hugging Face format (use the model's GGUF file)")
+        }
         let manager = FileManager.default
         if !manager.fileExists(atPath: weightsPath), manager.fileExists(atPath: weightsPath + ".index.json") {
             throw ModelFileError.unsupportedFeature(path: folder, feature: "a sharded safetensors checkpoint "
                                                     + "(merge the shards into one model.safetensors)")
         }
         let file = try SafetensorsFile(path: weightsPath)
-        config.tiedOutput = config.tiedOutput || file.tensors[config.architecture.huggingFaceNames.outputHead] == nil
+        config.tiedOutput = config.tiedOutput || file.tensors[names.outputHead] == nil
 
         func tensor(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
             try checked(name, try file.tensorInfo(name).shape, shape, path: weightsPath)
             return try file.floats(name)
         }
         let (weights, sha256) = try concurrently({ file.sha256() }) {
-            try DecoderWeights.load(config, names: config.architecture.huggingFaceNames, tensor: tensor)
+            try DecoderWeights.load(config, names: names, tensor: tensor)
         }
         return LoadedModel(config: config, weights: weights, vocabulary: nil,
                            sha256: sha256, path: folder)

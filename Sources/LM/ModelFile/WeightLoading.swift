@@ -24,7 +24,12 @@ extension DecoderWeights {
                 ffnNorm: try tensor(p + names.ffnNorm, [H]),
                 gate: try tensor(p + names.gate, [F, H]),
                 up: try tensor(p + names.up, [F, H]),
-                down: try tensor(p + names.down, [H, F])))
+                down: try tensor(p + names.down, [H, F]),
+                sandwich: !config.architecture.block.normsSublayerOutputs ? nil : SandwichNorms(
+                    query: try tensor(p + names.queryNorm, [config.headDim]),
+                    key: try tensor(p + names.keyNorm, [config.headDim]),
+                    attentionOutput: try tensor(p + names.attentionPostNorm, [H]),
+                    ffnOutput: try tensor(p + names.ffnPostNorm, [H]))))
         }
         return DecoderWeights(tokenEmbedding: embedding, layers: layers, outputNorm: try tensor(names.outputNorm, [H]),
                               outputHead: config.tiedOutput ? embedding : try tensor(names.outputHead, [V, H]))

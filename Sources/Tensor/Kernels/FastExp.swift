@@ -1,4 +1,4 @@
-/// exp over 16 floats at once. The C library's expf is scalar, and the SwiGLU and softmax kernels call
+/// exp over 16 floats at once. The C library's expf is scalar, and the gated-MLP and softmax kernels call
 /// it millions of times per step; this version keeps float32 accuracy (about 2 ulp) at SIMD speed.
 ///
 /// Method: exp(x) = 2^n * exp(r) with n = round(x / ln 2) and |r| <= ln 2 / 2, where ln 2 is split in

@@ -24,6 +24,7 @@ public enum RMSNorm {
     ///
     /// dx[r, :] (+)= rstd * (g * dy) - x * rstd^3 / width * sum(g * dy * x)
     /// x [rows, width], dy [rows, width], rstd [rows] -> dx [rows, width]; adds into dx when `accumulate`.
+    /// Without `accumulate`, `dx` may alias `dy` (each row reads dy whole before writing dx).
     public static func backward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>,
                                 rstd: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 rows: Int, width: Int, dx: UnsafeMutablePointer<Float>,

@@ -2,14 +2,18 @@ import Foundation
 
 /// Row-wise softmax and its backward pass, with an optional causal limit per row.
 public enum Softmax {
-    /// In place over x [rows, width]. Row r uses columns 0..<limit(r) and sets the rest to 0
-    /// (`causalOffset`: row r sees columns 0...r + causalOffset; nil means every column).
+    /// In place over x [rows, width]. Row r uses the columns it sees and sets the rest to 0
+    /// (`causalOffset`: row r sees columns 0...r + causalOffset; nil means every column; `window`, with
+    /// a causal offset: only the last `window` of those, as sliding-window attention does).
     public static func forward(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                               causalOffset: Int? = nil) {
+                               causalOffset: Int? = nil, window: Int? = nil) {
         for r in 0..<rows {
-            let row = x + r * width
+            let end = causalOffset.map { min(width, r + $0 + 1) } ?? width
+            let start = window.map { max(0, end - $0) } ?? 0
+            (x + r * width).update(repeating: 0, count: start)
+            let row = x + r * width + start
             let raw = UnsafeMutableRawPointer(row)
-            let n = causalOffset.map { min(width, r + $0 + 1) } ?? width
+            let n = end - start
             var maxima = SIMD16<Float>(repeating: -.infinity)
             var i = 0
             while i + 16 <= n {
@@ -38,13 +42,13 @@ public enum Softmax {
             }
             let inv = 1 / sum
             for i in 0..<n { row[i] *= inv }
-            for i in n..<width { row[i] = 0 }
+            for i in end..<width { x[r * width + i] = 0 }
         }
     }
 
     /// dScores = p * (dp - sum(dp * p)) row by row; p [rows, width], dp [rows, width] -> written into dp.
     /// With `causalOffset` (as in `forward`), row r works on columns 0...r + causalOffset and sets the
-    /// rest of its dp to 0, where p is 0.
+    /// rest of its dp to 0, where p is 0. A forward `window` needs nothing here: p is 0 outside it too.
     public static func backward(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>,
                                 rows: Int, width: Int, causalOffset: Int? = nil) {
         for r in 0..<rows {

@@ -25,7 +25,7 @@ struct LayerGradientTests {
         let r = rng.normalBuffer(count: N * Q, std: 1)
         let probs = FloatBuffer(count: layout.total), out = FloatBuffer(count: N * Q)
         func loss() -> Double {
-            attention.forward(qkv: qkv.pointer, batch: batch, probOffsets: layout.offsets, probs: probs.pointer,
+            attention.forward(qkv: qkv.pointer, batch: batch, probOffsets: layout.offsets, window: nil, probs: probs.pointer,
                               out: out.pointer)
             return GradientCheck.dot(out.pointer, r.pointer, N * Q)
         }

@@ -88,8 +88,8 @@ import Testing
         try FileManager.default.copyItem(atPath: Fixtures.path("tiny-llama-hf"), toPath: folder)
         let configPath = folder + "/config.json"
         let config = try String(contentsOfFile: configPath, encoding: .utf8)
-        try config.replacingOccurrences(of: "\"intermediate_size\": 32", with: "\"intermediate_size\": 48")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        try AtomicFile.write(Data(config.replacingOccurrences(of: "\"intermediate_size\": 32",
+                                                              with: "\"intermediate_size\": 48").utf8), to: configPath)
         #expect(throws: ModelFileError.shapeMismatch(path: folder + "/model.safetensors",
                                                      tensor: "model.layers.0.mlp.gate_proj.weight",
                                                      expected: [48, 16], found: [32, 16])) {

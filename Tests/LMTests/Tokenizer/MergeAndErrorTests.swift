@@ -1,5 +1,6 @@
 import Foundation
 @testable import LM
+import TestSupport
 import Testing
 
 /// Merge order on a hand-made vocabulary, and the errors for bad vocabularies and files.
@@ -40,7 +41,7 @@ struct MergeAndErrorTests {
 
     /// Writes `json` as `tokenizer.json` in a fresh folder and reads it.
     private func read(_ json: String, config: String? = nil) throws(TokenizerFileError) -> TokenizerVocabulary {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokenizer-\(UUID().uuidString)")
+        let folder = TestEnvironment.temporaryDirectory("tokenizer")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("tokenizer.json")

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Glibc
 import TestSupport
@@ -12,7 +13,7 @@ import Testing
 struct SlurmIntegrationTests {
     static func config(_ h: ServiceHarness) throws -> String {
         let url = h.root.appendingPathComponent("ptune.toml")
-        try "executor = \"slurm\"\n\n[slurm]\npoll_seconds = 0.5\n".write(to: url, atomically: true, encoding: .utf8)
+        try AtomicFile.write(Data("executor = \"slurm\"\n\n[slurm]\npoll_seconds = 0.5\n".utf8), to: url.path)
         return url.path
     }
 

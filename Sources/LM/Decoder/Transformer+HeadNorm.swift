@@ -1,0 +1,53 @@
+import Tensor
+
+/// The sandwich layout's RMSNorm over each query and key head (`BlockLayout.normsQueryKeyHeads`),
+/// applied between the QKV projection and the rotation.
+extension Transformer {
+    /// The query part and the key part of a qkv row: their column offset, width, head count and gain.
+    private func headParts(_ norms: SandwichNorms) -> [(offset: Int, width: Int, heads: Int, gain: FloatBuffer)] {
+        [(0, config.queryWidth, config.headCount, norms.query),
+         (config.queryWidth, config.kvWidth, config.kvHeadCount, norms.key)]
+    }
+
+    /// Normalises every query head of qkv [N, W] with the query gain and every key head with the key
+    /// gain, in place. The heads as they were go to slot `s` of `acts.headsRaw` ([N·nh, d] query heads,
+    /// then [N·nkv, d] key heads), their rstd to `acts.headsRstd`; `acts.attention` is the scratch.
+    func normHeads(_ qkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows N: Int, slot s: Int,
+                   acts: Activations) {
+        let (W, d) = (attention.rowWidth, config.headDim)
+        var raw = acts.headsRaw.pointer + s * N * (config.queryWidth + config.kvWidth)
+        var rstd = acts.headsRstd.pointer + s * N * (config.headCount + config.kvHeadCount)
+        let normed = acts.attention.pointer
+        for part in headParts(norms) {
+            Self.copyColumns(N, part.width, from: qkv + part.offset, stride: W, into: raw, stride: part.width)
+            RMSNorm.forward(x: raw, gain: part.gain.pointer, eps: config.rmsNormEps, rows: N * part.heads, width: d,
+                            y: normed, rstd: rstd)
+            Self.copyColumns(N, part.width, from: normed, stride: part.width, into: qkv + part.offset, stride: W)
+            raw += N * part.width
+            rstd += N * part.heads
+        }
+    }
+
+    /// The backward of `normHeads`: the query and key columns of dqkv [N, W], the gradient of the normed
+    /// heads, become the gradient of the heads before it. `scratch` holds at least N·nh·d floats.
+    func normHeadsBackward(_ dqkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows N: Int, slot s: Int,
+                           acts: Activations, scratch: UnsafeMutablePointer<Float>) {
+        let (W, d) = (attention.rowWidth, config.headDim)
+        var raw = acts.headsRaw.pointer + s * N * (config.queryWidth + config.kvWidth)
+        var rstd = acts.headsRstd.pointer + s * N * (config.headCount + config.kvHeadCount)
+        for part in headParts(norms) {
+            Self.copyColumns(N, part.width, from: dqkv + part.offset, stride: W, into: scratch, stride: part.width)
+            RMSNorm.backward(x: raw, gain: part.gain.pointer, rstd: rstd, dy: scratch, rows: N * part.heads, width: d,
+                             dx: scratch, accumulate: false)
+            Self.copyColumns(N, part.width, from: scratch, stride: part.width, into: dqkv + part.offset, stride: W)
+            raw += N * part.width
+            rstd += N * part.heads
+        }
+    }
+
+    /// Copies `width` columns of `rows` rows between two row strides.
+    static func copyColumns(_ rows: Int, _ width: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
+                            into target: UnsafeMutablePointer<Float>, stride targetStride: Int) {
+        for r in 0..<rows { (target + r * targetStride).update(from: source + r * sourceStride, count: width) }
+    }
+}
