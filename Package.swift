@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "BaseTests", dependencies: ["Base", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Base", "Store", "TestSupport"],
-                    exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures"]),
+                    exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures", "Decoder/Fixtures"]),
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "Base", "TestSupport"],
                     exclude: ["Encoder/Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "PTuning", "Tensor", "Base", "CZstd", "TestSupport"]),

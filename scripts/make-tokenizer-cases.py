@@ -9,6 +9,8 @@ vocabulary and merges:
              tokenizer.ggml.pre = "smollm" names);
   llama-bpe  Split on the Llama-3 pattern then ByteLevel without regex, with ignore_merges;
   qwen2      Split on the Qwen2 pattern then ByteLevel without regex;
+and under `gemma3` the ids of Gemma 3's SentencePiece tokenizer as transformers builds it from the
+GGUF file (--gemma3; `scripts/fetch-gemma3.sh` fetches it; needs `transformers` and `gguf`);
 the text decoded from the gpt2 ids when that differs (the vocabulary has no token for some bytes,
 which encoding drops), and, for the hand-written texts and the first 200 random ones, the pieces the
 Llama-3 and Qwen2 patterns split the text into. The pieces are cross-checked with Python's `regex`
@@ -19,7 +21,7 @@ biased to the edges of the patterns (whitespace runs of every kind beside digits
 punctuation; CR, LF, tab, NBSP and other Unicode spaces; combining marks; emoji with ZWJ, skin tones
 and flags; CJK, Hangul, right-to-left scripts; special tokens inside text; long repeats).
 
-Usage: pip install tokenizers regex
+Usage: pip install tokenizers regex transformers gguf
        python3 scripts/make-tokenizer-cases.py [--shared DIR] [--count N] [--seed S] [--out FILE]
 The defaults rewrite the committed fixture; `make tokenizer-fuzz` writes fresh cases with a random
 seed (printed) to a temporary file and runs the parity tests on them.
@@ -102,7 +104,8 @@ PUNCTUATION = list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + ["…", "—", "«", 
 COMBINING = ["\u0301", "\u0308", "\u0303", "\u0327", "\u20e3", "\u0651", "\u093f"]
 EMOJI = ["🚀", "😀", "👍🏽", "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇫🇷", "🇯🇵", "❤️", "✔️", "1️⃣", "🧑🏿‍💻", "\U0001F9D1\u200d\U0001F384"]
 SPECIAL = ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|im_start", "im_end|>", "< |im_end|>", "<reponame>",
-           "<filename>", "<gh_stars>"]
+           "<filename>", "<gh_stars>", "<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>", "<start_of_turn",
+           "<unused7>", "<table>", "[multimodal]", "<0x41>", "▁", "▁▁x"]
 CONTRACTIONS = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'LL", "'ſ", "'"]
 CONTROL = ["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x1d"]
 
@@ -164,7 +167,11 @@ def main():
     parser.add_argument("--count", type=int, default=5000, help="texts from the edge-biased generator")
     parser.add_argument("--seed", type=int, default=20261202, help="its seed")
     parser.add_argument("--out", type=Path, default=OUTPUT, help="the fixture to write (zstd-compressed when it ends in .zst)")
+    parser.add_argument("--gemma3", type=Path, default=Path.home() / ".cache/ptune/models/gemma-3-270m.Q4_K_M.gguf",
+                        help="the Gemma 3 GGUF whose tokenizer the gemma3 ids come from")
     args = parser.parse_args()
+    if not args.gemma3.exists():
+        raise SystemExit(f"{args.gemma3} is missing: run scripts/fetch-gemma3.sh first")
     source = args.shared / "reference" / "smollm2-hf" / "tokenizer.json"
     config = json.loads(source.read_text(encoding="utf-8"))
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
@@ -176,6 +183,8 @@ def main():
         "llama-bpe": variant(config, {"type": "Sequence", "pretokenizers": [split(LLAMA3), byte_level_only]}, True),
         "qwen2": variant(config, {"type": "Sequence", "pretokenizers": [split(QWEN2), byte_level_only]}),
     }
+    from transformers import AutoTokenizer
+    tokenizers["gemma3"] = AutoTokenizer.from_pretrained(args.gemma3.parent, gguf_file=args.gemma3.name).backend_tokenizer
     splitters = {name: (pattern, Tokenizer.from_str(json.dumps(dict(config, pre_tokenizer=split(pattern)))))
                  for name, pattern in [("llama-bpe", LLAMA3), ("qwen2", QWEN2)]}
 
@@ -197,8 +206,10 @@ def main():
             case.setdefault("pieces", {})[name] = pieces
         cases.append(case)
 
-    header = json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json",
-                         "tokenizers": "tokenizers " + tokenizers_version, "seed": args.seed}, ensure_ascii=False)
+    import transformers
+    header = json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json; gemma3: " + args.gemma3.name,
+                         "tokenizers": f"tokenizers {tokenizers_version}, transformers {transformers.__version__}",
+                         "seed": args.seed}, ensure_ascii=False)
     lines = ",\n".join(json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases)
     text = (header[:-1] + ', "cases": [\n' + lines + "\n]}\n").encode("utf-8")
     if args.out.suffix == ".zst":

@@ -20,11 +20,17 @@ public enum TestEnvironment {
     }
 
     /// The cached SmolLM2-135M GGUF that `make model` fetches, when present.
-    public static var smolLM2: String? {
+    public static var smolLM2: String? { cachedModel("SmolLM2-135M-Instruct.Q4_1.gguf") }
+
+    /// The cached Gemma 3 270M GGUF that `scripts/fetch-gemma3.sh` fetches, when present.
+    public static var gemma3: String? { cachedModel("gemma-3-270m.Q4_K_M.gguf") }
+
+    /// The model file `name` in the model cache ($PTUNE_MODELS, else ~/.cache/ptune/models), when present.
+    public static func cachedModel(_ name: String) -> String? {
         let env = ProcessInfo.processInfo.environment
         let cache = env["PTUNE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/models")
-        let path = (cache as NSString).appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
+        let path = (cache as NSString).appendingPathComponent(name)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 

@@ -112,15 +112,41 @@ extension ModelLoader {
             }
             return id
         }
+        let (model, scores) = try ggufTokenizerModel(file, tokenCount: tokens.count)
         return TokenizerVocabulary(
+            model: model,
             tokens: tokens,
             tokenTypes: types,
             merges: file.metadata[prefix + "merges"] == nil ? [] : try file.stringArray(prefix + "merges"),
+            scores: scores,
             preTokenizer: try file.optionalString(prefix + "pre") ?? "default",
             specialTokens: types.indices.filter { types[$0] == 3 || types[$0] == 4 },
             bosID: try tokenID("bos_token_id"),
             eosID: try tokenID("eos_token_id"),
             padID: try tokenID("padding_token_id"),
             addBOS: try file.optionalBool(prefix + "add_bos_token") ?? false)
+    }
+
+    /// `tokenizer.ggml.model`: "gpt2" (byte-level BPE, also when the key is absent) or, for Gemma,
+    /// "llama" (SentencePiece BPE, with each token's merge priority).
+    private static func ggufTokenizerModel(_ file: GGUFFile,
+                                           tokenCount: Int) throws -> (TokenizerVocabulary.Model, [Float]) {
+        let name = try file.optionalString("tokenizer.ggml.model") ?? "gpt2"
+        let architecture = try file.string("general.architecture")
+        switch name {
+        case "gpt2":
+            return (.byteLevel, [])
+        case "llama" where architecture.hasPrefix("gemma"):
+            if try file.optionalBool("tokenizer.ggml.add_space_prefix") == true {
+                throw ModelFileError.unsupportedFeature(path: file.path,
+                                                        feature: "a SentencePiece vocabulary that adds a space prefix")
+            }
+            // Gemma lists its tokens in merge order, which its scores do not follow; Hugging Face reads
+            // these files the same way.
+            return (.sentencePiece, (0..<tokenCount).map { -Float($0) })
+        default:
+            throw ModelFileError.unsupportedFeature(path: file.path,
+                                                    feature: "tokenizer model \"\(name)\" in a \(architecture) file")
+        }
     }
 }

@@ -1,4 +1,4 @@
-/// The merge rules of a byte-level BPE vocabulary, and the merge loop that applies them.
+/// The merge rules of a BPE vocabulary (byte-level or SentencePiece), and the merge loop that applies them.
 struct BPEMerges: Sendable {
     /// A rule's priority (lower merges first) and the token it produces.
     struct Merge {
@@ -21,6 +21,34 @@ struct BPEMerges: Sendable {
                                  Merge(rank: Int32(rank), result: Int32(result)))
         }
         self.table = table
+    }
+
+    /// The rules a SentencePiece BPE vocabulary implies, as Hugging Face derives them when a file lists
+    /// none: every split of a token into two tokens is a rule producing it, the rules of tokens with
+    /// higher `scores` first, a token's own splits with the longer left piece first (ties in score keep
+    /// token order). `tokens` are spelled as `idsByToken` knows them.
+    init(sentencePieceTokens tokens: [String], scores: [Float], idsByToken: [String: Int]) {
+        let order = tokens.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        var rules: [(left: Int32, right: Int32, result: Int32)] = []
+        for result in order {
+            let scalars = Array(tokens[result].unicodeScalars)
+            for split in stride(from: scalars.count - 1, to: 0, by: -1) {
+                guard let left = idsByToken[Self.string(scalars[..<split])],
+                      let right = idsByToken[Self.string(scalars[split...])] else { continue }
+                rules.append((Int32(left), Int32(right), Int32(result)))
+            }
+        }
+        var table = PairTable(capacity: rules.count)
+        for (rank, rule) in rules.enumerated() {
+            table.insertIfAbsent(left: rule.left, right: rule.right, Merge(rank: Int32(rank), result: rule.result))
+        }
+        self.table = table
+    }
+
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 
     @inline(__always)

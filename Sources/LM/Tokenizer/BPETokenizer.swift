@@ -1,9 +1,13 @@
-/// A byte-level BPE tokenizer (GPT-2 style, as used by SmolLM, Llama-3 and Qwen2).
+/// A BPE tokenizer: byte-level (GPT-2 style, as used by SmolLM, Llama-3 and Qwen2) or SentencePiece
+/// (Gemma), equal to Hugging Face `tokenizers` on the same vocabulary.
 ///
-/// Encoding finds special tokens spelled verbatim in the text, splits the rest into pieces with
-/// the vocabulary's pre-tokenizer, spells each piece's UTF-8 bytes as byte tokens and merges them
-/// by rule rank. Decoding concatenates the tokens' bytes and then decodes UTF-8, so any text
-/// round-trips. Instances are immutable and can be shared across threads.
+/// Encoding finds special tokens spelled verbatim in the text, then
+/// - byte-level: splits the rest into pieces with the vocabulary's pre-tokenizer and spells each
+///   piece's UTF-8 bytes as byte tokens;
+/// - SentencePiece: writes each space as "▁" and spells each character as its token, or as its
+///   UTF-8 bytes' `<0xXX>` tokens when the vocabulary lacks it;
+/// and merges the symbols by rule rank. Decoding concatenates the tokens' bytes and then decodes
+/// UTF-8, so any text round-trips. Instances are immutable and can be shared across threads.
 public final class BPETokenizer: Sendable {
     /// Number of token ids, `0..<vocabularySize`.
     public let vocabularySize: Int
@@ -16,18 +20,28 @@ public final class BPETokenizer: Sendable {
     /// Whether the model expects BOS in front of its input (`encode` never adds it).
     public let addBOS: Bool
 
+    private let model: TokenizerVocabulary.Model
     private let idsByToken: [String: Int]
     private let tokenBytes: [[UInt8]]
     private let tokenIsSpecial: [Bool]
+    /// The token of each byte: its byte-level letter, or its `<0xXX>` token (-1 when missing).
     private let byteIDs: [Int32]
     private let merges: BPEMerges
+    /// The byte-level pre-tokenizer (unused by SentencePiece, which merges across the whole text).
     private let preTokenizer: PreTokenizer
     private let specialTokens: SpecialTokenMatcher
 
     /// Builds the tokenizer; throws `TokenizerError` for an unknown pre-tokenizer, a merge rule
-    /// that does not fit the vocabulary, or an id outside it.
+    /// that does not fit the vocabulary, scores that do not, or an id outside it.
     public init(vocabulary: TokenizerVocabulary) throws(TokenizerError) {
         let size = vocabulary.tokens.count
+        let sentencePiece = vocabulary.model == .sentencePiece
+        if sentencePiece && vocabulary.scores.count != size { throw .scoreCount(vocabulary.scores.count, tokens: size) }
+        // Hugging Face reads a SentencePiece token of only spaces as "▁"s: an ordinary piece, not a
+        // user-defined token matched whole.
+        let tokens = !sentencePiece ? vocabulary.tokens : vocabulary.tokens.map { token in
+            !token.isEmpty && token.allSatisfy { $0 == " " } ? String(repeating: "▁", count: token.count) : token
+        }
         func checked(_ id: Int?, _ role: String) throws(TokenizerError) -> Int? {
             guard let id else { return nil }
             guard (0..<size).contains(id) else {
@@ -40,29 +54,38 @@ public final class BPETokenizer: Sendable {
         eosID = try checked(vocabulary.eosID, "EOS")
         padID = try checked(vocabulary.padID, "padding")
         addBOS = vocabulary.addBOS
-        preTokenizer = try PreTokenizer(name: vocabulary.preTokenizer)
+        model = vocabulary.model
+        preTokenizer = sentencePiece ? .gpt2 : try PreTokenizer(name: vocabulary.preTokenizer)
 
         var special = [Bool](repeating: false, count: size)
         var candidates: [SpecialTokenMatcher.Candidate] = []
         for id in vocabulary.specialTokens {
             _ = try checked(id, "special token")
+            if tokens[id] != vocabulary.tokens[id] { continue }
             special[id] = true
             let type = vocabulary.tokenTypes.indices.contains(id) ? vocabulary.tokenTypes[id] : 3
-            candidates.append(.init(scalars: Array(vocabulary.tokens[id].unicodeScalars), id: id,
-                                    isControl: type != 4))
+            candidates.append(.init(scalars: Array(tokens[id].unicodeScalars), id: id, isControl: type != 4))
         }
         tokenIsSpecial = special
         specialTokens = SpecialTokenMatcher(candidates)
 
-        let ids = Dictionary(vocabulary.tokens.enumerated().map { ($1, $0) }) { first, _ in first }
+        let ids = Dictionary(tokens.enumerated().map { ($1, $0) }) { first, _ in first }
         idsByToken = ids
-        tokenBytes = zip(vocabulary.tokens, special).map { token, isSpecial in
-            isSpecial ? Array(token.utf8) : BPETokenizer.bytes(spelledBy: token)
+        if sentencePiece {
+            tokenBytes = tokens.indices.map { id in
+                special[id] ? Array(tokens[id].utf8) : BPETokenizer.bytes(ofPiece: tokens[id])
+            }
+            byteIDs = (0..<256).map { ids[BPETokenizer.byteToken(UInt8($0))].map(Int32.init) ?? -1 }
+            merges = BPEMerges(sentencePieceTokens: tokens, scores: vocabulary.scores, idsByToken: ids)
+        } else {
+            tokenBytes = zip(tokens, special).map { token, isSpecial in
+                isSpecial ? Array(token.utf8) : BPETokenizer.bytes(spelledBy: token)
+            }
+            byteIDs = ByteLevelAlphabet.scalarForByte.map { scalar in
+                ids[String(scalar)].map(Int32.init) ?? -1
+            }
+            merges = try BPEMerges(rules: vocabulary.merges, idsByToken: ids)
         }
-        byteIDs = ByteLevelAlphabet.scalarForByte.map { scalar in
-            ids[String(scalar)].map(Int32.init) ?? -1
-        }
-        merges = try BPEMerges(rules: vocabulary.merges, idsByToken: ids)
     }
 
     /// The token ids of `text`, without BOS or EOS.
@@ -115,7 +138,7 @@ public final class BPETokenizer: Sendable {
     }
 
     /// The id of a token as the vocabulary spells it (byte-level alphabet: `"Ġthe"` for " the";
-    /// special tokens verbatim: `"<|im_end|>"`).
+    /// SentencePiece: `"▁the"`; special tokens verbatim: `"<|im_end|>"`).
     public func id(of token: String) -> Int? {
         idsByToken[token]
     }
@@ -134,6 +157,7 @@ public final class BPETokenizer: Sendable {
 
     private func encodeSegment(_ text: ClassifiedText, _ range: Range<Int>, _ state: inout EncodeState) {
         guard !range.isEmpty else { return }
+        if model == .sentencePiece { return encodePieces(text.scalars[range], &state) }
         preTokenizer.split(text, range) { piece in
             state.bytes.removeAll(keepingCapacity: true)
             for scalar in text.scalars[piece] {
@@ -163,6 +187,39 @@ public final class BPETokenizer: Sendable {
         }
         merges.apply(to: &state.symbols, workspace: &state.workspace)
         for symbol in state.symbols { state.output.append(Int(symbol)) }
+    }
+
+    /// SentencePiece: the whole text between special tokens is one word; each character starts as its
+    /// token ("▁" for a space), or as its bytes' tokens when the vocabulary lacks it.
+    private func encodePieces(_ scalars: ArraySlice<Unicode.Scalar>, _ state: inout EncodeState) {
+        state.symbols.removeAll(keepingCapacity: true)
+        for scalar in scalars {
+            let character = scalar == " " ? "▁" : String(scalar)
+            if let id = idsByToken[character] {
+                state.symbols.append(Int32(id))
+                continue
+            }
+            for byte in UTF8.encode(scalar)! where byteIDs[Int(byte)] >= 0 {
+                state.symbols.append(byteIDs[Int(byte)])
+            }
+        }
+        merges.apply(to: &state.symbols, workspace: &state.workspace)
+        for symbol in state.symbols { state.output.append(Int(symbol)) }
+    }
+
+    /// The `<0xXX>` token SentencePiece spells a byte with.
+    private static func byteToken(_ byte: UInt8) -> String {
+        "<0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) + ">"
+    }
+
+    /// The bytes a SentencePiece token stands for: a byte token's (`<0xXX>`) byte, else its text with
+    /// "▁" as a space.
+    private static func bytes(ofPiece token: String) -> [UInt8] {
+        if token.utf8.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"),
+           let byte = UInt8(String(token.dropFirst(3).dropLast()), radix: 16) {
+            return [byte]
+        }
+        return Array(token.replacingOccurrences(of: "▁", with: " ").utf8)
     }
 
     /// The bytes a normal token stands for: each scalar of the byte-level alphabet is one byte;

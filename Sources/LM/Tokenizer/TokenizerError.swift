@@ -6,6 +6,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case invalidMerge(rank: Int, rule: String)
     /// A special, BOS, EOS or padding id outside the vocabulary.
     case idOutOfRange(role: String, id: Int, vocabularySize: Int)
+    /// A SentencePiece vocabulary whose scores are not one per token.
+    case scoreCount(Int, tokens: Int)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             "merge rule \(rank) \"\(rule)\" is not two vocabulary tokens whose concatenation is a token"
         case let .idOutOfRange(role, id, size):
             "\(role) id \(id) is outside the vocabulary of \(size) tokens"
+        case let .scoreCount(count, tokens):
+            "the vocabulary has \(count) scores for \(tokens) tokens; a SentencePiece vocabulary needs one per token"
         }
     }
 }
