@@ -26,8 +26,9 @@ public enum Precision: String, Sendable, CaseIterable {
         return ptune_bf16_use_kernel(Int32(index)) != 0
     }
 
-    /// What multiplies the weight matrices: "openblas-sgemm" for fp32, the bf16 kernel for bf16.
-    public var kernel: String { self == .fp32 ? "openblas-sgemm" : Precision.bf16Kernel }
+    /// What multiplies the weight matrices: OpenBLAS's sgemm with the core whose kernels it runs
+    /// ("openblas-sgemm SkylakeX") for fp32, the bf16 kernel for bf16.
+    public var kernel: String { self == .fp32 ? "openblas-sgemm " + BLASKernels.core : Precision.bf16Kernel }
 }
 
 /// A frozen weight matrix W [rows, columns], row-major (PyTorch's `Linear.weight` layout), in the

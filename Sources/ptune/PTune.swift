@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// The `ptune` command line.
 @main
@@ -10,4 +11,19 @@ struct PTune: AsyncParsableCommand {
                       BenchCommand.self, ServeCommand.self, SubmitCommand.self, HistoryCommand.self, ShowCommand.self,
                       MetricsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self, GCCommand.self,
                       WorkerCommand.self])
+
+    /// Runs the command, in a process whose OpenBLAS kernels suit this CPU (`BLASKernels`).
+    static func main() async {
+        BLASKernels.reexecWithKernelsForThisCPU()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -15,17 +15,8 @@ final class ServiceHarness: @unchecked Sendable {
     /// The binary the daemon runs (a copy other users can run, in the multi-user tests).
     var executable = ServiceHarness.binary
 
-    /// The ptune binary built beside the test bundle, or `PTUNE_TEST_BINARY` (to run a suite
-    /// against another build, such as the one before a fix).
-    static let binary: String = {
-        if let chosen = ProcessInfo.processInfo.environment["PTUNE_TEST_BINARY"] { return chosen }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for dir in [beside, beside.deletingLastPathComponent()] {
-            let candidate = dir.appendingPathComponent("ptune").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return TestEnvironment.packageRoot.appendingPathComponent(".build/release/ptune").path
-    }()
+    /// The ptune binary the tests run (`TestEnvironment.ptuneBinary`).
+    static let binary = TestEnvironment.ptuneBinary
 
     init(hiddenSize: Int = 16, layers: Int = 2) throws {
         root = TestEnvironment.temporaryDirectory("ptune-service")

@@ -13,6 +13,18 @@ public enum TestEnvironment {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
+    /// The ptune binary built beside the test bundle, or `PTUNE_TEST_BINARY` (to run a suite
+    /// against another build, such as the one before a fix).
+    public static let ptuneBinary: String = {
+        if let chosen = ProcessInfo.processInfo.environment["PTUNE_TEST_BINARY"] { return chosen }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [beside, beside.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("ptune").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return packageRoot.appendingPathComponent(".build/release/ptune").path
+    }()
+
     /// `../shared` beside the clone (data and PyTorch reference values), when present.
     public static var shared: URL? {
         let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")

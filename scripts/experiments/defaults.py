@@ -152,7 +152,9 @@ def tokenizer_for(ptune, out):
     cache = json.load(open(path)) if os.path.exists(path) else {}
     def count(text):
         if text not in cache:
-            result = subprocess.run([ptune, 'tokenize', '--json', text], capture_output=True, text=True, check=True)
+            model = os.path.join(os.environ.get('PTUNE_MODELS') or os.path.expanduser('~/.cache/ptune/models'), MODEL)
+            result = subprocess.run([ptune, 'tokenize', '--model', model, '--json', '--', text], capture_output=True,
+                                    text=True, check=True)
             cache[text] = len(json.loads(result.stdout)['ids'])
             with open(path + '.tmp', 'w') as f:
                 json.dump(cache, f)
@@ -199,6 +201,8 @@ def summarise(report):
 
 
 def run(args):
+    global MODEL
+    MODEL = args.model
     ptune = args.ptune
     tokenizer = tokenizer_for(ptune, args.out)
     done = done_keys(args.out)
@@ -284,6 +288,7 @@ def main():
                    help='learning curves: the test split is also given as dev and evaluated every N steps '
                         '(for choosing step counts only; the kept step is then chosen on test)')
     r.add_argument('--ptune', default=os.path.join(REPO, '.build', 'release', 'ptune'))
+    r.add_argument('--model', default=MODEL, help='a model file in the model cache (use one OUT folder per model)')
     t = sub.add_parser('table')
     t.add_argument('out')
     args = p.parse_args()

@@ -144,7 +144,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var maxLength: Int
         /// "fp32" or "bf16": how the model's weight matrices were stored and multiplied.
         public var precision: String
-        /// What multiplied the weight matrices: "openblas-sgemm" for fp32; "avx512-bf16", "avx2" or
+        /// What multiplied the weight matrices: "openblas-sgemm CORE" for fp32 (the OpenBLAS core whose
+        /// kernels ran); "avx512-bf16", "avx2" or
         /// "portable" for bf16 (`Precision.kernel`). Nil in reports written before kernels were named.
         public var kernel: String?
         /// Whether activations were recomputed during backward instead of kept.
