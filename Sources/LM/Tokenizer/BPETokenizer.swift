@@ -219,7 +219,20 @@ public final class BPETokenizer: Sendable {
            let byte = UInt8(String(token.dropFirst(3).dropLast()), radix: 16) {
             return [byte]
         }
-        return Array(token.replacingOccurrences(of: "▁", with: " ").utf8)
+        // "▁" (U+2581) is E2 96 81 in UTF-8.
+        var bytes: [UInt8] = []
+        let utf8 = Array(token.utf8)
+        var i = 0
+        while i < utf8.count {
+            if i + 2 < utf8.count, utf8[i] == 0xE2, utf8[i + 1] == 0x96, utf8[i + 2] == 0x81 {
+                bytes.append(0x20)
+                i += 3
+            } else {
+                bytes.append(utf8[i])
+                i += 1
+            }
+        }
+        return bytes
     }
 
     /// The bytes a normal token stands for: each scalar of the byte-level alphabet is one byte;
