@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps test-deps model gemma3 build test slurm-test multiuser demo bench bench-grid faults soak load fuzz tokenizer-fuzz install clean
+.PHONY: all deps test-deps model gemma3 qwen2 build test slurm-test multiuser demo bench bench-grid faults soak load fuzz tokenizer-fuzz install clean
 
 all: build
 
@@ -18,14 +18,17 @@ test-deps:
 model: deps
 	@scripts/fetch-model.sh >/dev/null
 
-# Gemma 3 270M (about 250 MB, cached), for its parity tests.
+# Gemma 3 270M (about 250 MB) and Qwen2.5-Coder-0.5B (about 500 MB), cached, for their parity tests.
 gemma3: deps
 	@scripts/fetch-gemma3.sh >/dev/null
+
+qwen2: deps
+	@scripts/fetch-qwen2.sh >/dev/null
 
 build: deps
 	$(SWIFT) build $(BUILD_OPTS) --product ptune
 
-test: test-deps model gemma3
+test: test-deps model gemma3 qwen2
 	scripts/check-architecture.py
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build
@@ -62,13 +65,13 @@ fuzz: deps
 	PTUNE_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(SWIFT) test $(BUILD_OPTS) --skip-build --filter FuzzTests
 
 # Fresh random texts (a new seed each run, printed; TOKENIZER_SEED=N repeats one) encoded by Hugging
-# Face `tokenizers` (installed with pip when missing) and by ptune, under the four pre-tokenizers and Gemma 3's.
+# Face `tokenizers` (installed with pip when missing) and by ptune, under the four pre-tokenizers, Gemma 3's and Qwen2.5's.
 TOKENIZER_CASES ?= 5000
-tokenizer-fuzz: deps gemma3
+tokenizer-fuzz: deps gemma3 qwen2
 	@python3 -c "import tokenizers, regex, transformers, gguf" 2>/dev/null || pip install -q tokenizers regex transformers gguf
 	python3 scripts/make-tokenizer-cases.py --count $(TOKENIZER_CASES) --seed $${TOKENIZER_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} --out /tmp/ptune-tokenizer-fuzz.json
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
-	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|Gemma3ParityTests|PreTokenizerTests"
+	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|Gemma3ParityTests|Qwen25ParityTests|PreTokenizerTests"
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

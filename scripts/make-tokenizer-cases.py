@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json.zst: reference encodings made with
+"""Writes Tests/LMTests/Tokenizer/Fixtures/tokenizer-cases.json.zst: reference encodings made with
 Hugging Face `tokenizers` from the SmolLM2 tokenizer.json in shared/reference.
 
 For each text the fixture holds token ids (no BOS) under four pre-tokenizers, all with the SmolLM2
@@ -9,8 +9,9 @@ vocabulary and merges:
              tokenizer.ggml.pre = "smollm" names);
   llama-bpe  Split on the Llama-3 pattern then ByteLevel without regex, with ignore_merges;
   qwen2      Split on the Qwen2 pattern then ByteLevel without regex;
-and under `gemma3` the ids of Gemma 3's SentencePiece tokenizer as transformers builds it from the
-GGUF file (--gemma3; `scripts/fetch-gemma3.sh` fetches it; needs `transformers` and `gguf`);
+and the ids of the tokenizers transformers builds from real GGUF files (--gguf NAME=FILE; needs
+`transformers` and `gguf`): `gemma3`, Gemma 3's SentencePiece BPE (`scripts/fetch-gemma3.sh`), and
+`qwen2.5`, Qwen2.5-Coder's own byte-level vocabulary and Qwen2 pre-tokenizer (`scripts/fetch-qwen2.sh`);
 the text decoded from the gpt2 ids when that differs (the vocabulary has no token for some bytes,
 which encoding drops), and, for the hand-written texts and the first 200 random ones, the pieces the
 Llama-3 and Qwen2 patterns split the text into. The pieces are cross-checked with Python's `regex`
@@ -37,7 +38,7 @@ from tokenizers import Tokenizer, __version__ as tokenizers_version
 
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY_RANDOM = 200
-OUTPUT = ROOT / "Tests" / "LMTests" / "Tokenizer" / "Fixtures" / "smollm2-cases.json.zst"
+OUTPUT = ROOT / "Tests" / "LMTests" / "Tokenizer" / "Fixtures" / "tokenizer-cases.json.zst"
 
 LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
@@ -167,11 +168,16 @@ def main():
     parser.add_argument("--count", type=int, default=5000, help="texts from the edge-biased generator")
     parser.add_argument("--seed", type=int, default=20261202, help="its seed")
     parser.add_argument("--out", type=Path, default=OUTPUT, help="the fixture to write (zstd-compressed when it ends in .zst)")
-    parser.add_argument("--gemma3", type=Path, default=Path.home() / ".cache/ptune/models/gemma-3-270m.Q4_K_M.gguf",
-                        help="the Gemma 3 GGUF whose tokenizer the gemma3 ids come from")
+    models = Path.home() / ".cache/ptune/models"
+    parser.add_argument("--gguf", action="append", metavar="NAME=FILE",
+                        default=[f"gemma3={models / 'gemma-3-270m.Q4_K_M.gguf'}",
+                                 f"qwen2.5={models / 'Qwen2.5-Coder-0.5B-Instruct.gguf'}"],
+                        help="a GGUF file whose tokenizer (as transformers builds it) gives the ids under NAME")
     args = parser.parse_args()
-    if not args.gemma3.exists():
-        raise SystemExit(f"{args.gemma3} is missing: run scripts/fetch-gemma3.sh first")
+    ggufs = dict(entry.split("=", 1) for entry in args.gguf)
+    for name, file in ggufs.items():
+        if not Path(file).exists():
+            raise SystemExit(f"{file} is missing: run scripts/fetch-{'gemma3' if name == 'gemma3' else 'qwen2'}.sh first")
     source = args.shared / "reference" / "smollm2-hf" / "tokenizer.json"
     config = json.loads(source.read_text(encoding="utf-8"))
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
@@ -184,7 +190,8 @@ def main():
         "qwen2": variant(config, {"type": "Sequence", "pretokenizers": [split(QWEN2), byte_level_only]}),
     }
     from transformers import AutoTokenizer
-    tokenizers["gemma3"] = AutoTokenizer.from_pretrained(args.gemma3.parent, gguf_file=args.gemma3.name).backend_tokenizer
+    for name, file in ggufs.items():
+        tokenizers[name] = AutoTokenizer.from_pretrained(Path(file).parent, gguf_file=Path(file).name).backend_tokenizer
     splitters = {name: (pattern, Tokenizer.from_str(json.dumps(dict(config, pre_tokenizer=split(pattern)))))
                  for name, pattern in [("llama-bpe", LLAMA3), ("qwen2", QWEN2)]}
 
@@ -207,7 +214,8 @@ def main():
         cases.append(case)
 
     import transformers
-    header = json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json; gemma3: " + args.gemma3.name,
+    header = json.dumps({"source": "shared/reference/smollm2-hf/tokenizer.json; "
+                                   + "; ".join(f"{name}: {Path(file).name}" for name, file in ggufs.items()),
                          "tokenizers": f"tokenizers {tokenizers_version}, transformers {transformers.__version__}",
                          "seed": args.seed}, ensure_ascii=False)
     lines = ",\n".join(json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases)

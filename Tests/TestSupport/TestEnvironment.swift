@@ -37,6 +37,9 @@ public enum TestEnvironment {
     /// The cached Gemma 3 270M GGUF that `scripts/fetch-gemma3.sh` fetches, when present.
     public static var gemma3: String? { cachedModel("gemma-3-270m.Q4_K_M.gguf") }
 
+    /// The cached Qwen2.5-Coder-0.5B-Instruct GGUF that `scripts/fetch-qwen2.sh` fetches, when present.
+    public static var qwen25: String? { cachedModel("Qwen2.5-Coder-0.5B-Instruct.gguf") }
+
     /// The model file `name` in the model cache ($PTUNE_MODELS, else ~/.cache/ptune/models), when present.
     public static func cachedModel(_ name: String) -> String? {
         let env = ProcessInfo.processInfo.environment

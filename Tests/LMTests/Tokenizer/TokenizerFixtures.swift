@@ -15,7 +15,7 @@ enum TokenizerFixtures {
     /// The committed reference encodings (`scripts/make-tokenizer-cases.py`), or the file
     /// `PTUNE_TOKENIZER_CASES` names (`make tokenizer-fuzz` writes fresh ones there).
     static let cases = ProcessInfo.processInfo.environment["PTUNE_TOKENIZER_CASES"].map(URL.init(fileURLWithPath:))
-        ?? packageRoot.appendingPathComponent("Tests/LMTests/Tokenizer/Fixtures/smollm2-cases.json.zst")
+        ?? packageRoot.appendingPathComponent("Tests/LMTests/Tokenizer/Fixtures/tokenizer-cases.json.zst")
     /// True when the cases are the committed fixture (whose size the tests check).
     static var casesAreCommitted: Bool { ProcessInfo.processInfo.environment["PTUNE_TOKENIZER_CASES"] == nil }
 
@@ -50,6 +50,29 @@ enum TokenizerFixtures {
         let json = cases.pathExtension == "zst" ? try Zstd.decompress(raw) : raw
         return try JSONDecoder().decode(File.self, from: json).cases
     })
+
+    /// Encodes every case's text and compares with its ids under `key`; records the first few texts
+    /// that differ and prints how many match. `decodes` also checks the expected ids decode to the text.
+    static func checkCases(_ tokenizer: BPETokenizer, key: String, decodes: Bool = false) throws {
+        let cases = try loadCases()
+        #expect(cases.count >= 5000 || !casesAreCommitted)
+        var mismatches = 0
+        for testCase in cases {
+            let expected = try #require(testCase.ids[key])
+            let actual = tokenizer.encode(testCase.text)
+            if actual != expected {
+                mismatches += 1
+                // The first few in full; a broken tokenizer would otherwise print thousands.
+                if mismatches <= 10 { Issue.record("\(testCase.text.debugDescription): \(actual) vs \(expected)") }
+            }
+            if decodes {
+                #expect(sameScalars(tokenizer.decode(expected), testCase.decoded ?? testCase.text),
+                        "\(testCase.text.debugDescription)")
+            }
+        }
+        print("\(key): \(cases.count - mismatches) of \(cases.count) texts encode as Hugging Face tokenizers does")
+        #expect(mismatches == 0, "\(mismatches) of \(cases.count) texts differ")
+    }
 
     /// A vocabulary of the 256 byte tokens followed by one token per merge rule, for tests that
     /// must not depend on `shared/`.

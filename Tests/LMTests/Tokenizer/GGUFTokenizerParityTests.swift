@@ -10,20 +10,7 @@ struct Gemma3ParityTests {
     static let tokenizer = Result { try LanguageModel.loadTokenizer(path: TestEnvironment.gemma3 ?? "") }
 
     @Test func generatedCases() throws {
-        let tokenizer = try Self.tokenizer.get()
-        let cases = try TokenizerFixtures.loadCases()
-        #expect(cases.count >= 5000 || !TokenizerFixtures.casesAreCommitted)
-        var mismatches = 0
-        for testCase in cases {
-            let expected = try #require(testCase.ids["gemma3"])
-            let actual = tokenizer.encode(testCase.text)
-            if actual != expected {
-                mismatches += 1
-                if mismatches <= 10 { Issue.record("\(testCase.text.debugDescription): \(actual) vs \(expected)") }
-            }
-        }
-        print("gemma3: \(cases.count - mismatches) of \(cases.count) texts encode as Hugging Face tokenizers does")
-        #expect(mismatches == 0, "\(mismatches) of \(cases.count) texts differ")
+        try TokenizerFixtures.checkCases(try Self.tokenizer.get(), key: "gemma3")
     }
 
     /// Spaces are "▁" pieces, runs of spaces the vocabulary's "▁▁…" tokens, newlines its user-defined
@@ -37,5 +24,14 @@ struct Gemma3ParityTests {
         #expect(tokenizer.encode("<start_of_turn>user", parseSpecial: true).first == tokenizer.id(of: "<start_of_turn>"))
         #expect(tokenizer.encode("<start_of_turn>", parseSpecial: false).count > 1)
         #expect(tokenizer.addBOS && tokenizer.bosID == tokenizer.id(of: "<bos>"))
+    }
+}
+
+/// Token ids that Hugging Face `tokenizers` gives with Qwen2.5-Coder's own vocabulary and merges (not
+/// SmolLM2's under the Qwen2 pre-tokenizer), as transformers builds it from the GGUF (`qwen2.5`).
+@Suite(.enabled(if: TestEnvironment.qwen25 != nil, "needs the cached Qwen2.5-Coder model (scripts/fetch-qwen2.sh)"))
+struct Qwen25ParityTests {
+    @Test func generatedCases() throws {
+        try TokenizerFixtures.checkCases(try LanguageModel.loadTokenizer(path: TestEnvironment.qwen25 ?? ""), key: "qwen2.5")
     }
 }
