@@ -7,14 +7,15 @@ extension Trainer {
 
     /// Trains the chosen seed again on train and the carved dev records together, with the bundle's
     /// settings, for as many passes over the records as the chosen run made up to its best dev
-    /// evaluation (`refitSteps`), keeping the last step; its prompt is exported unless it carries a
-    /// warning the chosen seed's run did not.
+    /// evaluation (`refitSteps`) but never more steps than that run made (dev measured none beyond),
+    /// keeping the last step; its prompt is exported unless it carries a warning the chosen seed's
+    /// run did not.
     func refit(_ outcome: inout TrainingOutcome, chosen: SeedResult) throws {
         let all = TrainingData(train: data.train + data.dev, dev: [], test: data.test)
         let matched = Self.lastBestStep(chosen)
         var refitSpec = spec
         refitSpec.training.seeds = [chosen.seed]
-        refitSpec.training.maxSteps = refitSteps(matching: matched, records: all.train.count)
+        refitSpec.training.maxSteps = min(refitSteps(matching: matched, records: all.train.count), chosen.steps)
         onEvent(.refitting(seed: chosen.seed, records: all.train.count))
         let store = try checkpoints.map { try CheckpointStore(directory: $0.directory.appendingPathComponent("refit")) }
         let runs = settings.seeds.count
