@@ -20,15 +20,14 @@ public final class BPETokenizer: Sendable {
     /// Whether the model expects BOS in front of its input (`encode` never adds it).
     public let addBOS: Bool
 
-    private let model: TokenizerVocabulary.Model
     private let idsByToken: [String: Int]
     private let tokenBytes: [[UInt8]]
     private let tokenIsSpecial: [Bool]
     /// The token of each byte: its byte-level letter, or its `<0xXX>` token (-1 when missing).
     private let byteIDs: [Int32]
     private let merges: BPEMerges
-    /// The byte-level pre-tokenizer (unused by SentencePiece, which merges across the whole text).
-    private let preTokenizer: PreTokenizer
+    /// The byte-level pre-tokenizer; nil for SentencePiece, which merges across the whole text.
+    private let preTokenizer: PreTokenizer?
     private let specialTokens: SpecialTokenMatcher
 
     /// Builds the tokenizer; throws `TokenizerError` for an unknown pre-tokenizer, a merge rule
@@ -54,8 +53,7 @@ public final class BPETokenizer: Sendable {
         eosID = try checked(vocabulary.eosID, "EOS")
         padID = try checked(vocabulary.padID, "padding")
         addBOS = vocabulary.addBOS
-        model = vocabulary.model
-        preTokenizer = sentencePiece ? .gpt2 : try PreTokenizer(name: vocabulary.preTokenizer)
+        preTokenizer = sentencePiece ? nil : try PreTokenizer(name: vocabulary.preTokenizer)
 
         var special = [Bool](repeating: false, count: size)
         var candidates: [SpecialTokenMatcher.Candidate] = []
@@ -157,7 +155,7 @@ public final class BPETokenizer: Sendable {
 
     private func encodeSegment(_ text: ClassifiedText, _ range: Range<Int>, _ state: inout EncodeState) {
         guard !range.isEmpty else { return }
-        if model == .sentencePiece { return encodePieces(text.scalars[range], &state) }
+        guard let preTokenizer else { return encodePieces(text.scalars[range], &state) }
         preTokenizer.split(text, range) { piece in
             state.bytes.removeAll(keepingCapacity: true)
             for scalar in text.scalars[piece] {
@@ -172,7 +170,7 @@ public final class BPETokenizer: Sendable {
     }
 
     private func encodeWord(_ state: inout EncodeState) {
-        if preTokenizer.ignoresMerges, let id = idsByToken[ByteLevelAlphabet.spell(state.bytes)] {
+        if preTokenizer?.ignoresMerges == true, let id = idsByToken[ByteLevelAlphabet.spell(state.bytes)] {
             state.output.append(id)
             return
         }
