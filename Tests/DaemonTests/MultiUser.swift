@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// The users of a deployment, made for the multi-user tests: a service user whose primary group is
 /// the spool's group, two submitters in that group, and an admin group with nobody in it. Made
@@ -83,18 +84,10 @@ struct MultiUser {
         guard result.status == 0 else { throw HarnessError("\(tool) \(arguments.joined(separator: " ")): \(result.output)") }
     }
 
+    /// `tool`'s status and output, with `environment` added to this process's.
     private static func capture(_ tool: String, _ arguments: [String],
                                 environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: output, as: UTF8.self))
+        try TestEnvironment.capture(tool, arguments,
+                                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 }

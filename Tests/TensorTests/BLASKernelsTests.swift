@@ -21,19 +21,10 @@ struct BLASKernelsTests {
     /// a core that predates it (OPENBLAS_VERBOSE=2 makes OpenBLAS print the core it loads).
     @Test func theBinaryRunsKernelsTheCPUSupports() throws {
         guard BLASKernels.supportedCore != nil else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.ptuneBinary)
-        process.arguments = ["--help"]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_VERBOSE"] = "2"
         environment["OPENBLAS_CORETYPE"] = nil
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try TestEnvironment.capture(TestEnvironment.ptuneBinary, ["--help"], environment: environment).output
         let cores = text.split(separator: "\n").filter { $0.hasPrefix("Core: ") }.map { $0.dropFirst(6).lowercased() }
         let last = try #require(cores.last, "OpenBLAS printed no core: \(text.prefix(200))")
         #expect(!BLASKernels.preAVX2Cores.contains(last), "ptune ran OpenBLAS's \(last) kernels")

@@ -77,6 +77,24 @@ public enum TestEnvironment {
         return url
     }()
 
+    /// Runs `tool` with `arguments` to its end, standard output and error into one pipe, and returns
+    /// its status and what it printed. `environment` is its whole environment when given (else this
+    /// process's).
+    public static func capture(_ tool: String, _ arguments: [String],
+                               environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
     /// A fresh empty folder under `processRoot`, unique per call.
     public static func temporaryDirectory(_ label: String = "ptune-test") -> URL {
         let url = processRoot.appendingPathComponent("\(label)-\(UUID().uuidString)")
