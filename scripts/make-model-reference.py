@@ -16,7 +16,7 @@ Writes the same layout as ../shared/reference/smollm2-135m-q4_1.json:
   token's row (times sqrt(H) for Gemma). loss = cross-entropy over the label ids' logits at the
   last position; the gradient with respect to h.
 """
-import argparse, json, math, os, random, sys
+import argparse, hashlib, json, os, random, sys
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -95,7 +95,6 @@ def main():
         'grad_h': [[v for v in row] for row in h.grad.tolist()],
     }
     with open(a.model, 'rb') as f:
-        import hashlib
         digest = hashlib.sha256()
         while block := f.read(1 << 20):
             digest.update(block)

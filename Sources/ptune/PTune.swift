@@ -15,15 +15,6 @@ struct PTune: AsyncParsableCommand {
     /// Runs the command, in a process whose OpenBLAS kernels suit this CPU (`BLASKernels`).
     static func main() async {
         BLASKernels.reexecWithKernelsForThisCPU()
-        do {
-            var command = try parseAsRoot()
-            if var asynchronous = command as? AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 }

@@ -71,10 +71,4 @@ public struct DecoderConfig: Sendable, Equatable {
         guard let pattern = architecture.slidingWindow, let slidingWindow else { return nil }
         return (l + 1) % pattern.globalEvery == 0 ? nil : slidingWindow
     }
-
-    /// The rotary base of layer `l`.
-    public func ropeTheta(layer l: Int) -> Float {
-        guard let pattern = architecture.slidingWindow, window(layer: l) != nil else { return ropeTheta }
-        return pattern.localRopeTheta
-    }
 }

@@ -10,10 +10,9 @@ public enum BlockLayout: String, Sendable, Equatable {
     /// before rotation, and GELU (tanh) as the MLP's gate.
     case sandwichGeGLU
 
-    /// Whether each sublayer's output is normalised before it joins the residual stream.
+    /// Whether each sublayer's output is normalised before it joins the residual stream, and each
+    /// query and key head before rotation: the weights then hold `SandwichNorms`.
     public var normsSublayerOutputs: Bool { self == .sandwichGeGLU }
-    /// Whether each query and key head is normalised (RMSNorm over the head) before rotation.
-    public var normsQueryKeyHeads: Bool { self == .sandwichGeGLU }
     /// The MLP's gate.
     public var activation: GatedActivation { self == .sandwichGeGLU ? .geluTanh : .silu }
 }

@@ -70,10 +70,13 @@ public final class BPETokenizer: Sendable {
         let ids = Dictionary(tokens.enumerated().map { ($1, $0) }) { first, _ in first }
         idsByToken = ids
         if sentencePiece {
-            tokenBytes = tokens.indices.map { id in
-                special[id] ? Array(tokens[id].utf8) : BPETokenizer.bytes(ofPiece: tokens[id])
+            let byteTokens = (0..<256).map { ids[BPETokenizer.byteToken(UInt8($0))].map(Int32.init) ?? -1 }
+            var bytes = zip(tokens, special).map { token, isSpecial in
+                isSpecial ? Array(token.utf8) : BPETokenizer.bytes(ofPiece: token)
             }
-            byteIDs = (0..<256).map { ids[BPETokenizer.byteToken(UInt8($0))].map(Int32.init) ?? -1 }
+            for (byte, id) in byteTokens.enumerated() where id >= 0 { bytes[Int(id)] = [UInt8(byte)] }
+            tokenBytes = bytes
+            byteIDs = byteTokens
             merges = BPEMerges(sentencePieceTokens: tokens, scores: vocabulary.scores, idsByToken: ids)
         } else {
             tokenBytes = zip(tokens, special).map { token, isSpecial in
@@ -210,13 +213,9 @@ public final class BPETokenizer: Sendable {
         "<0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true) + ">"
     }
 
-    /// The bytes a SentencePiece token stands for: a byte token's (`<0xXX>`) byte, else its text with
-    /// "▁" as a space.
+    /// The bytes a SentencePiece piece stands for: its text with "▁" as a space (a byte token's byte
+    /// is set apart, from `byteToken`).
     private static func bytes(ofPiece token: String) -> [UInt8] {
-        if token.utf8.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">"),
-           let byte = UInt8(String(token.dropFirst(3).dropLast()), radix: 16) {
-            return [byte]
-        }
         // "▁" (U+2581) is E2 96 81 in UTF-8.
         var bytes: [UInt8] = []
         let utf8 = Array(token.utf8)
