@@ -27,6 +27,9 @@ public enum ContentHash {
         /// Adds `data` to the digest.
         public mutating func update(data: Data) { state.update(data: data) }
 
+        /// Adds `bytes` to the digest.
+        public mutating func update(bytes: UnsafeRawBufferPointer) { state.update(bufferPointer: bytes) }
+
         /// The digest of everything added, as 64 lowercase hex digits.
         public func finalizeHex() -> String { ContentHash.hex(state.finalize()) }
     }

@@ -23,14 +23,13 @@ public final class LanguageModel: @unchecked Sendable {
     /// Loads a `.gguf` file, or a Hugging Face folder (config.json, model.safetensors, tokenizer.json),
     /// with its weight matrices kept in `precision`.
     public static func load(path: String, precision: Precision = .fp32) throws -> LanguageModel {
-        let loaded = try ModelLoader.load(path: path)
-        let (config, sha256) = (loaded.config, loaded.sha256)
-        let tokenizer = try loadTokenizer(path: path, vocabulary: loaded.vocabulary)
-        // The transformer gets the only reference to the fp32 weights and lets each layer go as it
-        // converts it.
-        let weights = (consume loaded).weights
-        return LanguageModel(transformer: Transformer(config: config, weights: consume weights, precision: precision),
-                             tokenizer: tokenizer, path: path, sha256: sha256)
+        let model = try ModelLoader.open(path: path)
+        let tokenizer = try loadTokenizer(path: path, vocabulary: model.vocabulary)
+        // Hashing the file takes about as long as de-quantizing it, so the two overlap.
+        let (transformer, sha256) = try concurrently(model.sha256) {
+            try Transformer(config: model.config, source: model.weights, precision: precision)
+        }
+        return LanguageModel(transformer: transformer, tokenizer: tokenizer, path: path, sha256: sha256)
     }
 
     /// Only the tokenizer of a model file or folder (reads no weights).

@@ -49,20 +49,49 @@ public final class FrozenMatrix: @unchecked Sendable {
     private let storage: Storage
 
     /// `weights` [rows, columns]; with `.bf16` it is rounded once and the fp32 copy is not kept.
-    public init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision, roundsOperand: Bool = true) {
+    public convenience init(_ weights: FloatBuffer, rows: Int, columns: Int, precision: Precision,
+                            roundsOperand: Bool = true) {
         precondition(weights.count == rows * columns, "a [\(rows), \(columns)] matrix needs \(rows * columns) values")
+        switch precision {
+        case .fp32:
+            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
+                      storage: .fp32(weights))
+        case .bf16:
+            let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
+            ptune_bf16_from_f32(weights.pointer, values, rows * columns)
+            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
+                      storage: .bf16(values))
+        }
+    }
+
+    /// W as `source` writes it: with `.bf16` a block of rows at a time, each rounded as it comes, so the
+    /// whole matrix never exists in fp32.
+    public convenience init(_ source: MatrixRows, precision: Precision, roundsOperand: Bool = true) {
+        let (rows, columns) = (source.rows, source.columns)
+        switch precision {
+        case .fp32:
+            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
+                      storage: .fp32(source.floats()))
+        case .bf16:
+            let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
+            let blockRows = max(1, (1 << 20) / max(1, columns))
+            let block = FloatBuffer(count: min(rows, blockRows) * columns)
+            for first in stride(from: 0, to: rows, by: blockRows) {
+                let count = min(blockRows, rows - first)
+                source.read(first..<first + count, block.pointer)
+                ptune_bf16_from_f32(block.pointer, values + first * columns, count * columns)
+            }
+            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
+                      storage: .bf16(values))
+        }
+    }
+
+    private init(rows: Int, columns: Int, precision: Precision, roundsOperand: Bool, storage: Storage) {
         self.rows = rows
         self.columns = columns
         self.precision = precision
         self.roundsOperand = roundsOperand
-        switch precision {
-        case .fp32:
-            storage = .fp32(weights)
-        case .bf16:
-            let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
-            ptune_bf16_from_f32(weights.pointer, values, rows * columns)
-            storage = .bf16(values)
-        }
+        self.storage = storage
     }
 
     deinit {

@@ -1,38 +1,38 @@
 import Tensor
 
-/// The frozen float32 weights of one decoder block. Matrices are row-major [out, in], as in PyTorch's
+/// The tensors of one decoder block, whatever holds them: float32 buffers (`LayerWeights`), tensors
+/// still in a model file, or rows to be read. Matrices are row-major [out, in], as in PyTorch's
 /// `Linear.weight` and in GGUF (whose ne[0] is the inner dimension).
-public struct LayerWeights: Sendable {
+public struct LayerTensors<Tensor> {
     /// [H] RMSNorm gain before attention.
-    public var attentionNorm: FloatBuffer
+    public var attentionNorm: Tensor
     /// [nh*d, H]
-    public var query: FloatBuffer
+    public var query: Tensor
     /// [nkv*d, H]
-    public var key: FloatBuffer
+    public var key: Tensor
     /// [nkv*d, H]
-    public var value: FloatBuffer
+    public var value: Tensor
     /// [nh*d], [nkv*d], [nkv*d] when the architecture has attention biases.
-    public var queryBias: FloatBuffer?
-    public var keyBias: FloatBuffer?
-    public var valueBias: FloatBuffer?
+    public var queryBias: Tensor?
+    public var keyBias: Tensor?
+    public var valueBias: Tensor?
     /// [H, nh*d]
-    public var output: FloatBuffer
+    public var output: Tensor
     /// [H] RMSNorm gain before the MLP.
-    public var ffnNorm: FloatBuffer
+    public var ffnNorm: Tensor
     /// [F, H]
-    public var gate: FloatBuffer
+    public var gate: Tensor
     /// [F, H]
-    public var up: FloatBuffer
+    public var up: Tensor
     /// [H, F]
-    public var down: FloatBuffer
-    /// The sandwich layout's norms (`BlockLayout.sandwichGeGLU`), nil in others: [d] gains of every
-    /// query head and of every key head, [H] gains after attention and after the MLP.
-    public var sandwich: SandwichNorms?
+    public var down: Tensor
+    /// The sandwich layout's norms (`BlockLayout.sandwichGeGLU`), nil in others.
+    public var sandwich: SandwichTensors<Tensor>?
 
-    public init(attentionNorm: FloatBuffer, query: FloatBuffer, key: FloatBuffer, value: FloatBuffer,
-                queryBias: FloatBuffer?, keyBias: FloatBuffer?, valueBias: FloatBuffer?,
-                output: FloatBuffer, ffnNorm: FloatBuffer, gate: FloatBuffer, up: FloatBuffer,
-                down: FloatBuffer, sandwich: SandwichNorms? = nil) {
+    public init(attentionNorm: Tensor, query: Tensor, key: Tensor, value: Tensor,
+                queryBias: Tensor?, keyBias: Tensor?, valueBias: Tensor?,
+                output: Tensor, ffnNorm: Tensor, gate: Tensor, up: Tensor,
+                down: Tensor, sandwich: SandwichTensors<Tensor>? = nil) {
         self.attentionNorm = attentionNorm
         self.query = query
         self.key = key
@@ -47,24 +47,50 @@ public struct LayerWeights: Sendable {
         self.down = down
         self.sandwich = sandwich
     }
+
+    /// The same block with every tensor transformed by `transform`.
+    public func map<Other>(_ transform: (Tensor) throws -> Other) rethrows -> LayerTensors<Other> {
+        LayerTensors<Other>(
+            attentionNorm: try transform(attentionNorm), query: try transform(query), key: try transform(key),
+            value: try transform(value), queryBias: try queryBias.map(transform), keyBias: try keyBias.map(transform),
+            valueBias: try valueBias.map(transform), output: try transform(output), ffnNorm: try transform(ffnNorm),
+            gate: try transform(gate), up: try transform(up), down: try transform(down),
+            sandwich: try sandwich.map { try $0.map(transform) })
+    }
 }
 
-/// The RMSNorm gains a sandwich block has beyond a pre-norm one.
-public struct SandwichNorms: Sendable {
-    /// [d] each query head's gain, and each key head's.
-    public var query: FloatBuffer
-    public var key: FloatBuffer
-    /// [H] the gains applied to the attention output and to the MLP output.
-    public var attentionOutput: FloatBuffer
-    public var ffnOutput: FloatBuffer
+extension LayerTensors: Sendable where Tensor: Sendable {}
 
-    public init(query: FloatBuffer, key: FloatBuffer, attentionOutput: FloatBuffer, ffnOutput: FloatBuffer) {
+/// The frozen float32 weights of one decoder block.
+public typealias LayerWeights = LayerTensors<FloatBuffer>
+
+/// The RMSNorm gains a sandwich block has beyond a pre-norm one.
+public struct SandwichTensors<Tensor> {
+    /// [d] each query head's gain, and each key head's.
+    public var query: Tensor
+    public var key: Tensor
+    /// [H] the gains applied to the attention output and to the MLP output.
+    public var attentionOutput: Tensor
+    public var ffnOutput: Tensor
+
+    public init(query: Tensor, key: Tensor, attentionOutput: Tensor, ffnOutput: Tensor) {
         self.query = query
         self.key = key
         self.attentionOutput = attentionOutput
         self.ffnOutput = ffnOutput
     }
+
+    /// The same gains transformed by `transform`.
+    public func map<Other>(_ transform: (Tensor) throws -> Other) rethrows -> SandwichTensors<Other> {
+        SandwichTensors<Other>(query: try transform(query), key: try transform(key),
+                               attentionOutput: try transform(attentionOutput), ffnOutput: try transform(ffnOutput))
+    }
 }
+
+extension SandwichTensors: Sendable where Tensor: Sendable {}
+
+/// The sandwich gains in float32.
+public typealias SandwichNorms = SandwichTensors<FloatBuffer>
 
 /// All frozen weights of a decoder.
 public struct DecoderWeights: Sendable {

@@ -7,7 +7,7 @@ import Tensor
 public final class Transformer: @unchecked Sendable {
     public let config: DecoderConfig
     /// [V, H] the token embedding table.
-    let embeddingTable: FrozenMatrix
+    let embeddingTable: any EmbeddingRows
     let blocks: [Block]
     let outputNorm: FloatBuffer
     /// [V, H] the output head: the same matrix as `embeddingTable` when the model ties them.
@@ -49,61 +49,22 @@ public final class Transformer: @unchecked Sendable {
         let sandwich: SandwichNorms?
     }
 
-    /// Each layer's fp32 weights are let go once
-    /// its matrices are built, so a caller that hands over the only reference to `weights` (`consume`)
-    /// never holds the model twice over.
-    public init(config: DecoderConfig, weights: consuming DecoderWeights, precision: Precision = .fp32) {
+    /// The decoder over weights already in `precision`: `outputHead` is `embeddingTable` itself when
+    /// the model ties them.
+    init(config: DecoderConfig, precision: Precision, embeddingTable: any EmbeddingRows, blocks: [Block],
+         outputNorm: FloatBuffer, outputHead: FrozenMatrix) {
         self.config = config
         self.precision = precision
-        let (V, H) = (config.vocabSize, config.hiddenSize)
-        var pending = Array(weights.layers.reversed())
-        weights.layers = []
-        var blocks: [Block] = []
-        while let layer = pending.popLast() {
-            blocks.append(Self.block(layer, config: config, precision: precision))
-        }
+        self.embeddingTable = embeddingTable
         self.blocks = blocks
-        // The head keeps its operand in fp32 (bf16 weights widened as it goes): its results are the
-        // logits the loss and every prediction read, and it is a small part of a step's work.
-        embeddingTable = FrozenMatrix(weights.tokenEmbedding, rows: V, columns: H, precision: precision,
-                                      roundsOperand: false)
-        outputHead = weights.outputHead === weights.tokenEmbedding ? embeddingTable
-            : FrozenMatrix(weights.outputHead, rows: V, columns: H, precision: precision, roundsOperand: false)
-        outputNorm = weights.outputNorm
+        self.outputNorm = outputNorm
+        self.outputHead = outputHead
         rotary = Rotary(headDim: config.headDim, theta: config.ropeTheta, layout: config.rotaryLayout)
         localRotary = config.architecture.slidingWindow.map {
             Rotary(headDim: config.headDim, theta: $0.localRopeTheta, layout: config.rotaryLayout)
         }
         attention = Attention(headCount: config.headCount, kvHeadCount: config.kvHeadCount,
                               headDim: config.headDim)
-    }
-
-    /// One layer's matrices in `precision`, with the query, key and value rows (and the gate and up
-    /// rows) joined into one matrix each.
-    static func block(_ layer: LayerWeights, config: DecoderConfig, precision: Precision) -> Block {
-        let bias: FloatBuffer? = config.attentionBias
-            ? concatenate([layer.queryBias, layer.keyBias, layer.valueBias].map { $0 ?? FloatBuffer(count: 0) })
-            : nil
-        let (H, F, Q) = (config.hiddenSize, config.ffnSize, config.queryWidth)
-        let qkv = concatenate([layer.query, layer.key, layer.value])
-        return Block(attentionNorm: layer.attentionNorm,
-                     qkv: FrozenMatrix(qkv, rows: qkv.count / H, columns: H, precision: precision),
-                     qkvBias: bias, output: FrozenMatrix(layer.output, rows: H, columns: Q, precision: precision),
-                     ffnNorm: layer.ffnNorm,
-                     gateUp: FrozenMatrix(concatenate([layer.gate, layer.up]), rows: 2 * F, columns: H,
-                                          precision: precision),
-                     down: FrozenMatrix(layer.down, rows: H, columns: F, precision: precision),
-                     sandwich: layer.sandwich)
-    }
-
-    static func concatenate(_ parts: [FloatBuffer]) -> FloatBuffer {
-        let out = FloatBuffer(count: parts.reduce(0) { $0 + $1.count })
-        var at = 0
-        for p in parts {
-            (out.pointer + at).update(from: p.pointer, count: p.count)
-            at += p.count
-        }
-        return out
     }
 
     /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
@@ -253,16 +214,17 @@ public final class Transformer: @unchecked Sendable {
     /// The model's weights: their number and the bytes they take in memory (frozen matrices in
     /// `precision`, norm gains and biases in fp32; a tied head counted once).
     public var weightFootprint: (count: Int, bytes: Int) {
-        let matrices = [embeddingTable] + (outputHead === embeddingTable ? [] : [outputHead])
-            + blocks.flatMap { [$0.qkv, $0.output, $0.gateUp, $0.down] }
+        let tables: [any EmbeddingRows] = [embeddingTable] + (outputHead === embeddingTable ? [] : [outputHead])
+        let matrices = blocks.flatMap { [$0.qkv, $0.output, $0.gateUp, $0.down] }
         let vectors = [outputNorm] + blocks.flatMap { [$0.attentionNorm, $0.ffnNorm] + ($0.qkvBias.map { [$0] } ?? []) }
         let floats = vectors.reduce(0) { $0 + $1.count }
-        return (matrices.reduce(floats) { $0 + $1.rows * $1.columns },
-                matrices.reduce(4 * floats) { $0 + $1.byteCount })
+        let count = tables.reduce(floats) { $0 + $1.rows * $1.columns }
+        let bytes = tables.reduce(4 * floats) { $0 + $1.byteCount }
+        return (matrices.reduce(count) { $0 + $1.rows * $1.columns }, matrices.reduce(bytes) { $0 + $1.byteCount })
     }
 
     /// Row `id` of the token embedding table [H] in fp32, as the model reads it (with bf16 weights, the
-    /// stored bf16 values).
+    /// stored bf16 values; from an untied table left in the model file's encoding, the exact values).
     public func tokenEmbedding(_ id: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(id >= 0 && id < config.vocabSize, "token id \(id) outside the vocabulary")
         embeddingTable.row(id, into: out)

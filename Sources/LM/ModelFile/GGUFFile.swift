@@ -27,7 +27,7 @@ public final class GGUFFile: @unchecked Sendable {
     private let file: MappedFile
 
     /// SHA-256 of the whole file as 64 lowercase hex digits.
-    public func sha256() -> String { ContentHash.sha256Hex(file.bytes) }
+    public func sha256() -> String { file.sha256() }
 
     /// Array nesting beyond this depth is rejected (real files nest at most once).
     private static let maxArrayDepth = 8
@@ -227,17 +227,16 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// Tensor `name` converted to float32, in stored (row-major, `dimensions[0]` contiguous) order.
-    public func dequantize(_ name: String) throws -> FloatBuffer {
+    public func dequantize(_ name: String) throws -> FloatBuffer { try stored(name).floats() }
+
+    /// Tensor `name` as stored, to be read in row blocks.
+    func stored(_ name: String) throws -> StoredTensor {
         let info = try tensorInfo(name)
         guard info.type.isDequantizable else {
             throw ModelFileError.unsupportedTensorType(path: path, tensor: name, type: info.type.name)
         }
-        let output = FloatBuffer(count: info.elementCount)
         // The init checked offset + byteCount against the data section.
-        guard let base = file.bytes.baseAddress else { return output }
-        Dequantizer.run(info.type, source: base + dataOffset + info.offset, count: info.elementCount,
-                        into: output.pointer)
-        return output
+        return StoredTensor(type: info.type, shape: info.shape, offset: dataOffset + info.offset, file: file)
     }
 }
 

@@ -1,23 +1,18 @@
 import Tensor
 
 extension ModelLoader {
-    /// Loads a GGUF of a family in `ModelFamily.all`: hyperparameters from `{arch}.*` metadata,
-    /// weights de-quantized to float32 in GGUF's [out, in] layout, vocabulary from `tokenizer.ggml.*`.
-    public static func loadGGUF(path: String) throws -> LoadedModel {
+    /// Opens a GGUF of a family in `ModelFamily.all`: hyperparameters from `{arch}.*` metadata,
+    /// vocabulary from `tokenizer.ggml.*`, weights (GGUF's [out, in] layout) read as they are needed.
+    static func openGGUF(path: String) throws -> OpenedModel {
         let file = try GGUFFile(path: path)
         let config = try ggufConfig(file)
         let path = file.path
-
-        func tensor(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
+        let source = WeightSource(config: config, names: config.architecture.ggufNames) { name, shape in
             try checked(name, try file.tensorInfo(name).shape, shape, path: path)
-            return try file.dequantize(name)
+            return try file.stored(name)
         }
-        // Hashing the file takes about as long as de-quantizing it, so the two overlap.
-        let (weights, sha256) = try concurrently({ file.sha256() }) {
-            try DecoderWeights.load(config, names: config.architecture.ggufNames, tensor: tensor)
-        }
-        return LoadedModel(config: config, weights: weights, vocabulary: try ggufVocabulary(file, vocabSize: config.vocabSize),
-                           sha256: sha256, path: path)
+        return OpenedModel(config: config, vocabulary: try ggufVocabulary(file, vocabSize: config.vocabSize),
+                           weights: source, sha256: { file.sha256() }, path: path)
     }
 
     /// The decoder hyperparameters in a GGUF's metadata.

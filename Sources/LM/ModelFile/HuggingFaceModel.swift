@@ -2,9 +2,9 @@ import Foundation
 import Tensor
 
 extension ModelLoader {
-    /// Loads a Hugging Face folder: `config.json` and a single `model.safetensors` (F32, F16 or BF16).
+    /// Opens a Hugging Face folder: `config.json` and a single `model.safetensors` (F32, F16 or BF16).
     /// The output head is tied when `tie_word_embeddings` is set or `lm_head.weight` is absent.
-    public static func loadHuggingFace(folder: String) throws -> LoadedModel {
+    static func openHuggingFace(folder: String) throws -> OpenedModel {
         let configPath = folder + "/config.json"
         let weightsPath = folder + "/model.safetensors"
         var config = try HuggingFaceConfig.decoderConfig(contentsOf: configPath)
@@ -20,14 +20,10 @@ extension ModelLoader {
         let file = try SafetensorsFile(path: weightsPath)
         config.tiedOutput = config.tiedOutput || file.tensors[names.outputHead] == nil
 
-        func tensor(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
+        let source = WeightSource(config: config, names: names) { name, shape in
             try checked(name, try file.tensorInfo(name).shape, shape, path: weightsPath)
-            return try file.floats(name)
+            return try file.stored(name)
         }
-        let (weights, sha256) = try concurrently({ file.sha256() }) {
-            try DecoderWeights.load(config, names: names, tensor: tensor)
-        }
-        return LoadedModel(config: config, weights: weights, vocabulary: nil,
-                           sha256: sha256, path: folder)
+        return OpenedModel(config: config, vocabulary: nil, weights: source, sha256: { file.sha256() }, path: folder)
     }
 }

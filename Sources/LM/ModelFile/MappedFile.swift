@@ -1,6 +1,9 @@
+import Base
 import Glibc
 
-/// A whole file mapped read-only into memory; unmapped when the object is released.
+/// A whole file mapped read-only into memory; unmapped when the object is released. Pages a reader is
+/// done with can be handed back (`release`), so a model read once does not stay in the process's
+/// memory beside what was made of it.
 final class MappedFile: @unchecked Sendable {
     let path: String
     /// The file's bytes (empty for an empty file).
@@ -25,6 +28,32 @@ final class MappedFile: @unchecked Sendable {
             throw ModelFileError.cannotOpen(path: path, reason: "mmap failed: \(errnoText())")
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    /// Drops the pages wholly inside `range` (byte offsets) from this process's memory. Reading them
+    /// again is still correct: the kernel reads them back from the file (or its page cache).
+    func release(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = min(range.upperBound, bytes.count) / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
+    /// SHA-256 of the whole file as 64 lowercase hex digits, read a block at a time, each block's
+    /// pages released once hashed.
+    func sha256() -> String {
+        let block = 16 << 20
+        var hasher = ContentHash.Hasher()
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + block)
+            hasher.update(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            release(offset..<end)
+            offset = end
+        }
+        return hasher.finalizeHex()
     }
 
     deinit {

@@ -17,15 +17,34 @@ public struct LoadedModel: Sendable {
     public var path: String
 }
 
+/// A model file opened for reading: hyperparameters and vocabulary read, weights still in the file.
+struct OpenedModel: Sendable {
+    var config: DecoderConfig
+    var vocabulary: TokenizerVocabulary?
+    var weights: WeightSource
+    /// Hashes the weights file, as `LoadedModel.sha256`.
+    var sha256: @Sendable () -> String
+    var path: String
+}
+
 /// Loads a model from a `.gguf` file or a Hugging Face folder (`config.json` + `model.safetensors`).
 public enum ModelLoader {
-    /// Loads `path`: a directory is read as a Hugging Face folder, anything else as a GGUF file.
+    /// Loads `path` (as `open`) with every weight in float32.
     public static func load(path: String) throws -> LoadedModel {
+        let model = try open(path: path)
+        // Hashing the file takes about as long as de-quantizing it, so the two overlap.
+        let (weights, sha256) = try concurrently(model.sha256) { try model.weights.all() }
+        return LoadedModel(config: model.config, weights: weights, vocabulary: model.vocabulary, sha256: sha256,
+                           path: model.path)
+    }
+
+    /// Opens `path`: a directory is read as a Hugging Face folder, anything else as a GGUF file.
+    static func open(path: String) throws -> OpenedModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ModelFileError.cannotOpen(path: path, reason: "no such file or directory")
         }
-        return isDirectory.boolValue ? try loadHuggingFace(folder: path) : try loadGGUF(path: path)
+        return isDirectory.boolValue ? try openHuggingFace(folder: path) : try openGGUF(path: path)
     }
 
     /// Checks a tensor's row-major shape before converting it.

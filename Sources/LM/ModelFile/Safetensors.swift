@@ -92,7 +92,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// SHA-256 of the whole file as 64 lowercase hex digits.
-    public func sha256() -> String { ContentHash.sha256Hex(file.bytes) }
+    public func sha256() -> String { file.sha256() }
 
     /// The entry of tensor `name`; throws `missingTensor` if absent.
     public func tensorInfo(_ name: String) throws -> SafetensorsTensorInfo {
@@ -101,7 +101,10 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// Tensor `name` (F32, F16 or BF16) as float32, row-major.
-    public func floats(_ name: String) throws -> FloatBuffer {
+    public func floats(_ name: String) throws -> FloatBuffer { try stored(name).floats() }
+
+    /// Tensor `name` (F32, F16 or BF16) as stored, to be read in row blocks.
+    func stored(_ name: String) throws -> StoredTensor {
         let info = try tensorInfo(name)
         let type: GGMLType
         switch info.dtype {
@@ -110,12 +113,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         case "BF16": type = .bf16
         default: throw ModelFileError.unsupportedTensorType(path: path, tensor: name, type: info.dtype)
         }
-        let count = info.dataRange.count / (type == .f32 ? 4 : 2)
-        let output = FloatBuffer(count: count)
-        if count > 0, let base = file.bytes.baseAddress {
-            Dequantizer.run(type, source: base + dataOffset + info.dataRange.lowerBound, count: count, into: output.pointer)
-        }
-        return output
+        return StoredTensor(type: type, shape: info.shape, offset: dataOffset + info.dataRange.lowerBound, file: file)
     }
 }
 

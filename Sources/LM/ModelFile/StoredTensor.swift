@@ -1,0 +1,50 @@
+import Tensor
+
+/// One tensor as a model file stores it, read straight from the file's mapping. Reading converts to
+/// float32 and hands the pages read back to the kernel, so a loader that reads each tensor once keeps
+/// only what it made of them.
+struct StoredTensor: @unchecked Sendable {
+    /// How the elements are stored.
+    let type: GGMLType
+    /// Row-major shape, outermost first.
+    let shape: [Int]
+    /// The first byte of the tensor's data inside `file`.
+    let offset: Int
+    let file: MappedFile
+
+    /// The innermost dimension (1 for a scalar).
+    var columns: Int { shape.last ?? 1 }
+    /// Every outer dimension together.
+    var rows: Int { shape.dropLast().reduce(1, *) }
+
+    /// Bytes the stored data takes.
+    var byteCount: Int { rows * rowBytes }
+
+    /// Bytes one row takes: `columns` is a whole number of the type's blocks (both formats check it).
+    private var rowBytes: Int {
+        let layout = type.blockLayout
+        return columns / layout.elements * layout.bytes
+    }
+
+    /// Writes rows `range` as float32 to `output` [range.count, columns], then hands their pages back
+    /// unless told to keep them (for a table read again and again).
+    func read(rows range: Range<Int>, into output: UnsafeMutablePointer<Float>, keepingPages: Bool = false) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) outside [0, \(rows))")
+        guard !range.isEmpty, let base = file.bytes.baseAddress else { return }
+        let start = offset + range.lowerBound * rowBytes
+        Dequantizer.run(type, source: base + start, count: range.count * columns, into: output)
+        if !keepingPages { file.release(start..<start + range.count * rowBytes) }
+    }
+
+    /// The rows as a `FrozenMatrix` reads them.
+    var matrixRows: MatrixRows {
+        MatrixRows(rows: rows, columns: columns) { read(rows: $0, into: $1) }
+    }
+
+    /// The whole tensor as float32.
+    func floats() -> FloatBuffer {
+        let output = FloatBuffer(count: rows * columns)
+        read(rows: 0..<rows, into: output.pointer)
+        return output
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+@testable import LM
+import Tensor
+import Testing
+
+/// A decoder read from its model file a layer at a time against one built from the whole float32
+/// weights of the same file.
+@Suite struct TransformerWeightsTests {
+    static let fixtures = ["tiny-llama.gguf", "tiny-llama-hf", "tiny-qwen2.gguf", "tiny-qwen2-hf"]
+
+    static func logits(_ decoder: Transformer) -> [Float] {
+        let tokens = [[3, 17, 42, 5, 9], [8, 1, 63]]
+        let positions = [LogitPosition(sequence: 0, position: 4), LogitPosition(sequence: 1, position: 2)]
+        return decoder.forward(DecoderBatch(tokens: tokens), logitsAt: positions, saveForBackward: false).logits.array
+    }
+
+    static func streamed(_ name: String, _ precision: Precision) throws -> Transformer {
+        let model = try ModelLoader.open(path: Fixtures.path(name))
+        return try Transformer(config: model.config, source: model.weights, precision: precision)
+    }
+
+    static func whole(_ name: String, _ precision: Precision) throws -> (Transformer, DecoderWeights) {
+        let loaded = try ModelLoader.load(path: Fixtures.path(name))
+        return (Transformer(config: loaded.config, weights: loaded.weights, precision: precision), loaded.weights)
+    }
+
+    @Test(arguments: fixtures)
+    func fp32LogitsAreTheSame(_ name: String) throws {
+        let (whole, _) = try Self.whole(name, .fp32)
+        #expect(Self.logits(try Self.streamed(name, .fp32)) == Self.logits(whole))
+    }
+
+    /// A tied table is the head, rounded to bf16 either way: every product and row is the same.
+    @Test(arguments: ["tiny-llama.gguf", "tiny-llama-hf"])
+    func bf16LogitsAreTheSameWhenTheHeadIsTied(_ name: String) throws {
+        let (whole, _) = try Self.whole(name, .bf16)
+        #expect(Self.logits(try Self.streamed(name, .bf16)) == Self.logits(whole))
+    }
+
+    /// An untied table stays in the file's encoding: its rows are the exact float32 values, and it
+    /// takes the file's bytes, not two per weight.
+    @Test(arguments: ["tiny-qwen2.gguf", "tiny-qwen2-hf"], Precision.allCases)
+    func anUntiedTableIsReadFromTheFile(_ name: String, _ precision: Precision) throws {
+        let streamed = try Self.streamed(name, precision)
+        let (whole, weights) = try Self.whole(name, precision)
+        let H = streamed.config.hiddenSize
+        let row = FloatBuffer(count: H)
+        for id in [0, 7, streamed.config.vocabSize - 1] {
+            streamed.tokenEmbedding(id, into: row.pointer)
+            #expect(row.array == Array(weights.tokenEmbedding.array[id * H..<(id + 1) * H]))
+        }
+        let model = try ModelLoader.open(path: Fixtures.path(name))
+        let table = try model.weights.tokenEmbedding()
+        let tableBytes = (precision == .fp32 ? 4 : 2) * table.rows * table.columns
+        #expect(streamed.weightFootprint.count == whole.weightFootprint.count)
+        #expect(streamed.weightFootprint.bytes == whole.weightFootprint.bytes - tableBytes + table.byteCount)
+    }
+}
