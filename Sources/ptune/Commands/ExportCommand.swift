@@ -21,10 +21,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let store = try spoolOptions.openStore()
-        let record = try spoolOptions.job(job, in: store)
-        guard record.state == .succeeded else {
-            throw ActionableError("job \(record.id) is \(record.state.rawValue); only a succeeded job has a prompt to export")
-        }
+        let record = try spoolOptions.succeededJob(job, in: store, for: "a prompt to export")
         let names = format == .peft ? ["adapter/adapter_config.json", "adapter/adapter_model.safetensors"] : ["prompt.safetensors"]
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

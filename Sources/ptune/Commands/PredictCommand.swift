@@ -2,27 +2,42 @@ import Application
 import ArgumentParser
 import Foundation
 import PTuning
+import Store
 import Tensor
 
 /// Options shared by `ptune predict` and `ptune eval`.
 struct PromptOptions: ParsableArguments {
-    @Option(name: .long, help: "A `ptune train` output folder, or its prompt.safetensors.") var prompt: String
+    @Option(name: .long, help: "A `ptune train` output folder, or its prompt.safetensors.") var prompt: String?
+    @Option(name: .long, help: "A succeeded job in the daemon's history (id or unique prefix): its prompt, read from the database.")
+    var job: String?
+    @OptionGroup var spoolOptions: SpoolOptions
     @Option(name: .long, help: "Records: JSON Lines, or TSV with a header (*.tsv).") var input: String
     @Option(name: .long, help: "The model file or folder (default: the prompt's model in the model directory).")
     var model: String?
     @Option(name: .long, help: "Threads (default: all cores).") var threads: Int?
     @Option(name: .long, help: "Records per model call.") var batchSize = 16
-    @Option(name: .long, help: "fp32 or bf16 weight matrices .") var precision: Precision = .fp32
+    @Option(name: .long, help: "fp32 or bf16 weight matrices.") var precision: Precision = .fp32
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
+        if (prompt == nil) == (job == nil) {
+            throw ValidationError("Give the prompt as --prompt FOLDER_OR_FILE or as --job ID, one of the two.")
+        }
     }
 
     func predictions(labelled: Bool) throws -> (TrainedPrompt, [Prediction]) {
         if let threads { Threads.set(threads) }
-        let trained = try TrainedPrompt(path: prompt, modelPath: model, precision: precision)
+        let trained: TrainedPrompt
+        if let job {
+            let store = try spoolOptions.openStore()
+            let record = try spoolOptions.succeededJob(job, in: store, for: "a prompt to use")
+            trained = try TrainedPrompt(job: record.id, data: try store.artifact(jobID: record.id, name: "prompt.safetensors"),
+                                        modelPath: model, precision: precision)
+        } else {
+            trained = try TrainedPrompt(path: prompt ?? "", modelPath: model, precision: precision)
+        }
         return (trained, try trained.predict(input: input, labelled: labelled, batchSize: batchSize))
     }
 }

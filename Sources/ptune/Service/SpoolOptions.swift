@@ -38,4 +38,15 @@ struct SpoolOptions: ParsableArguments {
         }
         return job
     }
+
+    /// A succeeded job by id or unique prefix: only those have a trained prompt (`purpose` says what
+    /// the caller wants of it, for the error).
+    func succeededJob(_ id: String, in store: JobStore, for purpose: String) throws -> JobRecord {
+        let record = try job(id, in: store)
+        guard record.state == .succeeded else {
+            throw ActionableError("job \(record.id) is \(record.state.rawValue); only a succeeded job has \(purpose)",
+                                  hint: "`ptune history --state succeeded` lists those")
+        }
+        return record
+    }
 }

@@ -22,7 +22,28 @@ struct TrainedPrompt {
         guard FileManager.default.fileExists(atPath: file) else {
             throw ActionableError("no prompt at \(file)", hint: "pass the output folder of `ptune train` or its prompt.safetensors")
         }
-        prompt = try PromptFile.load(path: file)
+        try self.init(prompt: try PromptFile.load(path: file), modelPath: modelPath, precision: precision)
+    }
+
+    /// The prompt a job stored in the daemon's database (`data`: its prompt.safetensors, checksum
+    /// already checked), with its model as in `init(path:modelPath:precision:)`.
+    init(job: String, data: Data, modelPath: String?, precision: Precision) throws {
+        let folder = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "ptune-prompt-")
+        defer { FileSystem.removeTree(folder) }
+        let file = folder + "/prompt.safetensors"
+        try AtomicFile.write(data, to: file, mode: 0o600)
+        let prompt: PromptFile
+        do {
+            prompt = try PromptFile.load(path: file)
+        } catch {
+            throw ActionableError("the prompt of job \(job) in the database is not a prompt file: \(error)",
+                                  hint: "`ptune export \(job) --out DIR` writes it out to look at")
+        }
+        try self.init(prompt: prompt, modelPath: modelPath, precision: precision)
+    }
+
+    private init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
+        self.prompt = prompt
         model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName), precision: precision)
         guard model.sha256 == prompt.modelSHA256 else {
             throw ActionableError("the model at \(model.path) is not the one this prompt was trained against "
