@@ -117,14 +117,6 @@ public enum FileSystem {
         }
     }
 
-    /// Creates a fresh folder `directory/PREFIXXXXXXX`, mode 0700 and owned by the caller, and
-    /// returns its path.
-    public static func makeTemporaryDirectory(in directory: String, prefix: String) throws(FileError) -> String {
-        var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw .system("create a folder in", directory) }
-        return String(cString: made)
-    }
-
     /// Removes `path` and everything under it, without following symbolic links; best effort. Names
     /// that are not valid UTF-8 are removed too. Each folder is opened once, with O_NOFOLLOW, and
     /// emptied through its descriptor, so a folder swapped for a link while the tree is removed (by

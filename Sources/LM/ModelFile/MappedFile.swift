@@ -1,16 +1,30 @@
 import Base
+import Foundation
 import Glibc
 
 /// A whole file mapped read-only into memory; unmapped when the object is released. Pages a reader is
 /// done with can be handed back (`release`), so a model read once does not stay in the process's
-/// memory beside what was made of it.
+/// memory beside what was made of it. The bytes can also be a copy of a file's contents held in
+/// memory (read from a database), under the name errors give it.
 final class MappedFile: @unchecked Sendable {
     let path: String
     /// The file's bytes (empty for an empty file).
     let bytes: UnsafeRawBufferPointer
+    /// True when `bytes` is a copy this object allocated, not a mapping.
+    private let isCopy: Bool
+
+    /// A copy of `contents`, named `path` in errors.
+    init(copying contents: Data, path: String) {
+        self.path = path
+        isCopy = true
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, contents.count), alignment: 64)
+        contents.copyBytes(to: copy.bindMemory(to: UInt8.self))
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(copy)[0..<contents.count])
+    }
 
     init(path: String) throws {
         self.path = path
+        isCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ModelFileError.cannotOpen(path: path, reason: errnoText()) }
         defer { close(fd) }
@@ -33,7 +47,7 @@ final class MappedFile: @unchecked Sendable {
     /// Drops the pages wholly inside `range` (byte offsets) from this process's memory. Reading them
     /// again is still correct: the kernel reads them back from the file (or its page cache).
     func release(_ range: Range<Int>) {
-        guard let base = bytes.baseAddress else { return }
+        guard !isCopy, let base = bytes.baseAddress else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page
         let end = min(range.upperBound, bytes.count) / page * page
@@ -57,7 +71,8 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if isCopy { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 }
 

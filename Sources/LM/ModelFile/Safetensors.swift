@@ -40,9 +40,19 @@ public final class SafetensorsFile: @unchecked Sendable {
     ]
 
     /// Opens and maps `path` and validates its header.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: try MappedFile(path: path))
+    }
+
+    /// A safetensors file's `contents` held in memory (copied), named `name` in errors.
+    public convenience init(contents: Data, name: String) throws {
+        try self.init(file: MappedFile(copying: contents, path: name))
+    }
+
+    private init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
-        file = try MappedFile(path: path)
+        self.file = file
         var reader = ByteReader(bytes: file.bytes, path: path)
         let headerLength = try reader.read(UInt64.self, "the safetensors header length")
         guard headerLength <= UInt64(Self.maxHeaderBytes) else {

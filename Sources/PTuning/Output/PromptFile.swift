@@ -45,7 +45,16 @@ public struct PromptFile: Sendable {
 
     /// Reads a prompt file and rebuilds its task; throws `ModelFileError` when it is not a valid one.
     public static func load(path: String) throws -> PromptFile {
-        let file = try SafetensorsFile(path: path)
+        try read(try SafetensorsFile(path: path))
+    }
+
+    /// A prompt file's `contents` held in memory (read from a database), named `name` in errors.
+    public static func load(contents: Data, name: String) throws -> PromptFile {
+        try read(try SafetensorsFile(contents: contents, name: name))
+    }
+
+    private static func read(_ file: SafetensorsFile) throws -> PromptFile {
+        let path = file.path
         let fields = PromptMetadataReader(path: path, metadata: file.metadata)
         guard try fields.string("format") == format else {
             throw ModelFileError.badValue(path: path, key: "format", expected: format, found: file.metadata["format"] ?? "")

@@ -59,10 +59,11 @@ extension SpoolIntake {
         return layout.rejected.appendingPathComponent(final, isDirectory: true)
     }
 
-    /// Creates a fresh folder `directory/PREFIXXXXXXX` with the daemon's folder mode
-    /// (`SpoolLayout.daemonMode`) and returns its path.
+    /// Creates a fresh folder `directory/PREFIXXXXXXX` (mode 0700) and returns its path.
     static func makeTemporaryDirectory(in directory: String, prefix: String) throws(FileError) -> String {
-        let path = try FileSystem.makeTemporaryDirectory(in: directory, prefix: prefix)
+        var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw .system("create a folder in", directory) }
+        let path = String(cString: made)
         guard chmod(path, SpoolLayout.daemonMode) == 0 else { throw .system("set the mode of", path) }
         return path
     }

@@ -28,13 +28,9 @@ struct TrainedPrompt {
     /// The prompt a job stored in the daemon's database (`data`: its prompt.safetensors, checksum
     /// already checked), with its model as in `init(path:modelPath:precision:)`.
     init(job: String, data: Data, modelPath: String?, precision: Precision) throws {
-        let folder = try FileSystem.makeTemporaryDirectory(in: NSTemporaryDirectory(), prefix: "ptune-prompt-")
-        defer { FileSystem.removeTree(folder) }
-        let file = folder + "/prompt.safetensors"
-        try AtomicFile.write(data, to: file, mode: 0o600)
         let prompt: PromptFile
         do {
-            prompt = try PromptFile.load(path: file)
+            prompt = try PromptFile.load(contents: data, name: "the prompt of job \(job)")
         } catch {
             throw ActionableError("the prompt of job \(job) in the database is not a prompt file: \(error)",
                                   hint: "`ptune export \(job) --out DIR` writes it out to look at")

@@ -22,6 +22,21 @@ import Testing
         #expect(try SafetensorsFile(path: path).tensorNames == ["x"])
     }
 
+    /// The same bytes held in memory read as the file does, and a damaged copy's error names it.
+    @Test func contentsInMemoryReadAsTheFile() throws {
+        let path = try Fixtures.scratchDirectory() + "/memory.safetensors"
+        let a: [Float] = [0.5, -1, 7]
+        try writeSafetensors(tensors: [SafetensorsTensor(name: "t", shape: [3], values: a)], metadata: ["k": "v"], to: path)
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        let file = try SafetensorsFile(contents: contents, name: "job 42's prompt")
+        #expect(file.metadata == ["k": "v"] && file.path == "job 42's prompt")
+        #expect(try file.floats("t").array == a)
+        let error = #expect(throws: ModelFileError.self) {
+            try SafetensorsFile(contents: contents.prefix(contents.count - 4), name: "job 42's prompt")
+        }
+        #expect(error.map { "\($0)" }?.contains("job 42's prompt") == true)
+    }
+
     @Test func writerRejectsBadShapes() throws {
         let path = try Fixtures.scratchDirectory() + "/bad.safetensors"
         #expect(throws: ModelFileError.self) {
