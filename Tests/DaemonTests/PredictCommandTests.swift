@@ -31,8 +31,45 @@ import Testing
         let unknown = try h.cli(["predict", "--job", "ffffffff", "--spool", h.spool.path] + common)
         #expect(unknown.status != 0 && unknown.err.contains("no job ffffffff"), "\(unknown.err)")
         let both = try h.cli(["predict", "--job", id, "--prompt", folder, "--spool", h.spool.path] + common)
-        #expect(both.status != 0 && both.err.contains("one of the two"), "\(both.err)")
+        #expect(both.status != 0 && both.err.contains("one of --prompt"), "\(both.err)")
         let neither = try h.cli(["eval"] + common)
         #expect(neither.status != 0 && neither.err.contains("--prompt"), "\(neither.err)")
+    }
+
+    /// Three tasks' jobs, one table: each task's prompt from the table predicts as its job's does.
+    @Test func aPromptTableServesEachTaskAsItsJob() throws {
+        let h = try ServiceHarness()
+        try h.start()
+        // Different training records give each task its own prompt.
+        for (name, records) in [("ta", 6), ("tb", 10), ("tc", 14)] {
+            var files = TestBundles.valid(name: name, steps: 8)
+            files["train.jsonl"] = TestBundles.data(records)
+            try h.submit(name, files: files)
+        }
+        var ids: [String: String] = [:]
+        for name in ["ta", "tb", "tc"] {
+            let row = try h.waitForJob(name, in: ["succeeded", "failed"])
+            #expect(row["state"] as? String == "succeeded")
+            ids[name] = row["id"] as? String
+        }
+        #expect(try h.stop() == 0)
+        let table = h.root.appendingPathComponent("tiny-prompts.safetensors").path
+        let export = try h.cli(["export", "--table", table, "--spool", h.spool.path])
+        #expect(export.status == 0 && export.out.contains("3 tasks for tiny"), "\(export.out) \(export.err)")
+        let input = h.root.appendingPathComponent("records.jsonl")
+        try Data(TestBundles.data(6).utf8).write(to: input)
+        let common = ["--input", input.path, "--model", h.models.appendingPathComponent("tiny").path, "--json"]
+        var outputs = Set<String>()
+        for name in ["ta", "tb", "tc"] {
+            let fromTable = try h.cli(["predict", "--table", table, "--task", name] + common)
+            let fromJob = try h.cli(["predict", "--job", ids[name] ?? "", "--spool", h.spool.path] + common)
+            #expect(fromTable.status == 0 && !fromTable.out.isEmpty && fromTable.out == fromJob.out, "\(fromTable.err)")
+            outputs.insert(fromTable.out)
+        }
+        #expect(outputs.count == 3)
+        let unknown = try h.cli(["predict", "--table", table, "--task", "td"] + common)
+        #expect(unknown.status != 0 && unknown.err.contains("ta, tb, tc"), "\(unknown.err)")
+        let otherModel = try h.cli(["export", "--table", table, "--model", "other", "--spool", h.spool.path])
+        #expect(otherModel.status != 0 && otherModel.err.contains("trained against other"), "\(otherModel.err)")
     }
 }

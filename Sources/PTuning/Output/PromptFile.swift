@@ -54,10 +54,14 @@ public struct PromptFile: Sendable {
     }
 
     private static func read(_ file: SafetensorsFile) throws -> PromptFile {
-        let path = file.path
-        let fields = PromptMetadataReader(path: path, metadata: file.metadata)
+        try decode(PromptMetadataReader(path: file.path, metadata: file.metadata), file: file, tensor: tensorName)
+    }
+
+    /// The prompt `fields` describe, its table the tensor `tensorName` of `file`.
+    static func decode(_ fields: PromptMetadataReader, file: SafetensorsFile, tensor tensorName: String) throws -> PromptFile {
+        let path = fields.path
         guard try fields.string("format") == format else {
-            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: file.metadata["format"] ?? "")
+            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: fields.metadata["format"] ?? "")
         }
         let version = try fields.string("format_version")
         guard version == formatVersion else { throw ModelFileError.unsupportedFeature(path: path, feature: "ptune-prompt version \(version)") }
@@ -77,7 +81,7 @@ public struct PromptFile: Sendable {
         let kind = try kindType.read(promptMetadata: fields)
         guard let encoderKind = EncoderKind(rawValue: try fields.string("encoder_kind")) else {
             throw ModelFileError.badValue(path: path, key: "encoder_kind", expected: "lstm, mlp or none",
-                                          found: file.metadata["encoder_kind"] ?? "")
+                                          found: fields.metadata["encoder_kind"] ?? "")
         }
         var training = TrainingSettings()
         training.maxLength = try fields.number("max_length")
@@ -101,7 +105,8 @@ public struct PromptFile: Sendable {
                           modelName: try fields.string("model_name"), modelSHA256: try fields.string("model_sha256"))
     }
 
-    private func metadata() throws -> [String: String] {
+    /// The metadata keys and values `write` puts in the file's header.
+    func metadata() throws -> [String: String] {
         var metadata: [String: String] = [:]
         for kind in TaskKinds.all { metadata.merge(kind.absentPromptMetadata) { first, _ in first } }
         metadata.merge(try spec.kind.promptMetadata()) { _, own in own }

@@ -10,6 +10,8 @@ struct PromptOptions: ParsableArguments {
     @Option(name: .long, help: "A `ptune train` output folder, or its prompt.safetensors.") var prompt: String?
     @Option(name: .long, help: "A succeeded job in the daemon's history (id or unique prefix): its prompt, read from the database.")
     var job: String?
+    @Option(name: .long, help: "A prompt table (`ptune export --table`); --task names the prompt in it.") var table: String?
+    @Option(name: .long, help: "With --table: the task whose prompt to use.") var task: String?
     @OptionGroup var spoolOptions: SpoolOptions
     @Option(name: .long, help: "Records: JSON Lines, or TSV with a header (*.tsv).") var input: String
     @Option(name: .long, help: "The model file or folder (default: the prompt's model in the model directory).")
@@ -22,9 +24,10 @@ struct PromptOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
-        if (prompt == nil) == (job == nil) {
-            throw ValidationError("Give the prompt as --prompt FOLDER_OR_FILE or as --job ID, one of the two.")
+        if [prompt, job, table].compactMap({ $0 }).count != 1 {
+            throw ValidationError("Give the prompt as one of --prompt FOLDER_OR_FILE, --job ID or --table FILE --task NAME.")
         }
+        if (table == nil) != (task == nil) { throw ValidationError("--table and --task go together.") }
     }
 
     func predictions(labelled: Bool) throws -> (TrainedPrompt, [Prediction]) {
@@ -35,6 +38,9 @@ struct PromptOptions: ParsableArguments {
             let record = try spoolOptions.succeededJob(job, in: store, for: "a prompt to use")
             trained = try TrainedPrompt(job: record.id, data: try store.artifact(jobID: record.id, name: "prompt.safetensors"),
                                         modelPath: model, precision: precision)
+        } else if let table, let task {
+            trained = try TrainedPrompt(prompt: try PromptTable.load(path: table).prompt(task: task), modelPath: model,
+                                        precision: precision)
         } else {
             trained = try TrainedPrompt(path: prompt ?? "", modelPath: model, precision: precision)
         }

@@ -38,7 +38,8 @@ struct TrainedPrompt {
         try self.init(prompt: prompt, modelPath: modelPath, precision: precision)
     }
 
-    private init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
+    /// `prompt` with its model, as in `init(path:modelPath:precision:)`.
+    init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
         self.prompt = prompt
         model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName), precision: precision)
         guard model.sha256 == prompt.modelSHA256 else {
