@@ -5,7 +5,7 @@ BUILD_OPTS := -c release -Xswiftc -enable-testing
 BIN         = $(shell $(SWIFT) build $(BUILD_OPTS) --show-bin-path)/ptune
 MODEL       = $(shell scripts/fetch-model.sh)
 
-.PHONY: all deps test-deps model gemma3 qwen2 build test slurm-test multiuser demo bench bench-grid faults soak load fuzz tokenizer-fuzz install clean
+.PHONY: all deps test-deps model gemma3 qwen2 build test slurm-test multiuser demo bench bench-grid faults soak load fuzz tokenizer-fuzz interop install clean
 
 all: build
 
@@ -72,6 +72,16 @@ tokenizer-fuzz: deps gemma3 qwen2
 	python3 scripts/make-tokenizer-cases.py --count $(TOKENIZER_CASES) --seed $${TOKENIZER_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} --out /tmp/ptune-tokenizer-fuzz.json
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|Gemma3ParityTests|Qwen25ParityTests|PreTokenizerTests"
+
+# The round trips through PyTorch: PEFT on the same GGUF reproduces `ptune predict`. The Python
+# environment they need is made once (about 5 minutes) and cached; `make test` runs them when it exists.
+INTEROP_VENV ?= $(HOME)/.cache/ptune/interop/venv
+interop: test-deps model
+	@scripts/install-deps.sh --interop
+	@test -x $(INTEROP_VENV)/bin/python || { python3 -m venv $(INTEROP_VENV) && \
+	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf; }
+	$(SWIFT) build $(BUILD_OPTS) --build-tests
+	PTUNE_INTEROP_PYTHON=$(INTEROP_VENV)/bin/python $(SWIFT) test $(BUILD_OPTS) --skip-build --filter Interop
 
 demo: build model
 	@scripts/demo.sh "$(BIN)" "$(MODEL)"

@@ -40,6 +40,14 @@ public enum TestEnvironment {
     /// The cached Qwen2.5-Coder-0.5B-Instruct GGUF that `scripts/fetch-qwen2.sh` fetches, when present.
     public static var qwen25: String? { cachedModel("Qwen2.5-Coder-0.5B-Instruct.gguf") }
 
+    /// The Python that `make interop` sets up for the round-trip tests (torch, transformers, PEFT):
+    /// $PTUNE_INTEROP_PYTHON, else ~/.cache/ptune/interop/venv/bin/python, when present.
+    public static var interopPython: String? {
+        let path = ProcessInfo.processInfo.environment["PTUNE_INTEROP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/interop/venv/bin/python")
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
     /// The model file `name` in the model cache ($PTUNE_MODELS, else ~/.cache/ptune/models), when present.
     public static func cachedModel(_ name: String) -> String? {
         let env = ProcessInfo.processInfo.environment
