@@ -74,12 +74,14 @@ tokenizer-fuzz: deps gemma3 qwen2
 	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|Gemma3ParityTests|Qwen25ParityTests|PreTokenizerTests"
 
 # The round trips through PyTorch: PEFT on the same GGUF reproduces `ptune predict`. The Python
-# environment they need is made once (about 5 minutes) and cached; `make test` runs them when it exists.
+# environment they need is made once (about 5 minutes; torch from PyPI brings its CUDA libraries, about
+# 5 GB) and cached; `make test` runs them when it is complete (the .complete stamp).
 INTEROP_VENV ?= $(HOME)/.cache/ptune/interop/venv
 interop: test-deps model
 	@scripts/install-deps.sh --interop
-	@test -x $(INTEROP_VENV)/bin/python || { python3 -m venv $(INTEROP_VENV) && \
-	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf; }
+	@test -f $(INTEROP_VENV)/.complete || { python3 -m venv $(INTEROP_VENV) && \
+	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf && \
+	  touch $(INTEROP_VENV)/.complete; }
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_INTEROP_PYTHON=$(INTEROP_VENV)/bin/python $(SWIFT) test $(BUILD_OPTS) --skip-build --filter Interop
 

@@ -69,6 +69,8 @@ import Testing
         #expect(outputs.count == 3)
         let unknown = try h.cli(["predict", "--table", table, "--task", "td"] + common)
         #expect(unknown.status != 0 && unknown.err.contains("ta, tb, tc"), "\(unknown.err)")
+        let peft = try h.cli(["export", "--table", table, "--format", "peft", "--spool", h.spool.path])
+        #expect(peft.status != 0 && peft.err.contains("--format"), "\(peft.err)")
         let otherModel = try h.cli(["export", "--table", table, "--model", "other", "--spool", h.spool.path])
         #expect(otherModel.status != 0 && otherModel.err.contains("trained against other"), "\(otherModel.err)")
     }

@@ -41,11 +41,15 @@ public enum TestEnvironment {
     public static var qwen25: String? { cachedModel("Qwen2.5-Coder-0.5B-Instruct.gguf") }
 
     /// The Python that `make interop` sets up for the round-trip tests (torch, transformers, PEFT):
-    /// $PTUNE_INTEROP_PYTHON, else ~/.cache/ptune/interop/venv/bin/python, when present.
+    /// $PTUNE_INTEROP_PYTHON, else ~/.cache/ptune/interop/venv/bin/python once its install has
+    /// completed (the `.complete` stamp `make interop` writes last).
     public static var interopPython: String? {
-        let path = ProcessInfo.processInfo.environment["PTUNE_INTEROP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/interop/venv/bin/python")
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        if let given = ProcessInfo.processInfo.environment["PTUNE_INTEROP_PYTHON"], !given.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: given) ? given : nil
+        }
+        let venv = (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ptune/interop/venv")
+        let complete = FileManager.default.fileExists(atPath: venv + "/.complete")
+        return complete ? venv + "/bin/python" : nil
     }
 
     /// The model file `name` in the model cache ($PTUNE_MODELS, else ~/.cache/ptune/models), when present.

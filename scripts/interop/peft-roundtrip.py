@@ -4,10 +4,11 @@ PEFT's P-tuning adapter that `ptune train` writes (adapter/), the answer scored 
 Checks that every prediction is the same and every probability within the tolerance, and that the
 prompt is not silently ignored: with PEFT's prompt embeddings set to zeros the probabilities move.
 
-Classify and fill tasks with a prefix-only template (every [P] before the text, which is what PEFT
-can express) on a model whose tokenizer adds no BOS. The text after the pseudo tokens is filled in
-with the record's fields and ends before {target}; its trailing spaces move into the answer, as
-ptune's encoder does.
+Classify tasks with a prefix-only template (every [P] before the text, which is what PEFT can
+express), on a model whose tokenizer adds no BOS, with records shorter than the run's max_length
+(ptune would cut longer ones). The text after the pseudo tokens is filled in with the record's
+fields and ends before {target}; the run's target_prefix (the template's spaces before {target})
+goes before each label word, and the word's first token is scored, as ptune's encoder does.
 
 usage: peft-roundtrip.py MODEL.gguf RUN_FOLDER RECORDS.jsonl PTUNE_PREDICTIONS.jsonl [--tolerance T]
 Prints one JSON line: records, equal predictions, largest probability difference, and the largest
@@ -62,15 +63,12 @@ def main():
                                                 dtype=torch.float32).eval()
     model = PeftModel.from_pretrained(base, str(Path(a.run) / "adapter")).eval()
 
-    kind = meta["task_kind"]
-    if kind == "classify":
-        words = json.loads(meta["label_words"])
-        answers = [w["label"] for w in words]
-        spelled = [w["word"] for w in words]
-    elif kind == "fill" and json.loads(meta["candidates"]) is not None:
-        answers = spelled = json.loads(meta["candidates"])
-    else:
-        sys.exit(f"{kind} without candidates is not checked here")
+    if meta["task_kind"] != "classify":
+        sys.exit(f"{meta['task_kind']} tasks are not checked here (classify only)")
+    words = json.loads(meta["label_words"])
+    answers = [w["label"] for w in words]
+    prefix = meta["target_prefix"]
+    tokens = [tok(prefix + w["word"], add_special_tokens=False).input_ids[0] for w in words]
 
     records = [json.loads(line) for line in Path(a.records).read_text().splitlines() if line.strip()]
     expected = [json.loads(line) for line in Path(a.predictions).read_text().splitlines() if line.strip()]
@@ -79,10 +77,8 @@ def main():
 
     def probabilities(record):
         text = text_after_prompt(parts, record)
-        stripped = text.rstrip(" \t")
-        prefix = text[len(stripped):]
-        ids = tok(stripped, add_special_tokens=False, return_tensors="pt").input_ids
-        tokens = [tok(prefix + s, add_special_tokens=False).input_ids[0] for s in spelled]
+        text = text[:len(text) - len(prefix)] if prefix and text.endswith(prefix) else text
+        ids = tok(text, add_special_tokens=False, return_tensors="pt").input_ids
         with torch.no_grad():
             logits = model(input_ids=ids).logits[0, -1]
         return torch.softmax(logits[tokens].double(), dim=0).tolist()

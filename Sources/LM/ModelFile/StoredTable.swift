@@ -1,12 +1,21 @@
-/// An untied token embedding table left in the model file's own encoding and de-quantized a row at a
+import Foundation
+
+/// An untied token embedding table kept in the model file's own encoding and de-quantized a row at a
 /// time: the values are exactly those of the table converted whole, at the file's size (a Q5_0 table of
-/// Qwen2.5 0.5B takes 94 MB where fp32 takes 545 MB).
+/// Qwen2.5 0.5B takes 94 MB where fp32 takes 545 MB). Its bytes are copied out of the file, so a model
+/// file replaced or cut short while a run goes on cannot change or fault what the run reads.
 final class StoredTable: EmbeddingRows, @unchecked Sendable {
     private let tensor: StoredTensor
 
-    init(_ tensor: StoredTensor) {
-        precondition(tensor.shape.count == 2, "an embedding table is a matrix")
-        self.tensor = tensor
+    init(_ stored: StoredTensor) {
+        precondition(stored.shape.count == 2, "an embedding table is a matrix")
+        let start = stored.file.bytes.baseAddress.map { $0 + stored.offset }
+        let bytes = start.map {
+            Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: stored.byteCount, deallocator: .none)
+        }
+        let copy = MappedFile(copying: bytes ?? Data(), path: stored.file.path)
+        tensor = StoredTensor(type: stored.type, shape: stored.shape, offset: 0, file: copy)
+        stored.file.release(stored.offset..<stored.offset + stored.byteCount)
     }
 
     var rows: Int { tensor.rows }

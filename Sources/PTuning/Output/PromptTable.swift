@@ -19,7 +19,8 @@ public struct PromptTable: Sendable {
     /// Throws when two prompts share a task name or were trained against different models.
     public init(prompts: [PromptFile]) throws {
         var seen = Set<String>()
-        if let named = prompts.first(where: { $0.spec.name.isEmpty || $0.spec.name.contains("/") }) {
+        let unusable = { (name: String) in name.isEmpty || name.contains("/") || name == "__metadata__" }
+        if let named = prompts.first(where: { unusable($0.spec.name) }) {
             throw ActionableError("\"\(named.spec.name)\" cannot name a task in a prompt table",
                                   hint: "task names are 1 to 64 letters, digits, '.', '_' or '-'")
         }
@@ -79,8 +80,12 @@ public struct PromptTable: Sendable {
             for (key, value) in file.metadata where key.hasPrefix(task + "/") {
                 own[String(key.dropFirst(task.count + 1))] = value
             }
-            return try PromptFile.decode(PromptMetadataReader(path: "\(path) (task \(task))", metadata: own),
-                                         file: file, tensor: task)
+            let name = "\(path) (task \(task))"
+            let prompt = try PromptFile.decode(PromptMetadataReader(path: name, metadata: own), file: file, tensor: task)
+            guard prompt.spec.name == task else {
+                throw ModelFileError.badValue(path: name, key: task + "/task_name", expected: task, found: prompt.spec.name)
+            }
+            return prompt
         })
     }
 }

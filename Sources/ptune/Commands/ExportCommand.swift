@@ -27,17 +27,19 @@ struct ExportCommand: ParsableCommand {
     var format: Format = .safetensors
     @Option(name: .long, help: "Write a prompt table to this file instead: every task's newest prompt for one model.")
     var table: String?
-    @Option(name: .long, help: "With --table: the model's name, as the jobs give it (needed when jobs used several).")
+    @Option(name: .long, help: "With --table: the model, by file name or sha256 prefix (needed when jobs used several).")
     var model: String?
+    @Option(name: .long, help: "With --table: only the jobs of this user (name or uid); task names are shared across users otherwise.")
+    var owner: String?
 
     func validate() throws {
         if let table {
-            guard job == nil, out == nil else {
-                throw ValidationError("--table \(table) writes every task's prompt; give no JOB and no --out with it.")
+            guard job == nil, out == nil, format == .safetensors else {
+                throw ValidationError("--table \(table) writes every task's prompt into one file; give no JOB, --out or --format with it.")
             }
         } else {
             guard job != nil, out != nil else { throw ValidationError("Give a JOB and --out DIR, or --table FILE.") }
-            guard model == nil else { throw ValidationError("--model goes with --table.") }
+            guard model == nil, owner == nil else { throw ValidationError("--model and --owner go with --table.") }
         }
     }
 
@@ -56,29 +58,36 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// The newest succeeded job's prompt of every task name (of `model` when given).
+    /// The newest succeeded job's prompt of every task name (of `model` and `owner` when given). A job
+    /// whose prompt is gone (retention) or unreadable is left out with a note.
     private func exportTable(to path: String, store: JobStore) throws {
         var newest: [String: (job: String, prompt: PromptFile)] = [:]
-        var order: [String] = []
-        for record in try store.jobs(state: .succeeded) where newest[record.name] == nil {
-            let data = try store.artifact(jobID: record.id, name: "prompt.safetensors")
-            let prompt = try PromptFile.load(contents: data, name: "the prompt of job \(record.id)")
-            if let model, prompt.modelName != model { continue }
+        let ownerUID = try owner.map(JobOwner.uid)
+        for record in try store.jobs(state: .succeeded, ownerUID: ownerUID) where newest[record.name] == nil {
+            let prompt: PromptFile
+            do {
+                let data = try store.artifact(jobID: record.id, name: "prompt.safetensors")
+                prompt = try PromptFile.load(contents: data, name: "the prompt of job \(record.id)")
+            } catch {
+                FileHandle.standardError.write(Data("leaving out job \(record.id) (\(record.name)): \(error)\n".utf8))
+                continue
+            }
+            if let model, prompt.modelName != model, !prompt.modelSHA256.hasPrefix(model.lowercased()) { continue }
             newest[record.name] = (record.id, prompt)
-            order.append(record.name)
         }
-        guard !order.isEmpty else {
+        let chosen = newest.keys.sorted().compactMap { newest[$0] }
+        guard let first = chosen.first else {
             throw ActionableError("no succeeded job" + (model.map { " trained against \($0)" } ?? "") + " has a prompt",
                                   hint: "`ptune history --state succeeded` lists the jobs and their models")
         }
-        let models = Set(order.compactMap { newest[$0]?.prompt.modelName }).sorted()
+        let models = Set(chosen.map { "\($0.prompt.modelName) (sha256 \($0.prompt.modelSHA256.prefix(12))…)" }).sorted()
         guard models.count == 1 else {
             throw ActionableError("the succeeded jobs used \(models.count) models: \(models.joined(separator: ", "))",
-                                  hint: "choose one with --model NAME; a table holds one model's prompts")
+                                  hint: "choose one with --model NAME or --model SHA256_PREFIX; a table holds one model's prompts")
         }
-        let table = try PromptTable(prompts: order.sorted().compactMap { newest[$0]?.prompt })
+        let table = try PromptTable(prompts: chosen.map(\.prompt))
         try table.write(to: path)
-        print("wrote \(path): \(table.tasks.count) tasks for \(models[0])")
-        for task in table.tasks { print("  \(task)  (job \(newest[task]?.job ?? ""))") }
+        print("wrote \(path): \(table.tasks.count) tasks for \(first.prompt.modelName)")
+        for entry in chosen { print("  \(entry.prompt.spec.name)  (job \(entry.job))") }
     }
 }

@@ -55,4 +55,22 @@ import Testing
         #expect(streamed.weightFootprint.count == whole.weightFootprint.count)
         #expect(streamed.weightFootprint.bytes == whole.weightFootprint.bytes - tableBytes + table.byteCount)
     }
+
+    /// The untied table is a copy: the model file overwritten in place after loading changes nothing
+    /// the decoder reads (a mapping would show the new bytes, or fault on a file cut short).
+    @Test func anUntiedTableDoesNotReadTheFileAfterLoading() throws {
+        let path = try Fixtures.scratchDirectory() + "/model.gguf"
+        try FileManager.default.copyItem(atPath: Fixtures.path("tiny-qwen2.gguf"), toPath: path)
+        let model = try ModelLoader.open(path: path)
+        let decoder = try Transformer(config: model.config, source: model.weights, precision: .fp32)
+        let H = decoder.config.hiddenSize
+        let (before, after) = (FloatBuffer(count: H), FloatBuffer(count: H))
+        decoder.tokenEmbedding(5, into: before.pointer)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data(count: size))
+        try handle.close()
+        decoder.tokenEmbedding(5, into: after.pointer)
+        #expect(after.array == before.array && before.array.contains { $0 != 0 })
+    }
 }

@@ -38,6 +38,7 @@ struct PromptTableTests {
         #expect(mixed.map { "\($0)" }?.contains("--model") == true)
         #expect(throws: (any Error).self) { try PromptTable(prompts: [Self.prompt("a"), Self.prompt("a", start: 3)]) }
         #expect(throws: (any Error).self) { try PromptTable(prompts: [Self.prompt("a/b")]) }
+        #expect(throws: (any Error).self) { try PromptTable(prompts: [Self.prompt("__metadata__")]) }
     }
 
     /// A damaged task entry names the file and the task.
@@ -51,5 +52,18 @@ struct PromptTableTests {
                              metadata: metadata, to: path)
         let error = #expect(throws: ModelFileError.self) { try PromptTable.load(path: path) }
         #expect(error.map { "\($0)" }?.contains("(task capital)") == true)
+    }
+
+    /// An entry whose fields name another task is refused: `--task a` never serves task b's prompt.
+    @Test func anEntryMustNameItsOwnTask() throws {
+        let path = try OutputFixtures.folder().appendingPathComponent("table.safetensors").path
+        try PromptTable(prompts: [Self.prompt("capital")]).write(to: path)
+        let file = try SafetensorsFile(path: path)
+        var metadata = file.metadata
+        metadata["capital/task_name"] = "sentiment"
+        try writeSafetensors(tensors: [SafetensorsTensor(name: "capital", shape: [2, 4], values: try file.floats("capital"))],
+                             metadata: metadata, to: path)
+        let error = #expect(throws: ModelFileError.self) { try PromptTable.load(path: path) }
+        #expect(error.map { "\($0)" }?.contains("capital/task_name") == true)
     }
 }
