@@ -41,29 +41,25 @@ struct PromptTableTests {
         #expect(throws: (any Error).self) { try PromptTable(prompts: [Self.prompt("__metadata__")]) }
     }
 
-    /// A damaged task entry names the file and the task.
-    @Test func aDamagedEntryNamesItsTask() throws {
+    /// The error loading a one-task table ("capital") whose metadata `key` was changed to `value`.
+    static func loadingTampered(_ key: String, _ value: String) throws -> String? {
         let path = try OutputFixtures.folder().appendingPathComponent("table.safetensors").path
         try PromptTable(prompts: [Self.prompt("capital")]).write(to: path)
         let file = try SafetensorsFile(path: path)
         var metadata = file.metadata
-        metadata["capital/pseudo_tokens"] = "5"
+        metadata[key] = value
         try writeSafetensors(tensors: [SafetensorsTensor(name: "capital", shape: [2, 4], values: try file.floats("capital"))],
                              metadata: metadata, to: path)
-        let error = #expect(throws: ModelFileError.self) { try PromptTable.load(path: path) }
-        #expect(error.map { "\($0)" }?.contains("(task capital)") == true)
+        return #expect(throws: ModelFileError.self) { try PromptTable.load(path: path) }.map { "\($0)" }
+    }
+
+    /// A damaged task entry names the file and the task.
+    @Test func aDamagedEntryNamesItsTask() throws {
+        #expect(try Self.loadingTampered("capital/pseudo_tokens", "5")?.contains("(task capital)") == true)
     }
 
     /// An entry whose fields name another task is refused: `--task a` never serves task b's prompt.
     @Test func anEntryMustNameItsOwnTask() throws {
-        let path = try OutputFixtures.folder().appendingPathComponent("table.safetensors").path
-        try PromptTable(prompts: [Self.prompt("capital")]).write(to: path)
-        let file = try SafetensorsFile(path: path)
-        var metadata = file.metadata
-        metadata["capital/task_name"] = "sentiment"
-        try writeSafetensors(tensors: [SafetensorsTensor(name: "capital", shape: [2, 4], values: try file.floats("capital"))],
-                             metadata: metadata, to: path)
-        let error = #expect(throws: ModelFileError.self) { try PromptTable.load(path: path) }
-        #expect(error.map { "\($0)" }?.contains("capital/task_name") == true)
+        #expect(try Self.loadingTampered("capital/task_name", "sentiment")?.contains("capital/task_name") == true)
     }
 }
