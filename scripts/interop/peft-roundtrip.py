@@ -4,11 +4,12 @@ PEFT's P-tuning adapter that `ptune train` writes (adapter/), the answer scored 
 Checks that every prediction is the same and every probability within the tolerance, and that the
 prompt is not silently ignored: with PEFT's prompt embeddings set to zeros the probabilities move.
 
-Classify tasks with a prefix-only template (every [P] before the text, which is what PEFT can
+Classify tasks, and fill tasks with candidates, with a prefix-only template (every [P] before the text, which is what PEFT can
 express), on a model whose tokenizer adds no BOS, with records shorter than the run's max_length
 (ptune would cut longer ones). The text after the pseudo tokens is filled in with the record's
 fields and ends before {target}; the run's target_prefix (the template's spaces before {target})
-goes before each label word, and the word's first token is scored, as ptune's encoder does.
+goes before each label word or candidate, and its first token is scored (each such token once, named
+by its text), as ptune's encoder does; fill compares the probabilities of ptune's ten best.
 
 usage: peft-roundtrip.py MODEL.gguf RUN_FOLDER RECORDS.jsonl PTUNE_PREDICTIONS.jsonl [--tolerance T]
 Prints one JSON line: records, equal predictions, largest probability difference, and the largest
@@ -63,12 +64,18 @@ def main():
                                                 dtype=torch.float32).eval()
     model = PeftModel.from_pretrained(base, str(Path(a.run) / "adapter")).eval()
 
-    if meta["task_kind"] != "classify":
-        sys.exit(f"{meta['task_kind']} tasks are not checked here (classify only)")
-    words = json.loads(meta["label_words"])
-    answers = [w["label"] for w in words]
     prefix = meta["target_prefix"]
-    tokens = [tok(prefix + w["word"], add_special_tokens=False).input_ids[0] for w in words]
+    first = lambda word: tok(prefix + word, add_special_tokens=False).input_ids[0]
+    if meta["task_kind"] == "classify":
+        words = json.loads(meta["label_words"])
+        answers = [w["label"] for w in words]
+        tokens = [first(w["word"]) for w in words]
+    elif meta["task_kind"] == "fill" and json.loads(meta["candidates"]) is not None:
+        tokens = list(dict.fromkeys(first(c) for c in json.loads(meta["candidates"])))
+        decoded = [tok.decode([t]) for t in tokens]
+        answers = [d[len(prefix):] if d.startswith(prefix) else d for d in decoded]
+    else:
+        sys.exit(f"{meta['task_kind']} tasks without label words or candidates are not checked here")
 
     records = [json.loads(line) for line in Path(a.records).read_text().splitlines() if line.strip()]
     expected = [json.loads(line) for line in Path(a.predictions).read_text().splitlines() if line.strip()]

@@ -3,48 +3,69 @@ import TestSupport
 import Testing
 
 /// The PEFT adapter `ptune train` writes, used from PyTorch: transformers on the same GGUF with
-/// PEFT's P-tuning gives `ptune predict`'s labels and probabilities (scripts/interop/peft-roundtrip.py),
+/// PEFT's P-tuning gives `ptune predict`'s answers and probabilities (scripts/interop/peft-roundtrip.py),
 /// and zeroing the adapter's prompt moves them (it is not silently ignored).
 @Suite(.enabled(if: TestEnvironment.interopPython != nil, "needs the interop Python environment (make interop)"),
        .enabled(if: TestEnvironment.smolLM2 != nil, "needs the cached SmolLM2 model (make model)"),
        .enabled(if: TestEnvironment.shared != nil, "needs ../shared/data beside the package"))
 struct PeftAdapterInteropTests {
-    /// SST-2 rows of six words or more from `file`, as JSON lines.
-    static func records(_ file: String, count: Int) throws -> String {
-        let path = try #require(TestEnvironment.shared).appendingPathComponent("data/sst2/" + file).path
-        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
-            .map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
-            .filter { $0.count == 2 && $0[0].split(separator: " ").count >= 6 }
-        let lines = try rows.prefix(count).map { row -> String in
-            let object = ["sentence": row[0].trimmingCharacters(in: .whitespaces), "label": String(row[1])]
-            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// A bundle's task.toml lines after `model`, its training records and the records to predict.
+    typealias Task = (manifest: String, train: [[String: String]], predict: [[String: String]])
+
+    static func data(_ path: String) throws -> String {
+        try String(contentsOfFile: try #require(TestEnvironment.shared).appendingPathComponent("data/" + path).path,
+                   encoding: .utf8)
     }
 
-    @Test func peftOnTheSameGGUFPredictsAsPtune() throws {
+    /// SST-2 sentences of six words or more (classify).
+    static func sst2() throws -> Task {
+        func rows(_ file: String, _ count: Int) throws -> [[String: String]] {
+            let fields: [[Substring]] = try data("sst2/" + file).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+            let long = fields.filter { $0.count == 2 && $0[0].split(separator: " ").count >= 6 }
+            return long.prefix(count).map { row -> [String: String] in
+                ["sentence": row[0].trimmingCharacters(in: .whitespaces), "label": String(row[1])]
+            }
+        }
+        return ("kind = \"classify\"\ntemplate = \"[P*4]{sentence} It was {target}\"\n\n"
+                + "[labels]\n\"1\" = \"great\"\n\"0\" = \"terrible\"\n", try rows("train.tsv", 64), try rows("test.tsv", 40))
+    }
+
+    /// LAMA P103 facts whose object is one of ten languages (fill with candidates).
+    static func lamaP103() throws -> Task {
+        let languages = ["English", "French", "Spanish", "Italian", "German", "Russian", "Dutch", "Japanese", "Polish", "Swedish"]
+        func rows(_ file: String, _ count: Int) throws -> [[String: String]] {
+            try data("lama/fact-retrieval/original/P103/" + file).split(separator: "\n").compactMap { line in
+                let fact = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                guard let subject = fact?["sub_label"] as? String, let object = fact?["obj_label"] as? String,
+                      languages.contains(object) else { return nil }
+                return ["subject": subject, "object": object]
+            }.prefix(count).map { $0 }
+        }
+        let candidates = languages.map { "\"\($0)\"" }.joined(separator: ", ")
+        return ("kind = \"fill\"\ntemplate = \"[P*3] The native language of {subject} is {target}\"\n\n"
+                + "[data]\nlabel_field = \"object\"\n\n[fill]\ncandidates = [\(candidates)]\n",
+                try rows("train.jsonl", 64), try rows("test.jsonl", 40))
+    }
+
+    static func jsonLines(_ rows: [[String: String]]) throws -> String {
+        try rows.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+            .joined(separator: "\n") + "\n"
+    }
+
+    @Test(arguments: ["sst2", "lama-P103"])
+    func peftOnTheSameGGUFPredictsAsPtune(_ name: String) throws {
         let (python, model) = (try #require(TestEnvironment.interopPython), try #require(TestEnvironment.smolLM2))
+        let task = name == "sst2" ? try Self.sst2() : try Self.lamaP103()
         let root = TestEnvironment.temporaryDirectory("peft-interop")
         let bundle = root.appendingPathComponent("bundle")
         try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
-        try """
-        name = "interop"
-        model = "\((model as NSString).lastPathComponent)"
-        kind = "classify"
-        template = "[P*4]{sentence} It was {target}"
-
-        [labels]
-        "1" = "great"
-        "0" = "terrible"
-
-        [training]
-        max_steps = 30
-        seeds = [13]
-        """.write(to: bundle.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
-        try Self.records("train.tsv", count: 64).write(to: bundle.appendingPathComponent("train.jsonl"),
-                                                      atomically: true, encoding: .utf8)
+        try ("name = \"interop\"\nmodel = \"\((model as NSString).lastPathComponent)\"\n" + task.manifest
+             + "\n[training]\nmax_steps = 30\nseeds = [13]\n")
+            .write(to: bundle.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
+        try Self.jsonLines(task.train).write(to: bundle.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
         let input = root.appendingPathComponent("records.jsonl")
-        try Self.records("test.tsv", count: 40).write(to: input, atomically: true, encoding: .utf8)
+        try Self.jsonLines(task.predict).write(to: input, atomically: true, encoding: .utf8)
         let run = root.appendingPathComponent("run").path
         let ptune = TestEnvironment.ptuneBinary
         let train = try TestEnvironment.capture(ptune, ["train", bundle.path, "--out", run, "--threads", "2"])
