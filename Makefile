@@ -73,14 +73,16 @@ tokenizer-fuzz: deps gemma3 qwen2
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_TOKENIZER_CASES=/tmp/ptune-tokenizer-fuzz.json $(SWIFT) test $(BUILD_OPTS) --skip-build --filter "SmolLM2ParityTests|Gemma3ParityTests|Qwen25ParityTests|PreTokenizerTests"
 
-# The round trips through PyTorch: PEFT on the same GGUF reproduces `ptune predict`. The Python
-# environment they need is made once (about 5 minutes; torch from PyPI brings its CUDA libraries, about
-# 5 GB) and cached; `make test` runs them when it is complete (the .complete stamp).
+# The round trips: PEFT (PyTorch) and llama.cpp (llama-cpp-python) on the same GGUF reproduce
+# `ptune predict`. The Python environment they need is made once (about 5 minutes for torch from PyPI,
+# which brings its CUDA libraries, about 5 GB, and 10-15 minutes on 2 cores to compile llama.cpp from
+# llama-cpp-python's source) and cached; `make test` runs them when it is complete (the .complete stamp).
 INTEROP_VENV ?= $(HOME)/.cache/ptune/interop/venv
 interop: test-deps model
 	@scripts/install-deps.sh --interop
 	@test -f $(INTEROP_VENV)/.complete || { python3 -m venv $(INTEROP_VENV) && \
-	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf && \
+	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf numpy && \
+	  CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(INTEROP_VENV)/bin/pip install -q --no-binary llama-cpp-python llama-cpp-python && \
 	  touch $(INTEROP_VENV)/.complete; }
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	PTUNE_INTEROP_PYTHON=$(INTEROP_VENV)/bin/python $(SWIFT) test $(BUILD_OPTS) --skip-build --filter Interop

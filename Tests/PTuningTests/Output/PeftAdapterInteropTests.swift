@@ -2,9 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The PEFT adapter `ptune train` writes, used from PyTorch: transformers on the same GGUF with
-/// PEFT's P-tuning gives `ptune predict`'s answers and probabilities (scripts/interop/peft-roundtrip.py),
-/// and zeroing the adapter's prompt moves them (it is not silently ignored).
+/// A trained prompt used outside ptune, on the same GGUF: transformers with the PEFT adapter `ptune
+/// train` writes gives `ptune predict`'s answers and probabilities, and zeroing the adapter's prompt
+/// moves them (scripts/interop/peft-roundtrip.py; prefix-only templates); llama.cpp fed the prompt's
+/// rows as input embeddings where the template puts them gives its answers
+/// (scripts/interop/llama-cpp-roundtrip.py; any template).
 @Suite(.enabled(if: TestEnvironment.interopPython != nil, "needs the interop Python environment (make interop)"),
        .enabled(if: TestEnvironment.smolLM2 != nil, "needs the cached SmolLM2 model (make model)"),
        .enabled(if: TestEnvironment.shared != nil, "needs ../shared/data beside the package"))
@@ -32,7 +34,7 @@ struct PeftAdapterInteropTests {
     }
 
     /// LAMA P103 facts whose object is one of ten languages (fill with candidates).
-    static func lamaP103() throws -> Task {
+    static func lamaP103(template: String = "[P*3] The native language of {subject} is {target}") throws -> Task {
         let languages = ["English", "French", "Spanish", "Italian", "German", "Russian", "Dutch", "Japanese", "Polish", "Swedish"]
         func rows(_ file: String, _ count: Int) throws -> [[String: String]] {
             try data("lama/fact-retrieval/original/P103/" + file).split(separator: "\n").compactMap { line in
@@ -43,7 +45,7 @@ struct PeftAdapterInteropTests {
             }.prefix(count).map { $0 }
         }
         let candidates = languages.map { "\"\($0)\"" }.joined(separator: ", ")
-        return ("kind = \"fill\"\ntemplate = \"[P*3] The native language of {subject} is {target}\"\n\n"
+        return ("kind = \"fill\"\ntemplate = \"\(template)\"\n\n"
                 + "[data]\nlabel_field = \"object\"\n\n[fill]\ncandidates = [\(candidates)]\n",
                 try rows("train.jsonl", 64), try rows("test.jsonl", 40))
     }
@@ -53,10 +55,13 @@ struct PeftAdapterInteropTests {
             .joined(separator: "\n") + "\n"
     }
 
-    @Test(arguments: ["sst2", "lama-P103"])
-    func peftOnTheSameGGUFPredictsAsPtune(_ name: String) throws {
+    /// SST-2 and LAMA with prefix-only templates through PEFT and llama.cpp; LAMA with pseudo tokens
+    /// in the middle ("[P*3] {subject} [P*3] {target}") through llama.cpp only.
+    @Test(arguments: ["sst2", "lama-P103", "lama-P103-middle"])
+    func theSameGGUFElsewherePredictsAsPtune(_ name: String) throws {
         let (python, model) = (try #require(TestEnvironment.interopPython), try #require(TestEnvironment.smolLM2))
-        let task = name == "sst2" ? try Self.sst2() : try Self.lamaP103()
+        let task = name == "sst2" ? try Self.sst2()
+            : name == "lama-P103" ? try Self.lamaP103() : try Self.lamaP103(template: "[P*3] {subject} [P*3] {target}")
         let root = TestEnvironment.temporaryDirectory("peft-interop")
         let bundle = root.appendingPathComponent("bundle")
         try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
@@ -77,9 +82,16 @@ struct PeftAdapterInteropTests {
         let lines = predict.output.split(separator: "\n").filter { $0.hasPrefix("{") }
         try (lines.joined(separator: "\n") + "\n").write(to: predictions, atomically: true, encoding: .utf8)
 
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/interop/peft-roundtrip.py").path
-        let check = try TestEnvironment.capture(python, [script, model, run, input.path, predictions.path])
-        #expect(check.status == 0, "\(check.output)")
-        #expect(check.output.contains("\"records\": 40, \"equal\": 40"), "\(check.output)")
+        let scripts = TestEnvironment.packageRoot.appendingPathComponent("scripts/interop")
+        if name != "lama-P103-middle" {
+            let peft = try TestEnvironment.capture(python, [scripts.appendingPathComponent("peft-roundtrip.py").path,
+                                                            model, run, input.path, predictions.path])
+            #expect(peft.status == 0, "\(peft.output)")
+            #expect(peft.output.contains("\"records\": 40, \"equal\": 40"), "\(peft.output)")
+        }
+        let llama = try TestEnvironment.capture(python, [scripts.appendingPathComponent("llama-cpp-roundtrip.py").path,
+                                                         model, run, input.path, predictions.path])
+        #expect(llama.status == 0, "\(llama.output)")
+        #expect(llama.output.contains("\"records\": 40"), "\(llama.output)")
     }
 }
