@@ -57,10 +57,7 @@ public final class FrozenMatrix: @unchecked Sendable {
             self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
                       storage: .fp32(weights))
         case .bf16:
-            let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, rows * columns))
-            ptune_bf16_from_f32(weights.pointer, values, rows * columns)
-            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
-                      storage: .bf16(values))
+            self.init(MatrixRows(weights, columns: columns), precision: precision, roundsOperand: roundsOperand)
         }
     }
 

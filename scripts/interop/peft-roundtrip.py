@@ -33,7 +33,7 @@ def main():
     meta = roundtrip.prompt_metadata(a.run)
     parts = json.loads(meta["template_parts"])
     kinds = [part["kind"] for part in parts]
-    leading = len(kinds) - len("".join("p" if k == "pseudo" else "x" for k in kinds).lstrip("p"))
+    leading = next((i for i, kind in enumerate(kinds) if kind != "pseudo"), len(kinds))
     if leading == 0 or "pseudo" in kinds[leading:]:
         sys.exit("the template's pseudo tokens do not all come first: PEFT cannot place them")
     model_path = Path(a.model)

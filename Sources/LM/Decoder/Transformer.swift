@@ -214,13 +214,11 @@ public final class Transformer: @unchecked Sendable {
     /// The model's weights: their number and the bytes they take in memory (frozen matrices in
     /// `precision`, norm gains and biases in fp32; a tied head counted once).
     public var weightFootprint: (count: Int, bytes: Int) {
-        let tables: [any EmbeddingRows] = [embeddingTable] + (outputHead === embeddingTable ? [] : [outputHead])
-        let matrices = blocks.flatMap { [$0.qkv, $0.output, $0.gateUp, $0.down] }
+        let matrices: [any EmbeddingRows] = [embeddingTable] + (outputHead === embeddingTable ? [] : [outputHead])
+            + blocks.flatMap { [$0.qkv, $0.output, $0.gateUp, $0.down] }
         let vectors = [outputNorm] + blocks.flatMap { [$0.attentionNorm, $0.ffnNorm] + ($0.qkvBias.map { [$0] } ?? []) }
         let floats = vectors.reduce(0) { $0 + $1.count }
-        let count = tables.reduce(floats) { $0 + $1.rows * $1.columns }
-        let bytes = tables.reduce(4 * floats) { $0 + $1.byteCount }
-        return (matrices.reduce(count) { $0 + $1.rows * $1.columns }, matrices.reduce(bytes) { $0 + $1.byteCount })
+        return (matrices.reduce(floats) { $0 + $1.rows * $1.columns }, matrices.reduce(4 * floats) { $0 + $1.byteCount })
     }
 
     /// Row `id` of the token embedding table [H] in fp32, as the model reads it (with bf16 weights, the

@@ -1,5 +1,4 @@
 import Base
-import Foundation
 import Glibc
 
 /// A whole file mapped read-only into memory; unmapped when the object is released. Pages a reader is
@@ -14,11 +13,11 @@ final class MappedFile: @unchecked Sendable {
     private let isCopy: Bool
 
     /// A copy of `contents`, named `path` in errors.
-    init(copying contents: Data, path: String) {
+    init(copying contents: UnsafeRawBufferPointer, path: String) {
         self.path = path
         isCopy = true
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, contents.count), alignment: 64)
-        contents.copyBytes(to: copy.bindMemory(to: UInt8.self))
+        copy.copyMemory(from: contents)
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(copy)[0..<contents.count])
     }
 
@@ -71,8 +70,8 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        guard let base = bytes.baseAddress else { return }
-        if isCopy { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = UnsafeMutableRawPointer(mutating: bytes.baseAddress) else { return }
+        if isCopy { base.deallocate() } else { munmap(base, bytes.count) }
     }
 }
 

@@ -46,7 +46,7 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// A safetensors file's `contents` held in memory (copied), named `name` in errors.
     public convenience init(contents: Data, name: String) throws {
-        try self.init(file: MappedFile(copying: contents, path: name))
+        try self.init(file: contents.withUnsafeBytes { MappedFile(copying: $0, path: name) })
     }
 
     private init(file: MappedFile) throws {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// An untied token embedding table kept in the model file's own encoding and de-quantized a row at a
 /// time: the values are exactly those of the table converted whole, at the file's size (a Q5_0 table of
 /// Qwen2.5 0.5B takes 94 MB where fp32 takes 545 MB). Its bytes are copied out of the file, so a model
@@ -9,13 +7,10 @@ final class StoredTable: EmbeddingRows, @unchecked Sendable {
 
     init(_ stored: StoredTensor) {
         precondition(stored.shape.count == 2, "an embedding table is a matrix")
-        let start = stored.file.bytes.baseAddress.map { $0 + stored.offset }
-        let bytes = start.map {
-            Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: stored.byteCount, deallocator: .none)
-        }
-        let copy = MappedFile(copying: bytes ?? Data(), path: stored.file.path)
+        let range = stored.offset..<stored.offset + stored.byteCount
+        let copy = MappedFile(copying: UnsafeRawBufferPointer(rebasing: stored.file.bytes[range]), path: stored.file.path)
         tensor = StoredTensor(type: stored.type, shape: stored.shape, offset: 0, file: copy)
-        stored.file.release(stored.offset..<stored.offset + stored.byteCount)
+        stored.file.release(range)
     }
 
     var rows: Int { tensor.rows }

@@ -60,11 +60,7 @@ public struct PromptFile: Sendable {
     /// The prompt `fields` describe, its table the tensor `tensorName` of `file`.
     static func decode(_ fields: PromptMetadataReader, file: SafetensorsFile, tensor tensorName: String) throws -> PromptFile {
         let path = fields.path
-        guard try fields.string("format") == format else {
-            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: fields.metadata["format"] ?? "")
-        }
-        let version = try fields.string("format_version")
-        guard version == formatVersion else { throw ModelFileError.unsupportedFeature(path: path, feature: "ptune-prompt version \(version)") }
+        try fields.requireFormat(format, version: formatVersion)
 
         let partRecords: [TemplatePartRecord] = try fields.json("template_parts")
         let parts = try partRecords.map { record -> Template.Part in

@@ -16,6 +16,17 @@ public struct PromptMetadataReader {
         return value
     }
 
+    /// Checks that `format` and `format_version` are the ones the caller reads.
+    public func requireFormat(_ format: String, version: String) throws {
+        guard try string("format") == format else {
+            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: metadata["format"] ?? "")
+        }
+        let found = try string("format_version")
+        guard found == version else {
+            throw ModelFileError.unsupportedFeature(path: path, feature: "\(format) version \(found)")
+        }
+    }
+
     public func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
         let text = try string(key)
         guard let value = T(text) else {

@@ -67,13 +67,7 @@ public struct PromptTable: Sendable {
     public static func load(path: String) throws -> PromptTable {
         let file = try SafetensorsFile(path: path)
         let fields = PromptMetadataReader(path: path, metadata: file.metadata)
-        guard try fields.string("format") == format else {
-            throw ModelFileError.badValue(path: path, key: "format", expected: format, found: file.metadata["format"] ?? "")
-        }
-        let version = try fields.string("format_version")
-        guard version == formatVersion else {
-            throw ModelFileError.unsupportedFeature(path: path, feature: "ptune-prompt-table version \(version)")
-        }
+        try fields.requireFormat(format, version: formatVersion)
         let tasks: [String] = try fields.json("tasks")
         return try PromptTable(prompts: tasks.map { task in
             var own: [String: String] = [:]

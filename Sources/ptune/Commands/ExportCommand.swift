@@ -66,8 +66,7 @@ struct ExportCommand: ParsableCommand {
         for record in try store.jobs(state: .succeeded, ownerUID: ownerUID) where newest[record.name] == nil {
             let prompt: PromptFile
             do {
-                let data = try store.artifact(jobID: record.id, name: "prompt.safetensors")
-                prompt = try PromptFile.load(contents: data, name: "the prompt of job \(record.id)")
+                prompt = try store.prompt(of: record.id)
             } catch {
                 FileHandle.standardError.write(Data("leaving out job \(record.id) (\(record.name)): \(error)\n".utf8))
                 continue

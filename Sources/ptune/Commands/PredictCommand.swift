@@ -36,8 +36,7 @@ struct PromptOptions: ParsableArguments {
         if let job {
             let store = try spoolOptions.openStore()
             let record = try spoolOptions.succeededJob(job, in: store, for: "a prompt to use")
-            trained = try TrainedPrompt(job: record.id, data: try store.artifact(jobID: record.id, name: "prompt.safetensors"),
-                                        modelPath: model, precision: precision)
+            trained = try TrainedPrompt(prompt: try store.prompt(of: record.id), modelPath: model, precision: precision)
         } else if let table, let task {
             trained = try TrainedPrompt(prompt: try PromptTable.load(path: table).prompt(task: task), modelPath: model,
                                         precision: precision)

@@ -4,6 +4,7 @@ import Foundation
 import LM
 import PTuning
 import Spool
+import Store
 import Tensor
 
 /// A trained prompt ready to use: the prompt file, its model, and the encoder for its task.
@@ -25,19 +26,6 @@ struct TrainedPrompt {
         try self.init(prompt: try PromptFile.load(path: file), modelPath: modelPath, precision: precision)
     }
 
-    /// The prompt a job stored in the daemon's database (`data`: its prompt.safetensors, checksum
-    /// already checked), with its model as in `init(path:modelPath:precision:)`.
-    init(job: String, data: Data, modelPath: String?, precision: Precision) throws {
-        let prompt: PromptFile
-        do {
-            prompt = try PromptFile.load(contents: data, name: "the prompt of job \(job)")
-        } catch {
-            throw ActionableError("the prompt of job \(job) in the database is not a prompt file: \(error)",
-                                  hint: "`ptune export \(job) --out DIR` writes it out to look at")
-        }
-        try self.init(prompt: prompt, modelPath: modelPath, precision: precision)
-    }
-
     /// `prompt` with its model, as in `init(path:modelPath:precision:)`.
     init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
         self.prompt = prompt
@@ -55,5 +43,18 @@ struct TrainedPrompt {
         let examples = try RecordFile.load(URL(fileURLWithPath: input), spec: prompt.spec, labelled: labelled)
         let encoded = try encoder.encode(examples)
         return Evaluator(model: model, encoder: encoder).predict(encoded, table: prompt.table, batchSize: batchSize)
+    }
+}
+
+extension JobStore {
+    /// The prompt job `jobID` stored (prompt.safetensors, its checksum checked), parsed in memory.
+    func prompt(of jobID: String) throws -> PromptFile {
+        let data = try artifact(jobID: jobID, name: "prompt.safetensors")
+        do {
+            return try PromptFile.load(contents: data, name: "the prompt of job \(jobID)")
+        } catch {
+            throw ActionableError("the prompt of job \(jobID) in the database is not a prompt file: \(error)",
+                                  hint: "`ptune export \(jobID) --out DIR` writes it out to look at")
+        }
     }
 }
