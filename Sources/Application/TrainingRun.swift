@@ -116,10 +116,8 @@ public struct TrainingRun {
     /// encode under it, which never stops the run.
     private func manualTemplateData(spec: TaskSpec, dev: [Example], test: [Example],
                                     tokenizer: BPETokenizer) -> ManualTemplateData? {
-        var manualSpec = spec
-        manualSpec.template = spec.baselineTemplate
         do {
-            let encoder = try ExampleEncoder(spec: manualSpec, tokenizer: tokenizer)
+            let encoder = try ExampleEncoder(spec: spec.manualOnly, tokenizer: tokenizer)
             return ManualTemplateData(encoder: encoder, dev: try encoder.encode(dev), test: try encoder.encode(test))
         } catch {
             log("no manual-template baseline: \(error.problems.first?.description ?? "its records do not encode")")

@@ -9,6 +9,6 @@ enum ManifestKeys {
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
                            "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",
                            "eval_every", "patience", "checkpoint_every", "max_length", "precision", "recompute",
-                           "refit"]
+                           "refit", "manual_fallback"]
     static let limits = ["threads", "memory_mb", "wall_time", "priority"]
 }

@@ -32,6 +32,7 @@ struct TrainingReader {
         if let v = table.oneOf("precision", Precision.self) { s.precision = v }
         if let v = table.bool("recompute") { s.recompute = v }
         if let v = table.bool("refit") { s.refit = v }
+        if let v = table.bool("manual_fallback") { s.manualFallback = v }
         return s
     }
 

@@ -102,6 +102,12 @@ public enum ReportMarkdown {
     /// Which prompt was exported, and why.
     static func exported(_ report: RunReport) -> String {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
+        if report.summary.exported == .manualTemplate {
+            let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
+            return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
+                + "no seed's prompt scored above it on dev, not even \(chosen)\(test). Set `manual_fallback = false` to "
+                + "export that seed's prompt anyway."
+        }
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
         let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), its best on dev)" } ?? ""
         let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps\(passes)"

@@ -12,18 +12,21 @@ public enum RunOutputs {
 
     /// Writes `prompt.safetensors`, `adapter/` (PEFT), `loss.svg`, `report.md` and, last, `report.json`,
     /// each file atomically, creating `directory` if needed. Returns the names written, relative to
-    /// `directory`, in that order.
+    /// `directory`, in that order. When the manual template is exported, `prompt.safetensors` holds it
+    /// with no rows and there is no adapter (PEFT needs at least one virtual token).
     @discardableResult
     public static func write(outcome: TrainingOutcome, context: RunContext, to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let spec = context.spec
-        let promptFile = PromptFile(table: outcome.table, spec: spec, hiddenSize: context.model.config.hiddenSize,
-                                    targetPrefix: context.targetPrefix, modelName: context.model.name,
-                                    modelSHA256: context.model.sha256)
+        let manual = outcome.exported == .manualTemplate
+        let promptFile = PromptFile(table: outcome.table, spec: manual ? spec.manualOnly : spec,
+                                    hiddenSize: context.model.config.hiddenSize, targetPrefix: context.targetPrefix,
+                                    modelName: context.model.name, modelSHA256: context.model.sha256)
         try promptFile.write(to: directory.appendingPathComponent(prompt).path)
 
-        let adapterFiles = try PeftAdapter.write(table: outcome.table, config: PeftAdapter.Config(context: context),
-                                                 to: directory.appendingPathComponent(adapterFolder))
+        let adapterFiles = manual ? []
+            : try PeftAdapter.write(table: outcome.table, config: PeftAdapter.Config(context: context),
+                                    to: directory.appendingPathComponent(adapterFolder))
         let outputs = [prompt] + adapterFiles.map { "\(adapterFolder)/\($0)" } + [lossChart, reportMarkdown, reportJSON]
         let report = RunReport(outcome: outcome, context: context, outputs: outputs)
 

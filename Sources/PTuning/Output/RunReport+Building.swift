@@ -19,7 +19,7 @@ extension RunReport {
         baselines = outcome.baselines
         seeds = outcome.seeds
         refit = outcome.refit
-        summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed,
+        summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed, exported: outcome.exported,
                           dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
                           test: MetricSummary(outcome.seeds.compactMap(\.test)), warnings: outcome.warnings)
         let runs = outcome.seeds + (outcome.refit.map { [$0.result] } ?? [])
@@ -85,6 +85,7 @@ extension RunReport.Training {
         kernel = settings.precision.kernel
         recompute = settings.recompute
         refit = settings.refit
+        manualFallback = settings.manualFallback
         automatic = settings.automatic.map(\.rawValue).sorted()
     }
 }

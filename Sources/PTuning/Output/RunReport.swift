@@ -152,6 +152,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var recompute: Bool
         /// Whether the chosen seed trains again on every record when the dev split is carved.
         public var refit: Bool
+        /// Whether the manual template is exported when no seed's prompt beats it on dev.
+        public var manualFallback: Bool
         /// The settings ptune chose because the bundle left them out ("steps", "learning_rate",
         /// "seeds", "eval_every").
         public var automatic: [String]
@@ -169,6 +171,7 @@ public struct RunReport: Codable, Sendable, Equatable {
             case evalEvery = "eval_every"
             case checkpointEvery = "checkpoint_every"
             case maxLength = "max_length"
+            case manualFallback = "manual_fallback"
         }
     }
 
@@ -187,16 +190,18 @@ public struct RunReport: Codable, Sendable, Equatable {
     /// The seeds taken together.
     public struct Summary: Codable, Sendable, Equatable {
         public var seedCount: Int
-        /// The seed whose prompt table was exported.
+        /// The seed chosen on dev, whose prompt table (or whose refit's) was exported.
         public var bestSeed: UInt64
+        /// What `prompt.safetensors` holds: the chosen seed's prompt, the refit's, or the manual template.
+        public var exported: ExportedPrompt
         public var dev: MetricSummary
         public var test: MetricSummary
-        /// The exported seed's warnings: empty when its prompt looks sound. A seed with warnings is
+        /// The exported prompt's warnings: empty when it looks sound. A seed with warnings is
         /// exported only when every seed has some.
         public var warnings: [RunWarning]
 
         enum CodingKeys: String, CodingKey {
-            case dev, test, warnings
+            case dev, test, warnings, exported
             case seedCount = "seed_count"
             case bestSeed = "best_seed"
         }

@@ -87,6 +87,9 @@ public struct TrainingSettings: Sendable, Equatable {
     /// With a dev split carved from train: once the seeds are chosen, train the chosen seed again on
     /// every record (the carved ones too) and export that prompt.
     public var refit = true
+    /// With a dev split: when no seed's prompt scores above the manual template on dev, export the
+    /// manual template (no prompt rows) instead of a prompt that dev says is worse.
+    public var manualFallback = true
 
     public init() {}
 }
@@ -117,6 +120,15 @@ public struct TaskSpec: Sendable, Equatable {
 
     /// The manual baseline's template: `manualTemplate`, or the template without its pseudo tokens.
     public var baselineTemplate: Template { manualTemplate ?? template.withoutPseudoTokens }
+
+    /// This task with its manual template in place of the P-tuning one: what is exported when no
+    /// prompt beat the manual template.
+    public var manualOnly: TaskSpec {
+        var spec = self
+        spec.template = baselineTemplate
+        spec.manualTemplate = nil
+        return spec
+    }
 
     public static func == (a: TaskSpec, b: TaskSpec) -> Bool {
         a.name == b.name && a.kind.isSame(as: b.kind) && a.template == b.template && a.labelField == b.labelField

@@ -13,6 +13,9 @@ public struct RunWarning: Sendable, Codable, Equatable {
         case lossAboveUniform = "loss_above_uniform"
         /// The dev metric is not above the majority answer's or the manual template's.
         case notAboveBaseline = "not_above_baseline"
+        /// No seed's prompt scored above the manual template on dev, so the manual template is
+        /// exported instead (`TrainingSettings.manualFallback`).
+        case manualTemplateExported = "manual_template_exported"
     }
 
     public var kind: Kind
@@ -68,6 +71,18 @@ struct SeedDiagnosis {
                 + "majority answer and the manual template on dev"))
         }
         return warnings
+    }
+
+    /// The reason to export the manual template instead of `chosen`'s prompt: the manual template
+    /// scores at least as well on dev, so dev cannot tell the prompt from writing none. Nil when the
+    /// prompt is better or either has no dev figure.
+    func manualFallback(chosen: SeedResult) -> RunWarning? {
+        guard let baselines, let manual = baselines.manual.dev?.primary, let prompt = chosen.dev?.primary,
+              prompt <= manual else { return nil }
+        return RunWarning(kind: .manualTemplateExported, message:
+            "no seed's prompt scored above the manual template on dev (seed \(chosen.seed), the best: \(metricName) "
+            + "\(Self.format(prompt)); the manual template: \(Self.format(manual))): the manual template "
+            + "\(baselines.manual.description.debugDescription) is exported, with no prompt rows")
     }
 
     static func format(_ value: Double) -> String { String(format: "%.4f", value) }

@@ -67,7 +67,12 @@ public final class Trainer {
         let best = Self.bestSeedIndex(results)
         var outcome = TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
                                       baselines: baselines, settings: settings, data: data.summary)
-        if refits { try refit(&outcome, chosen: results[best]) }
+        if settings.manualFallback, let fallback = diagnosis.manualFallback(chosen: results[best]) {
+            outcome.table = FloatBuffer(count: 0)
+            outcome.manualFallback = fallback
+        } else if refits {
+            try refit(&outcome, chosen: results[best])
+        }
         return outcome
     }
 

@@ -63,11 +63,34 @@ public struct TrainingOutcome: Sendable {
     /// The chosen seed trained again on every record, when the settings asked for it.
     public var refit: RefitResult?
 
-    /// The warnings of the exported prompt.
-    public var warnings: [RunWarning] {
-        if let refit, refit.exported { return refit.result.warnings }
-        return seeds.first { $0.seed == bestSeed }?.warnings ?? []
+    /// Set when the manual template is exported instead of a prompt (`TrainingSettings.manualFallback`),
+    /// saying why; `table` is then empty.
+    public var manualFallback: RunWarning?
+
+    /// What was exported: the chosen seed's prompt, the refit's, or the manual template.
+    public var exported: ExportedPrompt {
+        if manualFallback != nil { return .manualTemplate }
+        return refit?.exported == true ? .refit : .chosenSeed
     }
+
+    /// The warnings of what was exported.
+    public var warnings: [RunWarning] {
+        switch exported {
+        case .manualTemplate: return manualFallback.map { [$0] } ?? []
+        case .refit: return refit?.result.warnings ?? []
+        case .chosenSeed: return seeds.first { $0.seed == bestSeed }?.warnings ?? []
+        }
+    }
+}
+
+/// What a run exported as its prompt.
+public enum ExportedPrompt: String, Sendable, Codable, Equatable {
+    /// The prompt of the seed chosen on dev (`TrainingOutcome.bestSeed`).
+    case chosenSeed = "chosen_seed"
+    /// The chosen seed trained again on every record (`TrainingOutcome.refit`).
+    case refit
+    /// The manual template, no prompt rows: no prompt beat it on dev.
+    case manualTemplate = "manual_template"
 }
 
 /// The chosen seed trained again, after the choice, on the training records and the carved dev

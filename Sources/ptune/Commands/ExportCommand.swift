@@ -47,6 +47,12 @@ struct ExportCommand: ParsableCommand {
         let store = try spoolOptions.openStore()
         if let table { return try exportTable(to: table, store: store) }
         let record = try spoolOptions.succeededJob(job ?? "", in: store, for: "a prompt to export")
+        if format == .peft, try store.prompt(of: record.id).table.count == 0 {
+            throw ActionableError("job \(record.id) exported its manual template, with no prompt rows (no prompt beat it on "
+                                  + "dev), and PEFT needs at least one virtual token",
+                                  hint: "use --format safetensors for ptune predict, or train again with "
+                                  + "`manual_fallback = false` in [training] to keep the best prompt anyway")
+        }
         let names = format == .peft ? ["adapter/adapter_config.json", "adapter/adapter_model.safetensors"] : ["prompt.safetensors"]
         let folder = URL(fileURLWithPath: out ?? "")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

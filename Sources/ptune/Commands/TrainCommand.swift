@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
         let seeds = result.outcome.seeds
         print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
         for seed in seeds {
-            let exported = seed.seed == result.outcome.bestSeed && result.outcome.refit?.exported != true
+            let exported = seed.seed == result.outcome.bestSeed && result.outcome.exported == .chosenSeed
             var line = "  seed \(seed.seed)\(exported ? " (exported)" : ""): \(seed.steps) steps"
             if let dev = seed.dev { line += ", dev \(ProgressDisplay.format(dev))" }
             if let test = seed.test { line += ", test \(ProgressDisplay.format(test))" }
@@ -59,6 +59,9 @@ struct TrainCommand: ParsableCommand {
                 + "\(refit.result.steps) steps"
             if let test = refit.result.test { line += ", test \(ProgressDisplay.format(test))" }
             print(line)
+        }
+        if result.outcome.exported == .manualTemplate {
+            print("  the manual template (exported): \(result.outcome.baselines.manual.description)")
         }
         for warning in result.outcome.warnings { print("warning: \(warning.message)") }
         print("outputs in \(outURL.path): \(result.files.joined(separator: ", "))")

@@ -1,6 +1,7 @@
 import Foundation
 import LM
 @testable import PTuning
+import Tensor
 import Testing
 
 struct PromptExportTests {
@@ -41,6 +42,26 @@ struct PromptExportTests {
         let kindKeys = ["label_words", "candidates", "choice_fields", "choice_margin"]
         #expect(kindKeys.allSatisfy { raw.metadata[$0] != nil }, "format 1 has every kind's keys in every prompt file")
         #expect(raw.metadata["task_kind"] == kind.name)
+    }
+
+    @Test func anExportedManualTemplateIsAPromptFileWithNoRowsAndNoAdapter() throws {
+        let folder = try OutputFixtures.folder()
+        var outcome = OutputFixtures.outcome()
+        outcome.table = FloatBuffer(count: 0)
+        outcome.manualFallback = RunWarning(kind: .manualTemplateExported, message: "no prompt beat it")
+        let outputs = try RunOutputs.write(outcome: outcome, context: OutputFixtures.context(), to: folder)
+        #expect(outputs == ["prompt.safetensors", "loss.svg", "report.md", "report.json"])
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("adapter").path))
+
+        let file = try PromptFile.load(path: folder.appendingPathComponent("prompt.safetensors").path)
+        #expect(file.table.count == 0)
+        #expect(file.spec.template.source == "{sentence} It was{target}")
+        #expect(file.spec.template.pseudoTokenCount == 0)
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("The exported prompt is the manual template `{sentence} It was{target}` with no prompt rows"))
+        let json = try String(contentsOf: folder.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(json.contains("\"exported\" : \"manual_template\""))
+        #expect(json.contains("\"manual_template_exported\""))
     }
 
     @Test func refusesOtherSafetensorsFiles() throws {

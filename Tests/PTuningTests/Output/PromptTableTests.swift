@@ -32,6 +32,16 @@ struct PromptTableTests {
         #expect(missing.map { "\($0)" }?.contains("capital, sentiment, quiz") == true)
     }
 
+    @Test func anExportedManualTemplateHasNoRowsInTheTableToo() throws {
+        let manual = PromptFile(table: FloatBuffer(count: 0), spec: OutputFixtures.spec(name: "rte").manualOnly,
+                                hiddenSize: 4, targetPrefix: " ", modelName: "tiny", modelSHA256: String(repeating: "ab", count: 32))
+        let path = try OutputFixtures.folder().appendingPathComponent("table.safetensors").path
+        try PromptTable(prompts: [Self.prompt("capital"), manual]).write(to: path)
+        let got = try PromptTable.load(path: path).prompt(task: "rte")
+        #expect(got.table.count == 0 && got.spec.template.pseudoTokenCount == 0)
+        #expect(got.spec.template == manual.spec.template)
+    }
+
     @Test func oneModelAndOnePromptPerTask() {
         let other = Self.prompt("b", sha: String(repeating: "cd", count: 32))
         let mixed = #expect(throws: (any Error).self) { try PromptTable(prompts: [Self.prompt("a"), other]) }

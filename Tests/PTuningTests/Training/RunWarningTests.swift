@@ -5,10 +5,11 @@ import Testing
 struct RunWarningTests {
     let labels = [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")]
 
-    func diagnosis(baselineDev: Double? = nil) -> SeedDiagnosis {
+    func diagnosis(baselineDev: Double? = nil, manualDev: Double? = nil) -> SeedDiagnosis {
         let baselines = Baselines(majority: .init(description: "1", dev: baselineDev.map { Metrics(count: 10, accuracy: $0) },
                                                   test: nil),
-                                  manual: .init(description: "{x} {target}", dev: nil, test: nil))
+                                  manual: .init(description: "{x} {target}", dev: manualDev.map { Metrics(count: 10, accuracy: $0) },
+                                                test: nil))
         return SeedDiagnosis(kind: ClassifyKind(labels: labels), vocabularySize: 100, answerTokens: nil, baselines: baselines)
     }
 
@@ -81,5 +82,19 @@ struct RunWarningTests {
         let allFlagged = [result(1, dev: 0.6, warnings: [.notAboveBaseline]), result(2, dev: 0.9, warnings: [.oneAnswer])]
         #expect(Trainer.bestSeedIndex(allFlagged) == 1)
         #expect(Trainer.bestSeedIndex([result(1, dev: 0.8), result(2, dev: 0.8)]) == 0, "ties go to the earlier seed")
+    }
+
+    @Test func theManualTemplateIsExportedWhenNoPromptBeatsItOnDev() throws {
+        let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.7)))
+        #expect(fallback.kind == .manualTemplateExported)
+        #expect(fallback.message.contains("seed 21") && fallback.message.contains("0.7000")
+                && fallback.message.contains("\"{x} {target}\""))
+        #expect(diagnosis(manualDev: 0.8).manualFallback(chosen: result(21, dev: 0.7)) != nil)
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.7)) == nil)
+        #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7)) == nil,
+                "the majority answer is no template to export")
+        var noDev = result(21, dev: 0)
+        noDev.dev = nil
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev) == nil)
     }
 }
