@@ -27,12 +27,7 @@ public enum BundleLoader {
     }
 
     static func load(directory: URL, limits: Limits) throws(TaskProblems) -> TaskBundle {
-        let root = directory.resolvingSymlinksInPath()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TaskProblems([TaskProblem(file: directory.path, message: "not a bundle folder",
-                                            hint: "a bundle is a folder holding task.toml and its data")])
-        }
+        let root = try bundleRoot(directory)
         let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
         let manifestName = ManifestDiagnostics.file
         let (source, toml) = try parseManifest(root: root, limits: limits)
@@ -66,9 +61,32 @@ public enum BundleLoader {
                           dev: dev?.examples ?? [], test: test?.examples ?? [])
     }
 
+    /// Whether the bundle in `directory` is a prediction bundle (`kind = "predict"`, loaded by
+    /// `PredictionBundleLoader`); false also when its manifest cannot be read, which `load` reports.
+    public static func isPrediction(directory: URL) -> Bool {
+        guard let root = try? bundleRoot(directory), let (_, toml) = try? parseManifest(root: root, limits: Limits()) else {
+            return false
+        }
+        return toml["kind"]?.string == predictionKind
+    }
+
+    /// The `kind` of a prediction bundle.
+    public static let predictionKind = "predict"
+
+    /// `directory` with symbolic links resolved, when it is a folder.
+    static func bundleRoot(_ directory: URL) throws(TaskProblems) -> URL {
+        let root = directory.resolvingSymlinksInPath()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TaskProblems([TaskProblem(file: directory.path, message: "not a bundle folder",
+                                            hint: "a bundle is a folder holding task.toml and its data")])
+        }
+        return root
+    }
+
     /// task.toml read (within its size limit), checked as UTF-8 and parsed as TOML; its text is kept
     /// for the line numbers of later problems.
-    private static func parseManifest(root: URL, limits: Limits) throws(TaskProblems) -> (source: String, toml: TOMLTable) {
+    static func parseManifest(root: URL, limits: Limits) throws(TaskProblems) -> (source: String, toml: TOMLTable) {
         let manifestName = ManifestDiagnostics.file
         let bytes: [UInt8]
         do {

@@ -11,4 +11,9 @@ enum ManifestKeys {
                            "eval_every", "patience", "checkpoint_every", "max_length", "precision", "recompute",
                            "refit", "manual_fallback"]
     static let limits = ["threads", "memory_mb", "wall_time", "priority"]
+    /// A prediction bundle's (`kind = "predict"`).
+    static let predictionTopLevel = ["schema", "name", "model", "kind", "prompt", "data", "predict", "limits"]
+    static let prompt = ["job", "file", "table", "task"]
+    static let predictionData = ["input", "format"]
+    static let predict = ["batch_size", "precision"]
 }

@@ -38,13 +38,7 @@ struct ManifestReader {
         var draft = ManifestDraft()
         let top = ManifestTable(root, path: [], validKeys: ManifestKeys.topLevel, diagnostics: diagnostics)
 
-        if let schema = top.value("schema") {
-            if let value = schema.int, value != 1 {
-                top.problem("schema", "schema \(value) is not supported", hint: "this ptune reads schema 1")
-            } else if schema.int == nil {
-                top.wrongType("schema", schema, expected: "an integer")
-            }
-        }
+        checkSchema(top)
         draft.name = readName(top)
         draft.model = top.nonEmptyString("model", required: true)
         if let model = draft.model, model.contains("\0") {
@@ -78,7 +72,17 @@ struct ManifestReader {
         return draft
     }
 
-    private func readName(_ top: ManifestTable) -> String? {
+    /// `schema`, when given, must be 1.
+    func checkSchema(_ top: ManifestTable) {
+        guard let schema = top.value("schema") else { return }
+        if let value = schema.int, value != 1 {
+            top.problem("schema", "schema \(value) is not supported", hint: "this ptune reads schema 1")
+        } else if schema.int == nil {
+            top.wrongType("schema", schema, expected: "an integer")
+        }
+    }
+
+    func readName(_ top: ManifestTable) -> String? {
         guard let name = top.string("name", required: true) else { return nil }
         let allowed = name.unicodeScalars.allSatisfy {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
@@ -179,7 +183,7 @@ struct ManifestReader {
         return settings
     }
 
-    private func readLimits(_ table: ManifestTable) -> JobLimits {
+    func readLimits(_ table: ManifestTable) -> JobLimits {
         var limits = JobLimits()
         if let threads = table.int("threads", in: 1...1024) { limits.threads = threads }
         if let memory = table.int("memory_mb", in: 64...(1 << 24)) { limits.memoryMB = memory }

@@ -3,6 +3,7 @@
 
     defaults.py run OUT --tasks T [T ...] --variants V [V ...] --seeds S [S ...] [--ptune BIN]
     defaults.py table OUT [--by task|size]
+    defaults.py refresh OUT      (results.jsonl rewritten from the reports)
 
 Each task is a bundle as a new user writes it: name, model, kind, template, labels (or candidates,
 or option fields) and data, nothing else. A variant adds `[encoder]` / `[training]` keys to it
@@ -171,8 +172,8 @@ def done_keys(out):
 
 
 def summarise(report):
-    """The exported prompt's figures (the refit's when it was exported), every seed's, the baselines and the
-    settings ptune chose; `chosen_test` is the chosen seed's own run."""
+    """The exported prompt's figures (the refit's when it was exported, the manual template's when that was),
+    every seed's, the baselines and the settings ptune chose; `chosen_test` is the chosen seed's own run."""
     metric = lambda m: None if m is None else (m.get('accuracy') if m.get('accuracy') is not None else m.get('p_at_1'))
     best = report['summary']['best_seed']
     seed = next(s for s in report['seeds'] if s['seed'] == best)
@@ -180,7 +181,10 @@ def summarise(report):
     baselines = report.get('baselines', {})
     refit = report.get('refit')
     exported = refit['result'] if refit and refit['exported'] else seed
+    if report['summary'].get('exported') == 'manual_template':
+        exported = baselines['manual']
     return {
+        'exported': report['summary'].get('exported'),
         'test': metric(exported.get('test')), 'chosen_test': metric(seed.get('test')),
         'refit': None if not refit else {'test': metric(refit['result'].get('test')), 'records': refit['records'],
                                          'steps': refit['result']['steps'], 'exported': refit['exported'],
@@ -238,6 +242,17 @@ def run(args):
                                                                'warnings', 'seconds', 'exit')}), flush=True)
 
 
+def refresh(args):
+    """Rewrites OUT/results.jsonl from the runs' report.json files (after `summarise` changed)."""
+    lines = [json.loads(l) for l in open(f'{args.out}/results.jsonl')]
+    for line in lines:
+        report = f"{args.out}/runs/{line['task']}/{line['variant']}/s{line['seed']}/out/report.json"
+        if line.get('exit') == 0 and os.path.exists(report):
+            line.update(summarise(json.load(open(report))))
+    with open(f'{args.out}/results.jsonl', 'w') as f:
+        f.writelines(json.dumps(line) + '\n' for line in lines)
+
+
 def table(args):
     """Markdown tables of OUT/results.jsonl: ptune's defaults beside the hand setting and the baselines,
     then every (task, variant) with its seeds."""
@@ -291,9 +306,11 @@ def main():
     r.add_argument('--model', default=MODEL, help='a model file in the model cache (use one OUT folder per model)')
     t = sub.add_parser('table')
     t.add_argument('out')
+    f = sub.add_parser('refresh', help='rewrite OUT/results.jsonl from the reports')
+    f.add_argument('out')
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    {'run': run, 'table': table}[args.command](args)
+    {'run': run, 'table': table, 'refresh': refresh}[args.command](args)
 
 
 if __name__ == '__main__':

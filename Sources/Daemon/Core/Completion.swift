@@ -10,7 +10,7 @@ struct Completion {
 
     /// Artifacts kept in the database for `ptune export`.
     static let artifactNames = ["prompt.safetensors", "report.json", "report.md", "loss.svg",
-                                "adapter/adapter_config.json", "adapter/adapter_model.safetensors"]
+                                "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "predictions.jsonl"]
 
     /// Records how the worker ended and moves the job on. Safe to call again after it failed midway:
     /// once the attempt's end is committed, what is left (the move out of active/) is the
@@ -46,7 +46,7 @@ struct Completion {
         case WorkerExit.success? where FileManager.default.fileExists(atPath: report.path):
             try succeed(running)
         case WorkerExit.badInput?:
-            try fail(running, state: .failed, reason: running.failure?.message ?? "the bundle cannot be trained",
+            try fail(running, state: .failed, reason: running.failure?.message ?? "the bundle cannot be run",
                      problems: running.failure?.problems, exit: exit)
         default:
             let how = worker.terminatingSignal.map { "was killed by signal \($0)" } ?? "exited with status \(exit ?? -1)"
@@ -101,7 +101,13 @@ struct Completion {
         for name in Self.artifactNames {
             let url = running.directory.appendingPathComponent(name)
             guard let data = try? Data(contentsOf: url) else { continue }
-            try context.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
+            do {
+                try context.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
+            } catch StoreError.artifactTooLarge(_, _, let size, let limit) {
+                try context.store.appendEvent(jobID: running.job.id, attempt: running.attempt.number, kind: "artifact",
+                                              message: "\(name) (\(size) bytes) is larger than the database keeps "
+                                                  + "(\(limit) bytes); it stays in done/\(running.job.id) only", at: now)
+            }
         }
         let warnings = ReportWarnings.read(from: running.directory.appendingPathComponent("report.json"))
         try context.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,

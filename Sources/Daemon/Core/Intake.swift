@@ -43,6 +43,10 @@ struct Intake {
                                        message: "dropped again as \(spoolName); rejected as a duplicate", at: context.clock.now())
             return
         }
+        if BundleLoader.isPrediction(directory: bundleDirectory) {
+            try processPrediction(bundleDirectory, sha: sha, spoolName: spoolName, firstSeen: earlier == nil)
+            return
+        }
         let bundle: TaskBundle
         do {
             bundle = try BundleLoader.load(directory: bundleDirectory)
@@ -80,7 +84,7 @@ struct Intake {
 
     /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the
     /// first time this content is seen).
-    private func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
+    func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")

@@ -65,7 +65,16 @@ public struct PromptTable: Sendable {
 
     /// Reads a table written by `write`; errors name the file and, for a task's fields, the task.
     public static func load(path: String) throws -> PromptTable {
-        let file = try SafetensorsFile(path: path)
+        try read(try SafetensorsFile(path: path))
+    }
+
+    /// A table's `contents` held in memory (read from a bundle), named `name` in errors.
+    public static func load(contents: Data, name: String) throws -> PromptTable {
+        try read(try SafetensorsFile(contents: contents, name: name))
+    }
+
+    private static func read(_ file: SafetensorsFile) throws -> PromptTable {
+        let path = file.path
         let fields = PromptMetadataReader(path: path, metadata: file.metadata)
         try fields.requireFormat(format, version: formatVersion)
         let tasks: [String] = try fields.json("tasks")

@@ -35,6 +35,12 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var bundleName: String
         public var bundleSHA256: String?
 
+        public init(id: String?, bundleName: String, bundleSHA256: String?) {
+            self.id = id
+            self.bundleName = bundleName
+            self.bundleSHA256 = bundleSHA256
+        }
+
         enum CodingKeys: String, CodingKey {
             case id
             case bundleName = "bundle_name"
@@ -231,6 +237,11 @@ public struct RunReport: Codable, Sendable, Equatable {
     public struct Resources: Codable, Sendable, Equatable {
         public var threads: Int
         public var peakRSSMB: Double
+
+        public init(threads: Int, peakRSSMB: Double) {
+            self.threads = threads
+            self.peakRSSMB = peakRSSMB
+        }
 
         enum CodingKeys: String, CodingKey {
             case threads

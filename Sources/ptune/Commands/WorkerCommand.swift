@@ -6,9 +6,11 @@ import Dispatch
 import Foundation
 import Glibc
 import PTuning
+import Spool
 import Synchronization
 
-/// `ptune worker`: one job's training run, started by the daemon. Not for interactive use.
+/// `ptune worker`: one job's run (training, or prediction for a `kind = "predict"` bundle), started
+/// by the daemon. Not for interactive use.
 ///
 /// Reads the bundle in JOB_DIR/bundle, writes outputs into JOB_DIR and checkpoints into
 /// JOB_DIR/checkpoints (resuming from them), reports progress as JSON lines on stdout, and logs to
@@ -32,21 +34,22 @@ struct WorkerCommand: ParsableCommand {
         source.resume()
 
         let directory = URL(fileURLWithPath: jobDir)
-        var run = TrainingRun(bundleDirectory: directory.appendingPathComponent("bundle"), outputDirectory: directory,
-                              modelPath: nil, threads: threads, resume: true,
-                              onEvent: { Self.emit(Self.message(for: $0, position: position)) },
-                              log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-        run.jobID = jobID
-        run.stopRequested = { stop.isSet }
+        let bundle = directory.appendingPathComponent("bundle")
         do {
-            let result = try run.run()
-            Self.emit(WorkerMessage(kind: .finished, files: result.files))
+            let files = BundleLoader.isPrediction(directory: bundle)
+                ? try predict(bundle: bundle, directory: directory, stop: stop)
+                : try train(bundle: bundle, directory: directory, stop: stop, position: position)
+            Self.emit(WorkerMessage(kind: .finished, files: files))
         } catch let interrupted as TrainingInterrupted {
             Self.emit(WorkerMessage(kind: .failed, seed: Int64(interrupted.seed), step: interrupted.step,
                                     message: interrupted.description))
             throw ExitCode(WorkerExit.interrupted)
+        } catch let interrupted as PredictionInterrupted {
+            Self.emit(WorkerMessage(kind: .failed, step: interrupted.done, total: interrupted.total,
+                                    message: interrupted.description))
+            throw ExitCode(WorkerExit.interrupted)
         } catch let problems as TaskProblems {
-            Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be trained",
+            Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be run",
                                     problems: problems.problems.map(\.description)))
             throw ExitCode(WorkerExit.badInput)
         } catch let error as ActionableError {
@@ -58,6 +61,28 @@ struct WorkerCommand: ParsableCommand {
             Self.emit(WorkerMessage(kind: .failed, message: String(describing: error)))
             throw ExitCode.failure
         }
+    }
+
+    private func train(bundle: URL, directory: URL, stop: StopFlag, position: SeedPosition) throws -> [String] {
+        var run = TrainingRun(bundleDirectory: bundle, outputDirectory: directory, modelPath: nil, threads: threads,
+                              resume: true, onEvent: { Self.emit(Self.message(for: $0, position: position)) },
+                              log: Self.log)
+        run.jobID = jobID
+        run.stopRequested = { stop.isSet }
+        return try run.run().files
+    }
+
+    /// A prediction bundle: progress is records done of all records.
+    private func predict(bundle: URL, directory: URL, stop: StopFlag) throws -> [String] {
+        var run = PredictionRun(bundleDirectory: bundle, outputDirectory: directory, threads: threads,
+                                onProgress: { Self.emit(WorkerMessage(kind: .step, step: $0, total: $1)) }, log: Self.log)
+        run.jobID = jobID
+        run.stopRequested = { stop.isSet }
+        return try run.run().files
+    }
+
+    static func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     static func emit(_ message: WorkerMessage?) {

@@ -1,22 +1,20 @@
-import Application
 import Base
 import Foundation
 import LM
 import PTuning
 import Spool
-import Store
 import Tensor
 
 /// A trained prompt ready to use: the prompt file, its model, and the encoder for its task.
-struct TrainedPrompt {
-    let prompt: PromptFile
-    let model: LanguageModel
-    let encoder: ExampleEncoder
+public struct TrainedPrompt {
+    public let prompt: PromptFile
+    public let model: LanguageModel
+    public let encoder: ExampleEncoder
 
     /// Loads `path` (a run's output folder or its prompt.safetensors) and the model it was trained
     /// against (`modelPath`, else the model directory entry of the same name), checking the model's
     /// SHA-256.
-    init(path: String, modelPath: String?, precision: Precision) throws {
+    public init(path: String, modelPath: String?, precision: Precision) throws {
         var isFolder: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
         let file = exists && isFolder.boolValue ? (path as NSString).appendingPathComponent("prompt.safetensors") : path
@@ -27,7 +25,7 @@ struct TrainedPrompt {
     }
 
     /// `prompt` with its model, as in `init(path:modelPath:precision:)`.
-    init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
+    public init(prompt: PromptFile, modelPath: String?, precision: Precision) throws {
         self.prompt = prompt
         model = try LanguageModel.load(path: modelPath ?? ModelResolution.resolve(prompt.modelName), precision: precision)
         guard model.sha256 == prompt.modelSHA256 else {
@@ -39,22 +37,9 @@ struct TrainedPrompt {
     }
 
     /// The predictions for the records of `input`; `labelled` requires every record to carry its label.
-    func predict(input: String, labelled: Bool, batchSize: Int) throws -> [Prediction] {
+    public func predict(input: String, labelled: Bool, batchSize: Int) throws -> [Prediction] {
         let examples = try RecordFile.load(URL(fileURLWithPath: input), spec: prompt.spec, labelled: labelled)
         let encoded = try encoder.encode(examples)
         return Evaluator(model: model, encoder: encoder).predict(encoded, table: prompt.table, batchSize: batchSize)
-    }
-}
-
-extension JobStore {
-    /// The prompt job `jobID` stored (prompt.safetensors, its checksum checked), parsed in memory.
-    func prompt(of jobID: String) throws -> PromptFile {
-        let data = try artifact(jobID: jobID, name: "prompt.safetensors")
-        do {
-            return try PromptFile.load(contents: data, name: "the prompt of job \(jobID)")
-        } catch {
-            throw ActionableError("the prompt of job \(jobID) in the database is not a prompt file: \(error)",
-                                  hint: "`ptune export \(jobID) --out DIR` writes it out to look at")
-        }
     }
 }

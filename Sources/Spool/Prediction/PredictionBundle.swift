@@ -1,0 +1,106 @@
+import Base
+import Foundation
+import PTuning
+import TOMLKit
+
+/// A loaded and validated prediction bundle: the manifest, the prompt it names, and every record.
+public struct PredictionBundle: Sendable {
+    /// The bundle's directory, with symbolic links resolved.
+    public var root: URL
+    public var manifest: PredictionManifest
+    /// The prompt `manifest.prompt` names, with its task (template, kind, label words).
+    public var prompt: PromptFile
+    /// The input's records in file order; never empty. Each has the template's fields.
+    public var records: [Example]
+    /// Whether every record carries the task's label field: the run then measures its metrics too.
+    public var labelled: Bool
+
+    /// The prompt file a `job` reference resolved to, which the daemon puts in the job's folder.
+    public static let promptFileName = "prompt.safetensors"
+
+    /// The model the records are answered with: the manifest's, else the prompt's own.
+    public var model: String { manifest.model ?? prompt.modelName }
+}
+
+/// Loads a prediction bundle (`kind = "predict"`) and checks all of it: the manifest, the prompt it
+/// names, and every record against that prompt's task.
+public enum PredictionBundleLoader {
+    /// Loads the bundle in `directory`; `jobPrompt` gives the prompt file (prompt.safetensors) of a
+    /// `job` reference (the daemon reads it from its history at intake; a worker from its job folder)
+    /// or throws why it cannot.
+    ///
+    /// - Throws: every problem found, each with its file, line and key or field where known.
+    public static func load(directory: URL,
+                            jobPrompt: (String) throws -> Data) throws(TaskProblems) -> PredictionBundle {
+        let limits = BundleLoader.Limits()
+        let root = try BundleLoader.bundleRoot(directory)
+        let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
+        let (source, toml) = try BundleLoader.parseManifest(root: root, limits: limits)
+        let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
+                                              lines: ManifestLineIndex(source: source))
+        let reader = ManifestReader(diagnostics: diagnostics, files: files, maxLineBytes: limits.maxLineBytes)
+        guard let manifest = PredictionManifestReader(diagnostics: diagnostics, reader: reader).read(toml) else {
+            throw TaskProblems(diagnostics.collector.problems)
+        }
+        let prompt = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
+        var problems = ProblemCollector(cap: limits.problemsPerKind)
+        let records = readRecords(manifest, prompt: prompt, files: files, limits: limits, problems: &problems)
+        if !problems.isEmpty { throw TaskProblems(problems.problems) }
+        let labelField = prompt.spec.labelField
+        return PredictionBundle(root: root, manifest: manifest, prompt: prompt, records: records,
+                                labelled: records.allSatisfy { $0.fields[labelField] != nil })
+    }
+
+    private static func loadPrompt(_ source: PromptSource, files: BundleFileReader,
+                                   jobPrompt: (String) throws -> Data) throws(TaskProblems) -> PromptFile {
+        let field: String
+        do {
+            switch source {
+            case .job(let reference):
+                field = "prompt.job"
+                return try PromptFile.load(contents: try jobPrompt(reference), name: "the prompt of job \(reference)")
+            case .file(let path):
+                field = "prompt.file"
+                return try PromptFile.load(contents: Data(try files.contents(of: path)), name: path)
+            case let .table(path, task):
+                field = "prompt.table"
+                return try PromptTable.load(contents: Data(try files.contents(of: path)), name: path).prompt(task: task)
+            }
+        } catch let error as BundleFileError {
+            throw TaskProblems([TaskProblem(file: ManifestDiagnostics.file, field: field, message: error.message,
+                                            hint: error.hint)])
+        } catch let error as ActionableError {
+            throw TaskProblems([TaskProblem(file: ManifestDiagnostics.file, field: field, message: error.message,
+                                            hint: error.hint)])
+        } catch {
+            throw TaskProblems([TaskProblem(file: ManifestDiagnostics.file, field: field,
+                                            message: "\(source) is not a usable prompt: \(error)")])
+        }
+    }
+
+    /// The input's records, checked against the prompt's task; the label is optional.
+    private static func readRecords(_ manifest: PredictionManifest, prompt: PromptFile, files: BundleFileReader,
+                                    limits: BundleLoader.Limits, problems: inout ProblemCollector) -> [Example] {
+        let path = manifest.input
+        let bytes: [UInt8]
+        do {
+            bytes = try files.contents(of: path)
+        } catch {
+            problems.add(file: path, error.message, hint: error.hint)
+            return []
+        }
+        let lines = DataLines(bytes, file: path, maxLineBytes: limits.maxLineBytes, problems: &problems)
+        let records = switch manifest.format {
+        case .jsonl: JSONLinesParser.parse(lines, file: path, problems: &problems)
+        case .tsv: TSVParser.parse(lines, file: path, problems: &problems)
+        }
+        let spec = prompt.spec
+        let validator = RecordValidator(template: spec.template, labelField: spec.labelField, kind: spec.kind,
+                                        labelRequired: false)
+        let examples = validator.validate(records, file: path, problems: &problems)
+        if examples.isEmpty && problems.isEmpty {
+            problems.add(file: path, "holds no records", hint: "one JSON object per line, or TSV with a header")
+        }
+        return examples
+    }
+}
