@@ -8,6 +8,9 @@ enum SpoolInvariants {
     static let reportFiles = ["report.json", "report.md", "loss.svg", "prompt.safetensors",
                               "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "worker.log",
                               "bundle/task.toml"]
+    /// What a succeeded prediction job (`kind = "predict"`) leaves; its prompt is the one it resolved.
+    static let predictionFiles = ["report.json", "report.md", "predictions.jsonl", "prompt.safetensors", "worker.log",
+                                  "bundle/task.toml"]
 
     /// One job, `name`, which must have succeeded; returns its id.
     @discardableResult
@@ -26,10 +29,12 @@ enum SpoolInvariants {
         let history = try h.history()
         #expect(history.count == names.count, "\(history.count) jobs for \(names.count) bundles; \(context)")
         var found: [String: (id: String, state: String)] = [:]
+        var predictions: Set<String> = []
         for row in history {
             guard let name = row["name"] as? String, let id = row["id"] as? String, let state = row["state"] as? String else { continue }
             #expect(found[name] == nil, "\(name) is two jobs; \(context)")
             found[name] = (id, state)
+            if row["kind"] as? String == "predict" { predictions.insert(name) }
         }
         #expect(Set(found.keys) == Set(names), "jobs \(found.keys.sorted()) for bundles \(names.sorted()); \(context)")
 
@@ -45,12 +50,17 @@ enum SpoolInvariants {
         for (name, job) in found {
             #expect(["succeeded", "failed"].contains(job.state), "\(name) ended \(job.state); \(context)")
             let place = (job.state == "succeeded" ? "done/" : "failed/") + job.id
-            let files = job.state == "succeeded" ? reportFiles : ["report.json", "report.md", "worker.log"]
+            let report = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("report.json"))
+            let summary = (report.flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any])?["summary"]
+            // A run that exported its manual template has no prompt rows, so no PEFT adapter.
+            let manual = (summary as? [String: Any])?["exported"] as? String == "manual_template"
+            let succeeded = predictions.contains(name) ? predictionFiles
+                : reportFiles.filter { !manual || !$0.hasPrefix("adapter/") }
+            let files = job.state == "succeeded" ? succeeded : ["report.json", "report.md", "worker.log"]
             for file in files {
                 let path = h.spool.appendingPathComponent(place).appendingPathComponent(file).path
                 #expect(FileManager.default.fileExists(atPath: path), "\(place)/\(file) missing; \(context)")
             }
-            let report = try? Data(contentsOf: h.spool.appendingPathComponent(place).appendingPathComponent("report.json"))
             #expect(report.flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil, "\(place)/report.json torn; \(context)")
 
             let show = try h.cli(["show", "--spool", h.spool.path, job.id, "--json"])

@@ -28,7 +28,21 @@ extension Intake {
         }
         let id = String(sha.prefix(16))
         let folder = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
-        let source = resolved.source
+        try record(bundle, resolved: resolved.source, folder: folder, id: id, sha: sha, spoolName: spoolName)
+    }
+
+    /// A prediction bundle the daemon adopted into `folder` but died before recording: loaded and
+    /// recorded as at intake, or left alone when it no longer loads.
+    func recordAdoptedPrediction(folder: URL, id: String, sha: String) throws {
+        let resolved = ResolvedPrompt()
+        guard case .success(let bundle) = load(folder.appendingPathComponent("bundle"), resolved: resolved) else { return }
+        try record(bundle, resolved: resolved.source, folder: folder, id: id, sha: sha, spoolName: bundle.manifest.name)
+    }
+
+    /// Puts the resolved prompt into the job's folder (before the job exists, so its worker always
+    /// finds it), then records the queued job and where its prompt came from.
+    private func record(_ bundle: PredictionBundle, resolved source: (job: JobRecord, prompt: Data)?, folder: URL,
+                        id: String, sha: String, spoolName: String) throws {
         if let source {
             try AtomicFile.write(source.prompt, to: folder.appendingPathComponent(PredictionBundle.promptFileName).path)
         }

@@ -145,11 +145,17 @@ struct Recovery {
     /// active/JOB with no database row: the daemon died between adopting the bundle and recording it.
     private func adoptOrphan(directory: URL, jobID: String) throws {
         let bundleDirectory = directory.appendingPathComponent("bundle")
+        let owner = SpoolIntake.ownerOfAdoptedClaim(context.layout).map(Int.init)
+        if BundleLoader.isPrediction(directory: bundleDirectory) {
+            let sha = try BundleDigest.sha256(of: bundleDirectory)
+            guard sha.hasPrefix(jobID) else { return }
+            return try Intake(context: context, owner: owner).recordAdoptedPrediction(folder: directory, id: jobID, sha: sha)
+        }
         guard let bundle = try? BundleLoader.load(directory: bundleDirectory) else { return }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         guard sha.hasPrefix(jobID) else { return }
         try context.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name,
-                                                  owner: SpoolIntake.ownerOfAdoptedClaim(context.layout).map(Int.init),
+                                                  owner: owner,
                                                   at: context.clock.now()),
                                  durable: true)
     }
