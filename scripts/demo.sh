@@ -54,4 +54,4 @@ step "stopping the daemon (SIGTERM)"
 kill -TERM "$daemon"
 wait "$daemon" || true
 trap - EXIT
-echo "reports: $spool/done/$id (report.md, report.json, loss.svg, prompt.safetensors, adapter/, worker.log)"
+echo "reports: $spool/done/$id (report.md, report.json, loss.svg, prompt.safetensors, adapter/ unless the manual template was exported, worker.log)"

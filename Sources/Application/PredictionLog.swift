@@ -12,8 +12,10 @@ struct PredictionLog {
     private let handle: FileHandle
 
     /// Opens the log in `directory` (creating it) and drops a partial last line left by a run that
-    /// was killed mid-write. `done`: the complete lines already there, the records to skip.
-    static func open(in directory: URL) throws -> (log: PredictionLog, done: Int) {
+    /// was killed mid-write. `done`: the complete lines already there, the records to skip; checked
+    /// against `sources`, the records' sources in input order (the last line written must be record
+    /// `done`'s), so a log that does not belong to these records is never continued.
+    static func open(in directory: URL, sources: [String]) throws -> (log: PredictionLog, done: Int) {
         let url = directory.appendingPathComponent(fileName)
         if !FileManager.default.fileExists(atPath: url.path) {
             try AtomicFile.write(Data(), to: url.path)
@@ -27,7 +29,16 @@ struct PredictionLog {
             try handle.synchronize()
         }
         try handle.seekToEnd()
-        let done = contents.prefix(complete).reduce(0) { $0 + ($1 == newline ? 1 : 0) }
+        let lines = contents.prefix(complete).split(separator: newline, omittingEmptySubsequences: false).dropLast()
+        let done = lines.count
+        if let last = lines.last {
+            let source = try? JSONDecoder().decode(Prediction.self, from: Data(last)).source
+            guard done <= sources.count, source == sources[done - 1] else {
+                throw ActionableError("\(url.path) does not continue these records: its line \(done) answers "
+                                      + "\(source ?? "no record"), where record \(done) is \(done <= sources.count ? sources[done - 1] : "past the end")",
+                                      hint: "remove it to predict every record again")
+            }
+        }
         return (PredictionLog(url: url, handle: handle), done)
     }
 

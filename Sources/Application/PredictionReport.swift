@@ -27,13 +27,15 @@ public struct PredictionReport: Codable, Sendable, Equatable {
     public struct Prompt: Codable, Sendable, Equatable {
         /// The bundle's `[prompt]`, e.g. "job sst2@latest" or "file prompt.safetensors".
         public var source: String
+        /// Of the prompt file's bytes: which prompt answered, whatever `source` names now.
+        public var sha256: String
         public var task: String
         public var taskKind: String
         public var template: String
         public var pseudoTokens: Int
 
         enum CodingKeys: String, CodingKey {
-            case source, task, template
+            case source, sha256, task, template
             case taskKind = "task_kind"
             case pseudoTokens = "pseudo_tokens"
         }
@@ -86,7 +88,7 @@ public struct PredictionReport: Codable, Sendable, Equatable {
     /// A short Markdown page for people.
     public var markdown: String {
         var lines = ["# \(job.bundleName): predictions", "",
-                     "- prompt: \(prompt.source) (task \(prompt.task), \(prompt.taskKind), template `\(prompt.template)`)",
+                     "- prompt: \(prompt.source), sha256 \(prompt.sha256.prefix(12))… (task \(prompt.task), \(prompt.taskKind), template `\(prompt.template)`)",
                      "- model: \(model.name) (sha256 \(model.sha256.prefix(12))…, \(model.precision))",
                      "- records: \(data.records) from \(data.input), one line each in predictions.jsonl",
                      "- \(String(format: "%.1f", timing.recordsPerSecond)) records/s on \(resources.threads) threads"

@@ -51,8 +51,10 @@ public struct PredictionRun {
         let modelPath = try ModelResolution.resolve(bundle.model)
         log("loading \(modelPath)")
         let trained = try TrainedPrompt(prompt: bundle.prompt, modelPath: modelPath, precision: manifest.precision)
+        // Every record encoded before the first is answered: one that cannot be fails the job now.
+        let encoded = try trained.encoder.encode(bundle.records)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let (output, done) = try PredictionLog.open(in: outputDirectory)
+        let (output, done) = try PredictionLog.open(in: outputDirectory, sources: bundle.records.map(\.source))
         let total = bundle.records.count
         log("\(total) records, \(done) already predicted; batches of \(manifest.batchSize), \(Threads.count) threads")
         let evaluator = Evaluator(model: trained.model, encoder: trained.encoder)
@@ -61,8 +63,8 @@ public struct PredictionRun {
         while position < total {
             if stopRequested() { throw PredictionInterrupted(done: position, total: total) }
             let end = min(total, position + manifest.batchSize)
-            let batch = try trained.encoder.encode(Array(bundle.records[position..<end]))
-            try output.append(evaluator.predict(batch, table: trained.prompt.table, batchSize: manifest.batchSize))
+            try output.append(evaluator.predict(Array(encoded[position..<end]), table: trained.prompt.table,
+                                                batchSize: manifest.batchSize))
             position = end
             onProgress(position, total)
         }
@@ -81,8 +83,9 @@ public struct PredictionRun {
         let files = [PredictionLog.fileName, "report.md", "report.json"]
         let report = PredictionReport(
             job: .init(id: jobID, bundleName: bundle.manifest.name, bundleSHA256: try BundleDigest.sha256(of: bundle.root)),
-            prompt: .init(source: bundle.manifest.prompt.description, task: spec.name, taskKind: spec.kind.name,
-                          template: spec.template.source, pseudoTokens: spec.template.pseudoTokenCount),
+            prompt: .init(source: bundle.manifest.prompt.description, sha256: bundle.promptSHA256, task: spec.name,
+                          taskKind: spec.kind.name, template: spec.template.source,
+                          pseudoTokens: spec.template.pseudoTokenCount),
             model: .init(name: trained.model.name, path: trained.model.path, sha256: trained.model.sha256,
                          precision: bundle.manifest.precision.rawValue),
             data: .init(input: bundle.manifest.input, records: bundle.records.count, labelled: bundle.labelled),

@@ -31,7 +31,12 @@ public struct TrainedPrompt {
         guard model.sha256 == prompt.modelSHA256 else {
             throw ActionableError("the model at \(model.path) is not the one this prompt was trained against "
                            + "(sha256 \(model.sha256.prefix(12))… vs \(prompt.modelSHA256.prefix(12))…)",
-                           hint: "pass --model with the model named \(prompt.modelName)")
+                           hint: "use the model named \(prompt.modelName): --model, or `model` in a prediction bundle")
+        }
+        guard prompt.hiddenSize == model.transformer.config.hiddenSize else {
+            throw ActionableError("the prompt's rows are \(prompt.hiddenSize) wide, the model's embeddings "
+                                  + "\(model.transformer.config.hiddenSize): the prompt file is damaged",
+                                  hint: "export it again from its job (`ptune export JOB --out DIR`)")
         }
         encoder = try ExampleEncoder(spec: prompt.spec, tokenizer: model.tokenizer)
     }

@@ -117,7 +117,7 @@ struct ManifestReader {
     private func readKindName(_ top: ManifestTable) -> String? {
         guard let kind = top.string("kind", required: true) else { return nil }
         guard TaskKinds.named(kind) != nil else {
-            var hint = "one of: " + TaskKinds.names.joined(separator: ", ")
+            var hint = "one of: " + TaskKinds.names.joined(separator: ", ") + ", or predict for a prediction bundle"
             if let close = KeySuggestion.closest(to: kind, among: TaskKinds.names) {
                 hint = "did you mean \(close)?; " + hint
             }

@@ -3,15 +3,17 @@ import Foundation
 import GRDB
 
 extension JobStore {
+    /// The largest artifact kept, in bytes (uncompressed).
+    public static let maxArtifactBytes = Zstd.defaultMaxDecompressedSize
+
     /// The zstd level artifacts are compressed with.
     public static let artifactCompressionLevel: Int32 = 3
 
     /// Stores `data` as the job's artifact `name`, zstd-compressed, with the sha256 of the raw bytes;
     /// replaces an artifact of the same name. Compression runs before the write lock is taken.
     public func putArtifact(jobID: String, name: String, data: Data, at: Date) throws {
-        guard data.count <= Zstd.defaultMaxDecompressedSize else {
-            throw StoreError.artifactTooLarge(jobID: jobID, name: name, size: data.count,
-                                              limit: Zstd.defaultMaxDecompressedSize)
+        guard data.count <= Self.maxArtifactBytes else {
+            throw StoreError.artifactTooLarge(jobID: jobID, name: name, size: data.count, limit: Self.maxArtifactBytes)
         }
         let compressed = try Zstd.compress(data, level: Self.artifactCompressionLevel)
         let sha256 = ContentHash.sha256Hex(data)

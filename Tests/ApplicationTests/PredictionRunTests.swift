@@ -83,6 +83,16 @@ import Testing
         #expect(resumed.report.metrics == (try run(bundle, into: tiny.output("again"))).report.metrics)
     }
 
+    @Test func aLogOfOtherRecordsIsNeverContinued() throws {
+        let (tiny, bundle) = try bundle(records: 6)
+        let out = tiny.output("other")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let foreign = #"{"predicted":"1","source":"other.jsonl:1","top":[]}"# + "\n"
+        try Data(foreign.utf8).write(to: out.appendingPathComponent("predictions.jsonl"))
+        let error = #expect(throws: ActionableError.self) { try run(bundle, into: out) }
+        #expect(error?.message.contains("other.jsonl:1") == true && error?.message.contains("input.jsonl:1") == true)
+    }
+
     @Test func unlabelledRecordsAreAnsweredWithoutMetrics() throws {
         let (tiny, bundle) = try bundle(records: 5, labelled: false)
         let result = try run(bundle, into: tiny.output("out"))

@@ -9,7 +9,7 @@ enum SpoolInvariants {
                               "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "worker.log",
                               "bundle/task.toml"]
     /// What a succeeded prediction job (`kind = "predict"`) leaves; its prompt is the one it resolved.
-    static let predictionFiles = ["report.json", "report.md", "predictions.jsonl", "prompt.safetensors", "worker.log",
+    static let predictionFiles = ["report.json", "report.md", "predictions.jsonl", "source-prompt.safetensors", "worker.log",
                                   "bundle/task.toml"]
 
     /// One job, `name`, which must have succeeded; returns its id.
@@ -69,7 +69,7 @@ enum SpoolInvariants {
             #expect(!attempts.contains("running"), "\(name) attempts \(attempts); \(context)")
             #expect(attempts.filter { $0 == "succeeded" }.count == (job.state == "succeeded" ? 1 : 0),
                     "\(name) attempts \(attempts); \(context)")
-            if job.state == "succeeded" {
+            if job.state == "succeeded" && !predictions.contains(name) {
                 let out = h.root.appendingPathComponent("export-\(UUID().uuidString)")
                 let export = try h.cli(["export", "--spool", h.spool.path, job.id, "--out", out.path])
                 #expect(export.status == 0, "export \(name): \(export.err); \(context)")

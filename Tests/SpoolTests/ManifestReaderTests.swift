@@ -123,7 +123,7 @@ import Testing
     @Test func badKindSuggestsTheClosest() throws {
         let manifest = BundleFixture.sentimentManifest.replacingOccurrences(of: "\"classify\"", with: "\"clasify\"")
         let problem = try #require(try problems(manifest: manifest).about("kind"))
-        #expect(problem.description == "task.toml:3: kind: \"clasify\" is not a task kind (did you mean classify?; one of: classify, fill, choice)")
+        #expect(problem.description == "task.toml:3: kind: \"clasify\" is not a task kind (did you mean classify?; one of: classify, fill, choice, or predict for a prediction bundle)")
     }
 
     @Test func badTemplateGivesTheColumn() throws {

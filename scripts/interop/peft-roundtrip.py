@@ -34,6 +34,8 @@ def main():
     parts = json.loads(meta["template_parts"])
     kinds = [part["kind"] for part in parts]
     leading = next((i for i, kind in enumerate(kinds) if kind != "pseudo"), len(kinds))
+    if "pseudo" not in kinds:
+        sys.exit("the run exported its manual template (no prompt rows): there is no adapter to load")
     if leading == 0 or "pseudo" in kinds[leading:]:
         sys.exit("the template's pseudo tokens do not all come first: PEFT cannot place them")
     model_path = Path(a.model)

@@ -8,8 +8,11 @@ import Store
 struct Completion {
     let context: DaemonContext
 
+    /// A training job's prompt, the artifact a prediction bundle's `job` reference names.
+    static let promptArtifact = "prompt.safetensors"
+
     /// Artifacts kept in the database for `ptune export`.
-    static let artifactNames = ["prompt.safetensors", "report.json", "report.md", "loss.svg",
+    static let artifactNames = [promptArtifact, "report.json", "report.md", "loss.svg",
                                 "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "predictions.jsonl"]
 
     /// Records how the worker ended and moves the job on. Safe to call again after it failed midway:
@@ -100,14 +103,17 @@ struct Completion {
         let now = context.clock.now()
         for name in Self.artifactNames {
             let url = running.directory.appendingPathComponent(name)
-            guard let data = try? Data(contentsOf: url) else { continue }
-            do {
-                try context.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
-            } catch StoreError.artifactTooLarge(_, _, let size, let limit) {
+            // The size first: a file larger than the database keeps is never read into memory.
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int else { continue }
+            guard size <= JobStore.maxArtifactBytes else {
                 try context.store.appendEvent(jobID: running.job.id, attempt: running.attempt.number, kind: "artifact",
                                               message: "\(name) (\(size) bytes) is larger than the database keeps "
-                                                  + "(\(limit) bytes); it stays in done/\(running.job.id) only", at: now)
+                                                  + "(\(JobStore.maxArtifactBytes) bytes); it stays in done/\(running.job.id) only",
+                                              at: now)
+                continue
             }
+            guard let data = try? Data(contentsOf: url) else { continue }
+            try context.store.putArtifact(jobID: running.job.id, name: name, data: data, at: now)
         }
         let warnings = ReportWarnings.read(from: running.directory.appendingPathComponent("report.json"))
         try context.store.finishAttempt(id: running.attempt.id, state: .succeeded, exitStatus: 0, reason: nil,

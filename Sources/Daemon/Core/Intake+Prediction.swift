@@ -10,7 +10,7 @@ extension Intake {
     func processPrediction(_ bundleDirectory: URL, sha: String, spoolName: String, firstSeen: Bool) throws {
         let resolved = ResolvedPrompt()
         let bundle: PredictionBundle
-        switch load(bundleDirectory, resolved: resolved) {
+        switch try load(bundleDirectory, resolved: resolved) {
         case .success(let loaded):
             bundle = loaded
         case .failure(let problems):
@@ -35,7 +35,7 @@ extension Intake {
     /// recorded as at intake, or left alone when it no longer loads.
     func recordAdoptedPrediction(folder: URL, id: String, sha: String) throws {
         let resolved = ResolvedPrompt()
-        guard case .success(let bundle) = load(folder.appendingPathComponent("bundle"), resolved: resolved) else { return }
+        guard case .success(let bundle) = try load(folder.appendingPathComponent("bundle"), resolved: resolved) else { return }
         try record(bundle, resolved: resolved.source, folder: folder, id: id, sha: sha, spoolName: bundle.manifest.name)
     }
 
@@ -62,35 +62,65 @@ extension Intake {
     }
 
     /// The bundle, with the prompt of a `job` reference read from the history (kept in `resolved`).
-    private func load(_ directory: URL, resolved: ResolvedPrompt) -> Result<PredictionBundle, TaskProblems> {
-        let store = context.store
+    /// A database that fails (busy, I/O) is thrown, not a problem of the bundle: intake tries again.
+    private func load(_ directory: URL, resolved: ResolvedPrompt) throws -> Result<PredictionBundle, TaskProblems> {
         let resolve = { (reference: String) throws -> Data in
-            let job = try self.promptJob(reference)
-            let prompt = try store.artifact(jobID: job.id, name: PredictionBundle.promptFileName)
-            resolved.source = (job, prompt)
-            return prompt
+            do {
+                let job = try self.promptJob(reference)
+                let prompt = try self.storedPrompt(of: job)
+                resolved.source = (job, prompt)
+                return prompt
+            } catch let error as ActionableError {
+                throw error
+            } catch {
+                resolved.failure = error
+                throw error
+            }
         }
         do {
             return .success(try PredictionBundleLoader.load(directory: directory, jobPrompt: resolve))
         } catch {
+            if let failure = resolved.failure { throw failure }
             return .failure(error)
         }
     }
 
-    /// The succeeded training job `reference` names: an id, a unique id prefix, or `NAME@latest` (the
-    /// newest of that name). Only the submitter's own jobs, unless the submitter is root.
+    private func storedPrompt(of job: JobRecord) throws -> Data {
+        do {
+            return try context.store.artifact(jobID: job.id, name: Completion.promptArtifact)
+        } catch StoreError.artifactNotFound {
+            throw ActionableError("job \(job.id) (\(job.name)) no longer has its prompt in the database",
+                                  hint: "the retention policy dropped it; train the task again or name another job")
+        }
+    }
+
+    /// The succeeded training job `reference` names, among the submitter's own jobs: an id, a unique
+    /// id prefix, or `NAME@latest` (the newest of that name).
     private func promptJob(_ reference: String) throws -> JobRecord {
-        let mine = { (job: JobRecord) in owner == nil || owner == 0 || job.ownerUID == owner }
+        guard let owner else {
+            throw ActionableError("the owner of this bundle is unknown, so it can name no job",
+                                  hint: "name the prompt with file = \"prompt.safetensors\" instead")
+        }
         let isTraining = { (job: JobRecord) in job.kind != BundleLoader.predictionKind }
+        let mine = try context.store.jobs(ownerUID: owner)
         if let name = PromptSource.latestName(reference) {
-            let candidates = try context.store.jobs(state: .succeeded, ownerUID: owner == 0 ? nil : owner)
-            guard let job = candidates.first(where: { $0.name == name && isTraining($0) }) else {
+            guard let job = mine.first(where: { $0.name == name && $0.state == .succeeded && isTraining($0) }) else {
                 throw ActionableError("no succeeded training job named \"\(name)\" of yours",
                                       hint: "`ptune history --state succeeded` lists them; train one first")
             }
             return job
         }
-        guard let job = try context.store.job(id: reference), mine(job) else {
+        let key = reference.lowercased()
+        guard key.count >= JobStore.minimumPrefixLength else {
+            throw ActionableError("job id \"\(reference)\" is too short",
+                                  hint: "give at least \(JobStore.minimumPrefixLength) characters, or NAME@latest")
+        }
+        let matches = mine.filter { $0.id.hasPrefix(key) }
+        guard matches.count <= 1 else {
+            throw ActionableError("job id \"\(reference)\" matches \(matches.count) of your jobs",
+                                  hint: "give more of it: " + matches.map(\.id).joined(separator: ", "))
+        }
+        guard let job = matches.first else {
             throw ActionableError("no job \(reference) of yours", hint: "`ptune history` lists your jobs")
         }
         guard job.state == .succeeded, isTraining(job) else {
@@ -104,4 +134,6 @@ extension Intake {
 /// The job a `job` reference resolved to and its prompt file, kept from the loader's callback.
 private final class ResolvedPrompt {
     var source: (job: JobRecord, prompt: Data)?
+    /// A database failure while resolving, which is no problem of the bundle.
+    var failure: (any Error)?
 }

@@ -70,6 +70,10 @@ public struct PromptFile: Sendable {
             return part
         }
         let template = Template(parts: parts, source: try fields.string("template"))
+        guard template.pseudoTokenCount <= Template.maxPseudoTokens else {
+            throw ModelFileError.malformed(path: path, what: "metadata template_parts", detail:
+                "\(template.pseudoTokenCount) pseudo tokens, more than \(Template.maxPseudoTokens)")
+        }
         let kindName = try fields.string("task_kind")
         guard let kindType = TaskKinds.named(kindName) else {
             throw ModelFileError.badValue(path: path, key: "task_kind", expected: TaskKinds.namesInWords, found: kindName)

@@ -18,7 +18,7 @@ struct TemplatePartRecord: Codable, Equatable {
     /// The part, or nil when the record is not one of the four shapes.
     var part: Template.Part? {
         switch (kind, count, text, name) {
-        case ("pseudo", let count?, nil, nil) where count > 0: .pseudo(count: count)
+        case ("pseudo", let count?, nil, nil) where (1...Template.maxPseudoTokens).contains(count): .pseudo(count: count)
         case ("text", nil, let text?, nil): .text(text)
         case ("field", nil, nil, let name?): .field(name)
         case ("target", nil, nil, nil): .target

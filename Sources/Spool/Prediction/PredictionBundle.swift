@@ -10,13 +10,16 @@ public struct PredictionBundle: Sendable {
     public var manifest: PredictionManifest
     /// The prompt `manifest.prompt` names, with its task (template, kind, label words).
     public var prompt: PromptFile
+    /// The SHA-256 of the prompt file's bytes (of the table, for a table entry).
+    public var promptSHA256: String
     /// The input's records in file order; never empty. Each has the template's fields.
     public var records: [Example]
     /// Whether every record carries the task's label field: the run then measures its metrics too.
     public var labelled: Bool
 
-    /// The prompt file a `job` reference resolved to, which the daemon puts in the job's folder.
-    public static let promptFileName = "prompt.safetensors"
+    /// The prompt file a `job` reference resolved to, which the daemon puts in the job's folder (not
+    /// `prompt.safetensors`: the job trained no prompt of its own).
+    public static let promptFileName = "source-prompt.safetensors"
 
     /// The model the records are answered with: the manifest's, else the prompt's own.
     public var model: String { manifest.model ?? prompt.modelName }
@@ -42,29 +45,32 @@ public enum PredictionBundleLoader {
         guard let manifest = PredictionManifestReader(diagnostics: diagnostics, reader: reader).read(toml) else {
             throw TaskProblems(diagnostics.collector.problems)
         }
-        let prompt = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
+        let (prompt, sha256) = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
         var problems = ProblemCollector(cap: limits.problemsPerKind)
         let records = readRecords(manifest, prompt: prompt, files: files, limits: limits, problems: &problems)
         if !problems.isEmpty { throw TaskProblems(problems.problems) }
         let labelField = prompt.spec.labelField
-        return PredictionBundle(root: root, manifest: manifest, prompt: prompt, records: records,
+        return PredictionBundle(root: root, manifest: manifest, prompt: prompt, promptSHA256: sha256, records: records,
                                 labelled: records.allSatisfy { $0.fields[labelField] != nil })
     }
 
     private static func loadPrompt(_ source: PromptSource, files: BundleFileReader,
-                                   jobPrompt: (String) throws -> Data) throws(TaskProblems) -> PromptFile {
+                                   jobPrompt: (String) throws -> Data) throws(TaskProblems) -> (PromptFile, String) {
         let field: String
         do {
             switch source {
             case .job(let reference):
                 field = "prompt.job"
-                return try PromptFile.load(contents: try jobPrompt(reference), name: "the prompt of job \(reference)")
+                let bytes = try jobPrompt(reference)
+                return (try PromptFile.load(contents: bytes, name: "the prompt of job \(reference)"), ContentHash.sha256Hex(bytes))
             case .file(let path):
                 field = "prompt.file"
-                return try PromptFile.load(contents: Data(try files.contents(of: path)), name: path)
+                let bytes = Data(try files.contents(of: path))
+                return (try PromptFile.load(contents: bytes, name: path), ContentHash.sha256Hex(bytes))
             case let .table(path, task):
                 field = "prompt.table"
-                return try PromptTable.load(contents: Data(try files.contents(of: path)), name: path).prompt(task: task)
+                let bytes = Data(try files.contents(of: path))
+                return (try PromptTable.load(contents: bytes, name: path).prompt(task: task), ContentHash.sha256Hex(bytes))
             }
         } catch let error as BundleFileError {
             throw TaskProblems([TaskProblem(file: ManifestDiagnostics.file, field: field, message: error.message,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Base
 import Foundation
 import PTuning
+import Spool
 import Store
 import Tensor
 
@@ -47,6 +48,10 @@ struct ExportCommand: ParsableCommand {
         let store = try spoolOptions.openStore()
         if let table { return try exportTable(to: table, store: store) }
         let record = try spoolOptions.succeededJob(job ?? "", in: store, for: "a prompt to export")
+        guard record.kind != BundleLoader.predictionKind else {
+            throw ActionableError("job \(record.id) is a prediction job: it trained no prompt",
+                                  hint: "its answers are in predictions.jsonl in its done/ folder; export the job it names")
+        }
         if format == .peft, try store.prompt(of: record.id).table.count == 0 {
             throw ActionableError("job \(record.id) exported its manual template, with no prompt rows (no prompt beat it on "
                                   + "dev), and PEFT needs at least one virtual token",
@@ -69,7 +74,8 @@ struct ExportCommand: ParsableCommand {
     private func exportTable(to path: String, store: JobStore) throws {
         var newest: [String: (job: String, prompt: PromptFile)] = [:]
         let ownerUID = try owner.map(JobOwner.uid)
-        for record in try store.jobs(state: .succeeded, ownerUID: ownerUID) where newest[record.name] == nil {
+        for record in try store.jobs(state: .succeeded, ownerUID: ownerUID)
+        where newest[record.name] == nil && record.kind != BundleLoader.predictionKind {
             let prompt: PromptFile
             do {
                 prompt = try store.prompt(of: record.id)

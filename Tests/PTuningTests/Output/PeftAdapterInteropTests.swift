@@ -66,7 +66,7 @@ struct PeftAdapterInteropTests {
         let bundle = root.appendingPathComponent("bundle")
         try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
         try ("name = \"interop\"\nmodel = \"\((model as NSString).lastPathComponent)\"\n" + task.manifest
-             + "\n[training]\nmax_steps = 30\nseeds = [13]\n")
+             + "\n[training]\nmax_steps = 30\nseeds = [13]\nmanual_fallback = false\n")
             .write(to: bundle.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
         try Self.jsonLines(task.train).write(to: bundle.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
         let input = root.appendingPathComponent("records.jsonl")
