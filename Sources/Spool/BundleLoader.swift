@@ -130,10 +130,7 @@ public enum BundleLoader {
                 return nil
             }
             let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
-            let records = switch format {
-            case .jsonl: JSONLinesParser.parse(lines, file: split.path, problems: &problems)
-            case .tsv: TSVParser.parse(lines, file: split.path, problems: &problems)
-            }
+            let records = format.parse(lines, file: split.path, problems: &problems)
             if required, lines.lines.count <= (records.header == nil ? 0 : 1) {
                 problems.add(file: split.path, "the train split has no records",
                              hint: "training needs at least one labelled record")

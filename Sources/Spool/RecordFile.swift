@@ -15,19 +15,35 @@ public enum RecordFile {
         } catch {
             throw TaskProblems([TaskProblem(file: url.path, message: "cannot read: \(error.localizedDescription)")])
         }
-        let limits = BundleLoader.Limits()
-        var problems = ProblemCollector(cap: limits.problemsPerKind)
-        let lines = DataLines(bytes, file: name, maxLineBytes: limits.maxLineBytes, problems: &problems)
-        let records = url.pathExtension.lowercased() == "tsv"
-            ? TSVParser.parse(lines, file: name, problems: &problems)
-            : JSONLinesParser.parse(lines, file: name, problems: &problems)
-        let validator = RecordValidator(template: spec.template, labelField: spec.labelField, kind: spec.kind,
-                                        labelRequired: labelled)
-        let examples = validator.validate(records, file: name, problems: &problems)
-        if examples.isEmpty && problems.isEmpty {
-            problems.add(file: name, "holds no records", hint: "one JSON object per line, or TSV with a header")
-        }
+        var problems = ProblemCollector(cap: BundleLoader.Limits().problemsPerKind)
+        let examples = examples(bytes, file: name, format: url.pathExtension.lowercased() == "tsv" ? .tsv : .jsonl,
+                                spec: spec, labelled: labelled, problems: &problems)
         if !problems.isEmpty { throw TaskProblems(problems.problems) }
         return examples
+    }
+
+    /// The records of a data file's `bytes`, checked against `spec` (the label required only when
+    /// `labelled`); a file with no record at all is a problem too.
+    static func examples(_ bytes: [UInt8], file: String, format: DataFormat, spec: TaskSpec, labelled: Bool,
+                         problems: inout ProblemCollector) -> [Example] {
+        let lines = DataLines(bytes, file: file, maxLineBytes: BundleLoader.Limits().maxLineBytes, problems: &problems)
+        let records = format.parse(lines, file: file, problems: &problems)
+        let validator = RecordValidator(template: spec.template, labelField: spec.labelField, kind: spec.kind,
+                                        labelRequired: labelled)
+        let examples = validator.validate(records, file: file, problems: &problems)
+        if examples.isEmpty && problems.isEmpty {
+            problems.add(file: file, "holds no records", hint: "one JSON object per line, or TSV with a header")
+        }
+        return examples
+    }
+}
+
+extension DataFormat {
+    /// The records of `lines`, written in this format.
+    func parse(_ lines: DataLines, file: String, problems: inout ProblemCollector) -> DataRecords {
+        switch self {
+        case .jsonl: JSONLinesParser.parse(lines, file: file, problems: &problems)
+        case .tsv: TSVParser.parse(lines, file: file, problems: &problems)
+        }
     }
 }

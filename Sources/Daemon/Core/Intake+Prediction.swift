@@ -17,12 +17,7 @@ extension Intake {
             try reject(bundleDirectory, spoolName: spoolName, problems: problems.problems, sha: firstSeen ? sha : nil)
             return
         }
-        let limits = bundle.manifest.limits
-        let why = ModelPolicy.problem(with: bundle.model, directory: context.config.models)
-            ?? Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: context.config).map {
-                TaskProblem(file: "task.toml", field: "limits", message: $0)
-            }
-        if let why {
+        if let why = unrunnable(model: bundle.model, limits: bundle.manifest.limits) {
             try reject(bundleDirectory, spoolName: spoolName, problems: [why], sha: firstSeen ? sha : nil)
             return
         }

@@ -54,14 +54,8 @@ struct Intake {
             try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, sha: earlier == nil ? sha : nil)
             return
         }
-        if let problem = ModelPolicy.problem(with: bundle.manifest.model, directory: context.config.models) {
+        if let problem = unrunnable(model: bundle.manifest.model, limits: bundle.manifest.limits) {
             try reject(bundleDirectory, spoolName: spoolName, problems: [problem], sha: earlier == nil ? sha : nil)
-            return
-        }
-        let limits = bundle.manifest.limits
-        if let why = Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: context.config) {
-            try reject(bundleDirectory, spoolName: spoolName,
-                       problems: [TaskProblem(file: "task.toml", field: "limits", message: why)], sha: earlier == nil ? sha : nil)
             return
         }
         let id = String(sha.prefix(16))
@@ -80,6 +74,15 @@ struct Intake {
                          priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
                          wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
                          submittedAt: now, ownerUID: owner)
+    }
+
+    /// Why a bundle that reads well still cannot run here: a model outside the model directory, or
+    /// limits no budget of this daemon can grant.
+    func unrunnable(model: String, limits: JobLimits) -> TaskProblem? {
+        if let problem = ModelPolicy.problem(with: model, directory: context.config.models) { return problem }
+        return Admission.impossible(threads: limits.threads, memoryMB: limits.memoryMB, config: context.config).map {
+            TaskProblem(file: "task.toml", field: "limits", message: $0)
+        }
     }
 
     /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the

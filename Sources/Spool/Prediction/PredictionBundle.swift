@@ -47,7 +47,7 @@ public enum PredictionBundleLoader {
         }
         let (prompt, sha256) = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
         var problems = ProblemCollector(cap: limits.problemsPerKind)
-        let records = readRecords(manifest, prompt: prompt, files: files, limits: limits, problems: &problems)
+        let records = readRecords(manifest, prompt: prompt, files: files, problems: &problems)
         if !problems.isEmpty { throw TaskProblems(problems.problems) }
         let labelField = prompt.spec.labelField
         return PredictionBundle(root: root, manifest: manifest, prompt: prompt, promptSHA256: sha256, records: records,
@@ -86,27 +86,13 @@ public enum PredictionBundleLoader {
 
     /// The input's records, checked against the prompt's task; the label is optional.
     private static func readRecords(_ manifest: PredictionManifest, prompt: PromptFile, files: BundleFileReader,
-                                    limits: BundleLoader.Limits, problems: inout ProblemCollector) -> [Example] {
-        let path = manifest.input
-        let bytes: [UInt8]
+                                    problems: inout ProblemCollector) -> [Example] {
         do {
-            bytes = try files.contents(of: path)
+            return RecordFile.examples(try files.contents(of: manifest.input), file: manifest.input, format: manifest.format,
+                                       spec: prompt.spec, labelled: false, problems: &problems)
         } catch {
-            problems.add(file: path, error.message, hint: error.hint)
+            problems.add(file: manifest.input, error.message, hint: error.hint)
             return []
         }
-        let lines = DataLines(bytes, file: path, maxLineBytes: limits.maxLineBytes, problems: &problems)
-        let records = switch manifest.format {
-        case .jsonl: JSONLinesParser.parse(lines, file: path, problems: &problems)
-        case .tsv: TSVParser.parse(lines, file: path, problems: &problems)
-        }
-        let spec = prompt.spec
-        let validator = RecordValidator(template: spec.template, labelField: spec.labelField, kind: spec.kind,
-                                        labelRequired: false)
-        let examples = validator.validate(records, file: path, problems: &problems)
-        if examples.isEmpty && problems.isEmpty {
-            problems.add(file: path, "holds no records", hint: "one JSON object per line, or TSV with a header")
-        }
-        return examples
     }
 }
