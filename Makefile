@@ -111,6 +111,8 @@ install: build
 	[ -e "$(DESTDIR)/etc/ptune/ptune.toml" ] || install -m 0644 systemd/ptune.toml "$(DESTDIR)/etc/ptune/ptune.toml"
 	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/ptune/README.md"
 	install -D -m 0644 systemd/ptune-slurm.conf "$(DESTDIR)$(PREFIX)/share/doc/ptune/ptune-slurm.conf"
+	install -D -m 0644 systemd/ptune-metrics.conf "$(DESTDIR)$(PREFIX)/share/doc/ptune/ptune-metrics.conf"
+	install -D -m 0644 docs/OPERATIONS.md "$(DESTDIR)$(PREFIX)/share/doc/ptune/OPERATIONS.md"
 
 clean:
 	rm -rf .build

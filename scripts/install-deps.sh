@@ -3,13 +3,14 @@
 #   scripts/install-deps.sh          build dependencies
 #   scripts/install-deps.sh --test   also Slurm and munge for the Slurm integration tests, systemd
 #                                    for the unit-file checks, and zstd, passwd and util-linux (useradd,
-#                                    setpriv) for the multi-user tests; these are optional: when they
+#                                    setpriv) for the multi-user tests, and Prometheus's Python client
+#                                    (the parser the metrics tests check against); these are optional: when they
 #                                    cannot be installed the tests say so and skip
 #   scripts/install-deps.sh --interop  also python3-venv, for the environment `make interop` makes
 set -euo pipefail
 packages=(libopenblas-dev libzstd-dev libsqlite3-dev pkg-config)
 optional=()
-[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge systemd zstd passwd util-linux)
+[ "${1:-}" = "--test" ] && optional=(slurmctld slurmd slurm-client munge systemd zstd passwd util-linux python3-prometheus-client)
 [ "${1:-}" = "--interop" ] && packages+=(python3-venv)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || packages+=(python3 python3-pip)
 

@@ -26,6 +26,11 @@ public enum AtomicFile {
         public func write(_ data: Data) throws {
             try data.withUnsafeBytes { try write($0) }
         }
+
+        /// Sets the file's mode exactly, whatever the process's umask took away at creation.
+        public func setMode(_ mode: mode_t) throws {
+            guard fchmod(fd, mode) == 0 else { throw FileError.system("chmod", path, code: errno) }
+        }
     }
 
     /// Replaces `path` with what `body` writes; file mode `mode`.

@@ -26,14 +26,22 @@ public final class DaemonCore {
     private var reconcileNeeded = false
     /// Set when SIGTERM arrived: no more claiming or admitting.
     public private(set) var stopping = false
+    /// What the daemon counted since it started, for the metrics.
+    public let counters: ServiceCounters
+    /// The status last written, for readers on other threads (the metrics exporter).
+    public let published = PublishedStatus()
+    /// Where the metrics endpoint listens, once the exporter bound it; shown in the status.
+    public var metricsAddress: String?
 
     /// A daemon on `config`'s spool whose workers `executor` runs (`ExecutorKind.makeExecutor`);
     /// `cgroup`, when given, caps each local worker's memory; `clock` is the system's but in tests.
     public init(config: DaemonConfig, store: JobStore, logger: Logger, executor: any JobExecutor,
                 cgroup: DelegatedCgroup?, clock: DaemonClock = SystemClock()) throws {
         self.config = config
+        let counters = ServiceCounters()
+        self.counters = counters
         context = DaemonContext(config: config, layout: SpoolLayout(root: config.spool), store: store, logger: logger,
-                                clock: clock)
+                                clock: clock, counters: counters)
         intake = IntakeScanner(context: context)
         launcher = Launcher(context: context, executor: executor, cgroup: cgroup, running: running)
         supervisor = Supervisor(context: context, limitsEnforcedByExecutor: executor.enforcesLimits)
@@ -186,11 +194,16 @@ public final class DaemonCore {
 
     /// Publishes budgets and live workers for `ptune status`.
     public func writeStatus() {
-        StatusPublisher(context: context, executor: executor, running: running, intake: intake).write(stopping: stopping)
+        publisher.write(stopping: stopping)
     }
 
     /// The daemon's figures for sd_notify STATUS and `ptune status`.
     public func statusLine() -> String {
-        StatusPublisher(context: context, executor: executor, running: running, intake: intake).line()
+        publisher.line()
+    }
+
+    private var publisher: StatusPublisher {
+        StatusPublisher(context: context, executor: executor, running: running, intake: intake, published: published,
+                        metricsAddress: metricsAddress)
     }
 }

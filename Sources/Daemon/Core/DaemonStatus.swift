@@ -17,6 +17,9 @@ public struct DaemonStatus: Codable, Sendable {
         public var residentMB: Double?
         public var step: Int?
         public var total: Int?
+        /// The last step's training loss and training tokens per second, as the worker reported them.
+        public var loss: Double?
+        public var tokensPerSecond: Double?
         /// The cluster's job id and node, when a cluster runs the worker.
         public var clusterJobID: String?
         public var node: String?
@@ -41,6 +44,8 @@ public struct DaemonStatus: Codable, Sendable {
     public var workers: [Worker]
     /// Entries of `incoming/` left untaken; nil in a status written before there were any.
     public var untaken: [Untaken]?
+    /// Where the Prometheus endpoint listens (`[metrics] listen`, its port resolved), when it does.
+    public var metricsAddress: String?
 
     /// The threads and the memory the live workers were given, summed.
     public var requestedThreads: Int { workers.reduce(0) { $0 + $1.threads } }

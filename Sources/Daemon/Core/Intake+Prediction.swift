@@ -14,11 +14,13 @@ extension Intake {
         case .success(let loaded):
             bundle = loaded
         case .failure(let problems):
-            try reject(bundleDirectory, spoolName: spoolName, problems: problems.problems, sha: firstSeen ? sha : nil)
+            try reject(bundleDirectory, spoolName: spoolName, problems: problems.problems, cause: .invalid,
+                       sha: firstSeen ? sha : nil)
             return
         }
         if let why = unrunnable(model: bundle.model, limits: bundle.manifest.limits) {
-            try reject(bundleDirectory, spoolName: spoolName, problems: [why], sha: firstSeen ? sha : nil)
+            try reject(bundleDirectory, spoolName: spoolName, problems: [why], cause: .notRunnable,
+                       sha: firstSeen ? sha : nil)
             return
         }
         let id = String(sha.prefix(16))

@@ -26,7 +26,7 @@ struct Intake {
             do {
                 bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: target)
             } catch {
-                try reject(claimed, spoolName: spoolName, problems: error.problems)
+                try reject(claimed, spoolName: spoolName, problems: error.problems, cause: .unreadable)
                 return
             }
             try FileManager.default.removeItem(at: claimed)
@@ -38,7 +38,7 @@ struct Intake {
             FileSystem.removeContents(of: bundleDirectory.path)
             try reject(bundleDirectory, spoolName: spoolName, problems: [TaskProblem(
                 file: spoolName, message: "the same bundle was already submitted as job \(earlier.id) (\(earlier.state.rawValue))",
-                hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")])
+                hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")], cause: .duplicate)
             try context.store.appendEvent(jobID: earlier.id, attempt: nil, kind: "duplicate",
                                        message: "dropped again as \(spoolName); rejected as a duplicate", at: context.clock.now())
             return
@@ -51,11 +51,13 @@ struct Intake {
         do {
             bundle = try BundleLoader.load(directory: bundleDirectory)
         } catch {
-            try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, sha: earlier == nil ? sha : nil)
+            try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, cause: .invalid,
+                       sha: earlier == nil ? sha : nil)
             return
         }
         if let problem = unrunnable(model: bundle.manifest.model, limits: bundle.manifest.limits) {
-            try reject(bundleDirectory, spoolName: spoolName, problems: [problem], sha: earlier == nil ? sha : nil)
+            try reject(bundleDirectory, spoolName: spoolName, problems: [problem], cause: .notRunnable,
+                       sha: earlier == nil ? sha : nil)
             return
         }
         let id = String(sha.prefix(16))
@@ -85,10 +87,12 @@ struct Intake {
         }
     }
 
-    /// Moves the entry to rejected/ with its reasons; records a rejected job when `sha` is given (the
-    /// first time this content is seen).
-    func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], sha: String? = nil) throws {
+    /// Moves the entry to rejected/ with its reasons and counts it under `cause`; records a rejected
+    /// job when `sha` is given (the first time this content is seen).
+    func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], cause: RejectionCause,
+                sha: String? = nil) throws {
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
+        context.counters.countRejected(cause)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")
             + (problems.count > 3 ? "; and \(problems.count - 3) more in \(place.lastPathComponent)/reason.txt" : "")

@@ -91,6 +91,7 @@ final class IntakeScanner {
             context.logger.error("cannot claim an entry of incoming/; it stays there, skipped until it changes",
                                  metadata: ["entry": "\(name)", "error": "\(error)"])
         case .rejected(let place, let error, let owner):
+            context.counters.countRejected(.unsafe)
             context.deliver(place, to: Int(owner), jobID: nil)
             context.logger.notice("rejected bundle", metadata: ["entry": "\(name)", "reason": "\(error.message)",
                                                                 "folder": "\(place.lastPathComponent)"])
@@ -111,6 +112,7 @@ final class IntakeScanner {
         let marker = IntakeMarker(layout: context.layout)
         try marker.begin(claimed.url.lastPathComponent)
         defer { marker.end() }
+        context.counters.countTaken()
         do {
             try Intake(context: context, owner: Int(claimed.owner)).process(claimed: claimed.url, spoolName: name)
         } catch where Self.isTransient(error) {
@@ -121,6 +123,7 @@ final class IntakeScanner {
                 let place = try SpoolIntake.reject(claimed: claimed.url, problems: [TaskProblem(
                     file: name, message: "the daemon could not take it in: \(error)",
                     hint: "check the bundle's files are readable, then submit it again")], layout: context.layout)
+                context.counters.countRejected(.unreadable)
                 context.deliver(place, to: Int(claimed.owner), jobID: nil)
             }
         }

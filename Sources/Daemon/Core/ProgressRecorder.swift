@@ -33,6 +33,7 @@ struct ProgressRecorder {
             job.job.progressStep = seedIndex * (message.total ?? 0) + step
             job.job.progressTotal = message.total.map { $0 * max(message.seedCount ?? 1, seedIndex + 1) }
             job.job.lastLoss = message.loss
+            job.tokensPerSecond = message.tokensPerSecond ?? job.tokensPerSecond
             if let loss = message.loss { job.pendingMetrics.append(point("loss", loss)) }
             if let rate = message.learningRate { job.pendingMetrics.append(point("lr", rate)) }
         case .evaluated, .seedFinished:

@@ -120,6 +120,7 @@ struct Recovery {
         let place = try SpoolIntake.reject(claimed: claimed, problems: [TaskProblem(
             file: last.name, message: "reading this bundle stopped the daemon \(last.deaths) times; it is kept here as it arrived",
             hint: "please report it as a bug with this folder; check its task.toml for unusual syntax")], layout: context.layout)
+        context.counters.countRejected(.recovery)
         context.deliver(place, to: owner.map(Int.init), jobID: nil)
         marker.end()
     }
@@ -136,6 +137,7 @@ struct Recovery {
                 let place = try SpoolIntake.reject(claimed: URL(fileURLWithPath: path + "/" + entry), problems: [TaskProblem(
                     file: entry, message: "the daemon stopped while rejecting this bundle, and the reasons were lost",
                     hint: "submit it again to see them")], layout: context.layout)
+                context.counters.countRejected(.recovery)
                 context.deliver(place, to: nil, jobID: nil)
             }
             FileSystem.removeTree(path)

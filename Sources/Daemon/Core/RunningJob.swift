@@ -32,6 +32,8 @@ final class RunningJob {
     /// The worker's last `failed` message, for the failure report.
     var failure: WorkerMessage?
     var lastProgressWrite = Date.distantPast
+    /// The last step's training tokens per second, as the worker reported it.
+    var tokensPerSecond: Double?
     var pendingMetrics: [MetricPoint] = []
 
     /// The cluster node recorded for this attempt.

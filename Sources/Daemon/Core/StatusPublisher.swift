@@ -10,6 +10,9 @@ struct StatusPublisher {
     let executor: JobExecutor
     let running: RunningJobs
     let intake: IntakeScanner
+    let published: PublishedStatus
+    /// Where the metrics endpoint listens, when it does.
+    let metricsAddress: String?
 
     /// Publishes budgets, live workers and untaken entries for `ptune status`.
     func write(stopping: Bool) {
@@ -18,12 +21,14 @@ struct StatusPublisher {
             DaemonStatus.Worker(jobID: r.job.id, name: r.job.name, pid: r.worker.pid, attempt: r.attempt.number,
                                 startedAt: r.worker.startedAt, threads: r.job.threads, memoryMB: r.job.memoryMB,
                                 residentMB: r.peakRSSMB > 0 ? r.worker.residentMegabytes : nil,
-                                step: r.job.progressStep, total: r.job.progressTotal,
+                                step: r.job.progressStep, total: r.job.progressTotal, loss: r.job.lastLoss,
+                                tokensPerSecond: r.tokensPerSecond,
                                 clusterJobID: r.worker.clusterJobID, node: r.worker.node)
         }
         let status = DaemonStatus(pid: getpid(), updatedAt: context.clock.now(), executor: executor.name, cores: config.cores,
                                   memoryMB: config.memoryMB, maxJobs: config.maxJobs, stopping: stopping, workers: workers,
-                                  untaken: intake.untaken)
+                                  untaken: intake.untaken, metricsAddress: metricsAddress)
+        published.publish(status)
         do {
             try status.write(context.layout)
         } catch {

@@ -78,6 +78,12 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try JobStore(path: config.database)
         let core = try DaemonCore(config: config, store: store, logger: logger, executor: jobExecutor,
                                   cgroup: kind.runsLocally ? Self.jobCgroups(logger: logger) : nil)
+        let exporter = try settings.metrics.map {
+            try MetricsExporter(settings: $0, store: store, published: core.published, counters: core.counters, logger: logger)
+        }
+        core.metricsAddress = exporter?.address
+        exporter?.start()
+        defer { exporter?.stop() }
         let service = DaemonService(core: core, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

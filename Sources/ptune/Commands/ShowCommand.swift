@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Daemon
 import Foundation
 import Store

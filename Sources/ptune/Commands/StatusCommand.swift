@@ -36,6 +36,7 @@ struct StatusCommand: ParsableCommand {
             let stopping = status.stopping ? " (stopping)" : ""
             let kind = ExecutorRegistry.standard.named(status.executor ?? "") ?? LocalExecutorKind()
             printForTerminal("daemon    pid \(status.pid)\(stopping); \(kind.statusLine(status))")
+            if let address = status.metricsAddress { printForTerminal("metrics   http://\(address)/metrics") }
         } else {
             printForTerminal("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
         }

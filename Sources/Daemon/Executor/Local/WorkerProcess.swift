@@ -123,14 +123,7 @@ public final class WorkerProcess: WorkerHandle {
     }
 
     /// Resident set size in MB from /proc (nil once the process is gone).
-    public var residentMegabytes: Double? {
-        guard let status = try? String(contentsOfFile: "/proc/\(processID)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first
-            return kb.map { $0 / 1024 }
-        }
-        return nil
-    }
+    public var residentMegabytes: Double? { ResourceUsage.residentMegabytes(pid: processID) }
 }
 
 public struct WorkerSpawnError: Error, CustomStringConvertible {
