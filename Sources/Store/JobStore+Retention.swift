@@ -32,18 +32,19 @@ extension JobStore {
         }
     }
 
-    /// Up to `limit` jobs that ended before `cutoff` and still have artifacts, oldest first.
+    /// Up to `limit` jobs that ended before `cutoff` and still have artifacts or log lines, oldest first.
     public func jobsWithArtifacts(endedBefore cutoff: Date, limit: Int) throws -> [String] {
         try read { db in
             try String.fetchAll(db, sql: """
-                SELECT id FROM job WHERE finishedAt < ? AND EXISTS (SELECT 1 FROM artifact WHERE jobID = job.id)
+                SELECT id FROM job WHERE finishedAt < ?
+                    AND (EXISTS (SELECT 1 FROM artifact WHERE jobID = job.id) OR EXISTS (SELECT 1 FROM log_line WHERE jobID = job.id))
                 ORDER BY finishedAt, id LIMIT ?
                 """, arguments: [cutoff, limit])
         }
     }
 
-    /// Deletes the artifacts of `jobIDs` in one transaction, with an event on each job saying `why`;
-    /// the jobs, attempts, events and metrics stay. Returns the compressed bytes freed.
+    /// Deletes the artifacts and log lines of `jobIDs` in one transaction, with an event on each job
+    /// saying `why`; the jobs, attempts, events and metrics stay. Returns the compressed bytes freed.
     @discardableResult
     public func dropArtifacts(jobIDs: [String], why: String, at date: Date) throws -> Int64 {
         guard !jobIDs.isEmpty else { return 0 }
@@ -53,6 +54,7 @@ extension JobStore {
                 freed += try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(compressedSize), 0) FROM artifact WHERE jobID = ?",
                                             arguments: [id]) ?? 0
                 try db.execute(sql: "DELETE FROM artifact WHERE jobID = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM log_line WHERE jobID = ?", arguments: [id])
                 try Self.insertEvent(db, jobID: id, attempt: nil, kind: EventRecord.Kind.retention,
                                      message: "artifacts dropped: \(why)", at: date)
             }

@@ -103,6 +103,16 @@ enum Schema {
             }
             try db.execute(sql: "CREATE INDEX result_folder_kept ON result_folder(removedAt, endedAt)")
         }
+        migrator.registerMigration("v6: job logs") { db in
+            try db.create(table: "log_line") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("attempt", .integer).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("text", .text).notNull()
+            }
+            try db.execute(sql: "CREATE INDEX log_line_job ON log_line(jobID, id)")
+        }
         return migrator
     }
 }

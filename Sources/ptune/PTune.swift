@@ -9,7 +9,7 @@ struct PTune: AsyncParsableCommand {
         abstract: "Train P-tuning prompts for frozen language models on CPU.",
         subcommands: [TrainCommand.self, PredictCommand.self, EvalCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self,
                       BenchCommand.self, ServeCommand.self, SubmitCommand.self, HistoryCommand.self, ShowCommand.self,
-                      MetricsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self, GCCommand.self,
+                      MetricsCommand.self, LogsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self, GCCommand.self,
                       WorkerCommand.self])
 
     /// Runs the command, in a process whose OpenBLAS kernels suit this CPU (`BLASKernels`).

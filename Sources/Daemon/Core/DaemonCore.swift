@@ -110,6 +110,7 @@ public final class DaemonCore {
 
     private func complete(_ job: RunningJob) throws {
         supervisor.progress.flush(job, force: true)
+        supervisor.progress.writeLog(job, ended: true)
         // A short job can end before a poll saw it running on its node.
         try supervisor.recordNode(job, at: context.clock.now())
         supervisor.settleCgroup(job)

@@ -96,9 +96,9 @@ final class Launcher {
     @discardableResult
     func adopt(_ job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle) -> RunningJob {
         let directory = context.directory(of: job.id)
-        let log = CappedLog(path: directory.appendingPathComponent("worker.log").path, limit: context.config.workerLogBytes)
+        let log = JobLog(path: directory.appendingPathComponent("worker.log").path, limit: context.config.workerLogBytes)
         let started = ISO8601DateFormatter().string(from: context.clock.now())
-        log.append(Data("== attempt \(attempt.number), \(executor.describe(worker)), \(started)\n".utf8))
+        log.note("== attempt \(attempt.number), \(executor.describe(worker)), \(started)")
         let adopted = RunningJob(job: job, attempt: attempt, worker: worker, directory: directory, log: log)
         running[job.id] = adopted
         return adopted

@@ -3,7 +3,8 @@ import Logging
 import Store
 
 /// Turns a worker's JSON lines into the job's progress and metrics in the store, and its error
-/// output (and any line that is not a message) into worker.log.
+/// output (and any line that is not a message) and a progress line per message into the job's log
+/// (worker.log and the store's log lines, for `ptune logs`).
 struct ProgressRecorder {
     let context: DaemonContext
 
@@ -17,8 +18,38 @@ struct ProgressRecorder {
                 continue
             }
             handle(message, from: job)
+            log(message, of: job)
         }
         flush(job, force: false)
+        writeLog(job)
+    }
+
+    /// Steps are logged at most once a second (and their first and last), checkpoints at most every
+    /// 30 seconds; every other message always.
+    private func log(_ message: WorkerMessage, of job: RunningJob) {
+        let every: Double? = switch message.kind {
+        case .step: (message.step == 1 || (message.step != nil && message.step == message.total)) ? nil : 1
+        case .checkpointed: 30
+        default: nil
+        }
+        if let every {
+            let now = context.clock.now()
+            guard now.timeIntervalSince(job.lastLogged[message.kind] ?? .distantPast) >= every else { return }
+            job.lastLogged[message.kind] = now
+        }
+        job.log.note(message.logLine)
+    }
+
+    /// Records the log lines collected since the last call; `ended`: the worker is gone, so an
+    /// unfinished last line of its output is recorded too.
+    func writeLog(_ job: RunningJob, ended: Bool = false) {
+        if ended { job.log.endPartialLine() }
+        let lines = job.log.takePending(jobID: job.job.id, attempt: job.attempt.number, at: context.clock.now())
+        do {
+            try context.store.appendLogLines(lines)
+        } catch {
+            context.logger.error("cannot record log lines", metadata: ["job": "\(job.job.id)", "error": "\(error)"])
+        }
     }
 
     private func handle(_ message: WorkerMessage, from job: RunningJob) {

@@ -21,7 +21,7 @@ final class RunningJob {
     let attempt: AttemptRecord
     let worker: WorkerHandle
     let directory: URL
-    let log: CappedLog
+    let log: JobLog
     var stopReason: StopReason?
     var terminatedAt: Date?
     var peakRSSMB: Double = 0
@@ -34,12 +34,14 @@ final class RunningJob {
     var lastProgressWrite = Date.distantPast
     /// The last step's training tokens per second, as the worker reported it.
     var tokensPerSecond: Double?
+    /// When a message of each throttled kind (steps, checkpoints) last made a line of the job's log.
+    var lastLogged: [WorkerMessage.Kind: Date] = [:]
     var pendingMetrics: [MetricPoint] = []
 
     /// The cluster node recorded for this attempt.
     var node: String?
 
-    init(job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle, directory: URL, log: CappedLog) {
+    init(job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle, directory: URL, log: JobLog) {
         self.job = job
         self.attempt = attempt
         self.worker = worker
