@@ -17,6 +17,8 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, TableR
         public static let warning = "warning"
         /// Retention removed the job's folder or dropped its artifacts.
         public static let retention = "retention"
+        /// A notification of the job's end was delivered, failed, or given up.
+        public static let notify = "notify"
     }
 
     public var id: Int64

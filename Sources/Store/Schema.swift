@@ -113,6 +113,23 @@ enum Schema {
             }
             try db.execute(sql: "CREATE INDEX log_line_job ON log_line(jobID, id)")
         }
+        migrator.registerMigration("v7: notifications") { db in
+            try db.create(table: "notify_channel") { t in
+                t.primaryKey("channel", .text)
+                t.column("enabledAt", .datetime).notNull()
+            }
+            try db.create(table: "notification") { t in
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("channel", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("pid", .integer)
+                t.column("nextAt", .datetime)
+                t.column("lastError", .text)
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["jobID", "channel"])
+            }
+        }
         return migrator
     }
 }

@@ -10,7 +10,7 @@ struct PTune: AsyncParsableCommand {
         subcommands: [TrainCommand.self, PredictCommand.self, EvalCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self,
                       BenchCommand.self, ServeCommand.self, SubmitCommand.self, HistoryCommand.self, ShowCommand.self,
                       MetricsCommand.self, LogsCommand.self, ExportCommand.self, StatusCommand.self, CancelCommand.self, GCCommand.self,
-                      WorkerCommand.self])
+                      WorkerCommand.self, DeliverNotificationCommand.self])
 
     /// Runs the command, in a process whose OpenBLAS kernels suit this CPU (`BLASKernels`).
     static func main() async {

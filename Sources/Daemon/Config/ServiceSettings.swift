@@ -17,7 +17,7 @@ import TOMLKit
 ///     executor = "local"       # a name in `ExecutorRegistry`: "local" or "slurm"
 ///     admin_group = "ptune-admin"   # may cancel any job and read every result
 ///
-/// a `[retention]` table (`RetentionPolicy`), a `[metrics]` table (`MetricsSettings`), and a table per executor that takes settings, named
+/// a `[retention]` table (`RetentionPolicy`), a `[metrics]` table (`MetricsSettings`), a `[notify]` table (`NotifySettings`), and a table per executor that takes settings, named
 /// after it (`[slurm]`: `SlurmExecutorKind`).
 public struct ServiceSettings {
     public var spool: String?
@@ -35,6 +35,8 @@ public struct ServiceSettings {
     public var retention = RetentionPolicy()
     /// `[metrics]`; nil: no metrics are exported.
     public var metrics: MetricsSettings?
+    /// `[notify]`; nil: nobody is notified.
+    public var notify: NotifySettings?
     /// The executors' own tables, by executor name, each checked by its kind.
     public var executorTables: [String: ConfigReader] = [:]
 
@@ -52,7 +54,7 @@ public struct ServiceSettings {
         }
         let table = try ConfigReader.table(in: file)
         let reader = ConfigReader(file: file, table: table)
-        try reader.checkKeys(keys + ["retention", "metrics"] + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
+        try reader.checkKeys(keys + ["retention", "metrics", "notify"] + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
         var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
                                        models: try reader.string("models"), cores: try reader.int("cores"),
                                        memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
@@ -67,6 +69,7 @@ public struct ServiceSettings {
         }
         if let retention = try reader.subtable("retention") { settings.retention = try RetentionPolicy.read(retention) }
         if let metrics = try reader.subtable("metrics") { settings.metrics = try MetricsSettings.read(metrics) }
+        if let notify = try reader.subtable("notify") { settings.notify = try NotifySettings.read(notify) }
         if let executor = settings.executor, registry.named(executor) == nil {
             throw ActionableError("\(file): executor must be one of \(registry.names.joined(separator: ", ")), got \"\(executor)\"")
         }

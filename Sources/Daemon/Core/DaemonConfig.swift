@@ -37,6 +37,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var retention = RetentionPolicy()
     /// Longest a retention sweep works in one pass, between supervision steps.
     public var retentionSliceSeconds: Double = 0.05
+    /// Who is told when jobs end (`[notify]`); nil: nobody.
+    public var notify: NotifySettings?
     /// Extra arguments for the worker of each job's first attempt (the fault-injection tests).
     public var firstAttemptArguments: [String] = []
 

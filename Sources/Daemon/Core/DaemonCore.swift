@@ -18,6 +18,8 @@ public final class DaemonCore {
     private let launcher: Launcher
     private let supervisor: Supervisor
     private let retention: RetentionSweep
+    /// Tells `[notify]`'s channels when jobs end; nil without the table.
+    private let notifier: Notifier?
     /// Intake on its own thread, once `startIntakeThread()` ran; until then each pass takes bundles in.
     private var intakeThread: IntakeThread?
     private var lastCancelPoll = Date.distantPast
@@ -47,6 +49,8 @@ public final class DaemonCore {
         supervisor = Supervisor(context: context, limitsEnforcedByExecutor: executor.enforcesLimits)
         retention = RetentionSweep(layout: context.layout, store: store, policy: config.retention, logger: logger)
         try context.layout.create()
+        let context = self.context
+        notifier = try config.notify.map { try Notifier(context: context, settings: $0) }
     }
 
     /// Jobs with a live worker.
@@ -101,6 +105,7 @@ public final class DaemonCore {
                 running[job.job.id] = nil
             }
         }
+        notifier?.advance(now: now)
         if !stopping {
             if pollCancels { try cancelQueued() }
             try launcher.admit()

@@ -71,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.rescanSeconds = settings.rescanSeconds ?? config.rescanSeconds
         config.adminGroup = adminGroup.flatMap(GroupMembership.group(named:)) ?? settings.adminGroup
         config.retention = settings.retention
+        config.notify = settings.notify
         if let workerFaultPlan {
             config.firstAttemptArguments = ["--fault-plan", workerFaultPlan] + (workerFaultLog.map { ["--fault-log", $0] } ?? [])
         }

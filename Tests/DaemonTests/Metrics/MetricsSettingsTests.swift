@@ -6,23 +6,17 @@ import Testing
 
 /// `[metrics]` in the daemon's config file.
 struct MetricsSettingsTests {
-    private func load(_ text: String) throws -> ServiceSettings {
-        let file = TestEnvironment.temporaryDirectory("config").appendingPathExtension("toml")
-        try Data(text.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        return try ServiceSettings.load(path: file.path)
-    }
 
     @Test func noTableMeansNoMetrics() throws {
-        #expect(try load("max_jobs = 2\n").metrics == nil)
+        #expect(try ConfigFileFixture.settings("max_jobs = 2\n").metrics == nil)
     }
 
     @Test func bothOutputsAreRead() throws {
-        let settings = try load("[metrics]\nlisten = \"[::1]:9464\"\ntextfile = \"/var/lib/node/ptune.prom\"\ntextfile_seconds = 2\n")
+        let settings = try ConfigFileFixture.settings("[metrics]\nlisten = \"[::1]:9464\"\ntextfile = \"/var/lib/node/ptune.prom\"\ntextfile_seconds = 2\n")
         #expect(settings.metrics?.listen?.description == "[::1]:9464")
         #expect(settings.metrics?.textfile == "/var/lib/node/ptune.prom")
         #expect(settings.metrics?.textfileSeconds == 2)
-        #expect(try load("[metrics]\nlisten = \"localhost:0\"\n").metrics?.listen?.description == "127.0.0.1:0")
+        #expect(try ConfigFileFixture.settings("[metrics]\nlisten = \"localhost:0\"\n").metrics?.listen?.description == "127.0.0.1:0")
     }
 
     @Test(arguments: [
@@ -35,13 +29,8 @@ struct MetricsSettingsTests {
         ("[metrics]\nlisten = \"127.0.0.1:1\"\nport = 3\n", "unknown key metrics.port"),
         ("metrics = 1\n", "must be a table"),
     ])
-    func mistakesAreNamed(text: String, expected: String) throws {
-        do {
-            _ = try load(text)
-            Issue.record("accepted: \(text)")
-        } catch let error as ActionableError {
-            #expect("\(error)".contains(expected), "\(error)")
-        }
+    func mistakesAreNamed(text: String, expected: String) {
+        ConfigFileFixture.expectRefused(text, naming: expected)
     }
 
     @Test func aTakenPortFailsTheStartWithTheAddress() throws {

@@ -5,14 +5,9 @@ import TestSupport
 import Testing
 
 @Suite struct RetentionPolicyTests {
-    func settings(_ toml: String) throws -> ServiceSettings {
-        let file = TestEnvironment.temporaryDirectory("retention-config").appendingPathComponent("ptune.toml")
-        try Data(toml.utf8).write(to: file)
-        return try ServiceSettings.load(path: file.path)
-    }
 
     @Test func readsEveryKey() throws {
-        let policy = try settings("""
+        let policy = try ConfigFileFixture.settings("""
             [retention]
             done_days = 90
             failed_days = 30
@@ -27,7 +22,7 @@ import Testing
     }
 
     @Test func withoutTheTableResultsAreKeptAndRejectionsForAMonth() throws {
-        let policy = try settings("max_jobs = 2\n").retention
+        let policy = try ConfigFileFixture.settings("max_jobs = 2\n").retention
         #expect(policy == RetentionPolicy())
         #expect(policy.doneDays == nil && policy.maxBytes == nil && policy.rejectedDays == 30)
     }
@@ -39,12 +34,7 @@ import Testing
         ("[retention]\nmax_gb = 1e12\n", "retention.max_gb must be below 1e9"),
         ("retention = 3\n", "retention must be a table"),
     ])
-    func badValuesAreRefusedNamingTheKey(toml: String, message: String) throws {
-        do {
-            _ = try settings(toml)
-            Issue.record("accepted \(toml)")
-        } catch {
-            #expect("\(error)".contains(message), "\(error)")
-        }
+    func badValuesAreRefusedNamingTheKey(toml: String, message: String) {
+        ConfigFileFixture.expectRefused(toml, naming: message)
     }
 }

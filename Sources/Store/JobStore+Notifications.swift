@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+
+/// Where one job's notification on one channel stands.
+public struct NotificationRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "notification"
+
+    public enum State: String, Codable, Sendable, DatabaseValueConvertible {
+        /// A delivery process runs (`pid`); its result decides.
+        case sending
+        /// The last delivery failed; the next is due at `nextAt`.
+        case retry
+        case delivered
+        /// Every attempt failed; no more are made.
+        case abandoned
+    }
+
+    public var jobID: String
+    public var channel: String
+    public var state: State
+    public var attempts: Int
+    public var pid: Int32?
+    public var nextAt: Date?
+    public var lastError: String?
+    public var updatedAt: Date
+
+    public init(jobID: String, channel: String, state: State, attempts: Int, pid: Int32? = nil, nextAt: Date? = nil,
+                lastError: String? = nil, updatedAt: Date) {
+        self.jobID = jobID
+        self.channel = channel
+        self.state = state
+        self.attempts = attempts
+        self.pid = pid
+        self.nextAt = nextAt
+        self.lastError = lastError
+        self.updatedAt = updatedAt
+    }
+}
+
+extension JobStore {
+    /// Makes `channels` the configured ones: a new channel notifies jobs that end from `now` on (not
+    /// the whole history); a channel no longer configured is forgotten, with its outbox.
+    public func configureNotifyChannels(_ channels: [String], at now: Date) throws {
+        try write(durable: true) { db in
+            let placeholders = channels.map { _ in "?" }.joined(separator: ", ")
+            try db.execute(sql: "DELETE FROM notify_channel" + (channels.isEmpty ? "" : " WHERE channel NOT IN (\(placeholders))"),
+                           arguments: StatementArguments(channels))
+            try db.execute(sql: "DELETE FROM notification WHERE channel NOT IN (SELECT channel FROM notify_channel)")
+            for channel in channels {
+                try db.execute(sql: "INSERT OR IGNORE INTO notify_channel (channel, enabledAt) VALUES (?, ?)",
+                               arguments: [channel, now])
+            }
+        }
+    }
+
+    /// Up to `limit` jobs in `states` that ended since `channel` was configured and are due a
+    /// notification on it: never tried, or failed with the next try due by `now`. Oldest end first.
+    public func dueNotifications(channel: String, states: [JobState], now: Date, limit: Int) throws -> [JobRecord] {
+        try read { db in
+            let placeholders = states.map { _ in "?" }.joined(separator: ", ")
+            let sql = """
+                SELECT job.* FROM job JOIN notify_channel c ON c.channel = ?
+                LEFT JOIN notification n ON n.jobID = job.id AND n.channel = c.channel
+                WHERE job.finishedAt >= c.enabledAt AND job.state IN (\(placeholders))
+                    AND (n.jobID IS NULL OR (n.state = 'retry' AND n.nextAt <= ?))
+                ORDER BY job.finishedAt, job.id LIMIT ?
+                """
+            return try JobRecord.fetchAll(db, sql: sql,
+                                          arguments: StatementArguments([channel]) + StatementArguments(states.map(\.rawValue))
+                                              + StatementArguments([now, limit] as [any DatabaseValueConvertible]))
+        }
+    }
+
+    /// Notifications whose delivery process was started and has not reported.
+    public func notificationsInFlight() throws -> [NotificationRecord] {
+        try read { db in try NotificationRecord.filter(Column("state") == NotificationRecord.State.sending).fetchAll(db) }
+    }
+
+    /// The job's notification on `channel`, if one was ever tried.
+    public func notification(jobID: String, channel: String) throws -> NotificationRecord? {
+        try read { db in try NotificationRecord.fetchOne(db, key: ["jobID": jobID, "channel": channel]) }
+    }
+
+    /// Records `record` (durably: a delivery process is started only after its row says so, and a
+    /// result is acted on once), with an event on the job when `event` is given.
+    public func saveNotification(_ record: NotificationRecord, event: String?) throws {
+        try write(durable: true) { db in
+            try record.save(db)
+            if let event {
+                try Self.insertEvent(db, jobID: record.jobID, attempt: nil, kind: EventRecord.Kind.notify, message: event,
+                                     at: record.updatedAt)
+            }
+        }
+    }
+}

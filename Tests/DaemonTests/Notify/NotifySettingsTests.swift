@@ -1,0 +1,57 @@
+import Base
+@testable import Daemon
+import Foundation
+import Store
+import TestSupport
+import Testing
+
+/// `[notify]` in the daemon's config file, and what a delivery hands a command.
+struct NotifySettingsTests {
+
+    @Test func channelsStatesAndLimitsAreRead() throws {
+        let notify = try #require(try ConfigFileFixture.settings("""
+            [notify]
+            command = ["/usr/local/bin/on-job", "--quiet"]
+            url = "https://hooks.example.org/ptune"
+            states = ["failed", "timed_out"]
+            timeout_seconds = 3
+            max_attempts = 2
+            """).notify)
+        #expect(notify.channels == [.command(["/usr/local/bin/on-job", "--quiet"]), .url(URL(string: "https://hooks.example.org/ptune")!)])
+        #expect(notify.states == [.failed, .timedOut])
+        #expect(notify.timeoutSeconds == 3 && notify.maxAttempts == 2)
+        #expect(try ConfigFileFixture.settings("[notify]\nurl = \"http://127.0.0.1:9/x\"\n").notify?.states == NotifySettings.defaultStates)
+        #expect(!NotifySettings.defaultStates.contains(.rejected))
+    }
+
+    @Test(arguments: [
+        ("[notify]\n", "names no channel"),
+        ("[notify]\ncommand = \"/bin/true\"\n", "array of strings"),
+        ("[notify]\ncommand = [\"true\"]\n", "absolute path"),
+        ("[notify]\nurl = \"ftp://x/y\"\n", "http:// or https://"),
+        ("[notify]\nurl = \"http://127.0.0.1/\"\nstates = [\"done\"]\n", "notify.states"),
+        ("[notify]\nurl = \"http://127.0.0.1/\"\nstates = [\"rejected\"]\n", "notify.states"),
+        ("[notify]\nurl = \"http://127.0.0.1/\"\nretries = 3\n", "unknown key notify.retries"),
+    ])
+    func mistakesAreNamed(text: String, expected: String) {
+        ConfigFileFixture.expectRefused(text, naming: expected)
+    }
+
+    @Test func aCommandGetsTheJobInItsEnvironment() throws {
+        let payload = Data(#"{"id":"abc","name":"sst2","state":"failed","owner":"alice","reason":"out of memory","folder":"/s/failed/abc"}"#.utf8)
+        let environment = NotificationDelivery.environment(payload, id: "abc.command")
+        #expect(environment["PTUNE_JOB_ID"] == "abc" && environment["PTUNE_JOB_STATE"] == "failed")
+        #expect(environment["PTUNE_JOB_OWNER"] == "alice" && environment["PTUNE_JOB_REASON"] == "out of memory")
+        #expect(environment["PTUNE_JOB_FOLDER"] == "/s/failed/abc" && environment["PTUNE_NOTIFICATION_ID"] == "abc.command")
+    }
+
+    @Test func aFailingCommandIsAFailedDelivery() throws {
+        #expect(throws: DeliveryError.self) {
+            try NotificationDelivery.deliver(Data("{}".utf8), on: .command(["/bin/false"]), id: "x", timeout: 5)
+        }
+        try NotificationDelivery.deliver(Data("{}".utf8), on: .command(["/bin/true"]), id: "x", timeout: 5)
+        #expect(throws: DeliveryError.self) {
+            try NotificationDelivery.deliver(Data("{}".utf8), on: .command(["/bin/sleep", "5"]), id: "x", timeout: 0.3)
+        }
+    }
+}
