@@ -20,11 +20,12 @@ public struct NotificationRecord: Codable, Sendable, Equatable, FetchableRecord,
     public var state: State
     public var attempts: Int
     public var pid: Int32?
-    public var nextAt: Date?
+    /// When the next try is due, in seconds since 1970 (see the schema).
+    public var nextAt: Double?
     public var lastError: String?
     public var updatedAt: Date
 
-    public init(jobID: String, channel: String, state: State, attempts: Int, pid: Int32? = nil, nextAt: Date? = nil,
+    public init(jobID: String, channel: String, state: State, attempts: Int, pid: Int32? = nil, nextAt: Double? = nil,
                 lastError: String? = nil, updatedAt: Date) {
         self.jobID = jobID
         self.channel = channel
@@ -48,7 +49,7 @@ extension JobStore {
             try db.execute(sql: "DELETE FROM notification WHERE channel NOT IN (SELECT channel FROM notify_channel)")
             for channel in channels {
                 try db.execute(sql: "INSERT OR IGNORE INTO notify_channel (channel, enabledAt) VALUES (?, ?)",
-                               arguments: [channel, now])
+                               arguments: [channel, now.timeIntervalSince1970])
             }
         }
     }
@@ -61,13 +62,13 @@ extension JobStore {
             let sql = """
                 SELECT job.* FROM job JOIN notify_channel c ON c.channel = ?
                 LEFT JOIN notification n ON n.jobID = job.id AND n.channel = c.channel
-                WHERE job.finishedAt >= c.enabledAt AND job.state IN (\(placeholders))
+                WHERE (julianday(job.finishedAt) - 2440587.5) * 86400.0 >= c.enabledAt - 0.001 AND job.state IN (\(placeholders))
                     AND (n.jobID IS NULL OR (n.state = 'retry' AND n.nextAt <= ?))
                 ORDER BY job.finishedAt, job.id LIMIT ?
                 """
             return try JobRecord.fetchAll(db, sql: sql,
                                           arguments: StatementArguments([channel]) + StatementArguments(states.map(\.rawValue))
-                                              + StatementArguments([now, limit] as [any DatabaseValueConvertible]))
+                                              + StatementArguments([now.timeIntervalSince1970, limit] as [any DatabaseValueConvertible]))
         }
     }
 

@@ -116,7 +116,9 @@ enum Schema {
         migrator.registerMigration("v7: notifications") { db in
             try db.create(table: "notify_channel") { t in
                 t.primaryKey("channel", .text)
-                t.column("enabledAt", .datetime).notNull()
+                // Seconds since 1970, as `nextAt` below: the idle daemon's queries then bind no Date,
+                // whose formatting would load Foundation's ICU data (3 MB) before any job.
+                t.column("enabledAt", .double).notNull()
             }
             try db.create(table: "notification") { t in
                 t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
@@ -124,7 +126,7 @@ enum Schema {
                 t.column("state", .text).notNull()
                 t.column("attempts", .integer).notNull()
                 t.column("pid", .integer)
-                t.column("nextAt", .datetime)
+                t.column("nextAt", .double)
                 t.column("lastError", .text)
                 t.column("updatedAt", .datetime).notNull()
                 t.primaryKey(["jobID", "channel"])

@@ -26,7 +26,7 @@ struct NotificationTests {
 
         try store.saveNotification(NotificationRecord(jobID: ok, channel: "url", state: .sending, attempts: 1, updatedAt: now), event: nil)
         try store.saveNotification(NotificationRecord(jobID: bad, channel: "url", state: .retry, attempts: 1,
-                                                      nextAt: now.addingTimeInterval(2), updatedAt: now), event: "failed once")
+                                                      nextAt: now.timeIntervalSince1970 + 2, updatedAt: now), event: "failed once")
         #expect(try store.dueNotifications(channel: "url", states: states, now: now, limit: 10).isEmpty)
         #expect(try store.notificationsInFlight().map(\.jobID) == [ok])
         #expect(try store.dueNotifications(channel: "url", states: states, now: now.addingTimeInterval(2), limit: 10).map(\.id) == [bad])

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Glibc
 
 /// One delivery of a job's end: the command run with the job's JSON on stdin (and its main fields
@@ -34,14 +31,32 @@ public enum NotificationDelivery {
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         process.environment = environment(payload, id: id)
-        let input = Pipe()
-        process.standardInput = input
+        // stdin is one end of a socket pair, not a pipe: a command that exits without reading it
+        // then fails our write (MSG_NOSIGNAL) instead of killing this process with SIGPIPE.
+        var ends: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw DeliveryError("cannot make the command's input: \(String(cString: strerror(errno)))")
+        }
+        defer { close(ends[0]) }
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(ends[0], SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let childEnd = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        process.standardInput = childEnd
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        try? input.fileHandleForWriting.write(contentsOf: payload)
-        try? input.fileHandleForWriting.close()
+        try? childEnd.close()
+        payload.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = send(ends[0], bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                done += n
+            }
+        }
+        shutdown(ends[0], Int32(SHUT_WR))
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() >= deadline {
@@ -58,26 +73,10 @@ public enum NotificationDelivery {
     }
 
     private static func post(_ payload: Data, to url: URL, id: String, timeout: Double) throws {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = payload
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(id, forHTTPHeaderField: "X-Ptune-Notification-Id")
-        let done = DispatchSemaphore(value: 0)
-        let outcome = OutcomeBox()
-        URLSession.shared.dataTask(with: request) { _, response, error in
-            if let error {
-                outcome.message = "\(url): \(error.localizedDescription)"
-            } else if let status = (response as? HTTPURLResponse)?.statusCode, !(200..<300).contains(status) {
-                outcome.message = "\(url) answered HTTP \(status)"
-            }
-            done.signal()
-        }.resume()
-        guard done.wait(timeout: .now() + timeout + 1) == .success else { throw DeliveryError("\(url): no answer within \(timeout) s") }
-        if let message = outcome.message { throw DeliveryError(message) }
+        let status = try HTTPPost.send(payload, to: url, headers: ["Content-Type": "application/json", "X-Ptune-Notification-Id": id],
+                                       timeout: timeout)
+        guard (200..<300).contains(status) else { throw DeliveryError("\(url) answered HTTP \(status)") }
     }
-
-    private final class OutcomeBox: @unchecked Sendable { var message: String? }
 }
 
 /// Why a delivery failed.

@@ -118,7 +118,7 @@ final class Notifier {
         }
         let wait = min(300, pow(2, Double(record.attempts - 1)))
         failed.state = .retry
-        failed.nextAt = now.addingTimeInterval(wait)
+        failed.nextAt = now.timeIntervalSince1970 + wait
         try context.store.saveNotification(failed, event: "notification failed (\(record.channel), attempt \(record.attempts)): \(detail); next in \(Int(wait)) s")
     }
 }

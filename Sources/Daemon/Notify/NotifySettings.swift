@@ -7,7 +7,7 @@ import Store
 ///
 ///     [notify]
 ///     command = ["/usr/local/bin/on-ptune-job", "--quiet"]   # run with the job's JSON on stdin
-///     url = "http://127.0.0.1:8080/ptune"                    # POSTed the job's JSON
+///     url = "http://127.0.0.1:8080/ptune"                    # POSTed the job's JSON (http:// only)
 ///     states = ["succeeded", "failed"]   # default: every end state but rejected
 ///     timeout_seconds = 10               # per delivery
 ///     max_attempts = 8                   # then it is given up (an event on the job says so)
@@ -47,8 +47,9 @@ public struct NotifySettings: Sendable, Equatable {
             settings.command = argv
         }
         if let text = try table.string("url") {
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw ActionableError("\(file): notify.url must be an http:// or https:// URL, got \"\(text)\"")
+            guard let url = URL(string: text), url.scheme == "http", url.host != nil else {
+                throw ActionableError("\(file): notify.url must be an http:// URL, got \"\(text)\"",
+                                      hint: "for an https receiver, use command = [\"/usr/bin/curl\", ...] or a local relay")
             }
             settings.url = url
         }

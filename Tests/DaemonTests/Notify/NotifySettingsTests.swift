@@ -12,12 +12,12 @@ struct NotifySettingsTests {
         let notify = try #require(try ConfigFileFixture.settings("""
             [notify]
             command = ["/usr/local/bin/on-job", "--quiet"]
-            url = "https://hooks.example.org/ptune"
+            url = "http://hooks.example.org:8080/ptune"
             states = ["failed", "timed_out"]
             timeout_seconds = 3
             max_attempts = 2
             """).notify)
-        #expect(notify.channels == [.command(["/usr/local/bin/on-job", "--quiet"]), .url(URL(string: "https://hooks.example.org/ptune")!)])
+        #expect(notify.channels == [.command(["/usr/local/bin/on-job", "--quiet"]), .url(URL(string: "http://hooks.example.org:8080/ptune")!)])
         #expect(notify.states == [.failed, .timedOut])
         #expect(notify.timeoutSeconds == 3 && notify.maxAttempts == 2)
         #expect(try ConfigFileFixture.settings("[notify]\nurl = \"http://127.0.0.1:9/x\"\n").notify?.states == NotifySettings.defaultStates)
@@ -28,7 +28,8 @@ struct NotifySettingsTests {
         ("[notify]\n", "names no channel"),
         ("[notify]\ncommand = \"/bin/true\"\n", "array of strings"),
         ("[notify]\ncommand = [\"true\"]\n", "absolute path"),
-        ("[notify]\nurl = \"ftp://x/y\"\n", "http:// or https://"),
+        ("[notify]\nurl = \"ftp://x/y\"\n", "an http:// URL"),
+        ("[notify]\nurl = \"https://x/y\"\n", "an http:// URL"),
         ("[notify]\nurl = \"http://127.0.0.1/\"\nstates = [\"done\"]\n", "notify.states"),
         ("[notify]\nurl = \"http://127.0.0.1/\"\nstates = [\"rejected\"]\n", "notify.states"),
         ("[notify]\nurl = \"http://127.0.0.1/\"\nretries = 3\n", "unknown key notify.retries"),
@@ -52,6 +53,16 @@ struct NotifySettingsTests {
         try NotificationDelivery.deliver(Data("{}".utf8), on: .command(["/bin/true"]), id: "x", timeout: 5)
         #expect(throws: DeliveryError.self) {
             try NotificationDelivery.deliver(Data("{}".utf8), on: .command(["/bin/sleep", "5"]), id: "x", timeout: 0.3)
+        }
+    }
+
+    @Test func aURLNobodyAnswersIsAFailedDelivery() throws {
+        // A port bound but never accepting: the connection is refused or times out, never delivered.
+        let closed = try MetricsEndpoint(address: MetricsSettings.Address("127.0.0.1:0")!)
+        let port = closed.address.port
+        withExtendedLifetime(closed) {}
+        #expect(throws: DeliveryError.self) {
+            try NotificationDelivery.deliver(Data("{}".utf8), on: .url(URL(string: "http://127.0.0.1:\(port)/x")!), id: "x", timeout: 1)
         }
     }
 }
