@@ -58,6 +58,15 @@ public struct ConfigReader {
         return s
     }
 
+    /// The array of strings at `key`, or nil when absent; an error shows `example` when it is not one.
+    public func strings(_ key: String, example: String) throws -> [String]? {
+        guard let value = table[key] else { return nil }
+        guard let array = value.array, case let strings = array.compactMap(\.string), strings.count == array.count else {
+            throw ActionableError("\(file): \(prefix)\(key) must be an array of strings, e.g. \(example)")
+        }
+        return strings
+    }
+
     /// The table at `key` (`[key]` in the file), read with errors prefixed "key."; nil when absent.
     public func subtable(_ key: String) throws -> ConfigReader? {
         guard let value = table[key] else { return nil }

@@ -46,9 +46,7 @@ final class MetricsEndpoint {
         guard client >= 0 else { return }
         defer { close(client) }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-        var timeout = timeval(tv_sec: Self.ioTimeoutSeconds, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        SocketIO.setTimeouts(client, seconds: Double(Self.ioTimeoutSeconds))
         guard let request = Self.readHead(client) else { return }
         let words = request.split(separator: " ", maxSplits: 2)
         let (code, text): (String, String)
@@ -66,34 +64,17 @@ final class MetricsEndpoint {
         let type = code.hasPrefix("200") ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8"
         var reply = Data("HTTP/1.1 \(code)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n".utf8)
         if words.first != "HEAD" { reply.append(payload) }
-        Self.send(client, reply)
+        SocketIO.sendAll(client, reply)
     }
 
     /// The request line, once the head has arrived (or the first line, when it alone fills the
     /// limit); nil on a timeout or a closed connection.
     private static func readHead(_ client: Int32) -> Substring? {
-        var head = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 2048)
-        while head.count < maxRequestBytes {
-            let n = recv(client, &chunk, chunk.count, 0)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            head += chunk[0..<n]
-            if head.count >= 4 && (head.suffix(4) == [13, 10, 13, 10] || head.suffix(2) == [10, 10]) { break }
+        let (head, complete) = SocketIO.receive(client, limit: maxRequestBytes) { head in
+            head.count >= 4 && (head.suffix(4) == Data([13, 10, 13, 10]) || head.suffix(2) == Data([10, 10]))
         }
+        guard complete else { return nil }
         return String(decoding: head, as: UTF8.self).split(whereSeparator: \.isNewline).first
-    }
-
-    private static func send(_ client: Int32, _ data: Data) {
-        data.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.send(client, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return }
-                done += n
-            }
-        }
     }
 
     private static func fill(_ storage: inout sockaddr_storage, _ address: MetricsSettings.Address) -> socklen_t {

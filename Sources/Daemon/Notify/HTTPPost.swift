@@ -16,15 +16,10 @@ enum HTTPPost {
         if let query = url.query { path += "?" + query }
         var head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
-        try write(fd, Data((head + "\r\n").utf8) + body, url: url)
-        var answer = Data()
-        var chunk = [UInt8](repeating: 0, count: 1024)
-        while !answer.contains(0x0A) && answer.count < 8192 {
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            answer.append(contentsOf: chunk[0..<n])
+        guard SocketIO.sendAll(fd, Data((head + "\r\n").utf8) + body) else {
+            throw DeliveryError("\(url): the connection closed while sending")
         }
+        let answer = SocketIO.receive(fd, limit: 8192) { $0.contains(0x0A) }.data
         let words = String(decoding: answer, as: UTF8.self).split(separator: "\n").first?.split(separator: " ") ?? []
         guard words.count >= 2, words[0].hasPrefix("HTTP/"), let status = Int(words[1]) else {
             throw DeliveryError("\(url): no HTTP answer within \(timeout) s")
@@ -46,25 +41,11 @@ enum HTTPPost {
             entry = address.pointee.ai_next
             let fd = socket(address.pointee.ai_family, address.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { continue }
-            var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            SocketIO.setTimeouts(fd, seconds: timeout)
             if Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return fd }
             lastError = errno
             close(fd)
         }
         throw DeliveryError("http://\(host):\(port): cannot connect: \(String(cString: strerror(lastError)))")
-    }
-
-    private static func write(_ fd: Int32, _ data: Data, url: URL) throws {
-        try data.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw DeliveryError("\(url): the connection closed while sending") }
-                done += n
-            }
-        }
     }
 }

@@ -38,8 +38,7 @@ public enum NotificationDelivery {
             throw DeliveryError("cannot make the command's input: \(String(cString: strerror(errno)))")
         }
         defer { close(ends[0]) }
-        var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(ends[0], SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        SocketIO.setTimeouts(ends[0], seconds: timeout, receive: false)
         let childEnd = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
         process.standardInput = childEnd
         process.standardOutput = FileHandle.nullDevice
@@ -47,15 +46,7 @@ public enum NotificationDelivery {
         process.standardError = errors
         try process.run()
         try? childEnd.close()
-        payload.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = send(ends[0], bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                done += n
-            }
-        }
+        SocketIO.sendAll(ends[0], payload)
         shutdown(ends[0], Int32(SHUT_WR))
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {

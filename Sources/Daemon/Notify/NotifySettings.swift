@@ -38,11 +38,11 @@ public struct NotifySettings: Sendable, Equatable {
         try table.checkKeys(keys)
         let file = table.file
         var settings = NotifySettings()
-        if let value = table.table["command"] {
-            guard let array = value.array, let argv = array.map({ $0.string }) as? [String], !argv.isEmpty,
-                  argv[0].hasPrefix("/") else {
+        let example = "[\"/usr/local/bin/on-ptune-job\", \"--quiet\"]"
+        if let argv = try table.strings("command", example: example) {
+            guard let program = argv.first, program.hasPrefix("/") else {
                 throw ActionableError("\(file): notify.command must be an array of strings, the first an absolute path",
-                                      hint: "for example command = [\"/usr/local/bin/on-ptune-job\", \"--quiet\"]")
+                                      hint: "for example command = \(example)")
             }
             settings.command = argv
         }
@@ -53,8 +53,7 @@ public struct NotifySettings: Sendable, Equatable {
             }
             settings.url = url
         }
-        if let value = table.table["states"] {
-            let names = value.array?.compactMap { $0.string } ?? []
+        if let names = try table.strings("states", example: "[\"failed\", \"timed_out\"]") {
             let states = names.compactMap { JobState(rawValue: $0) }.filter { defaultStates.contains($0) }
             guard !names.isEmpty, states.count == names.count else {
                 throw ActionableError("\(file): notify.states must list end states among \(defaultStates.map(\.rawValue).joined(separator: ", "))")

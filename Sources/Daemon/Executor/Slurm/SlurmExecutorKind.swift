@@ -33,12 +33,7 @@ public struct SlurmExecutorKind: ExecutorKind {
         var slurm = SlurmSettings()
         guard let table else { return slurm }
         try table.checkKeys(settingKeys)
-        if let args = table.table["sbatch_args"] {
-            guard let array = args.array, let strings = Optional(array.compactMap(\.string)), strings.count == array.count else {
-                throw ActionableError("\(table.file): slurm.sbatch_args must be an array of strings, e.g. [\"--partition=cpu\"]")
-            }
-            slurm.sbatchArguments = strings
-        }
+        slurm.sbatchArguments = try table.strings("sbatch_args", example: "[\"--partition=cpu\"]") ?? slurm.sbatchArguments
         slurm.pollSeconds = try table.double("poll_seconds") ?? slurm.pollSeconds
         slurm.workerExecutable = try table.string("worker")
         slurm.binDirectory = try table.string("bin_dir")
