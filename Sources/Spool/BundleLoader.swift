@@ -56,7 +56,7 @@ public enum BundleLoader {
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
                              devFraction: draft.devFraction)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
-                                      limits: draft.limits)
+                                      limits: draft.limits, links: draft.links)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,
                           dev: dev?.examples ?? [], test: test?.examples ?? [])
     }
@@ -68,6 +68,23 @@ public enum BundleLoader {
             return false
         }
         return toml["kind"]?.string == predictionKind
+    }
+
+    /// The `name` in the bundle's manifest, or nil when it cannot be read.
+    public static func manifestName(directory: URL) -> String? {
+        guard let root = try? bundleRoot(directory), let (_, toml) = try? parseManifest(root: root, limits: Limits()) else {
+            return nil
+        }
+        return toml["name"]?.string
+    }
+
+    /// Whether the bundle's manifest names other jobs (`after`, `after_any`, `[prompt] job`); false
+    /// when it cannot be read (its loading then says why).
+    public static func namesOtherJobs(directory: URL) -> Bool {
+        guard let root = try? bundleRoot(directory), let (_, toml) = try? parseManifest(root: root, limits: Limits()) else {
+            return false
+        }
+        return toml.contains(key: "after") || toml.contains(key: "after_any") || toml["prompt"]?.table?.contains(key: "job") == true
     }
 
     /// The `kind` of a prediction bundle.

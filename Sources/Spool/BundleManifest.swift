@@ -14,15 +14,18 @@ public struct BundleManifest: Sendable, Equatable {
     public var data: DataFiles
     /// What the job may use.
     public var limits: JobLimits
+    /// The jobs it waits for and whom its end is told.
+    public var links: JobLinks
 
     public init(schema: Int = 1, name: String, model: String, spec: TaskSpec, data: DataFiles,
-                limits: JobLimits = JobLimits()) {
+                limits: JobLimits = JobLimits(), links: JobLinks = JobLinks()) {
         self.schema = schema
         self.name = name
         self.model = model
         self.spec = spec
         self.data = data
         self.limits = limits
+        self.links = links
     }
 }
 

@@ -3,7 +3,7 @@ import PTuning
 /// The keys each table of `task.toml` accepts.
 enum ManifestKeys {
     static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template", "data"]
-        + TaskKinds.all.map { $0.manifestTable } + ["encoder", "training", "limits"]
+        + TaskKinds.all.map { $0.manifestTable } + ["encoder", "training", "limits"] + links
     static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction"]
     static let encoder = ["type", "hidden_size", "init", "init_ids"]
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
@@ -11,8 +11,11 @@ enum ManifestKeys {
                            "eval_every", "patience", "checkpoint_every", "max_length", "precision", "recompute",
                            "refit", "manual_fallback"]
     static let limits = ["threads", "memory_mb", "wall_time", "priority"]
+    /// Both kinds' (`JobLinks`).
+    static let links = ["after", "after_any", "notify"]
+    static let notify = ["command", "url", "states"]
     /// A prediction bundle's (`kind = "predict"`).
-    static let predictionTopLevel = ["schema", "name", "model", "kind", "prompt", "data", "predict", "limits"]
+    static let predictionTopLevel = ["schema", "name", "model", "kind", "prompt", "data", "predict", "limits"] + links
     static let prompt = ["job", "file", "table", "task"]
     static let predictionData = ["input", "format"]
     static let predict = ["batch_size", "precision"]

@@ -21,6 +21,7 @@ struct ManifestDraft {
     var encoder = EncoderSettings()
     var training = TrainingSettings()
     var limits = JobLimits()
+    var links = JobLinks()
     var format = DataFormat.jsonl
     var train: SplitPath?
     var dev: SplitPath?
@@ -69,6 +70,7 @@ struct ManifestReader {
         if let limits = top.subtable("limits", validKeys: ManifestKeys.limits) {
             draft.limits = readLimits(limits)
         }
+        draft.links = readLinks(top)
         return draft
     }
 
@@ -84,10 +86,7 @@ struct ManifestReader {
 
     func readName(_ top: ManifestTable) -> String? {
         guard let name = top.string("name", required: true) else { return nil }
-        let allowed = name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
-        }
-        guard allowed, (1...64).contains(name.unicodeScalars.count) else {
+        guard JobLinks.isName(name) else {
             top.problem("name", "\"\(name)\" is not a valid task name",
                         hint: "1 to 64 letters, digits, '.', '_' or '-'")
             return nil

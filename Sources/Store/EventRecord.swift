@@ -19,6 +19,8 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, TableR
         public static let retention = "retention"
         /// A notification of the job's end was delivered, failed, or given up.
         public static let notify = "notify"
+        /// The job waits for another (`after`), or its wait ended.
+        public static let dependency = "dependency"
     }
 
     public var id: Int64

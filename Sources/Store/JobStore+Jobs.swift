@@ -8,7 +8,11 @@ extension JobStore {
     /// `bundleSHA256` exists (unless that job was rejected and this one is not: then this one takes the
     /// rejected job's row over, keeping its events), and ``StoreError/invalidJob(id:detail:)`` unless
     /// `bundleSHA256` is 64 lowercase hex digits and `id` its first 16.
-    public func insertJob(_ job: JobRecord, durable: Bool) throws {
+    ///
+    /// `dependencies` (the jobs it waits for) and `notify` (its bundle's own channels) are recorded
+    /// in the same transaction, each dependency with a `dependency` event.
+    public func insertJob(_ job: JobRecord, dependencies: [DependencyRecord] = [], notify: JobNotifyRecord? = nil,
+                          durable: Bool) throws {
         guard job.bundleSHA256.count == 64, Self.isLowercaseHex(job.bundleSHA256) else {
             throw StoreError.invalidJob(id: job.id, detail: "bundleSHA256 must be 64 lowercase hex digits")
         }
@@ -31,6 +35,7 @@ extension JobStore {
             try Self.insertEvent(db, jobID: job.id, attempt: nil, kind: EventRecord.Kind.state,
                                  message: "submitted as \(job.spoolName), \(job.state.rawValue)\(reason)",
                                  at: job.submittedAt)
+            try Self.insertLinks(db, job: job, dependencies: dependencies, notify: notify)
         }
     }
 

@@ -46,7 +46,10 @@ extension JobStore {
             let placeholders = channels.map { _ in "?" }.joined(separator: ", ")
             try db.execute(sql: "DELETE FROM notify_channel" + (channels.isEmpty ? "" : " WHERE channel NOT IN (\(placeholders))"),
                            arguments: StatementArguments(channels))
-            try db.execute(sql: "DELETE FROM notification WHERE channel NOT IN (SELECT channel FROM notify_channel)")
+            try db.execute(sql: """
+                DELETE FROM notification WHERE channel NOT IN (SELECT channel FROM notify_channel)
+                    AND channel NOT IN (?, ?)
+                """, arguments: [Self.bundleCommandChannel, Self.bundleURLChannel])
             for channel in channels {
                 try db.execute(sql: "INSERT OR IGNORE INTO notify_channel (channel, enabledAt) VALUES (?, ?)",
                                arguments: [channel, now.timeIntervalSince1970])
@@ -69,6 +72,35 @@ extension JobStore {
             return try JobRecord.fetchAll(db, sql: sql,
                                           arguments: StatementArguments([channel]) + StatementArguments(states.map(\.rawValue))
                                               + StatementArguments([now.timeIntervalSince1970, limit] as [any DatabaseValueConvertible]))
+        }
+    }
+
+    /// The channels of bundles' own `[notify]` tables (`JobNotifyRecord`), by their names in the
+    /// outbox.
+    public static let bundleCommandChannel = "bundle.command"
+    public static let bundleURLChannel = "bundle.url"
+
+    /// Up to `limit` ended jobs whose bundle asked to be told on `channel` (`bundleCommandChannel` or
+    /// `bundleURLChannel`) of their end state, due a notification: never tried, or failed with the
+    /// next try due by `now`. Oldest end first.
+    public func dueBundleNotifications(channel: String, now: Date, limit: Int) throws -> [(JobRecord, JobNotifyRecord)] {
+        let command = channel == Self.bundleCommandChannel
+        return try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT job.*, jn.command AS notifyCommand, jn.url AS notifyURL, jn.states AS notifyStates
+                FROM job JOIN job_notify jn ON jn.jobID = job.id
+                LEFT JOIN notification n ON n.jobID = job.id AND n.channel = ?
+                WHERE ((? AND jn.command IS NOT NULL) OR (NOT ? AND jn.url IS NOT NULL)) AND job.finishedAt IS NOT NULL
+                    AND instr(',' || jn.states || ',', ',' || job.state || ',') > 0
+                    AND (n.jobID IS NULL OR (n.state = 'retry' AND n.nextAt <= ?))
+                ORDER BY job.finishedAt, job.id LIMIT ?
+                """, arguments: [channel, command, command, now.timeIntervalSince1970, limit])
+            return try rows.map { row in
+                let job = try JobRecord(row: row)
+                var notify = JobNotifyRecord(jobID: job.id, command: row["notifyCommand"], url: row["notifyURL"], states: [])
+                notify.states = row["notifyStates"]
+                return (job, notify)
+            }
         }
     }
 

@@ -132,6 +132,22 @@ enum Schema {
                 t.primaryKey(["jobID", "channel"])
             }
         }
+        migrator.registerMigration("v8: dependencies and bundles' own notifications") { db in
+            try db.create(table: "dependency") { t in
+                t.column("jobID", .text).notNull().references("job", onDelete: .cascade)
+                t.column("dependsOn", .text).notNull()
+                t.column("reference", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("providesPrompt", .boolean).notNull().defaults(to: false)
+                t.primaryKey(["jobID", "dependsOn"])
+            }
+            try db.create(table: "job_notify") { t in
+                t.primaryKey("jobID", .text).references("job", onDelete: .cascade)
+                t.column("command", .text)
+                t.column("url", .text)
+                t.column("states", .text).notNull()
+            }
+        }
         return migrator
     }
 }

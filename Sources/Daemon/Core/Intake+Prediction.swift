@@ -5,57 +5,134 @@ import Store
 
 /// Prediction bundles (`kind = "predict"`) at intake: the prompt a `job` reference names is looked up
 /// in the history (only the submitter's own succeeded training jobs), the records are checked against
-/// its task, and its prompt file goes into the job's folder for the worker.
+/// its task, and its prompt file goes into the job's folder for the worker. A reference to a training
+/// job that has not ended yet (one the bundle waits for in `after`, or else the only one it can
+/// mean) makes the job wait for it: its prompt is copied in, and the records checked by the
+/// worker, when the job starts.
 extension Intake {
-    func processPrediction(_ bundleDirectory: URL, sha: String, spoolName: String, firstSeen: Bool) throws {
+    /// A prediction bundle the daemon adopted into `folder` but died before recording: prepared and
+    /// recorded as at intake, or left alone when it no longer can be.
+    func recordAdoptedPrediction(folder: URL, id: String, sha: String) throws {
+        guard case .ready(let ready) = try preparePrediction(folder.appendingPathComponent("bundle"), id: id) else { return }
+        try record(ready, id: id, sha: sha, spoolName: ready.manifest.name)
+    }
+
+    /// A prediction bundle read and checked, ready to become a job.
+    struct ReadyPrediction {
+        var manifest: PredictionManifest
+        var model: String
+        var links: ResolvedLinks
+        /// The prompt read from the history at intake; nil when the bundle names a file, or a job it
+        /// waits for.
+        var source: (job: JobRecord, prompt: Data)?
+    }
+
+    func preparePrediction(_ directory: URL, id: String) throws -> IntakePreparation<ReadyPrediction> {
+        let manifest: PredictionManifest
+        do {
+            manifest = try PredictionBundleLoader.loadManifest(directory: directory)
+        } catch {
+            return .rejected(error.problems, .invalid)
+        }
+        var links: ResolvedLinks
+        switch try resolve(manifest.links, jobID: id) {
+        case .resolved(let resolved): links = resolved
+        case .deferred: return .deferred
+        case .problems(let problems): return .rejected(problems, .invalid)
+        }
+        if case .job(let reference) = manifest.prompt {
+            switch try awaitedPrompt(reference, links: &links, jobID: id) {
+            case .now:
+                break
+            case .deferred:
+                return .deferred
+            case .problem(let problem):
+                return .rejected([problem], .invalid)
+            case .from(let trainer):
+                let model = manifest.model ?? trainer.model ?? ""
+                if let why = unrunnable(model: model, limits: manifest.limits) { return .rejected([why], .notRunnable) }
+                return .ready(ReadyPrediction(manifest: manifest, model: model, links: links))
+            }
+        }
         let resolved = ResolvedPrompt()
         let bundle: PredictionBundle
-        switch try load(bundleDirectory, resolved: resolved) {
-        case .success(let loaded):
-            bundle = loaded
-        case .failure(let problems):
-            try reject(bundleDirectory, spoolName: spoolName, problems: problems.problems, cause: .invalid,
-                       sha: firstSeen ? sha : nil)
-            return
+        switch try load(directory, resolved: resolved) {
+        case .success(let loaded): bundle = loaded
+        case .failure(let problems): return .rejected(problems.problems, .invalid)
         }
-        if let why = unrunnable(model: bundle.model, limits: bundle.manifest.limits) {
-            try reject(bundleDirectory, spoolName: spoolName, problems: [why], cause: .notRunnable,
-                       sha: firstSeen ? sha : nil)
-            return
-        }
-        let id = String(sha.prefix(16))
-        let folder = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
-        try record(bundle, resolved: resolved.source, folder: folder, id: id, sha: sha, spoolName: spoolName)
+        if let why = unrunnable(model: bundle.model, limits: bundle.manifest.limits) { return .rejected([why], .notRunnable) }
+        return .ready(ReadyPrediction(manifest: manifest, model: bundle.model, links: links, source: resolved.source))
     }
 
-    /// A prediction bundle the daemon adopted into `folder` but died before recording: loaded and
-    /// recorded as at intake, or left alone when it no longer loads.
-    func recordAdoptedPrediction(folder: URL, id: String, sha: String) throws {
-        let resolved = ResolvedPrompt()
-        guard case .success(let bundle) = try load(folder.appendingPathComponent("bundle"), resolved: resolved) else { return }
-        try record(bundle, resolved: resolved.source, folder: folder, id: id, sha: sha, spoolName: bundle.manifest.name)
-    }
-
-    /// Puts the resolved prompt into the job's folder (before the job exists, so its worker always
-    /// finds it), then records the queued job and where its prompt came from.
-    private func record(_ bundle: PredictionBundle, resolved source: (job: JobRecord, prompt: Data)?, folder: URL,
-                        id: String, sha: String, spoolName: String) throws {
-        if let source {
-            try AtomicFile.write(source.prompt, to: folder.appendingPathComponent(PredictionBundle.promptFileName).path)
+    /// Puts a prompt read from the history into the job's folder (before the job exists, so its
+    /// worker always finds it), then records the queued job, the jobs it waits for, and where its
+    /// prompt came from.
+    func record(_ ready: ReadyPrediction, id: String, sha: String, spoolName: String) throws {
+        if let source = ready.source {
+            try AtomicFile.write(source.prompt,
+                                 to: context.directory(of: id).appendingPathComponent(PredictionBundle.promptFileName).path)
         }
-        let m = bundle.manifest
+        let m = ready.manifest
         let now = context.clock.now()
         try context.store.insertJob(JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
                                               priority: m.limits.priority, threads: m.limits.threads,
                                               memoryMB: m.limits.memoryMB, wallTimeSeconds: m.limits.wallTimeSeconds,
-                                              model: bundle.model, kind: BundleLoader.predictionKind, submittedAt: now,
+                                              model: ready.model, kind: BundleLoader.predictionKind, submittedAt: now,
                                               ownerUID: owner),
-                                    durable: true)
-        if let source {
+                                    dependencies: ready.links.dependencies, notify: ready.links.notify, durable: true)
+        if let source = ready.source {
             try context.store.appendEvent(jobID: id, attempt: nil, kind: "prompt",
                                           message: "the prompt of job \(source.job.id) (\(source.job.name))", at: now)
         }
         context.logger.info("queued prediction job", metadata: ["job": "\(id)", "name": "\(m.name)"])
+    }
+
+    /// Where the prompt of a `job` reference comes from.
+    private enum PromptWait {
+        /// A succeeded job's, read now (or the reference's problem, told by reading it).
+        case now
+        /// The job's, which the bundle waits for: read when the bundle's job starts.
+        case from(JobRecord)
+        /// No job matches yet; a later round of the batch may bring it.
+        case deferred
+        case problem(TaskProblem)
+    }
+
+    /// A reference to a job the bundle waits for is that job's prompt, once it succeeds; else one
+    /// to a succeeded job is read now, and one whose only match is a training job not ended yet
+    /// makes the bundle wait for it (`after`, added here).
+    private func awaitedPrompt(_ reference: String, links: inout ResolvedLinks, jobID: String) throws -> PromptWait {
+        let name = PromptSource.latestName(reference)
+        let key = reference.lowercased()
+        let matches = { (job: JobRecord) in name.map { job.name == $0 } ?? job.id.hasPrefix(key) }
+        if let index = links.jobs.firstIndex(where: matches) {
+            let job = links.jobs[index]
+            guard job.kind != BundleLoader.predictionKind else {
+                return .problem(TaskProblem(file: "task.toml", field: "prompt.job",
+                                            message: "job \(job.id) (\(job.name)) is a prediction job; it trains no prompt",
+                                            hint: "name a training job"))
+            }
+            guard links.dependencies[index].kind == .ok else {
+                return .problem(TaskProblem(file: "task.toml", field: "after_any",
+                                            message: "job \(job.id) (\(job.name)) gives the prompt, so it must succeed",
+                                            hint: "list it in after instead"))
+            }
+            if job.state == .succeeded { return .now }
+            links.dependencies[index].providesPrompt = true
+            return .from(job)
+        }
+        guard let owner, name != nil || key.count >= JobStore.minimumPrefixLength else { return .now }
+        let candidates = try context.store.jobs(ownerUID: owner)
+            .filter { $0.id != jobID && $0.kind != BundleLoader.predictionKind && matches($0) }
+        guard name != nil || candidates.count == 1 else { return candidates.isEmpty && !round.isLast ? .deferred : .now }
+        if candidates.contains(where: { $0.state == .succeeded }) { return .now }
+        if let pending = candidates.first(where: { !$0.state.isTerminal }) {
+            links.dependencies.append(DependencyRecord(jobID: jobID, dependsOn: pending.id, reference: reference, kind: .ok,
+                                                       providesPrompt: true))
+            links.jobs.append(pending)
+            return .from(pending)
+        }
+        return candidates.isEmpty && !round.isLast ? .deferred : .now
     }
 
     /// The bundle, with the prompt of a `job` reference read from the history (kept in `resolved`).

@@ -3,16 +3,60 @@ import Foundation
 import Spool
 import Store
 
+/// Which pass over a batch of claimed entries takes this one in: bundles that name other jobs wait
+/// for the rest of the batch, so a job they name by name is there when they are read.
+enum IntakeRound {
+    /// Bundles naming other jobs are deferred.
+    case first
+    /// A bundle naming a job that is not there (yet) is deferred.
+    case later
+    /// Nothing is deferred: a job still not there is unknown, or, when it is the name of a bundle
+    /// still waiting in the batch, part of a cycle.
+    case last(waiting: Set<String>)
+}
+
+extension IntakeRound {
+    var isLast: Bool {
+        if case .last = self { return true }
+        return false
+    }
+}
+
+/// What taking an entry in came to.
+enum IntakeResult {
+    /// A job or a rejection.
+    case done
+    /// Left claimed for a later round of the same batch.
+    case deferred
+}
+
+/// What reading a claimed bundle came to, before anything was moved or recorded.
+enum IntakePreparation<Ready> {
+    case ready(Ready)
+    /// Left claimed for a later round of the same batch.
+    case deferred
+    case rejected([TaskProblem], RejectionCause)
+
+    func map<Other>(_ transform: (Ready) -> Other) -> IntakePreparation<Other> {
+        switch self {
+        case .ready(let ready): .ready(transform(ready))
+        case .deferred: .deferred
+        case .rejected(let problems, let cause): .rejected(problems, cause)
+        }
+    }
+}
+
 /// Turns one claimed spool entry into a queued job, or rejects it with every reason.
 struct Intake {
     let context: DaemonContext
     /// The user who dropped the entry (`ClaimedEntry.owner`).
     let owner: Int?
+    var round = IntakeRound.last(waiting: [])
 
     /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
     static let extractedSuffix = ".unpacked"
 
-    func process(claimed: URL, spoolName: String) throws {
+    func process(claimed: URL, spoolName: String) throws -> IntakeResult {
         defer {
             // What is left of an unpacked archive once its bundle was adopted or rejected.
             try? FileManager.default.removeItem(atPath: claimed.path + Self.extractedSuffix)
@@ -27,10 +71,10 @@ struct Intake {
                 bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: target)
             } catch {
                 try reject(claimed, spoolName: spoolName, problems: error.problems, cause: .unreadable)
-                return
+                return .done
             }
-            try FileManager.default.removeItem(at: claimed)
         }
+        if case .first = round, BundleLoader.namesOtherJobs(directory: bundleDirectory) { return .deferred }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         let earlier = try context.store.job(bundleSHA256: sha)
         if let earlier, earlier.state != .rejected {
@@ -41,41 +85,38 @@ struct Intake {
                 hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")], cause: .duplicate)
             try context.store.appendEvent(jobID: earlier.id, attempt: nil, kind: "duplicate",
                                        message: "dropped again as \(spoolName); rejected as a duplicate", at: context.clock.now())
-            return
-        }
-        if BundleLoader.isPrediction(directory: bundleDirectory) {
-            try processPrediction(bundleDirectory, sha: sha, spoolName: spoolName, firstSeen: earlier == nil)
-            return
-        }
-        let bundle: TaskBundle
-        do {
-            bundle = try BundleLoader.load(directory: bundleDirectory)
-        } catch {
-            try reject(bundleDirectory, spoolName: spoolName, problems: error.problems, cause: .invalid,
-                       sha: earlier == nil ? sha : nil)
-            return
-        }
-        if let problem = unrunnable(model: bundle.manifest.model, limits: bundle.manifest.limits) {
-            try reject(bundleDirectory, spoolName: spoolName, problems: [problem], cause: .notRunnable,
-                       sha: earlier == nil ? sha : nil)
-            return
+            return .done
         }
         let id = String(sha.prefix(16))
-        _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
-        try context.store.insertJob(Self.record(id: id, sha: sha, bundle: bundle, spoolName: spoolName, owner: owner,
-                                                at: context.clock.now()),
-                                    durable: true)
-        context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(bundle.manifest.name)"])
+        let preparation = BundleLoader.isPrediction(directory: bundleDirectory)
+            ? try preparePrediction(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
+            : try prepareTraining(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
+        switch preparation {
+        case .deferred:
+            return .deferred
+        case .rejected(let problems, let cause):
+            try reject(bundleDirectory, spoolName: spoolName, problems: problems, cause: cause, sha: earlier == nil ? sha : nil)
+        case .ready(let record):
+            try adopt(bundleDirectory, jobID: id)
+            try record()
+        }
+        return .done
     }
 
-    /// The queued job row for an accepted bundle.
-    static func record(id: String, sha: String, bundle: TaskBundle, spoolName: String, owner: Int?,
-                       at now: Date) -> JobRecord {
-        let m = bundle.manifest
-        return JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
-                         priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
-                         wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
-                         submittedAt: now, ownerUID: owner)
+    /// Makes the bundle job `jobID`'s (see `SpoolIntake.adopt`), dropping the archive it was unpacked from.
+    func adopt(_ bundleDirectory: URL, jobID: String) throws {
+        discardArchive(of: bundleDirectory)
+        _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: jobID, layout: context.layout)
+    }
+
+    /// An archive is kept beside its unpacked copy until the bundle becomes a job or a rejection (a
+    /// deferred one is unpacked again in its next round), then removed.
+    /// `bundleDirectory` is the unpacked copy or its sole folder.
+    private func discardArchive(of bundleDirectory: URL) {
+        for unpacked in [bundleDirectory.path, bundleDirectory.deletingLastPathComponent().path]
+        where unpacked.hasSuffix(Self.extractedSuffix) {
+            try? FileManager.default.removeItem(atPath: String(unpacked.dropLast(Self.extractedSuffix.count)))
+        }
     }
 
     /// Why a bundle that reads well still cannot run here: a model outside the model directory, or
@@ -91,6 +132,7 @@ struct Intake {
     /// job when `sha` is given (the first time this content is seen).
     func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], cause: RejectionCause,
                 sha: String? = nil) throws {
+        discardArchive(of: entry)
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
         context.counters.countRejected(cause)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })

@@ -25,6 +25,10 @@ final class IntakeScanner {
     }
     private var unclaimableEntries: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] = [:]
     private let unclaimableLock = NSLock()
+    /// Claimed bundles that name a job not there yet, with when they were first taken up: held for
+    /// `nameGraceSeconds`, so one dropped just before the bundle it names is taken in after it.
+    private var held: [(claimed: ClaimedEntry, spoolName: String, since: Date)] = []
+    static let nameGraceSeconds = 10.0
     /// Asked before each entry of a scan: true once the daemon is stopping.
     var shouldStop: () -> Bool = { false }
 
@@ -48,6 +52,7 @@ final class IntakeScanner {
         let hinted = woken || note(wake)
         woken = false
         let settled = settleCheck.map { now >= $0 } ?? false
+            || held.contains { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }
         guard hinted || settled || now.timeIntervalSince(lastRescan) >= context.config.rescanSeconds else { return false }
         try scan()
         return true
@@ -63,26 +68,57 @@ final class IntakeScanner {
         arrivedWhole.formIntersection(names)
         arrivedWhole.subtract(ready)
         unclaimable = unclaimable.filter { names.contains($0.key) }
+        var batch: [(ClaimedEntry, String)] = []
         for name in ready where unclaimable[name].map({ $0.changeTime != changeTime(name) }) ?? true {
-            if shouldStop() { return }
+            if shouldStop() { break }
             unclaimable[name] = nil
-            try settle(name, try SpoolIntake.claim(name, layout: context.layout))
+            if let claimed = try settle(name, try SpoolIntake.claim(name, layout: context.layout)) {
+                batch.append((claimed, name))
+            }
+        }
+        try takeIn(batch)
+    }
+
+    /// Takes claimed entries in (and those held from earlier batches), those whose bundles name
+    /// other jobs last (`IntakeRound`): so bundles dropped together may name each other, in any order
+    /// of arrival. One naming a job still not there is held for a few seconds, then rejected.
+    func takeIn(_ batch: [(claimed: ClaimedEntry, spoolName: String)]) throws {
+        let now = context.clock.now()
+        var round = IntakeRound.first
+        var waiting = held + batch.map { ($0.claimed, $0.spoolName, now) }
+        held = []
+        while !waiting.isEmpty {
+            let before = waiting.count
+            waiting = try waiting.filter { entry in
+                if shouldStop() { return false }
+                return try takeIn(entry.claimed, spoolName: entry.spoolName, round: round) == .deferred
+            }
+            switch round {
+            case .first: round = .later
+            case .later:
+                if waiting.count == before {
+                    round = .last(waiting: Set(waiting.compactMap { BundleLoader.manifestName(directory: $0.claimed.url) }))
+                    held = waiting.filter { now.timeIntervalSince($0.since) < Self.nameGraceSeconds }
+                    waiting = waiting.filter { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }
+                }
+            case .last: return
+            }
         }
     }
 
     /// Finishes the claims a crash or a failed pass left half-done.
     func resumeClaims() throws {
         for record in try SpoolIntake.unfinishedClaims(context.layout) {
-            try settle(record.entry, try SpoolIntake.resumeClaim(record, layout: context.layout), takeIn: false)
+            _ = try settle(record.entry, try SpoolIntake.resumeClaim(record, layout: context.layout))
         }
     }
 
-    /// Acts on what a claim of `incoming/NAME` came to: takes the claimed copy in (unless `takeIn` is
-    /// false: recovery takes every pending claim in afterwards), or logs why it was not claimed.
-    private func settle(_ name: String, _ outcome: ClaimOutcome, takeIn: Bool = true) throws {
+    /// Acts on what a claim of `incoming/NAME` came to: returns the claimed copy to take in, or logs
+    /// why it was not claimed.
+    private func settle(_ name: String, _ outcome: ClaimOutcome) throws -> ClaimedEntry? {
         switch outcome {
         case .claimed(let claimed):
-            if takeIn { try self.takeIn(claimed, spoolName: name) }
+            return claimed
         case .gone:
             break
         case .leftInPlace(let error):
@@ -96,6 +132,7 @@ final class IntakeScanner {
             context.logger.notice("rejected bundle", metadata: ["entry": "\(name)", "reason": "\(error.message)",
                                                                 "folder": "\(place.lastPathComponent)"])
         }
+        return nil
     }
 
     /// The status change time of `incoming/NAME` (a chmod or chown by its owner changes it), in
@@ -105,16 +142,19 @@ final class IntakeScanner {
         return info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec
     }
 
-    /// Takes a claimed entry in as a job or rejects it. An I/O or database failure is rethrown (the
-    /// entry stays claimed and a later pass retries it); any other failure (an unreadable or vanished
-    /// entry) rejects it with the reason, so it neither blocks the entries behind it nor is lost.
-    func takeIn(_ claimed: ClaimedEntry, spoolName name: String) throws {
+    /// Takes a claimed entry in as a job or rejects it, unless `round` defers it. An I/O or database
+    /// failure is rethrown (the entry stays claimed and a later pass retries it); any other failure
+    /// (an unreadable or vanished entry) rejects it with the reason, so it neither blocks the entries
+    /// behind it nor is lost.
+    private func takeIn(_ claimed: ClaimedEntry, spoolName name: String, round: IntakeRound) throws -> IntakeResult {
         let marker = IntakeMarker(layout: context.layout)
         try marker.begin(claimed.url.lastPathComponent)
         defer { marker.end() }
-        context.counters.countTaken()
         do {
-            try Intake(context: context, owner: Int(claimed.owner)).process(claimed: claimed.url, spoolName: name)
+            let result = try Intake(context: context, owner: Int(claimed.owner), round: round)
+                .process(claimed: claimed.url, spoolName: name)
+            if result == .deferred { return .deferred }
+            context.counters.countTaken()
         } catch where Self.isTransient(error) {
             throw error
         } catch {
@@ -126,8 +166,10 @@ final class IntakeScanner {
                 context.counters.countRejected(.unreadable)
                 context.deliver(place, to: Int(claimed.owner), jobID: nil)
             }
+            context.counters.countTaken()
         }
         SpoolIntake.release(claimed, layout: context.layout)
+        return .done
     }
 
     /// Failures of the machine rather than of the bundle: a full disk, an I/O error, the database.

@@ -1,5 +1,7 @@
+import Base
 import Foundation
 import Logging
+import Spool
 import Store
 
 /// Starts the workers of the jobs admission picks, through the executor, each in a memory-capped
@@ -24,7 +26,8 @@ final class Launcher {
     func admit() throws {
         let usage = running.usage
         guard context.clock.now() >= pausedUntil else { return }
-        for job in Admission.select(queued: try context.store.queuedJobs(), running: usage, config: context.config) {
+        let free = try DependencyGate(context: context).screen(try context.store.queuedJobs())
+        for job in Admission.select(queued: free, running: usage, config: context.config) {
             try start(job)
         }
     }
@@ -36,6 +39,7 @@ final class Launcher {
                                           at: context.clock.now(), durable: true)
             return
         }
+        guard try handOverPrompt(to: job, in: directory) else { return }
         let worker: WorkerHandle
         do {
             worker = try executor.launch(launch(of: job, in: directory))
@@ -72,6 +76,27 @@ final class Launcher {
         }
         context.logger.info("started job", metadata: ["job": "\(job.id)", "name": "\(job.name)",
                                                        "attempt": "\(attempt.number)", "worker": "\(executor.describe(worker))"])
+    }
+
+    /// A prediction job whose prompt comes from a job it waited for: that job's prompt, copied into
+    /// the job's folder for its worker (once; later attempts find it there). False when the prompt
+    /// is gone (retention dropped it): the job then fails with why.
+    private func handOverPrompt(to job: JobRecord, in directory: URL) throws -> Bool {
+        let target = directory.appendingPathComponent(PredictionBundle.promptFileName)
+        guard job.kind == BundleLoader.predictionKind, !FileManager.default.fileExists(atPath: target.path),
+              let source = try context.store.dependencies(of: job.id).first(where: \.providesPrompt) else { return true }
+        let prompt: Data
+        do {
+            prompt = try context.store.artifact(jobID: source.dependsOn, name: Completion.promptArtifact)
+        } catch StoreError.artifactNotFound {
+            try Completion(context: context).endUnstarted(job, in: .failed,
+                                                          reason: "job \(source.dependsOn) no longer has its prompt in the database")
+            return false
+        }
+        try AtomicFile.write(prompt, to: target.path)
+        try context.store.appendEvent(jobID: job.id, attempt: nil, kind: "prompt",
+                                      message: "the prompt of job \(source.dependsOn) (\(source.reference))", at: context.clock.now())
+        return true
     }
 
     /// Kills a worker whose attempt the database could not record (a full disk): the job is still

@@ -93,16 +93,18 @@ struct Recovery {
     func reconcileClaims() throws {
         let fm = FileManager.default
         try intake.resumeClaims()
+        var batch: [(claimed: ClaimedEntry, spoolName: String)] = []
         for claimed in try SpoolIntake.pendingClaims(context.layout) {
             let name = claimed.url.lastPathComponent
             if name.hasSuffix(Intake.extractedSuffix) {
                 let archive = String(name.dropLast(Intake.extractedSuffix.count))
                 if fm.fileExists(atPath: claimed.url.deletingLastPathComponent().appendingPathComponent(archive).path) { continue }
-                try intake.takeIn(claimed, spoolName: archive)
+                batch.append((claimed, archive))
             } else {
-                try intake.takeIn(claimed, spoolName: name)
+                batch.append((claimed, name))
             }
         }
+        try intake.takeIn(batch)
     }
 
     /// A claimed entry the daemon died reading, twice, is rejected instead of read a third time.
@@ -148,18 +150,13 @@ struct Recovery {
     private func adoptOrphan(directory: URL, jobID: String) throws {
         let bundleDirectory = directory.appendingPathComponent("bundle")
         let owner = SpoolIntake.ownerOfAdoptedClaim(context.layout).map(Int.init)
+        guard let sha = try? BundleDigest.sha256(of: bundleDirectory), sha.hasPrefix(jobID) else { return }
+        let intake = Intake(context: context, owner: owner)
         if BundleLoader.isPrediction(directory: bundleDirectory) {
-            let sha = try BundleDigest.sha256(of: bundleDirectory)
-            guard sha.hasPrefix(jobID) else { return }
-            return try Intake(context: context, owner: owner).recordAdoptedPrediction(folder: directory, id: jobID, sha: sha)
+            try intake.recordAdoptedPrediction(folder: directory, id: jobID, sha: sha)
+        } else {
+            try intake.recordAdoptedTraining(folder: directory, id: jobID, sha: sha)
         }
-        guard let bundle = try? BundleLoader.load(directory: bundleDirectory) else { return }
-        let sha = try BundleDigest.sha256(of: bundleDirectory)
-        guard sha.hasPrefix(jobID) else { return }
-        try context.store.insertJob(Intake.record(id: jobID, sha: sha, bundle: bundle, spoolName: bundle.manifest.name,
-                                                  owner: owner,
-                                                  at: context.clock.now()),
-                                 durable: true)
     }
 
     /// Stops a worker left behind by a daemon that was killed, if `pid` is still that worker.

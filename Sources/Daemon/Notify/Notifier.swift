@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Store
 
-/// Tells the `[notify]` channels when jobs end, with at most `maxInFlight` deliveries at once, each
+/// Tells the `[notify]` channels, and the channels of bundles' own `[notify]` tables, when jobs end, with at most `maxInFlight` deliveries at once, each
 /// in a `ptune deliver-notification` process of its own so the scheduler never waits for one.
 ///
 /// The outbox is the store: a job that ended since a channel was configured and has no delivered
@@ -38,7 +38,14 @@ final class Notifier {
             for channel in settings.channels where inFlight < Self.maxInFlight {
                 for job in try context.store.dueNotifications(channel: channel.name, states: settings.states, now: now,
                                                               limit: Self.maxInFlight - inFlight) {
-                    try start(job, on: channel, now: now)
+                    try start(job, on: channel.name, to: channel, now: now)
+                    inFlight += 1
+                }
+            }
+            for name in [JobStore.bundleCommandChannel, JobStore.bundleURLChannel] where inFlight < Self.maxInFlight {
+                for (job, notify) in try context.store.dueBundleNotifications(channel: name, now: now,
+                                                                              limit: Self.maxInFlight - inFlight) {
+                    try start(job, on: name, to: bundleChannel(notify, name: name), now: now)
                     inFlight += 1
                 }
             }
@@ -47,14 +54,32 @@ final class Notifier {
         }
     }
 
-    private func start(_ job: JobRecord, on channel: NotificationChannel, now: Date) throws {
-        let attempts = (try context.store.notification(jobID: job.id, channel: channel.name)?.attempts ?? 0) + 1
-        let folder = folder(job.id, channel.name)
+    /// Where a bundle's own channel `name` goes, when the config still allows it.
+    private func bundleChannel(_ notify: JobNotifyRecord, name: String) -> NotificationChannel? {
+        if name == JobStore.bundleCommandChannel {
+            return notify.command.flatMap { settings.bundleCommands[$0] }.map(NotificationChannel.command)
+        }
+        guard let url = notify.url, settings.allowsBundleURL(url) else { return nil }
+        return URL(string: url).map(NotificationChannel.url)
+    }
+
+    /// Starts a delivery of `job`'s end on the channel named `name`, to `target`; a target the config
+    /// no longer allows (nil) is given up at once.
+    private func start(_ job: JobRecord, on name: String, to target: NotificationChannel?, now: Date) throws {
+        let attempts = (try context.store.notification(jobID: job.id, channel: name)?.attempts ?? 0) + 1
+        guard let target else {
+            try fail(NotificationRecord(jobID: job.id, channel: name, state: .sending, attempts: settings.maxAttempts,
+                                        updatedAt: now),
+                     "the config no longer allows the bundle's \(name == JobStore.bundleCommandChannel ? "command" : "url")",
+                     now: now)
+            return
+        }
+        let folder = folder(job.id, name)
         FileSystem.removeTree(folder.path)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        var request = NotificationRequest(id: "\(job.id).\(channel.name)", timeoutSeconds: settings.timeoutSeconds)
-        switch channel {
+        var request = NotificationRequest(id: "\(job.id).\(name)", timeoutSeconds: settings.timeoutSeconds)
+        switch target {
         case .command(let argv): request.command = argv
         case .url(let url): request.url = url
         }
@@ -63,13 +88,13 @@ final class Notifier {
         let payload = try NotificationRequest.payload(for: job, layout: SpoolLayoutPaths(done: context.layout.done,
                                                                                        failed: context.layout.failed))
         try AtomicFile.write(payload, to: folder.appendingPathComponent(NotificationRequest.payloadFile).path, mode: 0o600)
-        try context.store.saveNotification(NotificationRecord(jobID: job.id, channel: channel.name, state: .sending,
+        try context.store.saveNotification(NotificationRecord(jobID: job.id, channel: name, state: .sending,
                                                               attempts: attempts, updatedAt: now), event: nil)
         do {
             processes[request.id] = try WorkerProcess(executable: context.config.workerExecutable,
                                                       arguments: ["deliver-notification", folder.path], environment: [:])
         } catch {
-            try fail(NotificationRecord(jobID: job.id, channel: channel.name, state: .sending, attempts: attempts, updatedAt: now),
+            try fail(NotificationRecord(jobID: job.id, channel: name, state: .sending, attempts: attempts, updatedAt: now),
                      "\(error)", now: now)
         }
     }

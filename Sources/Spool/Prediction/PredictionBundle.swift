@@ -36,6 +36,25 @@ public enum PredictionBundleLoader {
     public static func load(directory: URL,
                             jobPrompt: (String) throws -> Data) throws(TaskProblems) -> PredictionBundle {
         let limits = BundleLoader.Limits()
+        let (root, manifest) = try readManifest(directory: directory, limits: limits)
+        let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
+        let (prompt, sha256) = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
+        var problems = ProblemCollector(cap: limits.problemsPerKind)
+        let records = readRecords(manifest, prompt: prompt, files: files, problems: &problems)
+        if !problems.isEmpty { throw TaskProblems(problems.problems) }
+        let labelField = prompt.spec.labelField
+        return PredictionBundle(root: root, manifest: manifest, prompt: prompt, promptSHA256: sha256, records: records,
+                                labelled: records.allSatisfy { $0.fields[labelField] != nil })
+    }
+
+    /// The bundle's manifest alone, checked as `load` checks it: for a bundle whose prompt comes from
+    /// a job that has not ended yet (its records are checked when the prompt is there).
+    public static func loadManifest(directory: URL) throws(TaskProblems) -> PredictionManifest {
+        try readManifest(directory: directory, limits: BundleLoader.Limits()).manifest
+    }
+
+    private static func readManifest(directory: URL, limits: BundleLoader.Limits)
+        throws(TaskProblems) -> (root: URL, manifest: PredictionManifest) {
         let root = try BundleLoader.bundleRoot(directory)
         let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
         let (source, toml) = try BundleLoader.parseManifest(root: root, limits: limits)
@@ -45,13 +64,7 @@ public enum PredictionBundleLoader {
         guard let manifest = PredictionManifestReader(diagnostics: diagnostics, reader: reader).read(toml) else {
             throw TaskProblems(diagnostics.collector.problems)
         }
-        let (prompt, sha256) = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
-        var problems = ProblemCollector(cap: limits.problemsPerKind)
-        let records = readRecords(manifest, prompt: prompt, files: files, problems: &problems)
-        if !problems.isEmpty { throw TaskProblems(problems.problems) }
-        let labelField = prompt.spec.labelField
-        return PredictionBundle(root: root, manifest: manifest, prompt: prompt, promptSHA256: sha256, records: records,
-                                labelled: records.allSatisfy { $0.fields[labelField] != nil })
+        return (root, manifest)
     }
 
     private static func loadPrompt(_ source: PromptSource, files: BundleFileReader,

@@ -19,6 +19,8 @@ public struct PredictionManifest: Sendable, Equatable {
     /// How the model's weight matrices are stored (`[predict] precision`).
     public var precision: Precision
     public var limits: JobLimits
+    /// The jobs it waits for and whom its end is told.
+    public var links = JobLinks()
 
     public init(name: String, model: String? = nil, prompt: PromptSource, input: String, format: DataFormat = .jsonl,
                 batchSize: Int = 16, precision: Precision = .fp32, limits: JobLimits = JobLimits()) {

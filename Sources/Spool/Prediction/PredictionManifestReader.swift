@@ -30,6 +30,7 @@ struct PredictionManifestReader {
         if let limits = top.subtable("limits", validKeys: ManifestKeys.limits) {
             manifest.limits = reader.readLimits(limits)
         }
+        manifest.links = reader.readLinks(top)
         guard diagnostics.collector.isEmpty, name != nil, prompt != nil else { return nil }
         return manifest
     }

@@ -61,9 +61,10 @@ struct StatusCommand: ParsableCommand {
             }
         }
         if !output.queued.isEmpty {
-            var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED"])
+            var table = TextTable(["QUEUED", "NAME", "PRIORITY", "THREADS", "MEMORY MB", "SUBMITTED", "REASON"])
             for job in output.queued.prefix(Self.queueShown) {
-                table.add([job.id, job.name, String(job.priority), String(job.threads), String(job.memoryMB), JobFormatting.time(job.submittedAt)])
+                table.add([job.id, job.name, String(job.priority), String(job.threads), String(job.memoryMB),
+                           JobFormatting.time(job.submittedAt), job.reason ?? "-"])
             }
             printForTerminal("\n" + table.rendered)
             if output.queued.count > Self.queueShown {

@@ -38,6 +38,34 @@ struct NotifySettingsTests {
         ConfigFileFixture.expectRefused(text, naming: expected)
     }
 
+    @Test func whatBundlesMayAskForIsReadAndURLsAreMatchedByPrefix() throws {
+        let notify = try #require(try ConfigFileFixture.settings("""
+            [notify]
+            bundle_url_prefixes = ["http://hooks.internal:8080/ptune/"]
+
+            [notify.bundle_commands]
+            chat = ["/usr/local/bin/post-to-chat", "--channel", "ml"]
+            """).notify)
+        #expect(notify.channels.isEmpty, "bundles' channels alone make the table")
+        #expect(notify.bundleCommands == ["chat": ["/usr/local/bin/post-to-chat", "--channel", "ml"]])
+        #expect(notify.allowsBundleURL("http://hooks.internal:8080/ptune/team-a"))
+        for url in ["http://hooks.internal:8080/other", "http://hooks.internal:8080/ptune/../admin",
+                    "http://hooks.internal:8080.evil.org/ptune/x", "https://hooks.internal:8080/ptune/x"] {
+            #expect(!notify.allowsBundleURL(url), "\(url)")
+        }
+    }
+
+    @Test(arguments: [
+        ("[notify]\nbundle_url_prefixes = [\"http://hooks.internal:8080/ptune\"]\n", "must end with /"),
+        ("[notify]\nbundle_url_prefixes = [\"ftp://x/\"]\n", "an http:// URL"),
+        ("[notify.bundle_commands]\nchat = \"/bin/true\"\n", "notify.bundle_commands.chat must be an array of strings"),
+        ("[notify.bundle_commands]\nchat = [\"true\"]\n", "absolute path"),
+        ("[notify.bundle_commands]\n\"a b\" = [\"/bin/true\"]\n", "not a command name"),
+    ])
+    func mistakesInWhatBundlesMayAskForAreNamed(text: String, expected: String) {
+        ConfigFileFixture.expectRefused(text, naming: expected)
+    }
+
     @Test func aCommandGetsTheJobInItsEnvironment() throws {
         let payload = Data(#"{"id":"abc","name":"sst2","state":"failed","owner":"alice","reason":"out of memory","folder":"/s/failed/abc"}"#.utf8)
         let environment = NotificationDelivery.environment(payload, id: "abc.command")

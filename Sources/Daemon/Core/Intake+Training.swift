@@ -1,0 +1,49 @@
+import Base
+import Foundation
+import Spool
+import Store
+
+/// Training bundles at intake: loaded and checked whole and their links resolved, to be adopted and
+/// recorded as a queued job.
+extension Intake {
+    /// A training bundle the daemon adopted into `folder` but died before recording: recorded as at
+    /// intake, or left alone when it no longer can be.
+    func recordAdoptedTraining(folder: URL, id: String, sha: String) throws {
+        guard case .ready(let ready) = try prepareTraining(folder.appendingPathComponent("bundle"), id: id) else { return }
+        try record(ready, id: id, sha: sha, spoolName: ready.bundle.manifest.name)
+    }
+
+    /// A training bundle read and checked whole, ready to become a job.
+    struct ReadyTraining {
+        var bundle: TaskBundle
+        var links: ResolvedLinks
+    }
+
+    func prepareTraining(_ directory: URL, id: String) throws -> IntakePreparation<ReadyTraining> {
+        let bundle: TaskBundle
+        do {
+            bundle = try BundleLoader.load(directory: directory)
+        } catch {
+            return .rejected(error.problems, .invalid)
+        }
+        if let problem = unrunnable(model: bundle.manifest.model, limits: bundle.manifest.limits) {
+            return .rejected([problem], .notRunnable)
+        }
+        switch try resolve(bundle.manifest.links, jobID: id) {
+        case .resolved(let links): return .ready(ReadyTraining(bundle: bundle, links: links))
+        case .deferred: return .deferred
+        case .problems(let problems): return .rejected(problems, .invalid)
+        }
+    }
+
+    /// Records the queued job, with the jobs it waits for.
+    func record(_ ready: ReadyTraining, id: String, sha: String, spoolName: String) throws {
+        let m = ready.bundle.manifest
+        let job = JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
+                            priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
+                            wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
+                            submittedAt: context.clock.now(), ownerUID: owner)
+        try context.store.insertJob(job, dependencies: ready.links.dependencies, notify: ready.links.notify, durable: true)
+        context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(m.name)"])
+    }
+}
