@@ -29,6 +29,9 @@ final class IntakeScanner {
     /// `nameGraceSeconds`, so one dropped just before the bundle it names is taken in after it.
     private var held: [(claimed: ClaimedEntry, spoolName: String, since: Date)] = []
     static let nameGraceSeconds = 10.0
+    /// Most bundles held at once; more naming jobs not there are rejected at once (each held one is
+    /// read again whenever new bundles arrive).
+    static let maxHeld = 64
     /// Asked before each entry of a scan: true once the daemon is stopping.
     var shouldStop: () -> Bool = { false }
 
@@ -84,6 +87,11 @@ final class IntakeScanner {
     /// of arrival. One naming a job still not there is held for a few seconds, then rejected.
     func takeIn(_ batch: [(claimed: ClaimedEntry, spoolName: String)]) throws {
         let now = context.clock.now()
+        // Held bundles are read again only for new ones (which may be what they wait for) or once
+        // their time is up.
+        guard !batch.isEmpty || held.contains(where: { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }) else {
+            return
+        }
         var round = IntakeRound.first
         var waiting = held + batch.map { ($0.claimed, $0.spoolName, now) }
         held = []
@@ -98,8 +106,8 @@ final class IntakeScanner {
             case .later:
                 if waiting.count == before {
                     round = .last(waiting: Set(waiting.compactMap { BundleLoader.manifestName(directory: $0.claimed.url) }))
-                    held = waiting.filter { now.timeIntervalSince($0.since) < Self.nameGraceSeconds }
-                    waiting = waiting.filter { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }
+                    held = Array(waiting.filter { now.timeIntervalSince($0.since) < Self.nameGraceSeconds }.prefix(Self.maxHeld))
+                    waiting = waiting.filter { entry in !held.contains { $0.claimed.url == entry.claimed.url } }
                 }
             case .last: return
             }

@@ -134,6 +134,16 @@ import Testing
         #expect(try f.job("eager").reason?.hasSuffix("(late) to succeed") == true)
     }
 
+    @Test func atMostSoManyBundlesAreHeldAndTheRestAreRejectedAtOnce() throws {
+        let f = try SchedulerFixture(maxJobs: 4)
+        let count = IntakeScanner.maxHeld + 3
+        for i in 0..<count { try Self.submit(f, "w\(i)", after: ["missing"]) }
+        try f.tick()
+        #expect(f.entries(f.layout.rejected).count == 3)
+        try f.tick(after: IntakeScanner.nameGraceSeconds)
+        #expect(f.entries(f.layout.rejected).count == count)
+    }
+
     @Test func malformedReferencesAreRejectedNamingTheKey() throws {
         let f = try SchedulerFixture()
         try f.submit("twice", files: TestBundles.valid(name: "twice").merging(
