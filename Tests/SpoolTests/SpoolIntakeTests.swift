@@ -130,6 +130,13 @@ import Testing
         #expect(try SpoolIntake.claim("x", layout: spool.layout).claimedURL == nil)
         #expect(throws: FileError.self) { try SpoolIntake.claim("../done", layout: spool.layout).claimedURL }
     }
+
+    @Test func noClaimedCopyIsNamedLikeAnUnpackedArchive() throws {
+        let spool = try SpoolFixture()
+        try spool.drop("a.tar.unpacked")
+        let claimed = try #require(try SpoolIntake.claim("a.tar.unpacked", layout: spool.layout).claimedURL)
+        #expect(claimed.lastPathComponent == "a.tar.unpacked-1")
+    }
 }
 
 @Suite struct SpoolRejectTests {

@@ -18,7 +18,8 @@ struct DependencyGate {
                 continue
             }
             if let broken = dependencies.first(where: { $0.dependency.isMet(by: $0.state) == false }) {
-                let why = broken.reason.map { ": \($0)" } ?? ""
+                // The other job's own reason, cut short: down a chain each would hold all before it.
+                let why = broken.reason.map { ": " + ($0.count > 160 ? $0.prefix(160) + "…" : $0) } ?? ""
                 try Completion(context: context).endUnstarted(job, in: .cancelled, reason:
                     "job \(broken.dependency.dependsOn) (\(broken.name)), which it waits for, ended \(broken.state.rawValue)\(why)")
                 context.logger.notice("cancelled a job whose dependency failed",
@@ -29,8 +30,8 @@ struct DependencyGate {
             if let first = open.first {
                 let until = first.dependency.kind == .ok ? "succeed" : "end"
                 let more = open.count > 1 ? " (and \(open.count - 1) more)" : ""
-                try context.store.setQueuedReason(jobID: job.id, reason:
-                    "\(Self.waitingPrefix) job \(first.dependency.dependsOn) (\(first.name)) to \(until)\(more)")
+                let reason = "\(Self.waitingPrefix) job \(first.dependency.dependsOn) (\(first.name)) to \(until)\(more)"
+                if job.reason != reason { try context.store.setQueuedReason(jobID: job.id, reason: reason) }
             } else {
                 if job.reason?.hasPrefix(Self.waitingPrefix) == true { try context.store.setQueuedReason(jobID: job.id, reason: nil) }
                 free.append(job)

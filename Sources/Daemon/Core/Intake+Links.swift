@@ -44,6 +44,14 @@ extension Intake {
             let requested = links.after.map { ($0, DependencyRecord.Kind.ok, "after") }
                 + links.afterAny.map { ($0, DependencyRecord.Kind.any, "after_any") }
             for (reference, kind, key) in requested {
+                if pendingNames.contains(reference) {
+                    guard round == .last else { return .deferred }
+                    problems.append(TaskProblem(file: "task.toml", field: key,
+                                                message: "\"\(reference)\", dropped with this bundle, could not be taken in "
+                                                    + "before it: it waits for this one (a cycle) or for a job that is not there",
+                                                hint: "see its own rejection; a job can wait only for jobs submitted before it"))
+                    continue
+                }
                 switch Self.lookUp(reference, among: mine) {
                 case .found(let job) where resolved.jobs.contains { $0.id == job.id }:
                     problems.append(TaskProblem(file: "task.toml", field: key, message: "\"\(reference)\" is job \(job.id) again",
@@ -56,17 +64,11 @@ extension Intake {
                                                 message: "\"\(reference)\" matches \(ids.count) of your jobs",
                                                 hint: "give more of the id: " + ids.joined(separator: ", ")))
                 case .unknown:
-                    guard case .last(let waiting) = round else { return .deferred }
-                    if waiting.contains(reference) {
-                        problems.append(TaskProblem(file: "task.toml", field: key,
-                                                    message: "\"\(reference)\", dropped with this bundle, waits for it in turn: a cycle",
-                                                    hint: "jobs can only wait for jobs submitted before them; break the cycle"))
-                    } else {
-                        problems.append(TaskProblem(file: "task.toml", field: key,
-                                                    message: "no job of yours is named \"\(reference)\" or has that id",
-                                                    hint: "`ptune history` lists your jobs; a bundle it names must be taken in "
-                                                        + "before it, or dropped together with it"))
-                    }
+                    guard round == .last else { return .deferred }
+                    problems.append(TaskProblem(file: "task.toml", field: key,
+                                                message: "no job of yours is named \"\(reference)\" or has that id",
+                                                hint: "`ptune history` lists your jobs; a bundle it names must be taken in "
+                                                    + "before it, or dropped together with it"))
                 }
             }
         }
@@ -85,7 +87,8 @@ extension Intake {
         if let named = mine.first(where: { $0.name == reference && $0.state != .rejected }) { return .found(named) }
         let key = reference.lowercased()
         guard key.count >= JobStore.minimumPrefixLength else { return .unknown }
-        let matches = mine.filter { $0.id.hasPrefix(key) }
+        // A rejected job never ran and may yet be taken over by the same bundle dropped again.
+        let matches = mine.filter { $0.id.hasPrefix(key) && $0.state != .rejected }
         switch matches.count {
         case 0: return .unknown
         case 1: return .found(matches[0])

@@ -105,6 +105,7 @@ extension Intake {
         let name = PromptSource.latestName(reference)
         let key = reference.lowercased()
         let matches = { (job: JobRecord) in name.map { job.name == $0 } ?? job.id.hasPrefix(key) }
+        if let name, pendingNames.contains(name), !links.jobs.contains(where: matches), round != .last { return .deferred }
         if let index = links.jobs.firstIndex(where: matches) {
             let job = links.jobs[index]
             guard job.kind != BundleLoader.predictionKind else {
@@ -124,7 +125,7 @@ extension Intake {
         guard let owner, name != nil || key.count >= JobStore.minimumPrefixLength else { return .now }
         let candidates = try context.store.jobs(ownerUID: owner)
             .filter { $0.id != jobID && $0.kind != BundleLoader.predictionKind && matches($0) }
-        guard name != nil || candidates.count == 1 else { return candidates.isEmpty && !round.isLast ? .deferred : .now }
+        guard name != nil || candidates.count == 1 else { return candidates.isEmpty && round != .last ? .deferred : .now }
         if candidates.contains(where: { $0.state == .succeeded }) { return .now }
         if let pending = candidates.first(where: { !$0.state.isTerminal }) {
             links.dependencies.append(DependencyRecord(jobID: jobID, dependsOn: pending.id, reference: reference, kind: .ok,
@@ -132,7 +133,7 @@ extension Intake {
             links.jobs.append(pending)
             return .from(pending)
         }
-        return candidates.isEmpty && !round.isLast ? .deferred : .now
+        return candidates.isEmpty && round != .last ? .deferred : .now
     }
 
     /// The bundle, with the prompt of a `job` reference read from the history (kept in `resolved`).

@@ -12,14 +12,7 @@ enum IntakeRound {
     case later
     /// Nothing is deferred: a job still not there is unknown, or, when it is the name of a bundle
     /// still waiting in the batch, part of a cycle.
-    case last(waiting: Set<String>)
-}
-
-extension IntakeRound {
-    var isLast: Bool {
-        if case .last = self { return true }
-        return false
-    }
+    case last
 }
 
 /// What taking an entry in came to.
@@ -51,34 +44,46 @@ struct Intake {
     let context: DaemonContext
     /// The user who dropped the entry (`ClaimedEntry.owner`).
     let owner: Int?
-    var round = IntakeRound.last(waiting: [])
+    var round = IntakeRound.last
+    /// The names of the owner's other bundles still waiting in the batch: a reference to one waits
+    /// for it (`IntakeRounds`).
+    var pendingNames: Set<String> = []
 
     /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix.
-    static let extractedSuffix = ".unpacked"
+    static let extractedSuffix = SpoolIntake.unpackedSuffix
 
     func process(claimed: URL, spoolName: String) throws -> IntakeResult {
-        defer {
-            // What is left of an unpacked archive once its bundle was adopted or rejected.
-            try? FileManager.default.removeItem(atPath: claimed.path + Self.extractedSuffix)
-        }
+        let unpacked = claimed.path + Self.extractedSuffix
         var isFolder: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder)
+        let isArchive = FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder) && !isFolder.boolValue
         var bundleDirectory = claimed
-        if exists && !isFolder.boolValue {
-            let target = URL(fileURLWithPath: claimed.path + Self.extractedSuffix)
-            try? FileManager.default.removeItem(at: target)
+        defer {
+            // The unpacked copy goes once its bundle moved out (adopted or rejected), or while its
+            // archive is still there (a deferred bundle is unpacked again). After a failure between
+            // the archive's removal and the move, it is the bundle itself, which the reconciliation
+            // takes in.
+            let fm = FileManager.default
+            if isArchive && (fm.fileExists(atPath: claimed.path) || !fm.fileExists(atPath: bundleDirectory.path)) {
+                try? fm.removeItem(atPath: unpacked)
+            }
+        }
+        if isArchive {
+            try? FileManager.default.removeItem(atPath: unpacked)
             do {
-                bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: target)
+                bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: URL(fileURLWithPath: unpacked))
             } catch {
                 try reject(claimed, spoolName: spoolName, problems: error.problems, cause: .unreadable)
                 return .done
             }
         }
-        if case .first = round, BundleLoader.namesOtherJobs(directory: bundleDirectory) { return .deferred }
+        if round == .first, BundleLoader.namesOtherJobs(directory: bundleDirectory) { return .deferred }
+        // From here the bundle leaves active/claims/ as its unpacked copy: the archive goes first.
+        let dropArchive = { if isArchive { try? FileManager.default.removeItem(at: claimed) } }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         let earlier = try context.store.job(bundleSHA256: sha)
         if let earlier, earlier.state != .rejected {
             // Only the reason is kept: the bundle is the earlier job's, in its folder.
+            dropArchive()
             FileSystem.removeContents(of: bundleDirectory.path)
             try reject(bundleDirectory, spoolName: spoolName, problems: [TaskProblem(
                 file: spoolName, message: "the same bundle was already submitted as job \(earlier.id) (\(earlier.state.rawValue))",
@@ -95,28 +100,14 @@ struct Intake {
         case .deferred:
             return .deferred
         case .rejected(let problems, let cause):
+            dropArchive()
             try reject(bundleDirectory, spoolName: spoolName, problems: problems, cause: cause, sha: earlier == nil ? sha : nil)
         case .ready(let record):
-            try adopt(bundleDirectory, jobID: id)
+            dropArchive()
+            _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
             try record()
         }
         return .done
-    }
-
-    /// Makes the bundle job `jobID`'s (see `SpoolIntake.adopt`), dropping the archive it was unpacked from.
-    func adopt(_ bundleDirectory: URL, jobID: String) throws {
-        discardArchive(of: bundleDirectory)
-        _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: jobID, layout: context.layout)
-    }
-
-    /// An archive is kept beside its unpacked copy until the bundle becomes a job or a rejection (a
-    /// deferred one is unpacked again in its next round), then removed.
-    /// `bundleDirectory` is the unpacked copy or its sole folder.
-    private func discardArchive(of bundleDirectory: URL) {
-        for unpacked in [bundleDirectory.path, bundleDirectory.deletingLastPathComponent().path]
-        where unpacked.hasSuffix(Self.extractedSuffix) {
-            try? FileManager.default.removeItem(atPath: String(unpacked.dropLast(Self.extractedSuffix.count)))
-        }
     }
 
     /// Why a bundle that reads well still cannot run here: a model outside the model directory, or
@@ -132,7 +123,6 @@ struct Intake {
     /// job when `sha` is given (the first time this content is seen).
     func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], cause: RejectionCause,
                 sha: String? = nil) throws {
-        discardArchive(of: entry)
         let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
         context.counters.countRejected(cause)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })

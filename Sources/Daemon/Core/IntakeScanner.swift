@@ -25,13 +25,8 @@ final class IntakeScanner {
     }
     private var unclaimableEntries: [String: (changeTime: Int?, reason: DaemonStatus.Untaken)] = [:]
     private let unclaimableLock = NSLock()
-    /// Claimed bundles that name a job not there yet, with when they were first taken up: held for
-    /// `nameGraceSeconds`, so one dropped just before the bundle it names is taken in after it.
-    private var held: [(claimed: ClaimedEntry, spoolName: String, since: Date)] = []
-    static let nameGraceSeconds = 10.0
-    /// Most bundles held at once; more naming jobs not there are rejected at once (each held one is
-    /// read again whenever new bundles arrive).
-    static let maxHeld = 64
+    /// Bundles of earlier batches held for the jobs they name (`IntakeRounds`).
+    private let rounds = IntakeRounds()
     /// Asked before each entry of a scan: true once the daemon is stopping.
     var shouldStop: () -> Bool = { false }
 
@@ -55,7 +50,7 @@ final class IntakeScanner {
         let hinted = woken || note(wake)
         woken = false
         let settled = settleCheck.map { now >= $0 } ?? false
-            || held.contains { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }
+            || rounds.isDue(now: now)
         guard hinted || settled || now.timeIntervalSince(lastRescan) >= context.config.rescanSeconds else { return false }
         try scan()
         return true
@@ -82,35 +77,10 @@ final class IntakeScanner {
         try takeIn(batch)
     }
 
-    /// Takes claimed entries in (and those held from earlier batches), those whose bundles name
-    /// other jobs last (`IntakeRound`): so bundles dropped together may name each other, in any order
-    /// of arrival. One naming a job still not there is held for a few seconds, then rejected.
+    /// Takes claimed entries in, with those held from earlier batches, in rounds (`IntakeRounds`).
     func takeIn(_ batch: [(claimed: ClaimedEntry, spoolName: String)]) throws {
-        let now = context.clock.now()
-        // Held bundles are read again only for new ones (which may be what they wait for) or once
-        // their time is up.
-        guard !batch.isEmpty || held.contains(where: { now.timeIntervalSince($0.since) >= Self.nameGraceSeconds }) else {
-            return
-        }
-        var round = IntakeRound.first
-        var waiting = held + batch.map { ($0.claimed, $0.spoolName, now) }
-        held = []
-        while !waiting.isEmpty {
-            let before = waiting.count
-            waiting = try waiting.filter { entry in
-                if shouldStop() { return false }
-                return try takeIn(entry.claimed, spoolName: entry.spoolName, round: round) == .deferred
-            }
-            switch round {
-            case .first: round = .later
-            case .later:
-                if waiting.count == before {
-                    round = .last(waiting: Set(waiting.compactMap { BundleLoader.manifestName(directory: $0.claimed.url) }))
-                    held = Array(waiting.filter { now.timeIntervalSince($0.since) < Self.nameGraceSeconds }.prefix(Self.maxHeld))
-                    waiting = waiting.filter { entry in !held.contains { $0.claimed.url == entry.claimed.url } }
-                }
-            case .last: return
-            }
+        try rounds.run(batch, now: context.clock.now(), shouldStop: shouldStop) { entry, round, pendingNames in
+            try takeIn(entry.claimed, spoolName: entry.spoolName, round: round, pendingNames: pendingNames)
         }
     }
 
@@ -154,12 +124,13 @@ final class IntakeScanner {
     /// failure is rethrown (the entry stays claimed and a later pass retries it); any other failure
     /// (an unreadable or vanished entry) rejects it with the reason, so it neither blocks the entries
     /// behind it nor is lost.
-    private func takeIn(_ claimed: ClaimedEntry, spoolName name: String, round: IntakeRound) throws -> IntakeResult {
+    private func takeIn(_ claimed: ClaimedEntry, spoolName name: String, round: IntakeRound,
+                        pendingNames: Set<String>) throws -> IntakeResult {
         let marker = IntakeMarker(layout: context.layout)
         try marker.begin(claimed.url.lastPathComponent)
         defer { marker.end() }
         do {
-            let result = try Intake(context: context, owner: Int(claimed.owner), round: round)
+            let result = try Intake(context: context, owner: Int(claimed.owner), round: round, pendingNames: pendingNames)
                 .process(claimed: claimed.url, spoolName: name)
             if result == .deferred { return .deferred }
             context.counters.countTaken()

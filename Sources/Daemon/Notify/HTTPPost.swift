@@ -12,9 +12,11 @@ enum HTTPPost {
         guard url.scheme == "http", let host = url.host else { throw DeliveryError("\(url): only http:// URLs are posted") }
         let fd = try connect(host: host, port: url.port ?? 80, timeout: timeout)
         defer { close(fd) }
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        var head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        let target = requestTarget(url)
+        guard !target.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F }) else {
+            throw DeliveryError("\(url): the path holds spaces or control characters")
+        }
+        var head = "POST \(target) HTTP/1.1\r\nHost: \(host)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         guard SocketIO.sendAll(fd, Data((head + "\r\n").utf8) + body) else {
             throw DeliveryError("\(url): the connection closed while sending")
@@ -25,6 +27,14 @@ enum HTTPPost {
             throw DeliveryError("\(url): no HTTP answer within \(timeout) s")
         }
         return status
+    }
+
+    /// The path and query as the URL spells them, percent-encoding kept (a decoded one could hold
+    /// a line break, and with it a request of its own).
+    static func requestTarget(_ url: URL) -> String {
+        let parts = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let path = parts?.percentEncodedPath ?? ""
+        return (path.isEmpty ? "/" : path) + (parts?.percentEncodedQuery.map { "?" + $0 } ?? "")
     }
 
     private static func connect(host: String, port: Int, timeout: Double) throws -> Int32 {

@@ -105,10 +105,15 @@ public struct NotifySettings: Sendable, Equatable {
         return url
     }
 
-    /// Whether a bundle may be told at `url`: under one of `bundleURLPrefixes`, with no `..` segment.
+    /// Whether a bundle may be told at `url`: under one of `bundleURLPrefixes`, printable ASCII
+    /// only, with no `..` segment and nothing encoded that decodes to a slash, a space or a control
+    /// character (the path is sent as written, but a receiver decodes it).
     public func allowsBundleURL(_ url: String) -> Bool {
-        guard let parsed = URL(string: url), parsed.scheme == "http", parsed.host != nil,
-              !parsed.path.split(separator: "/").contains("..") else { return false }
+        guard url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), let parsed = URL(string: url), parsed.scheme == "http",
+              parsed.host != nil, parsed.user == nil, !parsed.path.split(separator: "/").contains("..") else { return false }
+        let decoded = (url.removingPercentEncoding ?? "\u{0}").utf8
+        guard !decoded.contains(where: { $0 <= 0x20 || $0 == 0x7F }),
+              !url.lowercased().contains("%2f"), !url.lowercased().contains("%5c") else { return false }
         return bundleURLPrefixes.contains { url.hasPrefix($0) }
     }
 }

@@ -103,7 +103,7 @@ extension SpoolIntake {
                 if error.isMachineFailure { throw error }
                 return try refuse(record, error: error, layout: layout)
             }
-            record.claimed = try FileSystem.freeName(for: record.entry, in: layout.claims.path)
+            record.claimed = try FileSystem.freeName(for: claimName(record.entry), in: layout.claims.path)
             try record.save(layout)
         }
         let claimed = record.claimed ?? record.entry

@@ -7,6 +7,16 @@ import Glibc
 /// one filesystem followed by an fsync of the folders involved, so after a crash an entry is
 /// either where it was or where it went, whole.
 public enum SpoolIntake {
+    /// An archive is unpacked beside itself in active/claims/, under its name plus this suffix. No
+    /// claimed copy is named so (`claimName`), so an unpacked archive never meets another bundle.
+    public static let unpackedSuffix = ".unpacked"
+
+    /// The name a claimed copy of `entry` starts from: the entry's, but never ending in
+    /// `unpackedSuffix`.
+    static func claimName(_ entry: String) -> String {
+        entry.hasSuffix(unpackedSuffix) ? entry + "-1" : entry
+    }
+
     /// The entries of `incoming/` to consider: folders and `.tar` / `.tar.zst` files, skipping
     /// names that start with `.`; in order of arrival (the status change time, which the rename into
     /// `incoming/` sets, then the name). Other entries are left alone. An entry whose name is not

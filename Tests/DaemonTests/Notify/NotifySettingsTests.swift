@@ -50,9 +50,18 @@ struct NotifySettingsTests {
         #expect(notify.bundleCommands == ["chat": ["/usr/local/bin/post-to-chat", "--channel", "ml"]])
         #expect(notify.allowsBundleURL("http://hooks.internal:8080/ptune/team-a"))
         for url in ["http://hooks.internal:8080/other", "http://hooks.internal:8080/ptune/../admin",
-                    "http://hooks.internal:8080.evil.org/ptune/x", "https://hooks.internal:8080/ptune/x"] {
+                    "http://hooks.internal:8080.evil.org/ptune/x", "https://hooks.internal:8080/ptune/x",
+                    "http://hooks.internal:8080/ptune/x%20HTTP/1.1%0d%0aHost:%20h%0d%0a%0d%0aPOST%20/admin",
+                    "http://hooks.internal:8080/ptune/%2e%2e/admin", "http://hooks.internal:8080/ptune/a%2Fb",
+                    "http://hooks.internal:8080/ptune/x y", "http://hooks.internal:8080/ptune/\u{0D}\u{0A}x"] {
             #expect(!notify.allowsBundleURL(url), "\(url)")
         }
+    }
+
+    @Test func thePostedPathIsSentAsWrittenNeverDecoded() throws {
+        let url = try #require(URL(string: "http://127.0.0.1:9/ptune/a%0d%0aX:%20y?q=%0a1"))
+        #expect(HTTPPost.requestTarget(url) == "/ptune/a%0d%0aX:%20y?q=%0a1")
+        #expect(HTTPPost.requestTarget(try #require(URL(string: "http://127.0.0.1:9"))) == "/")
     }
 
     @Test(arguments: [
