@@ -70,21 +70,16 @@ public enum BundleLoader {
         return toml["kind"]?.string == predictionKind
     }
 
-    /// The `name` in the bundle's manifest, or nil when it cannot be read.
-    public static func manifestName(directory: URL) -> String? {
+    /// What intake orders bundles dropped together by, read from `task.toml` alone: its `name` and
+    /// the jobs it names (`after`, `after_any`, and `[prompt] job`, `NAME@latest` as `NAME`). Nothing
+    /// when the manifest cannot be read (its loading then says why).
+    public static func peek(directory: URL) -> (name: String?, references: [String]) {
         guard let root = try? bundleRoot(directory), let (_, toml) = try? parseManifest(root: root, limits: Limits()) else {
-            return nil
+            return (nil, [])
         }
-        return toml["name"]?.string
-    }
-
-    /// Whether the bundle's manifest names other jobs (`after`, `after_any`, `[prompt] job`); false
-    /// when it cannot be read (its loading then says why).
-    public static func namesOtherJobs(directory: URL) -> Bool {
-        guard let root = try? bundleRoot(directory), let (_, toml) = try? parseManifest(root: root, limits: Limits()) else {
-            return false
-        }
-        return toml.contains(key: "after") || toml.contains(key: "after_any") || toml["prompt"]?.table?.contains(key: "job") == true
+        let strings = { (key: String) in toml[key]?.array?.compactMap(\.string) ?? [] }
+        let prompt = toml["prompt"]?.table?["job"]?.string.map { PromptSource.latestName($0) ?? $0 }
+        return (toml["name"]?.string, strings("after") + strings("after_any") + (prompt.map { [$0] } ?? []))
     }
 
     /// The `kind` of a prediction bundle.

@@ -63,8 +63,8 @@ import Testing
         let manifest = try PredictionBundleLoader.loadManifest(directory: fixture.root)
         #expect(manifest.links == JobLinks(after: ["sst2"], notify: BundleNotify(url: "http://127.0.0.1:9000/scores")))
         #expect(manifest.prompt == .job("sst2@latest"))
-        #expect(BundleLoader.namesOtherJobs(directory: fixture.root))
-        #expect(BundleLoader.manifestName(directory: fixture.root) == "scores")
-        #expect(!BundleLoader.namesOtherJobs(directory: try BundleFixture.sentiment().root))
+        let peek = BundleLoader.peek(directory: fixture.root)
+        #expect(peek.name == "scores" && peek.references == ["sst2", "sst2"])
+        #expect(BundleLoader.peek(directory: try BundleFixture.sentiment().root).references.isEmpty)
     }
 }

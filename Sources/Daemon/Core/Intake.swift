@@ -76,7 +76,7 @@ struct Intake {
                 return .done
             }
         }
-        if round == .first, BundleLoader.namesOtherJobs(directory: bundleDirectory) { return .deferred }
+        if round == .first, !BundleLoader.peek(directory: bundleDirectory).references.isEmpty { return .deferred }
         // From here the bundle leaves active/claims/ as its unpacked copy: the archive goes first.
         let dropArchive = { if isArchive { try? FileManager.default.removeItem(at: claimed) } }
         let sha = try BundleDigest.sha256(of: bundleDirectory)

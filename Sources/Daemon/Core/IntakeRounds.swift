@@ -13,8 +13,10 @@ final class IntakeRounds {
         var spoolName: String
         /// When the batch that brought it was taken up.
         var since: Date
-        /// The `name` of its manifest (nil for an archive, or when it cannot be read).
+        /// The `name` of its manifest and the jobs it names (none known for an archive, or when
+        /// the manifest cannot be read: `BundleLoader.peek`).
         var name: String?
+        var references: [String]
     }
 
     static let nameGraceSeconds = 10.0
@@ -37,7 +39,8 @@ final class IntakeRounds {
         let fresh = batch.filter { entry in !held.contains { $0.claimed.url == entry.claimed.url } }
         guard !fresh.isEmpty || isDue(now: now) else { return }
         var waiting = held + fresh.map {
-            Entry(claimed: $0.claimed, spoolName: $0.spoolName, since: now, name: BundleLoader.manifestName(directory: $0.claimed.url))
+            let peek = BundleLoader.peek(directory: $0.claimed.url)
+            return Entry(claimed: $0.claimed, spoolName: $0.spoolName, since: now, name: peek.name, references: peek.references)
         }
         held = []
         var round = IntakeRound.first
@@ -52,6 +55,7 @@ final class IntakeRounds {
             switch round {
             case .first:
                 round = .later
+                deferred = Self.inOrderOfNeed(deferred)
             case .later:
                 if deferred.count == waiting.count {
                     round = .last
@@ -63,6 +67,24 @@ final class IntakeRounds {
             }
             waiting = deferred
         }
+    }
+
+    /// `entries` with each after the bundles of its owner it names (a stable order by depth in that
+    /// graph; a cycle counts once), so a chain dropped in any order is taken in in one round.
+    static func inOrderOfNeed(_ entries: [Entry]) -> [Entry] {
+        var depths: [Int: Int] = [:]
+        func depth(_ index: Int, visiting: Set<Int>) -> Int {
+            if let known = depths[index] { return known }
+            let entry = entries[index]
+            let needed = entries.indices.filter { other in
+                other != index && !visiting.contains(other) && entries[other].claimed.owner == entry.claimed.owner
+                    && entries[other].name.map(entry.references.contains) == true
+            }
+            let value = needed.map { depth($0, visiting: visiting.union([index])) + 1 }.max() ?? 0
+            depths[index] = value
+            return value
+        }
+        return entries.indices.map { ($0, depth($0, visiting: [])) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map { entries[$0.0] }
     }
 
     private func hold(_ entries: [Entry]) {
