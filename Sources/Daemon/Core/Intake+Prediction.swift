@@ -10,13 +10,6 @@ import Store
 /// mean) makes the job wait for it: its prompt is copied in, and the records checked by the
 /// worker, when the job starts.
 extension Intake {
-    /// A prediction bundle the daemon adopted into `folder` but died before recording: prepared and
-    /// recorded as at intake, or left alone when it no longer can be.
-    func recordAdoptedPrediction(folder: URL, id: String, sha: String) throws {
-        guard case .ready(let ready) = try preparePrediction(folder.appendingPathComponent("bundle"), id: id) else { return }
-        try record(ready, id: id, sha: sha, spoolName: ready.manifest.name)
-    }
-
     /// A prediction bundle read and checked, ready to become a job.
     struct ReadyPrediction {
         var manifest: PredictionManifest

@@ -6,13 +6,6 @@ import Store
 /// Training bundles at intake: loaded and checked whole and their links resolved, to be adopted and
 /// recorded as a queued job.
 extension Intake {
-    /// A training bundle the daemon adopted into `folder` but died before recording: recorded as at
-    /// intake, or left alone when it no longer can be.
-    func recordAdoptedTraining(folder: URL, id: String, sha: String) throws {
-        guard case .ready(let ready) = try prepareTraining(folder.appendingPathComponent("bundle"), id: id) else { return }
-        try record(ready, id: id, sha: sha, spoolName: ready.bundle.manifest.name)
-    }
-
     /// A training bundle read and checked whole, ready to become a job.
     struct ReadyTraining {
         var bundle: TaskBundle

@@ -93,10 +93,7 @@ struct Intake {
             return .done
         }
         let id = String(sha.prefix(16))
-        let preparation = BundleLoader.isPrediction(directory: bundleDirectory)
-            ? try preparePrediction(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
-            : try prepareTraining(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
-        switch preparation {
+        switch try prepare(bundleDirectory, id: id, sha: sha, spoolName: spoolName) {
         case .deferred:
             return .deferred
         case .rejected(let problems, let cause):
@@ -110,6 +107,32 @@ struct Intake {
         return .done
     }
 
+    /// Reads and checks a bundle of either kind; when ready, what records it as job `id`.
+    private func prepare(_ bundleDirectory: URL, id: String, sha: String,
+                         spoolName: String) throws -> IntakePreparation<() throws -> Void> {
+        if BundleLoader.isPrediction(directory: bundleDirectory) {
+            return try preparePrediction(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
+        }
+        return try prepareTraining(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
+    }
+
+    /// A bundle the daemon adopted into `folder` (active/JOB) but died before recording: recorded as
+    /// at intake, or, when it no longer can be (its owner unknown now, a job it names gone), moved
+    /// to rejected/ with why.
+    func recordAdopted(folder: URL, id: String, sha: String) throws {
+        let bundle = folder.appendingPathComponent("bundle")
+        let name = BundleLoader.peek(directory: bundle).name ?? id
+        switch try prepare(bundle, id: id, sha: sha, spoolName: name) {
+        case .ready(let record):
+            try record()
+        case .rejected(let problems, let cause):
+            try reject(bundle, spoolName: name, problems: problems, cause: cause, sha: sha, folderName: name)
+            try? FileManager.default.removeItem(at: folder)
+        case .deferred:
+            break
+        }
+    }
+
     /// Why a bundle that reads well still cannot run here: a model outside the model directory, or
     /// limits no budget of this daemon can grant.
     func unrunnable(model: String, limits: JobLimits) -> TaskProblem? {
@@ -121,9 +144,10 @@ struct Intake {
 
     /// Moves the entry to rejected/ with its reasons and counts it under `cause`; records a rejected
     /// job when `sha` is given (the first time this content is seen).
+    /// `folderName` names its folder in rejected/ when the entry's own name is not the one it came as.
     func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], cause: RejectionCause,
-                sha: String? = nil) throws {
-        let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
+                sha: String? = nil, folderName: String? = nil) throws {
+        let place = try SpoolIntake.reject(claimed: entry, as: folderName, problems: problems, layout: context.layout)
         context.counters.countRejected(cause)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")

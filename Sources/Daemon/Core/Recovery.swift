@@ -151,12 +151,7 @@ struct Recovery {
         let bundleDirectory = directory.appendingPathComponent("bundle")
         let owner = SpoolIntake.ownerOfAdoptedClaim(context.layout).map(Int.init)
         guard let sha = try? BundleDigest.sha256(of: bundleDirectory), sha.hasPrefix(jobID) else { return }
-        let intake = Intake(context: context, owner: owner)
-        if BundleLoader.isPrediction(directory: bundleDirectory) {
-            try intake.recordAdoptedPrediction(folder: directory, id: jobID, sha: sha)
-        } else {
-            try intake.recordAdoptedTraining(folder: directory, id: jobID, sha: sha)
-        }
+        try Intake(context: context, owner: owner).recordAdopted(folder: directory, id: jobID, sha: sha)
     }
 
     /// Stops a worker left behind by a daemon that was killed, if `pid` is still that worker.

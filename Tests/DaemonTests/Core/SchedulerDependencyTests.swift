@@ -1,5 +1,6 @@
 @testable import Daemon
 import Foundation
+import Spool
 import Store
 import TestSupport
 import Testing
@@ -259,6 +260,23 @@ import Testing
         try f.tick()
         #expect(try f.job("packed").reason?.hasSuffix("(base) to succeed") == true)
         #expect(f.entries(f.layout.claims).isEmpty, "neither the archive nor its unpacked copy is left behind")
+    }
+
+    @Test func anAdoptedBundleThatCanNoLongerBeRecordedIsRejectedWithWhyAtTheNextStart() throws {
+        let f = try SchedulerFixture()
+        let staging = f.root.appendingPathComponent("orphan")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let files = TestBundles.valid(name: "orphan").merging(
+            ["task.toml": "after = [\"ghost\"]\n" + TestBundles.manifest(name: "orphan")]) { $1 }
+        for (name, text) in files { try Data(text.utf8).write(to: staging.appendingPathComponent(name)) }
+        let id = String(try BundleDigest.sha256(of: staging).prefix(16))
+        let folder = f.layout.active.appendingPathComponent(id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: staging, to: folder.appendingPathComponent("bundle"))
+        try f.restart()
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        #expect(try f.store.job(id: id)?.state == .rejected)
+        #expect(try Self.reason(f, rejected: "orphan").contains("the owner of this bundle is unknown, so it can wait for no job"))
     }
 
     @Test func waitingSurvivesARestart() throws {
