@@ -135,7 +135,10 @@ import Testing
         let spool = try SpoolFixture()
         try spool.drop("a.tar.unpacked")
         let claimed = try #require(try SpoolIntake.claim("a.tar.unpacked", layout: spool.layout).claimedURL)
-        #expect(claimed.lastPathComponent == "a.tar.unpacked-1")
+        #expect(claimed.lastPathComponent == "a.tar_unpacked")
+        let longest = String(repeating: "x", count: 255 - SpoolIntake.unpackedSuffix.count) + SpoolIntake.unpackedSuffix
+        try FileManager.default.moveItem(at: try spool.bundle(".staged"), to: spool.layout.incoming.appendingPathComponent(longest))
+        #expect(try SpoolIntake.claim(longest, layout: spool.layout).claimedURL?.lastPathComponent.utf8.count == 255)
     }
 }
 

@@ -47,8 +47,8 @@ extension Intake {
                 if pendingNames.contains(reference) {
                     guard round == .last else { return .deferred }
                     problems.append(TaskProblem(file: "task.toml", field: key,
-                                                message: "\"\(reference)\", dropped with this bundle, could not be taken in "
-                                                    + "before it: it waits for this one (a cycle) or for a job that is not there",
+                                                message: "\"\(reference)\", dropped with this bundle, was not taken in before "
+                                                    + "it: it was rejected, or it waits for this one (a cycle) or for a job that is not there",
                                                 hint: "see its own rejection; a job can wait only for jobs submitted before it"))
                     continue
                 }

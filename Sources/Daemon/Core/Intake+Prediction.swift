@@ -98,7 +98,12 @@ extension Intake {
         let name = PromptSource.latestName(reference)
         let key = reference.lowercased()
         let matches = { (job: JobRecord) in name.map { job.name == $0 } ?? job.id.hasPrefix(key) }
-        if let name, pendingNames.contains(name), !links.jobs.contains(where: matches), round != .last { return .deferred }
+        if let name, pendingNames.contains(name), !links.jobs.contains(where: matches) {
+            guard round == .last else { return .deferred }
+            return .problem(TaskProblem(file: "task.toml", field: "prompt.job",
+                                        message: "\"\(name)\", dropped with this bundle, was not taken in before it",
+                                        hint: "see its own rejection, or name a job submitted before this bundle"))
+        }
         if let index = links.jobs.firstIndex(where: matches) {
             let job = links.jobs[index]
             guard job.kind != BundleLoader.predictionKind else {

@@ -17,8 +17,10 @@ enum IntakeRound {
 
 /// What taking an entry in came to.
 enum IntakeResult {
-    /// A job or a rejection.
-    case done
+    /// A queued job.
+    case taken
+    /// In rejected/, with its reasons.
+    case rejected
     /// Left claimed for a later round of the same batch.
     case deferred
 }
@@ -57,54 +59,47 @@ struct Intake {
         var isFolder: ObjCBool = false
         let isArchive = FileManager.default.fileExists(atPath: claimed.path, isDirectory: &isFolder) && !isFolder.boolValue
         var bundleDirectory = claimed
-        defer {
-            // The unpacked copy goes once its bundle moved out (adopted or rejected), or while its
-            // archive is still there (a deferred bundle is unpacked again). After a failure between
-            // the archive's removal and the move, it is the bundle itself, which the reconciliation
-            // takes in.
-            let fm = FileManager.default
-            if isArchive && (fm.fileExists(atPath: claimed.path) || !fm.fileExists(atPath: bundleDirectory.path)) {
-                try? fm.removeItem(atPath: unpacked)
-            }
-        }
+        // The archive stays the claim until its unpacked bundle moved out (adopted or rejected), so a
+        // failure before that leaves it to be unpacked again; the unpacked copy is always dropped.
+        defer { if isArchive { try? FileManager.default.removeItem(atPath: unpacked) } }
         if isArchive {
             try? FileManager.default.removeItem(atPath: unpacked)
             do {
                 bundleDirectory = try SpoolIntake.extractArchive(file: claimed, into: URL(fileURLWithPath: unpacked))
             } catch {
                 try reject(claimed, spoolName: spoolName, problems: error.problems, cause: .unreadable)
-                return .done
+                return .rejected
             }
         }
         if round == .first, !BundleLoader.peek(directory: bundleDirectory).references.isEmpty { return .deferred }
-        // From here the bundle leaves active/claims/ as its unpacked copy: the archive goes first.
         let dropArchive = { if isArchive { try? FileManager.default.removeItem(at: claimed) } }
         let sha = try BundleDigest.sha256(of: bundleDirectory)
         let earlier = try context.store.job(bundleSHA256: sha)
         if let earlier, earlier.state != .rejected {
             // Only the reason is kept: the bundle is the earlier job's, in its folder.
-            dropArchive()
             FileSystem.removeContents(of: bundleDirectory.path)
             try reject(bundleDirectory, spoolName: spoolName, problems: [TaskProblem(
                 file: spoolName, message: "the same bundle was already submitted as job \(earlier.id) (\(earlier.state.rawValue))",
                 hint: "see `ptune show \(earlier.id)`; change the bundle to train it again")], cause: .duplicate)
+            dropArchive()
             try context.store.appendEvent(jobID: earlier.id, attempt: nil, kind: "duplicate",
                                        message: "dropped again as \(spoolName); rejected as a duplicate", at: context.clock.now())
-            return .done
+            return .rejected
         }
         let id = String(sha.prefix(16))
         switch try prepare(bundleDirectory, id: id, sha: sha, spoolName: spoolName) {
         case .deferred:
             return .deferred
         case .rejected(let problems, let cause):
-            dropArchive()
             try reject(bundleDirectory, spoolName: spoolName, problems: problems, cause: cause, sha: earlier == nil ? sha : nil)
-        case .ready(let record):
             dropArchive()
+            return .rejected
+        case .ready(let record):
             _ = try SpoolIntake.adopt(claimed: bundleDirectory, jobID: id, layout: context.layout)
+            dropArchive()
             try record()
         }
-        return .done
+        return .taken
     }
 
     /// Reads and checks a bundle of either kind; when ready, what records it as job `id`.
@@ -117,17 +112,17 @@ struct Intake {
     }
 
     /// A bundle the daemon adopted into `folder` (active/JOB) but died before recording: recorded as
-    /// at intake, or, when it no longer can be (its owner unknown now, a job it names gone), moved
-    /// to rejected/ with why.
+    /// at intake, or left there, logged, when it cannot be now (its model directory not mounted yet,
+    /// say): a later reconciliation tries again.
     func recordAdopted(folder: URL, id: String, sha: String) throws {
         let bundle = folder.appendingPathComponent("bundle")
         let name = BundleLoader.peek(directory: bundle).name ?? id
         switch try prepare(bundle, id: id, sha: sha, spoolName: name) {
         case .ready(let record):
             try record()
-        case .rejected(let problems, let cause):
-            try reject(bundle, spoolName: name, problems: problems, cause: cause, sha: sha, folderName: name)
-            try? FileManager.default.removeItem(at: folder)
+        case .rejected(let problems, _):
+            context.logger.warning("an adopted bundle cannot be recorded now; it stays in active/", metadata: [
+                "job": "\(id)", "reason": "\(problems.first?.description ?? "")"])
         case .deferred:
             break
         }
@@ -144,10 +139,9 @@ struct Intake {
 
     /// Moves the entry to rejected/ with its reasons and counts it under `cause`; records a rejected
     /// job when `sha` is given (the first time this content is seen).
-    /// `folderName` names its folder in rejected/ when the entry's own name is not the one it came as.
     func reject(_ entry: URL, spoolName: String, problems: [TaskProblem], cause: RejectionCause,
-                sha: String? = nil, folderName: String? = nil) throws {
-        let place = try SpoolIntake.reject(claimed: entry, as: folderName, problems: problems, layout: context.layout)
+                sha: String? = nil) throws {
+        let place = try SpoolIntake.reject(claimed: entry, problems: problems, layout: context.layout)
         context.counters.countRejected(cause)
         context.deliver(place, to: owner, jobID: sha.map { String($0.prefix(16)) })
         let summary = problems.prefix(3).map(\.description).joined(separator: "; ")

@@ -34,15 +34,21 @@ final class IntakeRounds {
     /// Runs `takeIn` over the batch and the held bundles, round by round. `takeIn` gets the round
     /// and the names of the same owner's other bundles still waiting. Held bundles are read again
     /// only for new ones (which may be what they wait for) or once their time is up.
+    /// `peek` reads a claimed bundle's name and the jobs it names (`BundleLoader.peek`).
     func run(_ batch: [(claimed: ClaimedEntry, spoolName: String)], now: Date, shouldStop: () -> Bool,
+             peek: (ClaimedEntry) throws -> (name: String?, references: [String]),
              takeIn: (Entry, IntakeRound, Set<String>) throws -> IntakeResult) throws {
         let fresh = batch.filter { entry in !held.contains { $0.claimed.url == entry.claimed.url } }
         guard !fresh.isEmpty || isDue(now: now) else { return }
-        var waiting = held + fresh.map {
-            let peek = BundleLoader.peek(directory: $0.claimed.url)
-            return Entry(claimed: $0.claimed, spoolName: $0.spoolName, since: now, name: peek.name, references: peek.references)
+        var waiting = held
+        for entry in fresh {
+            let (name, references) = try peek(entry.claimed)
+            waiting.append(Entry(claimed: entry.claimed, spoolName: entry.spoolName, since: now, name: name, references: references))
         }
         held = []
+        // Names of bundles of this batch that were rejected: a reference to one is no reference to
+        // an older job of that name.
+        var rejected: [(owner: uid_t, name: String)] = []
         var round = IntakeRound.first
         while !waiting.isEmpty {
             var deferred: [Entry] = []
@@ -50,7 +56,12 @@ final class IntakeRounds {
                 if shouldStop() { return }
                 let others = (deferred + waiting[(index + 1)...])
                     .filter { $0.claimed.owner == entry.claimed.owner && $0.name != entry.name }.compactMap(\.name)
-                if try takeIn(entry, round, Set(others)) == .deferred { deferred.append(entry) }
+                    + rejected.filter { $0.owner == entry.claimed.owner && $0.name != entry.name }.map(\.name)
+                switch try takeIn(entry, round, Set(others)) {
+                case .deferred: deferred.append(entry)
+                case .rejected: if let name = entry.name { rejected.append((entry.claimed.owner, name)) }
+                case .taken: break
+                }
             }
             switch round {
             case .first:
@@ -69,22 +80,37 @@ final class IntakeRounds {
         }
     }
 
-    /// `entries` with each after the bundles of its owner it names (a stable order by depth in that
-    /// graph; a cycle counts once), so a chain dropped in any order is taken in in one round.
+    /// `entries` with each after the bundles of its owner it names (Kahn's order, ties in their
+    /// given order; those in a cycle last), so a chain dropped in any order is taken in in one round.
     static func inOrderOfNeed(_ entries: [Entry]) -> [Entry] {
-        var depths: [Int: Int] = [:]
-        func depth(_ index: Int, visiting: Set<Int>) -> Int {
-            if let known = depths[index] { return known }
-            let entry = entries[index]
-            let needed = entries.indices.filter { other in
-                other != index && !visiting.contains(other) && entries[other].claimed.owner == entry.claimed.owner
-                    && entries[other].name.map(entry.references.contains) == true
-            }
-            let value = needed.map { depth($0, visiting: visiting.union([index])) + 1 }.max() ?? 0
-            depths[index] = value
-            return value
+        var named: [String: [Int]] = [:]
+        for (index, entry) in entries.enumerated() {
+            if let name = entry.name { named["\(entry.claimed.owner)/\(name)", default: []].append(index) }
         }
-        return entries.indices.map { ($0, depth($0, visiting: [])) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map { entries[$0.0] }
+        var needs = [Int](repeating: 0, count: entries.count)
+        var neededBy = [[Int]](repeating: [], count: entries.count)
+        for (index, entry) in entries.enumerated() {
+            for reference in Set(entry.references) {
+                for other in named["\(entry.claimed.owner)/\(reference)"] ?? [] where other != index {
+                    needs[index] += 1
+                    neededBy[other].append(index)
+                }
+            }
+        }
+        var ready = entries.indices.filter { needs[$0] == 0 }
+        var order: [Int] = []
+        var placed = [Bool](repeating: false, count: entries.count)
+        while !ready.isEmpty {
+            let index = ready.removeFirst()
+            order.append(index)
+            placed[index] = true
+            for next in neededBy[index] {
+                needs[next] -= 1
+                if needs[next] == 0 { ready.append(next) }
+            }
+            ready.sort()
+        }
+        return (order + entries.indices.filter { !placed[$0] }).map { entries[$0] }
     }
 
     private func hold(_ entries: [Entry]) {

@@ -79,7 +79,15 @@ final class IntakeScanner {
 
     /// Takes claimed entries in, with those held from earlier batches, in rounds (`IntakeRounds`).
     func takeIn(_ batch: [(claimed: ClaimedEntry, spoolName: String)]) throws {
-        try rounds.run(batch, now: context.clock.now(), shouldStop: shouldStop) { entry, round, pendingNames in
+        let marker = IntakeMarker(layout: context.layout)
+        // The manifests are first read under the marker too: one that crashes the parser is then
+        // rejected after a second death instead of stopping every start.
+        let peek = { (claimed: ClaimedEntry) throws -> (name: String?, references: [String]) in
+            try marker.begin(claimed.url.lastPathComponent)
+            defer { marker.end() }
+            return BundleLoader.peek(directory: claimed.url)
+        }
+        try rounds.run(batch, now: context.clock.now(), shouldStop: shouldStop, peek: peek) { entry, round, pendingNames in
             try takeIn(entry.claimed, spoolName: entry.spoolName, round: round, pendingNames: pendingNames)
         }
     }
@@ -129,8 +137,9 @@ final class IntakeScanner {
         let marker = IntakeMarker(layout: context.layout)
         try marker.begin(claimed.url.lastPathComponent)
         defer { marker.end() }
+        var result = IntakeResult.rejected
         do {
-            let result = try Intake(context: context, owner: Int(claimed.owner), round: round, pendingNames: pendingNames)
+            result = try Intake(context: context, owner: Int(claimed.owner), round: round, pendingNames: pendingNames)
                 .process(claimed: claimed.url, spoolName: name)
             if result == .deferred { return .deferred }
             context.counters.countTaken()
@@ -148,7 +157,7 @@ final class IntakeScanner {
             context.counters.countTaken()
         }
         SpoolIntake.release(claimed, layout: context.layout)
-        return .done
+        return result
     }
 
     /// Failures of the machine rather than of the bundle: a full disk, an I/O error, the database.

@@ -105,15 +105,18 @@ public struct NotifySettings: Sendable, Equatable {
         return url
     }
 
-    /// Whether a bundle may be told at `url`: under one of `bundleURLPrefixes`, printable ASCII
-    /// only, with no `..` segment and nothing encoded that decodes to a slash, a space or a control
-    /// character (the path is sent as written, but a receiver decodes it).
+    /// Whether a bundle may be told at `url`: under one of `bundleURLPrefixes`; printable ASCII
+    /// without a backslash; no user; a path with no `..` segment and nothing encoded that a receiver
+    /// could decode to a slash, a backslash, another escape (`%2F`, `%5C`, `%25`) or a control
+    /// character. The path is sent as written.
     public func allowsBundleURL(_ url: String) -> Bool {
-        guard url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), let parsed = URL(string: url), parsed.scheme == "http",
-              parsed.host != nil, parsed.user == nil, !parsed.path.split(separator: "/").contains("..") else { return false }
-        let decoded = (url.removingPercentEncoding ?? "\u{0}").utf8
-        guard !decoded.contains(where: { $0 <= 0x20 || $0 == 0x7F }),
-              !url.lowercased().contains("%2f"), !url.lowercased().contains("%5c") else { return false }
+        guard url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }),
+              let parts = URLComponents(string: url), parts.scheme == "http", parts.host != nil, parts.user == nil else {
+            return false
+        }
+        let path = parts.percentEncodedPath.lowercased()
+        guard !["%2f", "%5c", "%25"].contains(where: path.contains), !parts.path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+              !parts.path.split(separator: "/", omittingEmptySubsequences: false).contains("..") else { return false }
         return bundleURLPrefixes.contains { url.hasPrefix($0) }
     }
 }

@@ -12,9 +12,9 @@ public enum SpoolIntake {
     public static let unpackedSuffix = ".unpacked"
 
     /// The name a claimed copy of `entry` starts from: the entry's, but never ending in
-    /// `unpackedSuffix`.
+    /// `unpackedSuffix` (its dot becomes an underscore, so the name grows no longer).
     static func claimName(_ entry: String) -> String {
-        entry.hasSuffix(unpackedSuffix) ? entry + "-1" : entry
+        entry.hasSuffix(unpackedSuffix) ? entry.dropLast(unpackedSuffix.count) + "_" + unpackedSuffix.dropFirst() : entry
     }
 
     /// The entries of `incoming/` to consider: folders and `.tar` / `.tar.zst` files, skipping

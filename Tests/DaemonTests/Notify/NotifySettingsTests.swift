@@ -53,8 +53,13 @@ struct NotifySettingsTests {
                     "http://hooks.internal:8080.evil.org/ptune/x", "https://hooks.internal:8080/ptune/x",
                     "http://hooks.internal:8080/ptune/x%20HTTP/1.1%0d%0aHost:%20h%0d%0a%0d%0aPOST%20/admin",
                     "http://hooks.internal:8080/ptune/%2e%2e/admin", "http://hooks.internal:8080/ptune/a%2Fb",
-                    "http://hooks.internal:8080/ptune/x y", "http://hooks.internal:8080/ptune/\u{0D}\u{0A}x"] {
+                    "http://hooks.internal:8080/ptune/x y", "http://hooks.internal:8080/ptune/\u{0D}\u{0A}x",
+                    "http://hooks.internal:8080/ptune/..\\admin", "http://hooks.internal:8080/ptune/%252fadmin",
+                    "http://user@hooks.internal:8080/ptune/x"] {
             #expect(!notify.allowsBundleURL(url), "\(url)")
+        }
+        for url in ["http://hooks.internal:8080/ptune/job?x=1", "http://hooks.internal:8080/ptune/a?next=%2Fdone&q=a%20b"] {
+            #expect(notify.allowsBundleURL(url), "\(url)")
         }
     }
 
