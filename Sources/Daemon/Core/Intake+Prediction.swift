@@ -66,18 +66,12 @@ extension Intake {
                                  to: context.directory(of: id).appendingPathComponent(PredictionBundle.promptFileName).path)
         }
         let m = ready.manifest
-        let now = context.clock.now()
-        try context.store.insertJob(JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
-                                              priority: m.limits.priority, threads: m.limits.threads,
-                                              memoryMB: m.limits.memoryMB, wallTimeSeconds: m.limits.wallTimeSeconds,
-                                              model: ready.model, kind: BundleLoader.predictionKind, submittedAt: now,
-                                              ownerUID: owner),
-                                    dependencies: ready.links.dependencies, notify: ready.links.notify, durable: true)
+        let now = try insertQueued(id: id, sha: sha, name: m.name, spoolName: spoolName, limits: m.limits, model: ready.model,
+                                   kind: BundleLoader.predictionKind, links: ready.links)
         if let source = ready.source {
             try context.store.appendEvent(jobID: id, attempt: nil, kind: "prompt",
                                           message: "the prompt of job \(source.job.id) (\(source.job.name))", at: now)
         }
-        context.logger.info("queued prediction job", metadata: ["job": "\(id)", "name": "\(m.name)"])
     }
 
     /// Where the prompt of a `job` reference comes from.

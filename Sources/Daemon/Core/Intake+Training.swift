@@ -32,11 +32,7 @@ extension Intake {
     /// Records the queued job, with the jobs it waits for.
     func record(_ ready: ReadyTraining, id: String, sha: String, spoolName: String) throws {
         let m = ready.bundle.manifest
-        let job = JobRecord(id: id, bundleSHA256: sha, name: m.name, spoolName: spoolName, state: .queued,
-                            priority: m.limits.priority, threads: m.limits.threads, memoryMB: m.limits.memoryMB,
-                            wallTimeSeconds: m.limits.wallTimeSeconds, model: m.model, kind: m.spec.kind.name,
-                            submittedAt: context.clock.now(), ownerUID: owner)
-        try context.store.insertJob(job, dependencies: ready.links.dependencies, notify: ready.links.notify, durable: true)
-        context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(m.name)"])
+        try insertQueued(id: id, sha: sha, name: m.name, spoolName: spoolName, limits: m.limits, model: m.model,
+                         kind: m.spec.kind.name, links: ready.links)
     }
 }

@@ -111,6 +111,21 @@ struct Intake {
         return try prepareTraining(bundleDirectory, id: id).map { ready in { try self.record(ready, id: id, sha: sha, spoolName: spoolName) } }
     }
 
+    /// Records the queued job of an accepted bundle of either kind, with the jobs it waits for and
+    /// its own notification channels; returns when it was submitted.
+    @discardableResult
+    func insertQueued(id: String, sha: String, name: String, spoolName: String, limits: JobLimits, model: String,
+                      kind: String, links: ResolvedLinks) throws -> Date {
+        let now = context.clock.now()
+        try context.store.insertJob(JobRecord(id: id, bundleSHA256: sha, name: name, spoolName: spoolName, state: .queued,
+                                              priority: limits.priority, threads: limits.threads, memoryMB: limits.memoryMB,
+                                              wallTimeSeconds: limits.wallTimeSeconds, model: model, kind: kind,
+                                              submittedAt: now, ownerUID: owner),
+                                    dependencies: links.dependencies, notify: links.notify, durable: true)
+        context.logger.info("queued job", metadata: ["job": "\(id)", "name": "\(name)", "kind": "\(kind)"])
+        return now
+    }
+
     /// A bundle the daemon adopted into `folder` (active/JOB) but died before recording: recorded as
     /// at intake, or left there, logged, when it cannot be now (its model directory not mounted yet,
     /// say): a later reconciliation tries again.
