@@ -69,7 +69,9 @@ public struct TrainingRun {
         model.transformer.recomputesActivations = spec.training.recompute
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try encode(bundle, with: encoder, tokenizer: model.tokenizer)
-        log("\(data.train.count) training, \(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
+        log("\(data.train.count) training, " + (data.folds.isEmpty
+                ? "\(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
+                : "each dev once in \(data.folds.count) folds (cross-validation), ")
             + "\(data.test.count) test records; "
             + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
             + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights (\(spec.training.precision.kernel))"
@@ -83,8 +85,9 @@ public struct TrainingRun {
     }
 
     /// Encodes all three splits, reporting every problem of all of them together. Without a dev
-    /// split one is carved from the training records (`DevSplit`); dev and test are encoded under the
-    /// manual template too, for the baseline.
+    /// split one is carved from the training records, or they are dealt into folds where a carved
+    /// split would be too small to choose by (`DevSplit`); dev (each fold) and test are encoded
+    /// under the manual template too, for the baseline.
     private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder,
                         tokenizer: BPETokenizer) throws -> TrainingData {
         var problems: [TaskProblem] = []
@@ -97,19 +100,34 @@ public struct TrainingRun {
             }
         }
         let spec = encoder.spec
+        let files = bundle.manifest.data
         var train = bundle.train
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
-        if bundle.manifest.data.dev == nil {
-            let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
-            (train, dev) = DevSplit.carve(train, fraction: bundle.manifest.data.devFraction, label: stratum)
+        let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
+        let folds = files.dev == nil && files.crossValidate
+            ? DevSplit.foldCount(of: train.count, fraction: files.devFraction,
+                                 seeds: seedCount(spec, carvingFrom: train.count, fraction: files.devFraction))
+            : 1
+        if files.dev == nil, folds == 1 {
+            (train, dev) = DevSplit.carve(train, fraction: files.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }
         }
-        let manual = manualTemplateData(spec: spec, dev: dev, test: bundle.test, tokenizer: tokenizer)
-        let data = TrainingData(train: encoded(train, by: encoder), dev: encoded(dev, by: encoder),
-                                test: encoded(bundle.test, by: encoder), devSource: devSource, manual: manual)
+        let manual = manualTemplateData(spec: spec, dev: folds > 1 ? train : dev, test: bundle.test, tokenizer: tokenizer)
+        let data = folds > 1
+            ? TrainingData(train: encoded(train, by: encoder), folds: DevSplit.folds(train, count: folds, label: stratum),
+                           test: encoded(bundle.test, by: encoder), manual: manual)
+            : TrainingData(train: encoded(train, by: encoder), dev: encoded(dev, by: encoder),
+                           test: encoded(bundle.test, by: encoder), devSource: devSource, manual: manual)
         if !problems.isEmpty { throw TaskProblems(problems) }
         return data
+    }
+
+    /// The seeds a run of `spec` trains with a split carved from `records` records: what decides
+    /// how many folds cross-validation deals (one per seed).
+    private func seedCount(_ spec: TaskSpec, carvingFrom records: Int, fraction: Double) -> Int {
+        spec.training.resolved(encoder: spec.encoder.kind, trainingExamples: records - DevSplit.size(of: records, fraction: fraction),
+                               hasDev: true).seeds.count
     }
 
     /// Dev and test under the manual template; nil (with the reason in the log) when they do not

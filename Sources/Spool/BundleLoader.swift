@@ -54,7 +54,7 @@ public enum BundleLoader {
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
                             encoder: draft.encoder, training: draft.training, manualTemplate: draft.manualTemplate)
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
-                             devFraction: draft.devFraction)
+                             devFraction: draft.devFraction, crossValidate: draft.crossValidate)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
                                       limits: draft.limits, links: draft.links)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,

@@ -51,13 +51,17 @@ public struct DataFiles: Sendable, Equatable {
     /// Without a dev split, the share of the training records carved off as one (`dev_fraction`,
     /// see `DevSplit`); 0 carves none.
     public var devFraction: Double
+    /// Without a dev split, whether a training set too small for a carved split to choose by is
+    /// cross-validated instead (`cross_validate`, see `DevSplit.foldCount`).
+    public var crossValidate: Bool
 
     public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl,
-                devFraction: Double = DevSplit.defaultFraction) {
+                devFraction: Double = DevSplit.defaultFraction, crossValidate: Bool = true) {
         self.train = train
         self.dev = dev
         self.test = test
         self.format = format
         self.devFraction = devFraction
+        self.crossValidate = crossValidate
     }
 }

@@ -17,6 +17,7 @@ struct ManifestDraft {
     var template: Template?
     var manualTemplate: Template?
     var devFraction = DevSplit.defaultFraction
+    var crossValidate = true
     var labelField = "label"
     var encoder = EncoderSettings()
     var training = TrainingSettings()
@@ -154,6 +155,7 @@ struct ManifestReader {
             }
             return SplitPath(path: name, isExplicit: false)
         }
+        if let crossValidate = data?.bool("cross_validate") { draft.crossValidate = crossValidate }
         if let fraction = data?.number("dev_fraction", allowed: "0 (no dev split carved) up to 0.5", { (0...0.5).contains($0) }) {
             draft.devFraction = fraction
         }

@@ -2,6 +2,7 @@ import Application
 import Base
 import Foundation
 import PTuning
+import TestSupport
 import Testing
 
 /// `TrainingRun` in-process on a tiny random model: outputs, determinism, interruption and resume.
@@ -51,6 +52,30 @@ import Testing
         let resumed = try Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
         let straight = try Data(contentsOf: tiny.output("straight").appendingPathComponent("prompt.safetensors"))
         #expect(resumed == straight)
+    }
+
+    @Test func aSmallSetWithoutADevSplitIsCrossValidatedUnlessTurnedOff() throws {
+        func bundle(_ data: String) throws -> TinyBundle {
+            let tiny = try TinyBundle()
+            try FileManager.default.removeItem(at: tiny.bundle.appendingPathComponent("dev.jsonl"))
+            try Data(TestBundles.data(40).utf8).write(to: tiny.bundle.appendingPathComponent("train.jsonl"))
+            let manifest = TestBundles.manifest(name: "tiny", steps: 4).replacingOccurrences(of: "seeds = [13]", with: "seeds = [13, 21]")
+            try Data((manifest + data).utf8).write(to: tiny.bundle.appendingPathComponent("task.toml"))
+            return tiny
+        }
+        let tiny = try bundle("")
+        let out = tiny.output("folds")
+        let outcome = try run(tiny, into: out).outcome
+        #expect(outcome.data == DataSummary(train: 40, dev: 40, test: 4, devSource: .crossValidated, folds: 2))
+        #expect(outcome.crossValidation?.foldSizes == [20, 20] && outcome.seeds.allSatisfy { $0.dev?.count == 20 })
+        let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(report.contains("\"dev_source\" : \"cross_validated\"") && report.contains("\"cross_validation\""))
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("each dev once in 2 folds") && markdown.contains("Folds pooled (20 + 20 records)"))
+
+        let off = try bundle("\n[data]\ncross_validate = false\n")
+        let carved = try run(off, into: off.output("carved")).outcome
+        #expect(carved.data == DataSummary(train: 32, dev: 8, test: 4, devSource: .carved) && carved.crossValidation == nil)
     }
 
     @Test func aModelThatIsNotThereIsAnErrorSayingWhatToDo() throws {

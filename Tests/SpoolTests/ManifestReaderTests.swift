@@ -214,6 +214,15 @@ import Testing
         #expect(try problems(manifest: tooMuch).about("data.dev_fraction")?.message == "0.7 is out of range")
     }
 
+    @Test func crossValidationIsOnUnlessTurnedOff() throws {
+        #expect(try BundleFixture.sentiment().load().manifest.data.crossValidate)
+        let off = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "[data]\ncross_validate = false\n[labels]")).load()
+        #expect(!off.manifest.data.crossValidate)
+        let word = BundleFixture.sentimentManifest.replacingOccurrences(of: "[labels]", with: "[data]\ncross_validate = \"no\"\n[labels]")
+        #expect(try problems(manifest: word).about("data.cross_validate") != nil)
+    }
+
     @Test func encoderInitOnlyWithoutAnEncoderAndAsTextOrIDs() throws {
         #expect(try problems(adding: "[encoder]\ntype = \"mlp\"\ninit = \"It was\"\n").about("encoder.init")?.message
             == "only used with type = \"none\"")

@@ -7,12 +7,19 @@ import Tensor
 /// and only when at least `minimumTrainingRecords` stay for training. The choice is seeded by a
 /// constant, not by the run's seeds: every seed of a run is judged on the same records. With a
 /// label field (classify, choice) each label keeps its share of the records in both parts.
+///
+/// Where one carved split would be too small to choose by (fewer than `crossValidationBelow`
+/// records), the records are dealt into one fold per seed instead (`folds`): each seed trains on
+/// all folds but its own and is judged on that one, so every record is dev once.
 public enum DevSplit {
     public static let defaultFraction = 0.2
     public static let minimumSize = 8
     public static let maximumSize = 200
     public static let minimumTrainingRecords = 16
     static let seed: UInt64 = 0xDE5F_11C7_0A2B_9E31
+    /// A carved split of fewer records than this decides by the noise of a few records: below it
+    /// the records are cross-validated instead.
+    public static let crossValidationBelow = 40
 
     /// How many records a dev split carved from `count` takes; 0 when the set is too small for one.
     public static func size(of count: Int, fraction: Double) -> Int {
@@ -21,24 +28,37 @@ public enum DevSplit {
         return count - wanted >= minimumTrainingRecords ? wanted : 0
     }
 
+    /// How many folds `count` records are dealt into for a run of `seeds` seeds: one per seed where one
+    /// carved split would hold fewer than `crossValidationBelow` records, each fold at least
+    /// `minimumSize` records and `minimumTrainingRecords` left to train on; else 1 (one carved split,
+    /// or none where `size` carves none).
+    public static func foldCount(of count: Int, fraction: Double, seeds: Int) -> Int {
+        let carved = size(of: count, fraction: fraction)
+        guard carved > 0, carved < crossValidationBelow, seeds > 1, count / seeds >= minimumSize,
+              count - (count + seeds - 1) / seeds >= minimumTrainingRecords else { return 1 }
+        return seeds
+    }
+
+    /// The indices of `records` dealt into `count` folds of sizes differing by at most one, each
+    /// in the records' order. With `label`, each label's records are dealt in turn, so each fold
+    /// holds its share of every label.
+    public static func folds<Record>(_ records: [Record], count: Int, label: ((Record) -> String?)? = nil) -> [[Int]] {
+        var folds = [[Int]](repeating: [], count: max(1, count))
+        for (position, index) in shuffledStrata(records, label: label).joined().enumerated() {
+            folds[position % folds.count].append(index)
+        }
+        return folds.map { $0.sorted() }
+    }
+
     /// `records` split into what trains and what becomes dev, both in their original order. `label`
     /// gives a record's stratum (nil: one stratum).
     public static func carve<Record>(_ records: [Record], fraction: Double,
                                      label: ((Record) -> String?)? = nil) -> (train: [Record], dev: [Record]) {
         let total = size(of: records.count, fraction: fraction)
         guard total > 0 else { return (records, []) }
-        var strata: [String: [Int]] = [:]
-        var order: [String] = []
-        for index in records.indices {
-            let key = label?(records[index]) ?? ""
-            if strata[key] == nil { order.append(key) }
-            strata[key, default: []].append(index)
-        }
-        var rng = SeededGenerator(seed: seed)
+        let strata = shuffledStrata(records, label: label)
         var chosen = Set<Int>()
-        for (key, quota) in zip(order, quotas(order.map { strata[$0]!.count }, total: total)) {
-            var members = strata[key]!
-            members.shuffle(using: &rng)
+        for (members, quota) in zip(strata, quotas(strata.map(\.count), total: total)) {
             chosen.formUnion(members.prefix(quota))
         }
         var train: [Record] = []
@@ -47,6 +67,24 @@ public enum DevSplit {
             if chosen.contains(index) { dev.append(records[index]) } else { train.append(records[index]) }
         }
         return (train, dev)
+    }
+
+    /// The indices of `records` grouped by stratum, in order of each stratum's first record, each
+    /// group shuffled by one generator seeded with `seed`.
+    static func shuffledStrata<Record>(_ records: [Record], label: ((Record) -> String?)?) -> [[Int]] {
+        var strata: [String: [Int]] = [:]
+        var order: [String] = []
+        for index in records.indices {
+            let key = label?(records[index]) ?? ""
+            if strata[key] == nil { order.append(key) }
+            strata[key, default: []].append(index)
+        }
+        var rng = SeededGenerator(seed: seed)
+        return order.map { key in
+            var members = strata[key]!
+            members.shuffle(using: &rng)
+            return members
+        }
     }
 
     /// `total` shared out in proportion to `counts` by largest remainders (ties to the earlier

@@ -25,19 +25,7 @@ public enum ReportMarkdown {
             lines.append("> **Warning (\(warning.kind.rawValue)):** \(inline(warning.message)).")
             lines.append("")
         }
-        lines.append("## Results")
-        lines.append("")
-        lines.append(contentsOf: table(report))
-        lines.append("")
-        lines.append(exported(report))
-        for seed in report.seeds {
-            for warning in seed.warnings { lines.append("- Seed \(seed.seed), \(warning.kind.rawValue): \(inline(warning.message))") }
-        }
-        for warning in report.refit?.result.warnings ?? [] {
-            lines.append("- Seed \(report.summary.bestSeed) on all records, \(warning.kind.rawValue): \(inline(warning.message))")
-        }
-        lines.append("")
-        lines.append(contentsOf: baselineTable(report.baselines))
+        lines.append(contentsOf: results(report))
         lines.append("")
         lines.append("## Training")
         lines.append("")
@@ -65,6 +53,25 @@ public enum ReportMarkdown {
             : "The template places pseudo tokens after text, so this only approximates the trained behaviour."
         lines.append("- `adapter/`: a Hugging Face PEFT P-tuning adapter. PEFT prepends all virtual tokens to the input. \(exactness)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The results section: the seeds' table, what was exported, every warning, the folds pooled
+    /// when cross-validated, and the baselines.
+    static func results(_ report: RunReport) -> [String] {
+        var lines = ["## Results", ""] + table(report) + ["", exported(report)]
+        for seed in report.seeds {
+            for warning in seed.warnings { lines.append("- Seed \(seed.seed), \(warning.kind.rawValue): \(inline(warning.message))") }
+        }
+        for warning in report.refit?.result.warnings ?? [] {
+            lines.append("- Seed \(report.summary.bestSeed) on all records, \(warning.kind.rawValue): \(inline(warning.message))")
+        }
+        if let pooled = report.crossValidation {
+            lines.append("")
+            lines.append("Folds pooled (\(pooled.foldSizes.map(String.init).joined(separator: " + ")) records): dev "
+                         + pooled.curve.map { "\(format($0.metrics.primary)) at step \($0.step)" }.joined(separator: ", ")
+                         + "; the manual template \(pooled.manual.map { format($0.primary) } ?? "–").")
+        }
+        return lines + [""] + baselineTable(report.baselines)
     }
 
     /// A metric column of the results table.
@@ -104,13 +111,17 @@ public enum ReportMarkdown {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
+            let beaten = report.crossValidation.map { "the seeds' prompts over their folds did not score above it on dev "
+                + "(\(format($0.best.primary)) at step \($0.bestStep), their best)" } ?? "no seed's prompt scored above it on dev"
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
-                + "no seed's prompt scored above it on dev, not even \(chosen)\(test). Set `manual_fallback = false` to "
+                + "\(beaten), not even \(chosen)\(test). Set `manual_fallback = false` to "
                 + "export that seed's prompt anyway."
         }
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
-        let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), its best on dev)" } ?? ""
-        let again = "trained again on all \(refit.records) records (train and the carved dev split) for \(refit.result.steps) steps\(passes)"
+        let best = report.crossValidation == nil ? "its best on dev" : "the folds' best on dev together"
+        let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), \(best))" } ?? ""
+        let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
+        let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)"
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         return refit.exported
             ? "The exported prompt is that of \(chosen), \(again)\(test)."
@@ -120,6 +131,7 @@ public enum ReportMarkdown {
     /// Why the exported seed was chosen.
     static func choice(_ report: RunReport) -> String {
         if report.data.devSource == .none { return "no dev split to choose by" }
+        if report.data.devSource == .crossValidated { return "best on its own fold among the seeds without warnings" }
         if report.seeds.allSatisfy({ !$0.warnings.isEmpty }) { return "best on dev; every seed has warnings" }
         return "best on dev among the seeds without warnings"
     }
@@ -129,6 +141,8 @@ public enum ReportMarkdown {
         case .file: "\(data.dev) dev"
         case .carved: "\(data.dev) dev (carved from the training records)"
         case .none: "no dev split (the last step is kept)"
+        case .crossValidated: "each dev once in \(data.folds ?? 0) folds (cross-validation: each seed trained on the "
+            + "other folds)"
         }
     }
 

@@ -19,6 +19,7 @@ extension RunReport {
         baselines = outcome.baselines
         seeds = outcome.seeds
         refit = outcome.refit
+        crossValidation = outcome.crossValidation
         summary = Summary(seedCount: outcome.seeds.count, bestSeed: outcome.bestSeed, exported: outcome.exported,
                           dev: MetricSummary(outcome.seeds.compactMap(\.dev)),
                           test: MetricSummary(outcome.seeds.compactMap(\.test)), warnings: outcome.warnings)

@@ -16,8 +16,11 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var baselines: Baselines
     /// One entry per seed, in the order the seeds ran.
     public var seeds: [SeedResult]
-    /// The chosen seed trained again on every record (train and the carved dev split), when it was.
+    /// The chosen seed trained again on every record (train and the carved dev split, or every fold),
+    /// when it was.
     public var refit: RefitResult?
+    /// The folds' dev curves pooled, when the training records were cross-validated.
+    public var crossValidation: CrossValidation?
     public var summary: Summary
     public var timing: Timing
     public var resources: Resources
@@ -27,6 +30,7 @@ public struct RunReport: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
         case job, model, task, encoder, training, data, baselines, seeds, refit, summary, timing, resources, outputs
+        case crossValidation = "cross_validation"
     }
 
     /// Which job and bundle produced the run.

@@ -74,13 +74,16 @@ struct SeedDiagnosis {
     }
 
     /// The reason to export the manual template instead of `chosen`'s prompt: the manual template
-    /// scores at least as well on dev, so dev cannot tell the prompt from writing none. Nil when the
-    /// prompt is better or either has no dev figure.
-    func manualFallback(chosen: SeedResult) -> RunWarning? {
-        guard let baselines, let manual = baselines.manual.dev?.primary, let prompt = chosen.dev?.primary,
-              prompt <= manual else { return nil }
+    /// scores at least as well on dev, so dev cannot tell the prompt from writing none. Cross-validated,
+    /// the folds pooled at the refit's step are compared instead of the chosen seed's fold. Nil when
+    /// the prompt is better or either has no dev figure.
+    func manualFallback(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
+        guard let baselines, let manual = baselines.manual.dev?.primary,
+              let prompt = crossValidation?.best.primary ?? chosen.dev?.primary, prompt <= manual else { return nil }
+        let measured = crossValidation.map { "the seeds' prompts over their \($0.foldSizes.count) folds at step \($0.bestStep)" }
+            ?? "seed \(chosen.seed), the best"
         return RunWarning(kind: .manualTemplateExported, message:
-            "no seed's prompt scored above the manual template on dev (seed \(chosen.seed), the best: \(metricName) "
+            "no prompt scored above the manual template on dev (\(measured): \(metricName) "
             + "\(Self.format(prompt)); the manual template: \(Self.format(manual))): the manual template "
             + "\(baselines.manual.description.debugDescription) is exported, with no prompt rows")
     }

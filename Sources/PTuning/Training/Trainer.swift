@@ -19,7 +19,7 @@ public final class Trainer {
     public var stopRequested: () -> Bool = { false }
 
     var spec: TaskSpec { encoder.spec }
-    private var evaluator: Evaluator { Evaluator(model: model, encoder: encoder) }
+    var evaluator: Evaluator { Evaluator(model: model, encoder: encoder) }
     /// The bundle's settings with ptune's defaults chosen for this data (`TrainingDefaults`).
     public let settings: TrainingSettings
 
@@ -32,23 +32,47 @@ public final class Trainer {
         self.data = data
         self.checkpoints = checkpoints
         self.onEvent = onEvent
-        settings = encoder.spec.training.resolved(encoder: encoder.spec.encoder.kind, trainingExamples: data.train.count,
-                                                  hasDev: !data.dev.isEmpty)
+        settings = encoder.spec.training.resolved(encoder: encoder.spec.encoder.kind, trainingExamples: data.recordsPerSeed,
+                                                  hasDev: data.hasDev)
     }
 
     /// Steps one seed runs: `max_steps`, or epochs x batches per epoch.
     public var totalSteps: Int {
-        settings.totalSteps(trainingExamples: data.train.count)
+        settings.totalSteps(trainingExamples: data.recordsPerSeed)
     }
 
     private var stepsPerEpoch: Int { settings.stepsPerEpoch(trainingExamples: data.train.count) }
 
+    /// The runs before any refit: one per seed, or one per fold when cross-validating.
+    var runCount: Int { data.folds.isEmpty ? settings.seeds.count : data.folds.count }
+
+    /// Trains every seed (or fold), chooses one, and exports its prompt, its refit's or the manual
+    /// template.
     public func run() throws -> TrainingOutcome {
+        var (outcome, chosen) = data.folds.isEmpty ? try runSeeds() : try runFolds()
+        let diagnosis = diagnosis(baselines: outcome.baselines)
+        if settings.manualFallback,
+           let fallback = diagnosis.manualFallback(chosen: chosen, crossValidation: outcome.crossValidation) {
+            outcome.table = FloatBuffer(count: 0)
+            outcome.manualFallback = fallback
+        } else if refits {
+            try refit(&outcome, chosen: chosen)
+        }
+        return outcome
+    }
+
+    func diagnosis(baselines: Baselines) -> SeedDiagnosis {
+        SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
+                      answerTokens: encoder.answerTokens, baselines: baselines)
+    }
+
+    /// Every seed on the training split, judged on the dev split: the outcome with the best seed's
+    /// prompt, and that seed's result.
+    private func runSeeds() throws -> (TrainingOutcome, SeedResult) {
         let baselines = Baselines.measure(data: data, evaluator: evaluator,
                                           batchSize: settings.evalBatchSize)
         onEvent(.measuredBaselines(baselines))
-        let diagnosis = SeedDiagnosis(kind: spec.kind, vocabularySize: model.transformer.config.vocabSize,
-                                      answerTokens: encoder.answerTokens, baselines: baselines)
+        let diagnosis = diagnosis(baselines: baselines)
         var results: [SeedResult] = []
         var tables: [FloatBuffer] = []
         for (index, seed) in settings.seeds.enumerated() {
@@ -65,15 +89,8 @@ public final class Trainer {
             onEvent(.finishedSeed(result))
         }
         let best = Self.bestSeedIndex(results)
-        var outcome = TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
-                                      baselines: baselines, settings: settings, data: data.summary)
-        if settings.manualFallback, let fallback = diagnosis.manualFallback(chosen: results[best]) {
-            outcome.table = FloatBuffer(count: 0)
-            outcome.manualFallback = fallback
-        } else if refits {
-            try refit(&outcome, chosen: results[best])
-        }
-        return outcome
+        return (TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
+                                baselines: baselines, settings: settings, data: data.summary), results[best])
     }
 
     /// The seed to export: the best dev primary metric among the seeds without warnings, or among all
@@ -145,7 +162,7 @@ public final class Trainer {
         let objective = Objective(encoder: encoder, vocabularySize: model.transformer.config.vocabSize)
         let total = totalSteps
         var run = try resume(seed: seed, promptEncoder: promptEncoder, optimizer: optimizer)
-        onEvent(.started(seed: seed, seedIndex: index, seedCount: settings.seeds.count + (refits ? 1 : 0), totalSteps: total,
+        onEvent(.started(seed: seed, seedIndex: index, seedCount: runCount + (refits ? 1 : 0), totalSteps: total,
                          fromStep: run.state.step))
         var epochOrder = order(seed: seed, epoch: run.state.step / stepsPerEpoch)
         while run.state.step < total && !run.state.stopped {

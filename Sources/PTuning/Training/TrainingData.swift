@@ -8,7 +8,12 @@ public struct TrainingData: Sendable {
     /// Where the dev records came from.
     public var devSource: DevSource
     /// The dev and test records under the manual template, for the baseline; nil measures none.
+    /// When cross-validating, its dev records are the training records (each is dev in its fold).
     public var manual: ManualTemplateData?
+    /// When cross-validating (`DevSource.crossValidated`): the indices of `train` in each fold
+    /// (`DevSplit.folds`). Each seed trains on all folds but one and is judged on that one; `dev`
+    /// is then empty.
+    public var folds: [[Int]]
 
     public init(train: [EncodedExample], dev: [EncodedExample], test: [EncodedExample],
                 devSource: DevSource? = nil, manual: ManualTemplateData? = nil) {
@@ -17,11 +22,26 @@ public struct TrainingData: Sendable {
         self.test = test
         self.devSource = devSource ?? (dev.isEmpty ? .none : .file)
         self.manual = manual
+        folds = []
     }
+
+    /// Every record of `train` dev once, in one of `folds` (indices into `train`); `manual`'s dev
+    /// records are `train`'s under the manual template, in the same order.
+    public init(train: [EncodedExample], folds: [[Int]], test: [EncodedExample], manual: ManualTemplateData?) {
+        self.init(train: train, dev: [], test: test, devSource: .crossValidated, manual: manual)
+        self.folds = folds
+    }
+
+    /// Whether the run has records to choose by: a dev split or folds.
+    public var hasDev: Bool { !dev.isEmpty || !folds.isEmpty }
+
+    /// The records one seed trains on: `train`, or all but the largest fold.
+    public var recordsPerSeed: Int { train.count - (folds.map(\.count).max() ?? 0) }
 
     /// The split sizes and the dev split's source, for the report.
     public var summary: DataSummary {
-        DataSummary(train: train.count, dev: dev.count, test: test.count, devSource: devSource)
+        DataSummary(train: train.count, dev: folds.isEmpty ? dev.count : train.count, test: test.count,
+                    devSource: devSource, folds: folds.isEmpty ? nil : folds.count)
     }
 }
 
@@ -33,17 +53,30 @@ public enum DevSource: String, Sendable, Codable, Equatable {
     case carved
     /// No dev split: the last step's prompt is kept.
     case none
+    /// The training records dealt into folds, each seed judged on its own (`TrainingData.folds`).
+    case crossValidated = "cross_validated"
 }
 
 /// The records of each split a run used.
 public struct DataSummary: Sendable, Codable, Equatable {
     public var train: Int
+    /// Cross-validated: every training record, each dev in its fold.
     public var dev: Int
     public var test: Int
     public var devSource: DevSource
+    /// How many folds the training records were dealt into, when cross-validated.
+    public var folds: Int?
+
+    public init(train: Int, dev: Int, test: Int, devSource: DevSource, folds: Int? = nil) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.devSource = devSource
+        self.folds = folds
+    }
 
     enum CodingKeys: String, CodingKey {
-        case train, dev, test
+        case train, dev, test, folds
         case devSource = "dev_source"
     }
 }
@@ -62,6 +95,8 @@ public struct TrainingOutcome: Sendable {
     public var data: DataSummary
     /// The chosen seed trained again on every record, when the settings asked for it.
     public var refit: RefitResult?
+    /// The seeds' dev curves pooled over the folds, when cross-validated.
+    public var crossValidation: CrossValidation?
 
     /// Set when the manual template is exported instead of a prompt (`TrainingSettings.manualFallback`),
     /// saying why; `table` is then empty.

@@ -90,8 +90,12 @@ public enum TrainingEvent: Sendable {
     case evaluated(seed: UInt64, step: Int, metrics: Metrics, improved: Bool)
     case checkpointed(seed: UInt64, step: Int)
     case finishedSeed(SeedResult)
-    /// The majority answer and manual template measured, before the first seed trains.
+    /// The majority answer and manual template measured: before the first seed trains, or, when
+    /// cross-validating, after the last fold (their dev figures pooled over the folds).
     case measuredBaselines(Baselines)
-    /// The chosen seed starts again on `records` records, the carved dev split's among them.
+    /// The folds of a cross-validated run pooled, after the last fold and before any refit.
+    case crossValidated(CrossValidation)
+    /// The chosen seed starts again on `records` records, the carved dev split's (or every fold's)
+    /// among them.
     case refitting(seed: UInt64, records: Int)
 }

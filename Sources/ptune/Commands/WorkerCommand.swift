@@ -108,7 +108,7 @@ struct WorkerCommand: ParsableCommand {
         case let .finishedSeed(result):
             return WorkerMessage(kind: .seedFinished, seed: Int64(result.seed), step: result.steps,
                           metrics: (result.test?.named(prefix: "test_") ?? [:]).merging(result.dev?.named(prefix: "dev_") ?? [:]) { a, _ in a })
-        case .measuredBaselines, .refitting:
+        case .measuredBaselines, .crossValidated, .refitting:
             return nil
         }
     }

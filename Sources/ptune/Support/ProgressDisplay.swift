@@ -44,8 +44,12 @@ final class ProgressDisplay {
             line += String(format: ", %.0f tokens/s", result.trainTokensPerSecond)
             emitLine(line)
             for warning in result.warnings { emitLine("\(seedLabel)warning: \(warning.message)") }
+        case let .crossValidated(pooled):
+            var line = "\(pooled.foldSizes.count) folds pooled: dev \(Self.format(pooled.best)) at step \(pooled.bestStep)"
+            if let manual = pooled.manual { line += "; manual template \(Self.format(manual))" }
+            emitLine(line)
         case let .refitting(seed, records):
-            emitLine("seed \(seed) chosen; training it again on all \(records) records (train and the carved dev split)")
+            emitLine("seed \(seed) chosen; training it again on all \(records) records")
         case let .measuredBaselines(baselines):
             for (name, baseline) in [("majority answer", baselines.majority), ("manual template", baselines.manual)] {
                 let scores = [("dev", baseline.dev), ("test", baseline.test)].compactMap { split, metrics in

@@ -52,4 +52,31 @@ struct DevSplitTests {
         #expect(dev.isEmpty)
         #expect(train == Array(0..<20))
     }
+
+    @Test func setsTooSmallForACarvedSplitToChooseByAreDealtIntoOneFoldPerSeed() {
+        #expect(DevSplit.foldCount(of: 32, fraction: 0.2, seeds: 3) == 3, "8 carved records: cross-validated")
+        #expect(DevSplit.foldCount(of: 195, fraction: 0.2, seeds: 3) == 3, "39 carved records")
+        #expect(DevSplit.foldCount(of: 200, fraction: 0.2, seeds: 3) == 1, "40 carved records are enough")
+        #expect(DevSplit.foldCount(of: 32, fraction: 0.2, seeds: 1) == 1, "one seed: one carved split")
+        #expect(DevSplit.foldCount(of: 23, fraction: 0.2, seeds: 3) == 1, "too small to carve at all")
+        #expect(DevSplit.foldCount(of: 32, fraction: 0, seeds: 3) == 1, "no dev split asked for")
+        #expect(DevSplit.foldCount(of: 24, fraction: 0.2, seeds: 3) == 3, "folds of 8, 16 to train")
+        #expect(DevSplit.foldCount(of: 30, fraction: 0.2, seeds: 2) == 1, "folds of 15 would leave 15 to train")
+        #expect(DevSplit.foldCount(of: 60, fraction: 0.2, seeds: 10) == 1, "folds of 6 are below the 8 a carved split has")
+    }
+
+    @Test func foldsCoverEveryRecordOnceInSizesOneApartWithEachLabelsShare() {
+        // 20 "a", 10 "b", 2 "c" in 3 folds: 11, 11 and 10 records; "a" 7, 7, 6; "b" 4, 3, 3 or so.
+        let records = (0..<32).map { i in (id: i, label: i < 20 ? "a" : i < 30 ? "b" : "c") }
+        let folds = DevSplit.folds(records, count: 3, label: { $0.label })
+        #expect(folds.flatMap { $0 }.sorted() == Array(0..<32))
+        #expect(folds.map(\.count).sorted() == [10, 11, 11])
+        #expect(folds.allSatisfy { $0 == $0.sorted() })
+        for label in ["a", "b"] {
+            let counts = folds.map { fold in fold.filter { records[$0].label == label }.count }
+            #expect(counts.max()! - counts.min()! <= 1, "\(label): \(counts)")
+        }
+        #expect(folds == DevSplit.folds(records, count: 3, label: { $0.label }), "the same deal every time")
+        #expect(folds[0] != [0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30], "a shuffle, not a stride")
+    }
 }

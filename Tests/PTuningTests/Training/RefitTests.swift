@@ -13,14 +13,7 @@ struct RefitTests {
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         var data = try TinyTask.data(encoder)
         data.devSource = devSource
-        var steps = 0
-        let trainer = Trainer(model: model, encoder: encoder, data: data,
-                              checkpoints: try checkpoints.map { try CheckpointStore(directory: $0) }) { event in
-            if case .step = event { steps += 1 }
-            events?(event)
-        }
-        if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
-        return try trainer.run()
+        return try TinyTask.train(model, encoder, data, checkpoints: checkpoints, stopAfter: stopAfter, events: events)
     }
 
     var spec: TaskSpec {

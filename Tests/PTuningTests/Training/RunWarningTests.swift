@@ -85,16 +85,16 @@ struct RunWarningTests {
     }
 
     @Test func theManualTemplateIsExportedWhenNoPromptBeatsItOnDev() throws {
-        let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.7)))
+        let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil))
         #expect(fallback.kind == .manualTemplateExported)
         #expect(fallback.message.contains("seed 21") && fallback.message.contains("0.7000")
                 && fallback.message.contains("\"{x} {target}\""))
-        #expect(diagnosis(manualDev: 0.8).manualFallback(chosen: result(21, dev: 0.7)) != nil)
-        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.7)) == nil)
-        #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7)) == nil,
+        #expect(diagnosis(manualDev: 0.8).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) != nil)
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil)
+        #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil,
                 "the majority answer is no template to export")
         var noDev = result(21, dev: 0)
         noDev.dev = nil
-        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev) == nil)
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev, crossValidation: nil) == nil)
     }
 }

@@ -36,4 +36,18 @@ enum TinyTask {
                      dev: try encoder.encode(examples(6, file: "dev.jsonl")),
                      test: try encoder.encode(examples(6, file: "test.jsonl")))
     }
+
+    /// Trains `data` with checkpoints in `checkpoints` (none when nil), asking to stop once `stopAfter`
+    /// steps have run in this call, passing every event to `events`.
+    static func train(_ model: LanguageModel, _ encoder: ExampleEncoder, _ data: TrainingData, checkpoints: URL?,
+                      stopAfter: Int?, events: ((TrainingEvent) -> Void)?) throws -> TrainingOutcome {
+        var steps = 0
+        let trainer = Trainer(model: model, encoder: encoder, data: data,
+                              checkpoints: try checkpoints.map { try CheckpointStore(directory: $0) }) { event in
+            if case .step = event { steps += 1 }
+            events?(event)
+        }
+        if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
+        return try trainer.run()
+    }
 }

@@ -1,0 +1,53 @@
+/// The seeds of a cross-validated run taken together (`TrainingData.folds`): how training on all
+/// folds but one scores, step by step, on the fold left out, and the manual template on the same
+/// records. With every record dev once, the choice between a prompt and the manual template rests on
+/// the whole training set instead of one small carved split.
+public struct CrossValidation: Sendable, Codable, Equatable {
+    /// The records in each fold, in the order of the seeds.
+    public var foldSizes: [Int]
+    /// At each step every fold was evaluated at, the folds' dev metrics averaged with their sizes as
+    /// weights.
+    public var curve: [DevPoint]
+    /// The last step of `curve` at its best primary metric: the refit trains as many passes.
+    public var bestStep: Int
+    /// `curve` at `bestStep`; the seeds' kept metrics pooled when the folds share no step.
+    public var best: Metrics
+    /// The manual template on each fold, pooled the same way.
+    public var manual: Metrics?
+
+    enum CodingKeys: String, CodingKey {
+        case curve, best, manual
+        case foldSizes = "fold_sizes"
+        case bestStep = "best_step"
+    }
+
+    /// The pooled view of `seeds`, seed i judged on fold i of `foldSizes` records, and `manual`
+    /// each fold's manual-template metrics.
+    init(seeds: [SeedResult], foldSizes: [Int], manual: [Metrics]) {
+        self.foldSizes = foldSizes
+        let shared = seeds.dropFirst().reduce(Set(seeds.first?.devCurve.map(\.step) ?? [])) { common, seed in
+            common.intersection(seed.devCurve.map(\.step))
+        }
+        curve = shared.sorted().compactMap { step in
+            Self.pool(seeds.compactMap { seed in seed.devCurve.last { $0.step == step }?.metrics })
+                .map { DevPoint(step: step, metrics: $0) }
+        }
+        let top = curve.map(\.metrics.primary).max()
+        let last = curve.last { $0.metrics.primary == top }
+        bestStep = last?.step ?? seeds.map(\.bestStep).max() ?? 0
+        best = last?.metrics ?? Self.pool(seeds.compactMap(\.dev)) ?? Metrics(count: 0)
+        self.manual = manual.count == seeds.count ? Self.pool(manual) : nil
+    }
+
+    /// The metrics every one of `parts` reports, averaged with the parts' record counts as weights;
+    /// nil when there are none or they cover no record.
+    static func pool(_ parts: [Metrics]) -> Metrics? {
+        let total = parts.map(\.count).reduce(0, +)
+        guard let first = parts.first, total > 0 else { return nil }
+        let names = first.values.names.filter { name in parts.allSatisfy { $0.values[name] != nil } }
+        let values = Dictionary(uniqueKeysWithValues: names.map { name in
+            (name, parts.map { Double($0.count) * ($0.values[name] ?? 0) }.reduce(0, +) / Double(total))
+        })
+        return Metrics(count: total, values: values, primary: first.primaryName)
+    }
+}

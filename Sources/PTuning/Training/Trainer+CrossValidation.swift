@@ -1,0 +1,59 @@
+import Foundation
+import Tensor
+
+extension Trainer {
+    /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (the seeds
+    /// repeating when there are fewer than folds) and is that seed's dev split, with this run's
+    /// settings and steps for every fold. Each fold run checkpoints on its own and reports its
+    /// warnings against the baselines of its fold. The outcome carries the folds' pooled curve
+    /// (`CrossValidation`), the baselines on the folds pooled the same way, and the prompt of the
+    /// seed best on its own fold; the caller decides between that prompt's refit and the manual
+    /// template by the pooled curve.
+    func runFolds() throws -> (TrainingOutcome, SeedResult) {
+        let onTest = TrainingData(train: data.train, dev: [], test: data.test,
+                                  manual: data.manual.map { ManualTemplateData(encoder: $0.encoder, dev: [], test: $0.test) })
+        var baselines = Baselines.measure(data: onTest, evaluator: evaluator, batchSize: settings.evalBatchSize)
+        var results: [SeedResult] = []
+        var tables: [FloatBuffer] = []
+        var foldBaselines: [Baselines] = []
+        for index in data.folds.indices {
+            let run = try runFold(index, seed: settings.seeds[index % settings.seeds.count])
+            results.append(run.seeds[0])
+            tables.append(run.table)
+            foldBaselines.append(run.baselines)
+        }
+        baselines.majority.dev = CrossValidation.pool(foldBaselines.compactMap(\.majority.dev))
+        baselines.manual.dev = CrossValidation.pool(foldBaselines.compactMap(\.manual.dev))
+        onEvent(.measuredBaselines(baselines))
+        let pooled = CrossValidation(seeds: results, foldSizes: data.folds.map(\.count),
+                                     manual: foldBaselines.compactMap(\.manual.dev))
+        onEvent(.crossValidated(pooled))
+        var ran = settings
+        ran.seeds = results.map(\.seed)
+        let best = Self.bestSeedIndex(results)
+        var outcome = TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
+                                      baselines: baselines, settings: ran, data: data.summary)
+        outcome.crossValidation = pooled
+        return (outcome, results[best])
+    }
+
+    /// Seed `seed` trained on every fold but `index` and judged on fold `index`, with the manual
+    /// template measured on that fold (not on test, which this run measures once).
+    private func runFold(_ index: Int, seed: UInt64) throws -> TrainingOutcome {
+        let fold = data.folds[index]
+        let held = Set(fold)
+        let manual = data.manual.map { manual in
+            ManualTemplateData(encoder: manual.encoder, dev: fold.map { manual.dev[$0] }, test: [])
+        }
+        let foldData = TrainingData(train: data.train.indices.filter { !held.contains($0) }.map { data.train[$0] },
+                                    dev: fold.map { data.train[$0] }, test: data.test, devSource: .carved, manual: manual)
+        var foldSpec = spec
+        foldSpec.training = settings
+        foldSpec.training.seeds = [seed]
+        foldSpec.training.maxSteps = totalSteps
+        foldSpec.training.evalEvery = settings.evalEvery
+        foldSpec.training.refit = false
+        foldSpec.training.manualFallback = false
+        return try innerTrainer(spec: foldSpec, data: foldData, directory: "fold-\(index + 1)", runIndex: index).run()
+    }
+}

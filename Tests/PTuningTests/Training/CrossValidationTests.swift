@@ -1,0 +1,97 @@
+import Foundation
+import LM
+@testable import PTuning
+import Tensor
+import TestSupport
+import Testing
+
+/// Training records dealt into folds, one seed judged on each (`TrainingData.folds`, `CrossValidation`).
+struct CrossValidationTests {
+    /// The tiny task's 24 training records in 3 folds of 8; with `manualAgrees`, the manual template's
+    /// dev answers are what it predicts itself, so it scores 1.0 on every fold.
+    func run(fallback: Bool = true, manualAgrees: Bool = false, checkpoints: URL? = nil, stopAfter: Int? = nil,
+             events: ((TrainingEvent) -> Void)? = nil) throws -> TrainingOutcome {
+        var spec = TinyTask.classifySpec(encoder: .none, steps: 6)
+        spec.training.seeds = [3, 4, 5]
+        spec.training.manualFallback = fallback
+        let model = try TinyTask.model()
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+        let manualEncoder = try ExampleEncoder(spec: spec.manualOnly, tokenizer: model.tokenizer)
+        var records = TinyTask.examples(24, file: "train.jsonl")
+        if manualAgrees {
+            let predicted = Evaluator(model: model, encoder: manualEncoder)
+                .predict(try manualEncoder.encode(records), table: FloatBuffer(count: 0), batchSize: 8)
+            for (i, prediction) in predicted.enumerated() { records[i].fields["label"] = prediction.predicted }
+        }
+        let test = TinyTask.examples(6, file: "test.jsonl")
+        let data = TrainingData(train: try encoder.encode(records), folds: DevSplit.folds(records, count: 3, label: { $0.fields["label"] }),
+                                test: try encoder.encode(test),
+                                manual: ManualTemplateData(encoder: manualEncoder, dev: try manualEncoder.encode(records),
+                                                           test: try manualEncoder.encode(test)))
+        return try TinyTask.train(model, encoder, data, checkpoints: checkpoints, stopAfter: stopAfter, events: events)
+    }
+
+    @Test func eachSeedIsJudgedOnItsOwnFoldAndTheRefitTrainsOnEveryRecord() throws {
+        var started: [(index: Int, count: Int)] = []
+        var pooledEvent: CrossValidation?
+        let outcome = try run(fallback: false) { event in
+            if case let .started(_, index, count, _, _) = event { started.append((index, count)) }
+            if case let .crossValidated(pooled) = event { pooledEvent = pooled }
+        }
+        #expect(outcome.seeds.map(\.seed) == [3, 4, 5] && outcome.settings.seeds == [3, 4, 5])
+        #expect(outcome.seeds.allSatisfy { $0.dev?.count == 8 && $0.test?.count == 6 && $0.steps == 6 })
+        #expect(outcome.data == DataSummary(train: 24, dev: 24, test: 6, devSource: .crossValidated, folds: 3))
+        let pooled = try #require(outcome.crossValidation)
+        #expect(pooledEvent == pooled)
+        #expect(pooled.foldSizes == [8, 8, 8] && pooled.curve.map(\.step) == [2, 4, 6])
+        for point in pooled.curve {
+            let mean = outcome.seeds.map { seed in seed.devCurve.first { $0.step == point.step }!.metrics.primary }.reduce(0, +) / 3
+            #expect(abs(point.metrics.primary - mean) < 1e-12 && point.metrics.count == 24)
+        }
+        let top = pooled.curve.map(\.metrics.primary).max()
+        #expect(pooled.bestStep == pooled.curve.last { $0.metrics.primary == top }?.step && pooled.best.primary == top)
+        #expect(outcome.baselines.manual.dev?.count == 24 && outcome.baselines.manual.dev == pooled.manual)
+        #expect(outcome.baselines.manual.test?.count == 6 && outcome.baselines.majority.dev?.count == 24)
+        let refit = try #require(outcome.refit)
+        #expect(refit.records == 24 && refit.result.seed == outcome.bestSeed && refit.matchedStep == pooled.bestStep)
+        // 4 batches of 4 per pass over a seed's 16 records, 6 over all 24: as many passes as the pooled
+        // best step made, at most the chosen run's 6 steps.
+        #expect(refit.result.steps == [2: 3, 4: 6, 6: 6][pooled.bestStep])
+        #expect(started.map(\.index) == [0, 1, 2, 3] && started.allSatisfy { $0.count == 4 })
+    }
+
+    @Test func theManualTemplateIsExportedWhenTheFoldsTogetherDoNotBeatIt() throws {
+        let outcome = try run(manualAgrees: true)
+        #expect(outcome.baselines.manual.dev?.primary == 1 && outcome.crossValidation?.manual?.primary == 1)
+        #expect(outcome.exported == .manualTemplate && outcome.table.count == 0 && outcome.refit == nil)
+        let warning = try #require(outcome.warnings.first)
+        #expect(warning.kind == .manualTemplateExported && warning.message.contains("3 folds"))
+    }
+
+    @Test func aRunStoppedInASecondFoldResumesToTheSameEnd() throws {
+        let straight = try run(fallback: false, checkpoints: TestEnvironment.temporaryDirectory())
+        let directory = TestEnvironment.temporaryDirectory()
+        #expect(throws: TrainingInterrupted.self) { try run(fallback: false, checkpoints: directory, stopAfter: 9) }
+        let resumed = try run(fallback: false, checkpoints: directory)
+        #expect(resumed.crossValidation == straight.crossValidation)
+        #expect(resumed.seeds.map(\.devCurve) == straight.seeds.map(\.devCurve))
+        #expect(resumed.table.array == straight.table.array)
+    }
+
+    @Test func poolingWeighsEachFoldByItsRecordsOverTheStepsEveryFoldHas() {
+        func seed(_ points: [(Int, Double, Int)]) -> SeedResult {
+            let curve = points.map { DevPoint(step: $0.0, metrics: Metrics(count: $0.2, accuracy: $0.1)) }
+            return SeedResult(seed: 1, steps: points.last?.0 ?? 0, stoppedEarly: false, bestStep: points.first?.0 ?? 0,
+                              dev: curve.first?.metrics, test: nil, lossCurve: [], devCurve: curve,
+                              trainTokensPerSecond: 0, trainSeconds: 0, evalSeconds: 0)
+        }
+        let pooled = CrossValidation(seeds: [seed([(10, 0.5, 10), (20, 0.9, 10), (30, 0.6, 10)]),
+                                             seed([(10, 1.0, 30), (20, 0.7, 30)])],
+                                     foldSizes: [10, 30], manual: [Metrics(count: 10, accuracy: 1), Metrics(count: 30, accuracy: 0.5)])
+        #expect(pooled.curve.map(\.step) == [10, 20], "step 30 is missing from the second fold (an early stop)")
+        #expect(abs(pooled.curve[0].metrics.primary - 0.875) < 1e-12 && abs(pooled.curve[1].metrics.primary - 0.75) < 1e-12)
+        #expect(pooled.bestStep == 10 && abs((pooled.manual?.primary ?? 0) - 0.625) < 1e-12)
+        let tied = CrossValidation(seeds: [seed([(10, 0.5, 4), (20, 0.5, 4)])], foldSizes: [4], manual: [])
+        #expect(tied.bestStep == 20 && tied.manual == nil, "ties go to the later step")
+    }
+}
