@@ -105,10 +105,7 @@ public struct TrainingRun {
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
         let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
-        let folds = files.dev == nil && files.crossValidate
-            ? DevSplit.foldCount(of: train.count, fraction: files.devFraction,
-                                 seeds: seedCount(spec, carvingFrom: train.count, fraction: files.devFraction))
-            : 1
+        let folds = files.dev == nil && files.crossValidate ? foldCount(spec, records: train.count, fraction: files.devFraction) : 1
         if files.dev == nil, folds == 1 {
             (train, dev) = DevSplit.carve(train, fraction: files.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }
@@ -123,11 +120,16 @@ public struct TrainingRun {
         return data
     }
 
-    /// The seeds a run of `spec` trains with a split carved from `records` records: what decides
-    /// how many folds cross-validation deals (one per seed).
-    private func seedCount(_ spec: TaskSpec, carvingFrom records: Int, fraction: Double) -> Int {
-        spec.training.resolved(encoder: spec.encoder.kind, trainingExamples: records - DevSplit.size(of: records, fraction: fraction),
-                               hasDev: true).seeds.count
+    /// The folds `records` records are dealt into (`DevSplit.foldCount`): one per seed the run would
+    /// have with a carved split, but 1 (carve) unless the trainer, resolving its settings for what
+    /// one fold's seed trains on, arrives at as many seeds, so that every fold has a seed of its own.
+    private func foldCount(_ spec: TaskSpec, records: Int, fraction: Double) -> Int {
+        func seeds(training: Int) -> Int {
+            spec.training.resolved(encoder: spec.encoder.kind, trainingExamples: training, hasDev: true).seeds.count
+        }
+        let folds = DevSplit.foldCount(of: records, fraction: fraction,
+                                       seeds: seeds(training: records - DevSplit.size(of: records, fraction: fraction)))
+        return folds > 1 && seeds(training: records - (records + folds - 1) / folds) == folds ? folds : 1
     }
 
     /// Dev and test under the manual template; nil (with the reason in the log) when they do not

@@ -71,7 +71,8 @@ import Testing
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("\"dev_source\" : \"cross_validated\"") && report.contains("\"cross_validation\""))
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(markdown.contains("each dev once in 2 folds") && markdown.contains("Folds pooled (20 + 20 records)"))
+        #expect(markdown.contains("each dev once in 2 folds") && markdown.contains("Folds pooled (20 + 20 records)")
+                && markdown.contains("best on its own fold"))
 
         let off = try bundle("\n[data]\ncross_validate = false\n")
         let carved = try run(off, into: off.output("carved")).outcome

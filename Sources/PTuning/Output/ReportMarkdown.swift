@@ -111,11 +111,11 @@ public enum ReportMarkdown {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
-            let beaten = report.crossValidation.map { "the seeds' prompts over their folds did not score above it on dev "
-                + "(\(format($0.best.primary)) at step \($0.bestStep), their best)" } ?? "no seed's prompt scored above it on dev"
+            let beaten = report.crossValidation.map { "the seeds' prompts, each on its own fold, did not score above it "
+                + "together (\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
+                ?? "no seed's prompt scored above it on dev, not even \(chosen)\(test)"
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
-                + "\(beaten), not even \(chosen)\(test). Set `manual_fallback = false` to "
-                + "export that seed's prompt anyway."
+                + "\(beaten). Set `manual_fallback = false` to export that seed's prompt anyway."
         }
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
         let best = report.crossValidation == nil ? "its best on dev" : "the folds' best on dev together"
@@ -131,8 +131,9 @@ public enum ReportMarkdown {
     /// Why the exported seed was chosen.
     static func choice(_ report: RunReport) -> String {
         if report.data.devSource == .none { return "no dev split to choose by" }
-        if report.data.devSource == .crossValidated { return "best on its own fold among the seeds without warnings" }
-        if report.seeds.allSatisfy({ !$0.warnings.isEmpty }) { return "best on dev; every seed has warnings" }
+        let fold = report.data.devSource == .crossValidated ? " on its own fold" : ""
+        if report.seeds.allSatisfy({ !$0.warnings.isEmpty }) { return "best\(fold) on dev; every seed has warnings" }
+        if !fold.isEmpty { return "best on its own fold among the seeds without warnings" }
         return "best on dev among the seeds without warnings"
     }
 

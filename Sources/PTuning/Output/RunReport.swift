@@ -160,7 +160,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var kernel: String?
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
-        /// Whether the chosen seed trains again on every record when the dev split is carved.
+        /// Whether the chosen seed trains again on every record when the dev split is carved or the
+        /// records cross-validated.
         public var refit: Bool
         /// Whether the manual template is exported when no seed's prompt beats it on dev.
         public var manualFallback: Bool

@@ -84,8 +84,8 @@ public struct TrainingSettings: Sendable, Equatable {
     /// Keep only each layer's input in the forward pass and recompute the rest during backward: far
     /// less activation memory for long inputs, about 40% more work per step.
     public var recompute = false
-    /// With a dev split carved from train: once the seeds are chosen, train the chosen seed again on
-    /// every record (the carved ones too) and export that prompt.
+    /// With a dev split carved from train (or folds): once the seeds are chosen, train the chosen seed
+    /// again on every record (the carved ones too) and export that prompt.
     public var refit = true
     /// With a dev split: when no seed's prompt scores above the manual template on dev, export the
     /// manual template (no prompt rows) instead of a prompt that dev says is worse.

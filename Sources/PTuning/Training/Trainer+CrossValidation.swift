@@ -4,10 +4,12 @@ import Tensor
 extension Trainer {
     /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (the seeds
     /// repeating when there are fewer than folds) and is that seed's dev split, with this run's
-    /// settings and steps for every fold. Each fold run checkpoints on its own and reports its
+    /// settings, steps and evaluation steps for every fold (without `eval_every`, once per pass over
+    /// the largest fold's training records), so that the folds' dev curves line up. Each fold run checkpoints on its own and reports its
     /// warnings against the baselines of its fold. The outcome carries the folds' pooled curve
     /// (`CrossValidation`), the baselines on the folds pooled the same way, and the prompt of the
-    /// seed best on its own fold; the caller decides between that prompt's refit and the manual
+    /// seed best on its own fold (the seed the refit trains with; with `refit = false`, the prompt
+    /// exported, trained on all folds but one); the caller decides between that and the manual
     /// template by the pooled curve.
     func runFolds() throws -> (TrainingOutcome, SeedResult) {
         let onTest = TrainingData(train: data.train, dev: [], test: data.test,
@@ -30,6 +32,7 @@ extension Trainer {
         onEvent(.crossValidated(pooled))
         var ran = settings
         ran.seeds = results.map(\.seed)
+        ran.automatic = settings.automatic
         let best = Self.bestSeedIndex(results)
         var outcome = TrainingOutcome(seeds: results, table: tables[best], bestSeed: results[best].seed,
                                       baselines: baselines, settings: ran, data: data.summary)
@@ -51,7 +54,8 @@ extension Trainer {
         foldSpec.training = settings
         foldSpec.training.seeds = [seed]
         foldSpec.training.maxSteps = totalSteps
-        foldSpec.training.evalEvery = settings.evalEvery
+        foldSpec.training.evalEvery = settings.evalEvery > 0 ? settings.evalEvery
+            : settings.stepsPerEpoch(trainingExamples: data.recordsPerSeed)
         foldSpec.training.refit = false
         foldSpec.training.manualFallback = false
         return try innerTrainer(spec: foldSpec, data: foldData, directory: "fold-\(index + 1)", runIndex: index).run()

@@ -9,10 +9,10 @@ import Testing
 struct CrossValidationTests {
     /// The tiny task's 24 training records in 3 folds of 8; with `manualAgrees`, the manual template's
     /// dev answers are what it predicts itself, so it scores 1.0 on every fold.
-    func run(fallback: Bool = true, manualAgrees: Bool = false, checkpoints: URL? = nil, stopAfter: Int? = nil,
-             events: ((TrainingEvent) -> Void)? = nil) throws -> TrainingOutcome {
+    func run(seeds: [UInt64]? = [3, 4, 5], fallback: Bool = true, manualAgrees: Bool = false, checkpoints: URL? = nil,
+             stopAfter: Int? = nil, events: ((TrainingEvent) -> Void)? = nil) throws -> TrainingOutcome {
         var spec = TinyTask.classifySpec(encoder: .none, steps: 6)
-        spec.training.seeds = [3, 4, 5]
+        if let seeds { spec.training.seeds = seeds } else { spec.training.automatic.insert(.seeds) }
         spec.training.manualFallback = fallback
         let model = try TinyTask.model()
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
@@ -50,7 +50,14 @@ struct CrossValidationTests {
         }
         let top = pooled.curve.map(\.metrics.primary).max()
         #expect(pooled.bestStep == pooled.curve.last { $0.metrics.primary == top }?.step && pooled.best.primary == top)
-        #expect(outcome.baselines.manual.dev?.count == 24 && outcome.baselines.manual.dev == pooled.manual)
+        let model = try TinyTask.model()
+        let manualEncoder = try ExampleEncoder(spec: TinyTask.classifySpec().manualOnly, tokenizer: model.tokenizer)
+        let manualOnAll = Metrics.of(Evaluator(model: model, encoder: manualEncoder).predict(
+            try manualEncoder.encode(TinyTask.examples(24, file: "train.jsonl")), table: FloatBuffer(count: 0), batchSize: 8),
+            kind: manualEncoder.spec.kind)
+        #expect(outcome.baselines.manual.dev == pooled.manual && pooled.manual?.count == 24)
+        #expect(abs((pooled.manual?.accuracy ?? -1) - (manualOnAll.accuracy ?? 1)) < 1e-12,
+                "accuracy pooled over the folds is the accuracy on every record")
         #expect(outcome.baselines.manual.test?.count == 6 && outcome.baselines.majority.dev?.count == 24)
         let refit = try #require(outcome.refit)
         #expect(refit.records == 24 && refit.result.seed == outcome.bestSeed && refit.matchedStep == pooled.bestStep)
@@ -58,6 +65,11 @@ struct CrossValidationTests {
         // best step made, at most the chosen run's 6 steps.
         #expect(refit.result.steps == [2: 3, 4: 6, 6: 6][pooled.bestStep])
         #expect(started.map(\.index) == [0, 1, 2, 3] && started.allSatisfy { $0.count == 4 })
+    }
+
+    @Test func seedsLeftToPtuneStayNamedAsItsChoice() throws {
+        let outcome = try run(seeds: nil, fallback: false)
+        #expect(outcome.settings.automatic.contains(.seeds) && outcome.settings.seeds == TrainingDefaults.seedPool)
     }
 
     @Test func theManualTemplateIsExportedWhenTheFoldsTogetherDoNotBeatIt() throws {

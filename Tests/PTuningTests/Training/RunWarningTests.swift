@@ -97,4 +97,18 @@ struct RunWarningTests {
         noDev.dev = nil
         #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev, crossValidation: nil) == nil)
     }
+
+    @Test func crossValidatedTheFoldsPooledDecideNotTheChosenSeedsFold() throws {
+        func pooled(_ value: Double) -> CrossValidation {
+            var pooled = CrossValidation(seeds: [], foldSizes: [8, 8, 8], manual: [])
+            pooled.best = Metrics(count: 24, accuracy: value)
+            pooled.bestStep = 120
+            return pooled
+        }
+        let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.9), crossValidation: pooled(0.7)),
+                                    "its own fold beat the manual template; the folds together did not")
+        #expect(fallback.message.contains("3 folds at step 120") && fallback.message.contains("0.7000"))
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.5), crossValidation: pooled(0.65)) == nil,
+                "its own fold lost to the manual template; the folds together beat it")
+    }
 }
