@@ -195,6 +195,9 @@ def summarise(report):
         'warnings': [w['kind'] for w in report['summary'].get('warnings', [])],
         'baselines': {name: {split: metric(b.get(split)) for split in ('dev', 'test')} for name, b in baselines.items()},
         'data': report.get('data'),
+        'cross_validation': None if not report.get('cross_validation') else {
+            'best': metric(report['cross_validation']['best']), 'best_step': report['cross_validation']['best_step'],
+            'manual': metric(report['cross_validation'].get('manual'))},
         'settings': {k: report['training'].get(k) for k in ('max_steps', 'epochs', 'learning_rate', 'seeds', 'eval_every',
                                                              'automatic')},
         'curve': [[p['step'], metric(p['metrics'])] for p in seed['dev_curve']],
