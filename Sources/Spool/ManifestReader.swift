@@ -22,6 +22,7 @@ struct ManifestDraft {
     var encoder = EncoderSettings()
     var training = TrainingSettings()
     var limits = JobLimits()
+    var search: SearchSettings?
     var links = JobLinks()
     var format = DataFormat.jsonl
     var train: SplitPath?
@@ -70,6 +71,13 @@ struct ManifestReader {
         }
         if let limits = top.subtable("limits", validKeys: ManifestKeys.limits) {
             draft.limits = readLimits(limits)
+        }
+        if let search = top.subtable("search", validKeys: ManifestKeys.search) {
+            draft.search = SearchReader(table: search, training: draft.training, template: draft.template).read()
+            if draft.search != nil {
+                search.tableProblem("a search is checked but not run by this version of ptune",
+                                    hint: "remove [search] to train once with the bundle's own settings")
+            }
         }
         draft.links = readLinks(top)
         return draft

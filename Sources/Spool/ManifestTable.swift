@@ -12,6 +12,9 @@ final class ManifestDiagnostics {
         self.lines = lines
     }
 
+    /// Problems reported so far, of the whole manifest.
+    var count: Int { collector.problems.count }
+
     func add(_ path: [String], _ message: String, hint: String? = nil) {
         collector.add(file: Self.file, line: lines.line(of: path),
                       field: path.isEmpty ? nil : path.joined(separator: "."), message, hint: hint)
@@ -38,6 +41,11 @@ struct ManifestTable {
 
     func problem(_ key: String, _ message: String, hint: String? = nil) {
         diagnostics.add(path + [key], message, hint: hint)
+    }
+
+    /// A problem with the table as a whole, reported under its own name.
+    func tableProblem(_ message: String, hint: String? = nil) {
+        diagnostics.add(path, message, hint: hint)
     }
 
     /// The value at `key`, reporting a missing required key.

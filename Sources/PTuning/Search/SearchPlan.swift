@@ -1,0 +1,130 @@
+import Foundation
+import Tensor
+
+/// One configuration of a search: a value of each dimension the space gives (nil keeps the bundle's).
+public struct SearchTrial: Sendable, Equatable {
+    /// From 0, in the order the plan lists the trials.
+    public var index: Int
+    public var learningRate: Float?
+    public var encoder: EncoderKind?
+    public var template: Template?
+    public var batchSize: Int?
+    public var steps: Int?
+    public var seed: UInt64?
+
+    /// `spec` with this trial's values in place of the bundle's.
+    public func applied(to spec: TaskSpec) -> TaskSpec {
+        var spec = spec
+        if let learningRate { spec.training.learningRate = learningRate }
+        if let encoder { spec.encoder.kind = encoder }
+        if let template { spec.template = template }
+        if let batchSize { spec.training.batchSize = batchSize }
+        if let steps { spec.training.maxSteps = steps }
+        if let seed { spec.training.seeds = [seed] }
+        return spec
+    }
+}
+
+/// One rung of successive halving: how many trials train, and for how many steps in all.
+public struct SearchRung: Sendable, Equatable {
+    public var trials: Int
+    public var steps: Int
+}
+
+/// The trials a search runs, chosen from its settings alone (the same on every machine).
+public enum SearchPlan {
+    /// Every trial configuration: the grid's combinations (the first `trials` of them when given), or
+    /// `trials` draws for `random` and `halving`.
+    public static func configurations(_ settings: SearchSettings) -> [SearchTrial] {
+        switch settings.strategy {
+        case .grid:
+            let all = grid(settings.space)
+            return Array(all.prefix(settings.trials ?? all.count))
+        case .random, .halving:
+            var rng = SeededGenerator(seed: settings.seed ^ 0x5EA5_C4ED_0001_D5A7)
+            return (0..<(settings.trials ?? 1)).map { draw(settings.space, index: $0, using: &rng) }
+        }
+    }
+
+    /// The combinations of the listed values, the last dimension varying fastest.
+    static func grid(_ space: SearchSpace) -> [SearchTrial] {
+        var trials = [SearchTrial(index: 0)]
+        func expand<Value>(_ values: [Value]?, _ set: (inout SearchTrial, Value) -> Void) {
+            guard let values else { return }
+            trials = trials.flatMap { trial in values.map { value in
+                var next = trial
+                set(&next, value)
+                return next
+            } }
+        }
+        expand(space.learningRate?.gridValues) { $0.learningRate = $1 }
+        expand(space.encoder) { $0.encoder = $1 }
+        expand(space.template) { $0.template = $1 }
+        expand(space.batchSize) { $0.batchSize = $1 }
+        expand(space.steps) { $0.steps = $1 }
+        expand(space.seeds) { $0.seed = $1 }
+        return trials.enumerated().map { index, trial in
+            var trial = trial
+            trial.index = index
+            return trial
+        }
+    }
+
+    /// One configuration drawn from `space`: a listed value uniformly, a learning rate in a range
+    /// log-uniformly.
+    static func draw(_ space: SearchSpace, index: Int, using rng: inout SeededGenerator) -> SearchTrial {
+        func pick<Value>(_ values: [Value]?) -> Value? {
+            values.map { $0[Int(rng.next() % UInt64($0.count))] }
+        }
+        var trial = SearchTrial(index: index)
+        switch space.learningRate {
+        case let .values(values)?: trial.learningRate = pick(values)
+        case let .range(min, max, _)?:
+            let unit = Double(rng.next() >> 11) / Double(1 << 53)
+            trial.learningRate = Float(exp(log(Double(min)) + unit * (log(Double(max)) - log(Double(min)))))
+        case nil: break
+        }
+        trial.encoder = pick(space.encoder)
+        trial.template = pick(space.template)
+        trial.batchSize = pick(space.batchSize)
+        trial.steps = pick(space.steps)
+        trial.seed = pick(space.seeds)
+        return trial
+    }
+
+    /// Successive halving's rungs for `trials` trials of at most `fullSteps` steps: the first trains
+    /// every trial `minimumSteps` (by default `fullSteps` divided by `reduction` once per later rung),
+    /// each next one the best 1/`reduction` (at least one) `reduction` times as long, the last the
+    /// survivors for `fullSteps`.
+    public static func rungs(trials: Int, fullSteps: Int, reduction: Int, minimumSteps: Int?) -> [SearchRung] {
+        let eta = max(2, reduction)
+        var count = 1
+        var steps = fullSteps
+        var shape: [SearchRung] = [SearchRung(trials: 1, steps: fullSteps)]
+        while count * eta <= trials, steps / eta >= max(1, minimumSteps ?? 1) {
+            count *= eta
+            steps /= eta
+            shape.insert(SearchRung(trials: count, steps: steps), at: 0)
+        }
+        shape[0].trials = trials
+        if let minimumSteps { shape[0].steps = min(fullSteps, max(shape[0].steps, minimumSteps)) }
+        return shape
+    }
+
+    /// The steps of every trial together when each trains `stepsOf(trial)` (halving: each rung's
+    /// trials to that rung's steps, a trial continuing from where the rung before left it).
+    public static func totalSteps(_ settings: SearchSettings, stepsOf: (SearchTrial) -> Int) -> Int {
+        let trials = configurations(settings)
+        guard settings.strategy == .halving else { return trials.map(stepsOf).reduce(0, +) }
+        let full = trials.map(stepsOf).max() ?? 0
+        let shape = rungs(trials: trials.count, fullSteps: full, reduction: settings.reduction,
+                          minimumSteps: settings.minimumSteps)
+        var total = 0
+        var previous = 0
+        for rung in shape {
+            total += rung.trials * (rung.steps - previous)
+            previous = rung.steps
+        }
+        return total
+    }
+}
