@@ -67,21 +67,31 @@ public struct TrainingRun {
         spec.training.recompute = recompute || spec.training.recompute
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
         model.transformer.recomputesActivations = spec.training.recompute
+        if let search = manifest.search {
+            return try runSearch(search, bundle: bundle, model: model, spec: spec, startedAt: startedAt)
+        }
+        let (outcome, encoder) = try train(spec, bundle: bundle, model: model, checkpoints: checkpointDirectory)
+        let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
+        return Result(outcome: outcome, bundle: bundle, files: files)
+    }
+
+    /// `spec` trained on the bundle's data with `model`, checkpointed in (and resumed from)
+    /// `checkpoints`: the outcome and the encoder it trained with.
+    func train(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel,
+               checkpoints: URL) throws -> (TrainingOutcome, ExampleEncoder) {
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try encode(bundle, with: encoder, tokenizer: model.tokenizer)
         log("\(data.train.count) training, " + (data.folds.isEmpty
                 ? "\(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
                 : "each dev once in \(data.folds.count) folds (cross-validation), ")
             + "\(data.test.count) test records; "
-            + "\(manifest.spec.template.pseudoTokenCount) pseudo tokens, encoder \(manifest.spec.encoder.kind.rawValue), "
+            + "\(spec.template.pseudoTokenCount) pseudo tokens, encoder \(spec.encoder.kind.rawValue), "
             + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights (\(spec.training.precision.kernel))"
             + (spec.training.recompute ? ", activations recomputed" : ""))
         let trainer = Trainer(model: model, encoder: encoder, data: data,
-                              checkpoints: try CheckpointStore(directory: checkpointDirectory), onEvent: onEvent)
+                              checkpoints: try CheckpointStore(directory: checkpoints), onEvent: onEvent)
         trainer.stopRequested = stopRequested
-        let outcome = try trainer.run()
-        let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
-        return Result(outcome: outcome, bundle: bundle, files: files)
+        return (try trainer.run(), encoder)
     }
 
     /// Encodes all three splits, reporting every problem of all of them together. Without a dev

@@ -56,7 +56,7 @@ public enum BundleLoader {
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
                              devFraction: draft.devFraction, crossValidate: draft.crossValidate)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
-                                      limits: draft.limits, links: draft.links)
+                                      limits: draft.limits, links: draft.links, search: draft.search)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,
                           dev: dev?.examples ?? [], test: test?.examples ?? [])
     }

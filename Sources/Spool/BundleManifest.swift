@@ -16,9 +16,13 @@ public struct BundleManifest: Sendable, Equatable {
     public var limits: JobLimits
     /// The jobs it waits for and whom its end is told.
     public var links: JobLinks
+    /// The settings to search over (`[search]`), when the bundle is a search: each trial trains the
+    /// bundle with one configuration, and the best on dev is the run's result.
+    public var search: SearchSettings?
 
     public init(schema: Int = 1, name: String, model: String, spec: TaskSpec, data: DataFiles,
-                limits: JobLimits = JobLimits(), links: JobLinks = JobLinks()) {
+                limits: JobLimits = JobLimits(), links: JobLinks = JobLinks(), search: SearchSettings? = nil) {
+        self.search = search
         self.schema = schema
         self.name = name
         self.model = model

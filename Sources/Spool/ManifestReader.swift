@@ -74,10 +74,6 @@ struct ManifestReader {
         }
         if let search = top.subtable("search", validKeys: ManifestKeys.search) {
             draft.search = SearchReader(table: search, training: draft.training, template: draft.template).read()
-            if draft.search != nil {
-                search.tableProblem("a search is checked but not run by this version of ptune",
-                                    hint: "remove [search] to train once with the bundle's own settings")
-            }
         }
         draft.links = readLinks(top)
         return draft

@@ -92,9 +92,10 @@ import TOMLKit
         #expect(problems.first?.message == "20 steps do not cover one trial (30 steps)", "rungs of 30, 90 and 270 steps")
     }
 
-    @Test func aBundleWithASearchIsRejectedUntilSearchesRun() throws {
-        let problems = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
-            + "\n[search]\n[search.space]\nseeds = [1, 2]\n").problems()
-        #expect(problems.about("search")?.message == "a search is checked but not run by this version of ptune")
+    @Test func aBundleWithASearchLoadsWithIt() throws {
+        let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            + "\n[search]\n[search.space]\nseeds = [1, 2]\n").load()
+        #expect(bundle.manifest.search?.space.seeds == [1, 2] && bundle.manifest.search?.strategy == .grid)
+        #expect(try BundleFixture.sentiment().load().manifest.search == nil)
     }
 }

@@ -91,7 +91,7 @@ extension RunReport.Training {
     }
 }
 
-extension Double {
+public extension Double {
     /// The double nearest to `value`'s shortest decimal spelling, so 1e-4 as a Float reads 0.0001, not 9.99999974737875e-05.
     init(shortest value: Float) {
         self = Double(value.description) ?? Double(value)

@@ -110,21 +110,4 @@ public enum SearchPlan {
         if let minimumSteps { shape[0].steps = min(fullSteps, max(shape[0].steps, minimumSteps)) }
         return shape
     }
-
-    /// The steps of every trial together when each trains `stepsOf(trial)` (halving: each rung's
-    /// trials to that rung's steps, a trial continuing from where the rung before left it).
-    public static func totalSteps(_ settings: SearchSettings, stepsOf: (SearchTrial) -> Int) -> Int {
-        let trials = configurations(settings)
-        guard settings.strategy == .halving else { return trials.map(stepsOf).reduce(0, +) }
-        let full = trials.map(stepsOf).max() ?? 0
-        let shape = rungs(trials: trials.count, fullSteps: full, reduction: settings.reduction,
-                          minimumSteps: settings.minimumSteps)
-        var total = 0
-        var previous = 0
-        for rung in shape {
-            total += rung.trials * (rung.steps - previous)
-            previous = rung.steps
-        }
-        return total
-    }
 }

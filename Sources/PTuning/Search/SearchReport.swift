@@ -1,0 +1,93 @@
+import Foundation
+
+/// `search.json`: every trial of a search with its settings and figures, and the winner, whose run's
+/// outputs (report.json, prompt.safetensors, ...) are the search's.
+public struct SearchReport: Codable, Sendable, Equatable {
+    public var strategy: SearchStrategy
+    /// One row per trial run, in the order they ran (each rung's in turn for `halving`).
+    public var trials: [Row]
+    /// The `index` of the winning trial; nil when no trial ran.
+    public var winner: Int?
+    /// Trials planned but not started because `budget_steps` or `budget_time` was spent.
+    public var notRun: Int
+    /// The training steps of every trial run together.
+    public var steps: Int
+
+    enum CodingKeys: String, CodingKey {
+        case strategy, trials, winner, steps
+        case notRun = "not_run"
+    }
+
+    public init(strategy: SearchStrategy, trials: [Row], winner: Int?, notRun: Int, steps: Int) {
+        self.strategy = strategy
+        self.trials = trials
+        self.winner = winner
+        self.notRun = notRun
+        self.steps = steps
+    }
+
+    public struct Row: Codable, Sendable, Equatable {
+        public var index: Int
+        /// `halving`: the rung, from 0; nil for the other strategies.
+        public var rung: Int?
+        public var learningRate: Double?
+        public var encoder: String?
+        public var template: String?
+        public var batchSize: Int?
+        public var maxSteps: Int?
+        public var seed: UInt64?
+        /// The trial's dev primary metric: its folds pooled, or its chosen seed's.
+        public var dev: Double?
+        /// The test primary metric of what the trial exported.
+        public var test: Double?
+        /// Steps trained, every seed and refit of the trial together.
+        public var steps: Int
+        /// The chosen seed's warnings; a trial whose prompt collapsed or diverged wins only when every
+        /// trial did.
+        public var warnings: [String]
+        /// The trial's checkpoint folder, relative to the output folder.
+        public var folder: String
+
+        public init(index: Int, rung: Int?, learningRate: Double?, encoder: String?, template: String?, batchSize: Int?,
+                    maxSteps: Int?, seed: UInt64?, dev: Double?, test: Double?, steps: Int, warnings: [String], folder: String) {
+            self.index = index
+            self.rung = rung
+            self.learningRate = learningRate
+            self.encoder = encoder
+            self.template = template
+            self.batchSize = batchSize
+            self.maxSteps = maxSteps
+            self.seed = seed
+            self.dev = dev
+            self.test = test
+            self.steps = steps
+            self.warnings = warnings
+            self.folder = folder
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, rung, encoder, template, seed, dev, test, steps, warnings, folder
+            case learningRate = "learning_rate"
+            case batchSize = "batch_size"
+            case maxSteps = "max_steps"
+        }
+    }
+
+    /// `search.md`: the trials as a table, the winner marked.
+    public var markdown: String {
+        func cell(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
+        var lines = ["# Search (\(strategy.rawValue)): \(trials.count) trials, \(steps) steps"
+                     + (notRun > 0 ? ", \(notRun) not run (budget spent)" : ""), "",
+                     "| trial | rung | learning rate | encoder | template | batch | steps | seed | dev | test | trained | warnings |",
+                     "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
+        for row in trials {
+            let mark = row.index == winner && row == trials.last(where: { $0.index == winner }) ? " ★" : ""
+            let values: [String] = ["\(row.index)\(mark)", row.rung.map(String.init) ?? "", row.learningRate.map { "\($0)" } ?? "",
+                                    row.encoder ?? "", row.template.map { "`\($0)`" } ?? "", row.batchSize.map(String.init) ?? "",
+                                    row.maxSteps.map(String.init) ?? "", row.seed.map(String.init) ?? "", cell(row.dev),
+                                    cell(row.test), "\(row.steps)", row.warnings.joined(separator: ", ")]
+            lines.append("| " + values.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,82 @@
+import Application
+import Base
+import Foundation
+import PTuning
+import TestSupport
+import Testing
+
+/// A bundle's `[search]` run by `TrainingRun`: every trial trained, the best on dev exported.
+@Suite struct TrainingRunSearchTests {
+    /// The tiny bundle with `search` appended to its manifest.
+    private func bundle(_ search: String) throws -> TinyBundle {
+        let tiny = try TinyBundle()
+        let manifest = TestBundles.manifest(name: "tiny", steps: 4) + "\n" + search
+        try Data(manifest.utf8).write(to: tiny.bundle.appendingPathComponent("task.toml"))
+        return tiny
+    }
+
+    private func run(_ tiny: TinyBundle, into out: URL, resume: Bool = false, stopAfterSteps: Int? = nil,
+                     log: @escaping (String) -> Void = { _ in }) throws -> TrainingRun.Result {
+        var steps = 0
+        var run = TrainingRun(bundleDirectory: tiny.bundle, outputDirectory: out, modelPath: tiny.model, threads: 1,
+                              resume: resume, onEvent: { if case .step = $0 { steps += 1 } }, log: log)
+        if let stopAfterSteps { run.stopRequested = { steps >= stopAfterSteps } }
+        return try run.run()
+    }
+
+    private func report(_ out: URL) throws -> SearchReport {
+        try JSONDecoder().decode(SearchReport.self, from: Data(contentsOf: out.appendingPathComponent("search.json")))
+    }
+
+    static let grid = "[search]\n[search.space]\nlearning_rate = [0.001, 0.05]\nseeds = [13, 21]\n"
+
+    @Test func aGridTrainsEveryTrialAndExportsTheBestOnDev() throws {
+        let tiny = try bundle(Self.grid)
+        let out = tiny.output("grid")
+        let result = try run(tiny, into: out)
+        let search = try report(out)
+        #expect(search.trials.map(\.index) == [0, 1, 2, 3] && search.notRun == 0)
+        #expect(search.trials.map(\.seed) == [13, 21, 13, 21] && search.trials.map(\.learningRate) == [0.001, 0.001, 0.05, 0.05])
+        #expect(search.trials.allSatisfy { $0.steps == 4 && $0.dev != nil } && search.steps == 16)
+        let sound = search.trials.filter { !$0.warnings.contains("one_answer") && !$0.warnings.contains("loss_above_uniform") }
+        let best = (sound.isEmpty ? search.trials : sound).max { ($0.dev!, -$0.index) < ($1.dev!, -$1.index) }
+        #expect(search.winner == best?.index)
+        #expect(result.outcome.seeds.map(\.seed) == [search.trials[search.winner!].seed!])
+        for file in ["report.json", "report.md", "prompt.safetensors", "search.json", "search.md"] {
+            #expect(result.files.contains(file) && FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+        let markdown = try String(contentsOf: out.appendingPathComponent("search.md"), encoding: .utf8)
+        #expect(markdown.contains("| \(search.winner!) ★ |"))
+    }
+
+    @Test func aStoppedSearchResumesWithoutTrainingAFinishedTrialAgain() throws {
+        let tiny = try bundle(Self.grid)
+        _ = try run(tiny, into: tiny.output("straight"))
+        let straight = try report(tiny.output("straight"))
+        let out = tiny.output("stopped")
+        #expect(throws: TrainingInterrupted.self) { try run(tiny, into: out, stopAfterSteps: 6) }
+        var trained: [String] = []
+        _ = try run(tiny, into: out, resume: true) { if $0.hasPrefix("trial ") { trained.append($0) } }
+        #expect(trained.count == 4, "each trial is visited once: one finished, one resumed, two new")
+        #expect(try report(out) == straight)
+    }
+
+    @Test func halvingTrainsTheBestOfEachRungLonger() throws {
+        let tiny = try bundle("[search]\nstrategy = \"halving\"\ntrials = 4\nreduction = 2\nseed = 3\n"
+            + "[search.space]\nlearning_rate = { min = 1e-3, max = 1e-1 }\n")
+        let out = tiny.output("halving")
+        _ = try run(tiny, into: out)
+        let search = try report(out)
+        // 4 trials of 1 step, the best 2 for 2 steps, the best for all 4.
+        #expect(search.trials.map(\.rung) == [0, 0, 0, 0, 1, 1, 2] && search.trials.map(\.steps) == [1, 1, 1, 1, 2, 2, 4])
+        #expect(search.winner == search.trials.last?.index && search.steps == 4 + 4 + 4)
+    }
+
+    @Test func noTrialStartsOnceTheStepBudgetIsSpent() throws {
+        let tiny = try bundle("[search]\nbudget_steps = 6\n[search.space]\nseeds = [1, 2, 3, 4]\n")
+        let out = tiny.output("budget")
+        _ = try run(tiny, into: out)
+        let search = try report(out)
+        #expect(search.trials.count == 2 && search.notRun == 2 && search.steps == 8, "the second trial starts at 4 of 6 steps")
+    }
+}
