@@ -17,51 +17,55 @@ extension TrainingRun {
     }
 
     /// Runs the bundle's `[search]`: every planned trial one after another (`halving`: rung by rung,
-    /// the best of each rung going on), each a whole training run checkpointed in its own folder
-    /// under checkpoints/, so a stopped search resumes where it stopped. No trial starts once
-    /// `budget_steps` or `budget_time` (counted from this start) is spent. The winner (the best dev
-    /// figure among the trials that neither collapsed nor diverged, the earlier on a tie; `halving`:
-    /// among the last rung's) has its outputs written as the run's, with search.json and search.md.
+    /// the best of each rung going on), each a whole training run checkpointed in a folder of its own
+    /// under checkpoints/ named by its settings, so a stopped search resumes where it stopped and a
+    /// changed one does not reuse another's trials. Every template variant is encoded before the
+    /// first trial trains; all trials are cross-validated or not alike, as the bundle's own settings
+    /// would be. No trial starts once `budget_steps` or `budget_time` (counted from this start) is
+    /// spent. The winner (the best dev figure among the trials that neither collapsed nor diverged,
+    /// the earlier on a tie; `halving`: among the last rung that ran) has its outputs written as
+    /// the run's, with search.json and search.md.
     func runSearch(_ search: SearchSettings, bundle: TaskBundle, model: LanguageModel, spec: TaskSpec,
                    startedAt: Date) throws -> Result {
         let plan = SearchPlan.configurations(search)
+        for template in search.space.template ?? [] {
+            var variant = spec
+            variant.template = template
+            _ = try encoded(variant, bundle: bundle, model: model, foldsBy: spec)
+        }
         var ran: [TrialRun] = []
+        var byFolder: [String: TrialRun] = [:]
         var spent = 0
         var notRun = 0
-        func run(_ trial: SearchTrial, rung: Int?, steps: Int?) throws -> TrialRun? {
+        func run(_ trial: SearchTrial, _ rung: Int?, _ steps: Int?) throws -> TrialRun? {
+            var applied = trial
+            if let steps { applied.steps = steps }
+            let folder = "checkpoints/trial-\(trial.index + 1)-" + ContentHash.sha256Hex(Data(Self.describe(applied).utf8)).prefix(12)
+            if var again = byFolder[folder] {
+                again.row.rung = rung
+                return again
+            }
             let budgetLeft = search.budgetSteps.map { spent < $0 } ?? true
             let timeLeft = search.budgetSeconds.map { Date().timeIntervalSince(startedAt) < Double($0) } ?? true
             guard budgetLeft && timeLeft else {
                 notRun += 1
                 return nil
             }
-            var applied = trial
-            if let steps { applied.steps = steps }
-            let folder = "checkpoints/trial-\(trial.index + 1)" + (rung.map { "/rung-\($0 + 1)" } ?? "")
             log("trial \(trial.index + 1) of \(plan.count)" + (rung.map { ", rung \($0 + 1)" } ?? "") + ": " + Self.describe(applied))
             let (outcome, encoder) = try train(applied.applied(to: spec), bundle: bundle, model: model,
-                                               checkpoints: outputDirectory.appendingPathComponent(folder))
+                                               checkpoints: outputDirectory.appendingPathComponent(folder), foldsBy: spec)
             let result = Self.trialRun(trial, applied: applied, rung: rung, outcome: outcome, encoder: encoder, folder: folder)
             spent += result.row.steps
+            byFolder[folder] = result
             return result
         }
         var finalists: [TrialRun] = []
         switch search.strategy {
         case .grid, .random:
-            finalists = try plan.compactMap { try run($0, rung: nil, steps: nil) }
+            finalists = try plan.compactMap { try run($0, nil, nil) }
             ran = finalists
         case .halving:
-            let fullSteps = spec.training.resolved(encoder: spec.encoder.kind, trainingExamples: bundle.train.count, hasDev: true)
-                .totalSteps(trainingExamples: bundle.train.count)
-            let ownSteps = { (trial: SearchTrial) in trial.steps ?? fullSteps }
-            let rungs = SearchPlan.rungs(trials: plan.count, fullSteps: plan.map(ownSteps).max() ?? fullSteps,
-                                         reduction: search.reduction, minimumSteps: search.minimumSteps)
-            var survivors = plan
-            for (index, rung) in rungs.enumerated() {
-                finalists = try survivors.compactMap { try run($0, rung: index, steps: min(rung.steps, ownSteps($0))) }
-                ran += finalists
-                if index + 1 < rungs.count { survivors = Self.ranked(finalists).prefix(rungs[index + 1].trials).map(\.trial) }
-            }
+            (ran, finalists) = try halving(plan, search: search, spec: spec, bundle: bundle, run: run)
         }
         guard let winner = Self.ranked(finalists).first else {
             throw ActionableError("the search ran no trial", hint: "raise budget_steps or budget_time")
@@ -70,13 +74,40 @@ extension TrainingRun {
                                      startedAt: startedAt)
         let report = SearchReport(strategy: search.strategy, trials: ran.map(\.row), winner: winner.trial.index,
                                   notRun: notRun, steps: spent)
+        files += try write(report)
+        log("search: trial \(winner.trial.index + 1) of \(plan.count) wins (" + Self.describe(winner.trial) + ")")
+        return Result(outcome: winner.outcome, bundle: bundle, files: files)
+    }
+
+    /// Successive halving over `plan`: each rung's trials by `run` for the rung's steps (a trial's own
+    /// steps when fewer), the best of them going on; every trial run and the last rung that ran.
+    private func halving(_ plan: [SearchTrial], search: SearchSettings, spec: TaskSpec, bundle: TaskBundle,
+                         run: (SearchTrial, Int?, Int?) throws -> TrialRun?) throws -> (ran: [TrialRun], last: [TrialRun]) {
+        let fullSteps = spec.training.resolved(encoder: spec.encoder.kind, trainingExamples: bundle.train.count, hasDev: true)
+            .totalSteps(trainingExamples: bundle.train.count)
+        let ownSteps = { (trial: SearchTrial) in trial.steps ?? fullSteps }
+        let rungs = SearchPlan.rungs(trials: plan.count, fullSteps: plan.map(ownSteps).max() ?? fullSteps,
+                                     reduction: search.reduction, minimumSteps: search.minimumSteps)
+        var survivors = plan
+        var ran: [TrialRun] = []
+        var last: [TrialRun] = []
+        for (index, rung) in rungs.enumerated() {
+            let rungRuns = try survivors.prefix(rung.trials).compactMap { try run($0, index, min(rung.steps, ownSteps($0))) }
+            guard !rungRuns.isEmpty else { break }
+            last = rungRuns
+            ran += rungRuns
+            survivors = Self.ranked(rungRuns).map(\.trial)
+        }
+        return (ran, last)
+    }
+
+    /// search.json and search.md into the output folder; their names.
+    private func write(_ report: SearchReport) throws -> [String] {
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try json.encode(report), to: outputDirectory.appendingPathComponent("search.json").path)
         try AtomicFile.write(Data(report.markdown.utf8), to: outputDirectory.appendingPathComponent("search.md").path)
-        files += ["search.json", "search.md"]
-        log("search: trial \(winner.trial.index + 1) of \(plan.count) wins (" + Self.describe(winner.trial) + ")")
-        return Result(outcome: winner.outcome, bundle: bundle, files: files)
+        return ["search.json", "search.md"]
     }
 
     /// `runs` best first: sound before unsound, then by dev figure, then the earlier trial.

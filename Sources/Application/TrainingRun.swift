@@ -70,17 +70,17 @@ public struct TrainingRun {
         if let search = manifest.search {
             return try runSearch(search, bundle: bundle, model: model, spec: spec, startedAt: startedAt)
         }
-        let (outcome, encoder) = try train(spec, bundle: bundle, model: model, checkpoints: checkpointDirectory)
+        let (outcome, encoder) = try train(spec, bundle: bundle, model: model, checkpoints: checkpointDirectory, foldsBy: spec)
         let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
         return Result(outcome: outcome, bundle: bundle, files: files)
     }
 
     /// `spec` trained on the bundle's data with `model`, checkpointed in (and resumed from)
-    /// `checkpoints`: the outcome and the encoder it trained with.
-    func train(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel,
-               checkpoints: URL) throws -> (TrainingOutcome, ExampleEncoder) {
-        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
-        let data = try encode(bundle, with: encoder, tokenizer: model.tokenizer)
+    /// `checkpoints`, the records cross-validated or not as they would be for `foldsBy`: the outcome
+    /// and the encoder it trained with.
+    func train(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel, checkpoints: URL,
+               foldsBy: TaskSpec) throws -> (TrainingOutcome, ExampleEncoder) {
+        let (encoder, data) = try encoded(spec, bundle: bundle, model: model, foldsBy: foldsBy)
         log("\(data.train.count) training, " + (data.folds.isEmpty
                 ? "\(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
                 : "each dev once in \(data.folds.count) folds (cross-validation), ")
@@ -94,12 +94,20 @@ public struct TrainingRun {
         return (try trainer.run(), encoder)
     }
 
+    /// The encoder of `spec` and the bundle's records encoded by it (`encode`).
+    func encoded(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel,
+                 foldsBy: TaskSpec) throws -> (ExampleEncoder, TrainingData) {
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+        return (encoder, try encode(bundle, with: encoder, tokenizer: model.tokenizer, foldsBy: foldsBy))
+    }
+
     /// Encodes all three splits, reporting every problem of all of them together. Without a dev
     /// split one is carved from the training records, or they are dealt into folds where a carved
     /// split would be too small to choose by (`DevSplit`); dev (each fold) and test are encoded
-    /// under the manual template too, for the baseline.
-    private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder,
-                        tokenizer: BPETokenizer) throws -> TrainingData {
+    /// under the manual template too, for the baseline. Whether to cross-validate is decided by the
+    /// settings of `foldsBy` (a search's trials all by the bundle's own, so all are judged alike).
+    private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder, tokenizer: BPETokenizer,
+                        foldsBy: TaskSpec) throws -> TrainingData {
         var problems: [TaskProblem] = []
         func encoded(_ examples: [Example], by encoder: ExampleEncoder) -> [EncodedExample] {
             do {
@@ -115,7 +123,7 @@ public struct TrainingRun {
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
         let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
-        let folds = files.dev == nil && files.crossValidate ? foldCount(spec, records: train.count, fraction: files.devFraction) : 1
+        let folds = files.dev == nil && files.crossValidate ? foldCount(foldsBy, records: train.count, fraction: files.devFraction) : 1
         if files.dev == nil, folds == 1 {
             (train, dev) = DevSplit.carve(train, fraction: files.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }

@@ -42,6 +42,11 @@ public enum BundleLoader {
         let train = splits.read(draft.train, required: true, problems: &problems)
         let dev = splits.read(draft.dev, required: false, problems: &problems)
         let test = splits.read(draft.test, required: false, problems: &problems)
+        if draft.search != nil, dev == nil, let train, DevSplit.size(of: train.examples.count, fraction: draft.devFraction) == 0 {
+            problems.add(file: manifestName, field: "search",
+                         "a search needs dev records to choose its winner by, and this bundle has none",
+                         hint: "add a dev file, or give at least 24 training records and a dev_fraction above 0")
+        }
 
         guard problems.isEmpty, let name = draft.name, let model = draft.model, let kind = draft.kind,
               let template = draft.template, let train else {

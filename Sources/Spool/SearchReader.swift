@@ -143,7 +143,7 @@ struct SearchReader {
                               hint: "e.g. learning_rate = [1e-3, 3e-3, 1e-2]")
                 return nil
             }
-            return .values(numbers.map { Float($0) })
+            return distinct(space, "learning_rate", numbers.map { Float($0) }).map { .values($0) }
         }
         guard let range = space.subtable("learning_rate", validKeys: ["min", "max", "points"]) else { return nil }
         let low = range.number("min", allowed: "greater than 0", { $0 > 0 })

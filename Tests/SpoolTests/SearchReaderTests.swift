@@ -70,6 +70,7 @@ import TOMLKit
              "a range needs points = N for strategy = \"grid\""),
             ("[search]\n[search.space]\nencoder = [\"gru\"]\n", "search.space.encoder", "\"gru\" is not an encoder"),
             ("[search]\n[search.space]\nsteps = [100, 100]\n", "search.space.steps", "a value is listed twice"),
+            ("[search]\n[search.space]\nlearning_rate = [1e-3, 0.001]\n", "search.space.learning_rate", "a value is listed twice"),
             ("[search]\nbudget_steps = 150\n[search.space]\nsteps = [200, 400]\n", "search.budget_steps",
              "150 steps do not cover one trial (200 steps)"),
             ("[search]\nbudget_time = \"soon\"\n[search.space]\nseeds = [1, 2]\n", "search.budget_time", "\"soon\" is not a duration"),
@@ -92,9 +93,12 @@ import TOMLKit
         #expect(problems.first?.message == "20 steps do not cover one trial (30 steps)", "rungs of 30, 90 and 270 steps")
     }
 
-    @Test func aBundleWithASearchLoadsWithIt() throws {
-        let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
-            + "\n[search]\n[search.space]\nseeds = [1, 2]\n").load()
+    @Test func aBundleWithASearchLoadsWithItWhenItHasDevRecordsToJudgeBy() throws {
+        let fixture = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest + "\n[search]\n[search.space]\nseeds = [1, 2]\n")
+        #expect(try fixture.problems().about("search")?.message
+            == "a search needs dev records to choose its winner by, and this bundle has none")
+        try fixture.write("dev.jsonl", "{\"sentence\": \"a joy\", \"label\": 1}\n{\"sentence\": \"dull\", \"label\": 0}\n")
+        let bundle = try fixture.load()
         #expect(bundle.manifest.search?.space.seeds == [1, 2] && bundle.manifest.search?.strategy == .grid)
         #expect(try BundleFixture.sentiment().load().manifest.search == nil)
     }

@@ -92,22 +92,21 @@ public enum SearchPlan {
         return trial
     }
 
-    /// Successive halving's rungs for `trials` trials of at most `fullSteps` steps: the first trains
-    /// every trial `minimumSteps` (by default `fullSteps` divided by `reduction` once per later rung),
-    /// each next one the best 1/`reduction` (at least one) `reduction` times as long, the last the
-    /// survivors for `fullSteps`.
+    /// Successive halving's rungs for `trials` trials of at most `fullSteps` steps: rung k trains the
+    /// best trials/`reduction`^k (at least one) for `fullSteps`/`reduction`^(last - k) steps, as many
+    /// rungs as keep at least one trial and give the first at least `minimumSteps` steps; the last
+    /// rung trains its trials for `fullSteps`.
     public static func rungs(trials: Int, fullSteps: Int, reduction: Int, minimumSteps: Int?) -> [SearchRung] {
         let eta = max(2, reduction)
-        var count = 1
-        var steps = fullSteps
-        var shape: [SearchRung] = [SearchRung(trials: 1, steps: fullSteps)]
-        while count * eta <= trials, steps / eta >= max(1, minimumSteps ?? 1) {
-            count *= eta
-            steps /= eta
-            shape.insert(SearchRung(trials: count, steps: steps), at: 0)
+        var depth = 0
+        var power = 1
+        while trials / (power * eta) >= 1, fullSteps / (power * eta) >= max(1, minimumSteps ?? 1) {
+            depth += 1
+            power *= eta
         }
-        shape[0].trials = trials
-        if let minimumSteps { shape[0].steps = min(fullSteps, max(shape[0].steps, minimumSteps)) }
-        return shape
+        let powers = (0...depth).map { k in (0..<k).reduce(1) { product, _ in product * eta } }
+        return (0...depth).map { k in
+            SearchRung(trials: max(1, trials / powers[k]), steps: fullSteps / powers[depth - k])
+        }
     }
 }

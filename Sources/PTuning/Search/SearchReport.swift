@@ -6,8 +6,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
     public var strategy: SearchStrategy
     /// One row per trial run, in the order they ran (each rung's in turn for `halving`).
     public var trials: [Row]
-    /// The `index` of the winning trial; nil when no trial ran.
-    public var winner: Int?
+    /// The `index` of the winning trial.
+    public var winner: Int
     /// Trials planned but not started because `budget_steps` or `budget_time` was spent.
     public var notRun: Int
     /// The training steps of every trial run together.
@@ -18,7 +18,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
         case notRun = "not_run"
     }
 
-    public init(strategy: SearchStrategy, trials: [Row], winner: Int?, notRun: Int, steps: Int) {
+    public init(strategy: SearchStrategy, trials: [Row], winner: Int, notRun: Int, steps: Int) {
         self.strategy = strategy
         self.trials = trials
         self.winner = winner

@@ -15,8 +15,8 @@ public struct SearchSettings: Sendable, Equatable {
     /// `halving`: each rung keeps the best 1/`reduction` of its trials and trains them `reduction`
     /// times as long.
     public var reduction: Int
-    /// `halving`: the steps of the first rung; by default the full steps divided by `reduction` once
-    /// per rung after the first.
+    /// `halving`: the fewest steps the first rung may train (fewer rungs when the full steps divided
+    /// by `reduction` once per later rung would be below it).
     public var minimumSteps: Int?
     /// Seeds the draws of `random` and `halving` (not the trials' own seeds).
     public var seed: UInt64

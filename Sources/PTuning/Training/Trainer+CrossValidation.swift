@@ -2,8 +2,8 @@ import Foundation
 import Tensor
 
 extension Trainer {
-    /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (the seeds
-    /// repeating when there are fewer than folds) and is that seed's dev split, with this run's
+    /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (`foldSeed`)
+    /// and is that seed's dev split, with this run's
     /// settings, steps and evaluation steps for every fold (without `eval_every`, once per pass over
     /// the largest fold's training records), so that the folds' dev curves line up. Each fold run checkpoints on its own and reports its
     /// warnings against the baselines of its fold. The outcome carries the folds' pooled curve
@@ -19,7 +19,7 @@ extension Trainer {
         var tables: [FloatBuffer] = []
         var foldBaselines: [Baselines] = []
         for index in data.folds.indices {
-            let run = try runFold(index, seed: settings.seeds[index % settings.seeds.count])
+            let run = try runFold(index, seed: Self.foldSeed(settings.seeds, index))
             results.append(run.seeds[0])
             tables.append(run.table)
             foldBaselines.append(run.baselines)
@@ -38,6 +38,13 @@ extension Trainer {
                                       baselines: baselines, settings: ran, data: data.summary)
         outcome.crossValidation = pooled
         return (outcome, results[best])
+    }
+
+    /// The seed of fold `index`: the run's seeds in turn, each round after the first adding its
+    /// number, so that every fold has a seed of its own even with fewer seeds than folds (a search
+    /// trial of one seed).
+    static func foldSeed(_ seeds: [UInt64], _ index: Int) -> UInt64 {
+        seeds[index % seeds.count] &+ UInt64(index / seeds.count)
     }
 
     /// Seed `seed` trained on every fold but `index` and judged on fold `index`, with the manual

@@ -52,8 +52,12 @@ struct SearchPlanTests {
         #expect(SearchPlan.rungs(trials: 27, fullSteps: 270, reduction: 3, minimumSteps: nil)
             == [SearchRung(trials: 27, steps: 10), SearchRung(trials: 9, steps: 30), SearchRung(trials: 3, steps: 90),
                 SearchRung(trials: 1, steps: 270)])
+        #expect(SearchPlan.rungs(trials: 12, fullSteps: 300, reduction: 3, minimumSteps: nil)
+            == [SearchRung(trials: 12, steps: 33), SearchRung(trials: 4, steps: 100), SearchRung(trials: 1, steps: 300)],
+                "the best third goes on each time")
         #expect(SearchPlan.rungs(trials: 12, fullSteps: 300, reduction: 3, minimumSteps: 50)
-            == [SearchRung(trials: 12, steps: 100), SearchRung(trials: 1, steps: 300)], "a rung of 33 steps is below 50")
+            == [SearchRung(trials: 12, steps: 100), SearchRung(trials: 4, steps: 300)], "a rung of 33 steps is below 50")
+        #expect(SearchPlan.rungs(trials: 26, fullSteps: 270, reduction: 3, minimumSteps: nil).map(\.trials) == [26, 8, 2])
         #expect(SearchPlan.rungs(trials: 1, fullSteps: 200, reduction: 2, minimumSteps: nil) == [SearchRung(trials: 1, steps: 200)])
     }
 }
