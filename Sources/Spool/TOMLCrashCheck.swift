@@ -4,7 +4,8 @@
 /// can break, and an assertion aborts the whole process:
 /// - that a table header's key starts with a bare-key character or a quote (`[=]`, `[[[a]]]` or a
 ///   lone `[` break it; fixed upstream in toml++ pull request 301);
-/// - that where an array expects its next value there is no `}` (`a = [}`, `a = [1, }`).
+/// - that where an array expects its next value there is no `}` (`a = [}`, `a = [1, }`);
+/// - that a date-time's time starts with a digit after its `T` (`a = 1979-05-27T:00` breaks it).
 /// This reads the text the way the parser does, skipping strings and comments, and finds such a
 /// construct first, so it can be reported as the syntax error it is.
 public enum TOMLCrashCheck {
@@ -17,6 +18,7 @@ public enum TOMLCrashCheck {
 
     static let brokenHeader = "a table header must name a table, as in [name] or [[name]]"
     static let braceInArray = "expected a value or ']' in the array, saw '}'"
+    static let timeWithoutDigits = "a date-time needs the time's digits after its T, as in 1979-05-27T07:32:00"
 
     /// The first construct in `source` that would crash the parser, or nil when there is none.
     public static func firstCrash(in source: String) -> Finding? {
@@ -66,6 +68,8 @@ private struct CrashScanner {
     var open: [Unicode.Scalar] = []
     /// An array was just opened, or a comma passed in one: its next value comes next.
     var expectingArrayValue = false
+    /// An `=` was just passed: a value comes next.
+    var expectingValue = false
 
     init(scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -82,6 +86,8 @@ private struct CrashScanner {
         let c = scalars[index]
         if expectingArrayValue, c == "}" { return finding(TOMLCrashCheck.braceInArray) }
         if skipTrivia(c) { return nil }
+        if expectingValue || expectingArrayValue, isDateWithTimeMissing() { return finding(TOMLCrashCheck.timeWithoutDigits) }
+        expectingValue = c == "="
         expectingArrayValue = false
         switch c {
         case "\"", "'":
@@ -114,6 +120,15 @@ private struct CrashScanner {
         return nil
     }
 
+    /// Whether a date (`YYYY-MM-DD`) starts at `index`, followed by `T` or `t` and then something
+    /// other than a digit.
+    private func isDateWithTimeMissing() -> Bool {
+        let digit = { (offset: Int) in at(offset).map { ("0"..."9").contains($0) } ?? false }
+        guard [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy(digit), at(4) == "-", at(7) == "-",
+              at(10) == "T" || at(10) == "t", at(11) != nil else { return false }
+        return !digit(11)
+    }
+
     /// Skips a line end, a blank or a comment at `c`; false when `c` starts none of them.
     private mutating func skipTrivia(_ c: Unicode.Scalar) -> Bool {
         switch c {
@@ -121,6 +136,7 @@ private struct CrashScanner {
             line += 1
             lineStart = index + 1
             atStatementStart = open.isEmpty
+            expectingValue = false
             index += 1
         case " ", "\t", "\r":
             index += 1

@@ -30,6 +30,18 @@ import Testing
         ])
     }
 
+    /// A date and its `T` with no digit after it: the parser asserted that the time starts with one.
+    @Test(arguments: [
+        ("a = 1979-05-27T:\n", 9, 5), ("a = 1979-05-27t:00:00\n", 9, 5), ("a = [1979-05-27T:]\n", 9, 6),
+        ("a = [1, 1979-05-27T:]\n", 9, 9), ("a = {b=1979-05-27T:}\n", 9, 8),
+    ])
+    func aDateTimeWithoutItsTimeIsASyntaxError(extra: String, line: Int, column: Int) throws {
+        let fixture = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest + extra)
+        #expect(fixture.problems().map(\.description) == [
+            "task.toml:\(line): TOML syntax: a date-time needs the time's digits after its T, as in 1979-05-27T07:32:00 (column \(column))",
+        ])
+    }
+
     /// A label holding a NUL: the TOML library cut such a key short, and the loader refused the
     /// bundle with no problem to show. Other control characters are named as such.
     @Test(arguments: [("\\u00000", "TOML syntax: a NUL character (\\u0000) is not allowed in a manifest"),
@@ -48,6 +60,7 @@ import Testing
             "a = [\n  [1, 2],\n  [\n    3,\n  ],\n]\nb = { c = [ { d = 1 } ] }\n",
             "s = \"\"\"\n[=]\n\\\n[!]\"\"\"\"\"\nt = '''\n[=]'''\nu = \"[=\" # [=]\nv = '[='\n",
             "a = [ { b = 1 }, { c = [ ] } ]\nd = { e = [ 1, ], f = \"}\" }\ng = [ \"}\", '}' ] # [}\n",
+            "a = 1979-05-27T07:32:00Z\nb = [1979-05-27t07:32:00]\nc = \"1979-05-27T:\"\n1979-05-27T = 1 # 1979-05-27T:\n",
         ]
         for document in documents {
             #expect(TOMLCrashCheck.firstCrash(in: document) == nil, "\(document)")
