@@ -76,7 +76,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
     /// `search.md`: the trials as a table, the winner marked.
     public var markdown: String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
-        var lines = ["# Search (\(strategy.rawValue)): \(trials.count) trials, \(steps) steps"
+        let configurations = Set(trials.map(\.index)).count
+        var lines = ["# Search (\(strategy.rawValue)): \(configurations) trials in \(trials.count) runs, \(steps) steps"
                      + (notRun > 0 ? ", \(notRun) not run (budget spent)" : ""), "",
                      "| trial | rung | learning rate | encoder | template | batch | steps | seed | dev | test | trained | warnings |",
                      "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
