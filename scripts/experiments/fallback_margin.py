@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The manual-template fallback decided again from finished runs' report.json files, by the rule
-before (export the manual template when the prompt's dev metric is not above it) and by the rule
-now (not above it by more than 1.645 standard errors of the difference of two proportions).
+"""The manual-template fallback decided again from finished runs' report.json files, by ptune's rule
+(export the manual template when the prompt's dev metric is not above it) and by a stricter one
+that was measured and not adopted (not above it by more than 1.645 standard errors of the
+difference of two proportions); docs/RESULTS.md has the comparison.
 
     fallback_margin.py REPORT.json [REPORT.json ...]
 
@@ -44,7 +45,7 @@ def row(path):
         before = 'prompt (rule off)'
     test = {'manual': manual_test, 'prompt': prompt_test, 'prompt (rule off)': prompt_test}
     return (f"{r['task']['name']:<14} {r['data'].get('dev_source', ''):<15} dev {p:.3f} (n={n}) vs manual {q:.3f} (n={m}) "
-            f"z={z:5.2f}  before: {before:<7} {fmt(test[before])}  now: {now:<7} {fmt(test[now])}")
+            f"z={z:5.2f}  plain rule: {before:<7} {fmt(test[before])}  margin: {now:<7} {fmt(test[now])}")
 
 
 def fmt(value):

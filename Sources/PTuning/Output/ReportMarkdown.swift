@@ -112,9 +112,8 @@ public enum ReportMarkdown {
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
             let beaten = report.crossValidation.map { "the seeds' prompts, each on its own fold, did not score above it "
-                + "together by more than dev's noise (\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); "
-                + "the chosen seed is \(chosen)" }
-                ?? "no seed's prompt scored above it on dev by more than dev's noise, not even \(chosen)\(test)"
+                + "together (\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
+                ?? "no seed's prompt scored above it on dev, not even \(chosen)\(test)"
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
                 + "\(beaten). Set `manual_fallback = false` to export that seed's prompt anyway."
         }

@@ -87,9 +87,8 @@ public struct TrainingSettings: Sendable, Equatable {
     /// With a dev split carved from train (or folds): once the seeds are chosen, train the chosen seed
     /// again on every record (the carved ones too) and export that prompt.
     public var refit = true
-    /// With a dev split: when no seed's prompt scores above the manual template on dev by more than
-    /// dev's noise (`SeedDiagnosis.fallbackMargin`), export the manual template (no prompt rows)
-    /// instead of a prompt dev cannot tell from writing none.
+    /// With a dev split: when no seed's prompt scores above the manual template on dev, export the
+    /// manual template (no prompt rows) instead of a prompt that dev says is worse.
     public var manualFallback = true
 
     public init() {}

@@ -73,27 +73,18 @@ struct SeedDiagnosis {
         return warnings
     }
 
-    /// How many standard errors of the difference a prompt's dev metric must be above the manual
-    /// template's to be exported instead of it: a one-sided test at 5%.
-    static let fallbackMargin = 1.645
-
-    /// The reason to export the manual template instead of `chosen`'s prompt: on dev, the prompt is
-    /// not above the manual template by more than `fallbackMargin` standard errors of the difference
-    /// of two proportions measured on those records (each sqrt(p(1 - p)/n)), so dev cannot tell the
-    /// prompt from writing none. Cross-validated, the folds pooled at the refit's step are compared
-    /// instead of the chosen seed's fold. Nil when the prompt is better by more, or either has no dev
-    /// figure.
+    /// The reason to export the manual template instead of `chosen`'s prompt: the manual template
+    /// scores at least as well on dev, so dev cannot tell the prompt from writing none. Cross-validated,
+    /// the folds pooled at the refit's step are compared instead of the chosen seed's fold. Nil when
+    /// the prompt is better or either has no dev figure.
     func manualFallback(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
-        guard let baselines, let manual = baselines.manual.dev, let prompt = crossValidation?.best ?? chosen.dev else { return nil }
-        let p = prompt.primary, q = manual.primary
-        let error = (p * (1 - p) / Double(max(1, prompt.count)) + q * (1 - q) / Double(max(1, manual.count))).squareRoot()
-        guard p - q <= Self.fallbackMargin * error else { return nil }
+        guard let baselines, let manual = baselines.manual.dev?.primary,
+              let prompt = crossValidation?.best.primary ?? chosen.dev?.primary, prompt <= manual else { return nil }
         let measured = crossValidation.map { "the seeds' prompts over their \($0.foldSizes.count) folds at step \($0.bestStep)" }
             ?? "seed \(chosen.seed), the best"
         return RunWarning(kind: .manualTemplateExported, message:
-            "no prompt scored above the manual template on dev by more than dev's noise (\(measured): \(metricName) "
-            + "\(Self.format(p)); the manual template: \(Self.format(q)); needed: more than \(Self.format(q + Self.fallbackMargin * error)), "
-            + "\(Self.fallbackMargin) standard errors above it on \(prompt.count) records): the manual template "
+            "no prompt scored above the manual template on dev (\(measured): \(metricName) "
+            + "\(Self.format(prompt)); the manual template: \(Self.format(manual))): the manual template "
             + "\(baselines.manual.description.debugDescription) is exported, with no prompt rows")
     }
 

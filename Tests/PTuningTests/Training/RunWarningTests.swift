@@ -71,7 +71,7 @@ struct RunWarningTests {
     }
 
     func result(_ seed: UInt64, dev: Double, warnings: [RunWarning.Kind] = []) -> SeedResult {
-        SeedResult(seed: seed, steps: 1, stoppedEarly: false, bestStep: 1, dev: Metrics(count: 10, accuracy: dev), test: nil,
+        SeedResult(seed: seed, steps: 1, stoppedEarly: false, bestStep: 1, dev: Metrics(count: 1, accuracy: dev), test: nil,
                    lossCurve: [], devCurve: [], trainTokensPerSecond: 0, trainSeconds: 0, evalSeconds: 0,
                    warnings: warnings.map { RunWarning(kind: $0, message: "") })
     }
@@ -84,19 +84,13 @@ struct RunWarningTests {
         #expect(Trainer.bestSeedIndex([result(1, dev: 0.8), result(2, dev: 0.8)]) == 0, "ties go to the earlier seed")
     }
 
-    @Test func theManualTemplateIsExportedWhenNoPromptBeatsItOnDevBeyondItsNoise() throws {
-        // 10 dev records each: the difference's standard error is sqrt(0.7 x 0.3 / 10 + q(1 - q) / 10).
+    @Test func theManualTemplateIsExportedWhenNoPromptBeatsItOnDev() throws {
         let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil))
         #expect(fallback.kind == .manualTemplateExported)
         #expect(fallback.message.contains("seed 21") && fallback.message.contains("0.7000")
                 && fallback.message.contains("\"{x} {target}\""))
         #expect(diagnosis(manualDev: 0.8).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) != nil)
-        #expect(diagnosis(manualDev: 0.5).manualFallback(chosen: result(21, dev: 0.8), crossValidation: nil) != nil,
-                "0.8 against 0.5 on 10 records: 1.48 standard errors, within the noise")
-        #expect(diagnosis(manualDev: 0.3).manualFallback(chosen: result(21, dev: 0.8), crossValidation: nil) == nil,
-                "0.8 against 0.3 on 10 records: 2.6 standard errors")
-        #expect(diagnosis(manualDev: 0.0).manualFallback(chosen: result(21, dev: 0.3), crossValidation: nil) == nil,
-                "0.3 against 0.0: 2.07 standard errors")
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil)
         #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil,
                 "the majority answer is no template to export")
         var noDev = result(21, dev: 0)
@@ -106,19 +100,15 @@ struct RunWarningTests {
 
     @Test func crossValidatedTheFoldsPooledDecideNotTheChosenSeedsFold() throws {
         func pooled(_ value: Double) -> CrossValidation {
-            var pooled = CrossValidation(seeds: [], foldSizes: [10, 10, 10], manual: [])
-            pooled.best = Metrics(count: 30, accuracy: value)
+            var pooled = CrossValidation(seeds: [], foldSizes: [8, 8, 8], manual: [])
+            pooled.best = Metrics(count: 24, accuracy: value)
             pooled.bestStep = 120
             return pooled
         }
-        let manual = Baselines(majority: .init(description: "1", dev: nil, test: nil),
-                               manual: .init(description: "{x} {target}", dev: Metrics(count: 30, accuracy: 0.5), test: nil))
-        let diagnosis = SeedDiagnosis(kind: ClassifyKind(labels: labels), vocabularySize: 100, answerTokens: nil, baselines: manual)
-        let fallback = try #require(diagnosis.manualFallback(chosen: result(21, dev: 1.0), crossValidation: pooled(0.6)),
-                                    "its own fold was perfect; the folds together are within the noise")
-        #expect(fallback.message.contains("3 folds at step 120") && fallback.message.contains("0.6000")
-                && fallback.message.contains("on 30 records"))
-        #expect(diagnosis.manualFallback(chosen: result(21, dev: 0.4), crossValidation: pooled(0.8)) == nil,
-                "its own fold lost to the manual template; the folds together beat it by 2.6 standard errors")
+        let fallback = try #require(diagnosis(manualDev: 0.7).manualFallback(chosen: result(21, dev: 0.9), crossValidation: pooled(0.7)),
+                                    "its own fold beat the manual template; the folds together did not")
+        #expect(fallback.message.contains("3 folds at step 120") && fallback.message.contains("0.7000"))
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.5), crossValidation: pooled(0.65)) == nil,
+                "its own fold lost to the manual template; the folds together beat it")
     }
 }
