@@ -147,7 +147,7 @@ public struct TrainingRun {
         }
         let folds = DevSplit.foldCount(of: records, fraction: fraction,
                                        seeds: seeds(training: records - DevSplit.size(of: records, fraction: fraction)))
-        return folds > 1 && seeds(training: records - (records + folds - 1) / folds) == folds ? folds : 1
+        return folds > 1 && seeds(training: DevSplit.trainingRecords(of: records, folds: folds)) == folds ? folds : 1
     }
 
     /// Dev and test under the manual template; nil (with the reason in the log) when they do not

@@ -19,10 +19,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     /// A uniform float in [0, 1) with 24 random bits.
     public mutating func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
 
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func uniformDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
     /// A standard normal sample (Box–Muller on two uniforms, computed in double).
     public mutating func normal() -> Float {
-        let u1 = Double(next() >> 11) * 0x1p-53
-        let u2 = Double(next() >> 11) * 0x1p-53
+        let u1 = uniformDouble()
+        let u2 = uniformDouble()
         return Float((-2 * log(1 - u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 

@@ -35,8 +35,14 @@ public enum DevSplit {
     public static func foldCount(of count: Int, fraction: Double, seeds: Int) -> Int {
         let carved = size(of: count, fraction: fraction)
         guard carved > 0, carved < crossValidationBelow, seeds > 1, count / seeds >= minimumSize,
-              count - (count + seeds - 1) / seeds >= minimumTrainingRecords else { return 1 }
+              trainingRecords(of: count, folds: seeds) >= minimumTrainingRecords else { return 1 }
         return seeds
+    }
+
+    /// The records a seed trains on when `count` records are dealt into `folds` folds: all but the
+    /// largest fold.
+    public static func trainingRecords(of count: Int, folds: Int) -> Int {
+        count - (count + folds - 1) / folds
     }
 
     /// The indices of `records` dealt into `count` folds of sizes differing by at most one, each

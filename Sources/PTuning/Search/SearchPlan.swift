@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// One configuration of a search: a value of each dimension the space gives (nil keeps the bundle's).
@@ -79,9 +78,7 @@ public enum SearchPlan {
         var trial = SearchTrial(index: index)
         switch space.learningRate {
         case let .values(values)?: trial.learningRate = pick(values)
-        case let .range(min, max, _)?:
-            let unit = Double(rng.next() >> 11) / Double(1 << 53)
-            trial.learningRate = Float(exp(log(Double(min)) + unit * (log(Double(max)) - log(Double(min)))))
+        case let .range(min, max, _)?: trial.learningRate = LearningRates.between(min, max, at: rng.uniformDouble())
         case nil: break
         }
         trial.encoder = pick(space.encoder)

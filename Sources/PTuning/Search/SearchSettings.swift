@@ -89,8 +89,12 @@ public enum LearningRates: Sendable, Equatable {
         case let .range(min, max, points):
             guard let points else { return nil }
             guard points > 1 else { return [min] }
-            let low = log(Double(min)), high = log(Double(max))
-            return (0..<points).map { Float(exp(low + (high - low) * Double($0) / Double(points - 1))) }
+            return (0..<points).map { Self.between(min, max, at: Double($0) / Double(points - 1)) }
         }
+    }
+
+    /// The learning rate `unit` (0 to 1) of the way from `min` to `max` on a log scale.
+    static func between(_ min: Float, _ max: Float, at unit: Double) -> Float {
+        Float(exp(log(Double(min)) + unit * (log(Double(max)) - log(Double(min)))))
     }
 }

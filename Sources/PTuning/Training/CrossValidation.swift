@@ -32,8 +32,7 @@ public struct CrossValidation: Sendable, Codable, Equatable {
             Self.pool(seeds.compactMap { seed in seed.devCurve.last { $0.step == step }?.metrics })
                 .map { DevPoint(step: step, metrics: $0) }
         }
-        let top = curve.map(\.metrics.primary).max()
-        let last = curve.last { $0.metrics.primary == top }
+        let last = curve.lastAtBest
         bestStep = last?.step ?? seeds.map(\.bestStep).max() ?? 0
         best = last?.metrics ?? Self.pool(seeds.compactMap(\.dev)) ?? Metrics(count: 0)
         self.manual = manual.count == seeds.count ? Self.pool(manual) : nil
@@ -49,5 +48,14 @@ public struct CrossValidation: Sendable, Codable, Equatable {
             (name, parts.map { Double($0.count) * ($0.values[name] ?? 0) }.reduce(0, +) / Double(total))
         })
         return Metrics(count: total, values: values, primary: first.primaryName)
+    }
+}
+
+extension [DevPoint] {
+    /// The last evaluation at the best primary metric: on a tie the later one, since training on
+    /// did not cost anything on dev. Nil for no evaluation.
+    var lastAtBest: DevPoint? {
+        let best = map(\.metrics.primary).max()
+        return last { $0.metrics.primary == best }
     }
 }

@@ -28,8 +28,7 @@ extension Trainer {
     /// The last dev evaluation of `chosen` at its best primary metric: on a tie the later one, since
     /// training on did not cost anything on dev. Its kept step when it has no dev curve.
     static func lastBestStep(_ chosen: SeedResult) -> Int {
-        guard let best = chosen.devCurve.map(\.metrics.primary).max() else { return chosen.bestStep }
-        return chosen.devCurve.last { $0.metrics.primary == best }?.step ?? chosen.bestStep
+        chosen.devCurve.lastAtBest?.step ?? chosen.bestStep
     }
 
     /// Steps on `records` records that make as many passes over them as `step` steps made over the
