@@ -28,10 +28,13 @@ extension TrainingRun {
     func runSearch(_ search: SearchSettings, bundle: TaskBundle, model: LanguageModel, spec: TaskSpec,
                    startedAt: Date) throws -> Result {
         let plan = SearchPlan.configurations(search)
-        for template in search.space.template ?? [] {
+        // The records depend on the template alone: each is encoded once, every variant before the
+        // first trial trains.
+        var records: [String: TrainingData] = [:]
+        for template in [spec.template] + (search.space.template ?? []) where records[template.source] == nil {
             var variant = spec
             variant.template = template
-            _ = try encoded(variant, bundle: bundle, model: model, foldsBy: spec)
+            records[template.source] = try encoded(variant, bundle: bundle, model: model, foldsBy: spec).1
         }
         var ran: [TrialRun] = []
         var byFolder: [String: TrialRun] = [:]
@@ -52,8 +55,10 @@ extension TrainingRun {
                 return nil
             }
             log("trial \(trial.index + 1) of \(plan.count)" + (rung.map { ", rung \($0 + 1)" } ?? "") + ": " + Self.describe(applied))
-            let (outcome, encoder) = try train(applied.applied(to: spec), bundle: bundle, model: model,
-                                               checkpoints: outputDirectory.appendingPathComponent(folder), foldsBy: spec)
+            let trialSpec = applied.applied(to: spec)
+            let encoder = try ExampleEncoder(spec: trialSpec, tokenizer: model.tokenizer)
+            let data = records[trialSpec.template.source]!  // every template a trial can have was encoded above
+            let outcome = try train(encoder, data: data, model: model, checkpoints: outputDirectory.appendingPathComponent(folder))
             let result = Self.trialRun(trial, applied: applied, rung: rung, outcome: outcome, encoder: encoder, folder: folder)
             spent += result.row.steps
             byFolder[folder] = result

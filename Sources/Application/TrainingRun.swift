@@ -70,17 +70,16 @@ public struct TrainingRun {
         if let search = manifest.search {
             return try runSearch(search, bundle: bundle, model: model, spec: spec, startedAt: startedAt)
         }
-        let (outcome, encoder) = try train(spec, bundle: bundle, model: model, checkpoints: checkpointDirectory, foldsBy: spec)
+        let (encoder, data) = try encoded(spec, bundle: bundle, model: model, foldsBy: spec)
+        let outcome = try train(encoder, data: data, model: model, checkpoints: checkpointDirectory)
         let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
         return Result(outcome: outcome, bundle: bundle, files: files)
     }
 
-    /// `spec` trained on the bundle's data with `model`, checkpointed in (and resumed from)
-    /// `checkpoints`, the records cross-validated or not as they would be for `foldsBy`: the outcome
-    /// and the encoder it trained with.
-    func train(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel, checkpoints: URL,
-               foldsBy: TaskSpec) throws -> (TrainingOutcome, ExampleEncoder) {
-        let (encoder, data) = try encoded(spec, bundle: bundle, model: model, foldsBy: foldsBy)
+    /// `encoder`'s task, with its settings, trained on `data` (the records as `encoded` gave them for
+    /// the same template) with `model`, checkpointed in (and resumed from) `checkpoints`.
+    func train(_ encoder: ExampleEncoder, data: TrainingData, model: LanguageModel, checkpoints: URL) throws -> TrainingOutcome {
+        let spec = encoder.spec
         log("\(data.train.count) training, " + (data.folds.isEmpty
                 ? "\(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
                 : "each dev once in \(data.folds.count) folds (cross-validation), ")
@@ -91,10 +90,11 @@ public struct TrainingRun {
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpoints), onEvent: onEvent)
         trainer.stopRequested = stopRequested
-        return (try trainer.run(), encoder)
+        return try trainer.run()
     }
 
-    /// The encoder of `spec` and the bundle's records encoded by it (`encode`).
+    /// The encoder of `spec` and the bundle's records encoded by it (`encode`), cross-validated or not
+    /// as they would be for `foldsBy`.
     func encoded(_ spec: TaskSpec, bundle: TaskBundle, model: LanguageModel,
                  foldsBy: TaskSpec) throws -> (ExampleEncoder, TrainingData) {
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
