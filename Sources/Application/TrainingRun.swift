@@ -10,7 +10,7 @@ import Tensor
 /// the foreground; the daemon's workers run the same code.
 public struct TrainingRun {
     public let bundleDirectory: URL
-    public let outputDirectory: URL
+    public private(set) var outputDirectory: URL
     /// Overrides the bundle's model.
     public let modelPath: String?
     /// Overrides the bundle's thread limit.
@@ -22,6 +22,8 @@ public struct TrainingRun {
     public var recompute = false
     /// The daemon's job id, for the report; nil from the command line.
     public var jobID: String? = nil
+    /// How a bundle's `[search]` runs: every trial here, or (the daemon's search job) planned only.
+    public var searchRole = SearchRole.whole
     /// Polled after every training step; true stops the run at a checkpoint (`TrainingInterrupted`).
     public var stopRequested: () -> Bool = { false }
     public let onEvent: (TrainingEvent) -> Void
@@ -43,37 +45,55 @@ public struct TrainingRun {
 
     /// What a finished run made: the outcome, the bundle it trained, the output files' names.
     public struct Result {
-        public let outcome: TrainingOutcome
+        /// The run's outcome; for a search, its winner's, when the winner trained in this process.
+        public let outcome: TrainingOutcome?
         public let bundle: TaskBundle
         public let files: [String]
+        /// A search's trials and winner.
+        public var search: SearchReport? = nil
     }
 
     /// Trains the bundle and writes the outputs.
     public func run() throws -> Result {
         let startedAt = Date()
         let bundle = try BundleLoader.load(directory: bundleDirectory)
-        let manifest = bundle.manifest
-        Threads.set(threads ?? manifest.limits.threads)
+        Threads.set(threads ?? bundle.manifest.limits.threads)
         let checkpointDirectory = outputDirectory.appendingPathComponent("checkpoints")
-        if !resume, let existing = try? FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path),
-           !existing.isEmpty {
+        let started = [checkpointDirectory, SearchFolder(root: outputDirectory).trials].contains {
+            !((try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? []).isEmpty
+        }
+        if !resume, started {
             throw ActionableError("\(outputDirectory.path) holds checkpoints of an earlier run",
                            hint: "pass --resume to continue it, or choose another --out")
         }
-        let path = try modelPath ?? ModelResolution.resolve(manifest.model)
-        log("loading \(path)")
-        var spec = manifest.spec
-        spec.training.precision = precision ?? spec.training.precision
-        spec.training.recompute = recompute || spec.training.recompute
-        let model = try LanguageModel.load(path: path, precision: spec.training.precision)
-        model.transformer.recomputesActivations = spec.training.recompute
-        if let search = manifest.search {
-            return try runSearch(search, bundle: bundle, model: model, spec: spec, startedAt: startedAt)
+        if let search = bundle.manifest.search {
+            return try runSearch(search, bundle: bundle)
         }
+        let (model, spec) = try loadModel(for: bundle)
         let (encoder, data) = try encoded(spec, bundle: bundle, model: model, foldsBy: spec)
         let outcome = try train(encoder, data: data, model: model, checkpoints: checkpointDirectory)
         let files = try writeOutputs(outcome: outcome, bundle: bundle, model: model, encoder: encoder, startedAt: startedAt)
         return Result(outcome: outcome, bundle: bundle, files: files)
+    }
+
+    /// The model the bundle names (or `modelPath`), loaded with the run's precision, and the bundle's
+    /// task with the run's overrides.
+    func loadModel(for bundle: TaskBundle) throws -> (LanguageModel, TaskSpec) {
+        let path = try modelPath ?? ModelResolution.resolve(bundle.manifest.model)
+        log("loading \(path)")
+        var spec = bundle.manifest.spec
+        spec.training.precision = precision ?? spec.training.precision
+        spec.training.recompute = recompute || spec.training.recompute
+        let model = try LanguageModel.load(path: path, precision: spec.training.precision)
+        model.transformer.recomputesActivations = spec.training.recompute
+        return (model, spec)
+    }
+
+    /// This run writing its outputs into `directory` instead.
+    func writing(to directory: URL) -> TrainingRun {
+        var run = self
+        run.outputDirectory = directory
+        return run
     }
 
     /// `encoder`'s task, with its settings, trained on `data` (the records as `encoded` gave them for

@@ -43,6 +43,10 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     /// The user id that owned the dropped entry: the job's owner, who may cancel it. Nil for jobs
     /// recorded before owners were.
     public var ownerUID: Int?
+    /// For a trial of a search: the search's job, which waits for it.
+    public var parentID: String?
+    /// For a trial of a search: its folder's name under the search's folder, `trials/KEY`.
+    public var trialKey: String?
 
     public init(id: String, bundleSHA256: String, name: String, spoolName: String, state: JobState = .queued,
                 priority: Int, threads: Int, memoryMB: Int, wallTimeSeconds: Int,
@@ -50,7 +54,7 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
                 submittedAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, reason: String? = nil,
                 cancelRequested: Bool = false, progressStep: Int? = nil, progressTotal: Int? = nil,
                 lastLoss: Double? = nil, lastDevMetric: Double? = nil, attempts: Int = 0, warnings: String? = nil,
-                ownerUID: Int? = nil) {
+                ownerUID: Int? = nil, parentID: String? = nil, trialKey: String? = nil) {
         self.id = id
         self.bundleSHA256 = bundleSHA256
         self.name = name
@@ -74,6 +78,8 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         self.attempts = attempts
         self.warnings = warnings
         self.ownerUID = ownerUID
+        self.parentID = parentID
+        self.trialKey = trialKey
     }
 
     /// The job id of a bundle: the first 16 hex digits of its sha256, lowercase.

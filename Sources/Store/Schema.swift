@@ -148,6 +148,13 @@ enum Schema {
                 t.column("states", .text).notNull()
             }
         }
+        migrator.registerMigration("v9: searches' trials as child jobs") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "parentID", .text).references("job", onDelete: .cascade)
+                t.add(column: "trialKey", .text)
+            }
+            try db.create(index: "job_parent", on: "job", columns: ["parentID"])
+        }
         return migrator
     }
 }

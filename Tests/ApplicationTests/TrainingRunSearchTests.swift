@@ -41,12 +41,14 @@ import Testing
         let sound = search.trials.filter { !$0.warnings.contains("one_answer") && !$0.warnings.contains("loss_above_uniform") }
         let best = (sound.isEmpty ? search.trials : sound).max { ($0.dev!, -$0.index) < ($1.dev!, -$1.index) }
         #expect(search.winner == best?.index)
-        #expect(result.outcome.seeds.map(\.seed) == [search.trials[search.winner].seed!])
+        let winner = try #require(search.trials.first { $0.index == search.winner })
+        #expect(result.outcome?.seeds.map(\.seed) == [winner.seed!], "the winner trained in this process")
+        #expect(result.search == search)
         for file in ["report.json", "report.md", "prompt.safetensors", "search.json", "search.md"] {
             #expect(result.files.contains(file) && FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         let markdown = try String(contentsOf: out.appendingPathComponent("search.md"), encoding: .utf8)
-        #expect(markdown.contains("| \(search.winner) ★ |"))
+        #expect(markdown.contains("| \(winner.index) ★ |"))
     }
 
     @Test func aStoppedSearchResumesWithoutTrainingAFinishedTrialAgain() throws {
@@ -70,7 +72,7 @@ import Testing
         let search = try report(out)
         // 4 trials of 1 step, the best 2 for 2 steps, the best for all 4.
         #expect(search.trials.map(\.rung) == [0, 0, 0, 0, 1, 1, 2] && search.trials.map(\.steps) == [1, 1, 1, 1, 2, 2, 4])
-        #expect(search.winner == search.trials.last?.index && search.steps == 4 + 4 + 4)
+        #expect(search.winner == search.trials.last?.index && search.steps == 4 + 4 + 4 && search.failed == 0)
         func best(_ rows: [SearchReport.Row], _ count: Int) -> Set<Int> {
             let sound = { (row: SearchReport.Row) in !row.warnings.contains("one_answer") && !row.warnings.contains("loss_above_uniform") }
             return Set(rows.sorted { (sound($0) ? 1 : 0, $0.dev ?? -1, -$0.index) > (sound($1) ? 1 : 0, $1.dev ?? -1, -$1.index) }

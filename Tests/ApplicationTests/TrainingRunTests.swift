@@ -20,7 +20,7 @@ import Testing
         let tiny = try TinyBundle()
         let out = tiny.output("out")
         let result = try run(tiny, into: out)
-        #expect(result.outcome.seeds.map(\.steps) == [4])
+        #expect(result.outcome?.seeds.map(\.steps) == [4])
         for file in ["report.json", "report.md", "loss.svg", "prompt.safetensors"] {
             #expect(result.files.contains(file), "\(file)")
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
@@ -65,7 +65,7 @@ import Testing
         }
         let tiny = try bundle("")
         let out = tiny.output("folds")
-        let outcome = try run(tiny, into: out).outcome
+        let outcome = try #require(try run(tiny, into: out).outcome)
         #expect(outcome.data == DataSummary(train: 40, dev: 40, test: 4, devSource: .crossValidated, folds: 2))
         #expect(outcome.crossValidation?.foldSizes == [20, 20] && outcome.seeds.allSatisfy { $0.dev?.count == 20 })
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
@@ -75,7 +75,7 @@ import Testing
                 && markdown.contains("best on its own fold"))
 
         let off = try bundle("\n[data]\ncross_validate = false\n")
-        let carved = try run(off, into: off.output("carved")).outcome
+        let carved = try #require(try run(off, into: off.output("carved")).outcome)
         #expect(carved.data == DataSummary(train: 32, dev: 8, test: 4, devSource: .carved) && carved.crossValidation == nil)
     }
 

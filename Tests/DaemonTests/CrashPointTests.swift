@@ -15,19 +15,20 @@ struct CrashPointTests {
     static let bundle = TestBundles.valid(name: "life", steps: 4)
 
     /// The steps of one undisturbed life: the bundle is in incoming/ before the daemon starts.
-    static func countSteps() throws -> [String] {
+    static func countSteps(name: String = "life", files: [String: String] = bundle) throws -> [String] {
         let h = try ServiceHarness()
         let log = h.root.appendingPathComponent("steps.log").path
         try h.makeSpool()
-        try h.submit("life", files: bundle)
+        try h.submit(name, files: files)
         try h.start(extra: ["--fault-plan", "count", "--fault-log", log])
-        _ = try h.waitForJob("life", in: ["succeeded", "failed"])
+        _ = try h.waitForJob(name, in: ["succeeded", "failed"])
         #expect(try h.stop() == 0)
         return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
-    static func selected(_ count: Int) -> [Int] {
-        let spec = ProcessInfo.processInfo.environment["PTUNE_CRASH_POINTS"] ?? "every:3"
+    /// `every`: the stride when `PTUNE_CRASH_POINTS` is not set.
+    static func selected(_ count: Int, every: Int = 3) -> [Int] {
+        let spec = ProcessInfo.processInfo.environment["PTUNE_CRASH_POINTS"] ?? "every:\(every)"
         let stride = spec.hasPrefix("every:") ? max(1, Int(spec.dropFirst(6)) ?? 1) : 1
         return Array(Swift.stride(from: 1, through: count, by: stride))
     }
@@ -40,11 +41,7 @@ struct CrashPointTests {
             let h = try ServiceHarness()
             try h.makeSpool()
             try h.submit("life", files: Self.bundle)
-            try h.start(extra: ["--fault-plan", "crash@\(n)"], mayDie: true)
-            let crashed = h.waitForDaemonExit(seconds: 60)
-            if !crashed { try h.stop() }
-            try h.start()
-            try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            let crashed = try h.crashAndRecover(at: n, waitingFor: "life")
             let context = "crash before step \(n) of \(steps.count) (\(steps[n - 1])); crashed: \(crashed)"
             try SpoolInvariants.checkSucceeded(h, name: "life", context: context)
             #expect(try h.stop() == 0, "\(context)")

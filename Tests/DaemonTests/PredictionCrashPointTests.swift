@@ -34,11 +34,7 @@ struct PredictionCrashPointTests {
         #expect(steps.count > 5, "only \(steps.count) steps counted")
         for n in CrashPointTests.selected(steps.count) {
             let h = try Self.trained()
-            try h.start(extra: ["--fault-plan", "crash@\(n)"], mayDie: true)
-            let crashed = h.waitForDaemonExit(seconds: 60)
-            if !crashed { try h.stop() }
-            try h.start()
-            try h.waitForJob("scores", in: ["succeeded", "failed", "rejected"], seconds: 120)
+            let crashed = try h.crashAndRecover(at: n, waitingFor: "scores")
             let context = "crash before step \(n) of \(steps.count) (\(steps[n - 1])); crashed: \(crashed)"
             let states = try SpoolInvariants.check(h, names: ["pj", "scores"], context: context)
             #expect(states["scores"]?.state == "succeeded", "\(context)")

@@ -160,6 +160,17 @@ final class ServiceHarness: @unchecked Sendable {
         throw HarnessError("timed out waiting for \(what); daemon log tail:\n\(log.suffix(3000))")
     }
 
+    /// Starts the daemon planned to crash (SIGKILL itself) just before its durable step `n`, stops it
+    /// if it did not, starts it again and waits until the job `name` has ended; whether it crashed.
+    func crashAndRecover(at n: Int, waitingFor name: String) throws -> Bool {
+        try start(extra: ["--fault-plan", "crash@\(n)"], mayDie: true)
+        let crashed = waitForDaemonExit(seconds: 60)
+        if !crashed { try stop() }
+        try start()
+        try waitForJob(name, in: ["succeeded", "failed", "rejected"], seconds: 120)
+        return crashed
+    }
+
     /// Waits until the running job has written a checkpoint.
     func waitForCheckpoint(jobID id: String) throws {
         try wait(seconds: 60, "a checkpoint") {

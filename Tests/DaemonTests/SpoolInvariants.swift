@@ -26,7 +26,9 @@ enum SpoolInvariants {
         // The database commit comes before the move out of active/; a move that failed is finished
         // by the next pass, so the spool is given a few seconds to agree.
         try? h.wait(seconds: 10, "active/ emptied") { h.contents("active") == ["claims"] }
-        let history = try h.history()
+        let everything = try h.history()
+        // A search's trials are jobs of their own, checked by `checkTrials`.
+        let history = everything.filter { $0["parent_id"] == nil }
         #expect(history.count == names.count, "\(history.count) jobs for \(names.count) bundles; \(context)")
         var found: [String: (id: String, state: String)] = [:]
         var predictions: Set<String> = []
@@ -67,7 +69,9 @@ enum SpoolInvariants {
             let detail = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any]
             let attempts = (detail?["attempts"] as? [[String: Any]])?.map { $0["state"] as? String ?? "?" } ?? []
             #expect(!attempts.contains("running"), "\(name) attempts \(attempts); \(context)")
-            #expect(attempts.filter { $0 == "succeeded" }.count == (job.state == "succeeded" ? 1 : 0),
+            // A search's attempts that asked for trials end succeeded too.
+            let planned = (detail?["attempts"] as? [[String: Any]])?.filter { ($0["reason"] as? String)?.hasPrefix("asked for") == true }.count ?? 0
+            #expect(attempts.filter { $0 == "succeeded" }.count - planned == (job.state == "succeeded" ? 1 : 0),
                     "\(name) attempts \(attempts); \(context)")
             if job.state == "succeeded" && !predictions.contains(name) {
                 let out = h.root.appendingPathComponent("export-\(UUID().uuidString)")
@@ -79,5 +83,34 @@ enum SpoolInvariants {
             }
         }
         return found
+    }
+
+    /// The trials of the succeeded search `id`: each a job that ended once, its folder (with how it
+    /// ended, and no checkpoints) under the search's in done/, each trial of search.json run by
+    /// exactly one of them; returns the trials' jobs from the history.
+    @discardableResult
+    static func checkTrials(_ h: ServiceHarness, search id: String, context: String) throws -> [[String: Any]] {
+        let trials = try h.history().filter { $0["parent_id"] as? String == id }
+        let keys = trials.compactMap { $0["trial_key"] as? String }
+        #expect(keys.count == trials.count && Set(keys).count == keys.count, "trial keys \(keys); \(context)")
+        let done = h.spool.appendingPathComponent("done/\(id)")
+        #expect(Set(h.contents("done/\(id)/trials")) == Set(keys), "trials/ \(h.contents("done/\(id)/trials")) for \(keys); \(context)")
+        for trial in trials {
+            let key = trial["trial_key"] as? String ?? "?"
+            #expect(["succeeded", "cancelled", "failed"].contains(trial["state"] as? String ?? ""), "\(key) \(trial); \(context)")
+            let folder = done.appendingPathComponent("trials/\(key)")
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.json").path), "\(key); \(context)")
+            #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoints").path), "\(key); \(context)")
+            let show = try h.cli(["show", "--spool", h.spool.path, trial["id"] as? String ?? "", "--json"])
+            let detail = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any]
+            let attempts = (detail?["attempts"] as? [[String: Any]])?.map { $0["state"] as? String ?? "?" } ?? []
+            #expect(!attempts.contains("running") && attempts.filter { $0 == "succeeded" }.count <= 1, "\(key) \(attempts); \(context)")
+        }
+        let search = try JSONSerialization.jsonObject(with: Data(contentsOf: done.appendingPathComponent("search.json"))) as? [String: Any]
+        let rows = (search?["trials"] as? [[String: Any]]) ?? []
+        let ran = Set(rows.compactMap { ($0["folder"] as? String)?.split(separator: "/").last.map(String.init) })
+        let succeeded = Set(trials.filter { $0["state"] as? String == "succeeded" }.compactMap { $0["trial_key"] as? String })
+        #expect(ran == succeeded, "search.json's trials \(ran.sorted()), succeeded trial jobs \(succeeded.sorted()); \(context)")
+        return trials
     }
 }

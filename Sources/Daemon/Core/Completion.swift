@@ -49,6 +49,11 @@ struct Completion {
         switch exit {
         case WorkerExit.success? where FileManager.default.fileExists(atPath: report.path):
             try succeed(running)
+        case WorkerExit.trialsRequested? where try SearchTrials(context: context).spawn(for: running):
+            break
+        case WorkerExit.notRun? where job.parentID != nil:
+            try fail(running, state: .cancelled, reason: running.failure?.message ?? "the search's budget was spent", problems: nil,
+                     exit: exit)
         case WorkerExit.badInput?:
             try fail(running, state: .failed, reason: running.failure?.message ?? "the bundle cannot be run",
                      problems: running.failure?.problems, exit: exit)
@@ -56,7 +61,9 @@ struct Completion {
             let how = worker.terminatingSignal.map { "was killed by signal \($0)" } ?? "exited with status \(exit ?? -1)"
             let detail = running.failure?.message.map { ": \($0)" } ?? ""
             let attemptReason = "worker \(how)\(detail)"
-            if running.attempt.number < context.config.maxAttempts {
+            // This attempt and the earlier ones, but for a search's that asked for trials and ended.
+            let failures = try context.store.attempts(jobID: job.id).filter { $0.state != .succeeded }.count
+            if failures < context.config.maxAttempts {
                 try context.store.finishAttempt(id: running.attempt.id, state: .failed, exitStatus: exit,
                                              reason: attemptReason, peakRSSMB: running.measuredPeakMB, at: now,
                                              jobState: .queued,
@@ -64,7 +71,7 @@ struct Completion {
                                              durable: true)
             } else {
                 try fail(running, state: .failed,
-                         reason: "the worker failed \(running.attempt.number) times; the last one \(how)\(detail). See worker.log",
+                         reason: "the worker failed \(failures) times; the last one \(how)\(detail). See worker.log",
                          problems: nil, exit: exit, attemptReason: attemptReason)
             }
         }
@@ -73,7 +80,9 @@ struct Completion {
     /// Ends a job no worker ran for: its failure report, the state in a durable commit, then the
     /// move to failed/.
     func endUnstarted(_ job: JobRecord, in state: JobState, reason: String) throws {
-        try FailureReport(job: job, state: state, reason: reason, problems: nil).write(into: context.directory(of: job.id))
+        let directory = context.directory(of: job)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FailureReport(job: job, state: state, reason: reason, problems: nil).write(into: directory)
         try context.store.updateState(jobID: job.id, to: state, reason: reason, at: context.clock.now(), durable: true)
         try context.finish(job, to: .failed)
     }

@@ -8,6 +8,8 @@ extension DaemonContext {
     /// Moves the job's folder to done/ or failed/ and gives it to the job's owner (`deliver`).
     @discardableResult
     func finish(_ job: JobRecord, to outcome: SpoolIntake.Outcome) throws -> URL {
+        // A trial's folder stays in its search's, which is delivered whole when the search ends.
+        if job.parentID != nil { return directory(of: job) }
         let folder = try SpoolIntake.finish(job.id, to: outcome, layout: layout)
         deliver(folder, to: job.ownerUID, jobID: job.id)
         return folder

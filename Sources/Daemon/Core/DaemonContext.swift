@@ -26,4 +26,16 @@ struct DaemonContext {
 
     /// active/JOB: the job's bundle, checkpoints and outputs while it is in the daemon's hands.
     func directory(of jobID: String) -> URL { layout.active.appendingPathComponent(jobID) }
+
+    /// Where `job` works: active/JOB, or for a search's trial its folder in the search's,
+    /// active/PARENT/trials/KEY.
+    func directory(of job: JobRecord) -> URL {
+        guard let parent = job.parentID, let key = job.trialKey else { return directory(of: job.id) }
+        return SearchFolder(root: directory(of: parent)).trial(key)
+    }
+
+    /// The bundle `job` runs: its own, or for a trial its search's.
+    func bundle(of job: JobRecord) -> URL {
+        directory(of: job.parentID ?? job.id).appendingPathComponent("bundle")
+    }
 }

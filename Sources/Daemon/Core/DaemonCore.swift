@@ -132,6 +132,8 @@ public final class DaemonCore {
             guard try CancelRequests.allowedRequest(for: job, context: context) else { continue }
             if job.state == .queued {
                 try context.store.requestCancel(jobID: id, at: context.clock.now())
+                // A search is cancelled once its trials have ended; its request stands till then.
+                if try SearchTrials(context: context).cancelLive(of: job) { continue }
                 try Completion(context: context).endUnstarted(job, in: .cancelled,
                                                               reason: "cancelled with `ptune cancel` before it ran")
             }

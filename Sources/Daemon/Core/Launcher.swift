@@ -26,16 +26,18 @@ final class Launcher {
     func admit() throws {
         let usage = running.usage
         guard context.clock.now() >= pausedUntil else { return }
-        let free = try DependencyGate(context: context).screen(try context.store.queuedJobs())
+        // A search being cancelled waits for its trials to end, and never starts again.
+        let free = try DependencyGate(context: context).screen(try context.store.queuedJobs().filter { !$0.cancelRequested })
         for job in Admission.select(queued: free, running: usage, config: context.config) {
             try start(job)
         }
     }
 
     private func start(_ job: JobRecord) throws {
-        let directory = context.directory(of: job.id)
-        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("bundle").path) else {
-            try context.store.updateState(jobID: job.id, to: .failed, reason: "the bundle disappeared from \(directory.path)",
+        let directory = context.directory(of: job)
+        let bundle = context.bundle(of: job)
+        guard FileManager.default.fileExists(atPath: bundle.path) else {
+            try context.store.updateState(jobID: job.id, to: .failed, reason: "the bundle disappeared from \(bundle.deletingLastPathComponent().path)",
                                           at: context.clock.now(), durable: true)
             return
         }
@@ -120,7 +122,7 @@ final class Launcher {
     /// Supervises `worker`, which runs `attempt` of `job` (just started, or found at start-up).
     @discardableResult
     func adopt(_ job: JobRecord, attempt: AttemptRecord, worker: WorkerHandle) -> RunningJob {
-        let directory = context.directory(of: job.id)
+        let directory = context.directory(of: job)
         let log = JobLog(path: directory.appendingPathComponent("worker.log").path, limit: context.config.workerLogBytes)
         let started = ISO8601DateFormatter().string(from: context.clock.now())
         log.note("== attempt \(attempt.number), \(executor.describe(worker)), \(started)")

@@ -24,7 +24,7 @@ struct Recovery {
             let reason = "requeued after a daemon restart; resumes from its checkpoint"
             let open = try store.attempts(jobID: job.id).filter { $0.finishedAt == nil }
             if open.count == 1, let attempt = open.first, let clusterJob = attempt.clusterJobID,
-               let worker = executor.reattach(attempt, directory: context.layout.active.appendingPathComponent(job.id)) {
+               let worker = executor.reattach(attempt, directory: context.directory(of: job)) {
                 launcher.adopt(job, attempt: attempt, worker: worker)
                 clusterJobs.insert(clusterJob)
                 context.logger.info("re-attached to a job still in the cluster",
@@ -80,7 +80,7 @@ struct Recovery {
                 break
             }
         }
-        for job in try store.queuedJobs() where !fm.fileExists(atPath: context.layout.active.appendingPathComponent(job.id).appendingPathComponent("bundle").path) {
+        for job in try store.queuedJobs() where !fm.fileExists(atPath: context.bundle(of: job).path) {
             try store.updateState(jobID: job.id, to: .failed, reason: "its bundle is no longer in the spool's active/ folder",
                                   at: now, durable: true)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Spool
 
 /// One line of JSON a worker writes on its stdout pipe: progress, metrics and its result.
 public struct WorkerMessage: Codable, Sendable, Equatable {
@@ -78,4 +79,8 @@ public enum WorkerExit {
     public static let badInput: Int32 = 65
     /// Stopped on request after writing a checkpoint; resumable (EX_TEMPFAIL).
     public static let interrupted: Int32 = 75
+    /// A search's worker asked for trials (`SearchFolder.request`) and waits for them.
+    public static let trialsRequested = SearchFolder.requestExitStatus
+    /// A search's trial did not start: the search's budget was spent.
+    public static let notRun = SearchFolder.notRunExitStatus
 }

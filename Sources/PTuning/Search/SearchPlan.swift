@@ -1,29 +1,5 @@
 import Tensor
 
-/// One configuration of a search: a value of each dimension the space gives (nil keeps the bundle's).
-public struct SearchTrial: Sendable, Equatable {
-    /// From 0, in the order the plan lists the trials.
-    public var index: Int
-    public var learningRate: Float?
-    public var encoder: EncoderKind?
-    public var template: Template?
-    public var batchSize: Int?
-    public var steps: Int?
-    public var seed: UInt64?
-
-    /// `spec` with this trial's values in place of the bundle's.
-    public func applied(to spec: TaskSpec) -> TaskSpec {
-        var spec = spec
-        if let learningRate { spec.training.learningRate = learningRate }
-        if let encoder { spec.encoder.kind = encoder }
-        if let template { spec.template = template }
-        if let batchSize { spec.training.batchSize = batchSize }
-        if let steps { spec.training.maxSteps = steps }
-        if let seed { spec.training.seeds = [seed] }
-        return spec
-    }
-}
-
 /// One rung of successive halving: how many trials train, and for how many steps in all.
 public struct SearchRung: Sendable, Equatable {
     public var trials: Int

@@ -6,23 +6,26 @@ public struct SearchReport: Codable, Sendable, Equatable {
     public var strategy: SearchStrategy
     /// One row per trial run, in the order they ran (each rung's in turn for `halving`).
     public var trials: [Row]
-    /// The `index` of the winning trial.
-    public var winner: Int
+    /// The `index` of the winning trial; nil when none ran.
+    public var winner: Int?
     /// Trials planned but not started because `budget_steps` or `budget_time` was spent.
     public var notRun: Int
+    /// Trials whose jobs ended without outputs (the daemon's history says why).
+    public var failed: Int
     /// The training steps of every trial run together.
     public var steps: Int
 
     enum CodingKeys: String, CodingKey {
-        case strategy, trials, winner, steps
+        case strategy, trials, winner, steps, failed
         case notRun = "not_run"
     }
 
-    public init(strategy: SearchStrategy, trials: [Row], winner: Int, notRun: Int, steps: Int) {
+    public init(strategy: SearchStrategy, trials: [Row], winner: Int?, notRun: Int, failed: Int, steps: Int) {
         self.strategy = strategy
         self.trials = trials
         self.winner = winner
         self.notRun = notRun
+        self.failed = failed
         self.steps = steps
     }
 
@@ -45,7 +48,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
         /// The chosen seed's warnings; a trial whose prompt collapsed or diverged wins only when every
         /// trial did.
         public var warnings: [String]
-        /// The trial's checkpoint folder, relative to the output folder.
+        /// The trial's folder (its outputs and checkpoints), relative to the search's output folder.
         public var folder: String
 
         public init(index: Int, rung: Int?, learningRate: Double?, encoder: String?, template: String?, batchSize: Int?,
@@ -78,7 +81,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
         let configurations = Set(trials.map(\.index)).count
         var lines = ["# Search (\(strategy.rawValue)): \(configurations) trials in \(trials.count) runs, \(steps) steps"
-                     + (notRun > 0 ? ", \(notRun) not run (budget spent)" : ""), "",
+                     + (notRun > 0 ? ", \(notRun) not run (budget spent)" : "")
+                     + (failed > 0 ? ", \(failed) failed" : ""), "",
                      "| trial | rung | learning rate | encoder | template | batch | steps | seed | dev | test | trained | warnings |",
                      "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for row in trials {

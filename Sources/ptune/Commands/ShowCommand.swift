@@ -17,19 +17,23 @@ struct ShowCommand: ParsableCommand {
         let attempts: [AttemptRecord]
         let events: [EventRecord]
         let artifacts: [ArtifactInfo]
+        /// A search's trials, each a job of its own.
+        let trials: [JobRecord]
     }
 
     func run() throws {
         let store = try spoolOptions.openStore()
         let record = try spoolOptions.job(job, in: store)
         let output = Output(job: record, attempts: try store.attempts(jobID: record.id),
-                            events: try store.events(jobID: record.id), artifacts: try store.artifacts(jobID: record.id))
+                            events: try store.events(jobID: record.id), artifacts: try store.artifacts(jobID: record.id),
+                            trials: try store.children(of: record.id))
         if json {
             try JobFormatting.printJSON(output)
             return
         }
         let j = record
         printForTerminal("job       \(j.id)  \(j.name)")
+        if let parent = j.parentID { printForTerminal("trial of  \(parent), a search") }
         printForTerminal("state     \(JobFormatting.state(j))\(j.reason.map { ": \($0)" } ?? "")")
         for warning in j.warnings?.split(separator: "\n") ?? [] { printForTerminal("warning   \(warning)") }
         printForTerminal("bundle    sha256 \(j.bundleSHA256)  (dropped as \(j.spoolName) by \(JobOwner.name(j.ownerUID)))")
@@ -53,6 +57,7 @@ struct ShowCommand: ParsableCommand {
             }
             printForTerminal("\n" + table.rendered)
         }
+        if !output.trials.isEmpty { printForTerminal("\ntrials\n" + Self.trialTable(output.trials)) }
         if !output.events.isEmpty {
             printForTerminal("\nevents")
             for e in output.events.suffix(12) { printForTerminal("  \(JobFormatting.time(e.at))  \(e.kind): \(e.message)") }
@@ -60,7 +65,27 @@ struct ShowCommand: ParsableCommand {
         if let data = try? store.artifact(jobID: j.id, name: "report.md"), let text = String(data: data, encoding: .utf8) {
             printForTerminal("\n" + text)
         }
-        let place = j.state == .succeeded ? "done" : (j.state.isTerminal ? (j.state == .rejected ? "rejected" : "failed") : "active")
-        printForTerminal("files     \((try spoolOptions.spoolURL()).appendingPathComponent(place).path)/\(j.state == .rejected ? j.spoolName : j.id)")
+        printForTerminal("files     \(try folder(of: j, in: store))")
+    }
+
+    /// Where the job's files are: its folder in active/, done/, failed/ or rejected/; a trial's in its search's.
+    private func folder(of job: JobRecord, in store: JobStore) throws -> String {
+        let spool = try spoolOptions.spoolURL()
+        if let parentID = job.parentID, let key = job.trialKey, let parent = try store.job(id: parentID) {
+            return try folder(of: parent, in: store) + "/trials/" + key
+        }
+        let place = job.state == .succeeded ? "done" : (job.state.isTerminal ? (job.state == .rejected ? "rejected" : "failed") : "active")
+        return spool.appendingPathComponent(place).path + "/" + (job.state == .rejected ? job.spoolName : job.id)
+    }
+
+    /// A search's trials: one line each, with where each stands.
+    static func trialTable(_ trials: [JobRecord]) -> String {
+        var table = TextTable(["ID", "TRIAL", "STATE", "STEP", "LOSS", "DEV", "REASON"])
+        for t in trials {
+            table.add([t.id, t.trialKey ?? "-", JobFormatting.state(t), JobFormatting.progress(t),
+                       t.lastLoss.map { String(format: "%.4f", $0) } ?? "-", t.lastDevMetric.map { String(format: "%.4f", $0) } ?? "-",
+                       t.reason ?? ""])
+        }
+        return table.rendered
     }
 }

@@ -44,26 +44,41 @@ struct TrainCommand: ParsableCommand {
         run.precision = precision
         run.recompute = recompute
         let result = try run.run()
-        let seeds = result.outcome.seeds
-        print("trained \(result.bundle.manifest.name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
+        if let search = result.search { Self.printSearch(search, name: result.bundle.manifest.name) }
+        if let outcome = result.outcome { Self.printOutcome(outcome, name: result.bundle.manifest.name) }
+        print("outputs in \(outURL.path): \(result.files.joined(separator: ", "))")
+    }
+
+    private static func printSearch(_ search: SearchReport, name: String) {
+        let winner = search.trials.last { $0.index == search.winner }
+        print("searched \(name) (\(search.strategy.rawValue)): \(search.trials.count) trial runs, \(search.steps) steps"
+              + (search.notRun > 0 ? ", \(search.notRun) not run (budget spent)" : ""))
+        if let winner {
+            print("  trial \(winner.index) wins: dev \(winner.dev.map { String(format: "%.4f", $0) } ?? "–"), "
+                  + "test \(winner.test.map { String(format: "%.4f", $0) } ?? "–") (search.md has every trial)")
+        }
+    }
+
+    private static func printOutcome(_ outcome: TrainingOutcome, name: String) {
+        let seeds = outcome.seeds
+        print("trained \(name): \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
         for seed in seeds {
-            let exported = seed.seed == result.outcome.bestSeed && result.outcome.exported == .chosenSeed
+            let exported = seed.seed == outcome.bestSeed && outcome.exported == .chosenSeed
             var line = "  seed \(seed.seed)\(exported ? " (exported)" : ""): \(seed.steps) steps"
             if let dev = seed.dev { line += ", dev \(ProgressDisplay.format(dev))" }
             if let test = seed.test { line += ", test \(ProgressDisplay.format(test))" }
             if !seed.warnings.isEmpty { line += "; warnings: " + seed.warnings.map(\.kind.rawValue).joined(separator: ", ") }
             print(line)
         }
-        if let refit = result.outcome.refit {
+        if let refit = outcome.refit {
             var line = "  seed \(refit.result.seed) again on all \(refit.records) records\(refit.exported ? " (exported)" : ""): "
                 + "\(refit.result.steps) steps"
             if let test = refit.result.test { line += ", test \(ProgressDisplay.format(test))" }
             print(line)
         }
-        if result.outcome.exported == .manualTemplate {
-            print("  the manual template (exported): \(result.outcome.baselines.manual.description)")
+        if outcome.exported == .manualTemplate {
+            print("  the manual template (exported): \(outcome.baselines.manual.description)")
         }
-        for warning in result.outcome.warnings { print("warning: \(warning.message)") }
-        print("outputs in \(outURL.path): \(result.files.joined(separator: ", "))")
+        for warning in outcome.warnings { print("warning: \(warning.message)") }
     }
 }

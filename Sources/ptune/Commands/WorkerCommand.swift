@@ -34,42 +34,58 @@ struct WorkerCommand: ParsableCommand {
         source.resume()
 
         let directory = URL(fileURLWithPath: jobDir)
-        let bundle = directory.appendingPathComponent("bundle")
+        // A search's trial runs in its search's folder, on the search's bundle.
+        let trial = FileManager.default.fileExists(atPath: directory.appendingPathComponent(EndedTrial.planFileName).path)
+        let bundle = (trial ? SearchFolder.of(trialFolder: directory).root : directory).appendingPathComponent("bundle")
         do {
             let files = BundleLoader.isPrediction(directory: bundle)
                 ? try predict(bundle: bundle, directory: directory, stop: stop)
-                : try train(bundle: bundle, directory: directory, stop: stop, position: position)
+                : try train(bundle: bundle, directory: directory, trial: trial, stop: stop, position: position)
             Self.emit(WorkerMessage(kind: .finished, files: files))
-        } catch let interrupted as TrainingInterrupted {
-            Self.emit(WorkerMessage(kind: .failed, seed: Int64(interrupted.seed), step: interrupted.step,
-                                    message: interrupted.description))
-            throw ExitCode(WorkerExit.interrupted)
-        } catch let interrupted as PredictionInterrupted {
-            Self.emit(WorkerMessage(kind: .failed, step: interrupted.done, total: interrupted.total,
-                                    message: interrupted.description))
-            throw ExitCode(WorkerExit.interrupted)
-        } catch let problems as TaskProblems {
-            Self.emit(WorkerMessage(kind: .failed, message: "the bundle cannot be run",
-                                    problems: problems.problems.map(\.description)))
-            throw ExitCode(WorkerExit.badInput)
-        } catch let error as ActionableError {
-            // A model the bundle names but the daemon cannot find, a precision this CPU lacks: another
-            // attempt would fail the same way.
-            Self.emit(WorkerMessage(kind: .failed, message: error.description))
-            throw ExitCode(WorkerExit.badInput)
         } catch {
-            Self.emit(WorkerMessage(kind: .failed, message: String(describing: error)))
-            throw ExitCode.failure
+            throw ExitCode(Self.exitStatus(reporting: error))
         }
     }
 
-    private func train(bundle: URL, directory: URL, stop: StopFlag, position: SeedPosition) throws -> [String] {
+    /// The last message for `error`, sent, and the exit status that tells the daemon what it means.
+    static func exitStatus(reporting error: Error) -> Int32 {
+        switch error {
+        case let interrupted as TrainingInterrupted:
+            emit(WorkerMessage(kind: .failed, seed: Int64(interrupted.seed), step: interrupted.step,
+                               message: interrupted.description))
+            return WorkerExit.interrupted
+        case let interrupted as PredictionInterrupted:
+            emit(WorkerMessage(kind: .failed, step: interrupted.done, total: interrupted.total, message: interrupted.description))
+            return WorkerExit.interrupted
+        case let requested as TrialsRequested:
+            log(requested.description + ": " + requested.trials.map(\.key).joined(separator: ", "))
+            return WorkerExit.trialsRequested
+        case let notRun as TrialNotRun:
+            emit(WorkerMessage(kind: .failed, message: notRun.reason))
+            return WorkerExit.notRun
+        case let problems as TaskProblems:
+            emit(WorkerMessage(kind: .failed, message: "the bundle cannot be run", problems: problems.problems.map(\.description)))
+            return WorkerExit.badInput
+        case let error as ActionableError:
+            // A model the bundle names but the daemon cannot find, a precision this CPU lacks: another
+            // attempt would fail the same way.
+            emit(WorkerMessage(kind: .failed, message: error.description))
+            return WorkerExit.badInput
+        default:
+            emit(WorkerMessage(kind: .failed, message: String(describing: error)))
+            return ExitCode.failure.rawValue
+        }
+    }
+
+    /// A training bundle; a search's is planned here and its trials run as jobs of their own.
+    private func train(bundle: URL, directory: URL, trial: Bool, stop: StopFlag, position: SeedPosition) throws -> [String] {
         var run = TrainingRun(bundleDirectory: bundle, outputDirectory: directory, modelPath: nil, threads: threads,
                               resume: true, onEvent: { Self.emit(Self.message(for: $0, position: position)) },
                               log: Self.log)
         run.jobID = jobID
+        run.searchRole = .plan
         run.stopRequested = { stop.isSet }
-        return try run.run().files
+        return try (trial ? run.runSearchTrial() : run.run()).files
     }
 
     /// A prediction bundle: progress is records done of all records.

@@ -1,0 +1,64 @@
+import Base
+import Foundation
+import PTuning
+import Spool
+
+extension SearchFolder {
+    /// The trials that have ended, by key: each folder's `trial-result.json`. With `failedWithoutResult`
+    /// (the daemon's search job, which plans only once its trials have all ended), a folder without
+    /// one that holds the daemon's failure report is a trial that failed; otherwise it is a trial
+    /// still to run (or to resume).
+    func endedTrials(failedWithoutResult: Bool) throws -> [String: EndedTrial] {
+        var ended: [String: EndedTrial] = [:]
+        guard FileManager.default.fileExists(atPath: trials.path) else { return ended }
+        for key in try FileSystem.entries(of: trials.path) where !key.hasPrefix(".") {
+            let folder = trial(key)
+            if let data = try? Data(contentsOf: folder.appendingPathComponent(EndedTrial.fileName)) {
+                ended[key] = try JSONDecoder().decode(EndedTrial.self, from: data)
+            } else if failedWithoutResult, let plan = try? plannedTrial(in: folder),
+                      let failure = try? Data(contentsOf: folder.appendingPathComponent(RunOutputs.reportJSON)) {
+                let reason = (try? JSONSerialization.jsonObject(with: failure) as? [String: Any])?["reason"] as? String
+                ended[key] = EndedTrial(trial: plan, outcome: .failed, reason: reason ?? "its job failed")
+            }
+        }
+        return ended
+    }
+
+    /// When the search began: the date recorded at its first start, recorded now if there is none.
+    func began() throws -> Date {
+        if let text = try? String(contentsOf: started, encoding: .utf8),
+           let date = ISO8601DateFormatter().date(from: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return date
+        }
+        let now = Date()
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try AtomicFile.write(Data((ISO8601DateFormatter().string(from: now) + "\n").utf8), to: started.path)
+        return now
+    }
+
+    /// What the trial in `folder` was asked to run.
+    func plannedTrial(in folder: URL) throws -> PlannedTrial {
+        try JSONDecoder().decode(PlannedTrial.self, from: Data(contentsOf: folder.appendingPathComponent(EndedTrial.planFileName)))
+    }
+
+    /// Records a trial's end in its folder, last of what it writes.
+    func record(_ ended: EndedTrial) throws {
+        try Self.writeJSON(ended, to: trial(ended.trial.key).appendingPathComponent(EndedTrial.fileName))
+    }
+
+    /// Makes each trial's folder with what it is to run, then lists them in `search-request.json`
+    /// for the daemon.
+    func request(_ trials: [PlannedTrial]) throws {
+        for planned in trials {
+            try FileManager.default.createDirectory(at: trial(planned.key), withIntermediateDirectories: true)
+            try Self.writeJSON(planned, to: trial(planned.key).appendingPathComponent(EndedTrial.planFileName))
+        }
+        try Self.writeJSON(trials, to: request)
+    }
+
+    static func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(value), to: url.path)
+    }
+}
