@@ -135,23 +135,36 @@ extension TrainingRun {
         return (EndedTrial(ran: planned, applied: applied, outcome: outcome, folder: "trials/\(planned.key)", files: files), outcome)
     }
 
-    /// The winner's outputs copied out of its folder, and search.json and search.md beside them.
+    /// The winner's outputs copied out of its folder (its report.md followed by the search's table),
+    /// and search.json, search.md and search.svg beside them.
     private func finish(_ outcome: SearchCoordinator.SearchOutcome, of coordinator: SearchCoordinator, folder: SearchFolder,
                         bundle: TaskBundle, outcomes: [String: TrainingOutcome]) throws -> Result {
         guard let winner = outcome.winner else {
             throw ActionableError("the search ran no trial", hint: "raise budget_steps or budget_time")
         }
-        for name in winner.files {
+        let winnerFolder = folder.trial(winner.trial.key)
+        for name in winner.files where name != RunOutputs.reportMarkdown {
             let target = outputDirectory.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(try Data(contentsOf: folder.trial(winner.trial.key).appendingPathComponent(name)), to: target.path)
+            try AtomicFile.write(try Data(contentsOf: winnerFolder.appendingPathComponent(name)), to: target.path)
         }
-        try SearchFolder.writeJSON(outcome.report, to: outputDirectory.appendingPathComponent("search.json"))
-        try AtomicFile.write(Data(outcome.report.markdown.utf8), to: outputDirectory.appendingPathComponent("search.md").path)
+        let report = outcome.report
+        let metric = "dev " + bundle.manifest.spec.kind.primaryMetric.label
+        let trialsTable = "#" + report.markdown + "\n![\(metric) of every trial](\(Self.searchChart))\n"
+        let winnerReport = (try? String(contentsOf: winnerFolder.appendingPathComponent(RunOutputs.reportMarkdown), encoding: .utf8)) ?? ""
+        try AtomicFile.write(Data((winnerReport + "\n" + trialsTable).utf8),
+                             to: outputDirectory.appendingPathComponent(RunOutputs.reportMarkdown).path)
+        try SearchFolder.writeJSON(report, to: outputDirectory.appendingPathComponent("search.json"))
+        try AtomicFile.write(Data(report.markdown.utf8), to: outputDirectory.appendingPathComponent("search.md").path)
+        let chart = SearchChart.svg(report, title: "\(bundle.manifest.name): \(metric) of every trial", metricName: metric)
+        try AtomicFile.write(Data(chart.utf8), to: outputDirectory.appendingPathComponent(Self.searchChart).path)
         log("search: trial \(winner.trial.index + 1) of \(coordinator.plan.count) wins (\(winner.trial.settings))")
-        return Result(outcome: outcomes[winner.trial.key], bundle: bundle, files: winner.files + ["search.json", "search.md"],
-                      search: outcome.report)
+        let files = Array(Set(winner.files + [RunOutputs.reportMarkdown])).sorted() + ["search.json", "search.md", Self.searchChart]
+        return Result(outcome: outcomes[winner.trial.key], bundle: bundle, files: files, search: report)
     }
+
+    /// The chart of every trial's dev metric against its steps.
+    static let searchChart = "search.svg"
 
     /// The steps a trial that sets none trains: the bundle's, resolved as the trainer would.
     static func fullSteps(_ bundle: TaskBundle) -> Int {

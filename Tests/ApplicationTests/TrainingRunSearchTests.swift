@@ -44,11 +44,15 @@ import Testing
         let winner = try #require(search.trials.first { $0.index == search.winner })
         #expect(result.outcome?.seeds.map(\.seed) == [winner.seed!], "the winner trained in this process")
         #expect(result.search == search)
-        for file in ["report.json", "report.md", "prompt.safetensors", "search.json", "search.md"] {
+        for file in ["report.json", "report.md", "prompt.safetensors", "search.json", "search.md", "search.svg"] {
             #expect(result.files.contains(file) && FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         let markdown = try String(contentsOf: out.appendingPathComponent("search.md"), encoding: .utf8)
         #expect(markdown.contains("| \(winner.index) ★ |"))
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("## Search (grid)") && report.contains("| \(winner.index) ★ |") && report.contains("(search.svg)"),
+                "the search's report.md is the winner's with the trials table")
+        #expect(search.trials.allSatisfy { !$0.devCurve.isEmpty && $0.devCurve.last!.step <= 4 })
     }
 
     @Test func aStoppedSearchResumesWithoutTrainingAFinishedTrialAgain() throws {

@@ -14,7 +14,7 @@ struct Completion {
     /// Artifacts kept in the database for `ptune export`.
     static let artifactNames = [promptArtifact, "report.json", "report.md", "loss.svg",
                                 "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "predictions.jsonl",
-                                "search.json", "search.md"]
+                                "search.json", "search.md", "search.svg"]
 
     /// Records how the worker ended and moves the job on. Safe to call again after it failed midway:
     /// once the attempt's end is committed, what is left (the move out of active/) is the

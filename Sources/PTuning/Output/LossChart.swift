@@ -67,7 +67,7 @@ public enum LossChart {
     }
 
     /// Grid, ticks, tick labels and the y-axis label of one panel.
-    private static func frame(_ svg: inout SVGWriter, x: AxisScale, y: AxisScale, top: Double, bottom: Double,
+    static func frame(_ svg: inout SVGWriter, x: AxisScale, y: AxisScale, top: Double, bottom: Double,
                               label: String, stepLabels: Bool) {
         let left = x.pixel(x.lower), right = x.pixel(x.upper)
         for tick in y.ticks {

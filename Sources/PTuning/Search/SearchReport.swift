@@ -50,9 +50,12 @@ public struct SearchReport: Codable, Sendable, Equatable {
         public var warnings: [String]
         /// The trial's folder (its outputs and checkpoints), relative to the search's output folder.
         public var folder: String
+        /// The dev primary metric against step: its folds pooled, or its chosen seed's.
+        public var devCurve: [DevSample]
 
         public init(index: Int, rung: Int?, learningRate: Double?, encoder: String?, template: String?, batchSize: Int?,
-                    maxSteps: Int?, seed: UInt64?, dev: Double?, test: Double?, steps: Int, warnings: [String], folder: String) {
+                    maxSteps: Int?, seed: UInt64?, dev: Double?, test: Double?, steps: Int, warnings: [String], folder: String,
+                    devCurve: [DevSample] = []) {
             self.index = index
             self.rung = rung
             self.learningRate = learningRate
@@ -66,6 +69,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
             self.steps = steps
             self.warnings = warnings
             self.folder = folder
+            self.devCurve = devCurve
         }
 
         enum CodingKeys: String, CodingKey {
@@ -73,6 +77,18 @@ public struct SearchReport: Codable, Sendable, Equatable {
             case learningRate = "learning_rate"
             case batchSize = "batch_size"
             case maxSteps = "max_steps"
+            case devCurve = "dev_curve"
+        }
+    }
+
+    /// One dev evaluation of a trial.
+    public struct DevSample: Codable, Sendable, Equatable {
+        public var step: Int
+        public var dev: Double
+
+        public init(step: Int, dev: Double) {
+            self.step = step
+            self.dev = dev
         }
     }
 

@@ -62,7 +62,9 @@ public struct EndedTrial: Codable, Sendable, Equatable {
                                    batchSize: applied.batchSize, maxSteps: applied.steps, seed: applied.seed,
                                    dev: outcome.crossValidation?.best.primary ?? chosen?.dev?.primary, test: test?.primary,
                                    steps: (outcome.seeds + (outcome.refit.map { [$0.result] } ?? [])).map(\.steps).reduce(0, +),
-                                   warnings: warnings.map(\.rawValue), folder: folder)
+                                   warnings: warnings.map(\.rawValue), folder: folder,
+                                   devCurve: (outcome.crossValidation?.curve ?? chosen?.devCurve ?? [])
+                                       .map { SearchReport.DevSample(step: $0.step, dev: $0.metrics.primary) })
         self.init(trial: trial, outcome: .ran, row: row,
                   sound: !warnings.contains(.oneAnswer) && !warnings.contains(.lossAboveUniform), files: files)
     }
