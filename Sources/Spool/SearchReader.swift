@@ -36,14 +36,15 @@ struct SearchReader {
     /// `settings` when its strategy can run on its space and its budget covers a trial; nil with the
     /// problems reported otherwise.
     private func checked(_ settings: SearchSettings) -> SearchSettings? {
-        if settings.strategy != .grid, settings.trials == nil {
-            table.problem("trials", "is required with strategy = \"\(settings.strategy.rawValue)\"",
+        if settings.strategy == .random, settings.trials == nil {
+            table.problem("trials", "is required with strategy = \"random\"",
                           hint: "the number of configurations to draw, 1 to \(SearchSettings.maximumTrials)")
             return nil
         }
-        if settings.strategy == .grid, case .range(_, _, nil)? = settings.space.learningRate {
-            table.problem("space.learning_rate", "a range needs points = N for strategy = \"grid\"",
-                          hint: "add points (values spaced evenly on a log scale), or use strategy = \"random\"")
+        if settings.runsGrid, case .range(_, _, nil)? = settings.space.learningRate {
+            table.problem("space.learning_rate", "a range needs points = N for strategy = \"\(settings.strategy.rawValue)\""
+                              + (settings.strategy == .halving ? " without trials" : ""),
+                          hint: "add points (values spaced evenly on a log scale), or draw configurations with trials = N")
             return nil
         }
         let trials = SearchPlan.configurations(settings)

@@ -39,9 +39,14 @@ import TOMLKit
         #expect(SearchPlan.configurations(search).count == 3 * 2 * 2 * 2)
     }
 
-    @Test func halvingAndRandomNeedTrialsAndTakeTheirOwnKeys() throws {
-        let (missing, problems) = try read("[search]\nstrategy = \"halving\"\n[search.space]\nlearning_rate = [1e-3, 3e-3]\n")
+    @Test func randomNeedsTrialsHalvingWithoutThemRunsTheGridAndBothTakeTheirOwnKeys() throws {
+        let (missing, problems) = try read("[search]\nstrategy = \"random\"\n[search.space]\nlearning_rate = [1e-3, 3e-3]\n")
         #expect(missing == nil && problems.first?.field == "search.trials")
+        let (grid, fine) = try read("[search]\nstrategy = \"halving\"\n[search.space]\nlearning_rate = [1e-3, 3e-3]\nseeds = [1, 2]\n")
+        #expect(fine.isEmpty && grid.map(SearchPlan.configurations)?.count == 4)
+        let (ranged, unpointed) = try read("[search]\nstrategy = \"halving\"\n[search.space]\nlearning_rate = { min = 1e-4, max = 1e-1 }\n")
+        #expect(ranged == nil && unpointed.first?.field == "search.space.learning_rate"
+                && unpointed.first?.message.contains("without trials") == true)
         let (settings, none) = try read("""
             [search]
             strategy = "halving"

@@ -5,8 +5,9 @@ import Foundation
 public struct SearchSettings: Sendable, Equatable {
     public var space: SearchSpace
     public var strategy: SearchStrategy
-    /// Configurations drawn (`random`), or started in the first rung (`halving`); for `grid`, all of
-    /// the grid when nil, else its first `trials` configurations.
+    /// Configurations drawn (`random`), or started in the first rung (`halving`; nil: every
+    /// combination of the space, as a grid); for `grid`, all of the grid when nil, else its first
+    /// `trials` configurations.
     public var trials: Int?
     /// The training steps of every trial together, at most.
     public var budgetSteps: Int?
@@ -20,6 +21,9 @@ public struct SearchSettings: Sendable, Equatable {
     public var minimumSteps: Int?
     /// Seeds the draws of `random` and `halving` (not the trials' own seeds).
     public var seed: UInt64
+
+    /// Whether the configurations are the space's combinations (`grid`, and `halving` without `trials`).
+    public var runsGrid: Bool { strategy == .grid || (strategy == .halving && trials == nil) }
 
     public static let defaultReduction = 3
     /// At most this many trials in one search.
