@@ -59,6 +59,7 @@ extension JobStore {
 
     /// Up to `limit` jobs in `states` that ended since `channel` was configured and are due a
     /// notification on it: never tried, or failed with the next try due by `now`. Oldest end first.
+    /// A search's trials are told of through their search.
     public func dueNotifications(channel: String, states: [JobState], now: Date, limit: Int) throws -> [JobRecord] {
         try read { db in
             let placeholders = states.map { _ in "?" }.joined(separator: ", ")
@@ -66,6 +67,7 @@ extension JobStore {
                 SELECT job.* FROM job JOIN notify_channel c ON c.channel = ?
                 LEFT JOIN notification n ON n.jobID = job.id AND n.channel = c.channel
                 WHERE (julianday(job.finishedAt) - 2440587.5) * 86400.0 >= c.enabledAt - 0.001 AND job.state IN (\(placeholders))
+                    AND job.parentID IS NULL
                     AND (n.jobID IS NULL OR (n.state = 'retry' AND n.nextAt <= ?))
                 ORDER BY job.finishedAt, job.id LIMIT ?
                 """

@@ -17,10 +17,16 @@ struct NotificationTests {
         try store.configureNotifyChannels(["url"], at: t0)
         let ok = try ended("b1", .succeeded, at: 5), bad = try ended("b2", .failed, at: 6)
         _ = try ended("b3", .rejected, at: 7)
+        var trial = makeJob("b4", state: .succeeded)
+        trial.finishedAt = t0.addingTimeInterval(8)
+        trial.parentID = ok
+        trial.trialKey = "trial-1-000000000000"
+        try store.insertJob(trial, durable: false)
         try store.insertJob(makeJob("c1"), durable: false)
         let states: [JobState] = [.succeeded, .failed]
         let now = t0.addingTimeInterval(100)
-        #expect(try store.dueNotifications(channel: "url", states: states, now: now, limit: 10).map(\.id) == [ok, bad])
+        #expect(try store.dueNotifications(channel: "url", states: states, now: now, limit: 10).map(\.id) == [ok, bad],
+                "a search's trial is told of through its search")
         #expect(try store.dueNotifications(channel: "command", states: states, now: now, limit: 10).isEmpty)
         #expect(!(try store.dueNotifications(channel: "url", states: states, now: now, limit: 10).map(\.id)).contains(before))
 
