@@ -45,9 +45,15 @@ extension JobStore {
             let reason = "asked for \(requests.count) trial\(requests.count == 1 ? "" : "s")"
             _ = try Self.recordAttemptEnd(db, id: attemptID, state: .succeeded, exitStatus: nil, reason: reason,
                                           peakRSSMB: nil, at: at)
-            try Self.moveJob(db, id: parentID, to: .queued, reason: "waiting for its \(requests.count) trials", at: at)
+            let trials = try JobRecord.filter(Column("parentID") == parentID).fetchAll(db)
+            try Self.moveJob(db, id: parentID, to: .queued, reason: Self.waitingReason(for: trials), at: at)
             return children
         }
+    }
+
+    /// What a search waiting for `trials` says it waits for.
+    public static func waitingReason(for trials: [JobRecord]) -> String {
+        "waiting for its trials: \(trials.filter(\.state.isTerminal).count) of \(trials.count) ended"
     }
 
     /// The trials of a search's job, in the order they were asked for.

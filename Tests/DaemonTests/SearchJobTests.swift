@@ -73,6 +73,9 @@ import Testing
         try h.wait(seconds: 60, "a trial running") {
             try h.history().contains { $0["parent_id"] as? String == id && $0["state"] as? String == "running" }
         }
+        try h.wait(seconds: 10, "the search saying what it waits for") {
+            try h.job(named: "sc")?["reason"] as? String == "waiting for its trials: 0 of 4 ended"
+        }
         #expect(try h.cli(["cancel", "--spool", h.spool.path, id]).status == 0)
         let row = try h.waitForJob("sc", in: ["cancelled", "succeeded", "failed"], seconds: 60)
         #expect(row["state"] as? String == "cancelled", "\(row)")

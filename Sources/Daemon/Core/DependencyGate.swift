@@ -30,7 +30,10 @@ struct DependencyGate {
             if let first = open.first {
                 let until = first.dependency.kind == .ok ? "succeed" : "end"
                 let more = open.count > 1 ? " (and \(open.count - 1) more)" : ""
-                let reason = "\(Self.waitingPrefix) job \(first.dependency.dependsOn) (\(first.name)) to \(until)\(more)"
+                let trials = try context.store.children(of: job.id)
+                let reason = trials.isEmpty
+                    ? "\(Self.waitingPrefix) job \(first.dependency.dependsOn) (\(first.name)) to \(until)\(more)"
+                    : JobStore.waitingReason(for: trials)
                 if job.reason != reason { try context.store.setQueuedReason(jobID: job.id, reason: reason) }
             } else {
                 if job.reason?.hasPrefix(Self.waitingPrefix) == true { try context.store.setQueuedReason(jobID: job.id, reason: nil) }
