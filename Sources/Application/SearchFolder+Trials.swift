@@ -13,8 +13,8 @@ extension SearchFolder {
         guard FileManager.default.fileExists(atPath: trials.path) else { return ended }
         for key in try FileSystem.entries(of: trials.path) where !key.hasPrefix(".") {
             let folder = trial(key)
-            if let data = try? Data(contentsOf: folder.appendingPathComponent(EndedTrial.fileName)) {
-                ended[key] = try JSONDecoder().decode(EndedTrial.self, from: data)
+            if let recorded = try recordedEnd(in: folder) {
+                ended[key] = recorded
             } else if failedWithoutResult, let plan = try? plannedTrial(in: folder),
                       let failure = try? Data(contentsOf: folder.appendingPathComponent(RunOutputs.reportJSON)) {
                 let reason = (try? JSONSerialization.jsonObject(with: failure) as? [String: Any])?["reason"] as? String
@@ -22,6 +22,12 @@ extension SearchFolder {
             }
         }
         return ended
+    }
+
+    /// How the trial in `folder` ended, as it recorded; nil when it has not.
+    func recordedEnd(in folder: URL) throws -> EndedTrial? {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(EndedTrial.fileName)) else { return nil }
+        return try JSONDecoder().decode(EndedTrial.self, from: data)
     }
 
     /// When the search began: the date recorded at its first start, recorded now if there is none.
@@ -46,13 +52,15 @@ extension SearchFolder {
         try Self.writeJSON(ended, to: trial(ended.trial.key).appendingPathComponent(EndedTrial.fileName))
     }
 
-    /// Makes each trial's folder with what it is to run, then lists them in `search-request.json`
-    /// for the daemon.
+    /// Makes the trial's folder with what it is to run (`trial-plan.json`).
+    func prepare(_ planned: PlannedTrial) throws {
+        try FileManager.default.createDirectory(at: trial(planned.key), withIntermediateDirectories: true)
+        try Self.writeJSON(planned, to: trial(planned.key).appendingPathComponent(EndedTrial.planFileName))
+    }
+
+    /// Makes each trial's folder, then lists them in `search-request.json` for the daemon.
     func request(_ trials: [PlannedTrial]) throws {
-        for planned in trials {
-            try FileManager.default.createDirectory(at: trial(planned.key), withIntermediateDirectories: true)
-            try Self.writeJSON(planned, to: trial(planned.key).appendingPathComponent(EndedTrial.planFileName))
-        }
+        for planned in trials { try prepare(planned) }
         try Self.writeJSON(trials, to: request)
     }
 

@@ -40,6 +40,12 @@ extension TrainingRun {
         let coordinator = SearchCoordinator(settings: search, fullSteps: Self.fullSteps(bundle))
         let began = try folder.began()
         var trainer: SearchTrainer? = nil
+        func loaded() throws -> SearchTrainer {
+            if let trainer { return trainer }
+            let made = try searchTrainer(bundle: bundle, variants: search.space.template ?? [])
+            trainer = made
+            return made
+        }
         var outcomes: [String: TrainingOutcome] = [:]
         while true {
             switch coordinator.next(ended: try folder.endedTrials(failedWithoutResult: searchRole == .plan)) {
@@ -49,11 +55,10 @@ extension TrainingRun {
                 try folder.request(trials)
                 throw TrialsRequested(trials: trials)
             case .run(let trials):
-                if trainer == nil { trainer = try searchTrainer(bundle: bundle, variants: search.space.template ?? []) }
                 for planned in trials {
-                    try FileManager.default.createDirectory(at: folder.trial(planned.key), withIntermediateDirectories: true)
+                    try folder.prepare(planned)
                     let (ended, outcome) = try runTrial(planned, coordinator: coordinator, folder: folder, began: began,
-                                                        trainer: trainer!)
+                                                        trainer: loaded)
                     outcomes[planned.key] = outcome
                     try folder.record(ended)
                 }
@@ -73,15 +78,16 @@ extension TrainingRun {
         Threads.set(threads ?? bundle.manifest.limits.threads)
         let coordinator = SearchCoordinator(settings: search, fullSteps: Self.fullSteps(bundle))
         let began = try folder.began()
-        let trainer = try searchTrainer(bundle: bundle, variants: [])
-        let (ended, outcome) = try runTrial(planned, coordinator: coordinator, folder: folder, began: began, trainer: trainer)
+        let (ended, outcome) = try runTrial(planned, coordinator: coordinator, folder: folder, began: began,
+                                            trainer: { try searchTrainer(bundle: bundle, variants: []) })
         try folder.record(ended)
         guard ended.outcome == .ran else { throw TrialNotRun(reason: ended.reason ?? "the search's budget was spent") }
         return Result(outcome: outcome, bundle: bundle, files: ended.files)
     }
 
-    /// The model and encoded records trials share: each template's records encoded once, those of
-    /// `variants` (besides the bundle's own) before the first trial trains.
+    /// The model and encoded records trials share (loaded when the first trial trains): each
+    /// template's records encoded once, those of `variants` (besides the bundle's own) before the first
+    /// trial trains.
     final class SearchTrainer {
         let bundle: TaskBundle
         let model: LanguageModel
@@ -113,23 +119,28 @@ extension TrainingRun {
     }
 
     /// One trial trained in its folder, its outputs written there: how it ended (not run when the
-    /// budget is spent), and its outcome when it ran.
+    /// budget is spent before it began), and its outcome when it ran. A trial that has recorded its
+    /// end (a job run again after the daemon died before recording it) is not run again.
     private func runTrial(_ planned: PlannedTrial, coordinator: SearchCoordinator, folder: SearchFolder, began: Date,
-                          trainer: SearchTrainer) throws -> (EndedTrial, TrainingOutcome?) {
-        let ended = Array(try folder.endedTrials(failedWithoutResult: false).values)
-        if let refusal = coordinator.refusal(ended: ended, elapsed: Date().timeIntervalSince(began)) {
+                          trainer load: () throws -> SearchTrainer) throws -> (EndedTrial, TrainingOutcome?) {
+        let directory = folder.trial(planned.key)
+        if let recorded = try folder.recordedEnd(in: directory) { return (recorded, nil) }
+        let checkpoints = directory.appendingPathComponent("checkpoints")
+        let begun = !((try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []).isEmpty
+        let others = try folder.endedTrials(failedWithoutResult: false).values.filter { $0.trial.key != planned.key }
+        if !begun, let refusal = coordinator.refusal(ended: others, elapsed: Date().timeIntervalSince(began)) {
             log("trial \(planned.index + 1) not run: \(refusal)")
             return (EndedTrial(trial: planned, outcome: .notRun, reason: refusal), nil)
         }
         log("trial \(planned.index + 1) of \(coordinator.plan.count)" + (planned.rung.map { ", rung \($0 + 1)" } ?? "")
             + ": " + planned.settings)
+        let trainer = try load()
         let applied = coordinator.applied(planned)
         let spec = applied.applied(to: trainer.spec)
         let encoder = try ExampleEncoder(spec: spec, tokenizer: trainer.model.tokenizer)
-        let directory = folder.trial(planned.key)
         let startedAt = Date()
         let outcome = try train(encoder, data: try records(for: spec.template, trainer: trainer), model: trainer.model,
-                                checkpoints: directory.appendingPathComponent("checkpoints"))
+                                checkpoints: checkpoints)
         let files = try writing(to: directory).writeOutputs(outcome: outcome, bundle: trainer.bundle, model: trainer.model,
                                                             encoder: encoder, startedAt: startedAt)
         return (EndedTrial(ran: planned, applied: applied, outcome: outcome, folder: "trials/\(planned.key)", files: files), outcome)

@@ -93,4 +93,20 @@ import Testing
         let search = try report(out)
         #expect(search.trials.count == 2 && search.notRun == 2 && search.steps == 8, "the second trial starts at 4 of 6 steps")
     }
+
+    @Test func aTrialThatRecordedItsEndIsNotRunAgainNorRefusedByItsOwnSteps() throws {
+        let tiny = try bundle("[search]\nbudget_steps = 4\n[search.space]\nseeds = [1, 2]\n")
+        let out = tiny.output("again")
+        _ = try run(tiny, into: out)
+        let search = try report(out)
+        #expect(search.trials.count == 1 && search.notRun == 1, "the first trial spends the budget")
+        let folder = out.appendingPathComponent(search.trials[0].folder)
+        let recorded = try Data(contentsOf: folder.appendingPathComponent("trial-result.json"))
+        // The daemon runs a trial's job again when it died before recording how the job ended.
+        var steps = 0
+        let again = try TrainingRun(bundleDirectory: tiny.bundle, outputDirectory: folder, modelPath: tiny.model, threads: 1,
+                                    resume: true, onEvent: { if case .step = $0 { steps += 1 } }, log: { _ in }).runSearchTrial()
+        #expect(steps == 0 && again.files.contains("report.json"))
+        #expect(try Data(contentsOf: folder.appendingPathComponent("trial-result.json")) == recorded)
+    }
 }

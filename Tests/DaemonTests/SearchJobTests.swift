@@ -43,6 +43,9 @@ import Testing
         let winnerFolder = done.appendingPathComponent(try #require(winnerRow["folder"] as? String))
         #expect(try Data(contentsOf: done.appendingPathComponent("prompt.safetensors"))
                 == Data(contentsOf: winnerFolder.appendingPathComponent("prompt.safetensors")), "the winner's prompt is the search's")
+        let table = h.root.appendingPathComponent("table.safetensors").path
+        let export = try h.cli(["export", "--table", table, "--spool", h.spool.path])
+        #expect(export.status == 0, "a table takes the search's prompt, not its trials': \(export.err)")
         #expect(try h.stop() == 0)
         try SpoolInvariants.check(h, names: ["sj"], context: "grid")
     }

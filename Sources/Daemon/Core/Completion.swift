@@ -24,7 +24,7 @@ struct Completion {
         if try context.store.attempts(jobID: job.id).first(where: { $0.id == running.attempt.id })?.finishedAt != nil {
             return
         }
-        defer { CancelRequests.clear(running.job.id, layout: context.layout) }
+        defer { clearCancelRequestIfEnded(running.job) }
         let worker = running.worker
         let now = context.clock.now()
         let exit = worker.exitStatus
@@ -77,6 +77,15 @@ struct Completion {
         }
     }
 
+    /// Removes the job's cancel request once it has ended for good: a request stands past an attempt
+    /// that left the job queued (a search asking for trials, a job retried), which is then cancelled
+    /// before it runs again.
+    private func clearCancelRequestIfEnded(_ job: JobRecord) {
+        if (try? context.store.job(id: job.id))??.state.isTerminal == true {
+            CancelRequests.clear(job.id, layout: context.layout)
+        }
+    }
+
     /// Ends a job no worker ran for: its failure report, the state in a durable commit, then the
     /// move to failed/.
     func endUnstarted(_ job: JobRecord, in state: JobState, reason: String) throws {
@@ -118,7 +127,7 @@ struct Completion {
             guard size <= JobStore.maxArtifactBytes else {
                 try context.store.appendEvent(jobID: running.job.id, attempt: running.attempt.number, kind: "artifact",
                                               message: "\(name) (\(size) bytes) is larger than the database keeps "
-                                                  + "(\(JobStore.maxArtifactBytes) bytes); it stays in done/\(running.job.id) only",
+                                                  + "(\(JobStore.maxArtifactBytes) bytes); it stays in the job's folder only",
                                               at: now)
                 continue
             }

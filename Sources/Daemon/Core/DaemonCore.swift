@@ -122,20 +122,21 @@ public final class DaemonCore {
         try Completion(context: context).finish(job)
     }
 
-    /// Queued jobs with a cancel request end as cancelled without running.
+    /// Queued jobs with a cancel request (a request file allowed now, or one accepted earlier) end as
+    /// cancelled without running; a search once its trials, cancelled first, have ended.
     private func cancelQueued() throws {
-        for id in CancelRequests.pending(layout: context.layout) where running[id] == nil {
+        let accepted = try context.store.queuedJobs().filter(\.cancelRequested).map(\.id)
+        for id in Set(CancelRequests.pending(layout: context.layout) + accepted).sorted() where running[id] == nil {
             guard let job = try context.store.job(id: id), job.id == id else {
                 CancelRequests.clear(id, layout: context.layout)
                 continue
             }
-            guard try CancelRequests.allowedRequest(for: job, context: context) else { continue }
+            guard try job.cancelRequested || CancelRequests.allowedRequest(for: job, context: context) else { continue }
             if job.state == .queued {
                 try context.store.requestCancel(jobID: id, at: context.clock.now())
-                // A search is cancelled once its trials have ended; its request stands till then.
                 if try SearchTrials(context: context).cancelLive(of: job) { continue }
-                try Completion(context: context).endUnstarted(job, in: .cancelled,
-                                                              reason: "cancelled with `ptune cancel` before it ran")
+                try Completion(context: context).endUnstarted(job, in: .cancelled, reason: job.attempts == 0
+                    ? "cancelled with `ptune cancel` before it ran" : "cancelled with `ptune cancel`")
             }
             if job.state != .running { CancelRequests.clear(id, layout: context.layout) }
         }

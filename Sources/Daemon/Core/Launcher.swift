@@ -110,11 +110,14 @@ final class Launcher {
                              metadata: ["job": "\(job.id)", "worker": "\(executor.describe(worker))"])
     }
 
-    /// What the worker of `job`'s next attempt runs: `ptune worker` on the job's folder.
+    /// What the worker of `job`'s next attempt runs: `ptune worker` on the job's folder (`--trial`:
+    /// a search's trial, in its search's folder).
     private func launch(of job: JobRecord, in directory: URL) -> WorkerLaunch {
         WorkerLaunch(
-            job: job, attempt: job.attempts + 1, directory: directory, executable: context.config.workerExecutable,
+            job: job, attempt: job.attempts + 1, directory: directory, spool: context.layout.root,
+            executable: context.config.workerExecutable,
             arguments: ["worker", "--job-dir", directory.path, "--job-id", job.id, "--threads", String(job.threads)]
+                + (job.trialKey == nil ? [] : ["--trial"])
                 + (job.attempts == 0 ? context.config.firstAttemptArguments : []),
             environment: ["PTUNE_MODELS": context.config.models, "OPENBLAS_NUM_THREADS": String(job.threads)])
     }

@@ -1,4 +1,6 @@
+import Base
 import Foundation
+import Glibc
 import Spool
 import Store
 
@@ -11,13 +13,16 @@ struct SearchTrials {
     let context: DaemonContext
 
     /// The trials `running`'s worker asked for, recorded as child jobs; false when its request is
-    /// unusable (the attempt must then fail).
+    /// unusable or asks again for a trial that has ended (the attempt then fails, and counts as a
+    /// failure, so a search cannot ask for the same trials for ever).
     func spawn(for running: RunningJob) throws -> Bool {
         let folder = SearchFolder(root: running.directory)
         guard let data = try? Data(contentsOf: folder.request),
               let requests = try? JSONDecoder().decode([TrialRequest].self, from: data), !requests.isEmpty,
-              requests.allSatisfy({ Self.isKey($0.key) && FileManager.default.fileExists(atPath: folder.trial($0.key).path) })
+              requests.allSatisfy({ Self.isKey($0.key) && Self.isFolder(folder.trial($0.key)) })
         else { return false }
+        let ended = Set(try context.store.children(of: running.job.id).filter(\.state.isTerminal).compactMap(\.trialKey))
+        guard ended.isDisjoint(with: requests.map(\.key)) else { return false }
         let children = try context.store.spawnTrials(parentID: running.job.id, requests: requests,
                                                      attemptID: running.attempt.id, at: context.clock.now())
         context.logger.info("search asked for trials", metadata: ["job": "\(running.job.id)",
@@ -25,14 +30,26 @@ struct SearchTrials {
         return true
     }
 
-    /// Cancels the trials of `search` that have not ended, through cancel requests of the daemon's
-    /// own; true when some are still to end (the search then waits for them before it is cancelled).
+    /// Cancels the trials of `search` that have not ended: queued ones end now, running ones are
+    /// stopped through a cancel request of the daemon's own, interrupted ones end when queued again.
+    /// True while some are still to end (the search then waits for them before it is cancelled).
     func cancelLive(of search: JobRecord) throws -> Bool {
-        let live = try context.store.children(of: search.id).filter { !$0.state.isTerminal }
-        for trial in live where !trial.cancelRequested {
-            try CancelRequests.request(trial.id, spool: context.layout.root)
+        var left = false
+        for trial in try context.store.children(of: search.id) where !trial.state.isTerminal {
+            try context.store.requestCancel(jobID: trial.id, at: context.clock.now())
+            if trial.state == .queued {
+                try Completion(context: context).endUnstarted(trial, in: .cancelled, reason: "its search was cancelled")
+                continue
+            }
+            if trial.state == .running { try CancelRequests.request(trial.id, spool: context.layout.root) }
+            left = true
         }
-        return !live.isEmpty
+        return left
+    }
+
+    /// Whether `url` is a folder itself, not a link to one.
+    static func isFolder(_ url: URL) -> Bool {
+        (try? FileSystem.status(url.path)).flatMap { $0 }.map { $0.st_mode & S_IFMT == S_IFDIR } ?? false
     }
 
     /// "trial-12-0123456789ab": the only names a trial's folder may have.

@@ -6,8 +6,11 @@ public struct WorkerLaunch {
     public let job: JobRecord
     /// The attempt this worker is (1, 2, ...).
     public let attempt: Int
-    /// active/JOB: the bundle, checkpoints and outputs.
+    /// Where the worker works: active/JOB (the bundle, checkpoints and outputs), or for a search's
+    /// trial active/SEARCH/trials/KEY.
     public let directory: URL
+    /// The spool's root.
+    public let spool: URL
     /// The `ptune` binary and its arguments (`worker --job-dir ...`).
     public var executable: String
     public let arguments: [String]

@@ -69,13 +69,14 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// The newest succeeded job's prompt of every task name (of `model` and `owner` when given). A job
-    /// whose prompt is gone (retention) or unreadable is left out with a note.
+    /// The newest succeeded job's prompt of every task name (of `model` and `owner` when given); a
+    /// search's, not its trials'. A job whose prompt is gone (retention) or unreadable is left out
+    /// with a note.
     private func exportTable(to path: String, store: JobStore) throws {
         var newest: [String: (job: String, prompt: PromptFile)] = [:]
         let ownerUID = try owner.map(JobOwner.uid)
         for record in try store.jobs(state: .succeeded, ownerUID: ownerUID)
-        where newest[record.name] == nil && record.kind != BundleLoader.predictionKind {
+        where newest[record.name] == nil && record.kind != BundleLoader.predictionKind && record.parentID == nil {
             let prompt: PromptFile
             do {
                 prompt = try store.prompt(of: record.id)

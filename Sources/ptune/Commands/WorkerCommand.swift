@@ -22,6 +22,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "The job's folder in the spool (active/JOB).") var jobDir: String
     @Option(name: .long, help: "The job id, for the report.") var jobID: String?
     @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
+    @Flag(name: .long, help: "The job is a search's trial: JOB_DIR is its folder in the search's, trials/KEY.") var trial = false
     @OptionGroup var faults: FaultInjectionOptions
 
     func run() throws {
@@ -35,7 +36,6 @@ struct WorkerCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: jobDir)
         // A search's trial runs in its search's folder, on the search's bundle.
-        let trial = FileManager.default.fileExists(atPath: directory.appendingPathComponent(EndedTrial.planFileName).path)
         let bundle = (trial ? SearchFolder.of(trialFolder: directory).root : directory).appendingPathComponent("bundle")
         do {
             let files = BundleLoader.isPrediction(directory: bundle)

@@ -8,10 +8,8 @@ struct SlurmSubmission {
     let launch: WorkerLaunch
     let settings: SlurmSettings
 
-    /// active/JOB/slurm-attempt-N.sh, .out (the worker's JSON lines) and .err.
+    /// slurm-attempt-N.sh, .out (the worker's JSON lines) and .err in the job's folder.
     var script: URL { file("sh") }
-    /// The spool root (the job's folder is active/JOB in it).
-    var spool: URL { launch.directory.deletingLastPathComponent().deletingLastPathComponent() }
     var output: URL { file("out") }
     var errorOutput: URL { file("err") }
 
@@ -38,7 +36,7 @@ struct SlurmSubmission {
         let job = launch.job
         return ["--parsable",
                 "--job-name=\(job.name)",
-                "--comment=\(SlurmCluster.comment(jobID: job.id, attempt: launch.attempt, spool: spool))",
+                "--comment=\(SlurmCluster.comment(jobID: job.id, attempt: launch.attempt, spool: launch.spool))",
                 "--cpus-per-task=\(job.threads)",
                 "--mem=\(job.memoryMB)M",
                 "--time=\(Self.minutes(job.wallTimeSeconds))",

@@ -10,6 +10,7 @@ struct SlurmSubmissionTests {
 
     var submission: SlurmSubmission {
         let launch = WorkerLaunch(job: job, attempt: 2, directory: URL(fileURLWithPath: "/srv/spool/active/ab12cd"),
+                                  spool: URL(fileURLWithPath: "/srv/spool"),
                                   executable: "/opt/ptune dir/ptune",
                                   arguments: ["worker", "--job-dir", "/srv/spool/active/ab12cd"],
                                   environment: ["PTUNE_MODELS": "/models/it's", "OPENBLAS_NUM_THREADS": "3"])
