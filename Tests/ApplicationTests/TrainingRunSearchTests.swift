@@ -48,9 +48,9 @@ import Testing
             #expect(result.files.contains(file) && FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         let markdown = try String(contentsOf: out.appendingPathComponent("search.md"), encoding: .utf8)
-        #expect(markdown.contains("| \(winner.index) ★ |"))
+        #expect(markdown.contains("| \(winner.index + 1) ★ |"))
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(report.contains("## Search (grid)") && report.contains("| \(winner.index) ★ |") && report.contains("(search.svg)"),
+        #expect(report.contains("## Search (grid)") && report.contains("| \(winner.index + 1) ★ |") && report.contains("(search.svg)"),
                 "the search's report.md is the winner's with the trials table")
         #expect(search.trials.allSatisfy { !$0.devCurve.isEmpty && $0.devCurve.last!.step <= 4 })
     }

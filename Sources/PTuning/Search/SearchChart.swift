@@ -37,7 +37,7 @@ public enum SearchChart {
         for (place, row) in report.trials.enumerated().prefix(legendRows) {
             let colour = LossChart.palette[row.index % LossChart.palette.count]
             svg.line(right + 24, legendY, right + 50, legendY, stroke: colour, width: place == winner ? 3 : 1.4)
-            let name = "trial \(row.index)" + (row.rung.map { ", rung \($0)" } ?? "") + (place == winner ? " (winner)" : "")
+            let name = "trial \(row.index + 1)" + (row.rung.map { ", rung \($0 + 1)" } ?? "") + (place == winner ? " (winner)" : "")
             svg.text(name, x: right + 58, y: legendY + 4, size: 12)
             legendY += 18
         }

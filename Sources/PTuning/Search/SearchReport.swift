@@ -92,7 +92,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// `search.md`: the trials as a table, the winner marked.
+    /// `search.md`: the trials as a table, the winner marked; trials and rungs are numbered from 1
+    /// there, as in the log and the trials' folder names.
     public var markdown: String {
         func cell(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
         let configurations = Set(trials.map(\.index)).count
@@ -103,7 +104,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
                      "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for row in trials {
             let mark = row.index == winner && row == trials.last(where: { $0.index == winner }) ? " ★" : ""
-            let values: [String] = ["\(row.index)\(mark)", row.rung.map(String.init) ?? "", row.learningRate.map { "\($0)" } ?? "",
+            let values: [String] = ["\(row.index + 1)\(mark)", row.rung.map { String($0 + 1) } ?? "", row.learningRate.map { "\($0)" } ?? "",
                                     row.encoder ?? "", row.template.map { "`\($0)`" } ?? "", row.batchSize.map(String.init) ?? "",
                                     row.maxSteps.map(String.init) ?? "", row.seed.map(String.init) ?? "", cell(row.dev),
                                     cell(row.test), "\(row.steps)", row.warnings.joined(separator: ", ")]

@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         print("searched \(name) (\(search.strategy.rawValue)): \(search.trials.count) trial runs, \(search.steps) steps"
               + (search.notRun > 0 ? ", \(search.notRun) not run (budget spent)" : ""))
         if let winner {
-            print("  trial \(winner.index) wins: dev \(winner.dev.map { String(format: "%.4f", $0) } ?? "–"), "
+            print("  trial \(winner.index + 1) wins: dev \(winner.dev.map { String(format: "%.4f", $0) } ?? "–"), "
                   + "test \(winner.test.map { String(format: "%.4f", $0) } ?? "–") (search.md has every trial)")
         }
     }

@@ -18,7 +18,7 @@ struct SearchChartTests {
         #expect(svg.components(separatedBy: "class=\"dev\"").count - 1 == 3)
         for group in ["trial-0-rung-0", "trial-1-rung-0", "trial-1-rung-1"] { #expect(svg.contains("id=\"\(group)\""), "\(group)") }
         #expect(svg.components(separatedBy: "stroke-width=\"3\"").count - 1 == 2, "the winner's last run, in the chart and the legend")
-        #expect(svg.contains("trial 1, rung 1 (winner)") && svg.contains("a &lt;b&gt; &amp; c") && !svg.contains("<b>"))
+        #expect(svg.contains("trial 2, rung 2 (winner)") && svg.contains("a &lt;b&gt; &amp; c") && !svg.contains("<b>"))
     }
 
     @Test func aSearchWithoutDevEvaluationsSaysSo() {
