@@ -170,7 +170,7 @@ extension TrainingRun {
         let chart = SearchChart.svg(report, title: "\(bundle.manifest.name): \(metric) of every trial", metricName: metric)
         try AtomicFile.write(Data(chart.utf8), to: outputDirectory.appendingPathComponent(Self.searchChart).path)
         log("search: trial \(winner.trial.index + 1) of \(coordinator.plan.count) wins (\(winner.trial.settings))")
-        let files = Array(Set(winner.files + [RunOutputs.reportMarkdown])).sorted() + ["search.json", "search.md", Self.searchChart]
+        let files = winner.files + ["search.json", "search.md", Self.searchChart]
         return Result(outcome: outcomes[winner.trial.key], bundle: bundle, files: files, search: report)
     }
 

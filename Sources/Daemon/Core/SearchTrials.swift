@@ -1,6 +1,5 @@
 import Base
 import Foundation
-import Glibc
 import Spool
 import Store
 
@@ -19,7 +18,7 @@ struct SearchTrials {
         let folder = SearchFolder(root: running.directory)
         guard let data = try? Data(contentsOf: folder.request),
               let requests = try? JSONDecoder().decode([TrialRequest].self, from: data), !requests.isEmpty,
-              requests.allSatisfy({ Self.isKey($0.key) && Self.isFolder(folder.trial($0.key)) })
+              requests.allSatisfy({ Self.isKey($0.key) && FileSystem.isDirectory((try? FileSystem.status(folder.trial($0.key).path)) ?? nil) })
         else { return false }
         let ended = Set(try context.store.children(of: running.job.id).filter(\.state.isTerminal).compactMap(\.trialKey))
         guard ended.isDisjoint(with: requests.map(\.key)) else { return false }
@@ -45,11 +44,6 @@ struct SearchTrials {
             left = true
         }
         return left
-    }
-
-    /// Whether `url` is a folder itself, not a link to one.
-    static func isFolder(_ url: URL) -> Bool {
-        (try? FileSystem.status(url.path)).flatMap { $0 }.map { $0.st_mode & S_IFMT == S_IFDIR } ?? false
     }
 
     /// "trial-12-0123456789ab": the only names a trial's folder may have.

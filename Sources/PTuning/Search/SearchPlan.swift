@@ -11,16 +11,12 @@ public enum SearchPlan {
     /// Every trial configuration: the grid's combinations (the first `trials` of them when given; for
     /// `halving` without `trials`, all of them), or `trials` draws for `random` and `halving`.
     public static func configurations(_ settings: SearchSettings) -> [SearchTrial] {
-        switch settings.strategy {
-        case .grid:
+        guard !settings.runsGrid else {
             let all = grid(settings.space)
             return Array(all.prefix(settings.trials ?? all.count))
-        case .halving where settings.trials == nil:
-            return grid(settings.space)
-        case .random, .halving:
-            var rng = SeededGenerator(seed: settings.seed ^ 0x5EA5_C4ED_0001_D5A7)
-            return (0..<(settings.trials ?? 1)).map { draw(settings.space, index: $0, using: &rng) }
         }
+        var rng = SeededGenerator(seed: settings.seed ^ 0x5EA5_C4ED_0001_D5A7)
+        return (0..<(settings.trials ?? 1)).map { draw(settings.space, index: $0, using: &rng) }
     }
 
     /// The combinations of the listed values, the last dimension varying fastest.
