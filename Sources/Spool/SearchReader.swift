@@ -47,12 +47,14 @@ struct SearchReader {
                           hint: "add points (values spaced evenly on a log scale), or draw configurations with trials = N")
             return nil
         }
-        let trials = SearchPlan.configurations(settings)
-        if trials.count > SearchSettings.maximumTrials {
-            table.problem("space", "holds \(trials.count) configurations, more than \(SearchSettings.maximumTrials)",
+        let gridSize = SearchPlan.gridSize(settings.space)
+        if settings.runsGrid, settings.trials == nil, gridSize > SearchSettings.maximumTrials {
+            let size = gridSize == Int.max ? "over \(Int.max)" : "\(gridSize)"
+            table.problem("space", "holds \(size) configurations, more than \(SearchSettings.maximumTrials)",
                           hint: "list fewer values, or set trials = N to run the first N")
             return nil
         }
+        let trials = SearchPlan.configurations(settings)
         if let budget = settings.budgetSteps {
             let cheapest = settings.strategy == .halving
                 ? SearchPlan.rungs(trials: trials.count, fullSteps: trials.map(stepsOf).max() ?? 0,

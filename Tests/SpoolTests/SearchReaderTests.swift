@@ -91,6 +91,19 @@ import TOMLKit
         }
     }
 
+    @Test func aGridOfTooManyCombinationsIsRefusedWithoutBeingBuiltAndTrialsTakeItsFirst() throws {
+        func list(_ count: Int, _ value: (Int) -> String) -> String { "[" + (1...count).map(value).joined(separator: ", ") + "]" }
+        let space = "[search.space]\nseeds = \(list(2000) { "\($0)" })\nsteps = \(list(2000) { "\($0)" })\n"
+            + "batch_size = \(list(2000) { "\($0)" })\nlearning_rate = \(list(2000) { "\(Double($0) * 1e-6)" })\n"
+            + "encoder = [\"none\", \"mlp\", \"lstm\"]\n"
+        let (refused, problems) = try read("[search]\n" + space)
+        #expect(refused == nil && problems.first?.field == "search.space"
+                && problems.first?.message == "holds 48000000000000 configurations, more than 256")
+        let (first, none) = try read("[search]\ntrials = 3\n" + space)
+        let trials = try #require(first.map(SearchPlan.configurations))
+        #expect(none.isEmpty && trials.map(\.seed) == [1, 2, 3] && trials.allSatisfy { $0.steps == 1 && $0.encoder == EncoderKind.none })
+    }
+
     @Test func aBudgetBelowTheFirstRungIsRejectedForHalving() throws {
         let toml = "[search]\nstrategy = \"halving\"\ntrials = 9\nbudget_steps = 20\n[search.space]\nseeds = [1, 2, 3]\n"
         let (settings, problems) = try read(toml, maxSteps: 270)

@@ -12,35 +12,40 @@ public enum SearchPlan {
     /// `halving` without `trials`, all of them), or `trials` draws for `random` and `halving`.
     public static func configurations(_ settings: SearchSettings) -> [SearchTrial] {
         guard !settings.runsGrid else {
-            let all = grid(settings.space)
-            return Array(all.prefix(settings.trials ?? all.count))
+            let size = gridSize(settings.space)
+            return (0..<min(size, settings.trials ?? size)).map { combination($0, of: settings.space) }
         }
         var rng = SeededGenerator(seed: settings.seed ^ 0x5EA5_C4ED_0001_D5A7)
         return (0..<(settings.trials ?? 1)).map { draw(settings.space, index: $0, using: &rng) }
     }
 
-    /// The combinations of the listed values, the last dimension varying fastest.
-    static func grid(_ space: SearchSpace) -> [SearchTrial] {
-        var trials = [SearchTrial(index: 0)]
-        func expand<Value>(_ values: [Value]?, _ set: (inout SearchTrial, Value) -> Void) {
-            guard let values else { return }
-            trials = trials.flatMap { trial in values.map { value in
-                var next = trial
-                set(&next, value)
-                return next
-            } }
+    /// How many combinations the listed values make, `Int.max` when more than that: a hostile
+    /// manifest's lists never make the grid itself.
+    public static func gridSize(_ space: SearchSpace) -> Int {
+        let counts = [space.learningRate?.gridValues?.count, space.encoder?.count, space.template?.count,
+                      space.batchSize?.count, space.steps?.count, space.seeds?.count].compactMap { $0 }
+        return counts.reduce(1) { product, count in
+            let (next, overflow) = product.multipliedReportingOverflow(by: count)
+            return overflow ? Int.max : next
         }
-        expand(space.learningRate?.gridValues) { $0.learningRate = $1 }
-        expand(space.encoder) { $0.encoder = $1 }
-        expand(space.template) { $0.template = $1 }
-        expand(space.batchSize) { $0.batchSize = $1 }
-        expand(space.steps) { $0.steps = $1 }
-        expand(space.seeds) { $0.seed = $1 }
-        return trials.enumerated().map { index, trial in
-            var trial = trial
-            trial.index = index
-            return trial
+    }
+
+    /// The grid's combination number `index`, the last dimension (seeds) varying fastest.
+    static func combination(_ index: Int, of space: SearchSpace) -> SearchTrial {
+        var trial = SearchTrial(index: index)
+        var rest = index
+        func digit<Value>(_ values: [Value]?) -> Value? {
+            guard let values else { return nil }
+            defer { rest /= values.count }
+            return values[rest % values.count]
         }
+        trial.seed = digit(space.seeds)
+        trial.steps = digit(space.steps)
+        trial.batchSize = digit(space.batchSize)
+        trial.template = digit(space.template)
+        trial.encoder = digit(space.encoder)
+        trial.learningRate = digit(space.learningRate?.gridValues)
+        return trial
     }
 
     /// One configuration drawn from `space`: a listed value uniformly, a learning rate in a range

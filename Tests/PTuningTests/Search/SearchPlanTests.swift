@@ -14,6 +14,17 @@ struct SearchPlanTests {
         #expect(SearchPlan.configurations(SearchSettings(space: space, trials: 5)) == Array(trials.prefix(5)))
     }
 
+    @Test func theGridSizeIsTheProductOfTheListsAndSaturatesInsteadOfOverflowing() {
+        #expect(SearchPlan.gridSize(space) == 12)
+        let seeds = (0..<UInt64(1 << 16)).map { $0 }
+        let huge = SearchSpace(batchSize: Array(1...(1 << 16)), steps: Array(1...(1 << 16)), seeds: seeds)
+        #expect(SearchPlan.gridSize(huge) == 1 << 48)
+        var wider = huge
+        wider.learningRate = .values(seeds.map { Float($0) })
+        #expect(SearchPlan.gridSize(wider) == Int.max)
+        #expect(SearchPlan.configurations(SearchSettings(space: wider, trials: 2)).map(\.seed) == [0, 1])
+    }
+
     @Test func aLogRangeOnAGridIsSpacedEvenlyInLog() {
         let values = LearningRates.range(min: 1e-4, max: 1e-1, points: 4).gridValues!
         for (value, expected) in zip(values, [1e-4, 1e-3, 1e-2, 1e-1] as [Float]) {
