@@ -18,11 +18,15 @@ public struct Benchmark {
     public let encoder: EncoderSettings
     public let seconds: Double
     public let progress: ((String) -> Void)?
+    /// Whether `run` measures OpenBLAS's sgemm on its own threads; measuring it gives OpenBLAS its own
+    /// threads for a moment, which products run at the same moment elsewhere in the process (by tests
+    /// running beside it) must not meet.
+    public let measuresSGEMM: Bool
 
     /// `batch` sequences of `virtual` prompt rows and `seq` tokens; each measurement runs about
     /// `seconds` (forward passes half as long); `progress` gets a line before each.
     public init(model: LanguageModel, batch: Int, seq: Int, virtual: Int, encoder: EncoderSettings, seconds: Double,
-                progress: ((String) -> Void)?) {
+                progress: ((String) -> Void)?, measuresSGEMM: Bool = true) {
         self.model = model
         self.batch = batch
         self.seq = seq
@@ -30,6 +34,7 @@ public struct Benchmark {
         self.encoder = encoder
         self.seconds = seconds
         self.progress = progress
+        self.measuresSGEMM = measuresSGEMM
     }
 
     /// The figures of one run, printed as a table or JSON.
@@ -60,7 +65,8 @@ public struct Benchmark {
         /// The block projections alone (the GEMM-bound part) during the forward+backward steps.
         public let projection_gflops: Double
         public let projection_share: Double
-        public let sgemm_gflops: Double
+        /// Nil when not measured (`measuresSGEMM`).
+        public let sgemm_gflops: Double?
         /// The model's weights in memory and their bytes per weight.
         public let weights_mb: Double
         public let bytes_per_weight: Double
@@ -74,8 +80,8 @@ public struct Benchmark {
             prompt encoder   \(encoder)\(encoder == "none" ? "" : " (hidden \(encoder_hidden))"): \(format(encoder_ms)) ms per step, \(percent(encoder_share)) of it (forward, backward, clipping, AdamW)
             forward          \(format(forward_tokens_per_s)) tokens/s   \(format(forward_gflops)) GFLOP/s
             forward+backward \(format(train_tokens_per_s)) tokens/s   \(format(train_gflops)) GFLOP/s   (\(format(train_step_ms)) ms/step)
-            projections      \(format(projection_gflops)) GFLOP/s   (\(percent(projection_gflops / sgemm_gflops)) of sgemm; \(percent(projection_share)) of the step's time)
-            machine sgemm    \(format(sgemm_gflops)) GFLOP/s
+            projections      \(format(projection_gflops)) GFLOP/s   (\(sgemm_gflops.map { percent(projection_gflops / $0) + " of sgemm; " } ?? "")\(percent(projection_share)) of the step's time)
+            machine sgemm    \(sgemm_gflops.map { format($0) + " GFLOP/s" } ?? "not measured")
             weights          \(format(weights_mb)) MB   (\(String(format: "%.2f", bytes_per_weight)) bytes per weight)
             peak RSS         \(format(peak_rss_mb)) MB
             """
@@ -145,8 +151,8 @@ public struct Benchmark {
         var rng = SeededGenerator(seed: 0)
         let work = workload(&rng)
         let step = trainingStep(&rng)
-        progress?("measuring sgemm ...")
-        let sgemm = Self.sgemmRate(seconds: min(seconds, 3))
+        if measuresSGEMM { progress?("measuring sgemm ...") }
+        let sgemm = measuresSGEMM ? Self.sgemmRate(seconds: min(seconds, 3)) : nil
         progress?("measuring training steps for \(seconds) s ...")
         let meter = ProjectionMeter()
         let training = timeTrainingSteps(step, work, meter: meter)
@@ -159,7 +165,7 @@ public struct Benchmark {
     }
 
     private func report(_ shape: DecoderBatch, training: (step: Double, steps: Int, encoderSeconds: Double), forward: Double,
-                        meter: ProjectionMeter, sgemm: Double) -> Report {
+                        meter: ProjectionMeter, sgemm: Double?) -> Report {
         let config = model.transformer.config
         let step = training.step
         let tokenCount = Double(shape.tokenCount)
@@ -183,7 +189,7 @@ public struct Benchmark {
                       forward_gflops: round1(forwardFlops / forward / 1e9),
                       projection_gflops: round1(meter.gflops),
                       projection_share: (meter.seconds / measuredTime * 1000).rounded() / 1000,
-                      sgemm_gflops: round1(sgemm),
+                      sgemm_gflops: sgemm.map(round1),
                       weights_mb: round1(Double(footprint.bytes) / 1_048_576),
                       bytes_per_weight: (Double(footprint.bytes) / Double(footprint.count) * 1000).rounded() / 1000,
                       peak_rss_mb: round1(ResourceUsage.peakRSSMegabytes))

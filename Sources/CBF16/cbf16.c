@@ -1,7 +1,7 @@
 // The bf16 entry points of cbf16.h: the choice of kernel, and the parts every CPU runs the same way
 // (rounding one value, packing a panel, the portable product).
 #include "cbf16_kernels.h"
-#include <stdatomic.h>
+#include "ckernel_support.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,37 +15,13 @@ static int cpu_best(void) {
     return PTUNE_BF16_PORTABLE;
 }
 
-int ptune_bf16_best_kernel(void) {
-    static atomic_int best = -1;
-    int known = atomic_load(&best);
-    if (known < 0) {
-        known = cpu_best();
-        atomic_store(&best, known);
-    }
-    return known;
-}
+static ptune_kernel_family family = PTUNE_KERNEL_FAMILY(cpu_best, "PTUNE_BF16_KERNEL", "portable", "avx2", "avx512");
 
-static atomic_int chosen = -1;
+int ptune_bf16_best_kernel(void) { return ptune_kernel_best(&family); }
 
-int ptune_bf16_kernel(void) {
-    int kernel = atomic_load(&chosen);
-    if (kernel >= 0) return kernel;
-    kernel = ptune_bf16_best_kernel();
-    const char *asked = getenv("PTUNE_BF16_KERNEL");
-    if (asked) {
-        int wanted = strcmp(asked, "portable") == 0 ? PTUNE_BF16_PORTABLE : strcmp(asked, "avx2") == 0 ? PTUNE_BF16_AVX2
-                   : strcmp(asked, "avx512") == 0 ? PTUNE_BF16_AVX512 : kernel;
-        if (wanted < kernel) kernel = wanted;
-    }
-    atomic_store(&chosen, kernel);
-    return kernel;
-}
+int ptune_bf16_kernel(void) { return ptune_kernel_current(&family); }
 
-int ptune_bf16_use_kernel(int kernel) {
-    if (kernel < PTUNE_BF16_PORTABLE || kernel > ptune_bf16_best_kernel()) return 0;
-    atomic_store(&chosen, kernel);
-    return 1;
-}
+int ptune_bf16_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); }
 
 uint16_t ptune_bf16_round(float value) {
     uint32_t bits;

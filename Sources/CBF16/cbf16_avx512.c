@@ -4,6 +4,7 @@
 // consecutive k for each column, zero-padded), then runs a 6 x 32 register tile over it: per pair of
 // k, two panel loads, six broadcasts of A's pair and twelve vdpbf16ps (each 16 lanes x 2 products).
 #include "cbf16_kernels.h"
+#include "ckernel_support.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -140,17 +141,7 @@ static inline void tile_rows(const uint16_t *A, int lda, const int rows, int pai
             sum[i][1] = _mm512_dpbf16_ps(sum[i][1], a, right);
         }
     }
-    __mmask16 low = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
-    __mmask16 high = width >= 32 ? 0xffff : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
-    for (int i = 0; i < rows; i++) {
-        float *out = C + (size_t)i * ldc;
-        if (beta != 0) {
-            sum[i][0] = _mm512_add_ps(sum[i][0], _mm512_maskz_loadu_ps(low, out));
-            sum[i][1] = _mm512_add_ps(sum[i][1], _mm512_maskz_loadu_ps(high, out + 16));
-        }
-        _mm512_mask_storeu_ps(out, low, sum[i][0]);
-        _mm512_mask_storeu_ps(out + 16, high, sum[i][1]);
-    }
+    for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);
 }
 
 BF16_TARGET

@@ -29,7 +29,7 @@ struct SearchReader {
         settings.minimumSteps = table.int("min_steps", in: 1...1_000_000_000)
         if let seed = table.int("seed", in: 0...Int.max) { settings.seed = UInt64(seed) }
         let unknownKeys = table.table.keys.contains { !ManifestKeys.search.contains($0) }
-        guard let space, table.diagnostics.count == problemsBefore, !unknownKeys else { return nil }
+        guard space != nil, table.diagnostics.count == problemsBefore, !unknownKeys else { return nil }
         return checked(settings)
     }
 

@@ -17,6 +17,19 @@ struct BenchCommandTests {
         #expect(share > 0 && share < 1)
         #expect(report["rows"] as? Int == 3 + 2 * 5)
         #expect(report["bytes_per_weight"] as? Double == 4)
+        #expect((report["sgemm_gflops"] as? Double ?? 0) > 0, "the command measures this machine's sgemm")
+    }
+
+    @Test func int8NamesItsKernelAndTakesAboutAByteAWeight() throws {
+        let h = try ServiceHarness()
+        let run = try h.cli(["bench", "--model", h.models.appendingPathComponent("tiny").path, "--batch", "2",
+                             "--seq", "5", "--virtual", "3", "--seconds", "0.05", "--precision", "int8", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        #expect(report["precision"] as? String == "int8")
+        #expect(["portable", "avx2", "avx512-vnni"].contains(report["kernel"] as? String ?? ""))
+        let bytes = try #require(report["bytes_per_weight"] as? Double)
+        #expect(bytes > 1 && bytes < 1.2, "a byte per weight, a scale per tile, the fp32 norms: \(bytes)")
     }
 
     @Test func anOddLSTMWidthIsRefused() throws {

@@ -67,22 +67,22 @@ import Testing
         var rng = SeededGenerator(seed: 12)
         let matrix = FrozenMatrix(rng.normalBuffer(count: rows * columns, std: 1), rows: rows, columns: columns, precision: .bf16)
         let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
-        let best = Precision.bf16Kernel
-        defer { Precision.useBF16Kernel(best) }
+        let best = Precision.bf16Kernels.inUse
+        defer { Precision.bf16Kernels.use(best) }
         var results: [String: [Float]] = [:]
-        for kernel in Precision.bf16KernelsAvailable {
-            #expect(Precision.useBF16Kernel(kernel) && Precision.bf16Kernel == kernel)
+        for kernel in Precision.bf16Kernels.available {
+            #expect(Precision.bf16Kernels.use(kernel) && Precision.bf16Kernels.inUse == kernel)
             let y = FloatBuffer(count: m * rows), dx = FloatBuffer(Array(repeating: 0.5, count: m * columns))
             matrix.forward(x.pointer, count: m, into: y.pointer)
             matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
             results[kernel] = y.array + dx.array
         }
-        print("bf16 kernels run on this CPU: \(Precision.bf16KernelsAvailable.joined(separator: ", "))")
-        #expect(Precision.bf16KernelsAvailable.first == "portable")
+        print("bf16 kernels run on this CPU: \(Precision.bf16Kernels.available.joined(separator: ", "))")
+        #expect(Precision.bf16Kernels.available.first == "portable")
         for (kernel, values) in results {
             #expect(values == results[best], "\(kernel) differs from \(best) at \(shape)")
         }
-        #expect(!Precision.useBF16Kernel("no such kernel"))
+        #expect(!Precision.bf16Kernels.use("no such kernel"))
     }
 
     /// (m, rows, columns): one block of rows, and several with a short last one and an odd width.
@@ -122,7 +122,7 @@ import Testing
         for i in 0..<added.count { #expect(added[i] == alone[i] + Float(i % 5)) }
     }
 
-    @Test(arguments: Precision.allCases)
+    @Test(arguments: [Precision.fp32, .bf16])
     func aRowReadsTheStoredValues(precision: Precision) {
         var rng = SeededGenerator(seed: 10)
         let w = rng.normalBuffer(count: 5 * 7, std: 1)
@@ -133,16 +133,19 @@ import Testing
         #expect(row.array == Array(stored))
     }
 
-    @Test func bf16IsCloseToFp32() {
+    /// Each rounded precision with the largest and the smallest relative error allowed against fp32.
+    @Test(arguments: [(Precision.bf16, 1e-2, 0.0), (.int8, 2e-2, 1e-4)])
+    func roundedWeightsAreCloseToFp32(_ bounds: (Precision, Double, Double)) {
+        let (precision, largest, smallest) = bounds
         var rng = SeededGenerator(seed: 9)
         let (m, rows, columns) = (16, 96, 576)
         let w = rng.normalBuffer(count: rows * columns, std: 0.05)
         let x = rng.normalBuffer(count: m * columns, std: 1)
         let exact = FloatBuffer(count: m * rows), rounded = FloatBuffer(count: m * rows)
         FrozenMatrix(w, rows: rows, columns: columns, precision: .fp32).forward(x.pointer, count: m, into: exact.pointer)
-        FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16).forward(x.pointer, count: m, into: rounded.pointer)
+        FrozenMatrix(w, rows: rows, columns: columns, precision: precision).forward(x.pointer, count: m, into: rounded.pointer)
         let error = Self.relativeError(rounded.array, exact.array.map(Double.init))
-        #expect(error < 1e-2, "bf16 vs fp32: relative error \(error)")
-        #expect(error > 0, "bf16 rounding must show")
+        #expect(error < largest, "\(precision) vs fp32: relative error \(error)")
+        #expect(error > smallest, "\(precision) rounding must show")
     }
 }

@@ -18,7 +18,7 @@ struct PromptOptions: ParsableArguments {
     var model: String?
     @Option(name: .long, help: "Threads (default: all cores).") var threads: Int?
     @Option(name: .long, help: "Records per model call.") var batchSize = 16
-    @Option(name: .long, help: "fp32 or bf16 weight matrices.") var precision: Precision = .fp32
+    @Option(name: .long, help: "fp32, bf16 or int8 weight matrices.") var precision: Precision = .fp32
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {

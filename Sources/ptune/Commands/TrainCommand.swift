@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Threads (default: the bundle's limits.threads).") var threads: Int?
     @Option(name: .long, help: "Model file or folder, instead of the bundle's `model`.") var model: String?
     @Flag(name: .long, help: "Continue from the checkpoints in --out.") var resume = false
-    @Option(name: .long, help: "fp32 or bf16 weight matrices, instead of the bundle's training.precision.")
+    @Option(name: .long, help: "fp32, bf16 or int8 weight matrices, instead of the bundle's training.precision.")
     var precision: Precision?
     @Flag(name: .long, help: """
         Recompute each layer's activations during backward instead of keeping them (as \

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "fp32, or bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation (AVX-512 BF16, AVX2 or portable kernel: any CPU).",
+        "fp32; bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation; int8: weight matrices in int8 with a scale per 32 x 32 tile (1 byte each), integer products (AVX-512 VNNI, AVX2 or portable kernels: any CPU).",
         valueName: "precision"))
     var precision: Precision = .fp32
 

@@ -96,13 +96,29 @@ enum ReferenceParity {
     /// logits at the last position; gradient with respect to the six inserted vectors.
     static func checkPromptGradient(_ model: LanguageModel, _ reference: [String: Any]) throws {
         let c = try #require(reference["prompt_gradient"] as? [String: Any])
+        let expectedGradient = try #require(c["grad_h"] as? [[Double]]).flatMap { $0 }
+        let expectedLoss = try #require(c["loss"] as? Double)
+        let (loss, gradient) = try promptGradient(model, reference)
+        let lossError = abs(loss - expectedLoss) / abs(expectedLoss)
+        #expect(lossError < tolerances(reference)["loss_rel"] ?? 0, "loss \(loss) vs \(expectedLoss)")
+        var diff = 0.0, norm = 0.0
+        for (i, e) in expectedGradient.enumerated() {
+            diff += (Double(gradient[i]) - e) * (Double(gradient[i]) - e)
+            norm += e * e
+        }
+        let gradientError = (diff / norm).squareRoot()
+        print("\(model.name): loss relative error \(lossError), gradient relative L2 error \(gradientError)")
+        #expect(gradientError < tolerances(reference)["grad_rel_l2"] ?? 0, "gradient relative L2 error \(gradientError)")
+    }
+
+    /// The loss and the gradient [6, H] of the reference's prompt-gradient case, by `model`.
+    static func promptGradient(_ model: LanguageModel, _ reference: [String: Any]) throws -> (loss: Double, gradient: [Float]) {
+        let c = try #require(reference["prompt_gradient"] as? [String: Any])
         let x = try #require(c["x_ids"] as? [Int])
         let bos = c["bos"] as? [Int] ?? []
         let labels = try #require(c["label_ids"] as? [Int])
         let target = try #require(c["target"] as? Int)
         let h = try #require(c["h"] as? [[Double]])
-        let expectedGradient = try #require(c["grad_h"] as? [[Double]]).flatMap { $0 }
-        let expectedLoss = try #require(c["loss"] as? Double)
         let (H, V) = (model.transformer.config.hiddenSize, model.transformer.config.vocabSize)
 
         let table = FloatBuffer(h.flatMap { $0.map(Float.init) })
@@ -118,16 +134,6 @@ enum ReferenceParity {
         let dInput = model.transformer.backward(pass, logitGradient: dLogits)
         let dTable = FloatBuffer(count: table.count)
         batch.accumulateEmbeddingGradient(dInput, width: H, into: dTable)
-
-        let lossError = abs(ce.loss - expectedLoss) / abs(expectedLoss)
-        #expect(lossError < tolerances(reference)["loss_rel"] ?? 0, "loss \(ce.loss) vs \(expectedLoss)")
-        var diff = 0.0, norm = 0.0
-        for (i, e) in expectedGradient.enumerated() {
-            diff += (Double(dTable[i]) - e) * (Double(dTable[i]) - e)
-            norm += e * e
-        }
-        let gradientError = (diff / norm).squareRoot()
-        print("\(model.name): loss relative error \(lossError), gradient relative L2 error \(gradientError)")
-        #expect(gradientError < tolerances(reference)["grad_rel_l2"] ?? 0, "gradient relative L2 error \(gradientError)")
+        return (Double(ce.loss), dTable.array)
     }
 }

@@ -1,0 +1,47 @@
+// What ptune's C kernel families (bf16, int8) share: choosing a family's kernel once per process, and
+// storing a register tile's rows.
+#ifndef PTUNE_CKERNEL_SUPPORT_H
+#define PTUNE_CKERNEL_SUPPORT_H
+#include <stdatomic.h>
+
+/// A family of three kernels, slowest first: the fastest one the CPU runs (`detect`), unless the
+/// environment variable `variable` names a slower one (by `names`) or ptune_kernel_use chose one.
+typedef struct {
+    int (*detect)(void);
+    const char *variable;
+    const char *names[3];
+    atomic_int best;
+    atomic_int chosen;
+} ptune_kernel_family;
+
+#define PTUNE_KERNEL_FAMILY(detect, variable, slowest, middle, fastest) \
+    { detect, variable, { slowest, middle, fastest }, -1, -1 }
+
+/// The fastest kernel of `family` this CPU can run.
+int ptune_kernel_best(ptune_kernel_family *family);
+
+/// The kernel of `family` in use.
+int ptune_kernel_current(ptune_kernel_family *family);
+
+/// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.
+int ptune_kernel_use(ptune_kernel_family *family, int kernel);
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// Stores one row of a 32-column tile (left: columns 0-15, right: 16-31) at `out`, masked to
+/// `width` columns, adding what is there when beta is not 0.
+__attribute__((target("avx512f"), always_inline))
+static inline void ptune_store_row32_avx512(__m512 left, __m512 right, float beta, float *out, int width) {
+    __mmask16 low = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    __mmask16 high = width >= 32 ? 0xffff : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    if (beta != 0) {
+        left = _mm512_add_ps(left, _mm512_maskz_loadu_ps(low, out));
+        right = _mm512_add_ps(right, _mm512_maskz_loadu_ps(high, out + 16));
+    }
+    _mm512_mask_storeu_ps(out, low, left);
+    _mm512_mask_storeu_ps(out + 16, high, right);
+}
+#endif
+
+#endif

@@ -1,0 +1,112 @@
+import CBF16
+import CInt8
+
+extension FrozenMatrix {
+    /// c[m, n] = a[m, k] op(W) + beta c, with op(W) = Wᵀ (k = columns, n = rows) or W (k = rows, n = columns).
+    func product(_ a: UnsafePointer<Float>, count m: Int, transposed: Bool, beta: Float,
+                 into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        let (k, n) = transposed ? (columns, rows) : (rows, columns)
+        let columns = columns
+        switch storage {
+        case .fp32(let weights):
+            gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a, b: weights.pointer, beta: beta, c: c)
+        case .bf16(let weights) where roundsOperand:
+            bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
+                        scratch: scratch)
+        case .bf16(let weights):
+            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+                ptune_bf16_widen_rows(weights + first * columns + column, count, span, columns, out, span)
+            }
+        case .int8(let values, let scales) where roundsOperand:
+            int8Product(a, values, scales, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
+                        scratch: scratch)
+        case .int8(let values, let scales):
+            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+                ptune_i8_widen(values, scales, columns, first, count, column, span, out, span)
+            }
+        }
+    }
+
+    /// The product with the weights widened to fp32 a block at a time into each thread's own buffer,
+    /// multiplied by single-threaded sgemm. Forward: blocks of W's rows, each a block of c's columns.
+    /// Backward: each thread a range of c's columns, summing over blocks of W's rows. `widen(first,
+    /// count, column, span, out)` writes W's rows [first, first + count) and columns [column, column +
+    /// span) into out [count, span].
+    private func widenedProduct(_ a: UnsafePointer<Float>, count m: Int, transposed: Bool, beta: Float,
+                                into c: UnsafeMutablePointer<Float>,
+                                widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        guard m > 0, rows > 0, columns > 0 else { return }
+        let (rows, columns) = (rows, columns)
+        let blockRows = 256
+        let blocks = (rows + blockRows - 1) / blockRows
+        if transposed {
+            parallelFor(blocks) { range in
+                let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
+                defer { widened.deallocate() }
+                for block in range {
+                    let first = block * blockRows, count = min(blockRows, rows - first)
+                    widen(first, count, 0, columns, widened)
+                    singleThreadGEMM(.none, .transposed, m: m, n: count, k: columns, a: a, lda: columns,
+                                     b: widened, ldb: columns, beta: beta, c: c + first, ldc: rows)
+                }
+            }
+        } else {
+            let width = ((columns + Threads.count - 1) / Threads.count + 15) & ~15
+            parallelFor((columns + width - 1) / width) { range in
+                let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
+                defer { widened.deallocate() }
+                for part in range {
+                    let column = part * width, span = min(width, columns - column)
+                    for block in 0..<blocks {
+                        let first = block * blockRows, count = min(blockRows, rows - first)
+                        widen(first, count, column, span, widened)
+                        singleThreadGEMM(.none, .none, m: m, n: span, k: count, a: a + first, lda: rows,
+                                         b: widened, ldb: span, beta: block == 0 ? beta : 1, c: c + column,
+                                         ldc: columns)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length) and splits the
+    /// output columns, 32 at a time, across the threads.
+    private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
+                             outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
+                             scratch: Scratch) {
+        precondition(beta == 0 || beta == 1, "the bf16 product takes beta 0 or 1")
+        guard m > 0, n > 0 else { return }
+        let lda = (k + 1) & ~1
+        let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
+        parallelFor(m, minChunk: 16) { range in
+            ptune_bf16_round_rows(a + range.lowerBound * k, range.count, k, rounded + range.lowerBound * lda, lda)
+        }
+        parallelFor((n + 31) / 32) { range in
+            ptune_bf16_gemm(Int32(m), Int32(n), Int32(k), rounded, Int32(lda), weights, transposed ? 1 : 0, beta, c,
+                            Int32(n), Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))
+        }
+    }
+
+    /// Quantizes the fp32 operand [m, inner] to int8 per row and block of 32 (rows padded to whole
+    /// blocks) and splits the output columns, 32 at a time, across the threads.
+    private func int8Product(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
+                             count m: Int, inner k: Int, outputs n: Int, transposed: Bool, beta: Float,
+                             into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        precondition(beta == 0 || beta == 1, "the int8 product takes beta 0 or 1")
+        guard m > 0, n > 0 else { return }
+        let block = Int(PTUNE_I8_BLOCK)
+        let lda = (k + block - 1) / block * block, blocks = lda / block
+        let memory = UnsafeMutableRawPointer(scratch.buffer(of: UInt8.self, count: m * lda + m * blocks * 4))
+        let quantized = memory.bindMemory(to: Int8.self, capacity: m * lda)
+        let operandScales = (memory + m * lda).bindMemory(to: Float.self, capacity: m * blocks)
+        parallelFor(m, minChunk: 16) { range in
+            ptune_i8_quantize_rows(a + range.lowerBound * k, range.count, k, k, quantized + range.lowerBound * lda, lda,
+                                   operandScales + range.lowerBound * blocks)
+        }
+        parallelFor((n + 31) / 32) { range in
+            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
+                          transposed ? 1 : 0, beta, c, Int32(n), Int32(range.lowerBound * 32),
+                          Int32(min(n, range.upperBound * 32)))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import CBF16
+import CInt8
+
+/// How frozen weights are stored and multiplied.
+public enum Precision: String, Sendable, CaseIterable {
+    /// fp32 weights, OpenBLAS sgemm.
+    case fp32
+    /// bf16 weights (2 bytes each); products with fp32 accumulation, the fp32 operand rounded to
+    /// bf16 on the way in, on any CPU (`bf16Kernels`). Activations and gradients stay fp32 between
+    /// products.
+    case bf16
+    /// int8 weights with an fp32 scale per tile of 32 x 32 (about 1 byte per weight); products quantize
+    /// their fp32 operand to int8 per row and block of 32 on the way in and sum each block's integer
+    /// products exactly (`int8Kernels`). Activations and gradients stay fp32 between products.
+    case int8
+
+    /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:
+    /// portable, avx2 or avx512 asks for a slower one).
+    public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16"],
+                                                 current: { ptune_bf16_kernel() }, best: { ptune_bf16_best_kernel() },
+                                                 choose: { ptune_bf16_use_kernel($0) })
+
+    /// The int8 kernels: AVX-512 VNNI, else AVX2 with FMA, else portable C (`PTUNE_INT8_KERNEL`:
+    /// portable, avx2 or avx512 asks for a slower one).
+    public static let int8Kernels = KernelFamily(names: ["portable", "avx2", "avx512-vnni"],
+                                                 current: { ptune_i8_kernel() }, best: { ptune_i8_best_kernel() },
+                                                 choose: { ptune_i8_use_kernel($0) })
+
+    /// What multiplies the weight matrices: OpenBLAS's sgemm with the core whose kernels it runs
+    /// ("openblas-sgemm SkylakeX") for fp32, the bf16 or int8 kernel for the others.
+    public var kernel: String {
+        switch self {
+        case .fp32: "openblas-sgemm " + BLASKernels.core
+        case .bf16: Precision.bf16Kernels.inUse
+        case .int8: Precision.int8Kernels.inUse
+        }
+    }
+}
+
+/// One of ptune's own families of product kernels (bf16, int8), chosen once per process.
+public struct KernelFamily: Sendable {
+    /// The kernels, slowest first, by the names reports give them.
+    public let names: [String]
+    private let current: @Sendable () -> Int32
+    private let best: @Sendable () -> Int32
+    private let choose: @Sendable (Int32) -> Int32
+
+    init(names: [String], current: @escaping @Sendable () -> Int32, best: @escaping @Sendable () -> Int32,
+         choose: @escaping @Sendable (Int32) -> Int32) {
+        self.names = names
+        self.current = current
+        self.best = best
+        self.choose = choose
+    }
+
+    /// The kernel this process uses: the fastest this CPU runs, unless the environment or `use` asked
+    /// for a slower one.
+    public var inUse: String { names[Int(current())] }
+
+    /// The kernels this CPU can run.
+    public var available: [String] { Array(names[...Int(best())]) }
+
+    /// Uses the kernel `name` from now on (the tests run each one); false when this CPU cannot run it.
+    @discardableResult
+    public func use(_ name: String) -> Bool {
+        guard let index = names.firstIndex(of: name) else { return false }
+        return choose(Int32(index)) != 0
+    }
+}

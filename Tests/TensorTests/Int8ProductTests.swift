@@ -1,0 +1,115 @@
+import Tensor
+import TestSupport
+import Testing
+
+/// The int8 products against a reference written here in Swift, of the same arithmetic: weights in
+/// tiles of 32 x 32 and operand rows in blocks of 32, each scaled by 127 / its largest magnitude and
+/// rounded to nearest even; each block's integer products summed exactly, then added to the fp32 sum
+/// with one fused multiply-add, blocks in order. Every kernel must give the reference's bits.
+/// Serialized: one test switches the int8 kernel, which is the process's.
+@Suite(.serialized) struct Int8ProductTests {
+    /// values [count] quantized with one scale: (integers, scale).
+    static func quantize(_ values: [Float]) -> ([Int32], Float) {
+        let largest = values.reduce(Float(0)) { max($0, abs($1)) }
+        let inverse = largest > 0 ? 127 / largest : 0
+        return (values.map { Int32(($0 * inverse).rounded(.toNearestOrEven)) }, largest / 127)
+    }
+
+    /// w [rows, columns] as int8 tiles: (values [rows, columns], scale of each tile [rows / 32][columns / 32]).
+    static func quantizeTiles(_ w: [Float], rows: Int, columns: Int) -> ([Int32], [[Float]]) {
+        var values = [Int32](repeating: 0, count: rows * columns)
+        var scales = [[Float]](repeating: [Float](repeating: 0, count: (columns + 31) / 32), count: (rows + 31) / 32)
+        for tileRow in 0..<scales.count {
+            for tileColumn in 0..<scales[0].count {
+                let cells = (tileRow * 32..<min(rows, tileRow * 32 + 32)).flatMap { r in
+                    (tileColumn * 32..<min(columns, tileColumn * 32 + 32)).map { r * columns + $0 }
+                }
+                let (integers, scale) = quantize(cells.map { w[$0] })
+                for (cell, integer) in zip(cells, integers) { values[cell] = integer }
+                scales[tileRow][tileColumn] = scale
+            }
+        }
+        return (values, scales)
+    }
+
+    /// c[m, n] = a[m, k] op(w) + beta c by the int8 arithmetic; op(w) = wᵀ (w [n, k]) or w (w [k, n]).
+    static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool,
+                          beta: Float = 0, c: [Float]? = nil) -> [Float] {
+        let (weights, tiles) = transposed ? quantizeTiles(w, rows: n, columns: k) : quantizeTiles(w, rows: k, columns: n)
+        func weight(_ p: Int, _ j: Int) -> (Int32, Float) {
+            transposed ? (weights[j * k + p], tiles[j / 32][p / 32]) : (weights[p * n + j], tiles[p / 32][j / 32])
+        }
+        var out = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            let blocks = stride(from: 0, to: k, by: 32).map { quantize(Array(a[(i * k + $0)..<(i * k + min(k, $0 + 32))])) }
+            for j in 0..<n {
+                var sum: Float = 0
+                for (b, (integers, operandScale)) in blocks.enumerated() {
+                    let dot = integers.enumerated().reduce(Int32(0)) { $0 + $1.element * weight(b * 32 + $1.offset, j).0 }
+                    sum = sum.addingProduct(Float(dot), operandScale * weight(b * 32, j).1)
+                }
+                out[i * n + j] = beta != 0 ? sum + c![i * n + j] : sum
+            }
+        }
+        return out
+    }
+
+    /// (m, rows, columns): sizes off the 32-wide blocks and panels, rows off the 4- and 2-row tiles.
+    static let shapes = [(7, 17, 33), (13, 64, 96), (1, 5, 3), (6, 32, 64), (25, 70, 41)]
+
+    @Test(arguments: shapes)
+    func everyKernelThisCPURunsGivesTheReferenceBits(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 21)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .int8)
+        let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        let start = [Float](repeating: 0.5, count: m * columns)
+        let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
+        let backward = Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false, beta: 1, c: start)
+        let best = Precision.int8Kernels.inUse
+        defer { Precision.int8Kernels.use(best) }
+        for kernel in Precision.int8Kernels.available {
+            #expect(Precision.int8Kernels.use(kernel) && Precision.int8Kernels.inUse == kernel)
+            let y = FloatBuffer(count: m * rows), dx = FloatBuffer(start)
+            matrix.forward(x.pointer, count: m, into: y.pointer)
+            matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
+            #expect(y.array == forward, "\(kernel) forward differs from the reference at \(shape)")
+            #expect(dx.array == backward, "\(kernel) backward differs from the reference at \(shape)")
+        }
+        print("int8 kernels run on this CPU: \(Precision.int8Kernels.available.joined(separator: ", "))")
+        #expect(Precision.int8Kernels.available.first == "portable")
+        #expect(!Precision.int8Kernels.use("no such kernel"))
+    }
+
+    @Test func aRowIsItsIntegersTimesTheirTileScale() {
+        var rng = SeededGenerator(seed: 22)
+        let (rows, columns) = (40, 70)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .int8)
+        #expect(matrix.byteCount == rows * columns + 2 * 3 * 4, "a byte per weight and a scale per tile")
+        let (values, scales) = Self.quantizeTiles(w.array, rows: rows, columns: columns)
+        let row = FloatBuffer(count: columns)
+        matrix.row(35, into: row.pointer)
+        #expect(row.array == (0..<columns).map { Float(values[35 * columns + $0]) * scales[1][$0 / 32] })
+    }
+
+    @Test func aHeadKeepsItsOperandInFP32() {
+        var rng = SeededGenerator(seed: 23)
+        let (m, rows, columns) = (5, 600, 37)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .int8, roundsOperand: false)
+        let widened = FloatBuffer(count: rows * columns)
+        for r in 0..<rows { matrix.row(r, into: widened.pointer + r * columns) }
+        let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        let y = FloatBuffer(count: m * rows), dx = FloatBuffer(count: m * columns)
+        matrix.forward(x.pointer, count: m, into: y.pointer)
+        matrix.backward(dy.pointer, count: m, into: dx.pointer)
+        let exact = FrozenMatrix(widened, rows: rows, columns: columns, precision: .fp32)
+        let y32 = FloatBuffer(count: m * rows), dx32 = FloatBuffer(count: m * columns)
+        exact.forward(x.pointer, count: m, into: y32.pointer)
+        exact.backward(dy.pointer, count: m, into: dx32.pointer)
+        #expect(FrozenMatrixTests.relativeError(y.array, y32.array.map(Double.init)) < 1e-6)
+        #expect(FrozenMatrixTests.relativeError(dx.array, dx32.array.map(Double.init)) < 1e-6)
+    }
+}
