@@ -246,9 +246,10 @@ import Testing
             == "did you mean lstm?; one of: lstm, mlp, none")
     }
 
-    @Test func precisionIsFp32OrBf16() throws {
+    @Test func precisionIsFp32Bf16OrInt8() throws {
         #expect(try problems(adding: "[training]\nprecision = \"bf61\"\n").about("training.precision")?.hint
-            == "did you mean bf16?; one of: fp32, bf16")
+            == "did you mean bf16?; one of: fp32, bf16, int8")
+        #expect(try problems(adding: "[training]\nprecision = \"int8\"\n").isEmpty)
         #expect(try problems(adding: "[training]\nprecision = \"bf16\"\n").isEmpty)
     }
 
