@@ -28,24 +28,34 @@ int ptune_i8_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); 
 // turns into vector instructions where lrintf would be a call per value).
 __attribute__((always_inline)) static inline int8_t scaled(float x, float inverse) { return (int8_t)(int)__builtin_rintf(x * inverse); }
 
+// `largest` or `value`'s magnitude, whichever is larger; a NaN, once met, stays.
+__attribute__((always_inline)) static inline float larger_magnitude(float largest, float value) {
+    float magnitude = __builtin_fabsf(value);
+    return magnitude > largest || magnitude != magnitude ? magnitude : largest;
+}
+
+// The scale of values whose largest magnitude is `largest` (largest / 127: 0 for zeros, NaN for a NaN
+// or an infinity, so that the products are NaN as they would be in fp32), and its inverse in `inverse`.
+__attribute__((always_inline)) static inline float scale_of(float largest, float *inverse) {
+    if (largest == __builtin_inff()) largest = __builtin_nanf("");
+    *inverse = largest > 0 ? 127.0f / largest : 0;
+    return largest / 127.0f;
+}
+
 // `count` (at most 32) values scaled by 127 / their largest magnitude, rounded, zero-filled to 32;
-// returns the scale: 0 for zeros, NaN when a value is NaN or infinite (so the products are NaN, as
-// they would be in fp32).
+// returns their scale.
 __attribute__((always_inline)) static inline float quantize_block(const float *in, long count, int8_t *out) {
     float largest = 0;
-    for (long i = 0; i < count; i++) {
-        float magnitude = __builtin_fabsf(in[i]);
-        largest = magnitude > largest || magnitude != magnitude ? magnitude : largest;
-    }
-    if (largest == __builtin_inff()) largest = __builtin_nanf("");
-    float inverse = largest > 0 ? 127.0f / largest : 0;
+    for (long i = 0; i < count; i++) largest = larger_magnitude(largest, in[i]);
+    float inverse;
+    float scale = scale_of(largest, &inverse);
     if (count == PTUNE_I8_BLOCK) {
         for (long i = 0; i < PTUNE_I8_BLOCK; i++) out[i] = scaled(in[i], inverse);
     } else {
         for (long i = 0; i < count; i++) out[i] = scaled(in[i], inverse);
         for (long i = count; i < PTUNE_I8_BLOCK; i++) out[i] = 0;
     }
-    return largest / 127.0f;
+    return scale;
 }
 
 __attribute__((always_inline))
@@ -85,16 +95,13 @@ void ptune_i8_quantize_band(const float *in, long rows, long columns, int8_t *ou
         long span = columns - first < PTUNE_I8_BLOCK ? columns - first : PTUNE_I8_BLOCK;
         float largest = 0;
         for (long r = 0; r < rows; r++) {
-            for (long c = 0; c < span; c++) {
-                float magnitude = __builtin_fabsf(in[r * columns + first + c]);
-                largest = magnitude > largest ? magnitude : largest;
-            }
+            for (long c = 0; c < span; c++) largest = larger_magnitude(largest, in[r * columns + first + c]);
         }
-        float inverse = largest > 0 ? 127.0f / largest : 0;
+        float inverse;
+        scales[first / PTUNE_I8_BLOCK] = scale_of(largest, &inverse);
         for (long r = 0; r < rows; r++) {
             for (long c = 0; c < span; c++) out[r * columns + first + c] = scaled(in[r * columns + first + c], inverse);
         }
-        scales[first / PTUNE_I8_BLOCK] = largest / 127.0f;
     }
 }
 

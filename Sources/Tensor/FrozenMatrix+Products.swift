@@ -69,44 +69,48 @@ extension FrozenMatrix {
         }
     }
 
-    /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length) and splits the
-    /// output columns, 32 at a time, across the threads.
+    /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length), then multiplies.
     private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
                              outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
                              scratch: Scratch) {
-        precondition(beta == 0 || beta == 1, "the bf16 product takes beta 0 or 1")
-        guard m > 0, n > 0 else { return }
         let lda = (k + 1) & ~1
         let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
-        parallelFor(m, minChunk: 16) { range in
-            ptune_bf16_round_rows(a + range.lowerBound * k, range.count, k, rounded + range.lowerBound * lda, lda)
-        }
-        parallelFor((n + 31) / 32) { range in
+        roundedProduct(count: m, outputs: n, beta: beta) { rows in
+            ptune_bf16_round_rows(a + rows.lowerBound * k, rows.count, k, rounded + rows.lowerBound * lda, lda)
+        } multiply: { begin, end in
             ptune_bf16_gemm(Int32(m), Int32(n), Int32(k), rounded, Int32(lda), weights, transposed ? 1 : 0, beta, c,
-                            Int32(n), Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))
+                            Int32(n), begin, end)
         }
     }
 
     /// Quantizes the fp32 operand [m, inner] to int8 per row and block of 32 (rows padded to whole
-    /// blocks) and splits the output columns, 32 at a time, across the threads.
+    /// blocks), then multiplies.
     private func int8Product(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                              count m: Int, inner k: Int, outputs n: Int, transposed: Bool, beta: Float,
                              into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        precondition(beta == 0 || beta == 1, "the int8 product takes beta 0 or 1")
-        guard m > 0, n > 0 else { return }
         let block = Int(PTUNE_I8_BLOCK)
         let lda = (k + block - 1) / block * block, blocks = lda / block
         let memory = UnsafeMutableRawPointer(scratch.buffer(of: UInt8.self, count: m * lda + m * blocks * 4))
         let quantized = memory.bindMemory(to: Int8.self, capacity: m * lda)
         let operandScales = (memory + m * lda).bindMemory(to: Float.self, capacity: m * blocks)
-        parallelFor(m, minChunk: 16) { range in
-            ptune_i8_quantize_rows(a + range.lowerBound * k, range.count, k, k, quantized + range.lowerBound * lda, lda,
-                                   operandScales + range.lowerBound * blocks)
-        }
-        parallelFor((n + 31) / 32) { range in
+        roundedProduct(count: m, outputs: n, beta: beta) { rows in
+            ptune_i8_quantize_rows(a + rows.lowerBound * k, rows.count, k, k, quantized + rows.lowerBound * lda, lda,
+                                   operandScales + rows.lowerBound * blocks)
+        } multiply: { begin, end in
             ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
-                          transposed ? 1 : 0, beta, c, Int32(n), Int32(range.lowerBound * 32),
-                          Int32(min(n, range.upperBound * 32)))
+                          transposed ? 1 : 0, beta, c, Int32(n), begin, end)
+        }
+    }
+
+    /// What the bf16 and int8 products share: the operand's rows rounded in parallel (`round(rows)`),
+    /// then the n output columns split, 32 at a time, across the threads (`multiply(begin, end)`).
+    private func roundedProduct(count m: Int, outputs n: Int, beta: Float, round: (Range<Int>) -> Void,
+                                multiply: (Int32, Int32) -> Void) {
+        precondition(beta == 0 || beta == 1, "the \(precision) product takes beta 0 or 1")
+        guard m > 0, n > 0 else { return }
+        parallelFor(m, minChunk: 16, round)
+        parallelFor((n + 31) / 32) { range in
+            multiply(Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))
         }
     }
 }

@@ -64,7 +64,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         let (rows, columns) = (source.rows, source.columns)
         let band = Int(PTUNE_I8_BLOCK), tiles = (columns + band - 1) / band
         let values = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, rows * columns))
-        let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (rows + band - 1) / band * tiles))
+        let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, int8Tiles(rows: rows, columns: columns)))
         let block = FloatBuffer(count: min(rows, band) * columns)
         for first in stride(from: 0, to: rows, by: band) {
             let count = min(band, rows - first)
@@ -110,8 +110,14 @@ public final class FrozenMatrix: @unchecked Sendable {
         switch precision {
         case .fp32: rows * columns * 4
         case .bf16: rows * columns * 2
-        case .int8: rows * columns + (rows + 31) / 32 * ((columns + 31) / 32) * 4
+        case .int8: rows * columns + Self.int8Tiles(rows: rows, columns: columns) * 4
         }
+    }
+
+    /// The tiles of 32 x 32 (a part tile counts whole) an int8 matrix [rows, columns] has a scale for.
+    private static func int8Tiles(rows: Int, columns: Int) -> Int {
+        let side = Int(PTUNE_I8_BLOCK)
+        return (rows + side - 1) / side * ((columns + side - 1) / side)
     }
 
     /// c[m, rows] = x[m, columns] Wᵀ + beta c (beta 0 or 1). `scratch` holds the bf16 or int8 product's
