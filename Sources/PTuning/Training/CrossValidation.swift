@@ -8,7 +8,7 @@ public struct CrossValidation: Sendable, Codable, Equatable {
     /// At each step every fold was evaluated at, the folds' dev metrics averaged with their sizes as
     /// weights.
     public var curve: [DevPoint]
-    /// The last step of `curve` at its best primary metric: the refit trains as many passes.
+    /// The last step of `curve` at its best (`lastAtBest`): the refit trains as many passes.
     public var bestStep: Int
     /// `curve` at `bestStep`; the seeds' kept metrics pooled when the folds share no step.
     public var best: Metrics
@@ -52,10 +52,10 @@ public struct CrossValidation: Sendable, Codable, Equatable {
 }
 
 extension [DevPoint] {
-    /// The last evaluation at the best primary metric: on a tie the later one, since training on
-    /// did not cost anything on dev. Nil for no evaluation.
+    /// The last evaluation at the best `DevScore` (the primary metric, then the log-loss): on a tie
+    /// the later one, since training on did not cost anything on dev. Nil for no evaluation.
     var lastAtBest: DevPoint? {
-        let best = map(\.metrics.primary).max()
-        return last { $0.metrics.primary == best }
+        let best = map(\.metrics.score).max()
+        return last { $0.metrics.score == best }
     }
 }

@@ -16,6 +16,8 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var top: [Scored]
     /// fill: whether gold is within the ten best.
     public var goldInTop10: Bool?
+    /// The probability the model gives the gold answer, under the same softmax as `top`.
+    public var goldProbability: Double?
 
     public struct Scored: Sendable, Codable, Equatable {
         public var answer: String
@@ -23,6 +25,16 @@ public struct Prediction: Sendable, Codable, Equatable {
     }
 
     public var correct: Bool? { gold.map { $0 == predicted } }
+
+    public init(source: String, predicted: String, gold: String?, top: [Scored], goldInTop10: Bool?,
+                goldProbability: Double? = nil) {
+        self.source = source
+        self.predicted = predicted
+        self.gold = gold
+        self.top = top
+        self.goldInTop10 = goldInTop10
+        self.goldProbability = goldProbability
+    }
 }
 
 /// Metrics of one split: the values the task kind reports, and which of them is primary (what early
@@ -55,10 +67,25 @@ public struct Metrics: Sendable, Codable, Equatable {
         self.init(count: count, values: values.values, primary: values.names.first ?? .accuracy)
     }
 
-    /// The metrics of labelled and unlabelled predictions: the task kind's, over the labelled ones.
+    /// The metrics of labelled and unlabelled predictions: the task kind's over the labelled ones,
+    /// and their log-loss when every one of them carries the gold answer's probability.
     public static func of(_ predictions: [Prediction], kind: any TaskKind) -> Metrics {
-        kind.metrics(of: predictions.filter { $0.gold != nil })
+        let labelled = predictions.filter { $0.gold != nil }
+        var metrics = kind.metrics(of: labelled)
+        let probabilities = labelled.compactMap(\.goldProbability)
+        if !labelled.isEmpty && probabilities.count == labelled.count {
+            metrics.values[.logLoss] = probabilities.map { -log(max($0, Self.smallestProbability)) }
+                .reduce(0, +) / Double(probabilities.count)
+        }
+        return metrics
     }
+
+    /// The floor under a gold answer's probability in the log-loss, so one hopeless record cannot make
+    /// it infinite.
+    static let smallestProbability = 1e-12
+
+    /// How a dev split ranks these metrics against others: by the primary metric, then by log-loss.
+    public var score: DevScore { DevScore(primary: primary, logLoss: values[.logLoss]) }
 
     /// The fraction of `labelled` predictions that are right (0 when there are none).
     public static func correctFraction(_ labelled: [Prediction]) -> Double {
@@ -77,6 +104,19 @@ public struct Metrics: Sendable, Codable, Equatable {
         var counts = encoder.container(keyedBy: CountKey.self)
         try counts.encode(count, forKey: .count)
         try values.encode(to: encoder)
+    }
+}
+
+/// A dev result's rank: the primary metric first; on a tie the lower log-loss wins, which tells apart
+/// prompts that a small dev split scores alike (ten records give a P@1 of 0.1 for many prompts). A
+/// result without a log-loss loses such a tie.
+public struct DevScore: Sendable, Comparable {
+    public var primary: Double
+    public var logLoss: Double?
+
+    public static func < (a: DevScore, b: DevScore) -> Bool {
+        if a.primary != b.primary { return a.primary < b.primary }
+        return (a.logLoss ?? .infinity) > (b.logLoss ?? .infinity)
     }
 }
 

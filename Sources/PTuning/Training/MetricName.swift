@@ -1,10 +1,13 @@
-/// A metric a task kind reports. The raw value is the metric's key in report.json, in the worker's
+/// A metric a task kind reports (higher is better), or the log-loss beside them (lower is better). The raw value is the metric's key in report.json, in the worker's
 /// messages and in the daemon's metric history ("dev_" or "test_" before it).
 public enum MetricName: String, Sendable, Codable, CaseIterable, Hashable {
     case accuracy
     case macroF1 = "macro_f1"
     case pAt1 = "p_at_1"
     case pAt10 = "p_at_10"
+    /// The mean of −ln p(gold answer) over the labelled records, p under the same softmax as the
+    /// predictions' probabilities: what tells apart prompts of equal accuracy on a small dev split.
+    case logLoss = "log_loss"
 
     /// The name in progress lines, messages and charts.
     public var label: String {
@@ -13,6 +16,7 @@ public enum MetricName: String, Sendable, Codable, CaseIterable, Hashable {
         case .macroF1: "macro-F1"
         case .pAt1: "P@1"
         case .pAt10: "P@10"
+        case .logLoss: "log-loss"
         }
     }
 

@@ -74,18 +74,25 @@ struct SeedDiagnosis {
     }
 
     /// The reason to export the manual template instead of `chosen`'s prompt: the manual template
-    /// scores at least as well on dev, so dev cannot tell the prompt from writing none. Cross-validated,
-    /// the folds pooled at the refit's step are compared instead of the chosen seed's fold. Nil when
-    /// the prompt is better or either has no dev figure.
+    /// scores at least as well on dev (`DevScore`: the primary metric, then the log-loss), so dev cannot
+    /// tell the prompt from writing none. Cross-validated, the folds pooled at the refit's step are
+    /// compared instead of the chosen seed's fold. Nil when the prompt is better or either has no dev
+    /// figure.
     func manualFallback(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
-        guard let baselines, let manual = baselines.manual.dev?.primary,
-              let prompt = crossValidation?.best.primary ?? chosen.dev?.primary, prompt <= manual else { return nil }
+        guard let baselines, let manualMetrics = baselines.manual.dev,
+              let promptMetrics = crossValidation?.best ?? chosen.dev,
+              !(promptMetrics.score > manualMetrics.score) else { return nil }
         let measured = crossValidation.map { "the seeds' prompts over their \($0.foldSizes.count) folds at step \($0.bestStep)" }
             ?? "seed \(chosen.seed), the best"
         return RunWarning(kind: .manualTemplateExported, message:
             "no prompt scored above the manual template on dev (\(measured): \(metricName) "
-            + "\(Self.format(prompt)); the manual template: \(Self.format(manual))): the manual template "
+            + "\(scored(promptMetrics)); the manual template: \(scored(manualMetrics))): the manual template "
             + "\(baselines.manual.description.debugDescription) is exported, with no prompt rows")
+    }
+
+    /// The primary metric, and the log-loss that breaks its ties: "0.1000, log-loss 3.2189".
+    private func scored(_ metrics: Metrics) -> String {
+        Self.format(metrics.primary) + (metrics.values[.logLoss].map { ", log-loss " + Self.format($0) } ?? "")
     }
 
     static func format(_ value: Double) -> String { String(format: "%.4f", value) }

@@ -25,8 +25,8 @@ extension Trainer {
         if exported { outcome.table = run.table }
     }
 
-    /// The last dev evaluation of `chosen` at its best primary metric: on a tie the later one, since
-    /// training on did not cost anything on dev. Its kept step when it has no dev curve.
+    /// The last dev evaluation of `chosen` at its best (`lastAtBest`). Its kept step when it has no dev
+    /// curve.
     static func lastBestStep(_ chosen: SeedResult) -> Int {
         chosen.devCurve.lastAtBest?.step ?? chosen.bestStep
     }

@@ -93,12 +93,13 @@ public final class Trainer {
                                 baselines: baselines, settings: settings, data: data.summary), results[best])
     }
 
-    /// The seed to export: the best dev primary metric among the seeds without warnings, or among all
-    /// when each has some; the earlier seed on a tie.
+    /// The seed to export: the best on dev (`DevScore`: the primary metric, then the log-loss) among the
+    /// seeds without warnings, or among all when each has some; the earlier seed on a tie.
     static func bestSeedIndex(_ results: [SeedResult]) -> Int {
         let sound = results.indices.filter { results[$0].warnings.isEmpty }
         let pool = sound.isEmpty ? Array(results.indices) : sound
-        return pool.max { (results[$0].dev?.primary ?? 0, $1) < (results[$1].dev?.primary ?? 0, $0) } ?? 0
+        func score(_ index: Int) -> DevScore { results[index].dev?.score ?? DevScore(primary: 0, logLoss: nil) }
+        return pool.max { score($0) < score($1) || (score($0) == score($1) && $0 > $1) } ?? 0
     }
 
     /// Without a dev split, the collapse check reads the kept prompt's predictions on this many
@@ -213,17 +214,20 @@ public final class Trainer {
         return run
     }
 
-    /// Evaluates the current table on dev; keeps it when it is the best so far, counts patience otherwise.
+    /// Evaluates the current table on dev; keeps it when it is the best so far (`DevScore`: the primary
+    /// metric, then the log-loss), counts patience otherwise.
     private func evaluate(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
         let evalStart = DispatchTime.now().uptimeNanoseconds
         let current = promptEncoder.forward()
         let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
         let metrics = Metrics.of(predictions, kind: spec.kind)
         run.state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
-        let improved = run.state.bestMetric.map { metrics.primary > $0 } ?? true
+        let best = run.state.bestMetric.map { DevScore(primary: $0, logLoss: run.state.bestLogLoss) }
+        let improved = best.map { metrics.score > $0 } ?? true
         run.state.devCurve.append(DevPoint(step: run.state.step, metrics: metrics))
         if improved {
             run.state.bestMetric = metrics.primary
+            run.state.bestLogLoss = metrics.values[.logLoss]
             run.state.bestStep = run.state.step
             run.state.evaluationsWithoutGain = 0
             run.bestTable = current
@@ -288,6 +292,8 @@ struct RunState: Codable, Equatable {
     var step = 0
     var stopped = false
     var bestMetric: Double?
+    /// The log-loss at `bestMetric`'s evaluation (nil in checkpoints written before it was kept).
+    var bestLogLoss: Double?
     var bestStep = 0
     var evaluationsWithoutGain = 0
     var lossCurve: [LossPoint] = []

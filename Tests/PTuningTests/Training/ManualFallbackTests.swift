@@ -8,7 +8,8 @@ import Testing
 /// (`TrainingSettings.manualFallback`).
 struct ManualFallbackTests {
     /// The tiny task with a carved dev split and a manual baseline whose dev answers are what the
-    /// manual template itself predicts: it scores 1.0 on dev, which no prompt can beat.
+    /// manual template itself predicts, so it scores 1.0 on dev; the prompt trains on the same
+    /// sentences with the other answer, so it cannot match that.
     func outcome(manualFallback: Bool) throws -> TrainingOutcome {
         var spec = TinyTask.classifySpec(encoder: .none, steps: 4)
         spec.training.seeds = [3, 4]
@@ -24,7 +25,14 @@ struct ManualFallbackTests {
             example.fields["label"] = prediction.predicted
             return example
         }
+        let contrary = agreeing.map { example in
+            var example = example
+            example.fields["label"] = example.fields["label"] == "1" ? "0" : "1"
+            return example
+        }
         var data = try TinyTask.data(encoder)
+        data.train = try encoder.encode(contrary + contrary)
+        data.dev = try encoder.encode(agreeing)
         data.devSource = .carved
         data.manual = ManualTemplateData(encoder: manualEncoder, dev: try manualEncoder.encode(agreeing),
                                          test: try manualEncoder.encode(TinyTask.examples(6, file: "test.jsonl")))

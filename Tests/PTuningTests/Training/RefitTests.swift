@@ -47,9 +47,11 @@ struct RefitTests {
     }
 
     @Test func theRefitMatchesTheLastDevEvaluationAtTheBestMetric() {
-        func result(_ primaries: [Double], bestStep: Int) -> SeedResult {
+        func result(_ primaries: [Double], logLosses: [Double]? = nil, bestStep: Int) -> SeedResult {
             let curve = primaries.enumerated().map { i, value in
-                DevPoint(step: 10 * (i + 1), metrics: Metrics(count: 8, accuracy: value))
+                var metrics = Metrics(count: 8, accuracy: value)
+                metrics.values[.logLoss] = logLosses?[i]
+                return DevPoint(step: 10 * (i + 1), metrics: metrics)
             }
             return SeedResult(seed: 1, steps: 10 * primaries.count, stoppedEarly: false, bestStep: bestStep, dev: nil,
                               test: nil, lossCurve: [], devCurve: curve, trainTokensPerSecond: 0, trainSeconds: 0,
@@ -58,6 +60,9 @@ struct RefitTests {
         #expect(Trainer.lastBestStep(result([0.5, 0.75, 0.75, 0.5], bestStep: 20)) == 30)
         #expect(Trainer.lastBestStep(result([0.875, 0.5, 0.625], bestStep: 10)) == 10)
         #expect(Trainer.lastBestStep(result([0.5, 0.5, 0.5], bestStep: 10)) == 30)
+        #expect(Trainer.lastBestStep(result([0.5, 0.75, 0.75, 0.75], logLosses: [0.2, 0.6, 0.4, 0.5], bestStep: 20)) == 30,
+                "the log-loss breaks a tie in accuracy")
+        #expect(Trainer.lastBestStep(result([0.5, 0.5], logLosses: [0.4, 0.4], bestStep: 10)) == 20)
         #expect(Trainer.lastBestStep(result([], bestStep: 7)) == 7)
     }
 

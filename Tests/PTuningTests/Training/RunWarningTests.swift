@@ -5,10 +5,10 @@ import Testing
 struct RunWarningTests {
     let labels = [LabelWord(label: "1", word: "great"), LabelWord(label: "0", word: "bad")]
 
-    func diagnosis(baselineDev: Double? = nil, manualDev: Double? = nil) -> SeedDiagnosis {
+    func diagnosis(baselineDev: Double? = nil, manualDev: Double? = nil, manualLogLoss: Double? = nil) -> SeedDiagnosis {
         let baselines = Baselines(majority: .init(description: "1", dev: baselineDev.map { Metrics(count: 10, accuracy: $0) },
                                                   test: nil),
-                                  manual: .init(description: "{x} {target}", dev: manualDev.map { Metrics(count: 10, accuracy: $0) },
+                                  manual: .init(description: "{x} {target}", dev: manualDev.map { metrics($0, logLoss: manualLogLoss) },
                                                 test: nil))
         return SeedDiagnosis(kind: ClassifyKind(labels: labels), vocabularySize: 100, answerTokens: nil, baselines: baselines)
     }
@@ -70,10 +70,16 @@ struct RunWarningTests {
         #expect(choice.uniformLoss == 2)
     }
 
-    func result(_ seed: UInt64, dev: Double, warnings: [RunWarning.Kind] = []) -> SeedResult {
-        SeedResult(seed: seed, steps: 1, stoppedEarly: false, bestStep: 1, dev: Metrics(count: 1, accuracy: dev), test: nil,
+    func result(_ seed: UInt64, dev: Double, logLoss: Double? = nil, warnings: [RunWarning.Kind] = []) -> SeedResult {
+        SeedResult(seed: seed, steps: 1, stoppedEarly: false, bestStep: 1, dev: metrics(dev, logLoss: logLoss), test: nil,
                    lossCurve: [], devCurve: [], trainTokensPerSecond: 0, trainSeconds: 0, evalSeconds: 0,
                    warnings: warnings.map { RunWarning(kind: $0, message: "") })
+    }
+
+    func metrics(_ accuracy: Double, logLoss: Double? = nil) -> Metrics {
+        var metrics = Metrics(count: 10, accuracy: accuracy)
+        metrics.values[.logLoss] = logLoss
+        return metrics
     }
 
     @Test func aFlaggedSeedIsNeverKeptWhileASoundOneExists() {
@@ -82,6 +88,8 @@ struct RunWarningTests {
         let allFlagged = [result(1, dev: 0.6, warnings: [.notAboveBaseline]), result(2, dev: 0.9, warnings: [.oneAnswer])]
         #expect(Trainer.bestSeedIndex(allFlagged) == 1)
         #expect(Trainer.bestSeedIndex([result(1, dev: 0.8), result(2, dev: 0.8)]) == 0, "ties go to the earlier seed")
+        #expect(Trainer.bestSeedIndex([result(1, dev: 0.8, logLoss: 0.5), result(2, dev: 0.8, logLoss: 0.3),
+                                       result(3, dev: 0.7, logLoss: 0.1)]) == 1, "the log-loss breaks a tie in accuracy")
     }
 
     @Test func theManualTemplateIsExportedWhenNoPromptBeatsItOnDev() throws {
@@ -93,6 +101,11 @@ struct RunWarningTests {
         #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil)
         #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil,
                 "the majority answer is no template to export")
+        let tiedBetterLoss = diagnosis(manualDev: 0.7, manualLogLoss: 2.5)
+        #expect(tiedBetterLoss.manualFallback(chosen: result(21, dev: 0.7, logLoss: 2.0), crossValidation: nil) == nil,
+                "on a tie in accuracy the prompt's lower log-loss tells it apart from the manual template")
+        let tiedWorseLoss = try #require(tiedBetterLoss.manualFallback(chosen: result(21, dev: 0.7, logLoss: 3.0), crossValidation: nil))
+        #expect(tiedWorseLoss.message.contains("0.7000, log-loss 3.0000") && tiedWorseLoss.message.contains("0.7000, log-loss 2.5000"))
         var noDev = result(21, dev: 0)
         noDev.dev = nil
         #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev, crossValidation: nil) == nil)

@@ -96,8 +96,21 @@ struct TrainerTests {
         let outcome = try run(spec)
         #expect(outcome.seeds.map(\.seed) == [1, 2, 3])
         let sound = outcome.seeds.filter(\.warnings.isEmpty)
-        let best = (sound.isEmpty ? outcome.seeds : sound).max { ($0.dev?.primary ?? 0) < ($1.dev?.primary ?? 0) }
+        let best = (sound.isEmpty ? outcome.seeds : sound).max { try! #require($0.dev).score < #require($1.dev).score }
         #expect(outcome.bestSeed == best?.seed)
+    }
+
+    @Test func eachSeedKeepsItsFirstEvaluationAtTheBestAccuracyThenLogLoss() throws {
+        var spec = TinyTask.classifySpec(encoder: .mlp, steps: 12)
+        spec.training.evalEvery = 1
+        spec.training.seeds = [1, 2]
+        for seed in try run(spec).seeds {
+            let scores = seed.devCurve.map(\.metrics.score)
+            #expect(scores.allSatisfy { $0.logLoss != nil })
+            let best = try #require(scores.max())
+            #expect(seed.bestStep == seed.devCurve.first { $0.metrics.score == best }?.step)
+            #expect(seed.dev?.score == best)
+        }
     }
 
     @Test func theBaselinesAreMeasuredOnTheSameRecords() throws {

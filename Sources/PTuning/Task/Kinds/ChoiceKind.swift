@@ -106,7 +106,8 @@ public struct ChoiceKind: TaskKind {
         let best = scores.indices.max { scores[$0] < scores[$1] } ?? 0
         return Prediction(source: example.source, predicted: String(best), gold: example.answer.map(String.init),
                           top: probabilities.enumerated().map { Prediction.Scored(answer: String($0.offset), probability: $0.element) },
-                          goldInTop10: nil)
+                          goldInTop10: nil,
+                          goldProbability: example.answer.flatMap { probabilities.indices.contains($0) ? probabilities[$0] : nil })
     }
 
     public func answerText(_ answer: Int, encoding: AnswerEncoding) -> String { String(answer) }

@@ -96,7 +96,8 @@ public struct ClassifyKind: TaskKind {
         let scored = zip(labels, probabilities).map { Prediction.Scored(answer: $0.label, probability: $1) }
         let best = scored.indices.max { scored[$0].probability < scored[$1].probability } ?? 0
         return Prediction(source: example.source, predicted: labels[best].label, gold: example.answer.map { labels[$0].label },
-                          top: scored.sorted { $0.probability > $1.probability }, goldInTop10: nil)
+                          top: scored.sorted { $0.probability > $1.probability }, goldInTop10: nil,
+                          goldProbability: example.answer.flatMap { probabilities.indices.contains($0) ? probabilities[$0] : nil })
     }
 
     public func answerText(_ answer: Int, encoding: AnswerEncoding) -> String {

@@ -114,7 +114,8 @@ public struct FillKind: TaskKind {
         let top = order.prefix(10).map { Prediction.Scored(answer: scoring.encoding.text(ofToken: ids[$0]), probability: probabilities[$0]) }
         let gold = example.answer
         return Prediction(source: example.source, predicted: top.first?.answer ?? "", gold: gold.map(scoring.encoding.text(ofToken:)),
-                          top: top, goldInTop10: gold.map { g in order.prefix(10).contains { ids[$0] == g } })
+                          top: top, goldInTop10: gold.map { g in order.prefix(10).contains { ids[$0] == g } },
+                          goldProbability: gold.map { g in ids.firstIndex(of: g).map { probabilities[$0] } ?? 0 })
     }
 
     public func answerText(_ answer: Int, encoding: AnswerEncoding) -> String { encoding.text(ofToken: answer) }
