@@ -123,9 +123,13 @@ public enum ReportMarkdown {
         let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
         let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)"
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
-        return refit.exported
-            ? "The exported prompt is that of \(chosen), \(again)\(test)."
-            : "The exported prompt is the one of \(chosen): \(again) it carried warnings its first run did not\(test)."
+        if refit.exported { return "The exported prompt is that of \(chosen), \(again)\(test)." }
+        let why = refit.check.flatMap { check in
+            check.holds ? nil : "it fit the records it trained on worse than its first run (\(format(check.refit.primary)) "
+                + "against \(format(check.chosen.primary)) on \(check.records) of them, more than the \(format(check.tolerance)) "
+                + "two runs of one quality differ by)"
+        } ?? "it carried warnings its first run did not"
+        return "The exported prompt is the one of \(chosen): \(again) \(why)\(test)."
     }
 
     /// Why the exported seed was chosen.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 extension Trainer {
     /// Whether the chosen seed trains again on every record once the seeds are chosen: with a dev
@@ -10,7 +11,8 @@ extension Trainer {
     /// cross-validating), with the bundle's settings, for as many passes over the records as the
     /// chosen run made up to its best dev evaluation (the folds' pooled best when cross-validating;
     /// `refitSteps`) but never more steps than that run made (dev measured none beyond), keeping the
-    /// last step; its prompt is exported unless it carries a warning the chosen seed's run did not.
+    /// last step; its prompt is exported unless it carries a warning the chosen seed's run did not or
+    /// fits the records clearly worse than that run's prompt (`RefitCheck`).
     func refit(_ outcome: inout TrainingOutcome, chosen: SeedResult) throws {
         let all = TrainingData(train: data.train + data.dev, dev: [], test: data.test)
         let matched = outcome.crossValidation?.bestStep ?? Self.lastBestStep(chosen)
@@ -20,8 +22,14 @@ extension Trainer {
         onEvent(.refitting(seed: chosen.seed, records: all.train.count))
         let trainer = try innerTrainer(spec: refitSpec, data: all, directory: "refit", runIndex: runCount)
         let run = try trainer.run()
-        let exported = run.seeds[0].warnings.isEmpty || !chosen.warnings.isEmpty
-        outcome.refit = RefitResult(result: run.seeds[0], records: all.train.count, matchedStep: matched, exported: exported)
+        let sample = Self.evenSample(all.train)
+        func measured(_ table: FloatBuffer) -> Metrics {
+            Metrics.of(evaluator.predict(sample, table: table, batchSize: settings.evalBatchSize), kind: spec.kind)
+        }
+        let check = RefitCheck(records: sample.count, refit: measured(run.table), chosen: measured(outcome.table))
+        let exported = (run.seeds[0].warnings.isEmpty || !chosen.warnings.isEmpty) && check.holds
+        outcome.refit = RefitResult(result: run.seeds[0], records: all.train.count, matchedStep: matched, check: check,
+                                    exported: exported)
         if exported { outcome.table = run.table }
     }
 

@@ -103,12 +103,13 @@ public final class Trainer {
     }
 
     /// Without a dev split, the collapse check reads the kept prompt's predictions on this many
-    /// training records, spread evenly over the split.
-    static let collapseSampleSize = 200
+    /// training records, spread evenly over the split; the refit's check reads as many.
+    static let sampleSize = 200
 
-    private var trainingSample: [EncodedExample] {
-        let stride = max(1, data.train.count / Self.collapseSampleSize)
-        return Swift.stride(from: 0, to: data.train.count, by: stride).prefix(Self.collapseSampleSize).map { data.train[$0] }
+    /// Up to `sampleSize` of `records`, spread evenly over them.
+    static func evenSample(_ records: [EncodedExample]) -> [EncodedExample] {
+        let stride = max(1, records.count / sampleSize)
+        return Swift.stride(from: 0, to: records.count, by: stride).prefix(sampleSize).map { records[$0] }
     }
 
     /// The epoch-e order of the training examples for `seed`.
@@ -265,7 +266,7 @@ public final class Trainer {
         let evalStart = DispatchTime.now().uptimeNanoseconds
         let onDev = !data.dev.isEmpty
         let checked = run.bestDevPredictions
-            ?? evaluator.predict(onDev ? data.dev : trainingSample, table: kept, batchSize: settings.evalBatchSize)
+            ?? evaluator.predict(onDev ? data.dev : Self.evenSample(data.train), table: kept, batchSize: settings.evalBatchSize)
         let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
         let test = data.test.isEmpty ? nil
             : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)

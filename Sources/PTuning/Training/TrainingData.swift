@@ -138,19 +138,24 @@ public struct RefitResult: Sendable, Codable, Equatable {
     /// The chosen run's step whose passes over its training split the refit repeats over every
     /// record (`Trainer.refitSteps`); nil in reports written before the refit's steps were chosen so.
     public var matchedStep: Int?
+    /// Its prompt and the chosen run's on the records it trained on; nil in reports written before
+    /// the check.
+    public var check: RefitCheck?
     /// Whether its prompt is the exported one: not when it carries a warning the chosen seed's run
-    /// did not, in which case that run's prompt is exported.
+    /// did not, or fits its records clearly worse than that run (`check`), in which case that run's
+    /// prompt is exported.
     public var exported: Bool
 
     enum CodingKeys: String, CodingKey {
-        case result, records, exported
+        case result, records, check, exported
         case matchedStep = "matched_step"
     }
 
-    public init(result: SeedResult, records: Int, matchedStep: Int?, exported: Bool) {
+    public init(result: SeedResult, records: Int, matchedStep: Int?, check: RefitCheck? = nil, exported: Bool) {
         self.result = result
         self.records = records
         self.matchedStep = matchedStep
+        self.check = check
         self.exported = exported
     }
 }

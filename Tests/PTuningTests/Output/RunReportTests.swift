@@ -92,6 +92,18 @@ struct RunReportTests {
         #expect(text.contains("(best on dev; every seed has warnings)"))
     }
 
+    @Test func markdownSaysWhyARefitWasNotExported() throws {
+        var outcome = OutputFixtures.outcome()
+        let check = RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.56), chosen: Metrics(count: 50, accuracy: 0.9))
+        outcome.refit = RefitResult(result: outcome.seeds[1], records: 50, matchedStep: 6, check: check, exported: false)
+        let text = ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: []))
+        #expect(text.contains("it fit the records it trained on worse than its first run (0.5600 against 0.9000 on 50 of them, "
+                              + "more than the \(String(format: "%.4f", check.tolerance)) two runs of one quality differ by)"))
+        outcome.refit?.check = nil
+        let warned = ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: []))
+        #expect(warned.contains("it carried warnings its first run did not"))
+    }
+
     @Test func statisticOfOneValueHasNoStd() throws {
         let one = try #require(RunReport.Statistic([0.5]))
         #expect(one.mean == 0.5 && one.std == nil)
@@ -130,6 +142,10 @@ struct ReportDocumentationTests {
         outcome.seeds[0].test = Metrics(count: 5, pAt1: 0.2, pAt10: 0.6)
         outcome.seeds[1].warnings = [RunWarning(kind: .oneAnswer, message: "every dev prediction is \"1\"")]
         outcome.settings.maxSteps = 10
+        outcome.seeds[0].dev?.values[.logLoss] = 0.4
+        outcome.refit = RefitResult(result: outcome.seeds[1], records: 50, matchedStep: 6,
+                                    check: RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.9),
+                                                      chosen: Metrics(count: 50, accuracy: 0.88)), exported: true)
         var context = OutputFixtures.context()
         context.spec.training.maxSteps = 10
         context.spec.encoder.initText = "hello"

@@ -40,7 +40,11 @@ struct RefitTests {
         // at most the chosen run's 6 steps.
         #expect(refit.result.steps == [2: 4, 4: 6, 6: 6][matched])
         #expect(started.map(\.index) == [0, 1, 2] && started.allSatisfy { $0.count == 3 })
-        #expect(refit.exported == refit.result.warnings.isEmpty || outcome.seeds.contains { $0.seed == outcome.bestSeed && !$0.warnings.isEmpty })
+        let check = try #require(refit.check)
+        #expect(check.records == 18 && check.refit.count == 18 && check.chosen.count == 18, "every record, train and carved dev")
+        #expect(refit.exported == ((refit.result.warnings.isEmpty
+                                    || outcome.seeds.contains { $0.seed == outcome.bestSeed && !$0.warnings.isEmpty })
+                                   && check.holds))
         let fromChosenRun = try run(spec.with(refit: false), devSource: .carved)
         #expect(fromChosenRun.refit == nil)
         #expect(refit.exported == (outcome.table.array != fromChosenRun.table.array))
