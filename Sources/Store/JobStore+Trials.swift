@@ -56,6 +56,16 @@ extension JobStore {
         "waiting for its trials: \(trials.filter(\.state.isTerminal).count) of \(trials.count) ended"
     }
 
+    /// How far the trials of each search in `parentIDs` have come, by search (searches with no trial
+    /// yet are absent): one query for a whole table of jobs.
+    public func trialProgress(of parentIDs: [String]) throws -> [String: TrialProgress] {
+        guard !parentIDs.isEmpty else { return [:] }
+        return try read { db in
+            let trials = try JobRecord.filter(parentIDs.contains(Column("parentID"))).fetchAll(db)
+            return Dictionary(grouping: trials, by: { $0.parentID ?? "" }).mapValues(TrialProgress.init)
+        }
+    }
+
     /// The trials of a search's job, in the order they were asked for.
     public func children(of parentID: String) throws -> [JobRecord] {
         try read { db in

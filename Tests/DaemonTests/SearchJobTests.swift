@@ -35,6 +35,9 @@ import Testing
         #expect(attempts == ["asked for 4 trials"], "one attempt planned, the last exported: \(attempts)")
         let text = try h.cli(["show", "--spool", h.spool.path, id]).out
         #expect(text.contains("trials") && text.contains("trial-1-") && text.contains("trial-4-"))
+        #expect(text.contains("progress  trials 4/4, "), "the search's progress sums its trials'")
+        let history = try h.cli(["history", "--spool", h.spool.path]).out
+        #expect(history.split(separator: "\n").contains { $0.hasPrefix(id) && $0.contains("trials 4/4") }, "\(history)")
         let done = h.spool.appendingPathComponent("done/\(id)")
         let search = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: done.appendingPathComponent("search.json"))) as? [String: Any])

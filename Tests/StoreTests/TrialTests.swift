@@ -26,4 +26,22 @@ import Testing
         let repeated = try store.spawnTrials(parentID: search.id, requests: asked, attemptID: again.id, at: t0)
         #expect(try repeated == trials && store.children(of: search.id).count == 2, "a trial asked for twice is one job")
     }
+
+    @Test func aSearchsProgressSumsItsTrials() throws {
+        let store = try StoreFixture().writer()
+        let search = makeJob("5ea4c401", name: "capitals")
+        let alone = makeJob("5ea4c402", name: "plain")
+        try store.insertJob(search, durable: false)
+        try store.insertJob(alone, durable: false)
+        let attempt = try store.startAttempt(jobID: search.id, pid: 7, at: t0)
+        let trials = try store.spawnTrials(parentID: search.id, requests: (1...3).map {
+            TrialRequest(key: "trial-\($0)-aaaaaaaaaaaa", settings: "seed \($0)")
+        }, attemptID: attempt.id, at: t0)
+        #expect(try store.trialProgress(of: [search.id, alone.id]) == [search.id: TrialProgress(ended: 0, count: 3, steps: 0, totalSteps: 0)])
+        try store.recordProgress(jobID: trials[0].id, step: 90, total: 90, loss: 0.3, devMetric: 0.8)
+        try store.updateState(jobID: trials[0].id, to: .succeeded, reason: nil, at: t0, durable: false)
+        try store.recordProgress(jobID: trials[1].id, step: 30, total: 90, loss: 0.5, devMetric: nil)
+        #expect(try store.trialProgress(of: [search.id]) == [search.id: TrialProgress(ended: 1, count: 3, steps: 120, totalSteps: 180)])
+        #expect(try store.trialProgress(of: []) == [:])
+    }
 }

@@ -232,7 +232,7 @@ def run(args):
                 started = time.time()
                 log = open(f'{base}/train.log', 'w')
                 proc = subprocess.run([ptune, 'train', bundle, '--out', f'{base}/out', '--threads', str(args.threads)]
-                                      + (['--resume'] if os.path.exists(f'{base}/out/checkpoints') else []),
+                                      + (['--resume'] if os.path.isdir(f'{base}/out') and os.listdir(f'{base}/out') else []),
                                       stdout=log, stderr=subprocess.STDOUT)
                 seconds = time.time() - started
                 line = {'task': task, 'variant': variant, 'seed': seed, 'keys': keys, 'seconds': round(seconds, 1),

@@ -38,11 +38,12 @@ struct HistoryCommand: ParsableCommand {
             try JobFormatting.printJSON(jobs)
             return
         }
+        let trials = try store.trialProgress(of: jobs.map(\.id))
         var table = TextTable(["JOB", "STATE", "NAME", "OWNER", "SUBMITTED", "TOOK", "PROGRESS", "REASON"])
         for job in jobs {
             table.add([job.id, JobFormatting.state(job), job.name, JobOwner.name(job.ownerUID), JobFormatting.time(job.submittedAt),
                        JobFormatting.duration(job),
-                       JobFormatting.progress(job), String((job.reason ?? job.warnings.map { "warning: " + $0 } ?? "").prefix(60))])
+                       JobFormatting.progress(job, trials: trials[job.id]), String((job.reason ?? job.warnings.map { "warning: " + $0 } ?? "").prefix(60))])
         }
         printForTerminal(jobs.isEmpty ? "no jobs" : table.rendered)
     }

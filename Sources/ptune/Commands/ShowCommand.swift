@@ -41,7 +41,9 @@ struct ShowCommand: ParsableCommand {
         printForTerminal("limits    \(j.threads) threads, \(j.memoryMB) MB, wall time \(j.wallTimeSeconds) s, priority \(j.priority)")
         printForTerminal("times     submitted \(JobFormatting.time(j.submittedAt)), started \(JobFormatting.time(j.startedAt)), "
               + "finished \(JobFormatting.time(j.finishedAt))")
-        if j.progressStep != nil {
+        if !output.trials.isEmpty {
+            printForTerminal("progress  \(JobFormatting.progress(j, trials: TrialProgress(output.trials)))")
+        } else if j.progressStep != nil {
             printForTerminal("progress  step \(JobFormatting.progress(j))"
                   + (j.lastLoss.map { String(format: ", loss %.4f", $0) } ?? "")
                   + (j.lastDevMetric.map { String(format: ", dev %.4f", $0) } ?? ""))

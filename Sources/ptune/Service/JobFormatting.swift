@@ -17,7 +17,11 @@ enum JobFormatting {
         return ProgressDisplay.duration((job.finishedAt ?? now).timeIntervalSince(start))
     }
 
-    static func progress(_ job: JobRecord) -> String {
+    /// A job's steps, "120/450"; a search's trials ended and their steps together, "trials 3/12, 540/2160".
+    static func progress(_ job: JobRecord, trials: TrialProgress? = nil) -> String {
+        if let trials {
+            return "trials \(trials.ended)/\(trials.count)" + (trials.totalSteps > 0 ? ", \(trials.steps)/\(trials.totalSteps)" : "")
+        }
         guard let step = job.progressStep, let total = job.progressTotal, total > 0 else { return "-" }
         return "\(step)/\(total)"
     }
