@@ -118,6 +118,21 @@ void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long fir
     }
 }
 
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, long columns, long first, long count,
+                               long column, long span, float *out, long ldo) {
+    long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
+    for (long r = 0; r < count; r++) {
+        const int8_t *values = W + (first + r) * columns;
+        const float *row_scales = scales + (first + r) * blocks;
+        float *target = out + r * ldo;
+        for (long start = 0; start < span; start += PTUNE_I8_BLOCK) {
+            long end = start + PTUNE_I8_BLOCK < span ? start + PTUNE_I8_BLOCK : span;
+            float scale = row_scales[(column + start) / PTUNE_I8_BLOCK];
+            for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale;
+        }
+    }
+}
+
 void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                    const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
                    int column_end) {

@@ -24,6 +24,10 @@ extension FrozenMatrix {
             widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
                 ptune_i8_widen(values, scales, columns, first, count, column, span, out, span)
             }
+        case .int8RowBlocks(let values, let scales):
+            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+                ptune_i8_widen_row_blocks(values, scales, columns, first, count, column, span, out, span)
+            }
         }
     }
 
@@ -51,7 +55,8 @@ extension FrozenMatrix {
                 }
             }
         } else {
-            let width = ((columns + Threads.count - 1) / Threads.count + 15) & ~15
+            // Whole blocks of 32 columns per thread, the int8 scales' blocks.
+            let width = ((columns + Threads.count - 1) / Threads.count + 31) & ~31
             parallelFor((columns + width - 1) / width) { range in
                 let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
                 defer { widened.deallocate() }

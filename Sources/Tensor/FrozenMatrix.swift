@@ -18,6 +18,8 @@ public final class FrozenMatrix: @unchecked Sendable {
         case bf16(UnsafeMutablePointer<UInt16>)
         /// values [rows, columns]; scales [ceil(rows / 32), ceil(columns / 32)], one per tile.
         case int8(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>)
+        /// values [rows, columns]; scales [rows, ceil(columns / 32)], one per row and block of 32 columns.
+        case int8RowBlocks(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>)
     }
     let storage: Storage
 
@@ -59,6 +61,21 @@ public final class FrozenMatrix: @unchecked Sendable {
         }
     }
 
+    /// W [rows, columns] as int8 values with one scale per row and block of 32 columns (value = q ×
+    /// scale), which `fill(values, scales)` writes ([rows, columns] and [rows, ceil(columns / 32)]): the
+    /// layout of a GGUF Q8_0 tensor, kept as the file has it, exactly and at 1.125 bytes per weight
+    /// whatever `precision` the model runs in. Its products widen the weights to fp32 a block at a time
+    /// (`roundsOperand` is false): it serves an output head or embedding table.
+    public convenience init(rows: Int, columns: Int, precision: Precision,
+                            int8RowBlocks fill: (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>) -> Void) {
+        let blocks = (columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)
+        let values = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, rows * columns))
+        let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * blocks))
+        fill(values, scales)
+        self.init(rows: rows, columns: columns, precision: precision, roundsOperand: false,
+                  storage: .int8RowBlocks(values: values, scales: scales))
+    }
+
     /// `source` in int8 tiles of 32 x 32, read a band of 32 rows at a time.
     private static func quantized(_ source: MatrixRows) -> Storage {
         let (rows, columns) = (source.rows, source.columns)
@@ -86,7 +103,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         switch storage {
         case .fp32: break
         case .bf16(let values): values.deallocate()
-        case .int8(let values, let scales):
+        case .int8(let values, let scales), .int8RowBlocks(let values, let scales):
             values.deallocate()
             scales.deallocate()
         }
@@ -102,15 +119,18 @@ public final class FrozenMatrix: @unchecked Sendable {
             ptune_bf16_widen_rows(values + r * columns, 1, columns, columns, out, columns)
         case .int8(let values, let scales):
             ptune_i8_widen(values, scales, columns, r, 1, 0, columns, out, columns)
+        case .int8RowBlocks(let values, let scales):
+            ptune_i8_widen_row_blocks(values, scales, columns, r, 1, 0, columns, out, columns)
         }
     }
 
-    /// Bytes the weights take (with int8, their tile scales too).
+    /// Bytes the weights take (with int8, their scales too).
     public var byteCount: Int {
-        switch precision {
+        switch storage {
         case .fp32: rows * columns * 4
         case .bf16: rows * columns * 2
         case .int8: rows * columns + Self.int8Tiles(rows: rows, columns: columns) * 4
+        case .int8RowBlocks: rows * columns + rows * ((columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)) * 4
         }
     }
 

@@ -7,10 +7,10 @@ import Testing
 /// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
 /// Serialized: one test switches the bf16 kernel, which is the process's.
 @Suite(.serialized) struct FrozenMatrixTests {
-    /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), w in bf16 and a
-    /// in bf16 too when `roundsOperand`.
+    /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), w in bf16 when
+    /// `roundsWeights` and a in bf16 too when `roundsOperand`.
     static func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, transposed: Bool,
-                          roundsOperand: Bool = true) -> [Double] {
+                          roundsOperand: Bool = true, roundsWeights: Bool = true) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -18,7 +18,7 @@ import Testing
                 for p in 0..<k {
                     let weight = transposed ? w[j * k + p] : w[p * n + j]
                     let operand = roundsOperand ? BF16Rounding.round(a[i * k + p]) : a[i * k + p]
-                    s += Double(operand) * Double(BF16Rounding.round(weight))
+                    s += Double(operand) * Double(roundsWeights ? BF16Rounding.round(weight) : weight)
                 }
                 c[i * n + j] = s
             }
@@ -131,6 +131,39 @@ import Testing
         matrix.row(3, into: row.pointer)
         let stored = w.array[21..<28].map { precision == .bf16 ? BF16Rounding.round($0) : $0 }
         #expect(row.array == Array(stored))
+    }
+
+    /// int8 values with a scale per row and block of 32 columns (a Q8_0 tensor's layout) are kept
+    /// exactly: rows and products are those of the widened values in fp32, whatever the precision.
+    /// (m, rows, columns): a short last block, several blocks of 256 rows, a width over two threads'.
+    @Test(arguments: [(3, 40, 48), (5, 600, 96), (2, 7, 200)])
+    func int8RowBlocksAreExact(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 14)
+        let blocks = (columns + 31) / 32
+        let q = (0..<rows * columns).map { _ in Int8(truncatingIfNeeded: Int(rng.next() % 255) - 127) }
+        let d = (0..<rows * blocks).map { _ in Float(rng.next() % 1000 + 1) / 65536 }
+        let widened = FloatBuffer((0..<rows * columns).map { Float(q[$0]) * d[$0 / columns * blocks + $0 % columns / 32] })
+        for precision in Precision.allCases {
+            let matrix = FrozenMatrix(rows: rows, columns: columns, precision: precision) { values, scales in
+                values.update(from: q, count: q.count)
+                scales.update(from: d, count: d.count)
+            }
+            #expect(matrix.byteCount == rows * columns + 4 * rows * blocks && !matrix.roundsOperand)
+            let row = FloatBuffer(count: columns)
+            matrix.row(rows - 1, into: row.pointer)
+            #expect(row.array == Array(widened.array[(rows - 1) * columns..<rows * columns]))
+            let x = rng.normalBuffer(count: m * columns, std: 1), y = FloatBuffer(count: m * rows)
+            matrix.forward(x.pointer, count: m, into: y.pointer)
+            let forward = Self.reference(x.array, widened.array, m: m, n: rows, k: columns, transposed: true, roundsOperand: false,
+                                         roundsWeights: false)
+            #expect(Self.relativeError(y.array, forward) < 1e-6, "\(precision) forward \(shape)")
+            let dy = rng.normalBuffer(count: m * rows, std: 1), dx = FloatBuffer(count: m * columns)
+            matrix.backward(dy.pointer, count: m, into: dx.pointer)
+            let backward = Self.reference(dy.array, widened.array, m: m, n: columns, k: rows, transposed: false, roundsOperand: false,
+                                          roundsWeights: false)
+            #expect(Self.relativeError(dx.array, backward) < 1e-6, "\(precision) backward \(shape)")
+        }
     }
 
     /// Each rounded precision with the largest and the smallest relative error allowed against fp32.

@@ -42,6 +42,12 @@ void ptune_i8_quantize_band(const float *in, long rows, long columns, int8_t *ou
 void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long first, long count, long column,
                     long span, float *out, long ldo);
 
+/// Widens rows [first, first + count) and columns [column, column + span) (column a multiple of 32) of
+/// W [rows, columns] kept with one scale per row and block of 32 columns (value = q * scale; scales
+/// [rows, (columns + 31) / 32], the layout of a GGUF Q8_0 tensor) into out [count, span] (row stride ldo).
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, long columns, long first, long count,
+                               long column, long span, float *out, long ldo);
+
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C (column_begin a
 /// multiple of 32), where beta is 0 or 1. A is int8 row-major with stride lda (a multiple of 32, at
 /// least K, zero beyond K) and scales a_scales [M, lda / 32]. B is the int8 weight matrix with its tile

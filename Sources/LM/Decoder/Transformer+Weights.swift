@@ -26,10 +26,10 @@ extension Transformer {
     convenience init(config: DecoderConfig, source: WeightSource, precision: Precision) throws {
         let table: any EmbeddingRows, head: FrozenMatrix
         if let stored = try source.outputHead() {
-            head = Self.table(stored.matrixRows, precision: precision)
+            head = stored.frozenMatrix(precision: precision, roundsOperand: false)
             table = StoredTable(try source.tokenEmbedding())
         } else {
-            head = Self.table(try source.tokenEmbedding().matrixRows, precision: precision)
+            head = try source.tokenEmbedding().frozenMatrix(precision: precision, roundsOperand: false)
             table = head
         }
         let blocks = try (0..<config.layerCount).map {
@@ -42,7 +42,8 @@ extension Transformer {
 
     /// An embedding table or output head: its products keep their operand in fp32 (bf16 weights
     /// widened as they go), since their results are the logits the loss and every prediction read,
-    /// and they are a small part of a step's work.
+    /// and they are a small part of a step's work. Read from a model file, a Q8_0 table or head stays
+    /// in its blocks (`StoredTensor.frozenMatrix`).
     private static func table(_ rows: MatrixRows, precision: Precision) -> FrozenMatrix {
         FrozenMatrix(rows, precision: precision, roundsOperand: false)
     }

@@ -41,6 +41,31 @@ struct StoredTensor: @unchecked Sendable {
         MatrixRows(rows: rows, columns: columns) { read(rows: $0, into: $1) }
     }
 
+    /// The matrix in `precision`: a Q8_0 tensor kept in its own blocks (`FrozenMatrix(int8RowBlocks:)`,
+    /// exact at 1.125 bytes per weight), any other converted a block of rows at a time.
+    func frozenMatrix(precision: Precision, roundsOperand: Bool) -> FrozenMatrix {
+        guard type == .q8_0, let base = file.bytes.baseAddress else {
+            return FrozenMatrix(matrixRows, precision: precision, roundsOperand: roundsOperand)
+        }
+        let (rows, columns, rowBytes) = (rows, columns, rowBytes)
+        let blocks = columns / 32
+        return FrozenMatrix(rows: rows, columns: columns, precision: precision) { values, scales in
+            for band in stride(from: 0, to: rows, by: 256) {
+                let bandRows = band..<min(rows, band + 256)
+                for row in bandRows {
+                    for block in 0..<blocks {
+                        // 34 bytes: the scale d (f16), then 32 × int8 (value = q × d).
+                        let source = base + offset + row * rowBytes + block * 34
+                        scales[row * blocks + block] = Dequantizer.half(source)
+                        (values + row * columns + block * 32)
+                            .update(from: (source + 2).assumingMemoryBound(to: Int8.self), count: 32)
+                    }
+                }
+                file.release(offset + bandRows.lowerBound * rowBytes..<offset + bandRows.upperBound * rowBytes)
+            }
+        }
+    }
+
     /// The whole tensor as float32.
     func floats() -> FloatBuffer {
         let output = FloatBuffer(count: rows * columns)

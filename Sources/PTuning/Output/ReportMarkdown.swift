@@ -129,7 +129,8 @@ public enum ReportMarkdown {
                 + "against \(format(check.chosen.primary)) on \(check.records) of them, more than the \(format(check.tolerance)) "
                 + "two runs of one quality differ by)"
         } ?? "it carried warnings its first run did not"
-        return "The exported prompt is the one of \(chosen): \(again) \(why)\(test)."
+        let refitTest = refit.result.test.map { "; the refit scored test " + $0.listed } ?? ""
+        return "The exported prompt is the one of \(chosen): \(again), \(why)\(refitTest)."
     }
 
     /// Why the exported seed was chosen.
