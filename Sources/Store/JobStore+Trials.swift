@@ -61,7 +61,12 @@ extension JobStore {
     public func trialProgress(of parentIDs: [String]) throws -> [String: TrialProgress] {
         guard !parentIDs.isEmpty else { return [:] }
         return try read { db in
-            let trials = try JobRecord.filter(parentIDs.contains(Column("parentID"))).fetchAll(db)
+            // In slices, under SQLite's limit on bound values, for a history of any length.
+            var trials: [JobRecord] = []
+            for start in stride(from: 0, to: parentIDs.count, by: 500) {
+                let slice = Array(parentIDs[start..<min(parentIDs.count, start + 500)])
+                trials += try JobRecord.filter(slice.contains(Column("parentID"))).fetchAll(db)
+            }
             return Dictionary(grouping: trials, by: { $0.parentID ?? "" }).mapValues(TrialProgress.init)
         }
     }

@@ -39,7 +39,10 @@ import Testing
         #expect(search.trials.map(\.seed) == [13, 21, 13, 21] && search.trials.map(\.learningRate) == [0.001, 0.001, 0.05, 0.05])
         #expect(search.trials.allSatisfy { $0.steps == 4 && $0.dev != nil } && search.steps == 16)
         let sound = search.trials.filter { !$0.warnings.contains("one_answer") && !$0.warnings.contains("loss_above_uniform") }
-        let best = (sound.isEmpty ? search.trials : sound).max { ($0.dev!, -$0.index) < ($1.dev!, -$1.index) }
+        let best = (sound.isEmpty ? search.trials : sound).max { a, b in
+            a.score! < b.score! || (!(b.score! < a.score!) && a.index > b.index)
+        }
+        #expect(search.trials.allSatisfy { $0.devLogLoss != nil }, "ties in dev go by log-loss")
         #expect(search.winner == best?.index)
         let winner = try #require(search.trials.first { $0.index == search.winner })
         #expect(result.outcome?.seeds.map(\.seed) == [winner.seed!], "the winner trained in this process")
@@ -79,8 +82,11 @@ import Testing
         #expect(search.winner == search.trials.last?.index && search.steps == 4 + 4 + 4 && search.failed == 0)
         func best(_ rows: [SearchReport.Row], _ count: Int) -> Set<Int> {
             let sound = { (row: SearchReport.Row) in !row.warnings.contains("one_answer") && !row.warnings.contains("loss_above_uniform") }
-            return Set(rows.sorted { (sound($0) ? 1 : 0, $0.dev ?? -1, -$0.index) > (sound($1) ? 1 : 0, $1.dev ?? -1, -$1.index) }
-                .prefix(count).map(\.index))
+            return Set(rows.sorted { a, b in
+                if sound(a) != sound(b) { return sound(a) }
+                if a.score! < b.score! || b.score! < a.score! { return b.score! < a.score! }
+                return a.index < b.index
+            }.prefix(count).map(\.index))
         }
         #expect(Set(search.trials[4...5].map(\.index)) == best(Array(search.trials[0...3]), 2), "rung 2 holds rung 1's best two")
         #expect(search.winner == best(Array(search.trials[4...5]), 1).first)

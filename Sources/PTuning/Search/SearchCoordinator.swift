@@ -118,10 +118,15 @@ public struct SearchCoordinator: Sendable {
         }
     }
 
-    /// `trials` best first: sound before unsound, then by dev figure, then the earlier configuration.
+    /// `trials` best first: sound before unsound, then by dev figure (`DevScore`: the primary metric,
+    /// then the log-loss), then the earlier configuration.
     public static func ranked(_ trials: [EndedTrial]) -> [EndedTrial] {
-        trials.sorted { a, b in
-            (a.sound ? 1 : 0, a.row?.dev ?? -1, -a.trial.index) > (b.sound ? 1 : 0, b.row?.dev ?? -1, -b.trial.index)
+        let missing = DevScore(primary: -1, logLoss: nil)
+        return trials.sorted { a, b in
+            if a.sound != b.sound { return a.sound }
+            let (x, y) = (a.row?.score ?? missing, b.row?.score ?? missing)
+            if x < y || y < x { return y < x }
+            return a.trial.index < b.trial.index
         }
     }
 }

@@ -41,6 +41,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
         public var seed: UInt64?
         /// The trial's dev primary metric: its folds pooled, or its chosen seed's.
         public var dev: Double?
+        /// The log-loss beside `dev`, which breaks its ties (`DevScore`); nil in reports written before it.
+        public var devLogLoss: Double?
         /// The test primary metric of what the trial exported.
         public var test: Double?
         /// Steps trained, every seed and refit of the trial together.
@@ -54,8 +56,8 @@ public struct SearchReport: Codable, Sendable, Equatable {
         public var devCurve: [DevSample]
 
         public init(index: Int, rung: Int?, learningRate: Double?, encoder: String?, template: String?, batchSize: Int?,
-                    maxSteps: Int?, seed: UInt64?, dev: Double?, test: Double?, steps: Int, warnings: [String], folder: String,
-                    devCurve: [DevSample] = []) {
+                    maxSteps: Int?, seed: UInt64?, dev: Double?, devLogLoss: Double? = nil, test: Double?, steps: Int,
+                    warnings: [String], folder: String, devCurve: [DevSample] = []) {
             self.index = index
             self.rung = rung
             self.learningRate = learningRate
@@ -65,6 +67,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
             self.maxSteps = maxSteps
             self.seed = seed
             self.dev = dev
+            self.devLogLoss = devLogLoss
             self.test = test
             self.steps = steps
             self.warnings = warnings
@@ -78,7 +81,11 @@ public struct SearchReport: Codable, Sendable, Equatable {
             case batchSize = "batch_size"
             case maxSteps = "max_steps"
             case devCurve = "dev_curve"
+            case devLogLoss = "dev_log_loss"
         }
+
+        /// How the row ranks on dev.
+        public var score: DevScore? { dev.map { DevScore(primary: $0, logLoss: devLogLoss) } }
     }
 
     /// One dev evaluation of a trial.

@@ -57,10 +57,11 @@ public struct EndedTrial: Codable, Sendable, Equatable {
         case .chosenSeed: chosen?.test
         }
         let warnings = chosen?.warnings.map(\.kind) ?? []
+        let devMetrics = outcome.crossValidation?.best ?? chosen?.dev
         let row = SearchReport.Row(index: trial.index, rung: trial.rung, learningRate: applied.learningRate.map { Double(shortest: $0) },
                                    encoder: applied.encoder?.rawValue, template: applied.template?.source,
                                    batchSize: applied.batchSize, maxSteps: applied.steps, seed: applied.seed,
-                                   dev: outcome.crossValidation?.best.primary ?? chosen?.dev?.primary, test: test?.primary,
+                                   dev: devMetrics?.primary, devLogLoss: devMetrics?.score.logLoss, test: test?.primary,
                                    steps: (outcome.seeds + (outcome.refit.map { [$0.result] } ?? [])).map(\.steps).reduce(0, +),
                                    warnings: warnings.map(\.rawValue), folder: folder,
                                    devCurve: (outcome.crossValidation?.curve ?? chosen?.devCurve ?? [])

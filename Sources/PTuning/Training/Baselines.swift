@@ -21,6 +21,13 @@ public struct Baselines: Sendable, Codable, Equatable {
         let marks = [majority.dev?.primary, manual.dev?.primary].compactMap { $0 }
         return marks.max()
     }
+
+    /// Whether `dev` rises above both on dev: above the majority answer's primary metric, and above
+    /// the manual template's `DevScore` (an equal primary metric with a lower log-loss is above it, as
+    /// when ptune weighs the prompt against the template).
+    public func beaten(by dev: Metrics) -> Bool {
+        (majority.dev.map { dev.primary > $0.primary } ?? true) && (manual.dev.map { dev.score > $0.score } ?? true)
+    }
 }
 
 /// A manual template's records, encoded for evaluation without a prompt table.

@@ -84,8 +84,9 @@ public struct Metrics: Sendable, Codable, Equatable {
     /// it infinite.
     static let smallestProbability = 1e-12
 
-    /// How a dev split ranks these metrics against others: by the primary metric, then by log-loss.
-    public var score: DevScore { DevScore(primary: primary, logLoss: values[.logLoss]) }
+    /// How a dev split ranks these metrics against others: by the primary metric, then by log-loss
+    /// (a log-loss that is not finite, from NaN scores, counts as none).
+    public var score: DevScore { DevScore(primary: primary, logLoss: values[.logLoss].flatMap { $0.isFinite ? $0 : nil }) }
 
     /// The fraction of `labelled` predictions that are right (0 when there are none).
     public static func correctFraction(_ labelled: [Prediction]) -> Double {
@@ -110,7 +111,7 @@ public struct Metrics: Sendable, Codable, Equatable {
 /// A dev result's rank: the primary metric first; on a tie the lower log-loss wins, which tells apart
 /// prompts that a small dev split scores alike (ten records give a P@1 of 0.1 for many prompts). A
 /// result without a log-loss loses such a tie.
-public struct DevScore: Sendable, Comparable {
+public struct DevScore: Sendable, Equatable, Comparable {
     public var primary: Double
     public var logLoss: Double?
 

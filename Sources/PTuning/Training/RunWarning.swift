@@ -65,10 +65,10 @@ struct SeedDiagnosis {
                 "the training loss ends at \(Self.format(losses.end)), above \(Self.format(uniformLoss)), the loss of a "
                 + "uniform guess, and no lower than it started (\(Self.format(losses.start))): training diverged"))
         }
-        if let dev, let mark = baselines?.devMark, dev.primary <= mark {
+        if let dev, let baselines, let mark = baselines.devMark, !baselines.beaten(by: dev) {
             warnings.append(RunWarning(kind: .notAboveBaseline, message:
                 "dev \(metricName) \(Self.format(dev.primary)) is not above \(Self.format(mark)), the better of the "
-                + "majority answer and the manual template on dev"))
+                + "majority answer and the manual template on dev (a tie with the manual template goes by log-loss)"))
         }
         return warnings
     }

@@ -106,10 +106,10 @@ public final class Trainer {
     /// training records, spread evenly over the split; the refit's check reads as many.
     static let sampleSize = 200
 
-    /// Up to `sampleSize` of `records`, spread evenly over them.
-    static func evenSample(_ records: [EncodedExample]) -> [EncodedExample] {
-        let stride = max(1, records.count / sampleSize)
-        return Swift.stride(from: 0, to: records.count, by: stride).prefix(sampleSize).map { records[$0] }
+    /// Up to `sampleSize` of `records`, spread evenly over all of them (the last ones too).
+    static func evenSample<Record>(_ records: [Record]) -> [Record] {
+        let count = min(records.count, sampleSize)
+        return (0..<count).map { records[$0 * records.count / count] }
     }
 
     /// The epoch-e order of the training examples for `seed`.
@@ -228,7 +228,7 @@ public final class Trainer {
         run.state.devCurve.append(DevPoint(step: run.state.step, metrics: metrics))
         if improved {
             run.state.bestMetric = metrics.primary
-            run.state.bestLogLoss = metrics.values[.logLoss]
+            run.state.bestLogLoss = metrics.score.logLoss
             run.state.bestStep = run.state.step
             run.state.evaluationsWithoutGain = 0
             run.bestTable = current

@@ -4,11 +4,19 @@ import Testing
 /// What a search does next, from the trials that have ended (`SearchCoordinator`).
 struct SearchCoordinatorTests {
     /// `planned` as a trial that ran to `dev` in `steps` steps.
-    func ran(_ planned: PlannedTrial, dev: Double, steps: Int = 10, sound: Bool = true) -> EndedTrial {
+    func ran(_ planned: PlannedTrial, dev: Double, logLoss: Double? = nil, steps: Int = 10, sound: Bool = true) -> EndedTrial {
         EndedTrial(trial: planned, outcome: .ran, row: SearchReport.Row(
             index: planned.index, rung: planned.rung, learningRate: nil, encoder: nil, template: nil, batchSize: nil,
-            maxSteps: planned.steps, seed: nil, dev: dev, test: nil, steps: steps, warnings: sound ? [] : ["one_answer"],
-            folder: "trials/\(planned.key)"), sound: sound)
+            maxSteps: planned.steps, seed: nil, dev: dev, devLogLoss: logLoss, test: nil, steps: steps,
+            warnings: sound ? [] : ["one_answer"], folder: "trials/\(planned.key)"), sound: sound)
+    }
+
+    @Test func trialsRankSoundFirstThenByDevThenLogLossThenPlan() {
+        let grid = SearchCoordinator(settings: SearchSettings(space: SearchSpace(seeds: [1, 2, 3, 4, 5])), fullSteps: 10)
+        let all = asked(grid.next(ended: [:]))
+        let trials = [ran(all[0], dev: 0.5, logLoss: 0.9), ran(all[1], dev: 0.5, logLoss: 0.4), ran(all[2], dev: 0.9, sound: false),
+                      ran(all[3], dev: 0.5, logLoss: 0.4), ran(all[4], dev: 0.5)]
+        #expect(SearchCoordinator.ranked(trials).map(\.trial.index) == [1, 3, 0, 4, 2])
     }
 
     func asked(_ step: SearchCoordinator.Step) -> [PlannedTrial] {

@@ -6,6 +6,13 @@ struct RefitCheckTests {
         RefitCheck(records: records, refit: Metrics(count: records, accuracy: refit), chosen: Metrics(count: records, accuracy: chosen))
     }
 
+    @Test func itsSampleSpreadsOverEveryRecordTheLastOnesToo() {
+        #expect(Trainer.evenSample(Array(0..<50)) == Array(0..<50))
+        let sample = Trainer.evenSample(Array(0..<300))
+        #expect(sample.count == 200 && sample.first == 0 && sample.last == 298 && Set(sample).count == 200)
+        #expect(Trainer.evenSample([Int]()).isEmpty)
+    }
+
     @Test func theToleranceIsTwoStandardErrorsAndOneRecord() {
         #expect(abs(check(refit: 0, chosen: 0.9, records: 200).tolerance - (2 * (0.09 / 200.0).squareRoot() + 0.005)) < 1e-12)
         #expect(abs(check(refit: 0, chosen: 1, records: 200).tolerance - 0.005) < 1e-12, "a perfect fit still allows one record")

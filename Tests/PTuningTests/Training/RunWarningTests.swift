@@ -102,6 +102,10 @@ struct RunWarningTests {
         #expect(diagnosis(baselineDev: 0.9).manualFallback(chosen: result(21, dev: 0.7), crossValidation: nil) == nil,
                 "the majority answer is no template to export")
         let tiedBetterLoss = diagnosis(manualDev: 0.7, manualLogLoss: 2.5)
+        let warned = { (logLoss: Double) in
+            tiedBetterLoss.warnings(lossCurve: [], predictions: [], onDev: true, dev: self.metrics(0.7, logLoss: logLoss)).map(\.kind)
+        }
+        #expect(warned(2.0).isEmpty && warned(3.0) == [.notAboveBaseline], "the warning follows the same rule")
         #expect(tiedBetterLoss.manualFallback(chosen: result(21, dev: 0.7, logLoss: 2.0), crossValidation: nil) == nil,
                 "on a tie in accuracy the prompt's lower log-loss tells it apart from the manual template")
         let tiedWorseLoss = try #require(tiedBetterLoss.manualFallback(chosen: result(21, dev: 0.7, logLoss: 3.0), crossValidation: nil))
