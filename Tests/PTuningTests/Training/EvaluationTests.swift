@@ -33,6 +33,20 @@ struct EvaluationTests {
         #expect(!(DevScore(primary: 0.5, logLoss: 0.9) < DevScore(primary: 0.5, logLoss: 0.9)))
     }
 
+    @Test func aChoiceCarriesItsGoldOptionsProbability() throws {
+        let model = try TinyTask.model()
+        let spec = TaskSpec(name: "c", kind: ChoiceKind(fields: ["a", "b"], margin: 1), template: try Template.parse("{p} [P] {target}"),
+                            labelField: "label")
+        let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+        let records = try encoder.encode([Example(fields: ["p": "x", "a": "the great", "b": "bad", "label": "1"], source: "t:1"),
+                                          Example(fields: ["p": "y", "a": "fun", "b": "the plot", "label": "0"], source: "t:2")])
+        let table = FloatBuffer(count: model.transformer.config.hiddenSize)
+        for prediction in Evaluator(model: model, encoder: encoder).predict(records, table: table, batchSize: 2) {
+            let gold = try #require(prediction.gold)
+            #expect(prediction.goldProbability == prediction.top.first { $0.answer == gold }?.probability)
+        }
+    }
+
     @Test func theModelsPredictionsCarryTheGoldAnswersProbability() throws {
         let model = try TinyTask.model()
         let classify = TinyTask.classifySpec(encoder: .none)
