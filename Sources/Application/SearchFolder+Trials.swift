@@ -52,10 +52,17 @@ extension SearchFolder {
         try Self.writeJSON(ended, to: trial(ended.trial.key).appendingPathComponent(EndedTrial.fileName))
     }
 
-    /// Makes the trial's folder with what it is to run (`trial-plan.json`).
+    /// Makes the trial's folder with what it is to run (`trial-plan.json`). A search begun by an
+    /// earlier ptune, which kept each trial's checkpoints under `checkpoints/KEY` (the same keys), has
+    /// them moved to `trials/KEY/checkpoints`, so the trial resumes instead of training again.
     func prepare(_ planned: PlannedTrial) throws {
-        try FileManager.default.createDirectory(at: trial(planned.key), withIntermediateDirectories: true)
-        try Self.writeJSON(planned, to: trial(planned.key).appendingPathComponent(EndedTrial.planFileName))
+        let folder = trial(planned.key)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let earlier = root.appendingPathComponent("checkpoints").appendingPathComponent(planned.key).path
+        if FileSystem.isDirectory(try FileSystem.status(earlier)) {
+            _ = try FileSystem.renameNoReplace(earlier, folder.appendingPathComponent("checkpoints").path)
+        }
+        try Self.writeJSON(planned, to: folder.appendingPathComponent(EndedTrial.planFileName))
     }
 
     /// Makes each trial's folder, then lists them in `search-request.json` for the daemon.

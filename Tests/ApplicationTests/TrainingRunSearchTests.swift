@@ -71,6 +71,29 @@ import Testing
         #expect(try report(out) == straight)
     }
 
+    /// An earlier ptune kept a trial's checkpoints under checkpoints/KEY and had no trial folders: the
+    /// search resumes from them.
+    @Test func aSearchBegunWithCheckpointsOfTheEarlierLayoutResumesFromThem() throws {
+        let tiny = try bundle(Self.grid)
+        let out = tiny.output("earlier")
+        #expect(throws: TrainingInterrupted.self) { try run(tiny, into: out, stopAfterSteps: 6) }
+        let trials = out.appendingPathComponent("trials")
+        let earlier = out.appendingPathComponent("checkpoints")
+        try FileManager.default.createDirectory(at: earlier, withIntermediateDirectories: true)
+        for key in try FileManager.default.contentsOfDirectory(atPath: trials.path) {
+            let kept = trials.appendingPathComponent(key).appendingPathComponent("checkpoints")
+            if FileManager.default.fileExists(atPath: kept.path) {
+                try FileManager.default.moveItem(at: kept, to: earlier.appendingPathComponent(key))
+            }
+        }
+        try FileManager.default.removeItem(at: trials)
+        var steps = 0
+        _ = try TrainingRun(bundleDirectory: tiny.bundle, outputDirectory: out, modelPath: tiny.model, threads: 1,
+                            resume: true, onEvent: { if case .step = $0 { steps += 1 } }, log: { _ in }).run()
+        #expect(steps == 16 - 6, "the trials go on from the checkpoints they had")
+        #expect(try report(out).trials.count == 4)
+    }
+
     @Test func halvingTrainsTheBestOfEachRungLonger() throws {
         let tiny = try bundle("[search]\nstrategy = \"halving\"\ntrials = 4\nreduction = 2\nseed = 3\n"
             + "[search.space]\nlearning_rate = { min = 1e-3, max = 1e-1 }\n")
