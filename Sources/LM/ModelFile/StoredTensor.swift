@@ -47,18 +47,18 @@ struct StoredTensor: @unchecked Sendable {
         guard type == .q8_0, let base = file.bytes.baseAddress else {
             return FrozenMatrix(matrixRows, precision: precision, roundsOperand: roundsOperand)
         }
-        let (rows, columns, rowBytes) = (rows, columns, rowBytes)
-        let blocks = columns / 32
+        let (rows, columns, rowBytes, layout) = (rows, columns, rowBytes, type.blockLayout)
+        let blocks = columns / layout.elements
         return FrozenMatrix(rows: rows, columns: columns, precision: precision) { values, scales in
             for band in stride(from: 0, to: rows, by: 256) {
                 let bandRows = band..<min(rows, band + 256)
                 for row in bandRows {
                     for block in 0..<blocks {
-                        // 34 bytes: the scale d (f16), then 32 × int8 (value = q × d).
-                        let source = base + offset + row * rowBytes + block * 34
+                        // A Q8_0 block: the scale d (f16), then its int8 values (value = q × d).
+                        let source = base + offset + row * rowBytes + block * layout.bytes
                         scales[row * blocks + block] = Dequantizer.half(source)
-                        (values + row * columns + block * 32)
-                            .update(from: (source + 2).assumingMemoryBound(to: Int8.self), count: 32)
+                        (values + row * columns + block * layout.elements)
+                            .update(from: (source + 2).assumingMemoryBound(to: Int8.self), count: layout.elements)
                     }
                 }
                 file.release(offset + bandRows.lowerBound * rowBytes..<offset + bandRows.upperBound * rowBytes)

@@ -125,7 +125,7 @@ public struct SearchCoordinator: Sendable {
         return trials.sorted { a, b in
             if a.sound != b.sound { return a.sound }
             let (x, y) = (a.row?.score ?? missing, b.row?.score ?? missing)
-            if x < y || y < x { return y < x }
+            if x != y { return x > y }
             return a.trial.index < b.trial.index
         }
     }

@@ -117,8 +117,13 @@ public struct DevScore: Sendable, Equatable, Comparable {
 
     public static func < (a: DevScore, b: DevScore) -> Bool {
         if a.primary != b.primary { return a.primary < b.primary }
-        return (a.logLoss ?? .infinity) > (b.logLoss ?? .infinity)
+        return a.tieBreak > b.tieBreak
     }
+
+    /// Equal when neither ranks above the other (no log-loss counts as an infinite one).
+    public static func == (a: DevScore, b: DevScore) -> Bool { a.primary == b.primary && a.tieBreak == b.tieBreak }
+
+    private var tieBreak: Double { logLoss ?? .infinity }
 }
 
 /// Runs a prompt table over records and reads off predictions.
