@@ -4,7 +4,8 @@
 // multiplied with vpmaddwd, whose pair sums cannot overflow. The panel [lda/2][32][2] holds two
 // consecutive k of each of 32 columns per 128 bytes; a 2 x 32 register tile runs over it: per two k,
 // four panel loads, two broadcasts of A and eight vpmaddwd with their additions, and per block of 32 k
-// one conversion and one fused multiply-add per eight columns.
+// one conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
+// eight columns.
 #include "cint8_kernels.h"
 #include <immintrin.h>
 #include <string.h>
@@ -13,10 +14,11 @@
 #define PANEL_COLUMNS PTUNE_I8_PANEL_COLUMNS
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
 
-// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16; scales[b] the weight scale of block b.
-static void pack_panel(const int8_t *B, const float *b_scales, int b_transposed, int N, int K, int lda, int column,
-                       int16_t *panel, float *scales) {
-    for (int b = 0; b < lda / PTUNE_I8_BLOCK; b++) scales[b] = ptune_i8_tile_scale(b_scales, b_transposed, N, K, b, column);
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16; scales[b][j] the weight scale of block b of
+// column j.
+static void pack_panel(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                       int column, int16_t *panel, float *scales) {
+    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
     for (int k = 0; k < lda; k++) {
         for (int j = 0; j < PANEL_COLUMNS; j++) {
             panel[((size_t)(k / 2) * PANEL_COLUMNS + j) * 2 + k % 2] = (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
@@ -50,8 +52,11 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
         }
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            __m256 scale = _mm256_set1_ps(a_scales[(size_t)i * blocks + b] * scales[b]);
-            for (int h = 0; h < 4; h++) sum[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i][h]), scale, sum[i][h]);
+            __m256 operand_scale = _mm256_set1_ps(a_scales[(size_t)i * blocks + b]);
+            for (int h = 0; h < 4; h++) {
+                __m256 scale = _mm256_mul_ps(operand_scale, _mm256_loadu_ps(scales + b * PANEL_COLUMNS + 8 * h));
+                sum[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i][h]), scale, sum[i][h]);
+            }
         }
     }
     for (int i = 0; i < rows; i++) {
@@ -83,17 +88,17 @@ static void widen_rows(const int8_t *A, size_t count, int16_t *out) {
 
 AVX2_TARGET
 void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                        const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                        int column_end) {
+                        const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                        int column_begin, int column_end) {
     int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * sizeof(float));
+    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
     int16_t *panel = (int16_t *)memory;
     float *scales = (float *)(memory + values);
     int16_t *widened = ptune_i8_buffer(1, (size_t)M * lda * sizeof(int16_t));
     widen_rows(A, (size_t)M * lda, widened);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        pack_panel(B, b_scales, b_transposed, N, K, lda, column, panel, scales);
+        pack_panel(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

@@ -5,7 +5,8 @@
 // makes them exactly A's signed products. The panel [lda/4][32][4] holds four consecutive k of each of
 // 32 columns per 128 bytes; a 4 x 32 register tile runs over it: per four k, two panel loads, four
 // broadcasts of A and eight vpdpbusd (each 16 lanes x 4 products), and per block of 32 k one
-// conversion and one fused multiply-add per accumulator.
+// conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
+// accumulator.
 #include "cint8_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
@@ -19,7 +20,7 @@
 typedef struct {
     int8_t *values;    // [lda / 4][32][4]
     int32_t *offsets;  // [blocks][32]
-    float *scales;     // [blocks]
+    float *scales;     // [blocks][32], each column's own
 } Panel;
 
 // 16 lanes, one per column [column, column + 16) of op(B) (`valid` of them inside N), each holding
@@ -56,14 +57,14 @@ static __m512i quad(const int8_t *B, int b_transposed, int N, int K, int column,
 }
 
 // The panel of op(B) starting at `column`, with each block's -128 x column sums (the sums from
-// vpdpbusd with ones) and weight scale.
+// vpdpbusd with ones) and the weights' scales.
 VNNI_TARGET
-static void pack_panel(const int8_t *B, const float *b_scales, int b_transposed, int N, int K, int lda, int column,
-                       Panel panel) {
+static void pack_panel(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                       int column, Panel panel) {
     int width = N - column;
     __m512i ones = _mm512_set1_epi8(1);
+    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, panel.scales);
     for (int b = 0; b < lda / PTUNE_I8_BLOCK; b++) {
-        panel.scales[b] = ptune_i8_tile_scale(b_scales, b_transposed, N, K, b, column);
         __m512i sum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
         for (int q = b * 8; q < b * 8 + 8; q++) {
             for (int h = 0; h < 2; h++) {
@@ -108,9 +109,11 @@ static inline void tile_rows(const uint8_t *A, const float *a_scales, int lda, c
         }
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            __m512 scale = _mm512_set1_ps(a_scales[(size_t)i * blocks + b] * panel.scales[b]);
-            sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), scale, sum[i][0]);
-            sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), scale, sum[i][1]);
+            __m512 operand_scale = _mm512_set1_ps(a_scales[(size_t)i * blocks + b]);
+            __m512 left = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS));
+            __m512 right = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS + 16));
+            sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), left, sum[i][0]);
+            sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), right, sum[i][1]);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);
@@ -139,16 +142,16 @@ static void offset_rows(const int8_t *A, size_t count, uint8_t *out) {
 
 VNNI_TARGET
 void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                          const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                          int column_end) {
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                          int column_begin, int column_end) {
     int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PANEL_COLUMNS, offsets = (size_t)blocks * PANEL_COLUMNS * sizeof(int32_t);
-    int8_t *memory = ptune_i8_buffer(0, values + offsets + (size_t)blocks * sizeof(float));
+    int8_t *memory = ptune_i8_buffer(0, values + offsets + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
     Panel panel = {memory, (int32_t *)(memory + values), (float *)(memory + values + offsets)};
     uint8_t *shifted = ptune_i8_buffer(1, (size_t)M * lda);
     offset_rows(A, (size_t)M * lda, shifted);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        pack_panel(B, b_scales, b_transposed, N, K, lda, column, panel);
+        pack_panel(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

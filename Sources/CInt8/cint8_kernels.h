@@ -14,10 +14,40 @@ static inline int ptune_i8_at(const int8_t *B, int b_transposed, int N, int K, i
     return b_transposed ? B[(size_t)n * K + k] : B[(size_t)k * N + n];
 }
 
-/// The scale of B's tile holding op(B)'s block of k `block` and the panel starting at `column`.
-static inline float ptune_i8_tile_scale(const float *scales, int b_transposed, int N, int K, int block, int column) {
-    int tile = column / PTUNE_I8_BLOCK;
-    return b_transposed ? scales[(size_t)tile * ((K + 31) / 32) + block] : scales[(size_t)block * ((N + 31) / 32) + tile];
+/// The scale of op(B)'s values in block of k `block` and column n (0 for a row-block column outside N).
+static inline float ptune_i8_scale(const float *scales, int layout, int b_transposed, int N, int K, int block, int n) {
+    int blocks_of_k = (K + 31) / 32;
+    if (layout == PTUNE_I8_ROW_BLOCKS) return n < N ? scales[(size_t)n * blocks_of_k + block] : 0;
+    int tile = n / PTUNE_I8_BLOCK;
+    return b_transposed ? scales[(size_t)tile * blocks_of_k + block] : scales[(size_t)block * ((N + 31) / 32) + tile];
+}
+
+/// panel_scales [blocks][32]: the scale of each block of k of each column of the panel starting at `column`.
+static inline void ptune_i8_panel_scales(const float *scales, int layout, int b_transposed, int N, int K, int blocks,
+                                         int column, float *panel_scales) {
+    for (int b = 0; b < blocks; b++) {
+        for (int j = 0; j < PTUNE_I8_PANEL_COLUMNS; j++) {
+            panel_scales[b * PTUNE_I8_PANEL_COLUMNS + j] = ptune_i8_scale(scales, layout, b_transposed, N, K, b, column + j);
+        }
+    }
+}
+
+/// x * inverse rounded to nearest, ties to even (rintf in the default rounding mode, which the compiler
+/// turns into vector instructions where lrintf would be a call per value).
+__attribute__((always_inline)) static inline int8_t ptune_i8_scaled(float x, float inverse) { return (int8_t)(int)__builtin_rintf(x * inverse); }
+
+/// `largest` or `value`'s magnitude, whichever is larger; a NaN, once met, stays.
+__attribute__((always_inline)) static inline float ptune_i8_larger_magnitude(float largest, float value) {
+    float magnitude = __builtin_fabsf(value);
+    return magnitude > largest || magnitude != magnitude ? magnitude : largest;
+}
+
+/// The scale of values whose largest magnitude is `largest` (largest / 127: 0 for zeros, NaN for a NaN
+/// or an infinity, so that the products are NaN as they would be in fp32), and its inverse in `inverse`.
+__attribute__((always_inline)) static inline float ptune_i8_scale_of(float largest, float *inverse) {
+    if (largest == __builtin_inff()) largest = __builtin_nanf("");
+    *inverse = largest > 0 ? 127.0f / largest : 0;
+    return largest / 127.0f;
 }
 
 /// The calling thread's buffer `slot` (0 or 1), at least `bytes` long and 64-byte aligned, kept between
@@ -25,13 +55,13 @@ static inline float ptune_i8_tile_scale(const float *scales, int b_transposed, i
 void *ptune_i8_buffer(int slot, size_t bytes);
 
 void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                          const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                           int column_end);
 void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                        const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                        const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                         int column_end);
 void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                             int column_end);
 
 #endif

@@ -18,8 +18,10 @@ public final class FrozenMatrix: @unchecked Sendable {
         case bf16(UnsafeMutablePointer<UInt16>)
         /// values [rows, columns]; scales [ceil(rows / 32), ceil(columns / 32)], one per tile.
         case int8(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>)
-        /// values [rows, columns]; scales [rows, ceil(columns / 32)], one per row and block of 32 columns.
-        case int8RowBlocks(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>)
+        /// values [rows, columns]; scales and offsets [rows, ceil(columns / 32)], one per row and block of
+        /// 32 columns (value = q × scale + offset; no offsets: 0).
+        case int8RowBlocks(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>,
+                           offsets: UnsafeMutablePointer<Float>?)
     }
     let storage: Storage
 
@@ -56,8 +58,8 @@ public final class FrozenMatrix: @unchecked Sendable {
             self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
                       storage: .bf16(values))
         case .int8:
-            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
-                      storage: Self.quantized(source))
+            let storage = source.rowBlocks.map { Self.kept($0, rows: rows, columns: columns) } ?? Self.quantized(source)
+            self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand, storage: storage)
         }
     }
 
@@ -73,7 +75,20 @@ public final class FrozenMatrix: @unchecked Sendable {
         let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * blocks))
         fill(values, scales)
         self.init(rows: rows, columns: columns, precision: precision, roundsOperand: false,
-                  storage: .int8RowBlocks(values: values, scales: scales))
+                  storage: .int8RowBlocks(values: values, scales: scales, offsets: nil))
+    }
+
+    /// `blocks` as the file has them, read 256 rows at a time.
+    private static func kept(_ blocks: RowBlocks, rows: Int, columns: Int) -> Storage {
+        let perRow = (columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)
+        let values = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, rows * columns))
+        let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * perRow))
+        let offsets = blocks.hasOffsets ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * perRow)) : nil
+        for first in stride(from: 0, to: rows, by: 256) {
+            blocks.read(first..<min(rows, first + 256), values + first * columns, scales + first * perRow,
+                        offsets.map { $0 + first * perRow })
+        }
+        return .int8RowBlocks(values: values, scales: scales, offsets: offsets)
     }
 
     /// `source` in int8 tiles of 32 x 32, read a band of 32 rows at a time.
@@ -103,9 +118,13 @@ public final class FrozenMatrix: @unchecked Sendable {
         switch storage {
         case .fp32: break
         case .bf16(let values): values.deallocate()
-        case .int8(let values, let scales), .int8RowBlocks(let values, let scales):
+        case .int8(let values, let scales):
             values.deallocate()
             scales.deallocate()
+        case .int8RowBlocks(let values, let scales, let offsets):
+            values.deallocate()
+            scales.deallocate()
+            offsets?.deallocate()
         }
     }
 
@@ -119,18 +138,19 @@ public final class FrozenMatrix: @unchecked Sendable {
             ptune_bf16_widen_rows(values + r * columns, 1, columns, columns, out, columns)
         case .int8(let values, let scales):
             ptune_i8_widen(values, scales, columns, r, 1, 0, columns, out, columns)
-        case .int8RowBlocks(let values, let scales):
-            ptune_i8_widen_row_blocks(values, scales, columns, r, 1, 0, columns, out, columns)
+        case .int8RowBlocks(let values, let scales, let offsets):
+            ptune_i8_widen_row_blocks(values, scales, offsets, columns, r, 1, 0, columns, out, columns)
         }
     }
 
-    /// Bytes the weights take (with int8, their scales too).
+    /// Bytes the weights take (with int8, their scales and offsets too).
     public var byteCount: Int {
         switch storage {
         case .fp32: rows * columns * 4
         case .bf16: rows * columns * 2
         case .int8: rows * columns + Self.int8Tiles(rows: rows, columns: columns) * 4
-        case .int8RowBlocks: rows * columns + rows * ((columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)) * 4
+        case .int8RowBlocks(_, _, let offsets):
+            rows * columns + rows * ((columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)) * (offsets == nil ? 4 : 8)
         }
     }
 

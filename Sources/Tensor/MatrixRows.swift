@@ -7,10 +7,14 @@ public struct MatrixRows {
     public let columns: Int
     /// Writes rows `range` [range.count, columns] to the pointer.
     public let read: (_ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) -> Void
+    /// The same rows in the file's own blocks, where the file stores them so (`RowBlocks`).
+    public let rowBlocks: RowBlocks?
 
-    public init(rows: Int, columns: Int, read: @escaping (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+    public init(rows: Int, columns: Int, rowBlocks: RowBlocks? = nil,
+                read: @escaping (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         self.rows = rows
         self.columns = columns
+        self.rowBlocks = rowBlocks
         self.read = read
     }
 
@@ -22,13 +26,15 @@ public struct MatrixRows {
         }
     }
 
-    /// `parts` one under the other; all have the same columns.
+    /// `parts` one under the other; all have the same columns. In blocks where every part is.
     public init(stacking parts: [MatrixRows]) {
         let columns = parts.first?.columns ?? 0
         precondition(parts.allSatisfy { $0.columns == columns }, "stacked matrices need the same columns")
         var starts = [0]
         for part in parts { starts.append(starts[starts.count - 1] + part.rows) }
-        self.init(rows: starts[starts.count - 1], columns: columns) { range, out in
+        let blocks = parts.compactMap { part in part.rowBlocks.map { (blocks: $0, rows: part.rows) } }
+        let rowBlocks = blocks.count == parts.count ? RowBlocks(stacking: blocks, columns: columns) : nil
+        self.init(rows: starts[starts.count - 1], columns: columns, rowBlocks: rowBlocks) { range, out in
             for (i, part) in parts.enumerated() {
                 let lower = max(range.lowerBound, starts[i]), upper = min(range.upperBound, starts[i + 1])
                 guard lower < upper else { continue }

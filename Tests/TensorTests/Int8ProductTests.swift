@@ -82,6 +82,50 @@ import Testing
         #expect(!Precision.int8Kernels.use("no such kernel"))
     }
 
+    /// A matrix in a file's blocks (random integers of 5 bits, scales and offsets): its forward product
+    /// gives the same bits on every kernel, and agrees with fp32 on the widened weights.
+    @Test func rowBlocksGiveTheSameBitsOnEveryKernel() {
+        let (m, rows, columns) = (7, 45, 96)
+        var rng = SeededGenerator(seed: 24)
+        let integers = (0..<rows * columns).map { _ in Int8(Int(rng.next() % 32) - 16) }
+        let scales = (0..<rows * columns / 32).map { _ in Float(rng.next() % 100 + 1) / 512 }
+        let offsets = (0..<rows * columns / 32).map { _ in Float(Int(rng.next() % 100) - 50) / 256 }
+        let blocks = RowBlocks(hasOffsets: true) { range, values, scaleOut, offsetOut in
+            values.update(from: integers.withUnsafeBufferPointer { $0.baseAddress! } + range.lowerBound * columns,
+                          count: range.count * columns)
+            for r in range {
+                for b in 0..<columns / 32 {
+                    scaleOut[(r - range.lowerBound) * columns / 32 + b] = scales[r * columns / 32 + b]
+                    offsetOut?[(r - range.lowerBound) * columns / 32 + b] = offsets[r * columns / 32 + b]
+                }
+            }
+        }
+        let widened = FloatBuffer((0..<rows * columns).map {
+            Float(integers[$0]) * scales[$0 / 32] + offsets[$0 / 32]
+        })
+        let source = MatrixRows(rows: rows, columns: columns, rowBlocks: blocks) { range, out in
+            out.update(from: widened.pointer + range.lowerBound * columns, count: range.count * columns)
+        }
+        let matrix = FrozenMatrix(source, precision: .int8)
+        let x = rng.normalBuffer(count: m * columns, std: 1)
+        let want = FloatBuffer(count: m * rows)
+        FrozenMatrix(widened, rows: rows, columns: columns, precision: .fp32).forward(x.pointer, count: m,
+                                                                                     into: want.pointer)
+        let best = Precision.int8Kernels.inUse
+        defer { Precision.int8Kernels.use(best) }
+        var results: [[Float]] = []
+        for kernel in Precision.int8Kernels.available {
+            #expect(Precision.int8Kernels.use(kernel))
+            let y = FloatBuffer(count: m * rows)
+            matrix.forward(x.pointer, count: m, into: y.pointer)
+            results.append(y.array)
+        }
+        #expect(results.allSatisfy { $0 == results[0] }, "the kernels differ")
+        let largest = want.array.map(abs).max() ?? 1
+        let error = zip(results[0], want.array).map { abs($0 - $1) }.max() ?? 0
+        #expect(error / largest < 1e-4, "relative error \(error / largest)")
+    }
+
     @Test func aRowIsItsIntegersTimesTheirTileScale() {
         var rng = SeededGenerator(seed: 22)
         let (rows, columns) = (40, 70)

@@ -5,15 +5,20 @@
 // added to the fp32 sum as fmaf(sum of the block, scale of A's block * scale of the weights' tile, sum),
 // blocks in order.
 //
-// Weights W [rows, columns] are int8 with one fp32 scale per tile of 32 x 32 (value = q * scale), so
-// the same bytes serve the product in both directions. Operands are quantized per row and per block
-// of 32 along the inner dimension, with one scale per block.
+// Weights W [rows, columns] are int8 with fp32 scales (value = q * scale) in one of two layouts: one
+// scale per tile of 32 x 32, so that the same bytes serve the product in both directions, or one per
+// row and block of 32 columns (a GGUF block's own scale), which serves only the product with W^T.
+// Operands are quantized per row and per block of 32 along the inner dimension, with one scale per
+// block.
 #ifndef PTUNE_CINT8_H
 #define PTUNE_CINT8_H
 #include <stdint.h>
 
 /// Values per block (along the inner dimension) and per tile side.
 #define PTUNE_I8_BLOCK 32
+
+/// The layouts of the weights' scales: per tile of 32 x 32, or per row and block of 32 columns.
+enum { PTUNE_I8_TILES = 0, PTUNE_I8_ROW_BLOCKS = 1 };
 
 /// The kernels, slowest first.
 enum { PTUNE_I8_PORTABLE = 0, PTUNE_I8_AVX2 = 1, PTUNE_I8_AVX512 = 2 };
@@ -33,6 +38,16 @@ int ptune_i8_use_kernel(int kernel);
 /// block's largest magnitude / 127 (0 for a block of zeros), values rounded to nearest, ties to even.
 void ptune_i8_quantize_rows(const float *in, long rows, long columns, long ldi, int8_t *out, long ldo, float *scales);
 
+/// The part of in [rows, columns] (row stride ldi) that ptune_i8_quantize_rows's q and scales (row
+/// stride ldq, scales [rows, ldq / 32]) leave over: out [rows, columns] (dense) = in - q * scale. Quantizing
+/// it again gives a second 8-bit pass: the two together carry about 16 bits of each value.
+void ptune_i8_residual_rows(const float *in, long rows, long columns, long ldi, const int8_t *q, const float *scales,
+                            long ldq, float *out);
+
+/// sums [rows, (columns + 31) / 32]: the sum of each row's values in each block of 32 columns of in
+/// [rows, columns] (row stride ldi), in fp32, in order.
+void ptune_i8_block_sums(const float *in, long rows, long columns, long ldi, float *sums);
+
 /// Quantizes a band of at most 32 rows of W, in [rows, columns] (dense), by tiles of 32 x 32: out
 /// [rows, columns] (dense), scales [(columns + 31) / 32], one per tile of the band.
 void ptune_i8_quantize_band(const float *in, long rows, long columns, int8_t *out, float *scales);
@@ -43,18 +58,19 @@ void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long fir
                     long span, float *out, long ldo);
 
 /// Widens rows [first, first + count) and columns [column, column + span) (column a multiple of 32) of
-/// W [rows, columns] kept with one scale per row and block of 32 columns (value = q * scale; scales
-/// [rows, (columns + 31) / 32], the layout of a GGUF Q8_0 tensor) into out [count, span] (row stride ldo).
-void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, long columns, long first, long count,
-                               long column, long span, float *out, long ldo);
+/// W [rows, columns] kept with one scale and (unless `offsets` is NULL) one offset per row and block of
+/// 32 columns (value = q * scale + offset; scales and offsets [rows, (columns + 31) / 32], the layout of
+/// GGUF's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 blocks) into out [count, span] (row stride ldo).
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float *offsets, long columns, long first,
+                               long count, long column, long span, float *out, long ldo);
 
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C (column_begin a
 /// multiple of 32), where beta is 0 or 1. A is int8 row-major with stride lda (a multiple of 32, at
-/// least K, zero beyond K) and scales a_scales [M, lda / 32]. B is the int8 weight matrix with its tile
-/// scales: with b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major. C is fp32
-/// row-major with stride ldc.
+/// least K, zero beyond K) and scales a_scales [M, lda / 32]. B is the int8 weight matrix with its
+/// scales in b_layout: with b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major
+/// (PTUNE_I8_ROW_BLOCKS only with b_transposed). C is fp32 row-major with stride ldc.
 void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                   const float *b_scales, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                   int column_end);
+                   const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                   int column_begin, int column_end);
 
 #endif

@@ -36,32 +36,42 @@ struct StoredTensor: @unchecked Sendable {
         if !keepingPages { file.release(start..<start + range.count * rowBytes) }
     }
 
-    /// The rows as a `FrozenMatrix` reads them.
+    /// The rows as a `FrozenMatrix` reads them, in fp32 and, for a type `BlockDecoder` reads, in the
+    /// file's own blocks.
     var matrixRows: MatrixRows {
-        MatrixRows(rows: rows, columns: columns) { read(rows: $0, into: $1) }
+        MatrixRows(rows: rows, columns: columns, rowBlocks: rowBlocks) { read(rows: $0, into: $1) }
+    }
+
+    /// The tensor's blocks as integers, scales and offsets (`BlockDecoder`); nil for other types.
+    private var rowBlocks: RowBlocks? {
+        guard BlockDecoder.reads(type), let base = file.bytes.baseAddress else { return nil }
+        let (type, columns, rowBytes, offset, file) = (type, columns, rowBytes, offset, file)
+        let blocks = columns / type.blockLayout.elements, blockBytes = type.blockLayout.bytes
+        return RowBlocks(hasOffsets: BlockDecoder.hasOffsets(type)) { range, values, scales, offsets in
+            for row in range {
+                let at = row - range.lowerBound
+                for block in 0..<blocks {
+                    let source = base + offset + row * rowBytes + block * blockBytes
+                    let (scale, shift) = BlockDecoder.decode(type, source, into: values + at * columns + block * 32)
+                    scales[at * blocks + block] = scale
+                    offsets?[at * blocks + block] = shift
+                }
+            }
+            file.release(offset + range.lowerBound * rowBytes..<offset + range.upperBound * rowBytes)
+        }
     }
 
     /// The matrix in `precision`: a Q8_0 tensor kept in its own blocks (`FrozenMatrix(int8RowBlocks:)`,
     /// exact at 1.125 bytes per weight), any other converted a block of rows at a time.
     func frozenMatrix(precision: Precision, roundsOperand: Bool) -> FrozenMatrix {
-        guard type == .q8_0, let base = file.bytes.baseAddress else {
+        guard type == .q8_0, let blocks = rowBlocks else {
             return FrozenMatrix(matrixRows, precision: precision, roundsOperand: roundsOperand)
         }
-        let (rows, columns, rowBytes, layout) = (rows, columns, rowBytes, type.blockLayout)
-        let blocks = columns / layout.elements
+        let rows = rows
         return FrozenMatrix(rows: rows, columns: columns, precision: precision) { values, scales in
             for band in stride(from: 0, to: rows, by: 256) {
-                let bandRows = band..<min(rows, band + 256)
-                for row in bandRows {
-                    for block in 0..<blocks {
-                        // A Q8_0 block: the scale d (f16), then its int8 values (value = q × d).
-                        let source = base + offset + row * rowBytes + block * layout.bytes
-                        scales[row * blocks + block] = Dequantizer.half(source)
-                        (values + row * columns + block * layout.elements)
-                            .update(from: (source + 2).assumingMemoryBound(to: Int8.self), count: layout.elements)
-                    }
-                }
-                file.release(offset + bandRows.lowerBound * rowBytes..<offset + bandRows.upperBound * rowBytes)
+                let count = min(256, rows - band)
+                blocks.read(band..<band + count, values + band * columns, scales + band * (columns / 32), nil)
             }
         }
     }

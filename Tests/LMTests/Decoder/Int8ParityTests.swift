@@ -3,17 +3,16 @@ import Tensor
 import TestSupport
 import Testing
 
-/// The real SmolLM2-135M with int8 block weights against the same model in fp32, on the prompts of
-/// ../shared/reference. int8's tiles of 32 x 32 agree with fp32 less closely than bf16 does (the
-/// figures in docs/PERFORMANCE.md); these bounds keep that agreement from getting worse: the same
-/// next token and most of the same top ten at each prompt's last position, logits within 1, and a
-/// prompt gradient pointing nearly the same way.
+/// The real SmolLM2-135M in int8 against the same model in fp32, on the prompts of ../shared/reference.
+/// Its Q4_1 matrices stay in the file's blocks and the forward products see each operand in two 8-bit
+/// passes (figures in docs/PERFORMANCE.md): the same top ten at each prompt's last position, logits
+/// within 0.05, and a prompt gradient whose cosine similarity with fp32's is at least 0.999.
 @Suite(.enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
                 "needs the cached SmolLM2 model (make model) and ../shared/reference"))
 struct Int8ParityTests {
     static let int8: LanguageModel? = TestEnvironment.smolLM2.flatMap { try? LanguageModel.load(path: $0, precision: .int8) }
     /// The largest difference allowed between an int8 and an fp32 logit among the top ten.
-    static let logitTolerance: Float = 1
+    static let logitTolerance: Float = 0.05
 
     @Test func theNextTokenIsFp32sAndTheLogitsClose() throws {
         let (int8, fp32) = (try #require(Self.int8), try #require(ReferenceParityTests.model))
@@ -29,7 +28,7 @@ struct Int8ParityTests {
             }
             let (quantized, exact) = (rows[0].top(10), rows[1].top(10))
             let shared = Set(quantized.map(\.id)).intersection(exact.map(\.id)).count
-            #expect(quantized[0].id == exact[0].id && shared >= 7, "top-10 ids, \(ids.count) tokens: \(shared) shared")
+            #expect(quantized.map(\.id) == exact.map(\.id), "top-10 ids, \(ids.count) tokens: \(shared) shared")
             let largest = zip(quantized, exact).map { abs($0.logit - $1.logit) }.max() ?? 0
             print("int8 vs fp32, \(ids.count) tokens: \(shared) of the top-10 ids shared, logits within \(largest)")
             #expect(largest < Self.logitTolerance, "top-10 logits differ by \(largest), \(ids.count) tokens")
@@ -49,7 +48,7 @@ struct Int8ParityTests {
         }
         let cosine = dot / (quantizedNorm * exactNorm).squareRoot()
         print("int8 vs fp32: prompt gradient cosine similarity \(cosine)")
-        #expect(cosine >= 0.97, "cosine similarity \(cosine)")
+        #expect(cosine >= 0.999, "cosine similarity \(cosine)")
         #expect(cosine < 1, "the int8 model must not fall back to fp32")
     }
 }

@@ -5,17 +5,32 @@ import Testing
 
 /// A tensor read from a model file's bytes into the matrices the decoder keeps.
 @Suite struct StoredTensorTests {
-    /// A Q8_0 tensor [rows, columns]: per block of 32, the scale (f16) and 32 int8 values.
-    static func q8_0(rows: Int, columns: Int, seed: UInt64) -> StoredTensor {
+    /// A tensor [rows, columns] of `type`'s blocks: the f16 scale (and for Q4_1 and Q5_1 the f16 offset,
+    /// negative or positive) first, every other byte random.
+    static func blocks(_ type: GGMLType, rows: Int, columns: Int, seed: UInt64) -> StoredTensor {
         var rng = SeededGenerator(seed: seed)
         var bytes: [UInt8] = []
+        let layout = type.blockLayout, halves = BlockDecoder.hasOffsets(type) ? 2 : 1
         for _ in 0..<rows * columns / 32 {
             let scale = Float16(Float(rng.next() % 1000 + 1) / 4096)
-            withUnsafeBytes(of: scale.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            let shift = Float16(Float(Int(rng.next() % 1000) - 500) / 1024)
+            for half in [scale, shift].prefix(halves) {
+                withUnsafeBytes(of: half.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+            bytes.append(contentsOf: (0..<layout.bytes - 2 * halves).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
-        let file = bytes.withUnsafeBytes { MappedFile(copying: $0, path: "q8_0-fixture") }
-        return StoredTensor(type: .q8_0, shape: [rows, columns], offset: 0, file: file)
+        let file = bytes.withUnsafeBytes { MappedFile(copying: $0, path: "\(type.name)-fixture") }
+        return StoredTensor(type: type, shape: [rows, columns], offset: 0, file: file)
+    }
+
+    static func q8_0(rows: Int, columns: Int, seed: UInt64) -> StoredTensor {
+        blocks(.q8_0, rows: rows, columns: columns, seed: seed)
+    }
+
+    /// The largest difference between `got` and `want`, over the largest magnitude in `want`.
+    static func relativeError(_ got: FloatBuffer, _ want: FloatBuffer) -> Float {
+        let largest = want.array.map(abs).max() ?? 0
+        return zip(got.array, want.array).map { abs($0 - $1) }.max().map { $0 / max(largest, 1e-30) } ?? 0
     }
 
     /// Kept in its own blocks at every precision: the rows the file decodes to, products as in fp32,
@@ -38,6 +53,36 @@ import Testing
         matrix.forward(x.pointer, count: m, into: got.pointer)
         FrozenMatrix(decoded, rows: rows, columns: columns, precision: .fp32).forward(x.pointer, count: m, into: want.pointer)
         #expect(zip(got.array, want.array).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
+    /// In int8 a block-encoded body matrix stays in the file's blocks (a byte per weight, a scale and,
+    /// for Q4_1 and Q5_1, an offset per block): its rows are the file's values exactly, its forward
+    /// product (the operand in two 8-bit passes) agrees with fp32 to about 16 bits, its backward product
+    /// (the weights widened) as fp32 does.
+    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1])
+    func anInt8MatrixKeepsTheFilesBlocks(_ type: GGMLType) {
+        let (rows, columns, m) = (70, 96, 5)
+        let stored = Self.blocks(type, rows: rows, columns: columns, seed: 7)
+        let decoded = stored.floats()
+        let matrix = FrozenMatrix(stored.matrixRows, precision: .int8)
+        #expect(matrix.byteCount == rows * columns + rows * columns / 32 * (BlockDecoder.hasOffsets(type) ? 8 : 4))
+        let row = FloatBuffer(count: columns)
+        for r in [0, 33, rows - 1] {
+            matrix.row(r, into: row.pointer)
+            #expect(row.array == Array(decoded.array[r * columns..<(r + 1) * columns]), "\(type.name) row \(r)")
+        }
+        let exact = FrozenMatrix(decoded, rows: rows, columns: columns, precision: .fp32)
+        var rng = SeededGenerator(seed: 8)
+        let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        let (y, y32) = (FloatBuffer(count: m * rows), FloatBuffer(count: m * rows))
+        let (dx, dx32) = (FloatBuffer(count: m * columns), FloatBuffer(count: m * columns))
+        matrix.forward(x.pointer, count: m, into: y.pointer)
+        exact.forward(x.pointer, count: m, into: y32.pointer)
+        matrix.backward(dy.pointer, count: m, into: dx.pointer)
+        exact.backward(dy.pointer, count: m, into: dx32.pointer)
+        let (forward, backward) = (Self.relativeError(y, y32), Self.relativeError(dx, dx32))
+        #expect(forward < 1e-4 && forward > 0, "\(type.name) forward: \(forward)")
+        #expect(backward < 1e-6, "\(type.name) backward: \(backward)")
     }
 
     /// Other encodings become the precision's own matrix.
