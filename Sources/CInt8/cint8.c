@@ -75,28 +75,28 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float
     }
 }
 
-void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                   const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                   int column_begin, int column_end) {
+void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+                   const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
+                   int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
     if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
     switch (ptune_i8_kernel()) {
     case PTUNE_I8_AVX512:
-        ptune_i8_gemm_avx512(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+        ptune_i8_gemm_avx512(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                              column_begin, column_end);
         break;
     case PTUNE_I8_AVX2:
-        ptune_i8_gemm_avx2(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+        ptune_i8_gemm_avx2(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
                            column_end);
         break;
     default:
-        ptune_i8_gemm_portable(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+        ptune_i8_gemm_portable(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                                column_begin, column_end);
     }
 }
 
 // The worker threads live as long as the process, so their buffers are never freed.
-static _Thread_local void *thread_buffer[2];
-static _Thread_local size_t thread_buffer_bytes[2];
+static _Thread_local void *thread_buffer[3];
+static _Thread_local size_t thread_buffer_bytes[3];
 
 void *ptune_i8_buffer(int slot, size_t bytes) {
     bytes = (bytes + 63) / 64 * 64;
@@ -109,21 +109,25 @@ void *ptune_i8_buffer(int slot, size_t bytes) {
     return thread_buffer[slot];
 }
 
-void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                            int column_end) {
+void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+                            const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
+                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
     int blocks = lda / PTUNE_I8_BLOCK;
+    const int8_t *passes[2] = {A, A2};
+    const float *pass_scales[2] = {a_scales, a2_scales};
     for (int i = 0; i < M; i++) {
         for (int n = column_begin; n < column_end; n++) {
             float sum = 0;
             for (int b = 0; b < blocks; b++) {
-                int32_t dot = 0;
-                for (int t = 0; t < PTUNE_I8_BLOCK; t++) {
-                    int k = b * PTUNE_I8_BLOCK + t;
-                    dot += (int32_t)A[(size_t)i * lda + k] * ptune_i8_at(B, b_transposed, N, K, k, n);
+                float weight_scale = ptune_i8_scale(b_scales, b_layout, b_transposed, N, K, b, n);
+                for (int p = 0; p < (A2 ? 2 : 1); p++) {
+                    int32_t dot = 0;
+                    for (int t = 0; t < PTUNE_I8_BLOCK; t++) {
+                        int k = b * PTUNE_I8_BLOCK + t;
+                        dot += (int32_t)passes[p][(size_t)i * lda + k] * ptune_i8_at(B, b_transposed, N, K, k, n);
+                    }
+                    sum = __builtin_fmaf((float)dot, pass_scales[p][(size_t)i * blocks + b] * weight_scale, sum);
                 }
-                float scale = a_scales[(size_t)i * blocks + b] * ptune_i8_scale(b_scales, b_layout, b_transposed, N, K, b, n);
-                sum = __builtin_fmaf((float)dot, scale, sum);
             }
             float *out = C + (size_t)i * ldc + n;
             *out = beta != 0 ? sum + *out : sum;

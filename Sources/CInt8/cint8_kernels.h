@@ -50,17 +50,20 @@ __attribute__((always_inline)) static inline float ptune_i8_scale_of(float large
     return largest / 127.0f;
 }
 
-/// The calling thread's buffer `slot` (0 or 1), at least `bytes` long and 64-byte aligned, kept between
+/// The calling thread's buffer `slot` (0, 1 or 2), at least `bytes` long and 64-byte aligned, kept between
 /// calls: a training step makes hundreds of products per thread.
 void *ptune_i8_buffer(int slot, size_t bytes);
 
-void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+        const float *a2_scales, int lda, const int8_t *B,
                           const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                           int column_end);
-void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+        const float *a2_scales, int lda, const int8_t *B,
                         const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                         int column_end);
-void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+        const float *a2_scales, int lda, const int8_t *B,
                             const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
                             int column_end);
 

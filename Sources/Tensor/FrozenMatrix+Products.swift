@@ -26,6 +26,10 @@ extension FrozenMatrix {
             }
         case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand && transposed:
             rowBlockProduct(a, values, scales, offsets, count: m, beta: beta, into: c, scratch: scratch)
+        case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand:
+            rowBlockBackward(a, count: m, beta: beta, into: c, scratch: scratch) { first, count, column, span, out in
+                ptune_i8_widen_row_blocks(values, scales, offsets, columns, first, count, column, span, out, span)
+            }
         case .int8RowBlocks(let values, let scales, let offsets):
             widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
                 ptune_i8_widen_row_blocks(values, scales, offsets, columns, first, count, column, span, out, span)
@@ -104,7 +108,7 @@ extension FrozenMatrix {
             ptune_i8_quantize_rows(a + rows.lowerBound * k, rows.count, k, k, quantized + rows.lowerBound * lda, lda,
                                    operandScales + rows.lowerBound * blocks)
         } multiply: { begin, end in
-            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
+            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, nil, nil, Int32(lda), values, scales,
                           Int32(PTUNE_I8_TILES), transposed ? 1 : 0, beta, c, Int32(n), begin, end)
         }
     }
@@ -126,11 +130,6 @@ extension FrozenMatrix {
         let floats = (memory + 2 * m * k).bindMemory(to: Float.self, capacity: m * (3 * blocks + k))
         let (firstScales, secondScales, sums, leftOver) = (floats, floats + m * blocks, floats + 2 * m * blocks,
                                                            floats + 3 * m * blocks)
-        let product = { (operand: UnsafePointer<Int8>, operandScales: UnsafePointer<Float>, beta: Float, begin: Int32,
-                         end: Int32) in
-            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), operand, operandScales, Int32(k), values, scales,
-                          Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
-        }
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
             let (at, count) = (rows.lowerBound, rows.count)
             ptune_i8_quantize_rows(a + at * k, count, k, k, first + at * k, k, firstScales + at * blocks)
@@ -138,11 +137,47 @@ extension FrozenMatrix {
             ptune_i8_quantize_rows(leftOver + at * k, count, k, k, second + at * k, k, secondScales + at * blocks)
             if offsets != nil { ptune_i8_block_sums(a + at * k, count, k, k, sums + at * blocks) }
         } multiply: { begin, end in
-            product(first, firstScales, beta, begin, end)
-            product(second, secondScales, 1, begin, end)
+            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), first, firstScales, second, secondScales, Int32(k), values,
+                          scales, Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
             if let offsets {
                 singleThreadGEMM(.none, .transposed, m: m, n: Int(end - begin), k: blocks, a: sums, lda: blocks,
                                  b: offsets + Int(begin) * blocks, ldb: blocks, beta: 1, c: c + Int(begin), ldc: n)
+            }
+        }
+    }
+
+    /// c[m, columns] = dy[m, rows] W + beta c with W in the file's blocks, in bf16: dy rounded once, W's
+    /// blocks of 256 rows widened (`widen`, as in `widenedProduct`) and rounded as they are needed, each
+    /// thread a range of c's columns. A block's integer product would need W's blocks along its rows, a
+    /// second copy of the weights; bf16 needs none, and keeps the prompt's gradient as close to fp32's.
+    private func rowBlockBackward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float,
+                                  into c: UnsafeMutablePointer<Float>, scratch: Scratch,
+                                  widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        guard m > 0, rows > 0, columns > 0 else { return }
+        let (rows, columns) = (rows, columns)
+        let lda = (rows + 1) & ~1, blockRows = 256
+        let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
+        parallelFor(m, minChunk: 16) { range in
+            ptune_bf16_round_rows(dy + range.lowerBound * rows, range.count, rows, rounded + range.lowerBound * lda, lda)
+        }
+        let width = ((columns + Threads.count - 1) / Threads.count + 31) & ~31
+        parallelFor((columns + width - 1) / width) { parts in
+            let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
+            let narrowed = UnsafeMutablePointer<UInt16>.allocate(capacity: blockRows * width)
+            defer {
+                widened.deallocate()
+                narrowed.deallocate()
+            }
+            for part in parts {
+                let column = part * width, span = min(width, columns - column)
+                for first in stride(from: 0, to: rows, by: blockRows) {
+                    // Every block but the last is a whole number of pairs, as the kernel reads dy's rows.
+                    let count = min(blockRows, rows - first)
+                    widen(first, count, column, span, widened)
+                    ptune_bf16_from_f32(widened, narrowed, count * span)
+                    ptune_bf16_gemm(Int32(m), Int32(span), Int32(count), rounded + first, Int32(lda), narrowed, 0,
+                                    first == 0 ? beta : 1, c + column, Int32(columns), 0, Int32(span))
+                }
             }
         }
     }

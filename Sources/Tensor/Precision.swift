@@ -9,9 +9,13 @@ public enum Precision: String, Sendable, CaseIterable {
     /// bf16 on the way in, on any CPU (`bf16Kernels`). Activations and gradients stay fp32 between
     /// products.
     case bf16
-    /// int8 weights with an fp32 scale per tile of 32 x 32 (about 1 byte per weight); products quantize
-    /// their fp32 operand to int8 per row and block of 32 on the way in and sum each block's integer
-    /// products exactly (`int8Kernels`). Activations and gradients stay fp32 between products.
+    /// int8 weights: a model file's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 matrices in their own blocks
+    /// (integers with a scale, and for Q4_1 and Q5_1 an offset, per row and block of 32: 1.125 or 1.25
+    /// bytes per weight), any other matrix re-quantized with a scale per tile of 32 x 32. Forward
+    /// products quantize their fp32 operand to int8 per row and block of 32 and sum each block's
+    /// integer products exactly (`int8Kernels`), in two passes for the file's blocks (the second what
+    /// the first left over); their backward products run in bf16 (`bf16Kernels`), tiles' in int8.
+    /// Activations and gradients stay fp32 between products.
     case int8
 
     /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:
@@ -27,12 +31,13 @@ public enum Precision: String, Sendable, CaseIterable {
                                                  choose: { ptune_i8_use_kernel($0) })
 
     /// What multiplies the weight matrices: OpenBLAS's sgemm with the core whose kernels it runs
-    /// ("openblas-sgemm SkylakeX") for fp32, the bf16 or int8 kernel for the others.
+    /// ("openblas-sgemm SkylakeX") for fp32, the bf16 kernel for bf16, and for int8 the int8 kernel with
+    /// the bf16 one its backward products use ("avx512-vnni, avx512-bf16").
     public var kernel: String {
         switch self {
         case .fp32: "openblas-sgemm " + BLASKernels.core
         case .bf16: Precision.bf16Kernels.inUse
-        case .int8: Precision.int8Kernels.inUse
+        case .int8: Precision.int8Kernels.inUse + ", " + Precision.bf16Kernels.inUse
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import Testing
 
 /// `ptune bench` on a tiny random model: a training step includes the prompt encoder, sized like the
@@ -27,7 +28,9 @@ struct BenchCommandTests {
         #expect(run.status == 0, "\(run.err)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
         #expect(report["precision"] as? String == "int8")
-        #expect(["portable", "avx2", "avx512-vnni"].contains(report["kernel"] as? String ?? ""))
+        let kernels = (report["kernel"] as? String ?? "").components(separatedBy: ", ")
+        #expect(kernels.count == 2 && Precision.int8Kernels.names.contains(kernels[0])
+                && Precision.bf16Kernels.names.contains(kernels[1]), "\(kernels)")
         let bytes = try #require(report["bytes_per_weight"] as? Double)
         #expect(bytes > 1 && bytes < 1.2, "a byte per weight, a scale per tile, the fp32 norms: \(bytes)")
     }

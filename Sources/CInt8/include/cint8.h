@@ -2,8 +2,8 @@
 // no such product, so ptune carries its own kernels: AVX-512 VNNI (vpdpbusd) where the CPU has it,
 // AVX2 (vpmaddwd) elsewhere on x86-64, and portable C. All three do the same arithmetic, and give the
 // same bits: each block of 32 products along the inner dimension is summed exactly in int32, then
-// added to the fp32 sum as fmaf(sum of the block, scale of A's block * scale of the weights' tile, sum),
-// blocks in order.
+// added to the fp32 sum as fmaf(sum of the block, scale of A's block * the weights' scale, sum), blocks
+// in order (with a second pass of A, its block right after the first's).
 //
 // Weights W [rows, columns] are int8 with fp32 scales (value = q * scale) in one of two layouts: one
 // scale per tile of 32 x 32, so that the same bytes serve the product in both directions, or one per
@@ -66,11 +66,13 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float
 
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C (column_begin a
 /// multiple of 32), where beta is 0 or 1. A is int8 row-major with stride lda (a multiple of 32, at
-/// least K, zero beyond K) and scales a_scales [M, lda / 32]. B is the int8 weight matrix with its
-/// scales in b_layout: with b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major
-/// (PTUNE_I8_ROW_BLOCKS only with b_transposed). C is fp32 row-major with stride ldc.
-void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
-                   const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                   int column_begin, int column_end);
+/// least K, zero beyond K) and scales a_scales [M, lda / 32]; A2 and a2_scales, unless NULL, are a
+/// second pass of the same shape (what the first left over), whose block products are added after
+/// the first's, block by block. B is the int8 weight matrix with its scales in b_layout: with
+/// b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major (PTUNE_I8_ROW_BLOCKS only with
+/// b_transposed). C is fp32 row-major with stride ldc.
+void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
+                   const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
+                   int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif
