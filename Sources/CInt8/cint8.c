@@ -52,8 +52,8 @@ void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long fir
     }
 }
 
-void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float *offsets, long columns, long first,
-                               long count, long column, long span, float *out, long ldo) {
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
+                               long first, long count, long column, long span, float *out, long ldo) {
     long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
     for (long r = 0; r < count; r++) {
         const int8_t *values = W + (first + r) * columns;
@@ -66,7 +66,9 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float
             if (offsets) {
                 // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
                 // offset rounds once, as the file's own de-quantization does.
-                float offset = offsets[(first + r) * blocks + block];
+                _Float16 half;
+                memcpy(&half, offsets + (first + r) * blocks + block, sizeof half);
+                float offset = (float)half;
                 for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale + offset;
             } else {
                 for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale;

@@ -28,11 +28,13 @@ extension FrozenMatrix {
             rowBlockProduct(a, values, scales, offsets, count: m, beta: beta, into: c, scratch: scratch)
         case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand:
             rowBlockBackward(a, count: m, beta: beta, into: c, scratch: scratch) { first, count, column, span, out in
-                ptune_i8_widen_row_blocks(values, scales, offsets, columns, first, count, column, span, out, span)
+                ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
+                                          span)
             }
         case .int8RowBlocks(let values, let scales, let offsets):
             widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
-                ptune_i8_widen_row_blocks(values, scales, offsets, columns, first, count, column, span, out, span)
+                ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
+                                          span)
             }
         }
     }
@@ -118,7 +120,7 @@ extension FrozenMatrix {
     /// the two integer products together see about 16 bits of each operand value; blocks with offsets
     /// add sum(a's block) × offset, from the fp32 block sums, as one more product.
     private func rowBlockProduct(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
-                                 _ offsets: UnsafePointer<Float>?, count m: Int, beta: Float,
+                                 _ offsets: UnsafePointer<Float16>?, count m: Int, beta: Float,
                                  into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (k, n) = (columns, rows)
         let blocks = k / Int(PTUNE_I8_BLOCK)
@@ -140,8 +142,12 @@ extension FrozenMatrix {
             ptune_i8_gemm(Int32(m), Int32(n), Int32(k), first, firstScales, second, secondScales, Int32(k), values,
                           scales, Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
             if let offsets {
+                let count = Int(end - begin) * blocks
+                let widened = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                defer { widened.deallocate() }
+                for i in 0..<count { widened[i] = Float(offsets[Int(begin) * blocks + i]) }
                 singleThreadGEMM(.none, .transposed, m: m, n: Int(end - begin), k: blocks, a: sums, lda: blocks,
-                                 b: offsets + Int(begin) * blocks, ldb: blocks, beta: 1, c: c + Int(begin), ldc: n)
+                                 b: widened, ldb: blocks, beta: 1, c: c + Int(begin), ldc: n)
             }
         }
     }

@@ -18,10 +18,11 @@ public final class FrozenMatrix: @unchecked Sendable {
         case bf16(UnsafeMutablePointer<UInt16>)
         /// values [rows, columns]; scales [ceil(rows / 32), ceil(columns / 32)], one per tile.
         case int8(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>)
-        /// values [rows, columns]; scales and offsets [rows, ceil(columns / 32)], one per row and block of
-        /// 32 columns (value = q × scale + offset; no offsets: 0).
+        /// values [rows, columns]; scales (fp32) and offsets (f16, as files store them) [rows,
+        /// ceil(columns / 32)], one per row and block of 32 columns (value = q × scale + offset; no
+        /// offsets: 0).
         case int8RowBlocks(values: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>,
-                           offsets: UnsafeMutablePointer<Float>?)
+                           offsets: UnsafeMutablePointer<Float16>?)
     }
     let storage: Storage
 
@@ -83,7 +84,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         let perRow = (columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)
         let values = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, rows * columns))
         let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * perRow))
-        let offsets = blocks.hasOffsets ? UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * perRow)) : nil
+        let offsets = blocks.hasOffsets ? UnsafeMutablePointer<Float16>.allocate(capacity: max(1, rows * perRow)) : nil
         for first in stride(from: 0, to: rows, by: 256) {
             blocks.read(first..<min(rows, first + 256), values + first * columns, scales + first * perRow,
                         offsets.map { $0 + first * perRow })
@@ -139,7 +140,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         case .int8(let values, let scales):
             ptune_i8_widen(values, scales, columns, r, 1, 0, columns, out, columns)
         case .int8RowBlocks(let values, let scales, let offsets):
-            ptune_i8_widen_row_blocks(values, scales, offsets, columns, r, 1, 0, columns, out, columns)
+            ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, r, 1, 0, columns, out, columns)
         }
     }
 
@@ -150,8 +151,13 @@ public final class FrozenMatrix: @unchecked Sendable {
         case .bf16: rows * columns * 2
         case .int8: rows * columns + Self.int8Tiles(rows: rows, columns: columns) * 4
         case .int8RowBlocks(_, _, let offsets):
-            rows * columns + rows * ((columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)) * (offsets == nil ? 4 : 8)
+            rows * columns + rows * ((columns + Int(PTUNE_I8_BLOCK) - 1) / Int(PTUNE_I8_BLOCK)) * (offsets == nil ? 4 : 6)
         }
+    }
+
+    /// f16 offsets as the C kernels take them: their bits.
+    static func bits(_ offsets: UnsafePointer<Float16>?) -> UnsafePointer<UInt16>? {
+        offsets.map { UnsafeRawPointer($0).assumingMemoryBound(to: UInt16.self) }
     }
 
     /// The tiles of 32 x 32 (a part tile counts whole) an int8 matrix [rows, columns] has a scale for.

@@ -6,13 +6,14 @@ public struct RowBlocks {
     /// Whether blocks carry offsets (Q4_1, Q5_1); without, every offset is zero.
     public let hasOffsets: Bool
     /// Writes rows `range`: values [range.count, columns], scales and (when `hasOffsets`) offsets
-    /// [range.count, columns / 32]; the offsets pointer is nil without them.
+    /// [range.count, columns / 32]; the offsets pointer is nil without them. Offsets are f16, as the
+    /// file stores them.
     public let read: (_ range: Range<Int>, _ values: UnsafeMutablePointer<Int8>, _ scales: UnsafeMutablePointer<Float>,
-                      _ offsets: UnsafeMutablePointer<Float>?) -> Void
+                      _ offsets: UnsafeMutablePointer<Float16>?) -> Void
 
     public init(hasOffsets: Bool,
                 read: @escaping (Range<Int>, UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>,
-                                 UnsafeMutablePointer<Float>?) -> Void) {
+                                 UnsafeMutablePointer<Float16>?) -> Void) {
         self.hasOffsets = hasOffsets
         self.read = read
     }

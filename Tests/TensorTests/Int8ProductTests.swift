@@ -89,7 +89,7 @@ import Testing
         var rng = SeededGenerator(seed: 24)
         let integers = (0..<rows * columns).map { _ in Int8(Int(rng.next() % 32) - 16) }
         let scales = (0..<rows * columns / 32).map { _ in Float(rng.next() % 100 + 1) / 512 }
-        let offsets = (0..<rows * columns / 32).map { _ in Float(Int(rng.next() % 100) - 50) / 256 }
+        let offsets = (0..<rows * columns / 32).map { _ in Float16(Float(Int(rng.next() % 100) - 50) / 256) }
         let blocks = RowBlocks(hasOffsets: true) { range, values, scaleOut, offsetOut in
             values.update(from: integers.withUnsafeBufferPointer { $0.baseAddress! } + range.lowerBound * columns,
                           count: range.count * columns)
@@ -101,7 +101,7 @@ import Testing
             }
         }
         let widened = FloatBuffer((0..<rows * columns).map {
-            Float(integers[$0]) * scales[$0 / 32] + offsets[$0 / 32]
+            Float(integers[$0]) * scales[$0 / 32] + Float(offsets[$0 / 32])
         })
         let source = MatrixRows(rows: rows, columns: columns, rowBlocks: blocks) { range, out in
             out.update(from: widened.pointer + range.lowerBound * columns, count: range.count * columns)

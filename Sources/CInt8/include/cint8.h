@@ -59,10 +59,11 @@ void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long fir
 
 /// Widens rows [first, first + count) and columns [column, column + span) (column a multiple of 32) of
 /// W [rows, columns] kept with one scale and (unless `offsets` is NULL) one offset per row and block of
-/// 32 columns (value = q * scale + offset; scales and offsets [rows, (columns + 31) / 32], the layout of
-/// GGUF's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 blocks) into out [count, span] (row stride ldo).
-void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const float *offsets, long columns, long first,
-                               long count, long column, long span, float *out, long ldo);
+/// 32 columns (value = q * scale + offset; scales (fp32) and offsets (the bits of f16 values) [rows,
+/// (columns + 31) / 32], the layout of GGUF's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 blocks) into out
+/// [count, span] (row stride ldo).
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
+                               long first, long count, long column, long span, float *out, long ldo);
 
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C (column_begin a
 /// multiple of 32), where beta is 0 or 1. A is int8 row-major with stride lda (a multiple of 32, at

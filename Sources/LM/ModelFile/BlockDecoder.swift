@@ -15,9 +15,9 @@ enum BlockDecoder {
         type == .q4_1 || type == .q5_1
     }
 
-    /// Decodes the block at `source` into values [32]; returns its scale and offset.
+    /// Decodes the block at `source` into values [32]; returns its scale and offset (f16, as stored).
     static func decode(_ type: GGMLType, _ source: UnsafeRawPointer,
-                       into values: UnsafeMutablePointer<Int8>) -> (scale: Float, offset: Float) {
+                       into values: UnsafeMutablePointer<Int8>) -> (scale: Float, offset: Float16) {
         let d = Dequantizer.half(source)
         switch type {
         case .q8_0:
@@ -28,7 +28,7 @@ enum BlockDecoder {
             return (d, 0)
         case .q4_1:
             nibbles(source + 4, high: 0, bias: 0, into: values)
-            return (d, Dequantizer.half(source + 2))
+            return (d, half(source + 2))
         case .q5_0:
             nibbles(source + 6, high: UInt32(littleEndian: (source + 2).loadUnaligned(as: UInt32.self)), bias: 16,
                     into: values)
@@ -36,10 +36,15 @@ enum BlockDecoder {
         case .q5_1:
             nibbles(source + 8, high: UInt32(littleEndian: (source + 4).loadUnaligned(as: UInt32.self)), bias: 0,
                     into: values)
-            return (d, Dequantizer.half(source + 2))
+            return (d, half(source + 2))
         default:
             preconditionFailure("\(type.name) blocks are not read as integers")
         }
+    }
+
+    /// The little-endian f16 at `p`.
+    private static func half(_ p: UnsafeRawPointer) -> Float16 {
+        Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
     }
 
     /// 16 bytes of nibbles (low nibbles elements 0..15, high 16..31), bit j of `high` the fifth bit of

@@ -65,7 +65,7 @@ import Testing
         let stored = Self.blocks(type, rows: rows, columns: columns, seed: 7)
         let decoded = stored.floats()
         let matrix = FrozenMatrix(stored.matrixRows, precision: .int8)
-        #expect(matrix.byteCount == rows * columns + rows * columns / 32 * (BlockDecoder.hasOffsets(type) ? 8 : 4))
+        #expect(matrix.byteCount == rows * columns + rows * columns / 32 * (BlockDecoder.hasOffsets(type) ? 6 : 4))
         let row = FloatBuffer(count: columns)
         for r in [0, 33, rows - 1] {
             matrix.row(r, into: row.pointer)
