@@ -14,7 +14,8 @@ public enum Precision: String, Sendable, CaseIterable {
     /// bytes per weight), any other matrix re-quantized with a scale per tile of 32 x 32. Forward
     /// products quantize their fp32 operand to int8 per row and block of 32 and sum each block's
     /// integer products exactly (`int8Kernels`), in two passes for the file's blocks (the second what
-    /// the first left over); their backward products run in bf16 (`bf16Kernels`), tiles' in int8.
+    /// the first left over); their backward products run in bf16 where the CPU has AVX-512 BF16
+    /// (`bf16IsNative`), else in fp32 with sgemm; tiles' run in int8.
     /// Activations and gradients stay fp32 between products.
     case int8
 
@@ -32,14 +33,19 @@ public enum Precision: String, Sendable, CaseIterable {
 
     /// What multiplies the weight matrices: OpenBLAS's sgemm with the core whose kernels it runs
     /// ("openblas-sgemm SkylakeX") for fp32, the bf16 kernel for bf16, and for int8 the int8 kernel with
-    /// the bf16 one its backward products use ("avx512-vnni, avx512-bf16").
+    /// what its backward products use ("avx512-vnni, avx512-bf16"; "avx2, openblas-sgemm Haswell").
     public var kernel: String {
         switch self {
         case .fp32: "openblas-sgemm " + BLASKernels.core
         case .bf16: Precision.bf16Kernels.inUse
-        case .int8: Precision.int8Kernels.inUse + ", " + Precision.bf16Kernels.inUse
+        case .int8: Precision.int8Kernels.inUse + ", " + (Precision.bf16IsNative ? Precision.bf16Kernels.inUse
+                                                                                 : Precision.fp32.kernel)
         }
     }
+
+    /// Whether the bf16 kernel in use has the CPU's bf16 dot products (AVX-512 BF16). Without them the
+    /// bf16 kernels widen in registers, slower than sgemm, so int8's backward products run in fp32.
+    public static var bf16IsNative: Bool { bf16Kernels.inUse == bf16Kernels.names.last }
 }
 
 /// One of ptune's own families of product kernels (bf16, int8), chosen once per process.

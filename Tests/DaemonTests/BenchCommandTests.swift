@@ -30,7 +30,7 @@ struct BenchCommandTests {
         #expect(report["precision"] as? String == "int8")
         let kernels = (report["kernel"] as? String ?? "").components(separatedBy: ", ")
         #expect(kernels.count == 2 && Precision.int8Kernels.names.contains(kernels[0])
-                && Precision.bf16Kernels.names.contains(kernels[1]), "\(kernels)")
+                && (Precision.bf16Kernels.names + [Precision.fp32.kernel]).contains(kernels[1]), "\(kernels)")
         let bytes = try #require(report["bytes_per_weight"] as? Double)
         #expect(bytes > 1 && bytes < 1.2, "a byte per weight, a scale per tile, the fp32 norms: \(bytes)")
     }

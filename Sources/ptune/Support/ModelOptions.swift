@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "fp32; bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation; int8: the model file's 4-, 5- and 8-bit blocks kept as they are (about 1.1-1.2 bytes per weight), integer forward products (AVX-512 VNNI, AVX2 or portable kernels: any CPU) and bf16 backward ones.",
+        "fp32; bf16: weight matrices in bf16 (2 bytes each) multiplied with fp32 accumulation; int8: the model file's 4-, 5- and 8-bit blocks kept as they are (about 1.1-1.2 bytes per weight), integer forward products (AVX-512 VNNI, AVX2 or portable kernels: any CPU), backward ones in bf16 (AVX-512 BF16) or fp32.",
         valueName: "precision"))
     var precision: Precision = .fp32
 
