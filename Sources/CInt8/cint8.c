@@ -32,9 +32,9 @@ void ptune_i8_quantize_band(const float *in, long rows, long columns, int8_t *ou
             for (long c = 0; c < span; c++) largest = ptune_i8_larger_magnitude(largest, in[r * columns + first + c]);
         }
         float inverse;
-        scales[first / PTUNE_I8_BLOCK] = ptune_i8_scale_of(largest, &inverse);
+        scales[first / PTUNE_I8_BLOCK] = ptune_i8_scale_of(largest, 127.0f, &inverse);
         for (long r = 0; r < rows; r++) {
-            for (long c = 0; c < span; c++) out[r * columns + first + c] = ptune_i8_scaled(in[r * columns + first + c], inverse);
+            for (long c = 0; c < span; c++) out[r * columns + first + c] = (int8_t)ptune_i8_scaled(in[r * columns + first + c], inverse);
         }
     }
 }
@@ -77,28 +77,47 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint1
     }
 }
 
-void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-                   const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
-                   int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                   const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                   int column_begin, int column_end) {
     if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
     switch (ptune_i8_kernel()) {
     case PTUNE_I8_AVX512:
-        ptune_i8_gemm_avx512(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+        ptune_i8_gemm_avx512(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                              column_begin, column_end);
         break;
     case PTUNE_I8_AVX2:
-        ptune_i8_gemm_avx2(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+        ptune_i8_gemm_avx2(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
                            column_end);
         break;
     default:
-        ptune_i8_gemm_portable(M, N, K, A, a_scales, A2, a2_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+        ptune_i8_gemm_portable(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                                column_begin, column_end);
     }
 }
 
+void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                     const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                     int column_begin, int column_end) {
+    if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
+    switch (ptune_i8_kernel()) {
+    case PTUNE_I8_AVX512:
+        ptune_i8_gemm16_avx512(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+                               column_begin, column_end);
+        break;
+    case PTUNE_I8_AVX2:
+        ptune_i8_gemm16_avx2(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+                             column_begin, column_end);
+        break;
+    default:
+        ptune_i8_gemm16_portable(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+                                 column_begin, column_end);
+    }
+}
+
 // The worker threads live as long as the process, so their buffers are never freed.
-static _Thread_local void *thread_buffer[3];
-static _Thread_local size_t thread_buffer_bytes[3];
+static _Thread_local void *thread_buffer[2];
+static _Thread_local size_t thread_buffer_bytes[2];
 
 void *ptune_i8_buffer(int slot, size_t bytes) {
     bytes = (bytes + 63) / 64 * 64;
@@ -111,28 +130,52 @@ void *ptune_i8_buffer(int slot, size_t bytes) {
     return thread_buffer[slot];
 }
 
-void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-                            const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
-                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+void ptune_i8_pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                         int column, int16_t *panel, float *scales) {
+    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
+    for (int k = 0; k < lda; k++) {
+        for (int j = 0; j < PTUNE_I8_PANEL_COLUMNS; j++) {
+            panel[((size_t)(k / 2) * PTUNE_I8_PANEL_COLUMNS + j) * 2 + k % 2] =
+                (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
+        }
+    }
+}
+
+// The portable product of an int8 (wide 0) or int16 (wide 1) operand.
+__attribute__((always_inline))
+static inline void gemm_portable(int M, int N, int K, const void *A, int wide, const float *a_scales, int lda,
+                                 const int8_t *B, const float *b_scales, int b_layout, int b_transposed, float beta,
+                                 float *C, int ldc, int column_begin, int column_end) {
     int blocks = lda / PTUNE_I8_BLOCK;
-    const int8_t *passes[2] = {A, A2};
-    const float *pass_scales[2] = {a_scales, a2_scales};
     for (int i = 0; i < M; i++) {
         for (int n = column_begin; n < column_end; n++) {
             float sum = 0;
             for (int b = 0; b < blocks; b++) {
-                float weight_scale = ptune_i8_scale(b_scales, b_layout, b_transposed, N, K, b, n);
-                for (int p = 0; p < (A2 ? 2 : 1); p++) {
-                    int32_t dot = 0;
-                    for (int t = 0; t < PTUNE_I8_BLOCK; t++) {
-                        int k = b * PTUNE_I8_BLOCK + t;
-                        dot += (int32_t)passes[p][(size_t)i * lda + k] * ptune_i8_at(B, b_transposed, N, K, k, n);
-                    }
-                    sum = __builtin_fmaf((float)dot, pass_scales[p][(size_t)i * blocks + b] * weight_scale, sum);
+                int32_t dot = 0;
+                for (int t = 0; t < PTUNE_I8_BLOCK; t++) {
+                    size_t at = (size_t)i * lda + b * PTUNE_I8_BLOCK + t;
+                    int32_t a = wide ? ((const int16_t *)A)[at] : ((const int8_t *)A)[at];
+                    dot += a * ptune_i8_at(B, b_transposed, N, K, b * PTUNE_I8_BLOCK + t, n);
                 }
+                float scale = a_scales[(size_t)i * blocks + b] * ptune_i8_scale(b_scales, b_layout, b_transposed, N, K, b, n);
+                sum = __builtin_fmaf((float)dot, scale, sum);
             }
             float *out = C + (size_t)i * ldc + n;
             *out = beta != 0 ? sum + *out : sum;
         }
     }
+}
+
+void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end) {
+    gemm_portable(M, N, K, A, 0, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+                  column_end);
+}
+
+void ptune_i8_gemm16_portable(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                              const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                              int column_begin, int column_end) {
+    gemm_portable(M, N, K, A, 1, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+                  column_end);
 }

@@ -1,7 +1,8 @@
 // The AVX2 kernel (vpmaddwd). Written in C with intrinsics because Swift cannot emit them.
 //
 // AVX2's byte product (vpmaddubsw) saturates its pair sums, so the values are widened to 16 bits and
-// multiplied with vpmaddwd, whose pair sums cannot overflow. The panel [lda/2][32][2] holds two
+// multiplied with vpmaddwd, whose pair sums cannot overflow; an int16 operand (ptune_i8_gemm16) is
+// multiplied as it is. The panel [lda/2][32][2] holds two
 // consecutive k of each of 32 columns per 128 bytes; a 2 x 32 register tile runs over it: per two k,
 // four panel loads, two broadcasts of A and eight vpmaddwd with their additions, and per block of 32 k
 // one conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
@@ -14,55 +15,36 @@
 #define PANEL_COLUMNS PTUNE_I8_PANEL_COLUMNS
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
 
-// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16; scales[b][j] the weight scale of block b of
-// column j.
-static void pack_panel(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
-                       int column, int16_t *panel, float *scales) {
-    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
-    for (int k = 0; k < lda; k++) {
-        for (int j = 0; j < PANEL_COLUMNS; j++) {
-            panel[((size_t)(k / 2) * PANEL_COLUMNS + j) * 2 + k % 2] = (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
-        }
-    }
-}
-
-// C[rows, 32 columns (to width)] = A[rows, lda] * panel + beta * C, `rows` at most TILE_ROWS, with A in
-// `passes` passes (A[p], a_scales[p]), each block's second pass right after its first.
 AVX2_TARGET __attribute__((always_inline))
-static inline void tile_rows(const int16_t *const *A, const float *const *a_scales, const int passes, int lda,
-                             const int rows, const int16_t *panel, const float *scales, float beta, float *C, int ldc,
-                             int width) {
+static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, const int rows, const int16_t *panel,
+                             const float *scales, float beta, float *C, int ldc, int width) {
     int blocks = lda / PTUNE_I8_BLOCK;
     __m256 sum[TILE_ROWS][4];
     for (int i = 0; i < TILE_ROWS; i++) {
         for (int h = 0; h < 4; h++) sum[i][h] = _mm256_setzero_ps();
     }
     for (int b = 0; b < blocks; b++) {
-        for (int p = 0; p < passes; p++) {
-            const int16_t *pass = A[p];
-            const float *pass_scales = a_scales[p];
-            __m256i dot[TILE_ROWS][4];
-            for (int i = 0; i < TILE_ROWS; i++) {
-                for (int h = 0; h < 4; h++) dot[i][h] = _mm256_setzero_si256();
-            }
-            for (int k2 = b * 16; k2 < b * 16 + 16; k2++) {
-                __m256i w[4];
-                for (int h = 0; h < 4; h++) w[h] = _mm256_loadu_si256((const __m256i *)(panel + (size_t)k2 * 64 + 16 * h));
-                for (int i = 0; i < TILE_ROWS; i++) {
-                    if (i >= rows) break;
-                    int32_t pair;
-                    memcpy(&pair, pass + (size_t)i * lda + 2 * k2, sizeof pair);
-                    __m256i a = _mm256_set1_epi32(pair);
-                    for (int h = 0; h < 4; h++) dot[i][h] = _mm256_add_epi32(dot[i][h], _mm256_madd_epi16(a, w[h]));
-                }
-            }
+        __m256i dot[TILE_ROWS][4];
+        for (int i = 0; i < TILE_ROWS; i++) {
+            for (int h = 0; h < 4; h++) dot[i][h] = _mm256_setzero_si256();
+        }
+        for (int k2 = b * 16; k2 < b * 16 + 16; k2++) {
+            __m256i w[4];
+            for (int h = 0; h < 4; h++) w[h] = _mm256_loadu_si256((const __m256i *)(panel + (size_t)k2 * 64 + 16 * h));
             for (int i = 0; i < TILE_ROWS; i++) {
                 if (i >= rows) break;
-                __m256 operand_scale = _mm256_set1_ps(pass_scales[(size_t)i * blocks + b]);
-                for (int h = 0; h < 4; h++) {
-                    __m256 scale = _mm256_mul_ps(operand_scale, _mm256_loadu_ps(scales + b * PANEL_COLUMNS + 8 * h));
-                    sum[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i][h]), scale, sum[i][h]);
-                }
+                int32_t pair;
+                memcpy(&pair, A + (size_t)i * lda + 2 * k2, sizeof pair);
+                __m256i a = _mm256_set1_epi32(pair);
+                for (int h = 0; h < 4; h++) dot[i][h] = _mm256_add_epi32(dot[i][h], _mm256_madd_epi16(a, w[h]));
+            }
+        }
+        for (int i = 0; i < TILE_ROWS; i++) {
+            if (i >= rows) break;
+            __m256 operand_scale = _mm256_set1_ps(a_scales[(size_t)i * blocks + b]);
+            for (int h = 0; h < 4; h++) {
+                __m256 scale = _mm256_mul_ps(operand_scale, _mm256_loadu_ps(scales + b * PANEL_COLUMNS + 8 * h));
+                sum[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i][h]), scale, sum[i][h]);
             }
         }
     }
@@ -75,15 +57,12 @@ static inline void tile_rows(const int16_t *const *A, const float *const *a_scal
 }
 
 AVX2_TARGET
-static void tile(const int16_t *const *A, const float *const *a_scales, int passes, int lda, int rows,
-                 const int16_t *panel, const float *scales, float beta, float *C, int ldc, int width) {
-    // Constant rows and passes in the common cases, so that the compiler unrolls them.
-    if (rows == TILE_ROWS && passes == 1) {
-        tile_rows(A, a_scales, 1, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
-    } else if (rows == TILE_ROWS) {
-        tile_rows(A, a_scales, 2, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
+static void tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel, const float *scales,
+                 float beta, float *C, int ldc, int width) {
+    if (rows == TILE_ROWS) {
+        tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
     } else {
-        tile_rows(A, a_scales, passes, lda, rows, panel, scales, beta, C, ldc, width);
+        tile_rows(A, a_scales, lda, rows, panel, scales, beta, C, ldc, width);
     }
 }
 
@@ -96,30 +75,40 @@ static void widen_rows(const int8_t *A, size_t count, int16_t *out) {
     for (; i < count; i++) out[i] = A[i];
 }
 
+// The products with A already int16 [M, lda].
 AVX2_TARGET
-void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-                        const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
-                        int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
-    int blocks = lda / PTUNE_I8_BLOCK, passes = A2 ? 2 : 1;
+static void products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                     const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                     int column_begin, int column_end) {
+    int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
     char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
     int16_t *panel = (int16_t *)memory;
     float *scales = (float *)(memory + values);
-    const int16_t *widened[2] = {ptune_i8_buffer(1, (size_t)M * lda * sizeof(int16_t)), NULL};
-    widen_rows(A, (size_t)M * lda, (int16_t *)widened[0]);
-    if (A2) {
-        widened[1] = ptune_i8_buffer(2, (size_t)M * lda * sizeof(int16_t));
-        widen_rows(A2, (size_t)M * lda, (int16_t *)widened[1]);
-    }
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        pack_panel(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
+        ptune_i8_pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
-            const int16_t *tile_A[2] = {widened[0] + (size_t)row * lda, A2 ? widened[1] + (size_t)row * lda : NULL};
-            const float *tile_scales[2] = {a_scales + (size_t)row * blocks, A2 ? a2_scales + (size_t)row * blocks : NULL};
-            tile(tile_A, tile_scales, passes, lda, rows, panel, scales, beta, C + (size_t)row * ldc + column, ldc,
-                 width);
+            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
+                 C + (size_t)row * ldc + column, ldc, width);
         }
     }
+}
+
+AVX2_TARGET
+void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                        const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                        int column_begin, int column_end) {
+    int16_t *widened = ptune_i8_buffer(1, (size_t)M * lda * sizeof(int16_t));
+    widen_rows(A, (size_t)M * lda, widened);
+    products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+             column_end);
+}
+
+AVX2_TARGET
+void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                          int column_begin, int column_end) {
+    products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin, column_end);
 }

@@ -6,7 +6,7 @@
 // 32 columns per 128 bytes; a 4 x 32 register tile runs over it: per four k, two panel loads, four
 // broadcasts of A and eight vpdpbusd (each 16 lanes x 4 products), and per block of 32 k one
 // conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
-// accumulator; a second pass of A runs each block again from the same panel.
+// accumulator.
 #include "cint8_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
@@ -80,62 +80,52 @@ static void pack_panel(const int8_t *B, const float *b_scales, int b_layout, int
     }
 }
 
-// C[rows, 32 columns (masked to width)] = A[rows, lda] * panel + beta * C, `rows` at most TILE_ROWS,
-// with A in `passes` passes (A[p], a_scales[p]), each block's second pass right after its first.
+// C[rows, 32 columns (masked to width)] = A[rows, lda] * panel + beta * C, `rows` at most TILE_ROWS.
 VNNI_TARGET __attribute__((always_inline))
-static inline void tile_rows(const uint8_t *const *A, const float *const *a_scales, const int passes, int lda,
-                             const int rows, Panel panel, float beta, float *C, int ldc, int width) {
+static inline void tile_rows(const uint8_t *A, const float *a_scales, int lda, const int rows, Panel panel, float beta,
+                             float *C, int ldc, int width) {
     int blocks = lda / PTUNE_I8_BLOCK;
     __m512 sum[TILE_ROWS][2];
     for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
     for (int b = 0; b < blocks; b++) {
         __m512i offset_left = _mm512_loadu_si512(panel.offsets + b * PANEL_COLUMNS);
         __m512i offset_right = _mm512_loadu_si512(panel.offsets + b * PANEL_COLUMNS + 16);
-        __m512 weight_left = _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS);
-        __m512 weight_right = _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS + 16);
-        for (int p = 0; p < passes; p++) {
-            const uint8_t *pass = A[p];
-            const float *pass_scales = a_scales[p];
-            __m512i dot[TILE_ROWS][2];
-            for (int i = 0; i < TILE_ROWS; i++) {
-                dot[i][0] = offset_left;
-                dot[i][1] = offset_right;
-            }
-            for (int q = b * 8; q < b * 8 + 8; q++) {
-                __m512i left = _mm512_loadu_si512(panel.values + (size_t)q * 128);
-                __m512i right = _mm512_loadu_si512(panel.values + (size_t)q * 128 + 64);
-                for (int i = 0; i < TILE_ROWS; i++) {
-                    if (i >= rows) break;
-                    int32_t quad;
-                    memcpy(&quad, pass + (size_t)i * lda + 4 * q, sizeof quad);
-                    __m512i a = _mm512_set1_epi32(quad);
-                    dot[i][0] = _mm512_dpbusd_epi32(dot[i][0], a, left);
-                    dot[i][1] = _mm512_dpbusd_epi32(dot[i][1], a, right);
-                }
-            }
+        __m512i dot[TILE_ROWS][2];
+        for (int i = 0; i < TILE_ROWS; i++) {
+            dot[i][0] = offset_left;
+            dot[i][1] = offset_right;
+        }
+        for (int q = b * 8; q < b * 8 + 8; q++) {
+            __m512i left = _mm512_loadu_si512(panel.values + (size_t)q * 128);
+            __m512i right = _mm512_loadu_si512(panel.values + (size_t)q * 128 + 64);
             for (int i = 0; i < TILE_ROWS; i++) {
                 if (i >= rows) break;
-                __m512 operand_scale = _mm512_set1_ps(pass_scales[(size_t)i * blocks + b]);
-                __m512 left = _mm512_mul_ps(operand_scale, weight_left);
-                __m512 right = _mm512_mul_ps(operand_scale, weight_right);
-                sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), left, sum[i][0]);
-                sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), right, sum[i][1]);
+                int32_t quad;
+                memcpy(&quad, A + (size_t)i * lda + 4 * q, sizeof quad);
+                __m512i a = _mm512_set1_epi32(quad);
+                dot[i][0] = _mm512_dpbusd_epi32(dot[i][0], a, left);
+                dot[i][1] = _mm512_dpbusd_epi32(dot[i][1], a, right);
             }
+        }
+        for (int i = 0; i < TILE_ROWS; i++) {
+            if (i >= rows) break;
+            __m512 operand_scale = _mm512_set1_ps(a_scales[(size_t)i * blocks + b]);
+            __m512 left = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS));
+            __m512 right = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS + 16));
+            sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), left, sum[i][0]);
+            sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), right, sum[i][1]);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);
 }
 
 VNNI_TARGET
-static void tile(const uint8_t *const *A, const float *const *a_scales, int passes, int lda, int rows, Panel panel,
-                 float beta, float *C, int ldc, int width) {
-    // Constant rows and passes in the common cases, so that the compiler unrolls them.
-    if (rows == TILE_ROWS && passes == 1) {
-        tile_rows(A, a_scales, 1, lda, TILE_ROWS, panel, beta, C, ldc, width);
-    } else if (rows == TILE_ROWS) {
-        tile_rows(A, a_scales, 2, lda, TILE_ROWS, panel, beta, C, ldc, width);
+static void tile(const uint8_t *A, const float *a_scales, int lda, int rows, Panel panel, float beta, float *C, int ldc,
+                 int width) {
+    if (rows == TILE_ROWS) {
+        tile_rows(A, a_scales, lda, TILE_ROWS, panel, beta, C, ldc, width);
     } else {
-        tile_rows(A, a_scales, passes, lda, rows, panel, beta, C, ldc, width);
+        tile_rows(A, a_scales, lda, rows, panel, beta, C, ldc, width);
     }
 }
 
@@ -151,27 +141,22 @@ static void offset_rows(const int8_t *A, size_t count, uint8_t *out) {
 }
 
 VNNI_TARGET
-void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-                          const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
-                          int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
-    int blocks = lda / PTUNE_I8_BLOCK, passes = A2 ? 2 : 1;
+void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                          int column_begin, int column_end) {
+    int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PANEL_COLUMNS, offsets = (size_t)blocks * PANEL_COLUMNS * sizeof(int32_t);
     int8_t *memory = ptune_i8_buffer(0, values + offsets + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
     Panel panel = {memory, (int32_t *)(memory + values), (float *)(memory + values + offsets)};
-    const uint8_t *shifted[2] = {ptune_i8_buffer(1, (size_t)M * lda), NULL};
-    offset_rows(A, (size_t)M * lda, (uint8_t *)shifted[0]);
-    if (A2) {
-        shifted[1] = ptune_i8_buffer(2, (size_t)M * lda);
-        offset_rows(A2, (size_t)M * lda, (uint8_t *)shifted[1]);
-    }
+    uint8_t *shifted = ptune_i8_buffer(1, (size_t)M * lda);
+    offset_rows(A, (size_t)M * lda, shifted);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_panel(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
-            const uint8_t *tile_A[2] = {shifted[0] + (size_t)row * lda, A2 ? shifted[1] + (size_t)row * lda : NULL};
-            const float *tile_scales[2] = {a_scales + (size_t)row * blocks, A2 ? a2_scales + (size_t)row * blocks : NULL};
-            tile(tile_A, tile_scales, passes, lda, rows, panel, beta, C + (size_t)row * ldc + column, ldc, width);
+            tile(shifted + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, beta,
+                 C + (size_t)row * ldc + column, ldc, width);
         }
     }
 }

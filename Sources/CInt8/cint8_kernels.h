@@ -34,7 +34,9 @@ static inline void ptune_i8_panel_scales(const float *scales, int layout, int b_
 
 /// x * inverse rounded to nearest, ties to even (rintf in the default rounding mode, which the compiler
 /// turns into vector instructions where lrintf would be a call per value).
-__attribute__((always_inline)) static inline int8_t ptune_i8_scaled(float x, float inverse) { return (int8_t)(int)__builtin_rintf(x * inverse); }
+__attribute__((always_inline)) static inline int32_t ptune_i8_scaled(float x, float inverse) {
+    return (int32_t)__builtin_rintf(x * inverse);
+}
 
 /// `largest` or `value`'s magnitude, whichever is larger; a NaN, once met, stays.
 __attribute__((always_inline)) static inline float ptune_i8_larger_magnitude(float largest, float value) {
@@ -42,29 +44,42 @@ __attribute__((always_inline)) static inline float ptune_i8_larger_magnitude(flo
     return magnitude > largest || magnitude != magnitude ? magnitude : largest;
 }
 
-/// The scale of values whose largest magnitude is `largest` (largest / 127: 0 for zeros, NaN for a NaN
-/// or an infinity, so that the products are NaN as they would be in fp32), and its inverse in `inverse`.
-__attribute__((always_inline)) static inline float ptune_i8_scale_of(float largest, float *inverse) {
+/// The scale of values whose largest magnitude is `largest`, as integers up to `limit` (largest / limit:
+/// 0 for zeros, NaN for a NaN or an infinity, so that the products are NaN as they would be in fp32),
+/// and its inverse in `inverse`.
+__attribute__((always_inline)) static inline float ptune_i8_scale_of(float largest, float limit, float *inverse) {
     if (largest == __builtin_inff()) largest = __builtin_nanf("");
-    *inverse = largest > 0 ? 127.0f / largest : 0;
-    return largest / 127.0f;
+    *inverse = largest > 0 ? limit / largest : 0;
+    return largest / limit;
 }
 
-/// The calling thread's buffer `slot` (0, 1 or 2), at least `bytes` long and 64-byte aligned, kept between
+/// The calling thread's buffer `slot` (0 or 1), at least `bytes` long and 64-byte aligned, kept between
 /// calls: a training step makes hundreds of products per thread.
 void *ptune_i8_buffer(int slot, size_t bytes);
 
-void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-        const float *a2_scales, int lda, const int8_t *B,
-                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                          int column_end);
-void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-        const float *a2_scales, int lda, const int8_t *B,
-                        const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                        int column_end);
-void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-        const float *a2_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc, int column_begin,
-                            int column_end);
+/// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
+/// scales [lda / 32][32] each column's weight scale: the panel both the AVX2 products and the AVX-512
+/// int16 one multiply.
+void ptune_i8_pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                         int column, int16_t *panel, float *scales);
+
+void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                          int column_begin, int column_end);
+void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                        const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                        int column_begin, int column_end);
+void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end);
+void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end);
+void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                          int column_begin, int column_end);
+void ptune_i8_gemm16_portable(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                              const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                              int column_begin, int column_end);
 
 #endif

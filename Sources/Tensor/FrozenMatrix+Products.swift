@@ -110,37 +110,33 @@ extension FrozenMatrix {
             ptune_i8_quantize_rows(a + rows.lowerBound * k, rows.count, k, k, quantized + rows.lowerBound * lda, lda,
                                    operandScales + rows.lowerBound * blocks)
         } multiply: { begin, end in
-            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, nil, nil, Int32(lda), values, scales,
+            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
                           Int32(PTUNE_I8_TILES), transposed ? 1 : 0, beta, c, Int32(n), begin, end)
         }
     }
 
     /// c[m, rows] = a[m, columns] Wᵀ + beta c with W in the file's blocks (columns a multiple of 32): a
-    /// is quantized to int8 per row and block of 32 twice, the second time what the first left over, so
-    /// the two integer products together see about 16 bits of each operand value; blocks with offsets
-    /// add sum(a's block) × offset, from the fp32 block sums, as one more product.
+    /// is quantized to int16 per row and block of 32 (about 16 bits of each value), each block's products
+    /// with the weights' integers summed exactly (`ptune_i8_gemm16`); blocks with offsets add sum(a's
+    /// block) × offset, from the fp32 block sums, as one more product.
     private func rowBlockProduct(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                                  _ offsets: UnsafePointer<Float16>?, count m: Int, beta: Float,
                                  into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (k, n) = (columns, rows)
         let blocks = k / Int(PTUNE_I8_BLOCK)
         precondition(blocks * Int(PTUNE_I8_BLOCK) == k, "row blocks need whole blocks of 32 columns")
-        // Per operand row: two passes of k int8 values and blocks scales, k fp32 left over, blocks sums.
-        let memory = UnsafeMutableRawPointer(scratch.buffer(of: Float.self, count: m * (k / 2 + 3 * blocks + k)))
-        let first = memory.bindMemory(to: Int8.self, capacity: m * k), second = (memory + m * k).bindMemory(to: Int8.self,
-                                                                                                             capacity: m * k)
-        let floats = (memory + 2 * m * k).bindMemory(to: Float.self, capacity: m * (3 * blocks + k))
-        let (firstScales, secondScales, sums, leftOver) = (floats, floats + m * blocks, floats + 2 * m * blocks,
-                                                           floats + 3 * m * blocks)
+        // Per operand row: k int16 values, then blocks scales and blocks sums.
+        let memory = UnsafeMutableRawPointer(scratch.buffer(of: Float.self, count: m * (k / 2 + 2 * blocks)))
+        let quantized = memory.bindMemory(to: Int16.self, capacity: m * k)
+        let floats = (memory + 2 * m * k).bindMemory(to: Float.self, capacity: 2 * m * blocks)
+        let (operandScales, sums) = (floats, floats + m * blocks)
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
             let (at, count) = (rows.lowerBound, rows.count)
-            ptune_i8_quantize_rows(a + at * k, count, k, k, first + at * k, k, firstScales + at * blocks)
-            ptune_i8_residual_rows(a + at * k, count, k, k, first + at * k, firstScales + at * blocks, k, leftOver + at * k)
-            ptune_i8_quantize_rows(leftOver + at * k, count, k, k, second + at * k, k, secondScales + at * blocks)
+            ptune_i8_quantize_rows16(a + at * k, count, k, k, quantized + at * k, k, operandScales + at * blocks)
             if offsets != nil { ptune_i8_block_sums(a + at * k, count, k, k, sums + at * blocks) }
         } multiply: { begin, end in
-            ptune_i8_gemm(Int32(m), Int32(n), Int32(k), first, firstScales, second, secondScales, Int32(k), values,
-                          scales, Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
+            ptune_i8_gemm16(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(k), values, scales,
+                            Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
             if let offsets {
                 let count = Int(end - begin) * blocks
                 let widened = UnsafeMutablePointer<Float>.allocate(capacity: count)

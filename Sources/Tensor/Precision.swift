@@ -12,10 +12,10 @@ public enum Precision: String, Sendable, CaseIterable {
     /// int8 weights: a model file's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 matrices in their own blocks
     /// (integers with a scale, and for Q4_1 and Q5_1 an offset, per row and block of 32: 1.125 or 1.19
     /// bytes per weight), any other matrix re-quantized with a scale per tile of 32 x 32. Forward
-    /// products quantize their fp32 operand to int8 per row and block of 32 and sum each block's
-    /// integer products exactly (`int8Kernels`), in two passes for the file's blocks (the second what
-    /// the first left over); their backward products run in bf16 where the CPU has AVX-512 BF16
-    /// (`bf16IsNative`), else in fp32 with sgemm; tiles' run in int8.
+    /// products quantize their fp32 operand per row and block of 32, to int16 for the file's blocks and
+    /// to int8 for tiles, and sum each block's integer products exactly (`int8Kernels`); the file's
+    /// blocks' backward products run in bf16 where the CPU has AVX-512 BF16 (`bf16IsNative`), else in
+    /// fp32 with sgemm; tiles' run in int8.
     /// Activations and gradients stay fp32 between products.
     case int8
 

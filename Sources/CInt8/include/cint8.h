@@ -3,7 +3,8 @@
 // AVX2 (vpmaddwd) elsewhere on x86-64, and portable C. All three do the same arithmetic, and give the
 // same bits: each block of 32 products along the inner dimension is summed exactly in int32, then
 // added to the fp32 sum as fmaf(sum of the block, scale of A's block * the weights' scale, sum), blocks
-// in order (with a second pass of A, its block right after the first's).
+// in order. The operand is int8 (ptune_i8_gemm) or, where its precision matters more than speed, int16
+// (ptune_i8_gemm16: the same sums, of products of 16 by 8 bits).
 //
 // Weights W [rows, columns] are int8 with fp32 scales (value = q * scale) in one of two layouts: one
 // scale per tile of 32 x 32, so that the same bytes serve the product in both directions, or one per
@@ -38,11 +39,9 @@ int ptune_i8_use_kernel(int kernel);
 /// block's largest magnitude / 127 (0 for a block of zeros), values rounded to nearest, ties to even.
 void ptune_i8_quantize_rows(const float *in, long rows, long columns, long ldi, int8_t *out, long ldo, float *scales);
 
-/// The part of in [rows, columns] (row stride ldi) that ptune_i8_quantize_rows's q and scales (row
-/// stride ldq, scales [rows, ldq / 32]) leave over: out [rows, columns] (dense) = in - q * scale. Quantizing
-/// it again gives a second 8-bit pass: the two together carry about 16 bits of each value.
-void ptune_i8_residual_rows(const float *in, long rows, long columns, long ldi, const int8_t *q, const float *scales,
-                            long ldq, float *out);
+/// ptune_i8_quantize_rows to int16: each scale is the block's largest magnitude / 32767.
+void ptune_i8_quantize_rows16(const float *in, long rows, long columns, long ldi, int16_t *out, long ldo,
+                              float *scales);
 
 /// sums [rows, (columns + 31) / 32]: the sum of each row's values in each block of 32 columns of in
 /// [rows, columns] (row stride ldi), in fp32, in order.
@@ -67,13 +66,17 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint1
 
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C (column_begin a
 /// multiple of 32), where beta is 0 or 1. A is int8 row-major with stride lda (a multiple of 32, at
-/// least K, zero beyond K) and scales a_scales [M, lda / 32]; A2 and a2_scales, unless NULL, are a
-/// second pass of the same shape (what the first left over), whose block products are added after
-/// the first's, block by block. B is the int8 weight matrix with its scales in b_layout: with
-/// b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major (PTUNE_I8_ROW_BLOCKS only with
-/// b_transposed). C is fp32 row-major with stride ldc.
-void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, const int8_t *A2,
-                   const float *a2_scales, int lda, const int8_t *B, const float *b_scales, int b_layout,
-                   int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
+/// least K, zero beyond K) and scales a_scales [M, lda / 32]. B is the int8 weight matrix with its
+/// scales in b_layout: with b_transposed [N, K] row-major and op(B) = B^T, else [K, N] row-major
+/// (PTUNE_I8_ROW_BLOCKS only with b_transposed). C is fp32 row-major with stride ldc.
+void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
+                   const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                   int column_begin, int column_end);
+
+/// ptune_i8_gemm with A int16 (ptune_i8_quantize_rows16): a block's sum of 32 products of 16 by 8 bits
+/// still fits int32 exactly. vpdpwssd with AVX-512 VNNI, vpmaddwd with AVX2.
+void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                     const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                     int column_begin, int column_end);
 
 #endif

@@ -4,8 +4,8 @@ import TestSupport
 import Testing
 
 /// The real SmolLM2-135M in int8 against the same model in fp32, on the prompts of ../shared/reference.
-/// Its Q4_1 matrices stay in the file's blocks and the forward products see each operand in two 8-bit
-/// passes (figures in docs/PERFORMANCE.md): the same top ten at each prompt's last position, logits
+/// Its Q4_1 matrices stay in the file's blocks and the forward products see each operand in 16 bits
+/// per block of 32 (figures in docs/PERFORMANCE.md): the same top ten at each prompt's last position, logits
 /// within 0.05, and a prompt gradient whose cosine similarity with fp32's is at least 0.999.
 @Suite(.enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
                 "needs the cached SmolLM2 model (make model) and ../shared/reference"))

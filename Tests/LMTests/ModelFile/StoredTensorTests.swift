@@ -57,7 +57,7 @@ import Testing
 
     /// In int8 a block-encoded body matrix stays in the file's blocks (a byte per weight, a scale and,
     /// for Q4_1 and Q5_1, an offset per block): its rows are the file's values exactly, its forward
-    /// product (the operand in two 8-bit passes) agrees with fp32 to about 16 bits, its backward product
+    /// product (the operand in 16 bits per block) agrees with fp32 to about 16 bits, its backward product
     /// to about 8 where it runs in bf16 (AVX-512 BF16) and as fp32 elsewhere.
     @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1])
     func anInt8MatrixKeepsTheFilesBlocks(_ type: GGMLType) {
