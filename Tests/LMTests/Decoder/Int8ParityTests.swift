@@ -7,15 +7,18 @@ import Testing
 /// Its Q4_1 matrices stay in the file's blocks and the forward products see each operand in 16 bits
 /// per block of 32 (figures in docs/PERFORMANCE.md): the same top ten at each prompt's last position, logits
 /// within 0.05, and a prompt gradient whose cosine similarity with fp32's is at least 0.999.
-@Suite(.enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
-                "needs the cached SmolLM2 model (make model) and ../shared/reference"))
+/// Serialized, with its own fp32 model: a decoder keeps its activations between passes, so one model
+/// runs one pass at a time (ReferenceParityTests runs its own beside this suite).
+@Suite(.serialized, .enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
+                             "needs the cached SmolLM2 model (make model) and ../shared/reference"))
 struct Int8ParityTests {
     static let int8: LanguageModel? = TestEnvironment.smolLM2.flatMap { try? LanguageModel.load(path: $0, precision: .int8) }
+    static let fp32: LanguageModel? = TestEnvironment.smolLM2.flatMap { try? LanguageModel.load(path: $0) }
     /// The largest difference allowed between an int8 and an fp32 logit among the top ten.
     static let logitTolerance: Float = 0.05
 
     @Test func theNextTokenIsFp32sAndTheLogitsClose() throws {
-        let (int8, fp32) = (try #require(Self.int8), try #require(ReferenceParityTests.model))
+        let (int8, fp32) = (try #require(Self.int8), try #require(Self.fp32))
         let cases = TestEnvironment.smolLM2Reference?["forward"] as? [[String: Any]] ?? []
         #expect(!cases.isEmpty)
         for c in cases {
@@ -36,7 +39,7 @@ struct Int8ParityTests {
     }
 
     @Test func thePromptGradientPointsWhereFp32sDoes() throws {
-        let (int8, fp32) = (try #require(Self.int8), try #require(ReferenceParityTests.model))
+        let (int8, fp32) = (try #require(Self.int8), try #require(Self.fp32))
         let reference = TestEnvironment.smolLM2Reference ?? [:]
         let quantized = try ReferenceParity.promptGradient(int8, reference).gradient
         let exact = try ReferenceParity.promptGradient(fp32, reference).gradient

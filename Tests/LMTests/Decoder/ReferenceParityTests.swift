@@ -5,8 +5,9 @@ import TestSupport
 import Testing
 
 /// The real SmolLM2-135M against values computed with PyTorch/transformers (../shared/reference).
-@Suite(.enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
-                "needs the cached SmolLM2 model (make model) and ../shared/reference"))
+/// Serialized: a decoder keeps its activations between passes, so one model runs one pass at a time.
+@Suite(.serialized, .enabled(if: TestEnvironment.smolLM2 != nil && TestEnvironment.smolLM2Reference != nil,
+                             "needs the cached SmolLM2 model (make model) and ../shared/reference"))
 struct ReferenceParityTests {
     static let model: LanguageModel? = TestEnvironment.smolLM2.flatMap { try? LanguageModel.load(path: $0) }
 
@@ -22,7 +23,7 @@ struct ReferenceParityTests {
 /// The real Gemma 3 270M against values computed with PyTorch/transformers from the same GGUF file
 /// (`scripts/make-model-reference.py`; the committed Fixtures/gemma3-270m-reference.json), including a
 /// prompt longer than its 512-position sliding window.
-@Suite(.enabled(if: TestEnvironment.gemma3 != nil, "needs the cached Gemma 3 model (scripts/fetch-gemma3.sh)"))
+@Suite(.serialized, .enabled(if: TestEnvironment.gemma3 != nil, "needs the cached Gemma 3 model (scripts/fetch-gemma3.sh)"))
 struct Gemma3ReferenceParityTests {
     static let model: LanguageModel? = TestEnvironment.gemma3.flatMap { try? LanguageModel.load(path: $0) }
     nonisolated(unsafe) static let reference: [String: Any] = {
