@@ -125,9 +125,9 @@ public enum ReportMarkdown {
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         if refit.exported { return "The exported prompt is that of \(chosen), \(again)\(test)." }
         let why = refit.check.flatMap { check in
-            check.holds ? nil : "it fit the records it trained on worse than its first run (\(format(check.refit.primary)) "
-                + "against \(format(check.chosen.primary)) on \(check.records) of them, more than the \(format(check.tolerance)) "
-                + "two runs of one quality differ by)"
+            check.holds ? nil : "it fit \(check.records) of the records it trained on at \(format(check.refit.primary)), "
+                + "below the \(format(check.heldOut.primary)) its first run scored on \(check.heldOut.count) it never trained on "
+                + "by more than the \(format(check.tolerance)) such a figure moves by"
         } ?? "it carried warnings its first run did not"
         let refitTest = refit.result.test.map { "; the refit scored test " + $0.listed } ?? ""
         return "The exported prompt is the one of \(chosen): \(again), \(why)\(refitTest)."

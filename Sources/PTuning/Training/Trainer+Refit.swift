@@ -12,7 +12,8 @@ extension Trainer {
     /// chosen run made up to its best dev evaluation (the folds' pooled best when cross-validating;
     /// `refitSteps`) but never more steps than that run made (dev measured none beyond), keeping the
     /// last step; its prompt is exported unless it carries a warning the chosen seed's run did not or
-    /// fits the records clearly worse than that run's prompt (`RefitCheck`).
+    /// fits its records clearly worse than that run scored on records it never trained on
+    /// (`RefitCheck`).
     func refit(_ outcome: inout TrainingOutcome, chosen: SeedResult) throws {
         let all = TrainingData(train: data.train + data.dev, dev: [], test: data.test)
         let matched = outcome.crossValidation?.bestStep ?? Self.lastBestStep(chosen)
@@ -26,8 +27,10 @@ extension Trainer {
         func measured(_ table: FloatBuffer) -> Metrics {
             Metrics.of(evaluator.predict(sample, table: table, batchSize: settings.evalBatchSize), kind: spec.kind)
         }
-        let check = RefitCheck(records: sample.count, refit: measured(run.table), chosen: measured(outcome.table))
-        let exported = (run.seeds[0].warnings.isEmpty || !chosen.warnings.isEmpty) && check.holds
+        let check = (outcome.crossValidation?.best ?? chosen.dev).map {
+            RefitCheck(records: sample.count, refit: measured(run.table), chosen: measured(outcome.table), heldOut: $0)
+        }
+        let exported = (run.seeds[0].warnings.isEmpty || !chosen.warnings.isEmpty) && check?.holds != false
         outcome.refit = RefitResult(result: run.seeds[0], records: all.train.count, matchedStep: matched, check: check,
                                     exported: exported)
         if exported { outcome.table = run.table }

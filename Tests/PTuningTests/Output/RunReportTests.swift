@@ -94,11 +94,12 @@ struct RunReportTests {
 
     @Test func markdownSaysWhyARefitWasNotExported() throws {
         var outcome = OutputFixtures.outcome()
-        let check = RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.56), chosen: Metrics(count: 50, accuracy: 0.9))
+        let check = RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.56), chosen: Metrics(count: 50, accuracy: 0.98),
+                               heldOut: Metrics(count: 10, accuracy: 0.9))
         outcome.refit = RefitResult(result: outcome.seeds[1], records: 50, matchedStep: 6, check: check, exported: false)
         let text = ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: []))
-        #expect(text.contains("it fit the records it trained on worse than its first run (0.5600 against 0.9000 on 50 of them, "
-                              + "more than the \(String(format: "%.4f", check.tolerance)) two runs of one quality differ by)"))
+        #expect(text.contains("it fit 50 of the records it trained on at 0.5600, below the 0.9000 its first run scored on 10 "
+                              + "it never trained on by more than the \(String(format: "%.4f", check.tolerance)) such a figure moves by"))
         outcome.refit?.check = nil
         let warned = ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: []))
         #expect(warned.contains("it carried warnings its first run did not"))
@@ -145,7 +146,8 @@ struct ReportDocumentationTests {
         outcome.seeds[0].dev?.values[.logLoss] = 0.4
         outcome.refit = RefitResult(result: outcome.seeds[1], records: 50, matchedStep: 6,
                                     check: RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.9),
-                                                      chosen: Metrics(count: 50, accuracy: 0.88)), exported: true)
+                                                      chosen: Metrics(count: 50, accuracy: 0.98),
+                                                      heldOut: Metrics(count: 10, accuracy: 0.8)), exported: true)
         var context = OutputFixtures.context()
         context.spec.training.maxSteps = 10
         context.spec.encoder.initText = "hello"
