@@ -130,13 +130,34 @@ void *ptune_i8_buffer(int slot, size_t bytes) {
     return thread_buffer[slot];
 }
 
-void ptune_i8_pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
-                         int column, int16_t *panel, float *scales) {
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
+// scales [lda / 32][32] each column's weight scale.
+static void pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                       int column, int16_t *panel, float *scales) {
     ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
     for (int k = 0; k < lda; k++) {
         for (int j = 0; j < PTUNE_I8_PANEL_COLUMNS; j++) {
             panel[((size_t)(k / 2) * PTUNE_I8_PANEL_COLUMNS + j) * 2 + k % 2] =
                 (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
+        }
+    }
+}
+
+void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile) {
+    int blocks = lda / PTUNE_I8_BLOCK;
+    size_t values = (size_t)lda * PTUNE_I8_PANEL_COLUMNS * sizeof(int16_t);
+    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PTUNE_I8_PANEL_COLUMNS * sizeof(float));
+    int16_t *panel = (int16_t *)memory;
+    float *scales = (float *)(memory + values);
+    for (int column = column_begin; column < column_end; column += PTUNE_I8_PANEL_COLUMNS) {
+        pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
+        int width = column_end - column < PTUNE_I8_PANEL_COLUMNS ? column_end - column : PTUNE_I8_PANEL_COLUMNS;
+        for (int row = 0; row < M; row += tile_rows) {
+            int rows = M - row < tile_rows ? M - row : tile_rows;
+            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
+                 C + (size_t)row * ldc + column, ldc, width);
         }
     }
 }

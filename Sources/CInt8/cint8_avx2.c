@@ -75,40 +75,20 @@ static void widen_rows(const int8_t *A, size_t count, int16_t *out) {
     for (; i < count; i++) out[i] = A[i];
 }
 
-// The products with A already int16 [M, lda].
-AVX2_TARGET
-static void products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                     const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                     int column_begin, int column_end) {
-    int blocks = lda / PTUNE_I8_BLOCK;
-    size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
-    int16_t *panel = (int16_t *)memory;
-    float *scales = (float *)(memory + values);
-    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        ptune_i8_pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
-        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
-        for (int row = 0; row < M; row += TILE_ROWS) {
-            int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
-            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
-                 C + (size_t)row * ldc + column, ldc, width);
-        }
-    }
-}
-
 AVX2_TARGET
 void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                         const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                         int column_begin, int column_end) {
     int16_t *widened = ptune_i8_buffer(1, (size_t)M * lda * sizeof(int16_t));
     widen_rows(A, (size_t)M * lda, widened);
-    products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
-             column_end);
+    ptune_i8_pair_products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+                           column_begin, column_end, TILE_ROWS, tile);
 }
 
 AVX2_TARGET
 void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
                           const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                           int column_begin, int column_end) {
-    products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin, column_end);
+    ptune_i8_pair_products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+                           column_end, TILE_ROWS, tile);
 }

@@ -109,11 +109,7 @@ static inline void tile_rows(const uint8_t *A, const float *a_scales, int lda, c
         }
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            __m512 operand_scale = _mm512_set1_ps(a_scales[(size_t)i * blocks + b]);
-            __m512 left = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS));
-            __m512 right = _mm512_mul_ps(operand_scale, _mm512_loadu_ps(panel.scales + b * PANEL_COLUMNS + 16));
-            sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), left, sum[i][0]);
-            sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), right, sum[i][1]);
+            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b], panel.scales + b * PANEL_COLUMNS);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);

@@ -1,7 +1,7 @@
 // The AVX-512 VNNI kernel for an int16 operand (vpdpwssd). Written in C with intrinsics because Swift
 // cannot emit them.
 //
-// The panel of ptune_i8_pack_pairs [lda/2][32][2] holds two consecutive k of each of 32 columns as
+// The panel of ptune_i8_pair_products [lda/2][32][2] holds two consecutive k of each of 32 columns as
 // int16 per 128 bytes; a 4 x 32 register tile runs over it: per two k, two panel loads, four broadcasts
 // of A's pair and eight vpdpwssd (each 16 lanes x 2 products, summed exactly in int32), and per block of
 // 32 k one conversion, one scale (the operand's block's times each column's) and one fused
@@ -37,15 +37,9 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
                 dot[i][1] = _mm512_dpwssd_epi32(dot[i][1], a, right);
             }
         }
-        __m512 weight_left = _mm512_loadu_ps(scales + b * PANEL_COLUMNS);
-        __m512 weight_right = _mm512_loadu_ps(scales + b * PANEL_COLUMNS + 16);
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            __m512 operand_scale = _mm512_set1_ps(a_scales[(size_t)i * blocks + b]);
-            __m512 left = _mm512_mul_ps(operand_scale, weight_left);
-            __m512 right = _mm512_mul_ps(operand_scale, weight_right);
-            sum[i][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][0]), left, sum[i][0]);
-            sum[i][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[i][1]), right, sum[i][1]);
+            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b], scales + b * PANEL_COLUMNS);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);
@@ -65,18 +59,6 @@ VNNI_TARGET
 void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
                             const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                             int column_begin, int column_end) {
-    int blocks = lda / PTUNE_I8_BLOCK;
-    size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
-    int16_t *panel = (int16_t *)memory;
-    float *scales = (float *)(memory + values);
-    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        ptune_i8_pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
-        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
-        for (int row = 0; row < M; row += TILE_ROWS) {
-            int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
-            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
-                 C + (size_t)row * ldc + column, ldc, width);
-        }
-    }
+    ptune_i8_pair_products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+                           column_end, TILE_ROWS, tile);
 }

@@ -57,11 +57,33 @@ __attribute__((always_inline)) static inline float ptune_i8_scale_of(float large
 /// calls: a training step makes hundreds of products per thread.
 void *ptune_i8_buffer(int slot, size_t bytes);
 
-/// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
-/// scales [lda / 32][32] each column's weight scale: the panel both the AVX2 products and the AVX-512
-/// int16 one multiply.
-void ptune_i8_pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
-                         int column, int16_t *panel, float *scales);
+/// One register tile of a product over a panel packed by pairs of k (`ptune_i8_pair_products`):
+/// C[rows, 32 columns (to width)] = A[rows, lda] * panel + beta * C, `rows` at most the kernel's tile.
+typedef void (*ptune_i8_pair_tile)(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,
+                                   const float *scales, float beta, float *C, int ldc, int width);
+
+/// C = A * op(B) + beta * C as ptune_i8_gemm16 computes it, with A int16 [M, lda]: each panel of 32 columns of
+/// op(B) packed as panel[k2][j][t] = op(B)[2*k2 + t][column + j] (int16) with each column's scales, then
+/// `tile` over `tile_rows` rows of A at a time. The loop the AVX2 kernel and the AVX-512 int16 one share.
+void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile);
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// sum[h] += dot[h] (as fp32) * (operand_scale * the 16 column scales at scales + 16 h), h = 0 and 1: one
+/// block of k of one row of the AVX-512 kernels' 32-column tiles.
+__attribute__((target("avx512f"), always_inline))
+static inline void ptune_i8_add_block_avx512(__m512 sum[2], const __m512i dot[2], float operand_scale,
+                                             const float *scales) {
+    __m512 scale = _mm512_set1_ps(operand_scale);
+    for (int h = 0; h < 2; h++) {
+        __m512 column_scales = _mm512_mul_ps(scale, _mm512_loadu_ps(scales + 16 * h));
+        sum[h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[h]), column_scales, sum[h]);
+    }
+}
+#endif
 
 void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                           const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,

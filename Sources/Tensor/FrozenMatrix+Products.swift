@@ -49,10 +49,9 @@ extension FrozenMatrix {
                                 widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
-        let blockRows = 256
-        let blocks = (rows + blockRows - 1) / blockRows
+        let blockRows = Self.widenedRows
         if transposed {
-            parallelFor(blocks) { range in
+            parallelFor((rows + blockRows - 1) / blockRows) { range in
                 let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
                 defer { widened.deallocate() }
                 for block in range {
@@ -63,20 +62,34 @@ extension FrozenMatrix {
                 }
             }
         } else {
-            // Whole blocks of 32 columns per thread, the int8 scales' blocks.
-            let width = ((columns + Threads.count - 1) / Threads.count + 31) & ~31
-            parallelFor((columns + width - 1) / width) { range in
-                let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
-                defer { widened.deallocate() }
-                for part in range {
-                    let column = part * width, span = min(width, columns - column)
-                    for block in 0..<blocks {
-                        let first = block * blockRows, count = min(blockRows, rows - first)
-                        widen(first, count, column, span, widened)
-                        singleThreadGEMM(.none, .none, m: m, n: span, k: count, a: a + first, lda: rows,
-                                         b: widened, ldb: span, beta: block == 0 ? beta : 1, c: c + column,
-                                         ldc: columns)
-                    }
+            byColumns(bytesPerWeight: 4) { buffer, first, count, column, span in
+                let widened = buffer.bindMemory(to: Float.self, capacity: count * span)
+                widen(first, count, column, span, widened)
+                singleThreadGEMM(.none, .none, m: m, n: span, k: count, a: a + first, lda: rows, b: widened, ldb: span,
+                                 beta: first == 0 ? beta : 1, c: c + column, ldc: columns)
+            }
+        }
+    }
+
+    /// W's rows widened at a time by the products that widen W.
+    private static let widenedRows = 256
+
+    /// The loop of the backward products that widen W: each thread takes whole blocks of 32 of the
+    /// output's columns (the int8 scales' blocks) and walks W's rows 256 at a time, with a buffer of
+    /// `bytesPerWeight` bytes for each weight of such a block; `multiply(buffer, first, count, column,
+    /// span)` adds rows [first, first + count) of W, columns [column, column + span), to the output.
+    private func byColumns(bytesPerWeight: Int,
+                           multiply: (UnsafeMutableRawPointer, Int, Int, Int, Int) -> Void) {
+        let (rows, columns) = (rows, columns)
+        let blockRows = Self.widenedRows
+        let width = ((columns + Threads.count - 1) / Threads.count + 31) & ~31
+        parallelFor((columns + width - 1) / width) { range in
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockRows * width * bytesPerWeight, alignment: 64)
+            defer { buffer.deallocate() }
+            for part in range {
+                let column = part * width, span = min(width, columns - column)
+                for first in stride(from: 0, to: rows, by: blockRows) {
+                    multiply(buffer, first, min(blockRows, rows - first), column, span)
                 }
             }
         }
@@ -158,30 +171,19 @@ extension FrozenMatrix {
                                   widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
-        let lda = (rows + 1) & ~1, blockRows = 256
+        let lda = (rows + 1) & ~1
         let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
         parallelFor(m, minChunk: 16) { range in
             ptune_bf16_round_rows(dy + range.lowerBound * rows, range.count, rows, rounded + range.lowerBound * lda, lda)
         }
-        let width = ((columns + Threads.count - 1) / Threads.count + 31) & ~31
-        parallelFor((columns + width - 1) / width) { parts in
-            let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * width)
-            let narrowed = UnsafeMutablePointer<UInt16>.allocate(capacity: blockRows * width)
-            defer {
-                widened.deallocate()
-                narrowed.deallocate()
-            }
-            for part in parts {
-                let column = part * width, span = min(width, columns - column)
-                for first in stride(from: 0, to: rows, by: blockRows) {
-                    // Every block but the last is a whole number of pairs, as the kernel reads dy's rows.
-                    let count = min(blockRows, rows - first)
-                    widen(first, count, column, span, widened)
-                    ptune_bf16_from_f32(widened, narrowed, count * span)
-                    ptune_bf16_gemm(Int32(m), Int32(span), Int32(count), rounded + first, Int32(lda), narrowed, 0,
-                                    first == 0 ? beta : 1, c + column, Int32(columns), 0, Int32(span))
-                }
-            }
+        byColumns(bytesPerWeight: 6) { buffer, first, count, column, span in
+            let widened = buffer.bindMemory(to: Float.self, capacity: count * span)
+            let narrowed = (buffer + 4 * count * span).bindMemory(to: UInt16.self, capacity: count * span)
+            // Every block but the last is a whole number of pairs, as the kernel reads dy's rows.
+            widen(first, count, column, span, widened)
+            ptune_bf16_from_f32(widened, narrowed, count * span)
+            ptune_bf16_gemm(Int32(m), Int32(span), Int32(count), rounded + first, Int32(lda), narrowed, 0,
+                            first == 0 ? beta : 1, c + column, Int32(columns), 0, Int32(span))
         }
     }
 
