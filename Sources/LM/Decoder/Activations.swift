@@ -5,7 +5,8 @@ import Tensor
 /// layer's input and the final hidden state when saving for backward, else 1):
 /// - residual [inputs, N, H]
 /// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
-/// - qkv [slots, N, W] (Q and K after rotation), probs [slots, sum_b nh * L_b^2], gateUp [slots, N, 2F]
+/// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F] (attention's probabilities are
+///   not kept: see `Attention`)
 /// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
 ///   query heads [N·nh, d], then the key heads [N·nkv, d], before their norm) and their rstd
 ///   [slots, N·(nh + nkv)]; attentionOut and ffnOut [slots, N, H] (the sublayers' outputs before their
@@ -26,13 +27,11 @@ final class Activations {
 
     let rows: Int
     let keeping: Keeping
-    let probsPerLayer: Int
     let residual: FloatBuffer
     let mid: FloatBuffer
     let rstd1: FloatBuffer
     let rstd2: FloatBuffer
     let qkv: FloatBuffer
-    let probs: FloatBuffer
     let gateUp: FloatBuffer
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer
@@ -53,23 +52,21 @@ final class Activations {
     let dSublayer: FloatBuffer
     /// Reused by the bf16 products for their rounded operands.
     let scratch = Scratch()
-    /// One scratch per thread for attention's backward, grown with the thread count.
+    /// One scratch per thread for attention, grown with the thread count.
     private var lanes: [Scratch] = []
 
-    init(config: DecoderConfig, rows: Int, keeping: Keeping, probsPerLayer: Int) {
+    init(config: DecoderConfig, rows: Int, keeping: Keeping) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let W = config.queryWidth + 2 * config.kvWidth
         let slots = keeping == .everything ? config.layerCount : 1
         let saveForBackward = keeping != .nothing
         self.rows = rows
         self.keeping = keeping
-        self.probsPerLayer = probsPerLayer
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
         mid = FloatBuffer(count: slots * rows * H)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
         qkv = FloatBuffer(count: slots * rows * W)
-        probs = FloatBuffer(count: slots * probsPerLayer)
         gateUp = FloatBuffer(count: slots * rows * 2 * F)
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
@@ -87,15 +84,15 @@ final class Activations {
         dSublayer = FloatBuffer(count: saveForBackward ? sandwich * rows * H : 0)
     }
 
-    /// At least one scratch per thread, for attention's backward lanes.
+    /// At least one scratch per thread, for attention's lanes.
     func laneScratch() -> [Scratch] {
         while lanes.count < Threads.count { lanes.append(Scratch()) }
         return lanes
     }
 
-    /// Whether this set fits a batch of `rows` rows and `probs` attention probabilities per layer.
-    func fits(rows: Int, probs: Int, keeping: Keeping) -> Bool {
-        self.rows >= rows && probsPerLayer >= probs && self.keeping == keeping
+    /// Whether this set fits a batch of `rows` rows.
+    func fits(rows: Int, keeping: Keeping) -> Bool {
+        self.rows >= rows && self.keeping == keeping
     }
 }
 
@@ -110,7 +107,6 @@ public struct ForwardPass {
     let finalHidden: FloatBuffer
     let finalRstd: FloatBuffer
     let savedForBackward: Bool
-    let probOffsets: [Int]
     /// The distinct batch rows of `positions`, where the last layer ran, and each position's index among them.
     let keptRows: [Int]
     let slotOfPosition: [Int]

@@ -6,9 +6,10 @@ import Tensor
 /// Layout: qkv [N, W] with W = nh*d + 2*nkv*d; columns [0, nh*d) hold the query heads, then the key
 /// heads, then the value heads. Query head h reads key/value head h / (nh / nkv).
 /// Work is per segment of the batch (`DecoderBatch.Segment`): its m rows attend to its C context rows
-/// and causally to themselves. The probabilities of segment s, head h live at
-/// probs[probOffsets[s] + h * m * (C + m)], [m, C + m] row-major: the context columns block by block,
-/// then the segment's own, zero above its diagonal.
+/// and causally to themselves. A (segment, head)'s probabilities, [m, C + m] row-major (the context
+/// columns block by block, then the segment's own, zero above its diagonal), live only in a lane's
+/// scratch: backward computes them again from Q and K with the same calls, so they are the forward's
+/// bit for bit and nothing of size L² is kept per layer.
 struct Attention {
     let headCount: Int
     let kvHeadCount: Int
@@ -19,17 +20,6 @@ struct Attention {
     var rowWidth: Int { queryWidth + 2 * kvWidth }
     var groupSize: Int { headCount / kvHeadCount }
     var scale: Float { 1 / Float(headDim).squareRoot() }
-
-    /// Offsets of each segment's probability block, and the total size.
-    func probabilityLayout(_ segments: [DecoderBatch.Segment]) -> (offsets: [Int], total: Int) {
-        var offsets: [Int] = []
-        var total = 0
-        for s in segments {
-            offsets.append(total)
-            total += headCount * s.scoreCount
-        }
-        return (offsets, total)
-    }
 
     /// Segment indices by the size of their score matrix, largest first. Tasks are dealt round robin in
     /// this order to one lane per thread, so segments of different sizes spread evenly.
@@ -50,34 +40,46 @@ struct Attention {
         }
     }
 
-    /// qkv [N, W] -> out [N, nh*d]; writes probs. Per (segment, head): S = scale·Q Kᵀ [m, C + m], a
-    /// causal softmax row by row, then Y = P V [m, d], one small single-threaded product per key block.
-    /// With `window`, each row attends only to the last `window` positions up to its own (a local layer).
-    func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, probOffsets: [Int], window: Int?,
-                 probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    /// P = softmax(scale·Q Kᵀ) [m, C + m] of head h in segment s, causal (and within `window` on a
+    /// local layer), into p with row stride C + m: one small single-threaded product per key block.
+    private func probabilities(_ s: DecoderBatch.Segment, head h: Int, qkv: UnsafePointer<Float>, window: Int?,
+                               into p: UnsafeMutablePointer<Float>) {
+        let (W, d) = (rowWidth, headDim)
+        let width = s.contextLength + s.rows.count
+        let keys = qkv + queryWidth + (h / groupSize) * d
+        var column = 0
+        for block in s.keyBlocks {
+            singleThreadGEMM(.none, .transposed, m: s.rows.count, n: block.count, k: d, alpha: scale,
+                             a: qkv + s.rows.lowerBound * W + h * d, lda: W, b: keys + block.lowerBound * W, ldb: W,
+                             c: p + column, ldc: width)
+            column += block.count
+        }
+        Softmax.forward(p, rows: s.rows.count, width: width, causalOffset: s.contextLength, window: window)
+    }
+
+    /// qkv [N, W] -> out [N, nh*d]. Per (segment, head): P (`probabilities`) in the lane's scratch, then
+    /// Y = P V [m, d], one small single-threaded product per key block. With `window`, each row attends
+    /// only to the last `window` positions up to its own (a local layer). `lanes` holds at least one
+    /// scratch per thread.
+    func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, window: Int?, lanes: [Scratch],
+                 out: UnsafeMutablePointer<Float>) {
         let segments = batch.segments
         let order = Self.costliestFirst(segments)
-        let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
-        Self.dealt(segments.count * headCount) { _, tasks in
+        let (W, Q, d) = (rowWidth, queryWidth, headDim)
+        let largestScores = segments.map(\.scoreCount).max() ?? 0
+        let count = segments.count * headCount
+        precondition(lanes.count >= Self.laneCount(count), "one scratch per lane")
+        Self.dealt(count) { lane, tasks in
+            let p = lanes[lane].buffer(of: Float.self, count: largestScores)
             for task in tasks {
-                let index = order[task / headCount], h = task % headCount, g = h / groupSize
-                let s = segments[index]
-                let (m, C) = (s.rows.count, s.contextLength)
-                let width = C + m
-                let p = probs + probOffsets[index] + h * m * width
-                let queries = qkv + s.rows.lowerBound * W + h * d
-                let blocks = s.keyBlocks
+                let s = segments[order[task / headCount]], h = task % headCount
+                let (m, width) = (s.rows.count, s.contextLength + s.rows.count)
+                probabilities(s, head: h, qkv: qkv, window: window, into: p)
+                let values = qkv + Q + kvWidth + (h / groupSize) * d
                 var column = 0
-                for block in blocks {
-                    singleThreadGEMM(.none, .transposed, m: m, n: block.count, k: d, alpha: scale, a: queries, lda: W,
-                                     b: qkv + block.lowerBound * W + Q + g * d, ldb: W, c: p + column, ldc: width)
-                    column += block.count
-                }
-                Softmax.forward(p, rows: m, width: width, causalOffset: C, window: window)
-                column = 0
-                for (i, block) in blocks.enumerated() {
+                for (i, block) in s.keyBlocks.enumerated() {
                     singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, a: p + column, lda: width,
-                                     b: qkv + block.lowerBound * W + Q + kvWidth + g * d, ldb: W, beta: i == 0 ? 0 : 1,
+                                     b: values + block.lowerBound * W, ldb: W, beta: i == 0 ? 0 : 1,
                                      c: out + s.rows.lowerBound * Q + h * d, ldc: Q)
                     column += block.count
                 }
@@ -85,15 +87,14 @@ struct Attention {
         }
     }
 
-    /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and probs (a window
-    /// needs nothing here: the probabilities outside it are 0).
-    /// Per (segment, key/value head), over the group's query heads h:
+    /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and `window`.
+    /// Per (segment, key/value head), over the group's query heads h: P again (`probabilities`), then
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     /// Several segments add into the dK and dV of a context they share, so each lane adds those into
     /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
     /// `lanes` holds at least one scratch per thread.
-    func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                  batch: DecoderBatch, probOffsets: [Int], dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch]) {
+    func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, batch: DecoderBatch, window: Int?,
+                  dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch]) {
         let segments = batch.segments
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let KV = 2 * kvWidth
@@ -106,8 +107,9 @@ struct Attention {
         let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(Self.laneCount(count), 1))
         defer { areas.deallocate() }
         Self.dealt(count) { lane, tasks in
-            // dP, then dS in place: [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
-            let scores = lanes[lane].buffer(of: Float.self, count: largestScores + areaSize)
+            // P [m, C + m]; dP, then dS in place, [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
+            let p = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize)
+            let scores = p + largestScores
             let contextGradient = scores + largestScores
             areas[lane] = contextGradient
             for rows in shared { (contextGradient + rows.lowerBound * KV).update(repeating: 0, count: rows.count * KV) }
@@ -125,7 +127,7 @@ struct Attention {
                 }
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let first = h == g * groupSize
-                    let p = probs + probOffsets[index] + h * m * width
+                    probabilities(s, head: h, qkv: qkv, window: window, into: p)
                     let dy = dOut + s.rows.lowerBound * Q + h * d
                     let queries = qkv + s.rows.lowerBound * W + h * d
                     var column = 0

@@ -39,11 +39,9 @@ extension Transformer {
             let x = acts.residual.pointer + l * N * H
             let s = recomputing ? 0 : l
             if recomputing {
-                layerForward(l, x: x, slot: s, batch: batch, probOffsets: pass.probOffsets, kept: kept, acts: acts,
-                             output: nil)
+                layerForward(l, x: x, slot: s, batch: batch, kept: kept, acts: acts, output: nil)
             }
             let qkv = acts.qkv.pointer + s * N * W
-            let probs = acts.probs.pointer + s * acts.probsPerLayer
 
             // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
             // then dAttention = [norm'ᵀ](dx1) Wo. The last layer ran them on its kept rows only.
@@ -73,8 +71,8 @@ extension Transformer {
 
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward, inverse rotation
             // and, in the sandwich layout, the head norms' backward.
-            attention.backward(qkv: qkv, probs: probs, dOut: dAttention.pointer, batch: batch,
-                               probOffsets: pass.probOffsets, dqkv: dqkv.pointer, lanes: acts.laneScratch())
+            attention.backward(qkv: qkv, dOut: dAttention.pointer, batch: batch, window: config.window(layer: l),
+                               dqkv: dqkv.pointer, lanes: acts.laneScratch())
             rotate(dqkv.pointer, batch: batch, layer: l, inverse: true)
             if let norms = block.sandwich {
                 normHeadsBackward(dqkv.pointer, norms: norms, rows: N, slot: s, acts: acts, scratch: dAttention.pointer)

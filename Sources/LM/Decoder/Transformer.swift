@@ -27,7 +27,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// When set, a forward pass for backward keeps only each layer's input, and `backward` recomputes
     /// the rest of each layer before going through it: activation memory per token and layer falls
-    /// from about 3H + W + 2F floats plus nh·L attention probabilities to H, for about 40% more work
+    /// from about 3H + W + 2F floats to H, for about 40% more work
     /// per step. For long sequences that would not fit otherwise.
     public var recomputesActivations = false
 
@@ -72,15 +72,14 @@ public final class Transformer: @unchecked Sendable {
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
                         saveForBackward: Bool) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
-        let layout = attention.probabilityLayout(batch.segments)
         let keeping: Activations.Keeping = !saveForBackward ? .nothing
             : recomputesActivations ? .layerInputs : .everything
         let acts: Activations
-        if let c = cached, c.fits(rows: N, probs: layout.total, keeping: keeping) {
+        if let c = cached, c.fits(rows: N, keeping: keeping) {
             acts = c
         } else {
             cached = nil
-            acts = Activations(config: config, rows: N, keeping: keeping, probsPerLayer: layout.total)
+            acts = Activations(config: config, rows: N, keeping: keeping)
             cached = acts
         }
         rotary.reserve(batch.maxLength)
@@ -91,7 +90,7 @@ public final class Transformer: @unchecked Sendable {
         for l in blocks.indices {
             let input = saveForBackward ? l : 0
             layerForward(l, x: acts.residual.pointer + input * N * H, slot: keeping == .everything ? l : 0,
-                         batch: batch, probOffsets: layout.offsets, kept: kept, acts: acts,
+                         batch: batch, kept: kept, acts: acts,
                          output: acts.residual.pointer + (saveForBackward ? l + 1 : 0) * N * H)
         }
 
@@ -112,23 +111,23 @@ public final class Transformer: @unchecked Sendable {
         }
         return ForwardPass(logits: logits, positions: positions, batch: batch, activations: acts,
                            finalHidden: finalHidden, finalRstd: finalRstd, savedForBackward: saveForBackward,
-                           probOffsets: layout.offsets, keptRows: kept, slotOfPosition: slotOf)
+                           keptRows: kept, slotOfPosition: slotOf)
     }
 
-    /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv, probs,
+    /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv,
     /// mid, rstd2 and gateUp (and the sandwich layout's raw heads, sublayer outputs and their rstd).
     /// With `output`, also the layer's output (else it stops where backward has all it recomputes).
     /// The last layer's output projection and MLP run on the `kept` rows only, the only ones read
     /// after it, kept in rows 0..<K of its slots and its output.
     func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
-                              probOffsets: [Int], kept: [Int], acts: Activations,
+                              kept: [Int], acts: Activations,
                               output xOut: UnsafeMutablePointer<Float>?) {
         let block = blocks[l]
         let (H, N, Q) = (config.hiddenSize, batch.rowCount, config.queryWidth)
         let x1 = acts.mid.pointer + s * N * H
 
         // attention sublayer: x1 = x + [norm](Wo · attn(rope([norm](Wqkv · norm(x)))))
-        attend(block, layer: l, x: x, batch: batch, probOffsets: probOffsets, slot: s, acts: acts)
+        attend(block, layer: l, x: x, batch: batch, slot: s, acts: acts)
         let rows: Int
         var gathered: FloatBuffer?
         if l < blocks.count - 1 {
@@ -189,9 +188,9 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// norm(x) [N, H] -> qkv (head-normed in the sandwich layout, rotated) -> attention output in
-    /// `acts.attention` [N, nh*d], with the layer's rstd1, qkv and probabilities in slot `slot`.
+    /// `acts.attention` [N, nh*d], with the layer's rstd1 and qkv in slot `slot`.
     func attend(_ block: Block, layer l: Int, x: UnsafePointer<Float>, batch: DecoderBatch,
-                        probOffsets: [Int], slot s: Int, acts: Activations) {
+                        slot s: Int, acts: Activations) {
         let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
         RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
@@ -202,8 +201,8 @@ public final class Transformer: @unchecked Sendable {
         if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
         if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
         rotate(qkv, batch: batch, layer: l, inverse: false)
-        attention.forward(qkv: qkv, batch: batch, probOffsets: probOffsets, window: config.window(layer: l),
-                          probs: acts.probs.pointer + s * acts.probsPerLayer, out: acts.attention.pointer)
+        attention.forward(qkv: qkv, batch: batch, window: config.window(layer: l), lanes: acts.laneScratch(),
+                          out: acts.attention.pointer)
     }
 
     /// Runs one block projection of `rows` rows, through the meter when one is attached.

@@ -14,26 +14,27 @@ struct LayerGradientTests {
         ([[1, 2, 3, 4, 5], [1, 2, 3], [1, 2, 3, 6, 7], [1, 2, 3, 4, 9, 9], [8, 9]], 2),
     ]
 
-    @Test(arguments: [(4, 2), (2, 2), (3, 1)], shapes)
-    func attentionBackwardMatchesFiniteDifferences(heads: (Int, Int), shape: ([[Int]], Int)) {
+    /// Every shape, with full causal attention and with a local window shorter than the sequences.
+    static let windowedShapes = shapes.flatMap { shape in [nil, 3].map { (shape, $0) } }
+
+    @Test(arguments: [(4, 2), (2, 2), (3, 1)], windowedShapes)
+    func attentionBackwardMatchesFiniteDifferences(heads: (Int, Int), shape: (([[Int]], Int), Int?)) {
         let attention = Attention(headCount: heads.0, kvHeadCount: heads.1, headDim: 4)
-        let batch = DecoderBatch(tokens: shape.0, maxSegmentRows: shape.1)
+        let batch = DecoderBatch(tokens: shape.0.0, maxSegmentRows: shape.0.1)
+        let window = shape.1
         let (N, W, Q) = (batch.rowCount, attention.rowWidth, attention.queryWidth)
-        let layout = attention.probabilityLayout(batch.segments)
         var rng = SeededGenerator(seed: 31)
         let qkv = rng.normalBuffer(count: N * W, std: 1)
         let r = rng.normalBuffer(count: N * Q, std: 1)
-        let probs = FloatBuffer(count: layout.total), out = FloatBuffer(count: N * Q)
+        let out = FloatBuffer(count: N * Q)
+        let lanes = (0..<Threads.count).map { _ in Scratch() }
         func loss() -> Double {
-            attention.forward(qkv: qkv.pointer, batch: batch, probOffsets: layout.offsets, window: nil, probs: probs.pointer,
-                              out: out.pointer)
+            attention.forward(qkv: qkv.pointer, batch: batch, window: window, lanes: lanes, out: out.pointer)
             return GradientCheck.dot(out.pointer, r.pointer, N * Q)
         }
-        _ = loss()
         let dqkv = FloatBuffer(count: N * W)
-        attention.backward(qkv: qkv.pointer, probs: probs.pointer, dOut: r.pointer, batch: batch,
-                           probOffsets: layout.offsets, dqkv: dqkv.pointer,
-                           lanes: (0..<Threads.count).map { _ in Scratch() })
+        attention.backward(qkv: qkv.pointer, dOut: r.pointer, batch: batch, window: window, dqkv: dqkv.pointer,
+                           lanes: lanes)
         #expect(GradientCheck.relativeError(input: qkv, analytic: dqkv.array, loss: loss) < 1e-2)
     }
 
