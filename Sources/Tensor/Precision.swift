@@ -7,7 +7,8 @@ public enum Precision: String, Sendable, CaseIterable {
     case fp32
     /// bf16 weights (2 bytes each); products with fp32 accumulation, the fp32 operand rounded to
     /// bf16 on the way in, on any CPU (`bf16Kernels`). Activations and gradients stay fp32 between
-    /// products.
+    /// products; of what a forward pass keeps for backward, the MLP's gate and up projections and the
+    /// residual after attention are kept in bf16 (`KeptRows`).
     case bf16
     /// int8 weights: a model file's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 matrices in their own blocks
     /// (integers with a scale, and for Q4_1 and Q5_1 an offset, per row and block of 32: 1.125 or 1.19
@@ -16,7 +17,8 @@ public enum Precision: String, Sendable, CaseIterable {
     /// to int8 for tiles, and sum each block's integer products exactly (`int8Kernels`); the file's
     /// blocks' backward products run in bf16 where the CPU has AVX-512 BF16 (`bf16IsNative`), else in
     /// fp32 with sgemm; tiles' run in int8.
-    /// Activations and gradients stay fp32 between products.
+    /// Activations and gradients stay fp32 between products, and what is kept for backward is kept as
+    /// with bf16.
     case int8
 
     /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:

@@ -4,9 +4,9 @@ import Tensor
 /// `slots` layers (all layers when keeping everything, else 1) and `inputs` residual rows (every
 /// layer's input and the final hidden state when saving for backward, else 1):
 /// - residual [inputs, N, H]
-/// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
+/// - mid [slots, N, H]: the residual after attention, in bf16 like gateUp; rstd1, rstd2 [slots, N]
 /// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F] (attention's probabilities are
-///   not kept: see `Attention`)
+///   not kept: see `Attention`); gateUp in bf16 when the products' precision is not fp32 (`KeptRows`)
 /// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
 ///   query heads [N·nh, d], then the key heads [N·nkv, d], before their norm) and their rstd
 ///   [slots, N·(nh + nkv)]; attentionOut and ffnOut [slots, N, H] (the sublayers' outputs before their
@@ -28,11 +28,15 @@ final class Activations {
     let rows: Int
     let keeping: Keeping
     let residual: FloatBuffer
-    let mid: FloatBuffer
+    /// The residual after attention, read back only by the MLP norm's backward: kept like `gateUp`.
+    let mid: KeptRows
     let rstd1: FloatBuffer
     let rstd2: FloatBuffer
     let qkv: FloatBuffer
-    let gateUp: FloatBuffer
+    /// The gate and up projections, the largest thing kept per layer. With bf16 or int8 weights they
+    /// are kept in bf16: the backward products there round what they multiply to bf16 (or quantize it)
+    /// anyway, and the fp32 copy would be two fifths of what a training step keeps.
+    let gateUp: KeptRows
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer
     /// [N, nh*d] attention output before the output projection.
@@ -55,7 +59,7 @@ final class Activations {
     /// One scratch per thread for attention, grown with the thread count.
     private var lanes: [Scratch] = []
 
-    init(config: DecoderConfig, rows: Int, keeping: Keeping) {
+    init(config: DecoderConfig, rows: Int, keeping: Keeping, precision: Precision) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let W = config.queryWidth + 2 * config.kvWidth
         let slots = keeping == .everything ? config.layerCount : 1
@@ -63,11 +67,11 @@ final class Activations {
         self.rows = rows
         self.keeping = keeping
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
-        mid = FloatBuffer(count: slots * rows * H)
+        mid = KeptRows(slots: slots, rows: rows, width: H, inBF16: precision != .fp32)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
         qkv = FloatBuffer(count: slots * rows * W)
-        gateUp = FloatBuffer(count: slots * rows * 2 * F)
+        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F, inBF16: precision != .fp32)
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)

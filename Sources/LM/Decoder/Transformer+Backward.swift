@@ -96,19 +96,18 @@ extension Transformer {
                      acts: Activations) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
-        let gateUp = acts.gateUp.pointer + s * N * 2 * F
         let dDown = sublayerGradient(postNorm: block.sandwich?.ffnOutput, dy: dx, rows: n,
                                      saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N,
                                      acts: acts)
         project(block.down, rows: n) {
             block.down.backward(dDown, count: n, into: dActivated.pointer, scratch: acts.scratch)
         }
-        config.architecture.block.activation.backward(gateUp: gateUp, dOut: dActivated.pointer, rows: n, width: F,
+        config.architecture.block.activation.backward(gateUp: acts.gateUp.kept(slot: s, count: n), dOut: dActivated.pointer, rows: n, width: F,
                                                       dGateUp: dGateUp.pointer)
         project(block.gateUp, rows: n) {
             block.gateUp.backward(dGateUp.pointer, count: n, into: dNormed.pointer, scratch: acts.scratch)
         }
-        RMSNorm.backward(x: acts.mid.pointer + s * N * H, gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
+        RMSNorm.backward(x: acts.mid.kept(slot: s, count: n), gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
                          dy: dNormed.pointer, rows: n, width: H, dx: dx, accumulate: true)
     }
 

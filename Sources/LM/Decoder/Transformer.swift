@@ -79,7 +79,7 @@ public final class Transformer: @unchecked Sendable {
             acts = c
         } else {
             cached = nil
-            acts = Activations(config: config, rows: N, keeping: keeping)
+            acts = Activations(config: config, rows: N, keeping: keeping, precision: precision)
             cached = acts
         }
         rotary.reserve(batch.maxLength)
@@ -124,7 +124,7 @@ public final class Transformer: @unchecked Sendable {
                               output xOut: UnsafeMutablePointer<Float>?) {
         let block = blocks[l]
         let (H, N, Q) = (config.hiddenSize, batch.rowCount, config.queryWidth)
-        let x1 = acts.mid.pointer + s * N * H
+        let x1 = acts.mid.working(slot: s)
 
         // attention sublayer: x1 = x + [norm](Wo · attn(rope([norm](Wqkv · norm(x)))))
         attend(block, layer: l, x: x, batch: batch, slot: s, acts: acts)
@@ -146,6 +146,7 @@ public final class Transformer: @unchecked Sendable {
                         postNorm: block.sandwich?.attentionOutput, saved: acts.attentionOut.pointer + s * N * H,
                         rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
         }
+        acts.mid.keep(slot: s, count: rows)
         mlpForward(block, x1: x1, batchRows: N, rows: rows, slot: s, acts: acts, output: xOut)
     }
 
@@ -155,12 +156,13 @@ public final class Transformer: @unchecked Sendable {
     private func mlpForward(_ block: Block, x1: UnsafePointer<Float>, batchRows N: Int, rows: Int, slot s: Int,
                             acts: Activations, output xOut: UnsafeMutablePointer<Float>?) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
-        let gateUp = acts.gateUp.pointer + s * N * 2 * F
+        let gateUp = acts.gateUp.working(slot: s)
         RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: rows,
                         width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
         project(block.gateUp, rows: rows) {
             block.gateUp.forward(acts.normed.pointer, count: rows, into: gateUp, scratch: acts.scratch)
         }
+        acts.gateUp.keep(slot: s, count: rows)
         guard xOut != nil || block.sandwich != nil else { return }
         config.architecture.block.activation.forward(gateUp: gateUp, rows: rows, width: F, out: acts.activated.pointer)
         xOut?.update(from: x1, count: rows * H)
