@@ -35,7 +35,8 @@ final class Activations {
     let qkv: FloatBuffer
     /// The gate and up projections, the largest thing kept per layer. With bf16 or int8 weights they
     /// are kept in bf16: the backward products there round what they multiply to bf16 (or quantize it)
-    /// anyway, and the fp32 copy would be two fifths of what a training step keeps.
+    /// anyway, and the fp32 copy would be two fifths of what a training step keeps. A forward pass that
+    /// keeps nothing for backward leaves them in fp32, unrounded.
     let gateUp: KeptRows
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer
@@ -64,14 +65,15 @@ final class Activations {
         let W = config.queryWidth + 2 * config.kvWidth
         let slots = keeping == .everything ? config.layerCount : 1
         let saveForBackward = keeping != .nothing
+        let keptInBF16 = saveForBackward && precision != .fp32
         self.rows = rows
         self.keeping = keeping
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
-        mid = KeptRows(slots: slots, rows: rows, width: H, inBF16: precision != .fp32)
+        mid = KeptRows(slots: slots, rows: rows, width: H, inBF16: keptInBF16)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
         qkv = FloatBuffer(count: slots * rows * W)
-        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F, inBF16: precision != .fp32)
+        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F, inBF16: keptInBF16)
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)

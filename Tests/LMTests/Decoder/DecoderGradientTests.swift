@@ -75,10 +75,11 @@ struct DecoderGradientTests {
     }
 
     /// Recomputing each layer during backward repeats the same arithmetic: the same logits and the same
-    /// input gradient, bit for bit, with and without it.
-    @Test(arguments: TinyModel.variants)
-    func recomputedActivationsGiveTheSameGradient(_ c: DecoderConfig) {
-        let decoder = TinyModel.decoder(c)
+    /// input gradient, bit for bit, with and without it, at every precision (bf16 and int8 keep part of
+    /// each layer in bf16, recomputed or not).
+    @Test(arguments: TinyModel.variants, Precision.allCases)
+    func recomputedActivationsGiveTheSameGradient(_ c: DecoderConfig, precision: Precision) {
+        let decoder = TinyModel.decoder(c, precision: precision)
         var rng = SeededGenerator(seed: 8)
         let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
         let positions = [LogitPosition(sequence: 0, position: 4), LogitPosition(sequence: 1, position: 3),

@@ -41,8 +41,8 @@ enum TinyModel {
         return DecoderWeights(tokenEmbedding: embedding, layers: layers, outputNorm: gain(H), outputHead: head)
     }
 
-    static func decoder(_ c: DecoderConfig, seed: UInt64 = 11) -> Transformer {
-        Transformer(config: c, weights: weights(c, seed: seed))
+    static func decoder(_ c: DecoderConfig, seed: UInt64 = 11, precision: Precision = .fp32) -> Transformer {
+        Transformer(config: c, weights: weights(c, seed: seed), precision: precision)
     }
 
     /// Every configuration the gradient checks cover: every family, both rotary layouts, with and
