@@ -4,9 +4,11 @@ import Tensor
 /// `slots` layers (all layers when keeping everything, else 1) and `inputs` residual rows (every
 /// layer's input and the final hidden state when saving for backward, else 1):
 /// - residual [inputs, N, H]
-/// - mid [slots, N, H]: the residual after attention, in bf16 like gateUp; rstd1, rstd2 [slots, N]
+/// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
 /// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F] (attention's probabilities are
-///   not kept: see `Attention`); gateUp in bf16 when the products' precision is not fp32 (`KeptRows`)
+///   not kept: see `Attention`)
+/// - mid and gateUp are `KeptRows`, whose slots hold as many rows as this set was made for (N or
+///   more), in bf16 when saving for backward with bf16 or int8 weights (see `gateUp`)
 /// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
 ///   query heads [N·nh, d], then the key heads [N·nkv, d], before their norm) and their rstd
 ///   [slots, N·(nh + nkv)]; attentionOut and ffnOut [slots, N, H] (the sublayers' outputs before their
@@ -28,15 +30,19 @@ final class Activations {
     let rows: Int
     let keeping: Keeping
     let residual: FloatBuffer
-    /// The residual after attention, read back only by the MLP norm's backward: kept like `gateUp`.
+    /// The residual after attention, read back only by the MLP norm's backward: kept like `gateUp`
+    /// (that backward then pairs the rounded rows with the rstd of the unrounded ones).
     let mid: KeptRows
     let rstd1: FloatBuffer
     let rstd2: FloatBuffer
     let qkv: FloatBuffer
-    /// The gate and up projections, the largest thing kept per layer. With bf16 or int8 weights they
-    /// are kept in bf16: the backward products there round what they multiply to bf16 (or quantize it)
-    /// anyway, and the fp32 copy would be two fifths of what a training step keeps. A forward pass that
-    /// keeps nothing for backward leaves them in fp32, unrounded.
+    /// The gate and up projections, the largest thing kept per layer (SmolLM2: 3,072 of the 5,186
+    /// floats kept per row and layer). With bf16 or int8 weights they are kept in bf16, half the
+    /// memory: the gated activation's backward reads them, and its gradient is rounded to bf16 for the
+    /// next product there anyway (int8 on a CPU without AVX-512 BF16 multiplies in fp32, where the
+    /// rounding here is the only one). A forward pass that keeps nothing for backward leaves them in
+    /// fp32, unrounded. With `Transformer.recomputesActivations` the one slot is rounded too, so a
+    /// gradient has the same bits recomputed or not.
     let gateUp: KeptRows
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer

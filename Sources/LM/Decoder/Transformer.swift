@@ -27,8 +27,8 @@ public final class Transformer: @unchecked Sendable {
 
     /// When set, a forward pass for backward keeps only each layer's input, and `backward` recomputes
     /// the rest of each layer before going through it: activation memory per token and layer falls
-    /// from about 3H + W + 2F floats to H, for about 40% more work
-    /// per step. For long sequences that would not fit otherwise.
+    /// from about 3H + W + 2F floats (mid and gate/up at half that size with bf16 or int8 weights) to
+    /// H, for about 40% more work per step. For long sequences that would not fit otherwise.
     public var recomputesActivations = false
 
     /// One layer's weights with the projections that share an input fused into one matrix.
