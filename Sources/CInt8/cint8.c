@@ -52,6 +52,31 @@ void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long fir
     }
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx,f16c")))
+static void widen_halves_f16c(const uint16_t *bits, long count, float *out) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bits + i))));
+    }
+    for (; i < count; i++) out[i] = _cvtsh_ss(bits[i]);
+}
+#endif
+
+void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("f16c")) {
+        widen_halves_f16c(bits, count, out);
+        return;
+    }
+#endif
+    for (long i = 0; i < count; i++) {
+        _Float16 half;
+        memcpy(&half, bits + i, sizeof half);
+        out[i] = (float)half;
+    }
+}
+
 void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
                                long first, long count, long column, long span, float *out, long ldo) {
     long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;

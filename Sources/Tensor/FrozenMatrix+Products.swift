@@ -150,11 +150,11 @@ extension FrozenMatrix {
         } multiply: { begin, end in
             ptune_i8_gemm16(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(k), values, scales,
                             Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
-            if let offsets {
+            if let offsets = Self.bits(offsets) {
                 let count = Int(end - begin) * blocks
                 let widened = UnsafeMutablePointer<Float>.allocate(capacity: count)
                 defer { widened.deallocate() }
-                for i in 0..<count { widened[i] = Float(offsets[Int(begin) * blocks + i]) }
+                ptune_i8_widen_halves(offsets + Int(begin) * blocks, count, widened)
                 singleThreadGEMM(.none, .transposed, m: m, n: Int(end - begin), k: blocks, a: sums, lda: blocks,
                                  b: widened, ldb: blocks, beta: 1, c: c + Int(begin), ldc: n)
             }
@@ -181,7 +181,7 @@ extension FrozenMatrix {
             let narrowed = (buffer + 4 * count * span).bindMemory(to: UInt16.self, capacity: count * span)
             // Every block but the last is a whole number of pairs, as the kernel reads dy's rows.
             widen(first, count, column, span, widened)
-            ptune_bf16_from_f32(widened, narrowed, count * span)
+            ptune_bf16_round_rows(widened, count, span, narrowed, span)
             ptune_bf16_gemm(Int32(m), Int32(span), Int32(count), rounded + first, Int32(lda), narrowed, 0,
                             first == 0 ? beta : 1, c + column, Int32(columns), 0, Int32(span))
         }

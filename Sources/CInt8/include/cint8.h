@@ -43,6 +43,10 @@ void ptune_i8_quantize_rows(const float *in, long rows, long columns, long ldi, 
 void ptune_i8_quantize_rows16(const float *in, long rows, long columns, long ldi, int16_t *out, long ldo,
                               float *scales);
 
+/// out[i] = the f16 value whose bits are bits[i], in fp32 (exact), for i < count: eight at a time with
+/// F16C where the CPU has it.
+void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out);
+
 /// sums [rows, (columns + 31) / 32]: the sum of each row's values in each block of 32 columns of in
 /// [rows, columns] (row stride ldi), in fp32, in order.
 void ptune_i8_block_sums(const float *in, long rows, long columns, long ldi, float *sums);
