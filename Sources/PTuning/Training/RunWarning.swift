@@ -65,12 +65,31 @@ struct SeedDiagnosis {
                 "the training loss ends at \(Self.format(losses.end)), above \(Self.format(uniformLoss)), the loss of a "
                 + "uniform guess, and no lower than it started (\(Self.format(losses.start))): training diverged"))
         }
-        if let dev, let baselines, let mark = baselines.devMark, !baselines.beaten(by: dev) {
-            warnings.append(RunWarning(kind: .notAboveBaseline, message:
-                "dev \(metricName) \(Self.format(dev.primary)) is not above \(Self.format(mark)), the better of the "
-                + "majority answer and the manual template on dev (a tie with the manual template goes by log-loss)"))
-        }
+        if let dev, let warning = baselineWarning(dev, measured: nil) { warnings.append(warning) }
         return warnings
+    }
+
+    /// `notAboveBaseline` when `dev` (measured as `measured` says, when given) does not rise above the
+    /// baselines on dev.
+    private func baselineWarning(_ dev: Metrics, measured: String?) -> RunWarning? {
+        guard let baselines, let mark = baselines.devMark, !baselines.beaten(by: dev) else { return nil }
+        return RunWarning(kind: .notAboveBaseline, message:
+            "dev \(metricName) \(Self.format(dev.primary))\(measured.map { " (\($0))" } ?? "") is not above "
+            + "\(Self.format(mark)), the better of the majority answer and the manual template on dev (a tie with the "
+            + "manual template goes by log-loss)")
+    }
+
+    /// The run's own verdict against the baselines on records it held out, which whatever prompt it
+    /// exports carries (a refit has no dev split of its own): cross-validated, the folds pooled at the
+    /// refit's step, measured like the baselines on every record; else the chosen seed's dev.
+    func heldOutWarning(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
+        guard let crossValidation else { return chosen.warnings.first { $0.kind == .notAboveBaseline } }
+        return baselineWarning(crossValidation.best, measured: Self.pooled(crossValidation))
+    }
+
+    /// "the seeds' prompts over their 3 folds at step 120".
+    private static func pooled(_ crossValidation: CrossValidation) -> String {
+        "the seeds' prompts over their \(crossValidation.foldSizes.count) folds at step \(crossValidation.bestStep)"
     }
 
     /// The reason to export the manual template instead of `chosen`'s prompt: the manual template
@@ -82,8 +101,7 @@ struct SeedDiagnosis {
         guard let baselines, let manualMetrics = baselines.manual.dev,
               let promptMetrics = crossValidation?.best ?? chosen.dev,
               !(promptMetrics.score > manualMetrics.score) else { return nil }
-        let measured = crossValidation.map { "the seeds' prompts over their \($0.foldSizes.count) folds at step \($0.bestStep)" }
-            ?? "seed \(chosen.seed), the best"
+        let measured = crossValidation.map(Self.pooled) ?? "seed \(chosen.seed), the best"
         return RunWarning(kind: .manualTemplateExported, message:
             "no prompt scored above the manual template on dev (\(measured): \(metricName) "
             + "\(scored(promptMetrics)); the manual template: \(scored(manualMetrics))): the manual template "

@@ -55,8 +55,9 @@ public final class Trainer {
            let fallback = diagnosis.manualFallback(chosen: chosen, crossValidation: outcome.crossValidation) {
             outcome.table = FloatBuffer(count: 0)
             outcome.manualFallback = fallback
-        } else if refits {
-            try refit(&outcome, chosen: chosen)
+        } else {
+            outcome.heldOutWarning = diagnosis.heldOutWarning(chosen: chosen, crossValidation: outcome.crossValidation)
+            if refits { try refit(&outcome, chosen: chosen) }
         }
         return outcome
     }

@@ -101,6 +101,9 @@ public struct TrainingOutcome: Sendable {
     /// Set when the manual template is exported instead of a prompt (`TrainingSettings.manualFallback`),
     /// saying why; `table` is then empty.
     public var manualFallback: RunWarning?
+    /// `notAboveBaseline` for the run as a whole, on the records it held out
+    /// (`SeedDiagnosis.heldOutWarning`): carried by the exported prompt, refit or not.
+    public var heldOutWarning: RunWarning?
 
     /// What was exported: the chosen seed's prompt, the refit's, or the manual template.
     public var exported: ExportedPrompt {
@@ -108,13 +111,16 @@ public struct TrainingOutcome: Sendable {
         return refit?.exported == true ? .refit : .chosenSeed
     }
 
-    /// The warnings of what was exported.
+    /// The warnings of what was exported: a prompt's own (the refit's are on its training records), its
+    /// verdict against the baselines the run's (`heldOutWarning`).
     public var warnings: [RunWarning] {
+        let own: [RunWarning]
         switch exported {
         case .manualTemplate: return manualFallback.map { [$0] } ?? []
-        case .refit: return refit?.result.warnings ?? []
-        case .chosenSeed: return seeds.first { $0.seed == bestSeed }?.warnings ?? []
+        case .refit: own = refit?.result.warnings ?? []
+        case .chosenSeed: own = seeds.first { $0.seed == bestSeed }?.warnings ?? []
         }
+        return own.filter { $0.kind != .notAboveBaseline } + (heldOutWarning.map { [$0] } ?? [])
     }
 }
 

@@ -80,6 +80,17 @@ struct CrossValidationTests {
         #expect(warning.kind == .manualTemplateExported && warning.message.contains("3 folds"))
     }
 
+    /// Without the fallback the refit is exported, and carries the folds' verdict: the manual template
+    /// answers every record as its label says, so no prompt rises above it on the folds pooled.
+    @Test func theRefitCarriesTheFoldsVerdictAgainstTheBaselines() throws {
+        let outcome = try run(fallback: false, manualAgrees: true)
+        #expect(outcome.exported == .refit)
+        let warning = try #require(outcome.warnings.first { $0.kind == .notAboveBaseline })
+        #expect(warning.message.contains("over their 3 folds at step \(outcome.crossValidation?.bestStep ?? -1)"))
+        #expect(outcome.refit?.result.warnings.contains { $0.kind == .notAboveBaseline } == false,
+                "the refit's own run has no dev split")
+    }
+
     @Test func aRunStoppedInASecondFoldResumesToTheSameEnd() throws {
         let straight = try run(fallback: false, checkpoints: TestEnvironment.temporaryDirectory())
         let directory = TestEnvironment.temporaryDirectory()

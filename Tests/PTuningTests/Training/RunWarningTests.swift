@@ -128,4 +128,32 @@ struct RunWarningTests {
         #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.5), crossValidation: pooled(0.65)) == nil,
                 "its own fold lost to the manual template; the folds together beat it")
     }
+
+    /// The run's verdict against the baselines: cross-validated, the folds pooled (a seed's own fold can
+    /// beat the majority answer while the folds together do not, as on LAMA P413); else the chosen
+    /// seed's. Whatever is exported carries it, the refit too, which has no dev split of its own.
+    @Test func theExportedPromptCarriesTheRunsVerdictOnHeldOutRecords() throws {
+        var pooled = CrossValidation(seeds: [], foldSizes: [20, 19, 19], manual: [])
+        pooled.best = Metrics(count: 58, accuracy: 0.48)
+        pooled.bestStep = 160
+        let below = try #require(diagnosis(baselineDev: 0.53).heldOutWarning(chosen: result(13, dev: 0.55), crossValidation: pooled))
+        #expect(below.kind == .notAboveBaseline)
+        #expect(below.message.contains("0.4800 (the seeds' prompts over their 3 folds at step 160)") && below.message.contains("0.5300"))
+        #expect(diagnosis(baselineDev: 0.45).heldOutWarning(chosen: result(13, dev: 0.3), crossValidation: pooled) == nil)
+        let flagged = result(13, dev: 0.5, warnings: [.notAboveBaseline])
+        #expect(diagnosis(baselineDev: 0.53).heldOutWarning(chosen: flagged, crossValidation: nil)?.kind == .notAboveBaseline)
+        #expect(diagnosis(baselineDev: 0.53).heldOutWarning(chosen: result(13, dev: 0.6), crossValidation: nil) == nil)
+
+        var outcome = OutputFixtures.outcome()
+        #expect(outcome.warnings.isEmpty)
+        let refitRun = result(21, dev: 0, warnings: [.oneAnswer])
+        outcome.refit = RefitResult(result: refitRun, records: 50, matchedStep: 4, check: nil, exported: true)
+        outcome.heldOutWarning = below
+        #expect(outcome.warnings.map(\.kind) == [.oneAnswer, .notAboveBaseline], "the refit's own, then the run's")
+        outcome.refit?.exported = false
+        outcome.seeds[1].warnings = [RunWarning(kind: .notAboveBaseline, message: "its fold")]
+        #expect(outcome.warnings == [below], "the chosen seed's fold gives way to the folds pooled")
+        outcome.heldOutWarning = nil
+        #expect(outcome.warnings.isEmpty)
+    }
 }
