@@ -28,13 +28,11 @@ struct Attention {
         return costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     }
 
-    /// The number of lanes `dealt` uses for `count` tasks.
-    static func laneCount(_ count: Int) -> Int { min(Threads.count, count) }
-
-    /// Deals tasks 0..<count round robin to `laneCount(count)` lanes and runs `lane(index, tasks)` for
-    /// each, the lanes in parallel.
-    static func dealt(_ count: Int, _ lane: (Int, StrideTo<Int>) -> Void) {
-        let lanes = laneCount(count)
+    /// Deals tasks 0..<count round robin to `lanes` lanes and runs `lane(index, tasks)` for each, the
+    /// lanes in parallel on the threads there are. Every lane runs, however many threads: the lane
+    /// count is fixed by the caller's scratches, not read from `Threads.count`, which another caller
+    /// may change meanwhile.
+    static func dealt(_ count: Int, lanes: Int, _ lane: (Int, StrideTo<Int>) -> Void) {
         parallelFor(lanes) { range in
             for first in range { lane(first, stride(from: first, to: count, by: lanes)) }
         }
@@ -59,8 +57,8 @@ struct Attention {
 
     /// qkv [N, W] -> out [N, nh*d]. Per (segment, head): P (`probabilities`) in the lane's scratch, then
     /// Y = P V [m, d], one small single-threaded product per key block. With `window`, each row attends
-    /// only to the last `window` positions up to its own (a local layer). `lanes` holds at least one
-    /// scratch per thread.
+    /// only to the last `window` positions up to its own (a local layer). One lane per scratch in
+    /// `lanes` (at most one per task); one per thread is enough to use every thread.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, window: Int?, lanes: [Scratch],
                  out: UnsafeMutablePointer<Float>) {
         let segments = batch.segments
@@ -68,8 +66,8 @@ struct Attention {
         let (W, Q, d) = (rowWidth, queryWidth, headDim)
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let count = segments.count * headCount
-        precondition(lanes.count >= Self.laneCount(count), "one scratch per lane")
-        Self.dealt(count) { lane, tasks in
+        precondition(!lanes.isEmpty, "at least one scratch")
+        Self.dealt(count, lanes: min(lanes.count, count)) { lane, tasks in
             let p = lanes[lane].buffer(of: Float.self, count: largestScores)
             for task in tasks {
                 let s = segments[order[task / headCount]], h = task % headCount
@@ -92,7 +90,7 @@ struct Attention {
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     /// Several segments add into the dK and dV of a context they share, so each lane adds those into
     /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
-    /// `lanes` holds at least one scratch per thread.
+    /// One lane per scratch in `lanes`, as in `forward`.
     func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, batch: DecoderBatch, window: Int?,
                   dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch]) {
         let segments = batch.segments
@@ -103,10 +101,11 @@ struct Attention {
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
         let order = Self.costliestFirst(segments)
         let count = segments.count * kvHeadCount
-        precondition(lanes.count >= Self.laneCount(count), "one scratch per lane")
-        let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(Self.laneCount(count), 1))
+        precondition(!lanes.isEmpty, "at least one scratch")
+        let laneTotal = min(lanes.count, count)
+        let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(laneTotal, 1))
         defer { areas.deallocate() }
-        Self.dealt(count) { lane, tasks in
+        Self.dealt(count, lanes: laneTotal) { lane, tasks in
             // P [m, C + m]; dP, then dS in place, [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
             let p = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize)
             let scores = p + largestScores
@@ -156,7 +155,7 @@ struct Attention {
                 }
             }
         }
-        for lane in 0..<Self.laneCount(count) {
+        for lane in 0..<laneTotal {
             for rows in shared {
                 for r in rows { Vector.axpy(1, areas[lane] + r * KV, dqkv + r * W + Q, KV) }
             }

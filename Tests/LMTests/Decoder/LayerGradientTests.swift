@@ -38,6 +38,29 @@ struct LayerGradientTests {
         #expect(GradientCheck.relativeError(input: qkv, analytic: dqkv.array, loss: loss) < 1e-2)
     }
 
+    /// As many lanes run as there are scratches, whatever `Threads.count` says meanwhile (other suites
+    /// change it): one, or more than there are threads, give the same output and, up to the order the
+    /// shared context's gradients are summed in, the same gradient.
+    @Test func everyScratchIsALaneWhateverTheThreadCount() {
+        let attention = Attention(headCount: 4, kvHeadCount: 2, headDim: 4)
+        let batch = DecoderBatch(tokens: Self.shapes[1].0, maxSegmentRows: 2)
+        let (N, W, Q) = (batch.rowCount, attention.rowWidth, attention.queryWidth)
+        var rng = SeededGenerator(seed: 37)
+        let qkv = rng.normalBuffer(count: N * W, std: 1), dOut = rng.normalBuffer(count: N * Q, std: 1)
+        func run(_ lanes: Int) -> (out: [Float], dqkv: [Float]) {
+            let scratches = (0..<lanes).map { _ in Scratch() }
+            let (out, dqkv) = (FloatBuffer(count: N * Q), FloatBuffer(count: N * W))
+            attention.forward(qkv: qkv.pointer, batch: batch, window: nil, lanes: scratches, out: out.pointer)
+            attention.backward(qkv: qkv.pointer, dOut: dOut.pointer, batch: batch, window: nil, dqkv: dqkv.pointer,
+                               lanes: scratches)
+            return (out.array, dqkv.array)
+        }
+        let (one, five) = (run(1), run(5))
+        #expect(one.out == five.out)
+        #expect(zip(one.dqkv, five.dqkv).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) })
+        #expect(one.dqkv.contains { $0 != 0 })
+    }
+
     @Test(arguments: [RotaryLayout.adjacentPairs, .halfSplit])
     func rotaryBackwardMatchesFiniteDifferences(layout: RotaryLayout) {
         var rotary = Rotary(headDim: 8, theta: 10_000, layout: layout)
