@@ -91,9 +91,8 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint1
             if (offsets) {
                 // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
                 // offset rounds once, as the file's own de-quantization does.
-                _Float16 half;
-                memcpy(&half, offsets + (first + r) * blocks + block, sizeof half);
-                float offset = (float)half;
+                float offset;
+                ptune_i8_widen_halves(offsets + (first + r) * blocks + block, 1, &offset);
                 for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale + offset;
             } else {
                 for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale;

@@ -173,9 +173,7 @@ extension FrozenMatrix {
         let (rows, columns) = (rows, columns)
         let lda = (rows + 1) & ~1
         let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
-        parallelFor(m, minChunk: 16) { range in
-            ptune_bf16_round_rows(dy + range.lowerBound * rows, range.count, rows, rounded + range.lowerBound * lda, lda)
-        }
+        BF16Rows.round(dy, rows: m, columns: rows, ldi: rows, into: rounded, ldo: lda)
         byColumns(bytesPerWeight: 6) { buffer, first, count, column, span in
             let widened = buffer.bindMemory(to: Float.self, capacity: count * span)
             let narrowed = (buffer + 4 * count * span).bindMemory(to: UInt16.self, capacity: count * span)

@@ -1,5 +1,3 @@
-import CBF16
-
 /// Rows a forward pass keeps for its backward pass, [slots, rows, width]: in fp32, or rounded to bf16
 /// (half the memory) beside a one-slot fp32 working copy. The forward pass writes a slot's rows into
 /// `working(slot:)` and then calls `keep`; the backward pass reads them from `kept(slot:count:)`,
@@ -40,11 +38,8 @@ public final class KeptRows {
     public func keep(slot s: Int, count: Int) {
         precondition(count <= rows, "\(count) rows kept in a slot of \(rows)")
         guard inBF16 else { return }
-        let (source, target, width) = (working(slot: s), rounded + s * rows * width, width)
-        parallelFor(count, minChunk: 16) { range in
-            ptune_bf16_round_rows(source + range.lowerBound * width, range.count, width,
-                                  target + range.lowerBound * width, width)
-        }
+        BF16Rows.round(working(slot: s), rows: count, columns: width, ldi: width, into: rounded + s * rows * width,
+                       ldo: width)
     }
 
     /// Slot `s`'s first `count` rows as kept, [count, width] in fp32.
@@ -52,11 +47,7 @@ public final class KeptRows {
         let out = working(slot: s)
         guard inBF16 else { return UnsafePointer(out) }
         precondition(count <= rows, "\(count) rows read from a slot of \(rows)")
-        let (source, width) = (rounded + s * rows * width, width)
-        parallelFor(count, minChunk: 16) { range in
-            ptune_bf16_widen_rows(source + range.lowerBound * width, range.count, width, width,
-                                  out + range.lowerBound * width, width)
-        }
+        BF16Rows.widen(rounded + s * rows * width, rows: count, columns: width, into: out)
         return UnsafePointer(out)
     }
 }
