@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["Tensor", "LM", "Base"], path: "Tests/TestSupport"),
         .testTarget(name: "BaseTests", dependencies: ["Base", "TestSupport"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBF16", "TestSupport"]),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Base", "Store", "TestSupport"],
                     exclude: ["ModelFile/Fixtures", "Tokenizer/Fixtures", "Decoder/Fixtures"]),
         .testTarget(name: "PTuningTests", dependencies: ["PTuning", "LM", "Tensor", "Base", "TestSupport"],

@@ -23,6 +23,8 @@ int ptune_bf16_kernel(void) { return ptune_kernel_current(&family); }
 
 int ptune_bf16_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); }
 
+int ptune_bf16_kernel_asked(void) { return ptune_kernel_asked(&family); }
+
 uint16_t ptune_bf16_round(float value) {
     uint32_t bits;
     memcpy(&bits, &value, sizeof bits);

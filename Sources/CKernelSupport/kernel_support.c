@@ -24,6 +24,14 @@ int ptune_kernel_current(ptune_kernel_family *family) {
     return kernel;
 }
 
+int ptune_kernel_asked(ptune_kernel_family *family) {
+    const char *asked = getenv(family->variable);
+    for (int kernel = 0; asked && kernel <= ptune_kernel_best(family); kernel++) {
+        if (strcmp(asked, family->names[kernel]) == 0) return 1;
+    }
+    return 0;
+}
+
 int ptune_kernel_use(ptune_kernel_family *family, int kernel) {
     if (kernel < 0 || kernel > ptune_kernel_best(family)) return 0;
     atomic_store(&family->chosen, kernel);

@@ -10,7 +10,7 @@ extension FrozenMatrix {
         switch storage {
         case .fp32(let weights):
             gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a, b: weights.pointer, beta: beta, c: c)
-        case .bf16(let weights) where roundsOperand:
+        case .bf16(let weights) where roundsOperand && !Precision.bf16Widens:
             bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
                         scratch: scratch)
         case .bf16(let weights):
@@ -49,8 +49,11 @@ extension FrozenMatrix {
                                 widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
-        let blockRows = Self.widenedRows
         if transposed {
+            // At most 256 rows a block, and as many blocks as a multiple of the threads, so that each
+            // thread widens and multiplies the same share (a [192, 576] matrix is two blocks of 96).
+            let rounds = (rows + Self.widenedRows * Threads.count - 1) / (Self.widenedRows * Threads.count)
+            let blockRows = (rows + rounds * Threads.count - 1) / (rounds * Threads.count)
             parallelFor((rows + blockRows - 1) / blockRows) { range in
                 let widened = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * columns)
                 defer { widened.deallocate() }

@@ -5,10 +5,12 @@ import CInt8
 public enum Precision: String, Sendable, CaseIterable {
     /// fp32 weights, OpenBLAS sgemm.
     case fp32
-    /// bf16 weights (2 bytes each); products with fp32 accumulation, the fp32 operand rounded to
-    /// bf16 on the way in, on any CPU (`bf16Kernels`). Activations and gradients stay fp32 between
-    /// products; of what a forward pass keeps for backward, the MLP's gate and up projections and the
-    /// residual after attention are kept in bf16 (`KeptRows`).
+    /// bf16 weights (2 bytes each); products with fp32 accumulation. With AVX-512 BF16 the fp32
+    /// operand is rounded to bf16 on the way in (`bf16Kernels`); elsewhere the weights are widened to
+    /// fp32 a block at a time and multiplied by sgemm with the operand as it is (`bf16Widens`).
+    /// Activations and gradients stay fp32 between products; of what a forward pass keeps for
+    /// backward, the MLP's gate and up projections and the residual after attention are kept in bf16
+    /// (`KeptRows`).
     case bf16
     /// int8 weights: a model file's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 matrices in their own blocks
     /// (integers with a scale, and for Q4_1 and Q5_1 an offset, per row and block of 32: 1.125 or 1.19
@@ -34,12 +36,13 @@ public enum Precision: String, Sendable, CaseIterable {
                                                  choose: { ptune_i8_use_kernel($0) })
 
     /// What multiplies the weight matrices: OpenBLAS's sgemm with the core whose kernels it runs
-    /// ("openblas-sgemm SkylakeX") for fp32, the bf16 kernel for bf16, and for int8 the int8 kernel with
-    /// what its backward products use ("avx512-vnni, avx512-bf16"; "avx2, openblas-sgemm Haswell").
+    /// ("openblas-sgemm SkylakeX") for fp32, for bf16 the bf16 kernel or the widening
+    /// ("widened, openblas-sgemm Zen"), and for int8 the int8 kernel with what its backward products
+    /// use ("avx512-vnni, avx512-bf16"; "avx2, openblas-sgemm Haswell").
     public var kernel: String {
         switch self {
         case .fp32: "openblas-sgemm " + BLASKernels.core
-        case .bf16: Precision.bf16Kernels.inUse
+        case .bf16: Precision.bf16Widens ? "widened, " + Precision.fp32.kernel : Precision.bf16Kernels.inUse
         case .int8: Precision.int8Kernels.inUse + ", " + (Precision.bf16IsNative ? Precision.bf16Kernels.inUse
                                                                                  : Precision.fp32.kernel)
         }
@@ -48,6 +51,15 @@ public enum Precision: String, Sendable, CaseIterable {
     /// Whether the bf16 kernel in use has the CPU's bf16 dot products (AVX-512 BF16). Without them the
     /// bf16 kernels widen in registers, slower than sgemm, so int8's backward products run in fp32.
     public static var bf16IsNative: Bool { bf16Kernels.inUse == bf16Kernels.names.last }
+
+    /// Whether bf16 products widen the weights to fp32 a block at a time and multiply them by sgemm,
+    /// the operand unrounded: where the bf16 kernel in use lacks the CPU's bf16 dot products, unless
+    /// `PTUNE_BF16_KERNEL` asked for a kernel by name. The register kernels (AVX2, portable) are slower
+    /// there than sgemm but give the AVX-512 BF16 kernel's bits, for a run that must match one on such
+    /// a CPU exactly; widening gives results within bf16's rounding of them (closer to fp32's).
+    public static var bf16Widens: Bool { !bf16IsNative && !bf16KernelAsked }
+
+    private static let bf16KernelAsked = ptune_bf16_kernel_asked() != 0
 }
 
 /// One of ptune's own families of product kernels (bf16, int8), chosen once per process.

@@ -1,10 +1,12 @@
+import CBF16
 import Foundation
 import Tensor
 import TestSupport
 import Testing
 
-/// The bf16 products against a float64 reference computed from the same bf16-rounded operands
-/// (so only the fp32 accumulation may differ), and fp32 as stored against sgemm's own definition.
+/// The bf16 products against a float64 reference computed from the same bf16-rounded weights and,
+/// where the CPU's bf16 kernel multiplies, operands (so only the fp32 accumulation may differ), and
+/// fp32 as stored against sgemm's own definition.
 /// Serialized: one test switches the bf16 kernel, which is the process's.
 @Suite(.serialized) struct FrozenMatrixTests {
     /// Reference c[m, n] = a[m, k] · op(w) with op(w) = wᵀ ([n, k]) or w ([k, n]), w in bf16 when
@@ -49,13 +51,16 @@ import Testing
         let x = rng.normalBuffer(count: m * columns, std: 1)
         let y = FloatBuffer(count: m * rows)
         matrix.forward(x.pointer, count: m, into: y.pointer)
-        let forwardError = Self.relativeError(y.array, Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true))
+        let rounds = !Precision.bf16Widens
+        let forwardError = Self.relativeError(y.array, Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true,
+                                                                      roundsOperand: rounds))
         #expect(forwardError < 1e-6, "forward \(shape): relative error \(forwardError)")
 
         let dy = rng.normalBuffer(count: m * rows, std: 1)
         let dx = FloatBuffer(count: m * columns)
         matrix.backward(dy.pointer, count: m, into: dx.pointer)
-        let backwardError = Self.relativeError(dx.array, Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false))
+        let backwardError = Self.relativeError(dx.array, Self.reference(dy.array, w.array, m: m, n: columns, k: rows, transposed: false,
+                                                                        roundsOperand: rounds))
         #expect(backwardError < 1e-6, "backward \(shape): relative error \(backwardError)")
     }
 
@@ -65,24 +70,68 @@ import Testing
     func everyKernelThisCPURunsGivesTheSameBits(shape: (Int, Int, Int)) {
         let (m, rows, columns) = shape
         var rng = SeededGenerator(seed: 12)
-        let matrix = FrozenMatrix(rng.normalBuffer(count: rows * columns, std: 1), rows: rows, columns: columns, precision: .bf16)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
         let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        // The operands as the products take them: bf16 rows padded to an even length.
+        let weights = Self.bf16(w.array, rows: rows, columns: columns, stride: columns)
+        let (xStride, dyStride) = ((columns + 1) & ~1, (rows + 1) & ~1)
+        let xRounded = Self.bf16(x.array, rows: m, columns: columns, stride: xStride)
+        let dyRounded = Self.bf16(dy.array, rows: m, columns: rows, stride: dyStride)
         let best = Precision.bf16Kernels.inUse
         defer { Precision.bf16Kernels.use(best) }
         var results: [String: [Float]] = [:]
         for kernel in Precision.bf16Kernels.available {
             #expect(Precision.bf16Kernels.use(kernel) && Precision.bf16Kernels.inUse == kernel)
-            let y = FloatBuffer(count: m * rows), dx = FloatBuffer(Array(repeating: 0.5, count: m * columns))
-            matrix.forward(x.pointer, count: m, into: y.pointer)
-            matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
-            results[kernel] = y.array + dx.array
+            var y = [Float](repeating: 0, count: m * rows), dx = [Float](repeating: 0.5, count: m * columns)
+            ptune_bf16_gemm(Int32(m), Int32(rows), Int32(columns), xRounded, Int32(xStride), weights, 1, 0, &y,
+                            Int32(rows), 0, Int32(rows))
+            ptune_bf16_gemm(Int32(m), Int32(columns), Int32(rows), dyRounded, Int32(dyStride), weights, 0, 1, &dx,
+                            Int32(columns), 0, Int32(columns))
+            results[kernel] = y + dx
         }
         print("bf16 kernels run on this CPU: \(Precision.bf16Kernels.available.joined(separator: ", "))")
         #expect(Precision.bf16Kernels.available.first == "portable")
+        let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
+        #expect(Self.relativeError(Array(results[best, default: []].prefix(m * rows)), forward) < 1e-6)
         for (kernel, values) in results {
             #expect(values == results[best], "\(kernel) differs from \(best) at \(shape)")
         }
         #expect(!Precision.bf16Kernels.use("no such kernel"))
+    }
+
+    /// values [rows, columns] rounded to bf16 into rows of `stride` (zeros beyond `columns`).
+    static func bf16(_ values: [Float], rows: Int, columns: Int, stride: Int) -> [UInt16] {
+        var out = [UInt16](repeating: 0, count: max(1, rows * stride))
+        ptune_bf16_round_rows(values, rows, columns, &out, stride)
+        return out
+    }
+
+    /// Without the CPU's bf16 dot products (here: a slower kernel chosen, no `PTUNE_BF16_KERNEL`), a
+    /// bf16 matrix's products widen its weights and keep the operand in fp32, as the output head's do:
+    /// the same bits as a matrix built not to round its operand, on every kernel.
+    @Test func withoutBF16DotProductsTheWeightsAreWidened() {
+        var rng = SeededGenerator(seed: 13)
+        let (m, rows, columns) = (6, 600, 37)
+        let w = rng.normalBuffer(count: rows * columns, std: 1)
+        let rounding = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
+        let widening = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16, roundsOperand: false)
+        let x = rng.normalBuffer(count: m * columns, std: 1), dy = rng.normalBuffer(count: m * rows, std: 1)
+        let best = Precision.bf16Kernels.inUse
+        defer { Precision.bf16Kernels.use(best) }
+        for kernel in Precision.bf16Kernels.available where kernel != Precision.bf16Kernels.names.last {
+            #expect(Precision.bf16Kernels.use(kernel))
+            #expect(Precision.bf16Widens == (ProcessInfo.processInfo.environment["PTUNE_BF16_KERNEL"] == nil))
+            guard Precision.bf16Widens else { continue }
+            #expect(Precision.bf16.kernel == "widened, " + Precision.fp32.kernel)
+            var outputs: [[Float]] = []
+            for matrix in [rounding, widening] {
+                let y = FloatBuffer(count: m * rows), dx = FloatBuffer(count: m * columns)
+                matrix.forward(x.pointer, count: m, into: y.pointer)
+                matrix.backward(dy.pointer, count: m, into: dx.pointer)
+                outputs.append(y.array + dx.array)
+            }
+            #expect(outputs[0] == outputs[1], "\(kernel)")
+        }
     }
 
     /// (m, rows, columns): one block of rows, and several with a short last one and an odd width.

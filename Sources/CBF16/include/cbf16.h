@@ -2,7 +2,10 @@
 // without it, so ptune carries its own kernels: AVX-512 BF16 (vdpbf16ps) where the CPU has it, AVX2
 // with FMA elsewhere on x86-64, and portable C. All three do the same arithmetic: each product of two
 // bf16 values is exact in fp32, and each pair of k adds its odd product, then its even one, to the
-// fp32 sum, as vdpbf16ps does; they differ only where vdpbf16ps flushes subnormals to zero.
+// fp32 sum, as vdpbf16ps does; they differ only where vdpbf16ps flushes subnormals to zero. Without
+// AVX-512 BF16, ptune's products widen the weights and multiply them by sgemm instead (faster than the
+// register kernels there) unless PTUNE_BF16_KERNEL names a kernel: the AVX2 and portable ones then give
+// the bits an AVX-512 BF16 CPU gives.
 #ifndef PTUNE_CBF16_H
 #define PTUNE_CBF16_H
 #include <stdint.h>
@@ -19,6 +22,9 @@ int ptune_bf16_kernel(void);
 
 /// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.
 int ptune_bf16_use_kernel(int kernel);
+
+/// 1 when PTUNE_BF16_KERNEL names a kernel this CPU can run (the fastest one included), else 0.
+int ptune_bf16_kernel_asked(void);
 
 /// out[i] = in[i] rounded to bf16 (nearest, ties to even).
 void ptune_bf16_from_f32(const float *in, uint16_t *out, long count);

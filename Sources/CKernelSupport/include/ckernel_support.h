@@ -23,6 +23,9 @@ int ptune_kernel_best(ptune_kernel_family *family);
 /// The kernel of `family` in use.
 int ptune_kernel_current(ptune_kernel_family *family);
 
+/// Whether the environment variable of `family` names a kernel this CPU can run.
+int ptune_kernel_asked(ptune_kernel_family *family);
+
 /// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.
 int ptune_kernel_use(ptune_kernel_family *family, int kernel);
 
