@@ -101,42 +101,28 @@ void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint1
     }
 }
 
+// Each operand width's kernels, indexed by ptune_i8_kernel() (portable, AVX2, AVX-512).
+typedef void (*gemm8_kernel)(int, int, int, const int8_t *, const float *, int, const int8_t *, const float *, int,
+                             int, float, float *, int, int, int);
+typedef void (*gemm16_kernel)(int, int, int, const int16_t *, const float *, int, const int8_t *, const float *, int,
+                              int, float, float *, int, int, int);
+static const gemm8_kernel gemm8[] = {ptune_i8_gemm_portable, ptune_i8_gemm_avx2, ptune_i8_gemm_avx512};
+static const gemm16_kernel gemm16[] = {ptune_i8_gemm16_portable, ptune_i8_gemm16_avx2, ptune_i8_gemm16_avx512};
+
 void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                    const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                    int column_begin, int column_end) {
     if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
-    switch (ptune_i8_kernel()) {
-    case PTUNE_I8_AVX512:
-        ptune_i8_gemm_avx512(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                             column_begin, column_end);
-        break;
-    case PTUNE_I8_AVX2:
-        ptune_i8_gemm_avx2(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
-                           column_end);
-        break;
-    default:
-        ptune_i8_gemm_portable(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                               column_begin, column_end);
-    }
+    gemm8[ptune_i8_kernel()](M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
+                             column_end);
 }
 
 void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
                      const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                      int column_begin, int column_end) {
     if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
-    switch (ptune_i8_kernel()) {
-    case PTUNE_I8_AVX512:
-        ptune_i8_gemm16_avx512(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                               column_begin, column_end);
-        break;
-    case PTUNE_I8_AVX2:
-        ptune_i8_gemm16_avx2(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                             column_begin, column_end);
-        break;
-    default:
-        ptune_i8_gemm16_portable(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                                 column_begin, column_end);
-    }
+    gemm16[ptune_i8_kernel()](M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
+                              column_begin, column_end);
 }
 
 // The worker threads live as long as the process, so their buffers are never freed.
