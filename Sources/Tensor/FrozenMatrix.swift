@@ -9,9 +9,9 @@ public final class FrozenMatrix: @unchecked Sendable {
     public let columns: Int
     public let precision: Precision
     /// With bf16 or int8 weights: true when products round the fp32 operand to the weights' type (the
-    /// bf16 or int8 kernel); false when they widen the weights to fp32 a block at a time and multiply in
-    /// fp32, for a product whose operand must keep its precision (the output head, whose results are
-    /// the logits).
+    /// bf16 or int8 kernel; bf16 only where `Precision.bf16Widens` is false); false when they widen the
+    /// weights to fp32 a block at a time and multiply in fp32, for a product whose operand must keep its
+    /// precision (the output head, whose results are the logits).
     public let roundsOperand: Bool
     enum Storage {
         case fp32(FloatBuffer)

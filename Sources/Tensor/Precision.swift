@@ -24,7 +24,8 @@ public enum Precision: String, Sendable, CaseIterable {
     case int8
 
     /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:
-    /// portable, avx2 or avx512 asks for a slower one).
+    /// portable, avx2 or avx512 asks for a slower one, and on a CPU without AVX-512 BF16 for a
+    /// register kernel instead of `bf16Widens`).
     public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16"],
                                                  current: { ptune_bf16_kernel() }, best: { ptune_bf16_best_kernel() },
                                                  choose: { ptune_bf16_use_kernel($0) })
@@ -53,13 +54,13 @@ public enum Precision: String, Sendable, CaseIterable {
     public static var bf16IsNative: Bool { bf16Kernels.inUse == bf16Kernels.names.last }
 
     /// Whether bf16 products widen the weights to fp32 a block at a time and multiply them by sgemm,
-    /// the operand unrounded: where the bf16 kernel in use lacks the CPU's bf16 dot products, unless
-    /// `PTUNE_BF16_KERNEL` asked for a kernel by name. The register kernels (AVX2, portable) are slower
-    /// there than sgemm but give the AVX-512 BF16 kernel's bits, for a run that must match one on such
-    /// a CPU exactly; widening gives results within bf16's rounding of them (closer to fp32's).
-    public static var bf16Widens: Bool { !bf16IsNative && !bf16KernelAsked }
-
-    private static let bf16KernelAsked = ptune_bf16_kernel_asked() != 0
+    /// the operand unrounded: on a CPU without AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a
+    /// kernel by name. The register kernels (AVX2, portable) are slower there than sgemm but give the
+    /// AVX-512 BF16 kernel's bits, for a run that must match one on such a CPU exactly; widening gives
+    /// results within bf16's rounding of them (closer to fp32's). Fixed for the process: a kernel chosen
+    /// with `use` changes which register kernel runs, not whether one does.
+    public static let bf16Widens = bf16Kernels.available.last != bf16Kernels.names.last
+        && ptune_bf16_kernel_asked() == 0
 }
 
 /// One of ptune's own families of product kernels (bf16, int8), chosen once per process.

@@ -17,7 +17,8 @@ enum { PTUNE_BF16_PORTABLE = 0, PTUNE_BF16_AVX2 = 1, PTUNE_BF16_AVX512 = 2 };
 int ptune_bf16_best_kernel(void);
 
 /// The kernel in use: the best one, unless PTUNE_BF16_KERNEL (portable, avx2 or avx512) or
-/// ptune_bf16_use_kernel chose a slower one.
+/// ptune_bf16_use_kernel chose a slower one. (Without AVX-512 BF16, ptune multiplies with a register
+/// kernel only when PTUNE_BF16_KERNEL names one: ptune_bf16_kernel_asked.)
 int ptune_bf16_kernel(void);
 
 /// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.

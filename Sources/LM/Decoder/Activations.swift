@@ -39,8 +39,8 @@ final class Activations {
     /// The gate and up projections, the largest thing kept per layer (SmolLM2: 3,072 of the 5,186
     /// floats kept per row and layer). With bf16 or int8 weights they are kept in bf16, half the
     /// memory: the gated activation's backward reads them, and its gradient is rounded to bf16 for the
-    /// next product there anyway (int8 on a CPU without AVX-512 BF16 multiplies in fp32, where the
-    /// rounding here is the only one). A forward pass that keeps nothing for backward leaves them in
+    /// next product there anyway (on a CPU without AVX-512 BF16, bf16 and int8's backward multiply in
+    /// fp32, where the rounding here is the only one). A forward pass that keeps nothing for backward leaves them in
     /// fp32, unrounded. With `Transformer.recomputesActivations` the one slot is rounded too, so a
     /// gradient has the same bits recomputed or not.
     let gateUp: KeptRows

@@ -152,11 +152,12 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var patience: Int
         public var checkpointEvery: Int
         public var maxLength: Int
-        /// "fp32" or "bf16": how the model's weight matrices were stored and multiplied.
+        /// "fp32", "bf16" or "int8": how the model's weight matrices were stored and multiplied.
         public var precision: String
-        /// What multiplied the weight matrices: "openblas-sgemm CORE" for fp32 (the OpenBLAS core whose
-        /// kernels ran); "avx512-bf16", "avx2" or
-        /// "portable" for bf16 (`Precision.kernel`). Nil in reports written before kernels were named.
+        /// What multiplied the weight matrices (`Precision.kernel`): "openblas-sgemm CORE" for fp32 (the
+        /// OpenBLAS core whose kernels ran); for bf16 "avx512-bf16", "widened, openblas-sgemm CORE", or
+        /// "avx2" or "portable" when asked for; for int8 its kernel and its backward's ("avx512-vnni,
+        /// avx512-bf16"). Nil in reports written before kernels were named.
         public var kernel: String?
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
