@@ -50,8 +50,9 @@ extension FrozenMatrix {
         guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
         if transposed {
-            // At most 256 rows a block, and as many blocks as a multiple of the threads, so that each
-            // thread widens and multiplies the same share (a [192, 576] matrix is two blocks of 96).
+            // At most 256 rows a block, the rows cut into a multiple of the threads' count of parts, so
+            // that the threads widen and multiply about the same share (a [192, 576] matrix is two blocks
+            // of 96 on two threads; a short last block where the rows do not divide evenly).
             let rounds = (rows + Self.widenedRows * Threads.count - 1) / (Self.widenedRows * Threads.count)
             let blockRows = (rows + rounds * Threads.count - 1) / (rounds * Threads.count)
             parallelFor((rows + blockRows - 1) / blockRows) { range in
