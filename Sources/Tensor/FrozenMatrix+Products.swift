@@ -26,7 +26,7 @@ extension FrozenMatrix {
             }
         case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand && transposed:
             rowBlockProduct(a, values, scales, offsets, count: m, beta: beta, into: c, scratch: scratch)
-        case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand && Precision.bf16IsNative:
+        case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand && !Precision.bf16Widens:
             rowBlockBackward(a, count: m, beta: beta, into: c, scratch: scratch) { first, count, column, span, out in
                 ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
                                           span)
@@ -165,8 +165,8 @@ extension FrozenMatrix {
         }
     }
 
-    /// c[m, columns] = dy[m, rows] W + beta c with W in the file's blocks, in bf16 (where the CPU has
-    /// its dot products, `Precision.bf16IsNative`; else as `widenedProduct`, in fp32): dy rounded once, W's
+    /// c[m, columns] = dy[m, rows] W + beta c with W in the file's blocks, in bf16 (where bf16 products
+    /// do not widen, `Precision.bf16Widens`; else as `widenedProduct`, in fp32): dy rounded once, W's
     /// blocks of 256 rows widened (`widen`, as in `widenedProduct`) and rounded as they are needed, each
     /// thread a range of c's columns. A block's integer product would need W's blocks along its rows, a
     /// second copy of the weights; bf16 needs none, and keeps the prompt's gradient as close to fp32's.

@@ -17,8 +17,8 @@ public enum Precision: String, Sendable, CaseIterable {
     /// bytes per weight), any other matrix re-quantized with a scale per tile of 32 x 32. Forward
     /// products quantize their fp32 operand per row and block of 32, to int16 for the file's blocks and
     /// to int8 for tiles, and sum each block's integer products exactly (`int8Kernels`); the file's
-    /// blocks' backward products run in bf16 where the CPU has AVX-512 BF16 (`bf16IsNative`), else in
-    /// fp32 with sgemm; tiles' run in int8.
+    /// blocks' backward products run in bf16 where bf16 products do not widen (`bf16Widens` false: AVX-512
+    /// BF16, or a bf16 kernel asked for by name), else in fp32 with sgemm; tiles' run in int8.
     /// Activations and gradients stay fp32 between products, and what is kept for backward is kept as
     /// with bf16.
     case int8
@@ -44,17 +44,13 @@ public enum Precision: String, Sendable, CaseIterable {
         switch self {
         case .fp32: "openblas-sgemm " + BLASKernels.core
         case .bf16: Precision.bf16Widens ? "widened, " + Precision.fp32.kernel : Precision.bf16Kernels.inUse
-        case .int8: Precision.int8Kernels.inUse + ", " + (Precision.bf16IsNative ? Precision.bf16Kernels.inUse
-                                                                                 : Precision.fp32.kernel)
+        case .int8: Precision.int8Kernels.inUse + ", " + (Precision.bf16Widens ? Precision.fp32.kernel
+                                                                               : Precision.bf16Kernels.inUse)
         }
     }
 
-    /// Whether the bf16 kernel in use has the CPU's bf16 dot products (AVX-512 BF16). Without them the
-    /// bf16 kernels widen in registers, slower than sgemm, so int8's backward products run in fp32.
-    public static var bf16IsNative: Bool { bf16Kernels.inUse == bf16Kernels.names.last }
-
-    /// Whether bf16 products widen the weights to fp32 a block at a time and multiply them by sgemm,
-    /// the operand unrounded: on a CPU without AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a
+    /// Whether bf16 products, and int8's backward products with a model file's blocks, widen the weights
+    /// to fp32 a block at a time and multiply them by sgemm, the operand unrounded: on a CPU without AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a
     /// kernel by name. The register kernels (AVX2, portable) are slower there than sgemm but give the
     /// AVX-512 BF16 kernel's bits, for a run that must match one on such a CPU exactly; widening gives
     /// results within bf16's rounding of them (closer to fp32's). Fixed for the process: a kernel chosen
