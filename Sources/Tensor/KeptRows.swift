@@ -1,53 +1,114 @@
-/// Rows a forward pass keeps for its backward pass, [slots, rows, width]: in fp32, or rounded to bf16
-/// (half the memory) beside a one-slot fp32 working copy. The forward pass writes a slot's rows into
-/// `working(slot:)` and then calls `keep`; the backward pass reads them from `kept(slot:count:)`,
-/// widened into the working copy when they are stored in bf16 (so the working copy of the slot read
-/// last is the only fp32 one).
+import CInt8
+
+/// Rows a forward pass keeps for its backward pass, [slots, rows, width]: in fp32, or encoded (bf16,
+/// half the memory; int8 per block of 32 with a scale each, 1.125 bytes a value) beside a one-slot
+/// fp32 working copy. The forward pass writes a slot's rows into `working(slot:)` and then calls
+/// `keep`; the backward pass reads them from `kept(slot:count:)`, decoded into the working copy when
+/// they are encoded (so the working copy of the slot read last is the only fp32 one).
 public final class KeptRows {
+    /// How kept rows are stored.
+    public enum Encoding: Sendable {
+        /// As written.
+        case fp32
+        /// Rounded to bf16, to nearest even (subnormals to zero).
+        case bf16
+        /// Each block of 32 values of a row scaled by 127 / its largest magnitude and rounded to int8,
+        /// nearest even, as the int8 products quantize their operands.
+        case int8
+    }
+
     public let slots: Int
     public let rows: Int
     public let width: Int
-    /// Whether the kept rows are bf16.
-    public let inBF16: Bool
-    /// fp32: [slots, rows, width]; bf16: [rows, width], the working copy.
+    public let encoding: Encoding
+    /// fp32: [slots, rows, width]; otherwise [rows, width], the working copy.
     private let values: FloatBuffer
-    /// bf16: [slots, rows, width]; fp32: empty.
+    /// bf16: [slots, rows, width]; otherwise empty.
     private let rounded: UnsafeMutablePointer<UInt16>
+    /// int8: [slots, rows, padded] and each block's scale [slots, rows, padded / 32]; otherwise empty.
+    private let integers: UnsafeMutablePointer<Int8>
+    private let scales: UnsafeMutablePointer<Float>
+    /// Width rounded up to whole blocks of 32.
+    private let padded: Int
 
-    public init(slots: Int, rows: Int, width: Int, inBF16: Bool) {
-        (self.slots, self.rows, self.width, self.inBF16) = (slots, rows, width, inBF16)
-        values = FloatBuffer(count: (inBF16 ? 1 : slots) * rows * width)
-        let count = inBF16 ? slots * rows * width : 0
-        rounded = .allocate(capacity: max(1, count))
-        rounded.initialize(repeating: 0, count: max(1, count))
+    public init(slots: Int, rows: Int, width: Int, encoding: Encoding) {
+        (self.slots, self.rows, self.width, self.encoding) = (slots, rows, width, encoding)
+        let block = Int(PTUNE_I8_BLOCK)
+        padded = (width + block - 1) / block * block
+        values = FloatBuffer(count: (encoding == .fp32 ? slots : 1) * rows * width)
+        let (bf16, int8) = (encoding == .bf16 ? slots * rows : 0, encoding == .int8 ? slots * rows : 0)
+        rounded = Self.zeros(bf16 * width)
+        integers = Self.zeros(int8 * padded)
+        scales = Self.zeros(int8 * padded / block)
     }
 
-    deinit { rounded.deallocate() }
+    deinit {
+        rounded.deallocate()
+        integers.deallocate()
+        scales.deallocate()
+    }
+
+    private static func zeros<T: Numeric>(_ count: Int) -> UnsafeMutablePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
+        pointer.initialize(repeating: 0, count: max(1, count))
+        return pointer
+    }
 
     /// Bytes the rows take (the working copy included).
-    public var byteCount: Int { 4 * values.count + (inBF16 ? 2 * slots * rows * width : 0) }
+    public var byteCount: Int {
+        switch encoding {
+        case .fp32: 4 * values.count
+        case .bf16: 4 * values.count + 2 * slots * rows * width
+        case .int8: 4 * values.count + slots * rows * (padded + 4 * padded / Int(PTUNE_I8_BLOCK))
+        }
+    }
 
     /// [rows, width] where the forward pass writes slot `s`'s rows before `keep`.
     public func working(slot s: Int) -> UnsafeMutablePointer<Float> {
         precondition(s >= 0 && s < slots, "slot \(s) outside 0..<\(slots)")
-        return values.pointer + (inBF16 ? 0 : s * rows * width)
+        return values.pointer + (encoding == .fp32 ? s * rows * width : 0)
     }
 
-    /// Keeps the first `count` rows just written to `working(slot: s)`: in bf16, rounds them to nearest
-    /// even (subnormals to zero) into the slot; in fp32 they already are the slot.
+    /// Keeps the first `count` rows just written to `working(slot: s)`: encoded into the slot, or in
+    /// fp32 already the slot.
     public func keep(slot s: Int, count: Int) {
         precondition(count <= rows, "\(count) rows kept in a slot of \(rows)")
-        guard inBF16 else { return }
-        BF16Rows.round(working(slot: s), rows: count, columns: width, ldi: width, into: rounded + s * rows * width,
-                       ldo: width)
+        switch encoding {
+        case .fp32: break
+        case .bf16:
+            BF16Rows.round(working(slot: s), rows: count, columns: width, ldi: width, into: rounded + s * rows * width,
+                           ldo: width)
+        case .int8:
+            let (integers, scales) = int8(slot: s)
+            let (width, padded, source) = (width, padded, working(slot: s))
+            parallelFor(count, minChunk: 16) { part in
+                ptune_i8_quantize_rows(source + part.lowerBound * width, part.count, width, width,
+                                       integers + part.lowerBound * padded, padded,
+                                       scales + part.lowerBound * padded / Int(PTUNE_I8_BLOCK))
+            }
+        }
     }
 
     /// Slot `s`'s first `count` rows as kept, [count, width] in fp32.
     public func kept(slot s: Int, count: Int) -> UnsafePointer<Float> {
         let out = working(slot: s)
-        guard inBF16 else { return UnsafePointer(out) }
         precondition(count <= rows, "\(count) rows read from a slot of \(rows)")
-        BF16Rows.widen(rounded + s * rows * width, rows: count, columns: width, into: out)
+        switch encoding {
+        case .fp32: break
+        case .bf16: BF16Rows.widen(rounded + s * rows * width, rows: count, columns: width, into: out)
+        case .int8:
+            let (integers, scales) = int8(slot: s)
+            let (width, padded) = (width, padded)
+            parallelFor(count, minChunk: 16) { part in
+                ptune_i8_widen_row_blocks(integers, scales, nil, padded, part.lowerBound, part.count, 0, width,
+                                          out + part.lowerBound * width, width)
+            }
+        }
         return UnsafePointer(out)
+    }
+
+    /// int8: slot `s`'s integers [rows, padded] and scales [rows, padded / 32].
+    private func int8(slot s: Int) -> (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>) {
+        (integers + s * rows * padded, scales + s * rows * padded / Int(PTUNE_I8_BLOCK))
     }
 }

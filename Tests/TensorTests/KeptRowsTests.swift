@@ -15,7 +15,7 @@ struct KeptRowsTests {
     }
 
     @Test func fp32RowsComeBackAsWritten() {
-        let kept = KeptRows(slots: 3, rows: 5, width: 7, inBF16: false)
+        let kept = KeptRows(slots: 3, rows: 5, width: 7, encoding: .fp32)
         let written = Self.fill(kept, count: 5, seed: 1)
         for s in 0..<3 {
             #expect(Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 5), count: 35)) == written[s])
@@ -26,7 +26,7 @@ struct KeptRowsTests {
     /// Each slot holds its own rows rounded to bf16 (nearest, ties to even), whichever slot was written
     /// or read last, in half the bytes plus one fp32 slot.
     @Test func bf16RowsAreTheWrittenRowsRounded() {
-        let kept = KeptRows(slots: 3, rows: 40, width: 33, inBF16: true)
+        let kept = KeptRows(slots: 3, rows: 40, width: 33, encoding: .bf16)
         let written = Self.fill(kept, count: 37, seed: 2)
         for s in [2, 0, 1, 0] {
             let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 37), count: 37 * 33))
@@ -34,5 +34,26 @@ struct KeptRowsTests {
             #expect(back != written[s])
         }
         #expect(kept.byteCount == 2 * 3 * 40 * 33 + 4 * 40 * 33)
+    }
+
+    /// Each slot holds its own rows in int8 per block of 32 (the last block short): each value within
+    /// half a step (its block's largest magnitude / 127) of what was written, in 1.125 bytes a value of
+    /// the padded width plus one fp32 slot.
+    @Test func int8RowsAreTheWrittenRowsInBlocks() {
+        let (rows, width) = (40, 45)
+        let kept = KeptRows(slots: 3, rows: rows, width: width, encoding: .int8)
+        let written = Self.fill(kept, count: 37, seed: 3)
+        for s in [2, 0, 1, 0] {
+            let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 37), count: 37 * width))
+            #expect(back != written[s])
+            for r in 0..<37 {
+                for first in [0, 32] {
+                    let block = (r * width + first)..<(r * width + min(width, first + 32))
+                    let largest = written[s][block].map(abs).max() ?? 0
+                    #expect(block.allSatisfy { abs(back[$0] - written[s][$0]) <= largest / 254 * 1.0001 })
+                }
+            }
+        }
+        #expect(kept.byteCount == 3 * rows * (64 + 2 * 4) + 4 * rows * width)
     }
 }

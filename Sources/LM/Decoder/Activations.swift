@@ -8,7 +8,7 @@ import Tensor
 /// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F] (attention's probabilities are
 ///   not kept: see `Attention`)
 /// - mid and gateUp are `KeptRows`, whose slots hold as many rows as this set was made for (N or
-///   more), in bf16 when saving for backward with bf16 or int8 weights (see `gateUp`)
+///   more), encoded when saving for backward with bf16 or int8 weights (see `gateUp`)
 /// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
 ///   query heads [N·nh, d], then the key heads [N·nkv, d], before their norm) and their rstd
 ///   [slots, N·(nh + nkv)]; attentionOut and ffnOut [slots, N, H] (the sublayers' outputs before their
@@ -37,12 +37,14 @@ final class Activations {
     let rstd2: FloatBuffer
     let qkv: FloatBuffer
     /// The gate and up projections, the largest thing kept per layer (SmolLM2: 3,072 of the 5,186
-    /// floats kept per row and layer). With bf16 or int8 weights they are kept in bf16, half the
-    /// memory: the gated activation's backward reads them, and its gradient is rounded to bf16 for the
-    /// next product there anyway (on a CPU without AVX-512 BF16, bf16 and int8's backward multiply in
-    /// fp32, where the rounding here is the only one). A forward pass that keeps nothing for backward leaves them in
-    /// fp32, unrounded. With `Transformer.recomputesActivations` the one slot is rounded too, so a
-    /// gradient has the same bits recomputed or not.
+    /// floats kept per row and layer). With bf16 weights they are kept in bf16, half the memory: the
+    /// gated activation's backward reads them, and its gradient is rounded to bf16 for the next product
+    /// there anyway (on a CPU without AVX-512 BF16, bf16 and int8's backward multiply in fp32, where the
+    /// rounding here is the only one). With int8 weights they are kept in int8 per block of 32, as the
+    /// int8 products quantize their operands (1.125 bytes a value; Qwen2.5-0.5B keeps 9,728 a row and
+    /// layer). A forward pass that keeps nothing for backward leaves them in fp32, unrounded. With
+    /// `Transformer.recomputesActivations` the one slot is encoded too, so a gradient has the same bits
+    /// recomputed or not.
     let gateUp: KeptRows
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer
@@ -71,15 +73,16 @@ final class Activations {
         let W = config.queryWidth + 2 * config.kvWidth
         let slots = keeping == .everything ? config.layerCount : 1
         let saveForBackward = keeping != .nothing
-        let keptInBF16 = saveForBackward && precision != .fp32
+        let encoded: KeptRows.Encoding = saveForBackward && precision != .fp32 ? .bf16 : .fp32
         self.rows = rows
         self.keeping = keeping
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
-        mid = KeptRows(slots: slots, rows: rows, width: H, inBF16: keptInBF16)
+        mid = KeptRows(slots: slots, rows: rows, width: H, encoding: encoded)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
         qkv = FloatBuffer(count: slots * rows * W)
-        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F, inBF16: keptInBF16)
+        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F,
+                          encoding: encoded == .bf16 && precision == .int8 ? .int8 : encoded)
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)
