@@ -46,10 +46,15 @@ __attribute__((always_inline)) static inline float ptune_i8_larger_magnitude(flo
 
 /// The scale of values whose largest magnitude is `largest`, as integers up to `limit` (largest / limit:
 /// 0 for zeros, NaN for a NaN or an infinity, so that the products are NaN as they would be in fp32),
-/// and its inverse in `inverse`.
+/// and its inverse in `inverse`. Values so small that the inverse overflows (below about 3.7e-37) count
+/// as zeros, so that no infinite value is ever rounded to an integer.
 __attribute__((always_inline)) static inline float ptune_i8_scale_of(float largest, float limit, float *inverse) {
     if (largest == __builtin_inff()) largest = __builtin_nanf("");
     *inverse = largest > 0 ? limit / largest : 0;
+    if (*inverse == __builtin_inff()) {
+        *inverse = 0;
+        return 0;
+    }
     return largest / limit;
 }
 

@@ -13,7 +13,7 @@ public final class KeptRows {
         /// Rounded to bf16, to nearest even (subnormals to zero).
         case bf16
         /// Each block of 32 values of a row scaled by 127 / its largest magnitude and rounded to int8,
-        /// nearest even, as the int8 products quantize their operands.
+        /// nearest even, as the int8 tiles' products quantize their operands.
         case int8
     }
 

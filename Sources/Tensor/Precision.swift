@@ -20,8 +20,8 @@ public enum Precision: String, Sendable, CaseIterable {
     /// blocks' backward products run in bf16 where bf16 products do not widen (`bf16Widens` false: AVX-512
     /// BF16, or a bf16 kernel asked for by name), else in fp32 with sgemm; tiles' run in int8.
     /// Activations and gradients stay fp32 between products; of what is kept for backward, the gate
-    /// and up projections are kept in int8 per block of 32 (as the products quantize operands) and the
-    /// residual after attention in bf16 (`KeptRows`).
+    /// and up projections are kept in int8 per block of 32 (as the tiles' products quantize operands)
+    /// and the residual after attention in bf16 (`KeptRows`).
     case int8
 
     /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:

@@ -38,7 +38,7 @@ struct KeptRowsTests {
 
     /// Each slot holds its own rows in int8 per block of 32 (the last block short): each value within
     /// half a step (its block's largest magnitude / 127) of what was written, in 1.125 bytes a value of
-    /// the padded width plus one fp32 slot.
+    /// the padded width plus one fp32 slot. 37 rows split unevenly between two threads or more.
     @Test func int8RowsAreTheWrittenRowsInBlocks() {
         let (rows, width) = (40, 45)
         let kept = KeptRows(slots: 3, rows: rows, width: width, encoding: .int8)
@@ -55,5 +55,12 @@ struct KeptRowsTests {
             }
         }
         #expect(kept.byteCount == 3 * rows * (64 + 2 * 4) + 4 * rows * width)
+        // A block of zeros comes back as zeros (its scale 0), beside the row's other block.
+        let row = kept.working(slot: 1)
+        row.update(from: written[1], count: 37 * width)
+        row.update(repeating: 0, count: 32)
+        kept.keep(slot: 1, count: 37)
+        let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, count: 37), count: 37 * width))
+        #expect(back[0..<32].allSatisfy { $0 == 0 } && back[32..<width].contains { $0 != 0 })
     }
 }

@@ -39,10 +39,11 @@ final class Activations {
     /// The gate and up projections, the largest thing kept per layer (SmolLM2: 3,072 of the 5,186
     /// floats kept per row and layer). With bf16 weights they are kept in bf16, half the memory: the
     /// gated activation's backward reads them, and its gradient is rounded to bf16 for the next product
-    /// there anyway (on a CPU without AVX-512 BF16, bf16 and int8's backward multiply in fp32, where the
-    /// rounding here is the only one). With int8 weights they are kept in int8 per block of 32, as the
-    /// int8 products quantize their operands (1.125 bytes a value; Qwen2.5-0.5B keeps 9,728 a row and
-    /// layer). A forward pass that keeps nothing for backward leaves them in fp32, unrounded. With
+    /// there anyway (where bf16 products widen, `Precision.bf16Widens`, bf16 and int8's backward
+    /// multiply in fp32, and the rounding here is the only one). With int8 weights they are kept in int8
+    /// per block of 32, as the int8 tiles' products quantize their operands (1.125 bytes a value;
+    /// Qwen2.5-0.5B keeps 9,728 a row and layer); with a model file's blocks, whose forward operands are
+    /// 16-bit, these are the only activations cut to 8 bits. A forward pass that keeps nothing for backward leaves them in fp32, unrounded. With
     /// `Transformer.recomputesActivations` the one slot is encoded too, so a gradient has the same bits
     /// recomputed or not.
     let gateUp: KeptRows

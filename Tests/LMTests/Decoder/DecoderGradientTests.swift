@@ -76,7 +76,7 @@ struct DecoderGradientTests {
 
     /// Recomputing each layer during backward repeats the same arithmetic: the same logits and the same
     /// input gradient, bit for bit, with and without it, at every precision (bf16 and int8 keep part of
-    /// each layer in bf16, recomputed or not).
+    /// each layer in bf16 or int8, recomputed or not).
     @Test(arguments: TinyModel.variants, Precision.allCases)
     func recomputedActivationsGiveTheSameGradient(_ c: DecoderConfig, precision: Precision) {
         let decoder = TinyModel.decoder(c, precision: precision)

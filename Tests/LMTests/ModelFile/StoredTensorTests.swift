@@ -82,7 +82,8 @@ import Testing
         exact.backward(dy.pointer, count: m, into: dx32.pointer)
         let (forward, backward) = (Self.relativeError(y, y32), Self.relativeError(dx, dx32))
         #expect(forward < 1e-4 && forward > 0, "\(type.name) forward: \(forward)")
-        #expect(backward < (Precision.bf16Widens ? 1e-5 : 1e-2), "\(type.name) backward: \(backward)")
+        #expect(backward < (Precision.bf16Widens ? 1e-5 : 1e-2) && (Precision.bf16Widens || backward > 1e-6),
+                "\(type.name) backward: \(backward)")
     }
 
     /// Other encodings become the precision's own matrix.
