@@ -25,21 +25,23 @@ public final class KeptRows {
     private let values: FloatBuffer
     /// bf16: [slots, rows, width]; otherwise empty.
     private let rounded: UnsafeMutablePointer<UInt16>
-    /// int8: [slots, rows, padded] and each block's scale [slots, rows, padded / 32]; otherwise empty.
+    /// int8: [slots, rows, padded] and each block's scale [slots, rows, blocks]; otherwise empty.
     private let integers: UnsafeMutablePointer<Int8>
     private let scales: UnsafeMutablePointer<Float>
-    /// Width rounded up to whole blocks of 32.
+    /// Width rounded up to whole blocks of 32, and those blocks.
     private let padded: Int
+    private let blocks: Int
 
     public init(slots: Int, rows: Int, width: Int, encoding: Encoding) {
         (self.slots, self.rows, self.width, self.encoding) = (slots, rows, width, encoding)
         let block = Int(PTUNE_I8_BLOCK)
-        padded = (width + block - 1) / block * block
+        blocks = (width + block - 1) / block
+        padded = blocks * block
         values = FloatBuffer(count: (encoding == .fp32 ? slots : 1) * rows * width)
         let (bf16, int8) = (encoding == .bf16 ? slots * rows : 0, encoding == .int8 ? slots * rows : 0)
         rounded = Self.zeros(bf16 * width)
         integers = Self.zeros(int8 * padded)
-        scales = Self.zeros(int8 * padded / block)
+        scales = Self.zeros(int8 * blocks)
     }
 
     deinit {
@@ -59,7 +61,7 @@ public final class KeptRows {
         switch encoding {
         case .fp32: 4 * values.count
         case .bf16: 4 * values.count + 2 * slots * rows * width
-        case .int8: 4 * values.count + slots * rows * (padded + 4 * padded / Int(PTUNE_I8_BLOCK))
+        case .int8: 4 * values.count + slots * rows * (padded + 4 * blocks)
         }
     }
 
@@ -80,11 +82,10 @@ public final class KeptRows {
                            ldo: width)
         case .int8:
             let (integers, scales) = int8(slot: s)
-            let (width, padded, source) = (width, padded, working(slot: s))
+            let (width, padded, blocks, source) = (width, padded, blocks, working(slot: s))
             parallelFor(count, minChunk: 16) { part in
                 ptune_i8_quantize_rows(source + part.lowerBound * width, part.count, width, width,
-                                       integers + part.lowerBound * padded, padded,
-                                       scales + part.lowerBound * padded / Int(PTUNE_I8_BLOCK))
+                                       integers + part.lowerBound * padded, padded, scales + part.lowerBound * blocks)
             }
         }
     }
@@ -107,8 +108,8 @@ public final class KeptRows {
         return UnsafePointer(out)
     }
 
-    /// int8: slot `s`'s integers [rows, padded] and scales [rows, padded / 32].
+    /// int8: slot `s`'s integers [rows, padded] and scales [rows, blocks].
     private func int8(slot s: Int) -> (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<Float>) {
-        (integers + s * rows * padded, scales + s * rows * padded / Int(PTUNE_I8_BLOCK))
+        (integers + s * rows * padded, scales + s * rows * blocks)
     }
 }

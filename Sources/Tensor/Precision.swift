@@ -51,11 +51,12 @@ public enum Precision: String, Sendable, CaseIterable {
     }
 
     /// Whether bf16 products, and int8's backward products with a model file's blocks, widen the weights
-    /// to fp32 a block at a time and multiply them by sgemm, the operand unrounded: on a CPU without AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a
-    /// kernel by name. The register kernels (AVX2, portable) are slower there than sgemm but give the
-    /// AVX-512 BF16 kernel's bits, for a run that must match one on such a CPU exactly; widening gives
-    /// results within bf16's rounding of them (closer to fp32's). Fixed for the process: a kernel chosen
-    /// with `use` changes which register kernel runs, not whether one does.
+    /// to fp32 a block at a time and multiply them by sgemm, the operand unrounded: on a CPU without
+    /// AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a kernel by name. The register kernels (AVX2,
+    /// portable) are slower there than sgemm but give the AVX-512 BF16 kernel's bits, for a run that
+    /// must match one on such a CPU exactly; widening gives results within bf16's rounding of them
+    /// (closer to fp32's). Fixed for the process: a kernel chosen with `use` changes which register
+    /// kernel runs, not whether one does.
     public static let bf16Widens = bf16Kernels.available.last != bf16Kernels.names.last
         && ptune_bf16_kernel_asked() == 0
 }

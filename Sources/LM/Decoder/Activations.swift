@@ -43,9 +43,9 @@ final class Activations {
     /// multiply in fp32, and the rounding here is the only one). With int8 weights they are kept in int8
     /// per block of 32, as the int8 tiles' products quantize their operands (1.125 bytes a value;
     /// Qwen2.5-0.5B keeps 9,728 a row and layer); with a model file's blocks, whose forward operands are
-    /// 16-bit, these are the only activations cut to 8 bits. A forward pass that keeps nothing for backward leaves them in fp32, unrounded. With
-    /// `Transformer.recomputesActivations` the one slot is encoded too, so a gradient has the same bits
-    /// recomputed or not.
+    /// 16-bit, these are the only activations cut to 8 bits. A forward pass that keeps nothing for
+    /// backward leaves them in fp32, unrounded. With `Transformer.recomputesActivations` the one slot is
+    /// encoded too, so a gradient has the same bits recomputed or not.
     let gateUp: KeptRows
     /// [N, H] normalised input of the current sublayer.
     let normed: FloatBuffer
@@ -74,16 +74,19 @@ final class Activations {
         let W = config.queryWidth + 2 * config.kvWidth
         let slots = keeping == .everything ? config.layerCount : 1
         let saveForBackward = keeping != .nothing
-        let encoded: KeptRows.Encoding = saveForBackward && precision != .fp32 ? .bf16 : .fp32
+        let kept: (mid: KeptRows.Encoding, gateUp: KeptRows.Encoding) = switch (saveForBackward, precision) {
+        case (false, _), (_, .fp32): (.fp32, .fp32)
+        case (true, .bf16): (.bf16, .bf16)
+        case (true, .int8): (.bf16, .int8)
+        }
         self.rows = rows
         self.keeping = keeping
         residual = FloatBuffer(count: (saveForBackward ? config.layerCount + 1 : 1) * rows * H)
-        mid = KeptRows(slots: slots, rows: rows, width: H, encoding: encoded)
+        mid = KeptRows(slots: slots, rows: rows, width: H, encoding: kept.mid)
         rstd1 = FloatBuffer(count: slots * rows)
         rstd2 = FloatBuffer(count: slots * rows)
         qkv = FloatBuffer(count: slots * rows * W)
-        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F,
-                          encoding: encoded == .bf16 && precision == .int8 ? .int8 : encoded)
+        gateUp = KeptRows(slots: slots, rows: rows, width: 2 * F, encoding: kept.gateUp)
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)

@@ -28,8 +28,8 @@ public final class Transformer: @unchecked Sendable {
     /// When set, a forward pass for backward keeps only each layer's input, and `backward` recomputes
     /// the rest of each layer before going through it: activation memory per token and layer falls
     /// from about 3H + W + 2F floats (mid and gate/up in bf16 with bf16 weights, gate/up in int8 with
-    /// int8 weights) to
-    /// H, for about 40% more work per step. For long sequences that would not fit otherwise.
+    /// int8 weights) to H, for about 40% more work per step. For long sequences that would not fit
+    /// otherwise.
     public var recomputesActivations = false
 
     /// One layer's weights with the projections that share an input fused into one matrix.
