@@ -122,8 +122,8 @@ public struct TrainingRun {
     }
 
     /// Encodes all three splits, reporting every problem of all of them together. Without a dev
-    /// split one is carved from the training records, or they are dealt into folds where a carved
-    /// split would be too small to choose by (`DevSplit`); dev (each fold) and test are encoded
+    /// split one is carved from the training records, or they are dealt into folds: the bundle's
+    /// `folds`, else where a carved split would be too small to choose by (`DevSplit`); dev (each fold) and test are encoded
     /// under the manual template too, for the baseline. Whether to cross-validate is decided by the
     /// settings of `foldsBy` (a search's trials all by the bundle's own, so all are judged alike).
     private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder, tokenizer: BPETokenizer,
@@ -143,7 +143,8 @@ public struct TrainingRun {
         var dev = bundle.dev
         var devSource: DevSource = dev.isEmpty ? .none : .file
         let stratum: ((Example) -> String?)? = spec.kind.stratifiesDevSplit ? { $0.fields[spec.labelField] } : nil
-        let folds = files.dev == nil && files.crossValidate ? foldCount(foldsBy, records: train.count, fraction: files.devFraction) : 1
+        let folds = files.dev != nil ? 1
+            : files.folds ?? (files.crossValidate ? foldCount(foldsBy, records: train.count, fraction: files.devFraction) : 1)
         if files.dev == nil, folds == 1 {
             (train, dev) = DevSplit.carve(train, fraction: files.devFraction, label: stratum)
             if !dev.isEmpty { devSource = .carved }

@@ -42,7 +42,11 @@ public enum BundleLoader {
         let train = splits.read(draft.train, required: true, problems: &problems)
         let dev = splits.read(draft.dev, required: false, problems: &problems)
         let test = splits.read(draft.test, required: false, problems: &problems)
-        if draft.search != nil, dev == nil, let train, DevSplit.size(of: train.examples.count, fraction: draft.devFraction) == 0 {
+        if let folds = draft.folds, let train {
+            checkFolds(folds, train: train.examples.count, devFile: dev?.path, problems: &problems)
+        }
+        if draft.search != nil, dev == nil, draft.folds == nil, let train,
+           DevSplit.size(of: train.examples.count, fraction: draft.devFraction) == 0 {
             problems.add(file: manifestName, field: "search",
                          "a search needs dev records to choose its winner by, and this bundle has none",
                          hint: "add a dev file, or give at least 24 training records and a dev_fraction above 0")
@@ -59,11 +63,28 @@ public enum BundleLoader {
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
                             encoder: draft.encoder, training: draft.training, manualTemplate: draft.manualTemplate)
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
-                             devFraction: draft.devFraction, crossValidate: draft.crossValidate)
+                             devFraction: draft.devFraction, crossValidate: draft.crossValidate, folds: draft.folds)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,
                                       limits: draft.limits, links: draft.links, search: draft.search)
         return TaskBundle(root: root, manifest: manifest, train: train.examples,
                           dev: dev?.examples ?? [], test: test?.examples ?? [])
+    }
+
+    /// `folds` deals the training records into dev splits, so it needs a bundle without a dev file
+    /// and enough records for folds of `DevSplit.minimumSize` with `DevSplit.minimumTrainingRecords`
+    /// left to train on.
+    private static func checkFolds(_ folds: Int, train: Int, devFile: String?, problems: inout ProblemCollector) {
+        let field = "data.folds"
+        if let devFile {
+            problems.add(file: ManifestDiagnostics.file, field: field,
+                         "folds deal the training records into dev splits, and this bundle has a dev file (\(devFile))",
+                         hint: "remove folds to judge on the dev file, or remove the dev file to cross-validate")
+        } else if !DevSplit.canDeal(train, into: folds) {
+            problems.add(file: ManifestDiagnostics.file, field: field,
+                         "\(train) training records do not make \(folds) folds of at least \(DevSplit.minimumSize) records "
+                         + "with \(DevSplit.minimumTrainingRecords) left to train on",
+                         hint: "ask for fewer folds, or give more training records")
+        }
     }
 
     /// Whether the bundle in `directory` is a prediction bundle (`kind = "predict"`, loaded by

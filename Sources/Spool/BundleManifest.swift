@@ -58,14 +58,18 @@ public struct DataFiles: Sendable, Equatable {
     /// Without a dev split, whether a training set too small for a carved split to choose by is
     /// cross-validated instead (`cross_validate`, see `DevSplit.foldCount`).
     public var crossValidate: Bool
+    /// Without a dev split, the number of folds the training records are dealt into whatever their
+    /// number (`folds`); nil leaves it to `crossValidate` and `DevSplit.foldCount`.
+    public var folds: Int?
 
     public init(train: String, dev: String? = nil, test: String? = nil, format: DataFormat = .jsonl,
-                devFraction: Double = DevSplit.defaultFraction, crossValidate: Bool = true) {
+                devFraction: Double = DevSplit.defaultFraction, crossValidate: Bool = true, folds: Int? = nil) {
         self.train = train
         self.dev = dev
         self.test = test
         self.format = format
         self.devFraction = devFraction
         self.crossValidate = crossValidate
+        self.folds = folds
     }
 }

@@ -4,7 +4,7 @@ import PTuning
 enum ManifestKeys {
     static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template", "data"]
         + TaskKinds.all.map { $0.manifestTable } + ["encoder", "training", "limits", "search"] + links
-    static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction", "cross_validate"]
+    static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction", "cross_validate", "folds"]
     static let encoder = ["type", "hidden_size", "init", "init_ids"]
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
                            "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",

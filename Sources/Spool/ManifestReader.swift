@@ -18,6 +18,7 @@ struct ManifestDraft {
     var manualTemplate: Template?
     var devFraction = DevSplit.defaultFraction
     var crossValidate = true
+    var folds: Int?
     var labelField = "label"
     var encoder = EncoderSettings()
     var training = TrainingSettings()
@@ -160,6 +161,13 @@ struct ManifestReader {
             return SplitPath(path: name, isExplicit: false)
         }
         if let crossValidate = data?.bool("cross_validate") { draft.crossValidate = crossValidate }
+        if let folds = data?.int("folds", in: 2...DevSplit.maximumFolds) {
+            if draft.crossValidate {
+                draft.folds = folds
+            } else {
+                data?.problem("folds", "given with cross_validate = false", hint: "keep one of the two")
+            }
+        }
         if let fraction = data?.number("dev_fraction", allowed: "0 (no dev split carved) up to 0.5", { (0...0.5).contains($0) }) {
             draft.devFraction = fraction
         }

@@ -77,6 +77,12 @@ import Testing
         let off = try bundle("\n[data]\ncross_validate = false\n")
         let carved = try #require(try run(off, into: off.output("carved")).outcome)
         #expect(carved.data == DataSummary(train: 32, dev: 8, test: 4, devSource: .carved) && carved.crossValidation == nil)
+
+        let asked = try bundle("\n[data]\nfolds = 4\n")
+        let four = try #require(try run(asked, into: asked.output("four")).outcome)
+        #expect(four.data == DataSummary(train: 40, dev: 40, test: 4, devSource: .crossValidated, folds: 4))
+        #expect(four.crossValidation?.foldSizes == [10, 10, 10, 10])
+        #expect(four.seeds.map(\.seed) == [13, 21, 14, 22], "two seeds, then each plus 1 for the later folds")
     }
 
     @Test func aModelThatIsNotThereIsAnErrorSayingWhatToDo() throws {

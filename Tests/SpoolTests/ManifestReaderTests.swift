@@ -223,6 +223,30 @@ import Testing
         #expect(try problems(manifest: word).about("data.cross_validate") != nil)
     }
 
+    @Test func foldsAreAskedForWithoutADevFileAndWithRecordsEnoughForThem() throws {
+        func manifest(_ data: String) -> String {
+            BundleFixture.sentimentManifest.replacingOccurrences(of: "[labels]", with: "[data]\n\(data)\n[labels]")
+        }
+        let fixture = try BundleFixture.sentiment(manifest: manifest("folds = 3"))
+        let lines = (0..<40).map { "{\"sentence\": \"line \($0)\", \"label\": \($0 % 2)}" }
+        try fixture.write("train.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try fixture.load().manifest.data.folds == 3)
+        #expect(try BundleFixture.sentiment().load().manifest.data.folds == nil)
+
+        try fixture.write("task.toml", manifest("folds = 6"))
+        #expect(fixture.problems().about("data.folds")?.message
+            == "40 training records do not make 6 folds of at least 8 records with 16 left to train on")
+        try fixture.write("task.toml", manifest("folds = 3"))
+        try fixture.write("dev.jsonl", "{\"sentence\": \"a joy\", \"label\": 1}\n")
+        #expect(fixture.problems().about("data.folds")?.message
+            == "folds deal the training records into dev splits, and this bundle has a dev file (dev.jsonl)")
+
+        #expect(try problems(manifest: manifest("folds = 1")).about("data.folds")?.message == "1 is out of range")
+        #expect(try problems(manifest: manifest("folds = 21")).about("data.folds") != nil)
+        #expect(try problems(manifest: manifest("cross_validate = false\nfolds = 3")).about("data.folds")?.message
+            == "given with cross_validate = false")
+    }
+
     @Test func encoderInitOnlyWithoutAnEncoderAndAsTextOrIDs() throws {
         #expect(try problems(adding: "[encoder]\ntype = \"mlp\"\ninit = \"It was\"\n").about("encoder.init")?.message
             == "only used with type = \"none\"")

@@ -20,6 +20,8 @@ public enum DevSplit {
     /// A carved split of fewer records than this decides by the noise of a few records: below it
     /// the records are cross-validated instead.
     public static let crossValidationBelow = 40
+    /// The most folds a bundle may ask for (`folds`).
+    public static let maximumFolds = 20
 
     /// How many records a dev split carved from `count` takes; 0 when the set is too small for one.
     public static func size(of count: Int, fraction: Double) -> Int {
@@ -34,9 +36,14 @@ public enum DevSplit {
     /// or none where `size` carves none).
     public static func foldCount(of count: Int, fraction: Double, seeds: Int) -> Int {
         let carved = size(of: count, fraction: fraction)
-        guard carved > 0, carved < crossValidationBelow, seeds > 1, count / seeds >= minimumSize,
-              trainingRecords(of: count, folds: seeds) >= minimumTrainingRecords else { return 1 }
+        guard carved > 0, carved < crossValidationBelow, canDeal(count, into: seeds) else { return 1 }
         return seeds
+    }
+
+    /// Whether `count` records can be dealt into `folds` folds: two at least, each of `minimumSize`
+    /// records or more, with `minimumTrainingRecords` left to train on beside the largest.
+    public static func canDeal(_ count: Int, into folds: Int) -> Bool {
+        folds > 1 && count / folds >= minimumSize && trainingRecords(of: count, folds: folds) >= minimumTrainingRecords
     }
 
     /// The records a seed trains on when `count` records are dealt into `folds` folds: all but the

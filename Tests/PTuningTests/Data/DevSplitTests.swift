@@ -65,6 +65,14 @@ struct DevSplitTests {
         #expect(DevSplit.foldCount(of: 60, fraction: 0.2, seeds: 10) == 1, "folds of 6 are below the 8 a carved split has")
     }
 
+    @Test func recordsDealIntoFoldsOfEightWithSixteenLeftToTrainOn() {
+        #expect(DevSplit.canDeal(24, into: 3) && DevSplit.canDeal(200, into: 3) && DevSplit.canDeal(200, into: 20))
+        #expect(!DevSplit.canDeal(200, into: 1), "one fold leaves nothing to train on")
+        #expect(!DevSplit.canDeal(23, into: 3), "folds of 8, 8 and 7")
+        #expect(!DevSplit.canDeal(30, into: 2), "15 left to train on")
+        #expect(!DevSplit.canDeal(159, into: 20), "folds of 7 and 8")
+    }
+
     @Test func foldsCoverEveryRecordOnceInSizesOneApartWithEachLabelsShare() {
         // 20 "a", 10 "b", 2 "c" in 3 folds: 11, 11 and 10 records; "a" 7, 7, 6; "b" 4, 3, 3 or so.
         let records = (0..<32).map { i in (id: i, label: i < 20 ? "a" : i < 30 ? "b" : "c") }
