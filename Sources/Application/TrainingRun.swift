@@ -123,9 +123,10 @@ public struct TrainingRun {
 
     /// Encodes all three splits, reporting every problem of all of them together. Without a dev
     /// split one is carved from the training records, or they are dealt into folds: the bundle's
-    /// `folds`, else where a carved split would be too small to choose by (`DevSplit`); dev (each fold) and test are encoded
-    /// under the manual template too, for the baseline. Whether to cross-validate is decided by the
-    /// settings of `foldsBy` (a search's trials all by the bundle's own, so all are judged alike).
+    /// `folds`, else where a carved split would be too small to choose by (`DevSplit`); dev (each
+    /// fold) and test are encoded under the manual template too, for the baseline. Whether to
+    /// cross-validate is decided by the settings of `foldsBy` (a search's trials all by the
+    /// bundle's own, so all are judged alike).
     private func encode(_ bundle: TaskBundle, with encoder: ExampleEncoder, tokenizer: BPETokenizer,
                         foldsBy: TaskSpec) throws -> TrainingData {
         var problems: [TaskProblem] = []

@@ -43,13 +43,14 @@ public enum BundleLoader {
         let dev = splits.read(draft.dev, required: false, problems: &problems)
         let test = splits.read(draft.test, required: false, problems: &problems)
         if let folds = draft.folds, let train {
-            checkFolds(folds, train: train.examples.count, devFile: dev?.path, problems: &problems)
+            checkFolds(folds, train: train.examples.count, devFile: dev?.path,
+                       line: diagnostics.lines.line(of: ["data", "folds"]), problems: &problems)
         }
         if draft.search != nil, dev == nil, draft.folds == nil, let train,
            DevSplit.size(of: train.examples.count, fraction: draft.devFraction) == 0 {
             problems.add(file: manifestName, field: "search",
                          "a search needs dev records to choose its winner by, and this bundle has none",
-                         hint: "add a dev file, or give at least 24 training records and a dev_fraction above 0")
+                         hint: "add a dev file, set [data] folds, or give at least 24 training records and a dev_fraction above 0")
         }
 
         guard problems.isEmpty, let name = draft.name, let model = draft.model, let kind = draft.kind,
@@ -73,14 +74,14 @@ public enum BundleLoader {
     /// `folds` deals the training records into dev splits, so it needs a bundle without a dev file
     /// and enough records for folds of `DevSplit.minimumSize` with `DevSplit.minimumTrainingRecords`
     /// left to train on.
-    private static func checkFolds(_ folds: Int, train: Int, devFile: String?, problems: inout ProblemCollector) {
+    private static func checkFolds(_ folds: Int, train: Int, devFile: String?, line: Int?, problems: inout ProblemCollector) {
         let field = "data.folds"
         if let devFile {
-            problems.add(file: ManifestDiagnostics.file, field: field,
+            problems.add(file: ManifestDiagnostics.file, line: line, field: field,
                          "folds deal the training records into dev splits, and this bundle has a dev file (\(devFile))",
                          hint: "remove folds to judge on the dev file, or remove the dev file to cross-validate")
         } else if !DevSplit.canDeal(train, into: folds) {
-            problems.add(file: ManifestDiagnostics.file, field: field,
+            problems.add(file: ManifestDiagnostics.file, line: line, field: field,
                          "\(train) training records do not make \(folds) folds of at least \(DevSplit.minimumSize) records "
                          + "with \(DevSplit.minimumTrainingRecords) left to train on",
                          hint: "ask for fewer folds, or give more training records")

@@ -55,10 +55,10 @@ import Testing
     }
 
     @Test func aSmallSetWithoutADevSplitIsCrossValidatedUnlessTurnedOff() throws {
-        func bundle(_ data: String) throws -> TinyBundle {
+        func bundle(_ data: String, records: Int = 40) throws -> TinyBundle {
             let tiny = try TinyBundle()
             try FileManager.default.removeItem(at: tiny.bundle.appendingPathComponent("dev.jsonl"))
-            try Data(TestBundles.data(40).utf8).write(to: tiny.bundle.appendingPathComponent("train.jsonl"))
+            try Data(TestBundles.data(records).utf8).write(to: tiny.bundle.appendingPathComponent("train.jsonl"))
             let manifest = TestBundles.manifest(name: "tiny", steps: 4).replacingOccurrences(of: "seeds = [13]", with: "seeds = [13, 21]")
             try Data((manifest + data).utf8).write(to: tiny.bundle.appendingPathComponent("task.toml"))
             return tiny
@@ -78,10 +78,11 @@ import Testing
         let carved = try #require(try run(off, into: off.output("carved")).outcome)
         #expect(carved.data == DataSummary(train: 32, dev: 8, test: 4, devSource: .carved) && carved.crossValidation == nil)
 
-        let asked = try bundle("\n[data]\nfolds = 4\n")
+        let asked = try bundle("\n[data]\ndev_fraction = 0.5\nfolds = 4\n", records: 80)
         let four = try #require(try run(asked, into: asked.output("four")).outcome)
-        #expect(four.data == DataSummary(train: 40, dev: 40, test: 4, devSource: .crossValidated, folds: 4))
-        #expect(four.crossValidation?.foldSizes == [10, 10, 10, 10])
+        #expect(four.data == DataSummary(train: 80, dev: 80, test: 4, devSource: .crossValidated, folds: 4),
+                "a carved split of 40 would not cross-validate by itself")
+        #expect(four.crossValidation?.foldSizes == [20, 20, 20, 20])
         #expect(four.seeds.map(\.seed) == [13, 21, 14, 22], "two seeds, then each plus 1 for the later folds")
     }
 

@@ -234,8 +234,9 @@ import Testing
         #expect(try BundleFixture.sentiment().load().manifest.data.folds == nil)
 
         try fixture.write("task.toml", manifest("folds = 6"))
-        #expect(fixture.problems().about("data.folds")?.message
-            == "40 training records do not make 6 folds of at least 8 records with 16 left to train on")
+        let tooMany = try #require(fixture.problems().about("data.folds"))
+        #expect(tooMany.message == "40 training records do not make 6 folds of at least 8 records with 16 left to train on")
+        #expect(tooMany.line != nil && tooMany.hint == "ask for fewer folds, or give more training records")
         try fixture.write("task.toml", manifest("folds = 3"))
         try fixture.write("dev.jsonl", "{\"sentence\": \"a joy\", \"label\": 1}\n")
         #expect(fixture.problems().about("data.folds")?.message

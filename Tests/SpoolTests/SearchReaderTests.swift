@@ -119,5 +119,12 @@ import TOMLKit
         let bundle = try fixture.load()
         #expect(bundle.manifest.search?.space.seeds == [1, 2] && bundle.manifest.search?.strategy == .grid)
         #expect(try BundleFixture.sentiment().load().manifest.search == nil)
+
+        let folds = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+            .replacingOccurrences(of: "[labels]", with: "[data]\ndev_fraction = 0\nfolds = 2\n[labels]")
+            + "\n[search]\n[search.space]\nseeds = [1, 2]\n")
+        let lines = (0..<32).map { "{\"sentence\": \"line \($0)\", \"label\": \($0 % 2)}" }
+        try folds.write("train.jsonl", lines.joined(separator: "\n") + "\n")
+        #expect(try folds.load().manifest.data.folds == 2, "the folds are its dev records")
     }
 }

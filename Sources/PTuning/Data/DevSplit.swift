@@ -9,8 +9,9 @@ import Tensor
 /// label field (classify, choice) each label keeps its share of the records in both parts.
 ///
 /// Where one carved split would be too small to choose by (fewer than `crossValidationBelow`
-/// records), the records are dealt into one fold per seed instead (`folds`): each seed trains on
-/// all folds but its own and is judged on that one, so every record is dev once.
+/// records), the records are dealt into one fold per seed instead (`folds`), or into as many as
+/// the bundle asks for at any size (`canDeal` bounds it): each seed trains on all folds but its
+/// own and is judged on that one, so every record is dev once.
 public enum DevSplit {
     public static let defaultFraction = 0.2
     public static let minimumSize = 8

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 extension Trainer {
-    /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (`foldSeed`)
+    /// Cross-validation (`TrainingData.folds`): fold i is left out of seed i's training (`foldSeeds`)
     /// and is that seed's dev split, with this run's
     /// settings, steps and evaluation steps for every fold (without `eval_every`, once per pass over
     /// the largest fold's training records), so that the folds' dev curves line up. Each fold run checkpoints on its own and reports its
@@ -18,8 +18,8 @@ extension Trainer {
         var results: [SeedResult] = []
         var tables: [FloatBuffer] = []
         var foldBaselines: [Baselines] = []
-        for index in data.folds.indices {
-            let run = try runFold(index, seed: Self.foldSeed(settings.seeds, index))
+        for (index, seed) in Self.foldSeeds(settings.seeds, count: data.folds.count).enumerated() {
+            let run = try runFold(index, seed: seed)
             results.append(run.seeds[0])
             tables.append(run.table)
             foldBaselines.append(run.baselines)
@@ -40,11 +40,17 @@ extension Trainer {
         return (outcome, results[best])
     }
 
-    /// The seed of fold `index`: the run's seeds in turn, each round after the first adding its
+    /// The seeds of `count` folds: the run's seeds in turn, each round after the first adding its
     /// number, so that every fold has a seed of its own even with fewer seeds than folds (a search
-    /// trial of one seed).
-    static func foldSeed(_ seeds: [UInt64], _ index: Int) -> UInt64 {
-        seeds[index % seeds.count] &+ UInt64(index / seeds.count)
+    /// trial of one seed); a seed already taken (seeds 1 and 2: the third fold's 1 + 1) moves up to
+    /// the next free one. With more seeds than folds, the first `count`.
+    static func foldSeeds(_ seeds: [UInt64], count: Int) -> [UInt64] {
+        var taken = Set<UInt64>()
+        return (0..<count).map { index in
+            var seed = seeds[index % seeds.count] &+ UInt64(index / seeds.count)
+            while !taken.insert(seed).inserted { seed &+= 1 }
+            return seed
+        }
     }
 
     /// Seed `seed` trained on every fold but `index` and judged on fold `index`, with the manual

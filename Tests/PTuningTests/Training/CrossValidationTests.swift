@@ -117,4 +117,13 @@ struct CrossValidationTests {
         let tied = CrossValidation(seeds: [seed([(10, 0.5, 4), (20, 0.5, 4)])], foldSizes: [4], manual: [])
         #expect(tied.bestStep == 20 && tied.manual == nil, "ties go to the later step")
     }
+
+    @Test func everyFoldHasASeedOfItsOwn() {
+        #expect(Trainer.foldSeeds([13, 21, 42], count: 3) == [13, 21, 42])
+        #expect(Trainer.foldSeeds([13], count: 3) == [13, 14, 15], "a search trial of one seed")
+        #expect(Trainer.foldSeeds([13, 21, 42], count: 2) == [13, 21])
+        #expect(Trainer.foldSeeds([1, 2], count: 3) == [1, 2, 3], "the third fold's 1 + 1 is taken")
+        let many = Trainer.foldSeeds([13, 21], count: 20)
+        #expect(Set(many).count == 20 && Array(many.prefix(4)) == [13, 21, 14, 22])
+    }
 }
