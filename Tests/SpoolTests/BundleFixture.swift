@@ -49,6 +49,11 @@ final class BundleFixture {
         return fixture
     }
 
+    /// `count` classify records for the sentiment manifest, one JSON line each, labels alternating.
+    static func sentimentRecords(_ count: Int) -> String {
+        (0..<count).map { "{\"sentence\": \"line \($0)\", \"label\": \($0 % 2)}\n" }.joined()
+    }
+
     /// A manifest that sets every key.
     static let everyKeyManifest = """
         schema = 1

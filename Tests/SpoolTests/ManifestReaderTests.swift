@@ -228,8 +228,7 @@ import Testing
             BundleFixture.sentimentManifest.replacingOccurrences(of: "[labels]", with: "[data]\n\(data)\n[labels]")
         }
         let fixture = try BundleFixture.sentiment(manifest: manifest("folds = 3"))
-        let lines = (0..<40).map { "{\"sentence\": \"line \($0)\", \"label\": \($0 % 2)}" }
-        try fixture.write("train.jsonl", lines.joined(separator: "\n") + "\n")
+        try fixture.write("train.jsonl", BundleFixture.sentimentRecords(40))
         #expect(try fixture.load().manifest.data.folds == 3)
         #expect(try BundleFixture.sentiment().load().manifest.data.folds == nil)
 

@@ -123,8 +123,7 @@ import TOMLKit
         let folds = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
             .replacingOccurrences(of: "[labels]", with: "[data]\ndev_fraction = 0\nfolds = 2\n[labels]")
             + "\n[search]\n[search.space]\nseeds = [1, 2]\n")
-        let lines = (0..<32).map { "{\"sentence\": \"line \($0)\", \"label\": \($0 % 2)}" }
-        try folds.write("train.jsonl", lines.joined(separator: "\n") + "\n")
+        try folds.write("train.jsonl", BundleFixture.sentimentRecords(32))
         #expect(try folds.load().manifest.data.folds == 2, "the folds are its dev records")
     }
 }
