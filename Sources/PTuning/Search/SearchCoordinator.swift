@@ -45,9 +45,16 @@ public struct SearchCoordinator: Sendable {
 
     /// The configuration with `planned`'s steps: what its run trains.
     public func applied(_ planned: PlannedTrial) -> SearchTrial {
-        var trial = plan[planned.index]
-        if let steps = planned.steps { trial.steps = steps }
-        return trial
+        configured(plan[planned.index], steps: planned.steps)
+    }
+
+    /// `trial` trained for `steps` (nil: its own), ranked only when they are fewer than its own.
+    private func configured(_ trial: SearchTrial, steps: Int?) -> SearchTrial {
+        var configured = trial
+        guard let steps else { return configured }
+        configured.rankedOnly = steps < trial.steps ?? fullSteps
+        configured.steps = steps
+        return configured
     }
 
     /// Why a trial may not start now, when `elapsed` seconds have passed since the search began and
@@ -88,8 +95,7 @@ public struct SearchCoordinator: Sendable {
     }
 
     private func planned(_ trial: SearchTrial, rung: Int?, steps: Int?) -> PlannedTrial {
-        var applied = trial
-        if let steps { applied.steps = steps }
+        let applied = configured(trial, steps: steps)
         return PlannedTrial(index: trial.index, rung: rung, steps: steps, key: applied.key, settings: applied.settingsDescription)
     }
 

@@ -11,9 +11,12 @@ public struct SearchTrial: Sendable, Equatable {
     public var batchSize: Int?
     public var steps: Int?
     public var seed: UInt64?
+    /// A halving trial cut short for a rung, below its configuration's own steps: it is only ranked
+    /// against the rung's others and never exported, so it does not refit (`TrainingSettings.refit`).
+    public var rankedOnly: Bool
 
     public init(index: Int, learningRate: Float? = nil, encoder: EncoderKind? = nil, template: Template? = nil,
-                batchSize: Int? = nil, steps: Int? = nil, seed: UInt64? = nil) {
+                batchSize: Int? = nil, steps: Int? = nil, seed: UInt64? = nil, rankedOnly: Bool = false) {
         self.index = index
         self.learningRate = learningRate
         self.encoder = encoder
@@ -21,6 +24,7 @@ public struct SearchTrial: Sendable, Equatable {
         self.batchSize = batchSize
         self.steps = steps
         self.seed = seed
+        self.rankedOnly = rankedOnly
     }
 
     /// `spec` with this trial's values in place of the bundle's.
@@ -32,6 +36,7 @@ public struct SearchTrial: Sendable, Equatable {
         if let batchSize { spec.training.batchSize = batchSize }
         if let steps { spec.training.maxSteps = steps }
         if let seed { spec.training.seeds = [seed] }
+        if rankedOnly { spec.training.refit = false }
         return spec
     }
 
@@ -39,7 +44,7 @@ public struct SearchTrial: Sendable, Equatable {
     public var settingsDescription: String {
         let parts = [learningRate.map { "learning rate \($0)" }, encoder.map { "encoder \($0.rawValue)" },
                      template.map { "template \($0.source)" }, batchSize.map { "batch \($0)" },
-                     steps.map { "\($0) steps" }, seed.map { "seed \($0)" }]
+                     steps.map { "\($0) steps" }, seed.map { "seed \($0)" }, rankedOnly ? "ranked only, no refit" : nil]
         return parts.compactMap { $0 }.joined(separator: ", ")
     }
 

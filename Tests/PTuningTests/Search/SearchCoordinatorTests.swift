@@ -55,6 +55,8 @@ struct SearchCoordinatorTests {
         for (planned, dev) in zip(second, [0.7, 0.9]) { ended[planned.key] = ran(planned, dev: dev, steps: 4) }
         let third = asked(halving.next(ended: ended))
         #expect(third.map(\.index) == [2] && third[0].steps == 8)
+        #expect((first + second).allSatisfy { halving.applied($0).rankedOnly } && !halving.applied(third[0]).rankedOnly,
+                "only the last rung's trials, trained for their own steps, may be exported and refit")
         ended[third[0].key] = ran(third[0], dev: 0.85, steps: 8)
         let outcome = try #require(finished(halving.next(ended: ended)))
         #expect(outcome.winner?.trial.index == 2 && outcome.report.trials.map(\.rung) == [0, 0, 0, 0, 1, 1, 2])

@@ -56,7 +56,10 @@ struct SearchPlanTests {
         let trial = SearchTrial(index: 0, encoder: EncoderKind.none, steps: 40, seed: 7)
         let applied = trial.applied(to: spec)
         #expect(applied.encoder.kind == .none && applied.training.maxSteps == 40 && applied.training.seeds == [7])
-        #expect(applied.training.learningRate == 5e-3 && applied.template == spec.template)
+        #expect(applied.training.learningRate == 5e-3 && applied.template == spec.template && applied.training.refit)
+        let ranked = SearchTrial(index: 0, steps: 10, rankedOnly: true)
+        #expect(ranked.applied(to: spec).training.refit == false, "a trial only ranked does not refit")
+        #expect(ranked.key != SearchTrial(index: 0, steps: 10).key && ranked.settingsDescription.contains("no refit"))
     }
 
     @Test func halvingKeepsATimesFewerTrialsForATimesTheSteps() {
