@@ -1,3 +1,5 @@
+import Base
+
 /// The machine-readable record of a finished run, written as `report.json`. Keys are snake_case;
 /// optional values are left out when they do not apply. docs/REPORT.md documents every field.
 public struct RunReport: Codable, Sendable, Equatable {
@@ -38,17 +40,21 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var id: String?
         public var bundleName: String
         public var bundleSHA256: String?
+        /// The ptune release that trained the run (``ProductVersion``); absent in reports written before it was recorded.
+        public var ptuneVersion: String?
 
-        public init(id: String?, bundleName: String, bundleSHA256: String?) {
+        public init(id: String?, bundleName: String, bundleSHA256: String?, ptuneVersion: String? = ProductVersion.current) {
             self.id = id
             self.bundleName = bundleName
             self.bundleSHA256 = bundleSHA256
+            self.ptuneVersion = ptuneVersion
         }
 
         enum CodingKeys: String, CodingKey {
             case id
             case bundleName = "bundle_name"
             case bundleSHA256 = "bundle_sha256"
+            case ptuneVersion = "ptune_version"
         }
     }
 

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 @testable import PTuning
 import TestSupport
@@ -35,6 +36,7 @@ struct RunReportTests {
         let job = try #require(json["job"] as? [String: Any])
         #expect(job["id"] as? String == "job-1")
         #expect(job["bundle_name"] as? String == "sst2")
+        #expect(job["ptune_version"] as? String == ProductVersion.current)
         let model = try #require(json["model"] as? [String: Any])
         #expect(Set(model.keys) == ["name", "path", "sha256", "architecture", "hidden_size", "layers", "attention_heads", "vocab_size"])
         let task = try #require(json["task"] as? [String: Any])
