@@ -139,7 +139,8 @@ extension TrainingRun {
         let spec = applied.applied(to: trainer.spec)
         let encoder = try ExampleEncoder(spec: spec, tokenizer: trainer.model.tokenizer)
         let startedAt = Date()
-        let outcome = try train(encoder, data: try records(for: spec.template, trainer: trainer), model: trainer.model,
+        let data = try records(for: spec.template, trainer: trainer)
+        let outcome = try train(encoder, data: applied.rankedOnly ? data.withoutTest : data, model: trainer.model,
                                 checkpoints: checkpoints)
         let files = try writing(to: directory).writeOutputs(outcome: outcome, bundle: trainer.bundle, model: trainer.model,
                                                             encoder: encoder, startedAt: startedAt)

@@ -103,6 +103,8 @@ import Testing
         // 4 trials of 1 step, the best 2 for 2 steps, the best for all 4.
         #expect(search.trials.map(\.rung) == [0, 0, 0, 0, 1, 1, 2] && search.trials.map(\.steps) == [1, 1, 1, 1, 2, 2, 4])
         #expect(search.winner == search.trials.last?.index && search.steps == 4 + 4 + 4 && search.failed == 0)
+        #expect(search.trials.dropLast().allSatisfy { $0.test == nil } && search.trials.last?.test != nil,
+                "a trial cut short for a rung is ranked on dev alone")
         func best(_ rows: [SearchReport.Row], _ count: Int) -> Set<Int> {
             let sound = { (row: SearchReport.Row) in !row.warnings.contains("one_answer") && !row.warnings.contains("loss_above_uniform") }
             return Set(rows.sorted { a, b in

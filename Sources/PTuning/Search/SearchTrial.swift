@@ -12,7 +12,8 @@ public struct SearchTrial: Sendable, Equatable {
     public var steps: Int?
     public var seed: UInt64?
     /// A halving trial cut short for a rung, below its configuration's own steps: it is only ranked
-    /// against the rung's others and never exported, so it does not refit (`TrainingSettings.refit`).
+    /// against the rung's others and never exported, so it does not refit (`TrainingSettings.refit`)
+    /// and is not measured on test.
     public var rankedOnly: Bool
 
     public init(index: Int, learningRate: Float? = nil, encoder: EncoderKind? = nil, template: Template? = nil,
@@ -44,7 +45,7 @@ public struct SearchTrial: Sendable, Equatable {
     public var settingsDescription: String {
         let parts = [learningRate.map { "learning rate \($0)" }, encoder.map { "encoder \($0.rawValue)" },
                      template.map { "template \($0.source)" }, batchSize.map { "batch \($0)" },
-                     steps.map { "\($0) steps" }, seed.map { "seed \($0)" }, rankedOnly ? "ranked only, no refit" : nil]
+                     steps.map { "\($0) steps" }, seed.map { "seed \($0)" }, rankedOnly ? "ranked only: no refit, no test" : nil]
         return parts.compactMap { $0 }.joined(separator: ", ")
     }
 

@@ -32,6 +32,15 @@ public struct TrainingData: Sendable {
         self.folds = folds
     }
 
+    /// These records without the test split (the manual template's too): a run judged on dev alone,
+    /// which measures nothing on test.
+    public var withoutTest: TrainingData {
+        var data = self
+        data.test = []
+        data.manual = manual.map { ManualTemplateData(encoder: $0.encoder, dev: $0.dev, test: []) }
+        return data
+    }
+
     /// Whether the run has records to choose by: a dev split or folds.
     public var hasDev: Bool { !dev.isEmpty || !folds.isEmpty }
 
