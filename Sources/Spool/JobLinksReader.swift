@@ -22,7 +22,7 @@ extension ManifestReader {
         guard let references = top.stringArray(key) else { return [] }
         for reference in references where !JobLinks.isName(reference) {
             top.problem(key, "\"\(reference)\" is neither a job id nor a task name",
-                        hint: "a job id (or 8+ of its first hex digits) or a task name: 1 to 64 letters, digits, '.', '_' or '-'")
+                        hint: "a job id (or 4+ of its first hex digits) or a task name: 1 to 64 letters, digits, '.', '_' or '-'")
             return []
         }
         if Set(references).count != references.count {

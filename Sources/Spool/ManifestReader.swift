@@ -74,7 +74,8 @@ struct ManifestReader {
             draft.limits = readLimits(limits)
         }
         if let search = top.subtable("search", validKeys: ManifestKeys.search) {
-            draft.search = SearchReader(table: search, training: draft.training, template: draft.template).read()
+            draft.search = SearchReader(table: search, training: draft.training, encoder: draft.encoder,
+                                        template: draft.template).read()
         }
         draft.links = readLinks(top)
         return draft
@@ -180,6 +181,10 @@ struct ManifestReader {
         var settings = EncoderSettings()
         if let kind = table.oneOf("type", EncoderKind.self) { settings.kind = kind }
         if let hidden = table.int("hidden_size", in: 0...65_536) { settings.hiddenSize = hidden }
+        if settings.kind == .lstm, settings.hiddenSize % 2 != 0 {
+            table.problem("hidden_size", "\(settings.hiddenSize) is odd, but the lstm encoder splits it between its two directions",
+                          hint: "use an even number (\(settings.hiddenSize + 1)), or 0 for the model width")
+        }
         let text = table.nonEmptyString("init")
         let ids = table.intArray("init_ids", elementsIn: 0...Int(Int32.max))
         for (key, given) in [("init", text != nil), ("init_ids", ids != nil)] where given && settings.kind != .none {

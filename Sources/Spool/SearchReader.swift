@@ -8,6 +8,8 @@ struct SearchReader {
     let table: ManifestTable
     /// The bundle's own training settings, for the steps of a trial whose steps the space leaves alone.
     let training: TrainingSettings
+    /// The bundle's encoder settings, whose `hidden_size` an encoder the space lists must accept.
+    let encoder: EncoderSettings
     /// The bundle's template, whose fields the data are checked for: a variant may name no others.
     let template: Template?
 
@@ -92,6 +94,10 @@ struct SearchReader {
                 return nil
             }
             return kind
+        }
+        if result.encoder?.contains(.lstm) == true, encoder.hiddenSize % 2 != 0 {
+            space.problem("encoder", "lists lstm, which splits [encoder] hidden_size (\(encoder.hiddenSize), odd) between its two directions",
+                          hint: "make [encoder] hidden_size even, or 0 for the model width")
         }
         if let sources = strings(space, "template") {
             var templates: [Template] = []

@@ -268,6 +268,9 @@ import Testing
             == "expected integers in the array, found a string")
         #expect(try problems(adding: "[encoder]\ntype = \"lstn\"\n").about("encoder.type")?.hint
             == "did you mean lstm?; one of: lstm, mlp, none")
+        #expect(try problems(adding: "[encoder]\ntype = \"lstm\"\nhidden_size = 7\n").about("encoder.hidden_size")?.message
+            == "7 is odd, but the lstm encoder splits it between its two directions")
+        #expect(try problems(adding: "[encoder]\ntype = \"mlp\"\nhidden_size = 7\n").about("encoder.hidden_size") == nil)
     }
 
     @Test func precisionIsFp32Bf16OrInt8() throws {

@@ -8,13 +8,13 @@ import TOMLKit
 /// `[search]` and `[search.space]` read and checked (`SearchReader`).
 @Suite struct SearchReaderTests {
     /// The settings read from `toml` (a manifest holding `[search]`) and the problems reported.
-    private func read(_ toml: String, maxSteps: Int? = nil) throws -> (SearchSettings?, [TaskProblem]) {
+    private func read(_ toml: String, maxSteps: Int? = nil, encoderHiddenSize: Int = 0) throws -> (SearchSettings?, [TaskProblem]) {
         let diagnostics = ManifestDiagnostics(collector: ProblemCollector(), lines: ManifestLineIndex(source: toml))
         let top = ManifestTable(try TOMLTable(string: toml), path: [], validKeys: ["search"], diagnostics: diagnostics)
         var training = TrainingSettings()
         if let maxSteps { training.maxSteps = maxSteps }
         let table = try #require(top.subtable("search", validKeys: ManifestKeys.search))
-        let settings = SearchReader(table: table, training: training,
+        let settings = SearchReader(table: table, training: training, encoder: EncoderSettings(hiddenSize: encoderHiddenSize),
                                     template: try Template.parse("[P*3] {sentence} [P*3] It was{target}")).read()
         return (settings, diagnostics.collector.problems)
     }
@@ -89,6 +89,15 @@ import TOMLKit
             #expect(settings == nil, "\(toml)")
             #expect(problems.contains { $0.field == field && $0.message == message }, "\(toml): \(problems)")
         }
+    }
+
+    @Test func anLSTMInTheSpaceNeedsAnEvenEncoderHiddenSize() throws {
+        let lstm = "[search]\n[search.space]\nencoder = [\"none\", \"lstm\"]\n"
+        let (settings, problems) = try read(lstm, encoderHiddenSize: 7)
+        #expect(settings == nil && problems.map(\.field) == ["search.space.encoder"], "\(problems)")
+        #expect(problems.first?.message == "lists lstm, which splits [encoder] hidden_size (7, odd) between its two directions")
+        #expect(try read(lstm, encoderHiddenSize: 8).1.isEmpty)
+        #expect(try read("[search]\n[search.space]\nencoder = [\"none\", \"mlp\"]\n", encoderHiddenSize: 7).1.isEmpty)
     }
 
     @Test func aGridOfTooManyCombinationsIsRefusedWithoutBeingBuiltAndTrialsTakeItsFirst() throws {

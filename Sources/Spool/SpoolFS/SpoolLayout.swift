@@ -4,8 +4,9 @@ import Glibc
 
 /// The folders of a spool, all on one filesystem so that moving between them is a `rename`:
 ///
-/// - `tmp/`: writers build bundles here (`ptune submit` does);
-/// - `incoming/`: complete bundles appear here, only by rename;
+/// - `tmp/`: the daemon's scratch space (0700);
+/// - `incoming/`: complete bundles appear here, only by rename (`ptune submit` stages its copy in a
+///   hidden `.submitting-*` folder here, never taken);
 /// - `active/claims/`: bundles the daemon has claimed and not yet turned into a job or rejected;
 /// - `active/JOB/`: a job's bundle (`bundle`) and working files while it is queued or running;
 /// - `done/JOB/`, `failed/JOB/`: finished jobs' reports;
