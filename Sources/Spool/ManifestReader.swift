@@ -180,7 +180,7 @@ struct ManifestReader {
     private func readEncoder(_ table: ManifestTable) -> EncoderSettings {
         var settings = EncoderSettings()
         if let kind = table.oneOf("type", EncoderKind.self) { settings.kind = kind }
-        if let hidden = table.int("hidden_size", in: 0...65_536) { settings.hiddenSize = hidden }
+        if let hidden = table.int("hidden_size", in: 0...8192) { settings.hiddenSize = hidden }
         if settings.kind == .lstm, settings.hiddenSize % 2 != 0 {
             table.problem("hidden_size", "\(settings.hiddenSize) is odd, but the lstm encoder splits it between its two directions",
                           hint: "use an even number (\(settings.hiddenSize + 1)), or 0 for the model width")

@@ -88,14 +88,24 @@ struct ManifestTable {
     }
 
     /// A finite number (an integer is accepted) for which `isAllowed` holds; `allowed` describes the range.
+    /// It must keep its value as a 32-bit float, as training holds every setting.
     func number(_ key: String, allowed: String, _ isAllowed: (Double) -> Bool) -> Double? {
         guard let value = value(key) else { return nil }
         guard let number = value.double ?? value.int.map(Double.init) else {
             wrongType(key, value, expected: "a number"); return nil
         }
         guard number.isFinite else { problem(key, "must be a finite number", hint: "allowed: \(allowed)"); return nil }
+        guard Self.fitsFloat(number) else {
+            problem(key, "\(number) does not fit a 32-bit float", hint: "allowed: \(allowed), 0 or between 1.2e-38 and 3.4e38 in size")
+            return nil
+        }
         guard isAllowed(number) else { problem(key, "\(number) is out of range", hint: "allowed: \(allowed)"); return nil }
         return number
+    }
+
+    /// Whether `number` is 0 or a normal 32-bit float in size: neither infinite nor flushed towards 0 as one.
+    static func fitsFloat(_ number: Double) -> Bool {
+        number == 0 || (Double(Float.leastNormalMagnitude)...Double(Float.greatestFiniteMagnitude)).contains(abs(number))
     }
 
     func oneOf<Choice: RawRepresentable & CaseIterable>(_ key: String, _: Choice.Type, required: Bool = false)

@@ -117,7 +117,7 @@ struct SearchReader {
         }
         result.batchSize = distinct(space, "batch_size", space.intArray("batch_size", elementsIn: 1...65_536))
         result.steps = distinct(space, "steps", space.intArray("steps", elementsIn: 1...1_000_000_000))
-        result.seeds = distinct(space, "seeds", space.intArray("seeds", elementsIn: 0...Int.max))?.map { UInt64($0) }
+        result.seeds = distinct(space, "seeds", space.intArray("seeds", elementsIn: TrainingReader.seedRange))?.map { UInt64($0) }
         if result.isEmpty && table.diagnostics.count == problemsBefore {
             space.tableProblem("is empty: nothing to search",
                           hint: "give a list of values for at least one of " + ManifestKeys.searchSpace.joined(separator: ", "))
@@ -147,7 +147,7 @@ struct SearchReader {
         guard let value = space.value("learning_rate") else { return nil }
         if let array = value.array {
             let numbers = array.compactMap { $0.double ?? $0.int.map(Double.init) }
-            guard numbers.count == array.count, !numbers.isEmpty, numbers.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            guard numbers.count == array.count, !numbers.isEmpty, numbers.allSatisfy({ $0 > 0 && ManifestTable.fitsFloat($0) }) else {
                 space.problem("learning_rate", "must be a non-empty list of numbers greater than 0",
                               hint: "e.g. learning_rate = [1e-3, 3e-3, 1e-2]")
                 return nil

@@ -28,7 +28,7 @@ struct TrainingReader {
         if let v = table.int("eval_every", in: zeroOrMore) { s.evalEvery = v }
         if let v = table.int("patience", in: zeroOrMore) { s.patience = v }
         if let v = table.int("checkpoint_every", in: zeroOrMore) { s.checkpointEvery = v }
-        if let v = table.int("max_length", in: 8...65_536) { s.maxLength = v }
+        if let v = table.int("max_length", in: TrainingSettings.maxLengthRange) { s.maxLength = v }
         if let v = table.oneOf("precision", Precision.self) { s.precision = v }
         if let v = table.bool("recompute") { s.recompute = v }
         if let v = table.bool("refit") { s.refit = v }
@@ -36,7 +36,11 @@ struct TrainingReader {
         return s
     }
 
-    /// `seeds = 13` or `seeds = [13, 21, 42]`: integers of 0 or more, none repeated.
+    /// The seeds a bundle may give: 32 bits, so that the seeds derived from them (a fold's seed plus
+    /// its number) stay within every integer type that carries them.
+    static let seedRange = 0...Int(UInt32.max)
+
+    /// `seeds = 13` or `seeds = [13, 21, 42]`: integers from `seedRange`, none repeated.
     private func readSeeds() -> [UInt64]? {
         guard let value = table.value("seeds") else { return nil }
         let expected = "an integer or an array of integers"
@@ -55,8 +59,8 @@ struct TrainingReader {
             return nil
         }
         if values.isEmpty { table.problem("seeds", "the seed list is empty"); return nil }
-        if let negative = values.first(where: { $0 < 0 }) {
-            table.problem("seeds", "\(negative) is out of range", hint: "allowed: 0 or more"); return nil
+        if let outside = values.first(where: { !Self.seedRange.contains($0) }) {
+            table.problem("seeds", "\(outside) is out of range", hint: "allowed: 0 to \(Self.seedRange.upperBound)"); return nil
         }
         if Set(values).count != values.count {
             table.problem("seeds", "a seed is listed twice", hint: "each seed is one run; repeating one repeats the run")

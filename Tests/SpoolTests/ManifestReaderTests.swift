@@ -78,9 +78,27 @@ import Testing
             "task.toml:11: training.weight_decay: -0.1 is out of range (allowed: 0 or more)",
             "task.toml:12: training.epoch_decay: 1.5 is out of range (allowed: greater than 0, at most 1)",
             "task.toml:14: training.clip_norm: must be a finite number (allowed: 0 (no clipping) or more)",
-            "task.toml:15: training.seeds: -1 is out of range (allowed: 0 or more)",
+            "task.toml:15: training.seeds: -1 is out of range (allowed: 0 to 4294967295)",
             "task.toml:16: training.max_length: 4 is out of range (allowed: 8...65536)",
         ])
+    }
+
+    /// Numbers training would hold as infinity or 0 in a 32-bit float, and seeds whose fold seeds
+    /// would overflow, are refused at intake.
+    @Test func numbersBeyondWhatTrainingHolds() throws {
+        let found = try problems(adding: """
+            [training]
+            learning_rate = 1e39
+            weight_decay = 1e-50
+            seeds = [9223372036854775807]
+
+            """)
+        #expect(found.map(\.description) == [
+            "task.toml:10: training.learning_rate: 1e+39 does not fit a 32-bit float (allowed: greater than 0, 0 or between 1.2e-38 and 3.4e38 in size)",
+            "task.toml:11: training.weight_decay: 1e-50 does not fit a 32-bit float (allowed: 0 or more, 0 or between 1.2e-38 and 3.4e38 in size)",
+            "task.toml:12: training.seeds: 9223372036854775807 is out of range (allowed: 0 to 4294967295)",
+        ])
+        #expect(try problems(adding: "[training]\nweight_decay = 0\nlearning_rate = 3.4e38\nseeds = [4294967295]\n").isEmpty)
     }
 
     @Test func limitsOutOfRange() throws {

@@ -78,7 +78,7 @@ struct ClassifiedText {
             return runEnd(of: .letter, from: start + 2, end: end)
         }
         if cls == .number {
-            return min(runEnd(of: .number, from: start + 1, end: end), start + maxDigits)
+            return runEnd(of: .number, from: start + 1, end: min(end, start + maxDigits))
         }
         var body = start
         if scalars[start] == " " && start + 1 < end && classes[start + 1] == .other { body = start + 1 }

@@ -69,6 +69,10 @@ public struct PromptFile: Sendable {
             }
             return part
         }
+        guard parts.last == .target, parts.filter({ $0 == .target }).count == 1,
+              parts.allSatisfy({ if case .pseudo(let count) = $0 { count > 0 } else { true } }) else {
+            throw fields.invalid("template_parts", "the target slot must come once, last, and every run of pseudo tokens hold one or more")
+        }
         let template = Template(parts: parts, source: try fields.string("template"))
         guard template.pseudoTokenCount <= Template.maxPseudoTokens else {
             throw ModelFileError.malformed(path: path, what: "metadata template_parts", detail:
@@ -84,7 +88,7 @@ public struct PromptFile: Sendable {
                                           found: fields.metadata["encoder_kind"] ?? "")
         }
         var training = TrainingSettings()
-        training.maxLength = try fields.number("max_length")
+        training.maxLength = try fields.number("max_length", in: TrainingSettings.maxLengthRange)
         let spec = TaskSpec(name: try fields.string("task_name"), kind: kind, template: template,
                             labelField: try fields.string("label_field"),
                             encoder: EncoderSettings(kind: encoderKind, hiddenSize: try fields.number("encoder_hidden_size")),

@@ -35,6 +35,21 @@ public struct PromptMetadataReader {
         return value
     }
 
+    /// `key` as a number within `range` (a NaN never is).
+    public func number<T: LosslessStringConvertible & Comparable>(_ key: String, in range: ClosedRange<T>) throws -> T {
+        let value: T = try number(key)
+        guard range.contains(value) else {
+            throw ModelFileError.badValue(path: path, key: key, expected: "a number from \(range.lowerBound) to \(range.upperBound)",
+                                          found: String(describing: value))
+        }
+        return value
+    }
+
+    /// The error for `key`, whose value reads but does not describe a task ptune can run: `detail` says why.
+    public func invalid(_ key: String, _ detail: String) -> ModelFileError {
+        .malformed(path: path, what: "metadata \(key)", detail: detail)
+    }
+
     public func json<T: Decodable>(_ key: String) throws -> T {
         let text = try string(key)
         do {

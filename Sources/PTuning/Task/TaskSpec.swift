@@ -79,6 +79,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var checkpointEvery: Int = 0
     /// Longest input in tokens; longer inputs are cut from the end of the longest field.
     public var maxLength: Int = 256
+    /// The `maxLength` a bundle or a prompt file may give.
+    public static let maxLengthRange = 8...65_536
     /// How the frozen model's weight matrices are stored and multiplied.
     public var precision: Precision = .fp32
     /// Keep only each layer's input in the forward pass and recompute the rest during backward: far

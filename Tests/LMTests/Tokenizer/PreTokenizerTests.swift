@@ -52,6 +52,16 @@ struct PreTokenizerTests {
         #expect(try pieces("a.\n\n b\r\n", "qwen2") == ["a", ".\n\n", " b", "\r\n"])
     }
 
+    /// A run of digits far longer than any text splits into pieces of the pattern's length, each
+    /// found by looking no further than that length (a scan to the run's end per piece took
+    /// minutes on a record of a million digits).
+    @Test func aLongRunOfDigitsSplitsIntoPiecesOfTheirLength() throws {
+        let digits = String(repeating: "9", count: 200_000) + "1"
+        let llama = try pieces(digits, "llama-bpe")
+        #expect(llama.count == 66_667 && llama.dropLast().allSatisfy { $0 == "999" } && llama.last == "991")
+        #expect(try pieces(digits, "qwen2").count == 200_001)
+    }
+
     @Test func unknownNameListsSupportedOnes() {
         #expect(throws: TokenizerError.unknownPreTokenizer("deepseek-llm", supported: PreTokenizer.supportedNames)) {
             try PreTokenizer(name: "deepseek-llm")

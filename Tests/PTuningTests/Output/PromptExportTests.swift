@@ -72,6 +72,32 @@ struct PromptExportTests {
         #expect(throws: ModelFileError.self) { try PromptFile.load(path: path) }
     }
 
+    /// A prompt file whose metadata was edited into a task no run could have written is refused by
+    /// name, never run (an empty label list or a negative max_length crashed a prediction).
+    @Test(arguments: [
+        ["label_words": "[]"],
+        ["label_words": #"[{"label":"0","word":"bad"},{"label":"1","word":"bad"}]"#],
+        ["max_length": "-9223372036854775808"],
+        ["template_parts": #"[{"kind":"target"},{"kind":"pseudo","count":1},{"kind":"pseudo","count":1}]"#],
+        ["template_parts": #"[{"kind":"pseudo","count":0},{"kind":"pseudo","count":2},{"kind":"target"}]"#],
+        ["task_kind": "choice", "choice_fields": #"["a"]"#, "choice_margin": "1"],
+        ["task_kind": "choice", "choice_fields": #"["a","b"]"#, "choice_margin": "nan"],
+        ["task_kind": "fill", "candidates": "[]"],
+    ])
+    func refusesMetadataDescribingNoRunnableTask(edit: [String: String]) throws {
+        let folder = try OutputFixtures.folder()
+        try RunOutputs.write(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(), to: folder)
+        let path = folder.appendingPathComponent("prompt.safetensors").path
+        #expect(throws: Never.self) { try PromptFile.load(path: path) }
+        let raw = try SafetensorsFile(path: path)
+        let table = try raw.floats("prompt_table")
+        try writeSafetensors(tensors: [SafetensorsTensor(name: "prompt_table", shape: [2, 4], values: table.array)],
+                             metadata: raw.metadata.merging(edit) { _, edited in edited }, to: path)
+        let refusal = #expect(throws: ModelFileError.self) { try PromptFile.load(path: path) }
+        let named = edit.keys.filter { $0 != "task_kind" }
+        #expect(named.contains { "\(refusal.map(String.init(describing:)) ?? "")".contains($0) }, "\(String(describing: refusal))")
+    }
+
     @Test func adapterHasPeftNamesShapeAndConfig() throws {
         let folder = try OutputFixtures.folder()
         let outcome = OutputFixtures.outcome()

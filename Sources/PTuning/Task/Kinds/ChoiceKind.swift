@@ -128,7 +128,12 @@ public struct ChoiceKind: TaskKind {
     }
 
     public static func read(promptMetadata: PromptMetadataReader) throws -> ChoiceKind {
-        ChoiceKind(fields: try promptMetadata.json("choice_fields"), margin: try promptMetadata.number("choice_margin"))
+        let fields: [String] = try promptMetadata.json("choice_fields")
+        guard fields.count >= 2, Set(fields).count == fields.count else {
+            throw promptMetadata.invalid("choice_fields", "\(fields.count) fields; choice needs at least 2, each once")
+        }
+        return ChoiceKind(fields: fields,
+                          margin: try promptMetadata.number("choice_margin", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude))
     }
 
     public func describe(_ task: inout RunReport.Task, answerTokens: [Int]?) {

@@ -127,7 +127,11 @@ public struct ClassifyKind: TaskKind {
     }
 
     public static func read(promptMetadata: PromptMetadataReader) throws -> ClassifyKind {
-        ClassifyKind(labels: try promptMetadata.json("label_words"))
+        let labels: [LabelWord] = try promptMetadata.json("label_words")
+        guard labels.count >= 2, Set(labels.map(\.label)).count == labels.count, Set(labels.map(\.word)).count == labels.count else {
+            throw promptMetadata.invalid("label_words", "\(labels.count) labels; classify needs at least 2, each with a word of its own")
+        }
+        return ClassifyKind(labels: labels)
     }
 
     /// The label words with the token that scores each.

@@ -138,7 +138,9 @@ public struct FillKind: TaskKind {
     }
 
     public static func read(promptMetadata: PromptMetadataReader) throws -> FillKind {
-        FillKind(candidates: try promptMetadata.json("candidates"))
+        let candidates: [String]? = try promptMetadata.json("candidates")
+        if let candidates, let problem = candidateListProblem(candidates) { throw promptMetadata.invalid("candidates", problem) }
+        return FillKind(candidates: candidates)
     }
 
     /// The number of candidate tokens (of candidates without the tokens).
