@@ -39,9 +39,13 @@ public enum BundleLoader {
 
         let splits = SplitReader(files: files, limits: limits, format: draft.format,
                                  validator: RecordValidator(template: draft.template, labelField: draft.labelField, kind: draft.kind))
-        let train = splits.read(draft.train, required: true, problems: &problems)
-        let dev = splits.read(draft.dev, required: false, problems: &problems)
-        let test = splits.read(draft.test, required: false, problems: &problems)
+        let train = splits.read(draft.train, name: "train", emptyHint: "training needs at least one labelled record",
+                                required: true, problems: &problems)
+        let dev = splits.read(draft.dev, name: "dev",
+                              emptyHint: "fill it, or remove it: without a dev file ptune carves dev records from train",
+                              required: false, problems: &problems)
+        let test = splits.read(draft.test, name: "test", emptyHint: "fill it, or remove it: a test split is optional",
+                               required: false, problems: &problems)
         if let folds = draft.folds, let train {
             checkFolds(folds, train: train.examples.count, devFile: dev?.path,
                        line: diagnostics.lines.line(of: ["data", "folds"]), problems: &problems)
@@ -158,8 +162,10 @@ public enum BundleLoader {
         let format: DataFormat
         let validator: RecordValidator
 
-        /// The split's path and examples; nil when it is absent (and not `required`) or unreadable.
-        func read(_ split: SplitPath?, required: Bool, problems: inout ProblemCollector) -> (path: String, examples: [Example])? {
+        /// The split's path and examples; nil when it is absent (and not `required`) or unreadable. A
+        /// split that is there but holds no records is a problem, `emptyHint` saying what to do.
+        func read(_ split: SplitPath?, name: String, emptyHint: String, required: Bool,
+                  problems: inout ProblemCollector) -> (path: String, examples: [Example])? {
             guard let split, required || split.isExplicit || files.exists(split.path) else { return nil }
             let bytes: [UInt8]
             do {
@@ -170,9 +176,8 @@ public enum BundleLoader {
             }
             let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
             let records = format.parse(lines, file: split.path, problems: &problems)
-            if required, lines.lines.count <= (records.header == nil ? 0 : 1) {
-                problems.add(file: split.path, "the train split has no records",
-                             hint: "training needs at least one labelled record")
+            if lines.lines.count <= (records.header == nil ? 0 : 1) {
+                problems.add(file: split.path, "the \(name) split has no records", hint: emptyHint)
             }
             return (split.path, validator.validate(records, file: split.path, problems: &problems))
         }

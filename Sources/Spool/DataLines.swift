@@ -2,7 +2,12 @@ import Base
 
 /// The non-blank lines of a data file, as text with their 1-based line numbers. Lines that are too
 /// long or not UTF-8 are reported and left out; a leading byte-order mark and `\r` line ends are dropped.
+/// A file of more than `maxLines` non-blank lines is a problem, and reading stops there: the daemon
+/// checks bundles in its own process, and a file of hundreds of millions of short lines would cost it
+/// tens of gigabytes.
 struct DataLines {
+    static let maxLines = 1_000_000
+
     var lines: [(number: Int, text: String)] = []
 
     init(_ bytes: [UInt8], file: String, maxLineBytes: Int, problems: inout ProblemCollector) {
@@ -25,6 +30,11 @@ struct DataLines {
                 problems.add(file: file, line: number, "not valid UTF-8", hint: "save the file as UTF-8",
                              kind: "utf8")
                 continue
+            }
+            guard lines.count < Self.maxLines else {
+                problems.add(file: file, line: number, "more than \(Self.maxLines) lines; the limit is \(Self.maxLines)",
+                             hint: "sample the records, or spread them over several bundles")
+                break
             }
             lines.append((number, text))
         }

@@ -32,7 +32,8 @@ struct ManifestTable {
         self.table = table
         self.path = path
         self.diagnostics = diagnostics
-        for key in table.keys where !validKeys.contains(key) {
+        let valid = Set(validKeys)
+        for key in table.keys where !valid.contains(key) {
             diagnostics.add(path + [key], "unknown key", hint: KeySuggestion.hint(for: key, validKeys: validKeys))
         }
     }

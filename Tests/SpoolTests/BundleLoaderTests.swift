@@ -103,6 +103,17 @@ import Testing
         ])
     }
 
+    /// An empty dev file would leave the run without dev records (and no carved split) unnoticed.
+    @Test func anEmptyDevOrTestSplitIsAnErrorSayingWhatToDo() throws {
+        let fixture = try BundleFixture.sentiment()
+        try fixture.write("dev.jsonl", "\n")
+        try fixture.write("test.jsonl", "")
+        #expect(fixture.problems().map(\.description) == [
+            "dev.jsonl: the dev split has no records (fill it, or remove it: without a dev file ptune carves dev records from train)",
+            "test.jsonl: the test split has no records (fill it, or remove it: a test split is optional)",
+        ])
+    }
+
     @Test func aMissingTrainFileIsAnError() throws {
         let fixture = try BundleFixture.sentiment()
         try FileManager.default.removeItem(at: fixture.root.appendingPathComponent("train.jsonl"))

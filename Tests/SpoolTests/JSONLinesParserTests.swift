@@ -37,6 +37,16 @@ import Testing
         #expect(problems.problems.map(\.description) == ["t:1: not valid UTF-8 (save the file as UTF-8)"])
     }
 
+    @Test func stopsAfterTheMostLinesAFileMayHold() {
+        var problems = ProblemCollector()
+        let bytes = [UInt8](repeating: 0, count: DataLines.maxLines + 1).flatMap { _ in [0x31, 0x0A] as [UInt8] }
+        let lines = DataLines(bytes, file: "t", maxLineBytes: 100, problems: &problems)
+        #expect(lines.lines.count == DataLines.maxLines)
+        #expect(problems.problems.map(\.description) == [
+            "t:1000001: more than 1000000 lines; the limit is 1000000 (sample the records, or spread them over several bundles)",
+        ])
+    }
+
     @Test func dropsAByteOrderMark() {
         var problems = ProblemCollector()
         let lines = DataLines([0xEF, 0xBB, 0xBF] + Array("{}".utf8), file: "t", maxLineBytes: 100, problems: &problems)

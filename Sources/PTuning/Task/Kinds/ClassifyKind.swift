@@ -12,10 +12,13 @@ public struct ClassifyKind: TaskKind {
     public static let manifestKeys: [String]? = nil
     public static let primaryMetric = MetricName.accuracy
 
-    public var labels: [LabelWord]
+    public let labels: [LabelWord]
+    /// Each label's index in `labels` (the first, should one repeat), for looking up every record's.
+    private let indexByLabel: [String: Int]
 
     public init(labels: [LabelWord]) {
         self.labels = labels
+        indexByLabel = Dictionary(labels.enumerated().map { ($1.label, $0) }) { first, _ in first }
     }
 
     public static func read(_ manifest: some KindManifest) -> ClassifyKind? {
@@ -25,6 +28,7 @@ public struct ClassifyKind: TaskKind {
             return nil
         }
         var words: [LabelWord] = []
+        var labelByWord: [String: String] = [:]
         var ok = true
         for key in manifest.keys {
             if key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
@@ -34,10 +38,12 @@ public struct ClassifyKind: TaskKind {
                 continue
             }
             guard let word = manifest.nonEmptyString(key) else { ok = false; continue }
-            if let other = words.first(where: { $0.word == word }) {
-                manifest.problem(key, "label word \"\(word)\" is also the word for label \"\(other.label)\"",
+            if let other = labelByWord[word] {
+                manifest.problem(key, "label word \"\(word)\" is also the word for label \"\(other)\"",
                                  hint: "each label needs its own word")
                 ok = false
+            } else {
+                labelByWord[word] = key
             }
             words.append(LabelWord(label: key, word: word))
         }
@@ -49,7 +55,7 @@ public struct ClassifyKind: TaskKind {
     }
 
     public func answerProblem(_ value: String, field: String) -> AnswerProblem? {
-        guard !labels.contains(where: { $0.label == value }) else { return nil }
+        guard indexByLabel[value] == nil else { return nil }
         return AnswerProblem(field: field, "label \"\(value)\" has no label word",
                              hint: "known labels: \(labels.map(\.label).joined(separator: ", ")); add it to [labels]")
     }
@@ -78,7 +84,7 @@ public struct ClassifyKind: TaskKind {
     public func encodeAnswer(_ value: String?, of example: Example,
                              encoding: AnswerEncoding) throws(AnswerProblem) -> EncodedAnswer {
         guard let value else { return EncodedAnswer(answer: nil) }
-        guard let index = labels.firstIndex(where: { $0.label == value }) else {
+        guard let index = indexByLabel[value] else {
             throw AnswerProblem(field: encoding.labelField, "label \"\(value)\" has no label word",
                                 hint: "known labels: \(labels.map(\.label).joined(separator: ", "))")
         }
