@@ -42,7 +42,7 @@ public enum BundleLoader {
         let train = splits.read(draft.train, name: "train", emptyHint: "training needs at least one labelled record",
                                 required: true, problems: &problems)
         let dev = splits.read(draft.dev, name: "dev",
-                              emptyHint: "fill it, or remove it: without a dev file ptune carves dev records from train",
+                              emptyHint: "fill it, or remove it: without a dev file ptune carves dev records from train or cross-validates ([data])",
                               required: false, problems: &problems)
         let test = splits.read(draft.test, name: "test", emptyHint: "fill it, or remove it: a test split is optional",
                                required: false, problems: &problems)
@@ -174,7 +174,8 @@ public enum BundleLoader {
                 problems.add(file: split.path, error.message, hint: error.hint)
                 return nil
             }
-            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, problems: &problems)
+            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, maxLines: DataLines.bundleMaxLines,
+                                  problems: &problems)
             let records = format.parse(lines, file: split.path, problems: &problems)
             if lines.lines.count <= (records.header == nil ? 0 : 1) {
                 problems.add(file: split.path, "the \(name) split has no records", hint: emptyHint)

@@ -2,15 +2,15 @@ import Base
 
 /// The non-blank lines of a data file, as text with their 1-based line numbers. Lines that are too
 /// long or not UTF-8 are reported and left out; a leading byte-order mark and `\r` line ends are dropped.
-/// A file of more than `maxLines` non-blank lines is a problem, and reading stops there: the daemon
-/// checks bundles in its own process, and a file of hundreds of millions of short lines would cost it
-/// tens of gigabytes.
+/// With `maxLines`, a file of more lines (non-blank) is a problem, and reading stops there.
 struct DataLines {
-    static let maxLines = 1_000_000
+    /// The most lines of a file in a bundle: the daemon checks bundles in its own process, where a
+    /// file of hundreds of millions of short lines would cost it tens of gigabytes.
+    static let bundleMaxLines = 1_000_000
 
     var lines: [(number: Int, text: String)] = []
 
-    init(_ bytes: [UInt8], file: String, maxLineBytes: Int, problems: inout ProblemCollector) {
+    init(_ bytes: [UInt8], file: String, maxLineBytes: Int, maxLines: Int? = nil, problems: inout ProblemCollector) {
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var number = 0
         while start < bytes.count {
@@ -31,8 +31,8 @@ struct DataLines {
                              kind: "utf8")
                 continue
             }
-            guard lines.count < Self.maxLines else {
-                problems.add(file: file, line: number, "more than \(Self.maxLines) lines; the limit is \(Self.maxLines)",
+            if let maxLines, lines.count == maxLines {
+                problems.add(file: file, line: number, "more than \(maxLines) lines; a bundle's files hold at most \(maxLines)",
                              hint: "sample the records, or spread them over several bundles")
                 break
             }

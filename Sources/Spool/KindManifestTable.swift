@@ -42,7 +42,8 @@ struct KindManifestTable: KindManifest {
             top.diagnostics.collector.add(file: path, error.message, hint: error.hint)
             return nil
         }
-        let lines = DataLines(bytes, file: path, maxLineBytes: maxLineBytes, problems: &top.diagnostics.collector)
+        let lines = DataLines(bytes, file: path, maxLineBytes: maxLineBytes, maxLines: DataLines.bundleMaxLines,
+                              problems: &top.diagnostics.collector)
         return lines.lines.map { $0.text.trimmingCharacters(in: .whitespaces) }
     }
 

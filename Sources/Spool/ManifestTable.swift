@@ -97,7 +97,7 @@ struct ManifestTable {
         }
         guard number.isFinite else { problem(key, "must be a finite number", hint: "allowed: \(allowed)"); return nil }
         guard Self.fitsFloat(number) else {
-            problem(key, "\(number) does not fit a 32-bit float", hint: "allowed: \(allowed), 0 or between 1.2e-38 and 3.4e38 in size")
+            problem(key, "\(number) does not fit a 32-bit float", hint: "allowed: \(allowed); training holds sizes from 1.2e-38 to 3.4e38")
             return nil
         }
         guard isAllowed(number) else { problem(key, "\(number) is out of range", hint: "allowed: \(allowed)"); return nil }

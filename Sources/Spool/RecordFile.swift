@@ -23,10 +23,11 @@ public enum RecordFile {
     }
 
     /// The records of a data file's `bytes`, checked against `spec` (the label required only when
-    /// `labelled`); a file with no record at all is a problem too.
+    /// `labelled`), at most `maxLines` of them when given; a file with no record at all is a problem too.
     static func examples(_ bytes: [UInt8], file: String, format: DataFormat, spec: TaskSpec, labelled: Bool,
-                         problems: inout ProblemCollector) -> [Example] {
-        let lines = DataLines(bytes, file: file, maxLineBytes: BundleLoader.Limits().maxLineBytes, problems: &problems)
+                         maxLines: Int? = nil, problems: inout ProblemCollector) -> [Example] {
+        let lines = DataLines(bytes, file: file, maxLineBytes: BundleLoader.Limits().maxLineBytes, maxLines: maxLines,
+                              problems: &problems)
         let records = format.parse(lines, file: file, problems: &problems)
         let validator = RecordValidator(template: spec.template, labelField: spec.labelField, kind: spec.kind,
                                         labelRequired: labelled)

@@ -147,9 +147,14 @@ struct SearchReader {
         guard let value = space.value("learning_rate") else { return nil }
         if let array = value.array {
             let numbers = array.compactMap { $0.double ?? $0.int.map(Double.init) }
-            guard numbers.count == array.count, !numbers.isEmpty, numbers.allSatisfy({ $0 > 0 && ManifestTable.fitsFloat($0) }) else {
+            guard numbers.count == array.count, !numbers.isEmpty, numbers.allSatisfy({ $0 > 0 }) else {
                 space.problem("learning_rate", "must be a non-empty list of numbers greater than 0",
                               hint: "e.g. learning_rate = [1e-3, 3e-3, 1e-2]")
+                return nil
+            }
+            if let beyond = numbers.first(where: { !ManifestTable.fitsFloat($0) }) {
+                space.problem("learning_rate", "\(beyond) does not fit a 32-bit float",
+                              hint: "training holds sizes from 1.2e-38 to 3.4e38")
                 return nil
             }
             return distinct(space, "learning_rate", numbers.map { Float($0) }).map { .values($0) }
@@ -167,6 +172,10 @@ struct SearchReader {
         guard low < high else {
             range.tableProblem("the range runs the wrong way round: min \(low) is not below max \(high)",
                           hint: "write the smaller learning rate as min")
+            return nil
+        }
+        guard Float(low) < Float(high) else {
+            range.tableProblem("min \(low) and max \(high) are the same 32-bit float", hint: "widen the range")
             return nil
         }
         return .range(min: Float(low), max: Float(high), points: points)

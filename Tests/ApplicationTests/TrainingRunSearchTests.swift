@@ -117,6 +117,25 @@ import Testing
         #expect(search.winner == best(Array(search.trials[4...5]), 1).first)
     }
 
+    /// With folds, a trial refits on every record after its folds; a halving trial cut short for a
+    /// rung only ranks, so it neither refits nor is measured on test.
+    @Test func halvingRefitsAndTestsOnlyItsLastRung() throws {
+        let tiny = try bundle("[data]\nfolds = 3\n[search]\nstrategy = \"halving\"\ntrials = 2\nreduction = 2\n"
+            + "[search.space]\nlearning_rate = [0.001, 0.05]\n")
+        try FileManager.default.removeItem(at: tiny.bundle.appendingPathComponent("dev.jsonl"))
+        try Data(TestBundles.data(48).utf8).write(to: tiny.bundle.appendingPathComponent("train.jsonl"))
+        let out = tiny.output("folds")
+        _ = try run(tiny, into: out)
+        let search = try report(out)
+        // 2 trials of 2 steps on each of 3 folds, then the better for all 4 on each fold and its refit.
+        #expect(search.trials.map(\.rung) == [0, 0, 1])
+        let ranked = search.trials.prefix(2), last = try #require(search.trials.last)
+        #expect(ranked.allSatisfy { $0.steps == 3 * 2 && $0.rankedOnly == true && $0.test == nil }, "\(search.trials)")
+        #expect(last.steps > 3 * 4 && last.rankedOnly == nil && last.test != nil, "the last rung refits and is tested")
+        let markdown = try String(contentsOf: out.appendingPathComponent("search.md"), encoding: .utf8)
+        #expect(markdown.components(separatedBy: "| ranked only |").count == 3 && !markdown.contains("ended before its last rung"))
+    }
+
     @Test func noTrialStartsOnceTheStepBudgetIsSpent() throws {
         let tiny = try bundle("[search]\nbudget_steps = 6\n[search.space]\nseeds = [1, 2, 3, 4]\n")
         let out = tiny.output("budget")

@@ -109,7 +109,7 @@ import Testing
         try fixture.write("dev.jsonl", "\n")
         try fixture.write("test.jsonl", "")
         #expect(fixture.problems().map(\.description) == [
-            "dev.jsonl: the dev split has no records (fill it, or remove it: without a dev file ptune carves dev records from train)",
+            "dev.jsonl: the dev split has no records (fill it, or remove it: without a dev file ptune carves dev records from train or cross-validates ([data]))",
             "test.jsonl: the test split has no records (fill it, or remove it: a test split is optional)",
         ])
     }

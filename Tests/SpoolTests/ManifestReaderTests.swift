@@ -94,8 +94,8 @@ import Testing
 
             """)
         #expect(found.map(\.description) == [
-            "task.toml:10: training.learning_rate: 1e+39 does not fit a 32-bit float (allowed: greater than 0, 0 or between 1.2e-38 and 3.4e38 in size)",
-            "task.toml:11: training.weight_decay: 1e-50 does not fit a 32-bit float (allowed: 0 or more, 0 or between 1.2e-38 and 3.4e38 in size)",
+            "task.toml:10: training.learning_rate: 1e+39 does not fit a 32-bit float (allowed: greater than 0; training holds sizes from 1.2e-38 to 3.4e38)",
+            "task.toml:11: training.weight_decay: 1e-50 does not fit a 32-bit float (allowed: 0 or more; training holds sizes from 1.2e-38 to 3.4e38)",
             "task.toml:12: training.seeds: 9223372036854775807 is out of range (allowed: 0 to 4294967295)",
         ])
         #expect(try problems(adding: "[training]\nweight_decay = 0\nlearning_rate = 3.4e38\nseeds = [4294967295]\n").isEmpty)

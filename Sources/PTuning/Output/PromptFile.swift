@@ -69,9 +69,8 @@ public struct PromptFile: Sendable {
             }
             return part
         }
-        guard parts.last == .target, parts.filter({ $0 == .target }).count == 1,
-              parts.allSatisfy({ if case .pseudo(let count) = $0 { count > 0 } else { true } }) else {
-            throw fields.invalid("template_parts", "the target slot must come once, last, and every run of pseudo tokens hold one or more")
+        guard parts.last == .target, parts.filter({ $0 == .target }).count == 1 else {
+            throw fields.invalid("template_parts", "the target slot must come once, last")
         }
         let template = Template(parts: parts, source: try fields.string("template"))
         guard template.pseudoTokenCount <= Template.maxPseudoTokens else {

@@ -54,10 +54,13 @@ public struct SearchReport: Codable, Sendable, Equatable {
         public var folder: String
         /// The dev primary metric against step: its folds pooled, or its chosen seed's.
         public var devCurve: [DevSample]
+        /// True for a halving trial cut short for a rung (``SearchTrial/rankedOnly``): not refit, not
+        /// measured on test; nil otherwise.
+        public var rankedOnly: Bool?
 
         public init(index: Int, rung: Int?, learningRate: Double?, encoder: String?, template: String?, batchSize: Int?,
                     maxSteps: Int?, seed: UInt64?, dev: Double?, devLogLoss: Double? = nil, test: Double?, steps: Int,
-                    warnings: [String], folder: String, devCurve: [DevSample] = []) {
+                    warnings: [String], folder: String, devCurve: [DevSample] = [], rankedOnly: Bool? = nil) {
             self.index = index
             self.rung = rung
             self.learningRate = learningRate
@@ -73,6 +76,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
             self.warnings = warnings
             self.folder = folder
             self.devCurve = devCurve
+            self.rankedOnly = rankedOnly
         }
 
         enum CodingKeys: String, CodingKey {
@@ -82,6 +86,7 @@ public struct SearchReport: Codable, Sendable, Equatable {
             case maxSteps = "max_steps"
             case devCurve = "dev_curve"
             case devLogLoss = "dev_log_loss"
+            case rankedOnly = "ranked_only"
         }
 
         /// How the row ranks on dev.
@@ -114,8 +119,13 @@ public struct SearchReport: Codable, Sendable, Equatable {
             let values: [String] = ["\(row.index + 1)\(mark)", row.rung.map { String($0 + 1) } ?? "", row.learningRate.map { "\($0)" } ?? "",
                                     row.encoder ?? "", row.template.map { "`\($0)`" } ?? "", row.batchSize.map(String.init) ?? "",
                                     row.maxSteps.map(String.init) ?? "", row.seed.map(String.init) ?? "", cell(row.dev),
-                                    cell(row.test), "\(row.steps)", row.warnings.joined(separator: ", ")]
+                                    row.rankedOnly == true ? "ranked only" : cell(row.test), "\(row.steps)",
+                                    row.warnings.joined(separator: ", ")]
             lines.append("| " + values.joined(separator: " | ") + " |")
+        }
+        if trials.last(where: { $0.index == winner })?.rankedOnly == true {
+            lines += ["", "The search ended before its last rung: its winner was only ranked, so its prompt is its "
+                      + "chosen seed's, not refit, and was not measured on test (its report counts no test records)."]
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -41,17 +41,23 @@ public struct SearchTrial: Sendable, Equatable {
         return spec
     }
 
-    /// "learning rate 0.003, encoder none, seed 13": the values this trial sets.
+    /// "learning rate 0.003, encoder none, seed 13": the values this trial sets, and whether it is
+    /// only ranked.
     public var settingsDescription: String {
-        let parts = [learningRate.map { "learning rate \($0)" }, encoder.map { "encoder \($0.rawValue)" },
-                     template.map { "template \($0.source)" }, batchSize.map { "batch \($0)" },
-                     steps.map { "\($0) steps" }, seed.map { "seed \($0)" }, rankedOnly ? "ranked only: no refit, no test" : nil]
-        return parts.compactMap { $0 }.joined(separator: ", ")
+        (values + (rankedOnly ? ["ranked only: no refit, no test"] : [])).joined(separator: ", ")
     }
 
-    /// "trial-4-1f0c2a9b3d7e": the trial's number and a hash of its settings, naming its folder, so
-    /// that a changed search never takes another's trial for its own.
+    /// "trial-4-1f0c2a9b3d7e": the trial's number and a hash of the values it sets, naming its
+    /// folder, so that a changed search never takes another's trial for its own. Being ranked only
+    /// follows from the plan and the steps, so it is left out: a search begun by an earlier ptune
+    /// finds its trials.
     public var key: String {
-        "trial-\(index + 1)-" + ContentHash.sha256Hex(Data(settingsDescription.utf8)).prefix(12)
+        "trial-\(index + 1)-" + ContentHash.sha256Hex(Data(values.joined(separator: ", ").utf8)).prefix(12)
+    }
+
+    private var values: [String] {
+        [learningRate.map { "learning rate \($0)" }, encoder.map { "encoder \($0.rawValue)" },
+         template.map { "template \($0.source)" }, batchSize.map { "batch \($0)" },
+         steps.map { "\($0) steps" }, seed.map { "seed \($0)" }].compactMap { $0 }
     }
 }

@@ -65,7 +65,8 @@ public struct EndedTrial: Codable, Sendable, Equatable {
                                    steps: (outcome.seeds + (outcome.refit.map { [$0.result] } ?? [])).map(\.steps).reduce(0, +),
                                    warnings: warnings.map(\.rawValue), folder: folder,
                                    devCurve: (outcome.crossValidation?.curve ?? chosen?.devCurve ?? [])
-                                       .map { SearchReport.DevSample(step: $0.step, dev: $0.metrics.primary) })
+                                       .map { SearchReport.DevSample(step: $0.step, dev: $0.metrics.primary) },
+                                   rankedOnly: applied.rankedOnly ? true : nil)
         self.init(trial: trial, outcome: .ran, row: row,
                   sound: !warnings.contains(.oneAnswer) && !warnings.contains(.lossAboveUniform), files: files)
     }

@@ -102,7 +102,7 @@ public enum PredictionBundleLoader {
                                     problems: inout ProblemCollector) -> [Example] {
         do {
             return RecordFile.examples(try files.contents(of: manifest.input), file: manifest.input, format: manifest.format,
-                                       spec: prompt.spec, labelled: false, problems: &problems)
+                                       spec: prompt.spec, labelled: false, maxLines: DataLines.bundleMaxLines, problems: &problems)
         } catch {
             problems.add(file: manifest.input, error.message, hint: error.hint)
             return []

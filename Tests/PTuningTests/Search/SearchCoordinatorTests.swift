@@ -67,11 +67,16 @@ struct SearchCoordinatorTests {
         let settings = SearchSettings(space: SearchSpace(seeds: [1, 2]), strategy: .halving, trials: 2, reduction: 2)
         let halving = SearchCoordinator(settings: settings, fullSteps: 4)
         var ended: [String: EndedTrial] = [:]
-        for (planned, dev) in zip(asked(halving.next(ended: [:])), [0.4, 0.6]) { ended[planned.key] = ran(planned, dev: dev) }
+        for (planned, dev) in zip(asked(halving.next(ended: [:])), [0.4, 0.6]) {
+            var trial = ran(planned, dev: dev)
+            trial.row?.rankedOnly = true
+            ended[planned.key] = trial
+        }
         let last = try #require(asked(halving.next(ended: ended)).first)
         ended[last.key] = EndedTrial(trial: last, outcome: .notRun, reason: "budget spent")
         let outcome = try #require(finished(halving.next(ended: ended)))
         #expect(outcome.winner?.trial.index == 1 && outcome.report.notRun == 1)
+        #expect(outcome.report.markdown.contains("ended before its last rung: its winner was only ranked"))
     }
 
     @Test func noTrialStartsOnceABudgetIsSpent() {

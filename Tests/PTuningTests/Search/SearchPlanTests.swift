@@ -59,7 +59,8 @@ struct SearchPlanTests {
         #expect(applied.training.learningRate == 5e-3 && applied.template == spec.template && applied.training.refit)
         let ranked = SearchTrial(index: 0, steps: 10, rankedOnly: true)
         #expect(ranked.applied(to: spec).training.refit == false, "a trial only ranked does not refit")
-        #expect(ranked.key != SearchTrial(index: 0, steps: 10).key && ranked.settingsDescription.contains("no refit"))
+        #expect(ranked.key == SearchTrial(index: 0, steps: 10).key && ranked.settingsDescription.contains("no refit"),
+                "being ranked only follows from the plan: a search resumed across versions keeps its trials")
     }
 
     @Test func halvingKeepsATimesFewerTrialsForATimesTheSteps() {
