@@ -55,7 +55,7 @@ extension PromptEncoder {
 public func makePromptEncoder(settings: EncoderSettings, count m: Int, width H: Int, seed: UInt64,
                               initialRows: FloatBuffer?) -> PromptEncoder {
     precondition(m > 0 && H > 0, "prompt encoder needs at least one row and one column")
-    let hidden = settings.hiddenSize == 0 ? H : settings.hiddenSize
+    let hidden = settings.hiddenSize(modelWidth: H)
     precondition(hidden > 0, "hidden size must be positive")
     switch settings.kind {
     case .none:

@@ -74,6 +74,6 @@ public struct RunContext: Sendable {
 
     /// The width of the encoder's hidden layer: the configured one, or the model width for 0.
     var effectiveEncoderHiddenSize: Int {
-        spec.encoder.hiddenSize == 0 ? model.config.hiddenSize : spec.encoder.hiddenSize
+        spec.encoder.hiddenSize(modelWidth: model.config.hiddenSize)
     }
 }

@@ -26,6 +26,10 @@ public struct EncoderSettings: Sendable, Equatable {
         self.initText = initText
         self.initTokenIDs = initTokenIDs
     }
+
+    /// The width of the encoder's hidden layer for a model `modelWidth` wide: `hiddenSize`, or the
+    /// model width for 0.
+    public func hiddenSize(modelWidth: Int) -> Int { hiddenSize == 0 ? modelWidth : hiddenSize }
 }
 
 public enum OptimizerKind: String, Sendable, Equatable, CaseIterable {
