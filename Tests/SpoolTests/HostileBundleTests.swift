@@ -207,7 +207,7 @@ import Testing
 
             """)
         #expect(fixture.problems().map(\.description) == [
-            "task.toml:22: encoder.hidden_size: -1 is out of range (allowed: 0...65536)",
+            "task.toml:22: encoder.hidden_size: -1 is out of range (allowed: 0...8192)",
             "task.toml:15: training.max_steps: 9223372036854775807 is out of range (allowed: 1...1000000000)",
             "task.toml:11: training.batch_size: -1 is out of range (allowed: 1...65536)",
             "task.toml:10: training.learning_rate: must be a finite number (allowed: greater than 0)",
