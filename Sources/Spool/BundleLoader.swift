@@ -10,6 +10,9 @@ public enum BundleLoader {
         var maxManifestBytes = 1 << 20
         var maxDataFileBytes = 512 << 20
         var maxLineBytes = 1 << 20
+        /// Non-blank lines of a data file: the daemon checks bundles in its own process, where a file
+        /// of hundreds of millions of short lines would cost it tens of gigabytes.
+        var maxDataLines = 1_000_000
         /// Problems of one kind in one file listed before the rest are summed up in one line.
         var problemsPerKind = 20
     }
@@ -34,7 +37,7 @@ public enum BundleLoader {
 
         let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
                                               lines: ManifestLineIndex(source: source))
-        let draft = ManifestReader(diagnostics: diagnostics, files: files, maxLineBytes: limits.maxLineBytes).read(toml)
+        let draft = ManifestReader(diagnostics: diagnostics, files: files, limits: limits).read(toml)
         var problems = diagnostics.collector
 
         let splits = SplitReader(files: files, limits: limits, format: draft.format,
@@ -174,7 +177,7 @@ public enum BundleLoader {
                 problems.add(file: split.path, error.message, hint: error.hint)
                 return nil
             }
-            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, maxLines: DataLines.bundleMaxLines,
+            let lines = DataLines(bytes, file: split.path, maxLineBytes: limits.maxLineBytes, maxLines: limits.maxDataLines,
                                   problems: &problems)
             let records = format.parse(lines, file: split.path, problems: &problems)
             if lines.lines.count <= (records.header == nil ? 0 : 1) {

@@ -2,12 +2,9 @@ import Base
 
 /// The non-blank lines of a data file, as text with their 1-based line numbers. Lines that are too
 /// long or not UTF-8 are reported and left out; a leading byte-order mark and `\r` line ends are dropped.
-/// With `maxLines`, a file of more lines (non-blank) is a problem, and reading stops there.
+/// With `maxLines` (a bundle's files: `BundleLoader.Limits.maxDataLines`), a file of more lines
+/// (non-blank) is a problem, and reading stops there.
 struct DataLines {
-    /// The most lines of a file in a bundle: the daemon checks bundles in its own process, where a
-    /// file of hundreds of millions of short lines would cost it tens of gigabytes.
-    static let bundleMaxLines = 1_000_000
-
     var lines: [(number: Int, text: String)] = []
 
     init(_ bytes: [UInt8], file: String, maxLineBytes: Int, maxLines: Int? = nil, problems: inout ProblemCollector) {

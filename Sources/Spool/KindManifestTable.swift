@@ -9,7 +9,7 @@ struct KindManifestTable: KindManifest {
     let table: ManifestTable?
     let labelField: String
     let files: BundleFileReader
-    let maxLineBytes: Int
+    let limits: BundleLoader.Limits
 
     var hasTable: Bool { table != nil }
     var keys: [String] { table?.table.keys ?? [] }
@@ -42,7 +42,7 @@ struct KindManifestTable: KindManifest {
             top.diagnostics.collector.add(file: path, error.message, hint: error.hint)
             return nil
         }
-        let lines = DataLines(bytes, file: path, maxLineBytes: maxLineBytes, maxLines: DataLines.bundleMaxLines,
+        let lines = DataLines(bytes, file: path, maxLineBytes: limits.maxLineBytes, maxLines: limits.maxDataLines,
                               problems: &top.diagnostics.collector)
         return lines.lines.map { $0.text.trimmingCharacters(in: .whitespaces) }
     }

@@ -12,6 +12,6 @@ extension ManifestReader {
         // A value of another type was reported by `subtable`; the kind reads only a table or none.
         if table == nil && top.contains(kind.manifestTable) { return }
         draft.kind = kind.read(KindManifestTable(top: top, name: kind.manifestTable, table: table,
-                                                 labelField: draft.labelField, files: files, maxLineBytes: maxLineBytes))
+                                                 labelField: draft.labelField, files: files, limits: limits))
     }
 }

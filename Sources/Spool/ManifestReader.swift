@@ -36,7 +36,8 @@ struct ManifestReader {
     let diagnostics: ManifestDiagnostics
     /// The bundle's files, for settings that name one (a fill task's candidates file).
     let files: BundleFileReader
-    let maxLineBytes: Int
+    /// The caps on the files a setting names (their lines' bytes and count).
+    let limits: BundleLoader.Limits
 
     func read(_ root: TOMLTable) -> ManifestDraft {
         var draft = ManifestDraft()
@@ -181,7 +182,7 @@ struct ManifestReader {
         var settings = EncoderSettings()
         if let kind = table.oneOf("type", EncoderKind.self) { settings.kind = kind }
         if let hidden = table.int("hidden_size", in: 0...8192) { settings.hiddenSize = hidden }
-        if settings.kind == .lstm, settings.hiddenSize % 2 != 0 {
+        if settings.kind == .lstm, !settings.lstmCanSplitHiddenSize {
             table.problem("hidden_size", "\(settings.hiddenSize) is odd, but the lstm encoder splits it between its two directions",
                           hint: "use an even number (\(settings.hiddenSize + 1)), or 0 for the model width")
         }

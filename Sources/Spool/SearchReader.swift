@@ -95,7 +95,7 @@ struct SearchReader {
             }
             return kind
         }
-        if result.encoder?.contains(.lstm) == true, encoder.hiddenSize % 2 != 0 {
+        if result.encoder?.contains(.lstm) == true, !encoder.lstmCanSplitHiddenSize {
             space.problem("encoder", "lists lstm, which splits [encoder] hidden_size (\(encoder.hiddenSize), odd) between its two directions",
                           hint: "make [encoder] hidden_size even, or 0 for the model width")
         }

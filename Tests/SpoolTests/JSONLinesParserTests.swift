@@ -39,14 +39,15 @@ import Testing
 
     @Test func stopsAfterTheMostLinesAFileMayHold() {
         var problems = ProblemCollector()
-        let bytes = [UInt8](repeating: 0, count: DataLines.bundleMaxLines + 1).flatMap { _ in [0x31, 0x0A] as [UInt8] }
-        let lines = DataLines(bytes, file: "t", maxLineBytes: 100, maxLines: DataLines.bundleMaxLines, problems: &problems)
-        #expect(lines.lines.count == DataLines.bundleMaxLines)
+        let maxLines = BundleLoader.Limits().maxDataLines
+        let bytes = [UInt8](repeating: 0, count: maxLines + 1).flatMap { _ in [0x31, 0x0A] as [UInt8] }
+        let lines = DataLines(bytes, file: "t", maxLineBytes: 100, maxLines: maxLines, problems: &problems)
+        #expect(lines.lines.count == maxLines)
         #expect(problems.problems.map(\.description) == [
             "t:1000001: more than 1000000 lines; a bundle's files hold at most 1000000 (sample the records, or spread them over several bundles)",
         ])
         var none = ProblemCollector()
-        #expect(DataLines(bytes, file: "t", maxLineBytes: 100, problems: &none).lines.count == DataLines.bundleMaxLines + 1
+        #expect(DataLines(bytes, file: "t", maxLineBytes: 100, problems: &none).lines.count == maxLines + 1
                 && none.isEmpty, "a file read outside a bundle has no such limit")
     }
 

@@ -30,6 +30,10 @@ public struct EncoderSettings: Sendable, Equatable {
     /// The width of the encoder's hidden layer for a model `modelWidth` wide: `hiddenSize`, or the
     /// model width for 0.
     public func hiddenSize(modelWidth: Int) -> Int { hiddenSize == 0 ? modelWidth : hiddenSize }
+
+    /// Whether the LSTM encoder can take `hiddenSize`: it splits it between its two directions, so it
+    /// must be even (0 takes the model width, which the supported families all have even).
+    public var lstmCanSplitHiddenSize: Bool { hiddenSize % 2 == 0 }
 }
 
 public enum OptimizerKind: String, Sendable, Equatable, CaseIterable {

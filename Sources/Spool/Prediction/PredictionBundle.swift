@@ -40,7 +40,7 @@ public enum PredictionBundleLoader {
         let files = BundleFileReader(root: root, maxFileBytes: limits.maxDataFileBytes)
         let (prompt, sha256) = try loadPrompt(manifest.prompt, files: files, jobPrompt: jobPrompt)
         var problems = ProblemCollector(cap: limits.problemsPerKind)
-        let records = readRecords(manifest, prompt: prompt, files: files, problems: &problems)
+        let records = readRecords(manifest, prompt: prompt, files: files, limits: limits, problems: &problems)
         if !problems.isEmpty { throw TaskProblems(problems.problems) }
         let labelField = prompt.spec.labelField
         return PredictionBundle(root: root, manifest: manifest, prompt: prompt, promptSHA256: sha256, records: records,
@@ -60,7 +60,7 @@ public enum PredictionBundleLoader {
         let (source, toml) = try BundleLoader.parseManifest(root: root, limits: limits)
         let diagnostics = ManifestDiagnostics(collector: ProblemCollector(cap: limits.problemsPerKind),
                                               lines: ManifestLineIndex(source: source))
-        let reader = ManifestReader(diagnostics: diagnostics, files: files, maxLineBytes: limits.maxLineBytes)
+        let reader = ManifestReader(diagnostics: diagnostics, files: files, limits: limits)
         guard let manifest = PredictionManifestReader(diagnostics: diagnostics, reader: reader).read(toml) else {
             throw TaskProblems(diagnostics.collector.problems)
         }
@@ -99,10 +99,10 @@ public enum PredictionBundleLoader {
 
     /// The input's records, checked against the prompt's task; the label is optional.
     private static func readRecords(_ manifest: PredictionManifest, prompt: PromptFile, files: BundleFileReader,
-                                    problems: inout ProblemCollector) -> [Example] {
+                                    limits: BundleLoader.Limits, problems: inout ProblemCollector) -> [Example] {
         do {
             return RecordFile.examples(try files.contents(of: manifest.input), file: manifest.input, format: manifest.format,
-                                       spec: prompt.spec, labelled: false, maxLines: DataLines.bundleMaxLines, problems: &problems)
+                                       spec: prompt.spec, labelled: false, maxLines: limits.maxDataLines, problems: &problems)
         } catch {
             problems.add(file: manifest.input, error.message, hint: error.hint)
             return []
