@@ -112,9 +112,13 @@ public enum ReportMarkdown {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
-            let beaten = report.crossValidation.map { "the seeds' prompts, each on its own fold, did not score above it "
-                + "together (\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
-                ?? "no seed's prompt scored above it on dev, not even \(chosen)\(test)"
+            let prompt = report.crossValidation?.best ?? report.seeds.first { $0.seed == report.summary.bestSeed }?.dev
+            let led = prompt.flatMap { prompt in report.baselines.manual.dev.map { prompt.score > $0.score } } ?? false
+            let noise = "by too little to tell from the noise of the dev records, with a higher log-loss"
+            let beaten = report.crossValidation.map {
+                "the seeds' prompts, each on its own fold, \(led ? "led it together \(noise)" : "did not score above it together") "
+                + "(\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
+                ?? (led ? "\(chosen) led it on dev \(noise)\(test)" : "no seed's prompt scored above it on dev, not even \(chosen)\(test)")
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
                 + "\(beaten). Set `manual_fallback = false` to export that seed's prompt anyway."
         }

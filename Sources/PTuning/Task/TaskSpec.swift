@@ -97,8 +97,8 @@ public struct TrainingSettings: Sendable, Equatable {
     /// With a dev split carved from train (or folds): once the seeds are chosen, train the chosen seed
     /// again on every record (the carved ones too) and export that prompt.
     public var refit = true
-    /// With a dev split: when no seed's prompt scores above the manual template on dev, export the
-    /// manual template (no prompt rows) instead of a prompt that dev says is worse.
+    /// With a dev split: when no seed's prompt clearly beats the manual template on dev
+    /// (`SeedDiagnosis.manualFallback`), export the manual template (no prompt rows) instead.
     public var manualFallback = true
 
     public init() {}
@@ -132,7 +132,7 @@ public struct TaskSpec: Sendable, Equatable {
     public var baselineTemplate: Template { manualTemplate ?? template.withoutPseudoTokens }
 
     /// This task with its manual template in place of the P-tuning one: what is exported when no
-    /// prompt beat the manual template.
+    /// prompt clearly beat the manual template.
     public var manualOnly: TaskSpec {
         var spec = self
         spec.template = baselineTemplate

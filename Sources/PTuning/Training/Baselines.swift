@@ -23,8 +23,8 @@ public struct Baselines: Sendable, Codable, Equatable {
     }
 
     /// Whether `dev` rises above both on dev: above the majority answer's primary metric, and above
-    /// the manual template's `DevScore` (an equal primary metric with a lower log-loss is above it, as
-    /// when ptune weighs the prompt against the template).
+    /// the manual template's `DevScore` (an equal primary metric with a lower log-loss is above it).
+    /// Exporting a prompt asks more of it (`SeedDiagnosis.manualFallback`).
     public func beaten(by dev: Metrics) -> Bool {
         (majority.dev.map { dev.primary > $0.primary } ?? true) && (manual.dev.map { dev.score > $0.score } ?? true)
     }

@@ -88,6 +88,16 @@ public struct Metrics: Sendable, Codable, Equatable {
     /// (a log-loss that is not finite, from NaN scores, counts as none).
     public var score: DevScore { DevScore(primary: primary, logLoss: values[.logLoss].flatMap { $0.isFinite ? $0 : nil }) }
 
+    /// How many standard errors the primary metric stands above `other`'s, each read as the fraction of
+    /// its records right (the difference of two proportions): whether a lead stands out of the noise of
+    /// a few records. Infinite when neither figure varies (both 0 or 1) and they differ.
+    public func standardErrors(above other: Metrics) -> Double {
+        let p = primary, q = other.primary
+        let variance = p * (1 - p) / Double(max(count, 1)) + q * (1 - q) / Double(max(other.count, 1))
+        guard variance > 0 else { return p == q ? 0 : (p > q ? .infinity : -.infinity) }
+        return (p - q) / variance.squareRoot()
+    }
+
     /// The fraction of `labelled` predictions that are right (0 when there are none).
     public static func correctFraction(_ labelled: [Prediction]) -> Double {
         Double(labelled.filter { $0.correct == true }.count) / Double(max(labelled.count, 1))

@@ -107,6 +107,16 @@ struct RunReportTests {
         #expect(warned.contains("it carried warnings its first run did not"))
     }
 
+    @Test func markdownSaysWhyTheManualTemplateWasExported() throws {
+        var outcome = OutputFixtures.outcome()
+        outcome.manualFallback = RunWarning(kind: .manualTemplateExported, message: "within noise")
+        let render = { ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: [])) }
+        #expect(render().contains("seed 21 (best on dev among the seeds without warnings) led it on dev by too little to tell "
+                                  + "from the noise of the dev records, with a higher log-loss, test accuracy 0.6500"))
+        outcome.seeds[1].dev = Metrics(count: 10, accuracy: 0.6)
+        #expect(render().contains("no seed's prompt scored above it on dev, not even seed 21"), "a tie is not a lead")
+    }
+
     @Test func statisticOfOneValueHasNoStd() throws {
         let one = try #require(RunReport.Statistic([0.5]))
         #expect(one.mean == 0.5 && one.std == nil)

@@ -33,6 +33,17 @@ struct EvaluationTests {
         #expect(!(DevScore(primary: 0.5, logLoss: 0.9) < DevScore(primary: 0.5, logLoss: 0.9)))
     }
 
+    @Test func aLeadIsMeasuredInStandardErrorsOfTheDifferenceOfTwoProportions() {
+        let prompt = Metrics(count: 32, accuracy: 19.0 / 32), manual = Metrics(count: 32, accuracy: 17.0 / 32)
+        #expect(abs(prompt.standardErrors(above: manual) - 0.5050) < 1e-3, "0.0625 over a standard error of 0.1238")
+        #expect(abs(manual.standardErrors(above: prompt) + prompt.standardErrors(above: manual)) < 1e-12)
+        #expect(prompt.standardErrors(above: prompt) == 0)
+        #expect(Metrics(count: 10, accuracy: 1).standardErrors(above: Metrics(count: 10, accuracy: 0)) == .infinity,
+                "neither figure varies")
+        let fill = Metrics(count: 200, pAt1: 0.3), fillManual = Metrics(count: 200, pAt1: 0.1)
+        #expect(fill.standardErrors(above: fillManual) > 5, "P@1 is a proportion too")
+    }
+
     @Test func aChoiceCarriesItsGoldOptionsProbability() throws {
         let model = try TinyTask.model()
         let spec = TaskSpec(name: "c", kind: ChoiceKind(fields: ["a", "b"], margin: 1), template: try Template.parse("{p} [P] {target}"),

@@ -115,6 +115,25 @@ struct RunWarningTests {
         #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: noDev, crossValidation: nil) == nil)
     }
 
+    /// Ten dev records: 0.8 against the manual template's 0.6 is one standard error, within noise; 1.0
+    /// against 0.6 is 2.58, a clear lead.
+    @Test func aLeadWithinNoiseExportsThePromptOnlyWhenItsLogLossAgrees() throws {
+        let manual = diagnosis(manualDev: 0.6, manualLogLoss: 0.7)
+        let fallback = try #require(manual.manualFallback(chosen: result(21, dev: 0.8, logLoss: 1.9), crossValidation: nil),
+                                    "right answers that a worse log-loss than the template's says are luck")
+        #expect(fallback.kind == .manualTemplateExported)
+        #expect(fallback.message.contains("within noise (1.00 standard errors") && fallback.message.contains("log-loss 1.9000")
+                && fallback.message.contains("0.6000, log-loss 0.7000"))
+        #expect(manual.manualFallback(chosen: result(21, dev: 0.8, logLoss: 0.5), crossValidation: nil) == nil,
+                "the log-loss agrees with the lead")
+        #expect(manual.manualFallback(chosen: result(21, dev: 1.0, logLoss: 1.9), crossValidation: nil) == nil,
+                "a clear lead is exported whatever its log-loss")
+        #expect(manual.manualFallback(chosen: result(21, dev: 0.8), crossValidation: nil) != nil,
+                "a prompt without a log-loss has the worse one, as in DevScore")
+        #expect(diagnosis(manualDev: 0.6).manualFallback(chosen: result(21, dev: 0.8), crossValidation: nil) == nil,
+                "with neither log-loss the lead decides")
+    }
+
     @Test func crossValidatedTheFoldsPooledDecideNotTheChosenSeedsFold() throws {
         func pooled(_ value: Double) -> CrossValidation {
             var pooled = CrossValidation(seeds: [], foldSizes: [8, 8, 8], manual: [])
