@@ -6,7 +6,7 @@
 - margin: ... or when the lead is under 1.645 standard errors of the difference of two proportions
   (measured and not adopted);
 - ptune: ... or when the lead is under 1.645 standard errors and the prompt's dev log-loss is above
-  the manual template's (what ptune does, `SeedDiagnosis.manualFallback`).
+  the manual template's (what ptune does, `ManualFallbackReason`).
 
     fallback_margin.py REPORT.json [REPORT.json ...]
 

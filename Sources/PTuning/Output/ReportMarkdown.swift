@@ -113,7 +113,8 @@ public enum ReportMarkdown {
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
             let prompt = report.crossValidation?.best ?? report.seeds.first { $0.seed == report.summary.bestSeed }?.dev
-            let led = prompt.flatMap { prompt in report.baselines.manual.dev.map { prompt.score > $0.score } } ?? false
+            let reason = prompt.flatMap { prompt in report.baselines.manual.dev.flatMap { ManualFallbackReason(prompt: prompt, manual: $0) } }
+            let led = if case .leadWithinNoise = reason { true } else { false }
             let noise = "by too little to tell from the noise of the dev records, with a higher log-loss"
             let beaten = report.crossValidation.map {
                 "the seeds' prompts, each on its own fold, \(led ? "led it together \(noise)" : "did not score above it together") "

@@ -98,7 +98,7 @@ public struct TrainingSettings: Sendable, Equatable {
     /// again on every record (the carved ones too) and export that prompt.
     public var refit = true
     /// With a dev split: when no seed's prompt clearly beats the manual template on dev
-    /// (`SeedDiagnosis.manualFallback`), export the manual template (no prompt rows) instead.
+    /// (`ManualFallbackReason`), export the manual template (no prompt rows) instead.
     public var manualFallback = true
 
     public init() {}

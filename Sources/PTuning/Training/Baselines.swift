@@ -24,7 +24,7 @@ public struct Baselines: Sendable, Codable, Equatable {
 
     /// Whether `dev` rises above both on dev: above the majority answer's primary metric, and above
     /// the manual template's `DevScore` (an equal primary metric with a lower log-loss is above it).
-    /// Exporting a prompt asks more of it (`SeedDiagnosis.manualFallback`).
+    /// Exporting a prompt asks more of it (`ManualFallbackReason`).
     public func beaten(by dev: Metrics) -> Bool {
         (majority.dev.map { dev.primary > $0.primary } ?? true) && (manual.dev.map { dev.score > $0.score } ?? true)
     }

@@ -13,7 +13,7 @@ public struct RunWarning: Sendable, Codable, Equatable {
         case lossAboveUniform = "loss_above_uniform"
         /// The dev metric is not above the majority answer's or the manual template's.
         case notAboveBaseline = "not_above_baseline"
-        /// No seed's prompt clearly beat the manual template on dev (`SeedDiagnosis.manualFallback`), so
+        /// No seed's prompt clearly beat the manual template on dev (`ManualFallbackReason`), so
         /// the manual template is exported instead (`TrainingSettings.manualFallback`).
         case manualTemplateExported = "manual_template_exported"
     }
@@ -92,37 +92,22 @@ struct SeedDiagnosis {
         "the seeds' prompts over their \(crossValidation.foldSizes.count) folds at step \(crossValidation.bestStep)"
     }
 
-    /// The lead in the primary metric, in standard errors (`Metrics.standardErrors(above:)`), from which
-    /// a prompt is exported whatever its log-loss: nominally a one-sided test at 5%. Only nominally: the
-    /// two figures come from the same records, and the prompt's is the best of several steps and seeds.
-    static let clearLead = 1.645
-
-    /// The reason to export the manual template instead of `chosen`'s prompt, nil when the prompt is
-    /// better on dev or either has no dev figure. Cross-validated, the folds pooled at the refit's step
-    /// are compared instead of the chosen seed's fold. The manual template is exported when
-    /// - it scores at least as well (`DevScore`: the primary metric, then the log-loss), so dev cannot
-    ///   tell the prompt from writing none; or
-    /// - the prompt's lead is within the noise of the dev records (under `clearLead` standard errors)
-    ///   and its log-loss is above the manual template's (a missing one counts as infinite, as in
-    ///   `DevScore`): on few records a handful of right answers can be luck, and a proper score that
-    ///   is worse than the template's says they are.
+    /// The reason to export the manual template instead of `chosen`'s prompt (`ManualFallbackReason`),
+    /// nil when the prompt clearly beats it or either has no dev figure. Cross-validated, the folds
+    /// pooled at the refit's step are compared instead of the chosen seed's fold.
     func manualFallback(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
         guard let baselines, let manualMetrics = baselines.manual.dev,
-              let promptMetrics = crossValidation?.best ?? chosen.dev else { return nil }
-        let reason: String
-        let lead = promptMetrics.standardErrors(above: manualMetrics)
-        if !(promptMetrics.score > manualMetrics.score) {
-            reason = "no prompt scored above the manual template on dev"
-        } else if lead < Self.clearLead,
-                  (promptMetrics.score.logLoss ?? .infinity) > (manualMetrics.score.logLoss ?? .infinity) {
-            reason = "the prompt's lead over the manual template on dev is within noise (\(String(format: "%.2f", lead)) "
-                + "standard errors, under \(Self.clearLead)) and its log-loss is higher"
-        } else {
-            return nil
+              let promptMetrics = crossValidation?.best ?? chosen.dev,
+              let reason = ManualFallbackReason(prompt: promptMetrics, manual: manualMetrics) else { return nil }
+        let said = switch reason {
+        case .notAbove: "no prompt scored above the manual template on dev"
+        case .leadWithinNoise(let lead):
+            "the prompt's lead over the manual template on dev is within noise (\(String(format: "%.2f", lead)) "
+                + "standard errors, under \(ManualFallbackReason.clearLead)) and its log-loss is higher"
         }
         let measured = crossValidation.map(Self.pooled) ?? "seed \(chosen.seed), the best"
         return RunWarning(kind: .manualTemplateExported, message:
-            "\(reason) (\(measured): \(metricName) \(scored(promptMetrics)); the manual template: "
+            "\(said) (\(measured): \(metricName) \(scored(promptMetrics)); the manual template: "
             + "\(scored(manualMetrics))): the manual template \(baselines.manual.description.debugDescription) "
             + "is exported, with no prompt rows")
     }

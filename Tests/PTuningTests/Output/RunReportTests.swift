@@ -110,6 +110,9 @@ struct RunReportTests {
     @Test func markdownSaysWhyTheManualTemplateWasExported() throws {
         var outcome = OutputFixtures.outcome()
         outcome.manualFallback = RunWarning(kind: .manualTemplateExported, message: "within noise")
+        outcome.baselines.manual.dev?.values[.logLoss] = 0.7
+        outcome.seeds[1].dev = Metrics(count: 10, accuracy: 0.8)
+        outcome.seeds[1].dev?.values[.logLoss] = 1.9
         let render = { ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: [])) }
         #expect(render().contains("seed 21 (best on dev among the seeds without warnings) led it on dev by too little to tell "
                                   + "from the noise of the dev records, with a higher log-loss, test accuracy 0.6500"))
