@@ -40,9 +40,9 @@ extension PromptEncoder {
 /// - `count` m and `width` H: the table's shape.
 /// - `initialRows` [m, H]: for `none` only, the starting table (the caller embeds `settings.initText`);
 ///   the other kinds start from random embeddings and ignore it.
-/// - `settings.hiddenSize`: 0 means H. For `mlp` it is the hidden layer's width; for `lstm` it is the
-///   LSTM's concatenated output width (half per direction, so it must be even) and the width of the
-///   MLP's hidden layer.
+/// - `settings.hiddenSize`: 0 means H (for `lstm` rounded up to even). For `mlp` it is the hidden
+///   layer's width; for `lstm` it is the LSTM's concatenated output width (half per direction, so it
+///   must be even) and the width of the MLP's hidden layer.
 ///
 /// Initialisation follows PyTorch's defaults so runs are comparable with the PyTorch reference, and
 /// draws from one `SeededGenerator(seed:)` in `parameterLayout` order, so a seed gives bit-identical

@@ -27,12 +27,15 @@ public struct EncoderSettings: Sendable, Equatable {
         self.initTokenIDs = initTokenIDs
     }
 
-    /// The width of the encoder's hidden layer for a model `modelWidth` wide: `hiddenSize`, or the
-    /// model width for 0.
-    public func hiddenSize(modelWidth: Int) -> Int { hiddenSize == 0 ? modelWidth : hiddenSize }
+    /// The width of the encoder's hidden layer for a model `modelWidth` wide: `hiddenSize`, or for 0
+    /// the model width, which `lstm` rounds up to even (its two directions take half each).
+    public func hiddenSize(modelWidth: Int) -> Int {
+        guard hiddenSize == 0 else { return hiddenSize }
+        return kind == .lstm ? modelWidth + modelWidth % 2 : modelWidth
+    }
 
-    /// Whether the LSTM encoder can take `hiddenSize`: it splits it between its two directions, so it
-    /// must be even (0 takes the model width, which the supported families all have even).
+    /// Whether the LSTM encoder can take `hiddenSize`: it splits it between its two directions, so a
+    /// width given must be even (0 takes the model width rounded up to even).
     public var lstmCanSplitHiddenSize: Bool { hiddenSize % 2 == 0 }
 }
 

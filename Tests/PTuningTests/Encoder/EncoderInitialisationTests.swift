@@ -43,6 +43,14 @@ struct EncoderInitialisationTests {
         #expect(encoder.parameterLayout.map(\.shape) == expected.map(\.1))
     }
 
+    @Test func lstmOnAnOddWidthModelTakesTheWidthRoundedUpToEven() {
+        let encoder = make(.lstm, hidden: 0, m: 3, H: 15)
+        let shapes = Dictionary(uniqueKeysWithValues: encoder.parameterLayout.map { ($0.name, $0.shape) })
+        #expect(shapes["lstm.weight_hh_l0"] == [32, 8])
+        #expect(shapes["mlp.2.weight"] == [15, 16])
+        #expect(EncoderSettings(kind: .mlp).hiddenSize(modelWidth: 15) == 15)
+    }
+
     @Test func mlpLayoutUsesPyTorchNamesAndShapes() {
         let encoder = make(.mlp, hidden: 12, m: 6, H: 16)
         #expect(encoder.parameterLayout.map(\.name)

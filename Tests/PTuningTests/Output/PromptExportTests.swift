@@ -82,6 +82,8 @@ struct PromptExportTests {
         ["template_parts": #"[{"kind":"pseudo","count":0},{"kind":"pseudo","count":2},{"kind":"target"}]"#],
         ["task_kind": "choice", "choice_fields": #"["a"]"#, "choice_margin": "1"],
         ["task_kind": "choice", "choice_fields": #"["a","b"]"#, "choice_margin": "nan"],
+        ["task_kind": "choice", "choice_fields": #"["label","b"]"#, "choice_margin": "1"],
+        ["label_words": #"[{"label":"0\n","word":"bad"},{"label":"1","word":"good"}]"#],
         ["task_kind": "fill", "candidates": "[]"],
     ])
     func refusesMetadataDescribingNoRunnableTask(edit: [String: String]) throws {

@@ -37,24 +37,31 @@ public struct ChoiceKind: TaskKind {
             return nil
         }
         guard let fields = manifest.stringArray("fields") else { return nil }
-        if fields.count < 2 {
-            manifest.problem("fields", "\(fields.count) option field\(fields.count == 1 ? "" : "s"); choice needs at least 2")
-            ok = false
-        }
-        if let bad = fields.first(where: { $0.isEmpty || !$0.allSatisfy(Template.isFieldNameCharacter) }) {
-            manifest.problem("fields", "\"\(bad)\" is not a field name", hint: "letters, digits, '_', '-' and '.'")
-            ok = false
-        }
-        if Set(fields).count != fields.count {
-            manifest.problem("fields", "a field is listed twice")
-            ok = false
-        }
-        if fields.contains(manifest.labelField) {
-            manifest.problem("fields", "\"\(manifest.labelField)\" is the label field",
-                             hint: "the label field holds the index of the right option")
+        for problem in fieldProblems(fields, labelField: manifest.labelField) {
+            manifest.problem("fields", problem.message, hint: problem.hint)
             ok = false
         }
         return ok ? ChoiceKind(fields: fields, margin: Float(margin ?? 1)) : nil
+    }
+
+    /// What makes `fields` unusable as the option fields of records whose answer is in `labelField`;
+    /// empty when they are usable. task.toml and prompt files are held to these same rules.
+    static func fieldProblems(_ fields: [String], labelField: String) -> [KindRuleProblem] {
+        var problems: [KindRuleProblem] = []
+        if fields.count < 2 {
+            problems.append(KindRuleProblem("\(fields.count) option field\(fields.count == 1 ? "" : "s"); choice needs at least 2"))
+        }
+        if let bad = fields.first(where: { $0.isEmpty || !$0.allSatisfy(Template.isFieldNameCharacter) }) {
+            problems.append(KindRuleProblem("\"\(bad)\" is not a field name", hint: "letters, digits, '_', '-' and '.'"))
+        }
+        if Set(fields).count != fields.count {
+            problems.append(KindRuleProblem("a field is listed twice"))
+        }
+        if fields.contains(labelField) {
+            problems.append(KindRuleProblem("\"\(labelField)\" is the label field",
+                                            hint: "the label field holds the index of the right option"))
+        }
+        return problems
     }
 
     public func answerProblem(_ value: String, field: String) -> AnswerProblem? {
@@ -129,8 +136,8 @@ public struct ChoiceKind: TaskKind {
 
     public static func read(promptMetadata: PromptMetadataReader) throws -> ChoiceKind {
         let fields: [String] = try promptMetadata.json("choice_fields")
-        guard fields.count >= 2, Set(fields).count == fields.count else {
-            throw promptMetadata.invalid("choice_fields", "\(fields.count) fields; choice needs at least 2, each once")
+        if let problem = fieldProblems(fields, labelField: try promptMetadata.string("label_field")).first {
+            throw promptMetadata.invalid("choice_fields", problem.summary)
         }
         return ChoiceKind(fields: fields,
                           margin: try promptMetadata.number("choice_margin", in: Float.leastNormalMagnitude...Float.greatestFiniteMagnitude))

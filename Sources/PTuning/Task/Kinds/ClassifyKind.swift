@@ -28,30 +28,44 @@ public struct ClassifyKind: TaskKind {
             return nil
         }
         var words: [LabelWord] = []
-        var labelByWord: [String: String] = [:]
-        var ok = true
+        var unread = false
         for key in manifest.keys {
-            if key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                manifest.problem(key, "the label contains a control character",
-                                 hint: "labels are the values of the records' label field, as plain text")
-                ok = false
-                continue
-            }
-            guard let word = manifest.nonEmptyString(key) else { ok = false; continue }
-            if let other = labelByWord[word] {
-                manifest.problem(key, "label word \"\(word)\" is also the word for label \"\(other)\"",
-                                 hint: "each label needs its own word")
-                ok = false
+            if let word = manifest.nonEmptyString(key) {
+                words.append(LabelWord(label: key, word: word))
             } else {
-                labelByWord[word] = key
+                unread = true
             }
-            words.append(LabelWord(label: key, word: word))
         }
-        if ok, words.count < 2 {
-            manifest.problem(nil, "\(words.count) label\(words.count == 1 ? "" : "s"); classify needs at least 2")
-            ok = false
+        let problems = labelProblems(words).filter { $0.entry != nil || !unread }
+        for problem in problems { manifest.problem(problem.entry, problem.message, hint: problem.hint) }
+        return unread || !problems.isEmpty ? nil : ClassifyKind(labels: words)
+    }
+
+    /// What makes `labels` unusable, each problem naming its label (none: the list as a whole); empty
+    /// when they are usable. task.toml and prompt files are held to these same rules.
+    static func labelProblems(_ labels: [LabelWord]) -> [KindRuleProblem] {
+        var problems: [KindRuleProblem] = []
+        var labelByWord: [String: String] = [:]
+        var seen = Set<String>()
+        for label in labels {
+            if label.label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problems.append(KindRuleProblem(entry: label.label, "the label contains a control character",
+                                                hint: "labels are the values of the records' label field, as plain text"))
+            } else if !seen.insert(label.label).inserted {
+                problems.append(KindRuleProblem(entry: label.label, "the label is listed twice"))
+            } else if label.word.isEmpty {
+                problems.append(KindRuleProblem(entry: label.label, "the label word is empty"))
+            } else if let other = labelByWord[label.word] {
+                problems.append(KindRuleProblem(entry: label.label, "label word \"\(label.word)\" is also the word for label \"\(other)\"",
+                                                hint: "each label needs its own word"))
+            } else {
+                labelByWord[label.word] = label.label
+            }
         }
-        return ok ? ClassifyKind(labels: words) : nil
+        if problems.isEmpty, labels.count < 2 {
+            problems.append(KindRuleProblem("\(labels.count) label\(labels.count == 1 ? "" : "s"); classify needs at least 2"))
+        }
+        return problems
     }
 
     public func answerProblem(_ value: String, field: String) -> AnswerProblem? {
@@ -134,9 +148,7 @@ public struct ClassifyKind: TaskKind {
 
     public static func read(promptMetadata: PromptMetadataReader) throws -> ClassifyKind {
         let labels: [LabelWord] = try promptMetadata.json("label_words")
-        guard labels.count >= 2, Set(labels.map(\.label)).count == labels.count, Set(labels.map(\.word)).count == labels.count else {
-            throw promptMetadata.invalid("label_words", "\(labels.count) labels; classify needs at least 2, each with a word of its own")
-        }
+        if let problem = labelProblems(labels).first { throw promptMetadata.invalid("label_words", problem.summary) }
         return ClassifyKind(labels: labels)
     }
 

@@ -27,3 +27,22 @@ public protocol KindManifest {
 extension KindManifest {
     public func problem(_ key: String?, _ message: String) { problem(key, message, hint: nil) }
 }
+
+/// A rule a kind's settings break, found alike in task.toml and in a prompt file's metadata: the
+/// entry it concerns (a label value; nil: the setting as a whole), what is wrong and what to do.
+public struct KindRuleProblem: Sendable, Equatable {
+    public var entry: String?
+    public var message: String
+    public var hint: String?
+
+    public init(entry: String? = nil, _ message: String, hint: String? = nil) {
+        self.entry = entry
+        self.message = message
+        self.hint = hint
+    }
+
+    /// The problem in one line, for a prompt file's refusal.
+    public var summary: String {
+        (entry.map { "\"\($0)\": " } ?? "") + message
+    }
+}
