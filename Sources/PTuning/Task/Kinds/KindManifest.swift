@@ -30,19 +30,19 @@ extension KindManifest {
 
 /// A rule a kind's settings break, found alike in task.toml and in a prompt file's metadata: the
 /// entry it concerns (a label value; nil: the setting as a whole), what is wrong and what to do.
-public struct KindRuleProblem: Sendable, Equatable {
-    public var entry: String?
-    public var message: String
-    public var hint: String?
+struct KindRuleProblem: Sendable, Equatable {
+    var entry: String?
+    var message: String
+    var hint: String?
 
-    public init(entry: String? = nil, _ message: String, hint: String? = nil) {
+    init(entry: String? = nil, _ message: String, hint: String? = nil) {
         self.entry = entry
         self.message = message
         self.hint = hint
     }
 
     /// The problem in one line, for a prompt file's refusal.
-    public var summary: String {
+    var summary: String {
         (entry.map { "\"\($0)\": " } ?? "") + message
     }
 }
