@@ -14,16 +14,27 @@ import Testing
 struct CrashPointTests {
     static let bundle = TestBundles.valid(name: "life", steps: 4)
 
-    /// The steps of one undisturbed life: the bundle is in incoming/ before the daemon starts.
-    static func countSteps(name: String = "life", files: [String: String] = bundle) throws -> [String] {
+    /// The steps of one undisturbed life: the bundle is in incoming/ before the daemon starts,
+    /// submitted (the startup scan claims it) or `copiedInPlace` just now (the startup scan leaves it
+    /// to settle, and the intake thread claims it a moment later).
+    static func countSteps(name: String = "life", files: [String: String] = bundle,
+                           copiedInPlace: Bool = false) throws -> [String] {
         let h = try ServiceHarness()
         let log = h.root.appendingPathComponent("steps.log").path
-        try h.makeSpool()
-        try h.submit(name, files: files)
+        try place(name, files: files, in: h, copiedInPlace: copiedInPlace)
         try h.start(extra: ["--fault-plan", "count", "--fault-log", log])
         _ = try h.waitForJob(name, in: ["succeeded", "failed"])
         #expect(try h.stop() == 0)
         return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    static func place(_ name: String, files: [String: String], in h: ServiceHarness, copiedInPlace: Bool) throws {
+        try h.makeSpool()
+        if copiedInPlace {
+            try h.write(files, to: h.spool.appendingPathComponent("incoming/\(name)"))
+        } else {
+            try h.submit(name, files: files)
+        }
     }
 
     /// `every`: the stride when `PTUNE_CRASH_POINTS` is not set.
@@ -75,6 +86,25 @@ struct CrashPointTests {
             try SpoolInvariants.checkSucceeded(h, name: "life", context: context)
             #expect(try h.stop() == 0, "\(context)")
         }
+    }
+
+    /// A claim that fails while the daemon runs (in the intake thread, not the startup scan) is
+    /// tried again within seconds, not at the next full rescan, which is an hour away here.
+    @Test(arguments: ["enospc", "eio"])
+    func aClaimFailingWhileTheDaemonRunsIsTriedAgainWithinSeconds(_ error: String) throws {
+        let steps = try Self.countSteps(copiedInPlace: true)
+        let claim = try #require(steps.firstIndex { $0.contains("/claims/.claim-") }, "no claim among \(steps)") + 1
+        let h = try ServiceHarness()
+        try Self.place("life", files: Self.bundle, in: h, copiedInPlace: true)
+        let config = h.root.appendingPathComponent("ptune.toml")
+        try Data("rescan_seconds = 3600\n".utf8).write(to: config)
+        try h.start(extra: ["--config", config.path, "--fault-plan", "\(error)@\(claim)"])
+        let context = "\(error) at step \(claim) (\(steps[claim - 1]))"
+        try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 60)
+        #expect(try String(contentsOfFile: h.logPath, encoding: .utf8).contains("intake failed; retrying"),
+                "the fault did not hit intake; \(context)")
+        try SpoolInvariants.checkSucceeded(h, name: "life", context: context)
+        #expect(try h.stop() == 0, "\(context)")
     }
 
     /// The worker's durable steps (checkpoints every 5 of 12 training steps, then the outputs),

@@ -101,9 +101,19 @@ final class ServiceHarness: @unchecked Sendable {
     @discardableResult
     func submit(_ name: String, files: [String: String]) throws -> String {
         let dir = try write(files, to: root.appendingPathComponent("src").appendingPathComponent(name))
+        try madeEarlier(dir)
         let r = try cli(["submit", "--spool", spool.path, dir.path])
         guard r.status == 0 else { throw HarnessError("submit failed: \(r.err)") }
         return name
+    }
+
+    /// Dates `dir` and everything in it a minute back, as a bundle made before it is submitted is:
+    /// `ptune submit` keeps the times, so the daemon takes it in at once even when it finds it by a
+    /// scan (a bundle submitted before the daemon starts) instead of waiting for it to settle.
+    private func madeEarlier(_ dir: URL) throws {
+        let earlier: [FileAttributeKey: Any] = [.modificationDate: Date().addingTimeInterval(-60)]
+        let inside = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? []
+        for url in inside.reversed() + [dir] { try FileManager.default.setAttributes(earlier, ofItemAtPath: url.path) }
     }
 
     /// A bundle folder at `dir` holding `files` (name -> contents).

@@ -42,6 +42,12 @@ final class IntakeScanner {
         watcher = try SpoolWatcher(layout: context.layout)
     }
 
+    /// Makes the next `scanIfDue` scan whatever inotify and the clock say (a scan that failed is
+    /// tried again).
+    func scanOnNextPass() {
+        woken = true
+    }
+
     /// Takes entries in when inotify hinted, an entry has settled, or a full rescan is due; true
     /// when it scanned.
     @discardableResult

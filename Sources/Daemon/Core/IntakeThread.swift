@@ -5,8 +5,9 @@ import Synchronization
 /// large bundle never holds up supervision: wall times, memory limits, cancels and the watchdog go
 /// on meanwhile. The scanner's claims and take-ins run under `lock`, which the supervision loop
 /// also takes when it reconciles the spool (so the two never work on one claim at once). A failed
-/// scan is logged and asks the loop to reconcile the spool (`takeReconcileRequest`), as a failed
-/// pass does: what it left half-done (a claim, a bundle adopted but not recorded) is finished there.
+/// scan is logged, asks the loop to reconcile the spool (`takeReconcileRequest`), as a failed pass
+/// does: what it left half-done (a claim, a bundle adopted but not recorded) is finished there, and
+/// is tried again after a short delay (`retryDelay`), not at the next full rescan.
 final class IntakeThread: @unchecked Sendable {
     private let scanner: IntakeScanner
     private let context: DaemonContext
@@ -45,21 +46,33 @@ final class IntakeThread: @unchecked Sendable {
         if exited.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .success { exited.signal() }
     }
 
+    /// After a failed scan intake scans again this much later, doubling on each failure in a row
+    /// up to the rescan interval: a transient error (a full disk, an I/O error) delays a bundle by
+    /// about a second, a lasting one is retried, and logged, no more often than the rescans.
+    static func retryDelay(afterFailures failures: Int, rescanSeconds: Double) -> Double {
+        min(max(rescanSeconds, 1), pow(2, Double(min(failures, 32) - 1)))
+    }
+
     private func run() {
         defer { exited.signal() }
+        var failures = 0
         while !stopping.load(ordering: .relaxed) {
             do {
                 let didScan = try lock.withLock { try scanner.scanIfDue(now: context.clock.now()) }
                 if didScan {
+                    failures = 0
                     failing.store(false, ordering: .relaxed)
                     scanned.signal()
                 }
                 try scanner.waitForWork(milliseconds: 200, stopping: false)
             } catch {
-                context.logger.error("intake failed; retrying", metadata: ["error": "\(error)"])
+                failures += 1
+                let delay = Self.retryDelay(afterFailures: failures, rescanSeconds: context.config.rescanSeconds)
+                context.logger.error("intake failed; retrying", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
                 reconcileRequested.store(true, ordering: .releasing)
                 failing.store(true, ordering: .relaxed)
-                usleep(1_000_000)
+                usleep(UInt32(delay * 1_000_000))
+                scanner.scanOnNextPass()
             }
         }
     }
