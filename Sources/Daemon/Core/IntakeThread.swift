@@ -5,9 +5,10 @@ import Synchronization
 /// large bundle never holds up supervision: wall times, memory limits, cancels and the watchdog go
 /// on meanwhile. The scanner's claims and take-ins run under `lock`, which the supervision loop
 /// also takes when it reconciles the spool (so the two never work on one claim at once). A failed
-/// scan is logged, asks the loop to reconcile the spool (`takeReconcileRequest`), as a failed pass
-/// does: what it left half-done (a claim, a bundle adopted but not recorded) is finished there, and
-/// is tried again after a short delay (`retryDelay`), not at the next full rescan.
+/// scan is logged and asks the loop to reconcile the spool (`takeReconcileRequest`), as a failed
+/// pass does: what it left half-done (a claim, a bundle adopted but not recorded) is finished there.
+/// Intake then scans again after `retryDelay` (a second after a first failure), not at the next
+/// full rescan.
 final class IntakeThread: @unchecked Sendable {
     private let scanner: IntakeScanner
     private let context: DaemonContext
@@ -60,18 +61,19 @@ final class IntakeThread: @unchecked Sendable {
             do {
                 let didScan = try lock.withLock { try scanner.scanIfDue(now: context.clock.now()) }
                 if didScan {
-                    failures = 0
                     failing.store(false, ordering: .relaxed)
                     scanned.signal()
                 }
                 try scanner.waitForWork(milliseconds: 200, stopping: false)
+                failures = 0
             } catch {
                 failures += 1
                 let delay = Self.retryDelay(afterFailures: failures, rescanSeconds: context.config.rescanSeconds)
                 context.logger.error("intake failed; retrying", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
                 reconcileRequested.store(true, ordering: .releasing)
                 failing.store(true, ordering: .relaxed)
-                usleep(UInt32(delay * 1_000_000))
+                let resume = Date().addingTimeInterval(delay)
+                while !stopping.load(ordering: .relaxed), Date() < resume { usleep(100_000) }
                 scanner.scanOnNextPass()
             }
         }
