@@ -28,6 +28,7 @@ struct CrashPointTests {
         return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
+    /// Puts the bundle `name` into incoming/ (see `countSteps`).
     static func place(_ name: String, files: [String: String], in h: ServiceHarness, copiedInPlace: Bool) throws {
         try h.makeSpool()
         if copiedInPlace {
