@@ -73,15 +73,14 @@ struct CrashPointTests {
         for n in Self.selected(steps.count) {
             let h = try ServiceHarness()
             try Self.place("life", files: Self.bundle, in: h, copiedInPlace: true)
-            let config = h.root.appendingPathComponent("ptune.toml")
-            try Data("rescan_seconds = 3600\n".utf8).write(to: config)
-            try h.start(extra: ["--config", config.path, "--fault-plan", "\(error)@\(n)"], mayDie: true)
+            let config = try h.configFile("rescan_seconds = 3600\n")
+            try h.start(extra: ["--config", config, "--fault-plan", "\(error)@\(n)"], mayDie: true)
             let context = "\(error) at step \(n) of \(steps.count) (\(steps[n - 1]))"
             if h.waitForDaemonExit(seconds: 0) {
                 let log = try String(contentsOfFile: h.logPath, encoding: .utf8)
                 let message = error == "enospc" ? "No space left on device" : "Input/output error"
                 #expect(log.contains(message), "the daemon's last words do not give the reason; \(context)")
-                try h.start(extra: ["--config", config.path])
+                try h.start(extra: ["--config", config])
             }
             do {
                 try h.waitForJob("life", in: ["succeeded", "failed", "rejected"], seconds: 120)

@@ -34,16 +34,15 @@ import Testing
         try Data("#!/bin/sh\necho \"$PTUNE_JOB_NAME $PTUNE_JOB_STATE\" >> \(bundleLog.path)\n".utf8).write(to: tell)
         chmod(tell.path, 0o755)
         let prefix = receivers.url.replacingOccurrences(of: "/ptune", with: "/")
-        let config = h.root.appendingPathComponent("ptune.toml")
-        try Data("""
+        let config = try h.configFile("""
             [notify]
             command = ["\(receivers.script.path)"]
             bundle_url_prefixes = ["\(prefix)"]
 
             [notify.bundle_commands]
             tell = ["\(tell.path)"]
-            """.utf8).write(to: config)
-        try h.start(extra: ["--config", config.path])
+            """)
+        try h.start(extra: ["--config", config])
 
         // The last link first: each is dropped before the job it names exists.
         try h.submit("a-test", files: ["task.toml": Self.prediction(name: "a-test", after: "b-predict",

@@ -7,9 +7,8 @@ import Testing
     @Test func dryRunListsWhatWouldGoThenGCRemovesItAndTheHistoryStays() throws {
         let h = try ServiceHarness()
         let each = try RetentionLoadTests.fillSpool(h, jobs: 5)
-        let config = h.root.appendingPathComponent("ptune.toml")
-        try Data("[retention]\nmax_gb = \(Double(each * 2) / 1_073_741_824)\n".utf8).write(to: config)
-        let options = ["--spool", h.spool.path, "--config", config.path]
+        let config = try h.configFile("[retention]\nmax_gb = \(Double(each * 2) / 1_073_741_824)\n")
+        let options = ["--spool", h.spool.path, "--config", config]
 
         let dry = try h.cli(["gc", "--dry-run"] + options)
         #expect(dry.status == 0, "\(dry.err)")

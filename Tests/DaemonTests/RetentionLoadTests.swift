@@ -19,12 +19,11 @@ struct RetentionLoadTests {
         let prepared = Date()
         let folderBytes = try Self.fillSpool(h, jobs: count)
         let target = folderBytes * Int64(count) / 10
-        let config = h.root.appendingPathComponent("ptune.toml")
-        try Data("[retention]\nmax_gb = \(Double(target) / 1_073_741_824)\n".utf8).write(to: config)
+        let config = try h.configFile("[retention]\nmax_gb = \(Double(target) / 1_073_741_824)\n")
         print(String(format: "retention load: %d finished jobs of %@ each written in %.1f s", count,
                      ByteCount(folderBytes).description, Date().timeIntervalSince(prepared)))
 
-        try h.start(extra: ["--config", config.path])
+        try h.start(extra: ["--config", config])
         let started = Date()
         let watch = StatusWatch(h.spool.appendingPathComponent("control/status.json"))
         let watching = Thread { watch.run() }

@@ -56,6 +56,13 @@ final class ServiceHarness: @unchecked Sendable {
         if !p.isRunning, !mayDie { throw HarnessError("the daemon exited at start (status \(p.terminationStatus))") }
     }
 
+    /// Writes `toml` as the daemon's config file (`--config`) under the test's folder; returns its path.
+    func configFile(_ toml: String) throws -> String {
+        let path = root.appendingPathComponent("ptune.toml").path
+        try AtomicFile.write(Data(toml.utf8), to: path)
+        return path
+    }
+
     /// The spool's incoming/, so bundles can be submitted before the daemon first starts.
     func makeSpool() throws {
         try FileManager.default.createDirectory(at: spool.appendingPathComponent("incoming"), withIntermediateDirectories: true)

@@ -13,10 +13,8 @@ struct MetricsServiceTests {
         let h = try ServiceHarness()
         let textfile = h.root.appendingPathComponent("prom/ptune.prom").path
         try FileManager.default.createDirectory(atPath: h.root.appendingPathComponent("prom").path, withIntermediateDirectories: true)
-        let config = h.root.appendingPathComponent("ptune.toml")
-        try Data("[metrics]\nlisten = \"127.0.0.1:0\"\ntextfile = \"\(textfile)\"\ntextfile_seconds = \(textfileSeconds)\n".utf8)
-            .write(to: config)
-        try h.start(extra: ["--config", config.path])
+        let config = try h.configFile("[metrics]\nlisten = \"127.0.0.1:0\"\ntextfile = \"\(textfile)\"\ntextfile_seconds = \(textfileSeconds)\n")
+        try h.start(extra: ["--config", config])
         return (h, textfile)
     }
 

@@ -13,12 +13,11 @@ struct NotifyServiceTests {
     func everyEndedJobIsToldOnceOnEachChannelThroughKillNines() throws {
         let h = try ServiceHarness()
         let receivers = try NotifyReceivers(root: h.root)
-        let config = h.root.appendingPathComponent("ptune.toml")
-        try Data(receivers.config.utf8).write(to: config)
+        let config = try h.configFile(receivers.config)
         try h.makeSpool()
         let n = Self.jobs
         for i in 0..<n { try h.submit("n\(i)", files: TestBundles.valid(name: "n\(i)")) }
-        try h.start(extra: ["--config", config.path])
+        try h.start(extra: ["--config", config])
         var kills = 0
         let deadline = Date().addingTimeInterval(Double(n) * 3 + 120)
         while Date() < deadline {
@@ -30,7 +29,7 @@ struct NotifyServiceTests {
             if Set(told.command).count < n || Set(told.http).count < n {
                 try h.stop(SIGKILL)
                 kills += 1
-                try h.start(extra: ["--config", config.path])
+                try h.start(extra: ["--config", config])
             }
         }
         // Time for a second telling, if one were coming.

@@ -11,14 +11,8 @@ import Testing
 @Suite(.serialized, .enabled(if: SlurmTestCluster.unavailable == nil,
                              Comment(rawValue: SlurmTestCluster.unavailable ?? "")))
 struct SlurmIntegrationTests {
-    static func config(_ h: ServiceHarness) throws -> String {
-        let url = h.root.appendingPathComponent("ptune.toml")
-        try AtomicFile.write(Data("executor = \"slurm\"\n\n[slurm]\npoll_seconds = 0.5\n".utf8), to: url.path)
-        return url.path
-    }
-
     static func start(_ h: ServiceHarness, on cluster: SlurmTestCluster) throws {
-        try h.start(extra: ["--config", try config(h), "--max-jobs", "8", "--cores", "16", "--memory", "16384"],
+        try h.start(extra: ["--config", try h.configFile("executor = \"slurm\"\n\n[slurm]\npoll_seconds = 0.5\n"), "--max-jobs", "8", "--cores", "16", "--memory", "16384"],
                     environment: cluster.environment)
     }
 
