@@ -8,14 +8,17 @@
 static int cpu_best(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16")) {
+        if (__builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16") && ptune_bf16_amx_usable())
+            return PTUNE_BF16_AMX;
         return PTUNE_BF16_AVX512;
+    }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return PTUNE_BF16_AVX2;
 #endif
     return PTUNE_BF16_PORTABLE;
 }
 
-static ptune_kernel_family family = PTUNE_KERNEL_FAMILY(cpu_best, "PTUNE_BF16_KERNEL", "portable", "avx2", "avx512");
+static ptune_kernel_family family = PTUNE_KERNEL_FAMILY(cpu_best, "PTUNE_BF16_KERNEL", "portable", "avx2", "avx512", "amx");
 
 int ptune_bf16_best_kernel(void) { return ptune_kernel_best(&family); }
 
@@ -38,7 +41,7 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
 }
 
 void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
-    if (ptune_bf16_kernel() == PTUNE_BF16_AVX512) {
+    if (ptune_bf16_kernel() >= PTUNE_BF16_AVX512) {
         ptune_bf16_round_rows_avx512(in, rows, columns, out, ldo);
         return;
     }
@@ -55,7 +58,7 @@ void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *o
 }
 
 void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
-    if (ptune_bf16_kernel() == PTUNE_BF16_AVX512) {
+    if (ptune_bf16_kernel() >= PTUNE_BF16_AVX512) {
         ptune_bf16_widen_rows_avx512(in, rows, columns, ldi, out, ldo);
         return;
     }
@@ -70,6 +73,9 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end) {
     switch (ptune_bf16_kernel()) {
+    case PTUNE_BF16_AMX:
+        ptune_bf16_gemm_amx(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        break;
     case PTUNE_BF16_AVX512:
         ptune_bf16_gemm_avx512(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
         break;

@@ -82,7 +82,7 @@ static inline void transpose_16x16(__m512i r[16]) {
 // word k2 of 32 consecutive rows: 16 x 16 word transposes. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1
 // are interleaved with one two-source permute per 16 columns.
 BF16_TARGET
-static void pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
+void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
     int pairs = (K + 1) / 2;
     int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
     if (b_transposed) {
@@ -160,7 +160,7 @@ void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, con
     int pairs = (K + 1) / 2;
     uint16_t *panel = ptune_bf16_panel(pairs);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        pack_panel(B, b_transposed, N, K, column, panel);
+        ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

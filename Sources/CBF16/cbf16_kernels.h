@@ -17,8 +17,16 @@ uint16_t *ptune_bf16_panel(int pairs);
 /// Packs the panel of op(B) starting at `column` (any CPU).
 void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
 
+/// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only).
+void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
+
+/// Whether Linux lets this process use the AMX tile registers (asking for them once).
+int ptune_bf16_amx_usable(void);
+
 void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo);
 void ptune_bf16_widen_rows_avx512(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
+void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                         float beta, float *C, int ldc, int column_begin, int column_end);
 void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                             float beta, float *C, int ldc, int column_begin, int column_end);
 void ptune_bf16_gemm_avx2(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,

@@ -24,10 +24,11 @@ public enum Precision: String, Sendable, CaseIterable {
     /// and the residual after attention in bf16 (`KeptRows`).
     case int8
 
-    /// The bf16 kernels: AVX-512 BF16, else AVX2 with FMA, else portable C (`PTUNE_BF16_KERNEL`:
-    /// portable, avx2 or avx512 asks for a slower one, and on a CPU without AVX-512 BF16 for a
-    /// register kernel instead of `bf16Widens`).
-    public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16"],
+    /// The bf16 kernels: AMX BF16 tiles, else AVX-512 BF16, else AVX2 with FMA, else portable C
+    /// (`PTUNE_BF16_KERNEL`: portable, avx2, avx512 or amx asks for a slower one, and on a CPU without
+    /// AVX-512 BF16 for a register kernel instead of `bf16Widens`). AMX's sums round in another order
+    /// than the others', which give the same bits.
+    public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16", "amx-bf16"],
                                                  current: { ptune_bf16_kernel() }, best: { ptune_bf16_best_kernel() },
                                                  choose: { ptune_bf16_use_kernel($0) })
 
@@ -57,8 +58,10 @@ public enum Precision: String, Sendable, CaseIterable {
     /// must match one on such a CPU exactly; widening gives results within bf16's rounding of them
     /// (closer to fp32's). Fixed for the process: a kernel chosen with `use` changes which register
     /// kernel runs, not whether one does.
-    public static let bf16Widens = bf16Kernels.available.last != bf16Kernels.names.last
-        && ptune_bf16_kernel_asked() == 0
+    public static let bf16Widens = !hasBF16DotProducts && ptune_bf16_kernel_asked() == 0
+
+    /// Whether this CPU has instructions for bf16 dot products (AVX-512 BF16, and AMX BF16 with it).
+    public static let hasBF16DotProducts = bf16Kernels.available.contains("avx512-bf16")
 }
 
 /// One of ptune's own families of product kernels (bf16, int8), chosen once per process.

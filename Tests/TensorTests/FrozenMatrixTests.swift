@@ -37,8 +37,9 @@ import Testing
         return (err / max(norm, 1e-30)).squareRoot()
     }
 
-    /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile.
-    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41)]
+    /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile
+    /// and the AMX kernel's 32-row blocks, inner sizes of whole AMX tiles (32 k) and not.
+    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96)]
 
     @Test(arguments: shapes)
     func bothDirectionsMatchTheBF16Reference(shape: (Int, Int, Int)) {
@@ -64,8 +65,9 @@ import Testing
         #expect(backwardError < 1e-6, "backward \(shape): relative error \(backwardError)")
     }
 
-    /// Every bf16 kernel this CPU runs (AVX-512 BF16, AVX2, portable C) does the same arithmetic:
-    /// the same products, bit for bit, in both directions and with beta 1.
+    /// Every bf16 register kernel this CPU runs (AVX-512 BF16, AVX2, portable C) does the same
+    /// arithmetic: the same products, bit for bit, in both directions and with beta 1. The AMX kernel,
+    /// where the CPU has it, gives the bits of its own arithmetic (`amxReference`).
     @Test(arguments: shapes)
     func everyKernelThisCPURunsGivesTheSameBits(shape: (Int, Int, Int)) {
         let (m, rows, columns) = shape
@@ -91,12 +93,42 @@ import Testing
         }
         print("bf16 kernels run on this CPU: \(Precision.bf16Kernels.available.joined(separator: ", "))")
         #expect(Precision.bf16Kernels.available.first == "portable")
+        if let amx = results.removeValue(forKey: "amx-bf16") {
+            let y = Self.amxReference(xRounded, lda: xStride, weights, m: m, n: rows, k: columns, transposed: true)
+            let dx = Self.amxReference(dyRounded, lda: dyStride, weights, m: m, n: columns, k: rows, transposed: false)
+            #expect(amx == y + dx.map { $0 + 0.5 }, "amx-bf16 differs from its arithmetic at \(shape)")
+        }
+        let register = results["avx512-bf16"] ?? results["avx2"] ?? results["portable"] ?? []
         let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
-        #expect(Self.relativeError(Array(results[best, default: []].prefix(m * rows)), forward) < 1e-6)
+        #expect(Self.relativeError(Array(register.prefix(m * rows)), forward) < 1e-6)
         for (kernel, values) in results {
-            #expect(values == results[best], "\(kernel) differs from \(best) at \(shape)")
+            #expect(values == register, "\(kernel) differs from the other register kernels at \(shape)")
         }
         #expect(!Precision.bf16Kernels.use("no such kernel"))
+    }
+
+    /// c[m, n] = a[m, k] · op(w) in the AMX kernel's arithmetic (tdpbf16ps, as measured on Sapphire
+    /// Rapids): per run of 32 k, the even products summed in order in fp32, the odd ones likewise, and
+    /// their sum added to c. a is bf16 with row stride lda; w is [n, k] when transposed, else [k, n].
+    static func amxReference(_ a: [UInt16], lda: Int, _ w: [UInt16], m: Int, n: Int, k: Int,
+                             transposed: Bool) -> [Float] {
+        func widen(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for run in stride(from: 0, to: k, by: 32) {
+                    var even: Float = 0, odd: Float = 0
+                    for p in stride(from: run, to: min(run + 32, k), by: 1) {
+                        let product = widen(a[i * lda + p]) * widen(transposed ? w[j * k + p] : w[p * n + j])
+                        if p % 2 == 0 { even += product } else { odd += product }
+                    }
+                    sum += even + odd
+                }
+                c[i * n + j] = sum
+            }
+        }
+        return c
     }
 
     /// values [rows, columns] rounded to bf16 into rows of `stride` (zeros beyond `columns`).
@@ -111,8 +143,7 @@ import Testing
     /// built not to round its operand. On an AVX-512 BF16 CPU only the choice is checked; the widened
     /// arithmetic itself is `widenedProductsKeepTheOperandInFP32`'s on every CPU.
     @Test func withoutBF16DotProductsTheWeightsAreWidened() {
-        let native = Precision.bf16Kernels.available.last == Precision.bf16Kernels.names.last
-        #expect(Precision.bf16Widens == (!native && ptune_bf16_kernel_asked() == 0))
+        #expect(Precision.bf16Widens == (!Precision.hasBF16DotProducts && ptune_bf16_kernel_asked() == 0))
         guard Precision.bf16Widens else { return }
         #expect(Precision.bf16.kernel == "widened, " + Precision.fp32.kernel)
         var rng = SeededGenerator(seed: 13)

@@ -1,8 +1,11 @@
 // bf16 matrix products with fp32 accumulation. Debian's OpenBLAS declares cblas_sbgemm but is built
-// without it, so ptune carries its own kernels: AVX-512 BF16 (vdpbf16ps) where the CPU has it, AVX2
-// with FMA elsewhere on x86-64, and portable C. All three do the same arithmetic: each product of two
-// bf16 values is exact in fp32, and each pair of k adds its odd product, then its even one, to the
-// fp32 sum, as vdpbf16ps does; they differ only where vdpbf16ps flushes subnormals to zero. Without
+// without it, so ptune carries its own kernels: AMX BF16 (tdpbf16ps) where the CPU and Linux allow it,
+// else AVX-512 BF16 (vdpbf16ps), AVX2 with FMA elsewhere on x86-64, and portable C. The last three do
+// the same arithmetic: each product of two bf16 values is exact in fp32, and each pair of k adds its
+// odd product, then its even one, to the fp32 sum, as vdpbf16ps does; they differ only where
+// vdpbf16ps flushes subnormals to zero. AMX sums each run of 32 k's even and odd products apart
+// before adding them (cbf16_amx.c), so its bits are its own; PTUNE_BF16_KERNEL=avx512 gives the
+// others' on such a CPU. Without
 // AVX-512 BF16, ptune's products widen the weights and multiply them by sgemm instead (faster than the
 // register kernels there) unless PTUNE_BF16_KERNEL names a kernel: the AVX2 and portable ones then give
 // the bits an AVX-512 BF16 CPU gives.
@@ -11,12 +14,12 @@
 #include <stdint.h>
 
 /// The kernels, slowest first.
-enum { PTUNE_BF16_PORTABLE = 0, PTUNE_BF16_AVX2 = 1, PTUNE_BF16_AVX512 = 2 };
+enum { PTUNE_BF16_PORTABLE = 0, PTUNE_BF16_AVX2 = 1, PTUNE_BF16_AVX512 = 2, PTUNE_BF16_AMX = 3 };
 
 /// The fastest kernel this CPU can run.
 int ptune_bf16_best_kernel(void);
 
-/// The kernel in use: the best one, unless PTUNE_BF16_KERNEL (portable, avx2 or avx512) or
+/// The kernel in use: the best one, unless PTUNE_BF16_KERNEL (portable, avx2, avx512 or amx) or
 /// ptune_bf16_use_kernel chose a slower one. (Without AVX-512 BF16, ptune multiplies with a register
 /// kernel only when PTUNE_BF16_KERNEL names one: ptune_bf16_kernel_asked.)
 int ptune_bf16_kernel(void);

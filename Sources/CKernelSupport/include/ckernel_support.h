@@ -4,18 +4,18 @@
 #define PTUNE_CKERNEL_SUPPORT_H
 #include <stdatomic.h>
 
-/// A family of three kernels, slowest first: the fastest one the CPU runs (`detect`), unless the
+/// A family of up to four kernels, slowest first: the fastest one the CPU runs (`detect`), unless the
 /// environment variable `variable` names a slower one (by `names`) or ptune_kernel_use chose one.
 typedef struct {
     int (*detect)(void);
     const char *variable;
-    const char *names[3];
+    const char *names[4];
     atomic_int best;
     atomic_int chosen;
 } ptune_kernel_family;
 
-#define PTUNE_KERNEL_FAMILY(detect, variable, slowest, middle, fastest) \
-    { detect, variable, { slowest, middle, fastest }, -1, -1 }
+/// A family's initial value; the kernels' names slowest first.
+#define PTUNE_KERNEL_FAMILY(detect, variable, ...) { detect, variable, { __VA_ARGS__ }, -1, -1 }
 
 /// The fastest kernel of `family` this CPU can run.
 int ptune_kernel_best(ptune_kernel_family *family);
