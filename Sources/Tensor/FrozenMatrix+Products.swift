@@ -196,7 +196,7 @@ extension FrozenMatrix {
         precondition(beta == 0 || beta == 1, "the \(precision) product takes beta 0 or 1")
         guard m > 0, n > 0 else { return }
         parallelFor(m, minChunk: 16, round)
-        parallelFor((n + 31) / 32) { range in
+        parallelFor((n + 31) / 32, chunksPerThread: 4) { range in
             multiply(Int32(range.lowerBound * 32), Int32(min(n, range.upperBound * 32)))
         }
     }

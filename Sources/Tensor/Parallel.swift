@@ -15,13 +15,14 @@ public enum Threads {
     }
 }
 
-/// Runs `body(range)` over `0..<total` split into at most `Threads.count` contiguous chunks, in
-/// parallel, and returns when all are done. Chunks smaller than `minChunk` items are not split further,
-/// so tiny loops stay on the calling thread.
-public func parallelFor(_ total: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+/// Runs `body(range)` over `0..<total` split into at most `Threads.count × chunksPerThread` contiguous
+/// chunks, in parallel, and returns when all are done; each thread takes the next chunk left when it
+/// is done with one, so more chunks per thread even out threads that start late or run slower. Chunks
+/// smaller than `minChunk` items are not split further, so tiny loops stay on the calling thread.
+public func parallelFor(_ total: Int, minChunk: Int = 1, chunksPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
     guard total > 0 else { return }
-    let chunks = min(Threads.count, max(1, total / max(1, minChunk)))
-    if chunks == 1 { body(0..<total); return }
+    let chunks = min(Threads.count * max(1, chunksPerThread), max(1, total / max(1, minChunk)))
+    if chunks == 1 || Threads.count == 1 { body(0..<total); return }
     let per = (total + chunks - 1) / chunks
     // Both pools return only after every chunk ran, so the non-escaping body outlives them.
     withoutActuallyEscaping(body) { body in
@@ -31,7 +32,7 @@ public func parallelFor(_ total: Int, minChunk: Int = 1, _ body: (Range<Int>) ->
             let end = min(total, start + per)
             if start < end { shared.value(start..<end) }
         }
-        if WorkerPool.shared.run(chunks: chunks, helpers: chunks - 1, chunk) { return }
+        if WorkerPool.shared.run(chunks: chunks, helpers: min(chunks, Threads.count) - 1, chunk) { return }
         // The pool is running another region (a nested call, or another thread's): Dispatch's pool.
         DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }

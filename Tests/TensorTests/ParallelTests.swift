@@ -13,9 +13,9 @@ struct ParallelTests {
     }
 
     /// Counts visits per index with atomics and checks each index was visited once.
-    static func visitsEachIndexOnce(total: Int, minChunk: Int) -> Bool {
+    static func visitsEachIndexOnce(total: Int, minChunk: Int, chunksPerThread: Int = 1) -> Bool {
         let visits = (0..<total).map { _ in Counter() }
-        parallelFor(total, minChunk: minChunk) { range in
+        parallelFor(total, minChunk: minChunk, chunksPerThread: chunksPerThread) { range in
             for i in range { visits[i].add() }
         }
         return visits.allSatisfy { $0.count == 1 }
@@ -27,8 +27,34 @@ struct ParallelTests {
         defer { Threads.set(saved) }
         for round in 0..<5_000 {
             let total = 1 + round % 97
-            #expect(Self.visitsEachIndexOnce(total: total, minChunk: 1 + round % 3), "round \(round), total \(total)")
+            #expect(Self.visitsEachIndexOnce(total: total, minChunk: 1 + round % 3, chunksPerThread: 1 + round % 5),
+                    "round \(round), total \(total)")
         }
+    }
+
+    /// With more chunks than threads, a thread that is done takes the next chunk left: one slow chunk
+    /// leaves the others to the other thread.
+    @Test func aFreeThreadTakesTheChunksLeft() {
+        let saved = Threads.count
+        Threads.set(2)
+        defer { Threads.set(saved) }
+        let slow = Counter(), ran = (0..<8).map { _ in Counter() }
+        let threads = Mutex<[Int: Set<Int>]>([:])
+        parallelFor(8, chunksPerThread: 4) { range in
+            for i in range {
+                ran[i].add()
+                if i == 0 {
+                    slow.add()
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+                let id = Int(bitPattern: UnsafeRawPointer(Unmanaged.passUnretained(Thread.current).toOpaque()))
+                threads.withLock { $0[id, default: []].insert(i) }
+            }
+        }
+        #expect(ran.allSatisfy { $0.count == 1 } && slow.count == 1)
+        let byThread = threads.withLock { $0 }
+        let slowThread = byThread.values.first { $0.contains(0) } ?? []
+        #expect(slowThread.count < 4, "the thread of the slow chunk also ran \(slowThread.sorted())")
     }
 
     @Test func nestedRegionsRun() {
