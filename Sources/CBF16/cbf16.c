@@ -72,7 +72,13 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end) {
-    switch (ptune_bf16_kernel()) {
+    ptune_bf16_gemm_with(ptune_bf16_kernel(), M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+}
+
+int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B,
+                         int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+    if (kernel < 0 || kernel > ptune_bf16_best_kernel()) return 0;
+    switch (kernel) {
     case PTUNE_BF16_AMX:
         ptune_bf16_gemm_amx(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
         break;
@@ -85,6 +91,7 @@ void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint
     default:
         ptune_bf16_gemm_portable(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
     }
+    return 1;
 }
 
 // The calling thread's panel, grown to the largest one it has needed and kept: a training step makes

@@ -6,11 +6,12 @@
 // pairs. The product runs on blocks of 32 rows x 32 columns: four accumulator tiles (tmm0-3), two
 // tiles of A (tmm4-5, 16 rows x 32 k each) and two of the panel (tmm6-7, 16 pairs x 16 columns).
 //
-// Its arithmetic is not the register kernels': one tdpbf16ps sums, for each output, the 16 even
-// products of its 32 k in order in fp32 and the 16 odd ones likewise, and adds (even + odd) to the
-// accumulator (measured on Sapphire Rapids, bit for bit; subnormals read and written as zero).
-// ptune_bf16_gemm_amx therefore gives its own bits; FrozenMatrixTests checks them against a reference
-// of that arithmetic.
+// Its arithmetic is not the register kernels': on an Emerald Rapids Xeon (family 6, model 207) one
+// tdpbf16ps sums, for each output, the 16 even products of its 32 k in order in fp32 and the 16 odd
+// ones likewise, and adds (even + odd) to the accumulator, bit for bit on finite values (subnormals
+// read and written as zero). Intel's manual describes the pairs added in turn instead, so other AMX
+// models may round otherwise. ptune_bf16_gemm_amx therefore gives its own bits; FrozenMatrixTests
+// checks them against a reference of that arithmetic where the CPU sums that way.
 #include "cbf16_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
@@ -25,7 +26,8 @@
 #define PAIRS_PER_TILE 16
 
 // Linux grants a process the AMX tile registers only on request (arch_prctl ARCH_REQ_XCOMP_PERM for
-// the XTILEDATA feature); without it the first tile instruction is a fault.
+// the XTILEDATA feature, for every thread of the process); without it the first tile instruction
+// raises SIGILL.
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
 
@@ -108,7 +110,10 @@ static void multiply_block(const uint16_t *a, int a_stride, const uint16_t *pane
 AMX_TARGET
 void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                          float beta, float *C, int ldc, int column_begin, int column_end) {
-    if (M <= 0 || column_end <= column_begin) return;
+    if (M <= 0 || K <= 0 || column_end <= column_begin) {
+        ptune_bf16_gemm_portable(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        return;
+    }
     int pairs = (K + 1) / 2;
     int tiles = (pairs + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
     int padded_pairs = tiles * PAIRS_PER_TILE;

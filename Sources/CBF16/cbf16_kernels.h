@@ -20,7 +20,8 @@ void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, in
 /// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only).
 void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
 
-/// Whether Linux lets this process use the AMX tile registers (asking for them once).
+/// Whether Linux lets this process use the AMX tile registers (asking for them; the kernel choice asks
+/// once per process).
 int ptune_bf16_amx_usable(void);
 
 void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo);

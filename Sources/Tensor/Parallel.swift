@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The thread count ptune's kernels and products split work across (OpenBLAS itself stays at one
 /// thread, see `gemm`). Defaults to the machine's active processor count; `ptune` sets it from `--threads`.
@@ -21,8 +22,9 @@ public enum Threads {
 /// smaller than `minChunk` items are not split further, so tiny loops stay on the calling thread.
 public func parallelFor(_ total: Int, minChunk: Int = 1, chunksPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
     guard total > 0 else { return }
-    let chunks = min(Threads.count * max(1, chunksPerThread), max(1, total / max(1, minChunk)))
-    if chunks == 1 || Threads.count == 1 { body(0..<total); return }
+    let threads = Threads.count
+    let chunks = min(threads * max(1, chunksPerThread), max(1, total / max(1, minChunk)))
+    if chunks == 1 || threads == 1 { body(0..<total); return }
     let per = (total + chunks - 1) / chunks
     // Both pools return only after every chunk ran, so the non-escaping body outlives them.
     withoutActuallyEscaping(body) { body in
@@ -32,9 +34,18 @@ public func parallelFor(_ total: Int, minChunk: Int = 1, chunksPerThread: Int = 
             let end = min(total, start + per)
             if start < end { shared.value(start..<end) }
         }
-        if WorkerPool.shared.run(chunks: chunks, helpers: min(chunks, Threads.count) - 1, chunk) { return }
-        // The pool is running another region (a nested call, or another thread's): Dispatch's pool.
-        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
+        let workers = min(chunks, threads)
+        if WorkerPool.shared.run(chunks: chunks, helpers: workers - 1, chunk) { return }
+        // The pool is running another region (a nested call, or another thread's): Dispatch's pool, on
+        // `workers` threads at most, each taking the next chunk left.
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < chunks else { return }
+                chunk(index)
+            }
+        }
     }
 }
 

@@ -27,7 +27,7 @@ public enum Precision: String, Sendable, CaseIterable {
     /// The bf16 kernels: AMX BF16 tiles, else AVX-512 BF16, else AVX2 with FMA, else portable C
     /// (`PTUNE_BF16_KERNEL`: portable, avx2, avx512 or amx asks for a slower one, and on a CPU without
     /// AVX-512 BF16 for a register kernel instead of `bf16Widens`). AMX's sums round in another order
-    /// than the others', which give the same bits.
+    /// than the others', which give the same bits (and may differ between AMX models).
     public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16", "amx-bf16"],
                                                  current: { ptune_bf16_kernel() }, best: { ptune_bf16_best_kernel() },
                                                  choose: { ptune_bf16_use_kernel($0) })

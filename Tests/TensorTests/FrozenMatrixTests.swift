@@ -67,7 +67,9 @@ import Testing
 
     /// Every bf16 register kernel this CPU runs (AVX-512 BF16, AVX2, portable C) does the same
     /// arithmetic: the same products, bit for bit, in both directions and with beta 1. The AMX kernel,
-    /// where the CPU has it, gives the bits of its own arithmetic (`amxReference`).
+    /// where the CPU has it, gives the bits of its own arithmetic (`amxReference`) where the CPU sums
+    /// in the order measured (`amxSumsAsMeasured`), else products within fp32's rounding of exact.
+    /// Each kernel runs through `ptune_bf16_gemm_with`, so the kernel other suites use stays as it is.
     @Test(arguments: shapes)
     func everyKernelThisCPURunsGivesTheSameBits(shape: (Int, Int, Int)) {
         let (m, rows, columns) = shape
@@ -79,37 +81,42 @@ import Testing
         let (xStride, dyStride) = ((columns + 1) & ~1, (rows + 1) & ~1)
         let xRounded = Self.bf16(x.array, rows: m, columns: columns, stride: xStride)
         let dyRounded = Self.bf16(dy.array, rows: m, columns: rows, stride: dyStride)
-        let best = Precision.bf16Kernels.inUse
-        defer { Precision.bf16Kernels.use(best) }
         var results: [String: [Float]] = [:]
-        for kernel in Precision.bf16Kernels.available {
-            #expect(Precision.bf16Kernels.use(kernel) && Precision.bf16Kernels.inUse == kernel)
+        for (kernel, name) in Precision.bf16Kernels.available.enumerated() {
             var y = [Float](repeating: 0, count: m * rows), dx = [Float](repeating: 0.5, count: m * columns)
-            ptune_bf16_gemm(Int32(m), Int32(rows), Int32(columns), xRounded, Int32(xStride), weights, 1, 0, &y,
-                            Int32(rows), 0, Int32(rows))
-            ptune_bf16_gemm(Int32(m), Int32(columns), Int32(rows), dyRounded, Int32(dyStride), weights, 0, 1, &dx,
-                            Int32(columns), 0, Int32(columns))
-            results[kernel] = y + dx
+            #expect(ptune_bf16_gemm_with(Int32(kernel), Int32(m), Int32(rows), Int32(columns), xRounded, Int32(xStride),
+                                         weights, 1, 0, &y, Int32(rows), 0, Int32(rows)) == 1)
+            #expect(ptune_bf16_gemm_with(Int32(kernel), Int32(m), Int32(columns), Int32(rows), dyRounded, Int32(dyStride),
+                                         weights, 0, 1, &dx, Int32(columns), 0, Int32(columns)) == 1)
+            results[name] = y + dx
         }
         print("bf16 kernels run on this CPU: \(Precision.bf16Kernels.available.joined(separator: ", "))")
         #expect(Precision.bf16Kernels.available.first == "portable")
+        let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
         if let amx = results.removeValue(forKey: "amx-bf16") {
-            let y = Self.amxReference(xRounded, lda: xStride, weights, m: m, n: rows, k: columns, transposed: true)
-            let dx = Self.amxReference(dyRounded, lda: dyStride, weights, m: m, n: columns, k: rows, transposed: false)
-            #expect(amx == y + dx.map { $0 + 0.5 }, "amx-bf16 differs from its arithmetic at \(shape)")
+            if Self.amxSumsAsMeasured {
+                let y = Self.amxReference(xRounded, lda: xStride, weights, m: m, n: rows, k: columns, transposed: true)
+                let dx = Self.amxReference(dyRounded, lda: dyStride, weights, m: m, n: columns, k: rows, transposed: false)
+                #expect(amx == y + dx.map { $0 + 0.5 }, "amx-bf16 differs from its arithmetic at \(shape)")
+            } else {
+                print("this CPU's AMX sums in another order than measured: its products are checked against exact sums")
+                #expect(Self.relativeError(Array(amx.prefix(m * rows)), forward) < 1e-6)
+            }
         }
         let register = results["avx512-bf16"] ?? results["avx2"] ?? results["portable"] ?? []
-        let forward = Self.reference(x.array, w.array, m: m, n: rows, k: columns, transposed: true)
         #expect(Self.relativeError(Array(register.prefix(m * rows)), forward) < 1e-6)
+        #expect(ptune_bf16_gemm_with(Int32(Precision.bf16Kernels.names.count), 1, 1, 1, [0, 0], 2, [0], 1, 0, nil, 1,
+                                     0, 1) == 0)
         for (kernel, values) in results {
             #expect(values == register, "\(kernel) differs from the other register kernels at \(shape)")
         }
         #expect(!Precision.bf16Kernels.use("no such kernel"))
     }
 
-    /// c[m, n] = a[m, k] · op(w) in the AMX kernel's arithmetic (tdpbf16ps, as measured on Sapphire
-    /// Rapids): per run of 32 k, the even products summed in order in fp32, the odd ones likewise, and
-    /// their sum added to c. a is bf16 with row stride lda; w is [n, k] when transposed, else [k, n].
+    /// c[m, n] = a[m, k] · op(w) in the AMX kernel's arithmetic (tdpbf16ps, as measured on an Emerald
+    /// Rapids Xeon): per run of 32 k, the even products summed in order in fp32, the odd ones likewise,
+    /// and their sum added to c. a is bf16 with row stride lda; w is [n, k] when transposed, else
+    /// [k, n]. For finite sums of normal values: the hardware reads and writes subnormals as zero.
     static func amxReference(_ a: [UInt16], lda: Int, _ w: [UInt16], m: Int, n: Int, k: Int,
                              transposed: Bool) -> [Float] {
         func widen(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
@@ -131,6 +138,20 @@ import Testing
         return c
     }
 
+    /// Whether this CPU's AMX sums as `amxReference` does, on one 32 × 32 product of random values
+    /// (on which summing the pairs in turn, as Intel's manual describes, differs in about half the
+    /// outputs); false without AMX.
+    static let amxSumsAsMeasured: Bool = {
+        guard let amx = Precision.bf16Kernels.names.firstIndex(of: "amx-bf16"),
+              Precision.bf16Kernels.available.count > amx else { return false }
+        var rng = SeededGenerator(seed: 31)
+        let a = bf16(rng.normalBuffer(count: 32 * 32, std: 1).array, rows: 32, columns: 32, stride: 32)
+        let w = bf16(rng.normalBuffer(count: 32 * 32, std: 1).array, rows: 32, columns: 32, stride: 32)
+        var c = [Float](repeating: 0, count: 32 * 32)
+        ptune_bf16_gemm_with(Int32(amx), 32, 32, 32, a, 32, w, 1, 0, &c, 32, 0, 32)
+        return c == amxReference(a, lda: 32, w, m: 32, n: 32, k: 32, transposed: true)
+    }()
+
     /// values [rows, columns] rounded to bf16 into rows of `stride` (zeros beyond `columns`).
     static func bf16(_ values: [Float], rows: Int, columns: Int, stride: Int) -> [UInt16] {
         var out = [UInt16](repeating: 0, count: max(1, rows * stride))
@@ -143,6 +164,7 @@ import Testing
     /// built not to round its operand. On an AVX-512 BF16 CPU only the choice is checked; the widened
     /// arithmetic itself is `widenedProductsKeepTheOperandInFP32`'s on every CPU.
     @Test func withoutBF16DotProductsTheWeightsAreWidened() {
+        #expect(Precision.hasBF16DotProducts == (ptune_bf16_best_kernel() >= Int32(PTUNE_BF16_AVX512)))
         #expect(Precision.bf16Widens == (!Precision.hasBF16DotProducts && ptune_bf16_kernel_asked() == 0))
         guard Precision.bf16Widens else { return }
         #expect(Precision.bf16.kernel == "widened, " + Precision.fp32.kernel)

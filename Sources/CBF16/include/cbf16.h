@@ -4,8 +4,8 @@
 // the same arithmetic: each product of two bf16 values is exact in fp32, and each pair of k adds its
 // odd product, then its even one, to the fp32 sum, as vdpbf16ps does; they differ only where
 // vdpbf16ps flushes subnormals to zero. AMX sums each run of 32 k's even and odd products apart
-// before adding them (cbf16_amx.c), so its bits are its own; PTUNE_BF16_KERNEL=avx512 gives the
-// others' on such a CPU. Without
+// before adding them, as measured on one CPU model (cbf16_amx.c), so its bits are its own and may
+// differ between AMX models; PTUNE_BF16_KERNEL=avx512 gives the others' on such a CPU. Without
 // AVX-512 BF16, ptune's products widen the weights and multiply them by sgemm instead (faster than the
 // register kernels there) unless PTUNE_BF16_KERNEL names a kernel: the AVX2 and portable ones then give
 // the bits an AVX-512 BF16 CPU gives.
@@ -46,5 +46,10 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 /// B is [N, K] row-major and op(B) = B^T; else B is [K, N] row-major. C is fp32 row-major, stride ldc.
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end);
+
+/// ptune_bf16_gemm with `kernel` whatever the process uses (the tests run each one without changing
+/// the kernel other threads use); returns 0, doing nothing, when this CPU cannot run it.
+int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B,
+                         int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif

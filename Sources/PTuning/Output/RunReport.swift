@@ -161,9 +161,9 @@ public struct RunReport: Codable, Sendable, Equatable {
         /// "fp32", "bf16" or "int8": how the model's weight matrices were stored and multiplied.
         public var precision: String
         /// What multiplied the weight matrices (`Precision.kernel`): "openblas-sgemm CORE" for fp32 (the
-        /// OpenBLAS core whose kernels ran); for bf16 "avx512-bf16", "widened, openblas-sgemm CORE", or
-        /// "avx2" or "portable" when asked for; for int8 its kernel and its backward's ("avx512-vnni,
-        /// avx512-bf16"). Nil in reports written before kernels were named.
+        /// OpenBLAS core whose kernels ran); for bf16 "amx-bf16", "avx512-bf16", "widened, openblas-sgemm
+        /// CORE", or "avx2" or "portable" when asked for; for int8 its kernel and its backward's
+        /// ("avx512-vnni, amx-bf16"). Nil in reports written before kernels were named.
         public var kernel: String?
         /// Whether activations were recomputed during backward instead of kept.
         public var recompute: Bool
