@@ -1,3 +1,4 @@
+import CVector
 import Foundation
 
 /// Row-wise softmax and its backward pass, with an optional causal limit per row.
@@ -24,23 +25,7 @@ public enum Softmax {
             }
             var m = maxima.max()
             while i < n { m = max(m, row[i]); i += 1 }
-            var sums = SIMD16<Float>()
-            let shift = SIMD16<Float>(repeating: m)
-            i = 0
-            while i + 16 <= n {
-                let e = FastExp.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - shift)
-                raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD16<Float>.self)
-                sums += e
-                i += 16
-            }
-            var sum = sums.sum()
-            while i < n {
-                let e = expf(row[i] - m)
-                row[i] = e
-                sum += e
-                i += 1
-            }
-            let inv = 1 / sum
+            let inv = 1 / ptune_vector_exp_sum(row, n, m, row)
             for i in 0..<n { row[i] *= inv }
             for i in end..<width { x[r * width + i] = 0 }
         }

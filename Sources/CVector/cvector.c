@@ -1,0 +1,49 @@
+// The choice of cvector.h's kernel, and its portable compilation (cvector_body.h).
+#include "cvector_kernels.h"
+#include "ckernel_support.h"
+#define TARGET
+#define SUFFIX portable
+#include "cvector_body.h"
+
+static int cpu_best(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return PTUNE_VECTOR_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return PTUNE_VECTOR_AVX2;
+#endif
+    return PTUNE_VECTOR_PORTABLE;
+}
+
+static ptune_kernel_family family = PTUNE_KERNEL_FAMILY(cpu_best, "PTUNE_VECTOR_KERNEL", "portable", "avx2", "avx512");
+
+int ptune_vector_best_kernel(void) { return ptune_kernel_best(&family); }
+
+int ptune_vector_kernel(void) { return ptune_kernel_current(&family); }
+
+int ptune_vector_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); }
+
+#define DISPATCH(name, ...)                                                  \
+    switch (ptune_vector_kernel()) {                                         \
+    case PTUNE_VECTOR_AVX512: name##_avx512(__VA_ARGS__); break;             \
+    case PTUNE_VECTOR_AVX2: name##_avx2(__VA_ARGS__); break;                 \
+    default: name##_portable(__VA_ARGS__);                                   \
+    }
+
+void ptune_gated_forward(int activation, const float *gate_up, long rows, long width, float *out) {
+    DISPATCH(ptune_gated_forward, activation, gate_up, rows, width, out)
+}
+
+void ptune_gated_backward(int activation, const float *gate_up, const float *d_out, long rows, long width,
+                          float *d_gate_up) {
+    DISPATCH(ptune_gated_backward, activation, gate_up, d_out, rows, width, d_gate_up)
+}
+
+void ptune_vector_exp(const float *in, long count, float *out) { DISPATCH(ptune_vector_exp, in, count, out) }
+
+float ptune_vector_exp_sum(const float *in, long count, float shift, float *out) {
+    switch (ptune_vector_kernel()) {
+    case PTUNE_VECTOR_AVX512: return ptune_vector_exp_sum_avx512(in, count, shift, out);
+    case PTUNE_VECTOR_AVX2: return ptune_vector_exp_sum_avx2(in, count, shift, out);
+    default: return ptune_vector_exp_sum_portable(in, count, shift, out);
+    }
+}

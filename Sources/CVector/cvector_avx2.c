@@ -1,0 +1,5 @@
+// cvector.h's kernels for AVX2 with FMA (cvector_body.h).
+#include "cvector_kernels.h"
+#define TARGET __attribute__((target("avx2,fma")))
+#define SUFFIX avx2
+#include "cvector_body.h"

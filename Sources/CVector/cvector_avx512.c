@@ -1,0 +1,5 @@
+// cvector.h's kernels for AVX-512 (cvector_body.h).
+#include "cvector_kernels.h"
+#define TARGET __attribute__((target("avx512f")))
+#define SUFFIX avx512
+#include "cvector_body.h"

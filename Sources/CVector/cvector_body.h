@@ -1,0 +1,115 @@
+// The kernels of cvector.h for one instruction set: included by cvector_avx512.c, cvector_avx2.c and
+// cvector.c with TARGET (a function attribute) and SUFFIX (the name's ending) defined. The vectors are
+// clang's sixteen-float vector type, which each instruction set lowers to its own registers; every
+// operation is written out, and contraction into fused multiply-adds is off, so that the three
+// compilations give the same bits.
+#include <math.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+// The helpers below pass sixteen-float vectors by value; they are always inlined, so no call ever
+// uses the vector ABI that warning is about.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define JOIN_(name, suffix) name##_##suffix
+#define JOIN(name, suffix) JOIN_(name, suffix)
+#define NAME(name) JOIN(name, SUFFIX)
+
+typedef float v16f __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+
+TARGET __attribute__((always_inline)) static inline v16f NAME(load)(const float *p, long n) {
+    v16f v = {0};
+    memcpy(&v, p, (size_t)(n < 16 ? n : 16) * sizeof(float));
+    return v;
+}
+
+TARGET __attribute__((always_inline)) static inline void NAME(store)(float *p, v16f v, long n) {
+    memcpy(p, &v, (size_t)(n < 16 ? n : 16) * sizeof(float));
+}
+
+TARGET __attribute__((always_inline)) static inline v16f NAME(select)(v16i mask, v16f yes, v16f no) {
+    return (v16f)((mask & (v16i)yes) | (~mask & (v16i)no));
+}
+
+// exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln 2 / 2 with ln 2 split in two for an exact
+// reduction; exp(r) = 1 + r + r^2 p(r), p a degree-5 minimax polynomial.
+TARGET __attribute__((always_inline)) static inline v16f NAME(exp)(v16f x) {
+    const v16f low = (v16f){0} - 87.3f, high = (v16f){0} + 88.3f;
+    v16f clamped = NAME(select)(x < low, low, x);
+    clamped = NAME(select)(clamped > high, high, clamped);
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+    v16f shifted = clamped * 1.44269504f + 0x1.8p23f;
+    v16f n = shifted - 0x1.8p23f;
+    v16f r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
+    v16f p = (v16f){0} + 1.9875691e-4f;
+    p = p * r + 1.3981999e-3f;
+    p = p * r + 8.333452e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 0.16666665f;
+    p = p * r + 0.5f;
+    v16f exp_r = 1.0f + r + r * r * p;
+    v16i bits = (((v16i)shifted - 0x4B400000) + 127) << 23;
+    return exp_r * (v16f)bits;
+}
+
+TARGET __attribute__((always_inline)) static inline v16f NAME(sigmoid)(v16f x) { return 1.0f / (1.0f + NAME(exp)(-x)); }
+
+// 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715: GELU's sigmoid argument is g (A + B g^2).
+#define GELU_A 1.5957691216057308f
+#define GELU_B 0.0713548162726009f
+
+TARGET __attribute__((always_inline)) static inline v16f NAME(inner)(int activation, v16f g) {
+    return activation == PTUNE_GATE_SILU ? g : g * (GELU_A + GELU_B * g * g);
+}
+
+TARGET __attribute__((always_inline)) static inline v16f NAME(inner_slope)(int activation, v16f g) {
+    return activation == PTUNE_GATE_SILU ? (v16f){0} + 1.0f : GELU_A + 3.0f * GELU_B * g * g;
+}
+
+TARGET void NAME(ptune_gated_forward)(int activation, const float *gate_up, long rows, long width, float *out) {
+    for (long r = 0; r < rows; r++) {
+        const float *gate = gate_up + r * 2 * width, *up = gate + width;
+        for (long i = 0; i < width; i += 16) {
+            long n = width - i;
+            v16f g = NAME(load)(gate + i, n), u = NAME(load)(up + i, n);
+            NAME(store)(out + r * width + i, g * NAME(sigmoid)(NAME(inner)(activation, g)) * u, n);
+        }
+    }
+}
+
+TARGET void NAME(ptune_gated_backward)(int activation, const float *gate_up, const float *d_out, long rows,
+                                       long width, float *d_gate_up) {
+    for (long r = 0; r < rows; r++) {
+        const float *gate = gate_up + r * 2 * width, *up = gate + width;
+        float *d_gate = d_gate_up + r * 2 * width, *d_up = d_gate + width;
+        for (long i = 0; i < width; i += 16) {
+            long n = width - i;
+            v16f g = NAME(load)(gate + i, n), u = NAME(load)(up + i, n), d = NAME(load)(d_out + r * width + i, n);
+            v16f s = NAME(sigmoid)(NAME(inner)(activation, g));
+            NAME(store)(d_gate + i, d * u * (s + g * s * (1.0f - s) * NAME(inner_slope)(activation, g)), n);
+            NAME(store)(d_up + i, d * g * s, n);
+        }
+    }
+}
+
+TARGET void NAME(ptune_vector_exp)(const float *in, long count, float *out) {
+    for (long i = 0; i < count; i += 16) NAME(store)(out + i, NAME(exp)(NAME(load)(in + i, count - i)), count - i);
+}
+
+TARGET float NAME(ptune_vector_exp_sum)(const float *in, long count, float shift, float *out) {
+    v16f sums = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        v16f e = NAME(exp)(NAME(load)(in + i, 16) - shift);
+        NAME(store)(out + i, e, 16);
+        sums += e;
+    }
+    float sum = 0;
+    for (int lane = 0; lane < 16; lane++) sum += sums[lane];
+    for (; i < count; i++) {
+        out[i] = expf(in[i] - shift);
+        sum += out[i];
+    }
+    return sum;
+}

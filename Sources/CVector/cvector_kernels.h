@@ -1,0 +1,17 @@
+// Each instruction set's entry points of cvector.h (called only where the CPU has that set).
+#ifndef PTUNE_CVECTOR_KERNELS_H
+#define PTUNE_CVECTOR_KERNELS_H
+#include "cvector.h"
+
+#define PTUNE_VECTOR_DECLARE(suffix)                                                                          \
+    void ptune_gated_forward_##suffix(int activation, const float *gate_up, long rows, long width, float *out); \
+    void ptune_gated_backward_##suffix(int activation, const float *gate_up, const float *d_out, long rows,     \
+                                       long width, float *d_gate_up);                                         \
+    void ptune_vector_exp_##suffix(const float *in, long count, float *out);                                 \
+    float ptune_vector_exp_sum_##suffix(const float *in, long count, float shift, float *out);
+
+PTUNE_VECTOR_DECLARE(avx512)
+PTUNE_VECTOR_DECLARE(avx2)
+PTUNE_VECTOR_DECLARE(portable)
+
+#endif

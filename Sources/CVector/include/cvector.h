@@ -1,0 +1,43 @@
+// Elementwise kernels in C, for the instruction sets Swift cannot target per function: Swift compiles
+// its SIMD types for the baseline x86-64 (SSE2), four floats an instruction, where AVX-512 does
+// sixteen and AVX2 eight. Each kernel is one source compiled three times (cvector_body.h): AVX-512,
+// AVX2 with FMA, and portable, chosen at run time like the bf16 and int8 kernels. All three do the
+// same operations on sixteen-float vectors in the same order, without fused multiply-adds, so they
+// give the same bits.
+#ifndef PTUNE_CVECTOR_H
+#define PTUNE_CVECTOR_H
+
+/// The kernels, slowest first.
+enum { PTUNE_VECTOR_PORTABLE = 0, PTUNE_VECTOR_AVX2 = 1, PTUNE_VECTOR_AVX512 = 2 };
+
+/// The fastest kernel this CPU can run.
+int ptune_vector_best_kernel(void);
+
+/// The kernel in use: the best one, unless PTUNE_VECTOR_KERNEL (portable, avx2 or avx512) or
+/// ptune_vector_use_kernel chose a slower one.
+int ptune_vector_kernel(void);
+
+/// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.
+int ptune_vector_use_kernel(int kernel);
+
+/// The gate's activation: SiLU, or GELU with the tanh approximation.
+enum { PTUNE_GATE_SILU = 0, PTUNE_GATE_GELU_TANH = 1 };
+
+/// out[r, i] = act(gate) * up for rows [0, rows), gate_up [rows, 2 * width] holding the gate in
+/// columns [0, width) and the up projection in [width, 2 * width); out [rows, width].
+void ptune_gated_forward(int activation, const float *gate_up, long rows, long width, float *out);
+
+/// d_gate_up [rows, 2 * width] from d_out [rows, width]: d gate = d_out * up * act'(gate), d up =
+/// d_out * act(gate).
+void ptune_gated_backward(int activation, const float *gate_up, const float *d_out, long rows, long width,
+                          float *d_gate_up);
+
+/// out[i] = exp(in[i]) for i < count: about 2 ulp, saturating below -87.3 and above 88.3.
+void ptune_vector_exp(const float *in, long count, float *out);
+
+/// out[i] = exp(in[i] - shift) for i < count (in and out may be the same), and returns their sum:
+/// whole groups of sixteen as ptune_vector_exp, their lanes summed in order, then the rest with the C
+/// library's expf, added in order.
+float ptune_vector_exp_sum(const float *in, long count, float shift, float *out);
+
+#endif

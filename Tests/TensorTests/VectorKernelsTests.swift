@@ -1,0 +1,69 @@
+import CVector
+import Foundation
+import Tensor
+import TestSupport
+import Testing
+
+/// The elementwise C kernels (CVector): exp against the C library, and every kernel this CPU runs
+/// (AVX-512, AVX2, portable) giving the same bits. Serialized: one test switches the kernel, which is
+/// the process's.
+@Suite(.serialized) struct VectorKernelsTests {
+    @Test func expAgreesWithTheCLibraryAcrossTheRange() {
+        let inputs = stride(from: Float(-87), to: 88, by: 0.0137).map { $0 }
+        var outputs = [Float](repeating: 0, count: inputs.count)
+        ptune_vector_exp(inputs, inputs.count, &outputs)
+        let worst = zip(inputs, outputs).map { abs($1 - expf($0)) / expf($0) }.max() ?? 1
+        #expect(worst < 5e-7, "worst relative error \(worst)")
+    }
+
+    @Test func expSaturatesInsteadOfOverflowing() {
+        var outputs: [Float] = [0, 0]
+        ptune_vector_exp([500, -500], 2, &outputs)
+        #expect(outputs[0].isFinite && outputs[0] > 1e38)
+        #expect(outputs[1] < 1e-37)
+    }
+
+    /// exp minus a shift, summed: whole groups of sixteen by the vector exp, the rest by expf.
+    @Test func expSumIsTheSumOfItsOutputs() {
+        let inputs = (0..<37).map { Float($0) * 0.25 - 3 }
+        var outputs = [Float](repeating: 0, count: inputs.count)
+        let sum = ptune_vector_exp_sum(inputs, inputs.count, 2, &outputs)
+        for (x, e) in zip(inputs, outputs) { #expect(abs(e - expf(x - 2)) <= 5e-7 * expf(x - 2)) }
+        #expect(Array(outputs[32...]) == inputs[32...].map { expf($0 - 2) })
+        #expect(abs(sum - outputs.reduce(0, +)) <= 1e-6 * sum)
+    }
+
+    /// The kernels' names, slowest first, as PTUNE_VECTOR_KERNEL takes them.
+    static let names = ["portable", "avx2", "avx512"]
+
+    /// Gated forward and backward (both activations, a width off the sixteen-float groups) and the
+    /// exp sum, by every kernel this CPU runs: the same bits.
+    @Test func everyKernelThisCPURunsGivesTheSameBits() {
+        let (rows, width) = (3, 37)
+        var rng = SeededGenerator(seed: 21)
+        let gateUp = rng.normalBuffer(count: rows * 2 * width, std: 2).array
+        let dOut = rng.normalBuffer(count: rows * width, std: 1).array
+        let best = ptune_vector_kernel()
+        defer { ptune_vector_use_kernel(best) }
+        var results: [String: [Float]] = [:]
+        for kernel in 0...ptune_vector_best_kernel() {
+            #expect(ptune_vector_use_kernel(kernel) == 1 && ptune_vector_kernel() == kernel)
+            var all: [Float] = []
+            for activation in [Int32(PTUNE_GATE_SILU), Int32(PTUNE_GATE_GELU_TANH)] {
+                var out = [Float](repeating: 0, count: rows * width)
+                var dGateUp = [Float](repeating: 0, count: rows * 2 * width)
+                ptune_gated_forward(activation, gateUp, rows, width, &out)
+                ptune_gated_backward(activation, gateUp, dOut, rows, width, &dGateUp)
+                all += out + dGateUp
+            }
+            var exps = [Float](repeating: 0, count: gateUp.count)
+            all.append(ptune_vector_exp_sum(gateUp, gateUp.count, 1.5, &exps))
+            results[Self.names[Int(kernel)]] = all + exps
+        }
+        print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")
+        let reference = results["portable"] ?? []
+        #expect(!reference.isEmpty && reference.allSatisfy(\.isFinite))
+        for (kernel, values) in results { #expect(values == reference, "\(kernel) differs from portable") }
+        #expect(ptune_vector_use_kernel(3) == 0)
+    }
+}
