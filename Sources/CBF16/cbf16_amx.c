@@ -17,8 +17,10 @@
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
 
 #define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16")))
 #define BLOCK 32
@@ -32,7 +34,11 @@
 #define XFEATURE_XTILEDATA 18
 
 int ptune_bf16_amx_usable(void) {
+#if defined(__linux__)
     return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+    return 0;
+#endif
 }
 
 // The tile configuration (palette 1): tiles 0-3 accumulate 16 rows x 16 fp32, tiles 4-7 hold 16 rows
