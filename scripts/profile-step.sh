@@ -29,10 +29,10 @@ import re, sys
 groups = [
     ("bf16 products (tile)", r"\btile\b"),
     ("bf16 products (panel packing, operand rounding)", r"pack_panel|ptune_bf16_"),
-    ("attention (scores, softmax, weighted sums)", r"Attention|Softmax"),
+    ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_vector_exp"),
     ("prompt encoder (LSTM with its sgemv, MLP head, AdamW)", r"LSTM|AdamOptimizer|MLPHead|Linear|sgemv"),
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
-    ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
+    ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|GatedActivation|ptune_gated|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),
     ("idle workers polling between regions", r"WorkerPool"),
 ]

@@ -2,7 +2,8 @@
 // cvector.c with TARGET (a function attribute) and SUFFIX (the name's ending) defined. The vectors are
 // clang's sixteen-float vector type, which each instruction set lowers to its own registers; every
 // operation is written out, and contraction into fused multiply-adds is off, so that the three
-// compilations give the same bits.
+// compilations give the same bits for every result that is not NaN (a NaN's sign and payload may
+// differ: the compilers order a product's operands differently).
 #include <math.h>
 #include <string.h>
 
@@ -17,15 +18,26 @@
 
 typedef float v16f __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
+typedef unsigned v16u __attribute__((vector_size(64)));
 
+// Whole groups of sixteen are copied with a constant size (one vector load or store); only a last,
+// shorter group takes a copy of variable length.
 TARGET __attribute__((always_inline)) static inline v16f NAME(load)(const float *p, long n) {
     v16f v = {0};
-    memcpy(&v, p, (size_t)(n < 16 ? n : 16) * sizeof(float));
+    if (n >= 16) {
+        memcpy(&v, p, sizeof v);
+    } else if (n > 0) {
+        memcpy(&v, p, (size_t)n * sizeof(float));
+    }
     return v;
 }
 
 TARGET __attribute__((always_inline)) static inline void NAME(store)(float *p, v16f v, long n) {
-    memcpy(p, &v, (size_t)(n < 16 ? n : 16) * sizeof(float));
+    if (n >= 16) {
+        memcpy(p, &v, sizeof v);
+    } else if (n > 0) {
+        memcpy(p, &v, (size_t)n * sizeof(float));
+    }
 }
 
 TARGET __attribute__((always_inline)) static inline v16f NAME(select)(v16i mask, v16f yes, v16f no) {
@@ -49,7 +61,7 @@ TARGET __attribute__((always_inline)) static inline v16f NAME(exp)(v16f x) {
     p = p * r + 0.16666665f;
     p = p * r + 0.5f;
     v16f exp_r = 1.0f + r + r * r * p;
-    v16i bits = (((v16i)shifted - 0x4B400000) + 127) << 23;
+    v16u bits = (((v16u)shifted - 0x4B400000u) + 127u) << 23;
     return exp_r * (v16f)bits;
 }
 

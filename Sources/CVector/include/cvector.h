@@ -3,7 +3,7 @@
 // sixteen and AVX2 eight. Each kernel is one source compiled three times (cvector_body.h): AVX-512,
 // AVX2 with FMA, and portable, chosen at run time like the bf16 and int8 kernels. All three do the
 // same operations on sixteen-float vectors in the same order, without fused multiply-adds, so they
-// give the same bits.
+// give the same bits for every result that is not NaN (NaN stays NaN, its sign and payload may differ).
 #ifndef PTUNE_CVECTOR_H
 #define PTUNE_CVECTOR_H
 
