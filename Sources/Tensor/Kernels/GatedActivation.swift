@@ -6,7 +6,7 @@ import CVector
 /// - GELU (tanh): 0.5 g (1 + tanh(z)) = g · sigmoid(2z), z = sqrt(2/π) (g + 0.044715 g³),
 /// so one kernel serves both, with act'(g) = s + g s (1 − s) h'(g), s = sigmoid(h(g)). The kernels are
 /// C (`ptune_gated_forward`, `ptune_gated_backward`), sixteen floats at a time in the widest registers
-/// the CPU has, with the same bits on each.
+/// the CPU has, with the same bits on each (NaNs aside).
 ///
 /// The gate and up projections arrive side by side in one matrix gateUp [rows, 2F]: columns 0..<F are
 /// the gate, F..<2F the up projection (one fused GEMM produces both).
