@@ -2,7 +2,6 @@
 // (rounding one value, packing a panel, the portable product).
 #include "cbf16_kernels.h"
 #include "ckernel_support.h"
-#include <stdlib.h>
 #include <string.h>
 
 static int cpu_best(void) {
@@ -94,21 +93,8 @@ int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int
     return 1;
 }
 
-// The calling thread's panel, grown to the largest one it has needed and kept: a training step makes
-// hundreds of products per thread, which would otherwise each allocate and free one. The worker
-// threads live as long as the process, so the buffers are never freed.
-static _Thread_local uint16_t *thread_panel;
-static _Thread_local size_t thread_panel_bytes;
-
 uint16_t *ptune_bf16_panel(int pairs) {
-    size_t bytes = ((size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t) + 63) / 64 * 64;
-    if (bytes > thread_panel_bytes) {
-        free(thread_panel);
-        thread_panel = aligned_alloc(64, bytes);
-        if (!thread_panel) abort();
-        thread_panel_bytes = bytes;
-    }
-    return thread_panel;
+    return ptune_thread_buffer(PTUNE_BUFFER_BF16_PANEL, (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
 }
 
 void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {

@@ -15,7 +15,6 @@
 #include "cbf16_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
-#include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -61,21 +60,6 @@ static void configure_tiles(void) {
         config.rows[t] = TILE;
     }
     _tile_loadconfig(&config);
-}
-
-// The calling thread's copy of A's rows padded to whole tiles (zeros beyond M and K), for products
-// whose M or K are not multiples of 32; kept between calls like the panel.
-static _Thread_local uint16_t *thread_padded;
-static _Thread_local size_t thread_padded_bytes;
-
-static uint16_t *padded_buffer(size_t bytes) {
-    if (bytes > thread_padded_bytes) {
-        free(thread_padded);
-        thread_padded = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        if (!thread_padded) abort();
-        thread_padded_bytes = bytes;
-    }
-    return thread_padded;
 }
 
 // Adds (beta 1) or stores (beta 0) a block's four accumulator tiles, held in `sums` [32][32], into C,
@@ -132,7 +116,8 @@ void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const 
     uint16_t *copy = NULL;
     if (copied_rows) {
         int padded_rows = (copied_rows + BLOCK - 1) / BLOCK * BLOCK;
-        copy = padded_buffer((size_t)padded_rows * copy_stride * sizeof(uint16_t));
+        // The calling thread's copy, kept between calls like the panel.
+        copy = ptune_thread_buffer(PTUNE_BUFFER_BF16_PADDED, (size_t)padded_rows * copy_stride * sizeof(uint16_t));
         for (int i = 0; i < padded_rows; i++) {
             uint16_t *row = copy + (size_t)i * copy_stride;
             int kept = i < copied_rows ? K : 0;

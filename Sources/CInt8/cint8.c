@@ -125,21 +125,6 @@ void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scale
                               column_begin, column_end);
 }
 
-// The worker threads live as long as the process, so their buffers are never freed.
-static _Thread_local void *thread_buffer[2];
-static _Thread_local size_t thread_buffer_bytes[2];
-
-void *ptune_i8_buffer(int slot, size_t bytes) {
-    bytes = (bytes + 63) / 64 * 64;
-    if (bytes > thread_buffer_bytes[slot]) {
-        free(thread_buffer[slot]);
-        thread_buffer[slot] = aligned_alloc(64, bytes);
-        if (!thread_buffer[slot]) abort();
-        thread_buffer_bytes[slot] = bytes;
-    }
-    return thread_buffer[slot];
-}
-
 // panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
 // scales [lda / 32][32] each column's weight scale.
 static void pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
@@ -158,7 +143,7 @@ void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *
                             int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile) {
     int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PTUNE_I8_PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_i8_buffer(0, values + (size_t)blocks * PTUNE_I8_PANEL_COLUMNS * sizeof(float));
+    char *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + (size_t)blocks * PTUNE_I8_PANEL_COLUMNS * sizeof(float));
     int16_t *panel = (int16_t *)memory;
     float *scales = (float *)(memory + values);
     for (int column = column_begin; column < column_end; column += PTUNE_I8_PANEL_COLUMNS) {

@@ -8,6 +8,7 @@
 // one conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
 // eight columns.
 #include "cint8_kernels.h"
+#include "ckernel_support.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ AVX2_TARGET
 void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                         const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                         int column_begin, int column_end) {
-    int16_t *widened = ptune_i8_buffer(1, (size_t)M * lda * sizeof(int16_t));
+    int16_t *widened = ptune_thread_buffer(PTUNE_BUFFER_I8_OPERAND, (size_t)M * lda * sizeof(int16_t));
     widen_rows(A, (size_t)M * lda, widened);
     ptune_i8_pair_products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                            column_begin, column_end, TILE_ROWS, tile);

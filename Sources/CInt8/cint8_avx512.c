@@ -142,9 +142,9 @@ void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_s
                           int column_begin, int column_end) {
     int blocks = lda / PTUNE_I8_BLOCK;
     size_t values = (size_t)lda * PANEL_COLUMNS, offsets = (size_t)blocks * PANEL_COLUMNS * sizeof(int32_t);
-    int8_t *memory = ptune_i8_buffer(0, values + offsets + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
+    int8_t *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + offsets + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
     Panel panel = {memory, (int32_t *)(memory + values), (float *)(memory + values + offsets)};
-    uint8_t *shifted = ptune_i8_buffer(1, (size_t)M * lda);
+    uint8_t *shifted = ptune_thread_buffer(PTUNE_BUFFER_I8_OPERAND, (size_t)M * lda);
     offset_rows(A, (size_t)M * lda, shifted);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_panel(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel);

@@ -58,10 +58,6 @@ __attribute__((always_inline)) static inline float ptune_i8_scale_of(float large
     return largest / limit;
 }
 
-/// The calling thread's buffer `slot` (0 or 1), at least `bytes` long and 64-byte aligned, kept between
-/// calls: a training step makes hundreds of products per thread.
-void *ptune_i8_buffer(int slot, size_t bytes);
-
 /// One register tile of a product over a panel packed by pairs of k (`ptune_i8_pair_products`):
 /// C[rows, 32 columns (to width)] = A[rows, lda] * panel + beta * C, `rows` at most the kernel's tile.
 typedef void (*ptune_i8_pair_tile)(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,

@@ -1,7 +1,22 @@
-// The choice of a kernel family's kernel (ckernel_support.h).
+// The choice of a kernel family's kernel, and the threads' scratch buffers (ckernel_support.h).
 #include "ckernel_support.h"
 #include <stdlib.h>
 #include <string.h>
+
+static _Thread_local void *thread_buffer[PTUNE_BUFFERS];
+static _Thread_local size_t thread_buffer_bytes[PTUNE_BUFFERS];
+
+void *ptune_thread_buffer(int slot, size_t bytes) {
+    bytes = (bytes + 63) / 64 * 64;
+    if (bytes == 0) bytes = 64;
+    if (bytes > thread_buffer_bytes[slot]) {
+        free(thread_buffer[slot]);
+        thread_buffer[slot] = aligned_alloc(64, bytes);
+        if (!thread_buffer[slot]) abort();
+        thread_buffer_bytes[slot] = bytes;
+    }
+    return thread_buffer[slot];
+}
 
 int ptune_kernel_best(ptune_kernel_family *family) {
     int known = atomic_load(&family->best);

@@ -1,8 +1,25 @@
-// What ptune's C kernel families (bf16, int8) share: choosing a family's kernel once per process, and
-// storing a register tile's rows.
+// What ptune's C kernel families (bf16, int8) share: choosing a family's kernel once per process,
+// each thread's scratch buffers, and storing a register tile's rows.
 #ifndef PTUNE_CKERNEL_SUPPORT_H
 #define PTUNE_CKERNEL_SUPPORT_H
 #include <stdatomic.h>
+#include <stddef.h>
+
+/// The scratch buffers a thread keeps between products, one per use, so that no two in use at once
+/// share one.
+enum {
+    PTUNE_BUFFER_I8_PANEL = 0,
+    PTUNE_BUFFER_I8_OPERAND = 1,
+    PTUNE_BUFFER_BF16_PANEL = 2,
+    PTUNE_BUFFER_BF16_PADDED = 3,
+    PTUNE_BUFFERS = 4
+};
+
+/// The calling thread's buffer `slot`, at least `bytes` long and 64-byte aligned, grown to the largest
+/// size asked for and kept: a training step makes hundreds of products per thread, which would
+/// otherwise each allocate and free their scratch. The worker threads live as long as the process, so
+/// the buffers are never freed. Aborts when memory runs out.
+void *ptune_thread_buffer(int slot, size_t bytes);
 
 /// A family of up to four kernels, slowest first: the fastest one the CPU runs (`detect`), unless the
 /// environment variable `variable` names a slower one (by `names`) or ptune_kernel_use chose one.
