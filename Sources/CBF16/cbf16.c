@@ -39,14 +39,14 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
     for (long i = 0; i < count; i++) out[i] = ptune_bf16_round(in[i]);
 }
 
-void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
-    if (ptune_bf16_kernel() >= PTUNE_BF16_AVX512) {
-        ptune_bf16_round_rows_avx512(in, rows, columns, out, ldo);
+void ptune_bf16_round_strided(int kernel, const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo) {
+    if (kernel >= PTUNE_BF16_AVX512 && ptune_bf16_best_kernel() >= PTUNE_BF16_AVX512) {
+        ptune_bf16_round_rows_avx512(in, ldi, rows, columns, out, ldo);
         return;
     }
     for (long r = 0; r < rows; r++) {
         for (long c = 0; c < columns; c++) {
-            float value = in[r * columns + c];
+            float value = in[r * ldi + c];
             uint32_t bits;
             memcpy(&bits, &value, sizeof bits);
             // Subnormals become (signed) zero, as vcvtne2ps2bf16 reads them.
@@ -54,6 +54,10 @@ void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *o
         }
         for (long c = columns; c < ldo; c++) out[r * ldo + c] = 0;
     }
+}
+
+void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
+    ptune_bf16_round_strided(ptune_bf16_kernel(), in, columns, rows, columns, out, ldo);
 }
 
 void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
@@ -91,6 +95,35 @@ int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int
         ptune_bf16_gemm_portable(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
     }
     return 1;
+}
+
+static long even(long columns) { return (columns + 1) & ~1L; }
+
+long ptune_bf16_operand_elements(int kernel, long rows, long columns) {
+    return kernel == PTUNE_BF16_AMX ? ptune_bf16_amx_tiles_elements(rows, columns) : rows * even(columns);
+}
+
+void ptune_bf16_round_operand(int kernel, const float *in, long rows, long columns, long first, long count,
+                              uint16_t *out) {
+    if (kernel == PTUNE_BF16_AMX) {
+        ptune_bf16_round_amx_tiles(in, rows, columns, first, count, out);
+        return;
+    }
+    long lda = even(columns);
+    ptune_bf16_round_strided(kernel, in + first * columns, columns, count, columns, out + first * lda, lda);
+}
+
+int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,
+                            const uint16_t *B, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                            int column_end) {
+    if (kernel < 0 || kernel > ptune_bf16_best_kernel()) return 0;
+    if (k_first < 0 || k_first % 32 || K < 0 || k_first + K > a_columns || (K % 32 && K != a_columns - k_first)) return 0;
+    if (kernel == PTUNE_BF16_AMX) {
+        ptune_bf16_gemm_amx_tiles(M, N, K, A, a_columns, k_first, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        return 1;
+    }
+    return ptune_bf16_gemm_with(kernel, M, N, K, A + k_first, (int)even(a_columns), B, b_transposed, beta, C, ldc,
+                                column_begin, column_end);
 }
 
 uint16_t *ptune_bf16_panel(int pairs) {

@@ -6,6 +6,14 @@
 // pairs. The product runs on blocks of 32 rows x 32 columns: four accumulator tiles (tmm0-3), two
 // tiles of A (tmm4-5, 16 rows x 32 k each) and two of the panel (tmm6-7, 16 pairs x 16 columns).
 //
+// A is read in its own layout, rounded once per product (ptune_bf16_round_operand): tiles of 16 rows
+// x 32 k, each 1 KB contiguous, [row tile][k tile][16][32], rows padded with zeros to 32 and k to 32.
+// Read in place from row-major rows, each tile row is another cache line 1-3 KB away and the kernel
+// ran at about 60% of its speed on this layout (one Xeon core, 512 x 576 x 576). The tiles of A are
+// loaded with the hint that they are reused later, not soon (tileloaddt1), which keeps the panel in
+// L1; a panel of more than CHUNK_TILES tiles is taken in parts, the accumulators set aside in fp32
+// between them (which changes no bit).
+//
 // Its arithmetic is not the register kernels': on an Emerald Rapids Xeon (family 6, model 207) one
 // tdpbf16ps sums, for each output, the 16 even products of its 32 k in order in fp32 and the 16 odd
 // ones likewise, and adds (even + odd) to the accumulator, bit for bit on finite values (subnormals
@@ -24,7 +32,11 @@
 #define AMX_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16")))
 #define BLOCK 32
 #define TILE 16
+#define TILE_K 32
+#define TILE_ELEMENTS (TILE * TILE_K)
 #define PAIRS_PER_TILE 16
+#define PANEL_TILE_ELEMENTS (PAIRS_PER_TILE * PTUNE_BF16_PANEL_COLUMNS * 2)
+#define CHUNK_TILES 20
 
 // Linux grants a process the AMX tile registers only on request (arch_prctl ARCH_REQ_XCOMP_PERM for
 // the XTILEDATA feature, for every thread of the process); without it the first tile instruction
@@ -62,6 +74,39 @@ static void configure_tiles(void) {
     _tile_loadconfig(&config);
 }
 
+static long tiles_of(long columns) { return (columns + TILE_K - 1) / TILE_K; }
+
+static long padded_rows(long rows) { return (rows + BLOCK - 1) / BLOCK * BLOCK; }
+
+long ptune_bf16_amx_tiles_elements(long rows, long columns) {
+    return padded_rows(rows) * tiles_of(columns) * TILE_K;
+}
+
+// Row r of k tile t in a tiled operand of `tiles` k tiles a row.
+static uint16_t *tile_row(uint16_t *operand, long tiles, long r, long t) {
+    return operand + ((r / TILE) * tiles + t) * TILE_ELEMENTS + (r % TILE) * TILE_K;
+}
+
+static void zero_padding_rows(uint16_t *operand, long rows, long tiles) {
+    for (long r = rows; r < padded_rows(rows); r++) {
+        for (long t = 0; t < tiles; t++) memset(tile_row(operand, tiles, r, t), 0, TILE_K * sizeof(uint16_t));
+    }
+}
+
+void ptune_bf16_round_amx_tiles(const float *in, long rows, long columns, long first, long count, uint16_t *out) {
+    long tiles = tiles_of(columns), end = first + count;
+    for (long r = first; r < end;) {
+        long tile_end = (r / TILE + 1) * TILE < end ? (r / TILE + 1) * TILE : end;
+        for (long t = 0; t < tiles; t++) {
+            long width = columns - t * TILE_K < TILE_K ? columns - t * TILE_K : TILE_K;
+            ptune_bf16_round_strided(PTUNE_BF16_AMX, in + r * columns + t * TILE_K, columns, tile_end - r, width,
+                                     tile_row(out, tiles, r, t), TILE_K);
+        }
+        r = tile_end;
+    }
+    if (end == rows) zero_padding_rows(out, rows, tiles);
+}
+
 // Adds (beta 1) or stores (beta 0) a block's four accumulator tiles, held in `sums` [32][32], into C,
 // masked to `rows` and `width`.
 AMX_TARGET
@@ -72,18 +117,27 @@ static void store_block(const float *sums, int rows, float beta, float *C, int l
     }
 }
 
-// sums [32][32] = rows [0, 32) of a (stride a_stride, whole tiles of k) times the panel's `tiles` tiles.
+// The accumulators [32][32] (from `earlier`, or zero when it is NULL) plus the 32 rows of tiled A at
+// `a` (the next row tile `row_tile_step` elements on) times `tiles` tiles of the panel, into `sums`.
 AMX_TARGET
-static void multiply_block(const uint16_t *a, int a_stride, const uint16_t *panel, int tiles, float *sums) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    const uint16_t *bottom = a + (size_t)TILE * a_stride;
+static void multiply_block(const uint16_t *a, long row_tile_step, const uint16_t *panel, int tiles,
+                           const float *earlier, float *sums) {
+    if (earlier) {
+        _tile_loadd(0, earlier, BLOCK * sizeof(float));
+        _tile_loadd(1, earlier + TILE, BLOCK * sizeof(float));
+        _tile_loadd(2, earlier + TILE * BLOCK, BLOCK * sizeof(float));
+        _tile_loadd(3, earlier + TILE * BLOCK + TILE, BLOCK * sizeof(float));
+    } else {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    const uint16_t *bottom = a + row_tile_step;
     for (int t = 0; t < tiles; t++) {
-        const uint16_t *panel_tile = panel + (size_t)t * PAIRS_PER_TILE * PTUNE_BF16_PANEL_COLUMNS * 2;
-        _tile_loadd(4, a + t * 2 * PAIRS_PER_TILE, a_stride * (int)sizeof(uint16_t));
-        _tile_loadd(5, bottom + t * 2 * PAIRS_PER_TILE, a_stride * (int)sizeof(uint16_t));
+        const uint16_t *panel_tile = panel + (size_t)t * PANEL_TILE_ELEMENTS;
+        _tile_stream_loadd(4, a + (size_t)t * TILE_ELEMENTS, TILE_K * sizeof(uint16_t));
+        _tile_stream_loadd(5, bottom + (size_t)t * TILE_ELEMENTS, TILE_K * sizeof(uint16_t));
         _tile_loadd(6, panel_tile, PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
         _tile_loadd(7, panel_tile + TILE * 2, PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
         _tile_dpbf16ps(0, 4, 6);
@@ -98,35 +152,23 @@ static void multiply_block(const uint16_t *a, int a_stride, const uint16_t *pane
 }
 
 AMX_TARGET
-void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
-                         float beta, float *C, int ldc, int column_begin, int column_end) {
-    if (M <= 0 || K <= 0 || column_end <= column_begin) {
-        ptune_bf16_gemm_portable(M, N, K, A, lda, B, b_transposed, beta, C, ldc, column_begin, column_end);
+void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_columns, int k_first, const uint16_t *B,
+                               int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+    if (M <= 0 || column_end <= column_begin) return;
+    if (K <= 0) {
+        ptune_bf16_gemm_portable(M, N, 0, A, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
         return;
     }
+    long row_tile_step = tiles_of(a_columns) * TILE_ELEMENTS;
+    const uint16_t *a = A + (size_t)(k_first / TILE_K) * TILE_ELEMENTS;
     int pairs = (K + 1) / 2;
     int tiles = (pairs + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
     int padded_pairs = tiles * PAIRS_PER_TILE;
-
-    // A as the tiles read it, 32 k per tile row: rows with zeros where M or K stop short are copied
-    // (all of A when K is not a whole number of tiles, else the last block's rows only).
-    int whole_k = pairs == padded_pairs && !(K & 1);
-    int copied_rows = whole_k ? M % BLOCK : M;
-    int copy_stride = 2 * padded_pairs, copy_first = M - copied_rows;
-    uint16_t *copy = NULL;
-    if (copied_rows) {
-        int padded_rows = (copied_rows + BLOCK - 1) / BLOCK * BLOCK;
-        // The calling thread's copy, kept between calls like the panel.
-        copy = ptune_thread_buffer(PTUNE_BUFFER_BF16_PADDED, (size_t)padded_rows * copy_stride * sizeof(uint16_t));
-        for (int i = 0; i < padded_rows; i++) {
-            uint16_t *row = copy + (size_t)i * copy_stride;
-            int kept = i < copied_rows ? K : 0;
-            if (kept) memcpy(row, A + (size_t)(copy_first + i) * lda, (size_t)kept * sizeof(uint16_t));
-            memset(row + kept, 0, (size_t)(copy_stride - kept) * sizeof(uint16_t));
-        }
-    }
-
+    int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
     uint16_t *panel = ptune_bf16_panel(padded_pairs);
+    // The accumulators of every block of rows, set aside between the parts of a panel [rows][32].
+    float *partial = chunks > 1 ? ptune_thread_buffer(PTUNE_BUFFER_BF16_PARTIAL, (size_t)padded_rows(M) * BLOCK * sizeof(float))
+                                : NULL;
     float sums[BLOCK * BLOCK] __attribute__((aligned(64)));
     configure_tiles();
     for (int column = column_begin; column < column_end; column += PTUNE_BF16_PANEL_COLUMNS) {
@@ -134,15 +176,41 @@ void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const 
         memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
                (size_t)(padded_pairs - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
         int width = column_end - column < PTUNE_BF16_PANEL_COLUMNS ? column_end - column : PTUNE_BF16_PANEL_COLUMNS;
-        for (int row = 0; row < M; row += BLOCK) {
-            if (row < copy_first) {
-                multiply_block(A + (size_t)row * lda, lda, panel, tiles, sums);
-            } else {
-                multiply_block(copy + (size_t)(row - copy_first) * copy_stride, copy_stride, panel, tiles, sums);
+        for (int first = 0; first < tiles; first += chunk) {
+            int count = tiles - first < chunk ? tiles - first : chunk;
+            int last = first + count == tiles;
+            for (int row = 0; row < M; row += BLOCK) {
+                float *set_aside = partial ? partial + (size_t)row * BLOCK : NULL;
+                multiply_block(a + (size_t)(row / TILE) * row_tile_step + (size_t)first * TILE_ELEMENTS, row_tile_step,
+                               panel + (size_t)first * PANEL_TILE_ELEMENTS, count, first > 0 ? set_aside : NULL,
+                               last ? sums : set_aside);
+                if (last) {
+                    int rows = M - row < BLOCK ? M - row : BLOCK;
+                    store_block(sums, rows, beta, C + (size_t)row * ldc + column, ldc, width);
+                }
             }
-            int rows = M - row < BLOCK ? M - row : BLOCK;
-            store_block(sums, rows, beta, C + (size_t)row * ldc + column, ldc, width);
         }
     }
     _tile_release();
+}
+
+void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                         float beta, float *C, int ldc, int column_begin, int column_end) {
+    if (M <= 0 || K <= 0 || column_end <= column_begin) {
+        ptune_bf16_gemm_amx_tiles(M, N, K, A, K, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        return;
+    }
+    // The rows copied into tiles (the calling thread's copy, kept between calls like the panel).
+    long tiles = tiles_of(K);
+    uint16_t *tiled = ptune_thread_buffer(PTUNE_BUFFER_BF16_TILES, (size_t)ptune_bf16_amx_tiles_elements(M, K) * sizeof(uint16_t));
+    for (long r = 0; r < M; r++) {
+        for (long t = 0; t < tiles; t++) {
+            long width = K - t * TILE_K < TILE_K ? K - t * TILE_K : TILE_K;
+            uint16_t *row = tile_row(tiled, tiles, r, t);
+            memcpy(row, A + (size_t)r * lda + t * TILE_K, (size_t)width * sizeof(uint16_t));
+            memset(row + width, 0, (size_t)(TILE_K - width) * sizeof(uint16_t));
+        }
+    }
+    zero_padding_rows(tiled, M, tiles);
+    ptune_bf16_gemm_amx_tiles(M, N, K, tiled, K, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
 }

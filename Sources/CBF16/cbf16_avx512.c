@@ -15,9 +15,9 @@
 // vcvtne2ps2bf16 rounds to nearest even like ptune_bf16_round, except that it reads fp32 subnormals as
 // zero; the operands it rounds here are activations and gradients, where that makes no difference.
 BF16_TARGET
-void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo) {
+void ptune_bf16_round_rows_avx512(const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo) {
     for (long r = 0; r < rows; r++) {
-        const float *source = in + r * columns;
+        const float *source = in + r * ldi;
         uint16_t *target = out + r * ldo;
         long c = 0;
         for (; c + 32 <= columns; c += 32) {

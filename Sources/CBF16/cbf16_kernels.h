@@ -24,8 +24,18 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
 /// once per process).
 int ptune_bf16_amx_usable(void);
 
-void ptune_bf16_round_rows_avx512(const float *in, long rows, long columns, uint16_t *out, long ldo);
+/// ptune_bf16_round_rows for `in` with row stride `ldi` (AVX-512 BF16).
+void ptune_bf16_round_rows_avx512(const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo);
+/// ptune_bf16_round_rows for `in` with row stride `ldi`, with the kernel's instructions where it has them.
+void ptune_bf16_round_strided(int kernel, const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo);
 void ptune_bf16_widen_rows_avx512(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
+/// Elements of an operand of rows x columns in AMX tiles (cbf16_amx.c).
+long ptune_bf16_amx_tiles_elements(long rows, long columns);
+/// ptune_bf16_round_operand for the AMX kernel (any CPU).
+void ptune_bf16_round_amx_tiles(const float *in, long rows, long columns, long first, long count, uint16_t *out);
+/// ptune_bf16_gemm_operand for the AMX kernel.
+void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_columns, int k_first, const uint16_t *B,
+                               int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
 void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                          float beta, float *C, int ldc, int column_begin, int column_end);
 void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,

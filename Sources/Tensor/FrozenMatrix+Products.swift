@@ -99,18 +99,29 @@ extension FrozenMatrix {
         }
     }
 
-    /// Rounds the fp32 operand [m, inner] to bf16 (rows padded to an even length), then multiplies.
+    /// Rounds the fp32 operand [m, inner] to bf16 in the kernel's layout, then multiplies.
     private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
                              outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
                              scratch: Scratch) {
-        let lda = (k + 1) & ~1
-        let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
+        let kernel = ptune_bf16_kernel()
+        let rounded = scratch.buffer(of: UInt16.self, count: ptune_bf16_operand_elements(kernel, m, k))
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
-            ptune_bf16_round_rows(a + rows.lowerBound * k, rows.count, k, rounded + rows.lowerBound * lda, lda)
+            ptune_bf16_round_operand(kernel, a, m, k, rows.lowerBound, rows.count, rounded)
         } multiply: { begin, end in
-            ptune_bf16_gemm(Int32(m), Int32(n), Int32(k), rounded, Int32(lda), weights, transposed ? 1 : 0, beta, c,
-                            Int32(n), begin, end)
+            Self.multiply(kernel, m: m, n: n, k: k, rounded, columns: k, from: 0, weights, transposed: transposed,
+                          beta: beta, into: c, ldc: n, begin, end)
         }
+    }
+
+    /// ptune_bf16_gemm_operand, which cannot fail here: the kernel is the process's, k_first is 0 or a
+    /// block of 256 rows, and K runs to the operand's end or is that block.
+    private static func multiply(_ kernel: Int32, m: Int, n: Int, k: Int, _ operand: UnsafePointer<UInt16>,
+                                 columns: Int, from first: Int, _ weights: UnsafePointer<UInt16>, transposed: Bool,
+                                 beta: Float, into c: UnsafeMutablePointer<Float>, ldc: Int, _ begin: Int32,
+                                 _ end: Int32) {
+        let done = ptune_bf16_gemm_operand(kernel, Int32(m), Int32(n), Int32(k), operand, Int32(columns), Int32(first),
+                                           weights, transposed ? 1 : 0, beta, c, Int32(ldc), begin, end)
+        precondition(done == 1, "bf16 product of \(m) x \(k) from column \(first) of \(columns) refused")
     }
 
     /// Quantizes the fp32 operand [m, inner] to int8 per row and block of 32 (rows padded to whole
@@ -175,17 +186,18 @@ extension FrozenMatrix {
                                   widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
-        let lda = (rows + 1) & ~1
-        let rounded = scratch.buffer(of: UInt16.self, count: m * lda)
-        BF16Rows.round(dy, rows: m, columns: rows, ldi: rows, into: rounded, ldo: lda)
+        let kernel = ptune_bf16_kernel()
+        let rounded = scratch.buffer(of: UInt16.self, count: ptune_bf16_operand_elements(kernel, m, rows))
+        parallelFor(m, minChunk: 16) { range in
+            ptune_bf16_round_operand(kernel, dy, m, rows, range.lowerBound, range.count, rounded)
+        }
         byColumns(bytesPerWeight: 6) { buffer, first, count, column, span in
             let widened = buffer.bindMemory(to: Float.self, capacity: count * span)
             let narrowed = (buffer + 4 * count * span).bindMemory(to: UInt16.self, capacity: count * span)
-            // Every block but the last is a whole number of pairs, as the kernel reads dy's rows.
             widen(first, count, column, span, widened)
             ptune_bf16_round_rows(widened, count, span, narrowed, span)
-            ptune_bf16_gemm(Int32(m), Int32(span), Int32(count), rounded + first, Int32(lda), narrowed, 0,
-                            first == 0 ? beta : 1, c + column, Int32(columns), 0, Int32(span))
+            Self.multiply(kernel, m: m, n: span, k: count, rounded, columns: rows, from: first, narrowed,
+                          transposed: false, beta: first == 0 ? beta : 1, into: c + column, ldc: columns, 0, Int32(span))
         }
     }
 

@@ -38,8 +38,9 @@ import Testing
     }
 
     /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile
-    /// and the AMX kernel's 32-row blocks, inner sizes of whole AMX tiles (32 k) and not.
-    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96)]
+    /// and the AMX kernel's 32-row blocks, inner sizes of whole AMX tiles (32 k) and not, and one whose
+    /// panel the AMX kernel takes in two parts (more than 20 tiles of k).
+    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96), (33, 40, 700)]
 
     @Test(arguments: shapes)
     func bothDirectionsMatchTheBF16Reference(shape: (Int, Int, Int)) {
@@ -111,6 +112,38 @@ import Testing
             #expect(values == register, "\(kernel) differs from the other register kernels at \(shape)")
         }
         #expect(!Precision.bf16Kernels.use("no such kernel"))
+    }
+
+    /// Each kernel's own operand layout (`ptune_bf16_round_operand`, rows rounded in ranges that split
+    /// the AMX kernel's 16-row tiles, and `ptune_bf16_gemm_operand` over a range of k from a multiple
+    /// of 32) gives the bits of the same kernel on row-major rows; ranges of k it cannot take are refused.
+    @Test(arguments: [(45, 70, 100), (33, 40, 700), (5, 3, 64)])
+    func everyKernelsOperandLayoutGivesItsRowMajorBits(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var rng = SeededGenerator(seed: 17)
+        let a = rng.normalBuffer(count: m * k, std: 1).array
+        let w = Self.bf16(rng.normalBuffer(count: k * n, std: 1).array, rows: k, columns: n, stride: n)
+        let lda = (k + 1) & ~1
+        let rows = Self.bf16(a, rows: m, columns: k, stride: lda)
+        for kernel in Precision.bf16Kernels.available.indices.map(Int32.init) {
+            var operand = [UInt16](repeating: 0xffff, count: ptune_bf16_operand_elements(kernel, m, k))
+            for range in [0..<min(m, 5), min(m, 5)..<min(m, 23), min(m, 23)..<m] where !range.isEmpty {
+                ptune_bf16_round_operand(kernel, a, m, k, range.lowerBound, range.count, &operand)
+            }
+            for (first, count) in [(0, k), (32, k - 32), (0, 32)] {
+                var fromOperand = [Float](repeating: 0.25, count: m * n), fromRows = fromOperand
+                #expect(ptune_bf16_gemm_operand(kernel, Int32(m), Int32(n), Int32(count), operand, Int32(k), Int32(first),
+                                                Array(w[(first * n)...]), 0, 1, &fromOperand, Int32(n), 0, Int32(n)) == 1)
+                #expect(ptune_bf16_gemm_with(kernel, Int32(m), Int32(n), Int32(count), Array(rows[first...]), Int32(lda),
+                                             Array(w[(first * n)...]), 0, 1, &fromRows, Int32(n), 0, Int32(n)) == 1)
+                #expect(fromOperand == fromRows, "kernel \(kernel), k \(first) + \(count) of \(shape)")
+            }
+            var c = [Float](repeating: 0, count: m * n)
+            for (first, count) in [(16, k - 16), (0, 40), (0, k + 1)] {
+                #expect(ptune_bf16_gemm_operand(kernel, Int32(m), Int32(n), Int32(count), operand, Int32(k), Int32(first),
+                                                w, 0, 0, &c, Int32(n), 0, Int32(n)) == 0)
+            }
+        }
     }
 
     /// c[m, n] = a[m, k] · op(w) in the AMX kernel's arithmetic (tdpbf16ps, as measured on an Emerald

@@ -47,6 +47,26 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end);
 
+/// The operand of a product as `kernel` reads it: bf16 rows [M, K] rounded once from fp32 and then
+/// multiplied by several ranges of columns, and of k. The register kernels read row-major rows padded
+/// to an even length; AMX reads 16 x 32 tiles, each contiguous, rows padded to 32 and k to 32
+/// (cbf16_amx.c). Pass the same kernel to all three calls: a kernel chosen later does not change an
+/// operand rounded before.
+/// Elements of an operand of `rows` x `columns` values for `kernel`.
+long ptune_bf16_operand_elements(int kernel, long rows, long columns);
+/// Rounds rows [first, first + count) of in [rows, columns] (dense fp32) into `out`, an operand of
+/// rows x columns for `kernel`, as ptune_bf16_round_rows rounds; the call whose rows end at `rows`
+/// also zeroes the padding rows after them. Rows may be rounded in any order, by any threads.
+void ptune_bf16_round_operand(int kernel, const float *in, long rows, long columns, long first, long count,
+                              uint16_t *out);
+/// C[M, N] = A[:, k_first ..< k_first + K] * op(B) + beta * C, for the columns [column_begin,
+/// column_end) of C, with `A` an operand of M x a_columns rounded for `kernel` and B, beta, C as in
+/// ptune_bf16_gemm (op(B) has K rows). k_first is a multiple of 32 and K either a multiple of 32 or
+/// a_columns - k_first. Returns 0, doing nothing, when this CPU cannot run `kernel` or k_first and K
+/// are not so.
+int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,
+                            const uint16_t *B, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                            int column_end);
 /// ptune_bf16_gemm with `kernel` whatever the process uses (the tests run each one without changing
 /// the kernel other threads use); returns 0, doing nothing, when this CPU cannot run it.
 int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B,

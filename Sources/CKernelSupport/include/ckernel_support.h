@@ -11,8 +11,9 @@ enum {
     PTUNE_BUFFER_I8_PANEL = 0,
     PTUNE_BUFFER_I8_OPERAND = 1,
     PTUNE_BUFFER_BF16_PANEL = 2,
-    PTUNE_BUFFER_BF16_PADDED = 3,
-    PTUNE_BUFFERS = 4
+    PTUNE_BUFFER_BF16_TILES = 3,
+    PTUNE_BUFFER_BF16_PARTIAL = 4,
+    PTUNE_BUFFERS = 5
 };
 
 /// The calling thread's buffer `slot`, at least `bytes` long and 64-byte aligned, grown to the largest
