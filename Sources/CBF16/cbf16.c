@@ -39,25 +39,30 @@ void ptune_bf16_from_f32(const float *in, uint16_t *out, long count) {
     for (long i = 0; i < count; i++) out[i] = ptune_bf16_round(in[i]);
 }
 
-void ptune_bf16_round_strided(int kernel, const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo) {
+void ptune_bf16_round_segments(int kernel, const float *in, long ldi, long rows, long columns, long padded,
+                               uint16_t *out, long ldo, long segment_step) {
     if (kernel >= PTUNE_BF16_AVX512 && ptune_bf16_best_kernel() >= PTUNE_BF16_AVX512) {
-        ptune_bf16_round_rows_avx512(in, ldi, rows, columns, out, ldo);
+        ptune_bf16_round_segments_avx512(in, ldi, rows, columns, padded, out, ldo, segment_step);
         return;
     }
     for (long r = 0; r < rows; r++) {
-        for (long c = 0; c < columns; c++) {
+        for (long c = 0; c < padded; c++) {
+            uint16_t *target = out + r * ldo + (c / 32) * segment_step + c % 32;
+            if (c >= columns) {
+                *target = 0;
+                continue;
+            }
             float value = in[r * ldi + c];
             uint32_t bits;
             memcpy(&bits, &value, sizeof bits);
             // Subnormals become (signed) zero, as vcvtne2ps2bf16 reads them.
-            out[r * ldo + c] = (bits & 0x7f800000u) == 0 ? (uint16_t)((bits >> 16) & 0x8000u) : ptune_bf16_round(value);
+            *target = (bits & 0x7f800000u) == 0 ? (uint16_t)((bits >> 16) & 0x8000u) : ptune_bf16_round(value);
         }
-        for (long c = columns; c < ldo; c++) out[r * ldo + c] = 0;
     }
 }
 
 void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *out, long ldo) {
-    ptune_bf16_round_strided(ptune_bf16_kernel(), in, columns, rows, columns, out, ldo);
+    ptune_bf16_round_segments(ptune_bf16_kernel(), in, columns, rows, columns, ldo, out, ldo, 32);
 }
 
 void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo) {
@@ -110,7 +115,7 @@ void ptune_bf16_round_operand(int kernel, const float *in, long rows, long colum
         return;
     }
     long lda = even(columns);
-    ptune_bf16_round_strided(kernel, in + first * columns, columns, count, columns, out + first * lda, lda);
+    ptune_bf16_round_segments(kernel, in + first * columns, columns, count, columns, lda, out + first * lda, lda, 32);
 }
 
 int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,

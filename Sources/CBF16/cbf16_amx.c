@@ -97,11 +97,8 @@ void ptune_bf16_round_amx_tiles(const float *in, long rows, long columns, long f
     long tiles = tiles_of(columns), end = first + count;
     for (long r = first; r < end;) {
         long tile_end = (r / TILE + 1) * TILE < end ? (r / TILE + 1) * TILE : end;
-        for (long t = 0; t < tiles; t++) {
-            long width = columns - t * TILE_K < TILE_K ? columns - t * TILE_K : TILE_K;
-            ptune_bf16_round_strided(PTUNE_BF16_AMX, in + r * columns + t * TILE_K, columns, tile_end - r, width,
-                                     tile_row(out, tiles, r, t), TILE_K);
-        }
+        ptune_bf16_round_segments(PTUNE_BF16_AMX, in + r * columns, columns, tile_end - r, columns, tiles * TILE_K,
+                                  tile_row(out, tiles, r, 0), TILE_K, TILE_ELEMENTS);
         r = tile_end;
     }
     if (end == rows) zero_padding_rows(out, rows, tiles);

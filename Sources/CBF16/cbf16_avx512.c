@@ -13,19 +13,30 @@
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
 // vcvtne2ps2bf16 rounds to nearest even like ptune_bf16_round, except that it reads fp32 subnormals as
-// zero; the operands it rounds here are activations and gradients, where that makes no difference.
+// zero (as the portable rounding of rows does); the operands it rounds here are activations and
+// gradients, where that makes no difference.
 BF16_TARGET
-void ptune_bf16_round_rows_avx512(const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo) {
+void ptune_bf16_round_segments_avx512(const float *in, long ldi, long rows, long columns, long padded, uint16_t *out,
+                                      long ldo, long segment_step) {
     for (long r = 0; r < rows; r++) {
         const float *source = in + r * ldi;
         uint16_t *target = out + r * ldo;
         long c = 0;
         for (; c + 32 <= columns; c += 32) {
             __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + c + 16), _mm512_loadu_ps(source + c));
-            _mm512_storeu_si512(target + c, (__m512i)pair);
+            _mm512_storeu_si512(target + (c / 32) * segment_step, (__m512i)pair);
         }
-        for (; c < columns; c++) target[c] = ptune_bf16_round(source[c]);
-        for (; c < ldo; c++) target[c] = 0;
+        // The last values, if any, and the zeros after them, a segment (or what is left of `padded`) at a time.
+        for (; c < padded; c += 32) {
+            long kept = columns - c < 0 ? 0 : columns - c;
+            long width = padded - c < 32 ? padded - c : 32;
+            __mmask16 low = kept >= 16 ? 0xffff : (__mmask16)((1u << kept) - 1);
+            __mmask16 high = kept <= 16 ? 0 : (__mmask16)((1u << (kept - 16)) - 1);
+            __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(high, source + c + 16),
+                                                _mm512_maskz_loadu_ps(low, source + c));
+            __mmask32 stored = width >= 32 ? 0xffffffffu : ((1u << width) - 1);
+            _mm512_mask_storeu_epi16(target + (c / 32) * segment_step, stored, (__m512i)pair);
+        }
     }
 }
 

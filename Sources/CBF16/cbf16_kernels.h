@@ -24,10 +24,15 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
 /// once per process).
 int ptune_bf16_amx_usable(void);
 
-/// ptune_bf16_round_rows for `in` with row stride `ldi` (AVX-512 BF16).
-void ptune_bf16_round_rows_avx512(const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo);
-/// ptune_bf16_round_rows for `in` with row stride `ldi`, with the kernel's instructions where it has them.
-void ptune_bf16_round_strided(int kernel, const float *in, long ldi, long rows, long columns, uint16_t *out, long ldo);
+/// Rounds in [rows, columns] (row stride ldi) as ptune_bf16_round_rows does, each row written in
+/// segments of 32 values `segment_step` elements apart (32 for a plain row; the AMX kernel's tiles are
+/// further apart), from out + r * ldo, and padded with zeros to `padded` values; with the kernel's
+/// instructions where it has them.
+void ptune_bf16_round_segments(int kernel, const float *in, long ldi, long rows, long columns, long padded,
+                               uint16_t *out, long ldo, long segment_step);
+/// ptune_bf16_round_segments with AVX-512 BF16.
+void ptune_bf16_round_segments_avx512(const float *in, long ldi, long rows, long columns, long padded, uint16_t *out,
+                                      long ldo, long segment_step);
 void ptune_bf16_widen_rows_avx512(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
 /// Elements of an operand of rows x columns in AMX tiles (cbf16_amx.c).
 long ptune_bf16_amx_tiles_elements(long rows, long columns);

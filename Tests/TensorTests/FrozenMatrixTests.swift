@@ -146,6 +146,40 @@ import Testing
         }
     }
 
+    /// Every kernel's operand holds the same values, wherever they fall: each nearest bf16 with ties to
+    /// even, subnormals as signed zeros (as vcvtne2ps2bf16 reads them), in whole runs of 32 and in the
+    /// last few of a row, with zeros in the padding (to an even length in rows; to 32 columns and 32
+    /// rows in the AMX kernel's tiles, [row tile][k tile][16][32]).
+    @Test func everyKernelRoundsTheOperandAlike() {
+        let (m, k) = (19, 45)
+        var rng = SeededGenerator(seed: 19)
+        var values = rng.normalBuffer(count: m * k, std: 1).array
+        let tie = Float(bitPattern: 0x3f80_8000), subnormal = Float.leastNormalMagnitude / 4
+        for (at, value) in [(3, tie), (4, -subnormal), (40, subnormal), (k + 41, -tie), (5 * k + 44, -subnormal)] {
+            values[at] = value
+        }
+        func expected(_ value: Float) -> UInt16 {
+            value.isSubnormal ? (value.sign == .minus ? 0x8000 : 0) : UInt16(BF16Rounding.round(value).bitPattern >> 16)
+        }
+        for kernel in Precision.bf16Kernels.available.indices.map(Int32.init) {
+            let tiles = kernel == PTUNE_BF16_AMX
+            let (rows, columns) = tiles ? ((m + 31) / 32 * 32, (k + 31) / 32 * 32) : (m, (k + 1) & ~1)
+            func at(_ r: Int, _ c: Int) -> Int {
+                tiles ? ((r / 16) * (columns / 32) + c / 32) * 512 + (r % 16) * 32 + c % 32 : r * columns + c
+            }
+            var operand = [UInt16](repeating: 0xffff, count: ptune_bf16_operand_elements(kernel, m, k))
+            #expect(operand.count == rows * columns)
+            ptune_bf16_round_operand(kernel, values, m, k, 5, m - 5, &operand)
+            ptune_bf16_round_operand(kernel, values, m, k, 0, 5, &operand)
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let want = r < m && c < k ? expected(values[r * k + c]) : 0
+                    #expect(operand[at(r, c)] == want, "kernel \(kernel), row \(r), column \(c)")
+                }
+            }
+        }
+    }
+
     /// c[m, n] = a[m, k] · op(w) in the AMX kernel's arithmetic (tdpbf16ps, as measured on an Emerald
     /// Rapids Xeon): per run of 32 k, the even products summed in order in fp32, the odd ones likewise,
     /// and their sum added to c. a is bf16 with row stride lda; w is [n, k] when transposed, else
