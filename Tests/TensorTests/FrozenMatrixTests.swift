@@ -117,7 +117,7 @@ import Testing
     /// Each kernel's own operand layout (`ptune_bf16_round_operand`, rows rounded in ranges that split
     /// the AMX kernel's 16-row tiles, and `ptune_bf16_gemm_operand` over a range of k from a multiple
     /// of 32) gives the bits of the same kernel on row-major rows; ranges of k it cannot take are refused.
-    @Test(arguments: [(45, 70, 100), (33, 40, 700), (5, 3, 64)])
+    @Test(arguments: [(45, 70, 100), (33, 40, 700), (5, 3, 64), (17, 9, 99)])
     func everyKernelsOperandLayoutGivesItsRowMajorBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SeededGenerator(seed: 17)

@@ -82,11 +82,9 @@ import Testing
         #expect(!Precision.int8Kernels.use("no such kernel"))
     }
 
-    /// A matrix in a file's blocks (random integers of 5 bits, scales and offsets): its forward product
-    /// gives the same bits on every kernel, and agrees with fp32 on the widened weights.
-    @Test func rowBlocksGiveTheSameBitsOnEveryKernel() {
-        let (m, rows, columns) = (7, 45, 96)
-        var rng = SeededGenerator(seed: 24)
+    /// A matrix [rows, columns] in a file's blocks (random integers of 5 bits, scales and offsets), with
+    /// its weights widened to fp32.
+    static func fileBlocks(rows: Int, columns: Int, rng: inout SeededGenerator) -> (FrozenMatrix, FloatBuffer) {
         let integers = (0..<rows * columns).map { _ in Int8(Int(rng.next() % 32) - 16) }
         let scales = (0..<rows * columns / 32).map { _ in Float(rng.next() % 100 + 1) / 512 }
         let offsets = (0..<rows * columns / 32).map { _ in Float16(Float(Int(rng.next() % 100) - 50) / 256) }
@@ -106,7 +104,15 @@ import Testing
         let source = MatrixRows(rows: rows, columns: columns, rowBlocks: blocks) { range, out in
             out.update(from: widened.pointer + range.lowerBound * columns, count: range.count * columns)
         }
-        let matrix = FrozenMatrix(source, precision: .int8)
+        return (FrozenMatrix(source, precision: .int8), widened)
+    }
+
+    /// A matrix in a file's blocks: its forward product gives the same bits on every kernel, and agrees
+    /// with fp32 on the widened weights.
+    @Test func rowBlocksGiveTheSameBitsOnEveryKernel() {
+        let (m, rows, columns) = (7, 45, 96)
+        var rng = SeededGenerator(seed: 24)
+        let (matrix, widened) = Self.fileBlocks(rows: rows, columns: columns, rng: &rng)
         let x = rng.normalBuffer(count: m * columns, std: 1)
         let want = FloatBuffer(count: m * rows)
         FrozenMatrix(widened, rows: rows, columns: columns, precision: .fp32).forward(x.pointer, count: m,
@@ -124,6 +130,24 @@ import Testing
         let largest = want.array.map(abs).max() ?? 1
         let error = zip(results[0], want.array).map { abs($0 - $1) }.max() ?? 0
         #expect(error / largest < 1e-4, "relative error \(error / largest)")
+    }
+
+    /// Backward through a matrix in a file's blocks walks its rows 256 at a time (600 rows: two whole
+    /// blocks and one of 88), each block's product reading its own columns of the rounded gradient:
+    /// the product of the gradient and the widened weights, each rounded to bf16 where the products
+    /// do (`Precision.bf16Widens` false), to within fp32's summing.
+    @Test func rowBlocksBackwardTakesTheRowsInBlocks() {
+        let (m, rows, columns) = (7, 600, 96)
+        var rng = SeededGenerator(seed: 25)
+        let (matrix, widened) = Self.fileBlocks(rows: rows, columns: columns, rng: &rng)
+        let dy = rng.normalBuffer(count: m * rows, std: 1)
+        let dx = FloatBuffer(count: m * columns)
+        matrix.backward(dy.pointer, count: m, into: dx.pointer)
+        let rounds = !Precision.bf16Widens
+        let want = FrozenMatrixTests.reference(dy.array, widened.array, m: m, n: columns, k: rows, transposed: false,
+                                               roundsOperand: rounds, roundsWeights: rounds)
+        let error = FrozenMatrixTests.relativeError(dx.array, want)
+        #expect(error < 1e-5, "relative error \(error)")
     }
 
     @Test func aRowIsItsIntegersTimesTheirTileScale() {

@@ -44,6 +44,8 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C, where beta is
 /// 0 or 1. A is bf16 row-major with row stride lda (even, >= K, zero beyond K). With b_transposed,
 /// B is [N, K] row-major and op(B) = B^T; else B is [K, N] row-major. C is fp32 row-major, stride ldc.
+/// The AMX kernel first copies A into its tiles, on every call: a product that runs on an operand
+/// rounded from fp32 rounds it into the kernel's layout instead (ptune_bf16_round_operand).
 void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end);
 

@@ -20,7 +20,8 @@ public func clipGradientNorm(_ gradient: FloatBuffer, maxNorm: Float) -> Float {
 private let normBlock = 1 << 14
 
 /// The L2 norm of `gradient`, summed in double: each block of 16,384 values with four running sums
-/// (value i into sum i mod 4), the blocks' sums then added in order. The blocks are summed in
+/// (value i into sum i mod 4, a last block's last few values into the first), the blocks' sums then
+/// added in order. The blocks are summed in
 /// parallel, and the result does not depend on how many threads there are. (A single running sum
 /// waits on each addition, which over an encoder's millions of values takes tens of milliseconds.)
 public func gradientNorm(_ gradient: FloatBuffer) -> Double {
