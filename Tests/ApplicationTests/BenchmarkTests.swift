@@ -16,6 +16,11 @@ import Testing
         #expect(report.rows == 3 + 2 * 5)
         #expect(report.encoder == "mlp")
         #expect(report.encoder_share > 0 && report.encoder_share < 1)
+        let phases = [report.encoder_forward_ms, report.encoder_backward_ms, report.encoder_clipping_ms,
+                      report.encoder_update_ms]
+        #expect(phases.allSatisfy { $0 >= 0 })
+        #expect(abs(phases.reduce(0, +) - report.encoder_ms) <= 0.25, "the phases add up to the encoder's time")
+        #expect(report.table.contains("(forward "), "the table gives the phases")
         #expect(report.train_step_ms > 0)
         #expect(report.bytes_per_weight == 4)
         #expect(report.sgemm_gflops == nil && report.table.contains("machine sgemm    not measured"))

@@ -72,8 +72,10 @@ public final class AdamOptimizer {
         stepCount = state.step
     }
 
-    /// One update of `parameters` from `gradient` (left unchanged) at `learningRate`.
-    public func step(parameters: FloatBuffer, gradient: FloatBuffer, learningRate: Float) {
+    /// One update of `parameters` from `gradient` × `gradientScale` (the gradient itself left unchanged)
+    /// at `learningRate`. Each value is scaled as it is read: the bits of scaling the gradient first,
+    /// without another pass over it. `clipFactor` gives the scale that clips the gradient's norm.
+    public func step(parameters: FloatBuffer, gradient: FloatBuffer, learningRate: Float, gradientScale: Float = 1) {
         precondition(parameters.count == parameterCount && gradient.count == parameterCount,
                      "optimizer built for \(parameterCount) parameters")
         stepCount += 1
@@ -82,7 +84,7 @@ public final class AdamOptimizer {
         let correction2 = Float((1 - pow(Double(beta2), t)).squareRoot())
         let decayed = kind == .adamw ? 1 - learningRate * weightDecay : 1
         let l2 = kind == .adam ? weightDecay : 0
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let (b1, b2, eps, scale) = (beta1, beta2, epsilon, gradientScale)
         let p = parameters.pointer, gradients = gradient.pointer
         let m = firstMoment.pointer, v = secondMoment.pointer
         // 16 lanes at a time, then the rest one by one: the same operations in the same order for
@@ -95,7 +97,7 @@ public final class AdamOptimizer {
             while i + 16 <= range.upperBound {
                 let at = i * 4
                 var pi = rp.loadUnaligned(fromByteOffset: at, as: V16.self)
-                let g = rg.loadUnaligned(fromByteOffset: at, as: V16.self) + V16(repeating: l2) * pi
+                let g = rg.loadUnaligned(fromByteOffset: at, as: V16.self) * V16(repeating: scale) + V16(repeating: l2) * pi
                 pi *= V16(repeating: decayed)
                 let mi = V16(repeating: b1) * rm.loadUnaligned(fromByteOffset: at, as: V16.self) + V16(repeating: 1 - b1) * g
                 let vi = V16(repeating: b2) * rv.loadUnaligned(fromByteOffset: at, as: V16.self)
@@ -107,7 +109,7 @@ public final class AdamOptimizer {
                 i += 16
             }
             while i < range.upperBound {
-                let g = gradients[i] + l2 * p[i]
+                let g = gradients[i] * scale + l2 * p[i]
                 p[i] *= decayed
                 m[i] = b1 * m[i] + (1 - b1) * g
                 v[i] = b2 * v[i] + (1 - b2) * g * g

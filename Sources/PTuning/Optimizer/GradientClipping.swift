@@ -1,19 +1,11 @@
 import Tensor
 
-/// Scales `gradient` so its global L2 norm is at most `maxNorm`, as PyTorch's
-/// torch.nn.utils.clip_grad_norm_ does (factor maxNorm / (norm + 1e-6), capped at 1).
-/// Returns the norm before clipping (`gradientNorm`).
-@discardableResult
-public func clipGradientNorm(_ gradient: FloatBuffer, maxNorm: Float) -> Float {
+/// The global L2 norm of `gradient` (`gradientNorm`) and the factor that clips it to `maxNorm`, as
+/// PyTorch's torch.nn.utils.clip_grad_norm_ computes it: maxNorm / (norm + 1e-6), capped at 1. The
+/// optimizer applies the factor as it reads the gradient (`AdamOptimizer.step`'s `gradientScale`).
+public func clipFactor(_ gradient: FloatBuffer, maxNorm: Float) -> (norm: Float, factor: Float) {
     let norm = Float(gradientNorm(gradient))
-    let factor = maxNorm / (norm + 1e-6)
-    if factor < 1 {
-        let values = gradient.pointer
-        parallelFor(gradient.count, minChunk: 1 << 15) { range in
-            for i in range { values[i] *= factor }
-        }
-    }
-    return norm
+    return (norm, min(1, maxNorm / (norm + 1e-6)))
 }
 
 /// Values per block of `gradientNorm`'s sum.

@@ -8,7 +8,8 @@ import Tensor
 ///   -> the model's forward with saved activations over the batch built on h -> logits [P, V]
 ///   -> the loss and dLoss/dLogits [P, V]
 ///   -> the model's backward to its inputs -> the gradient rows of the pseudo tokens summed into dh [m, H]
-///   -> encoder backward -> the gradient clipped to `clipNorm` -> the optimizer's update.
+///   -> encoder backward -> the gradient clipped to `clipNorm` -> the optimizer's update (the clipping's
+///      scale applied as the update reads the gradient, which stays as backward left it).
 public final class PromptStep {
     public let transformer: Transformer
     public let promptEncoder: PromptEncoder
@@ -34,13 +35,35 @@ public final class PromptStep {
         }
     }
 
+    /// Seconds of the encoder's work in a step, by phase.
+    public struct EncoderSeconds: Sendable {
+        public var forward = 0.0
+        /// Its backward, with zeroing the gradient before it.
+        public var backward = 0.0
+        /// The gradient's norm, for the clipping's scale.
+        public var clipping = 0.0
+        /// The optimizer's update.
+        public var update = 0.0
+
+        public init() {}
+
+        public var total: Double { forward + backward + clipping + update }
+
+        public static func += (sum: inout EncoderSeconds, step: EncoderSeconds) {
+            sum.forward += step.forward
+            sum.backward += step.backward
+            sum.clipping += step.clipping
+            sum.update += step.update
+        }
+    }
+
     /// What one step did.
     public struct Outcome {
         public let loss: Double
         /// Tokens the model ran forward and backward.
         public let tokenCount: Int
         /// The encoder's share: its forward, backward, the clipping and the update.
-        public let encoderSeconds: Double
+        public let encoderSeconds: EncoderSeconds
     }
 
     public init(transformer: Transformer, promptEncoder: PromptEncoder, optimizer: AdamOptimizer, clipNorm: Float?) {
@@ -53,21 +76,33 @@ public final class PromptStep {
 
     /// Takes one step at `learningRate` on the batch `inputs` builds on the prompt table.
     public func run(learningRate: Float, inputs: (FloatBuffer) -> Inputs) -> Outcome {
-        var start = DispatchTime.now().uptimeNanoseconds
-        let table = promptEncoder.forward()
-        var encoderNanoseconds = DispatchTime.now().uptimeNanoseconds - start
+        var encoder = EncoderSeconds()
+        let table = Self.timed(&encoder.forward) { promptEncoder.forward() }
         let batch = inputs(table)
         let pass = transformer.forward(batch.batch, logitsAt: batch.positions, saveForBackward: true)
         let (loss, dLogits) = batch.loss(pass.logits)
         let dInput = transformer.backward(pass, logitGradient: dLogits)
         dTable.zero()
         batch.batch.accumulateEmbeddingGradient(dInput, width: promptEncoder.width, into: dTable)
-        start = DispatchTime.now().uptimeNanoseconds
-        promptEncoder.zeroGradient()
-        promptEncoder.backward(dTable)
-        if let clipNorm { _ = clipGradientNorm(promptEncoder.gradient, maxNorm: clipNorm) }
-        optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: learningRate)
-        encoderNanoseconds += DispatchTime.now().uptimeNanoseconds - start
-        return Outcome(loss: loss, tokenCount: batch.batch.tokenCount, encoderSeconds: Double(encoderNanoseconds) / 1e9)
+        Self.timed(&encoder.backward) {
+            promptEncoder.zeroGradient()
+            promptEncoder.backward(dTable)
+        }
+        let scale = clipNorm.map { maxNorm in
+            Self.timed(&encoder.clipping) { clipFactor(promptEncoder.gradient, maxNorm: maxNorm).factor }
+        } ?? 1
+        Self.timed(&encoder.update) {
+            optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: learningRate,
+                           gradientScale: scale)
+        }
+        return Outcome(loss: loss, tokenCount: batch.batch.tokenCount, encoderSeconds: encoder)
+    }
+
+    /// `body`'s result, its wall-clock seconds added to `seconds`.
+    @discardableResult
+    private static func timed<T>(_ seconds: inout Double, _ body: () -> T) -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return body()
     }
 }

@@ -31,9 +31,10 @@ struct AdamOptimizerTests {
         let optimizer = AdamOptimizer(kind: kind, parameterCount: parameters.count, weightDecay: fixture.weightDecay)
         for (step, reference) in expected.enumerated() {
             let gradient = FloatBuffer(fixture.gradients[step])
-            let norm = clipGradientNorm(gradient, maxNorm: fixture.maxNorm)
+            let (norm, factor) = clipFactor(gradient, maxNorm: fixture.maxNorm)
             #expect(abs(norm - reference.norm) <= 1e-6 * max(1, reference.norm))
-            optimizer.step(parameters: parameters, gradient: gradient, learningRate: fixture.rates[step])
+            optimizer.step(parameters: parameters, gradient: gradient, learningRate: fixture.rates[step],
+                           gradientScale: factor)
             #expect(maxScaledDifference(parameters.array, reference.parameters) < 1e-6, "step \(step + 1)")
             #expect(maxScaledDifference(optimizer.state.firstMoment, reference.firstMoment) < 1e-6)
             #expect(maxScaledDifference(optimizer.state.secondMoment, reference.secondMoment) < 1e-6)
@@ -62,10 +63,11 @@ struct AdamOptimizerTests {
 
     @Test func clippingLeavesSmallGradientsAlone() {
         let gradient = FloatBuffer([0.3, -0.4])
-        #expect(abs(clipGradientNorm(gradient, maxNorm: 1) - 0.5) < 1e-7)
+        let (norm, factor) = clipFactor(gradient, maxNorm: 1)
+        #expect(abs(norm - 0.5) < 1e-7 && factor == 1)
+        let clipped = clipFactor(gradient, maxNorm: 0.25)
+        #expect(abs(clipped.norm - 0.5) < 1e-7 && abs(clipped.factor - 0.5) < 1e-5)
         #expect(gradient.array == [0.3, -0.4])
-        #expect(abs(clipGradientNorm(gradient, maxNorm: 0.25) - 0.5) < 1e-7)
-        #expect(abs(Float(gradientNorm(gradient)) - 0.25) < 1e-6)
     }
 
     @Test func restoredStateContinuesBitForBit() {
@@ -88,6 +90,29 @@ struct AdamOptimizerTests {
         #expect(restored.state == optimizer.state)
     }
 
+    /// The update with the clipping's scale applied as it reads the gradient gives the bits of
+    /// clipping the gradient first, and leaves the gradient as it was.
+    @Test(arguments: OptimizerKind.allCases)
+    func scalingAsTheGradientIsReadIsClippingFirst(kind: OptimizerKind) {
+        var rng = SeededGenerator(seed: 41)
+        let start = rng.normalBuffer(count: 1_000, std: 1).array
+        let gradients = (0..<3).map { _ in rng.normalBuffer(count: 1_000, std: 1).array }
+        let (clipped, scaled) = (FloatBuffer(start), FloatBuffer(start))
+        let optimizers = (0..<2).map { _ in AdamOptimizer(kind: kind, parameterCount: 1_000, weightDecay: 0.01) }
+        for g in gradients {
+            let first = FloatBuffer(g)
+            let kept = FloatBuffer(g)
+            let (_, factor) = clipFactor(kept, maxNorm: 1)
+            #expect(factor < 1)
+            for i in 0..<first.count { first[i] *= factor }
+            optimizers[0].step(parameters: clipped, gradient: first, learningRate: 1e-2)
+            optimizers[1].step(parameters: scaled, gradient: kept, learningRate: 1e-2, gradientScale: factor)
+            #expect(kept.array == g)
+        }
+        #expect(clipped.array.map(\.bitPattern) == scaled.array.map(\.bitPattern))
+        #expect(optimizers[0].state == optimizers[1].state)
+    }
+
     @Test func trainingStepsAreReproducible() {
         func run() -> [UInt32] {
             let encoder = makePromptEncoder(settings: EncoderSettings(kind: .lstm), count: 9, width: 32, seed: 34,
@@ -99,8 +124,8 @@ struct AdamOptimizerTests {
                 let dTable = rng.normalBuffer(count: table.count, std: 1)
                 encoder.zeroGradient()
                 encoder.backward(dTable)
-                clipGradientNorm(encoder.gradient, maxNorm: 1)
-                optimizer.step(parameters: encoder.parameters, gradient: encoder.gradient, learningRate: 1e-3)
+                optimizer.step(parameters: encoder.parameters, gradient: encoder.gradient, learningRate: 1e-3,
+                               gradientScale: clipFactor(encoder.gradient, maxNorm: 1).factor)
             }
             return encoder.parameters.array.map(\.bitPattern)
         }
