@@ -92,7 +92,7 @@ public struct Benchmark {
             """
         }
 
-        /// " (forward 9.1, backward 26.0, clipping 3.2, update 19.7 ms)"
+        /// The encoder's phases for the table: " (forward F, backward B, clipping C, update U ms)".
         private var encoderPhases: String {
             let phases = [("forward", encoder_forward_ms), ("backward", encoder_backward_ms),
                           ("clipping", encoder_clipping_ms), ("update", encoder_update_ms)]
