@@ -27,10 +27,10 @@ cat "$work/bench.txt"
 perf report -i "$work/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | python3 -c '
 import re, sys
 groups = [
-    ("bf16 products (tile)", r"\btile\b"),
+    ("bf16 products (the kernels)", r"\btile\b|ptune_bf16_gemm"),
     ("bf16 products (panel packing, operand rounding)", r"pack_panel|ptune_bf16_"),
     ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_vector_exp"),
-    ("prompt encoder (LSTM with its sgemv, MLP head, AdamW)", r"LSTM|AdamOptimizer|MLPHead|Linear|sgemv"),
+    ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|gradientNorm|MLPHead|Linear|sgemv"),
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
     ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|GatedActivation|ptune_gated|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),
