@@ -105,14 +105,14 @@ public struct Benchmark {
 
     /// The synthetic batch: `batch` sequences of `virtual` prompt rows then `seq` random tokens, each
     /// scored at its last position against a random target.
-    private struct Workload {
+    struct Workload {
         let sequences: [[DecoderInput]]
         let positions: [LogitPosition]
         let targets: [Int]
         var shape: DecoderBatch { DecoderBatch(sequences: sequences) }
     }
 
-    private func workload(_ rng: inout SeededGenerator) -> Workload {
+    func workload(_ rng: inout SeededGenerator) -> Workload {
         let vocabulary = model.transformer.config.vocabSize
         let tokens = (0..<batch).map { _ in
             (0..<seq).map { _ in DecoderInput.token(100 + Int(rng.next() % UInt64(vocabulary - 200))) }

@@ -1,6 +1,7 @@
 import Application
 import LM
 import PTuning
+import Tensor
 import Testing
 
 /// `Benchmark` in-process on a tiny random model: it times `PromptStep` with the encoder it is given.
@@ -24,5 +25,28 @@ import Testing
         #expect(report.train_step_ms > 0)
         #expect(report.bytes_per_weight == 4)
         #expect(report.sgemm_gflops == nil && report.table.contains("machine sgemm    not measured"))
+    }
+
+    /// The products alone: every block projection both ways at the step's row count, with the shapes
+    /// of the model's own matrices, and the fp32 comparison only where the weights are not fp32.
+    @Test(arguments: [Precision.fp32, .bf16])
+    func timesEveryBlockProjectionBothWays(precision: Precision) throws {
+        let tiny = try TinyBundle()
+        let model = try LanguageModel.load(path: tiny.model, precision: precision)
+        let report = Benchmark(model: model, batch: 2, seq: 5, virtual: 3,
+                               encoder: EncoderSettings(kind: .none, hiddenSize: 0), seconds: 0.05, progress: nil,
+                               measuresSGEMM: false).runProducts()
+        #expect(report.rows == 3 + 2 * 5)
+        #expect(report.precision == precision.rawValue)
+        let matrices = model.transformer.blockProjections
+        #expect(report.products.map(\.matrix) == matrices.flatMap { [$0.name, $0.name] })
+        for (rate, (matrix, forward)) in zip(report.products, matrices.flatMap { m in [(m.matrix, true), (m.matrix, false)] }) {
+            #expect(rate.direction == (forward ? "forward" : "backward"))
+            #expect(rate.m == report.rows)
+            #expect([rate.n, rate.k] == (forward ? [matrix.rows, matrix.columns] : [matrix.columns, matrix.rows]))
+            #expect(rate.gflops > 0)
+            #expect((rate.fp32_gflops != nil) == (precision != .fp32))
+        }
+        #expect(report.table.contains("qkv       forward"))
     }
 }

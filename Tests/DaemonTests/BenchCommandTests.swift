@@ -35,6 +35,21 @@ struct BenchCommandTests {
         #expect(bytes > 1 && bytes < 1.2, "a byte per weight, a scale per tile, the fp32 norms: \(bytes)")
     }
 
+    @Test func productsAloneNameTheKernelAndEveryProjection() throws {
+        let h = try ServiceHarness()
+        let run = try h.cli(["bench", "--model", h.models.appendingPathComponent("tiny").path, "--batch", "2",
+                             "--seq", "5", "--virtual", "3", "--seconds", "0.5", "--precision", "bf16",
+                             "--products", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        #expect(report["precision"] as? String == "bf16")
+        #expect(report["kernel"] as? String == Precision.bf16.kernel)
+        let products = try #require(report["products"] as? [[String: Any]])
+        #expect(products.map { "\($0["matrix"] ?? "") \($0["direction"] ?? "")" }
+                == ["qkv", "output", "gate_up", "down"].flatMap { ["\($0) forward", "\($0) backward"] })
+        #expect(products.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 && ($0["fp32_gflops"] as? Double ?? 0) > 0 })
+    }
+
     @Test func anOddLSTMWidthIsRefused() throws {
         let h = try ServiceHarness()
         let run = try h.cli(["bench", "--model", h.models.appendingPathComponent("tiny").path,

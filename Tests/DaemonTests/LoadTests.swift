@@ -18,6 +18,9 @@ struct LoadTests {
             .replacingOccurrences(of: "learning_rate = 0.01", with: "learning_rate = nan")]) { $1 } }, "learning_rate"),
     ]
 
+    /// A `ptune status` call this slow was kept waiting, not merely scheduled late.
+    static let blockedMilliseconds = 2_000.0
+
     @Test func bundlesDroppedAtOnceAllEndWhileStatusStaysQuick() throws {
         let count = ProcessInfo.processInfo.environment["PTUNE_LOAD_BUNDLES"].flatMap(Int.init) ?? 40
         let h = try ServiceHarness()
@@ -72,7 +75,10 @@ struct LoadTests {
         let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
         print(String(format: "load: %d bundles ended in %.1f s; ptune status: %d calls, median %.0f ms, p99 %.0f ms, max %.0f ms; daemon RSS max %.1f MB",
                      count, seconds, latencies.count, latencies[latencies.count / 2], p99, latencies.last ?? 0, probe.peakRSSMB))
-        #expect(p99 < 200, "ptune status p99 \(p99) ms")
+        // A bound against blocking (status waiting on a job, a lock or a scan that grows with the
+        // spool), not a speed goal: each call starts a process, so on a loaded machine its time
+        // follows the scheduler. The latency itself is the figure `make load` prints.
+        #expect(p99 < Self.blockedMilliseconds, "ptune status p99 \(p99) ms")
         #expect(probe.failures == 0, "ptune status failed \(probe.failures) times")
         #expect(probe.peakRSSMB < 150, "daemon RSS reached \(probe.peakRSSMB) MB")
         #expect(try h.stop() == 0)

@@ -213,6 +213,13 @@ public final class Transformer: @unchecked Sendable {
         if let meter = projectionMeter { meter.measure(matrix, rows: rows, body) } else { body() }
     }
 
+    /// The first block's projections by name (`qkv`, `output`, `gate_up`, `down`); every block's have
+    /// these shapes and this precision.
+    public var blockProjections: [(name: String, matrix: FrozenMatrix)] {
+        guard let block = blocks.first else { return [] }
+        return [("qkv", block.qkv), ("output", block.output), ("gate_up", block.gateUp), ("down", block.down)]
+    }
+
     /// The model's weights: their number and the bytes they take in memory (frozen matrices in
     /// `precision`, norm gains and biases in fp32; a tied head counted once).
     public var weightFootprint: (count: Int, bytes: Int) {

@@ -24,6 +24,11 @@ struct BenchCommand: ParsableCommand {
             By default the encoder is the baseline's: PEFT builds its LSTM with the model width per \
             direction, which is twice the model width in the terms of task.toml's [encoder] \
             hidden_size (both directions together), and its MLP with the model width.
+
+            With --products, the block projections are timed alone instead, forward and backward, at \
+            the rows such a step computes: the rate of the kernel that multiplies the model's weights \
+            (PTUNE_BF16_KERNEL or PTUNE_INT8_KERNEL asks for a slower one) on the model's own shapes, \
+            beside the same products on the weights widened to fp32.
             """)
 
     @OptionGroup var options: ModelOptions
@@ -38,6 +43,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds to time each measurement.") var seconds = 10.0
     @Flag(name: .long, help: "Recompute each layer's activations during backward instead of keeping them.")
     var recompute = false
+    @Flag(name: .long, help: "Time the block projections alone, each for a tenth of --seconds.")
+    var products = false
     @Flag(name: .long, help: "Print one JSON line instead of a table.") var json = false
 
     func validate() throws {
@@ -55,13 +62,15 @@ struct BenchCommand: ParsableCommand {
         model.transformer.recomputesActivations = recompute
         let width = model.transformer.config.hiddenSize
         let hidden = encoderHidden > 0 ? encoderHidden : encoder == .lstm ? 2 * width : width
-        let report = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual,
-                               encoder: EncoderSettings(kind: encoder, hiddenSize: hidden), seconds: seconds,
-                               progress: json ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }).run()
-        if json {
-            try printJSON(report)
+        let benchmark = Benchmark(model: model, batch: batch, seq: seq, virtual: virtual,
+                                  encoder: EncoderSettings(kind: encoder, hiddenSize: hidden), seconds: seconds,
+                                  progress: json ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        if products {
+            let report = benchmark.runProducts()
+            try json ? printJSON(report) : print(report.table)
         } else {
-            print(report.table)
+            let report = benchmark.run()
+            try json ? printJSON(report) : print(report.table)
         }
     }
 }
