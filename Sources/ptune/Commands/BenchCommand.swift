@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
             random tokens; the loss reads one position per sequence (cross-entropy over the full \
             vocabulary). A training step runs the encoder, the model forward and backward to the virtual \
             tokens, the encoder's backward, gradient clipping and an AdamW update: the step of `ptune train` \
-            with its default settings, the work ../shared/bench/peft_baseline.py times; \
+            with the baseline's encoder (ptune's own default encoder is none: --encoder none), the \
+            work ../shared/bench/peft_baseline.py times; \
             a forward pass runs the encoder and the model. Tokens/s counts every position, as the \
             baseline does; the virtual tokens every sequence begins with are computed once per batch \
             ("rows computed"), and GFLOP/s counts the operations done. The sgemm figure is measured in \

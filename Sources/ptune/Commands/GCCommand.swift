@@ -12,7 +12,7 @@ struct GCCommand: ParsableCommand {
         commandName: "gc", abstract: "Remove old results as the config file's [retention] says (the daemon does it on its own).",
         discussion: """
             Removes done/, failed/ and rejected/ folders past their age or beyond retention.max_gb \
-            (oldest first), and drops old jobs' stored artifacts; the jobs stay in `ptune history`. \
+            (the oldest folder of the user holding the most first), and drops old jobs' stored artifacts; the jobs stay in `ptune history`. \
             Run it as the service user (or root). With --dry-run nothing changes.
             """)
 

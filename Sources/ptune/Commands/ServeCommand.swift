@@ -20,11 +20,11 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var spoolOptions: SpoolOptions
-    @Option(name: .long, help: "Model directory for bundles' `model` names (default: $PTUNE_MODELS or ~/.cache/ptune/models).")
+    @Option(name: .long, help: "Model directory for bundles' `model` names (default: the config file's models, else $PTUNE_MODELS or ~/.cache/ptune/models).")
     var models: String?
-    @Option(name: .long, help: "Cores the running jobs' threads may add up to (default: all).") var cores: Int?
-    @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM).") var memory: Int?
-    @Option(name: .long, help: "Jobs running at once, at most (default: 4).") var maxJobs: Int?
+    @Option(name: .long, help: "Cores the running jobs' threads may add up to (default: all; slurm executor: unbounded).") var cores: Int?
+    @Option(name: .long, help: "Memory in MB the running jobs may add up to (default: 80% of RAM; slurm executor: unbounded).") var memory: Int?
+    @Option(name: .long, help: "Jobs running at once, at most (default: 4; slurm executor: 32).") var maxJobs: Int?
     @Option(name: .long, help: "Seconds SIGTERM may take before workers are killed (default: 60).") var stopTimeout: Double?
     @Option(name: .long, help: ArgumentHelp(
         "Where workers run: \(ExecutorRegistry.standard.names.joined(separator: " or ")) (default: local).",

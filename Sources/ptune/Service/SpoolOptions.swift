@@ -7,7 +7,8 @@ import Store
 /// `--spool`, `--db` and `--config` for the commands that talk to a daemon's spool and history.
 struct SpoolOptions: ParsableArguments {
     @Option(name: .long, help: "The spool folder (default: the config file's, else ./spool).") var spool: String?
-    @Option(name: .long, help: "The database (default: SPOOL/ptune.sqlite).") var db: String?
+    @Option(name: .long, help: "The database (default: the config file's db when SPOOL is the config file's spool, else SPOOL/ptune.sqlite).")
+    var db: String?
     @Option(name: .long, help: "The daemon's config file (default: /etc/ptune/ptune.toml when it exists).")
     var config: String?
 
@@ -17,8 +18,19 @@ struct SpoolOptions: ParsableArguments {
         URL(fileURLWithPath: try spool ?? settings().spool ?? "spool").standardizedFileURL
     }
 
+    /// `--db`; else the config file's `db` when the spool is the config file's, since that history
+    /// belongs to that spool (a foreground `ptune serve --spool ./spool` on a machine with the service
+    /// installed must not write the service's history); else SPOOL/ptune.sqlite.
     func databasePath() throws -> String {
-        try db ?? settings().db ?? spoolURL().appendingPathComponent("ptune.sqlite").path
+        if let db { return db }
+        let settings = try settings()
+        let spool = try spoolURL()
+        let configuredSpool = URL(fileURLWithPath: settings.spool ?? "spool").standardizedFileURL
+        if let configured = settings.db,
+           spool.resolvingSymlinksInPath().path == configuredSpool.resolvingSymlinksInPath().path {
+            return configured
+        }
+        return spool.appendingPathComponent("ptune.sqlite").path
     }
 
     /// The history, opened read-only unless `readOnly` is false (`ptune gc`): readers never block the daemon.
