@@ -7,13 +7,14 @@ ptune="$1"
 model="$2"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 spool="$here/spool"
+config="$here/scripts/demo.toml"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "ptune generate 'The capital of France is'   (the engine on SmolLM2-135M)"
 "$ptune" generate --model "$model" --max-tokens 12 "The capital of France is"
 
 step "ptune serve --spool spool   (in the background; log in spool/daemon.log)"
-PTUNE_MODELS="$(dirname "$model")" "$ptune" serve --spool "$spool" --models "$(dirname "$model")" --max-jobs 1 \
+PTUNE_MODELS="$(dirname "$model")" "$ptune" serve --spool "$spool" --config "$config" --models "$(dirname "$model")" --max-jobs 1 \
     >>"$spool/daemon.log" 2>&1 &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true' EXIT
@@ -30,14 +31,14 @@ since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 step "following the job (ptune status)"
 job=""
 for _ in $(seq 1 1800); do
-    job="$("$ptune" history --spool "$spool" --json | python3 -c '
+    job="$("$ptune" history --spool "$spool" --config "$config" --json | python3 -c '
 import json, sys
 jobs = [j for j in json.load(sys.stdin) if j["spool_name"].startswith("capitals") and j["submitted_at"] >= sys.argv[1]]
 print(jobs[0]["id"] + " " + jobs[0]["state"] if jobs else "")' "$since")"
     state="${job#* }"
     case "$state" in
         succeeded|failed|timed_out|memory_exceeded|cancelled|rejected) break ;;
-        running) "$ptune" status --spool "$spool" | sed -n '/^RUNNING/,/^$/p' | tail -n 1 ;;
+        running) "$ptune" status --spool "$spool" --config "$config" | sed -n '/^RUNNING/,/^$/p' | tail -n 1 ;;
     esac
     sleep 2
 done
@@ -45,10 +46,10 @@ id="${job%% *}"
 echo "job $id: $state"
 
 step "ptune show $id"
-"$ptune" show --spool "$spool" "$id" | sed -n '1,/^## Training/p' | sed '$d'
+"$ptune" show --spool "$spool" --config "$config" "$id" | sed -n '1,/^## Training/p' | sed '$d'
 
 step "ptune history"
-"$ptune" history --spool "$spool" --limit 5
+"$ptune" history --spool "$spool" --config "$config" --limit 5
 
 step "stopping the daemon (SIGTERM)"
 kill -TERM "$daemon"

@@ -27,6 +27,10 @@ extension Benchmark {
         /// What multiplied the weight matrices (`Precision.kernel`).
         public let kernel: String
         public let threads: Int
+        /// The benchmark's shape, which sets `rows`.
+        public let batch: Int
+        public let seq: Int
+        public let virtual: Int
         /// The rows every product takes: those a training step of the benchmark's shape computes.
         public let rows: Int
         public let products: [ProductRate]
@@ -34,10 +38,10 @@ extension Benchmark {
         public var table: String {
             let header = """
                 model            \(model)
-                products         \(rows) rows a product, \(threads) threads, \(precision) weights (\(kernel))
+                products         \(rows) rows a product (batch \(batch) x (\(virtual) virtual + \(seq) tokens)), \(threads) threads, \(precision) weights (\(kernel))
 
                 """
-            let columns = ["matrix    direction  m x n x k                GFLOP/s  fp32 GFLOP/s"]
+            let columns = ["matrix    direction  m x n x k               GFLOP/s  fp32 GFLOP/s"]
             let lines = products.map { p in
                 let shape = "\(p.m) x \(p.n) x \(p.k)"
                 return p.matrix.padding(toLength: 10, withPad: " ", startingAt: 0)
@@ -77,14 +81,15 @@ extension Benchmark {
                             w.backward(operand.pointer, count: m, into: result.pointer, scratch: scratch)
                         }
                     }
-                    return (flops / t / 1e8).rounded() / 10
+                    return flops / t / 1e9
                 }
                 rates.append(ProductRate(matrix: name, direction: forward ? "forward" : "backward", m: m, n: n, k: k,
                                          gflops: rate(matrix), fp32_gflops: fp32.map(rate)))
             }
         }
         return ProductReport(model: model.name, precision: transformer.precision.rawValue,
-                             kernel: transformer.precision.kernel, threads: Threads.count, rows: m, products: rates)
+                             kernel: transformer.precision.kernel, threads: Threads.count, batch: batch, seq: seq,
+                             virtual: virtual, rows: m, products: rates)
     }
 
     /// `matrix` with its weights widened to fp32, as it reads them.

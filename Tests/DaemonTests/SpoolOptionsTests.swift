@@ -1,30 +1,44 @@
 import Foundation
 import Testing
 
-/// Which database the spool commands open: the config file's `db` belongs to the config file's spool,
-/// so a spool of one's own (a foreground daemon, `make demo`) keeps its own history even where the
-/// service's config file is installed.
+/// Which database the spool commands open. A config file that names both its `db` and its `spool`
+/// ties them: another spool is refused until `--db` says which history to use, so a foreground daemon
+/// of one's own never writes the service's history, nor a service its spool's history by surprise.
 @Suite struct SpoolOptionsTests {
-    /// `ptune history` with the given spool and config; its error names the database it looked for.
-    private func missingDatabase(_ h: ServiceHarness, spool: String, config: String) throws -> String {
-        let run = try h.cli(["history", "--spool", spool, "--config", config])
-        #expect(run.status != 0)
-        return run.err
+    /// What `ptune history` says with these arguments: its error names the database it looked for.
+    private func history(_ h: ServiceHarness, _ arguments: [String]) throws -> (status: Int32, err: String) {
+        let run = try h.cli(["history"] + arguments)
+        return (run.status, run.err)
     }
 
-    @Test func aSpoolOfItsOwnKeepsItsOwnDatabase() throws {
+    @Test func theConfigFilesDatabaseServesItsOwnSpoolOnly() throws {
         let h = try ServiceHarness()
-        let serviceSpool = h.root.appendingPathComponent("service-spool").path
+        let serviceSpool = h.root.appendingPathComponent("service-spool")
+        try FileManager.default.createDirectory(at: serviceSpool, withIntermediateDirectories: true)
         let serviceDB = h.root.appendingPathComponent("service.sqlite").path
-        let config = try h.configFile("spool = \"\(serviceSpool)\"\ndb = \"\(serviceDB)\"\n")
+        let config = try h.configFile("spool = \"\(serviceSpool.path)\"\ndb = \"\(serviceDB)\"\n")
 
-        let own = try missingDatabase(h, spool: h.spool.path, config: config)
-        #expect(own.contains(h.spool.appendingPathComponent("ptune.sqlite").path) && !own.contains(serviceDB), "\(own)")
+        let service = try history(h, ["--spool", serviceSpool.path, "--config", config])
+        #expect(service.status != 0 && service.err.contains("no ptune database at \(serviceDB)"), "\(service.err)")
+        let linked = h.root.appendingPathComponent("spool-link")
+        try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: serviceSpool)
+        for spelling in [serviceSpool.path + "/./", linked.path] {
+            let other = try history(h, ["--spool", spelling, "--config", config])
+            #expect(other.err.contains("no ptune database at \(serviceDB)"), "\(spelling): \(other.err)")
+        }
 
-        let service = try missingDatabase(h, spool: serviceSpool, config: config)
-        #expect(service.contains(serviceDB), "the config file's spool keeps the config file's db: \(service)")
+        let own = try history(h, ["--spool", h.spool.path, "--config", config])
+        #expect(own.status != 0 && own.err.contains("names the database \(serviceDB) for the spool \(serviceSpool.path)")
+                && own.err.contains("--db \(h.spool.appendingPathComponent("ptune.sqlite").path)"), "\(own.err)")
+        let chosen = try history(h, ["--spool", h.spool.path, "--config", config, "--db", h.root.appendingPathComponent("mine.sqlite").path])
+        #expect(chosen.err.contains("no ptune database at \(h.root.appendingPathComponent("mine.sqlite").path)"), "\(chosen.err)")
+    }
 
-        let spelledOtherwise = try missingDatabase(h, spool: serviceSpool + "/./", config: config)
-        #expect(spelledOtherwise.contains(serviceDB), "\(spelledOtherwise)")
+    @Test func aConfigFileWithoutASpoolGivesItsDatabaseToAnySpool() throws {
+        let h = try ServiceHarness()
+        let serviceDB = h.root.appendingPathComponent("service.sqlite").path
+        let config = try h.configFile("db = \"\(serviceDB)\"\n")
+        let run = try history(h, ["--spool", h.spool.path, "--config", config])
+        #expect(run.status != 0 && run.err.contains("no ptune database at \(serviceDB)"), "\(run.err)")
     }
 }

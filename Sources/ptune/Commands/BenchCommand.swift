@@ -29,7 +29,8 @@ struct BenchCommand: ParsableCommand {
             With --products, the block projections are timed alone instead, forward and backward, at \
             the rows such a step computes: the rate of the kernel that multiplies the model's weights \
             (PTUNE_BF16_KERNEL or PTUNE_INT8_KERNEL asks for a slower one) on the model's own shapes, \
-            beside the same products on the weights widened to fp32.
+            beside the same products on the weights widened to fp32. The encoder and --recompute do \
+            not enter it.
             """)
 
     @OptionGroup var options: ModelOptions

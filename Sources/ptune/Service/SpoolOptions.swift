@@ -7,7 +7,7 @@ import Store
 /// `--spool`, `--db` and `--config` for the commands that talk to a daemon's spool and history.
 struct SpoolOptions: ParsableArguments {
     @Option(name: .long, help: "The spool folder (default: the config file's, else ./spool).") var spool: String?
-    @Option(name: .long, help: "The database (default: the config file's db when SPOOL is the config file's spool, else SPOOL/ptune.sqlite).")
+    @Option(name: .long, help: "The database (default: the config file's db, else SPOOL/ptune.sqlite).")
     var db: String?
     @Option(name: .long, help: "The daemon's config file (default: /etc/ptune/ptune.toml when it exists).")
     var config: String?
@@ -18,19 +18,23 @@ struct SpoolOptions: ParsableArguments {
         URL(fileURLWithPath: try spool ?? settings().spool ?? "spool").standardizedFileURL
     }
 
-    /// `--db`; else the config file's `db` when the spool is the config file's, since that history
-    /// belongs to that spool (a foreground `ptune serve --spool ./spool` on a machine with the service
-    /// installed must not write the service's history); else SPOOL/ptune.sqlite.
+    /// `--db`; else the config file's `db`; else SPOOL/ptune.sqlite. A config file that names both its
+    /// `db` and its `spool` ties the one to the other: with another spool (a foreground `ptune serve
+    /// --spool ./spool` where the service is installed) this is an error until `--db` says which
+    /// history to use, so that neither the service's history nor a spool's own is used by surprise.
     func databasePath() throws -> String {
         if let db { return db }
         let settings = try settings()
         let spool = try spoolURL()
-        let configuredSpool = URL(fileURLWithPath: settings.spool ?? "spool").standardizedFileURL
-        if let configured = settings.db,
-           spool.resolvingSymlinksInPath().path == configuredSpool.resolvingSymlinksInPath().path {
-            return configured
+        guard let configured = settings.db else { return spool.appendingPathComponent("ptune.sqlite").path }
+        if let configuredSpool = settings.spool,
+           spool.resolvingSymlinksInPath().path != URL(fileURLWithPath: configuredSpool).standardizedFileURL.resolvingSymlinksInPath().path {
+            let file = config ?? ServiceSettings.defaultPath
+            throw ActionableError("\(file) names the database \(configured) for the spool \(configuredSpool), not for \(spool.path)",
+                                  hint: "pass --db \(spool.appendingPathComponent("ptune.sqlite").path) for a history of this spool's own "
+                                      + "(or --config with a file of its own), or --db \(configured) to share that one")
         }
-        return spool.appendingPathComponent("ptune.sqlite").path
+        return configured
     }
 
     /// The history, opened read-only unless `readOnly` is false (`ptune gc`): readers never block the daemon.
