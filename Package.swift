@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CBF16", dependencies: ["CKernelSupport"], cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CInt8", dependencies: ["CKernelSupport"], cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CVector", dependencies: ["CKernelSupport"], cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CBF16", "CInt8", "CVector"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CBF16", "CInt8", "CKernelSupport", "CVector"]),
         .target(name: "LM", dependencies: ["Tensor", "Base"]),
         .target(name: "PTuning", dependencies: ["LM", "Tensor", "Base"]),
         .target(name: "Spool", dependencies: ["PTuning", "Tensor", "Base", "CZstd", .product(name: "TOMLKit", package: "TOMLKit")]),

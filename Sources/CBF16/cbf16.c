@@ -115,7 +115,7 @@ void ptune_bf16_round_operand(int kernel, const float *in, long rows, long colum
         return;
     }
     long lda = even(columns);
-    ptune_bf16_round_segments(kernel, in + first * columns, columns, count, columns, lda, out + first * lda, lda, 32);
+    ptune_bf16_round_segments(kernel, in, columns, count, columns, lda, out + first * lda, lda, 32);
 }
 
 int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,

@@ -97,7 +97,7 @@ void ptune_bf16_round_amx_tiles(const float *in, long rows, long columns, long f
     long tiles = tiles_of(columns), end = first + count;
     for (long r = first; r < end;) {
         long tile_end = (r / TILE + 1) * TILE < end ? (r / TILE + 1) * TILE : end;
-        ptune_bf16_round_segments(PTUNE_BF16_AMX, in + r * columns, columns, tile_end - r, columns, tiles * TILE_K,
+        ptune_bf16_round_segments(PTUNE_BF16_AMX, in + (r - first) * columns, columns, tile_end - r, columns, tiles * TILE_K,
                                   tile_row(out, tiles, r, 0), TILE_K, TILE_ELEMENTS);
         r = tile_end;
     }

@@ -3,25 +3,29 @@ import CInt8
 
 extension FrozenMatrix {
     /// c[m, n] = a[m, k] op(W) + beta c, with op(W) = Wᵀ (k = columns, n = rows) or W (k = rows, n = columns).
-    func product(_ a: UnsafePointer<Float>, count m: Int, transposed: Bool, beta: Float,
+    /// A made operand is rounded from the rows as they are made where the product rounds its operand.
+    func product(_ a: Operand, count m: Int, transposed: Bool, beta: Float,
                  into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (k, n) = transposed ? (columns, rows) : (rows, columns)
         let columns = columns
         switch storage {
         case .fp32(let weights):
-            gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a, b: weights.pointer, beta: beta, c: c)
+            gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a.whole(count: m, inner: k),
+                 b: weights.pointer, beta: beta, c: c)
         case .bf16(let weights) where roundsOperand && !Precision.bf16Widens:
             bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
                         scratch: scratch)
         case .bf16(let weights):
-            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+            widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
+                first, count, column, span, out in
                 ptune_bf16_widen_rows(weights + first * columns + column, count, span, columns, out, span)
             }
         case .int8(let values, let scales) where roundsOperand:
             int8Product(a, values, scales, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
                         scratch: scratch)
         case .int8(let values, let scales):
-            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+            widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
+                first, count, column, span, out in
                 ptune_i8_widen(values, scales, columns, first, count, column, span, out, span)
             }
         case .int8RowBlocks(let values, let scales, let offsets) where roundsOperand && transposed:
@@ -32,7 +36,8 @@ extension FrozenMatrix {
                                           span)
             }
         case .int8RowBlocks(let values, let scales, let offsets):
-            widenedProduct(a, count: m, transposed: transposed, beta: beta, into: c) { first, count, column, span, out in
+            widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
+                first, count, column, span, out in
                 ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
                                           span)
             }
@@ -100,13 +105,15 @@ extension FrozenMatrix {
     }
 
     /// Rounds the fp32 operand [m, inner] to bf16 in the kernel's layout, then multiplies.
-    private func bf16Product(_ a: UnsafePointer<Float>, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
+    private func bf16Product(_ a: Operand, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
                              outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
                              scratch: Scratch) {
         let kernel = ptune_bf16_kernel()
         let rounded = scratch.buffer(of: UInt16.self, count: ptune_bf16_operand_elements(kernel, m, k))
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
-            ptune_bf16_round_operand(kernel, a, m, k, rows.lowerBound, rows.count, rounded)
+            a.rows(rows, inner: k) { block, first, count in
+                ptune_bf16_round_operand(kernel, block, m, k, first, count, rounded)
+            }
         } multiply: { begin, end in
             Self.multiply(kernel, m: m, n: n, k: k, rounded, columns: k, from: 0, weights, transposed: transposed,
                           beta: beta, into: c, ldc: n, begin, end)
@@ -126,7 +133,7 @@ extension FrozenMatrix {
 
     /// Quantizes the fp32 operand [m, inner] to int8 per row and block of 32 (rows padded to whole
     /// blocks), then multiplies.
-    private func int8Product(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
+    private func int8Product(_ a: Operand, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                              count m: Int, inner k: Int, outputs n: Int, transposed: Bool, beta: Float,
                              into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let block = Int(PTUNE_I8_BLOCK)
@@ -135,8 +142,9 @@ extension FrozenMatrix {
         let quantized = memory.bindMemory(to: Int8.self, capacity: m * lda)
         let operandScales = (memory + m * lda).bindMemory(to: Float.self, capacity: m * blocks)
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
-            ptune_i8_quantize_rows(a + rows.lowerBound * k, rows.count, k, k, quantized + rows.lowerBound * lda, lda,
-                                   operandScales + rows.lowerBound * blocks)
+            a.rows(rows, inner: k) { block, first, count in
+                ptune_i8_quantize_rows(block, count, k, k, quantized + first * lda, lda, operandScales + first * blocks)
+            }
         } multiply: { begin, end in
             ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
                           Int32(PTUNE_I8_TILES), transposed ? 1 : 0, beta, c, Int32(n), begin, end)
@@ -147,7 +155,7 @@ extension FrozenMatrix {
     /// is quantized to int16 per row and block of 32 (about 16 bits of each value), each block's products
     /// with the weights' integers summed exactly (`ptune_i8_gemm16`); blocks with offsets add sum(a's
     /// block) × offset, from the fp32 block sums, as one more product.
-    private func rowBlockProduct(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
+    private func rowBlockProduct(_ a: Operand, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                                  _ offsets: UnsafePointer<Float16>?, count m: Int, beta: Float,
                                  into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let (k, n) = (columns, rows)
@@ -159,9 +167,10 @@ extension FrozenMatrix {
         let floats = (memory + 2 * m * k).bindMemory(to: Float.self, capacity: 2 * m * blocks)
         let (operandScales, sums) = (floats, floats + m * blocks)
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
-            let (at, count) = (rows.lowerBound, rows.count)
-            ptune_i8_quantize_rows16(a + at * k, count, k, k, quantized + at * k, k, operandScales + at * blocks)
-            if offsets != nil { ptune_i8_block_sums(a + at * k, count, k, k, sums + at * blocks) }
+            a.rows(rows, inner: k) { block, at, count in
+                ptune_i8_quantize_rows16(block, count, k, k, quantized + at * k, k, operandScales + at * blocks)
+                if offsets != nil { ptune_i8_block_sums(block, count, k, k, sums + at * blocks) }
+            }
         } multiply: { begin, end in
             ptune_i8_gemm16(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(k), values, scales,
                             Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
@@ -181,7 +190,7 @@ extension FrozenMatrix {
     /// blocks of 256 rows widened (`widen`, as in `widenedProduct`) and rounded as they are needed, each
     /// thread a range of c's columns. A block's integer product would need W's blocks along its rows, a
     /// second copy of the weights; bf16 needs none, and keeps the prompt's gradient as close to fp32's.
-    private func rowBlockBackward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float,
+    private func rowBlockBackward(_ dy: Operand, count m: Int, beta: Float,
                                   into c: UnsafeMutablePointer<Float>, scratch: Scratch,
                                   widen: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         guard m > 0, rows > 0, columns > 0 else { return }
@@ -189,7 +198,9 @@ extension FrozenMatrix {
         let kernel = ptune_bf16_kernel()
         let rounded = scratch.buffer(of: UInt16.self, count: ptune_bf16_operand_elements(kernel, m, rows))
         parallelFor(m, minChunk: 16) { range in
-            ptune_bf16_round_operand(kernel, dy, m, rows, range.lowerBound, range.count, rounded)
+            dy.rows(range, inner: rows) { block, first, count in
+                ptune_bf16_round_operand(kernel, block, m, rows, first, count, rounded)
+            }
         }
         byColumns(bytesPerWeight: 6) { buffer, first, count, column, span in
             let widened = buffer.bindMemory(to: Float.self, capacity: count * span)

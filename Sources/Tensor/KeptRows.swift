@@ -1,3 +1,4 @@
+import CBF16
 import CInt8
 
 /// Rows a forward pass keeps for its backward pass, [slots, rows, width]: in fp32, or encoded (bf16,
@@ -106,6 +107,28 @@ public final class KeptRows {
             }
         }
         return UnsafePointer(out)
+    }
+
+    /// Rows `range` of slot `s` as kept, [range.count, width] in fp32, decoded on the calling thread
+    /// alone into its own buffer when they are encoded (valid until the thread's next call): for a
+    /// product's operand made a block of rows at a time inside a parallel region. The values of
+    /// `kept(slot:count:)`, bit for bit.
+    public func rows(slot s: Int, _ range: Range<Int>) -> UnsafePointer<Float> {
+        precondition(s >= 0 && s < slots && range.lowerBound >= 0 && range.upperBound <= rows,
+                     "rows \(range) of slot \(s) outside \(slots) slots of \(rows)")
+        switch encoding {
+        case .fp32:
+            return UnsafePointer(values.pointer + (s * rows + range.lowerBound) * width)
+        case .bf16:
+            let out = ThreadBuffer.keptRows.floats(range.count * width)
+            ptune_bf16_widen_rows(rounded + (s * rows + range.lowerBound) * width, range.count, width, width, out, width)
+            return UnsafePointer(out)
+        case .int8:
+            let out = ThreadBuffer.keptRows.floats(range.count * width)
+            let (integers, scales) = int8(slot: s)
+            ptune_i8_widen_row_blocks(integers, scales, nil, padded, range.lowerBound, range.count, 0, width, out, width)
+            return UnsafePointer(out)
+        }
     }
 
     /// int8: slot `s`'s integers [rows, padded] and scales [rows, blocks].

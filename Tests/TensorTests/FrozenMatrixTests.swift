@@ -128,7 +128,8 @@ import Testing
         for kernel in Precision.bf16Kernels.available.indices.map(Int32.init) {
             var operand = [UInt16](repeating: 0xffff, count: ptune_bf16_operand_elements(kernel, m, k))
             for range in [0..<min(m, 5), min(m, 5)..<min(m, 23), min(m, 23)..<m] where !range.isEmpty {
-                ptune_bf16_round_operand(kernel, a, m, k, range.lowerBound, range.count, &operand)
+                ptune_bf16_round_operand(kernel, Array(a[(range.lowerBound * k)...]), m, k, range.lowerBound, range.count,
+                                         &operand)
             }
             for (first, count) in [(0, k), (32, k - 32), (0, 32)] {
                 var fromOperand = [Float](repeating: 0.25, count: m * n), fromRows = fromOperand
@@ -169,7 +170,7 @@ import Testing
             }
             var operand = [UInt16](repeating: 0xffff, count: ptune_bf16_operand_elements(kernel, m, k))
             #expect(operand.count == rows * columns)
-            ptune_bf16_round_operand(kernel, values, m, k, 5, m - 5, &operand)
+            ptune_bf16_round_operand(kernel, Array(values[(5 * k)...]), m, k, 5, m - 5, &operand)
             ptune_bf16_round_operand(kernel, values, m, k, 0, 5, &operand)
             for r in 0..<rows {
                 for c in 0..<columns {

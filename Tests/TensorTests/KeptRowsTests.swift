@@ -63,4 +63,20 @@ struct KeptRowsTests {
         let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, count: 37), count: 37 * width))
         #expect(back[0..<32].allSatisfy { $0 == 0 } && back[32..<width].contains { $0 != 0 })
     }
+
+    /// Any rows of a slot, read on the calling thread alone (as a product's operand maker reads them),
+    /// are the values `kept` gives, bit for bit, in every encoding.
+    @Test(arguments: [KeptRows.Encoding.fp32, .bf16, .int8])
+    func rowsOfASlotAreTheKeptValues(encoding: KeptRows.Encoding) {
+        let (rows, width) = (40, 45)
+        let kept = KeptRows(slots: 3, rows: rows, width: width, encoding: encoding)
+        _ = Self.fill(kept, count: 37, seed: 4)
+        for s in [2, 0, 1] {
+            let whole = Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 37), count: 37 * width))
+            for range in [0..<16, 16..<37, 5..<6, 30..<37] {
+                let part = Array(UnsafeBufferPointer(start: kept.rows(slot: s, range), count: range.count * width))
+                #expect(part == Array(whole[(range.lowerBound * width)..<(range.upperBound * width)]), "slot \(s), rows \(range)")
+            }
+        }
+    }
 }

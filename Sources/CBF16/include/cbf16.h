@@ -56,9 +56,10 @@ void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint
 /// operand rounded before.
 /// Elements of an operand of `rows` x `columns` values for `kernel`.
 long ptune_bf16_operand_elements(int kernel, long rows, long columns);
-/// Rounds rows [first, first + count) of in [rows, columns] (dense fp32) into `out`, an operand of
-/// rows x columns for `kernel`, as ptune_bf16_round_rows rounds; the call whose rows end at `rows`
-/// also zeroes the padding rows after them. Rows may be rounded in any order, by any threads.
+/// Rounds `in` [count, columns] (dense fp32), the operand's rows [first, first + count), into `out`,
+/// an operand of rows x columns for `kernel`, as ptune_bf16_round_rows rounds; the call whose rows
+/// end at `rows` also zeroes the padding rows after them. Rows may be rounded in any order, by any
+/// threads, from wherever they were made.
 void ptune_bf16_round_operand(int kernel, const float *in, long rows, long columns, long first, long count,
                               uint16_t *out);
 /// C[M, N] = A[:, k_first ..< k_first + K] * op(B) + beta * C, for the columns [column_begin,

@@ -13,7 +13,9 @@ enum {
     PTUNE_BUFFER_BF16_PANEL = 2,
     PTUNE_BUFFER_BF16_TILES = 3,
     PTUNE_BUFFER_BF16_PARTIAL = 4,
-    PTUNE_BUFFERS = 5
+    PTUNE_BUFFER_OPERAND_ROWS = 5,
+    PTUNE_BUFFER_KEPT_ROWS = 6,
+    PTUNE_BUFFERS = 7
 };
 
 /// The calling thread's buffer `slot`, at least `bytes` long and 64-byte aligned, grown to the largest

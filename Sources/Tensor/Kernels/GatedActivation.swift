@@ -36,8 +36,16 @@ public enum GatedActivation: String, Sendable, Equatable {
     public func backward(gateUp: UnsafePointer<Float>, dOut: UnsafePointer<Float>, rows: Int, width: Int,
                          dGateUp: UnsafeMutablePointer<Float>) {
         parallelFor(rows, minChunk: 4) { range in
-            ptune_gated_backward(code, gateUp + range.lowerBound * 2 * width, dOut + range.lowerBound * width,
-                                 range.count, width, dGateUp + range.lowerBound * 2 * width)
+            backwardOnThisThread(gateUp: gateUp + range.lowerBound * 2 * width, dOut: dOut + range.lowerBound * width,
+                                 rows: range.count, width: width, dGateUp: dGateUp + range.lowerBound * 2 * width)
         }
+    }
+
+    /// `backward` on the calling thread alone: for rows made inside a parallel region (a product's
+    /// operand made a block at a time, `FrozenMatrix.OperandRows`). Each value's bits do not depend on
+    /// which rows go together.
+    public func backwardOnThisThread(gateUp: UnsafePointer<Float>, dOut: UnsafePointer<Float>, rows: Int, width: Int,
+                                     dGateUp: UnsafeMutablePointer<Float>) {
+        ptune_gated_backward(code, gateUp, dOut, rows, width, dGateUp)
     }
 }

@@ -1,0 +1,63 @@
+extension FrozenMatrix {
+    /// Writes rows [first, first + count) of a product's operand into out [count, inner] (inner: the
+    /// sum's length, `columns` forward and `rows` backward). Called from several threads at once, each
+    /// with rows of its own.
+    public typealias OperandRows = (_ first: Int, _ count: Int, _ out: UnsafeMutablePointer<Float>) -> Void
+
+    /// `forward` on the operand x [m, columns] that `operand` makes, a block of rows at a time. Where the
+    /// product rounds its operand (bf16, int8), each block is made in a buffer of the thread's own and
+    /// rounded from there, so x is never written whole in fp32 only to be read back; elsewhere the
+    /// blocks are made into `staging` [m, columns] and `forward` runs on it. The same results as
+    /// `forward` on the rows `operand` makes, bit for bit.
+    public func forward(count m: Int, operand: OperandRows, staging: UnsafeMutablePointer<Float>, beta: Float = 0,
+                        into c: UnsafeMutablePointer<Float>, scratch: Scratch = Scratch()) {
+        withoutActuallyEscaping(operand) { operand in
+            product(.made(operand, staging: staging), count: m, transposed: true, beta: beta, into: c, scratch: scratch)
+        }
+    }
+
+    /// `backward` on the operand dy [m, rows] that `operand` makes, as `forward(count:operand:...)`
+    /// makes its operand.
+    public func backward(count m: Int, operand: OperandRows, staging: UnsafeMutablePointer<Float>, beta: Float = 0,
+                         into c: UnsafeMutablePointer<Float>, scratch: Scratch = Scratch()) {
+        withoutActuallyEscaping(operand) { operand in
+            product(.made(operand, staging: staging), count: m, transposed: false, beta: beta, into: c, scratch: scratch)
+        }
+    }
+
+    /// A product's fp32 operand [m, inner]: rows already written, or rows made on demand.
+    enum Operand {
+        case rows(UnsafePointer<Float>)
+        case made(OperandRows, staging: UnsafeMutablePointer<Float>)
+
+        /// Rows a thread makes at a time into its buffer before rounding them.
+        static let madeRows = 16
+
+        /// Calls `body(block, first, count)` for the operand's rows `range`, block [count, inner] in
+        /// fp32: the rows themselves, or made a few at a time into the calling thread's buffer.
+        func rows(_ range: Range<Int>, inner k: Int, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
+            switch self {
+            case .rows(let a):
+                body(a + range.lowerBound * k, range.lowerBound, range.count)
+            case .made(let make, _):
+                let block = ThreadBuffer.operandRows.floats(Self.madeRows * k)
+                for first in stride(from: range.lowerBound, to: range.upperBound, by: Self.madeRows) {
+                    let count = min(Self.madeRows, range.upperBound - first)
+                    make(first, count, block)
+                    body(block, first, count)
+                }
+            }
+        }
+
+        /// The whole operand [m, inner] in fp32, made into the staging rows (by the threads) if need be.
+        func whole(count m: Int, inner k: Int) -> UnsafePointer<Float> {
+            switch self {
+            case .rows(let a):
+                return a
+            case .made(let make, let staging):
+                parallelFor(m, minChunk: 16) { range in make(range.lowerBound, range.count, staging + range.lowerBound * k) }
+                return UnsafePointer(staging)
+            }
+        }
+    }
+}
