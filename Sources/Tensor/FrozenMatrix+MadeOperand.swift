@@ -4,30 +4,27 @@ extension FrozenMatrix {
     /// with rows of its own.
     public typealias OperandRows = (_ first: Int, _ count: Int, _ out: UnsafeMutablePointer<Float>) -> Void
 
-    /// `forward` on the operand x [m, columns] that `operand` makes, a block of rows at a time. Where the
-    /// product rounds its operand (bf16, int8), each block is made in a buffer of the thread's own and
-    /// rounded from there, so x is never written whole in fp32 only to be read back; elsewhere the
-    /// blocks are made into `staging` [m, columns] and `forward` runs on it. The same results as
-    /// `forward` on the rows `operand` makes, bit for bit.
-    public func forward(count m: Int, operand: OperandRows, staging: UnsafeMutablePointer<Float>, beta: Float = 0,
-                        into c: UnsafeMutablePointer<Float>, scratch: Scratch = Scratch()) {
-        withoutActuallyEscaping(operand) { operand in
-            product(.made(operand, staging: staging), count: m, transposed: true, beta: beta, into: c, scratch: scratch)
-        }
+    /// c[m, rows] = x Wᵀ + beta c as `forward(_:count:...)`, with x [m, columns] an `Operand`.
+    public func forward(_ x: Operand, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
+                        scratch: Scratch = Scratch()) {
+        product(x, count: m, transposed: true, beta: beta, into: c, scratch: scratch)
     }
 
-    /// `backward` on the operand dy [m, rows] that `operand` makes, as `forward(count:operand:...)`
-    /// makes its operand.
-    public func backward(count m: Int, operand: OperandRows, staging: UnsafeMutablePointer<Float>, beta: Float = 0,
-                         into c: UnsafeMutablePointer<Float>, scratch: Scratch = Scratch()) {
-        withoutActuallyEscaping(operand) { operand in
-            product(.made(operand, staging: staging), count: m, transposed: false, beta: beta, into: c, scratch: scratch)
-        }
+    /// c[m, columns] = dy W + beta c as `backward(_:count:...)`, with dy [m, rows] an `Operand`.
+    public func backward(_ dy: Operand, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
+                         scratch: Scratch = Scratch()) {
+        product(dy, count: m, transposed: false, beta: beta, into: c, scratch: scratch)
     }
 
     /// A product's fp32 operand [m, inner]: rows already written, or rows made on demand.
-    enum Operand {
+    public enum Operand {
+        /// [m, inner], written.
         case rows(UnsafePointer<Float>)
+        /// Made a block of rows at a time. Where the product rounds its operand (bf16, int8), each
+        /// block is made in a buffer of the thread's own and rounded from there, so the operand is
+        /// never written whole in fp32 only to be read back; elsewhere the blocks are made into
+        /// `staging` [m, inner] and the product runs on it. The same results as the rows written
+        /// whole, bit for bit.
         case made(OperandRows, staging: UnsafeMutablePointer<Float>)
 
         /// Rows a thread makes at a time into its buffer before rounding them.

@@ -170,12 +170,12 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// rounded operand between calls (a caller that passes none pays an allocation per call).
     public func forward(_ x: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
                         scratch: Scratch = Scratch()) {
-        product(.rows(x), count: m, transposed: true, beta: beta, into: c, scratch: scratch)
+        forward(.rows(x), count: m, beta: beta, into: c, scratch: scratch)
     }
 
     /// c[m, columns] = dy[m, rows] W + beta c (beta 0 or 1); `scratch` as in `forward`.
     public func backward(_ dy: UnsafePointer<Float>, count m: Int, beta: Float = 0, into c: UnsafeMutablePointer<Float>,
                          scratch: Scratch = Scratch()) {
-        product(.rows(dy), count: m, transposed: false, beta: beta, into: c, scratch: scratch)
+        backward(.rows(dy), count: m, beta: beta, into: c, scratch: scratch)
     }
 }

@@ -40,10 +40,10 @@ struct FrozenMatrixMadeOperandTests {
                     }
                     if forward {
                         matrix.forward(a.pointer, count: m, beta: beta, into: written.pointer)
-                        matrix.forward(count: m, operand: operand, staging: staging.pointer, beta: beta, into: made.pointer)
+                        matrix.forward(.made(operand, staging: staging.pointer), count: m, beta: beta, into: made.pointer)
                     } else {
                         matrix.backward(a.pointer, count: m, beta: beta, into: written.pointer)
-                        matrix.backward(count: m, operand: operand, staging: staging.pointer, beta: beta, into: made.pointer)
+                        matrix.backward(.made(operand, staging: staging.pointer), count: m, beta: beta, into: made.pointer)
                     }
                     let label = "\(name), \(forward ? "forward" : "backward"), beta \(beta), \(shape)"
                     #expect(made.array == written.array, "\(label): the products differ")

@@ -106,10 +106,10 @@ extension Transformer {
         // kept rows: where the product rounds its operand, dGateUp [n, 2F] is never written whole.
         let (activation, kept, dOut) = (config.architecture.block.activation, acts.gateUp, UnsafePointer(dActivated.pointer))
         project(block.gateUp, rows: n) {
-            block.gateUp.backward(count: n, operand: { first, count, out in
+            block.gateUp.backward(.made({ first, count, out in
                 activation.backwardOnThisThread(gateUp: kept.rows(slot: s, first..<first + count), dOut: dOut + first * F,
                                                 rows: count, width: F, dGateUp: out)
-            }, staging: dGateUp.pointer, into: dNormed.pointer, scratch: acts.scratch)
+            }, staging: dGateUp.pointer), count: n, into: dNormed.pointer, scratch: acts.scratch)
         }
         RMSNorm.backward(x: acts.mid.kept(slot: s, count: n), gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
                          dy: dNormed.pointer, rows: n, width: H, dx: dx, accumulate: true)

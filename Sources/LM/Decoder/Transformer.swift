@@ -143,7 +143,7 @@ public final class Transformer: @unchecked Sendable {
             gathered = attended
         }
         withExtendedLifetime(gathered) {
-            addSublayer(block.output, input: gathered?.pointer ?? acts.attention.pointer, rows: rows, into: x1,
+            addSublayer(block.output, input: .rows(gathered?.pointer ?? acts.attention.pointer), rows: rows, into: x1,
                         postNorm: block.sandwich?.attentionOutput, saved: acts.attentionOut.pointer + s * N * H,
                         rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
         }
@@ -165,16 +165,21 @@ public final class Transformer: @unchecked Sendable {
         }
         acts.gateUp.keep(slot: s, count: rows)
         guard xOut != nil || block.sandwich != nil else { return }
-        config.architecture.block.activation.forward(gateUp: gateUp, rows: rows, width: F, out: acts.activated.pointer)
         xOut?.update(from: x1, count: rows * H)
-        addSublayer(block.down, input: acts.activated.pointer, rows: rows, into: xOut, postNorm: block.sandwich?.ffnOutput,
+        // The gate makes the down projection's operand a block of rows at a time: where the product
+        // rounds its operand, the activation [rows, F] is never written whole in fp32.
+        let (activation, made) = (config.architecture.block.activation, UnsafePointer(gateUp))
+        let activated = FrozenMatrix.Operand.made({ first, count, out in
+            activation.forwardOnThisThread(gateUp: made + first * 2 * F, rows: count, width: F, out: out)
+        }, staging: acts.activated.pointer)
+        addSublayer(block.down, input: activated, rows: rows, into: xOut, postNorm: block.sandwich?.ffnOutput,
                     saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N, acts: acts)
     }
 
     /// residual += matrix · input over `rows` rows; with `postNorm`, residual += norm(matrix · input)
     /// instead, the product kept in `saved` and its rstd in `rstd` for backward (and the sum skipped
     /// without a residual, as a recomputing forward does).
-    private func addSublayer(_ matrix: FrozenMatrix, input: UnsafePointer<Float>, rows: Int,
+    private func addSublayer(_ matrix: FrozenMatrix, input: FrozenMatrix.Operand, rows: Int,
                              into residual: UnsafeMutablePointer<Float>?, postNorm: FloatBuffer?,
                              saved: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, acts: Activations) {
         let H = config.hiddenSize

@@ -25,9 +25,14 @@ public enum GatedActivation: String, Sendable, Equatable {
     /// gateUp [rows, 2F] -> out [rows, F]
     public func forward(gateUp: UnsafePointer<Float>, rows: Int, width: Int, out: UnsafeMutablePointer<Float>) {
         parallelFor(rows, minChunk: 4) { range in
-            ptune_gated_forward(code, gateUp + range.lowerBound * 2 * width, range.count, width,
-                                out + range.lowerBound * width)
+            forwardOnThisThread(gateUp: gateUp + range.lowerBound * 2 * width, rows: range.count, width: width,
+                                out: out + range.lowerBound * width)
         }
+    }
+
+    /// `forward` on the calling thread alone, as `backwardOnThisThread`.
+    public func forwardOnThisThread(gateUp: UnsafePointer<Float>, rows: Int, width: Int, out: UnsafeMutablePointer<Float>) {
+        ptune_gated_forward(code, gateUp, rows, width, out)
     }
 
     /// dOut [rows, F], gateUp [rows, 2F] -> dGateUp [rows, 2F]
