@@ -4,7 +4,8 @@ import Glibc
 import TOMLKit
 
 /// Settings from the daemon's config file (default /etc/ptune/ptune.toml), which command-line flags
-/// override. Every key is optional:
+/// override. Every key is optional; a relative `spool`, `db` or `models` is read from the config
+/// file's folder, never from the folder a command runs in:
 ///
 ///     spool = "/var/lib/ptune/spool"
 ///     db = "/var/lib/ptune/ptune.sqlite"
@@ -55,8 +56,12 @@ public struct ServiceSettings {
         let table = try ConfigReader.table(in: file)
         let reader = ConfigReader(file: file, table: table)
         try reader.checkKeys(keys + ["retention", "metrics", "notify"] + registry.kinds.filter { !$0.settingKeys.isEmpty }.map(\.name))
-        var settings = ServiceSettings(spool: try reader.string("spool"), db: try reader.string("db"),
-                                       models: try reader.string("models"), cores: try reader.int("cores"),
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let path = { (key: String) throws -> String? in
+            try reader.string(key).map { $0.hasPrefix("/") ? $0 : folder.appendingPathComponent($0).standardizedFileURL.path }
+        }
+        var settings = ServiceSettings(spool: try path("spool"), db: try path("db"),
+                                       models: try path("models"), cores: try reader.int("cores"),
                                        memoryMB: try reader.int("memory_mb"), maxJobs: try reader.int("max_jobs"),
                                        stopTimeout: try reader.double("stop_timeout"),
                                        rescanSeconds: try reader.double("rescan_seconds"), executor: try reader.string("executor"))
