@@ -158,10 +158,9 @@ public final class Transformer: @unchecked Sendable {
                             acts: Activations, output xOut: UnsafeMutablePointer<Float>?) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
         let gateUp = acts.gateUp.working(slot: s)
-        RMSNorm.forward(x: x1, gain: block.ffnNorm.pointer, eps: config.rmsNormEps, rows: rows,
-                        width: H, y: acts.normed.pointer, rstd: acts.rstd2.pointer + s * N)
         project(block.gateUp, rows: rows) {
-            block.gateUp.forward(acts.normed.pointer, count: rows, into: gateUp, scratch: acts.scratch)
+            block.gateUp.forward(normed(x1, gain: block.ffnNorm, rstd: acts.rstd2.pointer + s * N, acts: acts),
+                                 count: rows, into: gateUp, scratch: acts.scratch)
         }
         acts.gateUp.keep(slot: s, count: rows)
         guard xOut != nil || block.sandwich != nil else { return }
@@ -201,16 +200,26 @@ public final class Transformer: @unchecked Sendable {
                         slot s: Int, acts: Activations) {
         let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
-        RMSNorm.forward(x: x, gain: block.attentionNorm.pointer, eps: config.rmsNormEps, rows: N,
-                        width: H, y: acts.normed.pointer, rstd: acts.rstd1.pointer + s * N)
         project(block.qkv, rows: N) {
-            block.qkv.forward(acts.normed.pointer, count: N, into: qkv, scratch: acts.scratch)
+            block.qkv.forward(normed(x, gain: block.attentionNorm, rstd: acts.rstd1.pointer + s * N, acts: acts),
+                              count: N, into: qkv, scratch: acts.scratch)
         }
         if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
         if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
         rotate(qkv, batch: batch, layer: l, inverse: false)
         attention.forward(qkv: qkv, batch: batch, window: config.window(layer: l), lanes: acts.laneScratch(),
                           out: acts.attention.pointer)
+    }
+
+    /// RMSNorm(x) with `gain` as a projection's operand, made a block of rows at a time (its rows'
+    /// rstd written as they are made; `acts.normed` holds the rows where the product needs them whole).
+    private func normed(_ x: UnsafePointer<Float>, gain: FloatBuffer, rstd: UnsafeMutablePointer<Float>,
+                        acts: Activations) -> FrozenMatrix.Operand {
+        let (H, eps) = (config.hiddenSize, config.rmsNormEps)
+        return .made({ first, count, out in
+            RMSNorm.forwardOnThisThread(x: x + first * H, gain: gain.pointer, eps: eps, rows: count, width: H, y: out,
+                                        rstd: rstd + first)
+        }, staging: acts.normed.pointer)
     }
 
     /// Runs one block projection of `rows` rows, through the meter when one is attached.

@@ -8,15 +8,26 @@ public enum RMSNorm {
                                rows: Int, width: Int,
                                y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
         parallelFor(rows, minChunk: 16) { range in
-            for r in range {
-                let xr = x + r * width
-                let yr = y + r * width
-                var sum: Float = 0
-                for i in 0..<width { sum += xr[i] * xr[i] }
-                let s = 1 / (sum / Float(width) + eps).squareRoot()
-                rstd[r] = s
-                for i in 0..<width { yr[i] = xr[i] * s * gain[i] }
-            }
+            let first = range.lowerBound
+            forwardOnThisThread(x: x + first * width, gain: gain, eps: eps, rows: range.count, width: width,
+                                y: y + first * width, rstd: rstd + first)
+        }
+    }
+
+    /// `forward` on the calling thread alone: for rows made inside a parallel region (a product's
+    /// operand made a block at a time, `FrozenMatrix.Operand`). Each row's bits do not depend on
+    /// which rows go together.
+    public static func forwardOnThisThread(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, eps: Float,
+                                           rows: Int, width: Int,
+                                           y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let xr = x + r * width
+            let yr = y + r * width
+            var sum: Float = 0
+            for i in 0..<width { sum += xr[i] * xr[i] }
+            let s = 1 / (sum / Float(width) + eps).squareRoot()
+            rstd[r] = s
+            for i in 0..<width { yr[i] = xr[i] * s * gain[i] }
         }
     }
 
