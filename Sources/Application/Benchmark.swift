@@ -67,7 +67,8 @@ public struct Benchmark {
         public let train_gflops: Double
         public let forward_tokens_per_s: Double
         public let forward_gflops: Double
-        /// The block projections alone (the GEMM-bound part) during the forward+backward steps.
+        /// The block projections (the GEMM-bound part) during the forward+backward steps, with the norms
+        /// and the gate that make their operands as they run (`ProjectionMeter`).
         public let projection_gflops: Double
         public let projection_share: Double
         /// Nil when not measured (`measuresSGEMM`).

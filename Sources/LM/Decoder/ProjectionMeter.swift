@@ -2,7 +2,10 @@ import Dispatch
 import Tensor
 
 /// Wall time and operations of a transformer's block projections, the GEMM-bound part of a step, while
-/// it is attached as `Transformer.projectionMeter`. For benchmarks: the rate the products alone reach.
+/// it is attached as `Transformer.projectionMeter`. For benchmarks: the rate the products reach. The
+/// norms and the gate that make the qkv, gate/up and down projections' operands run inside those
+/// products (`FrozenMatrix.Operand`), so their time counts here too (`ptune bench --products` times
+/// the products alone).
 public final class ProjectionMeter {
     /// Seconds spent inside the products.
     public private(set) var seconds = 0.0
