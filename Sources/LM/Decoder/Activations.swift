@@ -15,7 +15,9 @@ import Tensor
 ///   norm) and their rstd [slots, N] each
 ///
 /// The per-sublayer scratch (normed, attention, activated) is free once the forward pass is done; the
-/// backward pass reuses it for the matching gradients (dNormed, dAttention, dActivated).
+/// backward pass reuses it for the matching gradients (dNormed, dAttention, dActivated). normed,
+/// activated and dGateUp are the staging rows of operands made as their products run
+/// (`FrozenMatrix.Operand`): written only where a product takes its operand whole in fp32.
 final class Activations {
     /// What is kept for `Transformer.backward`.
     enum Keeping: Equatable {
@@ -47,11 +49,13 @@ final class Activations {
     /// backward leaves them in fp32, unrounded. With `Transformer.recomputesActivations` the one slot is
     /// encoded too, so a gradient has the same bits recomputed or not.
     let gateUp: KeptRows
-    /// [N, H] normalised input of the current sublayer.
+    /// [N, H] normalised input of the current sublayer where its product takes it whole (else never
+    /// written); the post-norm's output in the sandwich layout.
     let normed: FloatBuffer
     /// [N, nh*d] attention output before the output projection.
     let attention: FloatBuffer
-    /// [N, F] the gated activation's output.
+    /// [N, F] the gated activation's output where the down projection takes it whole (else never
+    /// written).
     let activated: FloatBuffer
     let headsRaw: FloatBuffer
     let headsRstd: FloatBuffer
@@ -59,7 +63,8 @@ final class Activations {
     let attentionOutRstd: FloatBuffer
     let ffnOut: FloatBuffer
     let ffnOutRstd: FloatBuffer
-    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F], dqkv [N, W] and, for the
+    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F] (where the gate/up
+    /// projection's backward takes it whole; else never written), dqkv [N, W] and, for the
     /// sandwich layout, dSublayer [N, H] (a sublayer output's gradient before its norm).
     let dGateUp: FloatBuffer
     let dqkv: FloatBuffer

@@ -3,9 +3,9 @@ import Tensor
 
 /// Wall time and operations of a transformer's block projections, the GEMM-bound part of a step, while
 /// it is attached as `Transformer.projectionMeter`. For benchmarks: the rate the products reach. The
-/// norms and the gate that make the qkv, gate/up and down projections' operands run inside those
-/// products (`FrozenMatrix.Operand`), so their time counts here too (`ptune bench --products` times
-/// the products alone).
+/// norms, the gate and the gate's backward (with the kept rows it decodes) that make the qkv, gate/up,
+/// down and gate/up-backward operands run inside those products (`FrozenMatrix.Operand`), so their
+/// time counts here too (`ptune bench --products` times the products alone).
 public final class ProjectionMeter {
     /// Seconds spent inside the products.
     public private(set) var seconds = 0.0

@@ -135,6 +135,39 @@ struct DecoderGradientTests {
         #expect(worst < 1e-4 * max(1, size), "largest difference \(worst), largest entry \(size)")
     }
 
+    /// A batch of 56 rows, more than a product makes at a time where it makes its operand as it runs
+    /// (the norms', the gate's and the gate's backward, `FrozenMatrix.Operand`): in every precision the
+    /// embedding gradient of the batch is the sum of each sequence's own, run alone in a few rows.
+    @Test(arguments: [Precision.fp32, .bf16, .int8])
+    func aTallBatchGivesTheGradientOfSequencesAlone(precision: Precision) {
+        for c in TinyModel.variants {
+            let decoder = TinyModel.decoder(c, precision: precision)
+            var rng = SeededGenerator(seed: 23)
+            let H = c.hiddenSize
+            let embeddings = rng.normalBuffer(count: 8 * H, std: 1)
+            let sequences: [[DecoderInput]] = (0..<8).map { i in
+                [.embedding(i)] + (0..<6).map { DecoderInput.token(1 + (5 * i + 3 * $0) % (c.vocabSize - 1)) }
+            }
+            let g = rng.normalBuffer(count: sequences.count * c.vocabSize, std: 1)
+            let batch = DecoderBatch(sequences: sequences, embeddings: embeddings)
+            #expect(batch.rowCount == 56)
+            let together = FloatBuffer(count: embeddings.count)
+            let pass = decoder.forward(batch, logitsAt: sequences.indices.map { LogitPosition(sequence: $0, position: 6) },
+                                       saveForBackward: true)
+            batch.accumulateEmbeddingGradient(decoder.backward(pass, logitGradient: g), width: H, into: together)
+            let alone = FloatBuffer(count: embeddings.count)
+            for (i, s) in sequences.enumerated() {
+                let single = DecoderBatch(sequences: [s], embeddings: embeddings)
+                let pass = decoder.forward(single, logitsAt: [LogitPosition(sequence: 0, position: 6)], saveForBackward: true)
+                let gi = FloatBuffer(Array(g.array[i * c.vocabSize..<(i + 1) * c.vocabSize]))
+                single.accumulateEmbeddingGradient(decoder.backward(pass, logitGradient: gi), width: H, into: alone)
+            }
+            let worst = zip(together.array, alone.array).map { abs($0 - $1) }.max() ?? 0
+            let size = alone.array.map(abs).max() ?? 0
+            #expect(size > 0 && worst < 1e-4 * max(1, size), "\(precision), \(c.architecture): largest difference \(worst) of \(size)")
+        }
+    }
+
     @Test func gradientOfTokensAfterTheLossPositionIsZero() {
         let c = TinyModel.variants[0]
         let decoder = TinyModel.decoder(c)
