@@ -37,6 +37,9 @@
 #define PAIRS_PER_TILE 16
 #define PANEL_TILE_ELEMENTS (PAIRS_PER_TILE * PTUNE_BF16_PANEL_COLUMNS * 2)
 #define CHUNK_TILES 20
+// What a thread packs of panels at once, and of A's rows it keeps for them: within a core's L2.
+#define PANEL_GROUP_BYTES (512 * 1024)
+#define A_GROUP_BYTES (1024 * 1024)
 
 // Linux grants a process the AMX tile registers only on request (arch_prctl ARCH_REQ_XCOMP_PERM for
 // the XTILEDATA feature, for every thread of the process); without it the first tile instruction
@@ -162,28 +165,52 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
     int tiles = (pairs + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
     int padded_pairs = tiles * PAIRS_PER_TILE;
     int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
-    uint16_t *panel = ptune_bf16_panel(padded_pairs);
+    // Where A is too long to stay in L2 (528 x 1536 and more), panels are packed a group at a time
+    // and rows taken a group at a time, so that a group of rows' tiles of A stays in L2 while every
+    // panel of the group multiplies it: read once per panel, such an A streamed from L3 for each
+    // (528 x 576 x 1536 forward and 528 x 576 x 3072 backward: 8-9% faster on one Xeon core).
+    size_t panel_elements = (size_t)padded_pairs * PTUNE_BF16_PANEL_COLUMNS * 2;
+    int panel_count = (column_end - column_begin + PTUNE_BF16_PANEL_COLUMNS - 1) / PTUNE_BF16_PANEL_COLUMNS;
+    long fitting_panels = PANEL_GROUP_BYTES / (long)(panel_elements * sizeof(uint16_t));
+    int group = fitting_panels < 1 ? 1 : fitting_panels > panel_count ? panel_count : (int)fitting_panels;
+    long fitting_rows = A_GROUP_BYTES / ((long)tiles * TILE_K * (long)sizeof(uint16_t)) / BLOCK * BLOCK;
+    long group_rows = fitting_rows < BLOCK ? BLOCK : fitting_rows;
+    // Where all of A fits, each panel is packed just before it multiplies, while it is still in L1.
+    if (group_rows >= M) group = 1;
+    uint16_t *panels = ptune_thread_buffer(PTUNE_BUFFER_BF16_PANEL, (size_t)group * panel_elements * sizeof(uint16_t));
     // The accumulators of every block of rows, set aside between the parts of a panel [rows][32].
     float *partial = chunks > 1 ? ptune_thread_buffer(PTUNE_BUFFER_BF16_PARTIAL, (size_t)padded_rows(M) * BLOCK * sizeof(float))
                                 : NULL;
     float sums[BLOCK * BLOCK] __attribute__((aligned(64)));
     configure_tiles();
-    for (int column = column_begin; column < column_end; column += PTUNE_BF16_PANEL_COLUMNS) {
-        ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, column, panel);
-        memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
-               (size_t)(padded_pairs - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
-        int width = column_end - column < PTUNE_BF16_PANEL_COLUMNS ? column_end - column : PTUNE_BF16_PANEL_COLUMNS;
-        for (int first = 0; first < tiles; first += chunk) {
-            int count = tiles - first < chunk ? tiles - first : chunk;
-            int last = first + count == tiles;
-            for (int row = 0; row < M; row += BLOCK) {
-                float *set_aside = partial ? partial + (size_t)row * BLOCK : NULL;
-                multiply_block(a + (size_t)(row / TILE) * row_tile_step + (size_t)first * TILE_ELEMENTS, row_tile_step,
-                               panel + (size_t)first * PANEL_TILE_ELEMENTS, count, first > 0 ? set_aside : NULL,
-                               last ? sums : set_aside);
-                if (last) {
-                    int rows = M - row < BLOCK ? M - row : BLOCK;
-                    store_block(sums, rows, beta, C + (size_t)row * ldc + column, ldc, width);
+    for (int first_panel = 0; first_panel < panel_count; first_panel += group) {
+        int in_group = panel_count - first_panel < group ? panel_count - first_panel : group;
+        for (int p = 0; p < in_group; p++) {
+            uint16_t *panel = panels + (size_t)p * panel_elements;
+            ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, column_begin + (first_panel + p) * PTUNE_BF16_PANEL_COLUMNS,
+                                         panel);
+            memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
+                   (size_t)(padded_pairs - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
+        }
+        for (long row_first = 0; row_first < M; row_first += group_rows) {
+            long row_end = M - row_first < group_rows ? M : row_first + group_rows;
+            for (int p = 0; p < in_group; p++) {
+                const uint16_t *panel = panels + (size_t)p * panel_elements;
+                int column = column_begin + (first_panel + p) * PTUNE_BF16_PANEL_COLUMNS;
+                int width = column_end - column < PTUNE_BF16_PANEL_COLUMNS ? column_end - column : PTUNE_BF16_PANEL_COLUMNS;
+                for (int first = 0; first < tiles; first += chunk) {
+                    int count = tiles - first < chunk ? tiles - first : chunk;
+                    int last = first + count == tiles;
+                    for (long row = row_first; row < row_end; row += BLOCK) {
+                        float *set_aside = partial ? partial + (size_t)row * BLOCK : NULL;
+                        multiply_block(a + (size_t)(row / TILE) * row_tile_step + (size_t)first * TILE_ELEMENTS,
+                                       row_tile_step, panel + (size_t)first * PANEL_TILE_ELEMENTS, count,
+                                       first > 0 ? set_aside : NULL, last ? sums : set_aside);
+                        if (last) {
+                            int rows = M - row < BLOCK ? (int)(M - row) : BLOCK;
+                            store_block(sums, rows, beta, C + (size_t)row * ldc + column, ldc, width);
+                        }
+                    }
                 }
             }
         }

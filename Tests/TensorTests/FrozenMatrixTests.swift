@@ -39,8 +39,10 @@ import Testing
 
     /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile
     /// and the AMX kernel's 32-row blocks, inner sizes of whole AMX tiles (32 k) and not, and one whose
-    /// panel the AMX kernel takes in two parts (more than 20 tiles of k).
-    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96), (33, 40, 700)]
+    /// panel the AMX kernel takes in two parts (more than 20 tiles of k), and one so long that the AMX
+    /// kernel takes its rows in two groups and packs each of its panels on its own (k 5500 forward).
+    static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96), (33, 40, 700),
+                         (100, 70, 5500)]
 
     @Test(arguments: shapes)
     func bothDirectionsMatchTheBF16Reference(shape: (Int, Int, Int)) {
