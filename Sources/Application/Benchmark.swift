@@ -216,16 +216,25 @@ public struct Benchmark {
 
     /// Mean seconds per call of `body` over about `seconds`, after one warm-up call.
     static func time(_ seconds: Double, _ body: () -> Void) -> Double {
+        calls(seconds, body).mean
+    }
+
+    /// Mean and shortest seconds per call of `body` over about `seconds`, after one warm-up call.
+    static func calls(_ seconds: Double, _ body: () -> Void) -> (mean: Double, shortest: Double) {
         body()
         let start = DispatchTime.now().uptimeNanoseconds
         var n = 0
         var elapsed = 0.0
+        var shortest = Double.infinity
         repeat {
+            let before = DispatchTime.now().uptimeNanoseconds
             body()
+            let now = DispatchTime.now().uptimeNanoseconds
+            shortest = min(shortest, Double(now - before) / 1e9)
             n += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            elapsed = Double(now - start) / 1e9
         } while elapsed < seconds
-        return elapsed / Double(n)
+        return (elapsed / Double(n), shortest)
     }
 
     /// GFLOP/s of a large square single-precision GEMM on OpenBLAS's own pool of `Threads.count` threads.

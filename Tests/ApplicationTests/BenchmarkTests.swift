@@ -44,7 +44,7 @@ import Testing
             #expect(rate.direction == (forward ? "forward" : "backward"))
             #expect(rate.m == report.rows)
             #expect([rate.n, rate.k] == (forward ? [matrix.rows, matrix.columns] : [matrix.columns, matrix.rows]))
-            #expect(rate.gflops > 0)
+            #expect(rate.gflops > 0 && rate.best_gflops >= rate.gflops)
             #expect((rate.fp32_gflops != nil) == (precision != .fp32))
         }
         #expect(report.table.contains("qkv       forward"))
