@@ -142,8 +142,8 @@ extension FrozenMatrix {
         let quantized = memory.bindMemory(to: Int8.self, capacity: m * lda)
         let operandScales = (memory + m * lda).bindMemory(to: Float.self, capacity: m * blocks)
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
-            a.rows(rows, inner: k) { block, first, count in
-                ptune_i8_quantize_rows(block, count, k, k, quantized + first * lda, lda, operandScales + first * blocks)
+            a.rows(rows, inner: k) { made, first, count in
+                ptune_i8_quantize_rows(made, count, k, k, quantized + first * lda, lda, operandScales + first * blocks)
             }
         } multiply: { begin, end in
             ptune_i8_gemm(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(lda), values, scales,
