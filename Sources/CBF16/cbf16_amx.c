@@ -177,7 +177,7 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
     long group_rows = fitting_rows < BLOCK ? BLOCK : fitting_rows;
     // Where all of A fits, each panel is packed just before it multiplies, while it is still in L1.
     if (group_rows >= M) group = 1;
-    uint16_t *panels = ptune_thread_buffer(PTUNE_BUFFER_BF16_PANEL, (size_t)group * panel_elements * sizeof(uint16_t));
+    uint16_t *panels = ptune_bf16_panel(group * padded_pairs);
     // The accumulators of every block of rows, set aside between the parts of a panel [rows][32].
     float *partial = chunks > 1 ? ptune_thread_buffer(PTUNE_BUFFER_BF16_PARTIAL, (size_t)padded_rows(M) * BLOCK * sizeof(float))
                                 : NULL;

@@ -95,16 +95,9 @@ public final class KeptRows {
     public func kept(slot s: Int, count: Int) -> UnsafePointer<Float> {
         let out = working(slot: s)
         precondition(count <= rows, "\(count) rows read from a slot of \(rows)")
-        switch encoding {
-        case .fp32: break
-        case .bf16: BF16Rows.widen(rounded + s * rows * width, rows: count, columns: width, into: out)
-        case .int8:
-            let (integers, scales) = int8(slot: s)
-            let (width, padded) = (width, padded)
-            parallelFor(count, minChunk: 16) { part in
-                ptune_i8_widen_row_blocks(integers, scales, nil, padded, part.lowerBound, part.count, 0, width,
-                                          out + part.lowerBound * width, width)
-            }
+        if encoding != .fp32 {
+            let width = width
+            parallelFor(count, minChunk: 16) { part in decode(slot: s, part, into: out + part.lowerBound * width) }
         }
         return UnsafePointer(out)
     }
@@ -116,18 +109,23 @@ public final class KeptRows {
     public func rows(slot s: Int, _ range: Range<Int>) -> UnsafePointer<Float> {
         precondition(s >= 0 && s < slots && range.lowerBound >= 0 && range.upperBound <= rows,
                      "rows \(range) of slot \(s) outside \(slots) slots of \(rows)")
+        if encoding == .fp32 { return UnsafePointer(values.pointer + (s * rows + range.lowerBound) * width) }
+        let out = ThreadBuffer.keptRows.floats(range.count * width)
+        decode(slot: s, range, into: out)
+        return UnsafePointer(out)
+    }
+
+    /// Encoded rows `range` of slot `s` widened to fp32 into out [range.count, width], on the calling
+    /// thread.
+    private func decode(slot s: Int, _ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
         switch encoding {
         case .fp32:
-            return UnsafePointer(values.pointer + (s * rows + range.lowerBound) * width)
+            preconditionFailure("fp32 rows are kept as they are")
         case .bf16:
-            let out = ThreadBuffer.keptRows.floats(range.count * width)
             ptune_bf16_widen_rows(rounded + (s * rows + range.lowerBound) * width, range.count, width, width, out, width)
-            return UnsafePointer(out)
         case .int8:
-            let out = ThreadBuffer.keptRows.floats(range.count * width)
             let (integers, scales) = int8(slot: s)
             ptune_i8_widen_row_blocks(integers, scales, nil, padded, range.lowerBound, range.count, 0, width, out, width)
-            return UnsafePointer(out)
         }
     }
 

@@ -77,32 +77,24 @@ public final class PromptStep {
     /// Takes one step at `learningRate` on the batch `inputs` builds on the prompt table.
     public func run(learningRate: Float, inputs: (FloatBuffer) -> Inputs) -> Outcome {
         var encoder = EncoderSeconds()
-        let table = Self.timed(&encoder.forward) { promptEncoder.forward() }
+        let table = timed(&encoder.forward) { promptEncoder.forward() }
         let batch = inputs(table)
         let pass = transformer.forward(batch.batch, logitsAt: batch.positions, saveForBackward: true)
         let (loss, dLogits) = batch.loss(pass.logits)
         let dInput = transformer.backward(pass, logitGradient: dLogits)
         dTable.zero()
         batch.batch.accumulateEmbeddingGradient(dInput, width: promptEncoder.width, into: dTable)
-        Self.timed(&encoder.backward) {
+        timed(&encoder.backward) {
             promptEncoder.zeroGradient()
             promptEncoder.backward(dTable)
         }
         let scale = clipNorm.map { maxNorm in
-            Self.timed(&encoder.clipping) { clipFactor(promptEncoder.gradient, maxNorm: maxNorm).factor }
+            timed(&encoder.clipping) { clipFactor(promptEncoder.gradient, maxNorm: maxNorm).factor }
         } ?? 1
-        Self.timed(&encoder.update) {
+        timed(&encoder.update) {
             optimizer.step(parameters: promptEncoder.parameters, gradient: promptEncoder.gradient, learningRate: learningRate,
                            gradientScale: scale)
         }
         return Outcome(loss: loss, tokenCount: batch.batch.tokenCount, encoderSeconds: encoder)
-    }
-
-    /// `body`'s result, its wall-clock seconds added to `seconds`.
-    @discardableResult
-    private static func timed<T>(_ seconds: inout Double, _ body: () -> T) -> T {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        return body()
     }
 }

@@ -219,11 +219,11 @@ public final class Trainer {
     /// Evaluates the current table on dev; keeps it when it is the best so far (`DevScore`: the primary
     /// metric, then the log-loss), counts patience otherwise.
     private func evaluate(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
-        let evalStart = DispatchTime.now().uptimeNanoseconds
-        let current = promptEncoder.forward()
-        let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
-        let metrics = Metrics.of(predictions, kind: spec.kind)
-        run.state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+        let (current, predictions, metrics) = timed(&run.state.evalSeconds) {
+            let current = promptEncoder.forward()
+            let predictions = evaluator.predict(data.dev, table: current, batchSize: settings.evalBatchSize)
+            return (current, predictions, Metrics.of(predictions, kind: spec.kind))
+        }
         let best = run.state.bestMetric.map { DevScore(primary: $0, logLoss: run.state.bestLogLoss) }
         let improved = best.map { metrics.score > $0 } ?? true
         run.state.devCurve.append(DevPoint(step: run.state.step, metrics: metrics))
@@ -264,14 +264,14 @@ public final class Trainer {
         var state = run.state
         let kept = run.bestTable ?? promptEncoder.forward()
         if run.bestTable == nil { state.bestStep = state.step }
-        let evalStart = DispatchTime.now().uptimeNanoseconds
         let onDev = !data.dev.isEmpty
-        let checked = run.bestDevPredictions
-            ?? evaluator.predict(onDev ? data.dev : Self.evenSample(data.train), table: kept, batchSize: settings.evalBatchSize)
-        let dev = onDev ? Metrics.of(checked, kind: spec.kind) : nil
-        let test = data.test.isEmpty ? nil
-            : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
-        state.evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - evalStart) / 1e9
+        let (checked, dev, test) = timed(&state.evalSeconds) {
+            let checked = run.bestDevPredictions
+                ?? evaluator.predict(onDev ? data.dev : Self.evenSample(data.train), table: kept, batchSize: settings.evalBatchSize)
+            let test = data.test.isEmpty ? nil
+                : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
+            return (checked, onDev ? Metrics.of(checked, kind: spec.kind) : nil, test)
+        }
         let warnings = diagnosis.warnings(lossCurve: state.lossCurve, predictions: checked, onDev: onDev, dev: dev)
         let result = SeedResult(seed: state.seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
                                 dev: dev, test: test, lossCurve: state.lossCurve, devCurve: state.devCurve,

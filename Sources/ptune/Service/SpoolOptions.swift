@@ -14,8 +14,10 @@ struct SpoolOptions: ParsableArguments {
 
     func settings() throws -> ServiceSettings { try ServiceSettings.load(path: config) }
 
-    func spoolURL() throws -> URL {
-        URL(fileURLWithPath: try spool ?? settings().spool ?? "spool").standardizedFileURL
+    func spoolURL() throws -> URL { try spoolURL(settings()) }
+
+    private func spoolURL(_ settings: ServiceSettings) -> URL {
+        URL(fileURLWithPath: spool ?? settings.spool ?? "spool").standardizedFileURL
     }
 
     /// `--db`; else the config file's `db`; else SPOOL/ptune.sqlite. A config file that names both its
@@ -25,7 +27,7 @@ struct SpoolOptions: ParsableArguments {
     func databasePath() throws -> String {
         if let db { return db }
         let settings = try settings()
-        let spool = try spoolURL()
+        let spool = spoolURL(settings)
         guard let configured = settings.db else { return spool.appendingPathComponent("ptune.sqlite").path }
         if let configuredSpool = settings.spool,
            spool.resolvingSymlinksInPath().path != URL(fileURLWithPath: configuredSpool).standardizedFileURL.resolvingSymlinksInPath().path {
