@@ -63,10 +63,12 @@ final class Activations {
     let attentionOutRstd: FloatBuffer
     let ffnOut: FloatBuffer
     let ffnOutRstd: FloatBuffer
-    /// Backward scratch, kept only when saving for backward: dGateUp [N, 2F] (where the gate/up
-    /// projection's backward takes it whole; else never written), dqkv [N, W] and, for the
-    /// sandwich layout, dSublayer [N, H] (a sublayer output's gradient before its norm).
-    let dGateUp: FloatBuffer
+    /// Backward scratch: dGateUp [N, 2F], the staging rows of the gate/up projection's backward
+    /// operand, allocated at its first use and never written where that product rounds its operand
+    /// (so its pages never count against memory there); dqkv [N, W] and, for the sandwich layout,
+    /// dSublayer [N, H] (a sublayer output's gradient before its norm), kept only when saving for
+    /// backward.
+    let dGateUp = Scratch()
     let dqkv: FloatBuffer
     let dSublayer: FloatBuffer
     /// Reused by the bf16 products for their rounded operands.
@@ -95,7 +97,6 @@ final class Activations {
         normed = FloatBuffer(count: rows * H)
         attention = FloatBuffer(count: rows * config.queryWidth)
         activated = FloatBuffer(count: rows * F)
-        dGateUp = FloatBuffer(count: saveForBackward ? rows * 2 * F : 0)
         dqkv = FloatBuffer(count: saveForBackward ? rows * W : 0)
         let sandwich = config.architecture.block.normsSublayerOutputs ? 1 : 0
         let heads = config.headCount + config.kvHeadCount

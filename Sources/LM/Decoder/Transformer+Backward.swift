@@ -95,7 +95,7 @@ extension Transformer {
     func mlpBackward(_ block: Block, slot s: Int, batchRows N: Int, rows n: Int, dx: UnsafeMutablePointer<Float>,
                      acts: Activations) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
-        let (dNormed, dActivated, dGateUp) = (acts.normed, acts.activated, acts.dGateUp)
+        let (dNormed, dActivated) = (acts.normed, acts.activated)
         let dDown = sublayerGradient(postNorm: block.sandwich?.ffnOutput, dy: dx, rows: n,
                                      saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N,
                                      acts: acts)
@@ -105,11 +105,12 @@ extension Transformer {
         // The gate's backward makes the gate/up projection's operand a block of rows at a time, from the
         // kept rows: where the product rounds its operand, dGateUp [n, 2F] is never written whole.
         let (activation, kept, dOut) = (config.architecture.block.activation, acts.gateUp, UnsafePointer(dActivated.pointer))
+        let staging = acts.dGateUp.buffer(of: Float.self, count: n * 2 * F)
         project(block.gateUp, rows: n) {
             block.gateUp.backward(.made({ first, count, out in
                 activation.backwardOnThisThread(gateUp: kept.rows(slot: s, first..<first + count), dOut: dOut + first * F,
                                                 rows: count, width: F, dGateUp: out)
-            }, staging: dGateUp.pointer), count: n, into: dNormed.pointer, scratch: acts.scratch)
+            }, staging: staging), count: n, into: dNormed.pointer, scratch: acts.scratch)
         }
         RMSNorm.backward(x: acts.mid.kept(slot: s, count: n), gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
                          dy: dNormed.pointer, rows: n, width: H, dx: dx, accumulate: true)
