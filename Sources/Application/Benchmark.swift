@@ -222,18 +222,16 @@ public struct Benchmark {
     /// Mean and shortest seconds per call of `body` over about `seconds`, after one warm-up call.
     static func calls(_ seconds: Double, _ body: () -> Void) -> (mean: Double, shortest: Double) {
         body()
-        let start = DispatchTime.now().uptimeNanoseconds
+        let total = Stopwatch()
         var n = 0
-        var elapsed = 0.0
         var shortest = Double.infinity
         repeat {
-            let before = DispatchTime.now().uptimeNanoseconds
-            body()
-            let now = DispatchTime.now().uptimeNanoseconds
-            shortest = min(shortest, Double(now - before) / 1e9)
+            var call = 0.0
+            timed(&call, body)
+            shortest = min(shortest, call)
             n += 1
-            elapsed = Double(now - start) / 1e9
-        } while elapsed < seconds
+        } while total.seconds < seconds
+        let elapsed = total.seconds
         return (elapsed / Double(n), shortest)
     }
 

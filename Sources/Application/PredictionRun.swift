@@ -59,7 +59,7 @@ public struct PredictionRun {
         log("\(total) records, \(done) already predicted; batches of \(manifest.batchSize), \(Threads.count) threads")
         let evaluator = Evaluator(model: trained.model, encoder: trained.encoder)
         var position = done
-        let predictStart = DispatchTime.now().uptimeNanoseconds
+        let stopwatch = Stopwatch()
         while position < total {
             if stopRequested() { throw PredictionInterrupted(done: position, total: total) }
             let end = min(total, position + manifest.batchSize)
@@ -68,7 +68,7 @@ public struct PredictionRun {
             position = end
             onProgress(position, total)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - predictStart) / 1e9
+        let seconds = stopwatch.seconds
         try output.close()
         let metrics = bundle.labelled
             ? Metrics.of(try PredictionLog.read(output.url), kind: trained.prompt.spec.kind) : nil

@@ -1,4 +1,4 @@
-import Dispatch
+import Base
 import Tensor
 
 /// Wall time and operations of a transformer's block projections, the GEMM-bound part of a step, while
@@ -19,9 +19,7 @@ public final class ProjectionMeter {
 
     /// Runs `body`, a product of `rows` rows with `matrix`, and adds its time and operations.
     func measure(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        timed(&seconds, body)
         operations += 2 * Double(rows) * Double(matrix.rows) * Double(matrix.columns)
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import Base
 import LM
 import Tensor
 

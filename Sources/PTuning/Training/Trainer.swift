@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import LM
 import Tensor
@@ -175,15 +176,16 @@ public final class Trainer {
             let indices = epochOrder[(inEpoch * settings.batchSize)..<min(epochOrder.count, (inEpoch + 1) * settings.batchSize)]
             let batch = indices.map { data.train[$0] }
 
-            let started = DispatchTime.now().uptimeNanoseconds
             let rate = schedule.rate(step: run.state.step, epoch: epoch, totalSteps: total)
-            let outcome = step.run(learningRate: rate) { table in
-                let plan = objective.plan(batch, table: table)
-                return PromptStep.Inputs(batch: plan.batch, positions: plan.positions) { logits in
-                    objective.loss(batch, plan: plan, logits: logits)
+            var seconds = 0.0
+            let outcome = timed(&seconds) {
+                step.run(learningRate: rate) { table in
+                    let plan = objective.plan(batch, table: table)
+                    return PromptStep.Inputs(batch: plan.batch, positions: plan.positions) { logits in
+                        objective.loss(batch, plan: plan, logits: logits)
+                    }
                 }
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
             run.state.step += 1
             run.state.trainSeconds += seconds

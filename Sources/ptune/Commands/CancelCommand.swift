@@ -12,12 +12,13 @@ struct CancelCommand: ParsableCommand {
     @Argument(help: "The job id or a unique prefix.") var job: String
 
     func run() throws {
-        let store = try spoolOptions.openStore()
+        let settings = try spoolOptions.settings()
+        let store = try spoolOptions.openStore(settings: settings)
         let record = try spoolOptions.job(job, in: store)
         guard !record.state.isTerminal else {
             throw ActionableError("job \(record.id) already ended: \(record.state.rawValue)")
         }
-        try CancelRequests.request(record.id, spool: try spoolOptions.spoolURL())
+        try CancelRequests.request(record.id, spool: spoolOptions.spoolURL(settings))
         print("asked the daemon to cancel \(record.id) (\(record.name)); `ptune show \(record.id)` shows when it has")
     }
 }

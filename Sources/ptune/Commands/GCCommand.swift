@@ -20,9 +20,10 @@ struct GCCommand: ParsableCommand {
     @Flag(name: .long, help: "Only list what would be removed.") var dryRun = false
 
     func run() throws {
-        let policy = try spoolOptions.settings().retention
-        let layout = SpoolLayout(root: try spoolOptions.spoolURL())
-        let store = try spoolOptions.openStore(readOnly: dryRun)
+        let settings = try spoolOptions.settings()
+        let policy = settings.retention
+        let layout = SpoolLayout(root: spoolOptions.spoolURL(settings))
+        let store = try spoolOptions.openStore(readOnly: dryRun, settings: settings)
         printForTerminal("retention: \(policy.summary)")
         let now = Date()
         let (plan, artifacts) = try RetentionSweep.preview(layout: layout, store: store, policy: policy, now: now)

@@ -56,13 +56,13 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "ptune")
         logger.logLevel = .info
         let settings = try spoolOptions.settings()
-        let spool = try spoolOptions.spoolURL()
+        let spool = spoolOptions.spoolURL(settings)
         let kindName = executor ?? settings.executor ?? LocalExecutorKind().name
         guard let kind = ExecutorRegistry.standard.named(kindName) else { throw ActionableError("no executor \(kindName)") }
         let budgets = kind.defaultBudgets(cores: ProcessInfo.processInfo.activeProcessorCount,
                                           memoryMB: Int(Double(ProcessInfo.processInfo.physicalMemory) / 1_048_576 * 0.8))
         var config = DaemonConfig(
-            spool: spool, database: try spoolOptions.databasePath(),
+            spool: spool, database: try spoolOptions.databasePath(settings),
             models: models ?? settings.models ?? ModelResolution.modelDirectory,
             cores: cores ?? settings.cores ?? budgets.cores, memoryMB: memory ?? settings.memoryMB ?? budgets.memoryMB,
             maxJobs: maxJobs ?? settings.maxJobs ?? budgets.maxJobs, workerExecutable: Self.executablePath)

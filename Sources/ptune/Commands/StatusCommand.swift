@@ -22,8 +22,10 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try spoolOptions.openStore()
-        let status = DaemonStatus.read(spool: try spoolOptions.spoolURL())
+        let settings = try spoolOptions.settings()
+        let spool = spoolOptions.spoolURL(settings)
+        let store = try spoolOptions.openStore(settings: settings)
+        let status = DaemonStatus.read(spool: spool)
         let alive = status.map { kill($0.pid, 0) == 0 && Date().timeIntervalSince($0.updatedAt) < 30 } ?? false
         let counts = Dictionary(uniqueKeysWithValues: try store.stateCounts().map { ($0.key.rawValue, $0.value) })
         let output = Output(daemon: status, daemonAlive: alive, counts: counts, queued: try store.queuedJobs(),
@@ -38,7 +40,7 @@ struct StatusCommand: ParsableCommand {
             printForTerminal("daemon    pid \(status.pid)\(stopping); \(kind.statusLine(status))")
             if let address = status.metricsAddress { printForTerminal("metrics   http://\(address)/metrics") }
         } else {
-            printForTerminal("daemon    not running (no fresh status in \(try spoolOptions.spoolURL().path)/control/status.json)")
+            printForTerminal("daemon    not running (no fresh status in \(spool.path)/control/status.json)")
         }
         printForTerminal("jobs      " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         if !output.running.isEmpty {

@@ -16,7 +16,8 @@ struct SpoolOptions: ParsableArguments {
 
     func spoolURL() throws -> URL { try spoolURL(settings()) }
 
-    private func spoolURL(_ settings: ServiceSettings) -> URL {
+    /// `--spool`, else the spool of `settings` (the config file read once by the caller), else ./spool.
+    func spoolURL(_ settings: ServiceSettings) -> URL {
         URL(fileURLWithPath: spool ?? settings.spool ?? "spool").standardizedFileURL
     }
 
@@ -26,7 +27,12 @@ struct SpoolOptions: ParsableArguments {
     /// history to use, so that neither the service's history nor a spool's own is used by surprise.
     func databasePath() throws -> String {
         if let db { return db }
-        let settings = try settings()
+        return try databasePath(settings())
+    }
+
+    /// `databasePath()` with the config file's `settings` already read.
+    func databasePath(_ settings: ServiceSettings) throws -> String {
+        if let db { return db }
         let spool = spoolURL(settings)
         guard let configured = settings.db else { return spool.appendingPathComponent("ptune.sqlite").path }
         if let configuredSpool = settings.spool,
@@ -41,7 +47,15 @@ struct SpoolOptions: ParsableArguments {
 
     /// The history, opened read-only unless `readOnly` is false (`ptune gc`): readers never block the daemon.
     func openStore(readOnly: Bool = true) throws -> JobStore {
-        let path = try databasePath()
+        try openStore(at: databasePath(), readOnly: readOnly)
+    }
+
+    /// `openStore(readOnly:)` with the config file's `settings` already read.
+    func openStore(readOnly: Bool = true, settings: ServiceSettings) throws -> JobStore {
+        try openStore(at: databasePath(settings), readOnly: readOnly)
+    }
+
+    private func openStore(at path: String, readOnly: Bool) throws -> JobStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ActionableError("no ptune database at \(path)",
                            hint: "start the daemon once (`ptune serve --spool DIR`), or pass --spool / --db")
