@@ -47,3 +47,21 @@ float ptune_vector_exp_sum(const float *in, long count, float shift, float *out)
     default: return ptune_vector_exp_sum_portable(in, count, shift, out);
     }
 }
+
+void ptune_rms_norm_forward(const float *x, const float *gain, float eps, long rows, long width, float *y,
+                            float *rstd) {
+    DISPATCH(ptune_rms_norm_forward, x, gain, eps, rows, width, y, rstd)
+}
+
+void ptune_rms_norm_backward(const float *x, const float *gain, const float *rstd, const float *dy, long rows,
+                             long width, float *dx, int accumulate) {
+    DISPATCH(ptune_rms_norm_backward, x, gain, rstd, dy, rows, width, dx, accumulate)
+}
+
+void ptune_softmax_rows(float *x, long rows, long width, long causal_offset, long window) {
+    DISPATCH(ptune_softmax_rows, x, rows, width, causal_offset, window)
+}
+
+void ptune_softmax_backward_rows(const float *p, float *dp, long rows, long width, long causal_offset) {
+    DISPATCH(ptune_softmax_backward_rows, p, dp, rows, width, causal_offset)
+}

@@ -105,6 +105,52 @@ TARGET void NAME(ptune_gated_backward)(int activation, const float *gate_up, con
     }
 }
 
+// A row's sum of a[i] * b[i] * c[i] (c may be NULL: a[i] * b[i]) in sixteen partial sums, element i in
+// lane i mod 16, then the lanes added in order. A last short group is added element by element into its
+// lanes (variable-length copies into a vector would each be a call).
+TARGET __attribute__((always_inline)) static inline float NAME(lane_sum)(const float *a, const float *b,
+                                                                           const float *c, long count) {
+    v16f sums = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        v16f product = NAME(load)(a + i, 16) * NAME(load)(b + i, 16);
+        sums += c ? product * NAME(load)(c + i, 16) : product;
+    }
+    for (; i < count; i++) sums[i & 15] += c ? a[i] * b[i] * c[i] : a[i] * b[i];
+    float sum = 0;
+    for (int lane = 0; lane < 16; lane++) sum += sums[lane];
+    return sum;
+}
+
+TARGET void NAME(ptune_rms_norm_forward)(const float *x, const float *gain, float eps, long rows, long width,
+                                         float *y, float *rstd) {
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * width;
+        float *yr = y + r * width;
+        float s = 1.0f / sqrtf(NAME(lane_sum)(xr, xr, 0, width) / (float)width + eps);
+        rstd[r] = s;
+        for (long i = 0; i < width; i += 16) {
+            long n = width - i;
+            NAME(store)(yr + i, NAME(load)(xr + i, n) * s * NAME(load)(gain + i, n), n);
+        }
+    }
+}
+
+TARGET void NAME(ptune_rms_norm_backward)(const float *x, const float *gain, const float *rstd, const float *dy,
+                                          long rows, long width, float *dx, int accumulate) {
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * width, *dyr = dy + r * width;
+        float *dxr = dx + r * width;
+        float s = rstd[r];
+        float k = NAME(lane_sum)(gain, dyr, xr, width) * s * s * s / (float)width;
+        for (long i = 0; i < width; i += 16) {
+            long n = width - i;
+            v16f g = s * NAME(load)(gain + i, n) * NAME(load)(dyr + i, n) - NAME(load)(xr + i, n) * k;
+            NAME(store)(dxr + i, accumulate ? NAME(load)(dxr + i, n) + g : g, n);
+        }
+    }
+}
+
 TARGET void NAME(ptune_vector_exp)(const float *in, long count, float *out) {
     for (long i = 0; i < count; i += 16) NAME(store)(out + i, NAME(exp)(NAME(load)(in + i, count - i)), count - i);
 }
@@ -124,4 +170,42 @@ TARGET float NAME(ptune_vector_exp_sum)(const float *in, long count, float shift
         sum += out[i];
     }
     return sum;
+}
+
+// Rows' causal lengths leave a short last group in most rows: it is done element by element, with the
+// same operations, so that no variable-length copy (a call) runs per row.
+TARGET void NAME(ptune_softmax_rows)(float *x, long rows, long width, long causal_offset, long window) {
+    for (long r = 0; r < rows; r++) {
+        float *row = x + r * width;
+        long end = causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
+        long start = window >= 0 && end - window > 0 ? end - window : 0;
+        memset(row, 0, (size_t)start * sizeof(float));
+        float *seen = row + start;
+        long n = end - start, whole = n & ~15L;
+        v16f maxima = (v16f){0} - INFINITY;
+        for (long i = 0; i < whole; i += 16) {
+            v16f v = NAME(load)(seen + i, 16);
+            maxima = NAME(select)(v > maxima, v, maxima);
+        }
+        float largest = -INFINITY;
+        for (int lane = 0; lane < 16; lane++) largest = maxima[lane] > largest ? maxima[lane] : largest;
+        for (long i = whole; i < n; i++) largest = seen[i] > largest ? seen[i] : largest;
+        float inverse = 1.0f / NAME(ptune_vector_exp_sum)(seen, n, largest, seen);
+        for (long i = 0; i < whole; i += 16) NAME(store)(seen + i, NAME(load)(seen + i, 16) * inverse, 16);
+        for (long i = whole; i < n; i++) seen[i] *= inverse;
+        memset(row + end, 0, (size_t)(width - end) * sizeof(float));
+    }
+}
+
+TARGET void NAME(ptune_softmax_backward_rows)(const float *p, float *dp, long rows, long width, long causal_offset) {
+    for (long r = 0; r < rows; r++) {
+        const float *pr = p + r * width;
+        float *dr = dp + r * width;
+        long n = causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
+        long whole = n & ~15L;
+        float dot = NAME(lane_sum)(pr, dr, 0, n);
+        for (long i = 0; i < whole; i += 16) NAME(store)(dr + i, NAME(load)(pr + i, 16) * (NAME(load)(dr + i, 16) - dot), 16);
+        for (long i = whole; i < n; i++) dr[i] = pr[i] * (dr[i] - dot);
+        memset(dr + n, 0, (size_t)(width - n) * sizeof(float));
+    }
 }

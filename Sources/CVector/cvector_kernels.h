@@ -8,7 +8,13 @@
     void ptune_gated_backward_##suffix(int activation, const float *gate_up, const float *d_out, long rows,     \
                                        long width, float *d_gate_up);                                         \
     void ptune_vector_exp_##suffix(const float *in, long count, float *out);                                 \
-    float ptune_vector_exp_sum_##suffix(const float *in, long count, float shift, float *out);
+    float ptune_vector_exp_sum_##suffix(const float *in, long count, float shift, float *out);                \
+    void ptune_rms_norm_forward_##suffix(const float *x, const float *gain, float eps, long rows, long width,  \
+                                         float *y, float *rstd);                                              \
+    void ptune_rms_norm_backward_##suffix(const float *x, const float *gain, const float *rstd, const float *dy, \
+                                          long rows, long width, float *dx, int accumulate);                  \
+    void ptune_softmax_rows_##suffix(float *x, long rows, long width, long causal_offset, long window);       \
+    void ptune_softmax_backward_rows_##suffix(const float *p, float *dp, long rows, long width, long causal_offset);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

@@ -6,9 +6,11 @@ import Testing
 /// Finite-difference checks of each kernel's backward pass: loss = sum(r * forward(x)) for a fixed
 /// random r, so the analytic gradient is backward(r).
 struct KernelGradientTests {
-    @Test func rmsNormBackwardMatchesFiniteDifferences() {
+    /// Widths under, off and on the kernels' sixteen-float groups.
+    @Test(arguments: [8, 37, 64])
+    func rmsNormBackwardMatchesFiniteDifferences(width: Int) {
         var rng = SeededGenerator(seed: 1)
-        let (rows, width) = (3, 8)
+        let rows = 3
         let x = rng.normalBuffer(count: rows * width, std: 1)
         let gain = rng.normalBuffer(count: width, std: 1)
         let r = rng.normalBuffer(count: rows * width, std: 1)
@@ -23,6 +25,25 @@ struct KernelGradientTests {
         RMSNorm.backward(x: x.pointer, gain: gain.pointer, rstd: rstd.pointer, dy: r.pointer, rows: rows,
                          width: width, dx: dx.pointer, accumulate: false)
         #expect(GradientCheck.relativeError(input: x, analytic: dx.array, loss: loss) < 1e-2)
+    }
+
+    /// y = x / sqrt(mean(x²) + eps) * gain and its rstd, in Double, on rows off the sixteen-float groups.
+    @Test func rmsNormMatchesItsFormula() {
+        var rng = SeededGenerator(seed: 6)
+        let (rows, width, eps) = (3, 37, Float(1e-5))
+        let x = rng.normalBuffer(count: rows * width, std: 3), gain = rng.normalBuffer(count: width, std: 1)
+        let y = FloatBuffer(count: rows * width), rstd = FloatBuffer(count: rows)
+        RMSNorm.forward(x: x.pointer, gain: gain.pointer, eps: eps, rows: rows, width: width, y: y.pointer,
+                        rstd: rstd.pointer)
+        for r in 0..<rows {
+            let row = (0..<width).map { Double(x[r * width + $0]) }
+            let s = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(width) + Double(eps)).squareRoot()
+            #expect(abs(Double(rstd[r]) - s) <= 1e-6 * s)
+            for i in 0..<width {
+                let expected = row[i] * s * Double(gain[i])
+                #expect(abs(Double(y[r * width + i]) - expected) <= 1e-5 * max(1, abs(expected)))
+            }
+        }
     }
 
     @Test func rmsNormBackwardAccumulates() {
@@ -90,6 +111,27 @@ struct KernelGradientTests {
         let d = FloatBuffer(r.array)
         Softmax.backward(p: p.pointer, dp: d.pointer, rows: rows, width: width, causalOffset: causalOffset)
         #expect(GradientCheck.relativeError(input: x, analytic: d.array, loss: loss) < 1e-2)
+    }
+
+    /// exp(x - max) / sum in Double, on rows whose values are all far below zero (the kernel's zero
+    /// padding of a last short group must not count as their maximum) and long enough for whole groups.
+    @Test(arguments: [(-100 as Float), 0, 40])
+    func softmaxMatchesItsFormula(center: Float) {
+        var rng = SeededGenerator(seed: 7)
+        let (rows, width, offset) = (4, 37, 30)
+        let x = FloatBuffer(rng.normalBuffer(count: rows * width, std: 2).array.map { $0 + center })
+        let p = FloatBuffer(x.array)
+        Softmax.forward(p.pointer, rows: rows, width: width, causalOffset: offset)
+        for r in 0..<rows {
+            let seen = min(width, r + offset + 1)
+            let row = (0..<seen).map { Double(x[r * width + $0]) }
+            let largest = row.max()!
+            let total = row.map { exp($0 - largest) }.reduce(0, +)
+            for i in 0..<width {
+                let expected = i < seen ? exp(row[i] - largest) / total : 0
+                #expect(abs(Double(p[r * width + i]) - expected) <= 1e-6 * max(expected, 1e-3))
+            }
+        }
     }
 
     @Test func causalSoftmaxZeroesTheFuture() {

@@ -36,9 +36,10 @@ import Testing
     /// The kernels' names, slowest first, as PTUNE_VECTOR_KERNEL takes them.
     static let names = ["portable", "avx2", "avx512"]
 
-    /// Gated forward and backward (both activations, a width off the sixteen-float groups) and the
-    /// exp sum, by every kernel this CPU runs: the same bits, zeros' signs included, for every result
-    /// that is not NaN, on values that reach exp's clamps, infinities, subnormals and signed zeros.
+    /// Gated forward and backward (both activations, a width off the sixteen-float groups), the exp
+    /// sum, RMSNorm forward and backward and softmax forward (causal, windowed, whole rows) and backward,
+    /// by every kernel this CPU runs: the same bits, zeros' signs included, for every result that is
+    /// not NaN, on values that reach exp's clamps, infinities, subnormals and signed zeros.
     @Test func everyKernelThisCPURunsGivesTheSameBits() {
         let (rows, width) = (3, 37)
         var rng = SeededGenerator(seed: 21)
@@ -61,6 +62,19 @@ import Testing
             }
             var exps = [Float](repeating: 0, count: gateUp.count)
             all.append(ptune_vector_exp_sum(gateUp, gateUp.count, 1.5, &exps))
+            let gain = Array(dOut[..<width])
+            var normed = [Float](repeating: 0, count: rows * width), rstd = [Float](repeating: 0, count: rows)
+            ptune_rms_norm_forward(dOut, gain, 1e-5, rows, width, &normed, &rstd)
+            var dx = normed
+            ptune_rms_norm_backward(dOut, gain, rstd, gateUp, rows, width, &dx, 1)
+            all += normed + rstd + dx
+            for (offset, window) in [(5, 9), (5, -1), (-1, -1)] {
+                var p = Array(gateUp[..<(rows * width)]).map { $0.isFinite ? min(max($0, -80), 80) : 0 }
+                ptune_softmax_rows(&p, rows, width, offset, window)
+                var dp = dOut
+                ptune_softmax_backward_rows(p, &dp, rows, width, offset)
+                all += p + dp
+            }
             results[Self.names[Int(kernel)]] = all + exps
         }
         print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")

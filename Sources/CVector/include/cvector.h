@@ -40,4 +40,27 @@ void ptune_vector_exp(const float *in, long count, float *out);
 /// library's expf, added in order.
 float ptune_vector_exp_sum(const float *in, long count, float shift, float *out);
 
+/// RMSNorm of rows [0, rows) of x [rows, width]: y = x * rstd * gain with rstd = 1 / sqrt(mean(x^2) + eps),
+/// written to rstd [rows]; y may be x. The sum of squares is taken in sixteen lanes (element i in lane
+/// i mod 16), the lanes then added in order.
+void ptune_rms_norm_forward(const float *x, const float *gain, float eps, long rows, long width, float *y,
+                            float *rstd);
+
+/// RMSNorm's gradient with respect to x: dx (+)= rstd * gain * dy - x * rstd^3 / width * sum(gain * dy * x),
+/// the sum in lanes as the forward's; added into dx when `accumulate`, else dx may be dy.
+void ptune_rms_norm_backward(const float *x, const float *gain, const float *rstd, const float *dy, long rows,
+                             long width, float *dx, int accumulate);
+
+/// Softmax of each row of x [rows, width] in place. With causal_offset >= 0, row r covers columns
+/// [0, r + causal_offset] (else every column); with window >= 0, only the last `window` of those; the
+/// rest are set to 0.
+/// The row's maximum is subtracted before ptune_vector_exp_sum; then each value is multiplied by the
+/// inverse of the sum.
+void ptune_softmax_rows(float *x, long rows, long width, long causal_offset, long window);
+
+/// Softmax's backward in place: dp = p * (dp - sum(p * dp)) row by row (the sum in lanes, as
+/// ptune_rms_norm_forward's), over the columns ptune_softmax_rows covers with the same causal_offset;
+/// dp is set to 0 after them.
+void ptune_softmax_backward_rows(const float *p, float *dp, long rows, long width, long causal_offset);
+
 #endif

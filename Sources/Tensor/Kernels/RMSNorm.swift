@@ -1,6 +1,11 @@
+import CVector
+
 /// Root-mean-square layer normalisation over the last dimension.
 ///
 /// forward:  y[r, :] = x[r, :] * rstd[r] * gain,   rstd[r] = 1 / sqrt(mean(x[r, :]^2) + eps)
+///
+/// The rows' sums run in C (`ptune_rms_norm_forward`, `ptune_rms_norm_backward`) in sixteen lanes on
+/// every CPU, the same bits on each: Swift keeps a float sum in order, one add after another.
 public enum RMSNorm {
     /// x [rows, width] -> y [rows, width]; writes rstd [rows] for the backward pass.
     /// `y` may alias `x`.
@@ -20,15 +25,7 @@ public enum RMSNorm {
     public static func forwardOnThisThread(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, eps: Float,
                                            rows: Int, width: Int,
                                            y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let xr = x + r * width
-            let yr = y + r * width
-            var sum: Float = 0
-            for i in 0..<width { sum += xr[i] * xr[i] }
-            let s = 1 / (sum / Float(width) + eps).squareRoot()
-            rstd[r] = s
-            for i in 0..<width { yr[i] = xr[i] * s * gain[i] }
-        }
+        ptune_rms_norm_forward(x, gain, eps, rows, width, y, rstd)
     }
 
     /// Gradient with respect to x only (the gain is frozen).
@@ -41,20 +38,9 @@ public enum RMSNorm {
                                 rows: Int, width: Int, dx: UnsafeMutablePointer<Float>,
                                 accumulate: Bool) {
         parallelFor(rows, minChunk: 16) { range in
-            for r in range {
-                let xr = x + r * width
-                let dyr = dy + r * width
-                let dxr = dx + r * width
-                let s = rstd[r]
-                var dot: Float = 0
-                for i in 0..<width { dot += gain[i] * dyr[i] * xr[i] }
-                let k = dot * s * s * s / Float(width)
-                if accumulate {
-                    for i in 0..<width { dxr[i] += s * gain[i] * dyr[i] - xr[i] * k }
-                } else {
-                    for i in 0..<width { dxr[i] = s * gain[i] * dyr[i] - xr[i] * k }
-                }
-            }
+            let first = range.lowerBound
+            ptune_rms_norm_backward(x + first * width, gain, rstd + first, dy + first * width, range.count, width,
+                                    dx + first * width, accumulate ? 1 : 0)
         }
     }
 }
