@@ -65,3 +65,13 @@ void ptune_softmax_rows(float *x, long rows, long width, long causal_offset, lon
 void ptune_softmax_backward_rows(const float *p, float *dp, long rows, long width, long causal_offset) {
     DISPATCH(ptune_softmax_backward_rows, p, dp, rows, width, causal_offset)
 }
+
+void ptune_row_blocks_forward(const signed char *W, const float *scales, long columns, long first, long count,
+                              const float *a, long m, long lda, float beta, float *c, long ldc) {
+    DISPATCH(ptune_row_blocks_forward, W, scales, columns, first, count, a, m, lda, beta, c, ldc)
+}
+
+void ptune_row_blocks_backward(const signed char *W, const float *scales, long rows, long columns, const float *a,
+                               long m, long lda, long column, long span, float beta, float *c, long ldc) {
+    DISPATCH(ptune_row_blocks_backward, W, scales, rows, columns, a, m, lda, column, span, beta, c, ldc)
+}

@@ -209,3 +209,71 @@ TARGET void NAME(ptune_softmax_backward_rows)(const float *p, float *dp, long ro
         memset(dr + n, 0, (size_t)(width - n) * sizeof(float));
     }
 }
+
+// Weights kept in row blocks (int8 values with an fp32 scale per row and block of 32 columns, a Q8_0
+// tensor's layout): sixteen of them, values[0, n), widened to fp32 in registers as q * scale, the value
+// the widened products multiply.
+TARGET __attribute__((always_inline)) static inline v16f NAME(block_weights)(const signed char *values, float scale,
+                                                                               long n) {
+    typedef signed char v16c __attribute__((vector_size(16)));
+    v16c bytes = {0};
+    if (n >= 16) {
+        memcpy(&bytes, values, sizeof bytes);
+    } else if (n > 0) {
+        memcpy(&bytes, values, (size_t)n);
+    }
+    return __builtin_convertvector(bytes, v16f) * scale;
+}
+
+// c[i, r] for `rows_a` (at most 8) rows of a and rows r in [first, first + count) of W: each a lane sum
+// (element k in lane k mod 16, the lanes then added in order). Called with rows_a = 8 for whole groups of
+// rows, so that the accumulators stay in registers.
+TARGET __attribute__((always_inline)) static inline void NAME(row_blocks_forward_rows)(
+    const signed char *W, const float *scales, long columns, long first, long count, const float *a, long rows_a,
+    long lda, float beta, float *c, long ldc) {
+    long blocks = (columns + 31) / 32;
+    for (long r = first; r < first + count; r++) {
+        v16f sums[8];
+        for (int i = 0; i < 8; i++) sums[i] = (v16f){0};
+        for (long k = 0; k < columns; k += 16) {
+            v16f w = NAME(block_weights)(W + r * columns + k, scales[r * blocks + k / 32], columns - k);
+            for (long i = 0; i < rows_a; i++) sums[i] += NAME(load)(a + i * lda + k, columns - k) * w;
+        }
+        for (long i = 0; i < rows_a; i++) {
+            float sum = 0;
+            for (int lane = 0; lane < 16; lane++) sum += sums[i][lane];
+            float *out = c + i * ldc + r;
+            *out = beta == 0 ? sum : beta * *out + sum;
+        }
+    }
+}
+
+TARGET void NAME(ptune_row_blocks_forward)(const signed char *W, const float *scales, long columns, long first,
+                                           long count, const float *a, long m, long lda, float beta, float *c,
+                                           long ldc) {
+    long i = 0;
+    for (; i + 8 <= m; i += 8)
+        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, 8, lda, beta, c + i * ldc, ldc);
+    if (i < m)
+        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, m - i, lda, beta, c + i * ldc, ldc);
+}
+
+TARGET void NAME(ptune_row_blocks_backward)(const signed char *W, const float *scales, long rows, long columns,
+                                            const float *a, long m, long lda, long column, long span, float beta,
+                                            float *c, long ldc) {
+    long blocks = (columns + 31) / 32;
+    for (long i = 0; i < m; i++) {
+        float *out = c + i * ldc + column;
+        for (long j = 0; j < span; j++) out[j] = beta == 0 ? 0 : beta * out[j];
+    }
+    for (long r = 0; r < rows; r++) {
+        for (long j = 0; j < span; j += 16) {
+            long k = column + j;
+            v16f w = NAME(block_weights)(W + r * columns + k, scales[r * blocks + k / 32], span - j);
+            for (long i = 0; i < m; i++) {
+                float *out = c + i * ldc + k;
+                NAME(store)(out, NAME(load)(out, span - j) + a[i * lda + r] * w, span - j);
+            }
+        }
+    }
+}

@@ -14,7 +14,13 @@
     void ptune_rms_norm_backward_##suffix(const float *x, const float *gain, const float *rstd, const float *dy, \
                                           long rows, long width, float *dx, int accumulate);                  \
     void ptune_softmax_rows_##suffix(float *x, long rows, long width, long causal_offset, long window);       \
-    void ptune_softmax_backward_rows_##suffix(const float *p, float *dp, long rows, long width, long causal_offset);
+    void ptune_softmax_backward_rows_##suffix(const float *p, float *dp, long rows, long width, long causal_offset); \
+    void ptune_row_blocks_forward_##suffix(const signed char *W, const float *scales, long columns, long first,    \
+                                           long count, const float *a, long m, long lda, float beta, float *c,      \
+                                           long ldc);                                                               \
+    void ptune_row_blocks_backward_##suffix(const signed char *W, const float *scales, long rows, long columns,    \
+                                            const float *a, long m, long lda, long column, long span, float beta,   \
+                                            float *c, long ldc);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

@@ -1,5 +1,6 @@
 import CBF16
 import CInt8
+import CVector
 
 extension FrozenMatrix {
     /// c[m, n] = a[m, k] op(W) + beta c, with op(W) = Wᵀ (k = columns, n = rows) or W (k = rows, n = columns).
@@ -35,11 +36,41 @@ extension FrozenMatrix {
                 ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
                                           span)
             }
+        case .int8RowBlocks(let values, let scales, nil) where !roundsOperand && m <= Self.fewRows:
+            fewRowsProduct(a.whole(count: m, inner: k), values, scales, count: m, transposed: transposed, beta: beta,
+                           into: c)
         case .int8RowBlocks(let values, let scales, let offsets):
             widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
                 first, count, column, span, out in
                 ptune_i8_widen_row_blocks(values, scales, Self.bits(offsets), columns, first, count, column, span, out,
                                           span)
+            }
+        }
+    }
+
+    /// The most rows `fewRowsProduct` takes: past them, widening the weights once for sgemm costs less
+    /// than reading them again for every eight rows.
+    static let fewRows = 16
+
+    /// The product of a few rows (the output head at the loss positions) with weights in row blocks
+    /// without offsets, each weight widened in registers (`ptune_row_blocks_forward`, `_backward`)
+    /// instead of written out in fp32 for sgemm. Forward: the threads take ranges of W's rows. Backward:
+    /// ranges of c's columns, 32 at a time, each summing over all of W's rows in order. Each value's sum
+    /// is then the same on any number of threads.
+    private func fewRowsProduct(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
+                                count m: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>) {
+        let (rows, columns) = (rows, columns)
+        if transposed {
+            parallelFor(rows, minChunk: 256) { range in
+                ptune_row_blocks_forward(values, scales, columns, range.lowerBound, range.count, a, m, columns, beta,
+                                         c, rows)
+            }
+        } else {
+            let block = Int(PTUNE_I8_BLOCK)
+            parallelFor((columns + block - 1) / block) { range in
+                let column = range.lowerBound * block
+                ptune_row_blocks_backward(values, scales, rows, columns, a, m, rows, column,
+                                          min(range.upperBound * block, columns) - column, beta, c, columns)
             }
         }
     }

@@ -303,8 +303,10 @@ import Testing
 
     /// int8 values with a scale per row and block of 32 columns (a Q8_0 tensor's layout) are kept
     /// exactly: rows and products are those of the widened values in fp32, whatever the precision.
-    /// (m, rows, columns): a short last block, several blocks of 256 rows, a width over two threads'.
-    @Test(arguments: [(3, 40, 48), (5, 600, 96), (2, 7, 200)])
+    /// (m, rows, columns): a short last block, several blocks of 256 rows, a width over two threads';
+    /// few rows (at most `FrozenMatrix.fewRows`: eight and one more, a short last group of sixteen
+    /// columns) widen each weight in registers, more rows widen blocks for sgemm.
+    @Test(arguments: [(3, 40, 48), (5, 600, 96), (2, 7, 200), (9, 300, 72), (20, 40, 48)])
     func int8RowBlocksAreExact(shape: (Int, Int, Int)) {
         let (m, rows, columns) = shape
         var rng = SeededGenerator(seed: 14)
@@ -326,11 +328,15 @@ import Testing
             let forward = Self.reference(x.array, widened.array, m: m, n: rows, k: columns, transposed: true, roundsOperand: false,
                                          roundsWeights: false)
             #expect(Self.relativeError(y.array, forward) < 1e-6, "\(precision) forward \(shape)")
+            matrix.forward(x.pointer, count: m, beta: 1, into: y.pointer)
+            #expect(Self.relativeError(y.array, forward.map { 2 * $0 }) < 1e-6, "\(precision) forward, beta 1 \(shape)")
             let dy = rng.normalBuffer(count: m * rows, std: 1), dx = FloatBuffer(count: m * columns)
             matrix.backward(dy.pointer, count: m, into: dx.pointer)
             let backward = Self.reference(dy.array, widened.array, m: m, n: columns, k: rows, transposed: false, roundsOperand: false,
                                           roundsWeights: false)
             #expect(Self.relativeError(dx.array, backward) < 1e-6, "\(precision) backward \(shape)")
+            matrix.backward(dy.pointer, count: m, beta: 1, into: dx.pointer)
+            #expect(Self.relativeError(dx.array, backward.map { 2 * $0 }) < 1e-6, "\(precision) backward, beta 1 \(shape)")
         }
     }
 

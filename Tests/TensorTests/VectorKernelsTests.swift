@@ -37,8 +37,8 @@ import Testing
     static let names = ["portable", "avx2", "avx512"]
 
     /// Gated forward and backward (both activations, a width off the sixteen-float groups), the exp
-    /// sum, RMSNorm forward and backward and softmax forward (causal, windowed, whole rows) and backward,
-    /// by every kernel this CPU runs: the same bits, zeros' signs included, for every result that is
+    /// sum, RMSNorm forward and backward, softmax forward (causal, windowed, whole rows) and backward,
+    /// and the row-block products of few rows, by every kernel this CPU runs: the same bits, zeros' signs included, for every result that is
     /// not NaN, on values that reach exp's clamps, infinities, subnormals and signed zeros.
     @Test func everyKernelThisCPURunsGivesTheSameBits() {
         let (rows, width) = (3, 37)
@@ -75,6 +75,17 @@ import Testing
                 ptune_softmax_backward_rows(p, &dp, rows, width, offset)
                 all += p + dp
             }
+            let (weightRows, weightColumns) = (5, 72)
+            let values = (0..<weightRows * weightColumns).map { Int8(truncatingIfNeeded: $0 * 37 % 255 - 127) }
+            let scales = (0..<weightRows * 3).map { Float($0 + 1) / 64 }
+            let a = gateUp.prefix(rows * weightColumns).map { $0.isFinite ? min(max($0, -80), 80) : 0 }
+            var logits = [Float](repeating: 0, count: rows * weightRows)
+            ptune_row_blocks_forward(values, scales, weightColumns, 0, weightRows, a, rows, weightColumns, 0, &logits,
+                                     weightRows)
+            var back = [Float](repeating: 0, count: rows * weightColumns)
+            ptune_row_blocks_backward(values, scales, weightRows, weightColumns, logits, rows, weightRows, 16, 56, 0,
+                                      &back, weightColumns)
+            all += logits + back
             results[Self.names[Int(kernel)]] = all + exps
         }
         print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")

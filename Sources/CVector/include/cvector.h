@@ -63,4 +63,19 @@ void ptune_softmax_rows(float *x, long rows, long width, long causal_offset, lon
 /// dp is set to 0 after them.
 void ptune_softmax_backward_rows(const float *p, float *dp, long rows, long width, long causal_offset);
 
+/// Products of a few rows with a matrix W [rows, columns] kept in row blocks: int8 values with an fp32
+/// scale per row and block of 32 columns (scales [rows, ceil(columns / 32)]; w = q * scale, a Q8_0
+/// tensor's layout), each weight widened to fp32 in registers and never written out.
+///
+/// Forward, for W's rows r in [first, first + count): c[i, r] = beta c[i, r] + sum_k a[i, k] w[r, k] for
+/// i < m, a [m, columns] with row stride lda, c with row stride ldc; each sum in sixteen lanes (element k
+/// in lane k mod 16, the lanes then added in order), rows of a taken eight at a time.
+void ptune_row_blocks_forward(const signed char *W, const float *scales, long columns, long first, long count,
+                              const float *a, long m, long lda, float beta, float *c, long ldc);
+
+/// Backward, for c's columns [column, column + span) (column a multiple of 16): c[i, j] = beta c[i, j] +
+/// sum_r a[i, r] w[r, j] for i < m, a [m, rows] with row stride lda, the sum over r in order.
+void ptune_row_blocks_backward(const signed char *W, const float *scales, long rows, long columns, const float *a,
+                               long m, long lda, long column, long span, float beta, float *c, long ldc);
+
 #endif
