@@ -3,6 +3,7 @@
 #include "ckernel_support.h"
 #define TARGET
 #define SUFFIX portable
+#define ROWS_AT_ONCE 4
 #include "cvector_body.h"
 
 static int cpu_best(void) {

@@ -2,4 +2,5 @@
 #include "cvector_kernels.h"
 #define TARGET __attribute__((target("avx2,fma")))
 #define SUFFIX avx2
+#define ROWS_AT_ONCE 4
 #include "cvector_body.h"

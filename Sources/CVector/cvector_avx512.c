@@ -2,4 +2,5 @@
 #include "cvector_kernels.h"
 #define TARGET __attribute__((target("avx512f")))
 #define SUFFIX avx512
+#define ROWS_AT_ONCE 8
 #include "cvector_body.h"

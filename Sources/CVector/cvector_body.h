@@ -1,5 +1,6 @@
 // The kernels of cvector.h for one instruction set: included by cvector_avx512.c, cvector_avx2.c and
-// cvector.c with TARGET (a function attribute) and SUFFIX (the name's ending) defined. The vectors are
+// cvector.c with TARGET (a function attribute), SUFFIX (the name's ending) and ROWS_AT_ONCE (the rows of a
+// few-row product kept in registers together) defined. The vectors are
 // clang's sixteen-float vector type, which each instruction set lowers to its own registers; every
 // operation is written out, and contraction into fused multiply-adds is off, so that the three
 // compilations give the same bits for every result that is not NaN (a NaN's sign and payload may
@@ -225,16 +226,18 @@ TARGET __attribute__((always_inline)) static inline v16f NAME(block_weights)(con
     return __builtin_convertvector(bytes, v16f) * scale;
 }
 
-// c[i, r] for `rows_a` (at most 8) rows of a and rows r in [first, first + count) of W: each a lane sum
-// (element k in lane k mod 16, the lanes then added in order). Called with rows_a = 8 for whole groups of
-// rows, so that the accumulators stay in registers.
+// c[i, r] for `rows_a` (at most ROWS_AT_ONCE) rows of a and rows r in [first, first + count) of W: each a
+// lane sum (element k in lane k mod 16, the lanes then added in order). Called with rows_a = ROWS_AT_ONCE
+// for whole groups of rows, so that the sums stay in registers: eight with AVX-512's 32 registers, four
+// where sixteen-float vectors take two registers each of sixteen. A row's sum does not depend on which rows
+// go with it, so every compilation gives the same bits.
 TARGET __attribute__((always_inline)) static inline void NAME(row_blocks_forward_rows)(
     const signed char *W, const float *scales, long columns, long first, long count, const float *a, long rows_a,
     long lda, float beta, float *c, long ldc) {
     long blocks = (columns + 31) / 32;
     for (long r = first; r < first + count; r++) {
-        v16f sums[8];
-        for (int i = 0; i < 8; i++) sums[i] = (v16f){0};
+        v16f sums[ROWS_AT_ONCE];
+        for (int i = 0; i < ROWS_AT_ONCE; i++) sums[i] = (v16f){0};
         for (long k = 0; k < columns; k += 16) {
             v16f w = NAME(block_weights)(W + r * columns + k, scales[r * blocks + k / 32], columns - k);
             for (long i = 0; i < rows_a; i++) sums[i] += NAME(load)(a + i * lda + k, columns - k) * w;
@@ -252,8 +255,9 @@ TARGET void NAME(ptune_row_blocks_forward)(const signed char *W, const float *sc
                                            long count, const float *a, long m, long lda, float beta, float *c,
                                            long ldc) {
     long i = 0;
-    for (; i + 8 <= m; i += 8)
-        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, 8, lda, beta, c + i * ldc, ldc);
+    for (; i + ROWS_AT_ONCE <= m; i += ROWS_AT_ONCE)
+        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, ROWS_AT_ONCE, lda, beta,
+                                      c + i * ldc, ldc);
     if (i < m)
         NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, m - i, lda, beta, c + i * ldc, ldc);
 }

@@ -59,6 +59,7 @@ extension FrozenMatrix {
     /// is then the same on any number of threads.
     private func fewRowsProduct(_ a: UnsafePointer<Float>, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                                 count m: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>) {
+        guard m > 0, rows > 0, columns > 0 else { return }
         let (rows, columns) = (rows, columns)
         if transposed {
             parallelFor(rows, minChunk: 256) { range in

@@ -323,14 +323,15 @@ import Testing
             let row = FloatBuffer(count: columns)
             matrix.row(rows - 1, into: row.pointer)
             #expect(row.array == Array(widened.array[(rows - 1) * columns..<rows * columns]))
-            let x = rng.normalBuffer(count: m * columns, std: 1), y = FloatBuffer(count: m * rows)
+            // c's old values are never read with beta 0, even NaN.
+            let x = rng.normalBuffer(count: m * columns, std: 1), y = FloatBuffer(Array(repeating: .nan, count: m * rows))
             matrix.forward(x.pointer, count: m, into: y.pointer)
             let forward = Self.reference(x.array, widened.array, m: m, n: rows, k: columns, transposed: true, roundsOperand: false,
                                          roundsWeights: false)
             #expect(Self.relativeError(y.array, forward) < 1e-6, "\(precision) forward \(shape)")
             matrix.forward(x.pointer, count: m, beta: 1, into: y.pointer)
             #expect(Self.relativeError(y.array, forward.map { 2 * $0 }) < 1e-6, "\(precision) forward, beta 1 \(shape)")
-            let dy = rng.normalBuffer(count: m * rows, std: 1), dx = FloatBuffer(count: m * columns)
+            let dy = rng.normalBuffer(count: m * rows, std: 1), dx = FloatBuffer(Array(repeating: .nan, count: m * columns))
             matrix.backward(dy.pointer, count: m, into: dx.pointer)
             let backward = Self.reference(dy.array, widened.array, m: m, n: columns, k: rows, transposed: false, roundsOperand: false,
                                           roundsWeights: false)

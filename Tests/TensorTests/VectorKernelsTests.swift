@@ -68,23 +68,28 @@ import Testing
             var dx = normed
             ptune_rms_norm_backward(dOut, gain, rstd, gateUp, rows, width, &dx, 1)
             all += normed + rstd + dx
-            for (offset, window) in [(5, 9), (5, -1), (-1, -1)] {
+            for (offset, window) in [(20, 9), (5, -1), (-1, -1)] {
                 var p = Array(gateUp[..<(rows * width)]).map { $0.isFinite ? min(max($0, -80), 80) : 0 }
                 ptune_softmax_rows(&p, rows, width, offset, window)
                 var dp = dOut
                 ptune_softmax_backward_rows(p, &dp, rows, width, offset)
                 all += p + dp
             }
-            let (weightRows, weightColumns) = (5, 72)
+            // Nine rows of the few-row products: eight and one more with AVX-512, four, four and one elsewhere.
+            let (productRows, weightRows, weightColumns) = (9, 5, 72)
             let values = (0..<weightRows * weightColumns).map { Int8(truncatingIfNeeded: $0 * 37 % 255 - 127) }
             let scales = (0..<weightRows * 3).map { Float($0 + 1) / 64 }
-            let a = gateUp.prefix(rows * weightColumns).map { $0.isFinite ? min(max($0, -80), 80) : 0 }
-            var logits = [Float](repeating: 0, count: rows * weightRows)
-            ptune_row_blocks_forward(values, scales, weightColumns, 0, weightRows, a, rows, weightColumns, 0, &logits,
+            let a = (0..<productRows * weightColumns).map { Float(($0 * 29) % 61 - 30) / 7 }
+            var logits = [Float](repeating: .nan, count: productRows * weightRows)
+            ptune_row_blocks_forward(values, scales, weightColumns, 0, weightRows, a, productRows, weightColumns, 0,
+                                     &logits, weightRows)
+            ptune_row_blocks_forward(values, scales, weightColumns, 1, 3, a, productRows, weightColumns, 0.5, &logits,
                                      weightRows)
-            var back = [Float](repeating: 0, count: rows * weightColumns)
-            ptune_row_blocks_backward(values, scales, weightRows, weightColumns, logits, rows, weightRows, 16, 56, 0,
-                                      &back, weightColumns)
+            var back = [Float](repeating: .nan, count: productRows * weightColumns)
+            ptune_row_blocks_backward(values, scales, weightRows, weightColumns, logits, productRows, weightRows, 0, 72,
+                                      0, &back, weightColumns)
+            ptune_row_blocks_backward(values, scales, weightRows, weightColumns, logits, productRows, weightRows, 16, 56,
+                                      0.5, &back, weightColumns)
             all += logits + back
             results[Self.names[Int(kernel)]] = all + exps
         }

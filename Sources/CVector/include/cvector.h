@@ -69,7 +69,7 @@ void ptune_softmax_backward_rows(const float *p, float *dp, long rows, long widt
 ///
 /// Forward, for W's rows r in [first, first + count): c[i, r] = beta c[i, r] + sum_k a[i, k] w[r, k] for
 /// i < m, a [m, columns] with row stride lda, c with row stride ldc; each sum in sixteen lanes (element k
-/// in lane k mod 16, the lanes then added in order), rows of a taken eight at a time.
+/// in lane k mod 16, the lanes then added in order), rows of a taken a few at a time.
 void ptune_row_blocks_forward(const signed char *W, const float *scales, long columns, long first, long count,
                               const float *a, long m, long lda, float beta, float *c, long ldc);
 

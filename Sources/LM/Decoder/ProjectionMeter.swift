@@ -19,7 +19,9 @@ public final class ProjectionMeter {
 
     /// Runs `body`, a product of `rows` rows with `matrix`, and adds its time and operations.
     func measure(_ matrix: FrozenMatrix, rows: Int, _ body: () -> Void) {
-        timed(&seconds, body)
+        var elapsed = 0.0
+        timed(&elapsed, body)
+        seconds += elapsed
         operations += 2 * Double(rows) * Double(matrix.rows) * Double(matrix.columns)
     }
 }

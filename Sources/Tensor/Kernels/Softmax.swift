@@ -8,6 +8,7 @@ public enum Softmax {
     /// a causal offset: only the last `window` of those, as sliding-window attention does).
     public static func forward(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                causalOffset: Int? = nil, window: Int? = nil) {
+        precondition((causalOffset ?? 0) >= 0 && (window ?? 0) >= 0, "a causal offset and a window are not negative")
         ptune_softmax_rows(x, rows, width, causalOffset ?? -1, window ?? -1)
     }
 
@@ -16,6 +17,7 @@ public enum Softmax {
     /// rest of its dp to 0, where p is 0. A forward `window` needs nothing here: p is 0 outside it too.
     public static func backward(p: UnsafePointer<Float>, dp: UnsafeMutablePointer<Float>,
                                 rows: Int, width: Int, causalOffset: Int? = nil) {
+        precondition((causalOffset ?? 0) >= 0, "a causal offset is not negative")
         ptune_softmax_backward_rows(p, dp, rows, width, causalOffset ?? -1)
     }
 
