@@ -76,3 +76,8 @@ void ptune_row_blocks_backward(const signed char *W, const float *scales, long r
                                long m, long lda, long column, long span, float beta, float *c, long ldc) {
     DISPATCH(ptune_row_blocks_backward, W, scales, rows, columns, a, m, lda, column, span, beta, c, ldc)
 }
+
+void ptune_rotate_heads(float *row, long heads, long head_dim, const float *cos, const float *sin, float sign,
+                        int adjacent_pairs) {
+    DISPATCH(ptune_rotate_heads, row, heads, head_dim, cos, sin, sign, adjacent_pairs)
+}

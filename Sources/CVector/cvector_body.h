@@ -281,3 +281,41 @@ TARGET void NAME(ptune_row_blocks_backward)(const signed char *W, const float *s
         }
     }
 }
+
+TARGET void NAME(ptune_rotate_heads)(float *row, long heads, long head_dim, const float *cos, const float *sin,
+                                     float sign, int adjacent_pairs) {
+    long half = head_dim / 2, whole = half & ~15L;
+    for (long h = 0; h < heads; h++) {
+        float *v = row + h * head_dim;
+        if (adjacent_pairs) {
+            for (long i = 0; i < whole; i += 16) {
+                v16f low = NAME(load)(v + 2 * i, 16), high = NAME(load)(v + 2 * i + 16, 16);
+                v16f x = __builtin_shufflevector(low, high, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                v16f y = __builtin_shufflevector(low, high, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+                v16f c = NAME(load)(cos + i, 16), s = sign * NAME(load)(sin + i, 16);
+                v16f rx = x * c - y * s, ry = x * s + y * c;
+                NAME(store)(v + 2 * i, __builtin_shufflevector(rx, ry, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 16);
+                NAME(store)(v + 2 * i + 16,
+                            __builtin_shufflevector(rx, ry, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 16);
+            }
+            for (long i = whole; i < half; i++) {
+                float x = v[2 * i], y = v[2 * i + 1], s = sign * sin[i];
+                v[2 * i] = x * cos[i] - y * s;
+                v[2 * i + 1] = x * s + y * cos[i];
+            }
+        } else {
+            float *w = v + half;
+            for (long i = 0; i < whole; i += 16) {
+                v16f x = NAME(load)(v + i, 16), y = NAME(load)(w + i, 16);
+                v16f c = NAME(load)(cos + i, 16), s = sign * NAME(load)(sin + i, 16);
+                NAME(store)(v + i, x * c - y * s, 16);
+                NAME(store)(w + i, x * s + y * c, 16);
+            }
+            for (long i = whole; i < half; i++) {
+                float x = v[i], y = w[i], s = sign * sin[i];
+                v[i] = x * cos[i] - y * s;
+                w[i] = x * s + y * cos[i];
+            }
+        }
+    }
+}

@@ -20,7 +20,9 @@
                                            long ldc);                                                               \
     void ptune_row_blocks_backward_##suffix(const signed char *W, const float *scales, long rows, long columns,    \
                                             const float *a, long m, long lda, long column, long span, float beta,   \
-                                            float *c, long ldc);
+                                            float *c, long ldc);                                                     \
+    void ptune_rotate_heads_##suffix(float *row, long heads, long head_dim, const float *cos, const float *sin,    \
+                                     float sign, int adjacent_pairs);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

@@ -38,8 +38,9 @@ import Testing
 
     /// Gated forward and backward (both activations, a width off the sixteen-float groups), the exp
     /// sum, RMSNorm forward and backward, softmax forward (causal, windowed, whole rows) and backward,
-    /// and the row-block products of few rows, by every kernel this CPU runs: the same bits, zeros' signs included, for every result that is
-    /// not NaN, on values that reach exp's clamps, infinities, subnormals and signed zeros.
+    /// the row-block products of few rows and the heads' rotation, by every kernel this CPU runs: the
+    /// same bits, zeros' signs included, for every result that is not NaN, on values that reach exp's
+    /// clamps, infinities, subnormals and signed zeros.
     @Test func everyKernelThisCPURunsGivesTheSameBits() {
         let (rows, width) = (3, 37)
         var rng = SeededGenerator(seed: 21)
@@ -91,6 +92,12 @@ import Testing
             ptune_row_blocks_backward(values, scales, weightRows, weightColumns, logits, productRows, weightRows, 16, 56,
                                       0.5, &back, weightColumns)
             all += logits + back
+            for adjacentPairs in [Int32(1), 0] {
+                var heads = Array(dOut[..<(2 * 40)])
+                let angles = (0..<20).map { Float($0) * 0.37 }
+                ptune_rotate_heads(&heads, 2, 40, angles.map { cosf($0) }, angles.map { sinf($0) }, -1, adjacentPairs)
+                all += heads
+            }
             results[Self.names[Int(kernel)]] = all + exps
         }
         print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")

@@ -78,4 +78,11 @@ void ptune_row_blocks_forward(const signed char *W, const float *scales, long co
 void ptune_row_blocks_backward(const signed char *W, const float *scales, long rows, long columns, const float *a,
                                long m, long lda, long column, long span, float beta, float *c, long ldc);
 
+/// Rotary position embedding of `heads` consecutive heads of head_dim values in row, in place: pair i
+/// (i < head_dim / 2) turns by the angle whose cosine and sine are cos[i] and sign * sin[i] (sign -1
+/// turns back): x' = x cos - y s, y' = x s + y cos, where the pair is (2i, 2i + 1) with adjacent_pairs,
+/// else (i, i + head_dim / 2). Element by element, so the same bits as any order of the same operations.
+void ptune_rotate_heads(float *row, long heads, long head_dim, const float *cos, const float *sin, float sign,
+                        int adjacent_pairs);
+
 #endif

@@ -42,30 +42,9 @@ struct Rotary {
         let half = headDim / 2
         cos.withUnsafeBufferPointer { cosTable in
             sin.withUnsafeBufferPointer { sinTable in
-                let c = cosTable.baseAddress! + p * half
-                let s = sinTable.baseAddress! + p * half
-                let sign: Float = inverse ? -1 : 1
-                // One loop per layout, so each is a straight run of loads and stores the compiler vectorises.
-                switch layout {
-                case .adjacentPairs:
-                    for h in 0..<heads {
-                        let v = row + h * headDim
-                        for i in 0..<half {
-                            let x = v[2 * i], y = v[2 * i + 1], si = sign * s[i]
-                            v[2 * i] = x * c[i] - y * si
-                            v[2 * i + 1] = x * si + y * c[i]
-                        }
-                    }
-                case .halfSplit:
-                    for h in 0..<heads {
-                        let v = row + h * headDim, w = v + half
-                        for i in 0..<half {
-                            let x = v[i], y = w[i], si = sign * s[i]
-                            v[i] = x * c[i] - y * si
-                            w[i] = x * si + y * c[i]
-                        }
-                    }
-                }
+                HeadRotation.rotate(row, heads: heads, headDim: headDim, cos: cosTable.baseAddress! + p * half,
+                                    sin: sinTable.baseAddress! + p * half, inverse: inverse,
+                                    adjacentPairs: layout == .adjacentPairs)
             }
         }
     }
