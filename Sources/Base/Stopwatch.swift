@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 
 /// Monotonic wall-clock seconds since it was made: how ptune times its phases, products and calls.
 public struct Stopwatch {

@@ -205,7 +205,8 @@ TARGET void NAME(ptune_softmax_backward_rows)(const float *p, float *dp, long ro
         long n = causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
         long whole = n & ~15L;
         float dot = NAME(lane_sum)(pr, dr, 0, n);
-        for (long i = 0; i < whole; i += 16) NAME(store)(dr + i, NAME(load)(pr + i, 16) * (NAME(load)(dr + i, 16) - dot), 16);
+        for (long i = 0; i < whole; i += 16)
+            NAME(store)(dr + i, NAME(load)(pr + i, 16) * (NAME(load)(dr + i, 16) - dot), 16);
         for (long i = whole; i < n; i++) dr[i] = pr[i] * (dr[i] - dot);
         memset(dr + n, 0, (size_t)(width - n) * sizeof(float));
     }
@@ -259,7 +260,8 @@ TARGET void NAME(ptune_row_blocks_forward)(const signed char *W, const float *sc
         NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, ROWS_AT_ONCE, lda, beta,
                                       c + i * ldc, ldc);
     if (i < m)
-        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, m - i, lda, beta, c + i * ldc, ldc);
+        NAME(row_blocks_forward_rows)(W, scales, columns, first, count, a + i * lda, m - i, lda, beta, c + i * ldc,
+                                      ldc);
 }
 
 TARGET void NAME(ptune_row_blocks_backward)(const signed char *W, const float *scales, long rows, long columns,
@@ -290,13 +292,18 @@ TARGET void NAME(ptune_rotate_heads)(float *row, long heads, long head_dim, cons
         if (adjacent_pairs) {
             for (long i = 0; i < whole; i += 16) {
                 v16f low = NAME(load)(v + 2 * i, 16), high = NAME(load)(v + 2 * i + 16, 16);
-                v16f x = __builtin_shufflevector(low, high, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                v16f y = __builtin_shufflevector(low, high, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+                // The pairs' first and second values apart, rotated, then interleaved again.
+                v16f x = __builtin_shufflevector(low, high, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
+                                                 30);
+                v16f y = __builtin_shufflevector(low, high, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29,
+                                                 31);
                 v16f c = NAME(load)(cos + i, 16), s = sign * NAME(load)(sin + i, 16);
                 v16f rx = x * c - y * s, ry = x * s + y * c;
-                NAME(store)(v + 2 * i, __builtin_shufflevector(rx, ry, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), 16);
-                NAME(store)(v + 2 * i + 16,
-                            __builtin_shufflevector(rx, ry, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), 16);
+                v16f first = __builtin_shufflevector(rx, ry, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+                v16f second = __builtin_shufflevector(rx, ry, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15,
+                                                      31);
+                NAME(store)(v + 2 * i, first, 16);
+                NAME(store)(v + 2 * i + 16, second, 16);
             }
             for (long i = whole; i < half; i++) {
                 float x = v[2 * i], y = v[2 * i + 1], s = sign * sin[i];

@@ -49,7 +49,7 @@ extension FrozenMatrix {
     }
 
     /// The most rows `fewRowsProduct` takes: past them, widening the weights once for sgemm costs less
-    /// than reading them again for every eight rows.
+    /// than reading them again for every four or eight rows.
     static let fewRows = 16
 
     /// The product of a few rows (the output head at the loss positions) with weights in row blocks

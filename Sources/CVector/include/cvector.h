@@ -53,9 +53,8 @@ void ptune_rms_norm_backward(const float *x, const float *gain, const float *rst
 
 /// Softmax of each row of x [rows, width] in place. With causal_offset >= 0, row r covers columns
 /// [0, r + causal_offset] (else every column); with window >= 0, only the last `window` of those; the
-/// rest are set to 0.
-/// The row's maximum is subtracted before ptune_vector_exp_sum; then each value is multiplied by the
-/// inverse of the sum.
+/// rest are set to 0. The row's maximum is subtracted before ptune_vector_exp_sum; then each value is
+/// multiplied by the inverse of the sum.
 void ptune_softmax_rows(float *x, long rows, long width, long causal_offset, long window);
 
 /// Softmax's backward in place: dp = p * (dp - sum(p * dp)) row by row (the sum in lanes, as
