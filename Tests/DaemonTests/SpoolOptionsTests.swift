@@ -34,6 +34,20 @@ import Testing
         #expect(chosen.err.contains("no ptune database at \(h.root.appendingPathComponent("mine.sqlite").path)"), "\(chosen.err)")
     }
 
+    /// With `--spool` (and `--db`) given, a command that needs nothing else of the config file does
+    /// not read it: a broken /etc/ptune/ptune.toml does not stop `ptune submit` or `ptune status`.
+    @Test func commandsGivenTheirSpoolDoNotReadTheConfigFile() throws {
+        let h = try ServiceHarness()
+        try h.makeSpool()
+        let broken = try h.configFile("spool = [\n")
+        let bundle = try h.write(["task.toml": "name = \"x\"\n"], to: h.root.appendingPathComponent("src/x"))
+        let submit = try h.cli(["submit", "--spool", h.spool.path, "--config", broken, bundle.path])
+        #expect(submit.status == 0, "\(submit.err)")
+        let db = h.root.appendingPathComponent("none.sqlite").path
+        let status = try h.cli(["status", "--spool", h.spool.path, "--db", db, "--config", broken])
+        #expect(status.status != 0 && status.err.contains("no ptune database at \(db)"), "\(status.err)")
+    }
+
     @Test func aConfigFileWithoutASpoolGivesItsDatabaseToAnySpool() throws {
         let h = try ServiceHarness()
         let serviceDB = h.root.appendingPathComponent("service.sqlite").path

@@ -12,13 +12,12 @@ struct CancelCommand: ParsableCommand {
     @Argument(help: "The job id or a unique prefix.") var job: String
 
     func run() throws {
-        let settings = try spoolOptions.settings()
-        let store = try spoolOptions.openStore(settings: settings)
+        let store = try spoolOptions.openStore()
         let record = try spoolOptions.job(job, in: store)
         guard !record.state.isTerminal else {
             throw ActionableError("job \(record.id) already ended: \(record.state.rawValue)")
         }
-        try CancelRequests.request(record.id, spool: spoolOptions.spoolURL(settings))
+        try CancelRequests.request(record.id, spool: try spoolOptions.spoolURL())
         print("asked the daemon to cancel \(record.id) (\(record.name)); `ptune show \(record.id)` shows when it has")
     }
 }

@@ -22,9 +22,8 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try spoolOptions.settings()
-        let spool = spoolOptions.spoolURL(settings)
-        let store = try spoolOptions.openStore(settings: settings)
+        let store = try spoolOptions.openStore()
+        let spool = try spoolOptions.spoolURL()
         let status = DaemonStatus.read(spool: spool)
         let alive = status.map { kill($0.pid, 0) == 0 && Date().timeIntervalSince($0.updatedAt) < 30 } ?? false
         let counts = Dictionary(uniqueKeysWithValues: try store.stateCounts().map { ($0.key.rawValue, $0.value) })

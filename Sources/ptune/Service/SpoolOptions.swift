@@ -14,11 +14,12 @@ struct SpoolOptions: ParsableArguments {
 
     func settings() throws -> ServiceSettings { try ServiceSettings.load(path: config) }
 
-    func spoolURL() throws -> URL { try spoolURL(settings()) }
+    /// `--spool`, else the config file's spool (the file read only then), else ./spool.
+    func spoolURL() throws -> URL { try spoolURL(spool == nil ? settings() : nil) }
 
-    /// `--spool`, else the spool of `settings` (the config file read once by the caller), else ./spool.
-    func spoolURL(_ settings: ServiceSettings) -> URL {
-        URL(fileURLWithPath: spool ?? settings.spool ?? "spool").standardizedFileURL
+    /// `--spool`, else the spool of `settings` (the config file as the caller read it), else ./spool.
+    func spoolURL(_ settings: ServiceSettings?) -> URL {
+        URL(fileURLWithPath: spool ?? settings?.spool ?? "spool").standardizedFileURL
     }
 
     /// `--db`; else the config file's `db`; else SPOOL/ptune.sqlite. A config file that names both its
