@@ -224,14 +224,14 @@ public struct Benchmark {
         body()
         let total = Stopwatch()
         var n = 0
-        var shortest = Double.infinity
+        var (elapsed, shortest) = (0.0, Double.infinity)
         repeat {
             var call = 0.0
             timed(&call, body)
             shortest = min(shortest, call)
             n += 1
-        } while total.seconds < seconds
-        let elapsed = total.seconds
+            elapsed = total.seconds
+        } while elapsed < seconds
         return (elapsed / Double(n), shortest)
     }
 

@@ -173,12 +173,17 @@ TARGET float NAME(ptune_vector_exp_sum)(const float *in, long count, float shift
     return sum;
 }
 
+// The end of the columns row r of a causal softmax covers (causal_offset < 0: every column).
+TARGET __attribute__((always_inline)) static inline long NAME(causal_end)(long r, long width, long causal_offset) {
+    return causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
+}
+
 // Rows' causal lengths leave a short last group in most rows: it is done element by element, with the
 // same operations, so that no variable-length copy (a call) runs per row.
 TARGET void NAME(ptune_softmax_rows)(float *x, long rows, long width, long causal_offset, long window) {
     for (long r = 0; r < rows; r++) {
         float *row = x + r * width;
-        long end = causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
+        long end = NAME(causal_end)(r, width, causal_offset);
         long start = window >= 0 && end - window > 0 ? end - window : 0;
         memset(row, 0, (size_t)start * sizeof(float));
         float *seen = row + start;
@@ -202,7 +207,7 @@ TARGET void NAME(ptune_softmax_backward_rows)(const float *p, float *dp, long ro
     for (long r = 0; r < rows; r++) {
         const float *pr = p + r * width;
         float *dr = dp + r * width;
-        long n = causal_offset >= 0 && r + causal_offset + 1 < width ? r + causal_offset + 1 : width;
+        long n = NAME(causal_end)(r, width, causal_offset);
         long whole = n & ~15L;
         float dot = NAME(lane_sum)(pr, dr, 0, n);
         for (long i = 0; i < whole; i += 16)

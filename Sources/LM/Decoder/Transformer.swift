@@ -198,7 +198,7 @@ public final class Transformer: @unchecked Sendable {
     /// `acts.attention` [N, nh*d], with the layer's rstd1 and qkv in slot `slot`.
     func attend(_ block: Block, layer l: Int, x: UnsafePointer<Float>, batch: DecoderBatch,
                         slot s: Int, acts: Activations) {
-        let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
+        let (N, W) = (batch.rowCount, attention.rowWidth)
         let qkv = acts.qkv.pointer + s * N * W
         project(block.qkv, rows: N) {
             block.qkv.forward(normed(x, gain: block.attentionNorm, rstd: acts.rstd1.pointer + s * N, acts: acts),
