@@ -118,13 +118,13 @@ public enum ReportMarkdown {
             let noise = "by too little to tell from the noise of the dev records, with a higher log-loss"
             let beaten = report.crossValidation.map {
                 "the seeds' prompts, each on its own fold, \(led ? "led it together \(noise)" : "did not score above it together") "
-                + "(\(format($0.best.primary)) at step \($0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
+                + "(\(format($0.best.primary)) at step \($0.bestStep), their chosen step)\(test); the chosen seed is \(chosen)" }
                 ?? (led ? "\(chosen) led it on dev \(noise)\(test)" : "no seed's prompt scored above it on dev, not even \(chosen)\(test)")
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
                 + "\(beaten). Set `manual_fallback = false` to export that seed's prompt anyway."
         }
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
-        let best = report.crossValidation == nil ? "its best on dev" : "the folds' best on dev together"
+        let best = report.crossValidation == nil ? "its best on dev" : "the folds' chosen step on dev together"
         let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), \(best))" } ?? ""
         let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
         let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)"

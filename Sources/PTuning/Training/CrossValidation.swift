@@ -8,7 +8,7 @@ public struct CrossValidation: Sendable, Codable, Equatable {
     /// At each step every fold was evaluated at, the folds' dev metrics averaged with their sizes as
     /// weights.
     public var curve: [DevPoint]
-    /// The last step of `curve` at its best (`lastAtBest`): the refit trains as many passes.
+    /// The step of `curve` the refit trains as many passes as (`lowestLogLossWithinNoise`).
     public var bestStep: Int
     /// `curve` at `bestStep`; the seeds' kept metrics pooled when the folds share no step.
     public var best: Metrics
@@ -32,9 +32,9 @@ public struct CrossValidation: Sendable, Codable, Equatable {
             Self.pool(seeds.compactMap { seed in seed.devCurve.last { $0.step == step }?.metrics })
                 .map { DevPoint(step: step, metrics: $0) }
         }
-        let last = curve.lastAtBest
-        bestStep = last?.step ?? seeds.map(\.bestStep).max() ?? 0
-        best = last?.metrics ?? Self.pool(seeds.compactMap(\.dev)) ?? Metrics(count: 0)
+        let chosen = curve.lowestLogLossWithinNoise
+        bestStep = chosen?.step ?? seeds.map(\.bestStep).max() ?? 0
+        best = chosen?.metrics ?? Self.pool(seeds.compactMap(\.dev)) ?? Metrics(count: 0)
         self.manual = manual.count == seeds.count ? Self.pool(manual) : nil
     }
 
@@ -57,5 +57,22 @@ extension [DevPoint] {
     var lastAtBest: DevPoint? {
         let best = map(\.metrics.score).max()
         return last { $0.metrics.score == best }
+    }
+
+    /// Of the evaluations whose primary metric is within one standard error of the best
+    /// (`Metrics.standardError`, the best read as a fraction of its records), the one with the lowest
+    /// log-loss; then the higher primary metric, then the later. Where a count of right answers cannot
+    /// tell the steps apart, the proper score decides, as it does an exact tie (`lastAtBest`, which
+    /// this is when the best has no spread: every record right or none): on a few dozen records one
+    /// more right answer at a late, overtrained step is noise, and its log-loss says so. Nil for no
+    /// evaluation.
+    var lowestLogLossWithinNoise: DevPoint? {
+        guard let top = lastAtBest?.metrics else { return nil }
+        let floor = top.primary - top.standardError
+        return filter { $0.metrics.primary >= floor }.max { a, b in
+            let (x, y) = (a.metrics.score, b.metrics.score)
+            if x.logLoss != y.logLoss { return (x.logLoss ?? .infinity) > (y.logLoss ?? .infinity) }
+            return x.primary != y.primary ? x.primary < y.primary : a.step < b.step
+        }
     }
 }

@@ -93,10 +93,17 @@ public struct Metrics: Sendable, Codable, Equatable {
     /// a few records. Infinite when neither figure varies (both 0 or 1) and they differ.
     public func standardErrors(above other: Metrics) -> Double {
         let p = primary, q = other.primary
-        let variance = p * (1 - p) / Double(max(count, 1)) + q * (1 - q) / Double(max(other.count, 1))
+        let variance = variance + other.variance
         guard variance > 0 else { return p == q ? 0 : (p > q ? .infinity : -.infinity) }
         return (p - q) / variance.squareRoot()
     }
+
+    /// The standard error of the primary metric read as the fraction of `count` records right:
+    /// √(p(1 − p)/n). 0 when every record is right or none.
+    public var standardError: Double { variance.squareRoot() }
+
+    /// The variance of the primary metric read as a proportion of `count` records.
+    private var variance: Double { primary * (1 - primary) / Double(max(count, 1)) }
 
     /// The fraction of `labelled` predictions that are right (0 when there are none).
     public static func correctFraction(_ labelled: [Prediction]) -> Double {

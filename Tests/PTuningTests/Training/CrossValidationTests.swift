@@ -48,8 +48,9 @@ struct CrossValidationTests {
             let mean = outcome.seeds.map { seed in seed.devCurve.first { $0.step == point.step }!.metrics.primary }.reduce(0, +) / 3
             #expect(abs(point.metrics.primary - mean) < 1e-12 && point.metrics.count == 24)
         }
-        let top = pooled.curve.map(\.metrics.primary).max()
-        #expect(pooled.bestStep == pooled.curve.last { $0.metrics.primary == top }?.step && pooled.best.primary == top)
+        let top = try #require(pooled.curve.max { $0.metrics.score < $1.metrics.score }?.metrics)
+        let chosen = try #require(pooled.curve.first { $0.step == pooled.bestStep })
+        #expect(pooled.best == chosen.metrics && chosen.metrics.primary >= top.primary - top.standardError)
         let model = try TinyTask.model()
         let manualEncoder = try ExampleEncoder(spec: TinyTask.classifySpec().manualOnly, tokenizer: model.tokenizer)
         let manualOnAll = Metrics.of(Evaluator(model: model, encoder: manualEncoder).predict(
@@ -116,6 +117,29 @@ struct CrossValidationTests {
         #expect(pooled.bestStep == 10 && abs((pooled.manual?.primary ?? 0) - 0.625) < 1e-12)
         let tied = CrossValidation(seeds: [seed([(10, 0.5, 4), (20, 0.5, 4)])], foldSizes: [4], manual: [])
         #expect(tied.bestStep == 20 && tied.manual == nil, "ties go to the later step")
+    }
+
+    /// A curve like a fill task's on 50 pooled facts: one more right answer at an overtrained step,
+    /// whose log-loss has risen since.
+    @Test func withinOneStandardErrorOfTheBestTheLowestLogLossIsChosen() {
+        func curve(_ points: [(Double, Double?)], count: Int = 50) -> [DevPoint] {
+            points.enumerated().map { i, point in
+                var metrics = Metrics(count: count, pAt1: point.0)
+                metrics.values[.logLoss] = point.1
+                return DevPoint(step: 40 * (i + 1), metrics: metrics)
+            }
+        }
+        let overtrained = curve([(0.06, 4.49), (0.06, 5.10), (0.06, 5.74), (0.08, 6.53), (0.06, 6.60)])
+        #expect(overtrained.lowestLogLossWithinNoise?.step == 40, "0.06 is within 0.038 of 0.08")
+        let clear = curve([(0.06, 4.49), (0.30, 5.10), (0.32, 5.74)])
+        #expect(clear.lowestLogLossWithinNoise?.step == 80, "0.06 is 3.6 standard errors under 0.32; 0.30 is within one")
+        #expect(curve([(0.5, nil), (0.6, nil), (0.58, nil)]).lowestLogLossWithinNoise?.step == 80,
+                "without a log-loss, the higher metric")
+        #expect(curve([(0.5, 0.7), (0.5, 0.7)]).lowestLogLossWithinNoise?.step == 80, "an exact tie goes to the later")
+        let perfect = curve([(1.0, 0.2), (0.98, 0.1)])
+        #expect(perfect.lowestLogLossWithinNoise?.step == 40 && perfect.lastAtBest?.step == 40,
+                "with no spread at the best, only the best")
+        #expect([DevPoint]().lowestLogLossWithinNoise == nil)
     }
 
     @Test func everyFoldHasASeedOfItsOwn() {
