@@ -9,7 +9,8 @@ by two rules (docs/RESULTS.md compares them), with what the manual-template fall
     pooled_step.py REPORT.json [REPORT.json ...]
 
 Prints one row per cross-validated report: each rule's step, its pooled primary metric and log-loss,
-and whether the fallback (`ManualFallbackReason`) keeps the prompt or exports the manual template.
+and whether the fallback (`ManualFallbackReason`, judging the curve's highest primary metric with the
+step's log-loss) keeps the prompt or exports the manual template.
 """
 import json, math, sys
 
@@ -34,8 +35,10 @@ def within_noise(curve):
     return max(candidates, key=lambda c: (-lowest_loss(c), primary(c['metrics']), c['step']))
 
 
-def verdict(metrics, manual):
-    p, n = primary(metrics), max(metrics['count'], 1)
+def verdict(metrics, manual, peak):
+    """What `ManualFallbackReason` decides for the pooled prompts (`CrossValidation.judged`): the curve's
+    highest primary metric (`peak`'s), the log-loss of `metrics`, the refit's step."""
+    p, n = primary(peak), max(peak['count'], 1)
     q, m = primary(manual), max(manual['count'], 1)
     se = math.sqrt(p * (1 - p) / n + q * (1 - q) / m)
     z = (p - q) / se if se > 0 else (0.0 if p == q else math.copysign(math.inf, p - q))
@@ -45,22 +48,35 @@ def verdict(metrics, manual):
     return 'prompt' if above and not (z < MARGIN and loss > manual_loss) else 'manual'
 
 
-def row(path):
-    r = json.load(open(path))
+def unusable(r):
     cv = r.get('cross_validation')
     manual = r['baselines']['manual'].get('dev')
-    if not cv or not cv.get('curve') or not manual:
-        return None
+    if not cv:
+        return 'not cross-validated'
+    if not cv.get('curve') or not manual:
+        return 'no pooled curve or manual-template dev figure'
+    if any(primary(c['metrics']) is None for c in cv['curve']) or primary(manual) is None:
+        return 'no primary metric'
+    return None
+
+
+def row(path):
+    r = json.load(open(path))
+    problem = unusable(r)
+    if problem:
+        return f'{path}: {problem}'
+    cv = r['cross_validation']
+    manual = r['baselines']['manual']['dev']
     cells = []
+    peak = best(cv['curve'])['metrics']
     for name, point in (('best', best(cv['curve'])), ('within noise', within_noise(cv['curve']))):
         m = point['metrics']
         cells.append(f"{name}: step {point['step']:>4} {primary(m):.3f} log-loss {lowest_loss(point):6.3f} "
-                     f"-> {verdict(m, manual):<6}")
+                     f"-> {verdict(m, manual, peak):<6}")
     return (f"{r['task']['name']:<14} manual {primary(manual):.3f} log-loss {manual.get('log_loss', math.inf):6.3f}  "
             + "  ".join(cells) + f"  (ran: step {cv['best_step']}, exported {r['summary'].get('exported')})")
 
 
 if __name__ == '__main__':
     for path in sys.argv[1:]:
-        line = row(path)
-        print(line if line else f'{path}: not cross-validated')
+        print(row(path))

@@ -70,7 +70,8 @@ public enum ReportMarkdown {
             lines.append("")
             lines.append("Folds pooled (\(pooled.foldSizes.map(String.init).joined(separator: " + ")) records): dev "
                          + pooled.curve.map { "\(format($0.metrics.primary)) at step \($0.step)" }.joined(separator: ", ")
-                         + "; the manual template \(pooled.manual.map { format($0.primary) } ?? "–").")
+                         + "; the manual template \(pooled.manual.map { format($0.primary) } ?? "–"). Step "
+                         + "\(pooled.bestStep) is the refit's: the lowest log-loss within one standard error of the best.")
         }
         return lines + [""] + baselineTable(report.baselines)
     }
@@ -112,19 +113,19 @@ public enum ReportMarkdown {
         let chosen = "seed \(report.summary.bestSeed) (\(choice(report)))"
         if report.summary.exported == .manualTemplate {
             let test = report.baselines.manual.test.map { ", test " + $0.listed } ?? ""
-            let prompt = report.crossValidation?.best ?? report.seeds.first { $0.seed == report.summary.bestSeed }?.dev
+            let prompt = report.crossValidation?.judged ?? report.seeds.first { $0.seed == report.summary.bestSeed }?.dev
             let reason = prompt.flatMap { prompt in report.baselines.manual.dev.flatMap { ManualFallbackReason(prompt: prompt, manual: $0) } }
             let led = if case .leadWithinNoise = reason { true } else { false }
             let noise = "by too little to tell from the noise of the dev records, with a higher log-loss"
             let beaten = report.crossValidation.map {
                 "the seeds' prompts, each on its own fold, \(led ? "led it together \(noise)" : "did not score above it together") "
-                + "(\(format($0.best.primary)) at step \($0.bestStep), their chosen step)\(test); the chosen seed is \(chosen)" }
+                + "(\(format($0.judged.primary)) at step \($0.peakStep ?? $0.bestStep), their best)\(test); the chosen seed is \(chosen)" }
                 ?? (led ? "\(chosen) led it on dev \(noise)\(test)" : "no seed's prompt scored above it on dev, not even \(chosen)\(test)")
             return "The exported prompt is the manual template `\(report.baselines.manual.description)` with no prompt rows: "
                 + "\(beaten). Set `manual_fallback = false` to export that seed's prompt anyway."
         }
         guard let refit = report.refit else { return "The exported prompt is the one of \(chosen)." }
-        let best = report.crossValidation == nil ? "its best on dev" : "the folds' chosen step on dev together"
+        let best = report.crossValidation == nil ? "its best on dev" : "the folds' pooled step on dev"
         let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), \(best))" } ?? ""
         let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
         let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)"

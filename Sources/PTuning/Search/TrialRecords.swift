@@ -57,7 +57,7 @@ public struct EndedTrial: Codable, Sendable, Equatable {
         case .chosenSeed: chosen?.test
         }
         let warnings = chosen?.warnings.map(\.kind) ?? []
-        let devMetrics = outcome.crossValidation?.best ?? chosen?.dev
+        let devMetrics = outcome.crossValidation?.judged ?? chosen?.dev
         let row = SearchReport.Row(index: trial.index, rung: trial.rung, learningRate: applied.learningRate.map { Double(shortest: $0) },
                                    encoder: applied.encoder?.rawValue, template: applied.template?.source,
                                    batchSize: applied.batchSize, maxSteps: applied.steps, seed: applied.seed,

@@ -12,6 +12,22 @@ public struct CrossValidation: Sendable, Codable, Equatable {
     public var bestStep: Int
     /// `curve` at `bestStep`; the seeds' kept metrics pooled when the folds share no step.
     public var best: Metrics
+    /// The step of `curve` at its highest primary metric (`lastAtBest`), when it is not `bestStep`.
+    public var peakStep: Int? {
+        curve.lastAtBest.flatMap { $0.step == bestStep ? nil : $0.step }
+    }
+
+    /// What the baselines and other trials are compared with: `best` with the primary metric of the
+    /// curve at its highest (`peakStep`), which `bestStep`'s is within noise of. A count of right
+    /// answers is judged at its best, the proper score at the step the refit matches: choosing the step
+    /// by its log-loss does not lower the prompt's standing against the manual template.
+    public var judged: Metrics {
+        guard let peak = curve.lastAtBest?.metrics else { return best }
+        var judged = best
+        judged.values[judged.primaryName] = peak.primary
+        judged.count = peak.count
+        return judged
+    }
     /// The manual template on each fold, pooled the same way.
     public var manual: Metrics?
 

@@ -93,9 +93,9 @@ public struct Metrics: Sendable, Codable, Equatable {
     /// a few records. Infinite when neither figure varies (both 0 or 1) and they differ.
     public func standardErrors(above other: Metrics) -> Double {
         let p = primary, q = other.primary
-        let variance = variance + other.variance
-        guard variance > 0 else { return p == q ? 0 : (p > q ? .infinity : -.infinity) }
-        return (p - q) / variance.squareRoot()
+        let sum = variance + other.variance
+        guard sum > 0 else { return p == q ? 0 : (p > q ? .infinity : -.infinity) }
+        return (p - q) / sum.squareRoot()
     }
 
     /// The standard error of the primary metric read as the fraction of `count` records right:

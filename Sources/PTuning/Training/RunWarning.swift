@@ -84,20 +84,23 @@ struct SeedDiagnosis {
     /// refit's step, measured like the baselines on every record; else the chosen seed's dev.
     func heldOutWarning(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
         guard let crossValidation else { return chosen.warnings.first { $0.kind == .notAboveBaseline } }
-        return baselineWarning(crossValidation.best, measured: Self.pooled(crossValidation))
+        return baselineWarning(crossValidation.judged, measured: Self.pooled(crossValidation))
     }
 
-    /// "the seeds' prompts over their 3 folds at step 120".
+    /// "the seeds' prompts over their 3 folds at step 120", or where the metric is taken at its highest
+    /// (`CrossValidation.judged`) "… folds, the metric at its highest (step 160), the log-loss at step 40".
     private static func pooled(_ crossValidation: CrossValidation) -> String {
-        "the seeds' prompts over their \(crossValidation.foldSizes.count) folds at step \(crossValidation.bestStep)"
+        let folds = "the seeds' prompts over their \(crossValidation.foldSizes.count) folds"
+        guard let peak = crossValidation.peakStep else { return folds + " at step \(crossValidation.bestStep)" }
+        return folds + ", the metric at its highest (step \(peak)), the log-loss at step \(crossValidation.bestStep)"
     }
 
     /// The reason to export the manual template instead of `chosen`'s prompt (`ManualFallbackReason`),
     /// nil when the prompt clearly beats it or either has no dev figure. Cross-validated, the folds
-    /// pooled at the refit's step are compared instead of the chosen seed's fold.
+    /// pooled (`CrossValidation.judged`) are compared instead of the chosen seed's fold.
     func manualFallback(chosen: SeedResult, crossValidation: CrossValidation?) -> RunWarning? {
         guard let baselines, let manualMetrics = baselines.manual.dev,
-              let promptMetrics = crossValidation?.best ?? chosen.dev,
+              let promptMetrics = crossValidation?.judged ?? chosen.dev,
               let reason = ManualFallbackReason(prompt: promptMetrics, manual: manualMetrics) else { return nil }
         let said = switch reason {
         case .notAbove: "no prompt scored above the manual template on dev"

@@ -9,11 +9,11 @@ extension Trainer {
 
     /// Trains the chosen seed again on train and the carved dev records together (every record when
     /// cross-validating), with the bundle's settings, for as many passes over the records as the
-    /// chosen run made up to its best dev evaluation (the folds' pooled best when cross-validating;
-    /// `refitSteps`) but never more steps than that run made (dev measured none beyond), keeping the
-    /// last step; its prompt is exported unless it carries a warning the chosen seed's run did not or
-    /// fits its records clearly worse than that run scored on records it never trained on
-    /// (`RefitCheck`).
+    /// chosen run made up to its best dev evaluation (cross-validating, the folds' pooled step,
+    /// `CrossValidation.bestStep`; `refitSteps`) but never more steps than that run made (dev measured
+    /// none beyond), keeping the last step; its prompt is exported unless it carries a warning the
+    /// chosen seed's run did not or fits its records clearly worse than that run scored on records it
+    /// never trained on (`RefitCheck`).
     func refit(_ outcome: inout TrainingOutcome, chosen: SeedResult) throws {
         let all = TrainingData(train: data.train + data.dev, dev: [], test: data.test)
         let matched = outcome.crossValidation?.bestStep ?? Self.lastBestStep(chosen)

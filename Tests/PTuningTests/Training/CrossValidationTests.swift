@@ -87,7 +87,9 @@ struct CrossValidationTests {
         let outcome = try run(fallback: false, manualAgrees: true)
         #expect(outcome.exported == .refit)
         let warning = try #require(outcome.warnings.first { $0.kind == .notAboveBaseline })
-        #expect(warning.message.contains("over their 3 folds at step \(outcome.crossValidation?.bestStep ?? -1)"))
+        let pooled = try #require(outcome.crossValidation)
+        #expect(warning.message.contains("over their 3 folds")
+                && warning.message.contains((pooled.peakStep == nil ? "at step " : "the log-loss at step ") + "\(pooled.bestStep)"))
         #expect(outcome.refit?.result.warnings.contains { $0.kind == .notAboveBaseline } == false,
                 "the refit's own run has no dev split")
     }
@@ -132,9 +134,11 @@ struct CrossValidationTests {
         let overtrained = curve([(0.06, 4.49), (0.06, 5.10), (0.06, 5.74), (0.08, 6.53), (0.06, 6.60)])
         #expect(overtrained.lowestLogLossWithinNoise?.step == 40, "0.06 is within 0.038 of 0.08")
         let clear = curve([(0.06, 4.49), (0.30, 5.10), (0.32, 5.74)])
-        #expect(clear.lowestLogLossWithinNoise?.step == 80, "0.06 is 3.6 standard errors under 0.32; 0.30 is within one")
+        #expect(clear.lowestLogLossWithinNoise?.step == 80, "0.06 is 3.9 standard errors under 0.32; 0.30 is within one")
         #expect(curve([(0.5, nil), (0.6, nil), (0.58, nil)]).lowestLogLossWithinNoise?.step == 80,
                 "without a log-loss, the higher metric")
+        #expect(curve([(0.6, nil), (0.58, 3.0)]).lowestLogLossWithinNoise?.step == 80, "a missing log-loss is the worst")
+        #expect(curve([(0.6, .nan), (0.58, 3.0)]).lowestLogLossWithinNoise?.step == 80, "so is one that is not a number")
         #expect(curve([(0.5, 0.7), (0.5, 0.7)]).lowestLogLossWithinNoise?.step == 80, "an exact tie goes to the later")
         let perfect = curve([(1.0, 0.2), (0.98, 0.1)])
         #expect(perfect.lowestLogLossWithinNoise?.step == 40 && perfect.lastAtBest?.step == 40,

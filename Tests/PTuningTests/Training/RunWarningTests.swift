@@ -148,6 +148,35 @@ struct RunWarningTests {
                 "its own fold lost to the manual template; the folds together beat it")
     }
 
+    /// The folds pooled choose step 40 (its log-loss the lowest within one standard error of step 160's
+    /// 0.10) and are judged by 0.10, their highest: choosing the step by its log-loss does not lose a
+    /// lead over the manual template (0.08 at step 40 would be under it).
+    @Test func thePooledPromptIsJudgedByItsHighestMetricAndTheRefitStepsLogLoss() throws {
+        let points: [(Int, Double, Double)] = [(40, 0.06, 4.49), (80, 0.06, 5.10), (160, 0.10, 6.53)]
+        let curve = points.map { step, pAt1, logLoss in
+            var metrics = Metrics(count: 50, pAt1: pAt1)
+            metrics.values[.logLoss] = logLoss
+            return DevPoint(step: step, metrics: metrics)
+        }
+        let seed = SeedResult(seed: 13, steps: 160, stoppedEarly: false, bestStep: 160, dev: curve[2].metrics, test: nil,
+                              lossCurve: [], devCurve: curve, trainTokensPerSecond: 0, trainSeconds: 0, evalSeconds: 0)
+        let pooled = CrossValidation(seeds: [seed], foldSizes: [50], manual: [])
+        #expect(pooled.bestStep == 40 && pooled.best == curve[0].metrics && pooled.peakStep == 160)
+        #expect(pooled.judged.pAt1 == 0.10 && pooled.judged.values[.logLoss] == 4.49 && pooled.judged.count == 50)
+        func manual(_ pAt1: Double, logLoss: Double) -> SeedDiagnosis {
+            var metrics = Metrics(count: 50, pAt1: pAt1)
+            metrics.values[.logLoss] = logLoss
+            return SeedDiagnosis(kind: FillKind(candidates: nil), vocabularySize: 100, answerTokens: nil,
+                                 baselines: Baselines(majority: .init(description: "x", dev: Metrics(count: 50, pAt1: 0), test: nil),
+                                                      manual: .init(description: "{subject}", dev: metrics, test: nil)))
+        }
+        #expect(manual(0.08, logLoss: 7.0).manualFallback(chosen: seed, crossValidation: pooled) == nil,
+                "0.10 leads 0.08 within noise with a lower log-loss")
+        let fallback = try #require(manual(0.08, logLoss: 4.0).manualFallback(chosen: seed, crossValidation: pooled))
+        #expect(fallback.message.contains("the metric at its highest (step 160), the log-loss at step 40: P@1 0.1000, log-loss 4.4900"))
+        #expect(manual(0.08, logLoss: 7.0).heldOutWarning(chosen: seed, crossValidation: pooled) == nil)
+    }
+
     /// The run's verdict against the baselines: cross-validated, the folds pooled (a seed's own fold can
     /// beat the majority answer while the folds together do not, as on LAMA P413); else the chosen
     /// seed's. Whatever is exported carries it, the refit too, which has no dev split of its own.
