@@ -46,6 +46,10 @@ final class ProgressDisplay {
             for warning in result.warnings { emitLine("\(seedLabel)warning: \(warning.message)") }
         case let .crossValidated(pooled):
             var line = "\(pooled.foldSizes.count) folds pooled: dev \(Self.format(pooled.best)) at step \(pooled.bestStep)"
+            if let peak = pooled.peakStep {
+                line += " (the lowest log-loss within noise of the best, "
+                    + String(format: "%.4f", pooled.judged.primary) + " at step \(peak))"
+            }
             if let manual = pooled.manual { line += "; manual template \(Self.format(manual))" }
             emitLine(line)
         case let .refitting(seed, records):
