@@ -70,8 +70,8 @@ public enum ReportMarkdown {
             lines.append("")
             lines.append("Folds pooled (\(pooled.foldSizes.map(String.init).joined(separator: " + ")) records): dev "
                          + pooled.curve.map { "\(format($0.metrics.primary)) at step \($0.step)" }.joined(separator: ", ")
-                         + "; the manual template \(pooled.manual.map { format($0.primary) } ?? "–"). Step "
-                         + "\(pooled.bestStep) is the refit's: the lowest log-loss within one standard error of the best.")
+                         + "; the manual template \(pooled.manual.map { format($0.primary) } ?? "–"). The pooled "
+                         + "step is \(pooled.bestStep): the lowest log-loss within one standard error of the best.")
         }
         return lines + [""] + baselineTable(report.baselines)
     }
