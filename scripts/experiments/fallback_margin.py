@@ -28,6 +28,13 @@ def primary(metrics):
     return None
 
 
+def standard_errors(p, n, q, m):
+    """How many standard errors of the difference of two proportions p (of n records) stands above q
+    (of m): `Metrics.standardErrors(above:)`."""
+    se = math.sqrt(p * (1 - p) / n + q * (1 - q) / m)
+    return (p - q) / se if se > 0 else (0.0 if p == q else math.copysign(math.inf, p - q))
+
+
 def row(path):
     r = json.load(open(path))
     best = next(s for s in r['seeds'] if s['seed'] == r['summary']['best_seed'])
@@ -38,8 +45,7 @@ def row(path):
         return None
     p, n = primary(prompt_dev), max(prompt_dev['count'], 1)
     q, m = primary(manual['dev']), max(manual['dev']['count'], 1)
-    se = math.sqrt(p * (1 - p) / n + q * (1 - q) / m)
-    z = (p - q) / se if se > 0 else (0.0 if p == q else math.copysign(math.inf, p - q))
+    z = standard_errors(p, n, q, m)
     loss, manual_loss = prompt_dev.get('log_loss'), manual['dev'].get('log_loss')
     # A missing log-loss counts as infinite, as in ptune's DevScore.
     loss_or_inf = math.inf if loss is None else loss

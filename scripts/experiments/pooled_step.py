@@ -14,7 +14,7 @@ step's log-loss) keeps the prompt or exports the manual template.
 """
 import json, math, sys
 
-from fallback_margin import MARGIN, primary
+from fallback_margin import MARGIN, primary, standard_errors
 
 
 def lowest_loss(point):
@@ -40,8 +40,7 @@ def verdict(metrics, manual, peak):
     highest primary metric (`peak`'s), the log-loss of `metrics`, the refit's step."""
     p, n = primary(peak), max(peak['count'], 1)
     q, m = primary(manual), max(manual['count'], 1)
-    se = math.sqrt(p * (1 - p) / n + q * (1 - q) / m)
-    z = (p - q) / se if se > 0 else (0.0 if p == q else math.copysign(math.inf, p - q))
+    z = standard_errors(p, n, q, m)
     loss = metrics.get('log_loss', math.inf)
     manual_loss = manual.get('log_loss', math.inf)
     above = p > q or (p == q and loss < manual_loss)
