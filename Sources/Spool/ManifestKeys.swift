@@ -9,7 +9,7 @@ enum ManifestKeys {
     static let training = ["epochs", "max_steps", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
                            "optimizer", "schedule", "warmup_steps", "epoch_decay", "clip_norm", "seeds",
                            "eval_every", "patience", "checkpoint_every", "max_length", "precision", "recompute",
-                           "refit", "manual_fallback"]
+                           "refit", "tail_average", "manual_fallback"]
     static let limits = ["threads", "memory_mb", "wall_time", "priority"]
     static let search = ["strategy", "trials", "budget_steps", "budget_time", "reduction", "min_steps", "seed", "space"]
     static let searchSpace = ["learning_rate", "encoder", "template", "batch_size", "steps", "seeds"]

@@ -32,6 +32,10 @@ struct TrainingReader {
         if let v = table.oneOf("precision", Precision.self) { s.precision = v }
         if let v = table.bool("recompute") { s.recompute = v }
         if let v = table.bool("refit") { s.refit = v }
+        if let v = table.number("tail_average", allowed: "from 0 (the last step's table) to 1 (every step's)",
+                                { TrainingSettings.tailAverageRange.contains($0) }) {
+            s.tailAverage = v
+        }
         if let v = table.bool("manual_fallback") { s.manualFallback = v }
         return s
     }

@@ -95,6 +95,7 @@ final class BundleFixture {
         checkpoint_every = 100
         max_length = 512
         precision = "bf16"
+        tail_average = 0.5
 
         [limits]
         threads = 1

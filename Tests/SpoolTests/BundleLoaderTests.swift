@@ -46,6 +46,7 @@ import Testing
         training.checkpointEvery = 100
         training.maxLength = 512
         training.precision = .bf16
+        training.tailAverage = 0.5
         #expect(spec.training == training)
         #expect(bundle.train.count == 2)
         #expect(bundle.train[1] == Example(fields: ["premise": "It rained.", "hypothesis": "It was dry.", "gold": "not_entailment"],

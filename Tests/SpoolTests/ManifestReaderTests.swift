@@ -70,6 +70,7 @@ import Testing
             clip_norm = -inf
             seeds = [-1]
             max_length = 4
+            tail_average = 1.5
 
             """)
         #expect(problems.map(\.description) == [
@@ -80,6 +81,7 @@ import Testing
             "task.toml:14: training.clip_norm: must be a finite number (allowed: 0 (no clipping) or more)",
             "task.toml:15: training.seeds: -1 is out of range (allowed: 0 to 4294967295)",
             "task.toml:16: training.max_length: 4 is out of range (allowed: 8...65536)",
+            "task.toml:17: training.tail_average: 1.5 is out of range (allowed: from 0 (the last step's table) to 1 (every step's))",
         ])
     }
 

@@ -18,7 +18,8 @@ public enum ReportMarkdown {
                      + "hidden size \(report.model.hiddenSize), sha256 `\(report.model.sha256.prefix(12))`)")
         lines.append("- Encoder: \(report.encoder.kind), hidden size \(report.encoder.effectiveHiddenSize); optimizer "
                      + "\(report.training.optimizer), learning rate \(report.training.learningRate), batch \(report.training.batchSize)")
-        lines.append("- Data: \(report.data.train) training, \(devDescription(report.data)), \(report.data.test) test records"
+        let averaged = report.seeds.contains { ($0.averagedSteps ?? 0) > 1 }
+        lines.append("- Data: \(report.data.train) training, \(devDescription(report.data, averaged: averaged)), \(report.data.test) test records"
                      + (report.training.automatic.isEmpty ? ""
                         : "; chosen by ptune: " + report.training.automatic.joined(separator: ", ")))
         lines.append("")
@@ -85,6 +86,12 @@ public enum ReportMarkdown {
     }
 
     /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.
+    /// The kept step, or the steps whose tables were averaged into the kept prompt ("43–56 (mean)").
+    static func keptSteps(_ seed: SeedResult) -> String {
+        guard let averaged = seed.averagedSteps, averaged > 1 else { return "\(seed.bestStep)" }
+        return "\(seed.bestStep - averaged + 1)–\(seed.bestStep) (mean)"
+    }
+
     static func table(_ report: RunReport) -> [String] {
         func columns(_ split: String, dev: Bool, _ summary: RunReport.MetricSummary) -> [Column] {
             MetricName.allCases.map { Column(title: "\(split) \($0.columnLabel)", dev: dev, metric: $0, statistic: summary[$0]) }
@@ -98,7 +105,7 @@ public enum ReportMarkdown {
                 (column.dev ? seed.dev : seed.test).flatMap { $0.values[column.metric] }.map(format) ?? "–"
             }
             let marker = seed.seed == report.summary.bestSeed ? " ★" : ""
-            lines.append("| \(seed.seed)\(marker) | \(seed.steps)\(seed.stoppedEarly ? " (early stop)" : "") | \(seed.bestStep) | "
+            lines.append("| \(seed.seed)\(marker) | \(seed.steps)\(seed.stoppedEarly ? " (early stop)" : "") | \(keptSteps(seed)) | "
                          + values.joined(separator: " | ") + " | \(String(format: "%.0f", seed.trainTokensPerSecond)) |")
         }
         let summary = present.compactMap { column in
@@ -128,7 +135,8 @@ public enum ReportMarkdown {
         let best = report.crossValidation == nil ? "its best on dev" : "the folds' pooled step on dev"
         let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), \(best))" } ?? ""
         let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
-        let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)"
+        let mean = refit.result.averagedSteps.flatMap { $0 > 1 ? ", keeping the mean of its last \($0) steps' prompts" : nil } ?? ""
+        let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)\(mean)"
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         if refit.exported { return "The exported prompt is that of \(chosen), \(again)\(test)." }
         let why = refit.check.flatMap { check in
@@ -149,11 +157,13 @@ public enum ReportMarkdown {
         return "best on dev among the seeds without warnings"
     }
 
-    static func devDescription(_ data: DataSummary) -> String {
+    /// The dev split in words; `averaged`: whether the runs without one kept the mean of their last steps' prompts.
+    static func devDescription(_ data: DataSummary, averaged: Bool) -> String {
         switch data.devSource {
         case .file: "\(data.dev) dev"
         case .carved: "\(data.dev) dev (carved from the training records)"
-        case .none: "no dev split (the last step is kept)"
+        case .none: averaged ? "no dev split (the mean of the last steps' prompts is kept, `tail_average`)"
+            : "no dev split (the last step is kept)"
         case .crossValidated: "each dev once in \(data.folds ?? 0) folds (cross-validation: each seed trained on the "
             + "other folds)"
         }

@@ -86,6 +86,7 @@ extension RunReport.Training {
         kernel = settings.precision.kernel
         recompute = settings.recompute
         refit = settings.refit
+        tailAverage = settings.tailAverage
         manualFallback = settings.manualFallback
         automatic = settings.automatic.map(\.rawValue).sorted()
     }

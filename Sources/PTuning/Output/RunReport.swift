@@ -170,6 +170,10 @@ public struct RunReport: Codable, Sendable, Equatable {
         /// Whether the chosen seed trains again on every record when the dev split is carved or the
         /// records cross-validated.
         public var refit: Bool
+        /// The fraction of a run's last steps whose prompt tables are averaged into the prompt it keeps
+        /// when no dev split chooses a step (`SeedResult.averagedSteps`). Nil in reports written before
+        /// the tables were averaged.
+        public var tailAverage: Double?
         /// Whether the manual template is exported when no seed's prompt beats it on dev.
         public var manualFallback: Bool
         /// The settings ptune chose because the bundle left them out ("steps", "learning_rate",
@@ -190,6 +194,7 @@ public struct RunReport: Codable, Sendable, Equatable {
             case checkpointEvery = "checkpoint_every"
             case maxLength = "max_length"
             case manualFallback = "manual_fallback"
+            case tailAverage = "tail_average"
         }
     }
 

@@ -100,6 +100,13 @@ public struct TrainingSettings: Sendable, Equatable {
     /// With a dev split carved from train (or folds): once the seeds are chosen, train the chosen seed
     /// again on every record (the carved ones too) and export that prompt.
     public var refit = true
+    /// Without a dev split to choose a step (a refit, or a run given none): keep the mean of the prompt
+    /// tables after each of this fraction of the run's last steps (tail averaging) instead of the last
+    /// step's table alone, which a constant rate leaves wherever its last batches sent it; 0 keeps the
+    /// last step's.
+    public var tailAverage = 0.25
+    /// The `tailAverage` a bundle may give.
+    public static let tailAverageRange = 0.0...1.0
     /// With a dev split: when no seed's prompt clearly beats the manual template on dev
     /// (`ManualFallbackReason`), export the manual template (no prompt rows) instead.
     public var manualFallback = true

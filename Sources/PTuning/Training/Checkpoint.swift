@@ -3,13 +3,14 @@ import Foundation
 import LM
 import Tensor
 
-/// A resumable snapshot of one seed's run: encoder parameters, optimizer state, progress and the best
-/// prompt table so far. The data order needs no saved random state: it is a function of seed and epoch.
+/// A resumable snapshot of one seed's run: encoder parameters, optimizer state, progress, the best
+/// prompt table so far and the mean of the tail's tables so far. The data order needs no saved random state: it is a function of seed and epoch.
 public struct Checkpoint: Sendable {
     var state: RunState
     let parameters: FloatBuffer
     let optimizer: AdamOptimizer.State
     let bestTable: FloatBuffer?
+    let tailMean: FloatBuffer?
 }
 
 /// Checkpoints and finished seeds of one training run, in one directory. Every file is written to a
@@ -38,6 +39,9 @@ public struct CheckpointStore: Sendable {
         if let best = checkpoint.bestTable {
             tensors.append(SafetensorsTensor(name: "best.table", shape: [best.count], values: best))
         }
+        if let mean = checkpoint.tailMean {
+            tensors.append(SafetensorsTensor(name: "tail.mean", shape: [mean.count], values: mean))
+        }
         let state = String(decoding: try JSONEncoder().encode(checkpoint.state), as: UTF8.self)
         try writeSafetensors(tensors: tensors, metadata: ["state": state, "optimizer.step": String(checkpoint.optimizer.step)],
                              to: path("checkpoint-\(checkpoint.state.seed).safetensors"))
@@ -53,8 +57,9 @@ public struct CheckpointStore: Sendable {
         let state = try JSONDecoder().decode(RunState.self, from: Data(json.utf8))
         let optimizer = AdamOptimizer.State(firstMoment: try st.floats("optimizer.m").array,
                                             secondMoment: try st.floats("optimizer.v").array, step: step)
+        func optional(_ name: String) throws -> FloatBuffer? { st.tensors[name] == nil ? nil : try st.floats(name) }
         return Checkpoint(state: state, parameters: try st.floats("encoder.parameters"), optimizer: optimizer,
-                          bestTable: st.tensors["best.table"] == nil ? nil : try st.floats("best.table"))
+                          bestTable: try optional("best.table"), tailMean: try optional("tail.mean"))
     }
 
     func saveFinishedSeed(_ result: SeedResult, table: FloatBuffer) throws {

@@ -2,8 +2,8 @@ import Foundation
 
 /// The refit's prompt on records it trained on (up to `Trainer.sampleSize`, spread evenly over them),
 /// against what the chosen run scored on records it never trained on (its dev split, or the folds'
-/// pooled dev). The refit keeps only its last step, which no dev split checks; at a high learning rate
-/// that step can land far from the chosen run's best (a search's winner at lr 0.03: 78.5 on test from
+/// pooled dev). No dev split checks the refit's last steps, whose tables it averages; at a high learning
+/// rate they can land far from the chosen run's best (a search's winner at lr 0.03: 78.5 on test from
 /// its run, 55.75 from its refit, which fit its own records at 0.60 where the run had scored 0.90 on
 /// dev). A fit of the training records is normally at least the held-out figure; a refit clearly
 /// below it failed to train and is not exported.

@@ -7,6 +7,9 @@ struct RunState: Codable, Equatable {
     /// The log-loss at `bestMetric`'s evaluation (nil in checkpoints written before it was kept).
     var bestLogLoss: Double?
     var bestStep = 0
+    /// The tables averaged so far into the tail's mean (`TrainingSettings.tailAverage`); nil in
+    /// checkpoints written before the tail was averaged, which start their mean again.
+    var averagedSteps: Int?
     var evaluationsWithoutGain = 0
     var lossCurve: [LossPoint] = []
     var devCurve: [DevPoint] = []

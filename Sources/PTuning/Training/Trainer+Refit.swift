@@ -11,9 +11,9 @@ extension Trainer {
     /// cross-validating), with the bundle's settings, for as many passes over the records as the
     /// chosen run made up to its best dev evaluation (cross-validating, the folds' pooled step,
     /// `CrossValidation.bestStep`; `refitSteps`) but never more steps than that run made (dev measured
-    /// none beyond), keeping the last step; its prompt is exported unless it carries a warning the
-    /// chosen seed's run did not or fits its records clearly worse than that run scored on records it
-    /// never trained on (`RefitCheck`).
+    /// none beyond), keeping the mean of its last steps' tables (`TrainingSettings.tailAverage`); its
+    /// prompt is exported unless it carries a warning the chosen seed's run did not or fits its records
+    /// clearly worse than that run scored on records it never trained on (`RefitCheck`).
     func refit(_ outcome: inout TrainingOutcome, chosen: SeedResult) throws {
         let all = TrainingData(train: data.train + data.dev, dev: [], test: data.test)
         let matched = outcome.crossValidation?.bestStep ?? Self.lastBestStep(chosen)

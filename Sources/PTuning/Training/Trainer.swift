@@ -148,12 +148,20 @@ public final class Trainer {
         return makePromptEncoder(settings: spec.encoder, count: m, width: H, seed: seed, initialRows: initial)
     }
 
-    /// Where a seed's run stands in this process: the checkpointed state, the kept table and, when
-    /// this process made them (not after a resume), the kept table's dev predictions.
+    /// Where a seed's run stands in this process: the checkpointed state, the kept table, the mean of
+    /// the tail's tables so far and, when this process made them (not after a resume), the kept
+    /// table's dev predictions.
     private struct SeedProgress {
         var state: RunState
         var bestTable: FloatBuffer?
+        var tailMean: FloatBuffer?
         var bestDevPredictions: [Prediction]?
+    }
+
+    /// The last steps whose tables are averaged into the kept prompt: `tailAverage` of the run's steps
+    /// without a dev split, none with one (its evaluations choose the step).
+    var averagedStepCount: Int {
+        data.dev.isEmpty ? Int((Double(totalSteps) * settings.tailAverage).rounded()) : 0
     }
 
     private func runSeed(_ seed: UInt64, index: Int, diagnosis: SeedDiagnosis) throws -> (SeedResult, FloatBuffer) {
@@ -188,6 +196,7 @@ public final class Trainer {
             }
 
             run.state.step += 1
+            if run.state.step > total - averagedStepCount { averageTail(&run, promptEncoder: promptEncoder) }
             run.state.trainSeconds += seconds
             run.state.trainTokens += outcome.tokenCount
             run.state.lossCurve.append(LossPoint(step: run.state.step, epoch: epoch, loss: outcome.loss, learningRate: Double(rate)))
@@ -215,7 +224,22 @@ public final class Trainer {
         promptEncoder.parameters.pointer.update(from: saved.parameters.pointer, count: saved.parameters.count)
         optimizer.restore(saved.optimizer)
         run.bestTable = saved.bestTable
+        run.tailMean = saved.tailMean
         return run
+    }
+
+    /// Folds the table after this step into the mean of the tail's tables (an incremental mean, so that a
+    /// resumed run continues it exactly).
+    private func averageTail(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
+        let current = promptEncoder.forward()
+        let count = (run.state.averagedSteps ?? 0) + 1
+        if let mean = run.tailMean, count > 1 {
+            let weight = 1 / Float(count)
+            for i in 0..<mean.count { mean.pointer[i] += (current.pointer[i] - mean.pointer[i]) * weight }
+        } else {
+            run.tailMean = current
+        }
+        run.state.averagedSteps = count
     }
 
     /// Evaluates the current table on dev; keeps it when it is the best so far (`DevScore`: the primary
@@ -251,7 +275,7 @@ public final class Trainer {
         let unfinished = run.state.step < total && !run.state.stopped
         if let checkpoints, (due || interrupt) && unfinished {
             try checkpoints.save(Checkpoint(state: run.state, parameters: promptEncoder.parameters,
-                                            optimizer: optimizer.state, bestTable: run.bestTable))
+                                            optimizer: optimizer.state, bestTable: run.bestTable, tailMean: run.tailMean))
             onEvent(.checkpointed(seed: run.state.seed, step: run.state.step))
         }
         if interrupt && unfinished {
@@ -259,13 +283,14 @@ public final class Trainer {
         }
     }
 
-    /// The seed's result: the kept table (the best on dev, or the last) measured on dev and test, and
-    /// its warnings.
+    /// The seed's result: the kept table (the best on dev; without a dev split the mean of the tail's
+    /// tables, or the last) measured on dev and test, and its warnings.
     private func finish(_ run: SeedProgress, promptEncoder: PromptEncoder,
                         diagnosis: SeedDiagnosis) -> (SeedResult, FloatBuffer) {
         var state = run.state
-        let kept = run.bestTable ?? promptEncoder.forward()
+        let kept = run.bestTable ?? run.tailMean ?? promptEncoder.forward()
         if run.bestTable == nil { state.bestStep = state.step }
+        let averaged = run.bestTable == nil && run.tailMean != nil ? state.averagedSteps : nil
         let onDev = !data.dev.isEmpty
         let (checked, dev, test) = timed(&state.evalSeconds) {
             let checked = run.bestDevPredictions
@@ -278,7 +303,8 @@ public final class Trainer {
         let result = SeedResult(seed: state.seed, steps: state.step, stoppedEarly: state.stopped, bestStep: state.bestStep,
                                 dev: dev, test: test, lossCurve: state.lossCurve, devCurve: state.devCurve,
                                 trainTokensPerSecond: Double(state.trainTokens) / max(state.trainSeconds, 1e-9),
-                                trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, warnings: warnings)
+                                trainSeconds: state.trainSeconds, evalSeconds: state.evalSeconds, warnings: warnings,
+                                averagedSteps: averaged)
         return (result, kept)
     }
 }

@@ -60,7 +60,8 @@ public enum DevSource: String, Sendable, Codable, Equatable {
     case file
     /// Carved from the bundle's training records (`DevSplit`).
     case carved
-    /// No dev split: the last step's prompt is kept.
+    /// No dev split: the mean of the last steps' prompts is kept (`TrainingSettings.tailAverage`), or the
+    /// last step's.
     case none
     /// The training records dealt into folds, each seed judged on its own (`TrainingData.folds`).
     case crossValidated = "cross_validated"

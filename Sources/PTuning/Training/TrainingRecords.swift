@@ -25,6 +25,9 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public var stoppedEarly: Bool
     /// The step whose prompt table was kept (the best on dev, or the last without a dev split).
     public var bestStep: Int
+    /// Without a dev split: how many of the last steps' tables were averaged into the kept prompt
+    /// (`TrainingSettings.tailAverage`); nil when the kept prompt is one step's table.
+    public var averagedSteps: Int?
     public var dev: Metrics?
     public var test: Metrics?
     public var lossCurve: [LossPoint]
@@ -38,7 +41,7 @@ public struct SeedResult: Sendable, Codable, Equatable {
 
     public init(seed: UInt64, steps: Int, stoppedEarly: Bool, bestStep: Int, dev: Metrics?, test: Metrics?,
                 lossCurve: [LossPoint], devCurve: [DevPoint], trainTokensPerSecond: Double, trainSeconds: Double,
-                evalSeconds: Double, warnings: [RunWarning] = []) {
+                evalSeconds: Double, warnings: [RunWarning] = [], averagedSteps: Int? = nil) {
         self.seed = seed
         self.steps = steps
         self.stoppedEarly = stoppedEarly
@@ -51,12 +54,14 @@ public struct SeedResult: Sendable, Codable, Equatable {
         self.trainSeconds = trainSeconds
         self.evalSeconds = evalSeconds
         self.warnings = warnings
+        self.averagedSteps = averagedSteps
     }
 
     enum CodingKeys: String, CodingKey {
         case seed, steps, dev, test, warnings
         case stoppedEarly = "stopped_early"
         case bestStep = "best_step"
+        case averagedSteps = "averaged_steps"
         case lossCurve = "loss_curve"
         case devCurve = "dev_curve"
         case trainTokensPerSecond = "train_tokens_per_second"
@@ -64,13 +69,14 @@ public struct SeedResult: Sendable, Codable, Equatable {
         case evalSeconds = "eval_seconds"
     }
 
-    /// Reads a result; one saved before warnings existed has none.
+    /// Reads a result; one saved before warnings (or averaging) existed has none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         seed = try c.decode(UInt64.self, forKey: .seed)
         steps = try c.decode(Int.self, forKey: .steps)
         stoppedEarly = try c.decode(Bool.self, forKey: .stoppedEarly)
         bestStep = try c.decode(Int.self, forKey: .bestStep)
+        averagedSteps = try c.decodeIfPresent(Int.self, forKey: .averagedSteps)
         dev = try c.decodeIfPresent(Metrics.self, forKey: .dev)
         test = try c.decodeIfPresent(Metrics.self, forKey: .test)
         lossCurve = try c.decode([LossPoint].self, forKey: .lossCurve)

@@ -107,6 +107,19 @@ struct RunReportTests {
         #expect(warned.contains("it carried warnings its first run did not"))
     }
 
+    @Test func markdownNamesTheStepsAveragedIntoAPrompt() throws {
+        var outcome = OutputFixtures.outcome()
+        var result = outcome.seeds[1]
+        result.averagedSteps = 3
+        outcome.refit = RefitResult(result: result, records: 50, matchedStep: 6, check: nil, exported: true)
+        let text = ReportMarkdown.render(RunReport(outcome: outcome, context: OutputFixtures.context(), outputs: []))
+        #expect(text.contains("for \(result.steps) steps (as many passes as its first run made by step 6, its best on dev), "
+                              + "keeping the mean of its last 3 steps' prompts, test"))
+        #expect(ReportMarkdown.keptSteps(result) == "\(result.bestStep - 2)–\(result.bestStep) (mean)")
+        result.averagedSteps = nil
+        #expect(ReportMarkdown.keptSteps(result) == "\(result.bestStep)")
+    }
+
     @Test func markdownSaysWhyTheManualTemplateWasExported() throws {
         var outcome = OutputFixtures.outcome()
         outcome.manualFallback = RunWarning(kind: .manualTemplateExported, message: "within noise")
@@ -163,6 +176,7 @@ struct ReportDocumentationTests {
                                     check: RefitCheck(records: 50, refit: Metrics(count: 50, accuracy: 0.9),
                                                       chosen: Metrics(count: 50, accuracy: 0.98),
                                                       heldOut: Metrics(count: 10, accuracy: 0.8)), exported: true)
+        outcome.refit?.result.averagedSteps = 2
         var context = OutputFixtures.context()
         context.spec.training.maxSteps = 10
         context.spec.encoder.initText = "hello"
