@@ -28,6 +28,11 @@ public struct SeedResult: Sendable, Codable, Equatable {
     /// Without a dev split: how many of the last steps' tables were averaged into the kept prompt
     /// (`TrainingSettings.tailAverage`); nil when the kept prompt is one step's table.
     public var averagedSteps: Int?
+    /// The first of the steps averaged into the kept prompt, which end at `bestStep`; nil when fewer
+    /// than two were.
+    public var firstAveragedStep: Int? {
+        averagedSteps.flatMap { $0 > 1 ? bestStep - $0 + 1 : nil }
+    }
     public var dev: Metrics?
     public var test: Metrics?
     public var lossCurve: [LossPoint]

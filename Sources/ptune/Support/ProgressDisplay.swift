@@ -39,7 +39,8 @@ final class ProgressDisplay {
         case .checkpointed:
             break
         case let .finishedSeed(result):
-            var line = "\(seedLabel)done: \(result.steps) steps, best at step \(result.bestStep)"
+            var line = "\(seedLabel)done: \(result.steps) steps, "
+                + (result.firstAveragedStep.map { "kept the mean of steps \($0)–\(result.bestStep)" } ?? "best at step \(result.bestStep)")
             if let test = result.test { line += ", test \(Self.format(test))" }
             line += String(format: ", %.0f tokens/s", result.trainTokensPerSecond)
             emitLine(line)
