@@ -151,17 +151,11 @@ public final class Trainer {
     /// Where a seed's run stands in this process: the checkpointed state, the kept table, the mean of
     /// the tail's tables so far and, when this process made them (not after a resume), the kept
     /// table's dev predictions.
-    private struct SeedProgress {
+    struct SeedProgress {
         var state: RunState
         var bestTable: FloatBuffer?
         var tailMean: FloatBuffer?
         var bestDevPredictions: [Prediction]?
-    }
-
-    /// The last steps whose tables are averaged into the kept prompt: `tailAverage` of the run's steps
-    /// without a dev split, none with one (its evaluations choose the step).
-    var averagedStepCount: Int {
-        data.dev.isEmpty ? Int((Double(totalSteps) * settings.tailAverage).rounded()) : 0
     }
 
     private func runSeed(_ seed: UInt64, index: Int, diagnosis: SeedDiagnosis) throws -> (SeedResult, FloatBuffer) {
@@ -226,20 +220,6 @@ public final class Trainer {
         run.bestTable = saved.bestTable
         run.tailMean = saved.tailMean
         return run
-    }
-
-    /// Folds the table after this step into the mean of the tail's tables (an incremental mean, so that a
-    /// resumed run continues it exactly).
-    private func averageTail(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
-        let current = promptEncoder.forward()
-        let count = (run.state.averagedSteps ?? 0) + 1
-        if let mean = run.tailMean, count > 1 {
-            let weight = 1 / Float(count)
-            for i in 0..<mean.count { mean.pointer[i] += (current.pointer[i] - mean.pointer[i]) * weight }
-        } else {
-            run.tailMean = current
-        }
-        run.state.averagedSteps = count
     }
 
     /// Evaluates the current table on dev; keeps it when it is the best so far (`DevScore`: the primary

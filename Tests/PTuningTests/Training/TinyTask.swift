@@ -51,3 +51,14 @@ enum TinyTask {
         return try trainer.run()
     }
 }
+
+extension SeedResult {
+    /// This result with its wall-clock figures zeroed: everything else must repeat exactly.
+    var withoutTimings: SeedResult {
+        var r = self
+        r.trainSeconds = 0
+        r.evalSeconds = 0
+        r.trainTokensPerSecond = 0
+        return r
+    }
+}

@@ -6,35 +6,23 @@ import TestSupport
 import Testing
 
 struct TrainerTests {
-    /// Trains `spec` on the tiny task; `withDev: false` drops its dev split.
-    func run(_ spec: TaskSpec, withDev: Bool = true, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
+    func run(_ spec: TaskSpec, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
         let model = try TinyTask.model()
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let store = try checkpoints.map { try CheckpointStore(directory: $0) }
-        var data = try TinyTask.data(encoder)
-        if !withDev { data = TrainingData(train: data.train, dev: [], test: data.test) }
         var steps = 0
-        let trainer = Trainer(model: model, encoder: encoder, data: data, checkpoints: store) {
+        let trainer = Trainer(model: model, encoder: encoder, data: try TinyTask.data(encoder), checkpoints: store) {
             if case .step = $0 { steps += 1 }
         }
         if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
         return try trainer.run()
     }
 
-    /// The result with its wall-clock figures zeroed: everything else must repeat exactly.
-    func withoutTimings(_ result: SeedResult) -> SeedResult {
-        var r = result
-        r.trainSeconds = 0
-        r.evalSeconds = 0
-        r.trainTokensPerSecond = 0
-        return r
-    }
-
     @Test(arguments: [EncoderKind.lstm, .mlp, .none])
     func sameSeedGivesTheSameResultsBitForBit(_ kind: EncoderKind) throws {
         let a = try run(TinyTask.classifySpec(encoder: kind))
         let b = try run(TinyTask.classifySpec(encoder: kind))
-        #expect(a.seeds.map(withoutTimings) == b.seeds.map(withoutTimings))
+        #expect(a.seeds.map(\.withoutTimings) == b.seeds.map(\.withoutTimings))
         #expect(a.table.array == b.table.array)
     }
 
@@ -53,38 +41,7 @@ struct TrainerTests {
         let directory = TestEnvironment.temporaryDirectory()
         #expect(throws: TrainingInterrupted.self) { try run(spec, checkpoints: directory, stopAfter: 3) }
         let resumed = try run(spec, checkpoints: directory)
-        #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
-        #expect(resumed.table.array == straight.table.array)
-    }
-
-    func tailAveraged(encoder: EncoderKind, steps: Int, tailAverage: Double) -> TaskSpec {
-        var spec = TinyTask.classifySpec(encoder: encoder, steps: steps)
-        spec.training.tailAverage = tailAverage
-        return spec
-    }
-
-    @Test func withoutADevSplitTheKeptPromptIsTheMeanOfTheLastStepsTables() throws {
-        let averaged = try run(tailAveraged(encoder: .none, steps: 6, tailAverage: 0.5), withDev: false)
-        let seed = try #require(averaged.seeds.first)
-        #expect(seed.averagedSteps == 3 && seed.bestStep == 6)
-        let lastTables = try (4...6).map { try run(tailAveraged(encoder: .none, steps: $0, tailAverage: 0), withDev: false) }
-        #expect(lastTables.map { $0.seeds.first?.averagedSteps } == [nil, nil, nil])
-        let tables = lastTables.map(\.table.array)
-        let mean = tables[0].indices.map { i in tables.map { $0[i] }.reduce(0, +) / 3 }
-        let furthest = zip(averaged.table.array, mean).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(furthest < 1e-5, "largest difference from the mean of steps 4-6: \(furthest)")
-        let moved = zip(averaged.table.array, tables[2]).map { abs($0 - $1) }.max() ?? 0
-        #expect(moved > 1e-3, "the mean is the last step's table: the steps did not move it")
-    }
-
-    @Test func aRunStoppedInItsAveragedStepsResumesToTheSameMean() throws {
-        let spec = tailAveraged(encoder: .lstm, steps: 8, tailAverage: 0.5)
-        let straight = try run(spec, withDev: false, checkpoints: TestEnvironment.temporaryDirectory())
-        let directory = TestEnvironment.temporaryDirectory()
-        #expect(throws: TrainingInterrupted.self) { try run(spec, withDev: false, checkpoints: directory, stopAfter: 6) }
-        let resumed = try run(spec, withDev: false, checkpoints: directory)
-        #expect(straight.seeds.first?.averagedSteps == 4)
-        #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
+        #expect(resumed.seeds.map(\.withoutTimings) == straight.seeds.map(\.withoutTimings))
         #expect(resumed.table.array == straight.table.array)
     }
 
@@ -98,7 +55,7 @@ struct TrainerTests {
         #expect(throws: TrainingInterrupted.self) { try run(spec, checkpoints: directory, stopAfter: 250) }
         let resumed = try run(spec, checkpoints: directory)
         #expect(resumed.settings == straight.settings)
-        #expect(resumed.seeds.map(withoutTimings) == straight.seeds.map(withoutTimings))
+        #expect(resumed.seeds.map(\.withoutTimings) == straight.seeds.map(\.withoutTimings))
         #expect(resumed.table.array == straight.table.array)
     }
 
