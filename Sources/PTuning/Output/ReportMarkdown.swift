@@ -85,12 +85,12 @@ public enum ReportMarkdown {
         let statistic: RunReport.Statistic?
     }
 
-    /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.
     /// The kept step, or the steps whose tables were averaged into the kept prompt ("43–56 (mean)").
     static func keptSteps(_ seed: SeedResult) -> String {
         seed.firstAveragedStep.map { "\($0)–\(seed.bestStep) (mean)" } ?? "\(seed.bestStep)"
     }
 
+    /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.
     static func table(_ report: RunReport) -> [String] {
         func columns(_ split: String, dev: Bool, _ summary: RunReport.MetricSummary) -> [Column] {
             MetricName.allCases.map { Column(title: "\(split) \($0.columnLabel)", dev: dev, metric: $0, statistic: summary[$0]) }
@@ -134,7 +134,7 @@ public enum ReportMarkdown {
         let best = report.crossValidation == nil ? "its best on dev" : "the folds' pooled step on dev"
         let passes = refit.matchedStep.map { " (as many passes as its first run made by step \($0), \(best))" } ?? ""
         let records = report.crossValidation == nil ? "train and the carved dev split" : "every fold"
-        let mean = refit.result.averagedSteps.flatMap { $0 > 1 ? ", keeping the mean of its last \($0) steps' prompts" : nil } ?? ""
+        let mean = refit.result.averagedSteps.map { ", keeping the mean of its last \($0) steps' prompts" } ?? ""
         let again = "trained again on all \(refit.records) records (\(records)) for \(refit.result.steps) steps\(passes)\(mean)"
         let test = refit.result.test.map { ", test " + $0.listed } ?? ""
         if refit.exported { return "The exported prompt is that of \(chosen), \(again)\(test)." }

@@ -4,7 +4,8 @@ import LM
 import Tensor
 
 /// A resumable snapshot of one seed's run: encoder parameters, optimizer state, progress, the best
-/// prompt table so far and the mean of the tail's tables so far. The data order needs no saved random state: it is a function of seed and epoch.
+/// prompt table so far and the mean of the tail's tables so far. The data order needs no saved random
+/// state: it is a function of seed and epoch.
 public struct Checkpoint: Sendable {
     var state: RunState
     let parameters: FloatBuffer

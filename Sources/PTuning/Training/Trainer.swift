@@ -270,7 +270,7 @@ public final class Trainer {
         var state = run.state
         let kept = run.bestTable ?? run.tailMean ?? promptEncoder.forward()
         if run.bestTable == nil { state.bestStep = state.step }
-        let averaged = run.bestTable == nil && run.tailMean != nil ? state.averagedSteps : nil
+        let averaged = run.bestTable == nil && run.tailMean != nil ? state.averagedSteps.flatMap { $0 > 1 ? $0 : nil } : nil
         let onDev = !data.dev.isEmpty
         let (checked, dev, test) = timed(&state.evalSeconds) {
             let checked = run.bestDevPredictions

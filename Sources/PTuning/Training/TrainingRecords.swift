@@ -25,14 +25,11 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public var stoppedEarly: Bool
     /// The step whose prompt table was kept (the best on dev, or the last without a dev split).
     public var bestStep: Int
-    /// Without a dev split: how many of the last steps' tables were averaged into the kept prompt
-    /// (`TrainingSettings.tailAverage`); nil when the kept prompt is one step's table.
+    /// Without a dev split: how many of the last steps' tables (two or more) were averaged into the
+    /// kept prompt (`TrainingSettings.tailAverage`); nil when the kept prompt is one step's table.
     public var averagedSteps: Int?
-    /// The first of the steps averaged into the kept prompt, which end at `bestStep`; nil when fewer
-    /// than two were.
-    public var firstAveragedStep: Int? {
-        averagedSteps.flatMap { $0 > 1 ? bestStep - $0 + 1 : nil }
-    }
+    /// The first of the steps averaged into the kept prompt, which end at `bestStep`.
+    public var firstAveragedStep: Int? { averagedSteps.map { bestStep - $0 + 1 } }
     public var dev: Metrics?
     public var test: Metrics?
     public var lossCurve: [LossPoint]
