@@ -306,6 +306,14 @@ import Testing
         #expect(try problems(adding: "[training]\nrecompute = true\n").isEmpty)
     }
 
+    @Test func tailAverageTakesEveryShareFromNoneToAll() throws {
+        for value in ["0", "1", "0.25", "1.0"] {
+            #expect(try problems(adding: "[training]\ntail_average = \(value)\n").isEmpty, "tail_average = \(value)")
+        }
+        #expect(try problems(adding: "[training]\ntail_average = -0.1\n").about("training.tail_average")?.message
+            == "-0.1 is out of range")
+    }
+
     @Test func dataPathsMustStayInsideTheBundle() throws {
         let problems = try problems(adding: "[data]\ntrain = \"../outside.jsonl\"\ndev = \"/etc/passwd\"\n")
         #expect(problems.map(\.description) == [

@@ -18,7 +18,7 @@ public enum ReportMarkdown {
                      + "hidden size \(report.model.hiddenSize), sha256 `\(report.model.sha256.prefix(12))`)")
         lines.append("- Encoder: \(report.encoder.kind), hidden size \(report.encoder.effectiveHiddenSize); optimizer "
                      + "\(report.training.optimizer), learning rate \(report.training.learningRate), batch \(report.training.batchSize)")
-        let averaged = report.seeds.contains { $0.firstAveragedStep != nil }
+        let averaged = report.seeds.contains { $0.averagedSteps != nil }
         lines.append("- Data: \(report.data.train) training, \(devDescription(report.data, averaged: averaged)), \(report.data.test) test records"
                      + (report.training.automatic.isEmpty ? ""
                         : "; chosen by ptune: " + report.training.automatic.joined(separator: ", ")))
@@ -87,7 +87,7 @@ public enum ReportMarkdown {
 
     /// The kept step, or the steps whose tables were averaged into the kept prompt ("43–56 (mean)").
     static func keptSteps(_ seed: SeedResult) -> String {
-        seed.firstAveragedStep.map { "\($0)–\(seed.bestStep) (mean)" } ?? "\(seed.bestStep)"
+        seed.averagedStepRange.map { "\($0) (mean)" } ?? "\(seed.bestStep)"
     }
 
     /// The metrics table: a row per seed, then mean ± std; only metrics some seed reports.

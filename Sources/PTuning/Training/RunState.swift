@@ -9,7 +9,7 @@ struct RunState: Codable, Equatable {
     var bestStep = 0
     /// The tables averaged so far into the tail's mean (`TrainingSettings.tailAverage`); nil in
     /// checkpoints written before the tail was averaged, which start their mean again.
-    var averagedSteps: Int?
+    var tailTablesAveraged: Int?
     var evaluationsWithoutGain = 0
     var lossCurve: [LossPoint] = []
     var devCurve: [DevPoint] = []

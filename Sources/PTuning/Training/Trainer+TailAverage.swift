@@ -13,13 +13,13 @@ extension Trainer {
     /// resumed run continues it exactly).
     func averageTail(_ run: inout SeedProgress, promptEncoder: PromptEncoder) {
         let current = promptEncoder.forward()
-        let count = (run.state.averagedSteps ?? 0) + 1
+        let count = (run.state.tailTablesAveraged ?? 0) + 1
         if let mean = run.tailMean, count > 1 {
             let weight = 1 / Float(count)
             for i in 0..<mean.count { mean.pointer[i] += (current.pointer[i] - mean.pointer[i]) * weight }
         } else {
             run.tailMean = current
         }
-        run.state.averagedSteps = count
+        run.state.tailTablesAveraged = count
     }
 }

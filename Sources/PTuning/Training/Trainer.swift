@@ -171,6 +171,7 @@ public final class Trainer {
         onEvent(.started(seed: seed, seedIndex: index, seedCount: runCount + (refits ? 1 : 0), totalSteps: total,
                          fromStep: run.state.step))
         var epochOrder = order(seed: seed, epoch: run.state.step / stepsPerEpoch)
+        let tailStart = total - averagedStepCount
         while run.state.step < total && !run.state.stopped {
             let epoch = run.state.step / stepsPerEpoch
             let inEpoch = run.state.step % stepsPerEpoch
@@ -190,7 +191,7 @@ public final class Trainer {
             }
 
             run.state.step += 1
-            if run.state.step > total - averagedStepCount { averageTail(&run, promptEncoder: promptEncoder) }
+            if run.state.step > tailStart { averageTail(&run, promptEncoder: promptEncoder) }
             run.state.trainSeconds += seconds
             run.state.trainTokens += outcome.tokenCount
             run.state.lossCurve.append(LossPoint(step: run.state.step, epoch: epoch, loss: outcome.loss, learningRate: Double(rate)))
@@ -270,7 +271,7 @@ public final class Trainer {
         var state = run.state
         let kept = run.bestTable ?? run.tailMean ?? promptEncoder.forward()
         if run.bestTable == nil { state.bestStep = state.step }
-        let averaged = run.bestTable == nil && run.tailMean != nil ? state.averagedSteps.flatMap { $0 > 1 ? $0 : nil } : nil
+        let averaged = run.bestTable == nil ? state.tailTablesAveraged.flatMap { $0 > 1 ? $0 : nil } : nil
         let onDev = !data.dev.isEmpty
         let (checked, dev, test) = timed(&state.evalSeconds) {
             let checked = run.bestDevPredictions

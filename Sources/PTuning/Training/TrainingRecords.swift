@@ -23,13 +23,14 @@ public struct SeedResult: Sendable, Codable, Equatable {
     public var steps: Int
     /// Whether early stopping ended the run before its last step.
     public var stoppedEarly: Bool
-    /// The step whose prompt table was kept (the best on dev, or the last without a dev split).
+    /// The step whose prompt table was kept (the best on dev, or the last without a dev split: the last
+    /// of `averagedSteps` when the kept table is their mean).
     public var bestStep: Int
     /// Without a dev split: how many of the last steps' tables (two or more) were averaged into the
     /// kept prompt (`TrainingSettings.tailAverage`); nil when the kept prompt is one step's table.
     public var averagedSteps: Int?
-    /// The first of the steps averaged into the kept prompt, which end at `bestStep`.
-    public var firstAveragedStep: Int? { averagedSteps.map { bestStep - $0 + 1 } }
+    /// The steps averaged into the kept prompt, "43–56"; nil when it is one step's table.
+    public var averagedStepRange: String? { averagedSteps.map { "\(bestStep - $0 + 1)–\(bestStep)" } }
     public var dev: Metrics?
     public var test: Metrics?
     public var lossCurve: [LossPoint]

@@ -40,7 +40,7 @@ final class ProgressDisplay {
             break
         case let .finishedSeed(result):
             var line = "\(seedLabel)done: \(result.steps) steps, "
-                + (result.firstAveragedStep.map { "kept the mean of steps \($0)–\(result.bestStep)" } ?? "best at step \(result.bestStep)")
+                + (result.averagedStepRange.map { "kept the mean of steps \($0)" } ?? "best at step \(result.bestStep)")
             if let test = result.test { line += ", test \(Self.format(test))" }
             line += String(format: ", %.0f tokens/s", result.trainTokensPerSecond)
             emitLine(line)

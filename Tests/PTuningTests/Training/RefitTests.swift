@@ -41,7 +41,6 @@ struct RefitTests {
         #expect(refit.result.steps == [2: 4, 4: 6, 6: 6][matched])
         // Its prompt is the mean of its last quarter's tables: 2 of 6 steps (1.5 rounded); of 4, the last one's alone.
         #expect(refit.result.averagedSteps == (refit.result.steps == 6 ? 2 : nil))
-        #expect(outcome.seeds.allSatisfy { $0.averagedSteps == nil })
         #expect(started.map(\.index) == [0, 1, 2] && started.allSatisfy { $0.count == 3 })
         let check = try #require(refit.check)
         #expect(check.records == 18 && check.refit.count == 18 && check.chosen.count == 18, "every record, train and carved dev")

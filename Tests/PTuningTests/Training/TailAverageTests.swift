@@ -36,6 +36,18 @@ struct TailAverageTests {
         #expect(moved > 1e-3, "the mean is the last step's table: the steps did not move it")
     }
 
+    @Test func aRunWithADevSplitKeepsItsBestEvaluationsTableUnaveraged() throws {
+        func withDev(tailAverage: Double) throws -> TrainingOutcome {
+            let spec = tailAveraged(encoder: .none, steps: 6, tailAverage: tailAverage)
+            let model = try TinyTask.model()
+            let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
+            return try TinyTask.train(model, encoder, try TinyTask.data(encoder), checkpoints: nil, stopAfter: nil, events: nil)
+        }
+        let kept = try withDev(tailAverage: 0), averaging = try withDev(tailAverage: 1)
+        #expect(averaging.seeds.map { $0.averagedSteps } == [nil])
+        #expect(averaging.table.array == kept.table.array)
+    }
+
     @Test func aRunStoppedInItsAveragedStepsResumesToTheSameMean() throws {
         let spec = tailAveraged(encoder: .lstm, steps: 8, tailAverage: 0.5)
         let straight = try run(spec, checkpoints: TestEnvironment.temporaryDirectory())
