@@ -7,12 +7,12 @@ import Testing
 
 /// A run without a dev split keeps the mean of its last steps' tables (`TrainingSettings.tailAverage`).
 struct TailAverageTests {
-    /// `spec` trained on the tiny task without its dev split.
-    func run(_ spec: TaskSpec, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
+    /// `spec` trained on the tiny task, without its dev split unless `withDev`.
+    func run(_ spec: TaskSpec, withDev: Bool = false, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
         let model = try TinyTask.model()
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
         let data = try TinyTask.data(encoder)
-        return try TinyTask.train(model, encoder, TrainingData(train: data.train, dev: [], test: data.test),
+        return try TinyTask.train(model, encoder, withDev ? data : TrainingData(train: data.train, dev: [], test: data.test),
                                   checkpoints: checkpoints, stopAfter: stopAfter, events: nil)
     }
 
@@ -37,13 +37,8 @@ struct TailAverageTests {
     }
 
     @Test func aRunWithADevSplitKeepsItsBestEvaluationsTableUnaveraged() throws {
-        func withDev(tailAverage: Double) throws -> TrainingOutcome {
-            let spec = tailAveraged(encoder: .none, steps: 6, tailAverage: tailAverage)
-            let model = try TinyTask.model()
-            let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
-            return try TinyTask.train(model, encoder, try TinyTask.data(encoder), checkpoints: nil, stopAfter: nil, events: nil)
-        }
-        let kept = try withDev(tailAverage: 0), averaging = try withDev(tailAverage: 1)
+        let kept = try run(tailAveraged(encoder: .none, steps: 6, tailAverage: 0), withDev: true)
+        let averaging = try run(tailAveraged(encoder: .none, steps: 6, tailAverage: 1), withDev: true)
         #expect(averaging.seeds.map { $0.averagedSteps } == [nil])
         #expect(averaging.table.array == kept.table.array)
     }
