@@ -339,7 +339,8 @@ struct AdversarialTests {
             let reason = try a.dropRejected("x33", "sed -i 's|^model = .*|model = \"tiny33\"|' $H/x33/task.toml && cp -r $H/x33 $H/x33-again && mv $H/x33 $S/incoming/x33")
             #expect(reason.contains("tiny33"))
             try FileManager.default.copyItem(at: a.d.h.models.appendingPathComponent("tiny"), to: a.d.h.models.appendingPathComponent("tiny33"))
-            let rejected = try a.d.h.job(named: "x33")
+            // reason.txt is written before the rejected row is recorded: wait for the row itself.
+            let rejected = try a.d.h.waitForJob("x33", in: ["rejected"], seconds: 30)
             try a.attacker("mv $H/x33-again $S/incoming/x33")
             #expect(try a.ending("x33", other: rejected) == "succeeded")
         },
