@@ -157,9 +157,10 @@ def tokenizer_for(ptune, out):
             result = subprocess.run([ptune, 'tokenize', '--model', model, '--json', '--', text], capture_output=True,
                                     text=True, check=True)
             cache[text] = len(json.loads(result.stdout)['ids'])
-            with open(path + '.tmp', 'w') as f:
+            tmp = f'{path}.{os.getpid()}.tmp'  # two runs into one OUT must not share a temporary file
+            with open(tmp, 'w') as f:
                 json.dump(cache, f)
-            os.replace(path + '.tmp', path)
+            os.replace(tmp, path)
         return cache[text]
     return lambda text: [0] * count(text)
 
