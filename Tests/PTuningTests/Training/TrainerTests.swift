@@ -9,13 +9,8 @@ struct TrainerTests {
     func run(_ spec: TaskSpec, checkpoints: URL? = nil, stopAfter: Int? = nil) throws -> TrainingOutcome {
         let model = try TinyTask.model()
         let encoder = try ExampleEncoder(spec: spec, tokenizer: model.tokenizer)
-        let store = try checkpoints.map { try CheckpointStore(directory: $0) }
-        var steps = 0
-        let trainer = Trainer(model: model, encoder: encoder, data: try TinyTask.data(encoder), checkpoints: store) {
-            if case .step = $0 { steps += 1 }
-        }
-        if let stopAfter { trainer.stopRequested = { steps >= stopAfter } }
-        return try trainer.run()
+        return try TinyTask.train(model, encoder, try TinyTask.data(encoder), checkpoints: checkpoints, stopAfter: stopAfter,
+                                  events: nil)
     }
 
     @Test(arguments: [EncoderKind.lstm, .mlp, .none])
