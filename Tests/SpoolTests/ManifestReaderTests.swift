@@ -310,8 +310,10 @@ import Testing
         for value in ["0", "1", "0.25", "1.0"] {
             #expect(try problems(adding: "[training]\ntail_average = \(value)\n").isEmpty, "tail_average = \(value)")
         }
-        #expect(try problems(adding: "[training]\ntail_average = -0.1\n").about("training.tail_average")?.message
-            == "-0.1 is out of range")
+        for value in ["-0.1", "1.5"] {
+            #expect(try problems(adding: "[training]\ntail_average = \(value)\n").about("training.tail_average")?.message
+                == "\(value) is out of range")
+        }
     }
 
     @Test func dataPathsMustStayInsideTheBundle() throws {
