@@ -4,7 +4,9 @@
 #define TARGET
 #define SUFFIX portable
 #define ROWS_AT_ONCE 4
+#define ATTENTION_VECTORS 1
 #include "cvector_body.h"
+#include "cvector_attention.h"
 
 static int cpu_best(void) {
 #if defined(__x86_64__)
@@ -80,4 +82,23 @@ void ptune_row_blocks_backward(const signed char *W, const float *scales, long r
 void ptune_rotate_heads(float *row, long heads, long head_dim, const float *cos, const float *sin, float sign,
                         int adjacent_pairs) {
     DISPATCH(ptune_rotate_heads, row, heads, head_dim, cos, sin, sign, adjacent_pairs)
+}
+
+void ptune_attention_transpose(const float *x, long rows, long d, long ldx, float *xt, long ldt) {
+    DISPATCH(ptune_attention_transpose, x, rows, d, ldx, xt, ldt)
+}
+
+void ptune_attention_scores(long m, long n, long d, float alpha, const float *a, long lda, const float *bt, long ldbt,
+                            float *c, long ldc, long causal_offset) {
+    DISPATCH(ptune_attention_scores, m, n, d, alpha, a, lda, bt, ldbt, c, ldc, causal_offset)
+}
+
+void ptune_attention_weighted(long m, long n, long d, float alpha, const float *p, long ldp, const float *x, long ldx,
+                              float beta, float *y, long ldy, long causal_offset) {
+    DISPATCH(ptune_attention_weighted, m, n, d, alpha, p, ldp, x, ldx, beta, y, ldy, causal_offset)
+}
+
+void ptune_attention_weighted_transposed(long m, long n, long d, float alpha, const float *p, long ldp, const float *x,
+                                         long ldx, float beta, float *g, long ldg, long causal_offset) {
+    DISPATCH(ptune_attention_weighted_transposed, m, n, d, alpha, p, ldp, x, ldx, beta, g, ldg, causal_offset)
 }

@@ -3,4 +3,6 @@
 #define TARGET __attribute__((target("avx2,fma")))
 #define SUFFIX avx2
 #define ROWS_AT_ONCE 4
+#define ATTENTION_VECTORS 1
 #include "cvector_body.h"
+#include "cvector_attention.h"

@@ -22,7 +22,16 @@
                                             const float *a, long m, long lda, long column, long span, float beta,   \
                                             float *c, long ldc);                                                     \
     void ptune_rotate_heads_##suffix(float *row, long heads, long head_dim, const float *cos, const float *sin,    \
-                                     float sign, int adjacent_pairs);
+                                     float sign, int adjacent_pairs);                                         \
+    void ptune_attention_transpose_##suffix(const float *x, long rows, long d, long ldx, float *xt, long ldt);      \
+    void ptune_attention_scores_##suffix(long m, long n, long d, float alpha, const float *a, long lda,            \
+                                         const float *bt, long ldbt, float *c, long ldc, long causal_offset);       \
+    void ptune_attention_weighted_##suffix(long m, long n, long d, float alpha, const float *p, long ldp,          \
+                                           const float *x, long ldx, float beta, float *y, long ldy,                \
+                                           long causal_offset);                                                     \
+    void ptune_attention_weighted_transposed_##suffix(long m, long n, long d, float alpha, const float *p,         \
+                                                      long ldp, const float *x, long ldx, float beta, float *g,     \
+                                                      long ldg, long causal_offset);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

@@ -84,4 +84,30 @@ void ptune_row_blocks_backward(const signed char *W, const float *scales, long r
 void ptune_rotate_heads(float *row, long heads, long head_dim, const float *cos, const float *sin, float sign,
                         int adjacent_pairs);
 
+/// Attention's products for one (segment, head), over n keys of which row i sees those before end(i) =
+/// min(n, i + causal_offset + 1) (every one when causal_offset < 0). Each sum runs over its one index in
+/// order with fused multiply-adds, so all three compilations give the same bits.
+///
+/// xt [d, ldt] = x [rows, d] (row stride ldx) transposed: the keys (or values) as ptune_attention_scores
+/// reads them.
+void ptune_attention_transpose(const float *x, long rows, long d, long ldx, float *xt, long ldt);
+
+/// c[i, j] = alpha * sum_k a[i, k] bt[k, j] for i < m and j < end(i), a [m, d] (row stride lda), bt [d, ldbt]
+/// with ldbt at least n rounded up to 16 (the columns after n are read, never used). Entries of c's row i
+/// from end(i) to n may be written too (where they share sixteen columns with earlier ones); callers
+/// give them their own values (softmax sets them to 0).
+void ptune_attention_scores(long m, long n, long d, float alpha, const float *a, long lda, const float *bt, long ldbt,
+                            float *c, long ldc, long causal_offset);
+
+/// y[i, :d] = alpha * sum_j p[i, j] x[j, :d] (+ beta * y[i, :d] when beta is not 0) for i < m, the sum over
+/// j in order; p [m, n] (row stride ldp) must be 0 from end(i) on (softmax and its backward leave it so),
+/// which lets rows stop early.
+void ptune_attention_weighted(long m, long n, long d, float alpha, const float *p, long ldp, const float *x, long ldx,
+                              float beta, float *y, long ldy, long causal_offset);
+
+/// g[j, :d] = alpha * sum_i p[i, j] x[i, :d] (+ beta * g[j, :d] when beta is not 0) for j < n, the sum over
+/// i in order from the first row that sees key j; p as for ptune_attention_weighted.
+void ptune_attention_weighted_transposed(long m, long n, long d, float alpha, const float *p, long ldp, const float *x,
+                                         long ldx, float beta, float *g, long ldg, long causal_offset);
+
 #endif

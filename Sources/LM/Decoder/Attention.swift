@@ -38,55 +38,82 @@ struct Attention {
         }
     }
 
-    /// P = softmax(scale·Q Kᵀ) [m, C + m] of head h in segment s, causal (and within `window` on a
-    /// local layer), into p with row stride C + m: one small single-threaded product per key block.
-    private func probabilities(_ s: DecoderBatch.Segment, head h: Int, qkv: UnsafePointer<Float>, window: Int?,
-                               into p: UnsafeMutablePointer<Float>) {
-        let (W, d) = (rowWidth, headDim)
-        let width = s.contextLength + s.rows.count
-        let keys = qkv + queryWidth + (h / groupSize) * d
+    /// The columns a transposed copy of a segment's keys (or values) takes for one head dimension.
+    private static func transposedStride(_ s: DecoderBatch.Segment) -> Int {
+        AttentionProducts.transposedStride(keys: s.contextLength + s.rows.count)
+    }
+
+    /// Every key block of segment s, columns [first, first + d) of qkv (a key or value head), into
+    /// xt [d, transposedStride(s)]: block after block, as the score matrix's columns.
+    private func transposed(_ s: DecoderBatch.Segment, qkv: UnsafePointer<Float>, first: Int,
+                            into xt: UnsafeMutablePointer<Float>) {
         var column = 0
         for block in s.keyBlocks {
-            singleThreadGEMM(.none, .transposed, m: s.rows.count, n: block.count, k: d, alpha: scale,
-                             a: qkv + s.rows.lowerBound * W + h * d, lda: W, b: keys + block.lowerBound * W, ldb: W,
-                             c: p + column, ldc: width)
+            AttentionProducts.transpose(qkv + block.lowerBound * rowWidth + first, rows: block.count, d: headDim,
+                                        ldx: rowWidth, into: xt + column, ldt: Self.transposedStride(s))
             column += block.count
         }
+    }
+
+    /// P = softmax(scale·Q Kᵀ) [m, C + m] of head h in segment s, causal (and within `window` on a
+    /// local layer), into p with row stride C + m, from the head's keys transposed (`transposed`).
+    private func probabilities(_ s: DecoderBatch.Segment, head h: Int, qkv: UnsafePointer<Float>,
+                               keys: UnsafePointer<Float>, window: Int?, into p: UnsafeMutablePointer<Float>) {
+        let width = s.contextLength + s.rows.count
+        AttentionProducts.scores(m: s.rows.count, n: width, d: headDim, alpha: scale,
+                                 a: qkv + s.rows.lowerBound * rowWidth + h * headDim, lda: rowWidth, bt: keys,
+                                 ldbt: Self.transposedStride(s), into: p, ldc: width, causalOffset: s.contextLength)
         Softmax.forward(p, rows: s.rows.count, width: width, causalOffset: s.contextLength, window: window)
     }
 
-    /// qkv [N, W] -> out [N, nh*d]. Per (segment, head): P (`probabilities`) in the lane's scratch, then
-    /// Y = P V [m, d], one small single-threaded product per key block. With `window`, each row attends
-    /// only to the last `window` positions up to its own (a local layer). One lane per scratch in
-    /// `lanes` (at most one per task); one per thread is enough to use every thread.
+    /// Per key block of s: the block's range, its first column in the score matrix, and the causal
+    /// offset of its keys (the segment's own rows see their own block causally, their context whole).
+    private static func columns(_ s: DecoderBatch.Segment) -> [(block: Range<Int>, column: Int, offset: Int)] {
+        var column = 0
+        return s.keyBlocks.map { block in
+            defer { column += block.count }
+            return (block, column, s.contextLength - column)
+        }
+    }
+
+    /// qkv [N, W] -> out [N, nh*d]. Per (segment, key/value head): the keys transposed once for the
+    /// group's query heads; per head, P (`probabilities`) in the lane's scratch, then Y = P V [m, d], one
+    /// product per key block. With `window`, each row attends only to the last `window` positions up to
+    /// its own (a local layer). One lane per scratch in `lanes` (at most one per task); one per thread is
+    /// enough to use every thread.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, window: Int?, lanes: [Scratch],
                  out: UnsafeMutablePointer<Float>) {
         let segments = batch.segments
         let order = Self.costliestFirst(segments)
         let (W, Q, d) = (rowWidth, queryWidth, headDim)
         let largestScores = segments.map(\.scoreCount).max() ?? 0
-        let count = segments.count * headCount
+        let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
+        let count = segments.count * kvHeadCount
         precondition(!lanes.isEmpty, "at least one scratch")
         Self.dealt(count, lanes: min(lanes.count, count)) { lane, tasks in
-            let p = lanes[lane].buffer(of: Float.self, count: largestScores)
+            let p = lanes[lane].buffer(of: Float.self, count: largestScores + largestKeys)
+            let keys = p + largestScores
             for task in tasks {
-                let s = segments[order[task / headCount]], h = task % headCount
+                let s = segments[order[task / kvHeadCount]], g = task % kvHeadCount
                 let (m, width) = (s.rows.count, s.contextLength + s.rows.count)
-                probabilities(s, head: h, qkv: qkv, window: window, into: p)
-                let values = qkv + Q + kvWidth + (h / groupSize) * d
-                var column = 0
-                for (i, block) in s.keyBlocks.enumerated() {
-                    singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, a: p + column, lda: width,
-                                     b: values + block.lowerBound * W, ldb: W, beta: i == 0 ? 0 : 1,
-                                     c: out + s.rows.lowerBound * Q + h * d, ldc: Q)
-                    column += block.count
+                transposed(s, qkv: qkv, first: Q + g * d, into: keys)
+                let values = qkv + Q + kvWidth + g * d
+                for h in g * groupSize..<(g + 1) * groupSize {
+                    probabilities(s, head: h, qkv: qkv, keys: keys, window: window, into: p)
+                    for (i, (block, column, offset)) in Self.columns(s).enumerated() {
+                        AttentionProducts.weighted(m: m, n: block.count, d: d, p: p + column, ldp: width,
+                                                   x: values + block.lowerBound * W, ldx: W, beta: i == 0 ? 0 : 1,
+                                                   into: out + s.rows.lowerBound * Q + h * d, ldy: Q,
+                                                   causalOffset: offset)
+                    }
                 }
             }
         }
     }
 
     /// dOut [N, nh*d] -> dqkv [N, W] (fully overwritten), given the forward's qkv and `window`.
-    /// Per (segment, key/value head), over the group's query heads h: P again (`probabilities`), then
+    /// Per (segment, key/value head), its keys and values transposed once, over the group's query heads h:
+    /// P again (`probabilities`), then
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     /// Several segments add into the dK and dV of a context they share, so each lane adds those into
     /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
@@ -98,6 +125,7 @@ struct Attention {
         let KV = 2 * kvWidth
         let shared = batch.sharedRows
         let largestScores = segments.map(\.scoreCount).max() ?? 0
+        let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
         let order = Self.costliestFirst(segments)
         let count = segments.count * kvHeadCount
@@ -106,10 +134,12 @@ struct Attention {
         let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(laneTotal, 1))
         defer { areas.deallocate() }
         Self.dealt(count, lanes: laneTotal) { lane, tasks in
-            // P [m, C + m]; dP, then dS in place, [m, C + m]; then the shared context's dK, dV: [N, 2·nkv·d].
-            let p = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize)
+            // P [m, C + m]; dP, then dS in place, [m, C + m]; the shared context's dK, dV: [N, 2·nkv·d];
+            // then the keys and the values transposed, [d, transposedStride] each.
+            let p = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize + 2 * largestKeys)
             let scores = p + largestScores
             let contextGradient = scores + largestScores
+            let (keysT, valuesT) = (contextGradient + areaSize, contextGradient + areaSize + largestKeys)
             areas[lane] = contextGradient
             for rows in shared { (contextGradient + rows.lowerBound * KV).update(repeating: 0, count: rows.count * KV) }
             for task in tasks {
@@ -117,40 +147,39 @@ struct Attention {
                 let s = segments[index]
                 let (m, C) = (s.rows.count, s.contextLength)
                 let width = C + m
-                let blocks = s.keyBlocks
+                let blocks = Self.columns(s)
                 /// Where block i's dK (dV at `+ kvWidth`) goes, its row stride, and whether it adds.
                 func keyGradient(_ i: Int, first: Bool) -> (UnsafeMutablePointer<Float>, Int, Float) {
-                    let r = blocks[i].lowerBound
+                    let r = blocks[i].block.lowerBound
                     return i == blocks.count - 1 ? (dqkv + r * W + Q + g * d, W, first ? 0 : 1)
                         : (contextGradient + r * KV + g * d, KV, 1)
                 }
+                transposed(s, qkv: qkv, first: Q + g * d, into: keysT)
+                transposed(s, qkv: qkv, first: Q + kvWidth + g * d, into: valuesT)
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let first = h == g * groupSize
-                    probabilities(s, head: h, qkv: qkv, window: window, into: p)
+                    probabilities(s, head: h, qkv: qkv, keys: keysT, window: window, into: p)
                     let dy = dOut + s.rows.lowerBound * Q + h * d
                     let queries = qkv + s.rows.lowerBound * W + h * d
-                    var column = 0
-                    for (i, block) in blocks.enumerated() {
-                        let keys = qkv + block.lowerBound * W + Q + g * d
-                        singleThreadGEMM(.none, .transposed, m: m, n: block.count, k: d, a: dy, lda: Q,
-                                         b: keys + kvWidth, ldb: W, c: scores + column, ldc: width)
+                    AttentionProducts.scores(m: m, n: width, d: d, a: dy, lda: Q, bt: valuesT,
+                                             ldbt: Self.transposedStride(s), into: scores, ldc: width, causalOffset: C)
+                    for (i, (block, column, offset)) in blocks.enumerated() {
                         let (dKeys, ld, beta) = keyGradient(i, first: first)
-                        singleThreadGEMM(.transposed, .none, m: block.count, n: d, k: m, a: p + column, lda: width,
-                                         b: dy, ldb: Q, beta: beta, c: dKeys + kvWidth, ldc: ld)
-                        column += block.count
+                        AttentionProducts.weightedTransposed(m: m, n: block.count, d: d, p: p + column, ldp: width,
+                                                             x: dy, ldx: Q, beta: beta, into: dKeys + kvWidth, ldg: ld,
+                                                             causalOffset: offset)
                     }
                     Softmax.backward(p: p, dp: scores, rows: m, width: width, causalOffset: C)
-                    column = 0
-                    for (i, block) in blocks.enumerated() {
+                    for (i, (block, column, offset)) in blocks.enumerated() {
                         let keys = qkv + block.lowerBound * W + Q + g * d
-                        singleThreadGEMM(.none, .none, m: m, n: d, k: block.count, alpha: scale, a: scores + column,
-                                         lda: width, b: keys, ldb: W, beta: i == 0 ? 0 : 1,
-                                         c: dqkv + s.rows.lowerBound * W + h * d, ldc: W)
+                        AttentionProducts.weighted(m: m, n: block.count, d: d, alpha: scale, p: scores + column,
+                                                   ldp: width, x: keys, ldx: W, beta: i == 0 ? 0 : 1,
+                                                   into: dqkv + s.rows.lowerBound * W + h * d, ldy: W,
+                                                   causalOffset: offset)
                         let (dKeys, ld, beta) = keyGradient(i, first: first)
-                        singleThreadGEMM(.transposed, .none, m: block.count, n: d, k: m, alpha: scale,
-                                         a: scores + column, lda: width, b: queries, ldb: W, beta: beta, c: dKeys,
-                                         ldc: ld)
-                        column += block.count
+                        AttentionProducts.weightedTransposed(m: m, n: block.count, d: d, alpha: scale,
+                                                             p: scores + column, ldp: width, x: queries, ldx: W,
+                                                             beta: beta, into: dKeys, ldg: ld, causalOffset: offset)
                     }
                 }
             }

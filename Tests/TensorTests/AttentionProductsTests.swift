@@ -1,0 +1,126 @@
+import CVector
+import Tensor
+import TestSupport
+import Testing
+
+/// Attention's small products (`AttentionProducts`) against sums in Double, over shapes on and off the
+/// kernels' tiles (rows by four, columns by sixteen, head dimensions below and above sixteen), causal
+/// and not; and every kernel this CPU runs giving the same bits. Switching the process's kernel does
+/// not disturb other suites: every kernel gives the same bits.
+@Suite(.serialized) struct AttentionProductsTests {
+    /// (m rows, n keys, d, causal offset): the bench's shape, a segment's own block, context blocks,
+    /// and odd sizes.
+    static let shapes: [(Int, Int, Int, Int?)] = [
+        (64, 80, 64, 16), (64, 64, 64, 0), (5, 7, 4, nil), (9, 9, 16, 0), (13, 30, 20, 17), (6, 21, 33, 2),
+        (17, 3, 48, nil), (3, 40, 100, 36),
+    ]
+
+    /// The keys row i sees.
+    static func seen(_ i: Int, n: Int, offset: Int?) -> Int { offset.map { min(n, i + $0 + 1) } ?? n }
+
+    /// A random [rows, columns] matrix with row stride `stride`, the padding NaN (never to be read).
+    static func matrix(_ rows: Int, _ columns: Int, stride: Int, _ rng: inout SeededGenerator) -> [Float] {
+        var values = [Float](repeating: .nan, count: rows * stride)
+        for r in 0..<rows {
+            for c in 0..<columns { values[r * stride + c] = rng.normal() }
+        }
+        return values
+    }
+
+    /// Probabilities-like weights [m, n]: zero where row i does not see key j, as softmax leaves them.
+    static func weights(_ m: Int, _ n: Int, offset: Int?, _ rng: inout SeededGenerator) -> [Float] {
+        (0..<m * n).map { index in
+            index % n < seen(index / n, n: n, offset: offset) ? rng.normal() : 0
+        }
+    }
+
+    /// Whether `value` is within a few rounding errors of the Double sum whose terms' magnitudes add to
+    /// `magnitude`.
+    static func close(_ value: Float, _ exact: Double, magnitude: Double) -> Bool {
+        abs(Double(value) - exact) <= 1e-6 * magnitude + 1e-30
+    }
+
+    struct Outputs: Equatable {
+        var transposed: [UInt32] = [], scores: [UInt32] = [], weighted: [UInt32] = [], keyGradient: [UInt32] = []
+    }
+
+    /// All four products of one shape with the process's kernel, checked against Double sums; returns
+    /// their bits (scores only where seen).
+    static func run(_ shape: (Int, Int, Int, Int?), seed: UInt64) -> Outputs {
+        let (m, n, d, offset) = shape
+        var rng = SeededGenerator(seed: seed)
+        let (lda, ldx) = (d + 5, d + 3)
+        let a = matrix(m, d, stride: lda, &rng)
+        let keys = matrix(n, d, stride: ldx, &rng)
+        let ldt = AttentionProducts.transposedStride(keys: n)
+        var keysT = [Float](repeating: 0, count: d * ldt)
+        AttentionProducts.transpose(keys, rows: n, d: d, ldx: ldx, into: &keysT, ldt: ldt)
+        var outputs = Outputs()
+        for j in 0..<n {
+            for k in 0..<d {
+                #expect(keysT[k * ldt + j] == keys[j * ldx + k], "transpose at (\(j), \(k)) of \(shape)")
+                outputs.transposed.append(keysT[k * ldt + j].bitPattern)
+            }
+        }
+        var scores = [Float](repeating: .nan, count: m * n)
+        AttentionProducts.scores(m: m, n: n, d: d, alpha: 0.5, a: a, lda: lda, bt: keysT, ldbt: ldt, into: &scores,
+                                 ldc: n, causalOffset: offset)
+        for i in 0..<m {
+            for j in 0..<seen(i, n: n, offset: offset) {
+                let terms = (0..<d).map { Double(a[i * lda + $0]) * Double(keys[j * ldx + $0]) }
+                let exact = 0.5 * terms.reduce(0, +), magnitude = 0.5 * terms.map(abs).reduce(0, +)
+                #expect(close(scores[i * n + j], exact, magnitude: magnitude), "score (\(i), \(j)) of \(shape)")
+                outputs.scores.append(scores[i * n + j].bitPattern)
+            }
+        }
+        let p = weights(m, n, offset: offset, &rng)
+        // beta 0 must not read y (NaN), beta 1 adds to it.
+        for beta: Float in [0, 1] {
+            var y = beta == 0 ? [Float](repeating: .nan, count: m * ldx) : matrix(m, d, stride: ldx, &rng)
+            let before = y
+            AttentionProducts.weighted(m: m, n: n, d: d, alpha: 2, p: p, ldp: n, x: keys, ldx: ldx, beta: beta,
+                                       into: &y, ldy: ldx, causalOffset: offset)
+            for i in 0..<m {
+                for c in 0..<d {
+                    let terms = (0..<n).map { 2 * Double(p[i * n + $0]) * Double(keys[$0 * ldx + c]) }
+                    let old = beta == 0 ? 0 : Double(before[i * ldx + c])
+                    let exact = terms.reduce(0, +) + old, magnitude = terms.map(abs).reduce(0, +) + abs(old)
+                    #expect(close(y[i * ldx + c], exact, magnitude: magnitude), "weighted (\(i), \(c)) of \(shape)")
+                    outputs.weighted.append(y[i * ldx + c].bitPattern)
+                }
+            }
+            var g = beta == 0 ? [Float](repeating: .nan, count: n * ldx) : matrix(n, d, stride: ldx, &rng)
+            let gBefore = g
+            AttentionProducts.weightedTransposed(m: m, n: n, d: d, alpha: 2, p: p, ldp: n, x: a, ldx: lda, beta: beta,
+                                                 into: &g, ldg: ldx, causalOffset: offset)
+            for j in 0..<n {
+                for c in 0..<d {
+                    let terms = (0..<m).map { 2 * Double(p[$0 * n + j]) * Double(a[$0 * lda + c]) }
+                    let old = beta == 0 ? 0 : Double(gBefore[j * ldx + c])
+                    let exact = terms.reduce(0, +) + old, magnitude = terms.map(abs).reduce(0, +) + abs(old)
+                    #expect(close(g[j * ldx + c], exact, magnitude: magnitude), "key gradient (\(j), \(c)) of \(shape)")
+                    outputs.keyGradient.append(g[j * ldx + c].bitPattern)
+                }
+            }
+        }
+        return outputs
+    }
+
+    @Test(arguments: shapes.indices)
+    func productsMatchSumsInDouble(shape: Int) {
+        _ = Self.run(Self.shapes[shape], seed: UInt64(31 + shape))
+    }
+
+    @Test func everyKernelThisCPURunsGivesTheSameBits() {
+        let best = ptune_vector_kernel()
+        defer { ptune_vector_use_kernel(best) }
+        for (index, shape) in Self.shapes.enumerated() where shape.0 * shape.1 * shape.2 < 100_000 {
+            var first: Outputs?
+            for kernel in 0...ptune_vector_best_kernel() {
+                #expect(ptune_vector_use_kernel(kernel) == 1)
+                let outputs = Self.run(shape, seed: UInt64(7 + index))
+                if let first { #expect(outputs == first, "kernel \(kernel), shape \(shape)") } else { first = outputs }
+            }
+        }
+    }
+}
