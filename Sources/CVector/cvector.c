@@ -7,6 +7,7 @@
 #define ATTENTION_VECTORS 1
 #include "cvector_body.h"
 #include "cvector_attention.h"
+#include "cvector_optimizer.h"
 
 static int cpu_best(void) {
 #if defined(__x86_64__)
@@ -101,4 +102,8 @@ void ptune_attention_weighted(long m, long n, long d, float alpha, const float *
 void ptune_attention_weighted_transposed(long m, long n, long d, float alpha, const float *p, long ldp, const float *x,
                                          long ldx, float beta, float *g, long ldg, long causal_offset) {
     DISPATCH(ptune_attention_weighted_transposed, m, n, d, alpha, p, ldp, x, ldx, beta, g, ldg, causal_offset)
+}
+
+void ptune_adam_update(float *p, const float *g, float *m, float *v, long count, const ptune_adam_constants *k) {
+    DISPATCH(ptune_adam_update, p, g, m, v, count, k)
 }

@@ -6,3 +6,4 @@
 #define ATTENTION_VECTORS 4
 #include "cvector_body.h"
 #include "cvector_attention.h"
+#include "cvector_optimizer.h"

@@ -31,7 +31,9 @@
                                            long causal_offset);                                                     \
     void ptune_attention_weighted_transposed_##suffix(long m, long n, long d, float alpha, const float *p,         \
                                                       long ldp, const float *x, long ldx, float beta, float *g,     \
-                                                      long ldg, long causal_offset);
+                                                      long ldg, long causal_offset);                  \
+    void ptune_adam_update_##suffix(float *p, const float *g, float *m, float *v, long count,                    \
+                                    const ptune_adam_constants *k);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

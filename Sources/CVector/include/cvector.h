@@ -110,4 +110,17 @@ void ptune_attention_weighted(long m, long n, long d, float alpha, const float *
 void ptune_attention_weighted_transposed(long m, long n, long d, float alpha, const float *p, long ldp, const float *x,
                                          long ldx, float beta, float *g, long ldg, long causal_offset);
 
+/// The constants of one Adam step (AdamOptimizer.step computes them): l2 is the decay added to the
+/// gradient (Adam), decayed the factor the parameters are multiplied by first (AdamW), step_size the
+/// learning rate over 1 - beta1^t, correction2 sqrt(1 - beta2^t).
+typedef struct {
+    float beta1, beta2, epsilon, gradient_scale, l2, decayed, step_size, correction2;
+} ptune_adam_constants;
+
+/// One Adam update of p [count] from g * gradient_scale, with the moments m and v, element by element:
+/// g' = g * scale + l2 * p; p = p * decayed; m = beta1 m + (1 - beta1) g'; v = beta2 v + (1 - beta2) g' g';
+/// p = p - step_size * m / (sqrt(v) / correction2 + epsilon), each operation rounded (no fused
+/// multiply-adds), so every element's bits are those of the same steps one value at a time.
+void ptune_adam_update(float *p, const float *g, float *m, float *v, long count, const ptune_adam_constants *k);
+
 #endif

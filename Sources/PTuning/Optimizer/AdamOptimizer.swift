@@ -11,7 +11,8 @@ import Tensor
 ///     m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
 ///     p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
 ///
-/// The loop is sequential, so results do not depend on thread scheduling.
+/// Every element takes the same rounded operations (`AdamUpdate`), so results do not depend on how the
+/// threads split the parameters.
 public final class AdamOptimizer {
     /// Everything that evolves during training; save it with the parameters to resume exactly.
     public struct State: Sendable, Equatable, Codable {
@@ -82,40 +83,16 @@ public final class AdamOptimizer {
         let t = Double(stepCount)
         let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
         let correction2 = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let decayed = kind == .adamw ? 1 - learningRate * weightDecay : 1
-        let l2 = kind == .adam ? weightDecay : 0
-        let (b1, b2, eps, scale) = (beta1, beta2, epsilon, gradientScale)
-        let p = parameters.pointer, gradients = gradient.pointer
-        let m = firstMoment.pointer, v = secondMoment.pointer
-        // 16 lanes at a time, then the rest one by one: the same operations in the same order for
-        // every element, so the result does not depend on where a chunk or the lanes begin.
+        let constants = AdamUpdate.Constants(
+            beta1: beta1, beta2: beta2, epsilon: epsilon, gradientScale: gradientScale,
+            l2: kind == .adam ? weightDecay : 0, decayed: kind == .adamw ? 1 - learningRate * weightDecay : 1,
+            stepSize: stepSize, correction2: correction2)
+        let (p, g) = (parameters.pointer, UnsafePointer(gradient.pointer))
+        let (m, v) = (firstMoment.pointer, secondMoment.pointer)
         parallelFor(parameterCount, minChunk: 1 << 15) { range in
-            var i = range.lowerBound
-            typealias V16 = SIMD16<Float>
-            let (rp, rg) = (UnsafeMutableRawPointer(p), UnsafeRawPointer(gradients))
-            let (rm, rv) = (UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
-            while i + 16 <= range.upperBound {
-                let at = i * 4
-                var pi = rp.loadUnaligned(fromByteOffset: at, as: V16.self)
-                let g = rg.loadUnaligned(fromByteOffset: at, as: V16.self) * V16(repeating: scale) + V16(repeating: l2) * pi
-                pi *= V16(repeating: decayed)
-                let mi = V16(repeating: b1) * rm.loadUnaligned(fromByteOffset: at, as: V16.self) + V16(repeating: 1 - b1) * g
-                let vi = V16(repeating: b2) * rv.loadUnaligned(fromByteOffset: at, as: V16.self)
-                    + V16(repeating: 1 - b2) * g * g
-                pi -= V16(repeating: stepSize) * mi / (vi.squareRoot() / V16(repeating: correction2) + V16(repeating: eps))
-                rp.storeBytes(of: pi, toByteOffset: at, as: V16.self)
-                rm.storeBytes(of: mi, toByteOffset: at, as: V16.self)
-                rv.storeBytes(of: vi, toByteOffset: at, as: V16.self)
-                i += 16
-            }
-            while i < range.upperBound {
-                let g = gradients[i] * scale + l2 * p[i]
-                p[i] *= decayed
-                m[i] = b1 * m[i] + (1 - b1) * g
-                v[i] = b2 * v[i] + (1 - b2) * g * g
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
-                i += 1
-            }
+            let i = range.lowerBound
+            AdamUpdate.apply(parameters: p + i, gradient: g + i, firstMoment: m + i, secondMoment: v + i,
+                             count: range.count, constants)
         }
     }
 }
