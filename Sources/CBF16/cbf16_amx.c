@@ -11,8 +11,10 @@
 // Read in place from row-major rows, each tile row is another cache line 1-3 KB away and the kernel
 // ran at about three quarters of its speed on this layout (one Xeon core, 528 x 576 x 576). The tiles of A are
 // loaded with the hint that they are reused later, not soon (tileloaddt1), which keeps the panel in
-// L1; a panel of more than CHUNK_TILES tiles is taken in parts of at most that many, as even as they
-// come (48 tiles: three of 16), the accumulators set aside in fp32 between them (which changes no bit).
+// L1. k of more than CHUNK_TILES tiles is taken in parts of at most that many, as even as they come
+// (48 tiles: three of 16), the accumulators set aside in fp32 between them (which changes no bit):
+// where A fits in L2, each panel's parts in turn; where it does not, each part of k for every panel
+// before the next part, so that A's part stays in L2 while the panels multiply it.
 //
 // Its arithmetic is not the register kernels': on an Emerald Rapids Xeon (family 6, model 207) one
 // tdpbf16ps sums, for each output, the 16 even products of its 32 k in order in fp32 and the 16 odd
@@ -40,6 +42,8 @@
 // What a thread packs of panels at once, and of A's rows it keeps for them: within a core's L2.
 #define PANEL_GROUP_BYTES (512 * 1024)
 #define A_GROUP_BYTES (1024 * 1024)
+// The longest A taken whole, panel by panel: it stays in L2 with the panels and C's rows.
+#define A_WHOLE_BYTES (1536 * 1024)
 
 // Linux grants a process the AMX tile registers only on request (arch_prctl ARCH_REQ_XCOMP_PERM for
 // the XTILEDATA feature, for every thread of the process); without it the first tile instruction
@@ -151,6 +155,53 @@ static void multiply_block(const uint16_t *a, long row_tile_step, const uint16_t
     _tile_stored(3, sums + TILE * BLOCK + TILE, BLOCK * sizeof(float));
 }
 
+// One call's product: its operands, and the accumulators set aside between parts of k.
+typedef struct {
+    int M, N, K, b_transposed, ldc, column_begin, column_end, tiles;
+    const uint16_t *a, *B;
+    long row_tile_step;
+    float beta, *C;
+    // [panel][padded rows][32] (or one panel's, shared, where each panel takes all its parts in turn),
+    // NULL when k is taken in one part.
+    float *partial;
+    int partial_per_panel;
+} amx_product;
+
+// Packs tiles [first_tile, first_tile + count) of k of panel `panel_index` into `panel`, zero-padded to
+// whole tiles.
+static void pack_part(const amx_product *job, int first_tile, int count, int panel_index, uint16_t *panel) {
+    int k0 = first_tile * TILE_K, k_count = job->K - k0 < count * TILE_K ? job->K - k0 : count * TILE_K;
+    int pairs = (k_count + 1) / 2;
+    const uint16_t *b_part = job->b_transposed ? job->B + k0 : job->B + (size_t)k0 * job->N;
+    ptune_bf16_pack_panel_avx512(b_part, job->b_transposed, job->N, k_count, job->b_transposed ? job->K : job->N,
+                                 job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS, panel);
+    memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
+           (size_t)(count * PAIRS_PER_TILE - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
+}
+
+// Rows [row_first, row_end) of panel `panel_index` times that part of k: added to the accumulators
+// set aside, and stored into C after the last part.
+AMX_TARGET
+static void multiply_rows(const amx_product *job, int first_tile, int count, int panel_index, const uint16_t *panel,
+                          long row_first, long row_end) {
+    float sums[BLOCK * BLOCK] __attribute__((aligned(64)));
+    int column = job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS;
+    int width = job->column_end - column;
+    if (width > PTUNE_BF16_PANEL_COLUMNS) width = PTUNE_BF16_PANEL_COLUMNS;
+    int first_part = first_tile == 0, last_part = first_tile + count == job->tiles;
+    size_t held_panel = job->partial_per_panel ? (size_t)panel_index : 0;
+    float *set_aside = job->partial ? job->partial + held_panel * padded_rows(job->M) * BLOCK : NULL;
+    for (long row = row_first; row < row_end; row += BLOCK) {
+        float *held = set_aside ? set_aside + (size_t)row * BLOCK : NULL;
+        multiply_block(job->a + (size_t)(row / TILE) * job->row_tile_step + (size_t)first_tile * TILE_ELEMENTS,
+                       job->row_tile_step, panel, count, first_part ? NULL : held, last_part ? sums : held);
+        if (last_part) {
+            int rows = job->M - row < BLOCK ? (int)(job->M - row) : BLOCK;
+            store_block(sums, rows, job->beta, job->C + (size_t)row * job->ldc + column, job->ldc, width);
+        }
+    }
+}
+
 AMX_TARGET
 void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_columns, int k_first, const uint16_t *B,
                                int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
@@ -159,58 +210,54 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
         ptune_bf16_gemm_portable(M, N, 0, A, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
         return;
     }
-    long row_tile_step = tiles_of(a_columns) * TILE_ELEMENTS;
-    const uint16_t *a = A + (size_t)(k_first / TILE_K) * TILE_ELEMENTS;
-    int pairs = (K + 1) / 2;
-    int tiles = (pairs + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
-    int padded_pairs = tiles * PAIRS_PER_TILE;
-    int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
-    // Where A is too long to stay in L2 (528 x 1536 and more), panels are packed a group at a time
-    // and rows taken a group at a time, so that a group of rows' tiles of A stays in L2 while every
-    // panel of the group multiplies it: read once per panel, such an A streamed from L3 for each
-    // (528 x 576 x 1536 forward and 528 x 576 x 3072 backward: 8-9% faster on one Xeon core).
-    size_t panel_elements = (size_t)padded_pairs * PTUNE_BF16_PANEL_COLUMNS * 2;
+    amx_product job = {M, N, K, b_transposed, ldc, column_begin, column_end, 0,
+                       A + (size_t)(k_first / TILE_K) * TILE_ELEMENTS, B, tiles_of(a_columns) * TILE_ELEMENTS,
+                       beta, C, NULL, 0};
+    job.tiles = ((K + 1) / 2 + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
+    int chunks = (job.tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (job.tiles + chunks - 1) / chunks;
     int panel_count = (column_end - column_begin + PTUNE_BF16_PANEL_COLUMNS - 1) / PTUNE_BF16_PANEL_COLUMNS;
+    int whole = (long)padded_rows(M) * job.tiles * TILE_K * (long)sizeof(uint16_t) <= A_WHOLE_BYTES;
+    job.partial_per_panel = !whole;
+    if (chunks > 1) {
+        size_t panels_held = whole ? 1 : (size_t)panel_count;
+        job.partial = ptune_thread_buffer(PTUNE_BUFFER_BF16_PARTIAL,
+                                          (size_t)padded_rows(M) * BLOCK * panels_held * sizeof(float));
+    }
+    size_t panel_elements = (size_t)chunk * PANEL_TILE_ELEMENTS;
+    configure_tiles();
+    if (whole) {
+        // All of A stays in L2: panel by panel, each part of k packed just before it multiplies, while
+        // it is still in L1.
+        uint16_t *panel = ptune_bf16_panel(chunk * PAIRS_PER_TILE);
+        for (int p = 0; p < panel_count; p++) {
+            for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
+                int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
+                pack_part(&job, first_tile, count, p, panel);
+                multiply_rows(&job, first_tile, count, p, panel, 0, M);
+            }
+        }
+        _tile_release();
+        return;
+    }
+    // A longer A is taken a part of k at a time, read once from L3 for every panel: the panels' parts
+    // packed a group at a time, and A's part a group of rows at a time where even it is longer than L2
+    // (528 x 576 x 3072 backward: 900 to 1,400 GFLOP/s on one Xeon core).
     long fitting_panels = PANEL_GROUP_BYTES / (long)(panel_elements * sizeof(uint16_t));
     int group = fitting_panels < 1 ? 1 : fitting_panels > panel_count ? panel_count : (int)fitting_panels;
-    long fitting_rows = A_GROUP_BYTES / ((long)tiles * TILE_K * (long)sizeof(uint16_t)) / BLOCK * BLOCK;
+    long fitting_rows = A_GROUP_BYTES / ((long)chunk * TILE_K * (long)sizeof(uint16_t)) / BLOCK * BLOCK;
     long group_rows = fitting_rows < BLOCK ? BLOCK : fitting_rows;
-    // Where all of A fits, each panel is packed just before it multiplies, while it is still in L1.
-    if (group_rows >= M) group = 1;
-    uint16_t *panels = ptune_bf16_panel(group * padded_pairs);
-    // The accumulators of every block of rows, set aside between the parts of a panel [rows][32].
-    float *partial = chunks > 1 ? ptune_thread_buffer(PTUNE_BUFFER_BF16_PARTIAL, (size_t)padded_rows(M) * BLOCK * sizeof(float))
-                                : NULL;
-    float sums[BLOCK * BLOCK] __attribute__((aligned(64)));
-    configure_tiles();
-    for (int first_panel = 0; first_panel < panel_count; first_panel += group) {
-        int in_group = panel_count - first_panel < group ? panel_count - first_panel : group;
-        for (int p = 0; p < in_group; p++) {
-            uint16_t *panel = panels + (size_t)p * panel_elements;
-            ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, column_begin + (first_panel + p) * PTUNE_BF16_PANEL_COLUMNS,
-                                         panel);
-            memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
-                   (size_t)(padded_pairs - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
-        }
-        for (long row_first = 0; row_first < M; row_first += group_rows) {
-            long row_end = M - row_first < group_rows ? M : row_first + group_rows;
-            for (int p = 0; p < in_group; p++) {
-                const uint16_t *panel = panels + (size_t)p * panel_elements;
-                int column = column_begin + (first_panel + p) * PTUNE_BF16_PANEL_COLUMNS;
-                int width = column_end - column < PTUNE_BF16_PANEL_COLUMNS ? column_end - column : PTUNE_BF16_PANEL_COLUMNS;
-                for (int first = 0; first < tiles; first += chunk) {
-                    int count = tiles - first < chunk ? tiles - first : chunk;
-                    int last = first + count == tiles;
-                    for (long row = row_first; row < row_end; row += BLOCK) {
-                        float *set_aside = partial ? partial + (size_t)row * BLOCK : NULL;
-                        multiply_block(a + (size_t)(row / TILE) * row_tile_step + (size_t)first * TILE_ELEMENTS,
-                                       row_tile_step, panel + (size_t)first * PANEL_TILE_ELEMENTS, count,
-                                       first > 0 ? set_aside : NULL, last ? sums : set_aside);
-                        if (last) {
-                            int rows = M - row < BLOCK ? (int)(M - row) : BLOCK;
-                            store_block(sums, rows, beta, C + (size_t)row * ldc + column, ldc, width);
-                        }
-                    }
+    uint16_t *panels = ptune_bf16_panel(group * chunk * PAIRS_PER_TILE);
+    for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
+        int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
+        for (int first_panel = 0; first_panel < panel_count; first_panel += group) {
+            int in_group = panel_count - first_panel < group ? panel_count - first_panel : group;
+            for (int p = 0; p < in_group; p++)
+                pack_part(&job, first_tile, count, first_panel + p, panels + p * panel_elements);
+            for (long row_first = 0; row_first < M; row_first += group_rows) {
+                long row_end = M - row_first < group_rows ? M : row_first + group_rows;
+                for (int p = 0; p < in_group; p++) {
+                    multiply_rows(&job, first_tile, count, first_panel + p, panels + p * panel_elements, row_first,
+                                  row_end);
                 }
             }
         }

@@ -87,13 +87,15 @@ static inline void transpose_16x16(__m512i r[16]) {
     for (int i = 0; i < 16; i++) r[i] = t[i];
 }
 
-// panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N.
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j], zero outside K and N; B's rows are ldb elements apart
+// (at least K when transposed, N when not).
 //
 // Transposed B ([N, K]): B's rows are read as 32-bit words (one k pair each), so a panel row k2 is
 // word k2 of 32 consecutive rows: 16 x 16 word transposes. Plain B ([K, N]): rows 2*k2 and 2*k2 + 1
 // are interleaved with one two-source permute per 16 columns.
 BF16_TARGET
-void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel) {
+void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, long ldb, int column,
+                                  uint16_t *panel) {
     int pairs = (K + 1) / 2;
     int width = N - column < PANEL_COLUMNS ? N - column : PANEL_COLUMNS;
     if (b_transposed) {
@@ -106,7 +108,7 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
                 __mmask16 mask = count == 16 ? 0xffff : (__mmask16)((1u << count) - 1);
                 __m512i block[16];
                 for (int i = 0; i < 16; i++) {
-                    block[i] = i < rows ? _mm512_maskz_loadu_epi32(mask, B + (size_t)(column + j0 + i) * K + 2 * k2)
+                    block[i] = i < rows ? _mm512_maskz_loadu_epi32(mask, B + (size_t)(column + j0 + i) * ldb + 2 * k2)
                                         : _mm512_setzero_si512();
                 }
                 transpose_16x16(block);
@@ -114,7 +116,7 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
             }
             if (K & 1) {
                 for (int i = 0; i < 16; i++) {
-                    words[(size_t)(pairs - 1) * PANEL_COLUMNS + j0 + i] = i < rows ? B[(size_t)(column + j0 + i) * K + K - 1] : 0;
+                    words[(size_t)(pairs - 1) * PANEL_COLUMNS + j0 + i] = i < rows ? B[(size_t)(column + j0 + i) * ldb + K - 1] : 0;
                 }
             }
         }
@@ -125,8 +127,8 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
                                           39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
     __m512i second_half = _mm512_add_epi16(first_half, _mm512_set1_epi16(16));
     for (int k2 = 0; k2 < pairs; k2++) {
-        __m512i even = _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2) * N + column);
-        __m512i odd = 2 * k2 + 1 < K ? _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2 + 1) * N + column)
+        __m512i even = _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2) * ldb + column);
+        __m512i odd = 2 * k2 + 1 < K ? _mm512_maskz_loadu_epi16(valid, B + (size_t)(2 * k2 + 1) * ldb + column)
                                      : _mm512_setzero_si512();
         _mm512_storeu_si512(panel + (size_t)k2 * 64, _mm512_permutex2var_epi16(even, first_half, odd));
         _mm512_storeu_si512(panel + (size_t)k2 * 64 + 32, _mm512_permutex2var_epi16(even, second_half, odd));
@@ -171,7 +173,7 @@ void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, con
     int pairs = (K + 1) / 2;
     uint16_t *panel = ptune_bf16_panel(pairs);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, column, panel);
+        ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, b_transposed ? K : N, column, panel);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

@@ -17,8 +17,10 @@ uint16_t *ptune_bf16_panel(int pairs);
 /// Packs the panel of op(B) starting at `column` (any CPU).
 void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
 
-/// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only).
-void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
+/// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only), B's rows ldb elements apart (a
+/// range of k of a longer B).
+void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, long ldb, int column,
+                                  uint16_t *panel);
 
 /// Whether Linux lets this process use the AMX tile registers (asking for them; the kernel choice asks
 /// once per process).
