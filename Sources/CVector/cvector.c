@@ -107,3 +107,11 @@ void ptune_attention_weighted_transposed(long m, long n, long d, float alpha, co
 void ptune_adam_update(float *p, const float *g, float *m, float *v, long count, const ptune_adam_constants *k) {
     DISPATCH(ptune_adam_update, p, g, m, v, count, k)
 }
+
+double ptune_sum_squares(const float *x, long count) {
+    switch (ptune_vector_kernel()) {
+    case PTUNE_VECTOR_AVX512: return ptune_sum_squares_avx512(x, count);
+    case PTUNE_VECTOR_AVX2: return ptune_sum_squares_avx2(x, count);
+    default: return ptune_sum_squares_portable(x, count);
+    }
+}

@@ -33,7 +33,8 @@
                                                       long ldp, const float *x, long ldx, float beta, float *g,     \
                                                       long ldg, long causal_offset);                  \
     void ptune_adam_update_##suffix(float *p, const float *g, float *m, float *v, long count,                    \
-                                    const ptune_adam_constants *k);
+                                    const ptune_adam_constants *k);                                          \
+    double ptune_sum_squares_##suffix(const float *x, long count);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

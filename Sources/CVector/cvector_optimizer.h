@@ -26,3 +26,18 @@ TARGET void NAME(ptune_adam_update)(float *p, const float *g, float *m, float *v
         p[i] = p[i] - step_size * m[i] / (sqrtf(v[i]) / correction2 + eps);
     }
 }
+
+typedef double v16d __attribute__((vector_size(128)));
+
+TARGET double NAME(ptune_sum_squares)(const float *x, long count) {
+    v16d lanes = {0};
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        v16d v = __builtin_convertvector(NAME(load)(x + i, 16), v16d);
+        lanes = lanes + v * v;
+    }
+    for (; i < count; i++) lanes[i % 16] += (double)x[i] * (double)x[i];
+    double sum = 0;
+    for (int lane = 0; lane < 16; lane++) sum += lanes[lane];
+    return sum;
+}

@@ -38,7 +38,8 @@ import Testing
 
     /// Gated forward and backward (both activations, a width off the sixteen-float groups), the exp
     /// sum, RMSNorm forward and backward, softmax forward (causal, windowed, whole rows) and backward,
-    /// the row-block products of few rows and the heads' rotation, by every kernel this CPU runs: the
+    /// the row-block products of few rows, the heads' rotation, Adam's update and a sum of squares, by
+    /// every kernel this CPU runs: the
     /// same bits, zeros' signs included, for every result that is not NaN, on values that reach exp's
     /// clamps, infinities, subnormals and signed zeros.
     @Test func everyKernelThisCPURunsGivesTheSameBits() {
@@ -48,9 +49,10 @@ import Testing
         var gateUp = rng.normalBuffer(count: rows * 2 * width, std: 2).array
         for (i, value) in special.enumerated() { gateUp[7 * i % gateUp.count] = value }
         let dOut = rng.normalBuffer(count: rows * width, std: 1).array
+        let adam = rng.normalBuffer(count: 124, std: 1).array
         let best = ptune_vector_kernel()
         defer { ptune_vector_use_kernel(best) }
-        var results: [String: [Float]] = [:]
+        var results: [String: [Float]] = [:], squares: [String: UInt64] = [:]
         for kernel in 0...ptune_vector_best_kernel() {
             #expect(ptune_vector_use_kernel(kernel) == 1 && ptune_vector_kernel() == kernel)
             var all: [Float] = []
@@ -98,8 +100,16 @@ import Testing
                 ptune_rotate_heads(&heads, 2, 40, angles.map { cosf($0) }, angles.map { sinf($0) }, -1, adjacentPairs)
                 all += heads
             }
+            // Adam's update (31 values: one group of sixteen and fifteen one by one) and a sum of squares.
+            var (p, m, v) = (Array(adam[..<31]), Array(adam[31..<62]), adam[62..<93].map { $0 * $0 })
+            var constants = ptune_adam_constants(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, gradient_scale: 0.5, l2: 0.01,
+                                                 decayed: 0.999, step_size: 1e-3, correction2: 0.1)
+            ptune_adam_update(&p, Array(adam[93..<124]), &m, &v, 31, &constants)
+            all += p + m + v
+            squares[Self.names[Int(kernel)]] = ptune_sum_squares(dOut, dOut.count).bitPattern
             results[Self.names[Int(kernel)]] = all + exps
         }
+        #expect(Set(squares.values).count == 1, "sums of squares \(squares)")
         print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")
         func bits(_ values: [Float]) -> [UInt32] { values.map { $0.isNaN ? .max : $0.bitPattern } }
         let reference = bits(results["portable"] ?? [])

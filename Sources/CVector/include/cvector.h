@@ -123,4 +123,8 @@ typedef struct {
 /// multiply-adds), so every element's bits are those of the same steps one value at a time.
 void ptune_adam_update(float *p, const float *g, float *m, float *v, long count, const ptune_adam_constants *k);
 
+/// The sum of x[i]^2 for i < count in double: element i in lane i mod 16 of sixteen running sums, the
+/// lanes then added in order, so every compilation gives the same bits.
+double ptune_sum_squares(const float *x, long count);
+
 #endif

@@ -1,6 +1,12 @@
+import CVector
+
 /// Short-vector kernels written with explicit SIMD, for rows added into others (attention's shared
-/// context gradients, the residual stream).
+/// context gradients, the residual stream), and a sum of squares.
 public enum Vector {
+    /// Σ x[i]² for i in 0..<n, in double (`ptune_sum_squares`: sixteen running sums in the CPU's widest
+    /// registers, element i in sum i mod 16, then added in order).
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double { ptune_sum_squares(x, n) }
+
     /// y[i] += alpha * x[i] for i in 0..<n.
     @inlinable @inline(__always)
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
