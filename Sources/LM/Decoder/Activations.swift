@@ -5,8 +5,9 @@ import Tensor
 /// layer's input and the final hidden state when saving for backward, else 1):
 /// - residual [inputs, N, H]
 /// - mid [slots, N, H]: the residual after attention; rstd1, rstd2 [slots, N]
-/// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F] (attention's probabilities are
-///   not kept: see `Attention`)
+/// - qkv [slots, N, W] (Q and K after rotation), gateUp [slots, N, 2F]; attention's probabilities of
+///   every layer only where they take at most a quarter of that (`keepProbabilities`), else backward
+///   computes them again (see `Attention`)
 /// - mid and gateUp are `KeptRows`, whose slots hold as many rows as this set was made for (N or
 ///   more), encoded when saving for backward with bf16 or int8 weights (see `gateUp`)
 /// - for the sandwich layout (`BlockLayout.sandwichGeGLU`), also: headsRaw [slots, N·(nh + nkv)·d] (the
@@ -75,6 +76,10 @@ final class Activations {
     let scratch = Scratch()
     /// One scratch per thread for attention, grown with the thread count.
     private var lanes: [Scratch] = []
+    /// Attention's probabilities [layers, perLayer] when the latest forward pass keeps them.
+    private let probabilityStore = Scratch()
+    private var probabilityBase: UnsafeMutablePointer<Float>?
+    private var probabilitiesPerLayer = 0
 
     init(config: DecoderConfig, rows: Int, keeping: Keeping, precision: Precision) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
@@ -113,6 +118,22 @@ final class Activations {
     func laneScratch() -> [Scratch] {
         while lanes.count < Threads.count { lanes.append(Scratch()) }
         return lanes
+    }
+
+    /// Keeps attention's probabilities, `perLayer` values a layer, for the forward pass about to run
+    /// when it keeps everything and they come to at most a quarter of the qkv, gate/up and mid rows it
+    /// keeps (a few short segments: the bench's 8 × (16 + 64) keeps 15% more; long ones would keep
+    /// more than half again, and compute them again instead).
+    func keepProbabilities(perLayer: Int, config: DecoderConfig) {
+        let keptPerLayer = rows * (config.queryWidth + 2 * config.kvWidth + 2 * config.ffnSize + config.hiddenSize)
+        let keeps = keeping == .everything && 4 * perLayer <= keptPerLayer
+        probabilitiesPerLayer = perLayer
+        probabilityBase = keeps ? probabilityStore.buffer(of: Float.self, count: config.layerCount * perLayer) : nil
+    }
+
+    /// Layer l's kept probabilities, or nil when this pass does not keep them.
+    func probabilities(layer l: Int) -> UnsafeMutablePointer<Float>? {
+        probabilityBase.map { $0 + l * probabilitiesPerLayer }
     }
 
     /// Whether this set fits a batch of `rows` rows.

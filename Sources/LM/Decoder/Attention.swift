@@ -7,9 +7,9 @@ import Tensor
 /// heads, then the value heads. Query head h reads key/value head h / (nh / nkv).
 /// Work is per segment of the batch (`DecoderBatch.Segment`): its m rows attend to its C context rows
 /// and causally to themselves. A (segment, head)'s probabilities, [m, C + m] row-major (the context
-/// columns block by block, then the segment's own, zero above its diagonal), live only in a lane's
-/// scratch: backward computes them again from Q and K with the same calls, so they are the forward's
-/// bit for bit and nothing of size L² is kept per layer.
+/// columns block by block, then the segment's own, zero above its diagonal), are written where the
+/// caller keeps them for backward (`keep`, at `keptOffsets`) or live only in a lane's scratch, and then
+/// backward computes them again from Q and K with the same calls: the forward's bits either way.
 struct Attention {
     let headCount: Int
     let kvHeadCount: Int
@@ -36,6 +36,12 @@ struct Attention {
         parallelFor(lanes) { range in
             for first in range { lane(first, stride(from: first, to: count, by: lanes)) }
         }
+    }
+
+    /// Where each segment's probabilities start in a layer's kept ones: per segment, its heads' [m, C + m]
+    /// one after another. The last value is a layer's total.
+    func keptOffsets(_ segments: [DecoderBatch.Segment]) -> [Int] {
+        segments.reduce(into: [0]) { offsets, s in offsets.append(offsets.last! + headCount * s.scoreCount) }
     }
 
     /// The columns a transposed copy of a segment's keys (or values) takes for one head dimension.
@@ -82,23 +88,26 @@ struct Attention {
     /// its own (a local layer). One lane per scratch in `lanes` (at most one per task); one per thread is
     /// enough to use every thread.
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, window: Int?, lanes: [Scratch],
-                 out: UnsafeMutablePointer<Float>) {
+                 out: UnsafeMutablePointer<Float>, keep: UnsafeMutablePointer<Float>? = nil) {
         let segments = batch.segments
         let order = Self.costliestFirst(segments)
         let (W, Q, d) = (rowWidth, queryWidth, headDim)
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
         let count = segments.count * kvHeadCount
+        let offsets = keptOffsets(segments)
         precondition(!lanes.isEmpty, "at least one scratch")
         Self.dealt(count, lanes: min(lanes.count, count)) { lane, tasks in
-            let p = lanes[lane].buffer(of: Float.self, count: largestScores + largestKeys)
-            let keys = p + largestScores
+            let scratch = lanes[lane].buffer(of: Float.self, count: largestScores + largestKeys)
+            let keys = scratch + largestScores
             for task in tasks {
-                let s = segments[order[task / kvHeadCount]], g = task % kvHeadCount
+                let index = order[task / kvHeadCount], g = task % kvHeadCount
+                let s = segments[index]
                 let (m, width) = (s.rows.count, s.contextLength + s.rows.count)
                 transposed(s, qkv: qkv, first: Q + g * d, into: keys)
                 let values = qkv + Q + kvWidth + g * d
                 for h in g * groupSize..<(g + 1) * groupSize {
+                    let p = keep.map { $0 + offsets[index] + h * s.scoreCount } ?? scratch
                     probabilities(s, head: h, qkv: qkv, keys: keys, window: window, into: p)
                     for (i, (block, column, offset)) in Self.columns(s).enumerated() {
                         AttentionProducts.weighted(m: m, n: block.count, d: d, p: p + column, ldp: width,
@@ -119,7 +128,7 @@ struct Attention {
     /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
     /// One lane per scratch in `lanes`, as in `forward`.
     func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, batch: DecoderBatch, window: Int?,
-                  dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch]) {
+                  dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch], kept: UnsafePointer<Float>? = nil) {
         let segments = batch.segments
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let KV = 2 * kvWidth
@@ -131,13 +140,14 @@ struct Attention {
         let count = segments.count * kvHeadCount
         precondition(!lanes.isEmpty, "at least one scratch")
         let laneTotal = min(lanes.count, count)
+        let offsets = keptOffsets(segments)
         let areas = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(laneTotal, 1))
         defer { areas.deallocate() }
         Self.dealt(count, lanes: laneTotal) { lane, tasks in
             // P [m, C + m]; dP, then dS in place, [m, C + m]; the shared context's dK, dV: [N, 2·nkv·d];
             // then the keys and the values transposed, [d, transposedStride] each.
-            let p = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize + 2 * largestKeys)
-            let scores = p + largestScores
+            let computed = lanes[lane].buffer(of: Float.self, count: 2 * largestScores + areaSize + 2 * largestKeys)
+            let scores = computed + largestScores
             let contextGradient = scores + largestScores
             let (keysT, valuesT) = (contextGradient + areaSize, contextGradient + areaSize + largestKeys)
             areas[lane] = contextGradient
@@ -158,7 +168,13 @@ struct Attention {
                 transposed(s, qkv: qkv, first: Q + kvWidth + g * d, into: valuesT)
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let first = h == g * groupSize
-                    probabilities(s, head: h, qkv: qkv, keys: keysT, window: window, into: p)
+                    let p: UnsafePointer<Float>
+                    if let kept {
+                        p = kept + offsets[index] + h * s.scoreCount
+                    } else {
+                        probabilities(s, head: h, qkv: qkv, keys: keysT, window: window, into: computed)
+                        p = UnsafePointer(computed)
+                    }
                     let dy = dOut + s.rows.lowerBound * Q + h * d
                     let queries = qkv + s.rows.lowerBound * W + h * d
                     AttentionProducts.scores(m: m, n: width, d: d, a: dy, lda: Q, bt: valuesT,

@@ -72,7 +72,7 @@ extension Transformer {
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward, inverse rotation
             // and, in the sandwich layout, the head norms' backward.
             attention.backward(qkv: qkv, dOut: dAttention.pointer, batch: batch, window: config.window(layer: l),
-                               dqkv: dqkv.pointer, lanes: acts.laneScratch())
+                               dqkv: dqkv.pointer, lanes: acts.laneScratch(), kept: acts.probabilities(layer: s))
             rotate(dqkv.pointer, batch: batch, layer: l, inverse: true)
             if let norms = block.sandwich {
                 normHeadsBackward(dqkv.pointer, norms: norms, rows: N, slot: s, acts: acts, scratch: dAttention.pointer)

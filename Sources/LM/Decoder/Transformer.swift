@@ -83,6 +83,7 @@ public final class Transformer: @unchecked Sendable {
             acts = Activations(config: config, rows: N, keeping: keeping, precision: precision)
             cached = acts
         }
+        acts.keepProbabilities(perLayer: attention.keptOffsets(batch.segments).last ?? 0, config: config)
         rotary.reserve(batch.maxLength)
         localRotary?.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
@@ -208,7 +209,7 @@ public final class Transformer: @unchecked Sendable {
         if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
         rotate(qkv, batch: batch, layer: l, inverse: false)
         attention.forward(qkv: qkv, batch: batch, window: config.window(layer: l), lanes: acts.laneScratch(),
-                          out: acts.attention.pointer)
+                          out: acts.attention.pointer, keep: acts.probabilities(layer: s))
     }
 
     /// RMSNorm(x) with `gain` as a projection's operand, made a block of rows at a time (its rows'
