@@ -134,7 +134,7 @@ public final class Transformer: @unchecked Sendable {
         var gathered: FloatBuffer?
         if l < blocks.count - 1 {
             rows = N
-            x1.update(from: x, count: N * H)
+            Elementwise.copy(x, into: x1, count: N * H)
         } else {
             rows = kept.count
             guard rows > 0 else { return }
@@ -165,7 +165,7 @@ public final class Transformer: @unchecked Sendable {
         }
         acts.gateUp.keep(slot: s, count: rows)
         guard xOut != nil || block.sandwich != nil else { return }
-        xOut?.update(from: x1, count: rows * H)
+        if let xOut { Elementwise.copy(x1, into: xOut, count: rows * H) }
         // The gate makes the down projection's operand a block of rows at a time: where the product
         // rounds its operand, the activation [rows, F] is never written whole in fp32.
         let (activation, made) = (config.architecture.block.activation, UnsafePointer(gateUp))
