@@ -156,16 +156,12 @@ final class ServiceHarness: @unchecked Sendable {
         try history().first { $0["name"] as? String == name }
     }
 
-    /// Waits until the job named `name` is in one of `states` and its row differs from `earlier` (a
-    /// bundle dropped again under the same name waits for the new drop, not the row of the last);
-    /// returns its row.
+    /// Waits until the job named `name` is in one of `states`; returns its row.
     @discardableResult
-    func waitForJob(_ name: String, in states: Set<String>, seconds: Double = 120,
-                    other earlier: [String: Any]? = nil) throws -> [String: Any] {
+    func waitForJob(_ name: String, in states: Set<String>, seconds: Double = 120) throws -> [String: Any] {
         var row: [String: Any]?
         try wait(seconds: seconds, "job \(name) in \(states)") {
             row = try? job(named: name)
-            if let earlier, let row, NSDictionary(dictionary: row).isEqual(to: earlier) { return false }
             return (row?["state"] as? String).map(states.contains) ?? false
         }
         return row!
