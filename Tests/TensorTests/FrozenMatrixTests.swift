@@ -40,8 +40,8 @@ import Testing
     /// (m, rows, columns): odd inner sizes, column counts off the 32-wide panel, rows off the 6-row tile
     /// and the AMX kernel's 32-row blocks, inner sizes of whole AMX tiles (32 k) and not, and one whose
     /// panel the AMX kernel takes in two parts (more than 20 tiles of k). Forward, the last three take A
-    /// whole in nine parts of k (k 5500), then part by part for every panel (A longer than L2), in
-    /// groups of panels (k 5500) and in two groups of rows (m 1700).
+    /// whole in nine parts of k (k 5500), then part by part for every panel (A longer than L2), all of
+    /// them in one group (k 5500) and in two groups of rows (m 1700).
     static let shapes = [(7, 17, 33), (13, 64, 16), (1, 5, 3), (6, 32, 64), (25, 70, 41), (70, 40, 96), (33, 40, 700),
                          (100, 70, 5500), (200, 70, 5500), (1700, 40, 700)]
 

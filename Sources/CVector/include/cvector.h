@@ -94,8 +94,8 @@ void ptune_attention_transpose(const float *x, long rows, long d, long ldx, floa
 
 /// c[i, j] = alpha * sum_k a[i, k] bt[k, j] for i < m and j < end(i), a [m, d] (row stride lda), bt [d, ldbt]
 /// with ldbt at least n rounded up to 16 (the columns after n are read, never used). Entries of c's row i
-/// from end(i) to n may be written too (where they share sixteen columns with earlier ones); callers
-/// give them their own values (softmax sets them to 0).
+/// from end(i) on may be written too, up to end(i') rounded up to 16 for i' the last row of i's group of
+/// four, never past n; callers give them their own values (softmax sets them to 0).
 void ptune_attention_scores(long m, long n, long d, float alpha, const float *a, long lda, const float *bt, long ldbt,
                             float *c, long ldc, long causal_offset);
 

@@ -164,7 +164,7 @@ struct Attention {
                     return i == blocks.count - 1 ? (dqkv + r * W + Q + g * d, W, first ? 0 : 1)
                         : (contextGradient + r * KV + g * d, KV, 1)
                 }
-                transposed(s, qkv: qkv, first: Q + g * d, into: keysT)
+                if kept == nil { transposed(s, qkv: qkv, first: Q + g * d, into: keysT) }
                 transposed(s, qkv: qkv, first: Q + kvWidth + g * d, into: valuesT)
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let first = h == g * groupSize
