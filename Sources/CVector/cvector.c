@@ -5,6 +5,7 @@
 #define SUFFIX portable
 #define ROWS_AT_ONCE 4
 #define ATTENTION_VECTORS 1
+#define ATTENTION_UNFUSED 1
 #include "cvector_body.h"
 #include "cvector_attention.h"
 #include "cvector_optimizer.h"
@@ -22,9 +23,16 @@ static ptune_kernel_family family = PTUNE_KERNEL_FAMILY(cpu_best, "PTUNE_VECTOR_
 
 int ptune_vector_best_kernel(void) { return ptune_kernel_best(&family); }
 
-int ptune_vector_kernel(void) { return ptune_kernel_current(&family); }
+// The kernel the calling thread asked for (ptune_vector_use_kernel), or -1 for the process's.
+static _Thread_local int thread_kernel = -1;
 
-int ptune_vector_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); }
+int ptune_vector_kernel(void) { return thread_kernel >= 0 ? thread_kernel : ptune_kernel_current(&family); }
+
+int ptune_vector_use_kernel(int kernel) {
+    if (kernel < 0 || kernel > ptune_kernel_best(&family)) return 0;
+    thread_kernel = kernel;
+    return 1;
+}
 
 #define DISPATCH(name, ...)                                                  \
     switch (ptune_vector_kernel()) {                                         \

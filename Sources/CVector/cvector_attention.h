@@ -1,11 +1,12 @@
 // Attention's small products (cvector.h), compiled with cvector_body.h by its three compilations, which
 // define ATTENTION_VECTORS (the sixteen-float vectors of a tile's row kept in registers: four with
-// AVX-512's 32 registers, one where a vector takes two registers of sixteen). Every sum runs over one
-// index in order with fused multiply-adds (`fmaf` in the portable compilation), one running sum per
-// output, so the tiles' shapes change no bit and the three compilations agree on every result that is
-// not NaN. Written here rather than as OpenBLAS calls: a (segment, head)'s products are a few dozen
-// rows and columns each, where a call's own set-up and packing cost as much as the arithmetic, and
-// they skip the causal square's upper half, which a product cannot.
+// AVX-512's 32 registers, one where a vector takes two registers of sixteen) and, in the portable one,
+// ATTENTION_UNFUSED. Every sum runs over one index in order, one running sum per output, with fused
+// multiply-adds in the AVX-512 and AVX2 compilations, so the tiles' shapes change no bit and those two
+// agree on every result that is not NaN; the portable one rounds each product and sum apart. Written
+// here rather than as OpenBLAS calls: a (segment, head)'s products are a few dozen rows and columns
+// each, where a call's own set-up and packing cost as much as the arithmetic, and they skip the causal
+// square's upper half, which a product cannot.
 
 // Rows of a tile: queries (scores, weighted sums) or keys (transposed weighted sums).
 #define ATTENTION_ROWS 4
@@ -40,9 +41,16 @@ TARGET __attribute__((always_inline)) static inline v16f NAME(tile_load)(const f
             tile(rows, vectors, whole, __VA_ARGS__);                                                \
     } while (0)
 
+#if ATTENTION_UNFUSED
+// The portable compilation, for CPUs without fused multiply-add instructions: a product and a sum,
+// each rounded. The C library's fmaf there is a call per value (1.1 GFLOP/s on one Xeon core against
+// OpenBLAS's SSE3 sgemm at 38), and computing it exactly in double was no faster (1.3).
+TARGET __attribute__((always_inline)) static inline v16f NAME(fma)(v16f a, v16f b, v16f c) { return a * b + c; }
+#else
 TARGET __attribute__((always_inline)) static inline v16f NAME(fma)(v16f a, v16f b, v16f c) {
     return __builtin_elementwise_fma(a, b, c);
 }
+#endif
 
 // out[0, count) = alpha * sum (+ beta * out), count at most 16.
 TARGET __attribute__((always_inline)) static inline void NAME(attention_store)(float *out, v16f sum, float alpha,

@@ -20,6 +20,7 @@
 typedef float v16f __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
 typedef unsigned v16u __attribute__((vector_size(64)));
+typedef double v16d __attribute__((vector_size(128)));
 
 // Whole groups of sixteen are copied with a constant size (one vector load or store); only a last,
 // shorter group takes a copy of variable length.

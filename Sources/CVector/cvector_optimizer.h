@@ -27,8 +27,6 @@ TARGET void NAME(ptune_adam_update)(float *p, const float *g, float *m, float *v
     }
 }
 
-typedef double v16d __attribute__((vector_size(128)));
-
 TARGET double NAME(ptune_sum_squares)(const float *x, long count) {
     v16d lanes = {0};
     long i = 0;

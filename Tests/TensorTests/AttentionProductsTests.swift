@@ -5,9 +5,9 @@ import Testing
 
 /// Attention's small products (`AttentionProducts`) against sums in Double, over shapes on and off the
 /// kernels' tiles (rows by four, columns by sixteen, head dimensions below and above sixteen), causal
-/// and not, writing nothing past their rows' ends; and every kernel this CPU runs giving the same bits,
-/// whole AVX-512 tiles included. Switching the process's kernel does
-/// not disturb other suites: every kernel gives the same bits.
+/// and not, writing nothing past their rows' ends, on every kernel this CPU runs; and the AVX2 and
+/// AVX-512 ones giving the same bits, whole AVX-512 tiles included (the portable one rounds each
+/// product and sum). The kernels are switched on the test's thread only.
 @Suite(.serialized) struct AttentionProductsTests {
     /// (m rows, n keys, d, causal offset): the bench's shape, a segment's own block, context blocks,
     /// and odd sizes.
@@ -35,10 +35,10 @@ import Testing
         }
     }
 
-    /// Whether `value` is within a few rounding errors of the Double sum whose terms' magnitudes add to
-    /// `magnitude`.
+    /// Whether `value` is within the rounding errors of a float sum of up to a hundred terms of the
+    /// Double sum whose terms' magnitudes add to `magnitude`.
     static func close(_ value: Float, _ exact: Double, magnitude: Double) -> Bool {
-        abs(Double(value) - exact) <= 1e-6 * magnitude + 1e-30
+        abs(Double(value) - exact) <= 4e-6 * magnitude + 1e-30
     }
 
     struct Outputs: Equatable {
@@ -120,15 +120,16 @@ import Testing
         _ = Self.run(Self.shapes[shape], seed: UInt64(31 + shape))
     }
 
-    @Test func everyKernelThisCPURunsGivesTheSameBits() {
+    @Test func everyKernelThisCPURunsMatchesAndTheFusedOnesAgreeBitForBit() {
         let best = ptune_vector_kernel()
         defer { ptune_vector_use_kernel(best) }
         for (index, shape) in Self.shapes.enumerated() {
-            var first: Outputs?
+            var fused: Outputs?
             for kernel in 0...ptune_vector_best_kernel() {
                 #expect(ptune_vector_use_kernel(kernel) == 1)
                 let outputs = Self.run(shape, seed: UInt64(7 + index))
-                if let first { #expect(outputs == first, "kernel \(kernel), shape \(shape)") } else { first = outputs }
+                guard kernel >= PTUNE_VECTOR_AVX2 else { continue }
+                if let fused { #expect(outputs == fused, "kernel \(kernel), shape \(shape)") } else { fused = outputs }
             }
         }
     }

@@ -5,8 +5,8 @@ import TestSupport
 import Testing
 
 /// The elementwise C kernels (CVector): exp against the C library, and every kernel this CPU runs
-/// (AVX-512, AVX2, portable) giving the same bits. One test switches the process's kernel; other
-/// suites see no difference, since every kernel gives the same bits (the NaNs aside).
+/// (AVX-512, AVX2, portable) giving the same bits. One test switches the kernel on its own thread
+/// only (`ptune_vector_use_kernel`), so other suites keep theirs.
 @Suite(.serialized) struct VectorKernelsTests {
     @Test func expAgreesWithTheCLibraryAcrossTheRange() {
         let inputs = stride(from: Float(-87), to: 88, by: 0.0137).map { $0 }

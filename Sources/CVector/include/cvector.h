@@ -13,11 +13,12 @@ enum { PTUNE_VECTOR_PORTABLE = 0, PTUNE_VECTOR_AVX2 = 1, PTUNE_VECTOR_AVX512 = 2
 /// The fastest kernel this CPU can run.
 int ptune_vector_best_kernel(void);
 
-/// The kernel in use: the best one, unless PTUNE_VECTOR_KERNEL (portable, avx2 or avx512) or
-/// ptune_vector_use_kernel chose a slower one.
+/// The kernel in use on the calling thread: the best one, unless PTUNE_VECTOR_KERNEL (portable, avx2 or
+/// avx512) or, for this thread, ptune_vector_use_kernel chose a slower one.
 int ptune_vector_kernel(void);
 
-/// Uses `kernel` from now on and returns 1; returns 0, changing nothing, when this CPU cannot run it.
+/// Uses `kernel` on the calling thread from now on and returns 1; returns 0, changing nothing, when
+/// this CPU cannot run it. Other threads keep theirs, so a test comparing kernels disturbs no other.
 int ptune_vector_use_kernel(int kernel);
 
 /// The gate's activation: SiLU, or GELU with the tanh approximation.
@@ -86,7 +87,8 @@ void ptune_rotate_heads(float *row, long heads, long head_dim, const float *cos,
 
 /// Attention's products for one (segment, head), over n keys of which row i sees those before end(i) =
 /// min(n, i + causal_offset + 1) (every one when causal_offset < 0). Each sum runs over its one index in
-/// order with fused multiply-adds, so all three compilations give the same bits.
+/// order with fused multiply-adds in the AVX-512 and AVX2 compilations, which give the same bits; the
+/// portable one, for CPUs without those instructions, rounds each product and each sum.
 ///
 /// xt [d, ldt] = x [rows, d] (row stride ldx) transposed: the keys (or values) as ptune_attention_scores
 /// reads them.

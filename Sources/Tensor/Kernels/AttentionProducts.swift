@@ -4,7 +4,8 @@ import CVector
 /// (`ptune_attention_*`): each one a few dozen rows and columns, where an sgemm call's set-up and
 /// packing cost as much as its arithmetic. Key j is seen by row i when j ≤ i + causalOffset (nil: by
 /// every row); the products skip what no row sees. Each sum runs over one index in order with fused
-/// multiply-adds, so every compilation (AVX-512, AVX2, portable) gives the same bits.
+/// multiply-adds, so the AVX-512 and AVX2 compilations give the same bits; the portable one, for CPUs
+/// without fused multiply-adds, rounds each product and sum.
 public enum AttentionProducts {
     /// The row stride of a transposed block of `keys` columns: whole groups of sixteen.
     public static func transposedStride(keys: Int) -> Int { (keys + 15) & ~15 }
