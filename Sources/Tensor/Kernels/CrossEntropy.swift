@@ -1,3 +1,4 @@
+import CVector
 import Foundation
 
 /// Mean softmax cross-entropy over rows of logits, and its gradient.
@@ -14,7 +15,8 @@ public enum CrossEntropy {
             let g = gradient.pointer + r * width
             let lse = Softmax.logSumExp(row, count: width)
             total += Double(lse - row[targets[r]])
-            for i in 0..<width { g[i] = expf(row[i] - lse) * scale }
+            _ = ptune_vector_exp_sum(row, width, lse, g)
+            for i in 0..<width { g[i] *= scale }
             g[targets[r]] -= scale
         }
         return (total / Double(max(rows, 1)), gradient)
