@@ -41,6 +41,27 @@ import Testing
         abs(Double(value) - exact) <= 4e-6 * magnitude + 1e-30
     }
 
+    /// Checks `out` [rows, stride] against sums in Double: in row r, the first `checked(r)` values
+    /// (all `width` by default) are the sum of `terms(r, column)` (plus `before`'s value where given);
+    /// the values after `width` are still NaN. Returns the checked values' bits.
+    static func expectRows(_ out: [Float], _ name: String, of shape: (Int, Int, Int, Int?), rows: Int, width: Int,
+                           stride: Int, adding before: [Float]? = nil, checked: ((Int) -> Int)? = nil,
+                           terms: (Int, Int) -> [Double]) -> [UInt32] {
+        var bits: [UInt32] = []
+        for r in 0..<rows {
+            for column in 0..<(checked?(r) ?? width) {
+                let parts = terms(r, column), old = before.map { Double($0[r * stride + column]) } ?? 0
+                let exact = parts.reduce(0, +) + old, magnitude = parts.map(abs).reduce(0, +) + abs(old)
+                #expect(close(out[r * stride + column], exact, magnitude: magnitude),
+                        "\(name) (\(r), \(column)) of \(shape)")
+                bits.append(out[r * stride + column].bitPattern)
+            }
+            let untouched = out[(r * stride + width)..<((r + 1) * stride)].allSatisfy { $0.isNaN }
+            #expect(untouched, "\(name) past \(width) in row \(r) of \(shape)")
+        }
+        return bits
+    }
+
     struct Outputs: Equatable {
         var transposed: [UInt32] = [], scores: [UInt32] = [], weighted: [UInt32] = [], keyGradient: [UInt32] = []
     }
@@ -68,48 +89,28 @@ import Testing
         var scores = [Float](repeating: .nan, count: m * ldc)
         AttentionProducts.scores(m: m, n: n, d: d, alpha: 0.5, a: a, lda: lda, bt: keysT, ldbt: ldt, into: &scores,
                                  ldc: ldc, causalOffset: offset)
-        for i in 0..<m {
-            for j in 0..<seen(i, n: n, offset: offset) {
-                let terms = (0..<d).map { Double(a[i * lda + $0]) * Double(keys[j * ldx + $0]) }
-                let exact = 0.5 * terms.reduce(0, +), magnitude = 0.5 * terms.map(abs).reduce(0, +)
-                #expect(close(scores[i * ldc + j], exact, magnitude: magnitude), "score (\(i), \(j)) of \(shape)")
-                outputs.scores.append(scores[i * ldc + j].bitPattern)
-            }
-            let untouched = scores[(i * ldc + n)..<((i + 1) * ldc)].allSatisfy { $0.isNaN }
-            #expect(untouched, "scores past n in row \(i) of \(shape)")
+        outputs.scores = expectRows(scores, "score", of: shape, rows: m, width: n, stride: ldc,
+                                    checked: { seen($0, n: n, offset: offset) }) { i, j in
+            (0..<d).map { 0.5 * Double(a[i * lda + $0]) * Double(keys[j * ldx + $0]) }
         }
         let p = weights(m, n, offset: offset, &rng)
         // beta 0 must not read y (NaN), beta 1 adds to it.
         for beta: Float in [0, 1] {
             var y = beta == 0 ? [Float](repeating: .nan, count: m * ldx) : matrix(m, d, stride: ldx, &rng)
-            let before = y
+            let before = beta == 0 ? nil : y
             AttentionProducts.weighted(m: m, n: n, d: d, alpha: 2, p: p, ldp: n, x: keys, ldx: ldx, beta: beta,
                                        into: &y, ldy: ldx, causalOffset: offset)
-            for i in 0..<m {
-                for c in 0..<d {
-                    let terms = (0..<n).map { 2 * Double(p[i * n + $0]) * Double(keys[$0 * ldx + c]) }
-                    let old = beta == 0 ? 0 : Double(before[i * ldx + c])
-                    let exact = terms.reduce(0, +) + old, magnitude = terms.map(abs).reduce(0, +) + abs(old)
-                    #expect(close(y[i * ldx + c], exact, magnitude: magnitude), "weighted (\(i), \(c)) of \(shape)")
-                    outputs.weighted.append(y[i * ldx + c].bitPattern)
-                }
-                let untouched = y[(i * ldx + d)..<((i + 1) * ldx)].allSatisfy { $0.isNaN }
-                #expect(untouched, "weighted past d in row \(i) of \(shape)")
+            outputs.weighted += expectRows(y, "weighted", of: shape, rows: m, width: d, stride: ldx,
+                                           adding: before) { i, c in
+                (0..<n).map { 2 * Double(p[i * n + $0]) * Double(keys[$0 * ldx + c]) }
             }
             var g = beta == 0 ? [Float](repeating: .nan, count: n * ldx) : matrix(n, d, stride: ldx, &rng)
-            let gBefore = g
+            let gBefore = beta == 0 ? nil : g
             AttentionProducts.weightedTransposed(m: m, n: n, d: d, alpha: 2, p: p, ldp: n, x: a, ldx: lda, beta: beta,
                                                  into: &g, ldg: ldx, causalOffset: offset)
-            for j in 0..<n {
-                for c in 0..<d {
-                    let terms = (0..<m).map { 2 * Double(p[$0 * n + j]) * Double(a[$0 * lda + c]) }
-                    let old = beta == 0 ? 0 : Double(gBefore[j * ldx + c])
-                    let exact = terms.reduce(0, +) + old, magnitude = terms.map(abs).reduce(0, +) + abs(old)
-                    #expect(close(g[j * ldx + c], exact, magnitude: magnitude), "key gradient (\(j), \(c)) of \(shape)")
-                    outputs.keyGradient.append(g[j * ldx + c].bitPattern)
-                }
-                let untouched = g[(j * ldx + d)..<((j + 1) * ldx)].allSatisfy { $0.isNaN }
-                #expect(untouched, "key gradient past d in row \(j) of \(shape)")
+            outputs.keyGradient += expectRows(g, "key gradient", of: shape, rows: n, width: d, stride: ldx,
+                                              adding: gBefore) { j, c in
+                (0..<m).map { 2 * Double(p[$0 * n + j]) * Double(a[$0 * lda + c]) }
             }
         }
         return outputs
