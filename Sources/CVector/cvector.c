@@ -52,12 +52,16 @@ void ptune_gated_backward(int activation, const float *gate_up, const float *d_o
 
 void ptune_vector_exp(const float *in, long count, float *out) { DISPATCH(ptune_vector_exp, in, count, out) }
 
-float ptune_vector_exp_sum(const float *in, long count, float shift, float *out) {
-    switch (ptune_vector_kernel()) {
-    case PTUNE_VECTOR_AVX512: return ptune_vector_exp_sum_avx512(in, count, shift, out);
-    case PTUNE_VECTOR_AVX2: return ptune_vector_exp_sum_avx2(in, count, shift, out);
-    default: return ptune_vector_exp_sum_portable(in, count, shift, out);
+// DISPATCH for a kernel that returns a value.
+#define DISPATCH_VALUE(name, ...)                                            \
+    switch (ptune_vector_kernel()) {                                         \
+    case PTUNE_VECTOR_AVX512: return name##_avx512(__VA_ARGS__);             \
+    case PTUNE_VECTOR_AVX2: return name##_avx2(__VA_ARGS__);                 \
+    default: return name##_portable(__VA_ARGS__);                            \
     }
+
+float ptune_vector_exp_sum(const float *in, long count, float shift, float *out) {
+    DISPATCH_VALUE(ptune_vector_exp_sum, in, count, shift, out)
 }
 
 void ptune_rms_norm_forward(const float *x, const float *gain, float eps, long rows, long width, float *y,
@@ -116,10 +120,4 @@ void ptune_adam_update(float *p, const float *g, float *m, float *v, long count,
     DISPATCH(ptune_adam_update, p, g, m, v, count, k)
 }
 
-double ptune_sum_squares(const float *x, long count) {
-    switch (ptune_vector_kernel()) {
-    case PTUNE_VECTOR_AVX512: return ptune_sum_squares_avx512(x, count);
-    case PTUNE_VECTOR_AVX2: return ptune_sum_squares_avx2(x, count);
-    default: return ptune_sum_squares_portable(x, count);
-    }
-}
+double ptune_sum_squares(const float *x, long count) { DISPATCH_VALUE(ptune_sum_squares, x, count) }
