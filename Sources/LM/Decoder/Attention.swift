@@ -106,10 +106,11 @@ struct Attention {
                 let (m, width) = (s.rows.count, s.contextLength + s.rows.count)
                 transposed(s, qkv: qkv, first: Q + g * d, into: keys)
                 let values = qkv + Q + kvWidth + g * d
+                let blocks = Self.columns(s)
                 for h in g * groupSize..<(g + 1) * groupSize {
                     let p = keep.map { $0 + offsets[index] + h * s.scoreCount } ?? scratch
                     probabilities(s, head: h, qkv: qkv, keys: keys, window: window, into: p)
-                    for (i, (block, column, offset)) in Self.columns(s).enumerated() {
+                    for (i, (block, column, offset)) in blocks.enumerated() {
                         AttentionProducts.weighted(m: m, n: block.count, d: d, p: p + column, ldp: width,
                                                    x: values + block.lowerBound * W, ldx: W, beta: i == 0 ? 0 : 1,
                                                    into: out + s.rows.lowerBound * Q + h * d, ldy: Q,
