@@ -157,7 +157,7 @@ static void multiply_block(const uint16_t *a, long row_tile_step, const uint16_t
 
 // One call's product: its operands, and the accumulators set aside between parts of k.
 typedef struct {
-    int M, N, K, b_transposed, ldc, column_begin, column_end, tiles;
+    int M, N, K, b_layout, ldc, column_begin, column_end, tiles;
     const uint16_t *a, *B;
     long row_tile_step;
     float beta, *C;
@@ -167,16 +167,26 @@ typedef struct {
     int partial_per_panel;
 } amx_product;
 
-// Packs tiles [first_tile, first_tile + count) of k of panel `panel_index` into `panel`, zero-padded to
-// whole tiles.
-static void pack_part(const amx_product *job, int first_tile, int count, int panel_index, uint16_t *panel) {
+// Tiles [first_tile, first_tile + count) of k of panel `panel_index`: in place where B is W^T in
+// panels, else packed into `scratch`, zero-padded to whole tiles.
+static const uint16_t *part_of(const amx_product *job, int first_tile, int count, int panel_index, uint16_t *scratch) {
+    int column = job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS;
+    if (job->b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED) {
+        return job->B + (size_t)(column / PTUNE_BF16_PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(job->K) +
+               (size_t)first_tile * PANEL_TILE_ELEMENTS;
+    }
+    if (job->b_layout == PTUNE_BF16_B_PANELS) {
+        ptune_bf16_repack_panels_avx512(job->B, job->N, column, first_tile, count, scratch);
+        return scratch;
+    }
     int k0 = first_tile * TILE_K, k_count = job->K - k0 < count * TILE_K ? job->K - k0 : count * TILE_K;
     int pairs = (k_count + 1) / 2;
-    const uint16_t *b_part = job->b_transposed ? job->B + k0 : job->B + (size_t)k0 * job->N;
-    ptune_bf16_pack_panel_avx512(b_part, job->b_transposed, job->N, k_count, job->b_transposed ? job->K : job->N,
-                                 job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS, panel);
-    memset(panel + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
+    int transposed = job->b_layout == PTUNE_BF16_B_TRANSPOSED;
+    const uint16_t *b_part = transposed ? job->B + k0 : job->B + (size_t)k0 * job->N;
+    ptune_bf16_pack_panel_avx512(b_part, transposed, job->N, k_count, transposed ? job->K : job->N, column, scratch);
+    memset(scratch + (size_t)pairs * PTUNE_BF16_PANEL_COLUMNS * 2, 0,
            (size_t)(count * PAIRS_PER_TILE - pairs) * PTUNE_BF16_PANEL_COLUMNS * 2 * sizeof(uint16_t));
+    return scratch;
 }
 
 // Rows [row_first, row_end) of panel `panel_index` times that part of k: added to the accumulators
@@ -204,13 +214,13 @@ static void multiply_rows(const amx_product *job, int first_tile, int count, int
 
 AMX_TARGET
 void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_columns, int k_first, const uint16_t *B,
-                               int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+                               int b_layout, float beta, float *C, int ldc, int column_begin, int column_end) {
     if (M <= 0 || column_end <= column_begin) return;
     if (K <= 0) {
-        ptune_bf16_gemm_portable(M, N, 0, A, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        ptune_bf16_gemm_portable(M, N, 0, A, 0, B, b_layout, beta, C, ldc, column_begin, column_end);
         return;
     }
-    amx_product job = {M, N, K, b_transposed, ldc, column_begin, column_end, 0,
+    amx_product job = {M, N, K, b_layout, ldc, column_begin, column_end, 0,
                        A + (size_t)(k_first / TILE_K) * TILE_ELEMENTS, B, tiles_of(a_columns) * TILE_ELEMENTS,
                        beta, C, NULL, 0};
     job.tiles = ((K + 1) / 2 + PAIRS_PER_TILE - 1) / PAIRS_PER_TILE;
@@ -228,12 +238,11 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
     if (whole) {
         // All of A stays in L2: panel by panel, each part of k packed just before it multiplies, while
         // it is still in L1.
-        uint16_t *panel = ptune_bf16_panel(chunk * PAIRS_PER_TILE);
+        uint16_t *scratch = ptune_bf16_panel(chunk * PAIRS_PER_TILE);
         for (int p = 0; p < panel_count; p++) {
             for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
                 int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
-                pack_part(&job, first_tile, count, p, panel);
-                multiply_rows(&job, first_tile, count, p, panel, 0, M);
+                multiply_rows(&job, first_tile, count, p, part_of(&job, first_tile, count, p, scratch), 0, M);
             }
         }
         _tile_release();
@@ -246,29 +255,28 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
     int group = fitting_panels < 1 ? 1 : fitting_panels > panel_count ? panel_count : (int)fitting_panels;
     long fitting_rows = A_GROUP_BYTES / ((long)chunk * TILE_K * (long)sizeof(uint16_t)) / BLOCK * BLOCK;
     long group_rows = fitting_rows < BLOCK ? BLOCK : fitting_rows;
-    uint16_t *panels = ptune_bf16_panel(group * chunk * PAIRS_PER_TILE);
+    uint16_t *scratch = ptune_bf16_panel(group * chunk * PAIRS_PER_TILE);
+    const uint16_t *parts[group];
     for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
         int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
         for (int first_panel = 0; first_panel < panel_count; first_panel += group) {
             int in_group = panel_count - first_panel < group ? panel_count - first_panel : group;
             for (int p = 0; p < in_group; p++)
-                pack_part(&job, first_tile, count, first_panel + p, panels + p * panel_elements);
+                parts[p] = part_of(&job, first_tile, count, first_panel + p, scratch + p * panel_elements);
             for (long row_first = 0; row_first < M; row_first += group_rows) {
                 long row_end = M - row_first < group_rows ? M : row_first + group_rows;
-                for (int p = 0; p < in_group; p++) {
-                    multiply_rows(&job, first_tile, count, first_panel + p, panels + p * panel_elements, row_first,
-                                  row_end);
-                }
+                for (int p = 0; p < in_group; p++)
+                    multiply_rows(&job, first_tile, count, first_panel + p, parts[p], row_first, row_end);
             }
         }
     }
     _tile_release();
 }
 
-void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                          float beta, float *C, int ldc, int column_begin, int column_end) {
     if (M <= 0 || K <= 0 || column_end <= column_begin) {
-        ptune_bf16_gemm_amx_tiles(M, N, K, A, K, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
+        ptune_bf16_gemm_amx_tiles(M, N, K, A, K, 0, B, b_layout, beta, C, ldc, column_begin, column_end);
         return;
     }
     // The rows copied into tiles (the calling thread's copy, kept between calls like the panel).
@@ -283,5 +291,5 @@ void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const 
         }
     }
     zero_padding_rows(tiled, M, tiles);
-    ptune_bf16_gemm_amx_tiles(M, N, K, tiled, K, 0, B, b_transposed, beta, C, ldc, column_begin, column_end);
+    ptune_bf16_gemm_amx_tiles(M, N, K, tiled, K, 0, B, b_layout, beta, C, ldc, column_begin, column_end);
 }

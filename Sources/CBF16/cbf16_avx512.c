@@ -135,6 +135,76 @@ void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, in
     }
 }
 
+// Transposes the 8 x 8 64-bit words of r, in registers.
+BF16_TARGET __attribute__((always_inline))
+static inline void transpose_8x8_words(__m512i r[8]) {
+    __m512i t[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_epi64(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi64(r[i], r[i + 1]);
+    }
+    const __m512i low_pairs = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i high_pairs = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    __m512i u[8];
+    for (int i = 0; i < 8; i += 4) {
+        for (int j = 0; j < 2; j++) {
+            u[i + j] = _mm512_permutex2var_epi64(t[i + j], low_pairs, t[i + j + 2]);
+            u[i + j + 2] = _mm512_permutex2var_epi64(t[i + j], high_pairs, t[i + j + 2]);
+        }
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0x44);
+        r[j + 4] = _mm512_shuffle_i64x2(u[j], u[j + 4], 0xee);
+    }
+}
+
+// One tile of ptune_bf16_repack_panels: the block of a panel [16 pairs p][32 rows][2] holding
+// W[32 rows][32 columns], each 64-bit word the 2 x 2 values W[2a, 2a + 1][2p, 2p + 1], into
+// [16 pairs q][32 columns][2] = W[2q, 2q + 1][columns]: the words transposed as a 16 x 16 matrix, then
+// the middle two values of each word swapped.
+BF16_TARGET
+static void repack_tile(const uint16_t *block, uint16_t *out) {
+    __m512i quarter[4][8];
+    for (int p = 0; p < 8; p++) {
+        quarter[0][p] = _mm512_loadu_si512(block + p * 64);
+        quarter[1][p] = _mm512_loadu_si512(block + p * 64 + 32);
+        quarter[2][p] = _mm512_loadu_si512(block + (p + 8) * 64);
+        quarter[3][p] = _mm512_loadu_si512(block + (p + 8) * 64 + 32);
+    }
+    for (int i = 0; i < 4; i++) transpose_8x8_words(quarter[i]);
+    const __m512i middle = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15));
+    for (int q = 0; q < 8; q++) {
+        _mm512_storeu_si512(out + q * 64, _mm512_shuffle_epi8(quarter[0][q], middle));
+        _mm512_storeu_si512(out + q * 64 + 32, _mm512_shuffle_epi8(quarter[2][q], middle));
+        _mm512_storeu_si512(out + (q + 8) * 64, _mm512_shuffle_epi8(quarter[1][q], middle));
+        _mm512_storeu_si512(out + (q + 8) * 64 + 32, _mm512_shuffle_epi8(quarter[3][q], middle));
+    }
+}
+
+BF16_TARGET
+void ptune_bf16_repack_panels_avx512(const uint16_t *W, int N, int column, int first_tile, int count, uint16_t *panel) {
+    size_t tile_elements = 16 * PANEL_COLUMNS * 2, panel_elements = (size_t)ptune_bf16_panel_elements(N);
+    for (int t = 0; t < count; t++) {
+        repack_tile(W + (size_t)(first_tile + t) * panel_elements + (size_t)(column / PANEL_COLUMNS) * tile_elements,
+                    panel + (size_t)t * tile_elements);
+    }
+}
+
+BF16_TARGET
+const uint16_t *ptune_bf16_panel_of_avx512(const uint16_t *B, int b_layout, int N, int K, int column,
+                                           uint16_t *scratch) {
+    switch (b_layout) {
+    case PTUNE_BF16_B_PANELS_TRANSPOSED:
+        return B + (size_t)(column / PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(K);
+    case PTUNE_BF16_B_PANELS:
+        ptune_bf16_repack_panels_avx512(B, N, column, 0, (K + PANEL_COLUMNS - 1) / PANEL_COLUMNS, scratch);
+        return scratch;
+    default:
+        ptune_bf16_pack_panel_avx512(B, b_layout, N, K, b_layout ? K : N, column, scratch);
+        return scratch;
+    }
+}
+
 // C[rows, 32 columns (masked to width)] = A[rows, K] * panel + beta * C. Inlined into `tile` twice:
 // with rows = TILE_ROWS as a constant (the compiler unrolls the row loop) and for the last rows.
 BF16_TARGET __attribute__((always_inline))
@@ -168,12 +238,12 @@ static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t
 }
 
 BF16_TARGET
-void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                             float beta, float *C, int ldc, int column_begin, int column_end) {
     int pairs = (K + 1) / 2;
-    uint16_t *panel = ptune_bf16_panel(pairs);
+    uint16_t *scratch = ptune_bf16_panel((K + PANEL_COLUMNS - 1) / PANEL_COLUMNS * 16);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        ptune_bf16_pack_panel_avx512(B, b_transposed, N, K, b_transposed ? K : N, column, panel);
+        const uint16_t *panel = ptune_bf16_panel_of_avx512(B, b_layout, N, K, column, scratch);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

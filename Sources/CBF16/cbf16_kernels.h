@@ -14,11 +14,29 @@ uint16_t ptune_bf16_round(float in);
 /// The calling thread's panel buffer for `pairs` pairs of k (kept between calls).
 uint16_t *ptune_bf16_panel(int pairs);
 
-/// Packs the panel of op(B) starting at `column` (any CPU).
+/// Elements of one panel of a W in panels with `columns` columns: ceil(columns / 32) tiles of 16 pairs.
+long ptune_bf16_panel_elements(long columns);
+
+/// Packs the panel of op(B) starting at `column` (any CPU), B row-major (b_transposed 0 or 1).
 void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
 
-/// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only), B's rows ldb elements apart (a
-/// range of k of a longer B).
+/// The panel of op(B) [K, N] for columns [column, column + 32), stored as `b_layout` says: in place
+/// where B is W^T in panels, else packed into `scratch` (ptune_bf16_panel(ceil(K / 32) * 16)). Any CPU.
+const uint16_t *ptune_bf16_panel_of(const uint16_t *B, int b_layout, int N, int K, int column, uint16_t *scratch);
+/// ptune_bf16_panel_of with AVX-512 BW (a CPU that has it).
+const uint16_t *ptune_bf16_panel_of_avx512(const uint16_t *B, int b_layout, int N, int K, int column,
+                                           uint16_t *scratch);
+
+/// The panel of op(B) = W for columns [column, column + 32) and k tiles [first_tile, first_tile + count)
+/// (32 of W's rows each), W [K, N] in panels, into `panel` [count * 16 pairs][32][2]: each tile is the
+/// transpose of one 32 x 32 block of a panel, which lies in 2 KB in order. Any CPU.
+void ptune_bf16_repack_panels(const uint16_t *W, int N, int column, int first_tile, int count, uint16_t *panel);
+/// ptune_bf16_repack_panels with AVX-512 BW (a CPU that has it).
+void ptune_bf16_repack_panels_avx512(const uint16_t *W, int N, int column, int first_tile, int count,
+                                     uint16_t *panel);
+
+/// ptune_bf16_pack_panel with AVX-512 (a CPU with AVX-512 BW only), B row-major with its rows ldb
+/// elements apart (a range of k of a longer B).
 void ptune_bf16_pack_panel_avx512(const uint16_t *B, int b_transposed, int N, int K, long ldb, int column,
                                   uint16_t *panel);
 
@@ -42,14 +60,14 @@ long ptune_bf16_amx_tiles_elements(long rows, long columns);
 void ptune_bf16_round_amx_tiles(const float *in, long rows, long columns, long first, long count, uint16_t *out);
 /// ptune_bf16_gemm_operand for the AMX kernel.
 void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_columns, int k_first, const uint16_t *B,
-                               int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
-void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+                               int b_layout, float beta, float *C, int ldc, int column_begin, int column_end);
+void ptune_bf16_gemm_amx(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                          float beta, float *C, int ldc, int column_begin, int column_end);
-void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                             float beta, float *C, int ldc, int column_begin, int column_end);
-void ptune_bf16_gemm_avx2(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm_avx2(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                           float beta, float *C, int ldc, int column_begin, int column_end);
-void ptune_bf16_gemm_portable(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm_portable(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                               float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif

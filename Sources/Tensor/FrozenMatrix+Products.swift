@@ -13,13 +13,17 @@ extension FrozenMatrix {
         case .fp32(let weights):
             gemm(.none, transposed ? .transposed : .none, m: m, n: n, k: k, a: a.whole(count: m, inner: k),
                  b: weights.pointer, beta: beta, c: c)
-        case .bf16(let weights) where roundsOperand && !Precision.bf16Widens:
-            bf16Product(a, weights, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
+        case .bf16(let weights, let panels) where roundsOperand && !Precision.bf16Widens:
+            let layout = panels ? (transposed ? PTUNE_BF16_B_PANELS_TRANSPOSED : PTUNE_BF16_B_PANELS)
+                                : (transposed ? PTUNE_BF16_B_TRANSPOSED : PTUNE_BF16_B_ROWS)
+            bf16Product(a, weights, layout: Int32(layout), count: m, inner: k, outputs: n, beta: beta, into: c,
                         scratch: scratch)
-        case .bf16(let weights):
+        case .bf16(let weights, let panels):
+            let rows = rows
             widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
                 first, count, column, span, out in
-                ptune_bf16_widen_rows(weights + first * columns + column, count, span, columns, out, span)
+                Self.widen(weights, panels: panels, rows: rows, columns: columns, first: first, count: count,
+                           column: column, span: span, into: out)
             }
         case .int8(let values, let scales) where roundsOperand:
             int8Product(a, values, scales, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,
@@ -137,9 +141,8 @@ extension FrozenMatrix {
     }
 
     /// Rounds the fp32 operand [m, inner] to bf16 in the kernel's layout, then multiplies.
-    private func bf16Product(_ a: Operand, _ weights: UnsafePointer<UInt16>, count m: Int, inner k: Int,
-                             outputs n: Int, transposed: Bool, beta: Float, into c: UnsafeMutablePointer<Float>,
-                             scratch: Scratch) {
+    private func bf16Product(_ a: Operand, _ weights: UnsafePointer<UInt16>, layout: Int32, count m: Int, inner k: Int,
+                             outputs n: Int, beta: Float, into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let kernel = ptune_bf16_kernel()
         let rounded = scratch.buffer(of: UInt16.self, count: ptune_bf16_operand_elements(kernel, m, k))
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
@@ -147,7 +150,7 @@ extension FrozenMatrix {
                 ptune_bf16_round_operand(kernel, block, m, k, first, count, rounded)
             }
         } multiply: { begin, end in
-            Self.multiply(kernel, m: m, n: n, k: k, rounded, columns: k, from: 0, weights, transposed: transposed,
+            Self.multiply(kernel, m: m, n: n, k: k, rounded, columns: k, from: 0, weights, layout: layout,
                           beta: beta, into: c, ldc: n, begin, end)
         }
     }
@@ -155,11 +158,11 @@ extension FrozenMatrix {
     /// ptune_bf16_gemm_operand, which cannot fail here: the kernel is the process's, k_first is 0 or a
     /// block of 256 rows, and K runs to the operand's end or is that block.
     private static func multiply(_ kernel: Int32, m: Int, n: Int, k: Int, _ operand: UnsafePointer<UInt16>,
-                                 columns: Int, from first: Int, _ weights: UnsafePointer<UInt16>, transposed: Bool,
+                                 columns: Int, from first: Int, _ weights: UnsafePointer<UInt16>, layout: Int32,
                                  beta: Float, into c: UnsafeMutablePointer<Float>, ldc: Int, _ begin: Int32,
                                  _ end: Int32) {
         let done = ptune_bf16_gemm_operand(kernel, Int32(m), Int32(n), Int32(k), operand, Int32(columns), Int32(first),
-                                           weights, transposed ? 1 : 0, beta, c, Int32(ldc), begin, end)
+                                           weights, layout, beta, c, Int32(ldc), begin, end)
         precondition(done == 1, "bf16 product of \(m) x \(k) from column \(first) of \(columns) refused")
     }
 
@@ -240,7 +243,8 @@ extension FrozenMatrix {
             widen(first, count, column, span, widened)
             ptune_bf16_round_rows(widened, count, span, narrowed, span)
             Self.multiply(kernel, m: m, n: span, k: count, rounded, columns: rows, from: first, narrowed,
-                          transposed: false, beta: first == 0 ? beta : 1, into: c + column, ldc: columns, 0, Int32(span))
+                          layout: Int32(PTUNE_BF16_B_ROWS), beta: first == 0 ? beta : 1, into: c + column, ldc: columns, 0,
+                          Int32(span))
         }
     }
 

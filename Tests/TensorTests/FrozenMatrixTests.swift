@@ -51,7 +51,14 @@ import Testing
         var rng = SeededGenerator(seed: 7)
         let w = rng.normalBuffer(count: rows * columns, std: 1)
         let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
-        #expect(matrix.byteCount == rows * columns * 2)
+        // In panels where the CPU has bf16 dot products: rows and columns padded to 32.
+        let stored = Precision.hasBF16DotProducts ? ptune_bf16_panels_elements(rows, columns) : rows * columns
+        #expect(matrix.byteCount == stored * 2)
+        let row = FloatBuffer(count: columns)
+        for r in [0, rows / 2, rows - 1] {
+            matrix.row(r, into: row.pointer)
+            #expect(row.array == (0..<columns).map { BF16Rounding.round(w.array[r * columns + $0]) }, "row \(r) of \(shape)")
+        }
 
         let x = rng.normalBuffer(count: m * columns, std: 1)
         let y = FloatBuffer(count: m * rows)
@@ -115,6 +122,47 @@ import Testing
             #expect(values == register, "\(kernel) differs from the other register kernels at \(shape)")
         }
         #expect(!Precision.bf16Kernels.use("no such kernel"))
+    }
+
+    /// Weights in panels (`ptune_bf16_to_panels`, written a block of 32 rows at a time) give every
+    /// kernel the bits the same weights give it row-major: forward (read in place) and backward
+    /// (re-packed), over column ranges that start at a panel and with beta 1. A range that does not
+    /// start at a panel is refused.
+    @Test(arguments: shapes)
+    func weightsInPanelsGiveTheBitsOfRows(shape: (Int, Int, Int)) {
+        let (m, rows, columns) = shape
+        var rng = SeededGenerator(seed: 21)
+        let w = rng.normalBuffer(count: rows * columns, std: 1).array
+        let x = rng.normalBuffer(count: m * columns, std: 1).array, dy = rng.normalBuffer(count: m * rows, std: 1).array
+        let weights = Self.bf16(w, rows: rows, columns: columns, stride: columns)
+        var panels = [UInt16](repeating: 0, count: ptune_bf16_panels_elements(rows, columns))
+        for first in stride(from: 0, to: rows, by: 32) {
+            ptune_bf16_to_panels(Array(w[(first * columns)...]), rows, columns, first, min(32, rows - first), &panels)
+        }
+        let (xStride, dyStride) = ((columns + 1) & ~1, (rows + 1) & ~1)
+        let xRounded = Self.bf16(x, rows: m, columns: columns, stride: xStride)
+        let dyRounded = Self.bf16(dy, rows: m, columns: rows, stride: dyStride)
+        for (kernel, name) in Precision.bf16Kernels.available.enumerated().map({ (Int32($0), $1) }) {
+            /// Forward and backward over the column ranges [0, 32) and [32, n), onto 0.5.
+            func products(_ b: [UInt16], forward: Int32, backward: Int32) -> [Float] {
+                var y = [Float](repeating: 0.5, count: m * rows), dx = [Float](repeating: 0.5, count: m * columns)
+                for (begin, end) in [(0, min(32, rows)), (32, rows)] where begin < end {
+                    #expect(ptune_bf16_gemm_with(kernel, Int32(m), Int32(rows), Int32(columns), xRounded, Int32(xStride), b,
+                                                 forward, 1, &y, Int32(rows), Int32(begin), Int32(end)) == 1)
+                }
+                for (begin, end) in [(0, min(32, columns)), (32, columns)] where begin < end {
+                    #expect(ptune_bf16_gemm_with(kernel, Int32(m), Int32(columns), Int32(rows), dyRounded, Int32(dyStride), b,
+                                                 backward, 1, &dx, Int32(columns), Int32(begin), Int32(end)) == 1)
+                }
+                return y + dx
+            }
+            let fromPanels = products(panels, forward: Int32(PTUNE_BF16_B_PANELS_TRANSPOSED), backward: Int32(PTUNE_BF16_B_PANELS))
+            let fromRows = products(weights, forward: Int32(PTUNE_BF16_B_TRANSPOSED), backward: Int32(PTUNE_BF16_B_ROWS))
+            #expect(fromPanels == fromRows, "\(name) at \(shape)")
+            var c = [Float](repeating: 0, count: m * rows)
+            #expect(ptune_bf16_gemm_with(kernel, Int32(m), Int32(rows), Int32(columns), xRounded, Int32(xStride), panels,
+                                         Int32(PTUNE_BF16_B_PANELS_TRANSPOSED), 0, &c, Int32(rows), 16, Int32(rows)) == 0)
+        }
     }
 
     /// Each kernel's own operand layout (`ptune_bf16_round_operand`, rows rounded in ranges that split

@@ -41,12 +41,38 @@ void ptune_bf16_round_rows(const float *in, long rows, long columns, uint16_t *o
 /// is exact.
 void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi, float *out, long ldo);
 
+/// A matrix W [rows, columns] in panels, the layout the kernels multiply: panel j holds W's rows
+/// [32 j, 32 j + 32) as [ceil(columns / 32) * 16 pairs of columns][32 rows][2], W[r][c] at
+/// ((c / 2) * 32 + r % 32) * 2 + c % 2, zero where r or c runs past W. Stored so, a product's
+/// forward (op(B) = W^T) reads the weights in place, in order, instead of gathering each panel from
+/// rows a row's length apart; its backward (op(B) = W) re-packs them 32 x 32 at a time.
+/// Elements W takes in panels (rows and columns padded to multiples of 32).
+long ptune_bf16_panels_elements(long rows, long columns);
+/// Rounds W's rows [first, first + count), `in` [count, columns] dense fp32, into `panels` (zeroed
+/// before the first call) as ptune_bf16_from_f32 rounds; first is a multiple of 32.
+void ptune_bf16_to_panels(const float *in, long rows, long columns, long first, long count, uint16_t *panels);
+/// Widens W[first ..< first + count][column ..< column + span] from panels into out (row stride ldo).
+void ptune_bf16_widen_panels(const uint16_t *panels, long rows, long columns, long first, long count, long column,
+                             long span, float *out, long ldo);
+
+/// How a product's op(B) [K, N] is stored (`b_layout`).
+enum {
+    /// B [K, N] row-major; op(B) = B.
+    PTUNE_BF16_B_ROWS = 0,
+    /// B [N, K] row-major; op(B) = B^T.
+    PTUNE_BF16_B_TRANSPOSED = 1,
+    /// B [N, K] in panels; op(B) = B^T. Columns [column_begin, column_end) start at a multiple of 32.
+    PTUNE_BF16_B_PANELS_TRANSPOSED = 2,
+    /// B [K, N] in panels; op(B) = B. Columns as for PTUNE_BF16_B_PANELS_TRANSPOSED.
+    PTUNE_BF16_B_PANELS = 3,
+};
+
 /// C[M, N] = A[M, K] * op(B) + beta * C for the columns [column_begin, column_end) of C, where beta is
-/// 0 or 1. A is bf16 row-major with row stride lda (even, >= K, zero beyond K). With b_transposed,
-/// B is [N, K] row-major and op(B) = B^T; else B is [K, N] row-major. C is fp32 row-major, stride ldc.
+/// 0 or 1. A is bf16 row-major with row stride lda (even, >= K, zero beyond K). B is stored as
+/// `b_layout` says. C is fp32 row-major, stride ldc.
 /// The AMX kernel first copies A into its tiles, on every call: a product that runs on an operand
 /// rounded from fp32 rounds it into the kernel's layout instead (ptune_bf16_round_operand).
-void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_transposed,
+void ptune_bf16_gemm(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                      float beta, float *C, int ldc, int column_begin, int column_end);
 
 /// The operand of a product as `kernel` reads it: bf16 rows [M, K] rounded once from fp32 and then
@@ -65,14 +91,15 @@ void ptune_bf16_round_operand(int kernel, const float *in, long rows, long colum
 /// C[M, N] = A[:, k_first ..< k_first + K] * op(B) + beta * C, for the columns [column_begin,
 /// column_end) of C, with `A` an operand of M x a_columns rounded for `kernel` and B, beta, C as in
 /// ptune_bf16_gemm (op(B) has K rows). k_first is a multiple of 32 and K either a multiple of 32 or
-/// a_columns - k_first. Returns 0, doing nothing, when this CPU cannot run `kernel` or k_first and K
-/// are not so.
+/// a_columns - k_first (k_first 0 where B is in panels). Returns 0, doing nothing, when this CPU cannot
+/// run `kernel` or k_first, K or the columns are not so.
 int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,
-                            const uint16_t *B, int b_transposed, float beta, float *C, int ldc, int column_begin,
+                            const uint16_t *B, int b_layout, float beta, float *C, int ldc, int column_begin,
                             int column_end);
 /// ptune_bf16_gemm with `kernel` whatever the process uses (the tests run each one without changing
-/// the kernel other threads use); returns 0, doing nothing, when this CPU cannot run it.
+/// the kernel other threads use); returns 0, doing nothing, when this CPU cannot run it or B is in
+/// panels and column_begin is not a multiple of 32.
 int ptune_bf16_gemm_with(int kernel, int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B,
-                         int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
+                         int b_layout, float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif
