@@ -3,7 +3,8 @@
 //
 // Same panels as the AVX-512 kernel (ptune_bf16_pack_panel_avx512: [pairs][32][2], which is two
 // 16-column tiles of B side by side, 128 bytes a row), padded with zero pairs to whole tiles of 16
-// pairs. The product runs on blocks of 32 rows x 32 columns: four accumulator tiles (tmm0-3), two
+// pairs: read in place where the weights are stored in panels and op(B) = W^T, else packed (or
+// re-packed from panels) a part at a time. The product runs on blocks of 32 rows x 32 columns: four accumulator tiles (tmm0-3), two
 // tiles of A (tmm4-5, 16 rows x 32 k each) and two of the panel (tmm6-7, 16 pairs x 16 columns).
 //
 // A is read in its own layout, rounded once per product (ptune_bf16_round_operand): tiles of 16 rows

@@ -1,7 +1,8 @@
 // The AVX-512 BF16 kernels (vdpbf16ps). Written in C with intrinsics because Swift cannot emit them.
 //
-// ptune_bf16_gemm_avx512 packs 32 columns of op(B) at a time into a panel [ceil(K/2)][32][2] (pairs of
-// consecutive k for each column, zero-padded), then runs a 6 x 32 register tile over it: per pair of
+// ptune_bf16_gemm_avx512 takes 32 columns of op(B) at a time as a panel [ceil(K/2)][32][2] (pairs of
+// consecutive k for each column, zero-padded; packed from row-major B, re-packed from B in panels, or
+// read in place from B^T in panels), then runs a 6 x 32 register tile over it: per pair of
 // k, two panel loads, six broadcasts of A's pair and twelve vdpbf16ps (each 16 lanes x 2 products).
 #include "cbf16_kernels.h"
 #include "ckernel_support.h"
