@@ -185,9 +185,13 @@ static void repack_tile(const uint16_t *block, uint16_t *out) {
 BF16_TARGET
 void ptune_bf16_repack_panels_avx512(const uint16_t *W, int N, int column, int first_tile, int count, uint16_t *panel) {
     size_t tile_elements = 16 * PANEL_COLUMNS * 2, panel_elements = (size_t)ptune_bf16_panel_elements(N);
-    for (int t = 0; t < count; t++) {
-        repack_tile(W + (size_t)(first_tile + t) * panel_elements + (size_t)(column / PANEL_COLUMNS) * tile_elements,
-                    panel + (size_t)t * tile_elements);
+    const uint16_t *block = W + (size_t)first_tile * panel_elements + (size_t)(column / PANEL_COLUMNS) * tile_elements;
+    for (int t = 0; t < count; t++, block += panel_elements) {
+        // The next block is a panel further on, where the hardware's prefetchers do not look.
+        if (t + 1 < count) {
+            for (size_t line = 0; line < tile_elements; line += 32) _mm_prefetch((const char *)(block + panel_elements + line), _MM_HINT_T0);
+        }
+        repack_tile(block, panel + (size_t)t * tile_elements);
     }
 }
 
