@@ -191,10 +191,14 @@ static const uint16_t *part_of(const amx_product *job, int first_tile, int count
 }
 
 // Rows [row_first, row_end) of panel `panel_index` times that part of k: added to the accumulators
-// set aside, and stored into C after the last part.
+// set aside, and stored into C after the last part. `ahead` (NULL for none), `ahead_elements` long, is
+// fetched into L2 meanwhile, a share with each block of rows: the part read next, where it lies in
+// memory already (weights in panels).
 AMX_TARGET
 static void multiply_rows(const amx_product *job, int first_tile, int count, int panel_index, const uint16_t *panel,
-                          long row_first, long row_end) {
+                          long row_first, long row_end, const uint16_t *ahead, long ahead_elements) {
+    long lines = ahead ? ahead_elements * (long)sizeof(uint16_t) / 64 : 0;
+    long blocks = (row_end - row_first + BLOCK - 1) / BLOCK, block = 0;
     float sums[BLOCK * BLOCK] __attribute__((aligned(64)));
     int column = job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS;
     int width = job->column_end - column;
@@ -202,7 +206,9 @@ static void multiply_rows(const amx_product *job, int first_tile, int count, int
     int first_part = first_tile == 0, last_part = first_tile + count == job->tiles;
     size_t held_panel = job->partial_per_panel ? (size_t)panel_index : 0;
     float *set_aside = job->partial ? job->partial + held_panel * padded_rows(job->M) * BLOCK : NULL;
-    for (long row = row_first; row < row_end; row += BLOCK) {
+    for (long row = row_first; row < row_end; row += BLOCK, block++) {
+        for (long line = block * lines / blocks; line < (block + 1) * lines / blocks; line++)
+            _mm_prefetch((const char *)ahead + line * 64, _MM_HINT_T1);
         float *held = set_aside ? set_aside + (size_t)row * BLOCK : NULL;
         multiply_block(job->a + (size_t)(row / TILE) * job->row_tile_step + (size_t)first_tile * TILE_ELEMENTS,
                        job->row_tile_step, panel, count, first_part ? NULL : held, last_part ? sums : held);
@@ -243,7 +249,13 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
         for (int p = 0; p < panel_count; p++) {
             for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
                 int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
-                multiply_rows(&job, first_tile, count, p, part_of(&job, first_tile, count, p, scratch), 0, M);
+                const uint16_t *part = part_of(&job, first_tile, count, p, scratch);
+                // Weights in panels: the next part follows this one in memory, in this panel or the next.
+                int next = first_tile + count < job.tiles ? job.tiles - first_tile - count : p + 1 < panel_count ? job.tiles : 0;
+                if (next > chunk) next = chunk;
+                int in_place = b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED && next > 0;
+                multiply_rows(&job, first_tile, count, p, part, 0, M, in_place ? part + (size_t)count * PANEL_TILE_ELEMENTS : NULL,
+                              (long)next * PANEL_TILE_ELEMENTS);
             }
         }
         _tile_release();
@@ -267,7 +279,7 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
             for (long row_first = 0; row_first < M; row_first += group_rows) {
                 long row_end = M - row_first < group_rows ? M : row_first + group_rows;
                 for (int p = 0; p < in_group; p++)
-                    multiply_rows(&job, first_tile, count, first_panel + p, parts[p], row_first, row_end);
+                    multiply_rows(&job, first_tile, count, first_panel + p, parts[p], row_first, row_end, NULL, 0);
             }
         }
     }
