@@ -19,10 +19,22 @@
 BF16_TARGET
 void ptune_bf16_round_segments_avx512(const float *in, long ldi, long rows, long columns, long padded, uint16_t *out,
                                       long ldo, long segment_step) {
+    long whole = columns / 32 * 32;
+    if (segment_step > 32) {
+        // Segments apart (the AMX kernel's tiles): a segment of every row in turn, so that the stores
+        // fill each tile in order.
+        for (long c = 0; c < whole; c += 32) {
+            for (long r = 0; r < rows; r++) {
+                const float *source = in + r * ldi + c;
+                __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + 16), _mm512_loadu_ps(source));
+                _mm512_storeu_si512(out + r * ldo + (c / 32) * segment_step, (__m512i)pair);
+            }
+        }
+    }
     for (long r = 0; r < rows; r++) {
         const float *source = in + r * ldi;
         uint16_t *target = out + r * ldo;
-        long c = 0;
+        long c = segment_step > 32 ? whole : 0;
         for (; c + 32 <= columns; c += 32) {
             __m512bh pair = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(source + c + 16), _mm512_loadu_ps(source + c));
             _mm512_storeu_si512(target + (c / 32) * segment_step, (__m512i)pair);
