@@ -1,8 +1,8 @@
 import CBF16
 import CInt8
 
-/// A frozen weight matrix W [rows, columns], row-major (PyTorch's `Linear.weight` layout), in the
-/// precision it was built with. Used in both directions: the forward y = x Wᵀ and the backward to the
+/// A frozen weight matrix W [rows, columns] (PyTorch's `Linear.weight` shape), in the precision it was
+/// built with: row-major, or bf16 weights in the kernels' panels (`Storage.bf16`). Used in both directions: the forward y = x Wᵀ and the backward to the
 /// input dx = dy W.
 public final class FrozenMatrix: @unchecked Sendable {
     public let rows: Int
