@@ -133,7 +133,7 @@ int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, 
                             int column_end) {
     if (kernel < 0 || kernel > ptune_bf16_best_kernel() || !takes(b_layout, column_begin)) return 0;
     if (k_first < 0 || k_first % 32 || K < 0 || k_first + K > a_columns || (K % 32 && K != a_columns - k_first)) return 0;
-    if (in_panels(b_layout) && k_first != 0) return 0;
+    if (in_panels(b_layout) && (k_first != 0 || K != a_columns)) return 0;
     if (kernel == PTUNE_BF16_AMX) {
         ptune_bf16_gemm_amx_tiles(M, N, K, A, a_columns, k_first, B, b_layout, beta, C, ldc, column_begin, column_end);
         return 1;

@@ -91,7 +91,7 @@ void ptune_bf16_round_operand(int kernel, const float *in, long rows, long colum
 /// C[M, N] = A[:, k_first ..< k_first + K] * op(B) + beta * C, for the columns [column_begin,
 /// column_end) of C, with `A` an operand of M x a_columns rounded for `kernel` and B, beta, C as in
 /// ptune_bf16_gemm (op(B) has K rows). k_first is a multiple of 32 and K either a multiple of 32 or
-/// a_columns - k_first (k_first 0 where B is in panels). Returns 0, doing nothing, when this CPU cannot
+/// a_columns - k_first (all of A's columns where B is in panels). Returns 0, doing nothing, when this CPU cannot
 /// run `kernel` or k_first, K or the columns are not so.
 int ptune_bf16_gemm_operand(int kernel, int M, int N, int K, const uint16_t *A, int a_columns, int k_first,
                             const uint16_t *B, int b_layout, float beta, float *C, int ldc, int column_begin,
