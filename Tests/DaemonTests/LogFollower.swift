@@ -19,6 +19,7 @@ final class LogFollower: @unchecked Sendable {
     private var trailing: [String] = []
     private var watching = true
     private let done = DispatchSemaphore(value: 0)
+    private let watched = DispatchSemaphore(value: 0)
 
     init(_ h: ServiceHarness, job: String) throws {
         process.executableURL = URL(fileURLWithPath: ServiceHarness.binary)
@@ -55,15 +56,25 @@ final class LogFollower: @unchecked Sendable {
         done.signal()
     }
 
+    /// Notes when each line appears in the store, every 20 ms, and once more after `waitForEnd` stops
+    /// it (the command may print its last lines within the last 20 ms), retrying that last read until
+    /// the store answers.
     private func watch(_ store: JobStore, _ job: String) {
         var last: Int64?
-        while lock.withLock({ watching }) {
-            let lines = (try? store.logLines(jobID: job, afterID: last)) ?? []
+        while true {
+            let stopping = lock.withLock { !watching }
+            var lines = try? store.logLines(jobID: job, afterID: last)
+            for _ in 0..<100 where stopping && lines == nil {
+                usleep(20_000)
+                lines = try? store.logLines(jobID: job, afterID: last)
+            }
             let now = Date()
-            lock.withLock { for line in lines { recordedAt[line.id!] = now } }
-            last = lines.last?.id ?? last
+            lock.withLock { for line in lines ?? [] { recordedAt[line.id!] = now } }
+            last = lines?.last?.id ?? last
+            if stopping { break }
             usleep(20_000)
         }
+        watched.signal()
     }
 
     /// The lines printed so far.
@@ -80,6 +91,7 @@ final class LogFollower: @unchecked Sendable {
         if !ended { process.terminate() }
         process.waitUntilExit()
         lock.withLock { watching = false }
+        watched.wait()
         return (ended ? process.terminationStatus : nil, lock.withLock { trailing })
     }
 }
