@@ -42,13 +42,14 @@ public final class FrozenMatrix: @unchecked Sendable {
 
     /// W as `source` writes it: with `.bf16` or `.int8` a block of rows at a time, each rounded as it
     /// comes, so the whole matrix never exists in fp32. bf16 weights whose products round the operand
-    /// are kept in the kernels' panels where the CPU has bf16 dot products (and with them AVX-512 BW,
-    /// which re-packs them for the backward product): a forward product then reads them in place, in
-    /// order, instead of gathering each panel from rows a row's length apart (one Xeon core, AMX, the
-    /// model's shapes: forward 10-20% faster, backward 5-10%). Elsewhere they stay row-major.
+    /// are kept in the kernels' panels where the kernel in use has bf16 dot products (AVX-512 BF16 or
+    /// AMX; their CPUs have the AVX-512 BW that re-packs them for the backward product): a forward
+    /// product then reads them in place, in order, instead of gathering each panel from rows a row's
+    /// length apart (one Xeon core, AMX, the model's shapes: forward 10-20% faster, backward 5-10%).
+    /// Elsewhere, and where PTUNE_BF16_KERNEL asks for a slower kernel, they stay row-major.
     public convenience init(_ source: MatrixRows, precision: Precision, roundsOperand: Bool = true) {
         self.init(source, precision: precision, roundsOperand: roundsOperand,
-                  panels: roundsOperand && Precision.hasBF16DotProducts)
+                  panels: roundsOperand && ptune_bf16_kernel() >= PTUNE_BF16_AVX512)
     }
 
     /// `init(_:precision:roundsOperand:)` with bf16 weights in panels or not, as `panels` says.

@@ -51,8 +51,9 @@ import Testing
         var rng = SeededGenerator(seed: 7)
         let w = rng.normalBuffer(count: rows * columns, std: 1)
         let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
-        // In panels where the CPU has bf16 dot products: rows and columns padded to 32.
-        let stored = Precision.hasBF16DotProducts ? ptune_bf16_panels_elements(rows, columns) : rows * columns
+        // In panels where the kernel in use has bf16 dot products: rows and columns padded to 32.
+        let panels = ptune_bf16_kernel() >= PTUNE_BF16_AVX512
+        let stored = panels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
         #expect(matrix.byteCount == stored * 2)
         let row = FloatBuffer(count: columns)
         for r in [0, rows / 2, rows - 1] {

@@ -55,10 +55,10 @@ import Testing
         let bf16 = Transformer(config: c, weights: weights, precision: .bf16)
         #expect(fp32.count == matrices + vectors && fp32.bytes == 4 * (matrices + vectors))
         #expect(bf16.weightFootprint.count == matrices + vectors)
-        // The block matrices in the kernels' panels where the CPU has bf16 dot products, padded to 32
-        // rows and columns (these tiny shapes are not whole panels); the table row-major.
+        // The block matrices in the kernels' panels where the kernel in use has bf16 dot products,
+        // padded to 32 rows and columns (these tiny shapes are not whole panels); the table row-major.
         let storedWeights = V * H * (c.tiedOutput ? 1 : 2) + L * blockShapes.map { rows, columns in
-            Precision.hasBF16DotProducts ? ptune_bf16_panels_elements(rows, columns) : rows * columns
+            ptune_bf16_kernel() >= PTUNE_BF16_AVX512 ? ptune_bf16_panels_elements(rows, columns) : rows * columns
         }.reduce(0, +)
         #expect(bf16.weightFootprint.bytes == 2 * storedWeights + 4 * vectors)
 
