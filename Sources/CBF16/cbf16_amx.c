@@ -4,8 +4,9 @@
 // Same panels as the AVX-512 kernel (ptune_bf16_pack_panel_avx512: [pairs][32][2], which is two
 // 16-column tiles of B side by side, 128 bytes a row), padded with zero pairs to whole tiles of 16
 // pairs: read in place where the weights are stored in panels and op(B) = W^T, else packed (or
-// re-packed from panels) a part at a time. The product runs on blocks of 32 rows x 32 columns: four accumulator tiles (tmm0-3), two
-// tiles of A (tmm4-5, 16 rows x 32 k each) and two of the panel (tmm6-7, 16 pairs x 16 columns).
+// re-packed from panels) a part at a time. The product runs on blocks of 32 rows x 32 columns: four
+// accumulator tiles (tmm0-3), two tiles of A (tmm4-5, 16 rows x 32 k each) and two of the panel (tmm6-7,
+// 16 pairs x 16 columns).
 //
 // A is read in its own layout, rounded once per product (ptune_bf16_round_operand): tiles of 16 rows
 // x 32 k, each 1 KB contiguous, [row tile][k tile][16][32], rows padded with zeros to 32 and k to 32.
@@ -243,19 +244,22 @@ void ptune_bf16_gemm_amx_tiles(int M, int N, int K, const uint16_t *A, int a_col
     size_t panel_elements = (size_t)chunk * PANEL_TILE_ELEMENTS;
     configure_tiles();
     if (whole) {
-        // All of A stays in L2: panel by panel, each part of k packed just before it multiplies, while
-        // it is still in L1.
+        // All of A stays in L2: panel by panel, each part of k packed (or read in place) just before it
+        // multiplies, while it is still in L1.
         uint16_t *scratch = ptune_bf16_panel(chunk * PAIRS_PER_TILE);
         for (int p = 0; p < panel_count; p++) {
             for (int first_tile = 0; first_tile < job.tiles; first_tile += chunk) {
                 int count = job.tiles - first_tile < chunk ? job.tiles - first_tile : chunk;
                 const uint16_t *part = part_of(&job, first_tile, count, p, scratch);
                 // Weights in panels: the next part follows this one in memory, in this panel or the next.
-                int next = first_tile + count < job.tiles ? job.tiles - first_tile - count : p + 1 < panel_count ? job.tiles : 0;
+                int next = first_tile + count < job.tiles ? job.tiles - first_tile - count
+                           : p + 1 < panel_count      ? job.tiles
+                                                      : 0;
                 if (next > chunk) next = chunk;
-                int in_place = b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED && next > 0;
-                multiply_rows(&job, first_tile, count, p, part, 0, M, in_place ? part + (size_t)count * PANEL_TILE_ELEMENTS : NULL,
-                              (long)next * PANEL_TILE_ELEMENTS);
+                const uint16_t *ahead = b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED && next > 0
+                                            ? part + (size_t)count * PANEL_TILE_ELEMENTS
+                                            : NULL;
+                multiply_rows(&job, first_tile, count, p, part, 0, M, ahead, (long)next * PANEL_TILE_ELEMENTS);
             }
         }
         _tile_release();
