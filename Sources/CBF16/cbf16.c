@@ -148,6 +148,8 @@ uint16_t *ptune_bf16_panel(int pairs) {
 
 static long tiles_of(long columns) { return (columns + PTUNE_BF16_PANEL_COLUMNS - 1) / PTUNE_BF16_PANEL_COLUMNS; }
 
+uint16_t *ptune_bf16_whole_panel(int K) { return ptune_bf16_panel((int)tiles_of(K) * 16); }
+
 long ptune_bf16_panel_elements(long columns) { return tiles_of(columns) * 16 * PTUNE_BF16_PANEL_COLUMNS * 2; }
 
 long ptune_bf16_panels_elements(long rows, long columns) { return tiles_of(rows) * ptune_bf16_panel_elements(columns); }
@@ -158,16 +160,14 @@ static size_t panels_index(long columns, long r, long c) {
            ((size_t)(c / 2) * PTUNE_BF16_PANEL_COLUMNS + (size_t)(r % PTUNE_BF16_PANEL_COLUMNS)) * 2 + (size_t)(c % 2);
 }
 
-void ptune_bf16_to_panels(const float *in, long rows, long columns, long first, long count, uint16_t *panels) {
-    (void)rows;
+void ptune_bf16_to_panels(const float *in, long columns, long first, long count, uint16_t *panels) {
     for (long r = 0; r < count; r++) {
         for (long c = 0; c < columns; c++) panels[panels_index(columns, first + r, c)] = ptune_bf16_round(in[r * columns + c]);
     }
 }
 
-void ptune_bf16_widen_panels(const uint16_t *panels, long rows, long columns, long first, long count, long column,
-                             long span, float *out, long ldo) {
-    (void)rows;
+void ptune_bf16_widen_panels(const uint16_t *panels, long columns, long first, long count, long column, long span,
+                             float *out, long ldo) {
     for (long r = 0; r < count; r++) {
         for (long c = 0; c < span; c++) {
             uint32_t bits = (uint32_t)panels[panels_index(columns, first + r, column + c)] << 16;
@@ -190,15 +190,24 @@ void ptune_bf16_repack_panels(const uint16_t *W, int N, int column, int first_ti
     }
 }
 
-const uint16_t *ptune_bf16_panel_of(const uint16_t *B, int b_layout, int N, int K, int column, uint16_t *scratch) {
+const uint16_t *ptune_bf16_panel_in_place(const uint16_t *W, int K, int column) {
+    return W + (size_t)(column / PTUNE_BF16_PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(K);
+}
+
+const uint16_t *ptune_bf16_panel_of(int avx512, const uint16_t *B, int b_layout, int N, int K, int column,
+                                    uint16_t *scratch) {
     switch (b_layout) {
     case PTUNE_BF16_B_PANELS_TRANSPOSED:
-        return B + (size_t)(column / PTUNE_BF16_PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(K);
+        return ptune_bf16_panel_in_place(B, K, column);
     case PTUNE_BF16_B_PANELS:
-        ptune_bf16_repack_panels(B, N, column, 0, (int)tiles_of(K), scratch);
+        (avx512 ? ptune_bf16_repack_panels_avx512 : ptune_bf16_repack_panels)(B, N, column, 0, (int)tiles_of(K), scratch);
         return scratch;
     default:
-        ptune_bf16_pack_panel(B, b_layout, N, K, column, scratch);
+        if (avx512) {
+            ptune_bf16_pack_panel_avx512(B, b_layout, N, K, b_layout ? K : N, column, scratch);
+        } else {
+            ptune_bf16_pack_panel(B, b_layout, N, K, column, scratch);
+        }
         return scratch;
     }
 }

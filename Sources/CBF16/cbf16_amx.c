@@ -173,10 +173,8 @@ typedef struct {
 // panels, else packed into `scratch`, zero-padded to whole tiles.
 static const uint16_t *part_of(const amx_product *job, int first_tile, int count, int panel_index, uint16_t *scratch) {
     int column = job->column_begin + panel_index * PTUNE_BF16_PANEL_COLUMNS;
-    if (job->b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED) {
-        return job->B + (size_t)(column / PTUNE_BF16_PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(job->K) +
-               (size_t)first_tile * PANEL_TILE_ELEMENTS;
-    }
+    if (job->b_layout == PTUNE_BF16_B_PANELS_TRANSPOSED)
+        return ptune_bf16_panel_in_place(job->B, job->K, column) + (size_t)first_tile * PANEL_TILE_ELEMENTS;
     if (job->b_layout == PTUNE_BF16_B_PANELS) {
         ptune_bf16_repack_panels_avx512(job->B, job->N, column, first_tile, count, scratch);
         return scratch;

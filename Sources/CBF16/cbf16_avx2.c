@@ -60,9 +60,9 @@ static void tile(const uint16_t *A, int lda, int rows, int pairs, const uint16_t
 void ptune_bf16_gemm_avx2(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                           float beta, float *C, int ldc, int column_begin, int column_end) {
     int pairs = (K + 1) / 2;
-    uint16_t *scratch = ptune_bf16_panel((K + PTUNE_BF16_PANEL_COLUMNS - 1) / PTUNE_BF16_PANEL_COLUMNS * 16);
+    uint16_t *scratch = ptune_bf16_whole_panel(K);
     for (int column = column_begin; column < column_end; column += PTUNE_BF16_PANEL_COLUMNS) {
-        const uint16_t *panel = ptune_bf16_panel_of(B, b_layout, N, K, column, scratch);
+        const uint16_t *panel = ptune_bf16_panel_of(0, B, b_layout, N, K, column, scratch);
         for (int half = 0; half < 2; half++) {
             int first = column + half * TILE_COLUMNS;
             if (first >= column_end) break;

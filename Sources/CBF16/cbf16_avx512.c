@@ -201,24 +201,10 @@ void ptune_bf16_repack_panels_avx512(const uint16_t *W, int N, int column, int f
     for (int t = 0; t < count; t++, block += panel_elements) {
         // The next block is a panel further on, where the hardware's prefetchers do not look.
         if (t + 1 < count) {
-            for (size_t line = 0; line < tile_elements; line += 32) _mm_prefetch((const char *)(block + panel_elements + line), _MM_HINT_T0);
+            for (size_t line = 0; line < tile_elements; line += 32)
+                _mm_prefetch((const char *)(block + panel_elements + line), _MM_HINT_T0);
         }
         repack_tile(block, panel + (size_t)t * tile_elements);
-    }
-}
-
-BF16_TARGET
-const uint16_t *ptune_bf16_panel_of_avx512(const uint16_t *B, int b_layout, int N, int K, int column,
-                                           uint16_t *scratch) {
-    switch (b_layout) {
-    case PTUNE_BF16_B_PANELS_TRANSPOSED:
-        return B + (size_t)(column / PANEL_COLUMNS) * (size_t)ptune_bf16_panel_elements(K);
-    case PTUNE_BF16_B_PANELS:
-        ptune_bf16_repack_panels_avx512(B, N, column, 0, (K + PANEL_COLUMNS - 1) / PANEL_COLUMNS, scratch);
-        return scratch;
-    default:
-        ptune_bf16_pack_panel_avx512(B, b_layout, N, K, b_layout ? K : N, column, scratch);
-        return scratch;
     }
 }
 
@@ -258,9 +244,9 @@ BF16_TARGET
 void ptune_bf16_gemm_avx512(int M, int N, int K, const uint16_t *A, int lda, const uint16_t *B, int b_layout,
                             float beta, float *C, int ldc, int column_begin, int column_end) {
     int pairs = (K + 1) / 2;
-    uint16_t *scratch = ptune_bf16_panel((K + PANEL_COLUMNS - 1) / PANEL_COLUMNS * 16);
+    uint16_t *scratch = ptune_bf16_whole_panel(K);
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
-        const uint16_t *panel = ptune_bf16_panel_of_avx512(B, b_layout, N, K, column, scratch);
+        const uint16_t *panel = ptune_bf16_panel_of(1, B, b_layout, N, K, column, scratch);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;

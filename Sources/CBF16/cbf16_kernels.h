@@ -13,6 +13,9 @@ uint16_t ptune_bf16_round(float in);
 
 /// The calling thread's panel buffer for `pairs` pairs of k (kept between calls).
 uint16_t *ptune_bf16_panel(int pairs);
+/// ptune_bf16_panel for a whole panel of K, in whole tiles of 16 pairs (as panels in place and re-packed
+/// ones are).
+uint16_t *ptune_bf16_whole_panel(int K);
 
 /// Elements of one panel of a W in panels with `columns` columns: ceil(columns / 32) tiles of 16 pairs.
 long ptune_bf16_panel_elements(long columns);
@@ -20,12 +23,14 @@ long ptune_bf16_panel_elements(long columns);
 /// Packs the panel of op(B) starting at `column` (any CPU), B row-major (b_transposed 0 or 1).
 void ptune_bf16_pack_panel(const uint16_t *B, int b_transposed, int N, int K, int column, uint16_t *panel);
 
+/// Where the panel for columns [column, column + 32) of op(B) = W^T starts, W [N, K] in panels.
+const uint16_t *ptune_bf16_panel_in_place(const uint16_t *W, int K, int column);
+
 /// The panel of op(B) [K, N] for columns [column, column + 32), stored as `b_layout` says: in place
-/// where B is W^T in panels, else packed into `scratch` (ptune_bf16_panel(ceil(K / 32) * 16)). Any CPU.
-const uint16_t *ptune_bf16_panel_of(const uint16_t *B, int b_layout, int N, int K, int column, uint16_t *scratch);
-/// ptune_bf16_panel_of with AVX-512 BW (a CPU that has it).
-const uint16_t *ptune_bf16_panel_of_avx512(const uint16_t *B, int b_layout, int N, int K, int column,
-                                           uint16_t *scratch);
+/// where B is W^T in panels, else packed into `scratch` (ptune_bf16_whole_panel(K)), with AVX-512 BW
+/// where `avx512` says so (a CPU that has it).
+const uint16_t *ptune_bf16_panel_of(int avx512, const uint16_t *B, int b_layout, int N, int K, int column,
+                                    uint16_t *scratch);
 
 /// The panel of op(B) = W for columns [column, column + 32) and k tiles [first_tile, first_tile + count)
 /// (32 of W's rows each), W [K, N] in panels, into `panel` [count * 16 pairs][32][2]: each tile is the

@@ -19,11 +19,10 @@ extension FrozenMatrix {
             bf16Product(a, weights, layout: Int32(layout), count: m, inner: k, outputs: n, beta: beta, into: c,
                         scratch: scratch)
         case .bf16(let weights, let panels):
-            let rows = rows
             widenedProduct(a.whole(count: m, inner: k), count: m, transposed: transposed, beta: beta, into: c) {
                 first, count, column, span, out in
-                Self.widen(weights, panels: panels, rows: rows, columns: columns, first: first, count: count,
-                           column: column, span: span, into: out)
+                Self.widen(weights, panels: panels, columns: columns, first: first, count: count, column: column,
+                           span: span, into: out)
             }
         case .int8(let values, let scales) where roundsOperand:
             int8Product(a, values, scales, count: m, inner: k, outputs: n, transposed: transposed, beta: beta, into: c,

@@ -2,8 +2,8 @@ import CBF16
 import CInt8
 
 /// A frozen weight matrix W [rows, columns] (PyTorch's `Linear.weight` shape), in the precision it was
-/// built with: row-major, or bf16 weights in the kernels' panels (`Storage.bf16`). Used in both directions: the forward y = x Wᵀ and the backward to the
-/// input dx = dy W.
+/// built with: row-major, or bf16 weights in the kernels' panels (`Storage.bf16`). Used in both
+/// directions: the forward y = x Wᵀ and the backward to the input dx = dy W.
 public final class FrozenMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
@@ -48,18 +48,13 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// length apart (one Xeon core, AMX, the model's shapes: forward 10-20% faster, backward 5-10%).
     /// Elsewhere, and where PTUNE_BF16_KERNEL asks for a slower kernel, they stay row-major.
     public convenience init(_ source: MatrixRows, precision: Precision, roundsOperand: Bool = true) {
-        self.init(source, precision: precision, roundsOperand: roundsOperand,
-                  panels: roundsOperand && ptune_bf16_kernel() >= PTUNE_BF16_AVX512)
-    }
-
-    /// `init(_:precision:roundsOperand:)` with bf16 weights in panels or not, as `panels` says.
-    convenience init(_ source: MatrixRows, precision: Precision, roundsOperand: Bool, panels: Bool) {
         let (rows, columns) = (source.rows, source.columns)
         switch precision {
         case .fp32:
             self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
                       storage: .fp32(source.floats()))
         case .bf16:
+            let panels = roundsOperand && ptune_bf16_kernel() >= PTUNE_BF16_AVX512
             let count = panels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
             let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, count))
             if panels { values.initialize(repeating: 0, count: max(1, count)) }
@@ -70,7 +65,7 @@ public final class FrozenMatrix: @unchecked Sendable {
                 let count = min(blockRows, rows - first)
                 source.read(first..<first + count, block.pointer)
                 if panels {
-                    ptune_bf16_to_panels(block.pointer, rows, columns, first, count, values)
+                    ptune_bf16_to_panels(block.pointer, columns, first, count, values)
                 } else {
                     ptune_bf16_from_f32(block.pointer, values + first * columns, count * columns)
                 }
@@ -155,8 +150,7 @@ public final class FrozenMatrix: @unchecked Sendable {
         case .fp32(let weights):
             out.update(from: weights.pointer + r * columns, count: columns)
         case .bf16(let values, let panels):
-            Self.widen(values, panels: panels, rows: rows, columns: columns, first: r, count: 1, column: 0, span: columns,
-                       into: out)
+            Self.widen(values, panels: panels, columns: columns, first: r, count: 1, column: 0, span: columns, into: out)
         case .int8(let values, let scales):
             ptune_i8_widen(values, scales, columns, r, 1, 0, columns, out, columns)
         case .int8RowBlocks(let values, let scales, let offsets):
@@ -177,10 +171,10 @@ public final class FrozenMatrix: @unchecked Sendable {
 
     /// W[first ..< first + count][column ..< column + span] of bf16 weights widened to fp32 into out
     /// [count, span].
-    static func widen(_ values: UnsafePointer<UInt16>, panels: Bool, rows: Int, columns: Int, first: Int, count: Int,
-                      column: Int, span: Int, into out: UnsafeMutablePointer<Float>) {
+    static func widen(_ values: UnsafePointer<UInt16>, panels: Bool, columns: Int, first: Int, count: Int, column: Int,
+                      span: Int, into out: UnsafeMutablePointer<Float>) {
         if panels {
-            ptune_bf16_widen_panels(values, rows, columns, first, count, column, span, out, span)
+            ptune_bf16_widen_panels(values, columns, first, count, column, span, out, span)
         } else {
             ptune_bf16_widen_rows(values + first * columns + column, count, span, columns, out, span)
         }

@@ -141,7 +141,7 @@ import Testing
         let weights = Self.bf16(w, rows: rows, columns: columns, stride: columns)
         var panels = [UInt16](repeating: 0, count: ptune_bf16_panels_elements(rows, columns))
         for first in stride(from: 0, to: rows, by: 32) {
-            ptune_bf16_to_panels(Array(w[(first * columns)...]), rows, columns, first, min(32, rows - first), &panels)
+            ptune_bf16_to_panels(Array(w[(first * columns)...]), columns, first, min(32, rows - first), &panels)
         }
         let (xStride, dyStride) = ((columns + 1) & ~1, (rows + 1) & ~1)
         let xRounded = Self.bf16(x, rows: m, columns: columns, stride: xStride)

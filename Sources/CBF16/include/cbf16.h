@@ -50,10 +50,10 @@ void ptune_bf16_widen_rows(const uint16_t *in, long rows, long columns, long ldi
 long ptune_bf16_panels_elements(long rows, long columns);
 /// Rounds W's rows [first, first + count), `in` [count, columns] dense fp32, into `panels` (zeroed
 /// before the first call) as ptune_bf16_from_f32 rounds; first is a multiple of 32.
-void ptune_bf16_to_panels(const float *in, long rows, long columns, long first, long count, uint16_t *panels);
+void ptune_bf16_to_panels(const float *in, long columns, long first, long count, uint16_t *panels);
 /// Widens W[first ..< first + count][column ..< column + span] from panels into out (row stride ldo).
-void ptune_bf16_widen_panels(const uint16_t *panels, long rows, long columns, long first, long count, long column,
-                             long span, float *out, long ldo);
+void ptune_bf16_widen_panels(const uint16_t *panels, long columns, long first, long count, long column, long span,
+                             float *out, long ldo);
 
 /// How a product's op(B) [K, N] is stored (`b_layout`).
 enum {
