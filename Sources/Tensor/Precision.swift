@@ -10,7 +10,7 @@ public enum Precision: String, Sendable, CaseIterable {
     /// fp32 a block at a time and multiplied by sgemm with the operand as it is (`bf16Widens`).
     /// Activations and gradients stay fp32 between products; of what a forward pass keeps for
     /// backward, the MLP's gate and up projections and the residual after attention are kept in bf16
-    /// (`KeptRows`).
+    /// (`KeptRows`) where the products widen, in fp32 where they round their operands.
     case bf16
     /// int8 weights: a model file's Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 matrices in their own blocks
     /// (integers with a scale, and for Q4_1 and Q5_1 an offset, per row and block of 32: 1.125 or 1.19

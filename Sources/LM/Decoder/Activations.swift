@@ -40,10 +40,12 @@ final class Activations {
     let rstd2: FloatBuffer
     let qkv: FloatBuffer
     /// The gate and up projections, the largest thing kept per layer (SmolLM2: 3,072 of the 5,186
-    /// floats kept per row and layer). With bf16 weights they are kept in bf16, half the memory: the
-    /// gated activation's backward reads them, and its gradient is rounded to bf16 for the next product
-    /// there anyway (where bf16 products widen, `Precision.bf16Widens`, bf16 and int8's backward
-    /// multiply in fp32, and the rounding here is the only one). With int8 weights they are kept in int8
+    /// floats kept per row and layer). With bf16 weights they are kept in bf16, half the memory, where
+    /// bf16 products widen (`Precision.bf16Widens`): there the products multiply in fp32 and this
+    /// rounding is the only one. Where bf16 products round their operands (AVX-512 BF16, AMX) both
+    /// roundings together took the prompt gradient's cosine with fp32's under 0.999 (0.99841 on
+    /// ../shared/reference's prompts with the AVX-512 BF16 kernel, 0.99927 with these rows in fp32:
+    /// `ReducedPrecisionParityTests`), so there they stay fp32. With int8 weights they are kept in int8
     /// per block of 32, as the int8 tiles' products quantize their operands (1.125 bytes a value;
     /// Qwen2.5-0.5B keeps 9,728 a row and layer); with a model file's blocks, whose forward operands are
     /// 16-bit, these are the only activations cut to 8 bits. A forward pass that keeps nothing for
@@ -88,7 +90,7 @@ final class Activations {
         let saveForBackward = keeping != .nothing
         let kept: (mid: KeptRows.Encoding, gateUp: KeptRows.Encoding) = switch (saveForBackward, precision) {
         case (false, _), (_, .fp32): (.fp32, .fp32)
-        case (true, .bf16): (.bf16, .bf16)
+        case (true, .bf16): Precision.bf16Widens ? (.bf16, .bf16) : (.fp32, .fp32)
         case (true, .int8): (.bf16, .int8)
         }
         self.rows = rows
