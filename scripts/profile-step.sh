@@ -29,10 +29,12 @@ import re, sys
 groups = [
     ("bf16 products (the kernels)", r"\btile\b|ptune_bf16_gemm"),
     ("bf16 products (panel packing, operand rounding)", r"pack_panel|ptune_bf16_"),
-    ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_vector_exp"),
-    ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|gradientNorm|MLPHead|Linear|sgemv"),
+    ("int8 products (kernels, operand quantizing)", r"ptune_i8_"),
+    ("output head in Q8_0 row blocks (few-row products)", r"ptune_row_blocks"),
+    ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_attention|ptune_softmax|ptune_vector_exp"),
+    ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|ptune_adam|gradientNorm|ptune_sum_squares|MLPHead|Linear|sgemv"),
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
-    ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|SwiGLU|GatedActivation|ptune_gated|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
+    ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|ptune_rms_norm|SwiGLU|GatedActivation|ptune_gated|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),
     ("idle workers polling between regions", r"WorkerPool"),
 ]
