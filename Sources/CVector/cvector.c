@@ -4,6 +4,7 @@
 #define TARGET
 #define SUFFIX portable
 #define ROWS_AT_ONCE 4
+#define ROW_BLOCK_VECTORS 1
 #define ATTENTION_VECTORS 1
 #define ATTENTION_UNFUSED 1
 #include "cvector_body.h"

@@ -3,6 +3,7 @@
 #define TARGET __attribute__((target("avx2,fma")))
 #define SUFFIX avx2
 #define ROWS_AT_ONCE 4
+#define ROW_BLOCK_VECTORS 1
 #define ATTENTION_VECTORS 1
 #include "cvector_body.h"
 #include "cvector_attention.h"
