@@ -58,7 +58,7 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
 }
 
 AVX2_TARGET
-static void tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel, const float *scales,
+static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel, const float *scales,
                  float beta, float *C, int ldc, int width) {
     if (rows == TILE_ROWS) {
         tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
@@ -83,7 +83,7 @@ void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_sca
     int16_t *widened = ptune_thread_buffer(PTUNE_BUFFER_I8_OPERAND, (size_t)M * lda * sizeof(int16_t));
     widen_rows(A, (size_t)M * lda, widened);
     ptune_i8_pair_products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                           column_begin, column_end, TILE_ROWS, tile);
+                           column_begin, column_end, TILE_ROWS, i8_tile);
 }
 
 AVX2_TARGET
@@ -91,5 +91,5 @@ void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_
                           const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                           int column_begin, int column_end) {
     ptune_i8_pair_products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
-                           column_end, TILE_ROWS, tile);
+                           column_end, TILE_ROWS, i8_tile);
 }
