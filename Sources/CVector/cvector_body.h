@@ -1,7 +1,7 @@
 // The kernels of cvector.h for one instruction set: included by cvector_avx512.c, cvector_avx2.c and
 // cvector.c with TARGET (a function attribute), SUFFIX (the name's ending), ROWS_AT_ONCE (the rows of a
 // few-row product kept in registers together) and ROW_BLOCK_VECTORS (the sixteen-float vectors of each such
-// row that the few-row backward keeps in registers) defined. The vectors are
+// row that the few-row backward sums at once) defined. The vectors are
 // clang's sixteen-float vector type, which each instruction set lowers to its own registers; every
 // operation is written out, and contraction into fused multiply-adds is off, so that the three
 // compilations give the same bits for every result that is not NaN (a NaN's sign and payload may
@@ -272,9 +272,10 @@ TARGET void NAME(ptune_row_blocks_forward)(const signed char *W, const float *sc
 }
 
 // c[i, k] for `rows_a` (at most ROWS_AT_ONCE) rows of a and `vectors` (at most ROW_BLOCK_VECTORS) runs of
-// sixteen columns from k = column (`width` of them inside the span): each sum in a register over all of
-// W's rows in order, so W's rows stream past once and c is written once. Called with constant counts
-// for whole tiles, so that the sums stay in registers.
+// sixteen columns from k = column, of which only the first `width` columns (those left in the span) are
+// read and written: each sum kept in a register over all of W's rows in order, so that this tile reads
+// its columns of W once and writes c once. Called with constant counts for whole tiles, so that the
+// sums stay in registers (the portable compilation's sixteen SSE registers still spill some).
 TARGET __attribute__((always_inline)) static inline void NAME(row_blocks_backward_tile)(
     const signed char *W, const float *scales, long rows, long columns, const float *a, long rows_a, long lda,
     long column, long vectors, long width, float beta, float *c, long ldc) {
@@ -306,12 +307,12 @@ TARGET void NAME(ptune_row_blocks_backward)(const signed char *W, const float *s
     for (long i = 0; i < m; i += ROWS_AT_ONCE) {
         long rows_a = m - i < ROWS_AT_ONCE ? m - i : ROWS_AT_ONCE;
         for (long j = 0; j < span; j += 16 * ROW_BLOCK_VECTORS) {
-            long width = span - j, vectors = (width + 15) / 16;
-            if (vectors > ROW_BLOCK_VECTORS) vectors = ROW_BLOCK_VECTORS;
-            if (rows_a == ROWS_AT_ONCE && vectors == ROW_BLOCK_VECTORS && width >= 16 * ROW_BLOCK_VECTORS) {
+            long width = span - j;
+            if (rows_a == ROWS_AT_ONCE && width >= 16 * ROW_BLOCK_VECTORS) {
                 NAME(row_blocks_backward_tile)(W, scales, rows, columns, a + i * lda, ROWS_AT_ONCE, lda, column + j,
                                                ROW_BLOCK_VECTORS, 16 * ROW_BLOCK_VECTORS, beta, c + i * ldc, ldc);
             } else {
+                long vectors = (width + 15) / 16 < ROW_BLOCK_VECTORS ? (width + 15) / 16 : ROW_BLOCK_VECTORS;
                 NAME(row_blocks_backward_tile)(W, scales, rows, columns, a + i * lda, rows_a, lda, column + j, vectors,
                                                width, beta, c + i * ldc, ldc);
             }
