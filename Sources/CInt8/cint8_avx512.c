@@ -116,8 +116,8 @@ static inline void tile_rows(const uint8_t *A, const float *a_scales, int lda, c
 }
 
 VNNI_TARGET
-static void i8_tile(const uint8_t *A, const float *a_scales, int lda, int rows, Panel panel, float beta, float *C, int ldc,
-                 int width) {
+static void i8_tile(const uint8_t *A, const float *a_scales, int lda, int rows, Panel panel, float beta, float *C,
+                    int ldc, int width) {
     if (rows == TILE_ROWS) {
         tile_rows(A, a_scales, lda, TILE_ROWS, panel, beta, C, ldc, width);
     } else {
@@ -152,7 +152,7 @@ void ptune_i8_gemm_avx512(int M, int N, int K, const int8_t *A, const float *a_s
         for (int row = 0; row < M; row += TILE_ROWS) {
             int rows = M - row < TILE_ROWS ? M - row : TILE_ROWS;
             i8_tile(shifted + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, beta,
-                 C + (size_t)row * ldc + column, ldc, width);
+                    C + (size_t)row * ldc + column, ldc, width);
         }
     }
 }

@@ -46,8 +46,8 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
 }
 
 VNNI_TARGET
-static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel, const float *scales,
-                 float beta, float *C, int ldc, int width) {
+static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,
+                    const float *scales, float beta, float *C, int ldc, int width) {
     if (rows == TILE_ROWS) {
         tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
     } else {
