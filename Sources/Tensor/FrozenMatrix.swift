@@ -40,13 +40,16 @@ public final class FrozenMatrix: @unchecked Sendable {
         }
     }
 
+    /// Whether bf16 weights whose products round the operand are kept in the kernels' panels: where the
+    /// kernel in use has bf16 dot products (AVX-512 BF16 or AMX; their CPUs have the AVX-512 BW that
+    /// re-packs them for the backward product). A forward product then reads them in place, in order,
+    /// instead of gathering each panel from rows a row's length apart (one Xeon core, AMX, the model's
+    /// shapes: forward 10-20% faster, backward 5-10%). Elsewhere, and where PTUNE_BF16_KERNEL asks for a
+    /// slower kernel, they stay row-major.
+    public static var bf16InPanels: Bool { ptune_bf16_kernel() >= PTUNE_BF16_AVX512 }
+
     /// W as `source` writes it: with `.bf16` or `.int8` a block of rows at a time, each rounded as it
-    /// comes, so the whole matrix never exists in fp32. bf16 weights whose products round the operand
-    /// are kept in the kernels' panels where the kernel in use has bf16 dot products (AVX-512 BF16 or
-    /// AMX; their CPUs have the AVX-512 BW that re-packs them for the backward product): a forward
-    /// product then reads them in place, in order, instead of gathering each panel from rows a row's
-    /// length apart (one Xeon core, AMX, the model's shapes: forward 10-20% faster, backward 5-10%).
-    /// Elsewhere, and where PTUNE_BF16_KERNEL asks for a slower kernel, they stay row-major.
+    /// comes, so the whole matrix never exists in fp32; bf16 in panels as `bf16InPanels` says.
     public convenience init(_ source: MatrixRows, precision: Precision, roundsOperand: Bool = true) {
         let (rows, columns) = (source.rows, source.columns)
         switch precision {
@@ -54,7 +57,7 @@ public final class FrozenMatrix: @unchecked Sendable {
             self.init(rows: rows, columns: columns, precision: precision, roundsOperand: roundsOperand,
                       storage: .fp32(source.floats()))
         case .bf16:
-            let panels = roundsOperand && ptune_bf16_kernel() >= PTUNE_BF16_AVX512
+            let panels = roundsOperand && Self.bf16InPanels
             let count = panels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
             let values = UnsafeMutablePointer<UInt16>.allocate(capacity: max(1, count))
             if panels { values.initialize(repeating: 0, count: max(1, count)) }

@@ -52,8 +52,7 @@ import Testing
         let w = rng.normalBuffer(count: rows * columns, std: 1)
         let matrix = FrozenMatrix(w, rows: rows, columns: columns, precision: .bf16)
         // In panels where the kernel in use has bf16 dot products: rows and columns padded to 32.
-        let panels = ptune_bf16_kernel() >= PTUNE_BF16_AVX512
-        let stored = panels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
+        let stored = FrozenMatrix.bf16InPanels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
         #expect(matrix.byteCount == stored * 2)
         let row = FloatBuffer(count: columns)
         for r in [0, rows / 2, rows - 1] {

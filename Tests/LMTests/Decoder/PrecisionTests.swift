@@ -58,7 +58,7 @@ import Testing
         // The block matrices in the kernels' panels where the kernel in use has bf16 dot products,
         // padded to 32 rows and columns (these tiny shapes are not whole panels); the table row-major.
         let storedWeights = V * H * (c.tiedOutput ? 1 : 2) + L * blockShapes.map { rows, columns in
-            ptune_bf16_kernel() >= PTUNE_BF16_AVX512 ? ptune_bf16_panels_elements(rows, columns) : rows * columns
+            FrozenMatrix.bf16InPanels ? ptune_bf16_panels_elements(rows, columns) : rows * columns
         }.reduce(0, +)
         #expect(bf16.weightFootprint.bytes == 2 * storedWeights + 4 * vectors)
 
