@@ -39,68 +39,6 @@ void ptune_i8_quantize_band(const float *in, long rows, long columns, int8_t *ou
     }
 }
 
-void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long first, long count, long column,
-                    long span, float *out, long ldo) {
-    long tiles = (columns + 31) / 32;
-    for (long r = 0; r < count; r++) {
-        long row = first + r;
-        const float *band = scales + (row / PTUNE_I8_BLOCK) * tiles;
-        for (long c = 0; c < span; c++) {
-            long at = column + c;
-            out[r * ldo + c] = (float)W[row * columns + at] * band[at / PTUNE_I8_BLOCK];
-        }
-    }
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx,f16c")))
-static void widen_halves_f16c(const uint16_t *bits, long count, float *out) {
-    long i = 0;
-    for (; i + 8 <= count; i += 8) {
-        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bits + i))));
-    }
-    for (; i < count; i++) out[i] = _cvtsh_ss(bits[i]);
-}
-#endif
-
-void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out) {
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("f16c")) {
-        widen_halves_f16c(bits, count, out);
-        return;
-    }
-#endif
-    for (long i = 0; i < count; i++) {
-        _Float16 half;
-        memcpy(&half, bits + i, sizeof half);
-        out[i] = (float)half;
-    }
-}
-
-void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
-                               long first, long count, long column, long span, float *out, long ldo) {
-    long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
-    for (long r = 0; r < count; r++) {
-        const int8_t *values = W + (first + r) * columns;
-        const float *row_scales = scales + (first + r) * blocks;
-        float *target = out + r * ldo;
-        for (long start = 0; start < span; start += PTUNE_I8_BLOCK) {
-            long end = start + PTUNE_I8_BLOCK < span ? start + PTUNE_I8_BLOCK : span;
-            long block = (column + start) / PTUNE_I8_BLOCK;
-            float scale = row_scales[block];
-            if (offsets) {
-                // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
-                // offset rounds once, as the file's own de-quantization does.
-                float offset;
-                ptune_i8_widen_halves(offsets + (first + r) * blocks + block, 1, &offset);
-                for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale + offset;
-            } else {
-                for (long c = start; c < end; c++) target[c] = (float)values[column + c] * scale;
-            }
-        }
-    }
-}
-
 // Each operand width's kernels, indexed by ptune_i8_kernel() (portable, AVX2, AVX-512).
 typedef void (*gemm8_kernel)(int, int, int, const int8_t *, const float *, int, const int8_t *, const float *, int,
                              int, float, float *, int, int, int);
@@ -123,38 +61,6 @@ void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scale
     if (b_layout == PTUNE_I8_ROW_BLOCKS && !b_transposed) abort();
     gemm16[ptune_i8_kernel()](M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
                               column_begin, column_end);
-}
-
-// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
-// scales [lda / 32][32] each column's weight scale.
-static void pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
-                       int column, int16_t *panel, float *scales) {
-    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
-    for (int k = 0; k < lda; k++) {
-        for (int j = 0; j < PTUNE_I8_PANEL_COLUMNS; j++) {
-            panel[((size_t)(k / 2) * PTUNE_I8_PANEL_COLUMNS + j) * 2 + k % 2] =
-                (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
-        }
-    }
-}
-
-void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile) {
-    int blocks = lda / PTUNE_I8_BLOCK;
-    size_t values = (size_t)lda * PTUNE_I8_PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + (size_t)blocks * PTUNE_I8_PANEL_COLUMNS * sizeof(float));
-    int16_t *panel = (int16_t *)memory;
-    float *scales = (float *)(memory + values);
-    for (int column = column_begin; column < column_end; column += PTUNE_I8_PANEL_COLUMNS) {
-        pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
-        int width = column_end - column < PTUNE_I8_PANEL_COLUMNS ? column_end - column : PTUNE_I8_PANEL_COLUMNS;
-        for (int row = 0; row < M; row += tile_rows) {
-            int rows = M - row < tile_rows ? M - row : tile_rows;
-            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
-                 C + (size_t)row * ldc + column, ldc, width);
-        }
-    }
 }
 
 // The portable product of an int8 (wide 0) or int16 (wide 1) operand.

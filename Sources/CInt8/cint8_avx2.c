@@ -6,7 +6,8 @@
 // consecutive k of each of 32 columns per 128 bytes; a 2 x 32 register tile runs over it: per two k,
 // four panel loads, two broadcasts of A and eight vpmaddwd with their additions, and per block of 32 k
 // one conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
-// eight columns.
+// eight columns. The loop over panels, and their packing, is here too: the AVX-512 int16 kernel
+// shares it.
 #include "cint8_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
@@ -64,6 +65,88 @@ static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, 
         tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
     } else {
         tile_rows(A, a_scales, lda, rows, panel, scales, beta, C, ldc, width);
+    }
+}
+
+// The 8 x 8 matrix of 32-bit values in r[0..7] (row i in r[i]) transposed in place.
+AVX2_TARGET __attribute__((always_inline))
+static inline void transpose8x8(__m256i r[8]) {
+    __m256i t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2x128_si256(u[i], u[i + 4], 0x31);
+    }
+}
+
+// The pairs of the panel of op(B) = B^T (B [N, K] row-major, K a multiple of 16) starting at `column`:
+// 16 k of 8 rows of B at a time, sign-extended to int16, so that each row's 8 pairs of k are 32-bit
+// values, then transposed 8 x 8 into 8 pairs of k of 8 columns of the panel. Rows past N and k past K
+// are zeros.
+AVX2_TARGET
+static void pack_transposed_pairs(const int8_t *B, int N, int K, int lda, int column, int16_t *panel) {
+    for (int group = 0; group < PANEL_COLUMNS; group += 8) {
+        for (int k = 0; k < K; k += 16) {
+            __m256i r[8];
+            for (int i = 0; i < 8; i++) {
+                int n = column + group + i;
+                r[i] = n < N ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(B + (size_t)n * K + k)))
+                             : _mm256_setzero_si256();
+            }
+            transpose8x8(r);
+            for (int d = 0; d < 8; d++) {
+                _mm256_storeu_si256((__m256i *)(panel + ((size_t)(k / 2 + d) * PANEL_COLUMNS + group) * 2), r[d]);
+            }
+        }
+    }
+    memset(panel + (size_t)K * PANEL_COLUMNS, 0, (size_t)(lda - K) * PANEL_COLUMNS * sizeof(int16_t));
+}
+
+// panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
+// scales [lda / 32][32] each column's weight scale.
+AVX2_TARGET
+static void pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int b_transposed, int N, int K, int lda,
+                       int column, int16_t *panel, float *scales) {
+    ptune_i8_panel_scales(b_scales, b_layout, b_transposed, N, K, lda / PTUNE_I8_BLOCK, column, scales);
+    if (b_transposed && K % 16 == 0) {
+        pack_transposed_pairs(B, N, K, lda, column, panel);
+        return;
+    }
+    for (int k = 0; k < lda; k++) {
+        for (int j = 0; j < PANEL_COLUMNS; j++) {
+            panel[((size_t)(k / 2) * PANEL_COLUMNS + j) * 2 + k % 2] =
+                (int16_t)ptune_i8_at(B, b_transposed, N, K, k, column + j);
+        }
+    }
+}
+
+// Compiled for AVX2, which every CPU that runs the AVX2 or the AVX-512 kernels has.
+AVX2_TARGET
+void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
+                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
+                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile) {
+    int blocks = lda / PTUNE_I8_BLOCK;
+    size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
+    char *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
+    int16_t *panel = (int16_t *)memory;
+    float *scales = (float *)(memory + values);
+    for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
+        pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
+        int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
+        for (int row = 0; row < M; row += tile_rows) {
+            int rows = M - row < tile_rows ? M - row : tile_rows;
+            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
+                 C + (size_t)row * ldc + column, ldc, width);
+        }
     }
 }
 

@@ -5,6 +5,11 @@
 #include "cint8.h"
 #include <stddef.h>
 
+/// The instruction sets that code compiled once per kernel (operand quantizing, widening) is compiled for:
+/// the same C, vectorized by the compiler with the widest vectors each has.
+#define PTUNE_I8_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define PTUNE_I8_AVX2_TARGET __attribute__((target("avx2,fma")))
+
 /// Columns of op(B) in one packed panel: one tile wide, so one weight scale per block of k.
 #define PTUNE_I8_PANEL_COLUMNS 32
 

@@ -48,15 +48,12 @@ static inline void quantize_rows(const float *in, long rows, long columns, long 
                             float *scales) {                                                                         \
         quantize_rows(in, rows, columns, ldi, limit, out8, out16, ldo, scales);                                      \
     }
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
-#define AVX2 __attribute__((target("avx2,fma")))
-#define PORTABLE
-QUANTIZE_ROWS(rows8_avx512, AVX512, 127.0f, o8, NULL)
-QUANTIZE_ROWS(rows8_avx2, AVX2, 127.0f, o8, NULL)
-QUANTIZE_ROWS(rows8_portable, PORTABLE, 127.0f, o8, NULL)
-QUANTIZE_ROWS(rows16_avx512, AVX512, 32767.0f, NULL, o16)
-QUANTIZE_ROWS(rows16_avx2, AVX2, 32767.0f, NULL, o16)
-QUANTIZE_ROWS(rows16_portable, PORTABLE, 32767.0f, NULL, o16)
+QUANTIZE_ROWS(rows8_avx512, PTUNE_I8_AVX512_TARGET, 127.0f, o8, NULL)
+QUANTIZE_ROWS(rows8_avx2, PTUNE_I8_AVX2_TARGET, 127.0f, o8, NULL)
+QUANTIZE_ROWS(rows8_portable, , 127.0f, o8, NULL)
+QUANTIZE_ROWS(rows16_avx512, PTUNE_I8_AVX512_TARGET, 32767.0f, NULL, o16)
+QUANTIZE_ROWS(rows16_avx2, PTUNE_I8_AVX2_TARGET, 32767.0f, NULL, o16)
+QUANTIZE_ROWS(rows16_portable, , 32767.0f, NULL, o16)
 
 void ptune_i8_quantize_rows(const float *in, long rows, long columns, long ldi, int8_t *out, long ldo, float *scales) {
     switch (ptune_i8_kernel()) {

@@ -1,0 +1,114 @@
+// Widening int8 weights to fp32: tiles, row blocks with their f16 offsets, and f16 values themselves.
+#include "cint8_kernels.h"
+#include <string.h>
+
+void ptune_i8_widen(const int8_t *W, const float *scales, long columns, long first, long count, long column,
+                    long span, float *out, long ldo) {
+    long tiles = (columns + 31) / 32;
+    for (long r = 0; r < count; r++) {
+        long row = first + r;
+        const float *band = scales + (row / PTUNE_I8_BLOCK) * tiles;
+        for (long c = 0; c < span; c++) {
+            long at = column + c;
+            out[r * ldo + c] = (float)W[row * columns + at] * band[at / PTUNE_I8_BLOCK];
+        }
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx,f16c")))
+static void widen_halves_f16c(const uint16_t *bits, long count, float *out) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bits + i))));
+    }
+    for (; i < count; i++) out[i] = _cvtsh_ss(bits[i]);
+}
+#endif
+
+void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("f16c")) {
+        widen_halves_f16c(bits, count, out);
+        return;
+    }
+#endif
+    for (long i = 0; i < count; i++) {
+        _Float16 half;
+        memcpy(&half, bits + i, sizeof half);
+        out[i] = (float)half;
+    }
+}
+
+// 16 int8 values, and 16 floats: vectors the compiler maps onto each target's registers.
+typedef int8_t sixteen_bytes __attribute__((vector_size(16)));
+typedef float sixteen_floats __attribute__((vector_size(64)));
+
+// out[c] = values[c] * scale (+ offset, when the block has one), c < count: a whole block of 32 as two
+// vectors of 16, so that each target converts and scales it with its widest instructions.
+__attribute__((always_inline))
+static inline void widen_block(const int8_t *values, float scale, int has_offset, float offset, long count,
+                               float *out) {
+    if (count == PTUNE_I8_BLOCK) {
+        for (int half = 0; half < 2; half++) {
+            sixteen_bytes q;
+            memcpy(&q, values + 16 * half, sizeof q);
+            sixteen_floats widened = __builtin_convertvector(q, sixteen_floats) * scale;
+            if (has_offset) widened += offset;
+            memcpy(out + 16 * half, &widened, sizeof widened);
+        }
+        return;
+    }
+    for (long c = 0; c < count; c++) out[c] = has_offset ? (float)values[c] * scale + offset : (float)values[c] * scale;
+}
+
+// Rows of W in row blocks widened: the same code compiled for each instruction set (below), so that
+// the compiler vectorizes each block's 32 values with the widest one; every version computes the same
+// values. Each row's offsets are widened from f16 first, up to 64 blocks at a time.
+__attribute__((always_inline))
+static inline void widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
+                                    long first, long count, long column, long span, float *out, long ldo) {
+    long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
+    enum { GROUP = 64 };
+    float widened_offsets[GROUP];
+    for (long r = 0; r < count; r++) {
+        const int8_t *values = W + (first + r) * columns + column;
+        const float *row_scales = scales + (first + r) * blocks + column / PTUNE_I8_BLOCK;
+        float *target = out + r * ldo;
+        for (long group = 0; group < span; group += GROUP * PTUNE_I8_BLOCK) {
+            long group_end = group + GROUP * PTUNE_I8_BLOCK < span ? group + GROUP * PTUNE_I8_BLOCK : span;
+            if (offsets) {
+                ptune_i8_widen_halves(offsets + (first + r) * blocks + (column + group) / PTUNE_I8_BLOCK,
+                                      (group_end - group + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK, widened_offsets);
+            }
+            for (long start = group; start < group_end; start += PTUNE_I8_BLOCK) {
+                long end = start + PTUNE_I8_BLOCK < group_end ? start + PTUNE_I8_BLOCK : group_end;
+                float scale = row_scales[start / PTUNE_I8_BLOCK];
+                // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
+                // offset rounds once, as the file's own de-quantization does.
+                float offset = offsets ? widened_offsets[(start - group) / PTUNE_I8_BLOCK] : 0;
+                widen_block(values + start, scale, offsets != NULL, offset, end - start, target + start);
+            }
+        }
+    }
+}
+
+#define WIDEN_ROW_BLOCKS(name, target)                                                                            \
+    target static void name(const int8_t *W, const float *scales, const uint16_t *offsets, long columns, long first, \
+                            long count, long column, long span, float *out, long ldo) {                            \
+        widen_row_blocks(W, scales, offsets, columns, first, count, column, span, out, ldo);                      \
+    }
+WIDEN_ROW_BLOCKS(widen_row_blocks_avx512, PTUNE_I8_AVX512_TARGET)
+WIDEN_ROW_BLOCKS(widen_row_blocks_avx2, PTUNE_I8_AVX2_TARGET)
+WIDEN_ROW_BLOCKS(widen_row_blocks_portable, )
+
+void ptune_i8_widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
+                               long first, long count, long column, long span, float *out, long ldo) {
+    switch (ptune_i8_kernel()) {
+    case PTUNE_I8_AVX512:
+        widen_row_blocks_avx512(W, scales, offsets, columns, first, count, column, span, out, ldo);
+        break;
+    case PTUNE_I8_AVX2: widen_row_blocks_avx2(W, scales, offsets, columns, first, count, column, span, out, ldo); break;
+    default: widen_row_blocks_portable(W, scales, offsets, columns, first, count, column, span, out, ldo);
+    }
+}
