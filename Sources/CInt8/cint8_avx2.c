@@ -18,8 +18,9 @@
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
 
 AVX2_TARGET __attribute__((always_inline))
-static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, const int rows, const int16_t *panel,
-                             const float *scales, float beta, float *C, int ldc, int width) {
+static inline void tile_rows(const int16_t *A, const float *a_scales, const float *a_sums, int lda, const int rows,
+                             const int16_t *panel, const float *scales, const float *offsets, float beta, float *C,
+                             int ldc, int width) {
     int blocks = lda / PTUNE_I8_BLOCK;
     __m256 sum[TILE_ROWS][4];
     for (int i = 0; i < TILE_ROWS; i++) {
@@ -48,6 +49,13 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
                 __m256 scale = _mm256_mul_ps(operand_scale, _mm256_loadu_ps(scales + b * PANEL_COLUMNS + 8 * h));
                 sum[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i][h]), scale, sum[i][h]);
             }
+            if (offsets) {
+                __m256 operand_sum = _mm256_set1_ps(a_sums[(size_t)i * blocks + b]);
+                for (int h = 0; h < 4; h++) {
+                    sum[i][h] = _mm256_fmadd_ps(operand_sum, _mm256_loadu_ps(offsets + b * PANEL_COLUMNS + 8 * h),
+                                                sum[i][h]);
+                }
+            }
         }
     }
     for (int i = 0; i < rows; i++) {
@@ -59,12 +67,13 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
 }
 
 AVX2_TARGET
-static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,
-                    const float *scales, float beta, float *C, int ldc, int width) {
+static void i8_tile(const int16_t *A, const float *a_scales, const float *a_sums, int lda, int rows,
+                    const int16_t *panel, const float *scales, const float *offsets, float beta, float *C, int ldc,
+                    int width) {
     if (rows == TILE_ROWS) {
-        tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
+        tile_rows(A, a_scales, a_sums, lda, TILE_ROWS, panel, scales, offsets, beta, C, ldc, width);
     } else {
-        tile_rows(A, a_scales, lda, rows, panel, scales, beta, C, ldc, width);
+        tile_rows(A, a_scales, a_sums, lda, rows, panel, scales, offsets, beta, C, ldc, width);
     }
 }
 
@@ -111,6 +120,24 @@ static void pack_transposed_pairs(const int8_t *B, int N, int K, int lda, int co
     memset(panel + (size_t)K * PANEL_COLUMNS, 0, (size_t)(lda - K) * PANEL_COLUMNS * sizeof(int16_t));
 }
 
+// offsets [blocks][32]: the offset of each block of k of each column of the panel starting at `column`
+// (row blocks, op(B) = B^T), each column's row of offsets widened at once, 64 blocks at a time.
+static void panel_offsets(const uint16_t *b_offsets, int N, int blocks, int column, float *offsets) {
+    enum { GROUP = 64 };
+    float widened[GROUP];
+    for (int j = 0; j < PANEL_COLUMNS; j++) {
+        for (int first = 0; first < blocks; first += GROUP) {
+            int count = blocks - first < GROUP ? blocks - first : GROUP;
+            if (column + j < N) {
+                ptune_i8_widen_halves(b_offsets + (size_t)(column + j) * blocks + first, count, widened);
+            } else {
+                memset(widened, 0, sizeof widened);
+            }
+            for (int b = 0; b < count; b++) offsets[(first + b) * PANEL_COLUMNS + j] = widened[b];
+        }
+    }
+}
+
 // panel[k2][j][t] = op(B)[2*k2 + t][column + j] as int16 (zero outside K and N), for k < lda, and
 // scales [lda / 32][32] each column's weight scale.
 AVX2_TARGET
@@ -131,21 +158,24 @@ static void pack_pairs(const int8_t *B, const float *b_scales, int b_layout, int
 
 // Compiled for AVX2, which every CPU that runs the AVX2 or the AVX-512 kernels has.
 AVX2_TARGET
-void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile) {
+void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums,
+                            int lda, const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end,
+                            int tile_rows, ptune_i8_pair_tile tile) {
     int blocks = lda / PTUNE_I8_BLOCK;
-    size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t);
-    char *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + (size_t)blocks * PANEL_COLUMNS * sizeof(float));
+    size_t values = (size_t)lda * PANEL_COLUMNS * sizeof(int16_t), per_block = (size_t)blocks * PANEL_COLUMNS;
+    char *memory = ptune_thread_buffer(PTUNE_BUFFER_I8_PANEL, values + 2 * per_block * sizeof(float));
     int16_t *panel = (int16_t *)memory;
     float *scales = (float *)(memory + values);
+    float *offsets = b_offsets ? scales + per_block : NULL;
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
+        if (offsets) panel_offsets(b_offsets, N, blocks, column, offsets);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += tile_rows) {
             int rows = M - row < tile_rows ? M - row : tile_rows;
-            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, lda, rows, panel, scales, beta,
-                 C + (size_t)row * ldc + column, ldc, width);
+            tile(A + (size_t)row * lda, a_scales + (size_t)row * blocks, a_sums ? a_sums + (size_t)row * blocks : NULL,
+                 lda, rows, panel, scales, offsets, beta, C + (size_t)row * ldc + column, ldc, width);
         }
     }
 }
@@ -165,14 +195,14 @@ void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_sca
                         int column_begin, int column_end) {
     int16_t *widened = ptune_thread_buffer(PTUNE_BUFFER_I8_OPERAND, (size_t)M * lda * sizeof(int16_t));
     widen_rows(A, (size_t)M * lda, widened);
-    ptune_i8_pair_products(M, N, K, widened, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc,
-                           column_begin, column_end, TILE_ROWS, i8_tile);
+    ptune_i8_pair_products(M, N, K, widened, a_scales, NULL, lda, B, b_scales, NULL, b_layout, b_transposed, beta, C,
+                           ldc, column_begin, column_end, TILE_ROWS, i8_tile);
 }
 
 AVX2_TARGET
-void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                          int column_begin, int column_end) {
-    ptune_i8_pair_products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
-                           column_end, TILE_ROWS, i8_tile);
+void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
+                          const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                          int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+    ptune_i8_pair_products(M, N, K, A, a_scales, a_sums, lda, B, b_scales, b_offsets, b_layout, b_transposed, beta, C,
+                           ldc, column_begin, column_end, TILE_ROWS, i8_tile);
 }

@@ -109,7 +109,8 @@ static inline void tile_rows(const uint8_t *A, const float *a_scales, int lda, c
         }
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b], panel.scales + b * PANEL_COLUMNS);
+            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b],
+                                      panel.scales + b * PANEL_COLUMNS, 0, NULL);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);

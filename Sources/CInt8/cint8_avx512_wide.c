@@ -17,8 +17,9 @@
 
 // C[rows, 32 columns (masked to width)] = A[rows, lda] * panel + beta * C, `rows` at most TILE_ROWS.
 VNNI_TARGET __attribute__((always_inline))
-static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, const int rows, const int16_t *panel,
-                             const float *scales, float beta, float *C, int ldc, int width) {
+static inline void tile_rows(const int16_t *A, const float *a_scales, const float *a_sums, int lda, const int rows,
+                             const int16_t *panel, const float *scales, const float *offsets, float beta, float *C,
+                             int ldc, int width) {
     int blocks = lda / PTUNE_I8_BLOCK;
     __m512 sum[TILE_ROWS][2];
     for (int i = 0; i < TILE_ROWS; i++) sum[i][0] = sum[i][1] = _mm512_setzero_ps();
@@ -39,26 +40,29 @@ static inline void tile_rows(const int16_t *A, const float *a_scales, int lda, c
         }
         for (int i = 0; i < TILE_ROWS; i++) {
             if (i >= rows) break;
-            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b], scales + b * PANEL_COLUMNS);
+            ptune_i8_add_block_avx512(sum[i], dot[i], a_scales[(size_t)i * blocks + b], scales + b * PANEL_COLUMNS,
+                                      offsets ? a_sums[(size_t)i * blocks + b] : 0,
+                                      offsets ? offsets + b * PANEL_COLUMNS : NULL);
         }
     }
     for (int i = 0; i < rows; i++) ptune_store_row32_avx512(sum[i][0], sum[i][1], beta, C + (size_t)i * ldc, width);
 }
 
 VNNI_TARGET
-static void i8_tile(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,
-                    const float *scales, float beta, float *C, int ldc, int width) {
+static void i8_tile(const int16_t *A, const float *a_scales, const float *a_sums, int lda, int rows,
+                    const int16_t *panel, const float *scales, const float *offsets, float beta, float *C, int ldc,
+                    int width) {
     if (rows == TILE_ROWS) {
-        tile_rows(A, a_scales, lda, TILE_ROWS, panel, scales, beta, C, ldc, width);
+        tile_rows(A, a_scales, a_sums, lda, TILE_ROWS, panel, scales, offsets, beta, C, ldc, width);
     } else {
-        tile_rows(A, a_scales, lda, rows, panel, scales, beta, C, ldc, width);
+        tile_rows(A, a_scales, a_sums, lda, rows, panel, scales, offsets, beta, C, ldc, width);
     }
 }
 
 VNNI_TARGET
-void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                            int column_begin, int column_end) {
-    ptune_i8_pair_products(M, N, K, A, a_scales, lda, B, b_scales, b_layout, b_transposed, beta, C, ldc, column_begin,
-                           column_end, TILE_ROWS, i8_tile);
+void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums,
+                            int lda, const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end) {
+    ptune_i8_pair_products(M, N, K, A, a_scales, a_sums, lda, B, b_scales, b_offsets, b_layout, b_transposed, beta, C,
+                           ldc, column_begin, column_end, TILE_ROWS, i8_tile);
 }

@@ -27,6 +27,15 @@ static inline float ptune_i8_scale(const float *scales, int layout, int b_transp
     return b_transposed ? scales[(size_t)tile * blocks_of_k + block] : scales[(size_t)block * ((N + 31) / 32) + tile];
 }
 
+/// The offset of op(B)'s values in block of k `block` and column n (row blocks, op(B) = B^T): the f16
+/// value whose bits are offsets[n][block], in fp32; 0 for a column outside N.
+static inline float ptune_i8_offset(const uint16_t *offsets, int N, int K, int block, int n) {
+    if (n >= N) return 0;
+    float value;
+    ptune_i8_widen_halves(offsets + (size_t)n * ((K + 31) / 32) + block, 1, &value);
+    return value;
+}
+
 /// panel_scales [blocks][32]: the scale of each block of k of each column of the panel starting at `column`.
 static inline void ptune_i8_panel_scales(const float *scales, int layout, int b_transposed, int N, int K, int blocks,
                                          int column, float *panel_scales) {
@@ -64,29 +73,38 @@ __attribute__((always_inline)) static inline float ptune_i8_scale_of(float large
 }
 
 /// One register tile of a product over a panel packed by pairs of k (`ptune_i8_pair_products`):
-/// C[rows, 32 columns (to width)] = A[rows, lda] * panel + beta * C, `rows` at most the kernel's tile.
-typedef void (*ptune_i8_pair_tile)(const int16_t *A, const float *a_scales, int lda, int rows, const int16_t *panel,
-                                   const float *scales, float beta, float *C, int ldc, int width);
+/// C[rows, 32 columns (to width)] = A[rows, lda] * panel + beta * C, `rows` at most the kernel's tile;
+/// with `offsets` (the panel's [blocks][32], or NULL), each block also adds a_sums[i][block] times them.
+typedef void (*ptune_i8_pair_tile)(const int16_t *A, const float *a_scales, const float *a_sums, int lda, int rows,
+                                   const int16_t *panel, const float *scales, const float *offsets, float beta,
+                                   float *C, int ldc, int width);
 
 /// C = A * op(B) + beta * C as ptune_i8_gemm16 computes it, with A int16 [M, lda]: each panel of 32 columns of
-/// op(B) packed as panel[k2][j][t] = op(B)[2*k2 + t][column + j] (int16) with each column's scales, then
-/// `tile` over `tile_rows` rows of A at a time. The loop the AVX2 kernel and the AVX-512 int16 one share.
-void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                            int column_begin, int column_end, int tile_rows, ptune_i8_pair_tile tile);
+/// op(B) packed as panel[k2][j][t] = op(B)[2*k2 + t][column + j] (int16) with each column's scales (and
+/// offsets, where b_offsets is not NULL), then `tile` over `tile_rows` rows of A at a time. The loop the
+/// AVX2 kernel and the AVX-512 int16 one share.
+void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums,
+                            int lda, const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end,
+                            int tile_rows, ptune_i8_pair_tile tile);
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 /// sum[h] += dot[h] (as fp32) * (operand_scale * the 16 column scales at scales + 16 h), h = 0 and 1: one
-/// block of k of one row of the AVX-512 kernels' 32-column tiles.
+/// block of k of one row of the AVX-512 kernels' 32-column tiles; then, with `offsets` (else NULL),
+/// sum[h] += operand_sum * the 16 column offsets at offsets + 16 h.
 __attribute__((target("avx512f"), always_inline))
 static inline void ptune_i8_add_block_avx512(__m512 sum[2], const __m512i dot[2], float operand_scale,
-                                             const float *scales) {
+                                             const float *scales, float operand_sum, const float *offsets) {
     __m512 scale = _mm512_set1_ps(operand_scale);
     for (int h = 0; h < 2; h++) {
         __m512 column_scales = _mm512_mul_ps(scale, _mm512_loadu_ps(scales + 16 * h));
         sum[h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[h]), column_scales, sum[h]);
+    }
+    if (offsets) {
+        __m512 operand = _mm512_set1_ps(operand_sum);
+        for (int h = 0; h < 2; h++) sum[h] = _mm512_fmadd_ps(operand, _mm512_loadu_ps(offsets + 16 * h), sum[h]);
     }
 }
 #endif
@@ -100,14 +118,14 @@ void ptune_i8_gemm_avx2(int M, int N, int K, const int8_t *A, const float *a_sca
 void ptune_i8_gemm_portable(int M, int N, int K, const int8_t *A, const float *a_scales, int lda, const int8_t *B,
                             const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
                             int column_begin, int column_end);
-void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                            const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                            int column_begin, int column_end);
-void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                          const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                          int column_begin, int column_end);
-void ptune_i8_gemm16_portable(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                              const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                              int column_begin, int column_end);
+void ptune_i8_gemm16_avx512(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
+                            const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                            int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
+void ptune_i8_gemm16_avx2(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
+                          const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                          int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
+void ptune_i8_gemm16_portable(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
+                              const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout,
+                              int b_transposed, float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif

@@ -188,7 +188,7 @@ extension FrozenMatrix {
     /// c[m, rows] = a[m, columns] Wᵀ + beta c with W in the file's blocks (columns a multiple of 32): a
     /// is quantized to int16 per row and block of 32 (about 16 bits of each value), each block's products
     /// with the weights' integers summed exactly (`ptune_i8_gemm16`); blocks with offsets add sum(a's
-    /// block) × offset, from the fp32 block sums, as one more product.
+    /// block) × offset, from the fp32 block sums, in the same kernel.
     private func rowBlockProduct(_ a: Operand, _ values: UnsafePointer<Int8>, _ scales: UnsafePointer<Float>,
                                  _ offsets: UnsafePointer<Float16>?, count m: Int, beta: Float,
                                  into c: UnsafeMutablePointer<Float>, scratch: Scratch) {
@@ -200,22 +200,15 @@ extension FrozenMatrix {
         let quantized = memory.bindMemory(to: Int16.self, capacity: m * k)
         let floats = (memory + 2 * m * k).bindMemory(to: Float.self, capacity: 2 * m * blocks)
         let (operandScales, sums) = (floats, floats + m * blocks)
+        let offsetBits = Self.bits(offsets)
         roundedProduct(count: m, outputs: n, beta: beta) { rows in
             a.rows(rows, inner: k) { block, at, count in
-                ptune_i8_quantize_rows16(block, count, k, k, quantized + at * k, k, operandScales + at * blocks)
-                if offsets != nil { ptune_i8_block_sums(block, count, k, k, sums + at * blocks) }
+                ptune_i8_quantize_rows16(block, count, k, k, quantized + at * k, k, operandScales + at * blocks,
+                                         offsets != nil ? sums + at * blocks : nil)
             }
         } multiply: { begin, end in
-            ptune_i8_gemm16(Int32(m), Int32(n), Int32(k), quantized, operandScales, Int32(k), values, scales,
-                            Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
-            if let offsets = Self.bits(offsets) {
-                let count = Int(end - begin) * blocks
-                let widened = UnsafeMutablePointer<Float>.allocate(capacity: count)
-                defer { widened.deallocate() }
-                ptune_i8_widen_halves(offsets + Int(begin) * blocks, count, widened)
-                singleThreadGEMM(.none, .transposed, m: m, n: Int(end - begin), k: blocks, a: sums, lda: blocks,
-                                 b: widened, ldb: blocks, beta: 1, c: c + Int(begin), ldc: n)
-            }
+            ptune_i8_gemm16(Int32(m), Int32(n), Int32(k), quantized, operandScales, sums, Int32(k), values, scales,
+                            offsetBits, Int32(PTUNE_I8_ROW_BLOCKS), 1, beta, c, Int32(n), begin, end)
         }
     }
 

@@ -39,17 +39,15 @@ int ptune_i8_use_kernel(int kernel);
 /// block's largest magnitude / 127 (0 for a block of zeros), values rounded to nearest, ties to even.
 void ptune_i8_quantize_rows(const float *in, long rows, long columns, long ldi, int8_t *out, long ldo, float *scales);
 
-/// ptune_i8_quantize_rows to int16: each scale is the block's largest magnitude / 32767.
+/// ptune_i8_quantize_rows to int16: each scale is the block's largest magnitude / 32767. Unless `sums` is
+/// NULL, also writes sums [rows, ldo / 32]: each block's sum of its fp32 values (value i plus value i +
+/// 16, then those 16 sums halved alike down to one; zeros past columns), for ptune_i8_gemm16's offsets.
 void ptune_i8_quantize_rows16(const float *in, long rows, long columns, long ldi, int16_t *out, long ldo,
-                              float *scales);
+                              float *scales, float *sums);
 
 /// out[i] = the f16 value whose bits are bits[i], in fp32 (exact), for i < count: eight at a time with
 /// F16C where the CPU has it.
 void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out);
-
-/// sums [rows, (columns + 31) / 32]: the sum of each row's values in each block of 32 columns of in
-/// [rows, columns] (row stride ldi), in fp32, in order.
-void ptune_i8_block_sums(const float *in, long rows, long columns, long ldi, float *sums);
 
 /// Quantizes a band of at most 32 rows of W, in [rows, columns] (dense), by tiles of 32 x 32: out
 /// [rows, columns] (dense), scales [(columns + 31) / 32], one per tile of the band.
@@ -78,9 +76,12 @@ void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, 
                    int column_begin, int column_end);
 
 /// ptune_i8_gemm with A int16 (ptune_i8_quantize_rows16): a block's sum of 32 products of 16 by 8 bits
-/// still fits int32 exactly. vpdpwssd with AVX-512 VNNI, vpmaddwd with AVX2.
-void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, int lda, const int8_t *B,
-                     const float *b_scales, int b_layout, int b_transposed, float beta, float *C, int ldc,
-                     int column_begin, int column_end);
+/// still fits int32 exactly. vpdpwssd with AVX-512 VNNI, vpmaddwd with AVX2. Where B's blocks have
+/// offsets (b_offsets, the bits of f16 values [N, lda / 32], with PTUNE_I8_ROW_BLOCKS; NULL for none),
+/// each block then adds a_sums[i][block] (the sum of the block of A's row before quantizing, [M, lda /
+/// 32]) times column n's offset in that block, with one more fused multiply-add.
+void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
+                     const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout, int b_transposed,
+                     float beta, float *C, int ldc, int column_begin, int column_end);
 
 #endif
