@@ -121,18 +121,19 @@ static void pack_transposed_pairs(const int8_t *B, int N, int K, int lda, int co
 }
 
 // offsets [blocks][32]: the offset of each block of k of each column of the panel starting at `column`
-// (row blocks, op(B) = B^T), each column's row of offsets widened at once, 64 blocks at a time.
-static void panel_offsets(const uint16_t *b_offsets, int N, int blocks, int column, float *offsets) {
+// (row blocks, op(B) = B^T: b_offsets [N, (K + 31) / 32]), each column's row of offsets widened at once,
+// 64 blocks at a time; zero for columns past N and blocks past K.
+static void panel_offsets(const uint16_t *b_offsets, int N, int K, int blocks, int column, float *offsets) {
     enum { GROUP = 64 };
+    int stored = (K + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
     float widened[GROUP];
     for (int j = 0; j < PANEL_COLUMNS; j++) {
         for (int first = 0; first < blocks; first += GROUP) {
             int count = blocks - first < GROUP ? blocks - first : GROUP;
-            if (column + j < N) {
-                ptune_i8_widen_halves(b_offsets + (size_t)(column + j) * blocks + first, count, widened);
-            } else {
-                memset(widened, 0, sizeof widened);
-            }
+            int present = column + j >= N ? 0 : stored - first < count ? stored - first : count;
+            if (present < 0) present = 0;
+            ptune_i8_widen_halves(b_offsets + (size_t)(column + j) * stored + first, present, widened);
+            for (int b = present; b < count; b++) widened[b] = 0;
             for (int b = 0; b < count; b++) offsets[(first + b) * PANEL_COLUMNS + j] = widened[b];
         }
     }
@@ -170,7 +171,7 @@ void ptune_i8_pair_products(int M, int N, int K, const int16_t *A, const float *
     float *offsets = b_offsets ? scales + per_block : NULL;
     for (int column = column_begin; column < column_end; column += PANEL_COLUMNS) {
         pack_pairs(B, b_scales, b_layout, b_transposed, N, K, lda, column, panel, scales);
-        if (offsets) panel_offsets(b_offsets, N, blocks, column, offsets);
+        if (offsets) panel_offsets(b_offsets, N, K, blocks, column, offsets);
         int width = column_end - column < PANEL_COLUMNS ? column_end - column : PANEL_COLUMNS;
         for (int row = 0; row < M; row += tile_rows) {
             int rows = M - row < tile_rows ? M - row : tile_rows;

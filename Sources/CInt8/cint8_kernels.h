@@ -19,18 +19,20 @@ static inline int ptune_i8_at(const int8_t *B, int b_transposed, int N, int K, i
     return b_transposed ? B[(size_t)n * K + k] : B[(size_t)k * N + n];
 }
 
-/// The scale of op(B)'s values in block of k `block` and column n (0 for a row-block column outside N).
+/// The scale of op(B)'s values in block of k `block` and column n (0 for a row-block column outside N,
+/// and for a block past K: lda may run past K's blocks, where the operand is zero).
 static inline float ptune_i8_scale(const float *scales, int layout, int b_transposed, int N, int K, int block, int n) {
     int blocks_of_k = (K + 31) / 32;
+    if (block >= blocks_of_k) return 0;
     if (layout == PTUNE_I8_ROW_BLOCKS) return n < N ? scales[(size_t)n * blocks_of_k + block] : 0;
     int tile = n / PTUNE_I8_BLOCK;
     return b_transposed ? scales[(size_t)tile * blocks_of_k + block] : scales[(size_t)block * ((N + 31) / 32) + tile];
 }
 
 /// The offset of op(B)'s values in block of k `block` and column n (row blocks, op(B) = B^T): the f16
-/// value whose bits are offsets[n][block], in fp32; 0 for a column outside N.
+/// value whose bits are offsets[n][block], in fp32; 0 for a column outside N or a block past K.
 static inline float ptune_i8_offset(const uint16_t *offsets, int N, int K, int block, int n) {
-    if (n >= N) return 0;
+    if (n >= N || block >= (K + 31) / 32) return 0;
     float value;
     ptune_i8_widen_halves(offsets + (size_t)n * ((K + 31) / 32) + block, 1, &value);
     return value;

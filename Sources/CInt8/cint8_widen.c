@@ -59,7 +59,11 @@ static inline void widen_block(const int8_t *values, float scale, int has_offset
         }
         return;
     }
-    for (long c = 0; c < count; c++) out[c] = has_offset ? (float)values[c] * scale + offset : (float)values[c] * scale;
+    for (long c = 0; c < count; c++) {
+        // Two statements, so that no target fuses them into one rounding: the same bits everywhere.
+        float product = (float)values[c] * scale;
+        out[c] = has_offset ? product + offset : product;
+    }
 }
 
 // Rows of W in row blocks widened: the same code compiled for each instruction set (below), so that

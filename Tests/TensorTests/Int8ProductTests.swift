@@ -1,3 +1,4 @@
+import CInt8
 import Tensor
 import TestSupport
 import Testing
@@ -148,6 +149,31 @@ import Testing
                                                roundsOperand: rounds, roundsWeights: rounds)
         let error = FrozenMatrixTests.relativeError(dx.array, want)
         #expect(error < 1e-5, "relative error \(error)")
+    }
+
+    /// Widening blocks with offsets, where q × scale is not exact in fp32: every kernel rounds the product,
+    /// then the sum, as the reference does, in whole blocks and in a block cut short (span 20).
+    @Test func widenedRowBlocksRoundAsTheReferenceOnEveryKernel() {
+        let (rows, columns) = (3, 96)
+        let integers = (0..<rows * columns).map { Int8(truncatingIfNeeded: $0 * 37 % 255 - 127) }
+        let scales = (0..<rows * columns / 32).map { Float(0.1) + Float($0) / 7 }
+        let offsets = (0..<rows * columns / 32).map { Float16(Float($0) - 2.5) }
+        let offsetBits = offsets.map(\.bitPattern)
+        let best = Precision.int8Kernels.inUse
+        defer { Precision.int8Kernels.use(best) }
+        for kernel in Precision.int8Kernels.available {
+            #expect(Precision.int8Kernels.use(kernel))
+            for (column, span) in [(0, 96), (64, 20), (32, 45)] {
+                var out = [Float](repeating: .nan, count: rows * span)
+                ptune_i8_widen_row_blocks(integers, scales, offsetBits, columns, 0, rows, column, span, &out, span)
+                let want = (0..<rows * span).map { at -> Float in
+                    let (r, c) = (at / span, column + at % span)
+                    let product = Float(integers[r * columns + c]) * scales[r * 3 + c / 32]
+                    return product + Float(offsets[r * 3 + c / 32])
+                }
+                #expect(out.map(\.bitPattern) == want.map(\.bitPattern), "\(kernel), columns \(column) + \(span)")
+            }
+        }
     }
 
     @Test func aRowIsItsIntegersTimesTheirTileScale() {

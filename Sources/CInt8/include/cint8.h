@@ -77,9 +77,10 @@ void ptune_i8_gemm(int M, int N, int K, const int8_t *A, const float *a_scales, 
 
 /// ptune_i8_gemm with A int16 (ptune_i8_quantize_rows16): a block's sum of 32 products of 16 by 8 bits
 /// still fits int32 exactly. vpdpwssd with AVX-512 VNNI, vpmaddwd with AVX2. Where B's blocks have
-/// offsets (b_offsets, the bits of f16 values [N, lda / 32], with PTUNE_I8_ROW_BLOCKS; NULL for none),
-/// each block then adds a_sums[i][block] (the sum of the block of A's row before quantizing, [M, lda /
-/// 32]) times column n's offset in that block, with one more fused multiply-add.
+/// offsets (b_offsets, the bits of f16 values [N, (K + 31) / 32], laid out as the scales, with
+/// PTUNE_I8_ROW_BLOCKS; NULL for none), each block then adds a_sums[i][block] (the sum of the block of
+/// A's row before quantizing, [M, lda / 32]) times column n's offset in that block, with one more fused
+/// multiply-add.
 void ptune_i8_gemm16(int M, int N, int K, const int16_t *A, const float *a_scales, const float *a_sums, int lda,
                      const int8_t *B, const float *b_scales, const uint16_t *b_offsets, int b_layout, int b_transposed,
                      float beta, float *C, int ldc, int column_begin, int column_end);
