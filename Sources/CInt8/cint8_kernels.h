@@ -10,6 +10,13 @@
 #define PTUNE_I8_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define PTUNE_I8_AVX2_TARGET __attribute__((target("avx2,fma")))
 
+/// Vectors of 16 lanes that the compiler maps onto each target's registers, so that code written once
+/// with them compiles to each instruction set's widest instructions (operand quantizing, widening).
+typedef float ptune_floats16 __attribute__((vector_size(64)));
+typedef int32_t ptune_ints16 __attribute__((vector_size(64)));
+typedef int16_t ptune_shorts16 __attribute__((vector_size(32)));
+typedef int8_t ptune_bytes16 __attribute__((vector_size(16)));
+
 /// Columns of op(B) in one packed panel: one tile wide, so one weight scale per block of k.
 #define PTUNE_I8_PANEL_COLUMNS 32
 

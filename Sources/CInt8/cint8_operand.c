@@ -3,14 +3,10 @@
 #include "cint8_kernels.h"
 #include <string.h>
 
-// Vectors the compiler maps onto each target's registers: 16 lanes, halved down to one.
-typedef float floats16 __attribute__((vector_size(64)));
+// Halves of ptune_floats16, down to two lanes.
 typedef float floats8 __attribute__((vector_size(32)));
 typedef float floats4 __attribute__((vector_size(16)));
 typedef float floats2 __attribute__((vector_size(8)));
-typedef int32_t ints16 __attribute__((vector_size(64)));
-typedef int16_t shorts16 __attribute__((vector_size(32)));
-typedef int8_t bytes16 __attribute__((vector_size(16)));
 
 // The 16 lanes of v folded in halves (lane i with lane i + 8, then i + 4, i + 2, i + 1) by `op`, which
 // sums or takes the larger: the same order on every target.
@@ -41,27 +37,29 @@ static inline float quantize_block(const float *in, long count, float limit, int
         for (long i = 0; i < PTUNE_I8_BLOCK; i++) padded[i] = i < count ? in[i] : 0;
         in = padded;
     }
-    floats16 low, high;
+    ptune_floats16 low, high;
     memcpy(&low, in, sizeof low);
     memcpy(&high, in + 16, sizeof high);
-    floats16 magnitudes = LARGER(__builtin_elementwise_abs(low), __builtin_elementwise_abs(high));
+    ptune_floats16 magnitudes = LARGER(__builtin_elementwise_abs(low), __builtin_elementwise_abs(high));
     int any_nan = __builtin_reduce_or((low != low) | (high != high)) != 0;
     float largest = any_nan ? __builtin_nanf("") : FOLD_HALVES(magnitudes, LARGER);
     float inverse;
     float scale = ptune_i8_scale_of(largest, limit, &inverse);
-    ints16 rounded[2] = {__builtin_convertvector(__builtin_elementwise_roundeven(low * inverse), ints16),
-                         __builtin_convertvector(__builtin_elementwise_roundeven(high * inverse), ints16)};
+    ptune_ints16 rounded[2] = {
+        __builtin_convertvector(__builtin_elementwise_roundeven(low * inverse), ptune_ints16),
+        __builtin_convertvector(__builtin_elementwise_roundeven(high * inverse), ptune_ints16),
+    };
     for (int half = 0; half < 2; half++) {
         if (out8) {
-            bytes16 values = __builtin_convertvector(rounded[half], bytes16);
+            ptune_bytes16 values = __builtin_convertvector(rounded[half], ptune_bytes16);
             memcpy(out8 + 16 * half, &values, sizeof values);
         } else {
-            shorts16 values = __builtin_convertvector(rounded[half], shorts16);
+            ptune_shorts16 values = __builtin_convertvector(rounded[half], ptune_shorts16);
             memcpy(out16 + 16 * half, &values, sizeof values);
         }
     }
     if (sum) {
-        floats16 pairs = low + high;
+        ptune_floats16 pairs = low + high;
         *sum = FOLD_HALVES(pairs, ADD);
     }
     return scale;

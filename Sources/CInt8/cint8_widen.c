@@ -40,10 +40,6 @@ void ptune_i8_widen_halves(const uint16_t *bits, long count, float *out) {
     }
 }
 
-// 16 int8 values, and 16 floats: vectors the compiler maps onto each target's registers.
-typedef int8_t sixteen_bytes __attribute__((vector_size(16)));
-typedef float sixteen_floats __attribute__((vector_size(64)));
-
 // out[c] = values[c] * scale (+ offset, when the block has one), c < count: a whole block of 32 as two
 // vectors of 16, so that each target converts and scales it with its widest instructions.
 __attribute__((always_inline))
@@ -51,9 +47,9 @@ static inline void widen_block(const int8_t *values, float scale, int has_offset
                                float *out) {
     if (count == PTUNE_I8_BLOCK) {
         for (int half = 0; half < 2; half++) {
-            sixteen_bytes q;
+            ptune_bytes16 q;
             memcpy(&q, values + 16 * half, sizeof q);
-            sixteen_floats widened = __builtin_convertvector(q, sixteen_floats) * scale;
+            ptune_floats16 widened = __builtin_convertvector(q, ptune_floats16) * scale;
             if (has_offset) widened += offset;
             memcpy(out + 16 * half, &widened, sizeof widened);
         }
