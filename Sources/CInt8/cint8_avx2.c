@@ -6,8 +6,9 @@
 // consecutive k of each of 32 columns per 128 bytes; a 2 x 32 register tile runs over it: per two k,
 // four panel loads, two broadcasts of A and eight vpmaddwd with their additions, and per block of 32 k
 // one conversion, one scale (the operand's block's times each column's) and one fused multiply-add per
-// eight columns. The loop over panels, and their packing, is here too: the AVX-512 int16 kernel
-// shares it.
+// eight columns, and where the weights' blocks have offsets one more (the operand's block sum times
+// each column's offset). The loop over panels, and their packing, is here too: the AVX-512 int16
+// kernel shares it.
 #include "cint8_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>

@@ -5,7 +5,8 @@
 // int16 per 128 bytes; a 4 x 32 register tile runs over it: per two k, two panel loads, four broadcasts
 // of A's pair and eight vpdpwssd (each 16 lanes x 2 products, summed exactly in int32), and per block of
 // 32 k one conversion, one scale (the operand's block's times each column's) and one fused
-// multiply-add per accumulator.
+// multiply-add per accumulator, and where the weights' blocks have offsets one more (the operand's
+// block sum times each column's offset).
 #include "cint8_kernels.h"
 #include "ckernel_support.h"
 #include <immintrin.h>
