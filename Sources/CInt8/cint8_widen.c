@@ -64,30 +64,41 @@ static inline void widen_block(const int8_t *values, float scale, int has_offset
 
 // Rows of W in row blocks widened: the same code compiled for each instruction set (below), so that
 // the compiler vectorizes each block's 32 values with the widest one; every version computes the same
-// values. Each row's offsets are widened from f16 first, up to 64 blocks at a time.
+// values. Each row's offsets are widened from f16 first, up to 64 blocks at a time; the whole blocks
+// of a group run in a loop of their own, only a last block cut short outside it.
 __attribute__((always_inline))
 static inline void widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
                                     long first, long count, long column, long span, float *out, long ldo) {
     long blocks = (columns + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK;
+    long span_blocks = (span + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK, whole_blocks = span / PTUNE_I8_BLOCK;
     enum { GROUP = 64 };
     float widened_offsets[GROUP];
     for (long r = 0; r < count; r++) {
         const int8_t *values = W + (first + r) * columns + column;
         const float *row_scales = scales + (first + r) * blocks + column / PTUNE_I8_BLOCK;
+        const uint16_t *row_offsets = offsets ? offsets + (first + r) * blocks + column / PTUNE_I8_BLOCK : NULL;
         float *target = out + r * ldo;
-        for (long group = 0; group < span; group += GROUP * PTUNE_I8_BLOCK) {
-            long group_end = group + GROUP * PTUNE_I8_BLOCK < span ? group + GROUP * PTUNE_I8_BLOCK : span;
-            if (offsets) {
-                ptune_i8_widen_halves(offsets + (first + r) * blocks + (column + group) / PTUNE_I8_BLOCK,
-                                      (group_end - group + PTUNE_I8_BLOCK - 1) / PTUNE_I8_BLOCK, widened_offsets);
+        for (long group = 0; group < span_blocks; group += GROUP) {
+            long group_blocks = span_blocks - group < GROUP ? span_blocks - group : GROUP;
+            long whole = whole_blocks - group < group_blocks ? whole_blocks - group : group_blocks;
+            // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
+            // offset rounds once, as the file's own de-quantization does.
+            if (row_offsets) {
+                ptune_i8_widen_halves(row_offsets + group, group_blocks, widened_offsets);
+                for (long b = 0; b < whole; b++) {
+                    long at = (group + b) * PTUNE_I8_BLOCK;
+                    widen_block(values + at, row_scales[group + b], 1, widened_offsets[b], PTUNE_I8_BLOCK, target + at);
+                }
+            } else {
+                for (long b = 0; b < whole; b++) {
+                    long at = (group + b) * PTUNE_I8_BLOCK;
+                    widen_block(values + at, row_scales[group + b], 0, 0, PTUNE_I8_BLOCK, target + at);
+                }
             }
-            for (long start = group; start < group_end; start += PTUNE_I8_BLOCK) {
-                long end = start + PTUNE_I8_BLOCK < group_end ? start + PTUNE_I8_BLOCK : group_end;
-                float scale = row_scales[start / PTUNE_I8_BLOCK];
-                // q * scale is exact where blocks have offsets (Q4_1, Q5_1: 5 bits times an f16), so adding the
-                // offset rounds once, as the file's own de-quantization does.
-                float offset = offsets ? widened_offsets[(start - group) / PTUNE_I8_BLOCK] : 0;
-                widen_block(values + start, scale, offsets != NULL, offset, end - start, target + start);
+            if (whole < group_blocks) {
+                long at = (group + whole) * PTUNE_I8_BLOCK;
+                widen_block(values + at, row_scales[group + whole], row_offsets != NULL,
+                            row_offsets ? widened_offsets[whole] : 0, span - at, target + at);
             }
         }
     }
