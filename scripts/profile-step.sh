@@ -29,7 +29,7 @@ import re, sys
 groups = [
     ("bf16 products (the kernels)", r"\btile\b|ptune_bf16_gemm"),
     ("bf16 products (panel packing, operand rounding)", r"pack_panel|ptune_bf16_"),
-    ("int8 products (kernels, panel packing, operand quantizing)", r"ptune_i8_|\bi8_tile\b|\brows(8|16)_"),
+    ("int8 products (kernels, panel packing, operand quantizing, widening)", r"ptune_i8_|\bi8_tile\b|\brows(8|16)_|\bwiden_row_blocks_"),
     ("output head in Q8_0 row blocks (few-row products)", r"ptune_row_blocks"),
     ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_attention|ptune_softmax|ptune_vector_exp"),
     ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|ptune_adam|gradientNorm|ptune_sum_squares|MLPHead|Linear|sgemv"),
