@@ -122,3 +122,12 @@ void ptune_adam_update(float *p, const float *g, float *m, float *v, long count,
 }
 
 double ptune_sum_squares(const float *x, long count) { DISPATCH_VALUE(ptune_sum_squares, x, count) }
+
+void ptune_adam_update_product(float *p, float *m, float *v, const float *a, const float *b, long depth, long rows,
+                               long columns, long row_begin, long row_end, const ptune_adam_constants *k) {
+    DISPATCH(ptune_adam_update_product, p, m, v, a, b, depth, rows, columns, row_begin, row_end, k)
+}
+
+double ptune_sum_squares_of_product(const float *a, const float *b, long depth, long rows, long columns) {
+    DISPATCH_VALUE(ptune_sum_squares_of_product, a, b, depth, rows, columns)
+}

@@ -34,7 +34,12 @@
                                                       long ldg, long causal_offset);                  \
     void ptune_adam_update_##suffix(float *p, const float *g, float *m, float *v, long count,                    \
                                     const ptune_adam_constants *k);                                          \
-    double ptune_sum_squares_##suffix(const float *x, long count);
+    double ptune_sum_squares_##suffix(const float *x, long count);                                           \
+    void ptune_adam_update_product_##suffix(float *p, float *m, float *v, const float *a, const float *b,         \
+                                            long depth, long rows, long columns, long row_begin, long row_end,   \
+                                            const ptune_adam_constants *k);                                      \
+    double ptune_sum_squares_of_product_##suffix(const float *a, const float *b, long depth, long rows,          \
+                                                 long columns);
 
 PTUNE_VECTOR_DECLARE(avx512)
 PTUNE_VECTOR_DECLARE(avx2)

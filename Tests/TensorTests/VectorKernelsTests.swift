@@ -38,8 +38,8 @@ import Testing
 
     /// Gated forward and backward (both activations, a width off the sixteen-float groups), the exp
     /// sum, RMSNorm forward and backward, softmax forward (causal, windowed, whole rows) and backward,
-    /// the row-block products of few rows, the heads' rotation, Adam's update and a sum of squares, by
-    /// every kernel this CPU runs: the
+    /// the row-block products of few rows, the heads' rotation, Adam's update (its gradient given as values
+    /// and as a product) and sums of squares (of values and of a product), by every kernel this CPU runs: the
     /// same bits, zeros' signs included, for every result that is not NaN, on values that reach exp's
     /// clamps, infinities, subnormals and signed zeros.
     @Test func everyKernelThisCPURunsGivesTheSameBits() {
@@ -52,7 +52,7 @@ import Testing
         let adam = rng.normalBuffer(count: 124, std: 1).array
         let best = ptune_vector_kernel()
         defer { ptune_vector_use_kernel(best) }
-        var results: [String: [Float]] = [:], squares: [String: UInt64] = [:]
+        var results: [String: [Float]] = [:], squares: [String: UInt64] = [:], productSquares: [String: UInt64] = [:]
         for kernel in 0...ptune_vector_best_kernel() {
             #expect(ptune_vector_use_kernel(kernel) == 1 && ptune_vector_kernel() == kernel)
             var all: [Float] = []
@@ -106,10 +106,18 @@ import Testing
                                                  decayed: 0.999, step_size: 1e-3, correction2: 0.1)
             ptune_adam_update(&p, Array(adam[93..<124]), &m, &v, 31, &constants)
             all += p + m + v
+            // The same with the gradient as a product: rows 1..<3 of a [4, 31] matrix, depth 3 (a [3, 4], b [3, 31]).
+            var (pp, mp, vp) = (Array(adam[..<124]), Array(adam.reversed()), adam.map { $0 * $0 })
+            ptune_adam_update_product(&pp, &mp, &vp, Array(dOut[..<12]), Array(dOut[12..<105]), 3, 4, 31, 1, 3,
+                                      &constants)
+            all += pp + mp + vp
             squares[Self.names[Int(kernel)]] = ptune_sum_squares(dOut, dOut.count).bitPattern
+            productSquares[Self.names[Int(kernel)]] =
+                ptune_sum_squares_of_product(Array(dOut[..<12]), Array(dOut[12..<105]), 3, 4, 31).bitPattern
             results[Self.names[Int(kernel)]] = all + exps
         }
         #expect(Set(squares.values).count == 1, "sums of squares \(squares)")
+        #expect(Set(productSquares.values).count == 1, "sums of squares of a product \(productSquares)")
         print("vector kernels run on this CPU: \(results.keys.sorted().joined(separator: ", "))")
         func bits(_ values: [Float]) -> [UInt32] { values.map { $0.isNaN ? .max : $0.bitPattern } }
         let reference = bits(results["portable"] ?? [])

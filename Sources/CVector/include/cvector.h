@@ -129,4 +129,16 @@ void ptune_adam_update(float *p, const float *g, float *m, float *v, long count,
 /// lanes then added in order, so every compilation gives the same bits.
 double ptune_sum_squares(const float *x, long count);
 
+/// One Adam update of the rows [row_begin, row_end) of a matrix p [rows, columns] (m and v alike) whose
+/// gradient is given as a product: g = a^T b, a [depth, rows] and b [depth, columns], g[r, c] the sum over
+/// t < depth of a[t, r] * b[t, c] in order of t, each product and sum rounded (0 when depth is 0). Each
+/// element's bits are those of forming g so and then calling ptune_adam_update.
+void ptune_adam_update_product(float *p, float *m, float *v, const float *a, const float *b, long depth, long rows,
+                               long columns, long row_begin, long row_end, const ptune_adam_constants *k);
+
+/// The squared Frobenius norm of a^T b (a [depth, rows], b [depth, columns]) in double without forming it:
+/// the sum over s, t of (a a^T)[s, t] * (b b^T)[s, t], each of those dot products summed as
+/// ptune_sum_squares sums; 0 when rounding makes the sum negative.
+double ptune_sum_squares_of_product(const float *a, const float *b, long depth, long rows, long columns);
+
 #endif

@@ -81,6 +81,16 @@ final class BidirectionalLSTM {
         dCell = (0..<2).map { _ in FloatBuffer(count: hidden) }
     }
 
+    /// The weights' gradients are products (`EncoderGradient`), by offset: T terms for W_ih, T - 1 for W_hh.
+    var productDepths: [Int: Int] {
+        var depths: [Int: Int] = [:]
+        for direction in directions.joined() {
+            depths[direction.inputWeight] = steps
+            depths[direction.hiddenWeight] = steps - 1
+        }
+        return depths
+    }
+
     /// The last layer's output [T, 2h] from the latest forward.
     var output: UnsafePointer<Float> { UnsafePointer(outputs[layers - 1].pointer) }
 
@@ -138,7 +148,7 @@ final class BidirectionalLSTM {
     /// x [T, input] (the latest forward's input), dOutput [T, 2h] = dLoss/d(last layer's output) ->
     /// adds the LSTM's parameter gradients into `gradient` and dLoss/dx [T, input] into `dx`.
     func backward(x: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
-                  gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+                  gradient: EncoderGradient, dx: UnsafeMutablePointer<Float>) {
         for layer in stride(from: layers - 1, through: 0, by: -1) {
             let dLayerOutput = layer == layers - 1 ? dOutput : UnsafePointer(dInputs[layer + 1].pointer)
             let layerInput = layer == 0 ? x : UnsafePointer(outputs[layer - 1].pointer)
@@ -161,7 +171,7 @@ final class BidirectionalLSTM {
     /// One direction's backward through time: its gate gradients into `dGates[direction]` and its
     /// parameter gradients added into `gradient`.
     private func backward(layer: Int, direction: Int, x: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
-                          parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
+                          parameters: UnsafePointer<Float>, gradient: EncoderGradient) {
         let d = directions[layer][direction]
         let h = hidden, g4 = 4 * hidden, T = steps
         let a = gates[layer][direction].pointer, c = cells[layer][direction].pointer
@@ -192,18 +202,14 @@ final class BidirectionalLSTM {
             }
         }
         // dW_ih [4h, input] += daᵀ · x
-        singleThreadGEMM(.transposed, .none, m: g4, n: d.input, k: T, a: da, lda: g4, b: x, ldb: d.input,
-                         beta: 1, c: gradient + d.inputWeight, ldc: d.input)
-        if T > 1 {
-            // dW_hh [4h, h] += Σ_t da_tᵀ h_prev(t): rows 1..<T with h rows 0..<T-1 (forward), or rows
-            // 0..<T-1 with h rows 1..<T (reverse).
-            let dRows = direction == 0 ? da + g4 : da
-            let hRows = direction == 0 ? out : out + 2 * h
-            singleThreadGEMM(.transposed, .none, m: g4, n: h, k: T - 1, a: dRows, lda: g4, b: hRows, ldb: 2 * h,
-                             beta: 1, c: gradient + d.hiddenWeight, ldc: h)
-        }
-        addColumnSums(da, rows: T, width: g4, into: gradient + d.inputBias)
-        addColumnSums(da, rows: T, width: g4, into: gradient + d.hiddenBias)
+        gradient.factors(at: d.inputWeight).add(count: T, dy: da, dyStride: g4, x: x, xStride: d.input)
+        // dW_hh [4h, h] += Σ_t da_tᵀ h_prev(t): rows 1..<T with h rows 0..<T-1 (forward), or rows 0..<T-1
+        // with h rows 1..<T (reverse).
+        let dRows = direction == 0 ? da + g4 : da
+        let hRows = direction == 0 ? out : out + 2 * h
+        gradient.factors(at: d.hiddenWeight).add(count: T - 1, dy: dRows, dyStride: g4, x: hRows, xStride: 2 * h)
+        addColumnSums(da, rows: T, width: g4, into: gradient.values(at: d.inputBias))
+        addColumnSums(da, rows: T, width: g4, into: gradient.values(at: d.hiddenBias))
     }
 }
 

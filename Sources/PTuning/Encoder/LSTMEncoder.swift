@@ -15,7 +15,7 @@ final class LSTMEncoder: PromptEncoder {
     let count: Int
     let width: Int
     let parameters: FloatBuffer
-    let gradient: FloatBuffer
+    let gradient: EncoderGradient
     let parameterLayout: [ParameterTensor]
     private let embedding: Int
     private let lstm: BidirectionalLSTM
@@ -33,10 +33,11 @@ final class LSTMEncoder: PromptEncoder {
             + MLPHead.tensors(input: hidden, hidden: hidden, output: H))
         parameters = set.parameters
         parameterLayout = set.layout
-        gradient = FloatBuffer(count: parameters.count)
         embedding = set.offset("embedding.weight")
         lstm = BidirectionalLSTM(input: H, hidden: hidden / 2, layers: layers, steps: m, in: set)
         head = MLPHead(input: hidden, hidden: hidden, output: H, rows: m, in: set)
+        gradient = EncoderGradient(layout: set.layout,
+                                   productDepths: lstm.productDepths.merging(head.productDepths) { $1 })
         dLSTMOutput = FloatBuffer(count: m * hidden)
     }
 
@@ -51,10 +52,10 @@ final class LSTMEncoder: PromptEncoder {
     func backward(_ dTable: FloatBuffer) {
         precondition(forwardDone, "backward needs a forward first")
         precondition(dTable.count == count * width, "dTable must be [m, H]")
+        gradient.zero()
         head.backward(x: lstm.output, dy: dTable.pointer, parameters: parameters.pointer,
-                      gradient: gradient.pointer, dx: dLSTMOutput.pointer, accumulate: false)
+                      gradient: gradient, dx: dLSTMOutput.pointer)
         lstm.backward(x: parameters.pointer + embedding, dOutput: dLSTMOutput.pointer,
-                      parameters: parameters.pointer, gradient: gradient.pointer,
-                      dx: gradient.pointer + embedding)
+                      parameters: parameters.pointer, gradient: gradient, dx: gradient.values(at: embedding))
     }
 }

@@ -18,17 +18,13 @@ struct Linear {
         Elementwise.addBias(parameters + bias, to: y, rows: rows, width: output, stride: output)
     }
 
-    /// Adds dW += dyᵀ · x and db += Σ_rows dy into `gradient`; then, when `dx` is given,
-    /// dx [rows, input] = dy · W (added to dx's contents when `accumulate`).
+    /// Adds dW += dyᵀ · x (as its factors) and db += Σ_rows dy into `gradient`, and writes
+    /// dx [rows, input] = dy · W.
     func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int,
-                  parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-                  dx: UnsafeMutablePointer<Float>?, accumulate: Bool) {
-        gemm(.transposed, .none, m: output, n: input, k: rows, a: dy, b: x, beta: 1, c: gradient + weight)
-        addColumnSums(dy, rows: rows, width: output, into: gradient + bias)
-        if let dx {
-            gemm(.none, .none, m: rows, n: input, k: output, a: dy, b: parameters + weight,
-                 beta: accumulate ? 1 : 0, c: dx)
-        }
+                  parameters: UnsafePointer<Float>, gradient: EncoderGradient, dx: UnsafeMutablePointer<Float>) {
+        gradient.factors(at: weight).add(count: rows, dy: dy, dyStride: output, x: x, xStride: input)
+        addColumnSums(dy, rows: rows, width: output, into: gradient.values(at: bias))
+        gemm(.none, .none, m: rows, n: input, k: output, a: dy, b: parameters + weight, c: dx)
     }
 }
 

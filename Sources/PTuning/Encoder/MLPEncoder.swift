@@ -9,7 +9,7 @@ final class MLPEncoder: PromptEncoder {
     let count: Int
     let width: Int
     let parameters: FloatBuffer
-    let gradient: FloatBuffer
+    let gradient: EncoderGradient
     let parameterLayout: [ParameterTensor]
     private let embedding: Int
     private let head: MLPHead
@@ -22,9 +22,9 @@ final class MLPEncoder: PromptEncoder {
             + MLPHead.tensors(input: H, hidden: hidden, output: H))
         parameters = set.parameters
         parameterLayout = set.layout
-        gradient = FloatBuffer(count: parameters.count)
         embedding = set.offset("embedding.weight")
         head = MLPHead(input: H, hidden: hidden, output: H, rows: m, in: set)
+        gradient = EncoderGradient(layout: set.layout, productDepths: head.productDepths)
     }
 
     func forward() -> FloatBuffer {
@@ -37,7 +37,8 @@ final class MLPEncoder: PromptEncoder {
     func backward(_ dTable: FloatBuffer) {
         precondition(forwardDone, "backward needs a forward first")
         precondition(dTable.count == count * width, "dTable must be [m, H]")
+        gradient.zero()
         head.backward(x: parameters.pointer + embedding, dy: dTable.pointer, parameters: parameters.pointer,
-                      gradient: gradient.pointer, dx: gradient.pointer + embedding, accumulate: true)
+                      gradient: gradient, dx: gradient.values(at: embedding))
     }
 }

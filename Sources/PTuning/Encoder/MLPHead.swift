@@ -39,14 +39,16 @@ final class MLPHead {
         second.forward(x: activation.pointer, rows: rows, parameters: parameters, y: y)
     }
 
+    /// The weights' gradients are products of `rows` terms (`EncoderGradient`), by offset.
+    var productDepths: [Int: Int] { [first.weight: rows, second.weight: rows] }
+
     /// x [rows, input] (the latest forward's input), dy [rows, output] -> adds the head's parameter
-    /// gradients into `gradient`, and writes (or, when `accumulate`, adds) dx [rows, input].
+    /// gradients into `gradient`, and writes dx [rows, input].
     func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
-                  gradient: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                  gradient: EncoderGradient, dx: UnsafeMutablePointer<Float>) {
         second.backward(x: activation.pointer, dy: dy, rows: rows, parameters: parameters, gradient: gradient,
-                        dx: dHidden.pointer, accumulate: false)
+                        dx: dHidden.pointer)
         for i in 0..<dHidden.count where preActivation.pointer[i] <= 0 { dHidden.pointer[i] = 0 }
-        first.backward(x: x, dy: dHidden.pointer, rows: rows, parameters: parameters, gradient: gradient,
-                       dx: dx, accumulate: accumulate)
+        first.backward(x: x, dy: dHidden.pointer, rows: rows, parameters: parameters, gradient: gradient, dx: dx)
     }
 }

@@ -10,8 +10,8 @@ public typealias ParameterTensor = (name: String, shape: [Int], offset: Int)
 /// checkpoints treat every encoder alike; `parameterLayout` names the tensors inside it. The encoder's
 /// input is always the indices 0..<m, so `forward()` takes no argument.
 ///
-/// Use: `let h = encoder.forward()`, run the frozen model, then `encoder.backward(dH)` adds
-/// dLoss/dParameters into `gradient`. `backward` uses what the latest `forward` saved, so the
+/// Use: `let h = encoder.forward()`, run the frozen model, then `encoder.backward(dH)` sets
+/// `gradient` to dLoss/dParameters. `backward` uses what the latest `forward` saved, so the
 /// parameters must not change in between.
 public protocol PromptEncoder: AnyObject {
     var kind: EncoderKind { get }
@@ -21,18 +21,13 @@ public protocol PromptEncoder: AnyObject {
     var width: Int { get }
     /// Every trainable parameter, laid out as `parameterLayout` says.
     var parameters: FloatBuffer { get }
-    /// dLoss/dParameters, same layout as `parameters`; `backward` adds into it.
-    var gradient: FloatBuffer { get }
+    /// dLoss/dParameters from the latest `backward`, a part per tensor of `parameterLayout`.
+    var gradient: EncoderGradient { get }
     var parameterLayout: [ParameterTensor] { get }
     /// The prompt table h [m, H], in a new buffer; saves what `backward` needs.
     func forward() -> FloatBuffer
-    /// dTable [m, H] = dLoss/dh -> adds dLoss/dParameters into `gradient`.
+    /// dTable [m, H] = dLoss/dh -> sets `gradient` to dLoss/dParameters.
     func backward(_ dTable: FloatBuffer)
-}
-
-extension PromptEncoder {
-    /// Sets `gradient` to zero.
-    public func zeroGradient() { gradient.zero() }
 }
 
 /// Builds the encoder `settings` asks for, with parameters initialised from `seed`.

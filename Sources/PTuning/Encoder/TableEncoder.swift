@@ -6,7 +6,7 @@ final class TableEncoder: PromptEncoder {
     let count: Int
     let width: Int
     let parameters: FloatBuffer
-    let gradient: FloatBuffer
+    let gradient: EncoderGradient
     let parameterLayout: [ParameterTensor]
 
     /// Starts from `initialRows` [m, H] when given, else from N(0, 0.02²).
@@ -17,7 +17,7 @@ final class TableEncoder: PromptEncoder {
         let set = ParameterSet(seed: seed, [("embedding.weight", [m, H], start)])
         parameters = set.parameters
         parameterLayout = set.layout
-        gradient = FloatBuffer(count: parameters.count)
+        gradient = EncoderGradient(layout: set.layout)
     }
 
     func forward() -> FloatBuffer {
@@ -28,6 +28,6 @@ final class TableEncoder: PromptEncoder {
 
     func backward(_ dTable: FloatBuffer) {
         precondition(dTable.count == count * width, "dTable must be [m, H]")
-        for i in 0..<gradient.count { gradient.pointer[i] += dTable.pointer[i] }
+        gradient.values(at: 0).update(from: dTable.pointer, count: dTable.count)
     }
 }

@@ -75,9 +75,10 @@ public final class AdamOptimizer {
 
     /// One update of `parameters` from `gradient` × `gradientScale` (the gradient itself left unchanged)
     /// at `learningRate`. Each value is scaled as it is read: the bits of scaling the gradient first,
-    /// without another pass over it. `clipFactor` gives the scale that clips the gradient's norm.
-    public func step(parameters: FloatBuffer, gradient: FloatBuffer, learningRate: Float, gradientScale: Float = 1) {
-        precondition(parameters.count == parameterCount && gradient.count == parameterCount,
+    /// without another pass over it. `clipFactor` gives the scale that clips the gradient's norm. A part
+    /// kept as a product has each row formed as it is updated (`AdamUpdate.applyProduct`).
+    public func step(parameters: FloatBuffer, gradient: EncoderGradient, learningRate: Float, gradientScale: Float = 1) {
+        precondition(parameters.count == parameterCount && gradient.parameterCount == parameterCount,
                      "optimizer built for \(parameterCount) parameters")
         stepCount += 1
         let t = Double(stepCount)
@@ -87,12 +88,27 @@ public final class AdamOptimizer {
             beta1: beta1, beta2: beta2, epsilon: epsilon, gradientScale: gradientScale,
             l2: kind == .adam ? weightDecay : 0, decayed: kind == .adamw ? 1 - learningRate * weightDecay : 1,
             stepSize: stepSize, correction2: correction2)
-        let (p, g) = (parameters.pointer, UnsafePointer(gradient.pointer))
-        let (m, v) = (firstMoment.pointer, secondMoment.pointer)
-        parallelFor(parameterCount, minChunk: 1 << 15) { range in
-            let i = range.lowerBound
-            AdamUpdate.apply(parameters: p + i, gradient: g + i, firstMoment: m + i, secondMoment: v + i,
-                             count: range.count, constants)
+        for (tensor, part) in zip(gradient.layout, gradient.parts) {
+            let (p, m, v) = (parameters.pointer + tensor.offset, firstMoment.pointer + tensor.offset,
+                             secondMoment.pointer + tensor.offset)
+            switch part {
+            case .values(let values):
+                let g = UnsafePointer(values.pointer)
+                parallelFor(values.count, minChunk: Self.chunk) { range in
+                    let i = range.lowerBound
+                    AdamUpdate.apply(parameters: p + i, gradient: g + i, firstMoment: m + i, secondMoment: v + i,
+                                     count: range.count, constants)
+                }
+            case .product(let f):
+                let (a, b) = (UnsafePointer(f.a.pointer), UnsafePointer(f.b.pointer))
+                parallelFor(f.rows, minChunk: max(1, Self.chunk / f.columns)) { rows in
+                    AdamUpdate.applyProduct(parameters: p, firstMoment: m, secondMoment: v, a: a, b: b, depth: f.depth,
+                                            shape: (f.rows, f.columns), rows: rows, constants)
+                }
+            }
         }
     }
+
+    /// The fewest values a thread updates.
+    private static let chunk = 1 << 15
 }

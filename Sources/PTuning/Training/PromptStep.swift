@@ -84,10 +84,7 @@ public final class PromptStep {
         let dInput = transformer.backward(pass, logitGradient: dLogits)
         dTable.zero()
         batch.batch.accumulateEmbeddingGradient(dInput, width: promptEncoder.width, into: dTable)
-        timed(&encoder.backward) {
-            promptEncoder.zeroGradient()
-            promptEncoder.backward(dTable)
-        }
+        timed(&encoder.backward) { promptEncoder.backward(dTable) }
         let scale = clipNorm.map { maxNorm in
             timed(&encoder.clipping) { clipFactor(promptEncoder.gradient, maxNorm: maxNorm).factor }
         } ?? 1

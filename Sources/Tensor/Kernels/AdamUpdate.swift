@@ -33,10 +33,28 @@ public enum AdamUpdate {
     public static func apply(parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
                              firstMoment: UnsafeMutablePointer<Float>, secondMoment: UnsafeMutablePointer<Float>,
                              count: Int, _ constants: Constants) {
-        var k = ptune_adam_constants(beta1: constants.beta1, beta2: constants.beta2, epsilon: constants.epsilon,
-                                     gradient_scale: constants.gradientScale, l2: constants.l2,
-                                     decayed: constants.decayed, step_size: constants.stepSize,
-                                     correction2: constants.correction2)
+        var k = constants.c
         ptune_adam_update(parameters, gradient, firstMoment, secondMoment, count, &k)
+    }
+
+    /// The same update of `rows` of a matrix [R, C] (`parameters`, `firstMoment` and `secondMoment` at its
+    /// row 0) whose gradient is the product aᵀ·b, a [depth, R] and b [depth, C]: each row of the gradient is
+    /// formed as it is used (`ptune_adam_update_product`: the sum over depth in order, rounded as it goes)
+    /// and never stored.
+    public static func applyProduct(parameters: UnsafeMutablePointer<Float>, firstMoment: UnsafeMutablePointer<Float>,
+                                    secondMoment: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>,
+                                    b: UnsafePointer<Float>, depth: Int, shape: (rows: Int, columns: Int),
+                                    rows: Range<Int>, _ constants: Constants) {
+        var k = constants.c
+        ptune_adam_update_product(parameters, firstMoment, secondMoment, a, b, depth, shape.rows, shape.columns,
+                                  rows.lowerBound, rows.upperBound, &k)
+    }
+}
+
+extension AdamUpdate.Constants {
+    /// The same constants as C's struct.
+    fileprivate var c: ptune_adam_constants {
+        ptune_adam_constants(beta1: beta1, beta2: beta2, epsilon: epsilon, gradient_scale: gradientScale, l2: l2,
+                             decayed: decayed, step_size: stepSize, correction2: correction2)
     }
 }

@@ -24,7 +24,7 @@ struct EncoderInitialisationTests {
             next += entry.shape.reduce(1, *)
         }
         #expect(next == encoder.parameters.count)
-        #expect(encoder.gradient.count == encoder.parameters.count)
+        #expect(encoder.gradient.parameterCount == encoder.parameters.count)
     }
 
     @Test func lstmLayoutUsesPyTorchNamesAndShapes() {

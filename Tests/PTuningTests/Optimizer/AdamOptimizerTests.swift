@@ -30,7 +30,7 @@ struct AdamOptimizerTests {
         let parameters = FloatBuffer(fixture.start)
         let optimizer = AdamOptimizer(kind: kind, parameterCount: parameters.count, weightDecay: fixture.weightDecay)
         for (step, reference) in expected.enumerated() {
-            let gradient = FloatBuffer(fixture.gradients[step])
+            let gradient = EncoderGradient.dense(FloatBuffer(fixture.gradients[step]))
             let (norm, factor) = clipFactor(gradient, maxNorm: fixture.maxNorm)
             #expect(abs(norm - reference.norm) <= 1e-6 * max(1, reference.norm))
             optimizer.step(parameters: parameters, gradient: gradient, learningRate: fixture.rates[step],
@@ -52,17 +52,17 @@ struct AdamOptimizerTests {
         let start = parameters.array
         let gradients = (0..<3).map { _ in rng.normalBuffer(count: n, std: 1) }
         let optimizer = AdamOptimizer(kind: kind, parameterCount: n, weightDecay: 0.01)
-        for g in gradients { optimizer.step(parameters: parameters, gradient: g, learningRate: 1e-3) }
+        for g in gradients { optimizer.step(parameters: parameters, gradient: .dense(g), learningRate: 1e-3) }
         for i in stride(from: 0, to: n, by: 997) + [n - 1] {
             let alone = FloatBuffer([start[i]])
             let single = AdamOptimizer(kind: kind, parameterCount: 1, weightDecay: 0.01)
-            for g in gradients { single.step(parameters: alone, gradient: FloatBuffer([g[i]]), learningRate: 1e-3) }
+            for g in gradients { single.step(parameters: alone, gradient: .dense(FloatBuffer([g[i]])), learningRate: 1e-3) }
             #expect(alone[0] == parameters[i], "element \(i)")
         }
     }
 
     @Test func clippingLeavesSmallGradientsAlone() {
-        let gradient = FloatBuffer([0.3, -0.4])
+        let gradient = EncoderGradient.dense(FloatBuffer([0.3, -0.4]))
         let (norm, factor) = clipFactor(gradient, maxNorm: 1)
         #expect(abs(norm - 0.5) < 1e-7 && factor == 1)
         let clipped = clipFactor(gradient, maxNorm: 0.25)
@@ -79,13 +79,13 @@ struct AdamOptimizerTests {
         var saved: (parameters: [Float], state: AdamOptimizer.State)?
         for (i, g) in gradients.enumerated() {
             if i == 2 { saved = (straight.array, optimizer.state) }
-            optimizer.step(parameters: straight, gradient: g, learningRate: 1e-3)
+            optimizer.step(parameters: straight, gradient: .dense(g), learningRate: 1e-3)
         }
         let resumed = FloatBuffer(saved!.parameters)
         let restored = AdamOptimizer(kind: .adam, parameterCount: 16, weightDecay: 5e-4)
         restored.restore(saved!.state)
         #expect(restored.stepCount == 2)
-        for g in gradients[2...] { restored.step(parameters: resumed, gradient: g, learningRate: 1e-3) }
+        for g in gradients[2...] { restored.step(parameters: resumed, gradient: .dense(g), learningRate: 1e-3) }
         #expect(resumed.array.map(\.bitPattern) == straight.array.map(\.bitPattern))
         #expect(restored.state == optimizer.state)
     }
@@ -101,11 +101,11 @@ struct AdamOptimizerTests {
         let optimizers = (0..<2).map { _ in AdamOptimizer(kind: kind, parameterCount: 1_000, weightDecay: 0.01) }
         for g in gradients {
             let first = FloatBuffer(g)
-            let kept = FloatBuffer(g)
+            let kept = EncoderGradient.dense(FloatBuffer(g))
             let (_, factor) = clipFactor(kept, maxNorm: 1)
             #expect(factor < 1)
             for i in 0..<first.count { first[i] *= factor }
-            optimizers[0].step(parameters: clipped, gradient: first, learningRate: 1e-2)
+            optimizers[0].step(parameters: clipped, gradient: .dense(first), learningRate: 1e-2)
             optimizers[1].step(parameters: scaled, gradient: kept, learningRate: 1e-2, gradientScale: factor)
             #expect(kept.array == g)
         }
@@ -122,7 +122,6 @@ struct AdamOptimizerTests {
             for _ in 0..<3 {
                 let table = encoder.forward()
                 let dTable = rng.normalBuffer(count: table.count, std: 1)
-                encoder.zeroGradient()
                 encoder.backward(dTable)
                 optimizer.step(parameters: encoder.parameters, gradient: encoder.gradient, learningRate: 1e-3,
                                gradientScale: clipFactor(encoder.gradient, maxNorm: 1).factor)
