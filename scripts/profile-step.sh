@@ -32,7 +32,7 @@ groups = [
     ("int8 products (kernels, panel packing, operand quantizing, widening)", r"ptune_i8_|\bi8_tile\b|\brows(8|16)_|\bwiden_row_blocks_"),
     ("output head in Q8_0 row blocks (few-row products)", r"ptune_row_blocks"),
     ("attention (scores, softmax, weighted sums)", r"Attention|Softmax|ptune_attention|ptune_softmax|ptune_vector_exp"),
-    ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|ptune_adam|gradientNorm|ptune_sum_squares|MLPHead|Linear|sgemv"),
+    ("prompt encoder (LSTM with its sgemv, MLP head, clipping, AdamW)", r"LSTM|AdamOptimizer|ptune_adam|EncoderGradient|ProductFactors|ptune_sum_squares|MLPHead|Linear|sgemv"),
     ("OpenBLAS sgemm (fp32 projections, attention products, head)", r"sgemm|openblas"),
     ("RMSNorm, SwiGLU, rotary, copies", r"RMSNorm|ptune_rms_norm|SwiGLU|GatedActivation|ptune_gated|rotate|Rotary|Elementwise|memmove|memset|memcpy|Vector"),
     ("kernel (scheduling, faults)", r"\[kernel|\[k\]"),

@@ -40,33 +40,31 @@ TARGET double NAME(ptune_sum_squares)(const float *x, long count) {
     return sum;
 }
 
-// g [count, chunk]: row i (i < count <= 4) holds, for j < n, the sum over t < depth of
+// g [count, chunk]: row i (i < count <= ROWS_AT_ONCE) holds, for j < n, the sum over t < depth of
 // a[t * a_stride + i] * b[t * b_stride + j], t in order, the first term a product and each later one
 // added (no fused multiply-adds), so every element's bits are those of the same sum one value at a time;
-// all zeros when depth is 0. Four rows at a time: each vector of b loaded once for four independent
-// chains of additions.
-enum { PRODUCT_ROWS = 4, PRODUCT_CHUNK = 2048 };
+// all zeros when depth is 0. ROWS_AT_ONCE rows at a time: each vector of b loaded once for as many
+// independent chains of additions; a chunk of columns is 32 KB of g.
+enum { PRODUCT_CHUNK = 8192 / ROWS_AT_ONCE };
 
 TARGET __attribute__((always_inline)) static inline void NAME(product_rows)(float g[][PRODUCT_CHUNK], long count,
                                                                           const float *a, long a_stride,
                                                                           const float *b, long b_stride, long depth,
                                                                           long n) {
     // Rows past count repeat the last one and are not stored.
-    const long r1 = count > 1 ? 1 : 0, r2 = count > 2 ? 2 : count - 1, r3 = count > 3 ? 3 : count - 1;
+    long row[ROWS_AT_ONCE];
+    for (long i = 0; i < ROWS_AT_ONCE; i++) row[i] = i < count ? i : count - 1;
     for (long j = 0; j < n; j += 16) {
         const long w = n - j;
-        v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        v16f sums[ROWS_AT_ONCE] = {{0}};
         for (long t = 0; t < depth; t++) {
             const float *at = a + t * a_stride;
             const v16f bt = NAME(load)(b + t * b_stride + j, w);
-            const v16f t0 = at[0] * bt, t1 = at[r1] * bt, t2 = at[r2] * bt, t3 = at[r3] * bt;
-            if (t == 0) {
-                s0 = t0, s1 = t1, s2 = t2, s3 = t3;
-            } else {
-                s0 = s0 + t0, s1 = s1 + t1, s2 = s2 + t2, s3 = s3 + t3;
+            for (long i = 0; i < ROWS_AT_ONCE; i++) {
+                const v16f term = at[row[i]] * bt;
+                sums[i] = t == 0 ? term : sums[i] + term;
             }
         }
-        const v16f sums[PRODUCT_ROWS] = {s0, s1, s2, s3};
         for (long i = 0; i < count; i++) NAME(store)(g[i] + j, sums[i], w);
     }
 }
@@ -74,9 +72,9 @@ TARGET __attribute__((always_inline)) static inline void NAME(product_rows)(floa
 TARGET void NAME(ptune_adam_update_product)(float *p, float *m, float *v, const float *a, const float *b, long depth,
                                             long rows, long columns, long row_begin, long row_end,
                                             const ptune_adam_constants *k) {
-    float g[PRODUCT_ROWS][PRODUCT_CHUNK] __attribute__((aligned(64)));
-    for (long r = row_begin; r < row_end; r += PRODUCT_ROWS) {
-        const long count = row_end - r < PRODUCT_ROWS ? row_end - r : PRODUCT_ROWS;
+    float g[ROWS_AT_ONCE][PRODUCT_CHUNK] __attribute__((aligned(64)));
+    for (long r = row_begin; r < row_end; r += ROWS_AT_ONCE) {
+        const long count = row_end - r < ROWS_AT_ONCE ? row_end - r : ROWS_AT_ONCE;
         for (long c = 0; c < columns; c += PRODUCT_CHUNK) {
             const long n = columns - c < PRODUCT_CHUNK ? columns - c : PRODUCT_CHUNK;
             NAME(product_rows)(g, count, a + r, rows, b + c, columns, depth, n);
@@ -111,5 +109,5 @@ TARGET double NAME(ptune_sum_squares_of_product)(const float *a, const float *b,
             sum += s == t ? term : 2 * term;
         }
     }
-    return sum > 0 ? sum : 0;
+    return sum < 0 ? 0 : sum;
 }

@@ -106,10 +106,13 @@ import Testing
                                                  decayed: 0.999, step_size: 1e-3, correction2: 0.1)
             ptune_adam_update(&p, Array(adam[93..<124]), &m, &v, 31, &constants)
             all += p + m + v
-            // The same with the gradient as a product: rows 1..<3 of a [4, 31] matrix, depth 3 (a [3, 4], b [3, 31]).
+            // The same with the gradient as a product: rows 1..<3, then row 3, of a [4, 31] matrix, depth 3
+            // (a [3, 4], b [3, 31]).
             var (pp, mp, vp) = (Array(adam[..<124]), Array(adam.reversed()), adam.map { $0 * $0 })
-            ptune_adam_update_product(&pp, &mp, &vp, Array(dOut[..<12]), Array(dOut[12..<105]), 3, 4, 31, 1, 3,
-                                      &constants)
+            for rows in [1..<3, 3..<4] {
+                ptune_adam_update_product(&pp, &mp, &vp, Array(dOut[..<12]), Array(dOut[12..<105]), 3, 4, 31,
+                                          rows.lowerBound, rows.upperBound, &constants)
+            }
             all += pp + mp + vp
             squares[Self.names[Int(kernel)]] = ptune_sum_squares(dOut, dOut.count).bitPattern
             productSquares[Self.names[Int(kernel)]] =

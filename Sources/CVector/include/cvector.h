@@ -138,7 +138,8 @@ void ptune_adam_update_product(float *p, float *m, float *v, const float *a, con
 
 /// The squared Frobenius norm of a^T b (a [depth, rows], b [depth, columns]) in double without forming it:
 /// the sum over s, t of (a a^T)[s, t] * (b b^T)[s, t], each of those dot products summed as
-/// ptune_sum_squares sums; 0 when rounding makes the sum negative.
+/// ptune_sum_squares sums; 0 when rounding makes the sum negative, NaN when a factor holds a NaN or an
+/// infinity that meets a zero or an opposite infinity.
 double ptune_sum_squares_of_product(const float *a, const float *b, long depth, long rows, long columns);
 
 #endif

@@ -40,8 +40,9 @@ struct EncoderBackwardTests {
         #expect(relativeError(EncoderSettings(kind: .lstm, hiddenSize: 6), count: 4, width: 8, sample: 300) < 1e-2)
     }
 
-    @Test func backwardSetsTheGradient() {
-        let encoder = makePromptEncoder(settings: EncoderSettings(kind: .lstm), count: 3, width: 8, seed: 2,
+    @Test(arguments: EncoderKind.allCases)
+    func backwardSetsTheGradient(kind: EncoderKind) {
+        let encoder = makePromptEncoder(settings: EncoderSettings(kind: kind), count: 3, width: 8, seed: 2,
                                         initialRows: nil)
         var rng = SeededGenerator(seed: 3)
         let r = rng.normalBuffer(count: 24, std: 1)

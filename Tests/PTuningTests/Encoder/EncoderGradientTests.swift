@@ -54,6 +54,16 @@ struct EncoderGradientTests {
         #expect(optimizers[0].state == optimizers[1].state)
     }
 
+    /// A NaN in a factor, or infinities that meet, make the norm NaN, so that clipping does not hide them.
+    @Test(arguments: [Float.nan, .infinity])
+    func aFactorThatIsNotFiniteGivesANormThatIsNot(value: Float) {
+        let gradient = factoredGradient(depth: 2, seed: 4)
+        let f = gradient.factors(at: 5)
+        f.a[0] = value
+        f.a[37] = -value
+        #expect(!gradient.norm.isFinite)
+    }
+
     @Test func zeroClearsValuesAndFactors() {
         let gradient = factoredGradient(depth: 4, seed: 3)
         #expect(gradient.norm > 0)
