@@ -27,18 +27,21 @@ TARGET void NAME(ptune_adam_update)(float *p, const float *g, float *m, float *v
     }
 }
 
-TARGET double NAME(ptune_sum_squares)(const float *x, long count) {
+// The sum of x[i] * y[i] for i < count in double: element i in lane i mod 16, the lanes then added in order.
+TARGET __attribute__((always_inline)) static inline double NAME(dot_double)(const float *x, const float *y, long count) {
     v16d lanes = {0};
     long i = 0;
     for (; i + 16 <= count; i += 16) {
-        v16d v = __builtin_convertvector(NAME(load)(x + i, 16), v16d);
-        lanes = lanes + v * v;
+        lanes = lanes + __builtin_convertvector(NAME(load)(x + i, 16), v16d) *
+                        __builtin_convertvector(NAME(load)(y + i, 16), v16d);
     }
-    for (; i < count; i++) lanes[i % 16] += (double)x[i] * (double)x[i];
+    for (; i < count; i++) lanes[i % 16] += (double)x[i] * (double)y[i];
     double sum = 0;
     for (int lane = 0; lane < 16; lane++) sum += lanes[lane];
     return sum;
 }
+
+TARGET double NAME(ptune_sum_squares)(const float *x, long count) { return NAME(dot_double)(x, x, count); }
 
 // g [count, chunk]: row i (i < count <= ROWS_AT_ONCE) holds, for j < n, the sum over t < depth of
 // a[t * a_stride + i] * b[t * b_stride + j], t in order, the first term a product and each later one
@@ -84,20 +87,6 @@ TARGET void NAME(ptune_adam_update_product)(float *p, float *m, float *v, const 
             }
         }
     }
-}
-
-// The sum of x[i] * y[i] for i < count in double: element i in lane i mod 16, the lanes then added in order.
-TARGET __attribute__((always_inline)) static inline double NAME(dot_double)(const float *x, const float *y, long count) {
-    v16d lanes = {0};
-    long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        lanes = lanes + __builtin_convertvector(NAME(load)(x + i, 16), v16d) *
-                        __builtin_convertvector(NAME(load)(y + i, 16), v16d);
-    }
-    for (; i < count; i++) lanes[i % 16] += (double)x[i] * (double)y[i];
-    double sum = 0;
-    for (int lane = 0; lane < 16; lane++) sum += lanes[lane];
-    return sum;
 }
 
 TARGET double NAME(ptune_sum_squares_of_product)(const float *a, const float *b, long depth, long rows, long columns) {
