@@ -65,7 +65,9 @@ static inline void widen_block(const int8_t *values, float scale, int has_offset
 // Rows of W in row blocks widened: the same code compiled for each instruction set (below), so that
 // the compiler vectorizes each block's 32 values with the widest one; every version computes the same
 // values. Each row's offsets are widened from f16 first, up to 64 blocks at a time; the whole blocks
-// of a group run in a loop of their own, only a last block cut short outside it.
+// of a group run in a loop of their own, only a last block cut short outside it. Blocks with and without
+// offsets take a loop each, so that neither tests for an offset per block: one loop testing measured
+// 3-5% slower with the matrix in cache (one thread, Zen 4).
 __attribute__((always_inline))
 static inline void widen_row_blocks(const int8_t *W, const float *scales, const uint16_t *offsets, long columns,
                                     long first, long count, long column, long span, float *out, long ldo) {
