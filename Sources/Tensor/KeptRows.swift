@@ -4,7 +4,7 @@ import CInt8
 /// Rows a forward pass keeps for its backward pass, [slots, rows, width]: in fp32, or encoded (bf16,
 /// half the memory; int8 per block of 32 with a scale each, 1.125 bytes a value) beside a one-slot
 /// fp32 working copy. The forward pass writes a slot's rows into `working(slot:)` and then calls
-/// `keep`; the backward pass reads them from `kept(slot:count:)`, decoded into the working copy when
+/// `keep`; the backward pass reads them from `kept(slot:_:)`, decoded into the working copy when
 /// they are encoded (so the working copy of the slot read last is the only fp32 one).
 public final class KeptRows {
     /// How kept rows are stored.
@@ -91,13 +91,16 @@ public final class KeptRows {
         }
     }
 
-    /// Slot `s`'s first `count` rows as kept, [count, width] in fp32.
-    public func kept(slot s: Int, count: Int) -> UnsafePointer<Float> {
-        let out = working(slot: s)
-        precondition(count <= rows, "\(count) rows read from a slot of \(rows)")
+    /// Rows `range` of slot `s` as kept, [range.count, width] in fp32 (in the working copy, at the
+    /// rows' own offset).
+    public func kept(slot s: Int, _ range: Range<Int>) -> UnsafePointer<Float> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) read from a slot of \(rows)")
+        let out = working(slot: s) + range.lowerBound * width
         if encoding != .fp32 {
-            let width = width
-            parallelFor(count, minChunk: 16) { part in decode(slot: s, part, into: out + part.lowerBound * width) }
+            let (width, first) = (width, range.lowerBound)
+            parallelFor(range.count, minChunk: 16) { part in
+                decode(slot: s, first + part.lowerBound..<first + part.upperBound, into: out + part.lowerBound * width)
+            }
         }
         return UnsafePointer(out)
     }
@@ -105,7 +108,7 @@ public final class KeptRows {
     /// Rows `range` of slot `s` as kept, [range.count, width] in fp32, decoded on the calling thread
     /// alone into its own buffer when they are encoded (valid until the thread's next call): for a
     /// product's operand made a block of rows at a time inside a parallel region. The values of
-    /// `kept(slot:count:)`, bit for bit.
+    /// `kept(slot:_:)`, bit for bit.
     public func rows(slot s: Int, _ range: Range<Int>) -> UnsafePointer<Float> {
         precondition(s >= 0 && s < slots && range.lowerBound >= 0 && range.upperBound <= rows,
                      "rows \(range) of slot \(s) outside \(slots) slots of \(rows)")

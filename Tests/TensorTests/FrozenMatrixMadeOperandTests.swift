@@ -80,12 +80,12 @@ struct FrozenMatrixMadeOperandTests {
         }
         let dOut = rng.normalBuffer(count: m * width, std: 1)
         let dGateUp = FloatBuffer(count: m * 2 * width)
-        GatedActivation.silu.backward(gateUp: kept.kept(slot: 0, count: m), dOut: dOut.pointer, rows: m, width: width,
+        GatedActivation.silu.backward(gateUp: kept.kept(slot: 0, 0..<m), dOut: dOut.pointer, rows: m, width: width,
                                       dGateUp: dGateUp.pointer)
         let written = FloatBuffer(count: m * hidden), made = FloatBuffer(count: m * hidden)
         let staging = FloatBuffer(count: m * 2 * width)
         matrix.backward(dGateUp.pointer, count: m, into: written.pointer)
-        _ = kept.kept(slot: 1, count: m)
+        _ = kept.kept(slot: 1, 0..<m)
         matrix.backward(.made({ first, count, out in
             GatedActivation.silu.backwardOnThisThread(gateUp: kept.rows(slot: 0, first..<first + count),
                                                       dOut: dOut.pointer + first * width, rows: count, width: width,

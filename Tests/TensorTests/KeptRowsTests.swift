@@ -18,7 +18,7 @@ struct KeptRowsTests {
         let kept = KeptRows(slots: 3, rows: 5, width: 7, encoding: .fp32)
         let written = Self.fill(kept, count: 5, seed: 1)
         for s in 0..<3 {
-            #expect(Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 5), count: 35)) == written[s])
+            #expect(Array(UnsafeBufferPointer(start: kept.kept(slot: s, 0..<5), count: 35)) == written[s])
         }
         #expect(kept.byteCount == 4 * 3 * 5 * 7)
     }
@@ -29,7 +29,7 @@ struct KeptRowsTests {
         let kept = KeptRows(slots: 3, rows: 40, width: 33, encoding: .bf16)
         let written = Self.fill(kept, count: 37, seed: 2)
         for s in [2, 0, 1, 0] {
-            let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 37), count: 37 * 33))
+            let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, 0..<37), count: 37 * 33))
             #expect(back == written[s].map(BF16Rounding.round))
             #expect(back != written[s])
         }
@@ -44,7 +44,7 @@ struct KeptRowsTests {
         let kept = KeptRows(slots: 3, rows: rows, width: width, encoding: .int8)
         let written = Self.fill(kept, count: 37, seed: 3)
         for s in [2, 0, 1, 0] {
-            let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, count: 37), count: 37 * width))
+            let back = Array(UnsafeBufferPointer(start: kept.kept(slot: s, 0..<37), count: 37 * width))
             #expect(back != written[s])
             for r in 0..<37 {
                 for first in [0, 32] {
@@ -60,25 +60,30 @@ struct KeptRowsTests {
         row.update(from: written[1], count: 37 * width)
         row.update(repeating: 0, count: 32)
         kept.keep(slot: 1, count: 37)
-        let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, count: 37), count: 37 * width))
+        let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, 0..<37), count: 37 * width))
         #expect(back[0..<32].allSatisfy { $0 == 0 } && back[32..<width].contains { $0 != 0 })
     }
 
-    /// Any rows of a slot, read on the calling thread alone (as a product's operand maker reads them),
-    /// are the values `kept` gives, bit for bit, in every encoding.
+    /// Any rows of a slot, read on the calling thread alone (as a product's operand maker reads them)
+    /// or as a range with `kept`, are the values `kept` gives for the whole slot, bit for bit, in every
+    /// encoding.
     @Test(arguments: [KeptRows.Encoding.fp32, .bf16, .int8])
     func rowsOfASlotAreTheKeptValues(encoding: KeptRows.Encoding) {
         let (rows, width) = (40, 45)
         let kept = KeptRows(slots: 3, rows: rows, width: width, encoding: encoding)
         _ = Self.fill(kept, count: 37, seed: 4)
-        let wholes = (0..<3).map { Array(UnsafeBufferPointer(start: kept.kept(slot: $0, count: 37), count: 37 * width)) }
+        let wholes = (0..<3).map { Array(UnsafeBufferPointer(start: kept.kept(slot: $0, 0..<37), count: 37 * width)) }
         for s in [2, 0, 1] {
             // The working copy last decoded holds another slot, so rows of this one must be its own.
-            _ = kept.kept(slot: (s + 1) % 3, count: 37)
+            _ = kept.kept(slot: (s + 1) % 3, 0..<37)
             let whole = wholes[s]
             for range in [0..<16, 16..<37, 5..<6, 30..<37] {
+                let expected = Array(whole[(range.lowerBound * width)..<(range.upperBound * width)])
                 let part = Array(UnsafeBufferPointer(start: kept.rows(slot: s, range), count: range.count * width))
-                #expect(part == Array(whole[(range.lowerBound * width)..<(range.upperBound * width)]), "slot \(s), rows \(range)")
+                #expect(part == expected, "slot \(s), rows \(range)")
+                _ = kept.kept(slot: (s + 1) % 3, 0..<37)
+                let keptRange = Array(UnsafeBufferPointer(start: kept.kept(slot: s, range), count: range.count * width))
+                #expect(keptRange == expected, "slot \(s), kept rows \(range)")
             }
         }
     }

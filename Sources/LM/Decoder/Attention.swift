@@ -127,9 +127,12 @@ struct Attention {
     ///   dP = dY Vᵀ, dV += Pᵀ dY, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = scale·dS K, dK += scale·dSᵀ Q.
     /// Several segments add into the dK and dV of a context they share, so each lane adds those into
     /// its own [N, 2·nkv·d] area of `lanes` and the areas are summed in at the end.
-    /// One lane per scratch in `lanes`, as in `forward`.
+    /// One lane per scratch in `lanes`, as in `forward`. With `firstRow`, only rows firstRow..<N of
+    /// dqkv are written: segments before it are skipped, and so are the dK and dV of the key blocks
+    /// before it (rows that are not differentiated, `InputGradient.embeddingRows`).
     func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, batch: DecoderBatch, window: Int?,
-                  dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch], kept: UnsafePointer<Float>? = nil) {
+                  dqkv: UnsafeMutablePointer<Float>, lanes: [Scratch], kept: UnsafePointer<Float>? = nil,
+                  firstRow: Int = 0) {
         let segments = batch.segments
         let (W, Q, d, scale) = (rowWidth, queryWidth, headDim, scale)
         let KV = 2 * kvWidth
@@ -137,8 +140,8 @@ struct Attention {
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
-        let order = Self.costliestFirst(segments)
-        let count = segments.count * kvHeadCount
+        let order = Self.costliestFirst(segments).filter { segments[$0].rows.lowerBound >= firstRow }
+        let count = order.count * kvHeadCount
         precondition(!lanes.isEmpty, "at least one scratch")
         let laneTotal = min(lanes.count, count)
         let offsets = keptOffsets(segments)
@@ -180,7 +183,7 @@ struct Attention {
                     let queries = qkv + s.rows.lowerBound * W + h * d
                     AttentionProducts.scores(m: m, n: width, d: d, a: dy, lda: Q, bt: valuesT,
                                              ldbt: Self.transposedStride(s), into: scores, ldc: width, causalOffset: C)
-                    for (i, (block, column, offset)) in blocks.enumerated() {
+                    for (i, (block, column, offset)) in blocks.enumerated() where block.upperBound > firstRow {
                         let (dKeys, ld, beta) = keyGradient(i, first: first)
                         AttentionProducts.weightedTransposed(m: m, n: block.count, d: d, p: p + column, ldp: width,
                                                              x: dy, ldx: Q, beta: beta, into: dKeys + kvWidth, ldg: ld,
@@ -193,6 +196,7 @@ struct Attention {
                                                    ldp: width, x: keys, ldx: W, beta: i == 0 ? 0 : 1,
                                                    into: dqkv + s.rows.lowerBound * W + h * d, ldy: W,
                                                    causalOffset: offset)
+                        guard block.upperBound > firstRow else { continue }
                         let (dKeys, ld, beta) = keyGradient(i, first: first)
                         AttentionProducts.weightedTransposed(m: m, n: block.count, d: d, alpha: scale,
                                                              p: scores + column, ldp: width, x: queries, ldx: W,
@@ -203,7 +207,9 @@ struct Attention {
         }
         for lane in 0..<laneTotal {
             for rows in shared {
-                for r in rows { Vector.axpy(1, areas[lane] + r * KV, dqkv + r * W + Q, KV) }
+                for r in max(rows.lowerBound, firstRow)..<max(rows.upperBound, firstRow) {
+                    Vector.axpy(1, areas[lane] + r * KV, dqkv + r * W + Q, KV)
+                }
             }
         }
     }

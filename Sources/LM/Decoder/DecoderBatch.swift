@@ -38,6 +38,9 @@ public struct DecoderBatch: Sendable {
     public let rowPositions: [Int]
     /// The rows of the segments that later segments attend to as context.
     public let sharedRows: [Range<Int>]
+    /// The first rows, 0..<embeddingFreeRows: each sequence's inputs before its first `.embedding`,
+    /// which no caller-given vector reaches (packed before every other row).
+    public let embeddingFreeRows: Int
     private let rows: [[Int]]
 
     /// The longest segment, in rows, that attention takes whole; longer runs are cut (see
@@ -53,6 +56,7 @@ public struct DecoderBatch: Sendable {
         rowInputs = packing.rowInputs
         rowPositions = packing.rowPositions
         sharedRows = packing.sharedRows
+        embeddingFreeRows = packing.embeddingFreeRows
         rows = packing.rows
     }
 

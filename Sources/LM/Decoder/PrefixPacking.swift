@@ -10,6 +10,10 @@
 /// the ones before it as context. Attention then computes a segment's scores only up to its last
 /// row instead of over the whole causal square: for one 512-row sequence cut at 128 rows, 62.5% of
 /// the square.
+///
+/// Every row before a sequence's first `.embedding` input is laid out before all the others (its
+/// branch is cut there, the rest continuing from it as context), so the rows no caller-given vector
+/// reaches are the first `embeddingFreeRows`: a backward pass to those vectors skips them.
 struct PrefixPacking {
     private(set) var segments: [DecoderBatch.Segment] = []
     /// rows[b][t]: the packed row of position t of sequence b.
@@ -19,9 +23,14 @@ struct PrefixPacking {
     private(set) var rowPositions: [Int] = []
     /// The segments' rows that later segments read as context.
     private(set) var sharedRows: [Range<Int>] = []
+    /// The number of leading rows that no `.embedding` input precedes in their sequence.
+    private(set) var embeddingFreeRows = 0
 
     private let sequences: [[DecoderInput]]
     private let maxSegmentRows: Int
+    /// While the embedding-free rows are laid out: the branches cut at an `.embedding` input, to be
+    /// placed after them (their members, the depth of the cut, the rows before it).
+    private var deferred: [(members: [Int], depth: Int, context: [Range<Int>])]? = []
 
     init(_ sequences: [[DecoderInput]], maxSegmentRows: Int) {
         precondition(maxSegmentRows > 0, "a segment has at least one row")
@@ -29,10 +38,16 @@ struct PrefixPacking {
         self.maxSegmentRows = maxSegmentRows
         rows = sequences.map { [Int](repeating: 0, count: $0.count) }
         if !sequences.isEmpty { place(Array(sequences.indices), depth: 0, context: []) }
+        embeddingFreeRows = rowInputs.count
+        let cut = deferred ?? []
+        deferred = nil
+        for branch in cut { place(branch.members, depth: branch.depth, context: branch.context) }
     }
 
     /// Places `members`, sequences that agree on their first `depth` inputs whose rows are `context`:
     /// their common continuation becomes one segment, then each group that continues alike in turn.
+    /// While embedding-free rows are laid out, a continuation is cut before its first `.embedding`
+    /// input and the rest deferred.
     private mutating func place(_ members: [Int], depth: Int, context: [Range<Int>]) {
         let first = sequences[members[0]]
         var end = first.count
@@ -42,24 +57,13 @@ struct PrefixPacking {
             while e < min(end, s.count) && s[e] == first[e] { e += 1 }
             end = e
         }
-        var inner = context
-        var last: Range<Int>?
-        if end > depth {
-            let start = rowInputs.count
-            for t in depth..<end {
-                rowInputs.append(first[t])
-                rowPositions.append(t)
-            }
-            for m in members {
-                for t in depth..<end { rows[m][t] = start + t - depth }
-            }
-            for piece in Self.split(start..<start + end - depth, into: maxSegmentRows) {
-                if let previous = last { sharedRows.append(previous) }
-                segments.append(DecoderBatch.Segment(rows: piece, context: inner))
-                inner = Self.appending(piece, to: inner)
-                last = piece
-            }
+        if deferred != nil, let cut = first[depth..<end].firstIndex(where: Self.isEmbedding) {
+            let (inner, last) = lay(members, depth..<cut, context: context)
+            if let last { sharedRows.append(last) }
+            deferred?.append((members, cut, inner))
+            return
         }
+        let (inner, last) = lay(members, depth..<end, context: context)
         var groups: [DecoderInput: [Int]] = [:]
         var order: [DecoderInput] = []
         for m in members where sequences[m].count > end {
@@ -69,6 +73,36 @@ struct PrefixPacking {
         }
         if let last, !order.isEmpty { sharedRows.append(last) }
         for next in order { place(groups[next]!, depth: end, context: inner) }
+    }
+
+    /// Lays out positions `span` common to `members` as segments after `context`: returns the context
+    /// of what follows them and their last segment's rows (nil for an empty span).
+    private mutating func lay(_ members: [Int], _ span: Range<Int>,
+                              context: [Range<Int>]) -> (context: [Range<Int>], last: Range<Int>?) {
+        var inner = context
+        var last: Range<Int>?
+        guard !span.isEmpty else { return (inner, last) }
+        let first = sequences[members[0]]
+        let start = rowInputs.count
+        for t in span {
+            rowInputs.append(first[t])
+            rowPositions.append(t)
+        }
+        for m in members {
+            for t in span { rows[m][t] = start + t - span.lowerBound }
+        }
+        for piece in Self.split(start..<start + span.count, into: maxSegmentRows) {
+            if let previous = last { sharedRows.append(previous) }
+            segments.append(DecoderBatch.Segment(rows: piece, context: inner))
+            inner = Self.appending(piece, to: inner)
+            last = piece
+        }
+        return (inner, last)
+    }
+
+    private static func isEmbedding(_ input: DecoderInput) -> Bool {
+        if case .embedding = input { return true }
+        return false
     }
 
     /// `rows` cut into the fewest runs of at most `limit` rows, as even as possible.

@@ -1,16 +1,31 @@
 import Tensor
 
+/// Which input rows `Transformer.backward` differentiates.
+public enum InputGradient: Sendable {
+    /// Every packed row.
+    case everyRow
+    /// The rows an `.embedding` input reaches, from `DecoderBatch.embeddingFreeRows` on: all that
+    /// P-tuning reads. Every layer's backward skips the rows before (a template's text ahead of its
+    /// first pseudo token), whose gradient is left zero.
+    case embeddingRows
+}
+
 /// The decoder's backward pass, from the logits' gradient to the gradient of its input rows (the
 /// weights are frozen, so no weight gradient is ever formed).
 extension Transformer {
     /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
-    /// returns dInput [N, H], the gradient with respect to every packed input row (a row several
-    /// sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's row).
-    public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer) -> FloatBuffer {
+    /// returns dInput [N, H], the gradient with respect to the packed input rows `inputs` names (a row
+    /// several sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's
+    /// row), zero at the others.
+    public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer, to inputs: InputGradient = .everyRow)
+        -> FloatBuffer {
         precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")
         let acts = pass.activations
         let batch = pass.batch
         let (H, N) = (config.hiddenSize, batch.rowCount)
+        // Rows first..<N are differentiated, n of them.
+        let first = inputs == .everyRow ? 0 : batch.embeddingFreeRows
+        let n = N - first
         let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
         let (kept, slotOf) = (pass.keptRows, pass.slotOfPosition)
@@ -46,17 +61,17 @@ extension Transformer {
             // MLP and output projection: dx holds dOut; dx1 = dOut + norm'ᵀ(Wgateᵀ dGate + Wupᵀ dUp),
             // then dAttention = [norm'ᵀ](dx1) Wo. The last layer ran them on its kept rows only.
             if l < config.layerCount - 1 {
-                mlpBackward(block, slot: s, batchRows: N, rows: N, dx: dx.pointer, acts: acts)
-                let dOutput = sublayerGradient(postNorm: block.sandwich?.attentionOutput, dy: dx.pointer, rows: N,
-                                               saved: acts.attentionOut.pointer + s * N * H,
-                                               rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
-                project(block.output, rows: N) {
-                    block.output.backward(dOutput, count: N, into: dAttention.pointer, scratch: acts.scratch)
+                mlpBackward(block, slot: s, batchRows: N, rows: first..<N, dx: dx.pointer + first * H, acts: acts)
+                let dOutput = sublayerGradient(postNorm: block.sandwich?.attentionOutput, dy: dx.pointer + first * H,
+                                               rows: n, saved: acts.attentionOut.pointer + (s * N + first) * H,
+                                               rstd: acts.attentionOutRstd.pointer + s * N + first, acts: acts)
+                project(block.output, rows: n) {
+                    block.output.backward(dOutput, count: n, into: dAttention.pointer + first * Q, scratch: acts.scratch)
                 }
             } else {
                 dAttention.pointer.update(repeating: 0, count: N * Q)
                 if K > 0 {
-                    mlpBackward(block, slot: s, batchRows: N, rows: K, dx: dKept.pointer, acts: acts)
+                    mlpBackward(block, slot: s, batchRows: N, rows: 0..<K, dx: dKept.pointer, acts: acts)
                     let dOutput = sublayerGradient(postNorm: block.sandwich?.attentionOutput, dy: dKept.pointer, rows: K,
                                                    saved: acts.attentionOut.pointer + s * N * H,
                                                    rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
@@ -72,17 +87,21 @@ extension Transformer {
             // Attention: dx = dx1 + norm'ᵀ(Wqkvᵀ dqkv), dqkv from attention backward, inverse rotation
             // and, in the sandwich layout, the head norms' backward.
             attention.backward(qkv: qkv, dOut: dAttention.pointer, batch: batch, window: config.window(layer: l),
-                               dqkv: dqkv.pointer, lanes: acts.laneScratch(), kept: acts.probabilities(layer: s))
-            rotate(dqkv.pointer, batch: batch, layer: l, inverse: true)
+                               dqkv: dqkv.pointer, lanes: acts.laneScratch(), kept: acts.probabilities(layer: s),
+                               firstRow: first)
+            rotate(dqkv.pointer, batch: batch, layer: l, inverse: true, rows: first..<N)
             if let norms = block.sandwich {
-                normHeadsBackward(dqkv.pointer, norms: norms, rows: N, slot: s, acts: acts, scratch: dAttention.pointer)
+                normHeadsBackward(dqkv.pointer, norms: norms, rows: first..<N, batchRows: N, slot: s, acts: acts,
+                                  scratch: dAttention.pointer)
             }
-            project(block.qkv, rows: N) {
-                block.qkv.backward(dqkv.pointer, count: N, into: dNormed.pointer, scratch: acts.scratch)
+            project(block.qkv, rows: n) {
+                block.qkv.backward(dqkv.pointer + first * W, count: n, into: dNormed.pointer, scratch: acts.scratch)
             }
-            RMSNorm.backward(x: x, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N,
-                             dy: dNormed.pointer, rows: N, width: H, dx: dx.pointer, accumulate: true)
+            RMSNorm.backward(x: x + first * H, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N + first,
+                             dy: dNormed.pointer, rows: n, width: H, dx: dx.pointer + first * H, accumulate: true)
         }
+        // The last layer's kept rows are added in whole; rows the backward skipped stay zero.
+        dx.pointer.update(repeating: 0, count: first * H)
         let scale = config.embeddingScale
         if scale != 1 {
             for i in 0..<N * H { dx[i] *= scale }
@@ -90,14 +109,15 @@ extension Transformer {
         return dx
     }
 
-    /// Backward of the MLP sublayer over `rows` rows of slot `s` (of a batch of N rows): dx [rows, H]
+    /// Backward of the MLP sublayer over rows `rows` of slot `s` (of a batch of N rows): dx [rows, H]
     /// holds dOut and becomes dx1.
-    func mlpBackward(_ block: Block, slot s: Int, batchRows N: Int, rows n: Int, dx: UnsafeMutablePointer<Float>,
+    func mlpBackward(_ block: Block, slot s: Int, batchRows N: Int, rows: Range<Int>, dx: UnsafeMutablePointer<Float>,
                      acts: Activations) {
         let (H, F) = (config.hiddenSize, config.ffnSize)
+        let (n, r) = (rows.count, s * N + rows.lowerBound)
         let (dNormed, dActivated) = (acts.normed, acts.activated)
         let dDown = sublayerGradient(postNorm: block.sandwich?.ffnOutput, dy: dx, rows: n,
-                                     saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N,
+                                     saved: acts.ffnOut.pointer + r * H, rstd: acts.ffnOutRstd.pointer + r,
                                      acts: acts)
         project(block.down, rows: n) {
             block.down.backward(dDown, count: n, into: dActivated.pointer, scratch: acts.scratch)
@@ -105,14 +125,14 @@ extension Transformer {
         // The gate's backward makes the gate/up projection's operand a block of rows at a time, from the
         // kept rows: where the product rounds its operand, dGateUp [n, 2F] is never written whole.
         let (activation, kept, dOut) = (config.architecture.block.activation, acts.gateUp, UnsafePointer(dActivated.pointer))
-        let staging = acts.dGateUp.buffer(of: Float.self, count: n * 2 * F)
+        let (staging, offset) = (acts.dGateUp.buffer(of: Float.self, count: n * 2 * F), rows.lowerBound)
         project(block.gateUp, rows: n) {
             block.gateUp.backward(.made({ first, count, out in
-                activation.backwardOnThisThread(gateUp: kept.rows(slot: s, first..<first + count), dOut: dOut + first * F,
-                                                rows: count, width: F, dGateUp: out)
+                activation.backwardOnThisThread(gateUp: kept.rows(slot: s, offset + first..<offset + first + count),
+                                                dOut: dOut + first * F, rows: count, width: F, dGateUp: out)
             }, staging: staging), count: n, into: dNormed.pointer, scratch: acts.scratch)
         }
-        RMSNorm.backward(x: acts.mid.kept(slot: s, count: n), gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + s * N,
+        RMSNorm.backward(x: acts.mid.kept(slot: s, rows), gain: block.ffnNorm.pointer, rstd: acts.rstd2.pointer + r,
                          dy: dNormed.pointer, rows: n, width: H, dx: dx, accumulate: true)
     }
 

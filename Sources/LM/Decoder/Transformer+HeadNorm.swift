@@ -28,18 +28,20 @@ extension Transformer {
         }
     }
 
-    /// The backward of `normHeads`: the query and key columns of dqkv [N, W], the gradient of the normed
-    /// heads, become the gradient of the heads before it. `scratch` holds at least N·nh·d floats.
-    func normHeadsBackward(_ dqkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows N: Int, slot s: Int,
-                           acts: Activations, scratch: UnsafeMutablePointer<Float>) {
-        let (W, d) = (attention.rowWidth, config.headDim)
+    /// The backward of `normHeads` over rows `rows` of a batch of N: their query and key columns of dqkv
+    /// [N, W], the gradient of the normed heads, become the gradient of the heads before it. `scratch`
+    /// holds at least rows.count·nh·d floats.
+    func normHeadsBackward(_ dqkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows: Range<Int>, batchRows N: Int,
+                           slot s: Int, acts: Activations, scratch: UnsafeMutablePointer<Float>) {
+        let (W, d, first, n) = (attention.rowWidth, config.headDim, rows.lowerBound, rows.count)
         var raw = acts.headsRaw.pointer + s * N * (config.queryWidth + config.kvWidth)
         var rstd = acts.headsRstd.pointer + s * N * (config.headCount + config.kvHeadCount)
+        let gradient = dqkv + first * W
         for part in headParts(norms) {
-            Self.copyColumns(N, part.width, from: dqkv + part.offset, stride: W, into: scratch, stride: part.width)
-            RMSNorm.backward(x: raw, gain: part.gain.pointer, rstd: rstd, dy: scratch, rows: N * part.heads, width: d,
-                             dx: scratch, accumulate: false)
-            Self.copyColumns(N, part.width, from: scratch, stride: part.width, into: dqkv + part.offset, stride: W)
+            Self.copyColumns(n, part.width, from: gradient + part.offset, stride: W, into: scratch, stride: part.width)
+            RMSNorm.backward(x: raw + first * part.width, gain: part.gain.pointer, rstd: rstd + first * part.heads,
+                             dy: scratch, rows: n * part.heads, width: d, dx: scratch, accumulate: false)
+            Self.copyColumns(n, part.width, from: scratch, stride: part.width, into: gradient + part.offset, stride: W)
             raw += N * part.width
             rstd += N * part.heads
         }

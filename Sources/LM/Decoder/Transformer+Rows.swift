@@ -51,15 +51,15 @@ extension Transformer {
         }
     }
 
-    /// Rotates the query and key heads of every row of qkv [N, W] by its position in its sequence,
-    /// with layer `l`'s rotary base.
-    func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, layer l: Int, inverse: Bool) {
+    /// Rotates the query and key heads of rows `rows` of qkv [N, W] by their positions in their
+    /// sequences, with layer `l`'s rotary base.
+    func rotate(_ qkv: UnsafeMutablePointer<Float>, batch: DecoderBatch, layer l: Int, inverse: Bool, rows: Range<Int>) {
         let W = attention.rowWidth
         let heads = config.headCount + config.kvHeadCount
         let rotary = config.window(layer: l) != nil ? localRotary ?? self.rotary : self.rotary
-        let positions = batch.rowPositions
-        parallelFor(positions.count, minChunk: 16) { range in
-            for r in range {
+        let (positions, first) = (batch.rowPositions, rows.lowerBound)
+        parallelFor(rows.count, minChunk: 16) { range in
+            for r in first + range.lowerBound..<first + range.upperBound {
                 // Query heads and key heads are adjacent columns, so one call rotates both.
                 rotary.rotate(qkv + r * W, heads: heads, position: positions[r], inverse: inverse)
             }

@@ -207,7 +207,7 @@ public final class Transformer: @unchecked Sendable {
         }
         if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
         if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
-        rotate(qkv, batch: batch, layer: l, inverse: false)
+        rotate(qkv, batch: batch, layer: l, inverse: false, rows: 0..<N)
         attention.forward(qkv: qkv, batch: batch, window: config.window(layer: l), lanes: acts.laneScratch(),
                           out: acts.attention.pointer, keep: acts.probabilities(layer: s))
     }

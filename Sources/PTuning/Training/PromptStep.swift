@@ -81,7 +81,7 @@ public final class PromptStep {
         let batch = inputs(table)
         let pass = transformer.forward(batch.batch, logitsAt: batch.positions, saveForBackward: true)
         let (loss, dLogits) = batch.loss(pass.logits)
-        let dInput = transformer.backward(pass, logitGradient: dLogits)
+        let dInput = transformer.backward(pass, logitGradient: dLogits, to: .embeddingRows)
         dTable.zero()
         batch.batch.accumulateEmbeddingGradient(dInput, width: promptEncoder.width, into: dTable)
         timed(&encoder.backward) { promptEncoder.backward(dTable) }

@@ -58,6 +58,42 @@ struct DecoderBatchTests {
         #expect(batch.rowCount == 4)
     }
 
+    /// Every sequence's inputs before its first embedding are laid out first, so the rows no embedding
+    /// reaches are 0..<embeddingFreeRows; each sequence continues from them as context.
+    @Test func inputsBeforeTheFirstEmbeddingArePackedFirst() {
+        let batch = DecoderBatch(sequences: [
+            [.token(1), .token(2), .embedding(0), .token(3)],
+            [.token(1), .token(5), .embedding(0)],
+            [.embedding(0), .token(2)],
+            [.token(9)],
+        ])
+        #expect(batch.embeddingFreeRows == 4)
+        #expect(batch.segments == [
+            DecoderBatch.Segment(rows: 0..<1, context: []),
+            DecoderBatch.Segment(rows: 1..<2, context: [0..<1]),
+            DecoderBatch.Segment(rows: 2..<3, context: [0..<1]),
+            DecoderBatch.Segment(rows: 3..<4, context: []),
+            DecoderBatch.Segment(rows: 4..<6, context: [0..<2]),
+            DecoderBatch.Segment(rows: 6..<7, context: [0..<1, 2..<3]),
+            DecoderBatch.Segment(rows: 7..<9, context: []),
+        ])
+        #expect((0..<4).map { batch.row(sequence: 0, position: $0) } == [0, 1, 4, 5])
+        #expect((0..<3).map { batch.row(sequence: 1, position: $0) } == [0, 2, 6])
+        #expect((0..<2).map { batch.row(sequence: 2, position: $0) } == [7, 8])
+        #expect(batch.rowPositions == [0, 1, 1, 0, 2, 3, 2, 0, 1])
+        #expect(batch.sharedRows == [0..<1, 1..<2, 2..<3])
+    }
+
+    /// Sequences that begin with their embeddings have no embedding-free rows and pack as a plain tree.
+    @Test func sequencesThatBeginWithAnEmbeddingHaveNoEmbeddingFreeRows() {
+        let batch = DecoderBatch(sequences: [[.embedding(0), .token(1), .token(2)], [.embedding(0), .token(1), .token(3)]])
+        #expect(batch.embeddingFreeRows == 0)
+        #expect(batch.segments == [DecoderBatch.Segment(rows: 0..<2, context: []),
+                                   DecoderBatch.Segment(rows: 2..<3, context: [0..<2]),
+                                   DecoderBatch.Segment(rows: 3..<4, context: [0..<2])])
+        #expect(DecoderBatch(tokens: [[1, 2], [3]]).embeddingFreeRows == 3)
+    }
+
     @Test func identicalSequencesShareEveryRow() {
         let batch = DecoderBatch(tokens: [[3, 1, 4], [3, 1, 4]])
         #expect(batch.rowCount == 3)
