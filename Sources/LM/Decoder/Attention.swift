@@ -140,6 +140,8 @@ struct Attention {
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
+        precondition(segments.allSatisfy { $0.rows.upperBound <= firstRow || $0.rows.lowerBound >= firstRow },
+                     "a segment crosses row \(firstRow)")
         let order = Self.costliestFirst(segments).filter { segments[$0].rows.lowerBound >= firstRow }
         let count = order.count * kvHeadCount
         precondition(!lanes.isEmpty, "at least one scratch")
@@ -155,7 +157,11 @@ struct Attention {
             let contextGradient = scores + largestScores
             let (keysT, valuesT) = (contextGradient + areaSize, contextGradient + areaSize + largestKeys)
             areas[lane] = contextGradient
-            for rows in shared { (contextGradient + rows.lowerBound * KV).update(repeating: 0, count: rows.count * KV) }
+            // Rows before firstRow are never summed in: a block that reaches past it still adds there.
+            for rows in shared where rows.upperBound > firstRow {
+                let first = max(rows.lowerBound, firstRow)
+                (contextGradient + first * KV).update(repeating: 0, count: (rows.upperBound - first) * KV)
+            }
             for task in tasks {
                 let index = order[task / kvHeadCount], g = task % kvHeadCount
                 let s = segments[index]

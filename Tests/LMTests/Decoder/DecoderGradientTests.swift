@@ -43,43 +43,68 @@ struct DecoderGradientTests {
         #expect(error < 2e-2, "relative L2 error \(error) for \(c.architecture) \(c.rotaryLayout)")
     }
 
-    /// A backward pass to the embedding rows alone skips every row before a sequence's first embedding
-    /// (some shared, some cut into segments of three): the embeddings get the gradient the whole pass
-    /// gives them, in every precision, with the layers recomputed or not, and the skipped rows get zero.
+    /// Two batches with text before their first embeddings, packed in segments of at most three rows:
+    /// the first's texts partly shared, every row after its cut its own; in the second two sequences
+    /// share their text and their first embedding, so the context of what follows joins rows on both
+    /// sides of the cut into one block, a long run follows the cut, and one sequence has no embedding
+    /// but is scored. With the number of embedding-free rows of each, and whether a context block
+    /// crosses the cut.
+    static let textFirstBatches: [(sequences: [[DecoderInput]], free: Int, crossing: Bool)] = [
+        ([[.token(3), .token(7), .token(2), .embedding(0), .token(5), .embedding(1)],
+          [.token(3), .token(7), .token(9), .embedding(1), .token(2)],
+          [.embedding(2), .token(4), .token(1)],
+          [.token(6), .token(6), .token(6), .token(6), .token(6), .embedding(0), .token(8), .embedding(2)]], 9, false),
+        ([[.token(4), .token(4), .token(2)],
+          [.token(1), .token(2), .embedding(0), .token(3), .token(4), .token(5), .embedding(1), .token(7), .token(9)],
+          [.token(1), .token(2), .embedding(0), .token(8)]], 5, true),
+    ]
+
+    /// A backward pass to the embedding rows alone skips every row before a sequence's first embedding:
+    /// the embeddings get the gradient the whole pass gives them, in every precision, with the layers
+    /// recomputed or not, and the skipped rows get zero.
     @Test(arguments: TinyModel.variants, Precision.allCases)
     func theEmbeddingRowsAloneGetTheWholePassesGradient(_ c: DecoderConfig, precision: Precision) {
         let decoder = TinyModel.decoder(c, precision: precision)
         var rng = SeededGenerator(seed: 31)
         let H = c.hiddenSize
         let embeddings = rng.normalBuffer(count: 3 * H, std: 1)
-        let sequences: [[DecoderInput]] = [
-            [.token(3), .token(7), .token(2), .embedding(0), .token(5), .embedding(1)],
-            [.token(3), .token(7), .token(9), .embedding(1), .token(2)],
-            [.embedding(2), .token(4), .token(1)],
-            [.token(6), .token(6), .token(6), .token(6), .token(6), .embedding(0), .token(8), .embedding(2)],
-        ]
-        let positions = sequences.indices.map { LogitPosition(sequence: $0, position: sequences[$0].count - 1) }
-        let g = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
-        let batch = DecoderBatch(sequences: sequences, embeddings: embeddings, maxSegmentRows: 3)
-        let free = batch.embeddingFreeRows
-        #expect(free == 9)
-        var gradients: [[Float]] = []
-        var inputRows: [[Float]] = []
-        for (inputs, recompute) in [(InputGradient.everyRow, false), (.embeddingRows, false), (.embeddingRows, true)] {
-            decoder.recomputesActivations = recompute
-            let pass = decoder.forward(batch, logitsAt: positions, saveForBackward: true)
-            let dInput = decoder.backward(pass, logitGradient: g, to: inputs)
-            let dEmbeddings = FloatBuffer(count: embeddings.count)
-            batch.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
-            gradients.append(dEmbeddings.array)
-            inputRows.append(dInput.array)
+        for (sequences, free, crossing) in Self.textFirstBatches {
+            let positions = sequences.indices.map { LogitPosition(sequence: $0, position: sequences[$0].count - 1) }
+            let g = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
+            let batch = DecoderBatch(sequences: sequences, embeddings: embeddings, maxSegmentRows: 3)
+            #expect(batch.embeddingFreeRows == free)
+            #expect(crossing == batch.segments.contains { $0.context.contains { $0.contains(free - 1) && $0.contains(free) } })
+            var gradients: [[Float]] = []
+            var inputRows: [[Float]] = []
+            for (inputs, recompute) in [(InputGradient.everyRow, false), (.embeddingRows, false), (.embeddingRows, true)] {
+                decoder.recomputesActivations = recompute
+                let pass = decoder.forward(batch, logitsAt: positions, saveForBackward: true)
+                let dInput = decoder.backward(pass, logitGradient: g, to: inputs)
+                let dEmbeddings = FloatBuffer(count: embeddings.count)
+                batch.accumulateEmbeddingGradient(dInput, width: H, into: dEmbeddings)
+                gradients.append(dEmbeddings.array)
+                inputRows.append(dInput.array)
+            }
+            #expect(inputRows[0][0..<free * H].contains { $0 != 0 }, "the whole pass reaches the text rows")
+            #expect(inputRows[1][0..<free * H].allSatisfy { $0 == 0 } && inputRows[2][0..<free * H].allSatisfy { $0 == 0 })
+            #expect(gradients[1] == gradients[2], "recomputed, the same bits")
+            let worst = zip(gradients[0], gradients[1]).map { abs($0 - $1) }.max() ?? 0
+            let size = gradients[0].map(abs).max() ?? 0
+            #expect(size > 0 && worst <= 1e-5 * size, "\(precision): largest difference \(worst) of \(size)")
         }
-        #expect(inputRows[0][0..<free * H].contains { $0 != 0 }, "the whole pass reaches the text rows")
-        #expect(inputRows[1][0..<free * H].allSatisfy { $0 == 0 } && inputRows[2][0..<free * H].allSatisfy { $0 == 0 })
-        #expect(gradients[1] == gradients[2], "recomputed, the same bits")
-        let worst = zip(gradients[0], gradients[1]).map { abs($0 - $1) }.max() ?? 0
-        let size = gradients[0].map(abs).max() ?? 0
-        #expect(size > 0 && worst <= 1e-5 * size, "\(precision): largest difference \(worst) of \(size)")
+    }
+
+    /// A batch without embeddings has no row to differentiate: the backward pass to the embedding rows
+    /// runs no layer and gives zeros.
+    @Test func aBatchWithoutEmbeddingsHasNoEmbeddingGradient() {
+        let c = TinyModel.variants[0]
+        let decoder = TinyModel.decoder(c)
+        let batch = DecoderBatch(tokens: [[1, 2, 3], [1, 4]])
+        #expect(batch.embeddingFreeRows == batch.rowCount)
+        let pass = decoder.forward(batch, logitsAt: [LogitPosition(sequence: 0, position: 2)], saveForBackward: true)
+        let g = FloatBuffer(Array(repeating: 1, count: c.vocabSize))
+        #expect(decoder.backward(pass, logitGradient: g, to: .embeddingRows).array.allSatisfy { $0 == 0 })
+        #expect(decoder.backward(pass, logitGradient: g, to: .everyRow).array.contains { $0 != 0 })
     }
 
     /// The last layer runs only at the distinct logit rows: a position asked for twice gets the same
