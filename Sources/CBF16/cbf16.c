@@ -2,6 +2,7 @@
 // (rounding one value, packing a panel, the portable product).
 #include "cbf16_kernels.h"
 #include "ckernel_support.h"
+#include <stdlib.h>
 #include <string.h>
 
 static int cpu_best(void) {
@@ -26,6 +27,11 @@ int ptune_bf16_kernel(void) { return ptune_kernel_current(&family); }
 int ptune_bf16_use_kernel(int kernel) { return ptune_kernel_use(&family, kernel); }
 
 int ptune_bf16_kernel_asked(void) { return ptune_kernel_asked(&family); }
+
+int ptune_bf16_widening_asked(void) {
+    const char *asked = getenv(family.variable);
+    return asked && strcmp(asked, "widened") == 0;
+}
 
 uint16_t ptune_bf16_round(float value) {
     uint32_t bits;

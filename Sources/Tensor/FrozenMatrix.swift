@@ -44,9 +44,9 @@ public final class FrozenMatrix: @unchecked Sendable {
     /// kernel in use has bf16 dot products (AVX-512 BF16 or AMX; their CPUs have the AVX-512 BW that
     /// re-packs them for the backward product). A forward product then reads them in place, in order,
     /// instead of gathering each panel from rows a row's length apart (one Xeon core, AMX, the model's
-    /// shapes: forward 10-20% faster, backward 5-10%). Elsewhere, and where PTUNE_BF16_KERNEL asks for a
-    /// slower kernel, they stay row-major.
-    public static var bf16InPanels: Bool { ptune_bf16_kernel() >= PTUNE_BF16_AVX512 }
+    /// shapes: forward 10-20% faster, backward 5-10%). Elsewhere, where PTUNE_BF16_KERNEL asks for a
+    /// slower kernel, and where the products widen (`Precision.bf16Widens`), they stay row-major.
+    public static var bf16InPanels: Bool { ptune_bf16_kernel() >= PTUNE_BF16_AVX512 && !Precision.bf16Widens }
 
     /// W as `source` writes it: with `.bf16` or `.int8` a block of rows at a time, each rounded as it
     /// comes, so the whole matrix never exists in fp32; bf16 in panels as `bf16InPanels` says.

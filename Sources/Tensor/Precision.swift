@@ -26,7 +26,8 @@ public enum Precision: String, Sendable, CaseIterable {
 
     /// The bf16 kernels: AMX BF16 tiles, else AVX-512 BF16, else AVX2 with FMA, else portable C
     /// (`PTUNE_BF16_KERNEL`: portable, avx2, avx512 or amx asks for a slower one, and on a CPU without
-    /// AVX-512 BF16 for a register kernel instead of `bf16Widens`). AMX's sums round in another order
+    /// AVX-512 BF16 for a register kernel instead of `bf16Widens`; widened asks for `bf16Widens` on
+    /// any CPU). AMX's sums round in another order
     /// than the others', which give the same bits (and may differ between AMX models).
     public static let bf16Kernels = KernelFamily(names: ["portable", "avx2", "avx512-bf16", "amx-bf16"],
                                                  current: { ptune_bf16_kernel() }, best: { ptune_bf16_best_kernel() },
@@ -53,12 +54,14 @@ public enum Precision: String, Sendable, CaseIterable {
 
     /// Whether bf16 products, and int8's backward products with a model file's blocks, widen the weights
     /// to fp32 a block at a time and multiply them by sgemm, the operand unrounded: on a CPU without
-    /// AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a kernel by name. The register kernels (AVX2,
-    /// portable) are slower there than sgemm but give the AVX-512 BF16 kernel's bits, for a run that
-    /// must match one on such a CPU exactly; widening gives results within bf16's rounding of them
-    /// (closer to fp32's). Fixed for the process: a kernel chosen with `use` changes which register
-    /// kernel runs, not whether one does.
-    public static let bf16Widens = !hasBF16DotProducts && ptune_bf16_kernel_asked() == 0
+    /// AVX-512 BF16, unless `PTUNE_BF16_KERNEL` asked for a kernel by name, and on any CPU with
+    /// `PTUNE_BF16_KERNEL=widened` (what a CPU without it runs, to run or measure that path anywhere).
+    /// The register kernels (AVX2, portable) are slower there than sgemm but give the AVX-512 BF16
+    /// kernel's bits, for a run that must match one on such a CPU exactly; widening gives results
+    /// within bf16's rounding of them (closer to fp32's). Fixed for the process: a kernel chosen with
+    /// `use` changes which register kernel runs, not whether one does.
+    public static let bf16Widens = ptune_bf16_widening_asked() != 0
+        || (!hasBF16DotProducts && ptune_bf16_kernel_asked() == 0)
 
     /// Whether this CPU has instructions for bf16 dot products (AVX-512 BF16, and AMX BF16 with it).
     public static let hasBF16DotProducts = bf16Kernels.available.contains("avx512-bf16")

@@ -286,13 +286,15 @@ import Testing
         return out
     }
 
-    /// On a CPU without bf16 dot products (and no `PTUNE_BF16_KERNEL`), a bf16 matrix's products widen
-    /// its weights and keep the operand in fp32, as the output head's do: the same bits as a matrix
-    /// built not to round its operand. On an AVX-512 BF16 CPU only the choice is checked; the widened
-    /// arithmetic itself is `widenedProductsKeepTheOperandInFP32`'s on every CPU.
+    /// On a CPU without bf16 dot products (and no `PTUNE_BF16_KERNEL`), or on any CPU with
+    /// `PTUNE_BF16_KERNEL=widened`, a bf16 matrix's products widen its weights and keep the operand in
+    /// fp32, as the output head's do: the same bits as a matrix built not to round its operand.
+    /// Otherwise only the choice is checked; the widened arithmetic itself is
+    /// `widenedProductsKeepTheOperandInFP32`'s on every CPU.
     @Test func withoutBF16DotProductsTheWeightsAreWidened() {
         #expect(Precision.hasBF16DotProducts == (ptune_bf16_best_kernel() >= Int32(PTUNE_BF16_AVX512)))
-        #expect(Precision.bf16Widens == (!Precision.hasBF16DotProducts && ptune_bf16_kernel_asked() == 0))
+        let widening = ProcessInfo.processInfo.environment["PTUNE_BF16_KERNEL"] == "widened"
+        #expect(Precision.bf16Widens == (widening || (!Precision.hasBF16DotProducts && ptune_bf16_kernel_asked() == 0)))
         guard Precision.bf16Widens else { return }
         #expect(Precision.bf16.kernel == "widened, " + Precision.fp32.kernel)
         var rng = SeededGenerator(seed: 13)

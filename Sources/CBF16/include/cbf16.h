@@ -30,6 +30,10 @@ int ptune_bf16_use_kernel(int kernel);
 /// 1 when PTUNE_BF16_KERNEL names a kernel this CPU can run (the fastest one included), else 0.
 int ptune_bf16_kernel_asked(void);
 
+/// 1 when PTUNE_BF16_KERNEL is "widened": bf16 products widen the weights for sgemm as on a CPU
+/// without AVX-512 BF16, whatever this CPU has; else 0.
+int ptune_bf16_widening_asked(void);
+
 /// out[i] = in[i] rounded to bf16 (nearest, ties to even).
 void ptune_bf16_from_f32(const float *in, uint16_t *out, long count);
 
