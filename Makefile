@@ -32,6 +32,7 @@ test: test-deps model gemma3 qwen2
 	scripts/check-architecture.py
 	$(SWIFT) build $(BUILD_OPTS) --build-tests
 	$(SWIFT) test $(BUILD_OPTS) --skip-build
+	SWIFT=$(SWIFT) scripts/test-avx2-kernels.sh
 
 # Only the tests against a real one-node Slurm cluster (scripts/slurm-cluster.sh); `make test` runs them too.
 slurm-test: test-deps model
