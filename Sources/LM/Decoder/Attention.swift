@@ -159,8 +159,8 @@ struct Attention {
             areas[lane] = contextGradient
             // Rows before firstRow are never summed in: a block that reaches past it still adds there.
             for rows in shared where rows.upperBound > firstRow {
-                let first = max(rows.lowerBound, firstRow)
-                (contextGradient + first * KV).update(repeating: 0, count: (rows.upperBound - first) * KV)
+                let from = max(rows.lowerBound, firstRow)
+                (contextGradient + from * KV).update(repeating: 0, count: (rows.upperBound - from) * KV)
             }
             for task in tasks {
                 let index = order[task / kvHeadCount], g = task % kvHeadCount

@@ -100,7 +100,8 @@ extension Transformer {
             RMSNorm.backward(x: x + first * H, gain: block.attentionNorm.pointer, rstd: acts.rstd1.pointer + s * N + first,
                              dy: dNormed.pointer, rows: n, width: H, dx: dx.pointer + first * H, accumulate: true)
         }
-        // The last layer's kept rows are added in whole; rows the backward skipped stay zero.
+        // Rows before `first` are not differentiated: zero, even where the last layer added a kept row's
+        // gradient there.
         dx.pointer.update(repeating: 0, count: first * H)
         let scale = config.embeddingScale
         if scale != 1 {
