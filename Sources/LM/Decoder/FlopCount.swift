@@ -15,8 +15,9 @@ public extension DecoderConfig {
             + Double(logitRows) * restPerToken + 2 * Double(logitRows) * H * Double(vocabSize)
     }
 
-    /// Operations of the backward pass to the inputs: the same GEMMs transposed (no weight gradients),
-    /// and twice the attention work (dP, dV, dQ, dK).
+    /// Operations of the backward pass to every input row (`InputGradient.everyRow`, which is also the
+    /// work of `.embeddingRows` on a batch without embedding-free rows): the same GEMMs transposed (no
+    /// weight gradients), and twice the attention work (dP, dV, dQ, dK).
     func backwardFlops(_ batch: DecoderBatch, logitRows: Int) -> Double {
         forwardFlops(batch, logitRows: logitRows) + Double(layerCount) * attentionFlops(batch)
     }
