@@ -28,27 +28,27 @@ struct PrefixPacking {
 
     private let sequences: [[DecoderInput]]
     private let maxSegmentRows: Int
-    /// While the embedding-free rows are laid out: the branches cut at an `.embedding` input, to be
+    /// The branches cut at an `.embedding` input while the embedding-free rows are laid out, to be
     /// placed after them (their members, the depth of the cut, the rows before it).
-    private var deferred: [(members: [Int], depth: Int, context: [Range<Int>])]? = []
+    private var deferred: [(members: [Int], depth: Int, context: [Range<Int>])] = []
 
     init(_ sequences: [[DecoderInput]], maxSegmentRows: Int) {
         precondition(maxSegmentRows > 0, "a segment has at least one row")
         self.sequences = sequences
         self.maxSegmentRows = maxSegmentRows
         rows = sequences.map { [Int](repeating: 0, count: $0.count) }
-        if !sequences.isEmpty { place(Array(sequences.indices), depth: 0, context: []) }
+        if !sequences.isEmpty { place(Array(sequences.indices), depth: 0, context: [], cuttingAtEmbeddings: true) }
         embeddingFreeRows = rowInputs.count
-        let cut = deferred ?? []
-        deferred = nil
-        for branch in cut { place(branch.members, depth: branch.depth, context: branch.context) }
+        for branch in deferred {
+            place(branch.members, depth: branch.depth, context: branch.context, cuttingAtEmbeddings: false)
+        }
     }
 
     /// Places `members`, sequences that agree on their first `depth` inputs whose rows are `context`:
     /// their common continuation becomes one segment, then each group that continues alike in turn.
-    /// While embedding-free rows are laid out, a continuation is cut before its first `.embedding`
-    /// input and the rest deferred.
-    private mutating func place(_ members: [Int], depth: Int, context: [Range<Int>]) {
+    /// With `cuttingAtEmbeddings` (while the embedding-free rows are laid out), a continuation is cut
+    /// before its first `.embedding` input and the rest deferred.
+    private mutating func place(_ members: [Int], depth: Int, context: [Range<Int>], cuttingAtEmbeddings: Bool) {
         let first = sequences[members[0]]
         var end = first.count
         for m in members.dropFirst() {
@@ -57,10 +57,10 @@ struct PrefixPacking {
             while e < min(end, s.count) && s[e] == first[e] { e += 1 }
             end = e
         }
-        if deferred != nil, let cut = first[depth..<end].firstIndex(where: Self.isEmbedding) {
+        if cuttingAtEmbeddings, let cut = first[depth..<end].firstIndex(where: Self.isEmbedding) {
             let (inner, last) = lay(members, depth..<cut, context: context)
             if let last { sharedRows.append(last) }
-            deferred?.append((members, cut, inner))
+            deferred.append((members, cut, inner))
             return
         }
         let (inner, last) = lay(members, depth..<end, context: context)
@@ -72,7 +72,9 @@ struct PrefixPacking {
             groups[next, default: []].append(m)
         }
         if let last, !order.isEmpty { sharedRows.append(last) }
-        for next in order { place(groups[next]!, depth: end, context: inner) }
+        for next in order {
+            place(groups[next]!, depth: end, context: inner, cuttingAtEmbeddings: cuttingAtEmbeddings)
+        }
     }
 
     /// Lays out positions `span` common to `members` as segments after `context`: returns the context
