@@ -12,10 +12,19 @@ extension TrainingRun {
                       encoder: ExampleEncoder, startedAt: Date) throws -> [String] {
         let identity = ModelIdentity(name: model.name, path: model.path, sha256: model.sha256,
                                      config: model.transformer.config)
-        let context = RunContext(encoder: encoder, model: identity,
+        var context = RunContext(encoder: encoder, model: identity,
                                  bundle: BundleIdentity(name: bundle.manifest.name, sha256: try BundleDigest.sha256(of: bundle.root)),
                                  jobID: jobID, startedAt: startedAt, finishedAt: Date(), threads: Threads.count,
                                  peakRSSMegabytes: ResourceUsage.peakRSSMegabytes)
+        context.prefixCache = model.transformer.prefixCache.flatMap(Self.use(of:))
         return try RunOutputs.write(outcome: outcome, context: context, to: outputDirectory)
+    }
+
+    /// The cache's figures for the report; nil when no pass had text before a pseudo token.
+    private static func use(of cache: PrefixCache) -> RunReport.PrefixCacheUse? {
+        guard cache.passesReusing + cache.passesComputing > 0 else { return nil }
+        return RunReport.PrefixCacheUse(sequences: cache.count,
+                                        megabytes: (Double(cache.byteCount) / 1_048_576 * 10).rounded() / 10,
+                                        passesReused: cache.passesReusing, passesComputed: cache.passesComputing)
     }
 }

@@ -76,8 +76,12 @@ public struct TrainingRun {
         return Result(outcome: outcome, bundle: bundle, files: files)
     }
 
-    /// The model the bundle names (or `modelPath`), loaded with the run's precision, and the bundle's
-    /// task with the run's overrides.
+    /// The part of the bundle's `memory_mb` the keys and values of text before the first pseudo token
+    /// may take: an eighth (`PrefixCache`).
+    static let prefixCacheShare = 8
+
+    /// The model the bundle names (or `modelPath`), loaded with the run's precision with a
+    /// `PrefixCache`, and the bundle's task with the run's overrides.
     func loadModel(for bundle: TaskBundle) throws -> (LanguageModel, TaskSpec) {
         let path = try modelPath ?? ModelResolution.resolve(bundle.manifest.model)
         log("loading \(path)")
@@ -86,6 +90,7 @@ public struct TrainingRun {
         spec.training.recompute = recompute || spec.training.recompute
         let model = try LanguageModel.load(path: path, precision: spec.training.precision)
         model.transformer.recomputesActivations = spec.training.recompute
+        model.transformer.prefixCache = PrefixCache(byteLimit: bundle.manifest.limits.memoryMB << 20 / Self.prefixCacheShare)
         return (model, spec)
     }
 

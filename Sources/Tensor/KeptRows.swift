@@ -72,21 +72,23 @@ public final class KeptRows {
         return values.pointer + (encoding == .fp32 ? s * rows * width : 0)
     }
 
-    /// Keeps the first `count` rows just written to `working(slot: s)`: encoded into the slot, or in
-    /// fp32 already the slot.
-    public func keep(slot s: Int, count: Int) {
-        precondition(count <= rows, "\(count) rows kept in a slot of \(rows)")
+    /// Keeps rows `range` just written to `working(slot: s)`: encoded into the slot, or in fp32
+    /// already the slot.
+    public func keep(slot s: Int, rows range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) kept in a slot of \(rows)")
+        let (first, source) = (range.lowerBound, working(slot: s) + range.lowerBound * width)
         switch encoding {
         case .fp32: break
         case .bf16:
-            BF16Rows.round(working(slot: s), rows: count, columns: width, ldi: width, into: rounded + s * rows * width,
-                           ldo: width)
+            BF16Rows.round(source, rows: range.count, columns: width, ldi: width,
+                           into: rounded + (s * rows + first) * width, ldo: width)
         case .int8:
             let (integers, scales) = int8(slot: s)
-            let (width, padded, blocks, source) = (width, padded, blocks, working(slot: s))
-            parallelFor(count, minChunk: 16) { part in
+            let (width, padded, blocks) = (width, padded, blocks)
+            parallelFor(range.count, minChunk: 16) { part in
+                let row = first + part.lowerBound
                 ptune_i8_quantize_rows(source + part.lowerBound * width, part.count, width, width,
-                                       integers + part.lowerBound * padded, padded, scales + part.lowerBound * blocks)
+                                       integers + row * padded, padded, scales + row * blocks)
             }
         }
     }

@@ -76,7 +76,7 @@ struct FrozenMatrixMadeOperandTests {
         let kept = KeptRows(slots: 2, rows: m, width: 2 * width, encoding: encoding)
         for slot in 0..<2 {
             kept.working(slot: slot).update(from: rng.normalBuffer(count: m * 2 * width, std: 1).array, count: m * 2 * width)
-            kept.keep(slot: slot, count: m)
+            kept.keep(slot: slot, rows: 0..<m)
         }
         let dOut = rng.normalBuffer(count: m * width, std: 1)
         let dGateUp = FloatBuffer(count: m * 2 * width)

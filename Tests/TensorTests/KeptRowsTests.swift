@@ -9,7 +9,7 @@ struct KeptRowsTests {
         return (0..<kept.slots).map { s in
             let values = rng.normalBuffer(count: count * kept.width, std: 3).array
             kept.working(slot: s).update(from: values, count: values.count)
-            kept.keep(slot: s, count: count)
+            kept.keep(slot: s, rows: 0..<count)
             return values
         }
     }
@@ -59,7 +59,7 @@ struct KeptRowsTests {
         let row = kept.working(slot: 1)
         row.update(from: written[1], count: 37 * width)
         row.update(repeating: 0, count: 32)
-        kept.keep(slot: 1, count: 37)
+        kept.keep(slot: 1, rows: 0..<37)
         let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, 0..<37), count: 37 * width))
         #expect(back[0..<32].allSatisfy { $0 == 0 } && back[32..<width].contains { $0 != 0 })
     }

@@ -158,4 +158,6 @@ public struct ForwardPass {
     /// The distinct batch rows of `positions`, where the last layer ran, and each position's index among them.
     let keptRows: [Int]
     let slotOfPosition: [Int]
+    /// How the pass used the transformer's `PrefixCache`, for a backward pass that recomputes layers.
+    let prefix: PrefixUse?
 }

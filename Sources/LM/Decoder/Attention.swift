@@ -28,6 +28,13 @@ struct Attention {
         return costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
     }
 
+    /// The segments from `firstRow` on, costliest first; none may cross it.
+    private static func segments(_ segments: [DecoderBatch.Segment], from firstRow: Int) -> [Int] {
+        precondition(segments.allSatisfy { $0.rows.upperBound <= firstRow || $0.rows.lowerBound >= firstRow },
+                     "a segment crosses row \(firstRow)")
+        return costliestFirst(segments).filter { segments[$0].rows.lowerBound >= firstRow }
+    }
+
     /// Deals tasks 0..<count round robin to `lanes` lanes and runs `lane(index, tasks)` for each, the
     /// lanes in parallel on the threads there are. Every lane runs, however many threads: the lane
     /// count is fixed by the caller's scratches, not read from `Threads.count`, which another caller
@@ -86,15 +93,16 @@ struct Attention {
     /// group's query heads; per head, P (`probabilities`) in the lane's scratch, then Y = P V [m, d], one
     /// product per key block. With `window`, each row attends only to the last `window` positions up to
     /// its own (a local layer). One lane per scratch in `lanes` (at most one per task); one per thread is
-    /// enough to use every thread.
+    /// enough to use every thread. With `firstRow`, only rows firstRow..<N of out are written: the
+    /// segments before it are skipped (their keys and values are still read as context).
     func forward(qkv: UnsafePointer<Float>, batch: DecoderBatch, window: Int?, lanes: [Scratch],
-                 out: UnsafeMutablePointer<Float>, keep: UnsafeMutablePointer<Float>? = nil) {
+                 out: UnsafeMutablePointer<Float>, keep: UnsafeMutablePointer<Float>? = nil, firstRow: Int = 0) {
         let segments = batch.segments
-        let order = Self.costliestFirst(segments)
+        let order = Self.segments(segments, from: firstRow)
         let (W, Q, d) = (rowWidth, queryWidth, headDim)
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
-        let count = segments.count * kvHeadCount
+        let count = order.count * kvHeadCount
         let offsets = keptOffsets(segments)
         precondition(!lanes.isEmpty, "at least one scratch")
         Self.dealt(count, lanes: min(lanes.count, count)) { lane, tasks in
@@ -140,9 +148,7 @@ struct Attention {
         let largestScores = segments.map(\.scoreCount).max() ?? 0
         let largestKeys = d * (segments.map(Self.transposedStride).max() ?? 0)
         let areaSize = shared.isEmpty ? 0 : batch.rowCount * KV
-        precondition(segments.allSatisfy { $0.rows.upperBound <= firstRow || $0.rows.lowerBound >= firstRow },
-                     "a segment crosses row \(firstRow)")
-        let order = Self.costliestFirst(segments).filter { segments[$0].rows.lowerBound >= firstRow }
+        let order = Self.segments(segments, from: firstRow)
         let count = order.count * kvHeadCount
         precondition(!lanes.isEmpty, "at least one scratch")
         let laneTotal = min(lanes.count, count)

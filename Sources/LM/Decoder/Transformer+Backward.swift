@@ -25,6 +25,8 @@ extension Transformer {
         let (H, N) = (config.hiddenSize, batch.rowCount)
         // Rows first..<N are differentiated, n of them.
         let first = inputs == .everyRow ? 0 : batch.embeddingFreeRows
+        precondition(first >= pass.prefix?.firstComputedRow ?? 0,
+                     "a pass that read its embedding-free rows from the cache goes back to the embedding rows only")
         let n = N - first
         let (W, Q) = (attention.rowWidth, config.queryWidth)
         let P = pass.positions.count
@@ -54,7 +56,7 @@ extension Transformer {
             let x = acts.residual.pointer + l * N * H
             let s = recomputing ? 0 : l
             if recomputing {
-                layerForward(l, x: x, slot: s, batch: batch, kept: kept, acts: acts, output: nil)
+                layerForward(l, x: x, slot: s, batch: batch, kept: kept, prefix: pass.prefix, acts: acts, output: nil)
             }
             let qkv = acts.qkv.pointer + s * N * W
 

@@ -9,20 +9,22 @@ extension Transformer {
          (config.queryWidth, config.kvWidth, config.kvHeadCount, norms.key)]
     }
 
-    /// Normalises every query head of qkv [N, W] with the query gain and every key head with the key
-    /// gain, in place. The heads as they were go to slot `s` of `acts.headsRaw` ([N·nh, d] query heads,
-    /// then [N·nkv, d] key heads), their rstd to `acts.headsRstd`; `acts.attention` is the scratch.
-    func normHeads(_ qkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows N: Int, slot s: Int,
-                   acts: Activations) {
-        let (W, d) = (attention.rowWidth, config.headDim)
+    /// Normalises every query head of rows `rows` of qkv [N, W] with the query gain and every key head
+    /// with the key gain, in place. The heads as they were go to slot `s` of `acts.headsRaw` ([N·nh, d]
+    /// query heads, then [N·nkv, d] key heads), their rstd to `acts.headsRstd`; `acts.attention` is the
+    /// scratch.
+    func normHeads(_ qkv: UnsafeMutablePointer<Float>, norms: SandwichNorms, rows: Range<Int>, batchRows N: Int,
+                   slot s: Int, acts: Activations) {
+        let (W, d, first, n) = (attention.rowWidth, config.headDim, rows.lowerBound, rows.count)
         var raw = acts.headsRaw.pointer + s * N * (config.queryWidth + config.kvWidth)
         var rstd = acts.headsRstd.pointer + s * N * (config.headCount + config.kvHeadCount)
-        let normed = acts.attention.pointer
+        let (normed, heads) = (acts.attention.pointer, qkv + first * W)
         for part in headParts(norms) {
-            Self.copyColumns(N, part.width, from: qkv + part.offset, stride: W, into: raw, stride: part.width)
-            RMSNorm.forward(x: raw, gain: part.gain.pointer, eps: config.rmsNormEps, rows: N * part.heads, width: d,
-                            y: normed, rstd: rstd)
-            Self.copyColumns(N, part.width, from: normed, stride: part.width, into: qkv + part.offset, stride: W)
+            let (rowsRaw, rowsRstd) = (raw + first * part.width, rstd + first * part.heads)
+            Self.copyColumns(n, part.width, from: heads + part.offset, stride: W, into: rowsRaw, stride: part.width)
+            RMSNorm.forward(x: rowsRaw, gain: part.gain.pointer, eps: config.rmsNormEps, rows: n * part.heads, width: d,
+                            y: normed, rstd: rowsRstd)
+            Self.copyColumns(n, part.width, from: normed, stride: part.width, into: heads + part.offset, stride: W)
             raw += N * part.width
             rstd += N * part.heads
         }

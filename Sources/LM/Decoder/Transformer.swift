@@ -32,6 +32,11 @@ public final class Transformer: @unchecked Sendable {
     /// otherwise.
     public var recomputesActivations = false
 
+    /// When set, the keys and values of the rows before each sequence's first `.embedding` are kept
+    /// here and read back by later passes over the same tokens (see `PrefixCache`); a backward pass
+    /// after such a pass goes to `InputGradient.embeddingRows` only.
+    public var prefixCache: PrefixCache?
+
     /// One layer's weights with the projections that share an input fused into one matrix.
     struct Block {
         let attentionNorm: FloatBuffer
@@ -70,8 +75,10 @@ public final class Transformer: @unchecked Sendable {
 
     /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
     /// activations are kept so `backward` can follow (only its inputs with `recomputesActivations`).
+    /// `keepingNewPrefixes`: whether the `prefixCache` keeps this batch's text it has not kept yet
+    /// (false for records run once).
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
-                        saveForBackward: Bool) -> ForwardPass {
+                        saveForBackward: Bool, keepingNewPrefixes: Bool = true) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
         let keeping: Activations.Keeping = !saveForBackward ? .nothing
             : recomputesActivations ? .layerInputs : .everything
@@ -88,11 +95,13 @@ public final class Transformer: @unchecked Sendable {
         localRotary?.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
         let (kept, slotOf) = Self.keptRows(positions, batch: batch)
+        let prefix = prefixCache?.use(for: batch, logitRows: kept, keepingNew: keepingNewPrefixes,
+                                      layers: config.layerCount, kvWidth: config.kvWidth)
 
         for l in blocks.indices {
             let input = saveForBackward ? l : 0
             layerForward(l, x: acts.residual.pointer + input * N * H, slot: keeping == .everything ? l : 0,
-                         batch: batch, kept: kept, acts: acts,
+                         batch: batch, kept: kept, prefix: prefix, acts: acts,
                          output: acts.residual.pointer + (saveForBackward ? l + 1 : 0) * N * H)
         }
 
@@ -113,67 +122,72 @@ public final class Transformer: @unchecked Sendable {
         }
         return ForwardPass(logits: logits, positions: positions, batch: batch, activations: acts,
                            finalHidden: finalHidden, finalRstd: finalRstd, savedForBackward: saveForBackward,
-                           keptRows: kept, slotOfPosition: slotOf)
+                           keptRows: kept, slotOfPosition: slotOf, prefix: prefix)
     }
 
     /// Layer `l` from its input x [N, H], keeping what backward needs in slot `s`: rstd1, qkv,
     /// mid, rstd2 and gateUp (and the sandwich layout's raw heads, sublayer outputs and their rstd).
     /// With `output`, also the layer's output (else it stops where backward has all it recomputes).
     /// The last layer's output projection and MLP run on the `kept` rows only, the only ones read
-    /// after it, kept in rows 0..<K of its slots and its output.
+    /// after it, kept in rows 0..<K of its slots and its output. With a `prefix` that reads, every row
+    /// before its `firstComputedRow` is skipped (their keys and values come from the cache).
     func layerForward(_ l: Int, x: UnsafePointer<Float>, slot s: Int, batch: DecoderBatch,
-                              kept: [Int], acts: Activations,
+                              kept: [Int], prefix: PrefixUse?, acts: Activations,
                               output xOut: UnsafeMutablePointer<Float>?) {
         let block = blocks[l]
         let (H, N, Q) = (config.hiddenSize, batch.rowCount, config.queryWidth)
+        let first = prefix?.firstComputedRow ?? 0
         let x1 = acts.mid.working(slot: s)
 
         // attention sublayer: x1 = x + [norm](Wo · attn(rope([norm](Wqkv · norm(x)))))
-        attend(block, layer: l, x: x, batch: batch, slot: s, acts: acts)
-        let rows: Int
+        attend(block, layer: l, x: x, batch: batch, slot: s, prefix: prefix, acts: acts)
+        let rows: Range<Int>
         var gathered: FloatBuffer?
         if l < blocks.count - 1 {
-            rows = N
-            Elementwise.copy(x, into: x1, count: N * H)
+            rows = first..<N
+            Elementwise.copy(x + first * H, into: x1 + first * H, count: rows.count * H)
         } else {
-            rows = kept.count
-            guard rows > 0 else { return }
-            let attended = FloatBuffer(count: rows * Q)
+            rows = 0..<kept.count
+            guard !rows.isEmpty else { return }
+            let attended = FloatBuffer(count: rows.count * Q)
             Self.gather(kept, from: acts.attention.pointer, width: Q, into: attended.pointer)
             Self.gather(kept, from: x, width: H, into: x1)
             gathered = attended
         }
+        let r = s * N + rows.lowerBound
         withExtendedLifetime(gathered) {
-            addSublayer(block.output, input: .rows(gathered?.pointer ?? acts.attention.pointer), rows: rows, into: x1,
-                        postNorm: block.sandwich?.attentionOutput, saved: acts.attentionOut.pointer + s * N * H,
-                        rstd: acts.attentionOutRstd.pointer + s * N, acts: acts)
+            addSublayer(block.output, input: .rows(gathered?.pointer ?? acts.attention.pointer + first * Q),
+                        rows: rows.count, into: x1 + rows.lowerBound * H, postNorm: block.sandwich?.attentionOutput,
+                        saved: acts.attentionOut.pointer + r * H, rstd: acts.attentionOutRstd.pointer + r, acts: acts)
         }
-        acts.mid.keep(slot: s, count: rows)
+        acts.mid.keep(slot: s, rows: rows)
         mlpForward(block, x1: x1, batchRows: N, rows: rows, slot: s, acts: acts, output: xOut)
     }
 
-    /// The MLP sublayer over `rows` rows: xOut = x1 + [norm](Wdown · act(Wgate·n) * (Wup·n)), n = norm(x1),
-    /// keeping rstd2 and gateUp (and the sandwich layout's MLP output and its rstd) in slot `s`.
-    /// Without `output` it stops once backward has what it needs. N: the batch's rows.
-    private func mlpForward(_ block: Block, x1: UnsafePointer<Float>, batchRows N: Int, rows: Int, slot s: Int,
-                            acts: Activations, output xOut: UnsafeMutablePointer<Float>?) {
-        let (H, F) = (config.hiddenSize, config.ffnSize)
-        let gateUp = acts.gateUp.working(slot: s)
-        project(block.gateUp, rows: rows) {
-            block.gateUp.forward(normed(x1, gain: block.ffnNorm, rstd: acts.rstd2.pointer + s * N, acts: acts),
-                                 count: rows, into: gateUp, scratch: acts.scratch)
+    /// The MLP sublayer over rows `rows` of x1 [N, H]: xOut = x1 + [norm](Wdown · act(Wgate·n) * (Wup·n)),
+    /// n = norm(x1), keeping rstd2 and gateUp (and the sandwich layout's MLP output and its rstd) in
+    /// slot `s`. Without `output` it stops once backward has what it needs. N: the batch's rows.
+    private func mlpForward(_ block: Block, x1 x1Rows: UnsafePointer<Float>, batchRows N: Int, rows: Range<Int>,
+                            slot s: Int, acts: Activations, output xOutRows: UnsafeMutablePointer<Float>?) {
+        let (H, F, n, r) = (config.hiddenSize, config.ffnSize, rows.count, s * N + rows.lowerBound)
+        let x1 = x1Rows + rows.lowerBound * H
+        let xOut = xOutRows.map { $0 + rows.lowerBound * H }
+        let gateUp = acts.gateUp.working(slot: s) + rows.lowerBound * 2 * F
+        project(block.gateUp, rows: n) {
+            block.gateUp.forward(normed(x1, gain: block.ffnNorm, rstd: acts.rstd2.pointer + r, acts: acts),
+                                 count: n, into: gateUp, scratch: acts.scratch)
         }
-        acts.gateUp.keep(slot: s, count: rows)
+        acts.gateUp.keep(slot: s, rows: rows)
         guard xOut != nil || block.sandwich != nil else { return }
-        if let xOut { Elementwise.copy(x1, into: xOut, count: rows * H) }
+        if let xOut { Elementwise.copy(x1, into: xOut, count: n * H) }
         // The gate makes the down projection's operand a block of rows at a time: where the product
         // rounds its operand, the activation [rows, F] is never written whole in fp32.
         let (activation, made) = (config.architecture.block.activation, UnsafePointer(gateUp))
         let activated = FrozenMatrix.Operand.made({ first, count, out in
             activation.forwardOnThisThread(gateUp: made + first * 2 * F, rows: count, width: F, out: out)
         }, staging: acts.activated.pointer)
-        addSublayer(block.down, input: activated, rows: rows, into: xOut, postNorm: block.sandwich?.ffnOutput,
-                    saved: acts.ffnOut.pointer + s * N * H, rstd: acts.ffnOutRstd.pointer + s * N, acts: acts)
+        addSublayer(block.down, input: activated, rows: n, into: xOut, postNorm: block.sandwich?.ffnOutput,
+                    saved: acts.ffnOut.pointer + r * H, rstd: acts.ffnOutRstd.pointer + r, acts: acts)
     }
 
     /// residual += matrix · input over `rows` rows; with `postNorm`, residual += norm(matrix · input)
@@ -196,20 +210,28 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// norm(x) [N, H] -> qkv (head-normed in the sandwich layout, rotated) -> attention output in
-    /// `acts.attention` [N, nh*d], with the layer's rstd1 and qkv in slot `slot`.
+    /// `acts.attention` [N, nh*d], with the layer's rstd1 and qkv in slot `slot`: over the rows from
+    /// `prefix`'s `firstComputedRow` on, the keys and values before it read from the cache (or the new
+    /// ones copied into it).
     func attend(_ block: Block, layer l: Int, x: UnsafePointer<Float>, batch: DecoderBatch,
-                        slot s: Int, acts: Activations) {
-        let (N, W) = (batch.rowCount, attention.rowWidth)
+                        slot s: Int, prefix: PrefixUse?, acts: Activations) {
+        let (H, N, W) = (config.hiddenSize, batch.rowCount, attention.rowWidth)
+        let first = prefix?.firstComputedRow ?? 0
+        let n = N - first
         let qkv = acts.qkv.pointer + s * N * W
-        project(block.qkv, rows: N) {
-            block.qkv.forward(normed(x, gain: block.attentionNorm, rstd: acts.rstd1.pointer + s * N, acts: acts),
-                              count: N, into: qkv, scratch: acts.scratch)
+        project(block.qkv, rows: n) {
+            block.qkv.forward(normed(x + first * H, gain: block.attentionNorm, rstd: acts.rstd1.pointer + s * N + first,
+                                     acts: acts),
+                              count: n, into: qkv + first * W, scratch: acts.scratch)
         }
-        if let bias = block.qkvBias { Elementwise.addBias(bias.pointer, to: qkv, rows: N, width: W, stride: W) }
-        if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: N, slot: s, acts: acts) }
-        rotate(qkv, batch: batch, layer: l, inverse: false, rows: 0..<N)
+        if let bias = block.qkvBias {
+            Elementwise.addBias(bias.pointer, to: qkv + first * W, rows: n, width: W, stride: W)
+        }
+        if let norms = block.sandwich { normHeads(qkv, norms: norms, rows: first..<N, batchRows: N, slot: s, acts: acts) }
+        rotate(qkv, batch: batch, layer: l, inverse: false, rows: first..<N)
+        prefix?.apply(layer: l, qkv: qkv, rowWidth: W, keyColumn: config.queryWidth)
         attention.forward(qkv: qkv, batch: batch, window: config.window(layer: l), lanes: acts.laneScratch(),
-                          out: acts.attention.pointer, keep: acts.probabilities(layer: s))
+                          out: acts.attention.pointer, keep: acts.probabilities(layer: s), firstRow: first)
     }
 
     /// RMSNorm(x) with `gain` as a projection's operand, made a block of rows at a time (its rows'

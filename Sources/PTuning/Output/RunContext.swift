@@ -48,6 +48,8 @@ public struct RunContext: Sendable {
     public var threads: Int
     /// Peak resident set size of the process, in MB.
     public var peakRSSMegabytes: Double
+    /// What the model's `PrefixCache` did; nil without one, or when no pass had text before a pseudo token.
+    public var prefixCache: RunReport.PrefixCacheUse?
 
     public init(spec: TaskSpec, model: ModelIdentity, bundle: BundleIdentity, jobID: String? = nil,
                 targetPrefix: String, answerTokens: [Int]? = nil,

@@ -30,7 +30,8 @@ extension RunReport {
                         trainSeconds: runs.map(\.trainSeconds).reduce(0, +),
                         evalSeconds: runs.map(\.evalSeconds).reduce(0, +),
                         trainTokensPerSecondMean: tokensPerSecond.reduce(0, +) / Double(max(tokensPerSecond.count, 1)))
-        resources = Resources(threads: context.threads, peakRSSMB: context.peakRSSMegabytes)
+        resources = Resources(threads: context.threads, peakRSSMB: context.peakRSSMegabytes,
+                              prefixCache: context.prefixCache)
         self.outputs = outputs
     }
 

@@ -254,15 +254,43 @@ public struct RunReport: Codable, Sendable, Equatable {
     public struct Resources: Codable, Sendable, Equatable {
         public var threads: Int
         public var peakRSSMB: Double
+        /// The keys and values kept of the text before the first pseudo token; nil when no pass had
+        /// such text (or in reports written before they were kept).
+        public var prefixCache: PrefixCacheUse?
 
-        public init(threads: Int, peakRSSMB: Double) {
+        public init(threads: Int, peakRSSMB: Double, prefixCache: PrefixCacheUse? = nil) {
             self.threads = threads
             self.peakRSSMB = peakRSSMB
+            self.prefixCache = prefixCache
         }
 
         enum CodingKeys: String, CodingKey {
             case threads
             case peakRSSMB = "peak_rss_mb"
+            case prefixCache = "prefix_cache"
+        }
+    }
+
+    /// What the run's `PrefixCache` held and how often it served, in this process.
+    public struct PrefixCacheUse: Codable, Sendable, Equatable {
+        /// The token runs kept, and the MB their keys and values took.
+        public var sequences: Int
+        public var megabytes: Double
+        /// Forward passes that read those rows, and passes that computed them.
+        public var passesReused: Int
+        public var passesComputed: Int
+
+        public init(sequences: Int, megabytes: Double, passesReused: Int, passesComputed: Int) {
+            self.sequences = sequences
+            self.megabytes = megabytes
+            self.passesReused = passesReused
+            self.passesComputed = passesComputed
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case sequences, megabytes
+            case passesReused = "passes_reused"
+            case passesComputed = "passes_computed"
         }
     }
 }
