@@ -23,7 +23,7 @@ extension TrainingRun {
     /// The cache's figures for the report; nil when no pass had text before a pseudo token.
     private static func use(of cache: PrefixCache) -> RunReport.PrefixCacheUse? {
         guard cache.passesReusing + cache.passesComputing > 0 else { return nil }
-        return RunReport.PrefixCacheUse(sequences: cache.count,
+        return RunReport.PrefixCacheUse(texts: cache.count,
                                         megabytes: (Double(cache.byteCount) / 1_048_576 * 10).rounded() / 10,
                                         passesReused: cache.passesReusing, passesComputed: cache.passesComputing)
     }

@@ -80,6 +80,21 @@ public struct TrainingRun {
     /// may take: an eighth (`PrefixCache`).
     static let prefixCacheShare = 8
 
+    /// Empties the model's `PrefixCache` and keeps in it the text before the first pseudo token of the
+    /// training and dev records, which every epoch and evaluation runs again (the test records run
+    /// once a seed, and are not kept).
+    private func keepPrefixes(of data: TrainingData, model: LanguageModel) {
+        guard let cache = model.transformer.prefixCache else { return }
+        cache.removeAll()
+        let started = Date()
+        let records = data.train + data.dev
+        let (kept, left) = model.transformer.keepPrefixes(of: records.map(\.inputs))
+        guard kept + left > 0 else { return }
+        log("kept the keys and values of \(kept) texts before the first pseudo token (\(ByteCount(cache.byteCount)), "
+            + String(format: "%.1f s)", Date().timeIntervalSince(started))
+            + (left > 0 ? "; \(left) more do not fit in an eighth of memory_mb: batches with them run every row" : ""))
+    }
+
     /// The model the bundle names (or `modelPath`), loaded with the run's precision with a
     /// `PrefixCache`, and the bundle's task with the run's overrides.
     func loadModel(for bundle: TaskBundle) throws -> (LanguageModel, TaskSpec) {
@@ -112,6 +127,7 @@ public struct TrainingRun {
             + "\(spec.template.pseudoTokenCount) pseudo tokens, encoder \(spec.encoder.kind.rawValue), "
             + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights (\(spec.training.precision.kernel))"
             + (spec.training.recompute ? ", activations recomputed" : ""))
+        keepPrefixes(of: data, model: model)
         let trainer = Trainer(model: model, encoder: encoder, data: data,
                               checkpoints: try CheckpointStore(directory: checkpoints), onEvent: onEvent)
         trainer.stopRequested = stopRequested

@@ -36,8 +36,14 @@ import Testing
         #expect(a == b)
     }
 
-    @Test func anInterruptedRunRefusesToStartOverAndResumesToTheUninterruptedResult() throws {
+    /// Also with text before the first pseudo token, whose keys and values the run keeps: the resumed
+    /// process keeps them anew, and reads the same bits.
+    @Test(arguments: ["[P*2] {text} [P] It was {target}", "{text} [P*2] It was {target}"])
+    func anInterruptedRunRefusesToStartOverAndResumesToTheUninterruptedResult(template: String) throws {
         let tiny = try TinyBundle()
+        let manifest = tiny.bundle.appendingPathComponent("task.toml")
+        let toml = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(toml.replacingOccurrences(of: "[P*2] {text} [P] It was {target}", with: template).utf8).write(to: manifest)
         let out = tiny.output("interrupted")
         #expect(throws: TrainingInterrupted.self) { try run(tiny, into: out, stopAfterSteps: 2) }
         do {
@@ -52,6 +58,8 @@ import Testing
         let resumed = try Data(contentsOf: out.appendingPathComponent("prompt.safetensors"))
         let straight = try Data(contentsOf: tiny.output("straight").appendingPathComponent("prompt.safetensors"))
         #expect(resumed == straight)
+        let report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        #expect((report.resources.prefixCache?.passesReused ?? 0 > 0) == template.hasPrefix("{text}"))
     }
 
     @Test func aSmallSetWithoutADevSplitIsCrossValidatedUnlessTurnedOff() throws {

@@ -87,4 +87,36 @@ struct KeptRowsTests {
             }
         }
     }
+
+    /// Keeping rows `range` encodes those rows alone, at their own place in the slot: they read back as
+    /// keeping the whole slot gives them, and the rows around them keep what was kept before.
+    @Test(arguments: [KeptRows.Encoding.fp32, .bf16, .int8])
+    func keepingARangeKeepsThoseRowsOnly(encoding: KeptRows.Encoding) {
+        let (rows, width) = (40, 45)
+        let kept = KeptRows(slots: 2, rows: rows, width: width, encoding: encoding)
+        _ = Self.fill(kept, count: 37, seed: 5)
+        let before = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, 0..<37), count: 37 * width))
+        var rng = SeededGenerator(seed: 6)
+        let fresh = rng.normalBuffer(count: 37 * width, std: 3).array
+        let whole = KeptRows(slots: 1, rows: rows, width: width, encoding: encoding)
+        whole.working(slot: 0).update(from: fresh, count: fresh.count)
+        whole.keep(slot: 0, rows: 0..<37)
+        let expected = Array(UnsafeBufferPointer(start: whole.kept(slot: 0, 0..<37), count: 37 * width))
+
+        let range = 5..<30
+        _ = kept.kept(slot: 0, 0..<37)
+        kept.working(slot: 1).update(from: fresh, count: fresh.count)
+        kept.keep(slot: 1, rows: range)
+        _ = kept.kept(slot: 0, 0..<37)
+        let back = Array(UnsafeBufferPointer(start: kept.kept(slot: 1, 0..<37), count: 37 * width))
+        let inside = (range.lowerBound * width)..<(range.upperBound * width)
+        #expect(Array(back[inside]) == Array(expected[inside]))
+        if encoding != .fp32 {
+            // fp32 rows are the working rows themselves; encoded rows outside the range stay as kept.
+            #expect(Array(back[..<inside.lowerBound]) == Array(before[..<inside.lowerBound]))
+            #expect(Array(back[inside.upperBound...]) == Array(before[inside.upperBound...]))
+        }
+        let part = Array(UnsafeBufferPointer(start: kept.rows(slot: 1, range), count: range.count * width))
+        #expect(part == Array(expected[inside]))
+    }
 }

@@ -5,6 +5,12 @@ import Tensor
 public enum DecoderInput: Hashable, Sendable {
     case token(Int)
     case embedding(Int)
+
+    /// Whether this is a row of the caller's embedding table.
+    var isEmbedding: Bool {
+        if case .embedding = self { return true }
+        return false
+    }
 }
 
 /// B sequences of different lengths, packed end to end without padding. Sequences that begin with the

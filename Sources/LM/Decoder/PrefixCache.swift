@@ -1,18 +1,21 @@
 import Tensor
 
-/// The keys and values of every layer at the rows before each sequence's first `.embedding` input,
-/// kept across forward passes of one `Transformer`.
+/// The keys and values of every layer at the rows before a sequence's first `.embedding` input,
+/// kept for the forward passes of one `Transformer`.
 ///
 /// Those rows (`DecoderBatch.embeddingFreeRows`: a template's text ahead of its first pseudo token)
 /// depend on nothing P-tuning changes, so a record's are the same at every step, every evaluation and
-/// every seed. The first pass over a batch computes them and keeps them here, keyed by the tokens
-/// (unless the caller says the batch will not come again); a later pass whose sequences are all
-/// kept reads them instead, and runs every layer only on the rows after them. A backward pass after it differentiates those rows only
+/// every seed. `Transformer.keepPrefixes(of:)` computes the texts of a list of sequences in batches
+/// of their own (`fillBatch` texts each, in the list's order) and keeps them here, keyed by their
+/// tokens. What is kept depends only on that list, never on the batches training forms or the order
+/// they come in, so a run resumed in a new process reads the bits it would have read. A forward pass
+/// whose sequences' texts are all kept reads them into its key and value rows and runs every layer
+/// only on the rows after them; a pass with a text not kept computes every row, as without a cache.
+/// A backward pass after a pass that read differentiates those rows only
 /// (`InputGradient.embeddingRows`), which is all P-tuning reads.
 ///
-/// A row costs 2 · kvWidth · layers floats (SmolLM2-135M: 46 KB). Sequences are kept in the order
-/// they first come until `byteLimit` is reached; after that a batch with a sequence not kept computes
-/// every row, as without a cache.
+/// A row costs 2 · kvWidth · layers floats (SmolLM2-135M: 46 KB). Texts are kept in the order given
+/// until the next would take the cache past `byteLimit`.
 public final class PrefixCache {
     /// The most bytes the kept keys and values take.
     public let byteLimit: Int
@@ -20,44 +23,69 @@ public final class PrefixCache {
     public private(set) var byteCount = 0
     /// Forward passes that read their embedding-free rows from here.
     public private(set) var passesReusing = 0
-    /// Forward passes that had embedding-free rows and computed them (keeping what fitted).
+    /// Forward passes that had embedding-free rows and computed them, a text of theirs not kept.
     public private(set) var passesComputing = 0
-    /// tokens before the first `.embedding` -> their keys and values [layers, tokens, 2 · kvWidth].
+    /// The tokens of a text -> its keys and values [layers, tokens, 2 · kvWidth].
     private var kept: [[Int]: FloatBuffer] = [:]
+
+    /// The texts `Transformer.keepPrefixes(of:)` computes in one batch.
+    public static let fillBatch = 16
 
     public init(byteLimit: Int) {
         precondition(byteLimit >= 0, "a byte limit is not negative")
         self.byteLimit = byteLimit
     }
 
-    /// The number of token runs kept.
+    /// The number of texts kept.
     public var count: Int { kept.count }
 
-    /// How a forward pass of `batch` with logits at `rows` uses the cache, keeping its new sequences
-    /// when `keepingNew`: nil when it has no embedding-free rows or reads logits at one of them (whose
-    /// hidden state the cache does not keep), or computes them and keeps nothing.
-    func use(for batch: DecoderBatch, logitRows rows: [Int], keepingNew: Bool, layers: Int, kvWidth: Int) -> PrefixUse? {
+    /// Drops every text kept and zeroes the counts.
+    public func removeAll() {
+        kept = [:]
+        (byteCount, passesReusing, passesComputing) = (0, 0, 0)
+    }
+
+    /// The texts of `sequences` worth keeping and not kept yet, once each, in order: those before an
+    /// `.embedding` (a sequence without one is all text, and a pass reading logits in it never reads
+    /// the cache).
+    func missing(_ sequences: [[DecoderInput]]) -> [[Int]] {
+        var seen = Set<[Int]>()
+        return sequences.compactMap { sequence in
+            guard sequence.contains(where: \.isEmbedding) else { return nil }
+            let text = Self.leadingTokens(sequence)
+            guard !text.isEmpty, kept[text] == nil, seen.insert(text).inserted else { return nil }
+            return text
+        }
+    }
+
+    /// Room for `floats` more values within `byteLimit`.
+    func fits(_ floats: Int) -> Bool { byteCount + 4 * floats <= byteLimit }
+
+    /// Keeps `values` [layers, text.count, 2 · kvWidth], the keys and values of `text`.
+    func keep(_ text: [Int], values: FloatBuffer) {
+        precondition(fits(values.count), "\(4 * values.count) bytes past the cache's limit")
+        kept[text] = values
+        byteCount += 4 * values.count
+    }
+
+    /// How a forward pass of `batch` with logits at `rows` reads the cache: nil when it has no
+    /// embedding-free rows, reads logits at one of them (whose hidden state the cache does not keep),
+    /// or has a text not kept.
+    func reading(_ batch: DecoderBatch, logitRows rows: [Int], kvWidth: Int) -> PrefixUse? {
         let first = batch.embeddingFreeRows
         guard first > 0, rows.allSatisfy({ $0 >= first }) else { return nil }
-        let prefixes = batch.sequences.map(Self.leadingTokens)
-        let rowsOf = { (b: Int) in (0..<prefixes[b].count).map { batch.row(sequence: b, position: $0) } }
-        let texts = prefixes.indices.filter { !prefixes[$0].isEmpty }
-        let found = texts.compactMap { b in kept[prefixes[b]].map { PrefixUse.Slice(values: $0, rows: rowsOf(b)) } }
-        if found.count == texts.count {
-            passesReusing += 1
-            return PrefixUse(reading: true, firstComputedRow: first, slices: found, kvWidth: kvWidth)
-        }
-        passesComputing += 1
-        guard keepingNew else { return nil }
         var slices: [PrefixUse.Slice] = []
-        for b in texts where kept[prefixes[b]] == nil {
-            let values = FloatBuffer(count: layers * prefixes[b].count * 2 * kvWidth)
-            guard byteCount + 4 * values.count <= byteLimit else { continue }
-            kept[prefixes[b]] = values
-            byteCount += 4 * values.count
-            slices.append(PrefixUse.Slice(values: values, rows: rowsOf(b)))
+        for (b, sequence) in batch.sequences.enumerated() {
+            let text = Self.leadingTokens(sequence)
+            guard !text.isEmpty else { continue }
+            guard let values = kept[text] else {
+                passesComputing += 1
+                return nil
+            }
+            slices.append(PrefixUse.Slice(values: values, rows: text.indices.map { batch.row(sequence: b, position: $0) }))
         }
-        return PrefixUse(reading: false, firstComputedRow: 0, slices: slices, kvWidth: kvWidth)
+        passesReusing += 1
+        return PrefixUse(reading: true, firstComputedRow: first, slices: slices, kvWidth: kvWidth)
     }
 
     /// The token ids a sequence begins with, up to its first `.embedding`.
@@ -72,7 +100,7 @@ public final class PrefixCache {
 }
 
 /// One forward pass's part in a `PrefixCache`: it reads the keys and values of rows
-/// 0..<firstComputedRow from the cache, or writes those of sequences the cache is taking.
+/// 0..<firstComputedRow from the cache, or (a batch of texts to be kept) writes them out.
 struct PrefixUse {
     /// One sequence's kept values [layers, tokens, 2 · kvWidth] and the packed row of each token.
     struct Slice {
@@ -88,7 +116,7 @@ struct PrefixUse {
 
     /// After layer `l`'s keys and values are made in qkv [N, W] (their 2 · kvWidth columns start at
     /// `keyColumn`): when reading, writes the kept ones into the rows before `firstComputedRow`; else
-    /// copies the new sequences' out of it.
+    /// copies them out of it.
     func apply(layer l: Int, qkv: UnsafeMutablePointer<Float>, rowWidth W: Int, keyColumn: Int) {
         let width = 2 * kvWidth
         for slice in slices {
@@ -102,5 +130,34 @@ struct PrefixUse {
                 }
             }
         }
+    }
+}
+
+extension Transformer {
+    /// Computes and keeps in `prefixCache` the text of each of `sequences` before its first
+    /// `.embedding` that is not kept yet, in order while they fit its byte limit, in batches of
+    /// `PrefixCache.fillBatch` texts. Returns how many texts it kept, and how many it left out.
+    @discardableResult
+    public func keepPrefixes(of sequences: [[DecoderInput]]) -> (kept: Int, left: Int) {
+        guard let cache = prefixCache else { return (0, 0) }
+        let texts = cache.missing(sequences)
+        let floatsPerToken = config.layerCount * 2 * config.kvWidth
+        var (fitting, floats) = (0, 0)
+        while fitting < texts.count, cache.fits(floats + floatsPerToken * texts[fitting].count) {
+            floats += floatsPerToken * texts[fitting].count
+            fitting += 1
+        }
+        for start in stride(from: 0, to: fitting, by: PrefixCache.fillBatch) {
+            let chunk = Array(texts[start..<min(start + PrefixCache.fillBatch, fitting)])
+            let batch = DecoderBatch(tokens: chunk)
+            let slices = chunk.indices.map { b in
+                PrefixUse.Slice(values: FloatBuffer(count: floatsPerToken * chunk[b].count),
+                                rows: chunk[b].indices.map { batch.row(sequence: b, position: $0) })
+            }
+            let writing = PrefixUse(reading: false, firstComputedRow: 0, slices: slices, kvWidth: config.kvWidth)
+            _ = run(batch, logitsAt: [], saveForBackward: false, prefix: writing)
+            for (text, slice) in zip(chunk, slices) { cache.keep(text, values: slice.values) }
+        }
+        return (fitting, texts.count - fitting)
     }
 }

@@ -57,7 +57,7 @@ struct PrefixPacking {
             while e < min(end, s.count) && s[e] == first[e] { e += 1 }
             end = e
         }
-        if cuttingAtEmbeddings, let cut = first[depth..<end].firstIndex(where: Self.isEmbedding) {
+        if cuttingAtEmbeddings, let cut = first[depth..<end].firstIndex(where: \.isEmbedding) {
             let (inner, last) = lay(members, depth..<cut, context: context)
             if let last { sharedRows.append(last) }
             deferred.append((members, cut, inner))
@@ -100,11 +100,6 @@ struct PrefixPacking {
             last = piece
         }
         return (inner, last)
-    }
-
-    private static func isEmbedding(_ input: DecoderInput) -> Bool {
-        if case .embedding = input { return true }
-        return false
     }
 
     /// `rows` cut into the fewest runs of at most `limit` rows, as even as possible.

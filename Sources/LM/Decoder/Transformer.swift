@@ -75,10 +75,19 @@ public final class Transformer: @unchecked Sendable {
 
     /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
     /// activations are kept so `backward` can follow (only its inputs with `recomputesActivations`).
-    /// `keepingNewPrefixes`: whether the `prefixCache` keeps this batch's text it has not kept yet
-    /// (false for records run once).
+    /// With a `prefixCache` that keeps every sequence's text before its first `.embedding`, the
+    /// layers run on the rows after those texts only.
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
-                        saveForBackward: Bool, keepingNewPrefixes: Bool = true) -> ForwardPass {
+                        saveForBackward: Bool) -> ForwardPass {
+        let rows = positions.map { batch.row(sequence: $0.sequence, position: $0.position) }
+        return run(batch, logitsAt: positions, saveForBackward: saveForBackward,
+                   prefix: prefixCache?.reading(batch, logitRows: rows, kvWidth: config.kvWidth))
+    }
+
+    /// `forward`, with the keys and values before `prefix`'s first computed row read from it (or every
+    /// row computed and the keys and values copied into it).
+    func run(_ batch: DecoderBatch, logitsAt positions: [LogitPosition], saveForBackward: Bool,
+             prefix: PrefixUse?) -> ForwardPass {
         let (H, N, V) = (config.hiddenSize, batch.rowCount, config.vocabSize)
         let keeping: Activations.Keeping = !saveForBackward ? .nothing
             : recomputesActivations ? .layerInputs : .everything
@@ -95,8 +104,6 @@ public final class Transformer: @unchecked Sendable {
         localRotary?.reserve(batch.maxLength)
         embed(batch, into: acts.residual.pointer)
         let (kept, slotOf) = Self.keptRows(positions, batch: batch)
-        let prefix = prefixCache?.use(for: batch, logitRows: kept, keepingNew: keepingNewPrefixes,
-                                      layers: config.layerCount, kvWidth: config.kvWidth)
 
         for l in blocks.indices {
             let input = saveForBackward ? l : 0

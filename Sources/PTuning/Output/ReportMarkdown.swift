@@ -37,9 +37,9 @@ public enum ReportMarkdown {
         lines.append("- \(String(format: "%.0f", report.timing.trainTokensPerSecondMean)) training tokens/s (mean over seeds), "
                      + "\(report.resources.threads) threads, peak RSS \(String(format: "%.0f", report.resources.peakRSSMB)) MB")
         if let cache = report.resources.prefixCache {
-            lines.append("- Text before the first pseudo token: \(cache.sequences) records' keys and values kept "
-                         + "(\(String(format: "%.1f", cache.megabytes)) MB), read by \(cache.passesReused) of "
-                         + "\(cache.passesReused + cache.passesComputed) forward passes")
+            lines.append("- Text before the first pseudo token: the keys and values of \(cache.texts) texts kept "
+                         + "(\(String(format: "%.1f", cache.megabytes)) MB), read by \(cache.passesReused) of the "
+                         + "\(cache.passesReused + cache.passesComputed) forward passes with such text")
         }
         lines.append("")
         lines.append("Loss per seed (start → end):")

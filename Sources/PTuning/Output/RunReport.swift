@@ -271,24 +271,25 @@ public struct RunReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// What the run's `PrefixCache` held and how often it served, in this process.
+    /// What the run's `PrefixCache` held and how often it served.
     public struct PrefixCacheUse: Codable, Sendable, Equatable {
-        /// The token runs kept, and the MB their keys and values took.
-        public var sequences: Int
+        /// The distinct texts kept, and the MB their keys and values took.
+        public var texts: Int
         public var megabytes: Double
-        /// Forward passes that read those rows, and passes that computed them.
+        /// Forward passes with text before the first pseudo token that read it, and those that
+        /// computed it (a text of theirs not kept).
         public var passesReused: Int
         public var passesComputed: Int
 
-        public init(sequences: Int, megabytes: Double, passesReused: Int, passesComputed: Int) {
-            self.sequences = sequences
+        public init(texts: Int, megabytes: Double, passesReused: Int, passesComputed: Int) {
+            self.texts = texts
             self.megabytes = megabytes
             self.passesReused = passesReused
             self.passesComputed = passesComputed
         }
 
         enum CodingKeys: String, CodingKey {
-            case sequences, megabytes
+            case texts, megabytes
             case passesReused = "passes_reused"
             case passesComputed = "passes_computed"
         }

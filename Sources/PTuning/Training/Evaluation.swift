@@ -154,10 +154,8 @@ public struct Evaluator: Sendable {
     }
 
     /// Predictions for every example, `batchSize` at a time; `progress(done)` after each batch.
-    /// `keepingNewPrefixes`: whether the model's `PrefixCache` keeps the text these records put before
-    /// their first pseudo token (for records run again).
     public func predict(_ examples: [EncodedExample], table: FloatBuffer, batchSize: Int,
-                        keepingNewPrefixes: Bool = true, progress: ((Int) -> Void)? = nil) -> [Prediction] {
+                        progress: ((Int) -> Void)? = nil) -> [Prediction] {
         let objective = Objective(encoder: encoder, vocabularySize: model.transformer.config.vocabSize)
         var out: [Prediction] = []
         out.reserveCapacity(examples.count)
@@ -165,8 +163,7 @@ public struct Evaluator: Sendable {
         while start < examples.count {
             let chunk = Array(examples[start..<min(examples.count, start + batchSize)])
             let plan = objective.plan(chunk, table: table)
-            let logits = model.transformer.forward(plan.batch, logitsAt: plan.positions, saveForBackward: false,
-                                                   keepingNewPrefixes: keepingNewPrefixes).logits
+            let logits = model.transformer.forward(plan.batch, logitsAt: plan.positions, saveForBackward: false).logits
             for (i, example) in chunk.enumerated() {
                 out.append(encoder.spec.kind.prediction(for: example, scoring: objective.scoring(i, plan: plan, logits: logits)))
             }

@@ -276,10 +276,8 @@ public final class Trainer {
         let (checked, dev, test) = timed(&state.evalSeconds) {
             let checked = run.bestDevPredictions
                 ?? evaluator.predict(onDev ? data.dev : Self.evenSample(data.train), table: kept, batchSize: settings.evalBatchSize)
-            // Test runs once a seed: its text is read where kept, never kept.
             let test = data.test.isEmpty ? nil
-                : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize,
-                                               keepingNewPrefixes: false), kind: spec.kind)
+                : Metrics.of(evaluator.predict(data.test, table: kept, batchSize: settings.evalBatchSize), kind: spec.kind)
             return (checked, onDev ? Metrics.of(checked, kind: spec.kind) : nil, test)
         }
         let warnings = diagnosis.warnings(lossCurve: state.lossCurve, predictions: checked, onDev: onDev, dev: dev)

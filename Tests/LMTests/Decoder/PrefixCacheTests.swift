@@ -8,12 +8,19 @@ import Testing
 struct PrefixCacheTests {
     /// Four sequences packed in segments of at most three rows: two share the start of their text,
     /// one begins with an embedding, one has a long run of text, and every one is scored at its end.
+    /// Their texts have 3, 3 and 5 tokens; packed, 9 rows.
     static let sequences: [[DecoderInput]] = [
         [.token(3), .token(7), .token(2), .embedding(0), .token(5), .embedding(1)],
         [.token(3), .token(7), .token(9), .embedding(1), .token(2)],
         [.embedding(2), .token(4), .token(1)],
         [.token(6), .token(6), .token(6), .token(6), .token(6), .embedding(0), .token(8), .embedding(2)],
     ]
+
+    /// The same sequences with other tokens: the same packing, none of their texts kept.
+    static let others = sequences.map { $0.map { input -> DecoderInput in
+        if case .token(let id) = input { return .token(id + 20) }
+        return input
+    } }
 
     static func batch(_ sequences: [[DecoderInput]], embeddings: FloatBuffer) -> DecoderBatch {
         DecoderBatch(sequences: sequences, embeddings: embeddings, maxSegmentRows: 3)
@@ -33,83 +40,108 @@ struct PrefixCacheTests {
         return (pass.logits.array, dEmbeddings.array)
     }
 
-    static func largestDifference(_ a: [Float], _ b: [Float]) -> (difference: Float, size: Float) {
-        (zip(a, b).map { abs($0 - $1) }.max() ?? 0, a.map(abs).max() ?? 0)
+    static func expectClose(_ got: [Float], _ want: [Float], _ what: String) {
+        let difference = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+        let size = want.map(abs).max() ?? 0
+        #expect(got.count == want.count && size > 0 && difference <= 1e-5 * size,
+                "\(what): largest difference \(difference) of \(size)")
     }
 
-    /// The first pass computes every row and keeps the text's keys and values, with the bits of a
-    /// decoder without a cache; the second reads them and runs the layers on the other rows only,
-    /// giving the same logits and prompt gradient within rounding: every family and precision, the
-    /// layers recomputed or not.
+    /// A pass that reads the kept texts runs every projection on the other rows only and gives the
+    /// logits and prompt gradient of a pass that computes every row, within rounding: every family and
+    /// precision, the layers recomputed or not, after a pass of other tokens has left its values in
+    /// every row the reading pass skips.
     @Test(arguments: TinyModel.variants, Precision.allCases)
     func aPassReadingTheCacheGivesWhatComputingEveryRowGives(_ c: DecoderConfig, precision: Precision) {
         var rng = SeededGenerator(seed: 41)
         let H = c.hiddenSize
-        let batch = Self.batch(Self.sequences, embeddings: rng.normalBuffer(count: 3 * H, std: 1))
+        let embeddings = rng.normalBuffer(count: 3 * H, std: 1)
+        let batch = Self.batch(Self.sequences, embeddings: embeddings)
         let positions = Self.lastPositions(Self.sequences)
         let g = rng.normalBuffer(count: positions.count * c.vocabSize, std: 1)
+        #expect(batch.embeddingFreeRows == 9 && batch.rowCount == Self.batch(Self.others, embeddings: embeddings).rowCount)
         for recompute in [false, true] {
             let plain = TinyModel.decoder(c, precision: precision)
             let cached = TinyModel.decoder(c, precision: precision)
             (plain.recomputesActivations, cached.recomputesActivations) = (recompute, recompute)
             let cache = PrefixCache(byteLimit: 1 << 20)
             cached.prefixCache = cache
-            let expected = Self.pass(plain, batch, positions: positions, gradient: g, width: H)
-            let computing = Self.pass(cached, batch, positions: positions, gradient: g, width: H)
-            #expect(computing.logits == expected.logits && computing.embeddings == expected.embeddings)
-            #expect(cache.count == 3 && cache.passesComputing == 1 && cache.passesReusing == 0)
-            #expect(batch.embeddingFreeRows == 9)
-            #expect(cache.byteCount == 4 * (3 + 3 + 5) * 2 * c.kvWidth * c.layerCount, "shared rows kept by each sequence")
+            let kept = cached.keepPrefixes(of: Self.sequences)
+            #expect(kept == (3, 0) && cache.count == 3)
+            #expect(cache.byteCount == 4 * (3 + 3 + 5) * 2 * c.kvWidth * c.layerCount, "shared rows kept by each text")
 
+            _ = Self.pass(cached, Self.batch(Self.others, embeddings: embeddings), positions: positions, gradient: g,
+                          width: H)
+            #expect(cache.passesComputing == 1 && cache.passesReusing == 0)
             let reading = Self.pass(cached, batch, positions: positions, gradient: g, width: H)
-            #expect(cache.passesReusing == 1 && cache.passesComputing == 1)
-            for (name, got, want) in [("logits", reading.logits, expected.logits),
-                                      ("gradient", reading.embeddings, expected.embeddings)] {
-                let (difference, size) = Self.largestDifference(want, got)
-                #expect(size > 0 && difference <= 1e-5 * size,
-                        "\(precision), recompute \(recompute), \(name): largest difference \(difference) of \(size)")
+            #expect(cache.passesReusing == 1)
+            let expected = Self.pass(plain, batch, positions: positions, gradient: g, width: H)
+            Self.expectClose(reading.logits, expected.logits, "\(precision), recompute \(recompute), logits")
+            Self.expectClose(reading.embeddings, expected.embeddings, "\(precision), recompute \(recompute), gradient")
+
+            // Forward alone, every projection skips the 9 rows of text, but the last layer's output,
+            // gate/up and down, which run on the scored rows alone either way.
+            func operations(_ decoder: Transformer) -> Double {
+                let meter = ProjectionMeter()
+                decoder.projectionMeter = meter
+                defer { decoder.projectionMeter = nil }
+                _ = decoder.forward(batch, logitsAt: positions, saveForBackward: false)
+                return meter.operations
             }
+            let size = Dictionary(uniqueKeysWithValues: cached.blockProjections.map {
+                ($0.name, Double($0.matrix.rows * $0.matrix.columns))
+            })
+            let L = Double(c.layerCount)
+            let skipped = 2 * 9 * (L * size["qkv"]! + (L - 1) * (size["output"]! + size["gate_up"]! + size["down"]!))
+            #expect(operations(plain) - operations(cached) == skipped)
         }
     }
 
-    /// A batch of kept sequences in another order and company (so packed otherwise) reads them; one
-    /// with a sequence not kept computes every row and keeps it, unless told not to keep new ones; a
-    /// pass that asks for logits at a row of text uses no cache.
-    @Test func sequencesAreKeptOneByOne() {
+    /// What is kept depends only on the list of texts kept: two caches filled from the same list read
+    /// the same bits, one filled in another order reads them within rounding; a text that begins
+    /// another's, and a one-token text (a BOS row), are kept on their own. A batch with a text not
+    /// kept, or one that reads logits inside a text, computes every row.
+    @Test func whatIsKeptDependsOnlyOnTheListKept() {
         let c = TinyModel.variants[2]
         var rng = SeededGenerator(seed: 43)
         let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
         let plain = TinyModel.decoder(c)
-        let cached = TinyModel.decoder(c)
-        let cache = PrefixCache(byteLimit: 1 << 20)
-        cached.prefixCache = cache
-        func logits(_ decoder: Transformer, _ sequences: [[DecoderInput]], at positions: [LogitPosition]) -> [Float] {
-            decoder.forward(Self.batch(sequences, embeddings: embeddings), logitsAt: positions, saveForBackward: false)
-                .logits.array
+        let short: [DecoderInput] = [.token(3), .token(7), .embedding(2), .token(1)]
+        let bos: [DecoderInput] = [.token(1), .embedding(0), .token(4)]
+        let sequences = Self.sequences + [short, bos]
+        var reads: [[Float]] = []
+        let inOrder = Array(sequences.indices)
+        for order in [inOrder, inOrder, inOrder.reversed()] {
+            let cached = TinyModel.decoder(c)
+            let cache = PrefixCache(byteLimit: 1 << 20)
+            cached.prefixCache = cache
+            #expect(cached.keepPrefixes(of: order.map { sequences[$0] }) == (5, 0))
+            #expect(cached.keepPrefixes(of: sequences) == (0, 0), "nothing kept twice")
+            let positions = Self.lastPositions(sequences)
+            let batch = Self.batch(sequences, embeddings: embeddings)
+            reads.append(cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array)
+            #expect(cache.passesReusing == 1)
+            Self.expectClose(reads.last!, plain.forward(batch, logitsAt: positions, saveForBackward: false).logits.array,
+                             "read in order \(order)")
+
+            let atText = [LogitPosition(sequence: 0, position: 1)]
+            #expect(cached.forward(batch, logitsAt: atText, saveForBackward: false).logits.array
+                    == plain.forward(batch, logitsAt: atText, saveForBackward: false).logits.array)
+            #expect(cache.passesReusing == 1 && cache.passesComputing == 0, "a pass scoring text leaves the cache alone")
+            let allText: [DecoderInput] = [.token(4), .token(4), .token(2)]
+            #expect(cached.keepPrefixes(of: [allText]) == (0, 0), "a sequence without an embedding is never read")
+            let mixed = sequences + [allText]
+            _ = cached.forward(Self.batch(mixed, embeddings: embeddings), logitsAt: Self.lastPositions(Array(sequences)),
+                               saveForBackward: false)
+            #expect(cache.passesComputing == 1 && cache.passesReusing == 1)
         }
-        let first = [Self.sequences[0], Self.sequences[3]]
-        _ = logits(cached, first, at: Self.lastPositions(first))
-        #expect(cache.count == 2 && cache.passesComputing == 1)
-
-        let again = [Self.sequences[3], Self.sequences[2], Self.sequences[0]]
-        let read = logits(cached, again, at: Self.lastPositions(again))
-        #expect(cache.passesReusing == 1)
-        let (difference, size) = Self.largestDifference(logits(plain, again, at: Self.lastPositions(again)), read)
-        #expect(size > 0 && difference <= 1e-5 * size, "largest difference \(difference) of \(size)")
-
-        let all = Self.batch(Self.sequences, embeddings: embeddings)
-        _ = cached.forward(all, logitsAt: Self.lastPositions(Self.sequences), saveForBackward: false, keepingNewPrefixes: false)
-        #expect(cache.count == 2 && cache.passesComputing == 2 && cache.passesReusing == 1)
-        _ = logits(cached, Self.sequences, at: Self.lastPositions(Self.sequences))
-        #expect(cache.count == 3 && cache.passesComputing == 3 && cache.passesReusing == 1)
-
-        let atText = [LogitPosition(sequence: 0, position: 1)]
-        #expect(logits(cached, Self.sequences, at: atText) == logits(plain, Self.sequences, at: atText))
-        #expect(cache.passesComputing == 3 && cache.passesReusing == 1, "a pass scoring text leaves the cache alone")
+        #expect(reads[0] == reads[1], "the same list, the same bits")
+        Self.expectClose(reads[2], reads[0], "kept in reverse order")
     }
 
-    /// Sequences are kept only while they fit the byte limit; a batch with one that did not fit
-    /// computes every row, with the bits of a decoder without a cache.
+    /// Texts are kept in order while they fit the byte limit; a batch with one that did not fit
+    /// computes every row, with the bits of a decoder without a cache, and one whose texts fit reads.
+    /// `removeAll` empties the cache and its counts.
     @Test func theByteLimitHolds() {
         let c = TinyModel.variants[0]
         var rng = SeededGenerator(seed: 47)
@@ -118,15 +150,17 @@ struct PrefixCacheTests {
         let cache = PrefixCache(byteLimit: 4 * rowBytes)
         let cached = TinyModel.decoder(c)
         cached.prefixCache = cache
+        #expect(cached.keepPrefixes(of: Self.sequences) == (1, 2), "three rows kept; neither three more nor five fit")
+        #expect(cache.count == 1 && cache.byteCount == 3 * rowBytes)
         let batch = Self.batch(Self.sequences, embeddings: embeddings)
         let positions = Self.lastPositions(Self.sequences)
-        var passes: [[Float]] = []
-        for _ in 0..<2 {
-            passes.append(cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array)
-        }
-        #expect(cache.count == 1 && cache.byteCount == 3 * rowBytes, "the first sequence's three rows; neither the next three nor the last five fit")
-        #expect(cache.passesComputing == 2 && cache.passesReusing == 0)
-        let plain = TinyModel.decoder(c).forward(batch, logitsAt: positions, saveForBackward: false).logits.array
-        #expect(passes[0] == plain && passes[1] == plain)
+        let computed = cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array
+        #expect(computed == TinyModel.decoder(c).forward(batch, logitsAt: positions, saveForBackward: false).logits.array)
+        let fitting = [Self.sequences[0], Self.sequences[2]]
+        _ = cached.forward(Self.batch(fitting, embeddings: embeddings), logitsAt: Self.lastPositions(fitting),
+                           saveForBackward: false)
+        #expect(cache.passesComputing == 1 && cache.passesReusing == 1)
+        cache.removeAll()
+        #expect(cache.count == 0 && cache.byteCount == 0 && cache.passesComputing == 0 && cache.passesReusing == 0)
     }
 }
