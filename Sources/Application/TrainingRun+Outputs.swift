@@ -23,8 +23,9 @@ extension TrainingRun {
     /// The cache's figures for the report; nil when no pass had text before a pseudo token.
     private static func use(of cache: PrefixCache) -> RunReport.PrefixCacheUse? {
         guard cache.passesReusing + cache.passesComputing > 0 else { return nil }
-        return RunReport.PrefixCacheUse(texts: cache.count,
-                                        megabytes: (Double(cache.byteCount) / 1_048_576 * 10).rounded() / 10,
+        func megabytes(_ bytes: Int) -> Double { (Double(bytes) / 1_048_576 * 10).rounded() / 10 }
+        return RunReport.PrefixCacheUse(texts: cache.count, megabytes: megabytes(cache.byteCount),
+                                        limitMegabytes: megabytes(cache.byteLimit),
                                         passesReused: cache.passesReusing, passesComputed: cache.passesComputing)
     }
 }

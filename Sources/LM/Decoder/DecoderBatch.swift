@@ -7,7 +7,7 @@ public enum DecoderInput: Hashable, Sendable {
     case embedding(Int)
 
     /// Whether this is a row of the caller's embedding table.
-    var isEmbedding: Bool {
+    public var isEmbedding: Bool {
         if case .embedding = self { return true }
         return false
     }

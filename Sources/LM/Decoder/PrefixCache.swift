@@ -11,7 +11,7 @@ import Tensor
 /// they come in, so a run resumed in a new process reads the bits it would have read. A forward pass
 /// whose sequences' texts are all kept reads them into its key and value rows and runs every layer
 /// only on the rows after them; a pass with a text not kept computes every row, as without a cache.
-/// A backward pass after a pass that read differentiates those rows only
+/// A backward pass after a pass that read must differentiate those rows only
 /// (`InputGradient.embeddingRows`), which is all P-tuning reads.
 ///
 /// A row costs 2 · kvWidth · layers floats (SmolLM2-135M: 46 KB). Texts are kept in the order given
@@ -85,7 +85,7 @@ public final class PrefixCache {
             slices.append(PrefixUse.Slice(values: values, rows: text.indices.map { batch.row(sequence: b, position: $0) }))
         }
         passesReusing += 1
-        return PrefixUse(reading: true, firstComputedRow: first, slices: slices, kvWidth: kvWidth)
+        return PrefixUse(firstComputedRow: first, slices: slices, kvWidth: kvWidth)
     }
 
     /// The token ids a sequence begins with, up to its first `.embedding`.
@@ -108,11 +108,13 @@ struct PrefixUse {
         let rows: [Int]
     }
 
-    let reading: Bool
     /// The rows every layer computes start here: `DecoderBatch.embeddingFreeRows` when reading, else 0.
     let firstComputedRow: Int
     let slices: [Slice]
     let kvWidth: Int
+
+    /// Whether the pass reads the kept values (else it writes them).
+    var reading: Bool { firstComputedRow > 0 }
 
     /// After layer `l`'s keys and values are made in qkv [N, W] (their 2 · kvWidth columns start at
     /// `keyColumn`): when reading, writes the kept ones into the rows before `firstComputedRow`; else
@@ -137,7 +139,6 @@ extension Transformer {
     /// Computes and keeps in `prefixCache` the text of each of `sequences` before its first
     /// `.embedding` that is not kept yet, in order while they fit its byte limit, in batches of
     /// `PrefixCache.fillBatch` texts. Returns how many texts it kept, and how many it left out.
-    @discardableResult
     public func keepPrefixes(of sequences: [[DecoderInput]]) -> (kept: Int, left: Int) {
         guard let cache = prefixCache else { return (0, 0) }
         let texts = cache.missing(sequences)
@@ -154,7 +155,7 @@ extension Transformer {
                 PrefixUse.Slice(values: FloatBuffer(count: floatsPerToken * chunk[b].count),
                                 rows: chunk[b].indices.map { batch.row(sequence: b, position: $0) })
             }
-            let writing = PrefixUse(reading: false, firstComputedRow: 0, slices: slices, kvWidth: config.kvWidth)
+            let writing = PrefixUse(firstComputedRow: 0, slices: slices, kvWidth: config.kvWidth)
             _ = run(batch, logitsAt: [], saveForBackward: false, prefix: writing)
             for (text, slice) in zip(chunk, slices) { cache.keep(text, values: slice.values) }
         }

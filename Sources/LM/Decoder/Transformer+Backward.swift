@@ -16,7 +16,8 @@ extension Transformer {
     /// Back-propagates dLogits [P, V] (the loss gradient at the forward's positions) to the inputs:
     /// returns dInput [N, H], the gradient with respect to the packed input rows `inputs` names (a row
     /// several sequences share holds the sum of their gradients; `DecoderBatch.row` finds a position's
-    /// row), zero at the others.
+    /// row), zero at the others. After a pass that read a `PrefixCache`, `inputs` must be
+    /// `.embeddingRows`.
     public func backward(_ pass: ForwardPass, logitGradient: FloatBuffer, to inputs: InputGradient = .everyRow)
         -> FloatBuffer {
         precondition(pass.savedForBackward, "backward needs a forward pass run with saveForBackward")

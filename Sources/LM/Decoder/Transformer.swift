@@ -32,9 +32,9 @@ public final class Transformer: @unchecked Sendable {
     /// otherwise.
     public var recomputesActivations = false
 
-    /// When set, the keys and values of the rows before each sequence's first `.embedding` are kept
-    /// here and read back by later passes over the same tokens (see `PrefixCache`); a backward pass
-    /// after such a pass goes to `InputGradient.embeddingRows` only.
+    /// When set, the keys and values it keeps of the rows before each sequence's first `.embedding`
+    /// (`keepPrefixes(of:)`) are read by the passes whose texts are all kept (see `PrefixCache`); a
+    /// backward pass after such a pass must go to `InputGradient.embeddingRows`.
     public var prefixCache: PrefixCache?
 
     /// One layer's weights with the projections that share an input fused into one matrix.
@@ -75,8 +75,8 @@ public final class Transformer: @unchecked Sendable {
 
     /// Runs the batch and returns logits [P, V] at `positions`. With `saveForBackward`, every layer's
     /// activations are kept so `backward` can follow (only its inputs with `recomputesActivations`).
-    /// With a `prefixCache` that keeps every sequence's text before its first `.embedding`, the
-    /// layers run on the rows after those texts only.
+    /// With a `prefixCache` that keeps every sequence's text before its first `.embedding`, and no
+    /// position inside those texts, the layers run on the rows after them only.
     public func forward(_ batch: DecoderBatch, logitsAt positions: [LogitPosition],
                         saveForBackward: Bool) -> ForwardPass {
         let rows = positions.map { batch.row(sequence: $0.sequence, position: $0.position) }

@@ -273,23 +273,26 @@ public struct RunReport: Codable, Sendable, Equatable {
 
     /// What the run's `PrefixCache` held and how often it served.
     public struct PrefixCacheUse: Codable, Sendable, Equatable {
-        /// The distinct texts kept, and the MB their keys and values took.
+        /// The distinct texts kept, the MB their keys and values took, and the most they could take.
         public var texts: Int
         public var megabytes: Double
+        public var limitMegabytes: Double
         /// Forward passes with text before the first pseudo token that read it, and those that
         /// computed it (a text of theirs not kept).
         public var passesReused: Int
         public var passesComputed: Int
 
-        public init(texts: Int, megabytes: Double, passesReused: Int, passesComputed: Int) {
+        public init(texts: Int, megabytes: Double, limitMegabytes: Double, passesReused: Int, passesComputed: Int) {
             self.texts = texts
             self.megabytes = megabytes
+            self.limitMegabytes = limitMegabytes
             self.passesReused = passesReused
             self.passesComputed = passesComputed
         }
 
         enum CodingKeys: String, CodingKey {
             case texts, megabytes
+            case limitMegabytes = "limit_megabytes"
             case passesReused = "passes_reused"
             case passesComputed = "passes_computed"
         }

@@ -129,7 +129,7 @@ struct PrefixCacheTests {
                     == plain.forward(batch, logitsAt: atText, saveForBackward: false).logits.array)
             #expect(cache.passesReusing == 1 && cache.passesComputing == 0, "a pass scoring text leaves the cache alone")
             let allText: [DecoderInput] = [.token(4), .token(4), .token(2)]
-            #expect(cached.keepPrefixes(of: [allText]) == (0, 0), "a sequence without an embedding is never read")
+            #expect(cached.keepPrefixes(of: [allText]) == (0, 0), "a sequence without an embedding is never kept")
             let mixed = sequences + [allText]
             _ = cached.forward(Self.batch(mixed, embeddings: embeddings), logitsAt: Self.lastPositions(Array(sequences)),
                                saveForBackward: false)
@@ -162,5 +162,36 @@ struct PrefixCacheTests {
         #expect(cache.passesComputing == 1 && cache.passesReusing == 1)
         cache.removeAll()
         #expect(cache.count == 0 && cache.byteCount == 0 && cache.passesComputing == 0 && cache.passesReusing == 0)
+        let long: [DecoderInput] = [.token(5), .token(5), .token(5), .token(5), .token(5), .embedding(0)]
+        let short: [DecoderInput] = [.token(8), .embedding(0)]
+        #expect(cached.keepPrefixes(of: [long, short]) == (0, 2), "keeping stops at the first text that does not fit")
+    }
+
+    /// A list of more texts than one batch computes is kept whole, each text read back at its rows.
+    @Test func textsAreKeptInSeveralBatches() {
+        let c = TinyModel.variants[1]
+        var rng = SeededGenerator(seed: 53)
+        let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
+        let count = 2 * PrefixCache.fillBatch + 3
+        let sequences: [[DecoderInput]] = (0..<count).map { i in
+            (0...(i % 4)).map { DecoderInput.token((i * 7 + $0 * 3) % c.vocabSize) } + [.embedding(i % 3), .token(i % 5)]
+        }
+        let cached = TinyModel.decoder(c)
+        let cache = PrefixCache(byteLimit: 1 << 22)
+        cached.prefixCache = cache
+        let distinct = Set(sequences.map { $0.prefix { !$0.isEmbedding } }).count
+        #expect(distinct > PrefixCache.fillBatch * 2)
+        #expect(cached.keepPrefixes(of: sequences) == (distinct, 0))
+        let plain = TinyModel.decoder(c)
+        for picked in [[0, 17, 34, 5], [33, 16, 1]] {
+            let chosen = picked.map { sequences[$0] }
+            let batch = Self.batch(chosen, embeddings: embeddings)
+            let positions = Self.lastPositions(chosen)
+            let before = cache.passesReusing
+            let read = cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array
+            #expect(cache.passesReusing == before + 1)
+            Self.expectClose(read, plain.forward(batch, logitsAt: positions, saveForBackward: false).logits.array,
+                             "records \(picked)")
+        }
     }
 }
