@@ -81,18 +81,23 @@ public struct TrainingRun {
     static let prefixCacheShare = 8
 
     /// Empties the model's `PrefixCache` and keeps in it the text before the first pseudo token of the
-    /// training and dev records, which every epoch and evaluation runs again (the test records run
-    /// once a seed, and are not kept).
+    /// training and dev records, which every epoch and evaluation runs again, when all of it fits (the
+    /// test records run once a seed, and are not kept).
     private func keepPrefixes(of data: TrainingData, model: LanguageModel) {
         guard let cache = model.transformer.prefixCache else { return }
         cache.removeAll()
         let started = Date()
         let records = data.train + data.dev
-        let (kept, left) = model.transformer.keepPrefixes(of: records.map(\.inputs))
-        guard kept + left > 0 else { return }
-        log("kept the keys and values of \(kept) texts before the first pseudo token (\(ByteCount(cache.byteCount)), "
-            + String(format: "%.1f s)", Date().timeIntervalSince(started))
-            + (left > 0 ? "; \(left) more do not fit in an eighth of memory_mb: batches with them run every row" : ""))
+        let result = model.transformer.keepPrefixes(of: records.map(\.inputs))
+        guard result.texts > 0 else { return }
+        if result.kept {
+            log("kept the keys and values of \(result.texts) texts before the first pseudo token "
+                + "(\(ByteCount(result.bytes)), " + String(format: "%.1f s)", Date().timeIntervalSince(started)))
+        } else {
+            log("the keys and values of \(result.texts) texts before the first pseudo token would take "
+                + "\(ByteCount(result.bytes)), more than an eighth of memory_mb (\(ByteCount(cache.byteLimit))): not kept, "
+                + "so every step runs them; raise memory_mb to keep them")
+        }
     }
 
     /// The model the bundle names (or `modelPath`), loaded with the run's precision with a

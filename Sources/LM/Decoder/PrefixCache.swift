@@ -14,8 +14,9 @@ import Tensor
 /// A backward pass after a pass that read must differentiate those rows only
 /// (`InputGradient.embeddingRows`), which is all P-tuning reads.
 ///
-/// A row costs 2 · kvWidth · layers floats (SmolLM2-135M: 46 KB). Texts are kept in the order given
-/// until the next would take the cache past `byteLimit`.
+/// A row costs 2 · kvWidth · layers floats (SmolLM2-135M: 46 KB). A list's texts are kept all or
+/// none: when they would take the cache past `byteLimit`, batches of records drawn at random from
+/// them would seldom have every text kept, so none is.
 public final class PrefixCache {
     /// The most bytes the kept keys and values take.
     public let byteLimit: Int
@@ -136,20 +137,29 @@ struct PrefixUse {
 }
 
 extension Transformer {
+    /// What `keepPrefixes(of:)` did: the texts it found not kept yet, the bytes their keys and values
+    /// take, and whether it kept them (all of them fit the cache's byte limit).
+    public struct PrefixesKept: Equatable, Sendable {
+        public let texts: Int
+        public let bytes: Int
+        public let kept: Bool
+
+        public init(texts: Int, bytes: Int, kept: Bool) {
+            (self.texts, self.bytes, self.kept) = (texts, bytes, kept)
+        }
+    }
+
     /// Computes and keeps in `prefixCache` the text of each of `sequences` before its first
-    /// `.embedding` that is not kept yet, in order while they fit its byte limit, in batches of
-    /// `PrefixCache.fillBatch` texts. Returns how many texts it kept, and how many it left out.
-    public func keepPrefixes(of sequences: [[DecoderInput]]) -> (kept: Int, left: Int) {
-        guard let cache = prefixCache else { return (0, 0) }
+    /// `.embedding` that is not kept yet, in batches of `PrefixCache.fillBatch` texts in order, when
+    /// all of them fit its byte limit; none when they do not.
+    public func keepPrefixes(of sequences: [[DecoderInput]]) -> PrefixesKept {
+        guard let cache = prefixCache else { return PrefixesKept(texts: 0, bytes: 0, kept: false) }
         let texts = cache.missing(sequences)
         let floatsPerToken = config.layerCount * 2 * config.kvWidth
-        var (fitting, floats) = (0, 0)
-        while fitting < texts.count, cache.fits(floats + floatsPerToken * texts[fitting].count) {
-            floats += floatsPerToken * texts[fitting].count
-            fitting += 1
-        }
-        for start in stride(from: 0, to: fitting, by: PrefixCache.fillBatch) {
-            let chunk = Array(texts[start..<min(start + PrefixCache.fillBatch, fitting)])
+        let floats = texts.reduce(0) { $0 + floatsPerToken * $1.count }
+        guard cache.fits(floats) else { return PrefixesKept(texts: texts.count, bytes: 4 * floats, kept: false) }
+        for start in stride(from: 0, to: texts.count, by: PrefixCache.fillBatch) {
+            let chunk = Array(texts[start..<min(start + PrefixCache.fillBatch, texts.count)])
             let batch = DecoderBatch(tokens: chunk)
             let slices = chunk.indices.map { b in
                 PrefixUse.Slice(values: FloatBuffer(count: floatsPerToken * chunk[b].count),
@@ -159,6 +169,6 @@ extension Transformer {
             _ = run(batch, logitsAt: [], saveForBackward: false, prefix: writing)
             for (text, slice) in zip(chunk, slices) { cache.keep(text, values: slice.values) }
         }
-        return (fitting, texts.count - fitting)
+        return PrefixesKept(texts: texts.count, bytes: 4 * floats, kept: true)
     }
 }

@@ -66,9 +66,9 @@ struct PrefixCacheTests {
             (plain.recomputesActivations, cached.recomputesActivations) = (recompute, recompute)
             let cache = PrefixCache(byteLimit: 1 << 20)
             cached.prefixCache = cache
-            let kept = cached.keepPrefixes(of: Self.sequences)
-            #expect(kept == (3, 0) && cache.count == 3)
-            #expect(cache.byteCount == 4 * (3 + 3 + 5) * 2 * c.kvWidth * c.layerCount, "shared rows kept by each text")
+            let bytes = 4 * (3 + 3 + 5) * 2 * c.kvWidth * c.layerCount
+            #expect(cached.keepPrefixes(of: Self.sequences) == .init(texts: 3, bytes: bytes, kept: true))
+            #expect(cache.count == 3 && cache.byteCount == bytes, "shared rows kept by each text")
 
             _ = Self.pass(cached, Self.batch(Self.others, embeddings: embeddings), positions: positions, gradient: g,
                           width: H)
@@ -115,8 +115,9 @@ struct PrefixCacheTests {
             let cached = TinyModel.decoder(c)
             let cache = PrefixCache(byteLimit: 1 << 20)
             cached.prefixCache = cache
-            #expect(cached.keepPrefixes(of: order.map { sequences[$0] }) == (5, 0))
-            #expect(cached.keepPrefixes(of: sequences) == (0, 0), "nothing kept twice")
+            let kept = cached.keepPrefixes(of: order.map { sequences[$0] })
+            #expect(kept.texts == 5 && kept.kept && cache.count == 5)
+            #expect(cached.keepPrefixes(of: sequences).texts == 0, "nothing kept twice")
             let positions = Self.lastPositions(sequences)
             let batch = Self.batch(sequences, embeddings: embeddings)
             reads.append(cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array)
@@ -129,7 +130,7 @@ struct PrefixCacheTests {
                     == plain.forward(batch, logitsAt: atText, saveForBackward: false).logits.array)
             #expect(cache.passesReusing == 1 && cache.passesComputing == 0, "a pass scoring text leaves the cache alone")
             let allText: [DecoderInput] = [.token(4), .token(4), .token(2)]
-            #expect(cached.keepPrefixes(of: [allText]) == (0, 0), "a sequence without an embedding is never kept")
+            #expect(cached.keepPrefixes(of: [allText]).texts == 0, "a sequence without an embedding is never kept")
             let mixed = sequences + [allText]
             _ = cached.forward(Self.batch(mixed, embeddings: embeddings), logitsAt: Self.lastPositions(Array(sequences)),
                                saveForBackward: false)
@@ -139,32 +140,31 @@ struct PrefixCacheTests {
         Self.expectClose(reads[2], reads[0], "kept in reverse order")
     }
 
-    /// Texts are kept in order while they fit the byte limit; a batch with one that did not fit
-    /// computes every row, with the bits of a decoder without a cache, and one whose texts fit reads.
-    /// `removeAll` empties the cache and its counts.
-    @Test func theByteLimitHolds() {
+    /// A list's texts are kept all or none: past the byte limit nothing is kept and every batch
+    /// computes every row, with the bits of a decoder without a cache; within it (to the byte) every
+    /// text is, and a batch of them reads. `removeAll` empties the cache and its counts.
+    @Test(arguments: [10, 11])
+    func textsAreKeptAllOrNone(rowsOfRoom: Int) {
         let c = TinyModel.variants[0]
         var rng = SeededGenerator(seed: 47)
         let embeddings = rng.normalBuffer(count: 3 * c.hiddenSize, std: 1)
         let rowBytes = 4 * 2 * c.kvWidth * c.layerCount
-        let cache = PrefixCache(byteLimit: 4 * rowBytes)
+        let cache = PrefixCache(byteLimit: rowsOfRoom * rowBytes)
         let cached = TinyModel.decoder(c)
         cached.prefixCache = cache
-        #expect(cached.keepPrefixes(of: Self.sequences) == (1, 2), "three rows kept; neither three more nor five fit")
-        #expect(cache.count == 1 && cache.byteCount == 3 * rowBytes)
-        let batch = Self.batch(Self.sequences, embeddings: embeddings)
-        let positions = Self.lastPositions(Self.sequences)
-        let computed = cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array
-        #expect(computed == TinyModel.decoder(c).forward(batch, logitsAt: positions, saveForBackward: false).logits.array)
-        let fitting = [Self.sequences[0], Self.sequences[2]]
-        _ = cached.forward(Self.batch(fitting, embeddings: embeddings), logitsAt: Self.lastPositions(fitting),
-                           saveForBackward: false)
-        #expect(cache.passesComputing == 1 && cache.passesReusing == 1)
+        let fits = rowsOfRoom >= 3 + 3 + 5
+        #expect(cached.keepPrefixes(of: Self.sequences) == .init(texts: 3, bytes: 11 * rowBytes, kept: fits))
+        #expect(cache.count == (fits ? 3 : 0) && cache.byteCount == (fits ? 11 * rowBytes : 0))
+        for chosen in [Self.sequences, [Self.sequences[0], Self.sequences[2]]] {
+            let batch = Self.batch(chosen, embeddings: embeddings)
+            let positions = Self.lastPositions(chosen)
+            let logits = cached.forward(batch, logitsAt: positions, saveForBackward: false).logits.array
+            let plain = TinyModel.decoder(c).forward(batch, logitsAt: positions, saveForBackward: false).logits.array
+            if fits { Self.expectClose(logits, plain, "read") } else { #expect(logits == plain) }
+        }
+        #expect(cache.passesComputing == (fits ? 0 : 2) && cache.passesReusing == (fits ? 2 : 0))
         cache.removeAll()
         #expect(cache.count == 0 && cache.byteCount == 0 && cache.passesComputing == 0 && cache.passesReusing == 0)
-        let long: [DecoderInput] = [.token(5), .token(5), .token(5), .token(5), .token(5), .embedding(0)]
-        let short: [DecoderInput] = [.token(8), .embedding(0)]
-        #expect(cached.keepPrefixes(of: [long, short]) == (0, 2), "keeping stops at the first text that does not fit")
     }
 
     /// A list of more texts than one batch computes is kept whole, each text read back at its rows.
@@ -181,7 +181,8 @@ struct PrefixCacheTests {
         cached.prefixCache = cache
         let distinct = Set(sequences.map { $0.prefix { !$0.isEmbedding } }).count
         #expect(distinct > PrefixCache.fillBatch * 2)
-        #expect(cached.keepPrefixes(of: sequences) == (distinct, 0))
+        let kept = cached.keepPrefixes(of: sequences)
+        #expect(kept.texts == distinct && kept.kept && cache.count == distinct)
         let plain = TinyModel.decoder(c)
         for picked in [[0, 17, 34, 5], [33, 16, 1]] {
             let chosen = picked.map { sequences[$0] }
