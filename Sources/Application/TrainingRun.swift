@@ -86,13 +86,13 @@ public struct TrainingRun {
     private func keepPrefixes(of data: TrainingData, model: LanguageModel) {
         guard let cache = model.transformer.prefixCache else { return }
         cache.removeAll()
-        let started = Date()
+        let stopwatch = Stopwatch()
         let records = data.train + data.dev
         let result = model.transformer.keepPrefixes(of: records.map(\.inputs))
         guard result.texts > 0 else { return }
         if result.kept {
             log("kept the keys and values of \(result.texts) texts before the first pseudo token "
-                + "(\(ByteCount(result.bytes)), " + String(format: "%.1f s)", Date().timeIntervalSince(started)))
+                + "(\(ByteCount(result.bytes)), " + String(format: "%.1f s)", stopwatch.seconds))
         } else {
             log("the keys and values of \(result.texts) texts before the first pseudo token would take "
                 + "\(ByteCount(result.bytes)), more than an eighth of memory_mb (\(ByteCount(cache.byteLimit))): not kept, "
