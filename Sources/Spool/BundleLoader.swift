@@ -69,7 +69,8 @@ public enum BundleLoader {
                 : problems.problems)
         }
         let spec = TaskSpec(name: name, kind: kind, template: template, labelField: draft.labelField,
-                            encoder: draft.encoder, training: draft.training, manualTemplate: draft.manualTemplate)
+                            encoder: draft.encoder, training: draft.training, manualTemplate: draft.manualTemplate,
+                            bos: draft.bos)
         let data = DataFiles(train: train.path, dev: dev?.path, test: test?.path, format: draft.format,
                              devFraction: draft.devFraction, crossValidate: draft.crossValidate, folds: draft.folds)
         let manifest = BundleManifest(name: name, model: model, spec: spec, data: data,

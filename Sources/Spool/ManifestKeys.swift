@@ -2,7 +2,7 @@ import PTuning
 
 /// The keys each table of `task.toml` accepts.
 enum ManifestKeys {
-    static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template", "data"]
+    static let topLevel = ["schema", "name", "model", "kind", "template", "manual_template", "bos", "data"]
         + TaskKinds.all.map { $0.manifestTable } + ["encoder", "training", "limits", "search"] + links
     static let data = ["train", "dev", "test", "format", "label_field", "dev_fraction", "cross_validate", "folds"]
     static let encoder = ["type", "hidden_size", "init", "init_ids"]

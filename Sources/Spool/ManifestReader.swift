@@ -16,6 +16,7 @@ struct ManifestDraft {
     var kind: (any TaskKind)?
     var template: Template?
     var manualTemplate: Template?
+    var bos: Bool?
     var devFraction = DevSplit.defaultFraction
     var crossValidate = true
     var folds: Int?
@@ -64,6 +65,7 @@ struct ManifestReader {
                         hint: "the answer would be part of the prompt; the model predicts it at {target}")
         }
         readManualTemplate(top, into: &draft)
+        draft.bos = top.bool("bos")
         readKind(kindName, top, into: &draft)
         if let encoder = top.subtable("encoder", validKeys: ManifestKeys.encoder) {
             draft.encoder = readEncoder(encoder)

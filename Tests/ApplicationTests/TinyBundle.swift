@@ -7,10 +7,11 @@ struct TinyBundle {
     let bundle: URL
     let model: String
 
-    init(steps: Int = 4) throws {
+    /// `addsBOS`: the model's tokenizer asks for a BOS token before every text (`TinyModelFolder`).
+    init(steps: Int = 4, addsBOS: Bool = false) throws {
         root = TestEnvironment.temporaryDirectory("ptune-application")
         bundle = root.appendingPathComponent("bundle")
-        model = try TinyModelFolder.write(to: root.appendingPathComponent("tiny"))
+        model = try TinyModelFolder.write(to: root.appendingPathComponent("tiny"), addsBOS: addsBOS)
         try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
         let files = TestBundles.valid(name: "tiny", steps: steps)
         for (name, text) in files { try Data(text.utf8).write(to: bundle.appendingPathComponent(name)) }

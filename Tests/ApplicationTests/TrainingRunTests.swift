@@ -62,6 +62,37 @@ import Testing
         #expect((report.resources.prefixCache?.passesReused ?? 0 > 0) == template.hasPrefix("{text}"))
     }
 
+    /// A model whose file asks for a BOS token trains with it; its prompt file says so, and predicting
+    /// with the prompt scores the test records as the run did, where the same prompt read as trained
+    /// without BOS (a file from before the key) scores them otherwise.
+    @Test func aModelThatAsksForBOSTrainsAndPredictsWithIt() throws {
+        let tiny = try TinyBundle(addsBOS: true)
+        let manifest = tiny.bundle.appendingPathComponent("task.toml")
+        let toml = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(toml.replacingOccurrences(of: "seeds = [13]", with: "seeds = [13]\nmanual_fallback = false").utf8).write(to: manifest)
+        let out = tiny.output("out")
+        _ = try run(tiny, into: out)
+        let report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        #expect(report.task.bos)
+        let runLogLoss = try #require(report.seeds.first?.test?.values[.logLoss])
+
+        func testLogLoss(_ prompt: TrainedPrompt) throws -> Double {
+            let predictions = try prompt.predict(input: tiny.bundle.appendingPathComponent("test.jsonl").path,
+                                                 labelled: true, batchSize: 4)
+            return predictions.map { -log($0.goldProbability ?? 0) }.reduce(0, +) / Double(predictions.count)
+        }
+        let file = out.appendingPathComponent("prompt.safetensors").path
+        let trained = try TrainedPrompt(path: file, modelPath: tiny.model, precision: .fp32)
+        #expect(trained.encoder.spec.bos == true)
+        #expect(report.summary.exported == .chosenSeed)
+        #expect(abs(try testLogLoss(trained) - runLogLoss) < 1e-9 * max(1, runLogLoss))
+
+        var withoutBOS = trained.prompt
+        withoutBOS.spec.bos = false
+        let other = try TrainedPrompt(prompt: withoutBOS, modelPath: tiny.model, precision: .fp32)
+        #expect(abs(try testLogLoss(other) - runLogLoss) > 1e-6)
+    }
+
     @Test func aSmallSetWithoutADevSplitIsCrossValidatedUnlessTurnedOff() throws {
         func bundle(_ data: String, records: Int = 40) throws -> TinyBundle {
             let tiny = try TinyBundle()

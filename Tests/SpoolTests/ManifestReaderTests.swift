@@ -226,6 +226,17 @@ import Testing
             == "names {review}, a field the template does not name")
     }
 
+    @Test func bosIsTheModelsChoiceUnlessTheBundleSetsIt() throws {
+        #expect(try BundleFixture.sentiment().load().manifest.spec.bos == nil)
+        for value in [true, false] {
+            let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
+                .replacingOccurrences(of: "[labels]", with: "bos = \(value)\n[labels]")).load()
+            #expect(bundle.manifest.spec.bos == value)
+        }
+        let word = BundleFixture.sentimentManifest.replacingOccurrences(of: "[labels]", with: "bos = \"yes\"\n[labels]")
+        #expect(try problems(manifest: word).about("bos")?.message.contains("true or false") == true)
+    }
+
     @Test func devFractionIsAShareUpToHalf() throws {
         let bundle = try BundleFixture.sentiment(manifest: BundleFixture.sentimentManifest
             .replacingOccurrences(of: "[labels]", with: "[data]\ndev_fraction = 0\n[labels]")).load()

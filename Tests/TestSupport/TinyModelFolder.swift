@@ -10,9 +10,12 @@ public enum TinyModelFolder {
     static let merges = ["Ġ t", "h e", "Ġt he", "Ġ a", "i n", "e r", "Ġ g", "r e", "a t", "Ġg re", "Ġgre at",
                          "Ġ b", "a d", "Ġb ad", "o n", "e s"]
 
-    /// Writes the model into `directory` (created if needed) and returns its path.
+    /// Writes the model into `directory` (created if needed) and returns its path. With `addsBOS` a
+    /// tokenizer_config.json names its one special token the BOS and asks for it before every text, as
+    /// Gemma's files do.
     @discardableResult
-    public static func write(to directory: URL, seed: UInt64 = 5, hiddenSize: Int = 16, layers: Int = 2) throws -> String {
+    public static func write(to directory: URL, seed: UInt64 = 5, hiddenSize: Int = 16, layers: Int = 2,
+                             addsBOS: Bool = false) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let tokens = ByteLevelAlphabet.scalarForByte.map { String($0) } + merges.map { $0.replacingOccurrences(of: " ", with: "") }
         let eos = tokens.count
@@ -61,7 +64,10 @@ public enum TinyModelFolder {
         ]
         try JSONSerialization.data(withJSONObject: tokenizer, options: [.sortedKeys])
             .write(to: directory.appendingPathComponent("tokenizer.json"))
+        if addsBOS {
+            try JSONSerialization.data(withJSONObject: ["bos_token": "<|end|>", "add_bos_token": true], options: [.sortedKeys])
+                .write(to: directory.appendingPathComponent("tokenizer_config.json"))
+        }
         return directory.path
     }
-
 }

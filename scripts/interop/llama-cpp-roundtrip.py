@@ -7,8 +7,9 @@ as ptune scores it. llama.cpp multiplies with the file's quantized weights (and 
 probabilities differ a little; the check is on the answers.
 
 The prompt comes from the run's prompt.safetensors: its `prompt_table` [m, H] in row order, and the
-`template_parts` and `target_prefix` in its metadata (docs/REPORT.md). Classify tasks and fill tasks
-with candidates, on a model whose tokenizer adds no BOS.
+`template_parts`, `target_prefix` and `bos` in its metadata (docs/REPORT.md); with `bos` "true" the
+model's BOS token goes after the pseudo tokens the template begins with, as ptune places it. Classify
+tasks and fill tasks with candidates.
 
 usage: llama-cpp-roundtrip.py MODEL.gguf RUN_FOLDER RECORDS.jsonl PTUNE_PREDICTIONS.jsonl [--min-equal F]
 Prints one JSON line: records, equal answers, the records ptune decided by a margin of more than 0.1
@@ -67,12 +68,15 @@ def main():
         items = roundtrip.pieces(parts, record)
         if items[-1][0] == "text":
             items[-1] = ("text", roundtrip.without_target_prefix(items[-1][1], meta["target_prefix"]))
-        position, row = 0, 0
-        for kind, value in items:
+        position, row, bos = 0, 0, meta.get("bos") == "true"
+        for kind, value in items + [("target", None)]:
+            if kind != "pseudo" and bos:
+                position = decode([llm.token_bos()], position, False)
+                bos = False
             if kind == "pseudo":
                 position = decode(list(rows[row:row + value]), position, True)
                 row += value
-            elif tokenize(value):
+            elif kind == "text" and tokenize(value):
                 position = decode(tokenize(value), position, False)
         logits = llama_cpp.llama_get_logits_ith(ctx, -1)
         scores = [logits[t] for t in tokens]

@@ -5,8 +5,9 @@ Checks that every prediction is the same and every probability within the tolera
 prompt is not silently ignored: with PEFT's prompt embeddings set to zeros the probabilities move.
 
 Classify tasks, and fill tasks with candidates, with a prefix-only template (every [P] before the
-text, which is what PEFT can express), on a model whose tokenizer adds no BOS, with records shorter
-than the run's max_length (ptune would cut longer ones). The text after the pseudo tokens is filled
+text, which is what PEFT can express), with records shorter than the run's max_length (ptune would
+cut longer ones). When the prompt's metadata says `bos` "true", the model's BOS token begins the input
+PEFT is given, as it follows the pseudo tokens in ptune. The text after the pseudo tokens is filled
 in with the record's fields and ends before {target}; the run's target_prefix (the template's spaces
 before {target}) goes before each label word or candidate, and its first token is scored (each such
 token once, named by its text), as ptune's encoder does; fill compares the probabilities of ptune's
@@ -46,11 +47,12 @@ def main():
     answers, tokens = roundtrip.answer_tokens(meta, lambda text: tok(text, add_special_tokens=False).input_ids[0],
                                               lambda t: tok.decode([t]))
     records, expected = roundtrip.records_and_predictions(a)
+    bos = [tok.bos_token_id] if meta.get("bos") == "true" else []
 
     def probabilities(record):
         text = "".join(value for kind, value in roundtrip.pieces(parts, record) if kind == "text")
         text = roundtrip.without_target_prefix(text, meta["target_prefix"])
-        ids = tok(text, add_special_tokens=False, return_tensors="pt").input_ids
+        ids = torch.tensor([bos + tok(text, add_special_tokens=False).input_ids])
         with torch.no_grad():
             logits = model(input_ids=ids).logits[0, -1]
         return torch.softmax(logits[tokens].double(), dim=0).tolist()

@@ -9,9 +9,17 @@ import LM
 /// so `"It was {target}"` with the word `great` predicts the token of `" great"`, the way a
 /// byte-level BPE vocabulary spells words after a space. How an answer becomes tokens is the task
 /// kind's (`TaskKind.encodeAnswer`).
+///
+/// BOS: when the task's `bos` (else the model file) says so, the template's text begins with the
+/// model's BOS token, as the model's own encoding of a text does; pseudo tokens at the template's head
+/// stand before it, as PEFT's virtual tokens stand before the encoded input, so a PEFT export of a
+/// prefix-only template still reproduces the run exactly.
 public struct ExampleEncoder: Sendable {
+    /// The task, its `bos` resolved against the model.
     public let spec: TaskSpec
     public let tokenizer: BPETokenizer
+    /// The token the template's text begins with: the model's BOS when `spec.bos` is true, else nil.
+    public let bosID: Int?
     /// The whitespace that moves from the template into each target.
     public let targetPrefix: String
     /// The tokens answers are scored among (`TaskKind.answerTokens`): classify the first token of each
@@ -25,8 +33,16 @@ public struct ExampleEncoder: Sendable {
     /// Builds the encoder and checks the task (label words, candidates, the prompt's starting token
     /// ids) against the vocabulary: every problem is reported.
     public init(spec: TaskSpec, tokenizer: BPETokenizer) throws(TaskProblems) {
-        self.spec = spec
+        var problems: [TaskProblem] = []
+        if spec.bos == true, tokenizer.bosID == nil {
+            problems.append(TaskProblem(file: "task.toml", field: "bos", message: "the model names no BOS token",
+                                        hint: "remove bos, or set it to false"))
+        }
+        var resolved = spec
+        resolved.bos = tokenizer.bosID != nil && (spec.bos ?? tokenizer.addBOS)
+        self.spec = resolved
         self.tokenizer = tokenizer
+        bosID = resolved.bos == true ? tokenizer.bosID : nil
         var prefix = ""
         if let last = spec.template.parts.dropLast().last, case .text(let text) = last {
             prefix = String(text.reversed().prefix { $0 == " " || $0 == "\t" }.reversed())
@@ -34,7 +50,7 @@ public struct ExampleEncoder: Sendable {
         targetPrefix = prefix
         let (tokens, kindProblems) = spec.kind.answerTokens(
             AnswerEncoding(tokenizer: tokenizer, targetPrefix: prefix, labelField: spec.labelField))
-        var problems = kindProblems
+        problems += kindProblems
         if let bad = spec.encoder.initTokenIDs?.first(where: { $0 >= tokenizer.vocabularySize }) {
             problems.append(TaskProblem(file: "task.toml", field: "encoder.init_ids",
                                         message: "token id \(bad) is not in the vocabulary",
@@ -104,9 +120,11 @@ public struct ExampleEncoder: Sendable {
         }
     }
 
-    /// Pseudo tokens as prompt-table rows; each text run between them tokenized as one string.
+    /// Pseudo tokens as prompt-table rows; each text run between them tokenized as one string; the BOS
+    /// (`bosID`) after the pseudo tokens the template begins with.
     private func assemble(_ values: [String: String]) -> [DecoderInput] {
         var inputs: [DecoderInput] = []
+        var bos = bosID
         var row = 0
         var run = ""
         func flush() {
@@ -114,6 +132,10 @@ public struct ExampleEncoder: Sendable {
             run = ""
         }
         for part in spec.template.parts {
+            if let token = bos, part.isText {
+                inputs.append(.token(token))
+                bos = nil
+            }
             switch part {
             case .pseudo(let count):
                 flush()

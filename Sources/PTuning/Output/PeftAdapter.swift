@@ -68,7 +68,7 @@ public enum PeftAdapter {
             baseModelNameOrPath = context.model.name
             ptuneTemplate = template.source
             ptunePrefixOnly = template.isPrefixOnly
-            ptuneNote = Self.note(prefixOnly: template.isPrefixOnly)
+            ptuneNote = Self.note(prefixOnly: template.isPrefixOnly, bos: context.spec.bos == true)
         }
 
         /// Writes every key, `revision` as null when absent, as PEFT does.
@@ -93,12 +93,13 @@ public enum PeftAdapter {
             try c.encode(ptuneNote, forKey: .ptuneNote)
         }
 
-        static func note(prefixOnly: Bool) -> String {
+        static func note(prefixOnly: Bool, bos: Bool) -> String {
             let base = "PEFT prepends all num_virtual_tokens prompt embeddings before the input; "
                 + "ptune places them where the template puts its [P] tokens."
             return prefixOnly
                 ? base + " This template is prefix-only, so the adapter reproduces the trained behaviour exactly "
-                    + "when the input is the template's text after its pseudo tokens."
+                    + "when the input is the template's text after its pseudo tokens"
+                    + (bos ? ", beginning with the model's BOS token." : ", with no BOS token.")
                 : base + " This template has pseudo tokens after text, so the adapter only approximates the trained "
                     + "behaviour; use prompt.safetensors with ptune for exact results."
         }

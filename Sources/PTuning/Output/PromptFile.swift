@@ -10,7 +10,8 @@ import Tensor
 /// `label_words` (JSON list of `{"label", "word"}` or `null`), `candidates` (JSON list or `null`),
 /// `choice_fields` (JSON list or `null`), `choice_margin`, `label_field`, `pseudo_tokens` (m),
 /// `hidden_size` (H), `target_prefix`, `max_length`, `encoder_kind`, `encoder_hidden_size`,
-/// `model_name`, `model_sha256`.
+/// `model_name`, `model_sha256`, `bos` ("true" when every input begins with the model's BOS token;
+/// files written before the key existed have none and were trained without it).
 public struct PromptFile: Sendable {
     public static let format = "ptune-prompt"
     public static let formatVersion = "1"
@@ -91,7 +92,7 @@ public struct PromptFile: Sendable {
         let spec = TaskSpec(name: try fields.string("task_name"), kind: kind, template: template,
                             labelField: try fields.string("label_field"),
                             encoder: EncoderSettings(kind: encoderKind, hiddenSize: try fields.number("encoder_hidden_size")),
-                            training: training)
+                            training: training, bos: fields.metadata["bos"] == nil ? false : try fields.bool("bos"))
 
         let m: Int = try fields.number("pseudo_tokens")
         let H: Int = try fields.number("hidden_size")
@@ -129,6 +130,7 @@ public struct PromptFile: Sendable {
             "encoder_hidden_size": String(spec.encoder.hiddenSize),
             "model_name": modelName,
             "model_sha256": modelSHA256,
+            "bos": String(spec.bos == true),
         ]) { _, common in common }
     }
 }

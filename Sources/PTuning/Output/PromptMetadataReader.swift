@@ -35,6 +35,15 @@ public struct PromptMetadataReader {
         return value
     }
 
+    /// `key` as "true" or "false".
+    public func bool(_ key: String) throws -> Bool {
+        let text = try string(key)
+        guard let value = Bool(text) else {
+            throw ModelFileError.badValue(path: path, key: key, expected: "true or false", found: text)
+        }
+        return value
+    }
+
     /// `key` as a number within `range` (a NaN never is).
     public func number<T: LosslessStringConvertible & Comparable>(_ key: String, in range: ClosedRange<T>) throws -> T {
         let value: T = try number(key)

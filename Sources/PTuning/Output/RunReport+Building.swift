@@ -59,6 +59,7 @@ extension RunReport.Task {
         template = spec.template.source
         pseudoTokens = spec.template.pseudoTokenCount
         prefixOnly = spec.template.isPrefixOnly
+        bos = spec.bos == true
         labelField = spec.labelField
         targetPrefix = context.targetPrefix
         spec.kind.describe(&self, answerTokens: context.answerTokens)

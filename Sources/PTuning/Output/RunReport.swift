@@ -88,6 +88,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var pseudoTokens: Int
         /// Whether every pseudo token precedes all text (the shape a PEFT export reproduces exactly).
         public var prefixOnly: Bool
+        /// Whether every input began with the model's BOS token (`TaskSpec.bos`, resolved).
+        public var bos: Bool
         public var labelField: String
         /// The whitespace moved from the template into each target.
         public var targetPrefix: String
@@ -104,6 +106,7 @@ public struct RunReport: Codable, Sendable, Equatable {
             case name, kind, template
             case pseudoTokens = "pseudo_tokens"
             case prefixOnly = "prefix_only"
+            case bos
             case labelField = "label_field"
             case targetPrefix = "target_prefix"
             case labelWords = "label_words"

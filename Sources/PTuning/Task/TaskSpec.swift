@@ -125,10 +125,14 @@ public struct TaskSpec: Sendable, Equatable {
     public var training: TrainingSettings
     /// The words-only prompt the P-tuned one is compared with; nil = `template` without its pseudo tokens.
     public var manualTemplate: Template?
+    /// Whether every input begins with the model's BOS token; nil = as the model file says
+    /// (`BPETokenizer.addBOS`). `ExampleEncoder` resolves it, so the spec a run reports and exports
+    /// always holds the value it trained with.
+    public var bos: Bool?
 
     public init(name: String, kind: any TaskKind, template: Template, labelField: String,
                 encoder: EncoderSettings = EncoderSettings(), training: TrainingSettings = TrainingSettings(),
-                manualTemplate: Template? = nil) {
+                manualTemplate: Template? = nil, bos: Bool? = nil) {
         self.name = name
         self.kind = kind
         self.template = template
@@ -136,6 +140,7 @@ public struct TaskSpec: Sendable, Equatable {
         self.encoder = encoder
         self.training = training
         self.manualTemplate = manualTemplate
+        self.bos = bos
     }
 
     /// The manual baseline's template: `manualTemplate`, or the template without its pseudo tokens.
@@ -153,6 +158,7 @@ public struct TaskSpec: Sendable, Equatable {
     public static func == (a: TaskSpec, b: TaskSpec) -> Bool {
         a.name == b.name && a.kind.isSame(as: b.kind) && a.template == b.template && a.labelField == b.labelField
             && a.encoder == b.encoder && a.training == b.training && a.manualTemplate == b.manualTemplate
+            && a.bos == b.bos
     }
 }
 

@@ -16,6 +16,12 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
         case field(String)
         /// The target slot.
         case target
+
+        /// Whether the part is text the model reads or predicts (anchor, field or target), not pseudo tokens.
+        public var isText: Bool {
+            if case .pseudo = self { return false }
+            return true
+        }
     }
 
     public let parts: [Part]
@@ -42,15 +48,8 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     /// Whether every pseudo token comes before any text, field or target: the only shape a PEFT
     /// prompt (which PEFT always prepends) reproduces exactly.
     public var isPrefixOnly: Bool {
-        var seenOther = false
-        for part in parts {
-            if case .pseudo = part {
-                if seenOther { return false }
-            } else {
-                seenOther = true
-            }
-        }
-        return true
+        guard let firstText = parts.firstIndex(where: \.isText) else { return true }
+        return !parts[firstText...].contains { !$0.isText }
     }
 
     public var description: String { source }

@@ -25,6 +25,46 @@ struct ExampleEncoderTests {
         #expect(e.answer == 0 && e.continuations.isEmpty)
     }
 
+    /// The BOS comes where the model's own encoding of the text puts it, after the pseudo tokens the
+    /// template begins with (where PEFT's virtual tokens end), in the manual template too.
+    @Test func theModelsBOSBeginsTheTextWhenItsFileAsksForIt() throws {
+        let model = try TinyTask.bosModel()
+        let bos = DecoderInput.token(try #require(model.tokenizer.bosID))
+        let record = Example(fields: ["text": "fun", "label": "1"], source: "train.jsonl:1")
+        func words(_ text: String) -> [DecoderInput] { model.tokenizer.encode(text, parseSpecial: false).map(DecoderInput.token) }
+
+        let headFirst = try ExampleEncoder(spec: spec("[P*2] {text} [P] It was {target}", kind: Self.sentiment),
+                                           tokenizer: model.tokenizer)
+        #expect(headFirst.spec.bos == true)
+        #expect(try headFirst.encode(record).inputs
+                == [.embedding(0), .embedding(1), bos] + words(" fun ") + [.embedding(2)] + words(" It was"))
+        let textFirst = try ExampleEncoder(spec: spec("{text} [P] It was {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        #expect(try textFirst.encode(record).inputs == [bos] + words("fun ") + [.embedding(0)] + words(" It was"))
+        let manual = try ExampleEncoder(spec: headFirst.spec.manualOnly, tokenizer: model.tokenizer)
+        #expect(try manual.encode(record).inputs == [bos] + words("fun It was"))
+        let onlyPseudo = try ExampleEncoder(spec: spec("[P*2]{target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        #expect(try onlyPseudo.encode(record).inputs == [.embedding(0), .embedding(1), bos])
+
+        var without = spec("[P*2] {text} [P] It was {target}", kind: Self.sentiment)
+        without.bos = false
+        let plain = try ExampleEncoder(spec: without, tokenizer: model.tokenizer)
+        #expect(plain.spec.bos == false)
+        #expect(try !plain.encode(record).inputs.contains(bos))
+    }
+
+    @Test func aModelWithoutBOSGivesNoneUnlessTheBundleAsksForOne() throws {
+        let byModel = try ExampleEncoder(spec: spec("[P] {text} {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
+        #expect(byModel.spec.bos == false && byModel.bosID == nil)
+        var asked = spec("[P] {text} {target}", kind: Self.sentiment)
+        asked.bos = true
+        #expect {
+            _ = try ExampleEncoder(spec: asked, tokenizer: model.tokenizer)
+        } throws: { error in
+            (error as? TaskProblems)?.problems.map(\.description)
+                == ["task.toml: bos: the model names no BOS token (remove bos, or set it to false)"]
+        }
+    }
+
     @Test func theSpaceBeforeTheTargetMovesIntoTheLabelWord() throws {
         let encoder = try ExampleEncoder(spec: spec("[P] {text} It was {target}", kind: Self.sentiment), tokenizer: model.tokenizer)
         #expect(encoder.targetPrefix == " ")

@@ -44,6 +44,29 @@ struct PromptExportTests {
         #expect(raw.metadata["task_kind"] == kind.name)
     }
 
+    /// A prompt trained after the model's BOS token is used after it again, and a file from before the
+    /// `bos` key, whose prompts were all trained without it, is read as trained without it.
+    @Test func whetherInputsBeginWithBOSTravelsWithThePrompt() throws {
+        for bos in [true, false] {
+            var spec = OutputFixtures.spec()
+            spec.bos = bos
+            let folder = try OutputFixtures.folder()
+            try RunOutputs.write(outcome: OutputFixtures.outcome(), context: OutputFixtures.context(spec: spec), to: folder)
+            let path = folder.appendingPathComponent("prompt.safetensors").path
+            #expect(try PromptFile.load(path: path).spec.bos == bos)
+            let report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: folder.appendingPathComponent("report.json")))
+            #expect(report.task.bos == bos)
+            let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+            #expect(markdown.contains("every input begins with the model's BOS token") == bos)
+
+            let raw = try SafetensorsFile(path: path)
+            #expect(raw.metadata["bos"] == String(bos))
+            try writeSafetensors(tensors: [SafetensorsTensor(name: "prompt_table", shape: [2, 4], values: try raw.floats("prompt_table").array)],
+                                 metadata: raw.metadata.filter { $0.key != "bos" }, to: path)
+            #expect(try PromptFile.load(path: path).spec.bos == false)
+        }
+    }
+
     @Test func anExportedManualTemplateIsAPromptFileWithNoRowsAndNoAdapter() throws {
         let folder = try OutputFixtures.folder()
         var outcome = OutputFixtures.outcome()
@@ -85,6 +108,7 @@ struct PromptExportTests {
         ["task_kind": "choice", "choice_fields": #"["label","b"]"#, "choice_margin": "1"],
         ["label_words": #"[{"label":"0\n","word":"bad"},{"label":"1","word":"good"}]"#],
         ["task_kind": "fill", "candidates": "[]"],
+        ["bos": "yes"],
     ])
     func refusesMetadataDescribingNoRunnableTask(edit: [String: String]) throws {
         let folder = try OutputFixtures.folder()

@@ -7,8 +7,14 @@ import TestSupport
 enum TinyTask {
     static let modelPath: String = try! TinyModelFolder.write(to: TestEnvironment.temporaryDirectory("ptune-tiny-model"))
 
+    static let bosModelPath: String = try! TinyModelFolder.write(to: TestEnvironment.temporaryDirectory("ptune-tiny-bos-model"),
+                                                                 addsBOS: true)
+
     /// A model of its own for each caller: a transformer runs one pass at a time, and tests run in parallel.
     static func model() throws -> LanguageModel { try LanguageModel.load(path: modelPath) }
+
+    /// The same model, its tokenizer asking for a BOS token before every text (as Gemma's does).
+    static func bosModel() throws -> LanguageModel { try LanguageModel.load(path: bosModelPath) }
 
     static func classifySpec(encoder: EncoderKind = .lstm, steps: Int = 6) -> TaskSpec {
         var training = TrainingSettings()
