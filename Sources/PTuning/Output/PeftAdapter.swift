@@ -107,11 +107,16 @@ public enum PeftAdapter {
 
     /// Writes `directory/adapter_config.json` and `directory/adapter_model.safetensors`, each atomically,
     /// creating the folder; returns the two file names.
+    ///
+    /// `embeddingScale` is the model's (`DecoderConfig.embeddingScale`: sqrt(H) for Gemma, else 1).
+    /// ptune multiplies the prompt rows by it with the token embeddings; PEFT hands its virtual tokens
+    /// to the model beside token embeddings already multiplied, so the adapter holds the rows times it.
     @discardableResult
-    public static func write(table: FloatBuffer, config: Config, to directory: URL) throws -> [String] {
+    public static func write(table: FloatBuffer, embeddingScale: Float, config: Config, to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let values = embeddingScale == 1 ? table.array : table.array.map { $0 * embeddingScale }
         try writeSafetensors(tensors: [SafetensorsTensor(name: tensorName, shape: [config.numVirtualTokens, config.tokenDim],
-                                                         values: table)],
+                                                         values: values)],
                              metadata: ["format": "pt"],
                              to: directory.appendingPathComponent(weightsFileName).path)
         let encoder = JSONEncoder()

@@ -25,7 +25,8 @@ public enum RunOutputs {
         try promptFile.write(to: directory.appendingPathComponent(prompt).path)
 
         let adapterFiles = manual ? []
-            : try PeftAdapter.write(table: outcome.table, config: PeftAdapter.Config(context: context),
+            : try PeftAdapter.write(table: outcome.table, embeddingScale: context.model.config.embeddingScale,
+                                    config: PeftAdapter.Config(context: context),
                                     to: directory.appendingPathComponent(adapterFolder))
         let outputs = [prompt] + adapterFiles.map { "\(adapterFolder)/\($0)" } + [lossChart, reportMarkdown, reportJSON]
         let report = RunReport(outcome: outcome, context: context, outputs: outputs)

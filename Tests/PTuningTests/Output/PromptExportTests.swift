@@ -158,6 +158,20 @@ struct PromptExportTests {
         #expect(try JSONDecoder().decode(PeftAdapter.Config.self, from: data) == PeftAdapter.Config(context: OutputFixtures.context()))
     }
 
+    /// Gemma multiplies its input rows by sqrt(H), prompt rows included; PEFT multiplies only the token
+    /// embeddings, so the adapter holds the rows already multiplied (prompt.safetensors holds them as trained).
+    @Test func aGemmaAdapterHoldsTheRowsTimesTheEmbeddingScale() throws {
+        var context = OutputFixtures.context()
+        context.model.config.architecture = .gemma3
+        #expect(context.model.config.embeddingScale == 2)
+        let folder = try OutputFixtures.folder()
+        let outcome = OutputFixtures.outcome()
+        try RunOutputs.write(outcome: outcome, context: context, to: folder)
+        let weights = try SafetensorsFile(path: folder.appendingPathComponent("adapter/adapter_model.safetensors").path)
+        #expect(try weights.floats("prompt_embeddings").array == outcome.table.array.map { $0 * 2 })
+        #expect(try PromptFile.load(path: folder.appendingPathComponent("prompt.safetensors").path).table.array == outcome.table.array)
+    }
+
     @Test func adapterNotesWhenTheTemplateIsNotPrefixOnly() {
         let template = Template(parts: [.field("x"), .pseudo(count: 3), .target], source: "{x}[P*3]{target}")
         var context = OutputFixtures.context(spec: OutputFixtures.spec(template: template))
