@@ -56,11 +56,14 @@ struct PeftAdapterInteropTests {
     }
 
     /// SST-2 and LAMA with prefix-only templates through PEFT and llama.cpp; LAMA with pseudo tokens
-    /// in the middle ("[P*3] {subject} [P*3] {target}") through llama.cpp only.
-    @Test(arguments: ["sst2", "lama-P103", "lama-P103-middle"])
+    /// in the middle ("[P*3] {subject} [P*3] {target}") through llama.cpp only; SST-2 on Gemma 3 too,
+    /// whose inputs begin with its BOS token and whose input rows are scaled by sqrt(H).
+    @Test(arguments: ["sst2", "lama-P103", "lama-P103-middle", "gemma3-sst2"])
     func theSameGGUFElsewherePredictsAsPtune(_ name: String) throws {
-        let (python, model) = (try #require(TestEnvironment.interopPython), try #require(TestEnvironment.smolLM2))
-        let task = name == "sst2" ? try Self.sst2()
+        let python = try #require(TestEnvironment.interopPython)
+        let model = try #require(name.hasPrefix("gemma3") ? TestEnvironment.gemma3 : TestEnvironment.smolLM2,
+                                 "the model the case names is cached (make model, scripts/fetch-gemma3.sh)")
+        let task = name.hasSuffix("sst2") ? try Self.sst2()
             : name == "lama-P103" ? try Self.lamaP103() : try Self.lamaP103(template: "[P*3] {subject} [P*3] {target}")
         let root = TestEnvironment.temporaryDirectory("peft-interop")
         let bundle = root.appendingPathComponent("bundle")
