@@ -166,7 +166,7 @@ import Testing
             """)
         let problems = fixture.problems()
         #expect(problems.map(\.description) == [
-            "task.toml:5: colour: unknown key (valid keys: schema, name, model, kind, template, manual_template, data, labels, fill, choice, encoder, training, limits, search, after, after_any, notify)",
+            "task.toml:5: colour: unknown key (valid keys: schema, name, model, kind, template, manual_template, bos, data, labels, fill, choice, encoder, training, limits, search, after, after_any, notify)",
             "task.toml:12: training.lerning_rate: unknown key (did you mean learning_rate?; valid keys: \(ManifestKeys.training.joined(separator: ", ")))",
             "task.toml:13: training.batch_size: 0 is out of range (allowed: 1...65536)",
             "train.jsonl:4: not valid JSON (each line must be one JSON object, e.g. {\"sentence\": \"...\", \"label\": 1})",

@@ -10,7 +10,7 @@ import Tensor
 /// `label_words` (JSON list of `{"label", "word"}` or `null`), `candidates` (JSON list or `null`),
 /// `choice_fields` (JSON list or `null`), `choice_margin`, `label_field`, `pseudo_tokens` (m),
 /// `hidden_size` (H), `target_prefix`, `max_length`, `encoder_kind`, `encoder_hidden_size`,
-/// `model_name`, `model_sha256`, `bos` ("true" when every input begins with the model's BOS token;
+/// `model_name`, `model_sha256`, `bos` ("true" when the template's text begins with the model's BOS token;
 /// files written before the key existed have none and were trained without it).
 public struct PromptFile: Sendable {
     public static let format = "ptune-prompt"

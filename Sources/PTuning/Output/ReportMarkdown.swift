@@ -13,7 +13,7 @@ public enum ReportMarkdown {
         if let id = report.job.id { lines.append("- Job: `\(id)`") }
         lines.append("- Bundle: \(inline(report.job.bundleName))" + (report.job.bundleSHA256.map { " (sha256 `\($0.prefix(12))`)" } ?? ""))
         if let version = report.job.ptuneVersion { lines.append("- Trained by ptune \(version)") }
-        lines.append("- Task: \(report.task.kind), template `\(report.task.template)` (\(report.task.pseudoTokens) pseudo tokens\(report.task.bos ? "; every input begins with the model's BOS token" : "")), label field `\(report.task.labelField)`")
+        lines.append("- Task: \(report.task.kind), template `\(report.task.template)` (\(report.task.pseudoTokens) pseudo tokens\(report.task.bos ? "; its text after the model's BOS token" : "")), label field `\(report.task.labelField)`")
         lines.append("- Model: \(inline(report.model.name)) (\(report.model.architecture), \(report.model.layers) layers, "
                      + "hidden size \(report.model.hiddenSize), sha256 `\(report.model.sha256.prefix(12))`)")
         lines.append("- Encoder: \(report.encoder.kind), hidden size \(report.encoder.effectiveHiddenSize); optimizer "

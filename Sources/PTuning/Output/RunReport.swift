@@ -88,7 +88,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var pseudoTokens: Int
         /// Whether every pseudo token precedes all text (the shape a PEFT export reproduces exactly).
         public var prefixOnly: Bool
-        /// Whether every input began with the model's BOS token (`TaskSpec.bos`, resolved).
+        /// Whether the template's text began with the model's BOS token (`TaskSpec.bos`, resolved).
         public var bos: Bool
         public var labelField: String
         /// The whitespace moved from the template into each target.

@@ -125,7 +125,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var training: TrainingSettings
     /// The words-only prompt the P-tuned one is compared with; nil = `template` without its pseudo tokens.
     public var manualTemplate: Template?
-    /// Whether every input begins with the model's BOS token; nil = as the model file says
+    /// Whether the template's text begins with the model's BOS token (after the pseudo tokens the
+    /// template begins with: `ExampleEncoder`); nil = as the model file says
     /// (`BPETokenizer.addBOS`). `ExampleEncoder` resolves it, so the spec a run reports and exports
     /// always holds the value it trained with.
     public var bos: Bool?

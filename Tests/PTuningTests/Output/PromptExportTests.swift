@@ -57,7 +57,7 @@ struct PromptExportTests {
             let report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: folder.appendingPathComponent("report.json")))
             #expect(report.task.bos == bos)
             let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
-            #expect(markdown.contains("every input begins with the model's BOS token") == bos)
+            #expect(markdown.contains("its text after the model's BOS token") == bos)
 
             let raw = try SafetensorsFile(path: path)
             #expect(raw.metadata["bos"] == String(bos))
