@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reproduces `ptune predict` with llama.cpp (its Python bindings, llama-cpp-python) on the same GGUF:
-each record's input is fed in pieces, the prompt's rows as a batch of input embeddings wherever the
-template has pseudo tokens and the text between them as tokens, in order, positions running on, so
-templates with pseudo tokens in the middle work too; the answer is then scored at the last position
-as ptune scores it. llama.cpp multiplies with the file's quantized weights (and 8-bit activations), so
+each record's input is fed in pieces, the prompt's rows as a batch of input embeddings (for Gemma 3
+times sqrt(H), as ptune feeds them) wherever the template has pseudo tokens and the text between
+them as tokens, in order, positions running on, so templates with pseudo tokens in the middle work
+too; the answer is then scored at the last position as ptune scores it. llama.cpp multiplies with the file's quantized weights (and 8-bit activations), so
 probabilities differ a little; the check is on the answers.
 
 The prompt comes from the run's prompt.safetensors: its `prompt_table` [m, H] in row order, and the
@@ -36,6 +36,10 @@ def main():
 
     llm = llama_cpp.Llama(model_path=a.model, n_ctx=1024, n_batch=1024, n_threads=2, verbose=False)
     ctx, n_embd = llm.ctx, llama_cpp.llama_n_embd(llm.model)
+    if llm.metadata.get("general.architecture") == "gemma3":
+        # ptune multiplies every input row by sqrt(H) for Gemma, prompt rows too; llama.cpp multiplies
+        # token embeddings only, never rows given as embeddings.
+        rows = rows * math.sqrt(n_embd)
     tokenize = lambda text: llm.tokenize(text.encode(), add_bos=False, special=False)
     answers, tokens = roundtrip.answer_tokens(meta, lambda text: tokenize(text)[0],
                                               lambda t: llm.detokenize([t]).decode())
