@@ -129,7 +129,8 @@ public struct TrainingRun {
                 ? "\(data.dev.count) dev\(data.devSource == .carved ? " (carved from train)" : ""), "
                 : "each dev once in \(data.folds.count) folds (cross-validation), ")
             + "\(data.test.count) test records; "
-            + "\(spec.template.pseudoTokenCount) pseudo tokens, encoder \(spec.encoder.kind.rawValue), "
+            + "\(spec.template.pseudoTokenCount) pseudo tokens\(spec.bos == true ? " (the text after the model's BOS token)" : ""), "
+            + "encoder \(spec.encoder.kind.rawValue), "
             + "\(Threads.count) threads, \(spec.training.precision.rawValue) weights (\(spec.training.precision.kernel))"
             + (spec.training.recompute ? ", activations recomputed" : ""))
         keepPrefixes(of: data, model: model)
