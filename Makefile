@@ -79,7 +79,7 @@ tokenizer-fuzz: deps gemma3 qwen2
 # which brings its CUDA libraries, about 5 GB, and 10-15 minutes on 2 cores to compile llama.cpp from
 # llama-cpp-python's source) and cached; `make test` runs them when it is complete (the .complete stamp).
 INTEROP_VENV ?= $(HOME)/.cache/ptune/interop/venv
-interop: test-deps model
+interop: test-deps model gemma3
 	@scripts/install-deps.sh --interop
 	@test -f $(INTEROP_VENV)/.complete || { python3 -m venv $(INTEROP_VENV) && \
 	  $(INTEROP_VENV)/bin/pip install -q torch transformers peft gguf safetensors sentencepiece protobuf numpy && \

@@ -78,6 +78,8 @@ struct PeftAdapterInteropTests {
         let ptune = TestEnvironment.ptuneBinary
         let train = try TestEnvironment.capture(ptune, ["train", bundle.path, "--out", run, "--threads", "2"])
         try #require(train.status == 0, "\(train.output)")
+        let report = try String(contentsOfFile: run + "/report.json", encoding: .utf8)
+        #expect(report.contains("\"bos\" : \(name.hasPrefix("gemma3"))"), "Gemma 3's file asks for a BOS token, SmolLM2's does not")
         let predict = try TestEnvironment.capture(ptune, ["predict", "--prompt", run, "--input", input.path, "--json",
                                                           "--model", model])
         try #require(predict.status == 0, "\(predict.output)")
