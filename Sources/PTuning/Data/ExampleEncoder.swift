@@ -19,7 +19,7 @@ public struct ExampleEncoder: Sendable {
     public let spec: TaskSpec
     public let tokenizer: BPETokenizer
     /// The token the template's text begins with: the model's BOS when `spec.bos` is true, else nil.
-    public let bosID: Int?
+    public var bosID: Int? { spec.bos == true ? tokenizer.bosID : nil }
     /// The whitespace that moves from the template into each target.
     public let targetPrefix: String
     /// The tokens answers are scored among (`TaskKind.answerTokens`): classify the first token of each
@@ -42,7 +42,6 @@ public struct ExampleEncoder: Sendable {
         resolved.bos = tokenizer.bosID != nil && (spec.bos ?? tokenizer.addBOS)
         self.spec = resolved
         self.tokenizer = tokenizer
-        bosID = resolved.bos == true ? tokenizer.bosID : nil
         var prefix = ""
         if let last = spec.template.parts.dropLast().last, case .text(let text) = last {
             prefix = String(text.reversed().prefix { $0 == " " || $0 == "\t" }.reversed())
